@@ -1,0 +1,538 @@
+/* cli/main.c - the `tally` command.
+ *
+ * A client of include/tally.h only.  Parses arguments, reads files, prints
+ * the library's messages on stderr and maps statuses to the documented exit
+ * codes (see usage below and README.md).  --output files are written
+ * atomically: to a temporary file beside the target, renamed into place
+ * only when the run finished, so an interrupted run never leaves half a
+ * file.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tally.h"
+
+enum {
+    EXIT_OK = 0,
+    EXIT_POLICY = 1,  /* the policy (or bytecode file) has errors */
+    EXIT_DATA = 2,    /* some input records were rejected */
+    EXIT_RUNTIME = 3, /* the policy failed on some record */
+    EXIT_USAGE = 4,   /* bad command line */
+    EXIT_INTERNAL = 5,/* a bug in Tally, or out of memory */
+    EXIT_IO = 6       /* a file could not be read or written */
+};
+
+static const char usage_main[] =
+    "usage: tally COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  check POLICY...            parse and type-check, reporting every error\n"
+    "  build POLICY -o FILE       compile a policy to a bytecode file\n"
+    "  run PROGRAM [DATA...]      evaluate a policy (.tally) or bytecode file\n"
+    "                             over tender data (JSON Lines or a JSON array;\n"
+    "                             standard input when no DATA is given)\n"
+    "  disasm PROGRAM             list a program's bytecode\n"
+    "\n"
+    "options: --help (also after a command), --version\n"
+    "\n"
+    "exit status: 0 success, 1 policy or bytecode errors, 2 input records\n"
+    "rejected, 3 runtime error in the policy, 4 usage error, 5 internal error\n"
+    "or out of memory, 6 input/output error\n";
+
+static const char usage_check[] =
+    "usage: tally check POLICY...\n"
+    "Parses and type-checks each policy and reports every error as\n"
+    "file:line:col: error: message, with the source line and a hint.\n"
+    "Exit status 0 when all are correct, 1 otherwise.\n";
+
+static const char usage_build[] =
+    "usage: tally build POLICY -o FILE\n"
+    "Compiles POLICY to a versioned, checksummed bytecode file that\n"
+    "`tally run` and `tally disasm` accept.  Exit status 0, or 1 on errors.\n";
+
+static const char usage_run[] =
+    "usage: tally run PROGRAM [DATA...] [options]\n"
+    "Evaluates PROGRAM (a .tally policy or a built bytecode file) on every\n"
+    "record of DATA (or standard input), writing one result or one error\n"
+    "record per input record, in input order.\n"
+    "\n"
+    "  --format jsonl|json|csv|table   output format (default jsonl)\n"
+    "  --output FILE, -o FILE          write to FILE (atomically) instead of\n"
+    "                                  standard output\n"
+    "  --input jsonl|json|auto         input format (default auto)\n"
+    "  --budget N                      loop iterations and calls allowed per\n"
+    "                                  record (default 100000000)\n"
+    "  --memory-cap BYTES              stop when the run uses more memory\n"
+    "\n"
+    "A summary line on stderr counts records evaluated, rejected and failed.\n"
+    "Exit status 0 when all were evaluated, 2 when some were rejected as bad\n"
+    "data, 3 when the policy failed on some, 1 for an invalid program.\n";
+
+static const char usage_disasm[] =
+    "usage: tally disasm PROGRAM\n"
+    "Lists the bytecode of PROGRAM (a .tally policy or a bytecode file):\n"
+    "tables, then each function's instructions with source positions.\n";
+
+static void on_message(void *ud, const char *text)
+{
+    (void)ud;
+    fprintf(stderr, "%s\n", text);
+}
+
+static int usage_error(const char *msg, const char *usage)
+{
+    fprintf(stderr, "tally: %s\n%s", msg, usage);
+    return EXIT_USAGE;
+}
+
+static int exit_for(tally_status s)
+{
+    switch (s) {
+    case TALLY_OK: return EXIT_OK;
+    case TALLY_EPOLICY:
+    case TALLY_EBYTECODE: return EXIT_POLICY;
+    case TALLY_EDATA: return EXIT_DATA;
+    case TALLY_ERUNTIME: return EXIT_RUNTIME;
+    case TALLY_EIO: return EXIT_IO;
+    case TALLY_ENOMEM:
+    case TALLY_EINTERNAL: return EXIT_INTERNAL;
+    }
+    return EXIT_INTERNAL;
+}
+
+/* Reads a whole file (policies and bytecode are small); NULL on error,
+ * with errno set. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) {
+            break;
+        }
+        if (cap >= ((size_t)1 << 30)) {
+            free(buf);
+            buf = NULL;
+            errno = EFBIG;
+            break;
+        }
+        char *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static bool is_bytecode(const char *buf, size_t len)
+{
+    return len >= 6 && memcmp(buf, "\x1bTALLY", 6) == 0;
+}
+
+/* Loads a policy or a bytecode file into a program. */
+static int load_program(const tally_config *cfg, const char *path,
+                        tally_program **out)
+{
+    size_t len;
+    char *buf = slurp(path, &len);
+    if (!buf) {
+        fprintf(stderr, "tally: cannot read %s: %s\n", path, strerror(errno));
+        return EXIT_IO;
+    }
+    tally_status st = is_bytecode(buf, len)
+                          ? tally_load(cfg, path, (const uint8_t *)buf, len, out)
+                          : tally_compile(cfg, path, buf, len, out);
+    free(buf);
+    return exit_for(st);
+}
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int cmd_check(const tally_config *cfg, int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_check, stdout);
+        return EXIT_OK;
+    }
+    if (argc < 1) {
+        return usage_error("check needs a policy file", usage_check);
+    }
+    int rc = EXIT_OK;
+    for (int i = 0; i < argc; i++) {
+        size_t len;
+        char *buf = slurp(argv[i], &len);
+        if (!buf) {
+            fprintf(stderr, "tally: cannot read %s: %s\n", argv[i], strerror(errno));
+            rc = rc == EXIT_OK ? EXIT_IO : rc;
+            continue;
+        }
+        int r = exit_for(tally_check(cfg, argv[i], buf, len));
+        free(buf);
+        if (r != EXIT_OK && (rc == EXIT_OK || rc == EXIT_IO)) {
+            rc = r;
+        }
+    }
+    return rc;
+}
+
+/* Writes [len] bytes to [path] atomically. */
+static bool write_atomic(const char *path, const void *buf, size_t len)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    if (!tmp) {
+        return false;
+    }
+    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        free(tmp);
+        return false;
+    }
+    FILE *f = fdopen(fd, "wb");
+    bool ok = f && fwrite(buf, 1, len, f) == len;
+    ok = f && fclose(f) == 0 && ok;
+    if (!f) {
+        close(fd);
+    }
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+        remove(tmp);
+    }
+    free(tmp);
+    return ok;
+}
+
+static int cmd_build(const tally_config *cfg, int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_build, stdout);
+        return EXIT_OK;
+    }
+    const char *in = NULL, *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+            if (i + 1 >= argc) {
+                return usage_error("-o needs a file name", usage_build);
+            }
+            out = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return usage_error("unknown option for build", usage_build);
+        } else if (!in) {
+            in = argv[i];
+        } else {
+            return usage_error("build takes one policy", usage_build);
+        }
+    }
+    if (!in || !out) {
+        return usage_error("build needs a policy and -o FILE", usage_build);
+    }
+    tally_program *p;
+    int rc = load_program(cfg, in, &p);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    uint8_t *buf;
+    size_t len;
+    tally_status st = tally_build(p, &buf, &len);
+    if (st != TALLY_OK) {
+        tally_program_free(p);
+        return exit_for(st);
+    }
+    if (!write_atomic(out, buf, len)) {
+        fprintf(stderr, "tally: cannot write %s: %s\n", out, strerror(errno));
+        rc = EXIT_IO;
+    }
+    tally_buffer_free(p, buf, len);
+    tally_program_free(p);
+    return rc;
+}
+
+static int cmd_disasm(const tally_config *cfg, int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_disasm, stdout);
+        return EXIT_OK;
+    }
+    if (argc != 1) {
+        return usage_error("disasm takes one program", usage_disasm);
+    }
+    tally_program *p;
+    int rc = load_program(cfg, argv[0], &p);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    rc = exit_for(tally_disasm(p, stdout));
+    tally_program_free(p);
+    return rc;
+}
+
+typedef struct progress {
+    struct timespec start;
+    bool shown;
+} progress;
+
+static uint64_t ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)(t.tv_sec - t0->tv_sec) * 1000u +
+           (uint64_t)((t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static void on_progress(void *ud, const tally_run_stats *s)
+{
+    progress *pr = ud;
+    uint64_t ms = ms_since(&pr->start);
+    uint64_t rate = ms ? s->records * 1000u / ms : 0;
+    fprintf(stderr, "\rtally: %llu records, %llu/s", (unsigned long long)s->records,
+            (unsigned long long)rate);
+    pr->shown = true;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-') {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static int cmd_run(tally_config *cfg, int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_run, stdout);
+        return EXIT_OK;
+    }
+    tally_run_options o;
+    memset(&o, 0, sizeof o);
+    o.input = TALLY_INPUT_AUTO;
+    o.output = TALLY_OUTPUT_JSONL;
+    const char *prog_path = NULL, *out_path = NULL;
+    const char **data = calloc((size_t)argc + 1, sizeof *data);
+    int ndata = 0;
+    if (!data) {
+        return EXIT_INTERNAL;
+    }
+    int rc = EXIT_OK;
+    for (int i = 0; i < argc && rc == EXIT_OK; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
+            if (!val) { rc = usage_error("--format needs a value", usage_run); break; }
+            i++;
+            if (strcmp(val, "jsonl") == 0) o.output = TALLY_OUTPUT_JSONL;
+            else if (strcmp(val, "json") == 0) o.output = TALLY_OUTPUT_JSON;
+            else if (strcmp(val, "csv") == 0) o.output = TALLY_OUTPUT_CSV;
+            else if (strcmp(val, "table") == 0) o.output = TALLY_OUTPUT_TABLE;
+            else rc = usage_error("--format is jsonl, json, csv or table", usage_run);
+        } else if (strcmp(a, "--input") == 0) {
+            if (!val) { rc = usage_error("--input needs a value", usage_run); break; }
+            i++;
+            if (strcmp(val, "jsonl") == 0) o.input = TALLY_INPUT_JSONL;
+            else if (strcmp(val, "json") == 0) o.input = TALLY_INPUT_JSON;
+            else if (strcmp(val, "auto") == 0) o.input = TALLY_INPUT_AUTO;
+            else rc = usage_error("--input is jsonl, json or auto", usage_run);
+        } else if (strcmp(a, "--output") == 0 || strcmp(a, "-o") == 0) {
+            if (!val) { rc = usage_error("--output needs a file name", usage_run); break; }
+            out_path = argv[++i];
+        } else if (strcmp(a, "--budget") == 0) {
+            if (!val || !parse_u64(val, &cfg->budget) || cfg->budget == 0) {
+                rc = usage_error("--budget needs a positive whole number", usage_run);
+                break;
+            }
+            i++;
+        } else if (strcmp(a, "--memory-cap") == 0) {
+            uint64_t cap;
+            if (!val || !parse_u64(val, &cap) || cap == 0) {
+                rc = usage_error("--memory-cap needs a number of bytes", usage_run);
+                break;
+            }
+            cfg->memory_cap = (size_t)cap;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "unknown option '%s' for run", a);
+            rc = usage_error(msg, usage_run);
+        } else if (!prog_path) {
+            prog_path = a;
+        } else {
+            data[ndata++] = a;
+        }
+    }
+    if (rc == EXIT_OK && !prog_path) {
+        rc = usage_error("run needs a policy or bytecode file", usage_run);
+    }
+    if (rc != EXIT_OK) {
+        free(data);
+        return rc;
+    }
+    tally_program *p;
+    rc = load_program(cfg, prog_path, &p);
+    if (rc != EXIT_OK) {
+        free(data);
+        return rc;
+    }
+    FILE *out = stdout;
+    char *tmp = NULL;
+    if (out_path) {
+        size_t n = strlen(out_path);
+        tmp = malloc(n + 16);
+        int fd = -1;
+        if (tmp) {
+            snprintf(tmp, n + 16, "%s.tmpXXXXXX", out_path);
+            fd = mkstemp(tmp);
+        }
+        out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (!out) {
+            fprintf(stderr, "tally: cannot write %s: %s\n", out_path, strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+                remove(tmp);
+            }
+            free(tmp);
+            free(data);
+            tally_program_free(p);
+            return EXIT_IO;
+        }
+    }
+    progress pr;
+    memset(&pr, 0, sizeof pr);
+    clock_gettime(CLOCK_MONOTONIC, &pr.start);
+    if (isatty(STDERR_FILENO)) {
+        o.progress = on_progress;
+        o.progress_ud = &pr;
+        o.progress_every = 4096;
+    }
+    tally_run_stats total;
+    memset(&total, 0, sizeof total);
+    tally_status worst = TALLY_OK;
+    if (ndata == 0) {
+        data[ndata++] = "-";
+    }
+    /* Several data files: a run each, results concatenated in order. */
+    for (int i = 0; i < ndata; i++) {
+        FILE *in = strcmp(data[i], "-") == 0 ? stdin : fopen(data[i], "rb");
+        if (!in) {
+            fprintf(stderr, "tally: cannot read %s: %s\n", data[i], strerror(errno));
+            worst = TALLY_EIO;
+            break;
+        }
+        o.input_name = strcmp(data[i], "-") == 0 ? "<stdin>" : data[i];
+        tally_run_stats s;
+        tally_status st = tally_run(p, &o, in, out, &s);
+        if (in != stdin) {
+            fclose(in);
+        }
+        total.records += s.records;
+        total.evaluated += s.evaluated;
+        total.rejected += s.rejected;
+        total.failed += s.failed;
+        if (st == TALLY_EIO || st == TALLY_ENOMEM || st == TALLY_EINTERNAL) {
+            worst = st;
+            break;
+        }
+        if (st == TALLY_ERUNTIME || (st == TALLY_EDATA && worst == TALLY_OK)) {
+            worst = st;
+        }
+    }
+    if (pr.shown) {
+        fputc('\n', stderr);
+    }
+    fprintf(stderr, "tally: %llu records: %llu evaluated, %llu rejected, %llu failed\n",
+            (unsigned long long)total.records, (unsigned long long)total.evaluated,
+            (unsigned long long)total.rejected, (unsigned long long)total.failed);
+    if (out_path) {
+        bool ok = fflush(out) == 0;
+        ok = fclose(out) == 0 && ok;
+        bool keep = ok && worst != TALLY_EIO && worst != TALLY_ENOMEM &&
+                    worst != TALLY_EINTERNAL;
+        if (keep && rename(tmp, out_path) != 0) {
+            fprintf(stderr, "tally: cannot write %s: %s\n", out_path, strerror(errno));
+            keep = false;
+            worst = TALLY_EIO;
+        }
+        if (!keep) {
+            remove(tmp);
+            if (worst == TALLY_OK) {
+                fprintf(stderr, "tally: cannot write %s\n", out_path);
+                worst = TALLY_EIO;
+            }
+        }
+        free(tmp);
+    } else if (fflush(stdout) != 0) {
+        fprintf(stderr, "tally: cannot write the output: %s\n", strerror(errno));
+        worst = TALLY_EIO;
+    }
+    free(data);
+    tally_program_free(p);
+    return exit_for(worst);
+}
+
+int main(int argc, char **argv)
+{
+    tally_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.message = on_message;
+    if (argc < 2) {
+        return usage_error("no command given", usage_main);
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("tally %s\n", TALLY_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "check") == 0) {
+        return cmd_check(&cfg, argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "build") == 0) {
+        return cmd_build(&cfg, argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "run") == 0) {
+        return cmd_run(&cfg, argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "disasm") == 0) {
+        return cmd_disasm(&cfg, argc - 2, argv + 2);
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg, "unknown command '%s'", cmd);
+    return usage_error(msg, usage_main);
+}

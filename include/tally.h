@@ -1,0 +1,149 @@
+/* include/tally.h - the embedding API of Tally.
+ *
+ * Tally compiles procurement policies to bytecode and evaluates them
+ * against tender data.  This header is the whole public interface: what
+ * is not here is not API.  A program embeds Tally by compiling a policy
+ * (or loading a built bytecode file, which is verified before use) and
+ * running it over a stream of records.
+ *
+ * Memory: every allocation goes through tally_config.alloc when given.
+ * Ownership: a tally_program belongs to the caller until
+ * tally_program_free; buffers returned by tally_build are freed with
+ * tally_buffer_free.  Threads: a program may be shared by threads only
+ * for reading; each run uses its own state.  The library never prints:
+ * messages reach the caller through tally_config.message.
+ */
+#ifndef TALLY_H
+#define TALLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define TALLY_API __attribute__((visibility("default")))
+#else
+#define TALLY_API
+#endif
+
+#define TALLY_VERSION_MAJOR 0
+#define TALLY_VERSION_MINOR 1
+#define TALLY_VERSION_PATCH 0
+#define TALLY_VERSION "0.1.0"
+
+typedef enum tally_status {
+    TALLY_OK = 0,
+    TALLY_EPOLICY,   /* the policy has errors (messages say which) */
+    TALLY_EDATA,     /* some input records were rejected */
+    TALLY_ERUNTIME,  /* the policy failed on some record */
+    TALLY_EBYTECODE, /* a bytecode file is malformed or fails verification */
+    TALLY_EIO,       /* reading or writing failed */
+    TALLY_ENOMEM,    /* out of memory, or the memory cap was reached */
+    TALLY_EINTERNAL  /* a bug in Tally */
+} tally_status;
+
+/* Realloc-style allocator: ptr NULL allocates, new_size 0 frees. */
+typedef void *(*tally_alloc_fn)(void *ud, void *ptr, size_t old_size,
+                                size_t new_size);
+
+/* Receives each message (a rendered diagnostic, a runtime trace), without
+ * a trailing newline. */
+typedef void (*tally_message_fn)(void *ud, const char *text);
+
+typedef struct tally_config {
+    tally_alloc_fn alloc;     /* NULL: the C library */
+    void *alloc_ud;
+    tally_message_fn message; /* NULL: messages are dropped */
+    void *message_ud;
+    size_t memory_cap;        /* bytes; 0: no cap */
+    uint64_t budget;          /* loop iterations and calls per record; 0:
+                                 TALLY_DEFAULT_BUDGET */
+} tally_config;
+
+#define TALLY_DEFAULT_BUDGET 100000000u /* far above any real tender */
+
+typedef struct tally_program tally_program;
+
+/* Compiles policy text [src] of [len] bytes, named [file] in messages.
+ * On success *out is a new program; otherwise every error has been sent
+ * to cfg->message and TALLY_EPOLICY (or TALLY_ENOMEM) is returned. */
+TALLY_API tally_status tally_compile(const tally_config *cfg, const char *file,
+                                     const char *src, size_t len,
+                                     tally_program **out);
+
+/* Checks policy text without producing a program; the same messages as
+ * tally_compile. */
+TALLY_API tally_status tally_check(const tally_config *cfg, const char *file,
+                                   const char *src, size_t len);
+
+/* Reads and verifies a bytecode file held in [buf].  A malformed or
+ * hostile file gives TALLY_EBYTECODE and a message naming the offset. */
+TALLY_API tally_status tally_load(const tally_config *cfg, const char *file,
+                                  const uint8_t *buf, size_t len,
+                                  tally_program **out);
+
+/* Serializes [p]; *buf (owned by the caller, free with tally_buffer_free)
+ * receives the bytes. */
+TALLY_API tally_status tally_build(const tally_program *p, uint8_t **buf,
+                                   size_t *len);
+TALLY_API void tally_buffer_free(const tally_program *p, uint8_t *buf,
+                                 size_t len);
+
+/* A readable listing of [p]'s bytecode, written to [out]. */
+TALLY_API tally_status tally_disasm(const tally_program *p, FILE *out);
+
+TALLY_API void tally_program_free(tally_program *p); /* NULL is a no-op */
+
+typedef enum tally_input_format {
+    TALLY_INPUT_AUTO,  /* a JSON array when the data starts with '[' */
+    TALLY_INPUT_JSONL,
+    TALLY_INPUT_JSON
+} tally_input_format;
+
+typedef enum tally_output_format {
+    TALLY_OUTPUT_JSONL,
+    TALLY_OUTPUT_JSON,
+    TALLY_OUTPUT_CSV,
+    TALLY_OUTPUT_TABLE
+} tally_output_format;
+
+typedef struct tally_run_stats {
+    uint64_t records;   /* input records seen */
+    uint64_t evaluated; /* results written */
+    uint64_t rejected;  /* records rejected as bad data */
+    uint64_t failed;    /* records on which the policy failed */
+} tally_run_stats;
+
+/* Called every [progress_every] records, for progress displays. */
+typedef void (*tally_progress_fn)(void *ud, const tally_run_stats *s);
+
+typedef struct tally_run_options {
+    tally_input_format input;
+    tally_output_format output;
+    const char *input_name; /* for messages */
+    tally_progress_fn progress;
+    void *progress_ud;
+    uint64_t progress_every;
+} tally_run_options;
+
+/* Evaluates [p] on every record read from [in], writing one result or one
+ * error record per input record to [out], in input order.  Returns
+ * TALLY_OK when every record was evaluated, TALLY_ERUNTIME when the policy
+ * failed on some, TALLY_EDATA when some were rejected (and none failed),
+ * or TALLY_EIO / TALLY_ENOMEM when the run could not go on. */
+TALLY_API tally_status tally_run(const tally_program *p,
+                                 const tally_run_options *opts, FILE *in,
+                                 FILE *out, tally_run_stats *stats);
+
+/* The message for a status. */
+TALLY_API const char *tally_status_name(tally_status s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

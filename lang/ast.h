@@ -1,0 +1,134 @@
+/* lang/ast.h - the abstract syntax tree of a policy.
+ *
+ * One node type for every construct, arena-allocated for one compilation
+ * and freed with it (no per-node free).  The parser's actions only call the
+ * ast_ constructors below with the rule's span; the checker fills in the
+ * [ty] and [sym] fields; the compiler reads both.  Which fields a kind
+ * uses is written beside each kind.
+ */
+#ifndef TALLY_LANG_AST_H
+#define TALLY_LANG_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mem.h"
+
+/* A byte range of the source; line and column are computed when printing. */
+typedef struct tly_span {
+    uint32_t start;
+    uint32_t end; /* one past the last byte */
+} tly_span;
+
+typedef enum ast_kind {
+    /* literals: text = the literal as written, parsed by the checker */
+    AST_INT,      /* text */
+    AST_DEC,      /* text */
+    AST_MONEY,    /* text: digits without commas; name: currency code */
+    AST_PERCENT,  /* text: the number before '%' */
+    AST_TEXT,     /* text, len: unescaped bytes */
+    AST_DATE,     /* text */
+    AST_DATETIME, /* text */
+    AST_DURATION, /* num: days; op: 1 for working days */
+    AST_BOOL,     /* num: 0/1 */
+    AST_NONE,     /* none */
+    /* expressions */
+    AST_NAME,     /* name */
+    AST_GET,      /* a.name */
+    AST_INDEX,    /* a[b] */
+    AST_CALL,     /* name(list) */
+    AST_MODE,     /* a rounding mode argument, name: "half up" */
+    AST_UNARY,    /* op a: '-' or TK_NOT */
+    AST_BINARY,   /* a op b */
+    AST_IS_NONE,  /* a is none (op 0) / a is not none (op 1) */
+    AST_IF,       /* if a then b else c; a may be AST_SOME_COND */
+    AST_SOME_COND,/* a is some name  (only as a condition) */
+    AST_MATCH,    /* match a, list: AST_ARMs, c: else branch or NULL */
+    AST_ARM,      /* list: patterns (AST_NAME, AST_NONE, AST_SOME_PAT), a */
+    AST_SOME_PAT, /* some name */
+    AST_LET,      /* let name = a in b */
+    AST_LIST_LIT, /* [list] */
+    AST_COMPREH,  /* name(a for var [at var2] in b [where c] [by list]);
+                     name NULL for [a for ...] */
+    AST_SORT_KEY, /* a, op: 1 descending */
+    AST_RECORD_LIT, /* name { list: AST_FIELD_INIT } */
+    AST_FIELD_INIT, /* name: a */
+    AST_ON,       /* a on b  (a dated parameter's value on a date) */
+    AST_FAIL,     /* fail a */
+    /* types */
+    AST_TYPE_NAME,  /* name; num: places for decimal(2), -1 none */
+    AST_TYPE_LIST,  /* list of a */
+    AST_TYPE_MAP,   /* map of a to b */
+    AST_TYPE_OPT,   /* optional a */
+    AST_TYPE_RANGE, /* a between/at least/at most: lo, hi, has_lo, has_hi */
+    /* declarations */
+    AST_PROGRAM,  /* list: declarations; a: AST_POLICY or NULL */
+    AST_POLICY,   /* text: title; text2: version; text3: source */
+    AST_ENUM,     /* name, text: label or NULL, list: AST_MEMBER */
+    AST_MEMBER,   /* name, text: JSON spelling or NULL */
+    AST_RECORD,   /* name, list: AST_FIELD_DECL and AST_CHECK */
+    AST_FIELD_DECL, /* name, text: JSON name or NULL, a: type, list: opts */
+    AST_WHERE,    /* field option: where a [else b] */
+    AST_UNIQUE,   /* field option: unique by name */
+    AST_OMIT,     /* field option: omitted when none */
+    AST_CHECK,    /* check a [at text] [else b] */
+    AST_ALIAS,    /* type name = a */
+    AST_PARAM,    /* parameter name: a [cites text] = b, or list: AST_ROW */
+    AST_ROW,      /* from text(date) = a [cites text2] */
+    AST_DEF,      /* definition name(list: AST_PARAM_DECL): a [cites] = b */
+    AST_RULE,     /* rule name(list): a [cites] = list2: AST_WHEN, c: else */
+    AST_WHEN,     /* when a then b because c */
+    AST_PARAM_DECL, /* name: a */
+    AST_INPUT,    /* input name: text(type name) keyed by text2 */
+    AST_OUTPUT,   /* output name: a = b */
+    AST_KIND_COUNT
+} ast_kind;
+
+typedef struct ast_node ast_node;
+
+typedef struct ast_list {
+    ast_node **items; /* arena */
+    uint32_t count;
+    uint32_t cap;
+} ast_list;
+
+struct ty;
+struct sym;
+
+struct ast_node {
+    uint16_t kind; /* ast_kind */
+    int16_t op;    /* operator token, direction, flags */
+    tly_span sp;
+    const char *name;  /* arena: identifier */
+    const char *text;  /* arena: literal text, JSON name, label, citation */
+    const char *text2; /* arena */
+    const char *text3; /* arena */
+    uint32_t len;      /* bytes of text (AST_TEXT may hold NULs) */
+    tly_span name_sp;  /* where name was written, for messages */
+    ast_node *a, *b, *c;
+    ast_list list;
+    ast_list list2;
+    int64_t num;
+    int64_t lo, hi; /* AST_TYPE_RANGE */
+    bool has_lo, has_hi;
+    const char *var2; /* AST_COMPREH: the position variable, or NULL */
+    /* filled by the checker */
+    struct ty *ty;   /* the expression's type */
+    struct sym *sym; /* what a name refers to */
+    struct sym *sym2; /* AST_COMPREH: the position variable */
+    int slot;        /* local slot for bound names */
+    int aux;         /* checker/compiler scratch */
+    uint8_t conv;    /* implicit conversion after evaluation (AUX_TO_DEC) */
+};
+
+/* Returns a new node of [kind] at [sp] in [a]; NULL out of memory (the
+ * parser then stops with an out-of-memory diagnostic). */
+ast_node *ast_new(arena *a, ast_kind kind, tly_span sp);
+
+/* Appends [n] to [l]; false out of memory. */
+bool ast_push(arena *a, ast_list *l, ast_node *n);
+
+/* Name of [kind], for debugging and tests. */
+const char *ast_kind_name(ast_kind kind);
+
+#endif

@@ -1,0 +1,1987 @@
+/* lang/check.c - name resolution and static type checking.
+ *
+ * Declarations are collected first (so order in the file does not matter),
+ * then types are resolved, then every body is checked.  Each expression
+ * gets a ty; implicit conversions (integer to decimal, T to optional T) are
+ * recorded on the node for the compiler.  Errors speak the author's
+ * language and suggest the likely fix; an expression already in error has
+ * TY_ERROR, which is accepted everywhere so one mistake gives one message.
+ * Definitions may not call themselves, directly or not: every policy
+ * terminates.  Nothing here allocates outside the compilation's arena.
+ */
+#include "check.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decimal.h"
+#include "date.h"
+#include "parser.h"
+
+#define NBUCKETS 256
+#define MAX_LOCALS 4096 /* names in scope at once; far past real policies */
+
+typedef struct checker {
+    tly_comp *c;
+    sym *table[NBUCKETS];
+    sym **locals; /* arena: the scope stack, innermost last */
+    int nlocals;
+    int cap;
+    int base;          /* locals below base belong to an outer body */
+    sym *self;         /* the record whose checks are being checked */
+    sym *func;         /* the function whose body is being checked */
+    tly_checked res;
+    ty t_error, t_bool, t_int, t_dec, t_money, t_percent, t_date,
+        t_datetime, t_duration, t_text, t_none, t_never;
+} checker;
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void *alloc(checker *k, size_t n)
+{
+    void *p = arena_zalloc(&k->c->arena, n);
+    if (!p) {
+        k->c->oom = true;
+    }
+    return p;
+}
+
+static void err(checker *k, tly_span sp, const char *hint, const char *fmt,
+                ...) __attribute__((format(printf, 4, 5)));
+
+static void err(checker *k, tly_span sp, const char *hint, const char *fmt,
+                ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    diag_add(&k->c->diags, DIAG_ERROR, sp, hint, "%s", buf);
+}
+
+static ty *new_ty(checker *k, ty_kind kind)
+{
+    ty *t = alloc(k, sizeof *t);
+    if (!t) {
+        return &k->t_error;
+    }
+    t->kind = kind;
+    t->places = -1;
+    return t;
+}
+
+static ty *wrap(checker *k, ty_kind kind, ty *elem)
+{
+    ty *t = new_ty(k, kind);
+    if (t != &k->t_error) {
+        t->elem = elem;
+    }
+    return t;
+}
+
+static const char *describe(checker *k, const ty *t)
+{
+    strbuf b;
+    sb_init(&b, k->c->mem);
+    ty_describe(t, &b);
+    const char *s = b.failed || !b.p ? "?" : arena_strndup(&k->c->arena, b.p, b.len);
+    sb_free(&b);
+    return s ? s : "?";
+}
+
+void ty_describe(const ty *t, strbuf *b)
+{
+    switch (t->kind) {
+    case TY_ERROR: sb_puts(b, "an unknown type"); break;
+    case TY_BOOL: sb_puts(b, "bool"); break;
+    case TY_INT: sb_puts(b, "integer"); break;
+    case TY_DEC: sb_puts(b, "decimal"); break;
+    case TY_MONEY:
+        sb_puts(b, "money");
+        if (t->currency && strcmp(t->currency, "GBP") != 0) {
+            sb_printf(b, " in %s", t->currency);
+        }
+        break;
+    case TY_PERCENT: sb_puts(b, "percent"); break;
+    case TY_DATE: sb_puts(b, "date"); break;
+    case TY_DATETIME: sb_puts(b, "datetime"); break;
+    case TY_DURATION: sb_puts(b, "duration"); break;
+    case TY_TEXT: sb_puts(b, "text"); break;
+    case TY_ENUM:
+    case TY_RECORD: sb_puts(b, t->decl ? t->decl->name : "?"); break;
+    case TY_LIST: sb_puts(b, "list of "); ty_describe(t->elem, b); break;
+    case TY_MAP: sb_puts(b, "map of text to "); ty_describe(t->elem, b); break;
+    case TY_OPTIONAL: sb_puts(b, "optional "); ty_describe(t->elem, b); break;
+    case TY_NONE: sb_puts(b, "none"); break;
+    case TY_NEVER: sb_puts(b, "fail"); break;
+    case TY_KIND_COUNT: break;
+    }
+}
+
+static bool is_num(const ty *t)
+{
+    return t->kind == TY_INT || t->kind == TY_DEC || t->kind == TY_MONEY ||
+           t->kind == TY_PERCENT;
+}
+
+static bool is_bad(const ty *t)
+{
+    return t->kind == TY_ERROR || t->kind == TY_NEVER;
+}
+
+static bool same(const ty *a, const ty *b)
+{
+    if (a->kind != b->kind) {
+        return false;
+    }
+    switch (a->kind) {
+    case TY_ENUM:
+    case TY_RECORD: return a->decl == b->decl;
+    case TY_MONEY: return strcmp(a->currency, b->currency) == 0;
+    case TY_LIST:
+    case TY_MAP:
+    case TY_OPTIONAL: return same(a->elem, b->elem);
+    default: return true;
+    }
+}
+
+/* Can a value of [from] (the type of [n]) be used where [to] is wanted?
+ * Records the conversion on [n]. */
+static bool fits(checker *k, ast_node *n, ty *from, ty *to)
+{
+    (void)k;
+    if (is_bad(from) || to->kind == TY_ERROR) {
+        return true;
+    }
+    if (same(from, to)) {
+        return true;
+    }
+    if (to->kind == TY_OPTIONAL) {
+        if (from->kind == TY_NONE) {
+            return true;
+        }
+        if (from->kind == TY_OPTIONAL) {
+            return same(from->elem, to->elem);
+        }
+        return fits(k, n, from, to->elem);
+    }
+    if (to->kind == TY_DEC && from->kind == TY_INT) {
+        if (n) {
+            n->conv |= AUX_TO_DEC;
+        }
+        return true;
+    }
+    if (to->kind == TY_LIST && from->kind == TY_LIST &&
+        from->elem->kind == TY_NEVER) {
+        return true;
+    }
+    return false;
+}
+
+static const char *money_hint(const ty *want)
+{
+    (void)want;
+    return "write an amount of money with its currency, as £5,000 or £0";
+}
+
+static void mismatch(checker *k, ast_node *n, ty *got, ty *want,
+                     const char *what)
+{
+    const char *hint = NULL;
+    if (want->kind == TY_MONEY && (got->kind == TY_INT || got->kind == TY_DEC)) {
+        hint = money_hint(want);
+    } else if (want->kind == TY_TEXT) {
+        hint = "turn a value into text with text(x)";
+    } else if (got->kind == TY_OPTIONAL && same(got->elem, want)) {
+        hint = "this value may be none: use 'x otherwise default' or "
+               "'if x is some v then ... else ...'";
+    } else if (want->kind == TY_PERCENT && is_num(got)) {
+        hint = "write a percentage as 40%";
+    }
+    err(k, n->sp, hint, "%s should be %s, not %s", what, describe(k, want),
+        describe(k, got));
+}
+
+static unsigned hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    }
+    return h % NBUCKETS;
+}
+
+static sym *lookup_global(checker *k, const char *name)
+{
+    for (sym *s = k->table[hash(name)]; s; s = s->next) {
+        if (strcmp(s->name, name) == 0 && s->kind != SYM_MEMBER) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* Enum members live in the same table, possibly several of one name. */
+static sym *lookup_member(checker *k, const char *name, sym *want_enum,
+                          int *count)
+{
+    sym *found = NULL;
+    *count = 0;
+    for (sym *s = k->table[hash(name)]; s; s = s->next) {
+        if (s->kind == SYM_MEMBER && strcmp(s->name, name) == 0) {
+            if (want_enum && s->owner == want_enum) {
+                *count = 1;
+                return s;
+            }
+            found = s;
+            (*count)++;
+        }
+    }
+    return found;
+}
+
+static sym *new_sym(checker *k, sym_kind kind, const char *name,
+                    ast_node *decl)
+{
+    sym *s = alloc(k, sizeof *s);
+    if (!s) {
+        static sym dummy;
+        memset(&dummy, 0, sizeof dummy);
+        return &dummy;
+    }
+    s->kind = kind;
+    s->name = name;
+    s->decl = decl;
+    s->index = -1;
+    s->slot = -1;
+    return s;
+}
+
+static sym *declare(checker *k, sym_kind kind, ast_node *decl)
+{
+    const char *name = decl->name;
+    if (kind != SYM_MEMBER) {
+        sym *old = lookup_global(k, name);
+        if (old) {
+            uint32_t line, col;
+            diag_position(k->c->src, k->c->len, old->decl->name_sp.start,
+                          &line, &col);
+            char hint[80];
+            snprintf(hint, sizeof hint, "the first is on line %u", line);
+            err(k, decl->name_sp, hint, "'%s' is declared twice", name);
+            return NULL;
+        }
+    }
+    sym *s = new_sym(k, kind, name, decl);
+    unsigned h = hash(name);
+    s->next = k->table[h];
+    k->table[h] = s;
+    return s;
+}
+
+/* Edit distance, for "did you mean" hints; bounded to short names. */
+static int distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40) {
+        return 99;
+    }
+    int row[41];
+    for (size_t j = 0; j <= lb; j++) {
+        row[j] = (int)j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            int best = prev + cost;
+            if (row[j] + 1 < best) {
+                best = row[j] + 1;
+            }
+            if (row[j - 1] + 1 < best) {
+                best = row[j - 1] + 1;
+            }
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+typedef struct suggest {
+    const char *best;
+    int dist;
+    const char *name;
+} suggest;
+
+static void consider(suggest *g, const char *cand)
+{
+    int d = distance(g->name, cand);
+    int limit = (int)strlen(g->name) / 3 + 1;
+    if (d <= limit && d < g->dist) {
+        g->dist = d;
+        g->best = cand;
+    }
+}
+
+static const char *hint_for(checker *k, suggest *g)
+{
+    if (!g->best) {
+        return NULL;
+    }
+    char buf[120];
+    snprintf(buf, sizeof buf, "did you mean '%s'?", g->best);
+    return arena_strndup(&k->c->arena, buf, strlen(buf));
+}
+
+/* ---- scopes ------------------------------------------------------------ */
+
+static sym *bind_local(checker *k, const char *name, ty *t, ast_node *at)
+{
+    if (k->nlocals == k->cap) {
+        int cap = k->cap ? k->cap * 2 : 32;
+        if (cap > MAX_LOCALS) {
+            err(k, at->sp, NULL, "too many names in scope");
+            return NULL;
+        }
+        sym **l = alloc(k, (size_t)cap * sizeof *l);
+        if (!l) {
+            return NULL;
+        }
+        if (k->nlocals) {
+            memcpy(l, k->locals, (size_t)k->nlocals * sizeof *l);
+        }
+        k->locals = l;
+        k->cap = cap;
+    }
+    sym *s = new_sym(k, SYM_LOCAL, name, at);
+    s->ty = t;
+    k->locals[k->nlocals++] = s;
+    return s;
+}
+
+static sym *lookup_local(checker *k, const char *name)
+{
+    for (int i = k->nlocals - 1; i >= k->base; i--) {
+        if (strcmp(k->locals[i]->name, name) == 0) {
+            return k->locals[i];
+        }
+    }
+    return NULL;
+}
+
+static int field_index(const sym *rec, const char *name)
+{
+    for (int i = 0; i < rec->nfields; i++) {
+        if (strcmp(rec->fields[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* ---- types ------------------------------------------------------------- */
+
+static ty *resolve_type(checker *k, ast_node *n);
+
+static bool const_int(checker *k, ast_node *n, int64_t *out)
+{
+    bool neg = false;
+    if (n->kind == AST_UNARY && n->op == '-') {
+        neg = true;
+        n = n->a;
+    }
+    if (n->kind != AST_INT) {
+        err(k, n->sp, NULL, "a bound must be a whole number");
+        return false;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(n->text, &end, 10);
+    if (errno || *end) {
+        err(k, n->sp, NULL, "number too large");
+        return false;
+    }
+    *out = neg ? -v : v;
+    return true;
+}
+
+static ty *alias_type(checker *k, sym *s)
+{
+    if (s->state == 1) {
+        err(k, s->decl->name_sp, NULL, "type '%s' is defined in terms of itself",
+            s->name);
+        s->ty = &k->t_error;
+        s->state = 2;
+    }
+    if (s->state == 0) {
+        s->state = 1;
+        s->ty = resolve_type(k, s->decl->a);
+        s->state = 2;
+    }
+    return s->ty;
+}
+
+static ty *resolve_type(checker *k, ast_node *n)
+{
+    switch ((ast_kind)n->kind) {
+    case AST_TYPE_LIST: return wrap(k, TY_LIST, resolve_type(k, n->a));
+    case AST_TYPE_MAP: {
+        ty *key = resolve_type(k, n->a);
+        if (key->kind != TY_TEXT && key->kind != TY_ERROR) {
+            err(k, n->a->sp, NULL, "map keys must be text");
+        }
+        return wrap(k, TY_MAP, resolve_type(k, n->b));
+    }
+    case AST_TYPE_OPT: {
+        ty *in = resolve_type(k, n->a);
+        if (in->kind == TY_OPTIONAL) {
+            err(k, n->sp, NULL, "optional of an optional type");
+            return in;
+        }
+        return wrap(k, TY_OPTIONAL, in);
+    }
+    case AST_TYPE_RANGE: {
+        ty *base = resolve_type(k, n->a);
+        if (base->kind != TY_INT) {
+            if (base->kind != TY_ERROR) {
+                err(k, n->sp, NULL, "only integers can have bounds");
+            }
+            return base;
+        }
+        ty *t = new_ty(k, TY_INT);
+        if (t == &k->t_error) {
+            return t;
+        }
+        if (n->b && const_int(k, n->b, &t->min)) {
+            t->has_min = true;
+        }
+        if (n->c && const_int(k, n->c, &t->max)) {
+            t->has_max = true;
+        }
+        if (t->has_min && t->has_max && t->min > t->max) {
+            err(k, n->sp, NULL, "the lower bound is above the upper bound");
+        }
+        return t;
+    }
+    case AST_TYPE_NAME: {
+        static const struct {
+            const char *name;
+            ty_kind kind;
+        } builtin[] = {
+            {"bool", TY_BOOL},         {"integer", TY_INT},
+            {"decimal", TY_DEC},       {"money", TY_MONEY},
+            {"percent", TY_PERCENT},   {"date", TY_DATE},
+            {"datetime", TY_DATETIME}, {"duration", TY_DURATION},
+            {"text", TY_TEXT},
+        };
+        for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+            if (strcmp(n->name, builtin[i].name) != 0) {
+                continue;
+            }
+            if (n->num == -2) {
+                if (builtin[i].kind != TY_DEC && builtin[i].kind != TY_MONEY &&
+                    builtin[i].kind != TY_PERCENT) {
+                    err(k, n->sp, NULL, "only decimals take a number of places");
+                    break;
+                }
+                long places = strtol(n->text, NULL, 10);
+                if (places < 0 || places > 30) {
+                    err(k, n->sp, NULL, "places must be between 0 and 30");
+                    break;
+                }
+                ty *t = new_ty(k, builtin[i].kind);
+                t->places = (int)places;
+                t->currency = "GBP";
+                return t;
+            }
+            switch (builtin[i].kind) {
+            case TY_BOOL: return &k->t_bool;
+            case TY_INT: return &k->t_int;
+            case TY_DEC: return &k->t_dec;
+            case TY_MONEY: return &k->t_money;
+            case TY_PERCENT: return &k->t_percent;
+            case TY_DATE: return &k->t_date;
+            case TY_DATETIME: return &k->t_datetime;
+            case TY_DURATION: return &k->t_duration;
+            default: return &k->t_text;
+            }
+        }
+        sym *s = lookup_global(k, n->name);
+        if (s && (s->kind == SYM_ENUM || s->kind == SYM_RECORD)) {
+            n->sym = s;
+            return s->ty;
+        }
+        if (s && s->kind == SYM_ALIAS) {
+            return alias_type(k, s);
+        }
+        suggest g = {NULL, 99, n->name};
+        for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+            consider(&g, builtin[i].name);
+        }
+        for (int b = 0; b < NBUCKETS; b++) {
+            for (sym *t = k->table[b]; t; t = t->next) {
+                if (t->kind == SYM_ENUM || t->kind == SYM_RECORD ||
+                    t->kind == SYM_ALIAS) {
+                    consider(&g, t->name);
+                }
+            }
+        }
+        err(k, n->name_sp, hint_for(k, &g), "unknown type '%s'", n->name);
+        return &k->t_error;
+    }
+    default:
+        err(k, n->sp, NULL, "not a type");
+        return &k->t_error;
+    }
+}
+
+/* ---- expressions ------------------------------------------------------- */
+
+static ty *expr(checker *k, ast_node *n, ty *want);
+static void check_func(checker *k, sym *f);
+
+/* Checks [n] and requires it to fit [want]. */
+static ty *expect(checker *k, ast_node *n, ty *want, const char *what)
+{
+    ty *t = expr(k, n, want);
+    if (!fits(k, n, t, want)) {
+        mismatch(k, n, t, want, what);
+        return &k->t_error;
+    }
+    return want;
+}
+
+static ty *expect_bool(checker *k, ast_node *n, const char *what)
+{
+    return expect(k, n, &k->t_bool, what);
+}
+
+static bool parse_dec_lit(checker *k, ast_node *n)
+{
+    dec d;
+    arena tmp;
+    arena_init(&tmp, k->c->mem);
+    dec_status st = dec_parse(&tmp, n->text, strlen(n->text), &d);
+    arena_free(&tmp);
+    if (st != DEC_OK) {
+        err(k, n->sp, NULL, "malformed number '%s'", n->text);
+        return false;
+    }
+    return true;
+}
+
+static ty *name_expr(checker *k, ast_node *n, ty *want)
+{
+    sym *s = lookup_local(k, n->name);
+    if (s) {
+        n->sym = s;
+        return s->ty;
+    }
+    if (k->self) {
+        int i = field_index(k->self, n->name);
+        if (i >= 0) {
+            sym *f = new_sym(k, SYM_FIELD, n->name, n);
+            f->owner = k->self;
+            f->ordinal = i;
+            f->ty = k->self->fields[i].ty;
+            n->sym = f;
+            return f->ty;
+        }
+    }
+    int count;
+    sym *want_enum = want && want->kind == TY_ENUM ? want->decl : NULL;
+    if (want && want->kind == TY_OPTIONAL && want->elem->kind == TY_ENUM) {
+        want_enum = want->elem->decl;
+    }
+    sym *m = lookup_member(k, n->name, want_enum, &count);
+    s = lookup_global(k, n->name);
+    if (s) {
+        switch (s->kind) {
+        case SYM_PARAM:
+            if (s->dated) {
+                err(k, n->sp, "write 'NAME on DATE' to pick the value in force",
+                    "'%s' changes over time: say on which date", n->name);
+                return &k->t_error;
+            }
+            /* fall through */
+        case SYM_DEF:
+        case SYM_RULE:
+            if (s->nparams > 0) {
+                err(k, n->sp, NULL, "'%s' needs %d argument%s", n->name,
+                    s->nparams, s->nparams == 1 ? "" : "s");
+                return &k->t_error;
+            }
+            n->sym = s;
+            check_func(k, s);
+            return s->kind == SYM_RULE ? s->verdict->ty : s->ty;
+        case SYM_INPUT:
+            n->sym = s;
+            return s->ty;
+        default:
+            if (!m) {
+                err(k, n->sp, NULL, "'%s' is a type, not a value", n->name);
+                return &k->t_error;
+            }
+        }
+    }
+    if (m) {
+        if (count > 1) {
+            err(k, n->sp, "write EnumName.member", "'%s' is a member of more than one enum",
+                n->name);
+            return &k->t_error;
+        }
+        n->sym = m;
+        return m->owner->ty;
+    }
+    /* Unknown: suggest the nearest name in scope. */
+    suggest g = {NULL, 99, n->name};
+    for (int i = k->base; i < k->nlocals; i++) {
+        consider(&g, k->locals[i]->name);
+    }
+    if (k->self) {
+        for (int i = 0; i < k->self->nfields; i++) {
+            consider(&g, k->self->fields[i].name);
+        }
+    }
+    for (int b = 0; b < NBUCKETS; b++) {
+        for (sym *t = k->table[b]; t; t = t->next) {
+            if (t->kind != SYM_ENUM && t->kind != SYM_RECORD &&
+                t->kind != SYM_ALIAS) {
+                consider(&g, t->name);
+            }
+        }
+    }
+    err(k, n->sp, hint_for(k, &g), "unknown name '%s'", n->name);
+    return &k->t_error;
+}
+
+static ty *get_expr(checker *k, ast_node *n)
+{
+    /* Enum.member */
+    if (n->a->kind == AST_NAME && !lookup_local(k, n->a->name)) {
+        sym *e = lookup_global(k, n->a->name);
+        if (e && e->kind == SYM_ENUM) {
+            for (int i = 0; i < e->nmembers; i++) {
+                if (strcmp(e->members[i]->name, n->name) == 0) {
+                    n->kind = AST_NAME;
+                    n->sym = e->members[i];
+                    return e->ty;
+                }
+            }
+            err(k, n->name_sp, NULL, "enum %s has no member '%s'", e->name,
+                n->name);
+            return &k->t_error;
+        }
+    }
+    ty *t = expr(k, n->a, NULL);
+    if (is_bad(t)) {
+        return &k->t_error;
+    }
+    if (t->kind == TY_OPTIONAL && t->elem->kind == TY_RECORD) {
+        err(k, n->name_sp,
+            "use 'if x is some v then v.field else ...' or 'x otherwise ...'",
+            "this value may be none, so it has no field '%s'", n->name);
+        return &k->t_error;
+    }
+    if (t->kind != TY_RECORD) {
+        err(k, n->name_sp, NULL, "%s has no fields (looking for '%s')",
+            describe(k, t), n->name);
+        return &k->t_error;
+    }
+    sym *r = t->decl;
+    int i = field_index(r, n->name);
+    if (i < 0) {
+        suggest g = {NULL, 99, n->name};
+        for (int j = 0; j < r->nfields; j++) {
+            consider(&g, r->fields[j].name);
+        }
+        err(k, n->name_sp, hint_for(k, &g), "%s has no field '%s'", r->name,
+            n->name);
+        return &k->t_error;
+    }
+    n->aux = i;
+    n->sym = r;
+    return r->fields[i].ty;
+}
+
+/* Result type of arithmetic [op] on [a] and [b]; NULL if not allowed. */
+static ty *arith(checker *k, int op, ast_node *n, ty *a, ty *b,
+                 const char **hint)
+{
+    ty_kind x = a->kind, y = b->kind;
+    *hint = NULL;
+    if (x == TY_INT && y == TY_INT) {
+        if (op == '/') {
+            n->a->conv |= AUX_TO_DEC;
+            n->b->conv |= AUX_TO_DEC;
+            return &k->t_dec;
+        }
+        return &k->t_int;
+    }
+    bool xd = x == TY_INT || x == TY_DEC, yd = y == TY_INT || y == TY_DEC;
+    if (xd && yd) {
+        if (x == TY_INT) n->a->conv |= AUX_TO_DEC;
+        if (y == TY_INT) n->b->conv |= AUX_TO_DEC;
+        return &k->t_dec;
+    }
+    if (x == TY_INT) n->a->conv |= AUX_TO_DEC;
+    if (y == TY_INT) n->b->conv |= AUX_TO_DEC;
+    if (x == TY_MONEY && y == TY_MONEY) {
+        if (strcmp(a->currency, b->currency) != 0) {
+            *hint = "convert one amount to the other currency first";
+            return NULL;
+        }
+        if (op == '+' || op == '-') {
+            return a;
+        }
+        if (op == '/') {
+            return &k->t_dec;
+        }
+        *hint = "multiply money by a number or a percentage, not by money";
+        return NULL;
+    }
+    if (x == TY_MONEY && (yd || y == TY_PERCENT)) {
+        if (op == '*' || op == '/') {
+            return a;
+        }
+        *hint = "write the amount as money, as £5,000";
+        return NULL;
+    }
+    if ((xd || x == TY_PERCENT) && y == TY_MONEY) {
+        if (op == '*') {
+            return b;
+        }
+        *hint = op == '/' ? NULL : "write the amount as money, as £5,000";
+        return NULL;
+    }
+    if (x == TY_PERCENT && y == TY_PERCENT) {
+        if (op == '+' || op == '-' || op == '*') {
+            return a;
+        }
+        return &k->t_dec;
+    }
+    if ((x == TY_PERCENT && yd) || (xd && y == TY_PERCENT)) {
+        if (op == '*') {
+            return x == TY_PERCENT ? b : a;
+        }
+        if (op == '/' && x == TY_PERCENT) {
+            return a;
+        }
+        *hint = "write a percentage as 40% or turn it into a number";
+        return NULL;
+    }
+    if (x == TY_DATE && y == TY_DURATION && op == '+') {
+        return a;
+    }
+    return NULL;
+}
+
+static const char *op_name(int op)
+{
+    switch (op) {
+    case '+': return "+";
+    case '-': return "-";
+    case '*': return "*";
+    case '/': return "/";
+    case '=': return "=";
+    case '<': return "<";
+    case '>': return ">";
+    case NE: return "!=";
+    case LE: return "<=";
+    case GE: return ">=";
+    case AND: return "and";
+    case OR: return "or";
+    case IN: return "is in";
+    case OTHERWISE: return "otherwise";
+    default: return "?";
+    }
+}
+
+static bool ordered(const ty *t)
+{
+    switch (t->kind) {
+    case TY_INT: case TY_DEC: case TY_MONEY: case TY_PERCENT: case TY_DATE:
+    case TY_DATETIME: case TY_DURATION: case TY_TEXT: case TY_ENUM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Brings [a] and [b] to one comparable type, recording conversions. */
+static ty *unify(checker *k, ast_node *na, ty *a, ast_node *nb, ty *b)
+{
+    if (is_bad(a)) return b;
+    if (is_bad(b)) return a;
+    if (same(a, b)) return a;
+    if (a->kind == TY_INT && b->kind == TY_DEC) {
+        na->conv |= AUX_TO_DEC;
+        return b;
+    }
+    if (a->kind == TY_DEC && b->kind == TY_INT) {
+        nb->conv |= AUX_TO_DEC;
+        return a;
+    }
+    if (a->kind == TY_OPTIONAL && fits(k, nb, b, a->elem)) return a;
+    if (b->kind == TY_OPTIONAL && fits(k, na, a, b->elem)) return b;
+    if (a->kind == TY_NONE && b->kind == TY_OPTIONAL) return b;
+    if (b->kind == TY_NONE && a->kind == TY_OPTIONAL) return a;
+    if (a->kind == TY_NONE) return wrap(k, TY_OPTIONAL, b);
+    if (b->kind == TY_NONE) return wrap(k, TY_OPTIONAL, a);
+    if (a->kind == TY_LIST && b->kind == TY_LIST) {
+        if (a->elem->kind == TY_NEVER) return b;
+        if (b->elem->kind == TY_NEVER) return a;
+    }
+    return NULL;
+}
+
+static ty *binary(checker *k, ast_node *n, ty *want)
+{
+    int op = n->op;
+    if (op == AND || op == OR) {
+        expect_bool(k, n->a, "the left side");
+        expect_bool(k, n->b, "the right side");
+        return &k->t_bool;
+    }
+    if (op == OTHERWISE) {
+        ty *a = expr(k, n->a, want ? wrap(k, TY_OPTIONAL, want) : NULL);
+        if (is_bad(a)) {
+            expr(k, n->b, NULL);
+            return &k->t_error;
+        }
+        if (a->kind != TY_OPTIONAL) {
+            err(k, n->a->sp, NULL,
+                "'otherwise' needs a value that may be none, and this is %s",
+                describe(k, a));
+            expr(k, n->b, NULL);
+            return &k->t_error;
+        }
+        ty *b = expr(k, n->b, a->elem);
+        ty *u = fits(k, n->b, b, a->elem) ? a->elem : NULL;
+        if (!u && a->elem->kind == TY_INT && b->kind == TY_DEC) {
+            n->a->conv |= AUX_TO_DEC;
+            u = b;
+        }
+        if (!u) {
+            mismatch(k, n->b, b, a->elem, "the value after 'otherwise'");
+            return &k->t_error;
+        }
+        return u;
+    }
+    if (op == IN) {
+        ty *l = expr(k, n->b, NULL);
+        if (is_bad(l)) {
+            expr(k, n->a, NULL);
+            return &k->t_bool;
+        }
+        if (l->kind != TY_LIST) {
+            err(k, n->b->sp, NULL, "'is in' needs a list, not %s", describe(k, l));
+            expr(k, n->a, NULL);
+            return &k->t_bool;
+        }
+        expect(k, n->a, l->elem, "the value looked for");
+        return &k->t_bool;
+    }
+    ty *hint_ty = NULL;
+    /* Let an enum member or none on one side take the other's type. */
+    ty *a = expr(k, n->a, NULL);
+    ty *b = expr(k, n->b, (a->kind == TY_ENUM || a->kind == TY_OPTIONAL) ? a : NULL);
+    (void)hint_ty;
+    if (is_bad(a) || is_bad(b)) {
+        return (op == '=' || op == NE || op == '<' || op == LE || op == '>' ||
+                op == GE)
+                   ? &k->t_bool
+                   : &k->t_error;
+    }
+    if (op == '=' || op == NE) {
+        if (!unify(k, n->a, a, n->b, b)) {
+            const char *hint = NULL;
+            if ((a->kind == TY_MONEY && (b->kind == TY_INT || b->kind == TY_DEC)) ||
+                (b->kind == TY_MONEY && (a->kind == TY_INT || a->kind == TY_DEC))) {
+                hint = money_hint(NULL);
+            }
+            err(k, n->sp, hint, "cannot compare %s with %s", describe(k, a),
+                describe(k, b));
+        }
+        return &k->t_bool;
+    }
+    if (op == '<' || op == LE || op == '>' || op == GE) {
+        ty *u = unify(k, n->a, a, n->b, b);
+        if (!u || !ordered(u)) {
+            const char *hint = NULL;
+            if ((a->kind == TY_MONEY && (b->kind == TY_INT || b->kind == TY_DEC)) ||
+                (b->kind == TY_MONEY && (a->kind == TY_INT || a->kind == TY_DEC))) {
+                hint = money_hint(NULL);
+            } else if (a->kind == TY_OPTIONAL || b->kind == TY_OPTIONAL) {
+                hint = "a value that may be none cannot be ordered: use "
+                       "'x otherwise default'";
+            }
+            err(k, n->sp, hint, "cannot order %s against %s", describe(k, a),
+                describe(k, b));
+        }
+        return &k->t_bool;
+    }
+    if (a->kind == TY_TEXT && b->kind == TY_TEXT && op == '+') {
+        n->aux = 0;
+        return &k->t_text;
+    }
+    if ((a->kind == TY_TEXT || b->kind == TY_TEXT) && op == '+') {
+        err(k, n->sp, "turn the value into text with text(x) first",
+            "cannot join %s and %s", describe(k, a), describe(k, b));
+        return &k->t_error;
+    }
+    const char *hint;
+    ty *r = (is_num(a) || a->kind == TY_DATE) && (is_num(b) || b->kind == TY_DURATION)
+                ? arith(k, op, n, a, b, &hint)
+                : (hint = NULL, NULL);
+    if (!r) {
+        err(k, n->sp, hint, "cannot use %s on %s and %s", op_name(op),
+            describe(k, a), describe(k, b));
+        return &k->t_error;
+    }
+    return r;
+}
+
+/* Checks a condition, which may be "x is some v" binding v. Returns the
+ * number of locals it pushed (0 or 1); the caller pops them after the
+ * then-branch. */
+static int cond(checker *k, ast_node *n)
+{
+    if (n->kind != AST_SOME_COND) {
+        expect_bool(k, n, "a condition");
+        return 0;
+    }
+    ty *t = expr(k, n->a, NULL);
+    if (!is_bad(t) && t->kind != TY_OPTIONAL) {
+        err(k, n->a->sp, NULL, "'is some' needs a value that may be none, and this is %s",
+            describe(k, t));
+        t = &k->t_error;
+    }
+    sym *s = bind_local(k, n->name, is_bad(t) ? &k->t_error : t->elem, n);
+    n->sym = s;
+    return s ? 1 : 0;
+}
+
+static ty *join(checker *k, ast_node *na, ty *a, ast_node *nb, ty *b,
+                const char *what)
+{
+    if (a->kind == TY_NEVER) return b;
+    if (b->kind == TY_NEVER) return a;
+    ty *u = unify(k, na, a, nb, b);
+    if (!u) {
+        err(k, nb->sp, NULL, "%s: one branch is %s and the other %s", what,
+            describe(k, a), describe(k, b));
+        return &k->t_error;
+    }
+    return u;
+}
+
+static ty *comprehension(checker *k, ast_node *n, ty *want)
+{
+    const char *agg = n->name; /* NULL: [x for ...] */
+    ty *src = expr(k, n->b, NULL);
+    ty *elem = &k->t_error;
+    if (!is_bad(src)) {
+        if (src->kind != TY_LIST) {
+            err(k, n->b->sp, NULL, "can only go through a list, not %s",
+                describe(k, src));
+        } else {
+            elem = src->elem;
+        }
+    }
+    int mark = k->nlocals;
+    n->sym = bind_local(k, n->text, elem, n);
+    if (n->var2) {
+        sym *pos = bind_local(k, n->var2, &k->t_int, n);
+        if (pos) {
+            pos->ordinal = 1; /* marks a position variable */
+        }
+        n->sym2 = pos;
+    }
+    if (n->c) {
+        expect_bool(k, n->c, "the 'where' condition");
+    }
+    ty *body_want = NULL;
+    if (!agg && want && want->kind == TY_LIST) {
+        body_want = want->elem;
+    }
+    ty *body = expr(k, n->a, body_want);
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        ast_node *key = n->list2.items[i];
+        ty *kt = expr(k, key->a, NULL);
+        if (!is_bad(kt) && !ordered(kt) && kt->kind != TY_BOOL) {
+            err(k, key->sp, NULL, "cannot sort by %s", describe(k, kt));
+        }
+        key->ty = kt;
+    }
+    k->nlocals = mark;
+    if (n->list2.count && (!agg || strcmp(agg, "sort") != 0)) {
+        err(k, n->list2.items[0]->sp, NULL, "'by' is only for sort(...)");
+    }
+    if (!agg) {
+        if (body_want && fits(k, n->a, body, body_want)) {
+            body = body_want;
+        }
+        return wrap(k, TY_LIST, body);
+    }
+    n->aux = 0;
+    if (strcmp(agg, "sum") == 0) {
+        if (!is_bad(body) && !is_num(body)) {
+            err(k, n->a->sp, NULL, "sum needs numbers, not %s", describe(k, body));
+            return &k->t_error;
+        }
+        return body;
+    }
+    if (strcmp(agg, "count") == 0) {
+        return &k->t_int;
+    }
+    if (strcmp(agg, "all") == 0 || strcmp(agg, "any") == 0) {
+        if (!fits(k, n->a, body, &k->t_bool)) {
+            mismatch(k, n->a, body, &k->t_bool, "the condition");
+        }
+        return &k->t_bool;
+    }
+    if (strcmp(agg, "lowest") == 0 || strcmp(agg, "highest") == 0) {
+        if (!is_bad(body) && !ordered(body)) {
+            err(k, n->a->sp, NULL, "%s needs values that can be ordered, not %s",
+                agg, describe(k, body));
+            return &k->t_error;
+        }
+        return body;
+    }
+    if (strcmp(agg, "first") == 0) {
+        if (is_bad(body)) {
+            return body;
+        }
+        return body->kind == TY_OPTIONAL ? body : wrap(k, TY_OPTIONAL, body);
+    }
+    if (strcmp(agg, "sort") == 0) {
+        if (n->list2.count == 0) {
+            err(k, n->sp, "write sort(x for x in list by key descending, ...)",
+                "sort needs at least one key after 'by'");
+        }
+        if (n->list2.count > 8) {
+            err(k, n->sp, NULL, "sort takes at most 8 keys");
+        }
+        return wrap(k, TY_LIST, body);
+    }
+    err(k, n->name_sp, "use sum, count, all, any, lowest, highest, first or sort",
+        "'%s' cannot go through a list", agg);
+    return &k->t_error;
+}
+
+static ty *call(checker *k, ast_node *n, ty *want)
+{
+    const char *f = n->name;
+    uint32_t argc = n->list.count;
+    ast_node **args = n->list.items;
+    (void)want;
+    if (strcmp(f, "text") == 0) {
+        if (argc != 1) {
+            err(k, n->sp, NULL, "text takes one value");
+            return &k->t_text;
+        }
+        ty *t = expr(k, args[0], NULL);
+        if (!is_bad(t) && (t->kind == TY_LIST || t->kind == TY_MAP ||
+                           t->kind == TY_RECORD || t->kind == TY_OPTIONAL)) {
+            err(k, args[0]->sp, NULL, "cannot turn %s into text", describe(k, t));
+        }
+        n->aux = 0;
+        return &k->t_text;
+    }
+    if (strcmp(f, "round") == 0) {
+        if (argc != 3) {
+            err(k, n->sp, "write round(x, 2, half up)",
+                "round takes a value, a number of places and a rounding mode");
+            return &k->t_error;
+        }
+        ty *t = expr(k, args[0], NULL);
+        if (t->kind == TY_INT) {
+            args[0]->conv |= AUX_TO_DEC;
+            t = &k->t_dec;
+        }
+        if (!is_bad(t) && t->kind != TY_DEC && t->kind != TY_MONEY &&
+            t->kind != TY_PERCENT) {
+            err(k, args[0]->sp, NULL, "cannot round %s", describe(k, t));
+        }
+        expect(k, args[1], &k->t_int, "the number of places");
+        ast_node *m = args[2];
+        char mode[64];
+        if (m->kind == AST_MODE) {
+            snprintf(mode, sizeof mode, "%s %s", m->name, m->text);
+        } else if (m->kind == AST_NAME) {
+            snprintf(mode, sizeof mode, "%s", m->name);
+        } else {
+            mode[0] = '\0';
+        }
+        dec_round_mode rm = dec_round_mode_from_name(mode);
+        if (rm == DEC_ROUND_MODE_COUNT) {
+            err(k, m->sp,
+                "the modes are half up, half down, half even, up, down, "
+                "ceiling and floor",
+                "unknown rounding mode '%s'", mode);
+        }
+        m->num = rm;
+        return t;
+    }
+    if (strcmp(f, "min") == 0 || strcmp(f, "max") == 0) {
+        if (argc != 2) {
+            err(k, n->sp, NULL, "%s takes two values", f);
+            return &k->t_error;
+        }
+        ty *a = expr(k, args[0], NULL);
+        ty *b = expr(k, args[1], NULL);
+        ty *u = unify(k, args[0], a, args[1], b);
+        if (!u || (!is_bad(u) && !ordered(u))) {
+            const char *hint = (a->kind == TY_MONEY || b->kind == TY_MONEY)
+                                   ? money_hint(NULL)
+                                   : NULL;
+            err(k, n->sp, hint, "cannot compare %s with %s", describe(k, a),
+                describe(k, b));
+            return &k->t_error;
+        }
+        return u;
+    }
+    if (strcmp(f, "count") == 0 && argc == 1) {
+        ty *t = expr(k, args[0], NULL);
+        if (!is_bad(t) && t->kind != TY_LIST && t->kind != TY_MAP) {
+            err(k, args[0]->sp, NULL, "count needs a list, not %s", describe(k, t));
+        }
+        n->aux = 1;
+        return &k->t_int;
+    }
+    sym *s = lookup_global(k, f);
+    if (!s || (s->kind != SYM_DEF && s->kind != SYM_RULE && s->kind != SYM_PARAM)) {
+        suggest g = {NULL, 99, f};
+        static const char *const builtins[] = {"text", "round", "min", "max",
+                                               "count", "sum", "lowest",
+                                               "highest", "first", "sort",
+                                               "all", "any"};
+        for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+            consider(&g, builtins[i]);
+        }
+        for (int b = 0; b < NBUCKETS; b++) {
+            for (sym *t = k->table[b]; t; t = t->next) {
+                if (t->kind == SYM_DEF || t->kind == SYM_RULE) {
+                    consider(&g, t->name);
+                }
+            }
+        }
+        for (uint32_t i = 0; i < argc; i++) {
+            if (args[i]->kind != AST_MODE) {
+                expr(k, args[i], NULL);
+            }
+        }
+        err(k, n->name_sp, hint_for(k, &g), "unknown definition '%s'", f);
+        return &k->t_error;
+    }
+    if ((int)argc != s->nparams) {
+        err(k, n->sp, NULL, "'%s' takes %d argument%s, not %u", f, s->nparams,
+            s->nparams == 1 ? "" : "s", argc);
+        return &k->t_error;
+    }
+    for (uint32_t i = 0; i < argc; i++) {
+        char what[80];
+        snprintf(what, sizeof what, "argument %u of %s (%s)", i + 1, f,
+                 s->params[i]->name);
+        expect(k, args[i], s->params[i]->ty, what);
+    }
+    n->sym = s;
+    check_func(k, s);
+    return s->kind == SYM_RULE ? s->verdict->ty : s->ty;
+}
+
+static ty *record_lit(checker *k, ast_node *n)
+{
+    sym *r = lookup_global(k, n->name);
+    if (!r || r->kind != SYM_RECORD) {
+        err(k, n->name_sp, NULL, "unknown record type '%s'", n->name);
+        for (uint32_t i = 0; i < n->list.count; i++) {
+            expr(k, n->list.items[i]->a, NULL);
+        }
+        return &k->t_error;
+    }
+    n->sym = r;
+    bool *given = alloc(k, (size_t)(r->nfields + 1) * sizeof *given);
+    if (!given) {
+        return &k->t_error;
+    }
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        ast_node *init = n->list.items[i];
+        int fi = field_index(r, init->name);
+        if (fi < 0) {
+            suggest g = {NULL, 99, init->name};
+            for (int j = 0; j < r->nfields; j++) {
+                consider(&g, r->fields[j].name);
+            }
+            err(k, init->name_sp, hint_for(k, &g), "%s has no field '%s'",
+                r->name, init->name);
+            expr(k, init->a, NULL);
+            continue;
+        }
+        if (given[fi]) {
+            err(k, init->name_sp, NULL, "field '%s' is given twice", init->name);
+        }
+        given[fi] = true;
+        init->aux = fi;
+        char what[80];
+        snprintf(what, sizeof what, "field %s", init->name);
+        expect(k, init->a, r->fields[fi].ty, what);
+    }
+    for (int j = 0; j < r->nfields; j++) {
+        if (!given[j] && r->fields[j].ty->kind != TY_OPTIONAL) {
+            err(k, n->sp, NULL, "%s needs a value for field '%s'", r->name,
+                r->fields[j].name);
+        }
+    }
+    return r->ty;
+}
+
+static ty *match_expr(checker *k, ast_node *n, ty *want)
+{
+    ty *t = expr(k, n->a, NULL);
+    ty *result = NULL;
+    ast_node *result_node = NULL;
+    bool is_enum = t->kind == TY_ENUM, is_opt = t->kind == TY_OPTIONAL;
+    if (!is_bad(t) && !is_enum && !is_opt) {
+        err(k, n->a->sp, NULL, "match needs an enum or a value that may be none, not %s",
+            describe(k, t));
+        t = &k->t_error;
+    }
+    int nmem = is_enum ? t->decl->nmembers : 2;
+    bool *seen = alloc(k, (size_t)(nmem + 1) * sizeof *seen);
+    if (!seen) {
+        return &k->t_error;
+    }
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        ast_node *arm = n->list.items[i];
+        int mark = k->nlocals;
+        if (arm->list.count > 1) {
+            for (uint32_t j = 0; j < arm->list.count; j++) {
+                if (arm->list.items[j]->kind == AST_SOME_PAT) {
+                    err(k, arm->list.items[j]->sp, NULL,
+                        "'some' must be the only pattern of its arm");
+                }
+            }
+        }
+        for (uint32_t j = 0; j < arm->list.count; j++) {
+            ast_node *p = arm->list.items[j];
+            if (is_bad(t)) {
+                continue;
+            }
+            if (p->kind == AST_NAME && is_enum) {
+                sym *e = t->decl;
+                int found = -1;
+                for (int m = 0; m < e->nmembers; m++) {
+                    if (strcmp(e->members[m]->name, p->name) == 0) {
+                        found = m;
+                    }
+                }
+                if (found < 0) {
+                    err(k, p->sp, NULL, "%s has no member '%s'", e->name, p->name);
+                    continue;
+                }
+                if (seen[found]) {
+                    err(k, p->sp, NULL, "'%s' is matched twice", p->name);
+                }
+                seen[found] = true;
+                p->sym = e->members[found];
+            } else if (p->kind == AST_NONE && is_opt) {
+                if (seen[0]) {
+                    err(k, p->sp, NULL, "'none' is matched twice");
+                }
+                seen[0] = true;
+            } else if (p->kind == AST_SOME_PAT && is_opt) {
+                if (seen[1]) {
+                    err(k, p->sp, NULL, "'some' is matched twice");
+                }
+                seen[1] = true;
+                p->sym = bind_local(k, p->name, t->elem, p);
+            } else {
+                err(k, p->sp, NULL, "this pattern cannot match %s", describe(k, t));
+            }
+        }
+        ty *bt = expr(k, arm->a, want ? want : result);
+        k->nlocals = mark;
+        if (!result) {
+            result = bt;
+            result_node = arm->a;
+        } else {
+            result = join(k, result_node, result, arm->a, bt, "match");
+        }
+    }
+    if (n->c) {
+        ty *bt = expr(k, n->c, want ? want : result);
+        result = result ? join(k, result_node, result, n->c, bt, "match") : bt;
+    } else if (!is_bad(t)) {
+        for (int m = 0; m < nmem; m++) {
+            if (!seen[m]) {
+                const char *missing = is_enum ? t->decl->members[m]->name
+                                              : (m == 0 ? "none" : "some");
+                err(k, n->sp, "add the missing case or an 'else'",
+                    "match does not cover '%s'", missing);
+                break;
+            }
+        }
+    }
+    return result ? result : &k->t_error;
+}
+
+static ty *literal_money(checker *k, ast_node *n)
+{
+    if (!parse_dec_lit(k, n)) {
+        return &k->t_error;
+    }
+    if (strcmp(n->name, "GBP") == 0) {
+        return &k->t_money;
+    }
+    ty *t = new_ty(k, TY_MONEY);
+    t->currency = n->name;
+    return t;
+}
+
+static ty *expr_inner(checker *k, ast_node *n, ty *want)
+{
+    switch ((ast_kind)n->kind) {
+    case AST_INT: {
+        char *end;
+        errno = 0;
+        (void)strtoll(n->text, &end, 10);
+        if (errno) {
+            /* Too big for an integer: it is still an exact decimal. */
+            return parse_dec_lit(k, n) ? (n->kind = AST_DEC, &k->t_dec) : &k->t_error;
+        }
+        return &k->t_int;
+    }
+    case AST_DEC: return parse_dec_lit(k, n) ? &k->t_dec : &k->t_error;
+    case AST_MONEY: return literal_money(k, n);
+    case AST_PERCENT: return parse_dec_lit(k, n) ? &k->t_percent : &k->t_error;
+    case AST_TEXT: return &k->t_text;
+    case AST_DATE: {
+        int64_t days;
+        if (!date_parse(n->text, strlen(n->text), &days)) {
+            err(k, n->sp, NULL, "'%s' is not a date in the calendar", n->text);
+            return &k->t_error;
+        }
+        n->num = days;
+        return &k->t_date;
+    }
+    case AST_DATETIME: {
+        date_instant t;
+        if (!date_instant_parse(n->text, strlen(n->text), &t)) {
+            err(k, n->sp, NULL, "'%s' is not a valid date and time", n->text);
+            return &k->t_error;
+        }
+        return &k->t_datetime;
+    }
+    case AST_DURATION:
+        if (n->op) {
+            err(k, n->sp, "working days need a calendar: not yet supported",
+                "working days are not supported yet");
+            return &k->t_error;
+        }
+        return &k->t_duration;
+    case AST_BOOL: return &k->t_bool;
+    case AST_NONE:
+        if (n->op == -1) {
+            return &k->t_error;
+        }
+        return &k->t_none;
+    case AST_NAME: return name_expr(k, n, want);
+    case AST_GET: return get_expr(k, n);
+    case AST_INDEX: {
+        ty *t = expr(k, n->a, NULL);
+        if (is_bad(t)) {
+            expr(k, n->b, NULL);
+            return &k->t_error;
+        }
+        if (t->kind == TY_MAP) {
+            expect(k, n->b, &k->t_text, "a map key");
+            n->aux = 0;
+            return t->elem->kind == TY_OPTIONAL ? t->elem : wrap(k, TY_OPTIONAL, t->elem);
+        }
+        if (t->kind == TY_LIST) {
+            expect(k, n->b, &k->t_int, "a position in a list");
+            n->aux = 1;
+            return t->elem;
+        }
+        err(k, n->sp, NULL, "cannot look up a value in %s", describe(k, t));
+        expr(k, n->b, NULL);
+        return &k->t_error;
+    }
+    case AST_CALL:
+        if (n->op == -1) {
+            return &k->t_error;
+        }
+        return call(k, n, want);
+    case AST_MODE:
+        err(k, n->sp, NULL, "a rounding mode is only an argument of round()");
+        return &k->t_error;
+    case AST_UNARY:
+        if (n->op == '-') {
+            ty *t = expr(k, n->a, NULL);
+            if (!is_bad(t) && !is_num(t)) {
+                err(k, n->sp, NULL, "cannot negate %s", describe(k, t));
+                return &k->t_error;
+            }
+            return t;
+        }
+        expect_bool(k, n->a, "the value after 'not'");
+        return &k->t_bool;
+    case AST_BINARY: return binary(k, n, want);
+    case AST_IS_NONE: {
+        ty *t = expr(k, n->a, NULL);
+        if (!is_bad(t) && t->kind != TY_OPTIONAL) {
+            err(k, n->sp, NULL, "%s is never none", describe(k, t));
+        }
+        return &k->t_bool;
+    }
+    case AST_IF: {
+        int mark = k->nlocals;
+        int pushed = cond(k, n->a);
+        ty *a = expr(k, n->b, want);
+        k->nlocals -= pushed;
+        (void)mark;
+        ty *b = expr(k, n->c, want ? want : a);
+        return join(k, n->b, a, n->c, b, "if");
+    }
+    case AST_SOME_COND:
+        err(k, n->sp, NULL, "'is some NAME' only works as the condition of if or when");
+        return &k->t_error;
+    case AST_MATCH: return match_expr(k, n, want);
+    case AST_LET: {
+        ty *t = expr(k, n->a, NULL);
+        int mark = k->nlocals;
+        n->sym = bind_local(k, n->name, t, n);
+        ty *r = expr(k, n->b, want);
+        k->nlocals = mark;
+        return r;
+    }
+    case AST_LIST_LIT: {
+        ty *elem = want && want->kind == TY_LIST ? want->elem : NULL;
+        ty *got = NULL;
+        ast_node *first = NULL;
+        for (uint32_t i = 0; i < n->list.count; i++) {
+            ast_node *e = n->list.items[i];
+            ty *t = expr(k, e, elem ? elem : got);
+            if (elem) {
+                if (!fits(k, e, t, elem)) {
+                    mismatch(k, e, t, elem, "a list element");
+                }
+                continue;
+            }
+            if (!got) {
+                got = t;
+                first = e;
+            } else {
+                ty *u = unify(k, first, got, e, t);
+                if (!u) {
+                    err(k, e->sp, NULL, "a list holds one type: %s then %s",
+                        describe(k, got), describe(k, t));
+                } else {
+                    got = u;
+                }
+            }
+        }
+        if (elem) {
+            return want;
+        }
+        return wrap(k, TY_LIST, got ? got : &k->t_never);
+    }
+    case AST_COMPREH: return comprehension(k, n, want);
+    case AST_RECORD_LIT: return record_lit(k, n);
+    case AST_ON: {
+        if (n->a->kind != AST_NAME) {
+            err(k, n->a->sp, NULL, "only a dated parameter has a value on a date");
+            expr(k, n->b, NULL);
+            return &k->t_error;
+        }
+        sym *p = lookup_global(k, n->a->name);
+        if (!p || p->kind != SYM_PARAM || !p->dated) {
+            err(k, n->a->sp, "declare it with rows 'from DATE = value'",
+                "'%s' is not a parameter with dated values", n->a->name);
+            expr(k, n->b, NULL);
+            return &k->t_error;
+        }
+        n->sym = p;
+        p->used = true;
+        expect(k, n->b, &k->t_date, "the date");
+        return wrap(k, TY_OPTIONAL, p->ty);
+    }
+    case AST_FAIL:
+        expect(k, n->a, &k->t_text, "the failure message");
+        return &k->t_never;
+    default:
+        err(k, n->sp, NULL, "not an expression");
+        return &k->t_error;
+    }
+}
+
+static ty *expr(checker *k, ast_node *n, ty *want)
+{
+    if (k->c->depth > TLY_MAX_NESTING * 4) {
+        err(k, n->sp, NULL, "expression nested too deeply");
+        return &k->t_error;
+    }
+    k->c->depth++;
+    ty *t = expr_inner(k, n, want);
+    k->c->depth--;
+    n->ty = t;
+    return t;
+}
+
+/* ---- declarations ------------------------------------------------------ */
+
+static void push_func(checker *k, sym *s)
+{
+    int cap = k->res.nfuncs + 1;
+    sym **f = alloc(k, (size_t)cap * sizeof *f);
+    if (!f) {
+        return;
+    }
+    if (k->res.nfuncs) {
+        memcpy(f, k->res.funcs, (size_t)k->res.nfuncs * sizeof *f);
+    }
+    f[k->res.nfuncs++] = s;
+    k->res.funcs = f;
+}
+
+static void push_sym(checker *k, sym ***arr, int *count, sym *s)
+{
+    sym **a = alloc(k, (size_t)(*count + 1) * sizeof *a);
+    if (!a) {
+        return;
+    }
+    if (*count) {
+        memcpy(a, *arr, (size_t)*count * sizeof *a);
+    }
+    a[(*count)++] = s;
+    *arr = a;
+}
+
+/* Checks the body of a parameter, definition or rule, once.  Called when
+ * the body is reached in order and when another body calls it, which is
+ * how a cycle of calls is found. */
+static void check_func(checker *k, sym *f)
+{
+    if (f->state == 2) {
+        return;
+    }
+    if (f->state == 1) {
+        err(k, f->decl->name_sp,
+            "a policy must always finish: compute the value without "
+            "calling the definition itself",
+            "'%s' calls itself, directly or through other definitions",
+            f->name);
+        f->state = 2;
+        return;
+    }
+    f->state = 1;
+    int saved_base = k->base, saved_n = k->nlocals;
+    sym *saved_self = k->self, *saved_func = k->func;
+    k->base = k->nlocals;
+    k->self = NULL;
+    k->func = f;
+    for (int i = 0; i < f->nparams; i++) {
+        sym *p = f->params[i];
+        if (k->nlocals < MAX_LOCALS) {
+            sym *l = bind_local(k, p->name, p->ty, p->decl);
+            if (l) {
+                k->locals[k->nlocals - 1] = p; /* keep the same sym */
+            }
+        }
+    }
+    ast_node *d = f->decl;
+    if (f->kind == SYM_PARAM) {
+        if (f->dated) {
+            int64_t prev = INT64_MIN;
+            for (uint32_t i = 0; i < d->list.count; i++) {
+                ast_node *row = d->list.items[i];
+                int64_t day;
+                if (!date_parse(row->text, strlen(row->text), &day)) {
+                    err(k, row->name_sp, NULL, "'%s' is not a date", row->text);
+                    continue;
+                }
+                row->num = day;
+                if (day <= prev) {
+                    err(k, row->name_sp, "list the rows in date order",
+                        "this row does not come after the one before");
+                }
+                prev = day;
+                expect(k, row->a, f->ty, "the parameter's value");
+            }
+        } else {
+            expect(k, d->b, f->ty, "the parameter's value");
+        }
+    } else if (f->kind == SYM_DEF) {
+        expect(k, d->b, f->ty, "the definition's value");
+    } else if (f->kind == SYM_RULE) {
+        for (uint32_t i = 0; i < d->list2.count; i++) {
+            ast_node *w = d->list2.items[i];
+            int pushed = cond(k, w->a);
+            expect(k, w->b, f->ty, "the rule's outcome");
+            expect(k, w->c, &k->t_text, "the reason after 'because'");
+            k->nlocals -= pushed;
+        }
+        expect(k, d->c, f->ty, "the rule's outcome");
+    }
+    k->nlocals = saved_n;
+    k->base = saved_base;
+    k->self = saved_self;
+    k->func = saved_func;
+    f->state = 2;
+}
+
+static void collect(checker *k, ast_node *d)
+{
+    sym *s;
+    switch ((ast_kind)d->kind) {
+    case AST_ENUM:
+        if (!(s = declare(k, SYM_ENUM, d))) {
+            return;
+        }
+        s->ty = new_ty(k, TY_ENUM);
+        s->ty->decl = s;
+        s->label = d->text ? d->text : d->name;
+        s->nmembers = (int)d->list.count;
+        s->members = alloc(k, (size_t)(d->list.count + 1) * sizeof *s->members);
+        if (!s->members) {
+            return;
+        }
+        for (uint32_t i = 0; i < d->list.count; i++) {
+            ast_node *m = d->list.items[i];
+            for (uint32_t j = 0; j < i; j++) {
+                if (strcmp(d->list.items[j]->name, m->name) == 0) {
+                    err(k, m->name_sp, NULL, "'%s' is listed twice", m->name);
+                }
+            }
+            sym *ms = declare(k, SYM_MEMBER, m);
+            ms->owner = s;
+            ms->ordinal = (int)i;
+            s->members[i] = ms;
+        }
+        push_sym(k, &k->res.enums, &k->res.nenums, s);
+        break;
+    case AST_RECORD:
+        if (!(s = declare(k, SYM_RECORD, d))) {
+            return;
+        }
+        s->ty = new_ty(k, TY_RECORD);
+        s->ty->decl = s;
+        push_sym(k, &k->res.records, &k->res.nrecords, s);
+        break;
+    case AST_ALIAS:
+        declare(k, SYM_ALIAS, d);
+        break;
+    case AST_PARAM:
+        if ((s = declare(k, SYM_PARAM, d))) {
+            s->dated = d->b == NULL;
+            push_func(k, s);
+        }
+        break;
+    case AST_DEF:
+        if ((s = declare(k, SYM_DEF, d))) {
+            push_func(k, s);
+        }
+        break;
+    case AST_RULE:
+        if ((s = declare(k, SYM_RULE, d))) {
+            push_func(k, s);
+        }
+        break;
+    case AST_INPUT:
+        if (k->res.input) {
+            err(k, d->sp, NULL, "a policy has one input");
+            return;
+        }
+        if ((s = declare(k, SYM_INPUT, d))) {
+            k->res.input = s;
+        }
+        break;
+    case AST_OUTPUT:
+        if (k->res.output) {
+            err(k, d->sp, NULL, "a policy has one output");
+            return;
+        }
+        k->res.output = d;
+        break;
+    default:
+        break;
+    }
+}
+
+static void record_fields(checker *k, sym *r)
+{
+    ast_node *d = r->decl;
+    int n = 0;
+    for (uint32_t i = 0; i < d->list.count; i++) {
+        n += d->list.items[i]->kind == AST_FIELD_DECL;
+    }
+    r->fields = alloc(k, (size_t)(n + 1) * sizeof *r->fields);
+    if (!r->fields) {
+        return;
+    }
+    r->nfields = 0;
+    for (uint32_t i = 0; i < d->list.count; i++) {
+        ast_node *f = d->list.items[i];
+        if (f->kind != AST_FIELD_DECL) {
+            continue;
+        }
+        if (field_index(r, f->name) >= 0) {
+            err(k, f->name_sp, NULL, "field '%s' is declared twice", f->name);
+            continue;
+        }
+        field_info *fi = &r->fields[r->nfields++];
+        fi->name = f->name;
+        fi->json = f->text ? f->text : f->name;
+        fi->ty = resolve_type(k, f->a);
+        fi->decl = f;
+        fi->unique_key = -1;
+        f->ty = fi->ty;
+    }
+}
+
+static void record_options(checker *k, sym *r)
+{
+    for (int i = 0; i < r->nfields; i++) {
+        field_info *fi = &r->fields[i];
+        ast_node *f = fi->decl;
+        for (uint32_t j = 0; j < f->list.count; j++) {
+            ast_node *o = f->list.items[j];
+            if (o->kind == AST_OMIT) {
+                if (fi->ty->kind != TY_OPTIONAL) {
+                    err(k, o->sp, NULL, "only an optional field can be omitted");
+                }
+                fi->omit_none = true;
+            } else if (o->kind == AST_UNIQUE) {
+                ty *t = fi->ty;
+                if (t->kind != TY_LIST || t->elem->kind != TY_RECORD) {
+                    err(k, o->sp, NULL, "'unique by' needs a list of records");
+                    continue;
+                }
+                int ki = field_index(t->elem->decl, o->name);
+                if (ki < 0) {
+                    err(k, o->name_sp, NULL, "%s has no field '%s'",
+                        t->elem->decl->name, o->name);
+                    continue;
+                }
+                fi->unique_key = ki;
+            }
+        }
+    }
+}
+
+/* Checks the where-conditions and checks of a record, with its fields in
+ * scope by name. */
+static void record_checks(checker *k, sym *r)
+{
+    k->self = r;
+    for (int i = 0; i < r->nfields; i++) {
+        ast_node *f = r->fields[i].decl;
+        for (uint32_t j = 0; j < f->list.count; j++) {
+            ast_node *o = f->list.items[j];
+            if (o->kind == AST_WHERE) {
+                expect_bool(k, o->a, "a 'where' condition");
+                if (o->b) {
+                    expect(k, o->b, &k->t_text, "the message after 'else'");
+                }
+            }
+        }
+    }
+    ast_node *d = r->decl;
+    for (uint32_t i = 0; i < d->list.count; i++) {
+        ast_node *ch = d->list.items[i];
+        if (ch->kind != AST_CHECK) {
+            continue;
+        }
+        expect_bool(k, ch->a, "a check");
+        if (ch->b) {
+            expect(k, ch->b, &k->t_text, "the message after 'else'");
+        }
+        if (ch->text && field_index(r, ch->text) < 0) {
+            err(k, ch->sp, NULL, "%s has no field '%s' to report at", r->name,
+                ch->text);
+        }
+    }
+    k->self = NULL;
+}
+
+static void signature(checker *k, sym *f)
+{
+    ast_node *d = f->decl;
+    f->ty = resolve_type(k, d->a);
+    if (f->kind == SYM_PARAM) {
+        return;
+    }
+    f->nparams = (int)d->list.count;
+    f->params = alloc(k, (size_t)(f->nparams + 1) * sizeof *f->params);
+    if (!f->params) {
+        return;
+    }
+    for (int i = 0; i < f->nparams; i++) {
+        ast_node *p = d->list.items[i];
+        for (int j = 0; j < i; j++) {
+            if (strcmp(f->params[j]->name, p->name) == 0) {
+                err(k, p->name_sp, NULL, "parameter '%s' is listed twice", p->name);
+            }
+        }
+        sym *ps = new_sym(k, SYM_LOCAL, p->name, p);
+        ps->ty = resolve_type(k, p->a);
+        p->sym = ps;
+        f->params[i] = ps;
+    }
+    if (f->kind == SYM_RULE) {
+        /* A rule's result: its outcome and the reason for it. */
+        sym *v = new_sym(k, SYM_RECORD, f->name, d);
+        v->ty = new_ty(k, TY_RECORD);
+        v->ty->decl = v;
+        v->nfields = 2;
+        v->fields = alloc(k, 2 * sizeof *v->fields);
+        if (!v->fields) {
+            return;
+        }
+        v->fields[0] = (field_info){"outcome", "outcome", f->ty, NULL, -1, false};
+        v->fields[1] = (field_info){"reason", "reason",
+                                    wrap(k, TY_OPTIONAL, &k->t_text), NULL, -1,
+                                    true};
+        f->verdict = v;
+        push_sym(k, &k->res.records, &k->res.nrecords, v);
+    }
+}
+
+static bool bindable(checker *k, ty *t, int depth)
+{
+    if (depth > 32) {
+        return false;
+    }
+    switch (t->kind) {
+    case TY_LIST:
+    case TY_MAP:
+    case TY_OPTIONAL: return bindable(k, t->elem, depth + 1);
+    case TY_RECORD: {
+        sym *r = t->decl;
+        if (r->state == 1) {
+            return false; /* a record that contains itself */
+        }
+        int saved = r->state;
+        r->state = 1;
+        bool ok = true;
+        for (int i = 0; i < r->nfields && ok; i++) {
+            ok = bindable(k, r->fields[i].ty, depth + 1);
+        }
+        r->state = saved;
+        return ok;
+    }
+    default: return true;
+    }
+}
+
+tly_checked *chk_results(tly_comp *c)
+{
+    return c->checked;
+}
+
+bool tly_check(tly_comp *c)
+{
+    checker *k = arena_zalloc(&c->arena, sizeof *k);
+    if (!k) {
+        c->oom = true;
+        return false;
+    }
+    k->c = c;
+    ty *builtins[] = {&k->t_error, &k->t_bool, &k->t_int, &k->t_dec,
+                      &k->t_money, &k->t_percent, &k->t_date, &k->t_datetime,
+                      &k->t_duration, &k->t_text, &k->t_none, &k->t_never};
+    ty_kind kinds[] = {TY_ERROR, TY_BOOL, TY_INT, TY_DEC, TY_MONEY,
+                       TY_PERCENT, TY_DATE, TY_DATETIME, TY_DURATION,
+                       TY_TEXT, TY_NONE, TY_NEVER};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        builtins[i]->kind = kinds[i];
+        builtins[i]->places = -1;
+        builtins[i]->currency = "GBP";
+    }
+    ast_node *root = c->root;
+    if (!root) {
+        return false;
+    }
+    k->res.policy = root->a;
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        collect(k, root->list.items[i]);
+    }
+    for (int i = 0; i < k->res.nrecords; i++) {
+        record_fields(k, k->res.records[i]);
+    }
+    for (int i = 0; i < k->res.nrecords; i++) {
+        record_options(k, k->res.records[i]);
+    }
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        ast_node *d = root->list.items[i];
+        if (d->kind == AST_ALIAS) {
+            sym *s = lookup_global(k, d->name);
+            if (s && s->kind == SYM_ALIAS) {
+                alias_type(k, s);
+            }
+        }
+    }
+    for (int i = 0; i < k->res.nfuncs; i++) {
+        signature(k, k->res.funcs[i]);
+    }
+    /* The input and output. */
+    sym *in = k->res.input;
+    if (!in) {
+        tly_span end = {(uint32_t)c->len, (uint32_t)c->len};
+        err(k, end, "declare it as: input tender: Tender keyed by id",
+            "the policy has no input declaration");
+    } else {
+        ast_node *d = in->decl;
+        sym *r = lookup_global(k, d->text);
+        if (!r || r->kind != SYM_RECORD) {
+            err(k, d->sp, NULL, "the input must be a record type, and '%s' is not",
+                d->text);
+            in->ty = &k->t_error;
+        } else {
+            in->ty = r->ty;
+            int key = field_index(r, d->text2);
+            if (key < 0) {
+                err(k, d->sp, NULL, "%s has no field '%s' to key records by",
+                    r->name, d->text2);
+            } else if (r->fields[key].ty->kind != TY_TEXT) {
+                err(k, d->sp, NULL, "the key field '%s' must be text", d->text2);
+            }
+            d->num = key;
+            if (!bindable(k, r->ty, 0)) {
+                err(k, d->sp, NULL, "the input record contains itself");
+            }
+        }
+    }
+    for (int i = 0; i < k->res.nrecords; i++) {
+        if (k->res.records[i]->decl->kind == AST_RECORD) {
+            record_checks(k, k->res.records[i]);
+        }
+    }
+    for (int i = 0; i < k->res.nfuncs; i++) {
+        check_func(k, k->res.funcs[i]);
+    }
+    if (!k->res.output) {
+        tly_span end = {(uint32_t)c->len, (uint32_t)c->len};
+        err(k, end, "declare it as: output result: Result = Result { ... }",
+            "the policy has no output declaration");
+    } else {
+        ast_node *o = k->res.output;
+        ty *t = resolve_type(k, o->a);
+        if (t->kind != TY_RECORD && t->kind != TY_ERROR) {
+            err(k, o->a->sp, NULL, "the output must be a record type");
+        }
+        k->res.output_ty = t;
+        expect(k, o->b, t, "the output");
+    }
+    c->checked = &k->res;
+    return c->diags.nerrors == 0 && !c->oom;
+}

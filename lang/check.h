@@ -1,0 +1,124 @@
+/* lang/check.h - types and symbols shared by the checker and compiler.
+ *
+ * The checker (check.c) resolves every name of a parsed policy to a sym,
+ * gives every expression a ty, records implicit conversions on the nodes,
+ * and rejects ill-typed policies with diagnostics in the author's words.
+ * The compiler (compile.c) reads the results and never re-checks.  All of
+ * it lives in the compilation's arena.
+ */
+#ifndef TALLY_LANG_CHECK_H
+#define TALLY_LANG_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "front.h"
+
+typedef enum ty_kind {
+    TY_ERROR, /* already reported; suppresses cascades */
+    TY_BOOL,
+    TY_INT,
+    TY_DEC,
+    TY_MONEY,
+    TY_PERCENT,
+    TY_DATE,
+    TY_DATETIME,
+    TY_DURATION,
+    TY_TEXT,
+    TY_ENUM,     /* sym: the enum */
+    TY_RECORD,   /* sym: the record (or a rule's verdict) */
+    TY_LIST,     /* elem */
+    TY_MAP,      /* elem: value type; keys are text */
+    TY_OPTIONAL, /* elem */
+    TY_NONE,     /* the literal none: becomes optional T by context */
+    TY_NEVER,    /* fail: fits any type */
+    TY_KIND_COUNT
+} ty_kind;
+
+typedef struct sym sym;
+
+typedef struct ty {
+    ty_kind kind;
+    struct ty *elem;      /* list, map, optional */
+    sym *decl;            /* enum, record */
+    const char *currency; /* money: "GBP" */
+    int places;           /* decimals on output; -1 free */
+    bool has_min, has_max;
+    int64_t min, max; /* integer bounds, checked when data is bound */
+} ty;
+
+typedef enum sym_kind {
+    SYM_ENUM,
+    SYM_RECORD,
+    SYM_ALIAS,
+    SYM_PARAM,
+    SYM_DEF,
+    SYM_RULE,
+    SYM_INPUT,
+    SYM_MEMBER, /* an enum member: owner, ordinal */
+    SYM_LOCAL,  /* a parameter or bound name: slot */
+    SYM_FIELD,  /* a field of the record being checked: owner, index */
+    SYM_KIND_COUNT
+} sym_kind;
+
+typedef struct field_info {
+    const char *name; /* arena */
+    const char *json; /* arena: the data key */
+    ty *ty;
+    ast_node *decl;  /* AST_FIELD_DECL, or NULL for a verdict */
+    int unique_key;  /* index in the element record, or -1 */
+    bool omit_none;
+} field_info;
+
+struct sym {
+    sym_kind kind;
+    const char *name; /* arena */
+    ast_node *decl;   /* the declaring node */
+    ty *ty;           /* value type, or the type an enum/record names */
+    sym *next;        /* hash chain */
+    sym *owner;       /* member: its enum; field: its record */
+    int ordinal;      /* member: position; field: index */
+    int slot;         /* local: slot in the frame, assigned by the compiler */
+    /* records */
+    field_info *fields; /* arena */
+    int nfields;
+    /* enums */
+    sym **members; /* arena */
+    int nmembers;
+    const char *label; /* enum: noun for data errors */
+    /* functions (params, defs, rules) */
+    sym **params; /* arena: SYM_LOCALs */
+    int nparams;
+    bool dated;    /* parameter with "from DATE" rows */
+    int state;     /* 0 unchecked, 1 in progress, 2 done (recursion) */
+    int index;     /* program index: record, enum or function (-1 none) */
+    int row_base;  /* dated parameter: first row function */
+    sym *verdict;  /* rule: its result record */
+    bool used;
+};
+
+/* Flags on ast_node.aux set by the checker for the compiler. */
+#define AUX_TO_DEC 1 /* convert this integer to a decimal after evaluating */
+
+/* The checker's results, kept for the compiler. */
+typedef struct tly_checked {
+    sym **records; /* in declaration order, verdicts included */
+    int nrecords;
+    sym **enums;
+    int nenums;
+    sym **funcs; /* params, defs, rules in declaration order */
+    int nfuncs;
+    sym *input;  /* SYM_INPUT: ty is the record */
+    ast_node *output; /* AST_OUTPUT */
+    ty *output_ty;
+    ast_node *policy; /* AST_POLICY or NULL */
+} tly_checked;
+
+/* Returns the checker's results for [c] after tly_check succeeded. */
+tly_checked *chk_results(tly_comp *c);
+
+/* Appends a readable name of [t] ("list of Bid", "money") to [b]. */
+void ty_describe(const ty *t, strbuf *b);
+
+#endif

@@ -1,0 +1,1342 @@
+/* lang/compile.c - the checked AST to a bc_program.
+ *
+ * Lays out the program's tables (records, enums, types, strings,
+ * constants) from the checker's results, then compiles every parameter,
+ * definition, rule, record check and the output to a function of stack
+ * code.  Tracks the operand stack depth while emitting, so each function
+ * knows its max_stack and the verifier's proof holds by construction;
+ * emits one location entry whenever the source position changes.
+ * Loops come only from comprehensions over lists and always end with a
+ * LOOP back-edge, so the VM can charge its budget there.  Relies on the
+ * checker: nothing here re-checks types, and an unexpected shape is a bug
+ * (TALLY_NEVER-style: reported as an internal error diagnostic).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "decimal.h"
+#include "date.h"
+#include "parser.h"
+#include "value.h"
+
+typedef struct fwd {
+    uint32_t at; /* offset of the u32 operand to patch; 0: none */
+    int depth;   /* stack depth when jumping */
+} fwd;
+
+typedef struct cg {
+    tly_comp *c;
+    tly_checked *k;
+    bc_program *p;
+    arena *pa; /* the program's arena */
+    bool failed;
+    /* growing tables (capacity beside each) */
+    uint32_t cap_strings, cap_consts, cap_types, cap_code, cap_locs;
+    /* the function being compiled */
+    uint32_t fstart; /* its first byte in code */
+    int depth, max_depth;
+    int nlocals, max_locals;
+    bool dead; /* after an unconditional transfer: code is unreachable */
+    uint32_t last_line, last_col;
+    sym *self_rec; /* record whose check function this is */
+    /* line starts, for locations */
+    uint32_t *lines;
+    uint32_t nlines;
+} cg;
+
+static void fail(cg *g, tly_span sp, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(cg *g, tly_span sp, const char *fmt, ...)
+{
+    char buf[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    diag_add(&g->c->diags, DIAG_ERROR, sp, NULL, "%s", buf);
+    g->failed = true;
+}
+
+static void oom(cg *g)
+{
+    g->c->oom = true;
+    g->failed = true;
+}
+
+/* Grows the array [*arr] of [size]-byte items to hold [need]. */
+static bool grow(cg *g, void **arr, uint32_t *cap, uint32_t count,
+                 uint32_t need, size_t size)
+{
+    if (need <= *cap) {
+        return true;
+    }
+    uint32_t n = *cap ? *cap * 2 : 16;
+    while (n < need) {
+        n *= 2;
+    }
+    void *a = arena_alloc(g->pa, (size_t)n * size);
+    if (!a) {
+        oom(g);
+        return false;
+    }
+    if (count) {
+        memcpy(a, *arr, (size_t)count * size);
+    }
+    *arr = a;
+    *cap = n;
+    return true;
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+static uint32_t string(cg *g, const char *s, size_t len)
+{
+    bc_program *p = g->p;
+    for (uint32_t i = 0; i < p->nstrings; i++) {
+        if (p->strings[i].len == len && memcmp(p->strings[i].p, s, len) == 0) {
+            return i;
+        }
+    }
+    if (!grow(g, (void **)&p->strings, &g->cap_strings, p->nstrings,
+              p->nstrings + 1, sizeof *p->strings)) {
+        return 0;
+    }
+    char *d = arena_strndup(g->pa, s, len);
+    if (!d) {
+        oom(g);
+        return 0;
+    }
+    p->strings[p->nstrings] = (bc_str){d, (uint32_t)len};
+    return p->nstrings++;
+}
+
+static uint32_t cstring(cg *g, const char *s)
+{
+    return string(g, s ? s : "", s ? strlen(s) : 0);
+}
+
+static uint16_t constant(cg *g, value v, tly_span sp)
+{
+    bc_program *p = g->p;
+    for (uint32_t i = 0; i < p->nconsts; i++) {
+        if (p->consts[i].kind == v.kind && p->consts[i].type == v.type &&
+            val_equal(&p->consts[i], &v)) {
+            return (uint16_t)i;
+        }
+    }
+    if (p->nconsts >= 0xFFFF) {
+        fail(g, sp, "too many constants in one policy (at most 65535)");
+        return 0;
+    }
+    if (!grow(g, (void **)&p->consts, &g->cap_consts, p->nconsts,
+              p->nconsts + 1, sizeof *p->consts)) {
+        return 0;
+    }
+    p->consts[p->nconsts] = v;
+    return (uint16_t)p->nconsts++;
+}
+
+static bc_type_kind bt_kind(ty_kind k)
+{
+    switch (k) {
+    case TY_BOOL: return BT_BOOL;
+    case TY_INT: return BT_INT;
+    case TY_DEC: return BT_DEC;
+    case TY_MONEY: return BT_MONEY;
+    case TY_PERCENT: return BT_PERCENT;
+    case TY_DATE: return BT_DATE;
+    case TY_DATETIME: return BT_DATETIME;
+    case TY_DURATION: return BT_DURATION;
+    case TY_TEXT: return BT_TEXT;
+    case TY_ENUM: return BT_ENUM;
+    case TY_RECORD: return BT_RECORD;
+    case TY_LIST: return BT_LIST;
+    case TY_MAP: return BT_MAP;
+    case TY_OPTIONAL: return BT_OPTIONAL;
+    default: return BT_KIND_COUNT;
+    }
+}
+
+static uint16_t type_index(cg *g, ty *t)
+{
+    bc_type bt;
+    memset(&bt, 0, sizeof bt);
+    bt.kind = (uint8_t)bt_kind(t->kind);
+    if (bt.kind == BT_KIND_COUNT) {
+        fail(g, (tly_span){0, 0}, "internal error: type %d has no layout", t->kind);
+        return 0;
+    }
+    bt.places = BC_PLACES_ANY;
+    if (t->kind == TY_MONEY) {
+        bt.places = t->places >= 0 ? (uint8_t)t->places : 2;
+        bt.currency = (uint16_t)cstring(g, t->currency);
+    } else if ((t->kind == TY_DEC || t->kind == TY_PERCENT) && t->places >= 0) {
+        bt.places = (uint8_t)t->places;
+    }
+    bt.has_min = t->has_min;
+    bt.has_max = t->has_max;
+    bt.min = t->has_min ? t->min : 0;
+    bt.max = t->has_max ? t->max : 0;
+    if (t->kind == TY_LIST || t->kind == TY_MAP || t->kind == TY_OPTIONAL) {
+        bt.ref = type_index(g, t->elem);
+    } else if (t->kind == TY_ENUM || t->kind == TY_RECORD) {
+        bt.ref = (uint16_t)t->decl->index;
+    }
+    bc_program *p = g->p;
+    for (uint32_t i = 0; i < p->ntypes; i++) {
+        if (memcmp(&p->types[i], &bt, sizeof bt) == 0) {
+            return (uint16_t)i;
+        }
+    }
+    if (!grow(g, (void **)&p->types, &g->cap_types, p->ntypes, p->ntypes + 1,
+              sizeof *p->types)) {
+        return 0;
+    }
+    p->types[p->ntypes] = bt;
+    return (uint16_t)p->ntypes++;
+}
+
+/* ---- emission ---------------------------------------------------------- */
+
+static void line_table(cg *g)
+{
+    uint32_t n = 1;
+    for (size_t i = 0; i < g->c->len; i++) {
+        n += g->c->src[i] == '\n';
+    }
+    g->lines = arena_alloc(&g->c->arena, (size_t)n * sizeof *g->lines);
+    if (!g->lines) {
+        oom(g);
+        return;
+    }
+    g->lines[0] = 0;
+    g->nlines = 1;
+    for (size_t i = 0; i < g->c->len; i++) {
+        if (g->c->src[i] == '\n') {
+            g->lines[g->nlines++] = (uint32_t)i + 1;
+        }
+    }
+}
+
+static void position(cg *g, uint32_t off, uint32_t *line, uint32_t *col)
+{
+    uint32_t lo = 0, hi = g->nlines;
+    while (lo + 1 < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (g->lines[mid] <= off) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    *line = lo + 1;
+    uint32_t c = 1;
+    for (uint32_t i = g->lines ? g->lines[lo] : 0; i < off && i < g->c->len; i++) {
+        if (((unsigned char)g->c->src[i] & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *col = c;
+}
+
+static void put(cg *g, const void *b, uint32_t n)
+{
+    bc_program *p = g->p;
+    if (!grow(g, (void **)&p->code, &g->cap_code, p->code_len, p->code_len + n, 1)) {
+        return;
+    }
+    memcpy(p->code + p->code_len, b, n);
+    p->code_len += n;
+}
+
+static void put_u8(cg *g, uint8_t v)
+{
+    put(g, &v, 1);
+}
+
+static void put_u16(cg *g, uint16_t v)
+{
+    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    put(g, b, 2);
+}
+
+static void put_u32(cg *g, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+                    (uint8_t)(v >> 24)};
+    put(g, b, 4);
+}
+
+static void note_loc(cg *g, tly_span sp)
+{
+    uint32_t line, col;
+    position(g, sp.start, &line, &col);
+    if (line == g->last_line && col == g->last_col) {
+        return;
+    }
+    bc_program *p = g->p;
+    if (!grow(g, (void **)&p->locs, &g->cap_locs, p->nlocs, p->nlocs + 1,
+              sizeof *p->locs)) {
+        return;
+    }
+    if (p->nlocs && p->locs[p->nlocs - 1].pc == p->code_len) {
+        p->nlocs--; /* two positions for one instruction: keep the last */
+    }
+    p->locs[p->nlocs++] = (bc_loc){p->code_len, line, col};
+    g->last_line = line;
+    g->last_col = col;
+}
+
+static void stack(cg *g, int pop, int push)
+{
+    g->depth -= pop;
+    if (g->depth < 0) {
+        fail(g, (tly_span){0, 0}, "internal error: stack underflow in compiler");
+        g->depth = 0;
+    }
+    g->depth += push;
+    if (g->depth > g->max_depth) {
+        g->max_depth = g->depth;
+    }
+}
+
+/* Emits [op] at [sp]; for ops with a variable pop count, [pop] gives it. */
+static void op_at(cg *g, bc_op op, tly_span sp, int pop)
+{
+    note_loc(g, sp);
+    put_u8(g, (uint8_t)op);
+    stack(g, bc_ops[op].pop >= 0 ? bc_ops[op].pop : pop, bc_ops[op].push);
+    g->dead = false;
+}
+
+static void op0(cg *g, bc_op op, tly_span sp)
+{
+    op_at(g, op, sp, 0);
+}
+
+static void op16(cg *g, bc_op op, uint16_t a, tly_span sp, int pop)
+{
+    op_at(g, op, sp, pop);
+    put_u16(g, a);
+}
+
+/* Jump targets are absolute offsets in code[] (see opcodes.def). */
+static uint32_t here(cg *g)
+{
+    return g->p->code_len;
+}
+
+/* Emits a forward jump to be patched; none when the code is unreachable. */
+static fwd jump(cg *g, bc_op op, tly_span sp)
+{
+    fwd f = {0, 0};
+    if (g->dead) {
+        return f;
+    }
+    op_at(g, op, sp, 0);
+    f.at = g->p->code_len;
+    f.depth = g->depth;
+    put_u32(g, 0);
+    if (op == OP_JUMP) {
+        g->dead = true;
+    }
+    return f;
+}
+
+static void land(cg *g, fwd f)
+{
+    if (!f.at) {
+        return;
+    }
+    uint32_t t = here(g);
+    uint8_t *b = g->p->code + f.at;
+    b[0] = (uint8_t)t;
+    b[1] = (uint8_t)(t >> 8);
+    b[2] = (uint8_t)(t >> 16);
+    b[3] = (uint8_t)(t >> 24);
+    if (g->dead) {
+        g->depth = f.depth;
+        g->dead = false;
+    }
+}
+
+static void loop_to(cg *g, uint32_t target, tly_span sp)
+{
+    op_at(g, OP_LOOP, sp, 0);
+    put_u32(g, target);
+    g->dead = true;
+}
+
+static int new_slot(cg *g)
+{
+    int s = g->nlocals++;
+    if (g->nlocals > g->max_locals) {
+        g->max_locals = g->nlocals;
+    }
+    if (g->nlocals > 0xFFFF) {
+        fail(g, (tly_span){0, 0}, "too many local names in one definition");
+    }
+    return s;
+}
+
+static void load(cg *g, int slot, tly_span sp)
+{
+    op16(g, OP_LOAD, (uint16_t)slot, sp, 0);
+}
+
+static void store(cg *g, int slot, tly_span sp)
+{
+    op16(g, OP_STORE, (uint16_t)slot, sp, 0);
+}
+
+static void push_int(cg *g, int64_t i, tly_span sp)
+{
+    op16(g, OP_CONST, constant(g, val_int(i), sp), sp, 0);
+}
+
+static void push_text(cg *g, const char *s, size_t len, tly_span sp)
+{
+    uint32_t si = string(g, s, len);
+    value v = val_text(g->p->strings[si].p, (uint32_t)len);
+    op16(g, OP_CONST, constant(g, v, sp), sp, 0);
+}
+
+static bool lit_dec(cg *g, const char *text, tly_span sp, value *out)
+{
+    dec d;
+    if (dec_parse(g->pa, text, strlen(text), &d) != DEC_OK) {
+        fail(g, sp, "malformed number '%s'", text);
+        return false;
+    }
+    *out = val_dec(d);
+    return true;
+}
+
+/* ---- expressions ------------------------------------------------------- */
+
+static void gen(cg *g, ast_node *n);
+
+static uint8_t text_places(const ty *t)
+{
+    if (t->kind == TY_MONEY) {
+        return t->places >= 0 ? (uint8_t)t->places : 2;
+    }
+    if ((t->kind == TY_DEC || t->kind == TY_PERCENT) && t->places >= 0) {
+        return (uint8_t)t->places;
+    }
+    return BC_PLACES_ANY;
+}
+
+static bool is_int(const ast_node *n)
+{
+    return n->ty && n->ty->kind == TY_INT && !(n->conv & AUX_TO_DEC);
+}
+
+static void gen_call(cg *g, ast_node *n)
+{
+    ast_node **args = n->list.items;
+    if (!n->sym) {
+        const char *f = n->name;
+        if (strcmp(f, "text") == 0) {
+            gen(g, args[0]);
+            op_at(g, OP_TO_TEXT, n->sp, 0);
+            put_u8(g, text_places(args[0]->ty));
+        } else if (strcmp(f, "round") == 0) {
+            gen(g, args[0]);
+            gen(g, args[1]);
+            op_at(g, OP_ROUND, n->sp, 0);
+            put_u8(g, (uint8_t)args[2]->num);
+        } else if (strcmp(f, "min") == 0 || strcmp(f, "max") == 0) {
+            gen(g, args[0]);
+            gen(g, args[1]);
+            op0(g, f[1] == 'i' ? OP_MIN : OP_MAX, n->sp);
+        } else if (strcmp(f, "count") == 0) {
+            gen(g, args[0]);
+            op0(g, OP_LIST_LEN, n->sp);
+        } else {
+            fail(g, n->sp, "internal error: unknown builtin '%s'", f);
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        gen(g, args[i]);
+    }
+    op16(g, OP_CALL, (uint16_t)n->sym->index, n->sp, (int)n->list.count);
+}
+
+static void gen_name(cg *g, ast_node *n)
+{
+    sym *s = n->sym;
+    switch (s->kind) {
+    case SYM_LOCAL:
+        load(g, s->slot, n->sp);
+        break;
+    case SYM_FIELD:
+        load(g, 0, n->sp);
+        op_at(g, OP_FIELD, n->sp, 0);
+        put_u16(g, (uint16_t)s->owner->index);
+        put_u16(g, (uint16_t)s->ordinal);
+        break;
+    case SYM_PARAM:
+    case SYM_DEF:
+    case SYM_RULE:
+        op16(g, OP_CALL, (uint16_t)s->index, n->sp, 0);
+        break;
+    case SYM_INPUT:
+        op0(g, OP_INPUT, n->sp);
+        break;
+    case SYM_MEMBER: {
+        value v = val_none();
+        v.kind = VAL_ENUM;
+        v.type = (uint16_t)s->owner->index;
+        v.as.i = s->ordinal;
+        op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
+        break;
+    }
+    default:
+        fail(g, n->sp, "internal error: cannot compile name '%s'", n->name);
+    }
+}
+
+static void gen_arith(cg *g, ast_node *n)
+{
+    int op = n->op;
+    gen(g, n->a);
+    gen(g, n->b);
+    if (n->ty->kind == TY_TEXT) {
+        op0(g, OP_CONCAT, n->sp);
+        return;
+    }
+    if (n->ty->kind == TY_DATE) {
+        op0(g, OP_ADD_DAYS, n->sp);
+        return;
+    }
+    bool ints = is_int(n->a) && is_int(n->b);
+    bc_op o;
+    switch (op) {
+    case '+': o = ints ? OP_ADD_INT : OP_ADD_DEC; break;
+    case '-': o = ints ? OP_SUB_INT : OP_SUB_DEC; break;
+    case '*': o = ints ? OP_MUL_INT : OP_MUL_DEC; break;
+    default: o = OP_DIV_DEC; break;
+    }
+    op0(g, o, n->sp);
+}
+
+static void gen_binary(cg *g, ast_node *n)
+{
+    switch (n->op) {
+    case AND:
+    case OR: {
+        gen(g, n->a);
+        fwd f = jump(g, n->op == AND ? OP_JUMP_IF_FALSE : OP_JUMP_IF_TRUE, n->sp);
+        gen(g, n->b);
+        fwd end = jump(g, OP_JUMP, n->sp);
+        land(g, f);
+        op0(g, n->op == AND ? OP_PUSH_FALSE : OP_PUSH_TRUE, n->sp);
+        land(g, end);
+        return;
+    }
+    case OTHERWISE: {
+        bool convert = n->a->conv & AUX_TO_DEC;
+        n->a->conv &= (uint8_t)~AUX_TO_DEC;
+        gen(g, n->a);
+        op0(g, OP_DUP, n->sp);
+        op0(g, OP_IS_NONE, n->sp);
+        fwd some = jump(g, OP_JUMP_IF_FALSE, n->sp);
+        op0(g, OP_POP, n->sp);
+        gen(g, n->b);
+        if (convert) {
+            fwd end = jump(g, OP_JUMP, n->sp);
+            land(g, some);
+            op0(g, OP_INT_TO_DEC, n->sp);
+            land(g, end);
+        } else {
+            land(g, some);
+        }
+        return;
+    }
+    case IN:
+        gen(g, n->a);
+        gen(g, n->b);
+        op0(g, OP_IN, n->sp);
+        return;
+    case '=': case NE: case '<': case LE: case '>': case GE: {
+        gen(g, n->a);
+        gen(g, n->b);
+        bc_op o = n->op == '=' ? OP_EQ : n->op == NE ? OP_NE : n->op == '<' ? OP_LT
+                  : n->op == LE ? OP_LE : n->op == '>' ? OP_GT : OP_GE;
+        op0(g, o, n->sp);
+        return;
+    }
+    default:
+        gen_arith(g, n);
+    }
+}
+
+/* Evaluates a condition; for "x is some v" binds v.  Returns the jump
+ * taken when the condition does not hold; *some_pop tells whether the
+ * not-taken path left the tested value on the stack (to be popped). */
+static fwd gen_cond(cg *g, ast_node *c, bool *some_pop)
+{
+    if (c->kind == AST_SOME_COND) {
+        gen(g, c->a);
+        op0(g, OP_DUP, c->sp);
+        op0(g, OP_IS_NONE, c->sp);
+        fwd f = jump(g, OP_JUMP_IF_TRUE, c->sp);
+        c->sym->slot = new_slot(g);
+        store(g, c->sym->slot, c->sp);
+        *some_pop = true;
+        return f;
+    }
+    gen(g, c);
+    *some_pop = false;
+    return jump(g, OP_JUMP_IF_FALSE, c->sp);
+}
+
+static void land_cond(cg *g, fwd f, bool some_pop, tly_span sp)
+{
+    land(g, f);
+    if (some_pop) {
+        op0(g, OP_POP, sp);
+    }
+}
+
+static void gen_if(cg *g, ast_node *n)
+{
+    int mark = g->nlocals;
+    bool some;
+    fwd no = gen_cond(g, n->a, &some);
+    gen(g, n->b);
+    g->nlocals = mark;
+    fwd end = jump(g, OP_JUMP, n->sp);
+    land_cond(g, no, some, n->sp);
+    gen(g, n->c);
+    land(g, end);
+}
+
+static void gen_match(cg *g, ast_node *n)
+{
+    gen(g, n->a);
+    int tmp = new_slot(g);
+    store(g, tmp, n->sp);
+    fwd ends[256];
+    uint32_t nends = 0;
+    if (n->list.count > 250) {
+        fail(g, n->sp, "too many cases in one match");
+        return;
+    }
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        ast_node *arm = n->list.items[i];
+        fwd hits[64];
+        uint32_t nhits = 0;
+        int mark = g->nlocals;
+        ast_node *some_pat = NULL;
+        for (uint32_t j = 0; j < arm->list.count && nhits < 64; j++) {
+            ast_node *p = arm->list.items[j];
+            load(g, tmp, p->sp);
+            if (p->kind == AST_NONE) {
+                op0(g, OP_IS_NONE, p->sp);
+                hits[nhits++] = jump(g, OP_JUMP_IF_TRUE, p->sp);
+            } else if (p->kind == AST_SOME_PAT) {
+                op0(g, OP_IS_NONE, p->sp);
+                hits[nhits++] = jump(g, OP_JUMP_IF_FALSE, p->sp);
+                some_pat = p;
+            } else {
+                value v = val_none();
+                v.kind = VAL_ENUM;
+                v.type = (uint16_t)p->sym->owner->index;
+                v.as.i = p->sym->ordinal;
+                op16(g, OP_CONST, constant(g, v, p->sp), p->sp, 0);
+                op0(g, OP_EQ, p->sp);
+                hits[nhits++] = jump(g, OP_JUMP_IF_TRUE, p->sp);
+            }
+        }
+        fwd next = jump(g, OP_JUMP, arm->sp);
+        for (uint32_t j = 0; j < nhits; j++) {
+            land(g, hits[j]);
+        }
+        if (some_pat) {
+            some_pat->sym->slot = new_slot(g);
+            load(g, tmp, some_pat->sp);
+            store(g, some_pat->sym->slot, some_pat->sp);
+        }
+        gen(g, arm->a);
+        g->nlocals = mark;
+        ends[nends++] = jump(g, OP_JUMP, arm->sp);
+        land(g, next);
+    }
+    if (n->c) {
+        gen(g, n->c);
+    } else {
+        push_text(g, "no case of the match applies", 28, n->sp);
+        op0(g, OP_FAIL, n->sp);
+        stack(g, 0, 1); /* the value the match would have produced */
+        g->dead = true;
+    }
+    for (uint32_t i = 0; i < nends; i++) {
+        land(g, ends[i]);
+    }
+}
+
+static void gen_comprehension(cg *g, ast_node *n)
+{
+    const char *agg = n->name;
+    int mark = g->nlocals;
+    gen(g, n->b);
+    int list = new_slot(g);
+    store(g, list, n->sp);
+    int idx = new_slot(g);
+    push_int(g, 0, n->sp);
+    store(g, idx, n->sp);
+    int acc = new_slot(g);
+    int tmp = -1;
+    bool is_sort = agg && strcmp(agg, "sort") == 0;
+    enum { A_LIST, A_SUM, A_COUNT, A_ALL, A_ANY, A_MIN, A_MAX, A_FIRST, A_SORT } kind;
+    if (!agg) kind = A_LIST;
+    else if (strcmp(agg, "sum") == 0) kind = A_SUM;
+    else if (strcmp(agg, "count") == 0) kind = A_COUNT;
+    else if (strcmp(agg, "all") == 0) kind = A_ALL;
+    else if (strcmp(agg, "any") == 0) kind = A_ANY;
+    else if (strcmp(agg, "lowest") == 0) kind = A_MIN;
+    else if (strcmp(agg, "highest") == 0) kind = A_MAX;
+    else if (strcmp(agg, "first") == 0) kind = A_FIRST;
+    else kind = A_SORT;
+    (void)is_sort;
+    switch (kind) {
+    case A_LIST:
+    case A_SORT: op0(g, OP_LIST_NEW, n->sp); break;
+    case A_SUM:
+        if (n->ty->kind == TY_INT) {
+            push_int(g, 0, n->sp);
+        } else {
+            op16(g, OP_CONST, constant(g, val_dec(dec_from_int(0)), n->sp), n->sp, 0);
+        }
+        break;
+    case A_COUNT: push_int(g, 0, n->sp); break;
+    case A_ALL: op0(g, OP_PUSH_TRUE, n->sp); break;
+    case A_ANY: op0(g, OP_PUSH_FALSE, n->sp); break;
+    default: op0(g, OP_PUSH_NONE, n->sp); break;
+    }
+    store(g, acc, n->sp);
+    if (kind == A_MIN || kind == A_MAX) {
+        tmp = new_slot(g);
+    }
+    /* loop: while idx < len(list) */
+    uint32_t top = here(g);
+    load(g, idx, n->sp);
+    load(g, list, n->sp);
+    op0(g, OP_LIST_LEN, n->sp);
+    op0(g, OP_LT, n->sp);
+    fwd done = jump(g, OP_JUMP_IF_FALSE, n->sp);
+    load(g, list, n->sp);
+    load(g, idx, n->sp);
+    op0(g, OP_LIST_GET, n->sp);
+    n->sym->slot = new_slot(g);
+    store(g, n->sym->slot, n->sp);
+    if (n->var2) {
+        sym *pos = n->sym2;
+        pos->slot = new_slot(g);
+        load(g, idx, n->sp);
+        push_int(g, 1, n->sp);
+        op0(g, OP_ADD_INT, n->sp);
+        store(g, pos->slot, n->sp);
+    }
+    fwd skip = {0, 0};
+    if (n->c) {
+        gen(g, n->c);
+        skip = jump(g, OP_JUMP_IF_FALSE, n->c->sp);
+    }
+    fwd early = {0, 0};
+    switch (kind) {
+    case A_LIST:
+        load(g, acc, n->sp);
+        gen(g, n->a);
+        op0(g, OP_LIST_APPEND, n->sp);
+        op0(g, OP_POP, n->sp);
+        break;
+    case A_SORT:
+        load(g, acc, n->sp);
+        for (uint32_t i = 0; i < n->list2.count; i++) {
+            gen(g, n->list2.items[i]->a);
+        }
+        gen(g, n->a);
+        op16(g, OP_LIST, (uint16_t)(n->list2.count + 1), n->sp,
+             (int)n->list2.count + 1);
+        op0(g, OP_LIST_APPEND, n->sp);
+        op0(g, OP_POP, n->sp);
+        break;
+    case A_SUM:
+        load(g, acc, n->sp);
+        gen(g, n->a);
+        op0(g, n->ty->kind == TY_INT ? OP_ADD_INT : OP_ADD_DEC, n->sp);
+        store(g, acc, n->sp);
+        break;
+    case A_COUNT:
+        load(g, acc, n->sp);
+        push_int(g, 1, n->sp);
+        op0(g, OP_ADD_INT, n->sp);
+        store(g, acc, n->sp);
+        break;
+    case A_ALL:
+    case A_ANY: {
+        gen(g, n->a);
+        fwd keep = jump(g, kind == A_ALL ? OP_JUMP_IF_TRUE : OP_JUMP_IF_FALSE, n->sp);
+        op0(g, kind == A_ALL ? OP_PUSH_FALSE : OP_PUSH_TRUE, n->sp);
+        store(g, acc, n->sp);
+        early = jump(g, OP_JUMP, n->sp);
+        land(g, keep);
+        break;
+    }
+    case A_FIRST:
+        gen(g, n->a);
+        store(g, acc, n->sp);
+        early = jump(g, OP_JUMP, n->sp);
+        break;
+    case A_MIN:
+    case A_MAX: {
+        gen(g, n->a);
+        store(g, tmp, n->sp);
+        load(g, acc, n->sp);
+        op0(g, OP_IS_NONE, n->sp);
+        fwd set = jump(g, OP_JUMP_IF_TRUE, n->sp);
+        load(g, acc, n->sp);
+        load(g, tmp, n->sp);
+        op0(g, kind == A_MIN ? OP_MIN : OP_MAX, n->sp);
+        store(g, acc, n->sp);
+        fwd next = jump(g, OP_JUMP, n->sp);
+        land(g, set);
+        load(g, tmp, n->sp);
+        store(g, acc, n->sp);
+        land(g, next);
+        break;
+    }
+    }
+    land(g, skip);
+    load(g, idx, n->sp);
+    push_int(g, 1, n->sp);
+    op0(g, OP_ADD_INT, n->sp);
+    store(g, idx, n->sp);
+    loop_to(g, top, n->sp);
+    land(g, done);
+    land(g, early);
+    load(g, acc, n->sp);
+    if (kind == A_SORT) {
+        uint8_t mask = 0;
+        for (uint32_t i = 0; i < n->list2.count; i++) {
+            if (n->list2.items[i]->op) {
+                mask |= (uint8_t)(1u << i);
+            }
+        }
+        op_at(g, OP_SORT, n->sp, 0);
+        put_u8(g, (uint8_t)n->list2.count);
+        put_u8(g, mask);
+    } else if (kind == A_MIN || kind == A_MAX) {
+        op0(g, OP_DUP, n->sp);
+        op0(g, OP_IS_NONE, n->sp);
+        fwd ok = jump(g, OP_JUMP_IF_FALSE, n->sp);
+        op0(g, OP_POP, n->sp);
+        const char *msg = kind == A_MIN ? "lowest of no values: the list is empty"
+                                        : "highest of no values: the list is empty";
+        push_text(g, msg, strlen(msg), n->sp);
+        op0(g, OP_FAIL, n->sp);
+        g->dead = true;
+        land(g, ok);
+    }
+    g->nlocals = mark;
+}
+
+static void gen_on(cg *g, ast_node *n)
+{
+    sym *p = n->sym;
+    ast_node *d = p->decl;
+    gen(g, n->b);
+    int tmp = new_slot(g);
+    store(g, tmp, n->sp);
+    fwd ends[128];
+    uint32_t nends = 0;
+    for (uint32_t i = d->list.count; i-- > 0 && nends < 128;) {
+        ast_node *row = d->list.items[i];
+        value v = val_none();
+        v.kind = VAL_DATE;
+        v.as.i = row->num;
+        load(g, tmp, n->sp);
+        op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
+        op0(g, OP_GE, n->sp);
+        fwd next = jump(g, OP_JUMP_IF_FALSE, n->sp);
+        op16(g, OP_CALL, (uint16_t)(p->row_base + (int)i), n->sp, 0);
+        ends[nends++] = jump(g, OP_JUMP, n->sp);
+        land(g, next);
+    }
+    op0(g, OP_PUSH_NONE, n->sp);
+    for (uint32_t i = 0; i < nends; i++) {
+        land(g, ends[i]);
+    }
+    g->nlocals--;
+}
+
+static void gen_inner(cg *g, ast_node *n)
+{
+    switch ((ast_kind)n->kind) {
+    case AST_INT:
+        push_int(g, strtoll(n->text, NULL, 10), n->sp);
+        break;
+    case AST_DEC:
+    case AST_MONEY: {
+        value v;
+        if (lit_dec(g, n->text, n->sp, &v)) {
+            op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
+        }
+        break;
+    }
+    case AST_PERCENT: {
+        value v;
+        if (lit_dec(g, n->text, n->sp, &v)) {
+            dec hundred = dec_from_int(100);
+            if (dec_div(g->pa, &v.as.d, &hundred, &v.as.d) != DEC_OK) {
+                oom(g);
+            }
+            op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
+        }
+        break;
+    }
+    case AST_TEXT:
+        push_text(g, n->text, n->len, n->sp);
+        break;
+    case AST_DATE: {
+        value v = val_none();
+        v.kind = VAL_DATE;
+        v.as.i = n->num;
+        op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
+        break;
+    }
+    case AST_DATETIME: {
+        value v = val_none();
+        v.kind = VAL_DATETIME;
+        date_instant_parse(n->text, strlen(n->text), &v.as.t);
+        op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
+        break;
+    }
+    case AST_DURATION: {
+        value v = val_none();
+        v.kind = VAL_DURATION;
+        v.as.i = n->num;
+        op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
+        break;
+    }
+    case AST_BOOL:
+        op0(g, n->num ? OP_PUSH_TRUE : OP_PUSH_FALSE, n->sp);
+        break;
+    case AST_NONE:
+        op0(g, OP_PUSH_NONE, n->sp);
+        break;
+    case AST_NAME:
+        gen_name(g, n);
+        break;
+    case AST_GET:
+        gen(g, n->a);
+        op_at(g, OP_FIELD, n->name_sp, 0);
+        put_u16(g, (uint16_t)n->sym->index);
+        put_u16(g, (uint16_t)n->aux);
+        break;
+    case AST_INDEX:
+        gen(g, n->a);
+        gen(g, n->b);
+        if (n->aux == 1) {
+            push_int(g, 1, n->sp);
+            op0(g, OP_SUB_INT, n->sp);
+            op0(g, OP_LIST_GET, n->sp);
+        } else {
+            op0(g, OP_MAP_GET, n->sp);
+        }
+        break;
+    case AST_CALL:
+        gen_call(g, n);
+        break;
+    case AST_UNARY:
+        gen(g, n->a);
+        if (n->op == '-') {
+            op0(g, is_int(n->a) ? OP_NEG_INT : OP_NEG_DEC, n->sp);
+        } else {
+            op0(g, OP_NOT, n->sp);
+        }
+        break;
+    case AST_BINARY:
+        gen_binary(g, n);
+        break;
+    case AST_IS_NONE:
+        gen(g, n->a);
+        op0(g, OP_IS_NONE, n->sp);
+        if (n->op) {
+            op0(g, OP_NOT, n->sp);
+        }
+        break;
+    case AST_IF:
+        gen_if(g, n);
+        break;
+    case AST_MATCH:
+        gen_match(g, n);
+        break;
+    case AST_LET: {
+        int mark = g->nlocals;
+        gen(g, n->a);
+        n->sym->slot = new_slot(g);
+        store(g, n->sym->slot, n->sp);
+        gen(g, n->b);
+        g->nlocals = mark;
+        break;
+    }
+    case AST_LIST_LIT:
+        for (uint32_t i = 0; i < n->list.count; i++) {
+            gen(g, n->list.items[i]);
+        }
+        op16(g, OP_LIST, (uint16_t)n->list.count, n->sp, (int)n->list.count);
+        break;
+    case AST_COMPREH:
+        gen_comprehension(g, n);
+        break;
+    case AST_RECORD_LIT: {
+        sym *r = n->sym;
+        for (int f = 0; f < r->nfields; f++) {
+            ast_node *init = NULL;
+            for (uint32_t i = 0; i < n->list.count; i++) {
+                if (n->list.items[i]->aux == f) {
+                    init = n->list.items[i];
+                }
+            }
+            if (init) {
+                gen(g, init->a);
+            } else {
+                op0(g, OP_PUSH_NONE, n->sp);
+            }
+        }
+        op16(g, OP_RECORD, (uint16_t)r->index, n->sp, r->nfields);
+        break;
+    }
+    case AST_ON:
+        gen_on(g, n);
+        break;
+    case AST_FAIL:
+        gen(g, n->a);
+        op0(g, OP_FAIL, n->sp);
+        stack(g, 0, 1); /* stands for the value this branch never gives */
+        g->dead = true;
+        break;
+    default:
+        fail(g, n->sp, "internal error: cannot compile %s", ast_kind_name(n->kind));
+    }
+}
+
+static void gen(cg *g, ast_node *n)
+{
+    if (g->failed) {
+        return;
+    }
+    gen_inner(g, n);
+    if (n->conv & AUX_TO_DEC) {
+        op0(g, OP_INT_TO_DEC, n->sp);
+    }
+}
+
+/* ---- functions --------------------------------------------------------- */
+
+static void begin(cg *g, int arity)
+{
+    g->fstart = g->p->code_len;
+    g->depth = g->max_depth = 0;
+    g->nlocals = g->max_locals = arity;
+    g->dead = false;
+    g->last_line = g->last_col = 0;
+}
+
+static void finish(cg *g, uint16_t index, const char *name, int arity,
+                   tly_span sp)
+{
+    if (!g->dead) {
+        op0(g, OP_RET, sp);
+    }
+    g->dead = true;
+    bc_func *f = &g->p->funcs[index];
+    f->name = cstring(g, name);
+    f->arity = (uint16_t)arity;
+    f->nlocals = (uint16_t)g->max_locals;
+    f->max_stack = (uint16_t)(g->max_depth + 1);
+    f->flags = arity == 0 ? BC_FUNC_MEMO : 0;
+    f->code_off = g->fstart;
+    f->code_len = g->p->code_len - g->fstart;
+}
+
+static void gen_rule(cg *g, sym *s)
+{
+    ast_node *d = s->decl;
+    for (uint32_t i = 0; i < d->list2.count; i++) {
+        ast_node *w = d->list2.items[i];
+        int mark = g->nlocals;
+        bool some;
+        fwd no = gen_cond(g, w->a, &some);
+        gen(g, w->b);
+        gen(g, w->c);
+        op16(g, OP_RECORD, (uint16_t)s->verdict->index, w->sp, 2);
+        op0(g, OP_RET, w->sp);
+        g->dead = true;
+        g->nlocals = mark;
+        land_cond(g, no, some, w->sp);
+    }
+    gen(g, d->c);
+    op0(g, OP_PUSH_NONE, d->c->sp);
+    op16(g, OP_RECORD, (uint16_t)s->verdict->index, d->c->sp, 2);
+}
+
+static char *default_message(cg *g, ast_node *cond)
+{
+    const char *src = g->c->src + cond->sp.start;
+    int len = (int)(cond->sp.end - cond->sp.start);
+    char buf[200];
+    snprintf(buf, sizeof buf, "does not satisfy '%.*s'", len > 150 ? 150 : len, src);
+    return arena_strndup(g->pa, buf, strlen(buf));
+}
+
+static void gen_check(cg *g, ast_node *cond, ast_node *msg, const char *path)
+{
+    gen(g, cond);
+    fwd ok = jump(g, OP_JUMP_IF_TRUE, cond->sp);
+    if (msg) {
+        gen(g, msg);
+    } else {
+        char *m = default_message(g, cond);
+        if (m) {
+            push_text(g, m, strlen(m), cond->sp);
+        }
+    }
+    op_at(g, OP_CHECK_FAIL, cond->sp, 0);
+    put_u32(g, cstring(g, path));
+    g->dead = true;
+    land(g, ok);
+}
+
+static bool has_checks(sym *r)
+{
+    ast_node *d = r->decl;
+    if (d->kind != AST_RECORD) {
+        return false;
+    }
+    for (uint32_t i = 0; i < d->list.count; i++) {
+        ast_node *f = d->list.items[i];
+        if (f->kind == AST_CHECK) {
+            return true;
+        }
+        for (uint32_t j = 0; j < f->list.count; j++) {
+            if (f->list.items[j]->kind == AST_WHERE) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static void gen_record_checks(cg *g, sym *r)
+{
+    for (int i = 0; i < r->nfields; i++) {
+        ast_node *f = r->fields[i].decl;
+        for (uint32_t j = 0; j < f->list.count; j++) {
+            ast_node *o = f->list.items[j];
+            if (o->kind == AST_WHERE) {
+                gen_check(g, o->a, o->b, r->fields[i].json);
+            }
+        }
+    }
+    ast_node *d = r->decl;
+    for (uint32_t i = 0; i < d->list.count; i++) {
+        ast_node *ch = d->list.items[i];
+        if (ch->kind == AST_CHECK) {
+            const char *path = "";
+            if (ch->text) {
+                for (int f = 0; f < r->nfields; f++) {
+                    if (strcmp(r->fields[f].name, ch->text) == 0) {
+                        path = r->fields[f].json;
+                    }
+                }
+            }
+            gen_check(g, ch->a, ch->b, path);
+        }
+    }
+    op0(g, OP_PUSH_TRUE, r->decl->sp);
+}
+
+static void layout(cg *g)
+{
+    tly_checked *k = g->k;
+    bc_program *p = g->p;
+    /* Enums and their members. */
+    p->nenums = (uint32_t)k->nenums;
+    p->enums = arena_zalloc(g->pa, (size_t)(k->nenums + 1) * sizeof *p->enums);
+    uint32_t nmem = 0;
+    for (int i = 0; i < k->nenums; i++) {
+        nmem += (uint32_t)k->enums[i]->nmembers;
+    }
+    p->members = arena_zalloc(g->pa, (size_t)(nmem + 1) * sizeof *p->members);
+    p->nrecords = (uint32_t)k->nrecords;
+    p->records = arena_zalloc(g->pa, (size_t)(k->nrecords + 1) * sizeof *p->records);
+    if (!p->enums || !p->members || !p->records) {
+        oom(g);
+        return;
+    }
+    for (int i = 0; i < k->nenums; i++) {
+        k->enums[i]->index = i;
+    }
+    for (int i = 0; i < k->nrecords; i++) {
+        k->records[i]->index = i;
+    }
+    for (int i = 0; i < k->nenums; i++) {
+        sym *e = k->enums[i];
+        bc_enum *be = &p->enums[i];
+        be->name = cstring(g, e->name);
+        be->label = cstring(g, e->label);
+        be->first_member = p->nmembers;
+        be->nmembers = (uint16_t)e->nmembers;
+        for (int m = 0; m < e->nmembers; m++) {
+            ast_node *md = e->members[m]->decl;
+            p->members[p->nmembers].name = cstring(g, md->name);
+            p->members[p->nmembers].json = cstring(g, md->text ? md->text : md->name);
+            p->nmembers++;
+        }
+    }
+    uint32_t nfields = 0;
+    for (int i = 0; i < k->nrecords; i++) {
+        nfields += (uint32_t)k->records[i]->nfields;
+    }
+    p->fields = arena_zalloc(g->pa, (size_t)(nfields + 1) * sizeof *p->fields);
+    if (!p->fields) {
+        oom(g);
+        return;
+    }
+    for (int i = 0; i < k->nrecords; i++) {
+        sym *r = k->records[i];
+        bc_record *br = &p->records[i];
+        br->name = cstring(g, r->name);
+        br->first_field = p->nfields;
+        br->nfields = (uint16_t)r->nfields;
+        br->check_fn = BC_NONE_U16;
+        for (int f = 0; f < r->nfields; f++) {
+            field_info *fi = &r->fields[f];
+            bc_field *bf = &p->fields[p->nfields++];
+            bf->name = cstring(g, fi->name);
+            bf->json = cstring(g, fi->json);
+            bf->type = type_index(g, fi->ty);
+            bf->unique_key = fi->unique_key >= 0 ? (uint16_t)fi->unique_key : BC_NONE_U16;
+            bf->flags = fi->omit_none ? BC_FIELD_OMIT_NONE : 0;
+        }
+    }
+}
+
+bc_program *tly_compile(tly_comp *c)
+{
+    tly_checked *k = chk_results(c);
+    if (!k || c->diags.nerrors) {
+        return NULL;
+    }
+    bc_program *p = bc_program_new(c->mem);
+    if (!p) {
+        c->oom = true;
+        return NULL;
+    }
+    cg g;
+    memset(&g, 0, sizeof g);
+    g.c = c;
+    g.k = k;
+    g.p = p;
+    g.pa = &p->arena;
+    line_table(&g);
+    cstring(&g, ""); /* string 0 is the empty string */
+    layout(&g);
+    /* Function indices: declarations, dated rows, record checks, output. */
+    uint32_t nf = 0;
+    for (int i = 0; i < k->nfuncs; i++) {
+        k->funcs[i]->index = (int)nf++;
+    }
+    for (int i = 0; i < k->nfuncs; i++) {
+        sym *s = k->funcs[i];
+        if (s->kind == SYM_PARAM && s->dated) {
+            s->row_base = (int)nf;
+            nf += s->decl->list.count;
+        }
+    }
+    uint32_t check_base = nf;
+    for (int i = 0; i < k->nrecords; i++) {
+        if (has_checks(k->records[i])) {
+            p->records[i].check_fn = (uint16_t)nf++;
+        }
+    }
+    (void)check_base;
+    uint32_t out_fn = nf++;
+    if (nf >= 0xFFFF) {
+        fail(&g, (tly_span){0, 0}, "too many definitions in one policy");
+    }
+    p->nfuncs = nf;
+    p->funcs = arena_zalloc(g.pa, (size_t)(nf + 1) * sizeof *p->funcs);
+    if (!p->funcs) {
+        oom(&g);
+    }
+    for (int i = 0; i < k->nfuncs && !g.failed; i++) {
+        sym *s = k->funcs[i];
+        ast_node *d = s->decl;
+        begin(&g, s->nparams);
+        for (int a = 0; a < s->nparams; a++) {
+            s->params[a]->slot = a;
+        }
+        if (s->kind == SYM_PARAM && s->dated) {
+            /* The parameter itself is never called; rows are. */
+            op0(&g, OP_PUSH_NONE, d->sp);
+            finish(&g, (uint16_t)s->index, s->name, 0, d->sp);
+            for (uint32_t r = 0; r < d->list.count; r++) {
+                ast_node *row = d->list.items[r];
+                begin(&g, 0);
+                gen(&g, row->a);
+                char name[200];
+                snprintf(name, sizeof name, "%s from %s", s->name, row->text);
+                finish(&g, (uint16_t)(s->row_base + (int)r), name, 0, row->sp);
+            }
+            continue;
+        }
+        if (s->kind == SYM_RULE) {
+            gen_rule(&g, s);
+        } else {
+            gen(&g, d->b);
+        }
+        finish(&g, (uint16_t)s->index, s->name, s->nparams, d->sp);
+    }
+    for (int i = 0; i < k->nrecords && !g.failed; i++) {
+        sym *r = k->records[i];
+        if (p->records[i].check_fn == BC_NONE_U16) {
+            continue;
+        }
+        begin(&g, 1);
+        gen_record_checks(&g, r);
+        char name[200];
+        snprintf(name, sizeof name, "checks of %s", r->name);
+        finish(&g, p->records[i].check_fn, name, 1, r->decl->sp);
+    }
+    if (!g.failed) {
+        begin(&g, 0);
+        gen(&g, k->output->b);
+        finish(&g, (uint16_t)out_fn, k->output->name, 0, k->output->sp);
+    }
+    /* Header. */
+    ast_node *pol = k->policy;
+    p->title = cstring(&g, pol && pol->text ? pol->text : "");
+    p->version = cstring(&g, pol && pol->text2 ? pol->text2 : "");
+    p->source = cstring(&g, c->file);
+    p->input_record = (uint16_t)k->input->ty->decl->index;
+    p->input_name = cstring(&g, k->input->name);
+    p->key_field = (uint16_t)k->input->decl->num;
+    p->output_func = (uint16_t)out_fn;
+    p->output_type = type_index(&g, k->output_ty);
+    if (g.failed || c->oom) {
+        bc_program_free(p);
+        return NULL;
+    }
+    return p;
+}

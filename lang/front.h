@@ -1,0 +1,52 @@
+/* lang/front.h - one compilation: source, arena, diagnostics, AST.
+ *
+ * A tly_comp is the context every front-end pass receives explicitly (no
+ * global state).  All its memory is in [arena], freed by tly_comp_free in
+ * one call, whatever state an error left the passes in.
+ */
+#ifndef TALLY_LANG_FRONT_H
+#define TALLY_LANG_FRONT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ast.h"
+#include "bytecode.h"
+#include "diag.h"
+#include "mem.h"
+
+/* Limits on policy text, each with the reason for its number. */
+#define TLY_MAX_SOURCE (16u << 20) /* 16 MiB: far beyond any real policy */
+#define TLY_MAX_NESTING 200        /* parser depth: keeps bison's stack small */
+
+typedef struct tly_comp {
+    mem_ctx *mem;     /* borrowed */
+    arena arena;      /* owns the AST, types, symbols and messages */
+    const char *file; /* borrowed: the name used in messages */
+    const char *src;  /* borrowed: the policy text */
+    size_t len;
+    diag_list diags;
+    ast_node *root; /* AST_PROGRAM after parsing; NULL if it failed */
+    size_t pos;     /* scanner: byte offset of the next token */
+    int depth;      /* current nesting, checked against TLY_MAX_NESTING */
+    void *checked;  /* the checker's results (check.h), arena */
+    bool oom;       /* an allocation failed; the pass gave up */
+} tly_comp;
+
+void tly_comp_init(tly_comp *c, mem_ctx *mem, const char *file,
+                   const char *src, size_t len);
+void tly_comp_free(tly_comp *c);
+
+/* Parses c->src into c->root, adding every syntax error to c->diags.
+ * Returns true when there were no errors. */
+bool tly_parse(tly_comp *c);
+
+/* Resolves names and checks types of c->root; true when there were no
+ * errors. */
+bool tly_check(tly_comp *c);
+
+/* Compiles the checked c->root into a new program; NULL on failure (a
+ * diagnostic says why). */
+bc_program *tly_compile(tly_comp *c);
+
+#endif

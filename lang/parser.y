@@ -1,0 +1,629 @@
+/* lang/parser.y - the Tally grammar.
+ *
+ * NOTES
+ *  - Pure parser with byte-span locations; all state is in the tly_comp
+ *    passed as %parse-param.  Actions only build nodes with ast_ calls and
+ *    the rule's span: no lookups, no type checks (PostgreSQL's rule).
+ *  - %expect 0: conflicts are resolved with precedence, never tolerated.
+ *  - Recovery: an error inside a declaration skips to the next declaration
+ *    keyword; inside brackets, to the closing bracket; so one `tally check`
+ *    reports every independent syntax error.
+ *  - Messages name the unexpected token in the author's words and list what
+ *    would have been accepted (parse.error custom + parse.lac full).
+ */
+%require "3.8"
+%define api.pure full
+%define api.prefix {tly_yy}
+%define api.location.type {tly_span}
+%define parse.error custom
+%define parse.lac full
+%locations
+%expect 0
+%param {void *scanner}
+%parse-param {struct tly_comp *c}
+
+%code requires {
+#include "ast.h"
+struct tly_comp;
+typedef struct tly_tok {
+    const char *s;   /* arena */
+    uint32_t len;
+    const char *cur; /* MONEY: currency code */
+    int64_t num;     /* DURATION: days */
+    int working;     /* DURATION: working days */
+} tly_tok;
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                        \
+    do {                                                   \
+        if (N) {                                           \
+            (Cur).start = YYRHSLOC(Rhs, 1).start;          \
+            (Cur).end = YYRHSLOC(Rhs, N).end;              \
+        } else {                                           \
+            (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end; \
+        }                                                  \
+    } while (0)
+}
+
+%code {
+#include <stdio.h>
+#include <string.h>
+#include "front.h"
+#include "lexer.h"
+
+#define A (&c->arena)
+#define N(kind, sp) mk(c, kind, sp)
+
+static ast_node *mk(struct tly_comp *c, ast_kind kind, tly_span sp)
+{
+    ast_node *n = ast_new(&c->arena, kind, sp);
+    if (!n) {
+        c->oom = true;
+        /* A static dummy keeps actions simple; the parse is abandoned. */
+        static const ast_node zero;
+        n = (ast_node *)&zero;
+    }
+    return n;
+}
+
+static ast_node *push(struct tly_comp *c, ast_node *host, ast_node *n)
+{
+    if (!c->oom && !ast_push(&c->arena, &host->list, n)) {
+        c->oom = true;
+    }
+    return host;
+}
+
+static ast_node *push2(struct tly_comp *c, ast_node *host, ast_node *n)
+{
+    if (!c->oom && !ast_push(&c->arena, &host->list2, n)) {
+        c->oom = true;
+    }
+    return host;
+}
+
+static ast_node *named(struct tly_comp *c, ast_kind kind, tly_span sp,
+                       tly_tok name, tly_span name_sp)
+{
+    ast_node *n = mk(c, kind, sp);
+    if (n->kind == (uint16_t)kind) {
+        n->name = name.s;
+        n->name_sp = name_sp;
+    }
+    return n;
+}
+
+static ast_node *lit(struct tly_comp *c, ast_kind kind, tly_span sp,
+                     tly_tok t)
+{
+    ast_node *n = mk(c, kind, sp);
+    if (n->kind == (uint16_t)kind) {
+        n->text = t.s;
+        n->len = t.len;
+        n->name = t.cur;
+        n->num = t.num;
+        n->op = (int16_t)t.working;
+    }
+    return n;
+}
+
+static ast_node *bin(struct tly_comp *c, int op, ast_node *a, ast_node *b,
+                     tly_span sp)
+{
+    ast_node *n = mk(c, AST_BINARY, sp);
+    if (n->kind == AST_BINARY) {
+        n->op = (int16_t)op;
+        n->a = a;
+        n->b = b;
+    }
+    return n;
+}
+
+static ast_node *with(ast_node *n, ast_node *a, ast_node *b, ast_node *cc)
+{
+    if (n->kind != AST_NONE || a || b || cc) {
+        /* Writing into the static dummy would be a bug: guard on oom. */
+    }
+    n->a = a;
+    n->b = b;
+    n->c = cc;
+    return n;
+}
+
+static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
+                    const char *msg)
+{
+    (void)scanner;
+    diag_add(&c->diags, DIAG_ERROR, *loc, NULL, "%s", msg);
+}
+}
+
+%union {
+    tly_tok tok;
+    ast_node *node;
+    int num;
+}
+
+%token <tok> IDENT INT DECIMAL MONEY PERCENT STRING DATE DATETIME DURATION
+%token NE "!=" LE "<=" GE ">="
+%token AND "and" AS "as" ASCENDING "ascending" AT "at" BECAUSE "because"
+%token BETWEEN "between" BY "by" CHECK "check" CITES "cites"
+%token DEFINITION "definition" DESCENDING "descending" ELSE "else" END "end"
+%token ENUM "enum" FAIL "fail" FALSE "false" FOR "for" FROM "from" IF "if"
+%token IN "in" INPUT "input" IS "is" KEYED "keyed" LEAST "least" LET "let"
+%token LIST "list" MAP "map" MATCH "match" MOST "most" NONE "none" NOT "not"
+%token OF "of" OMITTED "omitted" ON "on" OPTIONAL "optional" OR "or"
+%token OTHERWISE "otherwise" OUTPUT "output" PARAMETER "parameter"
+%token POLICY "policy" RECORD "record" RULE "rule" SOME "some"
+%token SOURCE "source" THEN "then" TO "to" TRUE "true" TYPE "type"
+%token UNIQUE "unique" VERSION "version" WHEN "when" WHERE "where"
+
+%type <node> program decls decl header enum_decl members member record_decl
+%type <node> record_items record_item field_decl field_opts check_decl type
+%type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
+%type <node> input_decl output_decl params param_list param expr cond
+%type <node> args arg exprs arms arm patterns pattern inits init keys key
+%type <node> comprehension else_msg
+%type <tok> rename cites label at_path
+%type <num> direction
+
+%precedence LOWEST
+
+%left OTHERWISE
+%left OR
+%left AND
+%precedence NOT
+%nonassoc '=' NE '<' LE '>' GE IS
+%nonassoc ON
+%left '+' '-'
+%left '*' '/'
+%precedence UMINUS
+%precedence '.' '['
+
+%start program
+
+%%
+
+program
+    : header decls      { $$ = $2; $$->a = $1; c->root = $$; }
+    ;
+
+header
+    : %empty            { $$ = NULL; }
+    | POLICY STRING     { $$ = N(AST_POLICY, @$); $$->text = $2.s; }
+    | header VERSION STRING  { $$ = $1 ? $1 : N(AST_POLICY, @$); $$->text2 = $3.s; }
+    | header SOURCE STRING   { $$ = $1 ? $1 : N(AST_POLICY, @$); $$->text3 = $3.s; }
+    ;
+
+decls
+    : %empty            { $$ = N(AST_PROGRAM, @$); }
+    | decls decl        { $$ = $2 ? push(c, $1, $2) : $1; }
+    ;
+
+decl
+    : enum_decl | record_decl | alias_decl | param_decl | def_decl
+    | rule_decl | input_decl | output_decl
+    | error             { $$ = NULL; }
+    ;
+
+/* ---- enumerations ---------------------------------------------------- */
+
+enum_decl
+    : ENUM IDENT label '{' members comma '}'
+                        { $$ = $5; $$->kind = AST_ENUM; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->text = $3.s; }
+    ;
+
+label
+    : %empty            { $$.s = NULL; }
+    | STRING            { $$ = $1; }
+    ;
+
+comma
+    : %empty
+    | ','
+    ;
+
+members
+    : member            { $$ = push(c, N(AST_ENUM, @$), $1); }
+    | members ',' member { $$ = push(c, $1, $3); }
+    ;
+
+member
+    : IDENT rename      { $$ = named(c, AST_MEMBER, @$, $1, @1); $$->text = $2.s; }
+    ;
+
+rename
+    : %empty            { $$.s = NULL; }
+    | AS STRING         { $$ = $2; }
+    ;
+
+/* ---- records ----------------------------------------------------------- */
+
+record_decl
+    : RECORD IDENT '{' record_items '}'
+                        { $$ = $4; $$->kind = AST_RECORD; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; }
+    ;
+
+record_items
+    : %empty            { $$ = N(AST_RECORD, @$); }
+    | record_items record_item  { $$ = $2 ? push(c, $1, $2) : $1; }
+    ;
+
+record_item
+    : field_decl comma  { $$ = $1; }
+    | check_decl comma  { $$ = $1; }
+    ;
+
+field_decl
+    : IDENT rename ':' type field_opts
+                        { $$ = $5; $$->kind = AST_FIELD_DECL; $$->sp = @$; $$->name = $1.s;
+                          $$->name_sp = @1; $$->text = $2.s; $$->a = $4; }
+    ;
+
+field_opts
+    : %empty            { $$ = N(AST_FIELD_DECL, @$); }
+    | field_opts WHERE expr else_msg
+                        { ast_node *w = N(AST_WHERE, @2); w->a = $3; w->b = $4; w->sp = @3;
+                          $$ = push(c, $1, w); }
+    | field_opts UNIQUE BY IDENT
+                        { $$ = push(c, $1, named(c, AST_UNIQUE, @$, $4, @4)); }
+    | field_opts OMITTED WHEN NONE
+                        { $$ = push(c, $1, N(AST_OMIT, @2)); }
+    ;
+
+else_msg
+    : %empty            { $$ = NULL; }
+    | ELSE expr         { $$ = $2; }
+    ;
+
+check_decl
+    : CHECK expr at_path else_msg
+                        { $$ = N(AST_CHECK, @$); $$->a = $2; $$->text = $3.s; $$->b = $4;
+                          $$->sp = @2; }
+    ;
+
+at_path
+    : %empty            { $$.s = NULL; }
+    | AT IDENT          { $$ = $2; }
+    ;
+
+/* ---- types ------------------------------------------------------------- */
+
+type
+    : IDENT             { $$ = named(c, AST_TYPE_NAME, @$, $1, @1); $$->num = -1; }
+    | IDENT '(' INT ')' { $$ = named(c, AST_TYPE_NAME, @$, $1, @1); $$->text = $3.s; $$->num = -2; }
+    | LIST OF type      { $$ = N(AST_TYPE_LIST, @$); $$->a = $3; }
+    | MAP OF type TO type  { $$ = N(AST_TYPE_MAP, @$); $$->a = $3; $$->b = $5; }
+    | OPTIONAL type     { $$ = N(AST_TYPE_OPT, @$); $$->a = $2; }
+    | IDENT BETWEEN expr AND expr %prec LOWEST
+                        { $$ = N(AST_TYPE_RANGE, @$); $$->a = named(c, AST_TYPE_NAME, @1, $1, @1);
+                          $$->a->num = -1; $$->b = $3; $$->c = $5; }
+    | IDENT AT LEAST expr %prec LOWEST
+                        { $$ = N(AST_TYPE_RANGE, @$); $$->a = named(c, AST_TYPE_NAME, @1, $1, @1);
+                          $$->a->num = -1; $$->b = $4; }
+    | IDENT AT MOST expr %prec LOWEST
+                        { $$ = N(AST_TYPE_RANGE, @$); $$->a = named(c, AST_TYPE_NAME, @1, $1, @1);
+                          $$->a->num = -1; $$->c = $4; }
+    ;
+
+alias_decl
+    : TYPE IDENT '=' type   { $$ = named(c, AST_ALIAS, @$, $2, @2); $$->a = $4; }
+    ;
+
+/* ---- parameters, definitions, rules ------------------------------------ */
+
+cites
+    : %empty            { $$.s = NULL; }
+    | CITES STRING      { $$ = $2; }
+    ;
+
+param_decl
+    : PARAMETER IDENT ':' type cites '=' expr cites
+                        { $$ = named(c, AST_PARAM, @$, $2, @2); $$->a = $4;
+                          $$->text = $5.s ? $5.s : $8.s; $$->b = $7; }
+    | PARAMETER IDENT ':' type cites rows
+                        { $$ = $6; $$->kind = AST_PARAM; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->a = $4; $$->text = $5.s; }
+    ;
+
+rows
+    : row               { $$ = push(c, N(AST_PARAM, @$), $1); }
+    | rows row          { $$ = push(c, $1, $2); }
+    ;
+
+row
+    : FROM DATE '=' expr cites
+                        { $$ = N(AST_ROW, @$); $$->text = $2.s; $$->a = $4; $$->text2 = $5.s;
+                          $$->name_sp = @2; }
+    ;
+
+params
+    : %empty            { $$ = N(AST_DEF, @$); }
+    | '(' ')'           { $$ = N(AST_DEF, @$); }
+    | '(' param_list ')' { $$ = $2; }
+    ;
+
+param_list
+    : param             { $$ = push(c, N(AST_DEF, @$), $1); }
+    | param_list ',' param  { $$ = push(c, $1, $3); }
+    ;
+
+param
+    : IDENT ':' type    { $$ = named(c, AST_PARAM_DECL, @$, $1, @1); $$->a = $3; }
+    ;
+
+def_decl
+    : DEFINITION IDENT params ':' type cites '=' expr
+                        { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->a = $5; $$->text = $6.s; $$->b = $8; }
+    ;
+
+rule_decl
+    : RULE IDENT params ':' type cites '=' whens ELSE expr
+                        { $$ = $3; $$->kind = AST_RULE; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->a = $5; $$->text = $6.s;
+                          $$->list2 = $8->list; $$->c = $10; }
+    ;
+
+whens
+    : when_arm          { $$ = push(c, N(AST_RULE, @$), $1); }
+    | whens when_arm    { $$ = push(c, $1, $2); }
+    ;
+
+when_arm
+    : WHEN cond THEN expr BECAUSE expr
+                        { $$ = N(AST_WHEN, @$); $$->a = $2; $$->b = $4; $$->c = $6; }
+    ;
+
+input_decl
+    : INPUT IDENT ':' IDENT KEYED BY IDENT
+                        { $$ = named(c, AST_INPUT, @$, $2, @2); $$->text = $4.s;
+                          $$->text2 = $7.s; }
+    ;
+
+output_decl
+    : OUTPUT IDENT ':' type '=' expr
+                        { $$ = named(c, AST_OUTPUT, @$, $2, @2); $$->a = $4; $$->b = $6; }
+    ;
+
+/* ---- expressions ------------------------------------------------------- */
+
+cond
+    : expr              { $$ = $1; }
+    | expr IS SOME IDENT
+                        { $$ = named(c, AST_SOME_COND, @$, $4, @4); $$->a = $1; }
+    ;
+
+expr
+    : INT               { $$ = lit(c, AST_INT, @$, $1); }
+    | DECIMAL           { $$ = lit(c, AST_DEC, @$, $1); }
+    | MONEY             { $$ = lit(c, AST_MONEY, @$, $1); }
+    | PERCENT           { $$ = lit(c, AST_PERCENT, @$, $1); }
+    | STRING            { $$ = lit(c, AST_TEXT, @$, $1); }
+    | DATE              { $$ = lit(c, AST_DATE, @$, $1); }
+    | DATETIME          { $$ = lit(c, AST_DATETIME, @$, $1); }
+    | DURATION          { $$ = lit(c, AST_DURATION, @$, $1); }
+    | TRUE              { $$ = N(AST_BOOL, @$); $$->num = 1; }
+    | FALSE             { $$ = N(AST_BOOL, @$); $$->num = 0; }
+    | NONE              { $$ = N(AST_NONE, @$); }
+    | IDENT             { $$ = named(c, AST_NAME, @$, $1, @1); }
+    | expr '.' IDENT    { $$ = named(c, AST_GET, @$, $3, @3); $$->a = $1; }
+    | expr '[' expr ']' { $$ = N(AST_INDEX, @$); $$->a = $1; $$->b = $3; }
+    | IDENT '(' ')'     { $$ = named(c, AST_CALL, @$, $1, @1); }
+    | IDENT '(' args ')' { $$ = $3; $$->kind = AST_CALL; $$->sp = @$; $$->name = $1.s;
+                          $$->name_sp = @1; }
+    | IDENT '(' comprehension ')'
+                        { $$ = $3; $$->name = $1.s; $$->name_sp = @1; $$->sp = @$; }
+    | '[' ']'           { $$ = N(AST_LIST_LIT, @$); }
+    | '[' exprs ']'     { $$ = $2; $$->sp = @$; }
+    | '[' comprehension ']' { $$ = $2; $$->sp = @$; }
+    | IDENT '{' inits comma '}'
+                        { $$ = $3; $$->name = $1.s; $$->name_sp = @1; $$->sp = @$; }
+    | IDENT '{' '}'     { $$ = named(c, AST_RECORD_LIT, @$, $1, @1); }
+    | '(' expr ')'      { $$ = $2; }
+    | '-' expr %prec UMINUS  { $$ = N(AST_UNARY, @$); $$->op = '-'; $$->a = $2; }
+    | NOT expr          { $$ = N(AST_UNARY, @$); $$->op = NOT; $$->a = $2; }
+    | expr '*' expr     { $$ = bin(c, '*', $1, $3, @$); }
+    | expr '/' expr     { $$ = bin(c, '/', $1, $3, @$); }
+    | expr '+' expr     { $$ = bin(c, '+', $1, $3, @$); }
+    | expr '-' expr     { $$ = bin(c, '-', $1, $3, @$); }
+    | expr '=' expr     { $$ = bin(c, '=', $1, $3, @$); }
+    | expr NE expr      { $$ = bin(c, NE, $1, $3, @$); }
+    | expr '<' expr     { $$ = bin(c, '<', $1, $3, @$); }
+    | expr LE expr      { $$ = bin(c, LE, $1, $3, @$); }
+    | expr '>' expr     { $$ = bin(c, '>', $1, $3, @$); }
+    | expr GE expr      { $$ = bin(c, GE, $1, $3, @$); }
+    | expr IS IN expr %prec IS { $$ = bin(c, IN, $1, $4, @$); }
+    | expr AND expr     { $$ = bin(c, AND, $1, $3, @$); }
+    | expr OR expr      { $$ = bin(c, OR, $1, $3, @$); }
+    | expr OTHERWISE expr { $$ = bin(c, OTHERWISE, $1, $3, @$); }
+    | expr ON expr      { $$ = N(AST_ON, @$); $$->a = $1; $$->b = $3; }
+    | expr IS NONE      { $$ = N(AST_IS_NONE, @$); $$->a = $1; $$->op = 0; }
+    | expr IS NOT NONE  { $$ = N(AST_IS_NONE, @$); $$->a = $1; $$->op = 1; }
+    | IF cond THEN expr ELSE expr %prec LOWEST
+                        { $$ = with(N(AST_IF, @$), $2, $4, $6); }
+    | LET IDENT '=' expr IN expr %prec LOWEST
+                        { $$ = named(c, AST_LET, @$, $2, @2); $$->a = $4; $$->b = $6; }
+    | MATCH expr arms END
+                        { $$ = $3; $$->sp = @$; $$->a = $2; }
+    | MATCH expr arms ELSE expr END
+                        { $$ = $3; $$->sp = @$; $$->a = $2; $$->c = $5; }
+    | FAIL expr %prec LOWEST { $$ = N(AST_FAIL, @$); $$->a = $2; }
+    ;
+
+args
+    : arg               { $$ = push(c, N(AST_CALL, @$), $1); }
+    | args ',' arg      { $$ = push(c, $1, $3); }
+    ;
+
+arg
+    : expr              { $$ = $1; }
+    | IDENT IDENT       { $$ = named(c, AST_MODE, @$, $1, @1); $$->text = $2.s; }
+    ;
+
+exprs
+    : expr              { $$ = push(c, N(AST_LIST_LIT, @$), $1); }
+    | exprs ',' expr    { $$ = push(c, $1, $3); }
+    ;
+
+comprehension
+    : expr FOR IDENT IN expr
+                        { $$ = named(c, AST_COMPREH, @$, $3, @3); $$->name = NULL;
+                          $$->text = $3.s; $$->a = $1; $$->b = $5; }
+    | expr FOR IDENT AT IDENT IN expr
+                        { $$ = named(c, AST_COMPREH, @$, $3, @3); $$->name = NULL;
+                          $$->text = $3.s; $$->var2 = $5.s; $$->a = $1; $$->b = $7; }
+    | comprehension WHERE expr
+                        { $$ = $1; $$->c = $3; }
+    | comprehension BY keys
+                        { $$ = $1; $$->list2 = $3->list; }
+    ;
+
+keys
+    : key               { $$ = push(c, N(AST_COMPREH, @$), $1); }
+    | keys ',' key      { $$ = push(c, $1, $3); }
+    ;
+
+key
+    : expr direction    { $$ = N(AST_SORT_KEY, @$); $$->a = $1; $$->op = (int16_t)$2; }
+    ;
+
+direction
+    : %empty            { $$ = 0; }
+    | ASCENDING         { $$ = 0; }
+    | DESCENDING        { $$ = 1; }
+    ;
+
+arms
+    : arm               { $$ = push(c, N(AST_MATCH, @$), $1); }
+    | arms arm          { $$ = push(c, $1, $2); }
+    ;
+
+arm
+    : WHEN patterns THEN expr
+                        { $$ = $2; $$->sp = @$; $$->a = $4; }
+    ;
+
+patterns
+    : pattern           { $$ = push(c, N(AST_ARM, @$), $1); }
+    | patterns ',' pattern { $$ = push(c, $1, $3); }
+    ;
+
+pattern
+    : IDENT             { $$ = named(c, AST_NAME, @$, $1, @1); }
+    | NONE              { $$ = N(AST_NONE, @$); }
+    | SOME IDENT        { $$ = named(c, AST_SOME_PAT, @$, $2, @2); }
+    ;
+
+inits
+    : init              { $$ = push(c, N(AST_RECORD_LIT, @$), $1); }
+    | inits ',' init    { $$ = push(c, $1, $3); }
+    ;
+
+init
+    : IDENT ':' expr    { $$ = named(c, AST_FIELD_INIT, @$, $1, @1); $$->a = $3; }
+    ;
+
+%%
+
+/* Token names in the author's words, for "expected ..." lists. */
+static const char *describe(yysymbol_kind_t s)
+{
+    switch (s) {
+    case YYSYMBOL_IDENT: return "a name";
+    case YYSYMBOL_INT: return "a whole number";
+    case YYSYMBOL_DECIMAL: return "a number";
+    case YYSYMBOL_MONEY: return "an amount of money";
+    case YYSYMBOL_PERCENT: return "a percentage";
+    case YYSYMBOL_STRING: return "a text in quotes";
+    case YYSYMBOL_DATE: return "a date";
+    case YYSYMBOL_DATETIME: return "a date and time";
+    case YYSYMBOL_DURATION: return "a duration";
+    case YYSYMBOL_YYEOF: return "the end of the file";
+    default: return yysymbol_name(s);
+    }
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
+                                 struct tly_comp *c)
+{
+    (void)scanner;
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
+    yysymbol_kind_t got = yypcontext_token(ctx);
+    const tly_span *loc = yypcontext_location(ctx);
+    char near[48];
+    if (got == YYSYMBOL_YYEOF) {
+        snprintf(near, sizeof near, "at the end of the file");
+    } else {
+        uint32_t len = loc->end - loc->start;
+        if (len > 30) {
+            len = 30;
+        }
+        snprintf(near, sizeof near, "near '%.*s'", (int)len,
+                 c->src + loc->start);
+    }
+    /* A missing closing bracket is the likeliest cause when one is
+     * acceptable here: say so rather than list every operator. */
+    static const char *const closer_text[] = {"')'", "']'", "'}'"};
+    for (size_t k = 0; k < sizeof closer_text / sizeof closer_text[0]; k++) {
+        for (int i = 0; i < n; i++) {
+            if (strcmp(yysymbol_name(expected[i]), closer_text[k]) == 0) {
+                diag_add(&c->diags, DIAG_ERROR, *loc,
+                         "every opening bracket needs its closing one",
+                         "syntax error %s: expected %s", near, closer_text[k]);
+                return 0;
+            }
+        }
+    }
+    if (n > 0 && n <= 5) {
+        char exp[256] = "";
+        size_t used = 0;
+        for (int i = 0; i < n; i++) {
+            const char *sep = i == 0 ? "" : (i == n - 1 ? " or " : ", ");
+            int w = snprintf(exp + used, sizeof exp - used, "%s%s", sep,
+                             describe(expected[i]));
+            if (w < 0 || (size_t)w >= sizeof exp - used) {
+                break;
+            }
+            used += (size_t)w;
+        }
+        diag_add(&c->diags, DIAG_ERROR, *loc, NULL,
+                 "syntax error %s: expected %s", near, exp);
+    } else if (got == YYSYMBOL_IN) {
+        diag_add(&c->diags, DIAG_ERROR, *loc,
+                 "membership is written 'x is in list'",
+                 "syntax error %s", near);
+    } else {
+        diag_add(&c->diags, DIAG_ERROR, *loc, NULL, "syntax error %s", near);
+    }
+    return 0;
+}
+
+bool tly_parse(struct tly_comp *c)
+{
+    yyscan_t scanner;
+    if (c->len > TLY_MAX_SOURCE) {
+        tly_span all = {0, 0};
+        diag_add(&c->diags, DIAG_ERROR, all, NULL,
+                 "policy is larger than %u bytes", TLY_MAX_SOURCE);
+        return false;
+    }
+    if (tly_yylex_init_extra(c, &scanner) != 0) {
+        c->oom = true;
+        return false;
+    }
+    YY_BUFFER_STATE buf = tly_yy_scan_bytes(c->src, (int)c->len, scanner);
+    if (!buf) {
+        tly_yylex_destroy(scanner);
+        c->oom = true;
+        return false;
+    }
+    int rc = tly_yyparse(scanner, c);
+    tly_yy_delete_buffer(buf, scanner);
+    tly_yylex_destroy(scanner);
+    if (rc == 2) {
+        c->oom = true;
+    }
+    return rc == 0 && c->diags.nerrors == 0 && !c->oom;
+}

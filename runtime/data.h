@@ -1,0 +1,92 @@
+/* runtime/data.h - reading input records: typed binding of JSON data.
+ *
+ * A data_reader turns a stream of JSON Lines (or one JSON array) into
+ * values of the program's input record type, one record at a time, without
+ * ever holding more than one record's text: JSON Lines are read a line at a
+ * time into a reused buffer, array elements are split off by a small
+ * scanner and bound one by one.  Binding follows the program's type
+ * descriptors directly from the JSON parser's events (no document tree):
+ * every value is checked as it arrives, and a record that does not fit its
+ * schema comes back as a data_error naming the first offending field as a
+ * path ("bids[1].supplier.exclusions[1]").  SPEC: award-evaluation, Input
+ * and Bad input.
+ *
+ * One exception to "reject the record": a map entry whose value does not
+ * bind is stored as a VAL_ERROR value (see value.h), because the policy may
+ * never read it; the VM raises the error only if it does.
+ */
+#ifndef TALLY_RUNTIME_DATA_H
+#define TALLY_RUNTIME_DATA_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bytecode.h"
+#include "mem.h"
+#include "value.h"
+
+/* Containers nested deeper than this are rejected ("nesting too deep").
+ * Tally types are not recursive, so real data is as deep as the schema
+ * (the award tender is 5 levels); 64 leaves room for any policy while
+ * bounding the binder's frame stack, which is a fixed array. */
+#define DATA_MAX_DEPTH 64
+
+typedef enum data_format {
+    DATA_JSONL,      /* one JSON text per line */
+    DATA_JSON_ARRAY, /* one JSON array of records */
+    DATA_AUTO,       /* array when the first non-space byte is '[' */
+    DATA_FORMAT_COUNT
+} data_format;
+
+typedef struct data_error {
+    long line;     /* JSONL: 1-based line where the record starts;
+                      array: 1-based element number */
+    value key;     /* the record's key (VAL_TEXT, arena), or VAL_NONE when
+                      it could not be read */
+    const char *path; /* arena: "bids[1].price"; NULL for a problem with the
+                         record as a whole (not JSON, no key) */
+    const char *msg;  /* arena: "unknown exclusion ground \"arson\"" */
+} data_error;
+
+typedef enum data_status {
+    DATA_RECORD,   /* *out holds a bound record */
+    DATA_ERROR,    /* *err describes a rejected record; the reader has
+                      moved past it */
+    DATA_EOF,      /* no more records */
+    DATA_IO_ERROR, /* reading failed; err->msg says why */
+    DATA_ENOMEM,   /* out of memory (or the memory cap was hit) */
+    DATA_STATUS_COUNT
+} data_status;
+
+typedef struct data_reader data_reader;
+
+/* Creates a reader of records of [prog]'s input record from [in], in
+ * format [fmt].  [prog] and [in] are borrowed and must outlive the reader;
+ * [in_name] (borrowed, may be NULL) names the input in I/O messages.
+ * Buffers are drawn from [mem].  NULL out of memory. */
+data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
+                             data_format fmt, const char *in_name);
+
+/* Frees [r] and its buffers (not the stream); NULL is a no-op. */
+void data_reader_free(data_reader *r);
+
+/* Reads and binds the next record, allocating the value and any message in
+ * [a] (the per-record arena, which the caller resets between records).
+ * DATA_RECORD: *out is a VAL_RECORD of prog->input_record.  DATA_ERROR:
+ * *err describes the rejected record and the reader has moved past it.
+ * DATA_IO_ERROR: err->msg says why (then DATA_EOF follows).  Blank lines
+ * are skipped; a UTF-8 byte order mark at the start of input is ignored. */
+data_status data_reader_next(data_reader *r, arena *a, value *out,
+                             data_error *err);
+
+/* Binds one complete JSON text [json] of [len] bytes to record type
+ * [record] of [prog].  The key rule (a string member named by
+ * prog->key_field) applies when [record] is prog->input_record.  [line]
+ * is copied into err->line.  Values and messages live in [a]; the parser's
+ * own memory is drawn from a->mem and freed before returning.  Returns
+ * DATA_RECORD, DATA_ERROR or DATA_ENOMEM. */
+data_status data_bind_json(const bc_program *prog, uint16_t record,
+                           const char *json, size_t len, long line, arena *a,
+                           value *out, data_error *err);
+
+#endif

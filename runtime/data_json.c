@@ -1,0 +1,1521 @@
+/* runtime/data_json.c - JSON Lines / JSON array reader and typed binder.
+ *
+ * The binder sits on yajl's event parser: each event is checked against
+ * the type the schema expects at that point and turned into a value in the
+ * record arena, so no document tree is ever built.  Containers in progress
+ * are frames on a fixed stack (DATA_MAX_DEPTH); list elements and map
+ * entries wait on a reused scratch stack until their container closes and
+ * are then copied to the arena at their exact size.  After the first error
+ * the binder keeps listening (to tell invalid JSON apart and to find the
+ * record's key) but binds nothing more.
+ *
+ * The reader owns only a read block and one record's text: memory stays
+ * flat however large the input.  Nothing here trusts the input: every
+ * problem takes an error path, never an assert.
+ */
+#include "data.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+/* A record slot not bound yet: a kind no real value has. */
+#define SLOT_UNSET VAL_KIND_COUNT
+
+/* A bad value quoted in a message is cut to this many bytes (then "..."),
+ * so a megabyte-long bogus enum name cannot make a megabyte message. */
+#define MSG_VALUE_MAX 64
+
+/* Bytes read from the stream at a time: large enough that fread's cost
+ * vanishes, small enough to stay in L2. */
+#define READ_BLOCK 65536
+
+/* Lists with at most this many elements are checked for duplicate keys by
+ * comparing every pair; longer ones use a hash table (n^2 / 2 compares of
+ * 8 elements cost less than building the table). */
+#define UNIQUE_PAIRWISE_MAX 8
+
+/* ---- memory for yajl ------------------------------------------------- */
+
+/* yajl does not survive a failed allocation (it dereferences the result),
+ * so its few small buffers are drawn from the mem_ctx past the cap and the
+ * fault injector; bind() checks beforehand that the cap leaves room for
+ * them.  A header remembers each block's size, which yajl's free lacks. */
+#define YA_HEADER 16 /* keeps the block aligned for any object */
+
+static void *ya_realloc(void *ctx, void *p, size_t size)
+{
+    mem_ctx *m = ctx;
+    size_t old = 0;
+    char *raw = NULL;
+    if (p) {
+        raw = (char *)p - YA_HEADER;
+        memcpy(&old, raw, sizeof old);
+        old += YA_HEADER;
+    }
+    long fail_at = m ? m->fail_at : 0;
+    size_t cap = m ? m->cap : 0;
+    if (m) {
+        m->fail_at = 0;
+        m->cap = 0;
+    }
+    char *q = mem_realloc(m, raw, old, size + YA_HEADER);
+    if (m) {
+        m->fail_at = fail_at;
+        m->cap = cap;
+    }
+    if (!q) {
+        return NULL;
+    }
+    memcpy(q, &size, sizeof size);
+    return q + YA_HEADER;
+}
+
+static void *ya_malloc(void *ctx, size_t size)
+{
+    return ya_realloc(ctx, NULL, size);
+}
+
+static void ya_free(void *ctx, void *p)
+{
+    if (!p) {
+        return;
+    }
+    char *raw = (char *)p - YA_HEADER;
+    size_t size;
+    memcpy(&size, raw, sizeof size);
+    mem_free(ctx, raw, size + YA_HEADER);
+}
+
+/* ---- the binder ------------------------------------------------------ */
+
+typedef enum frame_kind {
+    FR_RECORD,
+    FR_LIST,
+    FR_MAP,
+    FR_KIND_COUNT
+} frame_kind;
+
+typedef struct frame {
+    uint8_t kind;        /* frame_kind */
+    uint16_t type;       /* FR_RECORD: record index; else element type */
+    uint16_t unique;     /* FR_LIST: element field that must be unique, or
+                            BC_NONE_U16 */
+    uint32_t field;      /* FR_RECORD: field whose value comes next */
+    uint32_t count;      /* FR_LIST, FR_MAP: elements so far (so the index
+                            of the one being bound) */
+    size_t base;         /* first scratch slot of this container's values */
+    val_record *rec;     /* FR_RECORD: arena; slots SLOT_UNSET until bound */
+    value key;           /* FR_MAP: key of the entry being bound (arena) */
+} frame;
+
+typedef enum top_kind { TOP_NONE, TOP_OBJECT, TOP_OTHER } top_kind;
+
+typedef enum json_kind { J_NULL, J_BOOL, J_NUMBER, J_STRING } json_kind;
+
+typedef struct binder {
+    const bc_program *prog; /* borrowed */
+    mem_ctx *mem;           /* borrowed: scratch and yajl memory */
+    arena *a;               /* borrowed: values and messages */
+    uint16_t record;        /* record type of the top-level object */
+
+    const char *keyjson; /* borrowed: JSON name of the key, or NULL */
+    size_t keyjson_len;
+    bool at_key;   /* the next depth-1 value is the key member */
+    bool key_seen; /* the key member was met (the first one counts) */
+    bool key_ok;   /* ... and was a string, copied to key */
+    value key;     /* arena */
+
+    long depth;       /* open containers (counted even when not bound) */
+    uint8_t top;      /* top_kind */
+    long skip_base;   /* >= 0: skip events until depth returns to it */
+    bool skip_next;   /* the next value belongs to an unknown key */
+    bool failed;      /* an error is recorded: bind nothing more */
+    bool nomem;       /* out of memory: the parse is canceled */
+    const char *err_path; /* arena: first error */
+    const char *err_msg;  /* arena */
+    value result;
+
+    value *scratch; /* owned: pending list elements and map entries */
+    size_t nscratch;
+    size_t scratch_cap;
+    uint32_t *slots; /* owned: hash table for duplicate checks */
+    size_t slots_cap;
+    strbuf sb; /* paths and messages under construction */
+
+    frame frames[DATA_MAX_DEPTH];
+} binder;
+
+static void binder_init(binder *b, mem_ctx *mem, const bc_program *prog)
+{
+    memset(b, 0, sizeof *b);
+    b->mem = mem;
+    b->prog = prog;
+    sb_init(&b->sb, mem);
+}
+
+static void binder_free(binder *b)
+{
+    mem_free(b->mem, b->scratch, b->scratch_cap * sizeof *b->scratch);
+    mem_free(b->mem, b->slots, b->slots_cap * sizeof *b->slots);
+    sb_free(&b->sb);
+}
+
+static const bc_type *type_at(const binder *b, uint16_t t)
+{
+    return &b->prog->types[t];
+}
+
+static const bc_str *str_at(const binder *b, uint32_t i)
+{
+    return &b->prog->strings[i];
+}
+
+/* Copies the message under construction in b->sb to the arena. */
+static const char *sb_to_arena(binder *b)
+{
+    if (b->sb.failed) {
+        b->nomem = true;
+        return NULL;
+    }
+    const char *s = arena_strndup(b->a, b->sb.p ? b->sb.p : "", b->sb.len);
+    if (!s) {
+        b->nomem = true;
+    }
+    return s;
+}
+
+/* Writes to b->sb the path of the value being bound in frames[0..n-1]
+ * (each frame contributes its current child), then [extra] as a field. */
+static void build_path(binder *b, long n, const char *extra)
+{
+    sb_clear(&b->sb);
+    for (long i = 0; i < n; i++) {
+        const frame *f = &b->frames[i];
+        switch ((frame_kind)f->kind) {
+        case FR_RECORD: {
+            const bc_record *r = &b->prog->records[f->type];
+            const bc_str *s = str_at(b, bc_record_field(b->prog, r,
+                                                        f->field)->json);
+            if (b->sb.len) {
+                sb_putc(&b->sb, '.');
+            }
+            sb_put(&b->sb, s->p, s->len);
+            break;
+        }
+        case FR_LIST:
+            sb_printf(&b->sb, "[%u]", (unsigned)f->count);
+            break;
+        case FR_MAP:
+            if (b->sb.len) {
+                sb_putc(&b->sb, '.');
+            }
+            sb_put(&b->sb, f->key.as.s, f->key.len);
+            break;
+        case FR_KIND_COUNT:
+            break;
+        }
+    }
+    if (extra) {
+        if (b->sb.len) {
+            sb_putc(&b->sb, '.');
+        }
+        sb_puts(&b->sb, extra);
+    }
+}
+
+static bool scratch_push(binder *b, value v)
+{
+    if (b->nscratch == b->scratch_cap) {
+        size_t cap = b->scratch_cap ? b->scratch_cap * 2 : 256;
+        value *p = mem_realloc(b->mem, b->scratch,
+                               b->scratch_cap * sizeof *p, cap * sizeof *p);
+        if (!p) {
+            b->nomem = true;
+            return false;
+        }
+        b->scratch = p;
+        b->scratch_cap = cap;
+    }
+    b->scratch[b->nscratch++] = v;
+    return true;
+}
+
+/* Records error [msg] for the value being bound in frames[0..n-1] (see
+ * build_path; [extra] names a field below it).  Inside a map entry, unless
+ * [hard], the entry becomes a VAL_ERROR and the rest of its value is
+ * skipped; otherwise the record is rejected.  Always returns false. */
+static bool fail_path(binder *b, long n, const char *extra, const char *msg,
+                      bool hard)
+{
+    long k = -1;
+    if (!hard) {
+        for (long i = n - 1; i >= 0; i--) {
+            if (b->frames[i].kind == FR_MAP) {
+                k = i;
+                break;
+            }
+        }
+    }
+    build_path(b, n, extra);
+    const char *path = sb_to_arena(b);
+    const char *m = arena_strndup(b->a, msg, strlen(msg));
+    if (!path || !m) {
+        b->nomem = true;
+        return false;
+    }
+    if (k < 0) {
+        b->failed = true;
+        b->err_path = path;
+        b->err_msg = m;
+        return false;
+    }
+    /* SPEC: award-evaluation, Input: a score for a question the tender
+     * does not ask is ignored, so a bad map entry fails only if read. */
+    frame *mf = &b->frames[k];
+    val_error *e = arena_alloc(b->a, sizeof *e);
+    if (!e) {
+        b->nomem = true;
+        return false;
+    }
+    e->path = path;
+    e->msg = m;
+    value ev = {0};
+    ev.kind = VAL_ERROR;
+    ev.as.e = e;
+    b->nscratch = mf->base + 2 * (size_t)mf->count;
+    if (scratch_push(b, mf->key) && scratch_push(b, ev)) {
+        mf->count++;
+    }
+    b->skip_next = false;
+    b->skip_base = k + 1;
+    return false;
+}
+
+/* An error for the value being bound at the current depth. */
+static bool fail(binder *b, const char *msg)
+{
+    return fail_path(b, b->depth, NULL, msg, false);
+}
+
+/* Like fail() with a message formatted from a prefix, a value quoted as a
+ * JSON string (cut at MSG_VALUE_MAX bytes) and nothing else. */
+static bool fail_quoted(binder *b, const char *prefix, const char *s,
+                        size_t len)
+{
+    strbuf q;
+    sb_init(&q, b->mem);
+    sb_puts(&q, prefix);
+    if (len > MSG_VALUE_MAX) {
+        size_t cut = MSG_VALUE_MAX;
+        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) {
+            cut--; /* not inside a UTF-8 sequence */
+        }
+        sb_put_json_string(&q, s, cut);
+        sb_puts(&q, "...");
+    } else {
+        sb_put_json_string(&q, s, len);
+    }
+    if (q.failed) {
+        sb_free(&q);
+        b->nomem = true;
+        return false;
+    }
+    fail(b, q.p);
+    sb_free(&q);
+    return false;
+}
+
+static bool fail_range(binder *b, int64_t i)
+{
+    char msg[48];
+    snprintf(msg, sizeof msg, "%lld out of range", (long long)i);
+    return fail(b, msg);
+}
+
+/* The type expected for the value about to arrive at the current depth
+ * (which is at least 1). */
+static uint16_t expected_type(const binder *b)
+{
+    const frame *f = &b->frames[b->depth - 1];
+    if (f->kind == FR_RECORD) {
+        const bc_record *r = &b->prog->records[f->type];
+        return bc_record_field(b->prog, r, f->field)->type;
+    }
+    return f->type;
+}
+
+/* Hands a finished value to the container being filled. */
+static bool deliver(binder *b, value v)
+{
+    if (b->depth == 0) {
+        b->result = v;
+        return true;
+    }
+    frame *f = &b->frames[b->depth - 1];
+    switch ((frame_kind)f->kind) {
+    case FR_RECORD:
+        f->rec->fields[f->field] = v;
+        return true;
+    case FR_LIST:
+        if (f->count == UINT32_MAX) {
+            return fail(b, "too many elements");
+        }
+        if (!scratch_push(b, v)) {
+            return false;
+        }
+        f->count++;
+        return true;
+    case FR_MAP:
+        if (f->count == UINT32_MAX) {
+            return fail(b, "too many entries");
+        }
+        if (!scratch_push(b, f->key) || !scratch_push(b, v)) {
+            return false;
+        }
+        f->count++;
+        return true;
+    case FR_KIND_COUNT:
+        break;
+    }
+    return false;
+}
+
+/* Parses a JSON number's text as an int64: digits only, no fraction or
+ * exponent (yajl has checked the grammar). */
+static bool parse_int(const char *s, size_t len, int64_t *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < len && s[i] == '-') {
+        neg = true;
+        i++;
+    }
+    if (i == len) {
+        return false;
+    }
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    uint64_t n = 0;
+    for (; i < len; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (d > 9 || n > (limit - d) / 10) {
+            return false;
+        }
+        n = n * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - n) : (int64_t)n;
+    return true;
+}
+
+static const char *type_problem(bc_type_kind k)
+{
+    switch (k) {
+    case BT_BOOL: return "not a boolean";
+    case BT_INT: return "not an integer";
+    case BT_DEC:
+    case BT_MONEY:
+    case BT_PERCENT: return "not a decimal string";
+    case BT_DATE: return "not a date YYYY-MM-DD";
+    case BT_DATETIME:
+        return "not a date-time YYYY-MM-DDTHH:MM:SS[.s](Z|+hh:mm)";
+    case BT_DURATION: return "not a number of days";
+    case BT_TEXT:
+    case BT_ENUM: return "not a string";
+    case BT_RECORD:
+    case BT_MAP: return "not an object";
+    case BT_LIST: return "not an array";
+    case BT_OPTIONAL:
+    case BT_KIND_COUNT: break;
+    }
+    return "not valid here";
+}
+
+static bool copy_text(binder *b, const char *s, size_t len, value *v)
+{
+    if (len > UINT32_MAX) {
+        return fail(b, "string too long");
+    }
+    char *p = arena_alloc(b->a, len ? len : 1);
+    if (!p) {
+        b->nomem = true;
+        return false;
+    }
+    memcpy(p, s, len);
+    *v = val_text(p, (uint32_t)len);
+    return true;
+}
+
+static bool bind_decimal(binder *b, bc_type_kind k, const char *s,
+                         size_t len, value *v)
+{
+    dec d;
+    dec_status st = dec_parse(b->a, s, len, &d);
+    if (st == DEC_OK && k == BT_PERCENT) {
+        /* Data give percentage points; the value is the fraction. */
+        dec hundred = dec_from_int(100);
+        st = dec_div(b->a, &d, &hundred, &d);
+    }
+    if (st == DEC_ENOMEM) {
+        b->nomem = true;
+        return false;
+    }
+    if (st != DEC_OK) {
+        return fail(b, type_problem(k));
+    }
+    *v = val_dec(d);
+    return true;
+}
+
+static bool bind_enum(binder *b, uint16_t e, const char *s, size_t len,
+                      value *v)
+{
+    const bc_enum *en = &b->prog->enums[e];
+    for (uint32_t i = 0; i < en->nmembers; i++) {
+        const bc_member *mb = &b->prog->members[en->first_member + i];
+        const bc_str *m = str_at(b, mb->json);
+        if (m->len == len && memcmp(m->p, s, len) == 0) {
+            *v = (value){0};
+            v->kind = VAL_ENUM;
+            v->type = e;
+            v->as.i = i;
+            return true;
+        }
+    }
+    const bc_str *label = str_at(b, en->label);
+    if (label->len == 0) {
+        label = str_at(b, en->name);
+    }
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "unknown %s ", label->p);
+    return fail_quoted(b, prefix, s, len);
+}
+
+/* Binds a scalar event of JSON kind [jk] to type [t].  On a mismatch the
+ * error is recorded and false returned. */
+static bool bind_scalar(binder *b, uint16_t t, json_kind jk, const char *s,
+                        size_t len, bool bv, value *v)
+{
+    const bc_type *ty = type_at(b, t);
+    while (ty->kind == BT_OPTIONAL) {
+        if (jk == J_NULL) {
+            *v = val_none();
+            return true;
+        }
+        ty = type_at(b, ty->ref);
+    }
+    bc_type_kind k = (bc_type_kind)ty->kind;
+    int64_t i;
+    switch (k) {
+    case BT_BOOL:
+        if (jk != J_BOOL) {
+            return fail(b, type_problem(k));
+        }
+        *v = val_bool(bv);
+        return true;
+    case BT_INT:
+        if (jk != J_NUMBER || !parse_int(s, len, &i)) {
+            return fail(b, type_problem(k));
+        }
+        if ((ty->has_min && i < ty->min) || (ty->has_max && i > ty->max)) {
+            return fail_range(b, i);
+        }
+        *v = val_int(i);
+        return true;
+    case BT_DEC:
+    case BT_MONEY:
+    case BT_PERCENT:
+        /* SPEC: award-evaluation, Input: money is a decimal string; a JSON
+         * number would have passed through binary floating point. */
+        if (jk != J_STRING) {
+            return fail(b, type_problem(k));
+        }
+        return bind_decimal(b, k, s, len, v);
+    case BT_DATE:
+        if (jk != J_STRING || !date_parse(s, len, &i)) {
+            return fail(b, type_problem(k));
+        }
+        *v = (value){0};
+        v->kind = VAL_DATE;
+        v->as.i = i;
+        return true;
+    case BT_DATETIME: {
+        date_instant t;
+        if (jk != J_STRING || !date_instant_parse(s, len, &t)) {
+            return fail(b, type_problem(k));
+        }
+        *v = (value){0};
+        v->kind = VAL_DATETIME;
+        v->as.t = t;
+        return true;
+    }
+    case BT_DURATION:
+        if (jk != J_NUMBER || !parse_int(s, len, &i)) {
+            return fail(b, type_problem(k));
+        }
+        if (i < 0) {
+            return fail_range(b, i);
+        }
+        *v = (value){0};
+        v->kind = VAL_DURATION;
+        v->as.i = i;
+        return true;
+    case BT_TEXT:
+        if (jk != J_STRING) {
+            return fail(b, type_problem(k));
+        }
+        return copy_text(b, s, len, v);
+    case BT_ENUM:
+        if (jk != J_STRING) {
+            return fail(b, type_problem(k));
+        }
+        return bind_enum(b, ty->ref, s, len, v);
+    case BT_RECORD:
+    case BT_LIST:
+    case BT_MAP:
+        return fail(b, type_problem(k));
+    case BT_OPTIONAL:
+    case BT_KIND_COUNT:
+        break;
+    }
+    return fail(b, "bad type in program");
+}
+
+/* Notes the key member's value when it arrives at depth 1. */
+static void see_key(binder *b, json_kind jk, const char *s, size_t len)
+{
+    if (b->depth != 1 || !b->at_key) {
+        return;
+    }
+    b->at_key = false;
+    b->key_seen = true;
+    if (jk == J_STRING && len <= UINT32_MAX) {
+        char *p = arena_alloc(b->a, len ? len : 1);
+        if (!p) {
+            b->nomem = true;
+            return;
+        }
+        memcpy(p, s, len);
+        b->key = val_text(p, (uint32_t)len);
+        b->key_ok = true;
+    }
+}
+
+static bool binding(const binder *b)
+{
+    return !b->failed && b->skip_base < 0;
+}
+
+static int scalar_event(binder *b, json_kind jk, const char *s, size_t len,
+                        bool bv)
+{
+    see_key(b, jk, s, len);
+    if (b->depth == 0) {
+        b->top = TOP_OTHER;
+        return !b->nomem;
+    }
+    if (!binding(b) || b->skip_next) {
+        b->skip_next = false;
+        return !b->nomem;
+    }
+    value v;
+    if (bind_scalar(b, expected_type(b), jk, s, len, bv, &v)) {
+        deliver(b, v);
+    } else if (b->skip_base == b->depth) {
+        b->skip_base = -1; /* the bad map entry was this scalar */
+    }
+    return !b->nomem;
+}
+
+static int on_null(void *ctx)
+{
+    return scalar_event(ctx, J_NULL, NULL, 0, false);
+}
+
+static int on_boolean(void *ctx, int v)
+{
+    return scalar_event(ctx, J_BOOL, NULL, 0, v != 0);
+}
+
+static int on_number(void *ctx, const char *s, size_t len)
+{
+    return scalar_event(ctx, J_NUMBER, s, len, false);
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+    return scalar_event(ctx, J_STRING, (const char *)s, len, false);
+}
+
+static bool push_record(binder *b, uint16_t rec)
+{
+    const bc_record *r = &b->prog->records[rec];
+    val_record *vr =
+        arena_alloc(b->a, sizeof *vr + (size_t)r->nfields * sizeof(value));
+    if (!vr) {
+        b->nomem = true;
+        return false;
+    }
+    vr->type = rec;
+    vr->count = r->nfields;
+    for (uint32_t i = 0; i < r->nfields; i++) {
+        vr->fields[i] = (value){0};
+        vr->fields[i].kind = SLOT_UNSET;
+    }
+    frame *f = &b->frames[b->depth];
+    f->kind = FR_RECORD;
+    f->type = rec;
+    f->field = 0;
+    f->base = b->nscratch; /* records use no scratch: kept as it is */
+    f->rec = vr;
+    return true;
+}
+
+static int start_container(binder *b, bool is_map)
+{
+    if (b->depth == 1 && b->at_key) {
+        b->at_key = false;
+        b->key_seen = true; /* not a string */
+    }
+    if (b->depth == 0) {
+        b->top = is_map ? TOP_OBJECT : TOP_OTHER;
+        if (!is_map) {
+            b->failed = true; /* reported as "not a JSON object" */
+        } else if (!push_record(b, b->record)) {
+            return 0;
+        }
+        b->depth++;
+        return 1;
+    }
+    if (!binding(b) || b->skip_next) {
+        if (binding(b)) {
+            b->skip_base = b->depth; /* an unknown key's value */
+        }
+        b->skip_next = false;
+        b->depth++;
+        return 1;
+    }
+    if (b->depth >= DATA_MAX_DEPTH) {
+        fail_path(b, b->depth, NULL, "nesting too deep", true);
+        b->depth++;
+        return !b->nomem;
+    }
+    uint16_t t = expected_type(b);
+    const bc_type *ty = type_at(b, t);
+    while (ty->kind == BT_OPTIONAL) {
+        t = ty->ref;
+        ty = type_at(b, t);
+    }
+    frame *f = &b->frames[b->depth];
+    if (is_map && ty->kind == BT_RECORD) {
+        if (!push_record(b, ty->ref)) {
+            return 0;
+        }
+    } else if (is_map && ty->kind == BT_MAP) {
+        f->kind = FR_MAP;
+        f->type = ty->ref;
+        f->count = 0;
+        f->base = b->nscratch;
+        f->key = val_none();
+    } else if (!is_map && ty->kind == BT_LIST) {
+        const frame *up = &b->frames[b->depth - 1];
+        f->kind = FR_LIST;
+        f->type = ty->ref;
+        f->count = 0;
+        f->base = b->nscratch;
+        f->unique = BC_NONE_U16;
+        if (up->kind == FR_RECORD) {
+            const bc_record *r = &b->prog->records[up->type];
+            f->unique = bc_record_field(b->prog, r, up->field)->unique_key;
+        }
+    } else {
+        fail(b, type_problem((bc_type_kind)ty->kind));
+    }
+    b->depth++;
+    return !b->nomem;
+}
+
+static int on_start_map(void *ctx)
+{
+    return start_container(ctx, true);
+}
+
+static int on_start_array(void *ctx)
+{
+    return start_container(ctx, false);
+}
+
+static int on_map_key(void *ctx, const unsigned char *k, size_t len)
+{
+    binder *b = ctx;
+    const char *s = (const char *)k;
+    if (b->depth == 1) {
+        b->at_key = b->keyjson && !b->key_seen && len == b->keyjson_len &&
+                    memcmp(s, b->keyjson, len) == 0;
+    }
+    if (!binding(b)) {
+        return 1;
+    }
+    frame *f = &b->frames[b->depth - 1];
+    if (f->kind == FR_MAP) {
+        copy_text(b, s, len, &f->key);
+        return !b->nomem;
+    }
+    /* FR_RECORD: data usually come in declaration order, so try the
+     * field after the last one first. */
+    const bc_record *r = &b->prog->records[f->type];
+    uint32_t n = r->nfields;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = f->field + j < n ? f->field + j : f->field + j - n;
+        const bc_str *name = str_at(b, bc_record_field(b->prog, r, i)->json);
+        if (name->len == len && memcmp(name->p, s, len) == 0) {
+            f->field = i;
+            if (f->rec->fields[i].kind != SLOT_UNSET) {
+                fail(b, "duplicate key");
+            }
+            return !b->nomem;
+        }
+    }
+    b->skip_next = true; /* unknown keys are skipped whatever they hold */
+    return 1;
+}
+
+static bool same_value(const value *x, const value *y)
+{
+    if (x->kind != y->kind) {
+        return false;
+    }
+    switch ((val_kind)x->kind) {
+    case VAL_NONE: return true;
+    case VAL_BOOL: return x->as.b == y->as.b;
+    case VAL_INT:
+    case VAL_DATE:
+    case VAL_DURATION:
+    case VAL_ENUM: return x->as.i == y->as.i;
+    case VAL_DEC: return dec_cmp(&x->as.d, &y->as.d) == 0;
+    case VAL_DATETIME: return date_instant_cmp(&x->as.t, &y->as.t) == 0;
+    case VAL_TEXT:
+        return x->len == y->len && memcmp(x->as.s, y->as.s, x->len) == 0;
+    case VAL_RECORD:
+    case VAL_LIST:
+    case VAL_MAP:
+    case VAL_ERROR:
+    case VAL_KIND_COUNT: break;
+    }
+    return x == y; /* not a key kind: only itself */
+}
+
+static uint32_t hash_value(const value *v)
+{
+    uint64_t h = 1469598103934665603u ^ v->kind;
+    switch ((val_kind)v->kind) {
+    case VAL_TEXT:
+        for (uint32_t i = 0; i < v->len; i++) {
+            h = (h ^ (unsigned char)v->as.s[i]) * 1099511628211u;
+        }
+        break;
+    case VAL_BOOL: h ^= v->as.b; break;
+    case VAL_INT:
+    case VAL_DATE:
+    case VAL_DURATION:
+    case VAL_ENUM: h = (h ^ (uint64_t)v->as.i) * 1099511628211u; break;
+    case VAL_DATETIME:
+        h = (h ^ (uint64_t)v->as.t.sec) * 1099511628211u;
+        h = (h ^ (uint64_t)v->as.t.nsec) * 1099511628211u;
+        break;
+    case VAL_DEC: /* canonical when inline; big ones share a bucket */
+        if (!DEC_IS_BIG(v->as.d)) {
+            h = (h ^ (uint64_t)v->as.d.u.n) * 1099511628211u;
+            h = (h ^ v->as.d.d) * 1099511628211u;
+        }
+        break;
+    case VAL_NONE:
+    case VAL_RECORD:
+    case VAL_LIST:
+    case VAL_MAP:
+    case VAL_ERROR:
+    case VAL_KIND_COUNT: break; /* not key kinds: same_value is identity */
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Returns the index of the first of the [n] values [vals] (or, unless
+ * [field] is BC_NONE_U16, of their field [field]) that equals an earlier
+ * one; -1 if none, -2 out of memory. */
+static long first_duplicate(binder *b, const value *vals, size_t n,
+                            uint16_t field)
+{
+#define KEY_AT(i) (field == BC_NONE_U16 ? &vals[i] \
+                   : &vals[i].as.r->fields[field])
+    if (n <= UNIQUE_PAIRWISE_MAX) {
+        for (size_t j = 1; j < n; j++) {
+            for (size_t i = 0; i < j; i++) {
+                if (same_value(KEY_AT(i), KEY_AT(j))) {
+                    return (long)j;
+                }
+            }
+        }
+        return -1;
+    }
+    size_t cap = 16;
+    while (cap < 2 * n) {
+        cap *= 2;
+    }
+    if (cap > b->slots_cap) {
+        uint32_t *p = mem_realloc(b->mem, b->slots,
+                                  b->slots_cap * sizeof *p, cap * sizeof *p);
+        if (!p) {
+            b->nomem = true;
+            return -2;
+        }
+        b->slots = p;
+        b->slots_cap = cap;
+    }
+    /* Slot holds element index + 1; 0 is empty. */
+    memset(b->slots, 0, cap * sizeof *b->slots);
+    for (size_t j = 0; j < n; j++) {
+        const value *kj = KEY_AT(j);
+        size_t s = hash_value(kj) & (cap - 1);
+        while (b->slots[s]) {
+            if (same_value(KEY_AT(b->slots[s] - 1), kj)) {
+                return (long)j;
+            }
+            s = (s + 1) & (cap - 1);
+        }
+        b->slots[s] = (uint32_t)(j + 1);
+    }
+    return -1;
+#undef KEY_AT
+}
+
+/* Appends [v] to b->sb for a message: texts quoted, numbers plain. */
+static void put_key_value(binder *b, const value *v)
+{
+    switch ((val_kind)v->kind) {
+    case VAL_TEXT: {
+        size_t len = v->len > MSG_VALUE_MAX ? MSG_VALUE_MAX : v->len;
+        sb_put_json_string(&b->sb, v->as.s, len);
+        break;
+    }
+    case VAL_INT: sb_printf(&b->sb, "%lld", (long long)v->as.i); break;
+    case VAL_ENUM: {
+        const bc_enum *en = &b->prog->enums[v->type];
+        const bc_str *m =
+            str_at(b, b->prog->members[en->first_member + v->as.i].json);
+        sb_put_json_string(&b->sb, m->p, m->len);
+        break;
+    }
+    case VAL_DEC: dec_format(&v->as.d, &b->sb); break;
+    case VAL_NONE:
+    case VAL_BOOL:
+    case VAL_DATE:
+    case VAL_DATETIME:
+    case VAL_DURATION:
+    case VAL_RECORD:
+    case VAL_LIST:
+    case VAL_MAP:
+    case VAL_ERROR:
+    case VAL_KIND_COUNT: sb_puts(&b->sb, "value"); break;
+    }
+}
+
+/* Checks a finished list of records for a repeated unique key. */
+static bool check_unique(binder *b, frame *f, const value *items)
+{
+    const bc_type *et = type_at(b, f->type);
+    while (et->kind == BT_OPTIONAL) {
+        et = type_at(b, et->ref);
+    }
+    if (f->unique == BC_NONE_U16 || et->kind != BT_RECORD) {
+        return true;
+    }
+    const bc_record *r = &b->prog->records[et->ref];
+    if (f->unique >= r->nfields) {
+        return true; /* the verifier rejects such programs */
+    }
+    for (uint32_t i = 0; i < f->count; i++) {
+        if (items[i].kind != VAL_RECORD) {
+            return true; /* optional elements: not checked */
+        }
+    }
+    long j = first_duplicate(b, items, f->count, f->unique);
+    if (j == -2) {
+        return false;
+    }
+    if (j < 0) {
+        return true;
+    }
+    const bc_str *kj = str_at(b, bc_record_field(b->prog, r, f->unique)->json);
+    sb_clear(&b->sb);
+    sb_puts(&b->sb, "duplicate ");
+    sb_put(&b->sb, kj->p, kj->len);
+    sb_putc(&b->sb, ' ');
+    put_key_value(b, &items[j].as.r->fields[f->unique]);
+    const char *msg = sb_to_arena(b);
+    if (!msg) {
+        return false;
+    }
+    f->count = (uint32_t)j;
+    return fail_path(b, b->depth, kj->p, msg, false);
+}
+
+/* Closes the container at the top of the stack. */
+static int end_container(binder *b)
+{
+    if (b->depth == 0) {
+        return 1; /* yajl never does this */
+    }
+    if (!binding(b) || b->depth > DATA_MAX_DEPTH) {
+        b->depth--;
+        if (b->skip_base == b->depth) {
+            b->skip_base = -1;
+        }
+        return 1;
+    }
+    frame *f = &b->frames[b->depth - 1];
+    value v = {0};
+    bool ok = true;
+    switch ((frame_kind)f->kind) {
+    case FR_RECORD: {
+        const bc_record *r = &b->prog->records[f->type];
+        for (uint32_t i = 0; i < r->nfields; i++) {
+            if (f->rec->fields[i].kind == SLOT_UNSET) {
+                f->field = i;
+                ok = fail(b, "missing");
+                break;
+            }
+        }
+        v.kind = VAL_RECORD;
+        v.type = f->type;
+        v.as.r = f->rec;
+        break;
+    }
+    case FR_LIST: {
+        val_list *l = arena_alloc(b->a, sizeof *l);
+        value *items = arena_alloc(b->a, (size_t)f->count * sizeof *items);
+        if (!l || !items) {
+            b->nomem = true;
+            return 0;
+        }
+        if (f->count) {
+            memcpy(items, b->scratch + f->base,
+                   (size_t)f->count * sizeof *items);
+        }
+        l->count = l->cap = f->count;
+        l->items = items;
+        ok = check_unique(b, f, items);
+        v.kind = VAL_LIST;
+        v.as.l = l;
+        break;
+    }
+    case FR_MAP: {
+        val_map *m = arena_alloc(b->a, sizeof *m);
+        value *keys = arena_alloc(b->a, (size_t)f->count * sizeof *keys);
+        value *vals = arena_alloc(b->a, (size_t)f->count * sizeof *vals);
+        if (!m || !keys || !vals) {
+            b->nomem = true;
+            return 0;
+        }
+        const value *src = b->scratch + f->base;
+        for (uint32_t i = 0; i < f->count; i++) {
+            keys[i] = src[2 * i];
+            vals[i] = src[2 * i + 1];
+        }
+        m->count = f->count;
+        m->keys = keys;
+        m->vals = vals;
+        long j = first_duplicate(b, keys, f->count, BC_NONE_U16);
+        if (j == -2) {
+            return 0;
+        }
+        if (j >= 0) {
+            f->key = keys[j];
+            ok = fail_path(b, b->depth, NULL, "duplicate key", true);
+        }
+        v.kind = VAL_MAP;
+        v.as.m = m;
+        break;
+    }
+    case FR_KIND_COUNT:
+        break;
+    }
+    if (b->nomem) {
+        return 0;
+    }
+    if (ok) {
+        b->nscratch = f->base;
+    }
+    b->depth--;
+    if (!ok) {
+        if (b->skip_base == b->depth) {
+            b->skip_base = -1; /* the bad map entry was this container */
+        }
+        return 1;
+    }
+    deliver(b, v);
+    return !b->nomem;
+}
+
+static int on_end(void *ctx)
+{
+    return end_container(ctx);
+}
+
+static const yajl_callbacks callbacks = {
+    on_null,      on_boolean,  NULL,   NULL,           on_number, on_string,
+    on_start_map, on_map_key,  on_end, on_start_array, on_end,
+};
+
+/* Resets [b] for one record of type [record] bound into [a]. */
+static void binder_start(binder *b, uint16_t record, arena *a)
+{
+    b->a = a;
+    b->record = record;
+    b->keyjson = NULL;
+    b->keyjson_len = 0;
+    const bc_program *p = b->prog;
+    if (record == p->input_record && p->key_field != BC_NONE_U16) {
+        const bc_record *r = &p->records[record];
+        const bc_str *s = str_at(b, bc_record_field(p, r, p->key_field)->json);
+        b->keyjson = s->p;
+        b->keyjson_len = s->len;
+    }
+    b->at_key = b->key_seen = b->key_ok = false;
+    b->key = val_none();
+    b->depth = 0;
+    b->top = TOP_NONE;
+    b->skip_base = -1;
+    b->skip_next = b->failed = b->nomem = false;
+    b->err_path = b->err_msg = NULL;
+    b->result = val_none();
+    b->nscratch = 0;
+}
+
+/* Sets a record-level error (no path, no key). */
+static data_status record_error(binder *b, data_error *err, const char *msg)
+{
+    err->key = val_none();
+    err->path = NULL;
+    err->msg = arena_strndup(b->a, msg, strlen(msg));
+    return err->msg ? DATA_ERROR : DATA_ENOMEM;
+}
+
+/* yajl's own memory for a text of [len] bytes: the handle, lexer and
+ * decode buffers (each at most the text's size) and one byte per level. */
+static size_t yajl_need(size_t len)
+{
+    return 2 * len + 8192;
+}
+
+static data_status bind(binder *b, uint16_t record, const char *json,
+                        size_t len, long line, arena *a, value *out,
+                        data_error *err)
+{
+    memset(err, 0, sizeof *err);
+    err->line = line;
+    err->key = val_none();
+    if (b->mem && b->mem->cap &&
+        (b->mem->live > b->mem->cap ||
+         b->mem->cap - b->mem->live < yajl_need(len))) {
+        return DATA_ENOMEM;
+    }
+    binder_start(b, record, a);
+    yajl_alloc_funcs afs = {ya_malloc, ya_realloc, ya_free, b->mem};
+    yajl_handle h = yajl_alloc(&callbacks, &afs, b);
+    if (!h) {
+        return DATA_ENOMEM;
+    }
+    yajl_status st = yajl_parse(h, (const unsigned char *)json, len);
+    if (st == yajl_status_ok) {
+        st = yajl_complete_parse(h);
+    }
+    yajl_free(h);
+    if (b->nomem) {
+        return DATA_ENOMEM;
+    }
+    if (st != yajl_status_ok) {
+        return record_error(b, err, "not valid JSON");
+    }
+    if (b->top != TOP_OBJECT) {
+        return record_error(b, err, "not a JSON object");
+    }
+    if (b->keyjson && !b->key_ok) {
+        sb_clear(&b->sb);
+        sb_put(&b->sb, b->keyjson, b->keyjson_len);
+        sb_puts(&b->sb, " missing or not a string");
+        const char *msg = sb_to_arena(b);
+        return msg ? record_error(b, err, msg) : DATA_ENOMEM;
+    }
+    if (b->failed) {
+        err->key = b->key;
+        err->path = b->err_path;
+        err->msg = b->err_msg;
+        return DATA_ERROR;
+    }
+    *out = b->result;
+    return DATA_RECORD;
+}
+
+data_status data_bind_json(const bc_program *prog, uint16_t record,
+                           const char *json, size_t len, long line, arena *a,
+                           value *out, data_error *err)
+{
+    binder *b = mem_alloc(a->mem, sizeof *b);
+    if (!b) {
+        return DATA_ENOMEM;
+    }
+    binder_init(b, a->mem, prog);
+    data_status st = bind(b, record, json, len, line, a, out, err);
+    binder_free(b);
+    mem_free(a->mem, b, sizeof *b);
+    return st;
+}
+
+/* ---- the reader ------------------------------------------------------ */
+
+typedef enum arr_state {
+    ARR_OPEN,  /* before '[' */
+    ARR_FIRST, /* after '[': an element or ']' */
+    ARR_NEXT,  /* after ',': an element */
+    ARR_TAIL,  /* after ']': only white space may follow */
+    ARR_UNCLOSED, /* input ended inside the array after an element */
+    ARR_DONE
+} arr_state;
+
+struct data_reader {
+    mem_ctx *mem;           /* borrowed */
+    const bc_program *prog; /* borrowed */
+    FILE *in;               /* borrowed */
+    const char *in_name;    /* borrowed, may be NULL */
+    uint8_t fmt;            /* data_format; AUTO until the first byte */
+    bool started;           /* the BOM check and AUTO detection are done */
+    bool eof;               /* the stream is exhausted */
+    bool io_error;          /* a read failed: report once, then EOF */
+    uint8_t arr;            /* arr_state */
+    long line;              /* JSONL: lines consumed; array: elements */
+    char *blk;              /* owned, READ_BLOCK bytes */
+    size_t blk_len;         /* bytes valid in blk */
+    size_t blk_pos;         /* next unread byte */
+    strbuf text;            /* the record's text when it spans blocks */
+    binder b;
+};
+
+data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
+                             data_format fmt, const char *in_name)
+{
+    data_reader *r = mem_alloc(mem, sizeof *r);
+    if (!r) {
+        return NULL;
+    }
+    memset(r, 0, sizeof *r);
+    r->blk = mem_alloc(mem, READ_BLOCK);
+    if (!r->blk) {
+        mem_free(mem, r, sizeof *r);
+        return NULL;
+    }
+    r->mem = mem;
+    r->prog = prog;
+    r->in = in;
+    r->in_name = in_name;
+    r->fmt = (uint8_t)fmt;
+    r->arr = ARR_OPEN;
+    sb_init(&r->text, mem);
+    binder_init(&r->b, mem, prog);
+    return r;
+}
+
+void data_reader_free(data_reader *r)
+{
+    if (!r) {
+        return;
+    }
+    binder_free(&r->b);
+    sb_free(&r->text);
+    mem_free(r->mem, r->blk, READ_BLOCK);
+    mem_free(r->mem, r, sizeof *r);
+}
+
+/* Makes unread bytes available; false at end of input or on error. */
+static bool refill(data_reader *r)
+{
+    if (r->blk_pos < r->blk_len) {
+        return true;
+    }
+    if (r->eof) {
+        return false;
+    }
+    r->blk_pos = 0;
+    r->blk_len = fread(r->blk, 1, READ_BLOCK, r->in);
+    if (r->blk_len == 0) {
+        r->eof = true;
+        r->io_error = ferror(r->in) != 0;
+        return false;
+    }
+    return true;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool is_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (!is_space(s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Drops a UTF-8 byte order mark at the start of input and, for
+ * DATA_AUTO, picks the format from the first non-space byte (consuming
+ * the white space before it, counting its lines). */
+static void start(data_reader *r)
+{
+    r->started = true;
+    if (refill(r) && r->blk_len - r->blk_pos >= 3 &&
+        memcmp(r->blk + r->blk_pos, "\xEF\xBB\xBF", 3) == 0) {
+        r->blk_pos += 3;
+    }
+    if (r->fmt != DATA_AUTO) {
+        return;
+    }
+    while (refill(r)) {
+        char c = r->blk[r->blk_pos];
+        if (!is_space(c)) {
+            r->fmt = c == '[' ? DATA_JSON_ARRAY : DATA_JSONL;
+            return;
+        }
+        if (c == '\n') {
+            r->line++;
+        }
+        r->blk_pos++;
+    }
+    r->fmt = DATA_JSONL; /* empty input */
+}
+
+static data_status io_error(data_reader *r, arena *a, data_error *err)
+{
+    r->io_error = false;
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: read error: %s",
+             r->in_name ? r->in_name : "input", strerror(errno));
+    memset(err, 0, sizeof *err);
+    err->line = r->line;
+    err->key = val_none();
+    err->msg = arena_strndup(a, msg, strlen(msg));
+    return err->msg ? DATA_IO_ERROR : DATA_ENOMEM;
+}
+
+static data_status next_line(data_reader *r, arena *a, value *out,
+                             data_error *err)
+{
+    for (;;) {
+        const char *s = NULL;
+        size_t len = 0;
+        sb_clear(&r->text);
+        for (;;) {
+            if (!refill(r)) {
+                if (r->io_error) {
+                    return io_error(r, a, err);
+                }
+                if (r->text.len == 0) {
+                    return DATA_EOF;
+                }
+                s = r->text.p; /* a last line without '\n' */
+                len = r->text.len;
+                break;
+            }
+            char *p = r->blk + r->blk_pos;
+            size_t avail = r->blk_len - r->blk_pos;
+            char *nl = memchr(p, '\n', avail);
+            if (!nl) {
+                sb_put(&r->text, p, avail);
+                r->blk_pos = r->blk_len;
+                if (r->text.failed) {
+                    return DATA_ENOMEM;
+                }
+                continue;
+            }
+            size_t n = (size_t)(nl - p);
+            r->blk_pos += n + 1;
+            if (r->text.len == 0) {
+                s = p; /* whole line in the block: no copy */
+                len = n;
+            } else {
+                sb_put(&r->text, p, n);
+                if (r->text.failed) {
+                    return DATA_ENOMEM;
+                }
+                s = r->text.p;
+                len = r->text.len;
+            }
+            break;
+        }
+        r->line++;
+        if (is_blank(s, len)) {
+            continue;
+        }
+        return bind(&r->b, r->prog->input_record, s, len, r->line, a, out,
+                    err);
+    }
+}
+
+/* Skips white space; returns the next byte, or -1 at end of input. */
+static int peek_nonspace(data_reader *r)
+{
+    while (refill(r)) {
+        char c = r->blk[r->blk_pos];
+        if (!is_space(c)) {
+            return (unsigned char)c;
+        }
+        r->blk_pos++;
+    }
+    return -1;
+}
+
+/* Scans one array element into r->text, stopping after the ',' or ']'
+ * that ends it (or at end of input).  Returns that byte, or -1. */
+static int scan_element(data_reader *r)
+{
+    long depth = 0;
+    bool in_str = false, esc = false;
+    while (refill(r)) {
+        const char *p = r->blk + r->blk_pos;
+        size_t avail = r->blk_len - r->blk_pos;
+        for (size_t i = 0; i < avail; i++) {
+            char c = p[i];
+            if (in_str) {
+                if (esc) {
+                    esc = false;
+                } else if (c == '\\') {
+                    esc = true;
+                } else if (c == '"') {
+                    in_str = false;
+                }
+                continue;
+            }
+            switch (c) {
+            case '"': in_str = true; break;
+            case '{':
+            case '[': depth++; break;
+            case '}':
+                if (depth > 0) {
+                    depth--;
+                }
+                break;
+            case ']':
+                if (depth > 0) {
+                    depth--;
+                    break;
+                }
+                /* fall through */
+            case ',':
+                if (depth == 0) {
+                    sb_put(&r->text, p, i);
+                    r->blk_pos += i + 1;
+                    return (unsigned char)c;
+                }
+                break;
+            default: break;
+            }
+        }
+        sb_put(&r->text, p, avail);
+        r->blk_pos = r->blk_len;
+    }
+    return -1;
+}
+
+static data_status array_error(data_reader *r, arena *a, data_error *err,
+                               const char *msg)
+{
+    memset(err, 0, sizeof *err);
+    err->line = r->line;
+    err->key = val_none();
+    err->msg = arena_strndup(a, msg, strlen(msg));
+    return err->msg ? DATA_ERROR : DATA_ENOMEM;
+}
+
+static data_status next_element(data_reader *r, arena *a, value *out,
+                                data_error *err)
+{
+    int c;
+    switch ((arr_state)r->arr) {
+    case ARR_OPEN:
+        c = peek_nonspace(r);
+        if (c == -1) {
+            r->arr = ARR_DONE;
+            return r->io_error ? io_error(r, a, err) : DATA_EOF;
+        }
+        if (c != '[') {
+            r->arr = ARR_DONE;
+            r->line = 1;
+            return array_error(r, a, err, "not a JSON array");
+        }
+        r->blk_pos++;
+        r->arr = ARR_FIRST;
+        if (peek_nonspace(r) == ']') {
+            r->blk_pos++;
+            r->arr = ARR_TAIL;
+        }
+        return next_element(r, a, out, err);
+    case ARR_FIRST:
+    case ARR_NEXT: {
+        sb_clear(&r->text);
+        c = scan_element(r);
+        if (r->text.failed) {
+            return DATA_ENOMEM;
+        }
+        if (c == -1 && r->io_error) {
+            r->arr = ARR_DONE;
+            return io_error(r, a, err);
+        }
+        r->arr = c == ',' ? ARR_NEXT : c == ']' ? ARR_TAIL : ARR_UNCLOSED;
+        r->line++;
+        const char *s = r->text.p ? r->text.p : "";
+        if (is_blank(s, r->text.len)) {
+            /* "[1,]", "[1,,2]" or input ending inside the array */
+            if (c == -1) {
+                r->arr = ARR_DONE;
+            }
+            return array_error(r, a, err, "not valid JSON");
+        }
+        data_status st = bind(&r->b, r->prog->input_record, s, r->text.len,
+                              r->line, a, out, err);
+        if (r->arr == ARR_UNCLOSED && st != DATA_RECORD) {
+            r->arr = ARR_DONE; /* the element's error says it all */
+        }
+        return st;
+    }
+    case ARR_TAIL:
+        c = peek_nonspace(r);
+        r->arr = ARR_DONE;
+        if (c == -1) {
+            return r->io_error ? io_error(r, a, err) : DATA_EOF;
+        }
+        r->line++;
+        return array_error(r, a, err, "not valid JSON");
+    case ARR_UNCLOSED:
+        r->arr = ARR_DONE;
+        r->line++;
+        return array_error(r, a, err,
+                           "not valid JSON: the array is not closed");
+    case ARR_DONE:
+        return DATA_EOF;
+    }
+    return DATA_EOF;
+}
+
+data_status data_reader_next(data_reader *r, arena *a, value *out,
+                             data_error *err)
+{
+    if (!r->started) {
+        start(r);
+    }
+    if (r->fmt == DATA_JSON_ARRAY) {
+        return next_element(r, a, out, err);
+    }
+    return next_line(r, a, out, err);
+}

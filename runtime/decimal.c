@@ -1,0 +1,794 @@
+/* runtime/decimal.c - exact rational arithmetic for the dec type.
+ *
+ * The inline path (int64 numerator over uint64 denominator) is the VM's
+ * hot path: each operation computes with 128-bit intermediates, reduces
+ * with a binary gcd, and only when the exact result does not fit goes to
+ * GMP.  Big results are mpq_t values in the caller's arena, cleared by an
+ * arena finalizer; GMP allocates their limbs through its own allocator
+ * (installing ours would be global state, see STYLE §5), and aborts if
+ * that fails.  Every result is canonical: a big value never fits inline.
+ * Inline operands reach GMP as read-only views (mpz_roinit_n) over limbs
+ * on the stack, so mixing inline and big values allocates nothing.
+ *
+ * No binary floating point here, ever: every value is exact.
+ */
+#include "decimal.h"
+
+#include <gmp.h>
+#include <string.h>
+
+typedef __int128 i128;
+typedef unsigned __int128 u128;
+
+struct dec_big {
+    mpq_t q; /* canonical; never representable inline */
+};
+
+#if GMP_NAIL_BITS != 0
+#error "decimal.c assumes GMP without nail bits"
+#endif
+#if GMP_NUMB_BITS == 64
+#define U64_LIMBS 1
+#elif GMP_NUMB_BITS == 32
+#define U64_LIMBS 2
+#else
+#error "decimal.c assumes 32- or 64-bit GMP limbs"
+#endif
+
+#define MAX_ROUND_PLACES 30 /* dec_round's documented range */
+#define FORMAT_PLACES 20    /* dec_format: places of a non-terminating value */
+
+static const uint64_t pow10_u64[20] = {
+    1u,
+    10u,
+    100u,
+    1000u,
+    10000u,
+    100000u,
+    1000000u,
+    10000000u,
+    100000000u,
+    1000000000u,
+    10000000000u,
+    100000000000u,
+    1000000000000u,
+    10000000000000u,
+    100000000000000u,
+    1000000000000000u,
+    10000000000000000u,
+    100000000000000000u,
+    1000000000000000000u,
+    10000000000000000000u,
+};
+
+static const char *const mode_names[DEC_ROUND_MODE_COUNT] = {
+    [DEC_HALF_UP] = "half up", [DEC_HALF_DOWN] = "half down",
+    [DEC_HALF_EVEN] = "half even", [DEC_UP] = "up",
+    [DEC_DOWN] = "down", [DEC_CEILING] = "ceiling",
+    [DEC_FLOOR] = "floor",
+};
+
+/* ---- inline helpers -------------------------------------------------- */
+
+static inline uint64_t mag64(int64_t n)
+{
+    return n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+}
+
+/* Binary gcd; gcd(0, b) = b. */
+static inline uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    if (a == 0 || b == 1) {
+        return b;
+    }
+    if (b == 0 || a == 1) {
+        return a;
+    }
+    int shift = __builtin_ctzll(a | b);
+    a >>= __builtin_ctzll(a);
+    do {
+        b >>= __builtin_ctzll(b);
+        if (a > b) {
+            uint64_t t = a;
+            a = b;
+            b = t;
+        }
+        b -= a;
+    } while (b != 0);
+    return a << shift;
+}
+
+/* u128 by u64, staying in 64-bit instructions when the dividend fits. */
+static inline u128 div128(u128 m, uint64_t d)
+{
+    return (m >> 64) ? m / d : (u128)((uint64_t)m / d);
+}
+
+static inline uint64_t mod128(u128 m, uint64_t d)
+{
+    return (m >> 64) ? (uint64_t)(m % d) : (uint64_t)m % d;
+}
+
+/* Stores (-1)^[neg] [num]/[den], already reduced, when it fits inline;
+ * false (out untouched) otherwise.  num == 0 requires den == 1. */
+static inline bool put_small(bool neg, u128 num, u128 den, dec *out)
+{
+    if (den > UINT64_MAX || num > (u128)INT64_MAX + neg) {
+        return false;
+    }
+    /* num == 2^63 with neg wraps to INT64_MIN (GCC/clang define it). */
+    out->u.n = neg ? (int64_t)((uint64_t)0 - (uint64_t)num) : (int64_t)num;
+    out->d = (uint64_t)den;
+    return true;
+}
+
+/* x + y (or x - y when [sub]) of inline parts; false if it does not fit. */
+static inline bool add_small(int64_t a, uint64_t b, int64_t c, uint64_t d,
+                             bool sub, dec *out)
+{
+    if ((b | d) == 1) {
+        int64_t s;
+        if (sub ? __builtin_sub_overflow(a, c, &s)
+                : __builtin_add_overflow(a, c, &s)) {
+            return false;
+        }
+        out->u.n = s;
+        out->d = 1;
+        return true;
+    }
+    /* Knuth 4.5.1: with g = gcd(b, d), t = a(d/g) +- c(b/g) and
+     * g2 = gcd(t, g), the sum is (t/g2) / ((b/g)(d/g2)), reduced. */
+    uint64_t g = b == d ? b : gcd64(b, d);
+    uint64_t bg = b / g;
+    i128 l = (i128)a * (i128)(d / g);
+    i128 r = (i128)c * (i128)bg;
+    i128 t;
+    if (sub ? __builtin_sub_overflow(l, r, &t)
+            : __builtin_add_overflow(l, r, &t)) {
+        return false;
+    }
+    if (t == 0) {
+        out->u.n = 0;
+        out->d = 1;
+        return true;
+    }
+    bool neg = t < 0;
+    u128 m = neg ? (u128)0 - (u128)t : (u128)t;
+    uint64_t g2 = g == 1 ? 1 : gcd64(mod128(m, g), g);
+    return put_small(neg, g2 == 1 ? m : div128(m, g2), (u128)bg * (d / g2),
+                     out);
+}
+
+static inline bool mul_small(int64_t a, uint64_t b, int64_t c, uint64_t d,
+                             dec *out)
+{
+    if ((b | d) == 1) {
+        int64_t p;
+        if (__builtin_mul_overflow(a, c, &p)) {
+            return false;
+        }
+        out->u.n = p;
+        out->d = 1;
+        return true;
+    }
+    /* Cross-reduce so the product needs no gcd of its own; a zero factor
+     * has denominator 1 and cancels the other's, giving 0/1. */
+    uint64_t ua = mag64(a), uc = mag64(c);
+    uint64_t g1 = gcd64(ua, d), g2 = gcd64(uc, b);
+    u128 num = (u128)(ua / g1) * (uc / g2);
+    u128 den = (u128)(b / g2) * (d / g1);
+    return put_small((a < 0) != (c < 0), num, den, out);
+}
+
+/* Caller guarantees c != 0. */
+static inline bool div_small(int64_t a, uint64_t b, int64_t c, uint64_t d,
+                             dec *out)
+{
+    uint64_t ua = mag64(a), uc = mag64(c);
+    uint64_t g1 = gcd64(ua, uc), g2 = gcd64(b, d);
+    u128 num = (u128)(ua / g1) * (d / g2);
+    u128 den = (u128)(b / g2) * (uc / g1);
+    return put_small((a < 0) != (c < 0), num, den, out);
+}
+
+/* ---- GMP bridge ------------------------------------------------------ */
+
+/* A read-only mpq view of an inline value; nothing to clear. */
+typedef struct qview {
+    mpq_t q;
+    mp_limb_t num[U64_LIMBS]; /* |n|, little-endian limbs */
+    mp_limb_t den[U64_LIMBS]; /* d */
+} qview;
+
+static void view_u64(mpz_ptr z, mp_limb_t *limbs, uint64_t v, bool neg)
+{
+    mp_size_t size;
+#if U64_LIMBS == 1
+    limbs[0] = (mp_limb_t)v;
+    size = v != 0;
+#else
+    limbs[0] = (mp_limb_t)(v & 0xFFFFFFFFu);
+    limbs[1] = (mp_limb_t)(v >> 32);
+    size = limbs[1] ? 2 : limbs[0] != 0;
+#endif
+    mpz_roinit_n(z, limbs, neg ? -size : size);
+}
+
+/* Returns x's value as an mpq: the big value itself, or [v] viewing the
+ * inline one.  The result is only read, and lives as long as x and v. */
+static mpq_srcptr as_mpq(const dec *x, qview *v)
+{
+    if (DEC_IS_BIG(*x)) {
+        return x->u.big->q;
+    }
+    view_u64(mpq_numref(v->q), v->num, mag64(x->u.n), x->u.n < 0);
+    view_u64(mpq_denref(v->q), v->den, x->d, false);
+    return v->q;
+}
+
+/* |z| as a uint64 when it fits. */
+static bool mag_u64(mpz_srcptr z, uint64_t *v)
+{
+    size_t n = mpz_size(z);
+    if (n > U64_LIMBS) {
+        return false;
+    }
+#if U64_LIMBS == 1
+    *v = n ? (uint64_t)mpz_getlimbn(z, 0) : 0;
+#else
+    *v = (n > 1 ? (uint64_t)mpz_getlimbn(z, 1) << 32 : 0) |
+         (n ? (uint64_t)mpz_getlimbn(z, 0) : 0);
+#endif
+    return true;
+}
+
+static void clear_big(void *p)
+{
+    mpq_clear(((dec_big *)p)->q);
+}
+
+/* Stores canonical [r] in *out: inline when it fits, else moved into a
+ * new dec_big in [a].  Takes [r] (clears it in every case). */
+static dec_status store(arena *a, mpq_ptr r, dec *out)
+{
+    uint64_t n, d;
+    if (mag_u64(mpq_numref(r), &n) && mag_u64(mpq_denref(r), &d) &&
+        put_small(mpq_sgn(r) < 0, n, d, out)) {
+        mpq_clear(r);
+        return DEC_OK;
+    }
+    dec_big *big = arena_alloc(a, sizeof *big);
+    if (!big) {
+        mpq_clear(r);
+        return DEC_ENOMEM;
+    }
+    mpq_init(big->q);
+    mpq_swap(big->q, r);
+    mpq_clear(r);
+    if (!arena_defer(a, clear_big, big)) {
+        return DEC_ENOMEM; /* arena_defer has cleared big->q */
+    }
+    out->u.big = big;
+    out->d = 0;
+    return DEC_OK;
+}
+
+typedef enum binop { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } binop;
+
+/* The general path: any operand big, or an inline result that overflows.
+ * Division by zero has been ruled out by the caller. */
+static dec_status slow_binop(arena *a, binop op, const dec *x, const dec *y,
+                             dec *out)
+{
+    qview vx, vy;
+    mpq_srcptr qx = as_mpq(x, &vx), qy = as_mpq(y, &vy);
+    mpq_t r;
+    mpq_init(r);
+    switch (op) {
+    case BIN_ADD: mpq_add(r, qx, qy); break;
+    case BIN_SUB: mpq_sub(r, qx, qy); break;
+    case BIN_MUL: mpq_mul(r, qx, qy); break;
+    case BIN_DIV: mpq_div(r, qx, qy); break;
+    }
+    return store(a, r, out);
+}
+
+/* ---- construction and arithmetic ------------------------------------- */
+
+dec dec_from_int(int64_t i)
+{
+    dec r;
+    r.u.n = i;
+    r.d = 1;
+    return r;
+}
+
+static inline bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Digits [s, s+ilen) then [f, f+flen) over 10^flen, no digit limit. */
+static dec_status parse_big(arena *a, bool neg, const char *s, size_t ilen,
+                            const char *f, size_t flen, dec *out)
+{
+    char *buf = mem_alloc(a->mem, ilen + flen + 1);
+    if (!buf) {
+        return DEC_ENOMEM;
+    }
+    memcpy(buf, s, ilen);
+    memcpy(buf + ilen, f, flen);
+    buf[ilen + flen] = '\0';
+    mpq_t r;
+    mpq_init(r);
+    int rc = mpz_set_str(mpq_numref(r), buf, 10);
+    mem_free(a->mem, buf, ilen + flen + 1);
+    if (rc != 0) { /* cannot happen: the caller checked every digit */
+        mpq_clear(r);
+        return DEC_SYNTAX;
+    }
+    if (neg) {
+        mpz_neg(mpq_numref(r), mpq_numref(r));
+    }
+    mpz_ui_pow_ui(mpq_denref(r), 10, (unsigned long)flen);
+    mpq_canonicalize(r);
+    return store(a, r, out);
+}
+
+dec_status dec_parse(arena *a, const char *s, size_t len, dec *out)
+{
+    size_t i = 0;
+    bool neg = len > 0 && s[0] == '-';
+    i += neg;
+    size_t istart = i;
+    while (i < len && is_digit(s[i])) {
+        i++;
+    }
+    size_t iend = i;
+    if (iend == istart) {
+        return DEC_SYNTAX;
+    }
+    size_t fstart = i, fend = i;
+    if (i < len && s[i] == '.') {
+        fstart = ++i;
+        while (i < len && is_digit(s[i])) {
+            i++;
+        }
+        fend = i;
+        if (fend == fstart) {
+            return DEC_SYNTAX;
+        }
+    }
+    if (i != len) {
+        return DEC_SYNTAX;
+    }
+    while (fend > fstart && s[fend - 1] == '0') {
+        fend--; /* trailing fraction zeros do not change the value */
+    }
+    size_t places = fend - fstart;
+    if (places < 20) {
+        uint64_t m = 0;
+        bool ovf = false;
+        for (size_t k = istart; k < iend && !ovf; k++) {
+            ovf = __builtin_mul_overflow(m, 10u, &m) ||
+                  __builtin_add_overflow(m, (uint64_t)(s[k] - '0'), &m);
+        }
+        for (size_t k = fstart; k < fend && !ovf; k++) {
+            ovf = __builtin_mul_overflow(m, 10u, &m) ||
+                  __builtin_add_overflow(m, (uint64_t)(s[k] - '0'), &m);
+        }
+        uint64_t den = pow10_u64[places];
+        uint64_t g = gcd64(m, den);
+        if (!ovf && put_small(neg, m / g, den / g, out)) {
+            return DEC_OK;
+        }
+    }
+    return parse_big(a, neg, s + istart, iend - istart, s + fstart, places,
+                     out);
+}
+
+dec_status dec_add(arena *a, const dec *x, const dec *y, dec *out)
+{
+    if (__builtin_expect((x->d != 0) & (y->d != 0), 1) &&
+        add_small(x->u.n, x->d, y->u.n, y->d, false, out)) {
+        return DEC_OK;
+    }
+    return slow_binop(a, BIN_ADD, x, y, out);
+}
+
+dec_status dec_sub(arena *a, const dec *x, const dec *y, dec *out)
+{
+    if (__builtin_expect((x->d != 0) & (y->d != 0), 1) &&
+        add_small(x->u.n, x->d, y->u.n, y->d, true, out)) {
+        return DEC_OK;
+    }
+    return slow_binop(a, BIN_SUB, x, y, out);
+}
+
+dec_status dec_mul(arena *a, const dec *x, const dec *y, dec *out)
+{
+    if (__builtin_expect((x->d != 0) & (y->d != 0), 1) &&
+        mul_small(x->u.n, x->d, y->u.n, y->d, out)) {
+        return DEC_OK;
+    }
+    return slow_binop(a, BIN_MUL, x, y, out);
+}
+
+dec_status dec_div(arena *a, const dec *x, const dec *y, dec *out)
+{
+    /* A big value is never zero: zero is always inline 0/1. */
+    if (!DEC_IS_BIG(*y) && y->u.n == 0) {
+        return DEC_DIV_ZERO;
+    }
+    if (__builtin_expect((x->d != 0) & (y->d != 0), 1) &&
+        div_small(x->u.n, x->d, y->u.n, y->d, out)) {
+        return DEC_OK;
+    }
+    return slow_binop(a, BIN_DIV, x, y, out);
+}
+
+dec_status dec_neg(arena *a, const dec *x, dec *out)
+{
+    if (!DEC_IS_BIG(*x) && x->u.n != INT64_MIN) {
+        out->u.n = -x->u.n;
+        out->d = x->d;
+        return DEC_OK;
+    }
+    qview v;
+    mpq_srcptr q = as_mpq(x, &v);
+    mpq_t r;
+    mpq_init(r);
+    mpq_neg(r, q);
+    return store(a, r, out);
+}
+
+/* ---- comparison ------------------------------------------------------ */
+
+int dec_cmp(const dec *x, const dec *y)
+{
+    if ((x->d != 0) & (y->d != 0)) {
+        if (x->d == y->d) {
+            return (x->u.n > y->u.n) - (x->u.n < y->u.n);
+        }
+        /* Each cross product is below 2^127 in magnitude. */
+        i128 l = (i128)x->u.n * (i128)y->d;
+        i128 r = (i128)y->u.n * (i128)x->d;
+        return (l > r) - (l < r);
+    }
+    qview vx, vy;
+    int c = mpq_cmp(as_mpq(x, &vx), as_mpq(y, &vy));
+    return (c > 0) - (c < 0);
+}
+
+int dec_sign(const dec *x)
+{
+    if (!DEC_IS_BIG(*x)) {
+        return (x->u.n > 0) - (x->u.n < 0);
+    }
+    return mpq_sgn(x->u.big->q);
+}
+
+bool dec_is_integer(const dec *x)
+{
+    if (!DEC_IS_BIG(*x)) {
+        return x->d == 1;
+    }
+    return mpz_cmp_ui(mpq_denref(x->u.big->q), 1) == 0;
+}
+
+/* ---- rounding -------------------------------------------------------- */
+
+/* Whether a truncated magnitude moves one unit away from zero, given a
+ * nonzero remainder [half] below (<0), at (0) or above (>0) one half. */
+static inline bool round_away(dec_round_mode mode, bool neg, int half,
+                              bool odd)
+{
+    switch (mode) {
+    case DEC_HALF_UP: return half >= 0;
+    case DEC_HALF_DOWN: return half > 0;
+    case DEC_HALF_EVEN: return half > 0 || (half == 0 && odd);
+    case DEC_UP: return true;
+    case DEC_DOWN: return false;
+    case DEC_CEILING: return !neg;
+    case DEC_FLOOR: return neg;
+    case DEC_ROUND_MODE_COUNT: break;
+    }
+    return false; /* mode was validated by the caller */
+}
+
+static dec_status slow_round(arena *a, const dec *x, int places,
+                             dec_round_mode mode, dec *out)
+{
+    qview v;
+    mpq_srcptr q = as_mpq(x, &v);
+    bool neg = mpq_sgn(q) < 0;
+    mpq_t r;
+    mpz_t rem;
+    mpq_init(r);
+    mpz_init(rem);
+    mpz_ui_pow_ui(mpq_denref(r), 10, (unsigned long)places);
+    mpz_mul(mpq_numref(r), mpq_numref(q), mpq_denref(r));
+    mpz_abs(mpq_numref(r), mpq_numref(r));
+    mpz_tdiv_qr(mpq_numref(r), rem, mpq_numref(r), mpq_denref(q));
+    if (mpz_sgn(rem) != 0) {
+        mpz_mul_2exp(rem, rem, 1);
+        int c = mpz_cmp(rem, mpq_denref(q));
+        int half = (c > 0) - (c < 0);
+        if (round_away(mode, neg, half, mpz_odd_p(mpq_numref(r)))) {
+            mpz_add_ui(mpq_numref(r), mpq_numref(r), 1);
+        }
+    }
+    mpz_clear(rem);
+    if (neg) {
+        mpz_neg(mpq_numref(r), mpq_numref(r));
+    }
+    mpq_canonicalize(r);
+    return store(a, r, out);
+}
+
+dec_status dec_round(arena *a, const dec *x, int places, dec_round_mode mode,
+                     dec *out)
+{
+    if (places < 0 || places > MAX_ROUND_PLACES ||
+        (unsigned)mode >= DEC_ROUND_MODE_COUNT) {
+        return DEC_RANGE;
+    }
+    if (DEC_IS_BIG(*x) || places >= 20) {
+        return slow_round(a, x, places, mode, out);
+    }
+    uint64_t scale = pow10_u64[places], d = x->d;
+    if (scale % d == 0) {
+        *out = *x; /* already has at most [places] places */
+        return DEC_OK;
+    }
+    /* gcd(n, d) = 1 and d does not divide scale, so the remainder of
+     * |n| * scale / d is nonzero. */
+    bool neg = x->u.n < 0;
+    u128 m = (u128)mag64(x->u.n) * scale;
+    u128 q = div128(m, d);
+    uint64_t rem = mod128(m, d);
+    int half = (rem > d - rem) - (rem < d - rem);
+    q += round_away(mode, neg, half, (q & 1) != 0);
+    uint64_t g = gcd64(mod128(q, scale), scale);
+    if (put_small(neg, div128(q, g), scale / g, out)) {
+        return DEC_OK;
+    }
+    return slow_round(a, x, places, mode, out);
+}
+
+dec_status dec_to_int(const dec *x, int64_t *out)
+{
+    /* Canonical form: a big value is a non-integer or beyond int64. */
+    if (DEC_IS_BIG(*x) || x->d != 1) {
+        return DEC_RANGE;
+    }
+    *out = x->u.n;
+    return DEC_OK;
+}
+
+/* ---- formatting ------------------------------------------------------ */
+
+static void put_zeros(strbuf *b, size_t count)
+{
+    /* Exactly 32 zeros: the array has no room for, and needs no, NUL. */
+    static const char zeros[32] = "00000000000000000000000000000000";
+    while (count > 0) {
+        size_t k = count < sizeof zeros ? count : sizeof zeros;
+        sb_put(b, zeros, k);
+        count -= k;
+    }
+}
+
+/* Appends (-1)^[neg] dig / 10^[scale] with [places] >= [scale] places,
+ * [dig] being [len] >= 1 decimal digits without leading zeros. */
+static void put_scaled(strbuf *b, bool neg, const char *dig, size_t len,
+                       size_t scale, size_t places)
+{
+    if (neg) {
+        sb_putc(b, '-');
+    }
+    if (len > scale) {
+        sb_put(b, dig, len - scale);
+        dig += len - scale;
+        len = scale;
+    } else {
+        sb_putc(b, '0');
+    }
+    if (places > 0) {
+        sb_putc(b, '.');
+        put_zeros(b, scale - len);
+        sb_put(b, dig, len);
+        put_zeros(b, places - scale);
+    }
+}
+
+/* Writes the digits of [v] at the end of buf[40]; returns the first. */
+static char *u128_digits(u128 v, char *end)
+{
+    char *p = end;
+    while (v > UINT64_MAX) {
+        *--p = (char)('0' + (int)(v % 10));
+        v /= 10;
+    }
+    uint64_t w = (uint64_t)v;
+    do {
+        *--p = (char)('0' + (int)(w % 10));
+        w /= 10;
+    } while (w != 0);
+    return p;
+}
+
+/* Appends (-1)^[neg] |m| / 10^[scale] with [places] places. */
+static void put_mpz_scaled(strbuf *b, bool neg, mpz_srcptr m, size_t scale,
+                           size_t places)
+{
+    size_t cap = mpz_sizeinbase(m, 10) + 2;
+    char *buf = mem_alloc(b->mem, cap);
+    if (!buf) {
+        b->failed = true;
+        return;
+    }
+    mpz_get_str(buf, 10, m);
+    const char *dig = buf + (buf[0] == '-');
+    put_scaled(b, neg, dig, strlen(dig), scale, places);
+    mem_free(b->mem, buf, cap);
+}
+
+/* Number of places x needs (max of its denominator's powers of 2 and 5),
+ * or -1 when the decimal expansion does not terminate. */
+static int exact_places(uint64_t d)
+{
+    int v2 = __builtin_ctzll(d);
+    int v5 = 0;
+    d >>= v2;
+    while (d % 5 == 0) {
+        d /= 5;
+        v5++;
+    }
+    if (d != 1) {
+        return -1;
+    }
+    return v2 > v5 ? v2 : v5;
+}
+
+/* The GMP path of dec_format_fixed for any value and place count. */
+static dec_status slow_format_fixed(const dec *x, size_t places, strbuf *b)
+{
+    qview v;
+    mpq_srcptr q = as_mpq(x, &v);
+    mpz_t m;
+    mpz_init(m);
+    mpz_ui_pow_ui(m, 10, (unsigned long)places);
+    mpz_mul(m, m, mpq_numref(q));
+    dec_status st = DEC_INEXACT;
+    if (mpz_divisible_p(m, mpq_denref(q))) {
+        mpz_divexact(m, m, mpq_denref(q));
+        put_mpz_scaled(b, mpq_sgn(q) < 0, m, places, places);
+        st = DEC_OK;
+    }
+    mpz_clear(m);
+    return st;
+}
+
+dec_status dec_format_fixed(const dec *x, int places, strbuf *b)
+{
+    if (places < 0) {
+        return DEC_RANGE;
+    }
+    if (DEC_IS_BIG(*x)) {
+        return slow_format_fixed(x, (size_t)places, b);
+    }
+    uint64_t d = x->d;
+    int need = d == 1 ? 0 : exact_places(d);
+    if (need < 0 || need > places) {
+        return DEC_INEXACT;
+    }
+    if (need >= 20) {
+        return slow_format_fixed(x, (size_t)places, b);
+    }
+    char buf[40];
+    char *end = buf + sizeof buf;
+    char *dig = u128_digits((u128)mag64(x->u.n) * (pow10_u64[need] / d), end);
+    put_scaled(b, x->u.n < 0, dig, (size_t)(end - dig), (size_t)need,
+               (size_t)places);
+    return DEC_OK;
+}
+
+/* dec_format of a value with no finite decimal form, through GMP:
+ * floor((2|n| 10^20 + d) / 2d) is |x| rounded half up to 20 places. */
+static void slow_format_inexact(mpq_srcptr q, strbuf *b)
+{
+    mpz_t m, d2;
+    mpz_init(m);
+    mpz_init(d2);
+    mpz_ui_pow_ui(m, 10, FORMAT_PLACES);
+    mpz_mul(m, m, mpq_numref(q));
+    mpz_abs(m, m);
+    mpz_mul_2exp(m, m, 1);
+    mpz_add(m, m, mpq_denref(q));
+    mpz_mul_2exp(d2, mpq_denref(q), 1);
+    mpz_fdiv_q(m, m, d2);
+    put_mpz_scaled(b, mpq_sgn(q) < 0, m, FORMAT_PLACES, FORMAT_PLACES);
+    sb_put(b, "...", 3);
+    mpz_clear(m);
+    mpz_clear(d2);
+}
+
+void dec_format(const dec *x, strbuf *b)
+{
+    if (DEC_IS_BIG(*x)) {
+        mpq_srcptr q = x->u.big->q;
+        mpz_t odd, five;
+        mpz_init(odd);
+        mpz_init_set_ui(five, 5);
+        mp_bitcnt_t v2 = mpz_scan1(mpq_denref(q), 0);
+        mpz_tdiv_q_2exp(odd, mpq_denref(q), v2);
+        mp_bitcnt_t v5 = mpz_remove(odd, odd, five);
+        bool terminates = mpz_cmp_ui(odd, 1) == 0;
+        mpz_clear(odd);
+        mpz_clear(five);
+        if (terminates) {
+            (void)slow_format_fixed(x, v2 > v5 ? v2 : v5, b);
+        } else {
+            slow_format_inexact(q, b);
+        }
+        return;
+    }
+    uint64_t d = x->d;
+    int need = d == 1 ? 0 : exact_places(d);
+    if (need >= 0) {
+        (void)dec_format_fixed(x, need, b); /* exact by construction */
+        return;
+    }
+    /* No finite form: the integer part, then 20 digits computed in two
+     * 10-digit steps (each product is below 2^98), rounded half up by the
+     * final remainder (never exactly a half: the expansion goes on). */
+    uint64_t n = mag64(x->u.n);
+    uint64_t ip = n / d, r = n % d;
+    u128 t = (u128)r * pow10_u64[10];
+    uint64_t f1 = (uint64_t)(t / d);
+    t = (u128)(uint64_t)(t % d) * pow10_u64[10];
+    uint64_t f2 = (uint64_t)(t / d);
+    r = (uint64_t)(t % d);
+    u128 frac = (u128)f1 * pow10_u64[10] + f2 + (r >= d - r);
+    u128 one = (u128)pow10_u64[10] * pow10_u64[10];
+    if (frac == one) {
+        ip++; /* ip <= 2^63 / 3: no overflow */
+        frac = 0;
+    }
+    char buf[48];
+    char *end = buf + sizeof buf;
+    char *dig = u128_digits(ip, end);
+    if (x->u.n < 0) {
+        sb_putc(b, '-');
+    }
+    sb_put(b, dig, (size_t)(end - dig));
+    sb_putc(b, '.');
+    dig = u128_digits(frac, end);
+    put_zeros(b, FORMAT_PLACES - (size_t)(end - dig));
+    sb_put(b, dig, (size_t)(end - dig));
+    sb_put(b, "...", 3);
+}
+
+/* ---- rounding mode names --------------------------------------------- */
+
+dec_round_mode dec_round_mode_from_name(const char *name)
+{
+    if (!name) {
+        return DEC_ROUND_MODE_COUNT;
+    }
+    for (int m = 0; m < DEC_ROUND_MODE_COUNT; m++) {
+        if (strcmp(name, mode_names[m]) == 0) {
+            return (dec_round_mode)m;
+        }
+    }
+    return DEC_ROUND_MODE_COUNT;
+}
+
+const char *dec_round_mode_name(dec_round_mode m)
+{
+    if ((unsigned)m >= DEC_ROUND_MODE_COUNT) {
+        return NULL;
+    }
+    return mode_names[m];
+}

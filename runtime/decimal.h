@@ -1,0 +1,103 @@
+/* runtime/decimal.h - exact decimal arithmetic (rationals), with rounding.
+ *
+ * A dec is an exact rational number.  Every value a policy can write or read
+ * is a finite decimal, but quotients are kept exact: 1 / 3 stays one third
+ * until the policy rounds it (SPEC: award-evaluation rule 9).  Small values
+ * (numerator and denominator in 64 bits) live inline and are computed with
+ * 128-bit intermediates; when a result does not fit, it moves to a GMP
+ * rational allocated in the caller's arena (freed at arena reset by a
+ * finalizer).  Results are always canonical: reduced, denominator > 0, and
+ * inline whenever they fit, so equal numbers have equal representations.
+ *
+ * No binary floating point is used anywhere in this module.
+ */
+#ifndef TALLY_RUNTIME_DECIMAL_H
+#define TALLY_RUNTIME_DECIMAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mem.h"
+
+typedef struct dec_big dec_big; /* a GMP rational; private to decimal.c */
+
+typedef struct dec {
+    union {
+        int64_t n;   /* inline: numerator */
+        dec_big *big; /* big: the value, arena-owned */
+    } u;
+    uint64_t d; /* inline: denominator, >= 1, gcd(|n|, d) = 1; 0 means big */
+} dec;
+
+#define DEC_IS_BIG(x) ((x).d == 0)
+
+typedef enum dec_status {
+    DEC_OK = 0,
+    DEC_ENOMEM,   /* the arena could not allocate a big value */
+    DEC_DIV_ZERO, /* division by zero */
+    DEC_SYNTAX,   /* dec_parse: not a decimal string */
+    DEC_INEXACT,  /* dec_format_fixed: needs more places than asked */
+    DEC_RANGE     /* dec_to_int: not an integer or out of int64 range */
+} dec_status;
+
+/* Rounding modes, named as legal texts name them.  HALF_UP rounds a tie
+ * away from zero (2.345 -> 2.35, -2.345 -> -2.35). */
+typedef enum dec_round_mode {
+    DEC_HALF_UP,   /* nearest; ties away from zero */
+    DEC_HALF_DOWN, /* nearest; ties toward zero */
+    DEC_HALF_EVEN, /* nearest; ties to the even digit (banker's) */
+    DEC_UP,        /* away from zero */
+    DEC_DOWN,      /* toward zero (truncate) */
+    DEC_CEILING,   /* toward +infinity */
+    DEC_FLOOR,     /* toward -infinity */
+    DEC_ROUND_MODE_COUNT
+} dec_round_mode;
+
+/* Returns [i] as a dec. */
+dec dec_from_int(int64_t i);
+
+/* Parses a strict decimal string: optional '-', one or more digits,
+ * optionally '.' and one or more digits.  No '+', exponent, spaces or
+ * commas.  Any number of digits (large ones go big in [a]).  Returns
+ * DEC_SYNTAX or DEC_ENOMEM on failure, leaving *out unspecified. */
+dec_status dec_parse(arena *a, const char *s, size_t len, dec *out);
+
+/* Exact arithmetic; big results are allocated in [a].  Inputs are
+ * borrowed and may alias out. */
+dec_status dec_add(arena *a, const dec *x, const dec *y, dec *out);
+dec_status dec_sub(arena *a, const dec *x, const dec *y, dec *out);
+dec_status dec_mul(arena *a, const dec *x, const dec *y, dec *out);
+dec_status dec_div(arena *a, const dec *x, const dec *y, dec *out);
+dec_status dec_neg(arena *a, const dec *x, dec *out);
+
+/* Returns <0, 0, >0 as x <, =, > y.  Never fails. */
+int dec_cmp(const dec *x, const dec *y);
+int dec_sign(const dec *x);
+bool dec_is_integer(const dec *x);
+
+/* Rounds [x] to [places] (0..30) decimal places with [mode].  DEC_RANGE
+ * when [places] is outside 0..30 or [mode] is not a mode. */
+dec_status dec_round(arena *a, const dec *x, int places, dec_round_mode mode,
+                     dec *out);
+
+/* Stores x in *out when it is an integer within int64; else DEC_RANGE. */
+dec_status dec_to_int(const dec *x, int64_t *out);
+
+/* Appends x with exactly [places] digits after the point ("38.20", "-0.50",
+ * "7" for places 0) to [b].  DEC_INEXACT (nothing appended) when x needs
+ * more places; DEC_RANGE when [places] < 0.  Out of memory sets b->failed. */
+dec_status dec_format_fixed(const dec *x, int places, strbuf *b);
+
+/* Appends the shortest exact decimal form of x ("0.3", "12", "-4.125").
+ * A value with no finite decimal form (1/3) is written rounded half-up to
+ * 20 places followed by "..." so it can never be mistaken for exact. */
+void dec_format(const dec *x, strbuf *b);
+
+/* Parses a rounding mode name ("half up", "half even", "floor", ...) as
+ * written in a policy; returns DEC_ROUND_MODE_COUNT when unknown. */
+dec_round_mode dec_round_mode_from_name(const char *name);
+/* Returns the name of [m] as above (static storage); NULL when [m] is not
+ * a mode. */
+const char *dec_round_mode_name(dec_round_mode m);
+
+#endif

@@ -1,0 +1,332 @@
+/* runtime/mem.c - allocator hook, accounting, arenas and byte buffers.
+ *
+ * Owns the only calls to realloc/free in Tally (GMP keeps its own; see
+ * decimal.c).  Everything here must be safe when an allocation fails:
+ * callers get NULL (or strbuf.failed) and no state is left half-changed.
+ */
+#include "mem.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void mem_init(mem_ctx *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+static void *raw(mem_ctx *m, void *p, size_t old_size, size_t new_size)
+{
+    if (m && m->fn) {
+        return m->fn(m->ud, p, old_size, new_size);
+    }
+    if (new_size == 0) {
+        free(p);
+        return NULL;
+    }
+    return realloc(p, new_size);
+}
+
+void *mem_realloc(mem_ctx *m, void *p, size_t old_size, size_t new_size)
+{
+    if (new_size == 0) {
+        mem_free(m, p, old_size);
+        return NULL;
+    }
+    if (m) {
+        if (m->fail_at > 0 && --m->fail_at == 0) {
+            return NULL;
+        }
+        if (new_size > old_size && m->cap &&
+            m->live + (new_size - old_size) > m->cap) {
+            return NULL;
+        }
+    }
+    void *q = raw(m, p, old_size, new_size);
+    if (q && m) {
+        m->live = m->live - old_size + new_size;
+        if (m->live > m->peak) {
+            m->peak = m->live;
+        }
+    }
+    return q;
+}
+
+void *mem_alloc(mem_ctx *m, size_t size)
+{
+    return mem_realloc(m, NULL, 0, size ? size : 1);
+}
+
+void mem_free(mem_ctx *m, void *p, size_t size)
+{
+    if (!p) {
+        return;
+    }
+    raw(m, p, size, 0);
+    if (m) {
+        m->live -= size;
+    }
+}
+
+char *mem_strndup(mem_ctx *m, const char *s, size_t len)
+{
+    char *d = mem_alloc(m, len + 1);
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+/* ---- arenas ---------------------------------------------------------- */
+
+#define ARENA_CHUNK 16384 /* first chunk; later ones double, see grow() */
+#define ARENA_ALIGN 16    /* max_align_t on the platforms we build for */
+
+struct arena_chunk {
+    arena_chunk *next;
+    size_t size; /* bytes of data[] */
+    _Alignas(ARENA_ALIGN) char data[];
+};
+
+struct arena_final {
+    arena_final *next;
+    void (*fn)(void *);
+    void *p;
+};
+
+void arena_init(arena *a, mem_ctx *mem)
+{
+    memset(a, 0, sizeof *a);
+    a->mem = mem;
+}
+
+static bool grow(arena *a, size_t need)
+{
+    size_t size = a->head ? a->head->size * 2 : ARENA_CHUNK;
+    if (size > (size_t)1 << 24) {
+        size = (size_t)1 << 24;
+    }
+    if (size < need) {
+        size = need;
+    }
+    arena_chunk *c = mem_alloc(a->mem, sizeof *c + size);
+    if (!c) {
+        return false;
+    }
+    c->size = size;
+    c->next = a->head;
+    a->head = c;
+    a->p = c->data;
+    a->end = c->data + size;
+    return true;
+}
+
+void *arena_alloc(arena *a, size_t size)
+{
+    size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (size == 0) {
+        size = ARENA_ALIGN;
+    }
+    if ((size_t)(a->end - a->p) < size && !grow(a, size)) {
+        return NULL;
+    }
+    void *r = a->p;
+    a->p += size;
+    a->used += size;
+    return r;
+}
+
+void *arena_zalloc(arena *a, size_t size)
+{
+    void *p = arena_alloc(a, size);
+    if (p) {
+        memset(p, 0, size);
+    }
+    return p;
+}
+
+char *arena_strndup(arena *a, const char *s, size_t len)
+{
+    char *d = arena_alloc(a, len + 1);
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+bool arena_defer(arena *a, void (*fn)(void *), void *p)
+{
+    arena_final *f = arena_alloc(a, sizeof *f);
+    if (!f) {
+        fn(p);
+        return false;
+    }
+    f->fn = fn;
+    f->p = p;
+    f->next = a->finals;
+    a->finals = f;
+    return true;
+}
+
+static void run_finals(arena *a)
+{
+    for (arena_final *f = a->finals; f; f = f->next) {
+        f->fn(f->p);
+    }
+    a->finals = NULL;
+}
+
+void arena_reset(arena *a)
+{
+    run_finals(a);
+    if (!a->head) {
+        return;
+    }
+    /* Keep the largest (newest) chunk so steady state reuses it. */
+    arena_chunk *keep = a->head;
+    arena_chunk *c = keep->next;
+    while (c) {
+        arena_chunk *n = c->next;
+        mem_free(a->mem, c, sizeof *c + c->size);
+        c = n;
+    }
+    keep->next = NULL;
+    a->p = keep->data;
+    a->end = keep->data + keep->size;
+    a->used = 0;
+}
+
+void arena_free(arena *a)
+{
+    run_finals(a);
+    arena_chunk *c = a->head;
+    while (c) {
+        arena_chunk *n = c->next;
+        mem_free(a->mem, c, sizeof *c + c->size);
+        c = n;
+    }
+    a->head = NULL;
+    a->p = a->end = NULL;
+    a->used = 0;
+}
+
+/* ---- byte buffers ---------------------------------------------------- */
+
+void sb_init(strbuf *b, mem_ctx *mem)
+{
+    memset(b, 0, sizeof *b);
+    b->mem = mem;
+}
+
+void sb_free(strbuf *b)
+{
+    mem_free(b->mem, b->p, b->cap);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+void sb_clear(strbuf *b)
+{
+    b->len = 0;
+    b->failed = false;
+    if (b->p) {
+        b->p[0] = '\0';
+    }
+}
+
+static bool reserve(strbuf *b, size_t extra)
+{
+    if (b->failed) {
+        return false;
+    }
+    if (b->len + extra + 1 <= b->cap) {
+        return true;
+    }
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    while (cap < b->len + extra + 1) {
+        cap *= 2;
+    }
+    char *p = mem_realloc(b->mem, b->p, b->cap, cap);
+    if (!p) {
+        b->failed = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+void sb_put(strbuf *b, const char *s, size_t len)
+{
+    if (!reserve(b, len)) {
+        return;
+    }
+    memcpy(b->p + b->len, s, len);
+    b->len += len;
+    b->p[b->len] = '\0';
+}
+
+void sb_puts(strbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+void sb_putc(strbuf *b, char c)
+{
+    sb_put(b, &c, 1);
+}
+
+void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof tmp) {
+        sb_put(b, tmp, (size_t)n);
+        return;
+    }
+    if (!reserve(b, (size_t)n)) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void sb_put_json_string(strbuf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    sb_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        sb_put(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': sb_put(b, "\\\"", 2); break;
+        case '\\': sb_put(b, "\\\\", 2); break;
+        case '\n': sb_put(b, "\\n", 2); break;
+        case '\r': sb_put(b, "\\r", 2); break;
+        case '\t': sb_put(b, "\\t", 2); break;
+        default: {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            sb_put(b, e, 6);
+        }
+        }
+    }
+    sb_put(b, s + run, len - run);
+    sb_putc(b, '"');
+}

@@ -1,0 +1,105 @@
+/* runtime/mem.h - the one door for memory: allocator hook, arenas, buffers.
+ *
+ * Every byte Tally allocates goes through a mem_ctx, which calls the
+ * embedder's realloc-style hook (or the C library's).  The context counts
+ * live bytes, enforces the memory cap and can fail the Nth allocation for
+ * tests.  Arenas carve many small objects out of chunks and free them in
+ * one call: one per compilation (AST, types) and one per input record
+ * (runtime values), reset between records so steady state allocates
+ * nothing.  Out of memory is reported by a NULL return, never abort().
+ */
+#ifndef TALLY_RUNTIME_MEM_H
+#define TALLY_RUNTIME_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Realloc-style hook: ptr NULL allocates, new_size 0 frees (returns NULL). */
+typedef void *(*mem_alloc_fn)(void *ud, void *ptr, size_t old_size,
+                              size_t new_size);
+
+typedef struct mem_ctx {
+    mem_alloc_fn fn;  /* NULL: the C library's realloc/free */
+    void *ud;         /* passed to fn */
+    size_t live;      /* bytes currently allocated */
+    size_t peak;      /* high-water mark of live */
+    size_t cap;       /* 0: no cap; else allocations past it fail */
+    long fail_at;     /* >0: the fail_at-th allocation from now fails */
+} mem_ctx;
+
+/* Initialises [m] with the C library allocator and no cap. */
+void mem_init(mem_ctx *m);
+
+/* Allocates [size] bytes; NULL on failure or when the cap is hit.
+ * [m] may be NULL, meaning the C library with no accounting. */
+void *mem_alloc(mem_ctx *m, size_t size);
+
+/* Resizes [p] from [old_size] to [new_size]; NULL on failure, leaving [p]
+ * valid. */
+void *mem_realloc(mem_ctx *m, void *p, size_t old_size, size_t new_size);
+
+/* Frees [p] of [size] bytes; NULL is a no-op. */
+void mem_free(mem_ctx *m, void *p, size_t size);
+
+/* Duplicates [len] bytes of [s] plus a NUL terminator. */
+char *mem_strndup(mem_ctx *m, const char *s, size_t len);
+
+typedef struct arena_chunk arena_chunk;
+typedef struct arena_final arena_final;
+
+typedef struct arena {
+    mem_ctx *mem;        /* borrowed */
+    arena_chunk *head;   /* owned; newest chunk first */
+    char *p;             /* next free byte in head */
+    char *end;           /* end of head */
+    arena_final *finals; /* owned; finalizers run on reset/free */
+    size_t used;         /* bytes handed out since the last reset */
+} arena;
+
+/* Initialises an empty arena drawing from [mem]. */
+void arena_init(arena *a, mem_ctx *mem);
+
+/* Returns [size] bytes aligned for any object, or NULL out of memory.
+ * Memory lives until arena_reset or arena_free. */
+void *arena_alloc(arena *a, size_t size);
+
+/* Like arena_alloc, zero-filled. */
+void *arena_zalloc(arena *a, size_t size);
+
+/* Copies [len] bytes of [s] into the arena, NUL-terminated. */
+char *arena_strndup(arena *a, const char *s, size_t len);
+
+/* Registers [fn]([p]) to run at the next reset or free (for objects such
+ * as GMP numbers that own memory outside the arena).  Returns false out of
+ * memory, having called fn(p) already so nothing leaks. */
+bool arena_defer(arena *a, void (*fn)(void *), void *p);
+
+/* Runs finalizers and forgets every object, keeping the first chunk. */
+void arena_reset(arena *a);
+
+/* Runs finalizers and returns every chunk to the allocator. */
+void arena_free(arena *a);
+
+/* A growable byte buffer.  After a failed append, [failed] is set and
+ * further appends do nothing, so callers may check once at the end. */
+typedef struct strbuf {
+    mem_ctx *mem; /* borrowed */
+    char *p;      /* owned; NUL-terminated when len > 0 */
+    size_t len;
+    size_t cap;
+    bool failed;
+} strbuf;
+
+void sb_init(strbuf *b, mem_ctx *mem);
+void sb_free(strbuf *b);
+void sb_clear(strbuf *b);
+void sb_put(strbuf *b, const char *s, size_t len);
+void sb_puts(strbuf *b, const char *s);
+void sb_putc(strbuf *b, char c);
+void sb_printf(strbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends [s] as a JSON string literal, quotes included. */
+void sb_put_json_string(strbuf *b, const char *s, size_t len);
+
+#endif

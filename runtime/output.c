@@ -1,0 +1,973 @@
+/* runtime/output.c - result writer: JSON Lines, JSON array, CSV, table.
+ *
+ * Values are printed by their declared type, never guessed from the value:
+ * the output type says which decimals print with how many places, which
+ * enums spell how, which none fields are left out.  Each result is
+ * rendered into the output buffer after a mark; if any part cannot be
+ * printed exactly the buffer is cut back to the mark and the caller gets a
+ * message naming the field, so a refused result leaves no trace.
+ * Everything goes through one strbuf written to the stream in blocks of
+ * OUT_FLUSH bytes; every fwrite and fflush is checked.  The table format
+ * keeps its cells in one byte buffer until out_finish.
+ */
+#include "output.h"
+
+#include <string.h>
+
+/* Buffered bytes that trigger a write: large blocks keep the cost of
+ * stdio calls out of the profile, small enough to stay in cache. */
+#define OUT_FLUSH 65536
+
+typedef struct out_col {
+    const char *name; /* arena: dotted JSON names, "bids.price_score" */
+    size_t rest;      /* in_list: offset in name after "bids." */
+    uint16_t type;    /* type index of the cell's value */
+    bool in_list;     /* path starts at an element of the exploded list */
+    bool right;       /* table: numbers align right */
+    uint16_t depth;   /* steps in path */
+    uint16_t *path;   /* arena: field positions, record by record */
+} out_col;
+
+typedef struct cell {
+    size_t off; /* in tcells */
+    size_t len;
+} cell;
+
+struct out_writer {
+    mem_ctx *mem;           /* borrowed */
+    const bc_program *prog; /* borrowed */
+    FILE *f;                /* borrowed */
+    uint8_t fmt;            /* out_format */
+    bool failed;            /* a write failed or memory ran out */
+    uint64_t nwritten;      /* records written (results and errors) */
+    strbuf buf;             /* pending output */
+    arena tmp;              /* per-result scratch (percent points) */
+    char *err;              /* borrowed from out_result: message buffer */
+    size_t errcap;
+
+    /* CSV and table */
+    arena colmem;     /* column names and paths */
+    out_col *cols;    /* owned */
+    uint32_t ncols;
+    uint32_t cols_cap;
+    uint32_t key_col; /* column of the record's key */
+    bool key_added;   /* key_col was added (not in the output type) */
+    bool explode;     /* one row per element of the list below */
+    uint16_t list_depth;
+    uint16_t list_path[OUT_MAX_COLUMN_DEPTH]; /* to the exploded list */
+    const char *list_name;                    /* arena */
+    strbuf cellb;     /* one cell under construction */
+
+    /* table */
+    strbuf tcells;  /* every cell's bytes */
+    cell *cells;    /* owned, row after row, ncols + 1 per row */
+    size_t ncells;
+    size_t cells_cap;
+};
+
+/* A step of the path to the value being printed, for messages. */
+typedef struct seg {
+    const struct seg *up;
+    const char *name; /* a field or map key; NULL: index */
+    size_t len;
+    uint32_t index;
+} seg;
+
+static const bc_type *type_at(const out_writer *w, uint16_t t)
+{
+    return &w->prog->types[t];
+}
+
+static const bc_str *str_at(const out_writer *w, uint32_t i)
+{
+    return &w->prog->strings[i];
+}
+
+static void put_path(strbuf *b, const seg *s)
+{
+    if (!s) {
+        return;
+    }
+    put_path(b, s->up);
+    if (s->name) {
+        if (b->len) {
+            sb_putc(b, '.');
+        }
+        sb_put(b, s->name, s->len);
+    } else {
+        sb_printf(b, "[%u]", (unsigned)s->index);
+    }
+}
+
+/* Stores "path: msg" in the caller's message buffer.  Returns false. */
+static bool refuse(out_writer *w, const seg *at, const char *msg)
+{
+    if (!w->err || w->errcap == 0) {
+        return false;
+    }
+    strbuf m;
+    sb_init(&m, w->mem);
+    put_path(&m, at);
+    sb_puts(&m, m.len ? ": " : "");
+    sb_puts(&m, msg);
+    if (m.failed) {
+        snprintf(w->err, w->errcap, "out of memory");
+    } else {
+        snprintf(w->err, w->errcap, "%s", m.p);
+    }
+    sb_free(&m);
+    return false;
+}
+
+static bool flush(out_writer *w)
+{
+    if (w->buf.len && !w->failed) {
+        if (fwrite(w->buf.p, 1, w->buf.len, w->f) != w->buf.len) {
+            w->failed = true;
+        }
+    }
+    sb_clear(&w->buf);
+    return !w->failed;
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+/* Appends the decimal [d] of type [ty] (points for a percent). */
+static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
+                    const value *v, const seg *at)
+{
+    dec d = v->as.d;
+    if (ty->kind == BT_PERCENT) {
+        dec hundred = dec_from_int(100);
+        if (dec_mul(&w->tmp, &d, &hundred, &d) != DEC_OK) {
+            return refuse(w, at, "out of memory");
+        }
+    }
+    if (ty->places == BC_PLACES_ANY) {
+        dec_format(&d, b);
+        return true;
+    }
+    if (dec_format_fixed(&d, ty->places, b) == DEC_OK) {
+        return true;
+    }
+    strbuf m;
+    sb_init(&m, w->mem);
+    dec_format(&d, &m);
+    sb_printf(&m, " has more than %u decimal place%s; round it in the policy",
+              (unsigned)ty->places, ty->places == 1 ? "" : "s");
+    bool ok = m.failed ? refuse(w, at, "out of memory") : refuse(w, at, m.p);
+    sb_free(&m);
+    return ok;
+}
+
+static bool put_json(out_writer *w, strbuf *b, uint16_t t, const value *v,
+                     const seg *at);
+
+static bool mismatch(out_writer *w, const value *v, const seg *at)
+{
+    if (v->kind == VAL_ERROR) {
+        return refuse(w, at, v->as.e->msg);
+    }
+    return refuse(w, at, "value does not match its declared type");
+}
+
+/* Appends a scalar of type [ty].  [json]: quote texts and decimals as
+ * JSON strings; else raw, for a CSV or table cell. */
+static bool put_scalar(out_writer *w, strbuf *b, const bc_type *ty,
+                       const value *v, const seg *at, bool json)
+{
+    switch ((bc_type_kind)ty->kind) {
+    case BT_BOOL:
+        if (v->kind != VAL_BOOL) {
+            return mismatch(w, v, at);
+        }
+        sb_puts(b, v->as.b ? "true" : "false");
+        return true;
+    case BT_INT:
+    case BT_DURATION:
+        if (v->kind != (ty->kind == BT_INT ? VAL_INT : VAL_DURATION)) {
+            return mismatch(w, v, at);
+        }
+        sb_printf(b, "%lld", (long long)v->as.i);
+        return true;
+    case BT_DEC:
+    case BT_MONEY:
+    case BT_PERCENT: {
+        if (v->kind != VAL_DEC) {
+            return mismatch(w, v, at);
+        }
+        size_t mark = b->len;
+        if (json) {
+            sb_putc(b, '"');
+        }
+        if (!put_dec(w, b, ty, v, at)) {
+            b->len = mark;
+            return false;
+        }
+        if (json) {
+            sb_putc(b, '"');
+        }
+        return true;
+    }
+    case BT_DATE:
+    case BT_DATETIME:
+        if (v->kind != (ty->kind == BT_DATE ? VAL_DATE : VAL_DATETIME)) {
+            return mismatch(w, v, at);
+        }
+        if (json) {
+            sb_putc(b, '"');
+        }
+        if (ty->kind == BT_DATE) {
+            date_format(v->as.i, b);
+        } else {
+            date_instant_format(&v->as.t, b);
+        }
+        if (json) {
+            sb_putc(b, '"');
+        }
+        return true;
+    case BT_TEXT:
+        if (v->kind != VAL_TEXT) {
+            return mismatch(w, v, at);
+        }
+        if (json) {
+            sb_put_json_string(b, v->as.s, v->len);
+        } else {
+            sb_put(b, v->as.s, v->len);
+        }
+        return true;
+    case BT_ENUM: {
+        const bc_enum *en = &w->prog->enums[ty->ref];
+        if (v->kind != VAL_ENUM || v->as.i < 0 ||
+            v->as.i >= (int64_t)en->nmembers) {
+            return mismatch(w, v, at);
+        }
+        const bc_str *s =
+            str_at(w, w->prog->members[en->first_member + v->as.i].json);
+        if (json) {
+            sb_put_json_string(b, s->p, s->len);
+        } else {
+            sb_put(b, s->p, s->len);
+        }
+        return true;
+    }
+    case BT_RECORD:
+    case BT_LIST:
+    case BT_MAP:
+    case BT_OPTIONAL:
+    case BT_KIND_COUNT:
+        break;
+    }
+    return mismatch(w, v, at);
+}
+
+static bool put_record(out_writer *w, strbuf *b, uint16_t rec,
+                       const value *v, const seg *at)
+{
+    const bc_record *r = &w->prog->records[rec];
+    if (v->kind != VAL_RECORD || v->as.r->count != r->nfields) {
+        return mismatch(w, v, at);
+    }
+    sb_putc(b, '{');
+    bool first = true;
+    for (uint32_t i = 0; i < r->nfields; i++) {
+        const bc_field *fd = bc_record_field(w->prog, r, i);
+        const value *fv = &v->as.r->fields[i];
+        if (fv->kind == VAL_NONE && (fd->flags & BC_FIELD_OMIT_NONE)) {
+            continue;
+        }
+        const bc_str *name = str_at(w, fd->json);
+        if (!first) {
+            sb_put(b, ", ", 2);
+        }
+        first = false;
+        sb_put_json_string(b, name->p, name->len);
+        sb_put(b, ": ", 2);
+        seg s = {at, name->p, name->len, 0};
+        if (!put_json(w, b, fd->type, fv, &s)) {
+            return false;
+        }
+    }
+    sb_putc(b, '}');
+    return true;
+}
+
+/* Appends [v] of type [t] as JSON. */
+static bool put_json(out_writer *w, strbuf *b, uint16_t t, const value *v,
+                     const seg *at)
+{
+    const bc_type *ty = type_at(w, t);
+    while (ty->kind == BT_OPTIONAL) {
+        if (v->kind == VAL_NONE) {
+            sb_put(b, "null", 4);
+            return true;
+        }
+        t = ty->ref;
+        ty = type_at(w, t);
+    }
+    if (ty->kind == BT_RECORD) {
+        return put_record(w, b, ty->ref, v, at);
+    }
+    if (ty->kind == BT_LIST) {
+        if (v->kind != VAL_LIST) {
+            return mismatch(w, v, at);
+        }
+        sb_putc(b, '[');
+        for (uint32_t i = 0; i < v->as.l->count; i++) {
+            if (i) {
+                sb_put(b, ", ", 2);
+            }
+            seg s = {at, NULL, 0, i};
+            if (!put_json(w, b, ty->ref, &v->as.l->items[i], &s)) {
+                return false;
+            }
+        }
+        sb_putc(b, ']');
+        return true;
+    }
+    if (ty->kind == BT_MAP) {
+        if (v->kind != VAL_MAP) {
+            return mismatch(w, v, at);
+        }
+        const val_map *m = v->as.m;
+        sb_putc(b, '{');
+        for (uint32_t i = 0; i < m->count; i++) {
+            if (i) {
+                sb_put(b, ", ", 2);
+            }
+            sb_put_json_string(b, m->keys[i].as.s, m->keys[i].len);
+            sb_put(b, ": ", 2);
+            seg s = {at, m->keys[i].as.s, m->keys[i].len, 0};
+            if (!put_json(w, b, ty->ref, &m->vals[i], &s)) {
+                return false;
+            }
+        }
+        sb_putc(b, '}');
+        return true;
+    }
+    if (v->kind == VAL_NONE) {
+        sb_put(b, "null", 4); /* none where the type has no none: lenient */
+        return true;
+    }
+    return put_scalar(w, b, ty, v, at, true);
+}
+
+/* Appends a key value of unknown type: texts as strings, else by kind. */
+static void put_key_json(strbuf *b, const value *k)
+{
+    if (!k) {
+        sb_puts(b, "null");
+        return;
+    }
+    switch ((val_kind)k->kind) {
+    case VAL_TEXT: sb_put_json_string(b, k->as.s, k->len); break;
+    case VAL_INT: sb_printf(b, "%lld", (long long)k->as.i); break;
+    case VAL_BOOL: sb_puts(b, k->as.b ? "true" : "false"); break;
+    case VAL_DEC:
+        sb_putc(b, '"');
+        dec_format(&k->as.d, b);
+        sb_putc(b, '"');
+        break;
+    case VAL_NONE:
+    case VAL_DATE:
+    case VAL_DATETIME:
+    case VAL_DURATION:
+    case VAL_ENUM:
+    case VAL_RECORD:
+    case VAL_LIST:
+    case VAL_MAP:
+    case VAL_ERROR:
+    case VAL_KIND_COUNT: sb_puts(b, "null"); break; /* keys are texts */
+    }
+}
+
+/* ---- columns --------------------------------------------------------- */
+
+static bool add_col(out_writer *w, const char *name, size_t rest,
+                    uint16_t type, bool in_list, const uint16_t *path,
+                    uint16_t depth)
+{
+    if (w->ncols == w->cols_cap) {
+        uint32_t cap = w->cols_cap ? w->cols_cap * 2 : 16;
+        out_col *c = mem_realloc(w->mem, w->cols, w->cols_cap * sizeof *c,
+                                 cap * sizeof *c);
+        if (!c) {
+            return false;
+        }
+        w->cols = c;
+        w->cols_cap = cap;
+    }
+    out_col *c = &w->cols[w->ncols];
+    memset(c, 0, sizeof *c);
+    c->name = name;
+    c->rest = rest;
+    c->type = type;
+    c->in_list = in_list;
+    c->depth = depth;
+    if (depth) {
+        c->path = arena_alloc(&w->colmem, depth * sizeof *path);
+        if (!c->path) {
+            return false;
+        }
+        memcpy(c->path, path, depth * sizeof *path);
+    }
+    const bc_type *ty = type_at(w, type);
+    while (ty->kind == BT_OPTIONAL) {
+        ty = type_at(w, ty->ref);
+    }
+    c->right = ty->kind == BT_INT || ty->kind == BT_DEC ||
+               ty->kind == BT_MONEY || ty->kind == BT_PERCENT ||
+               ty->kind == BT_DURATION;
+    w->ncols++;
+    return true;
+}
+
+/* The record a type is, through optionals, or BC_NONE_U16. */
+static uint16_t record_of(const out_writer *w, uint16_t t)
+{
+    const bc_type *ty = type_at(w, t);
+    while (ty->kind == BT_OPTIONAL) {
+        ty = type_at(w, ty->ref);
+    }
+    return ty->kind == BT_RECORD ? ty->ref : BC_NONE_U16;
+}
+
+/* The element record of a list type, through optionals, or BC_NONE_U16. */
+static uint16_t list_record(const out_writer *w, uint16_t t)
+{
+    const bc_type *ty = type_at(w, t);
+    while (ty->kind == BT_OPTIONAL) {
+        ty = type_at(w, ty->ref);
+    }
+    return ty->kind == BT_LIST ? record_of(w, ty->ref) : BC_NONE_U16;
+}
+
+/* Counts list-of-records fields reachable through nested records. */
+static uint32_t count_lists(const out_writer *w, uint16_t rec, int depth)
+{
+    const bc_record *r = &w->prog->records[rec];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < r->nfields; i++) {
+        uint16_t t = bc_record_field(w->prog, r, i)->type;
+        uint16_t sub = record_of(w, t);
+        if (sub != BC_NONE_U16 && depth + 1 < OUT_MAX_COLUMN_DEPTH) {
+            n += count_lists(w, sub, depth + 1);
+        } else if (list_record(w, t) != BC_NONE_U16) {
+            n++;
+        }
+    }
+    return n;
+}
+
+static const char *join_name(out_writer *w, const char *prefix,
+                             const bc_str *name)
+{
+    size_t plen = prefix ? strlen(prefix) : 0;
+    char *s = arena_alloc(&w->colmem, plen + 1 + name->len + 1);
+    if (!s) {
+        return NULL;
+    }
+    size_t n = 0;
+    if (plen) {
+        memcpy(s, prefix, plen);
+        s[plen] = '.';
+        n = plen + 1;
+    }
+    memcpy(s + n, name->p, name->len);
+    s[n + name->len] = '\0';
+    return s;
+}
+
+/* Adds the columns of record [rec] reached by [path] ([depth] steps),
+ * named under [prefix] (NULL at the top). */
+static bool walk_cols(out_writer *w, uint16_t rec, const char *prefix,
+                      uint16_t *path, uint16_t depth, bool in_list,
+                      size_t rest)
+{
+    const bc_record *r = &w->prog->records[rec];
+    for (uint32_t i = 0; i < r->nfields; i++) {
+        const bc_field *fd = bc_record_field(w->prog, r, i);
+        const char *name = join_name(w, prefix, str_at(w, fd->json));
+        if (!name) {
+            return false;
+        }
+        path[depth] = (uint16_t)i;
+        uint16_t sub = record_of(w, fd->type);
+        uint16_t elem = list_record(w, fd->type);
+        bool ok;
+        if (sub != BC_NONE_U16 && depth + 1 < OUT_MAX_COLUMN_DEPTH) {
+            ok = walk_cols(w, sub, name, path, depth + 1, in_list, rest);
+        } else if (w->explode && !in_list && elem != BC_NONE_U16) {
+            w->list_depth = depth + 1;
+            memcpy(w->list_path, path, (depth + 1) * sizeof *path);
+            w->list_name = name;
+            uint16_t sub_path[OUT_MAX_COLUMN_DEPTH];
+            ok = walk_cols(w, elem, name, sub_path, 0, true,
+                           strlen(name) + 1);
+        } else {
+            ok = add_col(w, name, rest, fd->type, in_list, path, depth + 1);
+        }
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool build_cols(out_writer *w)
+{
+    const char *input = bc_string(w->prog, w->prog->input_name);
+    uint16_t rec = record_of(w, w->prog->output_type);
+    uint16_t path[OUT_MAX_COLUMN_DEPTH];
+    if (rec == BC_NONE_U16) {
+        if (!add_col(w, "value", 0, w->prog->output_type, false, NULL, 0)) {
+            return false;
+        }
+    } else {
+        w->explode = count_lists(w, rec, 0) == 1;
+        if (!walk_cols(w, rec, NULL, path, 0, false, 0)) {
+            return false;
+        }
+    }
+    w->key_col = UINT32_MAX;
+    for (uint32_t i = 0; i < w->ncols; i++) {
+        if (!w->cols[i].in_list && strcmp(w->cols[i].name, input) == 0) {
+            w->key_col = i;
+            break;
+        }
+    }
+    if (w->key_col == UINT32_MAX) {
+        /* Error records need somewhere to put the key: a first column. */
+        if (!add_col(w, input, 0, 0, false, NULL, 0)) {
+            return false;
+        }
+        out_col k = w->cols[w->ncols - 1];
+        memmove(w->cols + 1, w->cols, (w->ncols - 1) * sizeof *w->cols);
+        w->cols[0] = k;
+        w->cols[0].right = false;
+        w->key_col = 0;
+        w->key_added = true;
+    }
+    return true;
+}
+
+/* The value column [c] shows for [root] and list element [elem] (NULL
+ * for the empty row of an empty list), or NULL when absent. */
+static const value *col_value(const out_col *c, const value *root,
+                              const value *elem)
+{
+    const value *v = c->in_list ? elem : root;
+    for (uint16_t i = 0; v && i < c->depth; i++) {
+        if (v->kind != VAL_RECORD || c->path[i] >= v->as.r->count) {
+            return NULL;
+        }
+        v = &v->as.r->fields[c->path[i]];
+    }
+    return v;
+}
+
+/* Renders cell [c] of a row into w->cellb. */
+static bool put_cell(out_writer *w, const out_col *c, const value *v,
+                     uint32_t elem_index)
+{
+    sb_clear(&w->cellb);
+    if (!v || v->kind == VAL_NONE) {
+        return true;
+    }
+    uint16_t t = c->type;
+    const bc_type *ty = type_at(w, t);
+    while (ty->kind == BT_OPTIONAL) {
+        t = ty->ref;
+        ty = type_at(w, t);
+    }
+    seg s0 = {NULL, w->list_name, w->list_name ? strlen(w->list_name) : 0, 0};
+    seg s1 = {&s0, NULL, 0, elem_index};
+    seg s2 = {&s1, c->name + c->rest, strlen(c->name + c->rest), 0};
+    seg top = {NULL, c->name, strlen(c->name), 0};
+    const seg *at = c->in_list ? &s2 : &top;
+    if (ty->kind == BT_RECORD || ty->kind == BT_LIST || ty->kind == BT_MAP) {
+        return put_json(w, &w->cellb, t, v, at);
+    }
+    return put_scalar(w, &w->cellb, ty, v, at, false);
+}
+
+static void put_csv_cell(strbuf *b, const char *s, size_t len)
+{
+    bool quote = false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (ch == ',' || ch == '"' || ch == '\n' || ch == '\r') {
+            quote = true;
+            break;
+        }
+    }
+    if (!quote) {
+        sb_put(b, s, len);
+        return;
+    }
+    sb_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"') {
+            sb_put(b, s + run, i + 1 - run);
+            sb_putc(b, '"');
+            run = i + 1;
+        }
+    }
+    sb_put(b, s + run, len - run);
+    sb_putc(b, '"');
+}
+
+/* Emits the current w->cellb as cell [i] of a row (csv or table). */
+static bool emit_cell(out_writer *w, uint32_t i)
+{
+    if (w->fmt == OUT_CSV) {
+        if (i) {
+            sb_putc(&w->buf, ',');
+        }
+        put_csv_cell(&w->buf, w->cellb.p ? w->cellb.p : "", w->cellb.len);
+        return true;
+    }
+    if (w->ncells == w->cells_cap) {
+        size_t cap = w->cells_cap ? w->cells_cap * 2 : 1024;
+        cell *p = mem_realloc(w->mem, w->cells, w->cells_cap * sizeof *p,
+                              cap * sizeof *p);
+        if (!p) {
+            w->failed = true;
+            return false;
+        }
+        w->cells = p;
+        w->cells_cap = cap;
+    }
+    cell *c = &w->cells[w->ncells++];
+    c->off = w->tcells.len;
+    c->len = w->cellb.len;
+    /* A table row is one line: control characters become spaces. */
+    for (size_t k = 0; k < w->cellb.len; k++) {
+        char ch = w->cellb.p[k];
+        sb_putc(&w->tcells, (unsigned char)ch < 0x20 ? ' ' : ch);
+    }
+    return !w->tcells.failed;
+}
+
+static bool end_row(out_writer *w)
+{
+    if (w->fmt == OUT_CSV) {
+        sb_putc(&w->buf, '\n');
+    }
+    return true;
+}
+
+/* Writes the header row (CSV) or stores it as the first row (table). */
+static bool header(out_writer *w)
+{
+    for (uint32_t i = 0; i <= w->ncols; i++) {
+        sb_clear(&w->cellb);
+        sb_puts(&w->cellb, i < w->ncols ? w->cols[i].name : "error");
+        if (!emit_cell(w, i)) {
+            return false;
+        }
+    }
+    return end_row(w);
+}
+
+/* Writes the rows of result [v]; on a refusal the caller cuts back. */
+static bool result_rows(out_writer *w, const value *v)
+{
+    const val_list *l = NULL;
+    if (w->explode) {
+        const value *lv = v;
+        for (uint16_t i = 0; lv && i < w->list_depth; i++) {
+            if (lv->kind != VAL_RECORD || w->list_path[i] >= lv->as.r->count) {
+                lv = NULL;
+                break;
+            }
+            lv = &lv->as.r->fields[w->list_path[i]];
+        }
+        if (lv && lv->kind == VAL_LIST) {
+            l = lv->as.l;
+        }
+    }
+    uint32_t rows = l && l->count ? l->count : 1;
+    for (uint32_t r = 0; r < rows; r++) {
+        const value *elem = l && r < l->count ? &l->items[r] : NULL;
+        for (uint32_t i = 0; i < w->ncols; i++) {
+            const out_col *c = &w->cols[i];
+            const value *cv = w->key_added && i == 0 ? NULL
+                                                     : col_value(c, v, elem);
+            if (!put_cell(w, c, cv, r) || !emit_cell(w, i)) {
+                return false;
+            }
+        }
+        sb_clear(&w->cellb);
+        if (!emit_cell(w, w->ncols) || !end_row(w)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- the writer ------------------------------------------------------ */
+
+out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
+                    out_format fmt)
+{
+    out_writer *w = mem_alloc(mem, sizeof *w);
+    if (!w) {
+        return NULL;
+    }
+    memset(w, 0, sizeof *w);
+    w->mem = mem;
+    w->prog = prog;
+    w->f = f;
+    w->fmt = (uint8_t)fmt;
+    sb_init(&w->buf, mem);
+    sb_init(&w->cellb, mem);
+    sb_init(&w->tcells, mem);
+    arena_init(&w->tmp, mem);
+    arena_init(&w->colmem, mem);
+    if (fmt == OUT_CSV || fmt == OUT_TABLE) {
+        if (!build_cols(w) || !header(w) || w->buf.failed) {
+            out_free(w);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+void out_free(out_writer *w)
+{
+    if (!w) {
+        return;
+    }
+    sb_free(&w->buf);
+    sb_free(&w->cellb);
+    sb_free(&w->tcells);
+    arena_free(&w->tmp);
+    arena_free(&w->colmem);
+    mem_free(w->mem, w->cols, w->cols_cap * sizeof *w->cols);
+    mem_free(w->mem, w->cells, w->cells_cap * sizeof *w->cells);
+    mem_free(w->mem, w, sizeof *w);
+}
+
+bool out_failed(const out_writer *w)
+{
+    return w->failed;
+}
+
+/* Before a record: the JSON array's opening or separator. */
+static void open_record(out_writer *w)
+{
+    if (w->fmt == OUT_JSON) {
+        sb_puts(&w->buf, w->nwritten ? ",\n" : "[\n");
+    }
+}
+
+static void close_record(out_writer *w)
+{
+    if (w->fmt == OUT_JSONL) {
+        sb_putc(&w->buf, '\n');
+    }
+}
+
+/* Finishes a record: checks memory, counts it and writes a full buffer. */
+static bool commit(out_writer *w)
+{
+    if (w->buf.failed || w->tcells.failed || w->cellb.failed) {
+        w->failed = true;
+        return false;
+    }
+    w->nwritten++;
+    if (w->buf.len >= OUT_FLUSH) {
+        return flush(w);
+    }
+    return true;
+}
+
+static void cut(out_writer *w, size_t mark, size_t cmark, size_t tmark)
+{
+    w->buf.len = mark;
+    if (w->buf.p) {
+        w->buf.p[mark] = '\0';
+    }
+    w->ncells = cmark;
+    w->tcells.len = tmark;
+}
+
+bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
+{
+    if (err && errcap) {
+        err[0] = '\0';
+    }
+    w->err = err;
+    w->errcap = errcap;
+    if (w->failed) {
+        return refuse(w, NULL, "write error");
+    }
+    arena_reset(&w->tmp);
+    size_t mark = w->buf.len, cmark = w->ncells, tmark = w->tcells.len;
+    bool ok;
+    if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
+        open_record(w);
+        ok = put_json(w, &w->buf, w->prog->output_type, v, NULL);
+        close_record(w);
+    } else {
+        ok = result_rows(w, v);
+    }
+    if (!ok) {
+        cut(w, mark, cmark, tmark);
+        if (w->failed) {
+            refuse(w, NULL, "out of memory");
+        }
+        return false;
+    }
+    if (!commit(w)) {
+        return refuse(w, NULL, "write error");
+    }
+    return true;
+}
+
+bool out_error(out_writer *w, const value *key, const char *msg)
+{
+    if (w->failed) {
+        return false;
+    }
+    const value *k = key && key->kind != VAL_NONE ? key : NULL;
+    size_t mark = w->buf.len, cmark = w->ncells, tmark = w->tcells.len;
+    if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
+        const bc_str *input = str_at(w, w->prog->input_name);
+        open_record(w);
+        sb_putc(&w->buf, '{');
+        sb_put_json_string(&w->buf, input->p, input->len);
+        sb_put(&w->buf, ": ", 2);
+        put_key_json(&w->buf, k);
+        sb_puts(&w->buf, ", \"error\": ");
+        sb_put_json_string(&w->buf, msg, strlen(msg));
+        sb_putc(&w->buf, '}');
+        close_record(w);
+    } else {
+        for (uint32_t i = 0; i <= w->ncols; i++) {
+            sb_clear(&w->cellb);
+            if (i == w->key_col && k) {
+                if (k->kind == VAL_TEXT) {
+                    sb_put(&w->cellb, k->as.s, k->len);
+                } else {
+                    put_key_json(&w->cellb, k);
+                }
+            } else if (i == w->ncols) {
+                sb_puts(&w->cellb, msg);
+            }
+            if (!emit_cell(w, i)) {
+                cut(w, mark, cmark, tmark);
+                return false;
+            }
+        }
+        end_row(w);
+    }
+    return commit(w);
+}
+
+/* Display width of UTF-8 text: one column per code point. */
+static size_t width(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+static void pad(strbuf *b, size_t n)
+{
+    static const char spaces[] = "                                ";
+    while (n > 0) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        sb_put(b, spaces, k);
+        n -= k;
+    }
+}
+
+/* Prints the stored table: header, a rule, then every row, columns two
+ * spaces apart, numbers right-aligned.  The error column is shown only
+ * when some record is an error. */
+static bool print_table(out_writer *w)
+{
+    uint32_t nc = w->ncols + 1;
+    size_t rows = w->ncells / nc;
+    bool any_error = false;
+    for (size_t r = 1; r < rows; r++) {
+        any_error |= w->cells[r * nc + w->ncols].len > 0;
+    }
+    uint32_t shown = any_error ? nc : w->ncols;
+    size_t *wd = mem_alloc(w->mem, shown * sizeof *wd);
+    if (!wd) {
+        w->failed = true;
+        return false;
+    }
+    for (uint32_t i = 0; i < shown; i++) {
+        wd[i] = 0;
+        for (size_t r = 0; r < rows; r++) {
+            const cell *c = &w->cells[r * nc + i];
+            size_t cw = width(w->tcells.p + c->off, c->len);
+            wd[i] = cw > wd[i] ? cw : wd[i];
+        }
+    }
+    for (size_t r = 0; r < rows; r++) {
+        for (uint32_t i = 0; i < shown; i++) {
+            const cell *c = &w->cells[r * nc + i];
+            const char *s = w->tcells.p + c->off;
+            size_t gap = wd[i] - width(s, c->len);
+            bool right = r > 0 && i < w->ncols && w->cols[i].right;
+            if (i) {
+                sb_put(&w->buf, "  ", 2);
+            }
+            if (right) {
+                pad(&w->buf, gap);
+            }
+            sb_put(&w->buf, s, c->len);
+            if (!right && i + 1 < shown) {
+                pad(&w->buf, gap);
+            }
+        }
+        /* No trailing blanks: a short last cell would leave them. */
+        while (w->buf.len && w->buf.p[w->buf.len - 1] == ' ') {
+            w->buf.len--;
+        }
+        sb_putc(&w->buf, '\n');
+        if (r == 0) {
+            for (uint32_t i = 0; i < shown; i++) {
+                if (i) {
+                    sb_put(&w->buf, "  ", 2);
+                }
+                for (size_t k = 0; k < wd[i]; k++) {
+                    sb_putc(&w->buf, '-');
+                }
+            }
+            sb_putc(&w->buf, '\n');
+        }
+        if (w->buf.len >= OUT_FLUSH && !flush(w)) {
+            break;
+        }
+    }
+    mem_free(w->mem, wd, shown * sizeof *wd);
+    return !w->buf.failed;
+}
+
+bool out_finish(out_writer *w)
+{
+    if (!w->failed) {
+        if (w->fmt == OUT_JSON) {
+            sb_puts(&w->buf, w->nwritten ? "\n]\n" : "[]\n");
+        } else if (w->fmt == OUT_TABLE) {
+            print_table(w);
+        }
+        if (w->buf.failed) {
+            w->failed = true;
+        }
+    }
+    flush(w);
+    if (fflush(w->f) != 0) {
+        w->failed = true;
+    }
+    return !w->failed;
+}

@@ -1,0 +1,73 @@
+/* runtime/output.h - writing results: JSON Lines, JSON, CSV, aligned table.
+ *
+ * An out_writer prints one result per input record, shaped by the
+ * program's output type: record keys in declaration order under their JSON
+ * names, decimals as exact strings with the places the type declares,
+ * enums by their data spelling.  A result that cannot be printed exactly
+ * (a decimal with more places than declared) is refused whole, so the
+ * caller can report it as an error record instead.  Output is gathered in
+ * a large buffer and written in blocks; the table format holds every row
+ * until out_finish, because column widths depend on all of them.
+ */
+#ifndef TALLY_RUNTIME_OUTPUT_H
+#define TALLY_RUNTIME_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "bytecode.h"
+#include "mem.h"
+#include "value.h"
+
+/* Nested records flattened into CSV/table columns deeper than this are
+ * written as one JSON cell: no real output nests so deep, and the bound
+ * keeps each column's path short. */
+#define OUT_MAX_COLUMN_DEPTH 16
+
+typedef enum out_format {
+    OUT_JSONL, /* one JSON object per line */
+    OUT_JSON,  /* one JSON array, elements separated by ",\n" */
+    OUT_CSV,   /* RFC 4180 quoting, header row, "\n" line ends */
+    OUT_TABLE, /* aligned columns for people, printed at out_finish */
+    OUT_FORMAT_COUNT
+} out_format;
+
+typedef struct out_writer out_writer;
+
+/* Creates a writer of [prog]'s results to [f] in format [fmt].  [prog] and
+ * [f] are borrowed and must outlive the writer.  CSV and table columns are
+ * built from the output type now, so the header is the same whatever the
+ * data: nested records become dotted columns ("bids.supplier"); when the
+ * output record has exactly one list-of-records field, each element gets
+ * its own row with the parent's columns repeated; other lists and maps
+ * are one JSON cell; a final "error" column holds error records' messages.
+ * Returns NULL out of memory. */
+out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
+                    out_format fmt);
+
+/* Writes result [v] (borrowed; of type prog->output_type).  When [v]
+ * cannot be written exactly -- a decimal needing more places than its
+ * type prints, or an unbound value (VAL_ERROR) -- writes nothing, puts
+ * "path: problem" in [err] (of [errcap] bytes) and returns false.  Also
+ * false, with a message, on a write error or out of memory; out_failed
+ * tells those apart. */
+bool out_result(out_writer *w, const value *v, char *err, size_t errcap);
+
+/* Writes an error record: {"<input name>": key, "error": msg}, key null
+ * when [key] is NULL or none.  False on a write error or out of memory. */
+bool out_error(out_writer *w, const value *key, const char *msg);
+
+/* True once writing has failed (I/O error or out of memory); every later
+ * call fails too. */
+bool out_failed(const out_writer *w);
+
+/* Closes a JSON array, prints a table, writes what is buffered and
+ * flushes the stream.  False if any write failed along the way. */
+bool out_finish(out_writer *w);
+
+/* Frees [w] (without finishing it; the stream is not closed).  NULL is a
+ * no-op. */
+void out_free(out_writer *w);
+
+#endif

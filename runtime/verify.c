@@ -1,0 +1,957 @@
+/* runtime/verify.c - bytecode verifier.
+ *
+ * Proves, before anything runs, that every table reference is in range,
+ * every jump lands on an instruction of its own function, every operand
+ * indexes an existing constant, slot, function, record or string, and the
+ * operand stack never underflows, never exceeds the declared depth and
+ * has one depth at every instruction whatever the path.  vm.c relies on
+ * all of it and only asserts it.  Works on untrusted input (bc_read checks
+ * structure only): no assert() on program data, no recursion whose depth
+ * depends on the input, no quadratic scans of input-sized tables.
+ *
+ * Order: strings, types, records, fields, members, enums, constants,
+ * functions, header, locations, then code, so each check may rely on the
+ * indices the earlier ones proved.
+ */
+#include "verify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SORT_KEYS 8     /* SORT: the descending mask is one byte */
+#define MAX_PLACES 30       /* dec_round's documented range */
+#define NAME_SHOWN 48       /* bytes of a name quoted in a message */
+#define MIN_DAY (-719162)   /* 0001-01-01, the first day date_parse reads */
+#define MAX_DAY 2932896     /* 9999-12-31, the last */
+#define SEC_PER_DAY 86400
+
+typedef struct vfy {
+    const bc_program *p; /* borrowed */
+    mem_ctx *mem;        /* borrowed: p's allocator, for scratch tables */
+    char *err;
+    size_t errcap;
+} vfy;
+
+static bool fail(vfy *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static bool fail(vfy *v, const char *fmt, ...)
+{
+    if (v->err && v->errcap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(v->err, v->errcap, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+/* Allocates [count] elements of [size] bytes of scratch; reports failure. */
+static void *scratch(vfy *v, size_t count, size_t size)
+{
+    if (count && size > SIZE_MAX / count) {
+        fail(v, "out of memory");
+        return NULL;
+    }
+    void *s = mem_alloc(v->mem, count * size);
+    if (!s) {
+        fail(v, "out of memory");
+    }
+    return s;
+}
+
+/* Frees scratch from scratch(); mem_alloc gave 1 byte for 0. */
+static void drop(vfy *v, void *s, size_t count, size_t size)
+{
+    size_t n = count * size;
+    mem_free(v->mem, s, n ? n : 1);
+}
+
+#define NO_INDEX UINT32_MAX /* str_ok: the owner is not a table entry */
+
+/* Checks that string [s], named [what] of [owner] [i], exists. */
+static bool str_ok(vfy *v, uint32_t s, const char *owner, uint32_t i,
+                   const char *what)
+{
+    if (s >= v->p->nstrings && i == NO_INDEX) {
+        return fail(v, "%s: %s string %u out of range (%u strings)", owner,
+                    what, s, v->p->nstrings);
+    }
+    if (s >= v->p->nstrings) {
+        return fail(v, "%s %u: %s string %u out of range (%u strings)", owner,
+                    i, what, s, v->p->nstrings);
+    }
+    return true;
+}
+
+/* Length of a name as quoted in messages. */
+static int shown(const bc_program *p, uint32_t s)
+{
+    uint32_t len = p->strings[s].len;
+    return len > NAME_SHOWN ? NAME_SHOWN : (int)len;
+}
+
+static bool check_tables(vfy *v)
+{
+    const bc_program *p = v->p;
+    static const char *const what[] = {
+        "strings", "constants", "types", "fields", "records", "members",
+        "enums", "functions", "code", "locations",
+    };
+    const void *tab[] = {p->strings, p->consts,  p->types, p->fields,
+                         p->records, p->members, p->enums, p->funcs,
+                         p->code,    p->locs};
+    uint32_t n[] = {p->nstrings, p->nconsts,  p->ntypes, p->nfields,
+                    p->nrecords, p->nmembers, p->nenums, p->nfuncs,
+                    p->code_len, p->nlocs};
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+        if (n[i] && !tab[i]) {
+            return fail(v, "%s: %u entries but no table", what[i], n[i]);
+        }
+    }
+    for (uint32_t i = 0; i < p->nstrings; i++) {
+        if (!p->strings[i].p) {
+            return fail(v, "string %u: no bytes", i);
+        }
+    }
+    return true;
+}
+
+/* ---- types, records, fields, enums ----------------------------------- */
+
+static bool is_container(uint8_t kind)
+{
+    return kind == BT_LIST || kind == BT_MAP || kind == BT_OPTIONAL;
+}
+
+static bool check_type(vfy *v, uint32_t i)
+{
+    const bc_program *p = v->p;
+    const bc_type *t = &p->types[i];
+    if (t->kind >= BT_KIND_COUNT) {
+        return fail(v, "type %u: unknown kind %u", i, t->kind);
+    }
+    if (t->has_min > 1 || t->has_max > 1) {
+        return fail(v, "type %u: has_min/has_max %u/%u, expected 0 or 1", i,
+                    t->has_min, t->has_max);
+    }
+    switch ((bc_type_kind)t->kind) {
+    case BT_BOOL:
+    case BT_DATE:
+    case BT_DATETIME:
+    case BT_DURATION:
+    case BT_TEXT:
+        return true;
+    case BT_INT:
+        if (t->has_min && t->has_max && t->min > t->max) {
+            return fail(v, "type %u: min %lld above max %lld", i,
+                        (long long)t->min, (long long)t->max);
+        }
+        return true;
+    case BT_MONEY:
+        if (t->currency >= p->nstrings) {
+            return fail(v, "type %u: currency string %u out of range (%u "
+                        "strings)", i, t->currency, p->nstrings);
+        }
+        /* fall through */
+    case BT_DEC:
+    case BT_PERCENT:
+        if (t->places > MAX_PLACES && t->places != BC_PLACES_ANY) {
+            return fail(v, "type %u: %u decimal places, expected 0..%d or "
+                        "any", i, t->places, MAX_PLACES);
+        }
+        return true;
+    case BT_ENUM:
+        if (t->ref >= p->nenums) {
+            return fail(v, "type %u: enum %u out of range (%u enums)", i,
+                        t->ref, p->nenums);
+        }
+        return true;
+    case BT_RECORD:
+        if (t->ref >= p->nrecords) {
+            return fail(v, "type %u: record %u out of range (%u records)", i,
+                        t->ref, p->nrecords);
+        }
+        return true;
+    case BT_LIST:
+    case BT_MAP:
+    case BT_OPTIONAL:
+        if (t->ref >= p->ntypes) {
+            return fail(v, "type %u: element type %u out of range (%u "
+                        "types)", i, t->ref, p->ntypes);
+        }
+        if (t->kind == BT_OPTIONAL && p->types[t->ref].kind == BT_OPTIONAL) {
+            return fail(v, "type %u: optional of optional type %u, expected "
+                        "a non-optional inner type", i, t->ref);
+        }
+        return true;
+    case BT_KIND_COUNT:
+        break;
+    }
+    return fail(v, "type %u: unknown kind %u", i, t->kind);
+}
+
+/* Rejects a chain of list/map/optional types that never reaches a scalar,
+ * enum or record (type 3 = list of type 3): such a type has no values and
+ * would send anything walking it round forever.  Each type has at most one
+ * outgoing reference, so one stamped walk per type finds every cycle in
+ * linear time without recursion. */
+static bool check_type_cycles(vfy *v)
+{
+    const bc_program *p = v->p;
+    if (p->ntypes == 0) {
+        return true;
+    }
+    uint32_t *stamp = scratch(v, p->ntypes, sizeof *stamp);
+    if (!stamp) {
+        return false;
+    }
+    memset(stamp, 0, (size_t)p->ntypes * sizeof *stamp);
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < p->ntypes; i++) {
+        uint32_t j = i;
+        while (is_container(p->types[j].kind) && stamp[j] == 0) {
+            stamp[j] = i + 1;
+            j = p->types[j].ref;
+        }
+        if (is_container(p->types[j].kind) && stamp[j] == i + 1) {
+            ok = fail(v, "type %u: element types form a cycle through type "
+                      "%u, expected a scalar, enum or record at the end", i,
+                      j);
+        }
+    }
+    drop(v, stamp, p->ntypes, sizeof *stamp);
+    return ok;
+}
+
+static bool check_records(vfy *v)
+{
+    const bc_program *p = v->p;
+    for (uint32_t i = 0; i < p->nrecords; i++) {
+        const bc_record *r = &p->records[i];
+        if (!str_ok(v, r->name, "record", i, "name")) {
+            return false;
+        }
+        if ((uint64_t)r->first_field + r->nfields > p->nfields) {
+            return fail(v, "record %u: fields %u..%llu out of range (%u "
+                        "fields)", i, r->first_field,
+                        (unsigned long long)r->first_field + r->nfields,
+                        p->nfields);
+        }
+        if (r->check_fn == BC_NONE_U16) {
+            continue;
+        }
+        if (r->check_fn >= p->nfuncs) {
+            return fail(v, "record %u: check function %u out of range (%u "
+                        "functions)", i, r->check_fn, p->nfuncs);
+        }
+        if (p->funcs[r->check_fn].arity != 1) {
+            return fail(v, "record %u: check function %u has arity %u, "
+                        "expected 1", i, r->check_fn,
+                        p->funcs[r->check_fn].arity);
+        }
+    }
+    return true;
+}
+
+static bool check_fields(vfy *v)
+{
+    const bc_program *p = v->p;
+    for (uint32_t i = 0; i < p->nfields; i++) {
+        const bc_field *f = &p->fields[i];
+        if (!str_ok(v, f->name, "field", i, "name") ||
+            !str_ok(v, f->json, "field", i, "json")) {
+            return false;
+        }
+        if (f->type >= p->ntypes) {
+            return fail(v, "field %u: type %u out of range (%u types)", i,
+                        f->type, p->ntypes);
+        }
+        if (f->flags & ~BC_FIELD_OMIT_NONE) {
+            return fail(v, "field %u: unknown flags 0x%02x", i, f->flags);
+        }
+        if (f->unique_key == BC_NONE_U16) {
+            continue;
+        }
+        const bc_type *t = &p->types[f->type];
+        if (t->kind != BT_LIST || p->types[t->ref].kind != BT_RECORD) {
+            return fail(v, "field %u: unique key on a field whose type is not "
+                        "a list of records", i);
+        }
+        uint16_t rec = p->types[t->ref].ref;
+        if (f->unique_key >= p->records[rec].nfields) {
+            return fail(v, "field %u: unique key %u out of range (record %u "
+                        "has %u fields)", i, f->unique_key, rec,
+                        p->records[rec].nfields);
+        }
+    }
+    return true;
+}
+
+static bool check_enums(vfy *v)
+{
+    const bc_program *p = v->p;
+    for (uint32_t i = 0; i < p->nmembers; i++) {
+        if (!str_ok(v, p->members[i].name, "member", i, "name") ||
+            !str_ok(v, p->members[i].json, "member", i, "json")) {
+            return false;
+        }
+    }
+    for (uint32_t i = 0; i < p->nenums; i++) {
+        const bc_enum *e = &p->enums[i];
+        if (!str_ok(v, e->name, "enum", i, "name") ||
+            !str_ok(v, e->label, "enum", i, "label")) {
+            return false;
+        }
+        if ((uint64_t)e->first_member + e->nmembers > p->nmembers) {
+            return fail(v, "enum %u: members %u..%llu out of range (%u "
+                        "members)", i, e->first_member,
+                        (unsigned long long)e->first_member + e->nmembers,
+                        p->nmembers);
+        }
+    }
+    return true;
+}
+
+/* ---- constants ------------------------------------------------------- */
+
+typedef struct str_key {
+    uintptr_t p;  /* address of a string's bytes */
+    uint32_t len; /* its length */
+} str_key;
+
+static int cmp_str_key(const void *a, const void *b)
+{
+    const str_key *x = a, *y = b;
+    if (x->p != y->p) {
+        return x->p < y->p ? -1 : 1;
+    }
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* A text constant must be a string-table entry, as bc_write requires:
+ * look its address up in the table's sorted addresses. */
+static bool check_texts(vfy *v)
+{
+    const bc_program *p = v->p;
+    uint32_t ntext = 0;
+    for (uint32_t i = 0; i < p->nconsts; i++) {
+        ntext += p->consts[i].kind == VAL_TEXT;
+    }
+    if (ntext == 0) {
+        return true;
+    }
+    str_key *keys = NULL;
+    if (p->nstrings) {
+        keys = scratch(v, p->nstrings, sizeof *keys);
+        if (!keys) {
+            return false;
+        }
+        for (uint32_t i = 0; i < p->nstrings; i++) {
+            keys[i].p = (uintptr_t)p->strings[i].p;
+            keys[i].len = p->strings[i].len;
+        }
+        qsort(keys, p->nstrings, sizeof *keys, cmp_str_key);
+    }
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < p->nconsts; i++) {
+        const value *c = &p->consts[i];
+        if (c->kind != VAL_TEXT) {
+            continue;
+        }
+        str_key k = {(uintptr_t)c->as.s, c->len};
+        if (!keys || !bsearch(&k, keys, p->nstrings, sizeof *keys,
+                              cmp_str_key)) {
+            ok = fail(v, "constant %u: text does not point at a string-table "
+                      "entry", i);
+        }
+    }
+    if (keys) {
+        drop(v, keys, p->nstrings, sizeof *keys);
+    }
+    return ok;
+}
+
+static bool check_consts(vfy *v)
+{
+    const bc_program *p = v->p;
+    for (uint32_t i = 0; i < p->nconsts; i++) {
+        const value *c = &p->consts[i];
+        switch ((val_kind)c->kind) {
+        case VAL_NONE:
+        case VAL_BOOL:
+        case VAL_INT:
+        case VAL_DURATION:
+        case VAL_TEXT: /* check_texts */
+            break;
+        case VAL_DEC:
+            if (DEC_IS_BIG(c->as.d) && !c->as.d.u.big) {
+                return fail(v, "constant %u: decimal without a value", i);
+            }
+            break;
+        case VAL_DATE:
+            if (c->as.i < MIN_DAY || c->as.i > MAX_DAY) {
+                return fail(v, "constant %u: date %lld days from 1970 is "
+                            "outside 0001-01-01..9999-12-31", i,
+                            (long long)c->as.i);
+            }
+            break;
+        case VAL_DATETIME:
+            if (c->as.t.sec < (int64_t)MIN_DAY * SEC_PER_DAY ||
+                c->as.t.sec > ((int64_t)MAX_DAY + 1) * SEC_PER_DAY - 1) {
+                return fail(v, "constant %u: datetime %lld s from 1970 is "
+                            "outside years 0001..9999", i,
+                            (long long)c->as.t.sec);
+            }
+            if (c->as.t.nsec < 0 || c->as.t.nsec > 999999999) {
+                return fail(v, "constant %u: datetime nanoseconds %d, expected "
+                            "0..999999999", i, (int)c->as.t.nsec);
+            }
+            break;
+        case VAL_ENUM:
+            if (c->type >= p->nenums) {
+                return fail(v, "constant %u: enum %u out of range (%u enums)",
+                            i, c->type, p->nenums);
+            }
+            if (c->as.i < 0 || c->as.i >= p->enums[c->type].nmembers) {
+                return fail(v, "constant %u: ordinal %lld out of range (enum "
+                            "%u has %u members)", i, (long long)c->as.i,
+                            c->type, p->enums[c->type].nmembers);
+            }
+            break;
+        case VAL_RECORD:
+        case VAL_LIST:
+        case VAL_MAP:
+        case VAL_ERROR:
+        case VAL_KIND_COUNT:
+        default:
+            return fail(v, "constant %u: kind %u cannot be a constant", i,
+                        c->kind);
+        }
+    }
+    return check_texts(v);
+}
+
+/* ---- functions and header -------------------------------------------- */
+
+typedef struct span {
+    uint32_t off; /* code_off */
+    uint32_t len; /* code_len */
+    uint32_t fn;  /* function index */
+} span;
+
+static int cmp_span(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    if (x->off != y->off) {
+        return x->off < y->off ? -1 : 1;
+    }
+    return x->fn < y->fn ? -1 : x->fn > y->fn;
+}
+
+static bool check_overlap(vfy *v)
+{
+    const bc_program *p = v->p;
+    if (p->nfuncs < 2) {
+        return true;
+    }
+    span *s = scratch(v, p->nfuncs, sizeof *s);
+    if (!s) {
+        return false;
+    }
+    for (uint32_t i = 0; i < p->nfuncs; i++) {
+        s[i] = (span){p->funcs[i].code_off, p->funcs[i].code_len, i};
+    }
+    qsort(s, p->nfuncs, sizeof *s, cmp_span);
+    bool ok = true;
+    for (uint32_t i = 1; ok && i < p->nfuncs; i++) {
+        if ((uint64_t)s[i - 1].off + s[i - 1].len > s[i].off) {
+            ok = fail(v, "function %u: code %u..%u overlaps function %u at "
+                      "%u..%llu", s[i].fn, s[i].off, s[i].off + s[i].len,
+                      s[i - 1].fn, s[i - 1].off,
+                      (unsigned long long)s[i - 1].off + s[i - 1].len);
+        }
+    }
+    drop(v, s, p->nfuncs, sizeof *s);
+    return ok;
+}
+
+static bool check_funcs(vfy *v)
+{
+    const bc_program *p = v->p;
+    for (uint32_t i = 0; i < p->nfuncs; i++) {
+        const bc_func *f = &p->funcs[i];
+        if (!str_ok(v, f->name, "function", i, "name")) {
+            return false;
+        }
+        if (f->arity > f->nlocals) {
+            return fail(v, "function %u: arity %u above its %u locals", i,
+                        f->arity, f->nlocals);
+        }
+        if (f->flags & ~BC_FUNC_MEMO) {
+            return fail(v, "function %u: unknown flags 0x%02x", i, f->flags);
+        }
+        if ((f->flags & BC_FUNC_MEMO) && f->arity != 0) {
+            return fail(v, "function %u: memoised with %u parameters, "
+                        "expected 0", i, f->arity);
+        }
+        if (f->code_len == 0) {
+            return fail(v, "function %u: no code, expected at least RET", i);
+        }
+        if ((uint64_t)f->code_off + f->code_len > p->code_len) {
+            return fail(v, "function %u: code %u..%llu outside the code (%u "
+                        "bytes)", i, f->code_off,
+                        (unsigned long long)f->code_off + f->code_len,
+                        p->code_len);
+        }
+    }
+    return check_overlap(v);
+}
+
+static bool check_header(vfy *v)
+{
+    const bc_program *p = v->p;
+    if (!str_ok(v, p->title, "header", NO_INDEX, "title") ||
+        !str_ok(v, p->version, "header", NO_INDEX, "version") ||
+        !str_ok(v, p->source, "header", NO_INDEX, "source") ||
+        !str_ok(v, p->input_name, "header", NO_INDEX, "input name")) {
+        return false;
+    }
+    if (p->input_record >= p->nrecords) {
+        return fail(v, "header: input record %u out of range (%u records)",
+                    p->input_record, p->nrecords);
+    }
+    const bc_record *in = &p->records[p->input_record];
+    if (p->key_field != BC_NONE_U16) {
+        if (p->key_field >= in->nfields) {
+            return fail(v, "header: key field %u out of range (input record "
+                        "has %u fields)", p->key_field, in->nfields);
+        }
+        const bc_field *k = bc_record_field(p, in, p->key_field);
+        if (p->types[k->type].kind != BT_TEXT) {
+            return fail(v, "header: key field %u has type %u, expected a "
+                        "text type", p->key_field, k->type);
+        }
+    }
+    if (p->output_func == BC_NONE_U16) {
+        return true; /* a library: vm_eval reports it has no output */
+    }
+    if (p->output_func >= p->nfuncs) {
+        return fail(v, "header: output function %u out of range (%u "
+                    "functions)", p->output_func, p->nfuncs);
+    }
+    if (p->funcs[p->output_func].arity != 0) {
+        return fail(v, "header: output function %u has arity %u, expected 0",
+                    p->output_func, p->funcs[p->output_func].arity);
+    }
+    if (p->output_type >= p->ntypes) {
+        return fail(v, "header: output type %u out of range (%u types)",
+                    p->output_type, p->ntypes);
+    }
+    return true;
+}
+
+static bool check_locs(vfy *v)
+{
+    const bc_program *p = v->p;
+    for (uint32_t i = 0; i < p->nlocs; i++) {
+        if (p->locs[i].pc >= p->code_len) {
+            return fail(v, "location %u: pc %u outside the code (%u bytes)",
+                        i, p->locs[i].pc, p->code_len);
+        }
+        if (i > 0 && p->locs[i].pc < p->locs[i - 1].pc) {
+            return fail(v, "location %u: pc %u is below the previous "
+                        "location's pc %u, expected sorted by pc", i,
+                        p->locs[i].pc, p->locs[i - 1].pc);
+        }
+    }
+    return true;
+}
+
+/* ---- code ------------------------------------------------------------ */
+
+/* Scratch for one function, sized for the longest. */
+typedef struct walk {
+    const bc_func *f;     /* borrowed: the function being checked */
+    const uint8_t *code;  /* its first byte */
+    uint8_t *is_start;    /* per byte: 1 where an instruction starts */
+    int32_t *depth;       /* per byte: stack depth on entry, -1 unknown */
+    uint32_t *work;       /* pcs whose successors are still to visit */
+    uint32_t nwork;
+} walk;
+
+static bool fail_at(vfy *v, const walk *w, uint32_t pc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "function NAME at 0012: <message>"; pc is within the function. */
+static bool fail_at(vfy *v, const walk *w, uint32_t pc, const char *fmt, ...)
+{
+    if (!v->err || !v->errcap) {
+        return false;
+    }
+    const bc_program *p = v->p;
+    int n = snprintf(v->err, v->errcap, "function %.*s at %04u: ",
+                     shown(p, w->f->name), bc_string(p, w->f->name), pc);
+    if (n >= 0 && (size_t)n < v->errcap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(v->err + n, v->errcap - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+/* Checks the operands of the instruction at [pc] that index tables; jump
+ * targets wait for check_jumps, which needs every instruction start. */
+static bool check_operands(vfy *v, const walk *w, uint32_t pc)
+{
+    const bc_program *p = v->p;
+    const uint8_t *ins = w->code + pc;
+    bc_op op = (bc_op)ins[0];
+    const char *name = bc_ops[op].name;
+    uint32_t a = 0, b = 0;
+    switch ((bc_fmt)bc_ops[op].fmt) {
+    case FMT_NONE:
+        break;
+    case FMT_U8:
+        a = ins[1];
+        break;
+    case FMT_U16:
+        a = bc_u16(ins + 1);
+        break;
+    case FMT_U32:
+        a = bc_u32(ins + 1);
+        break;
+    case FMT_U16_U16:
+        a = bc_u16(ins + 1);
+        b = bc_u16(ins + 3);
+        break;
+    case FMT_U8_U8:
+        a = ins[1];
+        b = ins[2];
+        break;
+    case FMT_COUNT:
+        return fail_at(v, w, pc, "%s has no operand format", name);
+    }
+    switch (op) {
+    case OP_CONST:
+        if (a >= p->nconsts) {
+            return fail_at(v, w, pc, "CONST %u out of range (%u constants)",
+                           a, p->nconsts);
+        }
+        return true;
+    case OP_LOAD:
+    case OP_STORE:
+        if (a >= w->f->nlocals) {
+            return fail_at(v, w, pc, "%s %u out of range (%u locals)", name,
+                           a, w->f->nlocals);
+        }
+        return true;
+    case OP_CALL:
+        if (a >= p->nfuncs) {
+            return fail_at(v, w, pc, "CALL %u out of range (%u functions)",
+                           a, p->nfuncs);
+        }
+        return true;
+    case OP_FIELD:
+        if (a >= p->nrecords) {
+            return fail_at(v, w, pc, "FIELD record %u out of range (%u "
+                           "records)", a, p->nrecords);
+        }
+        if (b >= p->records[a].nfields) {
+            return fail_at(v, w, pc, "FIELD %u out of range (record %u has "
+                           "%u fields)", b, a, p->records[a].nfields);
+        }
+        return true;
+    case OP_RECORD:
+        if (a >= p->nrecords) {
+            return fail_at(v, w, pc, "RECORD %u out of range (%u records)",
+                           a, p->nrecords);
+        }
+        return true;
+    case OP_ROUND:
+        if (a >= DEC_ROUND_MODE_COUNT) {
+            return fail_at(v, w, pc, "ROUND mode %u out of range (%d modes)",
+                           a, DEC_ROUND_MODE_COUNT);
+        }
+        return true;
+    case OP_SORT:
+        if (a < 1 || a > MAX_SORT_KEYS) {
+            return fail_at(v, w, pc, "SORT with %u keys, expected 1..%d", a,
+                           MAX_SORT_KEYS);
+        }
+        if (b >> a) {
+            return fail_at(v, w, pc, "SORT descending mask 0x%02x names keys "
+                           "beyond the %u sorted", b, a);
+        }
+        return true;
+    case OP_CHECK_FAIL:
+        if (a >= p->nstrings) {
+            return fail_at(v, w, pc, "CHECK_FAIL path string %u out of range "
+                           "(%u strings)", a, p->nstrings);
+        }
+        return true;
+    case OP_LIST:        /* any count: the stack walk checks the values */
+    case OP_JUMP:        /* check_jumps */
+    case OP_LOOP:
+    case OP_JUMP_IF_FALSE:
+    case OP_JUMP_IF_TRUE:
+    case OP_NOP:
+    case OP_PUSH_NONE:
+    case OP_PUSH_TRUE:
+    case OP_PUSH_FALSE:
+    case OP_POP:
+    case OP_DUP:
+    case OP_INPUT:
+    case OP_RET:
+    case OP_NOT:
+    case OP_ADD_INT:
+    case OP_SUB_INT:
+    case OP_MUL_INT:
+    case OP_NEG_INT:
+    case OP_INT_TO_DEC:
+    case OP_ADD_DEC:
+    case OP_SUB_DEC:
+    case OP_MUL_DEC:
+    case OP_DIV_DEC:
+    case OP_NEG_DEC:
+    case OP_ADD_DAYS:
+    case OP_EQ:
+    case OP_NE:
+    case OP_LT:
+    case OP_LE:
+    case OP_GT:
+    case OP_GE:
+    case OP_MIN:
+    case OP_MAX:
+    case OP_IS_NONE:
+    case OP_LIST_NEW:
+    case OP_LIST_APPEND:
+    case OP_LIST_LEN:
+    case OP_LIST_GET:
+    case OP_MAP_GET:
+    case OP_IN:
+    case OP_CONCAT:
+    case OP_TO_TEXT:
+    case OP_FAIL:
+        return true;
+    case OP_COUNT:
+        break;
+    }
+    return fail_at(v, w, pc, "unknown opcode %u", (unsigned)op);
+}
+
+/* Pass 1: every instruction decodes inside the function; marks starts. */
+static bool decode(vfy *v, walk *w)
+{
+    uint32_t len = w->f->code_len;
+    memset(w->is_start, 0, len);
+    uint32_t pc = 0;
+    while (pc < len) {
+        uint8_t op = w->code[pc];
+        if (op >= OP_COUNT) {
+            return fail_at(v, w, pc, "unknown opcode %u (%d defined)", op,
+                           OP_COUNT);
+        }
+        uint32_t n = 1u + bc_fmt_len[bc_ops[op].fmt];
+        if (n > len - pc) {
+            return fail_at(v, w, pc, "%s needs %u operand byte(s), the "
+                           "function has %u left", bc_ops[op].name, n - 1,
+                           len - pc - 1);
+        }
+        w->is_start[pc] = 1;
+        if (!check_operands(v, w, pc)) {
+            return false;
+        }
+        pc += n;
+    }
+    return true;
+}
+
+static bool is_jump(uint8_t op)
+{
+    return op == OP_JUMP || op == OP_LOOP || op == OP_JUMP_IF_FALSE ||
+           op == OP_JUMP_IF_TRUE;
+}
+
+/* The target of the jump at [ins], as an offset within the function;
+ * UINT32_MAX when the absolute target lies before the function. */
+static uint32_t target(const walk *w, const uint8_t *ins)
+{
+    uint32_t t = bc_u32(ins + 1);
+    return t >= w->f->code_off ? t - w->f->code_off : UINT32_MAX;
+}
+
+/* Pass 2: jump targets (absolute offsets in code[], as vm.c reads them)
+ * are instruction starts of this function; JUMP and JUMP_IF_* go strictly
+ * forward, LOOP backward (or to itself), so every cycle contains a LOOP,
+ * where the VM charges its budget. */
+static bool check_jumps(vfy *v, walk *w)
+{
+    uint32_t len = w->f->code_len;
+    for (uint32_t pc = 0; pc < len; pc++) {
+        uint8_t op = w->code[pc];
+        if (!w->is_start[pc] || !is_jump(op)) {
+            continue;
+        }
+        const char *name = bc_ops[op].name;
+        uint32_t t = target(w, w->code + pc);
+        if (t >= len) {
+            return fail_at(v, w, pc, "%s target %u outside the function "
+                           "(code %u..%u)", name, bc_u32(w->code + pc + 1),
+                           w->f->code_off, w->f->code_off + len);
+        }
+        if (!w->is_start[t]) {
+            return fail_at(v, w, pc, "%s target %04u is not the start of an "
+                           "instruction", name, t);
+        }
+        if (op == OP_LOOP && t > pc) {
+            return fail_at(v, w, pc, "LOOP target %04u is forward, expected "
+                           "at or before %04u (forward jumps use JUMP)", t,
+                           pc);
+        }
+        if (op != OP_LOOP && t <= pc) {
+            return fail_at(v, w, pc, "%s target %04u is not forward, "
+                           "expected after %04u (backward jumps use LOOP)",
+                           name, t, pc);
+        }
+    }
+    return true;
+}
+
+/* Records that control reaches [to] with [depth] values from [from]. */
+static bool flow(vfy *v, walk *w, uint32_t from, uint32_t to, int32_t depth)
+{
+    if (w->depth[to] < 0) {
+        w->depth[to] = depth;
+        w->work[w->nwork++] = to;
+        return true;
+    }
+    if (w->depth[to] != depth) {
+        return fail_at(v, w, to, "stack depth %d arriving from %04u, but %d "
+                       "on another path", (int)depth, from, (int)w->depth[to]);
+    }
+    return true;
+}
+
+/* Pass 3: abstract interpretation of stack depths over the control-flow
+ * graph.  Each instruction is queued once, when its depth is first known,
+ * so the work list never holds more entries than the function has bytes. */
+static bool check_stack(vfy *v, walk *w)
+{
+    const bc_program *p = v->p;
+    uint32_t len = w->f->code_len;
+    for (uint32_t i = 0; i < len; i++) {
+        w->depth[i] = -1;
+    }
+    w->nwork = 0;
+    if (!flow(v, w, 0, 0, 0)) {
+        return false;
+    }
+    while (w->nwork) {
+        uint32_t pc = w->work[--w->nwork];
+        const uint8_t *ins = w->code + pc;
+        uint8_t op = ins[0];
+        const char *name = bc_ops[op].name;
+        int32_t d = w->depth[pc];
+        int pop = bc_stack_pop(p, ins);
+        if (pop < 0) {
+            return fail_at(v, w, pc, "%s: operand gives no stack effect",
+                           name);
+        }
+        if (d < pop) {
+            return fail_at(v, w, pc, "stack underflow: %s pops %d, the stack "
+                           "holds %d", name, pop, (int)d);
+        }
+        int32_t nd = d - pop + bc_ops[op].push;
+        if (nd > w->f->max_stack) {
+            return fail_at(v, w, pc, "stack depth %d after %s exceeds "
+                           "max_stack %u", (int)nd, name, w->f->max_stack);
+        }
+        uint32_t next = pc + 1u + bc_fmt_len[bc_ops[op].fmt];
+        switch (op) {
+        case OP_RET:
+        case OP_FAIL:
+        case OP_CHECK_FAIL:
+            continue;
+        case OP_JUMP:
+        case OP_LOOP:
+            if (!flow(v, w, pc, target(w, ins), nd)) {
+                return false;
+            }
+            continue;
+        case OP_JUMP_IF_FALSE:
+        case OP_JUMP_IF_TRUE:
+            if (!flow(v, w, pc, target(w, ins), nd)) {
+                return false;
+            }
+            break;
+        default:
+            break;
+        }
+        if (next >= len) {
+            return fail_at(v, w, pc, "execution runs off the end of the "
+                           "function after %s, expected RET, JUMP, LOOP, "
+                           "FAIL or CHECK_FAIL", name);
+        }
+        if (!flow(v, w, pc, next, nd)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool check_code(vfy *v)
+{
+    const bc_program *p = v->p;
+    uint32_t max_len = 0;
+    for (uint32_t i = 0; i < p->nfuncs; i++) {
+        if (p->funcs[i].code_len > max_len) {
+            max_len = p->funcs[i].code_len;
+        }
+    }
+    if (max_len == 0) {
+        return true;
+    }
+    walk w = {0};
+    w.is_start = scratch(v, max_len, sizeof *w.is_start);
+    w.depth = w.is_start ? scratch(v, max_len, sizeof *w.depth) : NULL;
+    w.work = w.depth ? scratch(v, max_len, sizeof *w.work) : NULL;
+    bool ok = w.work != NULL;
+    for (uint32_t i = 0; ok && i < p->nfuncs; i++) {
+        w.f = &p->funcs[i];
+        w.code = p->code + w.f->code_off;
+        ok = decode(v, &w) && check_jumps(v, &w) && check_stack(v, &w);
+    }
+    if (w.work) {
+        drop(v, w.work, max_len, sizeof *w.work);
+    }
+    if (w.depth) {
+        drop(v, w.depth, max_len, sizeof *w.depth);
+    }
+    if (w.is_start) {
+        drop(v, w.is_start, max_len, sizeof *w.is_start);
+    }
+    return ok;
+}
+
+bool vfy_program(const bc_program *p, char *err, size_t errcap)
+{
+    vfy v = {.p = p, .mem = p->arena.mem, .err = err, .errcap = errcap};
+    if (err && errcap) {
+        err[0] = '\0';
+    }
+    if (!check_tables(&v)) {
+        return false;
+    }
+    for (uint32_t i = 0; i < p->ntypes; i++) {
+        if (!check_type(&v, i)) {
+            return false;
+        }
+    }
+    return check_type_cycles(&v) && check_records(&v) && check_fields(&v) &&
+           check_enums(&v) && check_consts(&v) && check_funcs(&v) &&
+           check_header(&v) && check_locs(&v) && check_code(&v);
+}

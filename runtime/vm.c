@@ -1,0 +1,1556 @@
+/* runtime/vm.c - the bytecode interpreter.
+ *
+ * Runs verified programs (verify.c): operands are in range, jumps land on
+ * instruction starts and the operand stack never underflows or passes a
+ * function's max_stack, so those are only asserted here.  Value kinds are
+ * not proved: every instruction that reads a payload checks the kind (and
+ * FIELD the record type) and stops with "bytecode type confusion at OP"
+ * instead of crashing, with one predictable branch.
+ *
+ * One interpreter loop, written once behind VM_CASE/VM_NEXT/VM_DISPATCH,
+ * expands to computed goto (TALLY_COMPUTED_GOTO) or a switch.  ip, sp,
+ * locals and constants live in locals of execute(); ip stays on the first
+ * byte of the running instruction until it completes, so every error maps
+ * to that instruction's source position through bc_loc_find.
+ *
+ * Owns: the operand stack (grown on a deep call, never shrunk), the frame
+ * array, the memo table and the checks walker's path.  Per-record values
+ * go to the caller's arena; nothing here is global.
+ */
+#include "vm.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifdef TALLY_TRACE_VM
+#include <stdio.h>
+#endif
+
+/* Invariants proved by verify.c or kept by this file; on in debug builds.
+ * Never used on anything a hostile file controls unproved. */
+#if defined(TALLY_DEBUG) || !defined(NDEBUG)
+#define VM_ASSERT(x) assert(x)
+#else
+#define VM_ASSERT(x) ((void)0)
+#endif
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Checks walker recursion, in type levels (a record, list, map or
+ * optional each take one).  Bound input is at most DATA_MAX_DEPTH (64)
+ * containers deep; optional-of-optional chains in a hostile type table add
+ * levels without data, so the walker counts them too. */
+#define WALK_MAX_DEPTH 256
+
+/* ---- the machine ----------------------------------------------------- */
+
+typedef struct vm_frame {
+    uint32_t base;  /* stack index of locals[0] */
+    uint32_t pc;    /* absolute pc of the instruction this frame runs: its
+                       CALL while a callee runs; the failing one on error */
+    uint16_t func;  /* function index */
+    uint8_t is_memo; /* store the result in the memo table on RET */
+} vm_frame;
+
+typedef enum seg_kind { SEG_FIELD, SEG_INDEX, SEG_KEY } seg_kind;
+
+/* One step of the checks walker's path from the input root. */
+typedef struct path_seg {
+    uint8_t kind;  /* seg_kind */
+    uint32_t len;  /* SEG_KEY: key bytes */
+    const char *s; /* SEG_FIELD: json name (program); SEG_KEY: key (arena) */
+    uint32_t index; /* SEG_INDEX */
+} path_seg;
+
+struct vm {
+    mem_ctx *mem;           /* borrowed */
+    const bc_program *prog; /* borrowed */
+
+    value *stack;        /* owned; stack_cap slots: locals and operands */
+    uint32_t stack_cap;
+    uint32_t depth;      /* index of the innermost frame while running */
+    vm_frame frames[VM_MAX_DEPTH];
+
+    value *memo;         /* owned; nfuncs results of BC_FUNC_MEMO calls */
+    uint32_t *memo_gen;  /* owned; memo[f] is valid when memo_gen[f]==gen */
+    uint32_t gen;        /* bumped per record; never 0 while running */
+
+    uint8_t *needs_walk; /* owned; per type, then per record: the checks
+                            walker must enter values of it (a check is
+                            reachable from it) */
+    path_seg *path;      /* owned; the walker's current path */
+    uint32_t path_count;
+    uint32_t path_cap;
+
+    int64_t date_min;    /* 0001-01-01 and 9999-12-31 as days: the range */
+    int64_t date_max;    /*   ADD_DAYS keeps results in */
+
+    uint64_t budget;     /* budget units per record; 0 = unlimited */
+    uint64_t fuel;       /* units the current record may still spend;
+                            UINT64_MAX when unlimited (never runs out) */
+
+    strbuf sb;           /* scratch for texts and messages; kept between
+                            records so steady state does not allocate */
+
+    /* Per evaluation (vm_eval / vm_call): */
+    arena *a;            /* borrowed: the record arena */
+    value input;         /* what INPUT pushes */
+    vm_error *err;       /* borrowed: where failures are described */
+};
+
+const char *vm_status_name(vm_status s)
+{
+    switch (s) {
+    case VM_OK: return "ok";
+    case VM_DATA_ERROR: return "data error";
+    case VM_RUNTIME_ERROR: return "runtime error";
+    case VM_LIMIT: return "limit exceeded";
+    case VM_ENOMEM: return "out of memory";
+    case VM_STATUS_COUNT: break;
+    }
+    return "unknown status";
+}
+
+/* Marks, in v->needs_walk, every type and record from which a record with
+ * a check can be reached: a reverse breadth-first search from the checked
+ * records over "contains" edges, linear in types plus fields.  Tolerates
+ * out-of-range references (skipped) so it never reads past a table. */
+static bool plan_walk(vm *v)
+{
+    const bc_program *p = v->prog;
+    size_t nt = p->ntypes, nr = p->nrecords, nodes = nt + nr;
+    v->needs_walk = mem_alloc(v->mem, nodes ? nodes : 1);
+    if (!v->needs_walk) {
+        return false;
+    }
+    memset(v->needs_walk, 0, nodes ? nodes : 1);
+    if (nodes == 0) {
+        return true;
+    }
+    /* Edge child -> parent for "parent contains child". */
+    size_t nedges = 0;
+    for (size_t r = 0; r < nr; r++) {
+        nedges += p->records[r].nfields;
+    }
+    nedges += nt;
+    size_t *start = mem_alloc(v->mem, (nodes + 1) * sizeof *start);
+    uint32_t *adj = mem_alloc(v->mem, (nedges ? nedges : 1) * sizeof *adj);
+    uint32_t *queue = mem_alloc(v->mem, nodes * sizeof *queue);
+    bool ok = start && adj && queue;
+    if (!ok) {
+        goto done;
+    }
+    memset(start, 0, (nodes + 1) * sizeof *start);
+    /* Two passes over the same edges: count, then fill (CSR). */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t t = 0; t < nt; t++) {
+            const bc_type *ty = &p->types[t];
+            size_t child = SIZE_MAX;
+            if (ty->kind == BT_RECORD && ty->ref < nr) {
+                child = nt + ty->ref;
+            } else if ((ty->kind == BT_LIST || ty->kind == BT_MAP ||
+                        ty->kind == BT_OPTIONAL) &&
+                       ty->ref < nt) {
+                child = ty->ref;
+            }
+            if (child == SIZE_MAX) {
+                continue;
+            }
+            if (pass == 0) {
+                start[child + 1]++;
+            } else {
+                adj[start[child]++] = (uint32_t)t;
+            }
+        }
+        for (size_t r = 0; r < nr; r++) {
+            const bc_record *rec = &p->records[r];
+            for (uint32_t i = 0; i < rec->nfields; i++) {
+                size_t fi = (size_t)rec->first_field + i;
+                if (fi >= p->nfields || p->fields[fi].type >= nt) {
+                    continue;
+                }
+                size_t child = p->fields[fi].type;
+                if (pass == 0) {
+                    start[child + 1]++;
+                } else {
+                    adj[start[child]++] = (uint32_t)(nt + r);
+                }
+            }
+        }
+        if (pass == 0) {
+            for (size_t i = 0; i < nodes; i++) {
+                start[i + 1] += start[i];
+            }
+        } else {
+            /* The fill advanced start[i] to the old start[i+1]. */
+            for (size_t i = nodes; i > 0; i--) {
+                start[i] = start[i - 1];
+            }
+            start[0] = 0;
+        }
+    }
+    size_t head = 0, tail = 0;
+    for (size_t r = 0; r < nr; r++) {
+        if (p->records[r].check_fn != BC_NONE_U16) {
+            v->needs_walk[nt + r] = 1;
+            queue[tail++] = (uint32_t)(nt + r);
+        }
+    }
+    while (head < tail) {
+        uint32_t n = queue[head++];
+        for (size_t e = start[n]; e < start[n + 1]; e++) {
+            if (!v->needs_walk[adj[e]]) {
+                v->needs_walk[adj[e]] = 1;
+                queue[tail++] = adj[e];
+            }
+        }
+    }
+done:
+    mem_free(v->mem, start, (nodes + 1) * sizeof *start);
+    mem_free(v->mem, adj, (nedges ? nedges : 1) * sizeof *adj);
+    mem_free(v->mem, queue, nodes * sizeof *queue);
+    return ok;
+}
+
+vm *vm_new(mem_ctx *mem, const bc_program *prog)
+{
+    vm *v = mem_alloc(mem, sizeof *v);
+    if (!v) {
+        return NULL;
+    }
+    memset(v, 0, sizeof *v);
+    v->mem = mem;
+    v->prog = prog;
+    v->gen = 1;
+    sb_init(&v->sb, mem);
+    (void)date_from_ymd(1, 1, 1, &v->date_min);
+    (void)date_from_ymd(9999, 12, 31, &v->date_max);
+
+    /* Room for a few frames of the largest function; calls grow it. */
+    uint64_t frame_max = 1;
+    for (uint32_t f = 0; f < prog->nfuncs; f++) {
+        const bc_func *fn = &prog->funcs[f];
+        uint64_t need = (uint64_t)fn->nlocals + fn->max_stack + fn->arity;
+        frame_max = need > frame_max ? need : frame_max;
+    }
+    uint64_t cap = frame_max * 8 < 256 ? 256 : frame_max * 8;
+    v->stack_cap = (uint32_t)(cap > VM_MAX_STACK_SLOTS ? VM_MAX_STACK_SLOTS
+                                                       : cap);
+    v->stack = mem_alloc(mem, v->stack_cap * sizeof(value));
+    size_t nf = prog->nfuncs ? prog->nfuncs : 1;
+    v->memo = mem_alloc(mem, nf * sizeof(value));
+    v->memo_gen = mem_alloc(mem, nf * sizeof(uint32_t));
+    if (!v->stack || !v->memo || !v->memo_gen || !plan_walk(v)) {
+        vm_free(v);
+        return NULL;
+    }
+    memset(v->memo_gen, 0, nf * sizeof(uint32_t));
+    return v;
+}
+
+void vm_free(vm *v)
+{
+    if (!v) {
+        return;
+    }
+    const bc_program *p = v->prog;
+    size_t nf = p->nfuncs ? p->nfuncs : 1;
+    size_t nodes = (size_t)p->ntypes + p->nrecords;
+    mem_free(v->mem, v->stack, v->stack_cap * sizeof(value));
+    mem_free(v->mem, v->memo, nf * sizeof(value));
+    mem_free(v->mem, v->memo_gen, nf * sizeof(uint32_t));
+    mem_free(v->mem, v->needs_walk, nodes ? nodes : 1);
+    mem_free(v->mem, v->path, v->path_cap * sizeof(path_seg));
+    sb_free(&v->sb);
+    mem_free(v->mem, v, sizeof *v);
+}
+
+void vm_set_budget(vm *v, uint64_t instructions)
+{
+    v->budget = instructions;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* A message formatted into the record arena; a static one out of memory. */
+static const char *fmt_msg(vm *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static const char *fmt_msg(vm *v, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return "error";
+    }
+    size_t len = (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1;
+    const char *s = arena_strndup(v->a, tmp, len);
+    return s ? s : "error (out of memory for its message)";
+}
+
+static const char *source_name(const bc_program *p)
+{
+    return p->source < p->nstrings ? bc_string(p, p->source) : "<policy>";
+}
+
+static const char *func_name(const bc_program *p, uint16_t f)
+{
+    if (f < p->nfuncs && p->funcs[f].name < p->nstrings) {
+        return bc_string(p, p->funcs[f].name);
+    }
+    return "<function>";
+}
+
+/* Fills v->err for a failure at frames[v->depth].pc (already stored),
+ * or, when [in_code] is false, for one outside any function (line 0, no
+ * trace).  [path] only for VM_DATA_ERROR; the trace for runtime errors and
+ * limits. */
+static vm_status raise(vm *v, vm_status st, const char *path, const char *msg,
+                       bool in_code)
+{
+    const bc_program *p = v->prog;
+    vm_error *e = v->err;
+    e->status = st;
+    e->msg = msg;
+    e->path = st == VM_DATA_ERROR ? (path ? path : "") : NULL;
+    e->trace = NULL;
+    e->line = e->col = 0;
+    if (!in_code) {
+        return st;
+    }
+    const bc_loc *loc = bc_loc_find(p, v->frames[v->depth].pc);
+    if (loc) {
+        e->line = loc->line;
+        e->col = loc->col;
+    }
+    if (st != VM_RUNTIME_ERROR && st != VM_LIMIT) {
+        return st;
+    }
+    strbuf *b = &v->sb;
+    sb_clear(b);
+    const char *src = source_name(p);
+    for (uint32_t k = v->depth + 1; k-- > 0;) {
+        const vm_frame *fr = &v->frames[k];
+        const bc_loc *l = bc_loc_find(p, fr->pc);
+        if (l) {
+            sb_printf(b, "%s:%" PRIu32 ":%" PRIu32 ": ", src, l->line,
+                      l->col);
+        } else {
+            sb_printf(b, "%s: ", src);
+        }
+        sb_printf(b, "%s %s\n", k == v->depth ? "in" : "called from",
+                  func_name(p, fr->func));
+    }
+    if (!b->failed && b->len > 0) {
+        e->trace = arena_strndup(v->a, b->p, b->len);
+    }
+    return st;
+}
+
+/* A text value as a NUL-terminated arena string (for FAIL, CHECK_FAIL). */
+static const char *text_cstr(vm *v, const value *t)
+{
+    const char *s = arena_strndup(v->a, t->len ? t->as.s : "", t->len);
+    return s ? s : "error (out of memory for its message)";
+}
+
+/* Renders the walker's path joined with [rel] (a path relative to the
+ * record being checked, "" for the record itself) into the arena. */
+static const char *render_path(vm *v, const char *rel)
+{
+    strbuf *b = &v->sb;
+    sb_clear(b);
+    for (uint32_t i = 0; i < v->path_count; i++) {
+        const path_seg *s = &v->path[i];
+        switch ((seg_kind)s->kind) {
+        case SEG_FIELD:
+            if (b->len > 0) {
+                sb_putc(b, '.');
+            }
+            sb_puts(b, s->s);
+            break;
+        case SEG_KEY:
+            if (b->len > 0) {
+                sb_putc(b, '.');
+            }
+            sb_put(b, s->s, s->len);
+            break;
+        case SEG_INDEX:
+            sb_printf(b, "[%" PRIu32 "]", s->index);
+            break;
+        }
+    }
+    if (rel[0] != '\0') {
+        if (b->len > 0 && rel[0] != '[') {
+            sb_putc(b, '.');
+        }
+        sb_puts(b, rel);
+    }
+    if (b->failed) {
+        return NULL;
+    }
+    return arena_strndup(v->a, b->len ? b->p : "", b->len);
+}
+
+/* ---- helpers of the hot loop ----------------------------------------- */
+
+/* Kinds whose payload is as.i alone, compared as integers. */
+static inline bool is_ikind(uint8_t k)
+{
+    return k == VAL_INT || k == VAL_DATE || k == VAL_DURATION;
+}
+
+static inline bool eq_values(const value *x, const value *y)
+{
+    if (x->kind == y->kind && is_ikind(x->kind)) {
+        return x->as.i == y->as.i;
+    }
+    return val_equal(x, y);
+}
+
+static inline int cmp_values(const value *x, const value *y)
+{
+    if (x->kind == y->kind) {
+        if (is_ikind(x->kind)) {
+            return (x->as.i > y->as.i) - (x->as.i < y->as.i);
+        }
+        if (x->kind == VAL_DEC && x->as.d.d != 0 && x->as.d.d == y->as.d.d) {
+            return (x->as.d.u.n > y->as.d.u.n) - (x->as.d.u.n < y->as.d.u.n);
+        }
+    }
+    return val_compare(x, y);
+}
+
+/* Orders two SORT rows by their first [nkeys] items; key i descending
+ * when bit i of [desc] is set (keys past the eighth ascend). */
+static int cmp_rows(const val_list *x, const val_list *y, unsigned nkeys,
+                    unsigned desc)
+{
+    for (unsigned k = 0; k < nkeys; k++) {
+        int c = cmp_values(&x->items[k], &y->items[k]);
+        if (c != 0) {
+            return (k < 8 && ((desc >> k) & 1)) ? -c : c;
+        }
+    }
+    return 0;
+}
+
+#define SORT_RUN 16 /* insertion-sorted run length; above it merging wins */
+
+/* Stable sort of [n] rows: insertion sort on runs of SORT_RUN, then
+ * bottom-up merges between [rows] and [tmp] (n slots). */
+static const val_list **sort_rows(const val_list **rows, const val_list **tmp,
+                                  size_t n, unsigned nkeys, unsigned desc)
+{
+    for (size_t lo = 0; lo < n; lo += SORT_RUN) {
+        size_t hi = lo + SORT_RUN < n ? lo + SORT_RUN : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            const val_list *x = rows[i];
+            size_t j = i;
+            while (j > lo && cmp_rows(rows[j - 1], x, nkeys, desc) > 0) {
+                rows[j] = rows[j - 1];
+                j--;
+            }
+            rows[j] = x;
+        }
+    }
+    const val_list **src = rows, **dst = tmp;
+    for (size_t w = SORT_RUN; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n;
+            size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                /* Ties take the left run: stable. */
+                dst[k++] = cmp_rows(src[j], src[i], nkeys, desc) < 0
+                               ? src[j++]
+                               : src[i++];
+            }
+            while (i < mid) {
+                dst[k++] = src[i++];
+            }
+            while (j < hi) {
+                dst[k++] = src[j++];
+            }
+        }
+        const val_list **t = src;
+        src = dst;
+        dst = t;
+    }
+    return src;
+}
+
+/* Appends the decimal digits of [i] to [b]. */
+static void put_int(strbuf *b, int64_t i)
+{
+    char buf[24];
+    char *end = buf + sizeof buf, *p = end;
+    uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+    do {
+        *--p = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u != 0);
+    if (i < 0) {
+        *--p = '-';
+    }
+    sb_put(b, p, (size_t)(end - p));
+}
+
+/* TO_TEXT: the text form of scalar [x] into *[out].  Returns VM_OK,
+ * VM_ENOMEM, or VM_RUNTIME_ERROR for a kind with no text form (type
+ * confusion). */
+static vm_status to_text(vm *v, const value *x, unsigned places, value *out)
+{
+    static const char s_true[] = "true", s_false[] = "false",
+                      s_none[] = "none";
+    const bc_program *p = v->prog;
+    strbuf *b = &v->sb;
+    switch ((val_kind)x->kind) {
+    case VAL_TEXT:
+        *out = *x;
+        return VM_OK;
+    case VAL_NONE:
+        *out = val_text(s_none, sizeof s_none - 1);
+        return VM_OK;
+    case VAL_BOOL:
+        *out = x->as.b ? val_text(s_true, sizeof s_true - 1)
+                       : val_text(s_false, sizeof s_false - 1);
+        return VM_OK;
+    case VAL_ENUM: {
+        if (x->type >= p->nenums || x->as.i < 0 ||
+            x->as.i >= p->enums[x->type].nmembers) {
+            return VM_RUNTIME_ERROR;
+        }
+        size_t m = (size_t)p->enums[x->type].first_member + (size_t)x->as.i;
+        if (m >= p->nmembers || p->members[m].json >= p->nstrings) {
+            return VM_RUNTIME_ERROR;
+        }
+        const bc_str *s = &p->strings[p->members[m].json];
+        *out = val_text(s->p, s->len);
+        return VM_OK;
+    }
+    case VAL_INT:
+        sb_clear(b);
+        put_int(b, x->as.i);
+        break;
+    case VAL_DEC:
+        sb_clear(b);
+        if (places == BC_PLACES_ANY ||
+            dec_format_fixed(&x->as.d, (int)places, b) != DEC_OK) {
+            sb_clear(b);
+            dec_format(&x->as.d, b);
+        }
+        break;
+    case VAL_DATE:
+        sb_clear(b);
+        date_format(x->as.i, b);
+        break;
+    case VAL_DATETIME:
+        sb_clear(b);
+        date_instant_format(&x->as.t, b);
+        break;
+    case VAL_DURATION:
+        sb_clear(b);
+        put_int(b, x->as.i);
+        sb_put(b, " days", 5);
+        break;
+    case VAL_RECORD:
+    case VAL_LIST:
+    case VAL_MAP:
+    case VAL_ERROR:
+    case VAL_KIND_COUNT:
+    default:
+        return VM_RUNTIME_ERROR;
+    }
+    if (b->failed || b->len > UINT32_MAX) {
+        return VM_ENOMEM;
+    }
+    char *s = arena_strndup(v->a, b->p ? b->p : "", b->len);
+    if (!s) {
+        return VM_ENOMEM;
+    }
+    *out = val_text(s, (uint32_t)b->len);
+    return VM_OK;
+}
+
+/* Grows the stack so it holds [need] slots.  VM_OK, VM_LIMIT past
+ * VM_MAX_STACK_SLOTS, or VM_ENOMEM.  Moves the stack: callers rebase. */
+static vm_status grow_stack(vm *v, size_t need)
+{
+    if (need > VM_MAX_STACK_SLOTS) {
+        return VM_LIMIT;
+    }
+    size_t cap = v->stack_cap;
+    while (cap < need) {
+        cap *= 2;
+    }
+    if (cap > VM_MAX_STACK_SLOTS) {
+        cap = VM_MAX_STACK_SLOTS;
+    }
+    value *s = mem_realloc(v->mem, v->stack, v->stack_cap * sizeof(value),
+                           cap * sizeof(value));
+    if (!s) {
+        return VM_ENOMEM;
+    }
+    v->stack = s;
+    v->stack_cap = (uint32_t)cap;
+    return VM_OK;
+}
+
+/* ---- the interpreter --------------------------------------------------- */
+
+/* Runs function [func] with [nargs] arguments [args] (borrowed) on an
+ * empty stack until it returns, storing the result in *[out].  Errors fill
+ * v->err through raise().  Not re-entrant: the checks walker and vm_eval
+ * call it one run after another. */
+static vm_status execute(vm *v, uint16_t func, const value *args,
+                         uint16_t nargs, value *out)
+{
+    /* Few locals live across the loop, so the hot ones (ip, sp, locals,
+     * code, consts, fuel) stay in registers; the rest is read from [v] on
+     * the colder paths that need it. */
+    const bc_program *const prog = v->prog;
+    const bc_func *const funcs = prog->funcs;
+    const uint8_t *const code = prog->code;
+    const value *const consts = prog->consts;
+    uint64_t fuel = v->fuel;
+
+    vm_status st = VM_OK;
+    dec_status ds = DEC_OK;
+    const char *msg = NULL;
+    const char *path = NULL;
+
+    v->depth = 0;
+    vm_frame *fr = &v->frames[0];
+    fr->base = 0;
+    fr->func = func;
+    fr->is_memo = 0;
+    fr->pc = 0;
+    if (func >= prog->nfuncs || funcs[func].arity != nargs) {
+        if (func < prog->nfuncs) {
+            fr->pc = funcs[func].code_off;
+        }
+        return raise(v, VM_RUNTIME_ERROR, NULL,
+                     "bytecode type confusion at entry: wrong function",
+                     false);
+    }
+    const bc_func *fn = &funcs[func];
+    fr->pc = fn->code_off;
+    size_t need = (size_t)(fn->nlocals > nargs ? fn->nlocals : nargs) +
+                  fn->max_stack;
+    if (need > v->stack_cap && (st = grow_stack(v, need)) != VM_OK) {
+        return raise(v, st, NULL,
+                     st == VM_LIMIT ? "operand stack limit exceeded"
+                                    : "out of memory",
+                     true);
+    }
+    value *locals = v->stack;
+    for (uint16_t i = 0; i < nargs; i++) {
+        locals[i] = args[i];
+    }
+    for (uint32_t i = nargs; i < fn->nlocals; i++) {
+        locals[i] = val_none();
+    }
+    value *sp = locals + (fn->nlocals > nargs ? fn->nlocals : nargs);
+    const uint8_t *ip = code + fn->code_off;
+
+#define THROW(st_, msg_)                                                       \
+    do {                                                                       \
+        st = (st_);                                                            \
+        msg = (msg_);                                                          \
+        goto fail;                                                             \
+    } while (0)
+#define CONFUSED() goto confused
+#define NOMEM() THROW(VM_ENOMEM, "out of memory")
+#define TOP (sp[-1])
+/* Jump operands are absolute offsets in code[] (opcodes.def), proved by
+ * verify.c to land on an instruction of the running function. */
+#define TARGET(off) (code + (off))
+
+#ifdef TALLY_TRACE_VM
+#define VM_TRACE()                                                             \
+    fprintf(stderr, "vm %6u %-14s depth %2u stack %3d\n",                      \
+            (unsigned)(ip - code), bc_ops[*ip].name, (unsigned)v->depth,       \
+            (int)(sp - locals))
+#else
+#define VM_TRACE() ((void)0)
+#endif
+
+#ifdef TALLY_COMPUTED_GOTO
+    static const void *const dispatch[OP_COUNT] = {
+#define TALLY_OP(name, fmt, pop, push) &&op_##name,
+#include "opcodes.def"
+#undef TALLY_OP
+    };
+#define VM_DISPATCH()                                                          \
+    do {                                                                       \
+        VM_ASSERT(*ip < OP_COUNT);                                             \
+        VM_TRACE();                                                            \
+        goto *dispatch[*ip];                                                   \
+    } while (0)
+#define VM_CASE(name) op_##name
+#define VM_LOOP() VM_DISPATCH();
+#define VM_LOOP_END()
+#else
+#define VM_DISPATCH() goto dispatch
+#define VM_CASE(name) case OP_##name
+#define VM_LOOP()                                                              \
+    dispatch:                                                                  \
+    VM_TRACE();                                                                \
+    switch ((bc_op)*ip)
+#define VM_LOOP_END()                                                          \
+    case OP_COUNT:                                                             \
+    default:                                                                   \
+        VM_ASSERT(!"verified code has only known opcodes");                    \
+        CONFUSED();
+#endif
+/* Finishes an instruction of [n] bytes and runs the next one. */
+#define VM_NEXT(n)                                                             \
+    do {                                                                       \
+        ip += (n);                                                             \
+        VM_DISPATCH();                                                         \
+    } while (0)
+
+/* Exact decimal binary op [fn] on the two top values (the result may
+ * alias an operand, decimal.h). */
+#define DEC_BINOP(fn)                                                          \
+    do {                                                                       \
+        value *dx_ = sp - 2, *dy_ = sp - 1;                                    \
+        if (UNLIKELY((dx_->kind != VAL_DEC) | (dy_->kind != VAL_DEC))) {       \
+            CONFUSED();                                                        \
+        }                                                                      \
+        ds = fn(v->a, &dx_->as.d, &dy_->as.d, &dx_->as.d);                        \
+        if (UNLIKELY(ds != DEC_OK)) {                                          \
+            goto dec_failed;                                                   \
+        }                                                                      \
+        sp--;                                                                  \
+        VM_NEXT(1);                                                            \
+    } while (0)
+/* Checked integer binary op. */
+#define INT_BINOP(builtin, sym)                                                \
+    do {                                                                       \
+        value *x = sp - 2, *y = sp - 1;                                        \
+        if (UNLIKELY((x->kind != VAL_INT) | (y->kind != VAL_INT))) {           \
+            CONFUSED();                                                        \
+        }                                                                      \
+        if (UNLIKELY(builtin(x->as.i, y->as.i, &x->as.i))) {                   \
+            THROW(VM_RUNTIME_ERROR, "integer overflow in " sym);               \
+        }                                                                      \
+        sp--;                                                                  \
+        VM_NEXT(1);                                                            \
+    } while (0)
+#define CMP_OP(rel)                                                            \
+    do {                                                                       \
+        int c_ = cmp_values(sp - 2, sp - 1);                                   \
+        sp--;                                                                  \
+        TOP = val_bool(c_ rel 0);                                              \
+        VM_NEXT(1);                                                            \
+    } while (0)
+
+    VM_LOOP()
+    {
+    VM_CASE(NOP):
+        VM_NEXT(1);
+
+    VM_CASE(PUSH_NONE):
+        *sp++ = val_none();
+        VM_NEXT(1);
+
+    VM_CASE(PUSH_TRUE):
+        *sp++ = val_bool(true);
+        VM_NEXT(1);
+
+    VM_CASE(PUSH_FALSE):
+        *sp++ = val_bool(false);
+        VM_NEXT(1);
+
+    VM_CASE(CONST):
+        VM_ASSERT(bc_u16(ip + 1) < prog->nconsts);
+        *sp++ = consts[bc_u16(ip + 1)];
+        VM_NEXT(3);
+
+    VM_CASE(LOAD):
+        VM_ASSERT(bc_u16(ip + 1) < funcs[fr->func].nlocals);
+        *sp++ = locals[bc_u16(ip + 1)];
+        VM_NEXT(3);
+
+    VM_CASE(STORE):
+        VM_ASSERT(bc_u16(ip + 1) < funcs[fr->func].nlocals);
+        locals[bc_u16(ip + 1)] = *--sp;
+        VM_NEXT(3);
+
+    VM_CASE(POP):
+        sp--;
+        VM_NEXT(1);
+
+    VM_CASE(DUP):
+        sp[0] = sp[-1];
+        sp++;
+        VM_NEXT(1);
+
+    VM_CASE(INPUT):
+        *sp++ = v->input;
+        VM_NEXT(1);
+
+    VM_CASE(CALL): {
+        uint16_t f = bc_u16(ip + 1);
+        VM_ASSERT(f < prog->nfuncs);
+        const bc_func *callee = &funcs[f];
+        if ((callee->flags & BC_FUNC_MEMO) && v->memo_gen[f] == v->gen) {
+            sp -= callee->arity; /* 0 in any sane program */
+            *sp++ = v->memo[f];
+            VM_NEXT(3);
+        }
+        if (UNLIKELY(fuel-- == 0)) {
+            goto budget;
+        }
+        if (UNLIKELY(fr == &v->frames[VM_MAX_DEPTH - 1])) {
+            THROW(VM_RUNTIME_ERROR, "call depth exceeded");
+        }
+        value *nl = sp - callee->arity;
+        uint32_t nslots =
+            callee->nlocals > callee->arity ? callee->nlocals : callee->arity;
+        size_t top = (size_t)(nl - v->stack) + nslots + callee->max_stack;
+        if (UNLIKELY(top > v->stack_cap)) {
+            value *old = v->stack;
+            vm_status gs = grow_stack(v, top);
+            if (gs != VM_OK) {
+                THROW(gs, gs == VM_LIMIT ? "operand stack limit exceeded"
+                                         : "out of memory");
+            }
+            sp = v->stack + (sp - old);
+            locals = v->stack + (locals - old);
+            nl = v->stack + (nl - old);
+        }
+        for (value *p = sp; p < nl + callee->nlocals; p++) {
+            *p = val_none();
+        }
+        fr->pc = (uint32_t)(ip - code);
+        fr++;
+        v->depth++;
+        fr->base = (uint32_t)(nl - v->stack);
+        fr->func = f;
+        fr->is_memo = (callee->flags & BC_FUNC_MEMO) != 0;
+        locals = nl;
+        sp = nl + nslots;
+        ip = code + callee->code_off;
+        VM_DISPATCH();
+    }
+
+    VM_CASE(RET): {
+        value r = sp[-1];
+        if (fr->is_memo) {
+            v->memo[fr->func] = r;
+            v->memo_gen[fr->func] = v->gen;
+        }
+        if (fr == &v->frames[0]) {
+            *out = r;
+            v->fuel = fuel;
+            return VM_OK;
+        }
+        sp = locals;
+        fr--;
+        v->depth--;
+        locals = v->stack + fr->base;
+        ip = code + fr->pc + 3; /* past the CALL (opcode + u16) */
+        *sp++ = r;
+        VM_DISPATCH();
+    }
+
+    VM_CASE(JUMP):
+        ip = TARGET(bc_u32(ip + 1));
+        VM_DISPATCH();
+
+    VM_CASE(LOOP):
+        if (UNLIKELY(fuel-- == 0)) {
+            goto budget;
+        }
+        ip = TARGET(bc_u32(ip + 1));
+        VM_DISPATCH();
+
+    VM_CASE(JUMP_IF_FALSE): {
+        const value *c = --sp;
+        if (UNLIKELY(c->kind != VAL_BOOL)) {
+            sp++;
+            CONFUSED();
+        }
+        ip = c->as.b ? ip + 5 : TARGET(bc_u32(ip + 1));
+        VM_DISPATCH();
+    }
+
+    VM_CASE(JUMP_IF_TRUE): {
+        const value *c = --sp;
+        if (UNLIKELY(c->kind != VAL_BOOL)) {
+            sp++;
+            CONFUSED();
+        }
+        ip = c->as.b ? TARGET(bc_u32(ip + 1)) : ip + 5;
+        VM_DISPATCH();
+    }
+
+    VM_CASE(NOT):
+        if (UNLIKELY(TOP.kind != VAL_BOOL)) {
+            CONFUSED();
+        }
+        TOP.as.b = !TOP.as.b;
+        VM_NEXT(1);
+
+    VM_CASE(ADD_INT):
+        INT_BINOP(__builtin_add_overflow, "+");
+
+    VM_CASE(SUB_INT):
+        INT_BINOP(__builtin_sub_overflow, "-");
+
+    VM_CASE(MUL_INT):
+        INT_BINOP(__builtin_mul_overflow, "*");
+
+    VM_CASE(NEG_INT):
+        if (UNLIKELY(TOP.kind != VAL_INT)) {
+            CONFUSED();
+        }
+        if (UNLIKELY(TOP.as.i == INT64_MIN)) {
+            THROW(VM_RUNTIME_ERROR, "integer overflow in negation");
+        }
+        TOP.as.i = -TOP.as.i;
+        VM_NEXT(1);
+
+    VM_CASE(INT_TO_DEC):
+        if (UNLIKELY(TOP.kind != VAL_INT)) {
+            CONFUSED();
+        }
+        TOP = val_dec(dec_from_int(TOP.as.i));
+        VM_NEXT(1);
+
+    VM_CASE(ADD_DEC): {
+        /* Integer-valued operands (n/1) stay inline and canonical; the
+         * common case of sums of amounts skips the call. */
+        value *x = sp - 2, *y = sp - 1;
+        int64_t n;
+        if (LIKELY((x->kind == VAL_DEC) & (y->kind == VAL_DEC) &
+                   (x->as.d.d == 1) & (y->as.d.d == 1)) &&
+            !__builtin_add_overflow(x->as.d.u.n, y->as.d.u.n, &n)) {
+            x->as.d.u.n = n;
+            sp--;
+            VM_NEXT(1);
+        }
+        DEC_BINOP(dec_add);
+    }
+
+    VM_CASE(SUB_DEC): {
+        value *x = sp - 2, *y = sp - 1;
+        int64_t n;
+        if (LIKELY((x->kind == VAL_DEC) & (y->kind == VAL_DEC) &
+                   (x->as.d.d == 1) & (y->as.d.d == 1)) &&
+            !__builtin_sub_overflow(x->as.d.u.n, y->as.d.u.n, &n)) {
+            x->as.d.u.n = n;
+            sp--;
+            VM_NEXT(1);
+        }
+        DEC_BINOP(dec_sub);
+    }
+
+    VM_CASE(MUL_DEC):
+        DEC_BINOP(dec_mul);
+
+    VM_CASE(DIV_DEC):
+        DEC_BINOP(dec_div);
+
+    VM_CASE(NEG_DEC): {
+        if (UNLIKELY(TOP.kind != VAL_DEC)) {
+            CONFUSED();
+        }
+        if (UNLIKELY(dec_neg(v->a, &TOP.as.d, &TOP.as.d) != DEC_OK)) {
+            NOMEM();
+        }
+        VM_NEXT(1);
+    }
+
+    VM_CASE(ROUND): {
+        value *x = sp - 2, *n = sp - 1;
+        unsigned mode = ip[1];
+        if (UNLIKELY((x->kind != VAL_DEC) | (n->kind != VAL_INT) |
+                     (mode >= DEC_ROUND_MODE_COUNT))) {
+            CONFUSED();
+        }
+        if (UNLIKELY(n->as.i < 0 || n->as.i > 30)) {
+            THROW(VM_RUNTIME_ERROR,
+                  fmt_msg(v, "cannot round to %" PRId64
+                             " places: places must be 0 to 30",
+                          n->as.i));
+        }
+        dec_status ds = dec_round(v->a, &x->as.d, (int)n->as.i,
+                                  (dec_round_mode)mode, &x->as.d);
+        if (UNLIKELY(ds != DEC_OK)) {
+            NOMEM();
+        }
+        sp--;
+        VM_NEXT(2);
+    }
+
+    VM_CASE(ADD_DAYS): {
+        value *x = sp - 2, *y = sp - 1;
+        int64_t r;
+        if (UNLIKELY((x->kind != VAL_DATE) | (y->kind != VAL_DURATION))) {
+            CONFUSED();
+        }
+        if (UNLIKELY(__builtin_add_overflow(x->as.i, y->as.i, &r) ||
+                     r < v->date_min || r > v->date_max)) {
+            THROW(VM_RUNTIME_ERROR,
+                  "date out of range (years 0001 to 9999) in date + days");
+        }
+        x->as.i = r;
+        sp--;
+        VM_NEXT(1);
+    }
+
+    VM_CASE(EQ): {
+        bool e = eq_values(sp - 2, sp - 1);
+        sp--;
+        TOP = val_bool(e);
+        VM_NEXT(1);
+    }
+
+    VM_CASE(NE): {
+        bool e = eq_values(sp - 2, sp - 1);
+        sp--;
+        TOP = val_bool(!e);
+        VM_NEXT(1);
+    }
+
+    VM_CASE(LT):
+        CMP_OP(<);
+    VM_CASE(LE):
+        CMP_OP(<=);
+    VM_CASE(GT):
+        CMP_OP(>);
+    VM_CASE(GE):
+        CMP_OP(>=);
+
+    VM_CASE(MIN):
+        /* The first on a tie: replace it only when the second is less. */
+        if (cmp_values(sp - 1, sp - 2) < 0) {
+            sp[-2] = sp[-1];
+        }
+        sp--;
+        VM_NEXT(1);
+
+    VM_CASE(MAX):
+        if (cmp_values(sp - 1, sp - 2) > 0) {
+            sp[-2] = sp[-1];
+        }
+        sp--;
+        VM_NEXT(1);
+
+    VM_CASE(IS_NONE):
+        TOP = val_bool(TOP.kind == VAL_NONE);
+        VM_NEXT(1);
+
+    VM_CASE(FIELD): {
+        uint16_t rt = bc_u16(ip + 1), fi = bc_u16(ip + 3);
+        if (UNLIKELY(TOP.kind != VAL_RECORD || TOP.as.r->type != rt)) {
+            CONFUSED();
+        }
+        VM_ASSERT(fi < TOP.as.r->count);
+        TOP = TOP.as.r->fields[fi];
+        VM_NEXT(5);
+    }
+
+    VM_CASE(RECORD): {
+        uint16_t rt = bc_u16(ip + 1);
+        VM_ASSERT(rt < prog->nrecords);
+        uint16_t n = prog->records[rt].nfields;
+        val_record *r = arena_alloc(v->a, sizeof *r + (size_t)n * sizeof(value));
+        if (UNLIKELY(!r)) {
+            NOMEM();
+        }
+        r->type = rt;
+        r->count = n;
+        sp -= n;
+        if (n) {
+            memcpy(r->fields, sp, (size_t)n * sizeof(value));
+        }
+        value rv = {0};
+        rv.kind = VAL_RECORD;
+        rv.type = rt;
+        rv.as.r = r;
+        *sp++ = rv;
+        VM_NEXT(3);
+    }
+
+    VM_CASE(LIST): {
+        uint16_t n = bc_u16(ip + 1);
+        val_list *l = arena_alloc(v->a, sizeof *l + (size_t)n * sizeof(value));
+        if (UNLIKELY(!l)) {
+            NOMEM();
+        }
+        l->count = l->cap = n;
+        l->items = (value *)(l + 1);
+        sp -= n;
+        if (n) {
+            memcpy(l->items, sp, (size_t)n * sizeof(value));
+        }
+        value lv = {0};
+        lv.kind = VAL_LIST;
+        lv.as.l = l;
+        *sp++ = lv;
+        VM_NEXT(3);
+    }
+
+    VM_CASE(LIST_NEW): {
+        val_list *l = arena_alloc(v->a, sizeof *l);
+        if (UNLIKELY(!l)) {
+            NOMEM();
+        }
+        l->count = l->cap = 0;
+        l->items = NULL;
+        value lv = {0};
+        lv.kind = VAL_LIST;
+        lv.as.l = l;
+        *sp++ = lv;
+        VM_NEXT(1);
+    }
+
+    VM_CASE(LIST_APPEND): {
+        /* In place: the compiler appends only to a list it just made. */
+        value *lv = sp - 2;
+        if (UNLIKELY(lv->kind != VAL_LIST)) {
+            CONFUSED();
+        }
+        val_list *l = lv->as.l;
+        if (UNLIKELY(l->count == l->cap)) {
+            if (l->cap >= UINT32_MAX / 2) {
+                THROW(VM_LIMIT, "list too long");
+            }
+            uint32_t cap = l->cap ? l->cap * 2 : 8;
+            value *items = arena_alloc(v->a, (size_t)cap * sizeof(value));
+            if (UNLIKELY(!items)) {
+                NOMEM();
+            }
+            if (l->count) {
+                memcpy(items, l->items, (size_t)l->count * sizeof(value));
+            }
+            l->items = items;
+            l->cap = cap;
+        }
+        l->items[l->count++] = sp[-1];
+        sp--;
+        VM_NEXT(1);
+    }
+
+    VM_CASE(LIST_LEN):
+        if (UNLIKELY(TOP.kind != VAL_LIST)) {
+            CONFUSED();
+        }
+        TOP = val_int(TOP.as.l->count);
+        VM_NEXT(1);
+
+    VM_CASE(LIST_GET): {
+        value *lv = sp - 2, *iv = sp - 1;
+        if (UNLIKELY((lv->kind != VAL_LIST) | (iv->kind != VAL_INT))) {
+            CONFUSED();
+        }
+        const val_list *l = lv->as.l;
+        if (UNLIKELY(iv->as.i < 0 || iv->as.i >= (int64_t)l->count)) {
+            THROW(VM_RUNTIME_ERROR,
+                  fmt_msg(v,
+                          "list index %" PRId64 " out of range (the list has "
+                          "%" PRIu32 " item%s)",
+                          iv->as.i, l->count, l->count == 1 ? "" : "s"));
+        }
+        *lv = l->items[iv->as.i];
+        sp--;
+        VM_NEXT(1);
+    }
+
+    VM_CASE(MAP_GET): {
+        value *mv = sp - 2, *kv = sp - 1;
+        if (UNLIKELY((mv->kind != VAL_MAP) | (kv->kind != VAL_TEXT))) {
+            CONFUSED();
+        }
+        const val_map *m = mv->as.m;
+        value r = val_none();
+        for (uint32_t i = 0; i < m->count; i++) {
+            const value *k = &m->keys[i];
+            if (k->len == kv->len &&
+                (k->len == 0 || memcmp(k->as.s, kv->as.s, k->len) == 0)) {
+                r = m->vals[i];
+                break;
+            }
+        }
+        if (UNLIKELY(r.kind == VAL_ERROR)) {
+            /* SPEC: award-evaluation, Input: a bad entry is an error only
+             * when the policy reads it. */
+            path = r.as.e->path;
+            THROW(VM_DATA_ERROR, r.as.e->msg ? r.as.e->msg : "bad value");
+        }
+        *mv = r;
+        sp--;
+        VM_NEXT(1);
+    }
+
+    VM_CASE(IN): {
+        value *x = sp - 2, *lv = sp - 1;
+        if (UNLIKELY(lv->kind != VAL_LIST)) {
+            CONFUSED();
+        }
+        const val_list *l = lv->as.l;
+        bool found = false;
+        for (uint32_t i = 0; i < l->count && !found; i++) {
+            found = eq_values(x, &l->items[i]);
+        }
+        *x = val_bool(found);
+        sp--;
+        VM_NEXT(1);
+    }
+
+    VM_CASE(CONCAT): {
+        value *x = sp - 2, *y = sp - 1;
+        if (UNLIKELY((x->kind != VAL_TEXT) | (y->kind != VAL_TEXT))) {
+            CONFUSED();
+        }
+        if (y->len == 0) {
+            sp--;
+            VM_NEXT(1);
+        }
+        if (x->len == 0) {
+            *x = *y;
+            sp--;
+            VM_NEXT(1);
+        }
+        uint64_t len = (uint64_t)x->len + y->len;
+        if (UNLIKELY(len > UINT32_MAX)) {
+            THROW(VM_LIMIT, "text too long");
+        }
+        char *s = arena_alloc(v->a, (size_t)len);
+        if (UNLIKELY(!s)) {
+            NOMEM();
+        }
+        memcpy(s, x->as.s, x->len);
+        memcpy(s + x->len, y->as.s, y->len);
+        *x = val_text(s, (uint32_t)len);
+        sp--;
+        VM_NEXT(1);
+    }
+
+    VM_CASE(TO_TEXT): {
+        vm_status ts = to_text(v, &TOP, ip[1], &TOP);
+        if (UNLIKELY(ts != VM_OK)) {
+            if (ts == VM_ENOMEM) {
+                NOMEM();
+            }
+            CONFUSED();
+        }
+        VM_NEXT(2);
+    }
+
+    VM_CASE(SORT): {
+        unsigned nkeys = ip[1], desc = ip[2];
+        if (UNLIKELY(TOP.kind != VAL_LIST)) {
+            CONFUSED();
+        }
+        const val_list *in = TOP.as.l;
+        size_t n = in->count;
+        for (size_t i = 0; i < n; i++) {
+            const value *e = &in->items[i];
+            if (UNLIKELY(e->kind != VAL_LIST || e->as.l->count != nkeys + 1)) {
+                CONFUSED();
+            }
+        }
+        val_list *res = arena_alloc(v->a, sizeof *res + n * sizeof(value));
+        const val_list **rows =
+            n ? arena_alloc(v->a, 2 * n * sizeof *rows) : NULL;
+        if (UNLIKELY(!res || (n && !rows))) {
+            NOMEM();
+        }
+        for (size_t i = 0; i < n; i++) {
+            rows[i] = in->items[i].as.l;
+        }
+        const val_list **sorted =
+            n > 1 ? sort_rows(rows, rows + n, n, nkeys, desc) : rows;
+        res->count = res->cap = (uint32_t)n;
+        res->items = (value *)(res + 1);
+        for (size_t i = 0; i < n; i++) {
+            res->items[i] = sorted[i]->items[nkeys];
+        }
+        TOP.as.l = res;
+        VM_NEXT(3);
+    }
+
+    VM_CASE(FAIL):
+        if (UNLIKELY(TOP.kind != VAL_TEXT)) {
+            CONFUSED();
+        }
+        THROW(VM_RUNTIME_ERROR, text_cstr(v, &TOP));
+
+    VM_CASE(CHECK_FAIL): {
+        uint32_t s = bc_u32(ip + 1);
+        VM_ASSERT(s < prog->nstrings);
+        if (UNLIKELY(TOP.kind != VAL_TEXT)) {
+            CONFUSED();
+        }
+        msg = text_cstr(v, &TOP);
+        path = render_path(v, bc_string(prog, s));
+        if (!path) {
+            NOMEM();
+        }
+        THROW(VM_DATA_ERROR, msg);
+    }
+
+    VM_LOOP_END()
+    }
+
+    /* Shared tails: ip is still on the failing instruction. */
+dec_failed:
+    if (ds == DEC_DIV_ZERO) {
+        THROW(VM_RUNTIME_ERROR, "division by zero");
+    }
+    NOMEM();
+budget:
+    THROW(VM_LIMIT, fmt_msg(v, "instruction budget of %" PRIu64 " exceeded",
+                            v->budget));
+confused:
+    THROW(VM_RUNTIME_ERROR, fmt_msg(v, "bytecode type confusion at %s",
+                                    *ip < OP_COUNT ? bc_ops[*ip].name
+                                                   : "an unknown opcode"));
+fail:
+    fr->pc = (uint32_t)(ip - code);
+    v->fuel = fuel;
+    return raise(v, st, path, msg, true);
+
+#undef THROW
+#undef CONFUSED
+#undef NOMEM
+#undef TOP
+#undef TARGET
+#undef VM_TRACE
+#undef VM_DISPATCH
+#undef VM_CASE
+#undef VM_LOOP
+#undef VM_LOOP_END
+#undef VM_NEXT
+#undef DEC_BINOP
+#undef INT_BINOP
+#undef CMP_OP
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+/* Checks: before the output function, vm_eval walks the bound input along
+ * its type and calls each record's check function (bc_record.check_fn)
+ * with the record.  Order: a record's own check first, then its fields in
+ * declaration order, each walked the same way (parent before children,
+ * depth first), so the first failure reported is the first in that order.
+ * The walker enters record fields, list elements ("bids[1]"), present
+ * optionals and map values ("scores.Q1"; entries that failed to bind are
+ * left for MAP_GET to report), and only types from which a checked record
+ * is reachable (v->needs_walk). */
+
+static vm_status walk_value(vm *v, uint16_t t, const value *x, int depth);
+
+static vm_status walk_confused(vm *v, const char *what)
+{
+    return raise(v, VM_RUNTIME_ERROR, NULL, what, false);
+}
+
+static bool push_seg(vm *v, path_seg s)
+{
+    if (v->path_count == v->path_cap) {
+        uint32_t cap = v->path_cap ? v->path_cap * 2 : 16;
+        path_seg *p = mem_realloc(v->mem, v->path,
+                                  v->path_cap * sizeof(path_seg),
+                                  cap * sizeof(path_seg));
+        if (!p) {
+            return false;
+        }
+        v->path = p;
+        v->path_cap = cap;
+    }
+    v->path[v->path_count++] = s;
+    return true;
+}
+
+static vm_status walk_nomem(vm *v)
+{
+    return raise(v, VM_ENOMEM, NULL, "out of memory", false);
+}
+
+static vm_status walk_record(vm *v, uint16_t r, const value *x, int depth)
+{
+    const bc_program *p = v->prog;
+    if (depth > WALK_MAX_DEPTH) {
+        return walk_confused(v, "input nested too deep for its checks");
+    }
+    if (x->kind != VAL_RECORD || x->as.r->type != r || r >= p->nrecords ||
+        x->as.r->count < p->records[r].nfields) {
+        return walk_confused(v, "bytecode type confusion in input checks");
+    }
+    const bc_record *rec = &p->records[r];
+    if (rec->check_fn != BC_NONE_U16) {
+        value ignored;
+        vm_status st = execute(v, rec->check_fn, x, 1, &ignored);
+        if (st != VM_OK) {
+            return st;
+        }
+    }
+    for (uint32_t i = 0; i < rec->nfields; i++) {
+        size_t fi = (size_t)rec->first_field + i;
+        if (fi >= p->nfields) {
+            return walk_confused(v, "bytecode type confusion in input checks");
+        }
+        const bc_field *f = &p->fields[fi];
+        if (f->type >= p->ntypes || !v->needs_walk[f->type]) {
+            continue;
+        }
+        path_seg s = {.kind = SEG_FIELD,
+                      .s = f->json < p->nstrings ? bc_string(p, f->json) : "?"};
+        if (!push_seg(v, s)) {
+            return walk_nomem(v);
+        }
+        vm_status st = walk_value(v, f->type, &x->as.r->fields[i], depth + 1);
+        v->path_count--;
+        if (st != VM_OK) {
+            return st;
+        }
+    }
+    return VM_OK;
+}
+
+static vm_status walk_value(vm *v, uint16_t t, const value *x, int depth)
+{
+    const bc_program *p = v->prog;
+    if (depth > WALK_MAX_DEPTH) {
+        return walk_confused(v, "input nested too deep for its checks");
+    }
+    const bc_type *ty = &p->types[t];
+    switch ((bc_type_kind)ty->kind) {
+    case BT_RECORD:
+        return walk_record(v, ty->ref, x, depth);
+    case BT_OPTIONAL:
+        if (x->kind == VAL_NONE || ty->ref >= p->ntypes) {
+            return VM_OK;
+        }
+        return walk_value(v, ty->ref, x, depth + 1);
+    case BT_LIST: {
+        if (x->kind != VAL_LIST || ty->ref >= p->ntypes) {
+            return walk_confused(v, "bytecode type confusion in input checks");
+        }
+        const val_list *l = x->as.l;
+        for (uint32_t i = 0; i < l->count; i++) {
+            path_seg s = {.kind = SEG_INDEX, .index = i};
+            if (!push_seg(v, s)) {
+                return walk_nomem(v);
+            }
+            vm_status st = walk_value(v, ty->ref, &l->items[i], depth + 1);
+            v->path_count--;
+            if (st != VM_OK) {
+                return st;
+            }
+        }
+        return VM_OK;
+    }
+    case BT_MAP: {
+        if (x->kind != VAL_MAP || ty->ref >= p->ntypes) {
+            return walk_confused(v, "bytecode type confusion in input checks");
+        }
+        const val_map *m = x->as.m;
+        for (uint32_t i = 0; i < m->count; i++) {
+            if (m->vals[i].kind == VAL_ERROR) {
+                continue;
+            }
+            path_seg s = {.kind = SEG_KEY, .s = m->keys[i].as.s,
+                          .len = m->keys[i].len};
+            if (!push_seg(v, s)) {
+                return walk_nomem(v);
+            }
+            vm_status st = walk_value(v, ty->ref, &m->vals[i], depth + 1);
+            v->path_count--;
+            if (st != VM_OK) {
+                return st;
+            }
+        }
+        return VM_OK;
+    }
+    case BT_BOOL:
+    case BT_INT:
+    case BT_DEC:
+    case BT_MONEY:
+    case BT_PERCENT:
+    case BT_DATE:
+    case BT_DATETIME:
+    case BT_DURATION:
+    case BT_TEXT:
+    case BT_ENUM:
+    case BT_KIND_COUNT:
+        break;
+    }
+    return VM_OK;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+static void begin(vm *v, arena *a, const value *input, value *out,
+                  vm_error *err)
+{
+    memset(err, 0, sizeof *err);
+    *out = val_none();
+    v->a = a;
+    v->err = err;
+    v->fuel = v->budget ? v->budget : UINT64_MAX;
+    v->path_count = 0;
+    v->input = input ? *input : val_none();
+    /* A new generation forgets every memo result in O(1); on wrap-around
+     * clear the table once so no stale entry can match. */
+    if (++v->gen == 0) {
+        size_t nf = v->prog->nfuncs ? v->prog->nfuncs : 1;
+        memset(v->memo_gen, 0, nf * sizeof(uint32_t));
+        v->gen = 1;
+    }
+}
+
+vm_status vm_eval(vm *v, arena *a, const value *input, value *out,
+                  vm_error *err)
+{
+    const bc_program *p = v->prog;
+    begin(v, a, input, out, err);
+    uint16_t r = p->input_record;
+    if (input->kind != VAL_RECORD || r >= p->nrecords ||
+        input->as.r->type != r) {
+        return walk_confused(v, "input is not a record of the policy's "
+                                "input type");
+    }
+    /* SPEC: award-evaluation, Bad input: checks reject a record before
+     * anything is computed from it. */
+    if (v->needs_walk[p->ntypes + r]) {
+        vm_status st = walk_record(v, r, input, 0);
+        if (st != VM_OK) {
+            return st;
+        }
+    }
+    if (p->output_func == BC_NONE_U16) {
+        return walk_confused(v, "the program has no output function");
+    }
+    value res;
+    vm_status st = execute(v, p->output_func, NULL, 0, &res);
+    if (st == VM_OK) {
+        *out = res;
+    }
+    return st;
+}
+
+vm_status vm_call(vm *v, arena *a, uint16_t func, const value *args,
+                  uint16_t nargs, value *out, vm_error *err)
+{
+    begin(v, a, NULL, out, err);
+    value res;
+    vm_status st = execute(v, func, args, nargs, &res);
+    if (st == VM_OK) {
+        *out = res;
+    }
+    return st;
+}

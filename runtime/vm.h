@@ -1,0 +1,95 @@
+/* runtime/vm.h - the virtual machine that runs a verified bc_program.
+ *
+ * One vm runs one program against input records, one record at a time.
+ * For each record it first runs the record checks the program declares
+ * (bc_record.check_fn) over the bound input, then the output function, and
+ * hands back the result or an error that names the input field (data
+ * errors) or the policy source position and call chain (runtime errors).
+ *
+ * The vm owns its operand stack, frames and memo table (allocated through
+ * the program's mem_ctx at vm_new, grown only when a deeper call needs it);
+ * every value it builds for a record lives in the caller's per-record arena.
+ * There is no global state: several vms may run at once, one per thread.
+ * The program must have passed the verifier (verify.c); the vm asserts what
+ * the verifier proves and checks, cheaply, what it does not: value kinds.
+ */
+#ifndef TALLY_RUNTIME_VM_H
+#define TALLY_RUNTIME_VM_H
+
+#include <stdint.h>
+
+#include "bytecode.h"
+#include "mem.h"
+#include "value.h"
+
+/* Deepest call chain a program may build.  The language has no unbounded
+ * recursion; the limit stops hostile bytecode, and keeps the frame array a
+ * fixed part of struct vm. */
+#define VM_MAX_DEPTH 200
+
+/* Most operand-stack slots (locals included) across all frames: 2^20
+ * values, 24 MiB.  Past it a call fails with VM_LIMIT rather than asking
+ * the allocator for whatever a hostile max_stack claims. */
+#define VM_MAX_STACK_SLOTS (1u << 20)
+
+typedef struct vm vm;
+
+typedef enum vm_status {
+    VM_OK,
+    VM_DATA_ERROR,    /* the input record is bad: path and msg say why */
+    VM_RUNTIME_ERROR, /* the policy failed: msg, line/col and trace */
+    VM_LIMIT,         /* the instruction budget or stack limit was hit */
+    VM_ENOMEM,        /* out of memory (arena or allocator cap) */
+    VM_STATUS_COUNT
+} vm_status;
+
+typedef struct vm_error {
+    vm_status status;
+    const char *path; /* VM_DATA_ERROR: field path from the input record's
+                         root, "bids[1].price", "weights", "" for the record
+                         itself; arena.  NULL for other statuses. */
+    const char *msg;  /* human message; arena or static */
+    uint32_t line;    /* policy source position of the failing */
+    uint32_t col;     /*   instruction; 0 when unknown */
+    const char *trace; /* VM_RUNTIME_ERROR/VM_LIMIT: the call chain, one
+                          line per frame, innermost first,
+                          "award.tally:45:12: in price_score\n"
+                          "award.tally:80:5: called from bid_result\n";
+                          arena; NULL for other statuses */
+} vm_error;
+
+/* Creates a vm for [prog], which must have passed the verifier and must
+ * outlive the vm (borrowed).  Allocates through [mem].  Returns NULL out of
+ * memory. */
+vm *vm_new(mem_ctx *mem, const bc_program *prog);
+
+/* Frees [v] and everything it owns; NULL is a no-op. */
+void vm_free(vm *v);
+
+/* Limits each vm_eval to [instructions] budget units: one per backward
+ * jump (LOOP) and one per CALL, checks included.  0 means unlimited (the
+ * default).  Exceeding it stops the record with VM_LIMIT
+ * "instruction budget of N exceeded". */
+void vm_set_budget(vm *v, uint64_t instructions);
+
+/* Evaluates one bound input record [input] (a VAL_RECORD of
+ * prog->input_record, borrowed): runs the record checks over it (see
+ * vm.c, "Checks"), then calls prog->output_func and stores its result in
+ * *[out].  Everything allocated (result, error texts) lives in [a], the
+ * per-record arena, which the caller resets after using the result.
+ * On failure returns the status, fills *[err] (err->status equals the
+ * return value) and leaves *[out] as none.  [err] may not be NULL. */
+vm_status vm_eval(vm *v, arena *a, const value *input, value *out,
+                  vm_error *err);
+
+/* Calls function [func] of the program with [nargs] arguments [args]
+ * (borrowed) and stores its result in *[out], outside any input record:
+ * INPUT pushes none.  Memo results are not kept between calls.  For tests
+ * and the policy test runner; same errors as vm_eval. */
+vm_status vm_call(vm *v, arena *a, uint16_t func, const value *args,
+                  uint16_t nargs, value *out, vm_error *err);
+
+/* Human name of [s] ("data error", "runtime error", ...). */
+const char *vm_status_name(vm_status s);
+
+#endif

@@ -1,0 +1,24 @@
+#!/bin/sh
+# scripts/deps.sh - install the Debian packages the build needs, when absent.
+# Checks each tool and header first, so a machine that has them is not
+# touched.  Installing needs root and apt-get (Debian 12 or later).
+set -e
+missing=""
+command -v flex  >/dev/null 2>&1 || missing="$missing flex"
+command -v bison >/dev/null 2>&1 || missing="$missing bison"
+for pair in cmocka.h:libcmocka-dev yajl/yajl_parse.h:libyajl-dev gmp.h:libgmp-dev \
+            ffi.h:libffi-dev; do
+    h=${pair%%:*}; p=${pair#*:}
+    if ! echo "#include <$h>" | ${CC:-cc} -E -x c - >/dev/null 2>&1; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing" >&2
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps: missing$missing; install them with apt-get as root" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq $missing >/dev/null

@@ -1,0 +1,1047 @@
+/* tests/unit/runtime/test_bcfile.c - unit tests for runtime/bcfile.c.
+ *
+ * Builds a program by hand with every table filled (two records, an enum,
+ * constants of every kind including 0.1 and a 40-digit decimal, two
+ * functions, one with a loop, and locations), writes it and reads it back
+ * field for field.  Then attacks the reader: every header field, every
+ * prefix of a valid file, every single-bit flip (rejected by the checksum,
+ * then again with the checksum re-sealed so the structural checks and the
+ * verifier see the damage), seeded random damage, and every allocation
+ * failing in turn.  A counting mem_ctx proves nothing leaks on any path;
+ * run the suite under ASan too.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bcfile.h"
+#include "bytecode.h"
+#include "disasm.h"
+#include "verify.h"
+
+/* ---- a hand-built program -------------------------------------------- */
+
+#define CAP 32       /* entries per table in the fixture */
+#define CODE_CAP 512 /* code bytes in the fixture */
+
+enum {
+    S_TITLE, S_VERSION, S_SOURCE, S_INPUT, S_TENDER, S_BID, S_ID, S_BIDS,
+    S_PRICE, S_GBP, S_GROUND_T, S_LABEL, S_FRAUD, S_BRIBERY, S_MAIN,
+    S_CHECK, S_PATH, S_HELLO, S_NUL, S_GROUND, S_COUNT
+};
+enum {
+    C_NONE, C_TRUE, C_NEG, C_TENTH, C_BIG, C_DATE, C_DATETIME, C_DURATION,
+    C_HELLO, C_ENUM, C_NUL, C_ZERO, C_ONE, C_TWO, C_COUNT
+};
+enum {
+    T_TEXT, T_MONEY, T_BID, T_BIDS, T_SCORE, T_GROUND, T_OPT_SCORE, T_DEC,
+    T_MAP, T_COUNT
+};
+enum { R_TENDER, R_BID };
+enum { FN_MAIN, FN_CHECK };
+
+#define BIG_DIGITS "1234567890123456789012345678901234567.891" /* 40 digits */
+
+static uint32_t add_str(bc_program *p, const char *s, size_t len)
+{
+    p->strings[p->nstrings].p = arena_strndup(&p->arena, s, len);
+    p->strings[p->nstrings].len = (uint32_t)len;
+    return p->nstrings++;
+}
+
+static void emit(bc_program *p, bc_op op)
+{
+    p->code[p->code_len++] = (uint8_t)op;
+}
+
+static void emit_u8(bc_program *p, bc_op op, uint8_t a)
+{
+    emit(p, op);
+    p->code[p->code_len++] = a;
+}
+
+static void emit_u16(bc_program *p, bc_op op, uint16_t a)
+{
+    emit(p, op);
+    p->code[p->code_len++] = (uint8_t)(a & 0xFF);
+    p->code[p->code_len++] = (uint8_t)(a >> 8);
+}
+
+static void emit_u16_u16(bc_program *p, bc_op op, uint16_t a, uint16_t b)
+{
+    emit_u16(p, op, a);
+    p->code[p->code_len++] = (uint8_t)(b & 0xFF);
+    p->code[p->code_len++] = (uint8_t)(b >> 8);
+}
+
+static void emit_u32(bc_program *p, bc_op op, uint32_t a)
+{
+    emit(p, op);
+    for (int i = 0; i < 4; i++) {
+        p->code[p->code_len++] = (uint8_t)(a >> (8 * i));
+    }
+}
+
+static void patch_u32(bc_program *p, uint32_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p->code[at + (uint32_t)i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static void add_loc(bc_program *p, uint32_t line, uint32_t col)
+{
+    p->locs[p->nlocs++] = (bc_loc){p->code_len, line, col};
+}
+
+static value text_const(const bc_program *p, uint32_t s)
+{
+    return val_text(p->strings[s].p, p->strings[s].len);
+}
+
+/* The fixture: a valid program exercising every table and constant kind.
+ * main sums the bids' prices in a loop and returns a tenth of the total
+ * rounded half up to 2 places; check_bid rejects a bid without a price. */
+static bc_program *sample(mem_ctx *mem)
+{
+    bc_program *p = bc_program_new(mem);
+    assert_non_null(p);
+    arena *a = &p->arena;
+    p->strings = arena_zalloc(a, CAP * sizeof *p->strings);
+    p->consts = arena_zalloc(a, CAP * sizeof *p->consts);
+    p->types = arena_zalloc(a, CAP * sizeof *p->types);
+    p->fields = arena_zalloc(a, CAP * sizeof *p->fields);
+    p->records = arena_zalloc(a, CAP * sizeof *p->records);
+    p->members = arena_zalloc(a, CAP * sizeof *p->members);
+    p->enums = arena_zalloc(a, CAP * sizeof *p->enums);
+    p->funcs = arena_zalloc(a, CAP * sizeof *p->funcs);
+    p->locs = arena_zalloc(a, CAP * sizeof *p->locs);
+    p->code = arena_zalloc(a, CODE_CAP);
+
+    static const char *const strs[S_COUNT] = {
+        [S_TITLE] = "Sample award",  [S_VERSION] = "2026.1",
+        [S_SOURCE] = "sample.tally", [S_INPUT] = "tender",
+        [S_TENDER] = "Tender",       [S_BID] = "Bid",
+        [S_ID] = "id",               [S_BIDS] = "bids",
+        [S_PRICE] = "price",         [S_GBP] = "GBP",
+        [S_GROUND_T] = "Ground",     [S_LABEL] = "exclusion ground",
+        [S_FRAUD] = "fraud",         [S_BRIBERY] = "bribery",
+        [S_MAIN] = "main",           [S_CHECK] = "check_bid",
+        [S_PATH] = "price",          [S_HELLO] = "hello, world",
+        [S_NUL] = NULL,              [S_GROUND] = "ground",
+    };
+    for (int i = 0; i < S_COUNT; i++) {
+        if (i == S_NUL) {
+            add_str(p, "a\0b", 3); /* embedded NUL survives */
+        } else {
+            add_str(p, strs[i], strlen(strs[i]));
+        }
+    }
+
+    dec tenth, big;
+    assert_int_equal(dec_parse(a, "0.1", 3, &tenth), DEC_OK);
+    assert_int_equal(dec_parse(a, BIG_DIGITS, strlen(BIG_DIGITS), &big),
+                     DEC_OK);
+    assert_true(DEC_IS_BIG(big));
+    int64_t day;
+    assert_true(date_from_ymd(2026, 4, 1, &day));
+    value c[C_COUNT] = {
+        [C_NONE] = val_none(),      [C_TRUE] = val_bool(true),
+        [C_NEG] = val_int(-42),     [C_TENTH] = val_dec(tenth),
+        [C_BIG] = val_dec(big),     [C_HELLO] = text_const(p, S_HELLO),
+        [C_NUL] = text_const(p, S_NUL), [C_ZERO] = val_int(0),
+        [C_ONE] = val_int(1),       [C_TWO] = val_int(2),
+    };
+    c[C_DATE].kind = VAL_DATE;
+    c[C_DATE].as.i = day;
+    c[C_DATETIME].kind = VAL_DATETIME;
+    c[C_DATETIME].as.t = (date_instant){day * 86400 + 45296, 500000000};
+    c[C_DURATION].kind = VAL_DURATION;
+    c[C_DURATION].as.i = 30;
+    c[C_ENUM].kind = VAL_ENUM;
+    c[C_ENUM].type = 0;
+    c[C_ENUM].as.i = 1;
+    memcpy(p->consts, c, sizeof c);
+    p->nconsts = C_COUNT;
+
+    bc_type t[T_COUNT] = {
+        [T_TEXT] = {.kind = BT_TEXT},
+        [T_MONEY] = {.kind = BT_MONEY, .places = 2, .currency = S_GBP},
+        [T_BID] = {.kind = BT_RECORD, .ref = R_BID},
+        [T_BIDS] = {.kind = BT_LIST, .ref = T_BID},
+        [T_SCORE] = {.kind = BT_INT, .has_min = 1, .has_max = 1, .min = 0,
+                     .max = 100},
+        [T_GROUND] = {.kind = BT_ENUM, .ref = 0},
+        [T_OPT_SCORE] = {.kind = BT_OPTIONAL, .ref = T_SCORE},
+        [T_DEC] = {.kind = BT_DEC, .places = BC_PLACES_ANY},
+        [T_MAP] = {.kind = BT_MAP, .ref = T_DEC},
+    };
+    memcpy(p->types, t, sizeof t);
+    p->ntypes = T_COUNT;
+
+    bc_field f[] = {
+        {S_ID, S_ID, T_TEXT, BC_NONE_U16, 0},
+        {S_BIDS, S_BIDS, T_BIDS, 0, 0}, /* bid ids unique in a tender */
+        {S_ID, S_ID, T_TEXT, BC_NONE_U16, 0},
+        {S_PRICE, S_PRICE, T_MONEY, BC_NONE_U16, 0},
+        {S_GROUND, S_GROUND, T_GROUND, BC_NONE_U16, BC_FIELD_OMIT_NONE},
+    };
+    memcpy(p->fields, f, sizeof f);
+    p->nfields = 5;
+    p->records[R_TENDER] = (bc_record){S_TENDER, 0, 2, BC_NONE_U16};
+    p->records[R_BID] = (bc_record){S_BID, 2, 3, FN_CHECK};
+    p->nrecords = 2;
+    p->members[0] = (bc_member){S_FRAUD, S_FRAUD};
+    p->members[1] = (bc_member){S_BRIBERY, S_BRIBERY};
+    p->nmembers = 2;
+    p->enums[0] = (bc_enum){S_GROUND_T, S_LABEL, 0, 2};
+    p->nenums = 1;
+
+    /* main: total = 0; i = 0; while i < len(bids): total += bids[i].price;
+     * return round(total * 0.1, 2, half up) */
+    add_loc(p, 2, 3);
+    emit(p, OP_INPUT);
+    emit_u16_u16(p, OP_FIELD, R_TENDER, 1);
+    emit_u16(p, OP_STORE, 0);
+    emit_u16(p, OP_CONST, C_ZERO);
+    emit(p, OP_INT_TO_DEC);
+    emit_u16(p, OP_STORE, 1);
+    emit_u16(p, OP_CONST, C_ZERO);
+    emit_u16(p, OP_STORE, 2);
+    uint32_t loop = p->code_len;
+    add_loc(p, 3, 5);
+    emit_u16(p, OP_LOAD, 2);
+    emit_u16(p, OP_LOAD, 0);
+    emit(p, OP_LIST_LEN);
+    emit(p, OP_LT);
+    uint32_t exit_jump = p->code_len;
+    emit_u32(p, OP_JUMP_IF_FALSE, 0);
+    add_loc(p, 4, 7);
+    emit_u16(p, OP_LOAD, 1);
+    emit_u16(p, OP_LOAD, 0);
+    emit_u16(p, OP_LOAD, 2);
+    emit(p, OP_LIST_GET);
+    emit_u16_u16(p, OP_FIELD, R_BID, 1);
+    emit(p, OP_ADD_DEC);
+    emit_u16(p, OP_STORE, 1);
+    emit_u16(p, OP_LOAD, 2);
+    emit_u16(p, OP_CONST, C_ONE);
+    emit(p, OP_ADD_INT);
+    emit_u16(p, OP_STORE, 2);
+    emit_u32(p, OP_LOOP, loop);
+    patch_u32(p, exit_jump + 1, p->code_len);
+    add_loc(p, 5, 3);
+    emit_u16(p, OP_LOAD, 1);
+    emit_u16(p, OP_CONST, C_TENTH);
+    emit(p, OP_MUL_DEC);
+    emit_u16(p, OP_CONST, C_TWO);
+    emit_u8(p, OP_ROUND, DEC_HALF_UP);
+    emit(p, OP_RET);
+    p->funcs[FN_MAIN] = (bc_func){S_MAIN, 0, 3, 3, BC_FUNC_MEMO, 0,
+                                  p->code_len};
+
+    /* check_bid(bid): if bid.price is none, reject at "price" */
+    uint32_t off = p->code_len;
+    add_loc(p, 8, 3);
+    emit_u16(p, OP_LOAD, 0);
+    emit_u16_u16(p, OP_FIELD, R_BID, 1);
+    emit(p, OP_IS_NONE);
+    uint32_t skip = p->code_len;
+    emit_u32(p, OP_JUMP_IF_FALSE, 0);
+    emit_u16(p, OP_CONST, C_HELLO);
+    emit_u32(p, OP_CHECK_FAIL, S_PATH);
+    patch_u32(p, skip + 1, p->code_len);
+    add_loc(p, 9, 3);
+    emit(p, OP_PUSH_TRUE);
+    emit(p, OP_RET);
+    p->funcs[FN_CHECK] = (bc_func){S_CHECK, 1, 1, 1, 0, off,
+                                   p->code_len - off};
+    p->nfuncs = 2;
+
+    p->title = S_TITLE;
+    p->version = S_VERSION;
+    p->source = S_SOURCE;
+    p->input_record = R_TENDER;
+    p->input_name = S_INPUT;
+    p->key_field = 0;
+    p->output_func = FN_MAIN;
+    p->output_type = T_DEC;
+    return p;
+}
+
+/* ---- helpers --------------------------------------------------------- */
+
+static void assert_value_equal(const bc_program *pa, const value *x,
+                               const bc_program *pb, const value *y)
+{
+    assert_int_equal(x->kind, y->kind);
+    assert_int_equal(x->flags, y->flags);
+    assert_int_equal(x->type, y->type);
+    assert_int_equal(x->len, y->len);
+    switch (x->kind) {
+    case VAL_NONE:
+        break;
+    case VAL_BOOL:
+        assert_int_equal(x->as.b, y->as.b);
+        break;
+    case VAL_INT:
+    case VAL_DATE:
+    case VAL_DURATION:
+    case VAL_ENUM:
+        assert_true(x->as.i == y->as.i);
+        break;
+    case VAL_DEC:
+        assert_int_equal(DEC_IS_BIG(x->as.d), DEC_IS_BIG(y->as.d));
+        assert_int_equal(dec_cmp(&x->as.d, &y->as.d), 0);
+        break;
+    case VAL_DATETIME:
+        assert_true(x->as.t.sec == y->as.t.sec);
+        assert_int_equal(x->as.t.nsec, y->as.t.nsec);
+        break;
+    case VAL_TEXT: {
+        assert_memory_equal(x->as.s, y->as.s, x->len);
+        /* both point at the same string-table entry */
+        uint32_t i = 0;
+        while (i < pa->nstrings && pa->strings[i].p != x->as.s) {
+            i++;
+        }
+        assert_true(i < pa->nstrings);
+        assert_ptr_equal(pb->strings[i].p, y->as.s);
+        break;
+    }
+    default:
+        fail_msg("unexpected constant kind %u", x->kind);
+    }
+}
+
+/* Asserts a->X[i].F == b->X[i].F for each listed field F of table X. */
+#define EQ(t, f) assert_true(a->t[i].f == b->t[i].f)
+
+/* Field-for-field equality of two programs. */
+static void assert_prog_equal(const bc_program *a, const bc_program *b)
+{
+    assert_int_equal(a->nstrings, b->nstrings);
+    for (uint32_t i = 0; i < a->nstrings; i++) {
+        assert_int_equal(a->strings[i].len, b->strings[i].len);
+        assert_memory_equal(a->strings[i].p, b->strings[i].p,
+                            a->strings[i].len + 1); /* the NUL too */
+    }
+    assert_int_equal(a->nconsts, b->nconsts);
+    for (uint32_t i = 0; i < a->nconsts; i++) {
+        assert_value_equal(a, &a->consts[i], b, &b->consts[i]);
+    }
+    assert_int_equal(a->ntypes, b->ntypes);
+    for (uint32_t i = 0; i < a->ntypes; i++) {
+        EQ(types, kind), EQ(types, places), EQ(types, has_min);
+        EQ(types, has_max), EQ(types, ref), EQ(types, currency);
+        EQ(types, min), EQ(types, max);
+    }
+    assert_int_equal(a->nfields, b->nfields);
+    for (uint32_t i = 0; i < a->nfields; i++) {
+        EQ(fields, name), EQ(fields, json), EQ(fields, type);
+        EQ(fields, unique_key), EQ(fields, flags);
+    }
+    assert_int_equal(a->nrecords, b->nrecords);
+    for (uint32_t i = 0; i < a->nrecords; i++) {
+        EQ(records, name), EQ(records, first_field), EQ(records, nfields);
+        EQ(records, check_fn);
+    }
+    assert_int_equal(a->nmembers, b->nmembers);
+    for (uint32_t i = 0; i < a->nmembers; i++) {
+        EQ(members, name), EQ(members, json);
+    }
+    assert_int_equal(a->nenums, b->nenums);
+    for (uint32_t i = 0; i < a->nenums; i++) {
+        EQ(enums, name), EQ(enums, label), EQ(enums, first_member);
+        EQ(enums, nmembers);
+    }
+    assert_int_equal(a->nfuncs, b->nfuncs);
+    for (uint32_t i = 0; i < a->nfuncs; i++) {
+        EQ(funcs, name), EQ(funcs, arity), EQ(funcs, nlocals);
+        EQ(funcs, max_stack), EQ(funcs, flags), EQ(funcs, code_off);
+        EQ(funcs, code_len);
+    }
+    assert_int_equal(a->nlocs, b->nlocs);
+    for (uint32_t i = 0; i < a->nlocs; i++) {
+        EQ(locs, pc), EQ(locs, line), EQ(locs, col);
+    }
+    assert_int_equal(a->code_len, b->code_len);
+    if (a->code_len) {
+        assert_memory_equal(a->code, b->code, a->code_len);
+    }
+    assert_int_equal(a->title, b->title);
+    assert_int_equal(a->version, b->version);
+    assert_int_equal(a->source, b->source);
+    assert_int_equal(a->input_record, b->input_record);
+    assert_int_equal(a->input_name, b->input_name);
+    assert_int_equal(a->key_field, b->key_field);
+    assert_int_equal(a->output_func, b->output_func);
+    assert_int_equal(a->output_type, b->output_type);
+}
+
+/* Writes [p]; the caller frees the returned buffer (malloc). */
+static uint8_t *write_prog(const bc_program *p, size_t *len)
+{
+    strbuf b;
+    sb_init(&b, NULL);
+    char err[256];
+    if (!bc_write(p, &b, err, sizeof err)) {
+        fail_msg("bc_write: %s", err);
+    }
+    uint8_t *out = malloc(b.len);
+    assert_non_null(out);
+    memcpy(out, b.p, b.len);
+    *len = b.len;
+    sb_free(&b);
+    return out;
+}
+
+static uint8_t *sample_file(size_t *len)
+{
+    bc_program *p = sample(NULL);
+    uint8_t *buf = write_prog(p, len);
+    bc_program_free(p);
+    return buf;
+}
+
+static void put32(uint8_t *b, size_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        b[at + (size_t)i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+/* Recomputes the trailing checksum after a deliberate change. */
+static void reseal(uint8_t *b, size_t len)
+{
+    uint64_t h = bc_checksum(b, len - 8);
+    for (int i = 0; i < 8; i++) {
+        b[len - 8 + (size_t)i] = (uint8_t)(h >> (8 * i));
+    }
+}
+
+/* Offset of section [tag]'s head in a well-formed file. */
+static size_t section(const uint8_t *b, size_t len, const char *tag)
+{
+    size_t pos = 20;
+    while (pos + 8 <= len - 8) {
+        if (memcmp(b + pos, tag, 4) == 0) {
+            return pos;
+        }
+        pos += 8 + (size_t)bc_u32(b + pos + 4);
+    }
+    fail_msg("no section %s", tag);
+    return 0;
+}
+
+/* A copy of [b] with [byte] inserted at [at], which lies in section
+ * [tag] (or, for NULL, between sections), the lengths fixed and the
+ * checksum re-sealed. */
+static uint8_t *insert_byte(const uint8_t *b, size_t len, size_t at,
+                            const char *tag, uint8_t byte)
+{
+    uint8_t *c = malloc(len + 1);
+    assert_non_null(c);
+    memcpy(c, b, at);
+    c[at] = byte;
+    memcpy(c + at + 1, b + at, len - at);
+    if (tag) {
+        size_t s = section(b, len, tag);
+        put32(c, s + 4, bc_u32(b + s + 4) + 1);
+    }
+    put32(c, 16, (uint32_t)len + 1);
+    reseal(c, len + 1);
+    return c;
+}
+
+/* Reads [len] bytes that must be rejected with a message starting with
+ * "offset " and containing [want]; checks nothing leaked. */
+static void assert_rejects(const uint8_t *b, size_t len, const char *want)
+{
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *p = (bc_program *)1;
+    char err[256];
+    bool ok = bc_read(&mem, b, len, &p, err, sizeof err);
+    if (ok) {
+        bc_program_free(p);
+        fail_msg("accepted, expected \"%s\"", want);
+    }
+    assert_null(p);
+    if (strncmp(err, "offset ", 7) != 0 || !strstr(err, want)) {
+        fail_msg("error \"%s\", expected \"%s\"", err, want);
+    }
+    assert_int_equal(mem.live, 0);
+}
+
+/* ---- round trip ------------------------------------------------------ */
+
+static void test_bcfile_round_trip(void **state)
+{
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *p = sample(&mem);
+    char err[256];
+    assert_true(vfy_program(p, err, sizeof err));
+
+    strbuf b;
+    sb_init(&b, &mem);
+    sb_puts(&b, "prefix"); /* bc_write appends */
+    assert_true(bc_write(p, &b, err, sizeof err));
+    assert_memory_equal(b.p, "prefix", 6);
+
+    bc_program *q = NULL;
+    assert_true(bc_read(&mem, (const uint8_t *)b.p + 6, b.len - 6, &q, err,
+                        sizeof err));
+    assert_prog_equal(p, q);
+    assert_true(vfy_program(q, err, sizeof err));
+    assert_true(DEC_IS_BIG(q->consts[C_BIG].as.d));
+    assert_int_equal(q->strings[S_NUL].len, 3);
+
+    /* Writing is deterministic: the copy writes the same bytes. */
+    strbuf c;
+    sb_init(&c, &mem);
+    assert_true(bc_write(q, &c, err, sizeof err));
+    assert_int_equal(c.len, b.len - 6);
+    assert_memory_equal(c.p, b.p + 6, c.len);
+
+    sb_free(&c);
+    sb_free(&b);
+    bc_program_free(q);
+    bc_program_free(p);
+    assert_int_equal(mem.live, 0);
+}
+
+static void test_bcfile_round_trip_empty(void **state)
+{
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *p = bc_program_new(&mem);
+    strbuf b;
+    sb_init(&b, &mem);
+    char err[256];
+    assert_true(bc_write(p, &b, err, sizeof err));
+    /* header 20 + 11 sections of 8 + counts (10 x 4) + HEAD 24 + sum 8 */
+    assert_int_equal(b.len, 20 + 11 * 8 + 10 * 4 + 24 + 8);
+    bc_program *q = NULL;
+    assert_true(bc_read(&mem, (const uint8_t *)b.p, b.len, &q, err,
+                        sizeof err));
+    assert_prog_equal(p, q);
+    assert_null(q->strings);
+    assert_null(q->code);
+    sb_free(&b);
+    bc_program_free(q);
+    bc_program_free(p);
+    assert_int_equal(mem.live, 0);
+}
+
+static void test_bcfile_header_layout(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    assert_memory_equal(b, "\x1bTALLY\r\n\x1a\n", 10);
+    assert_int_equal(bc_u16(b + 10), BC_FORMAT_VERSION);
+    assert_memory_equal(b + 12, "\x04\x03\x02\x01", 4);
+    assert_int_equal(bc_u32(b + 16), len);
+    assert_memory_equal(b + 20, "STRS", 4);
+    /* the checksum is FNV-1a 64 of everything before it */
+    uint64_t h = bc_checksum(b, len - 8);
+    assert_true(bc_u32(b + len - 8) == (uint32_t)h);
+    assert_true(bc_u32(b + len - 4) == (uint32_t)(h >> 32));
+    /* published FNV-1a 64 test vectors */
+    assert_true(bc_checksum((const uint8_t *)"", 0) == 0xcbf29ce484222325u);
+    assert_true(bc_checksum((const uint8_t *)"a", 1) ==
+                0xaf63dc4c8601ec8cu);
+    free(b);
+}
+
+/* ---- header rejections ----------------------------------------------- */
+
+static void test_bcfile_rejects_bad_magic(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    b[1] = 'X';
+    assert_rejects(b, len, "offset 0: bad magic");
+    free(b);
+    assert_rejects((const uint8_t *)"{\"not\": \"bytecode\"}", 19,
+                   "offset 0: bad magic");
+}
+
+static void test_bcfile_rejects_mangled_sentinel(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    /* CRLF -> LF, as a text-mode copy does */
+    uint8_t *c = malloc(len);
+    assert_non_null(c);
+    memcpy(c, b, 6);
+    memcpy(c + 6, b + 7, len - 7);
+    assert_rejects(c, len - 1, "offset 6: mangled sentinel");
+    /* LF -> CRLF */
+    uint8_t *d = malloc(len + 2);
+    assert_non_null(d);
+    memcpy(d, b, 7);
+    memcpy(d + 7, "\r\n\x1a\r\n", 5);
+    memcpy(d + 12, b + 10, len - 10);
+    assert_rejects(d, len + 2, "offset 6: mangled sentinel");
+    /* ^Z dropped */
+    b[8] = '\n';
+    assert_rejects(b, len, "expected bytes 0d 0a 1a 0a");
+    free(d);
+    free(c);
+    free(b);
+}
+
+static void test_bcfile_rejects_wrong_version(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    b[10] = BC_FORMAT_VERSION + 1;
+    reseal(b, len);
+    char want[64];
+    snprintf(want, sizeof want, "offset 10: format version %d, expected %d",
+             BC_FORMAT_VERSION + 1, BC_FORMAT_VERSION);
+    assert_rejects(b, len, want);
+    free(b);
+}
+
+static void test_bcfile_rejects_bad_probe(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    memcpy(b + 12, "\x01\x02\x03\x04", 4); /* as big-endian would write */
+    reseal(b, len);
+    assert_rejects(b, len,
+                   "offset 12: byte-order probe 0x04030201, expected "
+                   "0x01020304");
+    free(b);
+}
+
+static void test_bcfile_rejects_every_truncation(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    for (size_t n = 0; n < len; n++) {
+        uint8_t *c = malloc(n ? n : 1); /* exact size: ASan sees overreads */
+        assert_non_null(c);
+        memcpy(c, b, n);
+        assert_rejects(c, n, n < 20 ? "truncated" : "file length field");
+        free(c);
+    }
+    assert_rejects(b, 5, "offset 0: truncated: expected magic");
+    assert_rejects(b, 19, "offset 16: truncated: expected file length");
+    free(b);
+}
+
+static void test_bcfile_rejects_length_mismatch(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    uint8_t *c = malloc(len + 1);
+    assert_non_null(c);
+    memcpy(c, b, len);
+    c[len] = 0;
+    char want[96];
+    snprintf(want, sizeof want,
+             "offset 16: file length field says %zu bytes, expected the %zu",
+             len, len + 1);
+    assert_rejects(c, len + 1, want);
+    /* a header claiming a file too short to hold a checksum */
+    put32(b, 16, 20);
+    assert_rejects(b, 20, "offset 16: file length 20, expected at least 28");
+    free(c);
+    free(b);
+}
+
+static void test_bcfile_rejects_bad_checksum(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    b[len / 2] ^= 0x10;
+    char want[32];
+    snprintf(want, sizeof want, "offset %zu: checksum 0x", len - 8);
+    assert_rejects(b, len, want);
+    assert_rejects(b, len, "the file is corrupted");
+    free(b);
+}
+
+/* ---- structural rejections (checksum re-sealed) ---------------------- */
+
+static void test_bcfile_rejects_section_order(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    size_t s = section(b, len, "TYPE");
+    memcpy(b + s, "TYPX", 4);
+    reseal(b, len);
+    char want[64];
+    snprintf(want, sizeof want,
+             "offset %zu: expected section TYPE, found \"TYPX\"", s);
+    assert_rejects(b, len, want);
+    free(b);
+}
+
+static void test_bcfile_rejects_section_length(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    size_t s = section(b, len, "CODE");
+    put32(b, s + 4, 0x7FFFFFFF);
+    reseal(b, len);
+    char want[80];
+    snprintf(want, sizeof want,
+             "offset %zu: section CODE: length 2147483647 runs past", s);
+    assert_rejects(b, len, want);
+    free(b);
+}
+
+static void test_bcfile_rejects_huge_counts(void **state)
+{
+    static const char *const tags[] = {"STRS", "CNST", "TYPE", "FILD",
+                                       "RECD", "MEMB", "ENUM", "FUNC",
+                                       "CODE", "LOCS"};
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+        uint8_t *c = malloc(len);
+        assert_non_null(c);
+        memcpy(c, b, len);
+        size_t s = section(c, len, tags[i]);
+        put32(c, s + 8, 0xFFFFFFFF); /* would be gigabytes if believed */
+        reseal(c, len);
+        char want[64];
+        snprintf(want, sizeof want, "offset %zu: 4294967295 ", s + 8);
+        assert_rejects(c, len, want);
+        assert_rejects(c, len, "cannot fit in the");
+        free(c);
+    }
+    free(b);
+}
+
+static void test_bcfile_rejects_string_overrun(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    size_t s = section(b, len, "STRS");
+    put32(b, s + 12, 1000000); /* string 0's length */
+    reseal(b, len);
+    char want[80];
+    snprintf(want, sizeof want, "offset %zu: string 0: length 1000000 runs "
+             "past the section", s + 12);
+    assert_rejects(b, len, want);
+    free(b);
+}
+
+/* Offset of constant [i]'s kind byte in a file of the sample. */
+static size_t const_at(const uint8_t *b, size_t len, uint32_t i)
+{
+    size_t pos = section(b, len, "CNST") + 12;
+    for (uint32_t k = 0; k < i; k++) {
+        switch (b[pos]) {
+        case 0: pos += 1; break;
+        case 1: pos += 2; break;
+        case 2: case 4: case 6: pos += 9; break;
+        case 3: pos += 5 + bc_u32(b + pos + 1); break;
+        case 5: pos += 13; break;
+        case 7: pos += 5; break;
+        case 8: pos += 11; break;
+        default: fail_msg("kind %u", b[pos]);
+        }
+    }
+    return pos;
+}
+
+static void test_bcfile_rejects_bad_constants(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    char want[96];
+
+    uint8_t *c = malloc(len);
+    assert_non_null(c);
+    size_t at = const_at(b, len, 3);
+    memcpy(c, b, len);
+    c[at] = 9;
+    reseal(c, len);
+    snprintf(want, sizeof want, "offset %zu: constant 3: unknown kind 9", at);
+    assert_rejects(c, len, want);
+
+    memcpy(c, b, len);
+    at = const_at(b, len, C_TRUE);
+    c[at + 1] = 2;
+    reseal(c, len);
+    snprintf(want, sizeof want,
+             "offset %zu: constant 1: bool byte 2, expected 0 or 1", at);
+    assert_rejects(c, len, want);
+
+    memcpy(c, b, len);
+    at = const_at(b, len, C_HELLO);
+    put32(c, at + 1, S_COUNT);
+    reseal(c, len);
+    snprintf(want, sizeof want,
+             "offset %zu: constant 8: string 20 out of range (20 strings)",
+             at);
+    assert_rejects(c, len, want);
+
+    memcpy(c, b, len);
+    at = const_at(b, len, C_TENTH);
+    assert_memory_equal(c + at + 5, "0.1", 3);
+    c[at + 6] = ','; /* "0,1" */
+    reseal(c, len);
+    snprintf(want, sizeof want,
+             "offset %zu: constant 3: expected decimal text", at);
+    assert_rejects(c, len, want);
+
+    memcpy(c, b, len);
+    put32(c, at + 1, 100000);
+    reseal(c, len);
+    assert_rejects(c, len, "constant 3: decimal text of 100000 bytes runs "
+                           "past the section");
+    free(c);
+    free(b);
+}
+
+static void test_bcfile_rejects_trailing_bytes(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    size_t s = section(b, len, "LOCS");
+    size_t end = s + 8 + bc_u32(b + s + 4);
+    uint8_t *c = insert_byte(b, len, end, "LOCS", 0);
+    char want[80];
+    snprintf(want, sizeof want, "offset %zu: section LOCS: 1 bytes after its "
+             "last entry", end);
+    assert_rejects(c, len + 1, want);
+    free(c);
+
+    c = insert_byte(b, len, len - 8, NULL, 0);
+    snprintf(want, sizeof want, "offset %zu: 1 bytes after section HEAD, "
+             "expected the checksum", len - 8);
+    assert_rejects(c, len + 1, want);
+    free(c);
+
+    /* a HEAD section one byte short */
+    s = section(b, len, "HEAD");
+    c = malloc(len - 1);
+    assert_non_null(c);
+    memcpy(c, b, len - 9);
+    put32(c, s + 4, 23);
+    put32(c, 16, (uint32_t)len - 1);
+    reseal(c, len - 1);
+    assert_rejects(c, len - 1, "truncated: expected the header fields");
+    free(c);
+    free(b);
+}
+
+/* ---- damage ---------------------------------------------------------- */
+
+/* Reads [b], which may be anything; if it parses, the verifier and the
+ * disassembler must cope with whatever it holds. */
+static bool read_and_check(const uint8_t *b, size_t len, int *verified)
+{
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *p = NULL;
+    char err[256];
+    bool ok = bc_read(&mem, b, len, &p, err, sizeof err);
+    if (!ok) {
+        assert_null(p);
+        assert_true(strncmp(err, "offset ", 7) == 0);
+    } else {
+        err[0] = '\0';
+        if (vfy_program(p, err, sizeof err)) {
+            ++*verified;
+        } else {
+            assert_true(err[0] != '\0');
+        }
+        strbuf d;
+        sb_init(&d, &mem);
+        disasm_program(p, &d);
+        assert_false(d.failed);
+        sb_free(&d);
+        bc_program_free(p);
+    }
+    assert_int_equal(mem.live, 0);
+    return ok;
+}
+
+static void test_bcfile_survives_bit_flips(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    uint8_t *c = malloc(len);
+    assert_non_null(c);
+    int parsed = 0, verified = 0;
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(c, b, len);
+            c[i] ^= (uint8_t)(1u << bit);
+            /* FNV-1a catches every single-byte change */
+            assert_false(read_and_check(c, len, &verified));
+            if (i >= len - 8) {
+                continue; /* re-sealing would undo the flip */
+            }
+            reseal(c, len);
+            parsed += read_and_check(c, len, &verified);
+        }
+    }
+    /* Most flips land in operands, strings or constants and still parse;
+     * the verifier must have turned some of those away. */
+    assert_true(parsed > 0);
+    assert_true(verified < parsed);
+    free(c);
+    free(b);
+}
+
+static void test_bcfile_survives_random_damage(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    uint8_t *c = malloc(len);
+    assert_non_null(c);
+    uint64_t seed = 0x9E3779B97F4A7C15u; /* fixed: failures reproduce */
+    int verified = 0;
+    for (int round = 0; round < 3000; round++) {
+        memcpy(c, b, len);
+        int hits = 1 + round % 4;
+        for (int k = 0; k < hits; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            size_t at = 20 + (size_t)(seed >> 33) % (len - 28);
+            c[at] = (uint8_t)(seed >> 17);
+        }
+        reseal(c, len);
+        read_and_check(c, len, &verified);
+    }
+    free(c);
+    free(b);
+}
+
+/* ---- allocation failure ---------------------------------------------- */
+
+static void test_bcfile_read_out_of_memory(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    for (long n = 1;; n++) {
+        mem_ctx mem;
+        mem_init(&mem);
+        mem.fail_at = n;
+        bc_program *p = NULL;
+        char err[256];
+        if (bc_read(&mem, b, len, &p, err, sizeof err)) {
+            bc_program_free(p);
+            assert_int_equal(mem.live, 0);
+            assert_true(n > 1);
+            break;
+        }
+        assert_non_null(strstr(err, "out of memory"));
+        assert_int_equal(mem.live, 0);
+    }
+    free(b);
+}
+
+static void test_bcfile_write_out_of_memory(void **state)
+{
+    bc_program *p = sample(NULL);
+    for (long n = 1;; n++) {
+        mem_ctx mem;
+        mem_init(&mem);
+        strbuf b;
+        sb_init(&b, &mem);
+        mem.fail_at = n;
+        char err[256];
+        bool ok = bc_write(p, &b, err, sizeof err);
+        if (ok) {
+            sb_free(&b);
+            break;
+        }
+        assert_non_null(strstr(err, "out of memory"));
+        assert_int_equal(b.len, 0);
+        assert_false(b.failed);
+        sb_free(&b);
+        assert_int_equal(mem.live, 0);
+    }
+    bc_program_free(p);
+}
+
+/* ---- write rejections ------------------------------------------------ */
+
+static void assert_write_fails(bc_program *p, const char *want)
+{
+    strbuf b;
+    sb_init(&b, NULL);
+    sb_puts(&b, "keep");
+    char err[256];
+    assert_false(bc_write(p, &b, err, sizeof err));
+    if (!strstr(err, want)) {
+        fail_msg("error \"%s\", expected \"%s\"", err, want);
+    }
+    assert_int_equal(b.len, 4); /* [out] as it was */
+    assert_string_equal(b.p, "keep");
+    sb_free(&b);
+}
+
+static void test_bcfile_write_rejects_inexact_decimal(void **state)
+{
+    bc_program *p = sample(NULL);
+    dec one = dec_from_int(1), three = dec_from_int(3);
+    assert_int_equal(dec_div(&p->arena, &one, &three, &p->consts[C_TENTH].as.d),
+                     DEC_OK);
+    assert_write_fails(p, "constant 3: decimal 0.33333333333333333333... has "
+                          "no finite decimal form");
+    bc_program_free(p);
+}
+
+static void test_bcfile_write_rejects_loose_text(void **state)
+{
+    bc_program *p = sample(NULL);
+    p->consts[C_HELLO] = val_text("hello, world", 12); /* not in strings */
+    assert_write_fails(p, "constant 8: text does not point at a string-table "
+                          "entry");
+    bc_program_free(p);
+}
+
+static void test_bcfile_write_rejects_record_constant(void **state)
+{
+    bc_program *p = sample(NULL);
+    p->consts[C_NONE].kind = VAL_RECORD;
+    assert_write_fails(p, "constant 0: a record constant cannot be stored");
+    bc_program_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bcfile_round_trip),
+        cmocka_unit_test(test_bcfile_round_trip_empty),
+        cmocka_unit_test(test_bcfile_header_layout),
+        cmocka_unit_test(test_bcfile_rejects_bad_magic),
+        cmocka_unit_test(test_bcfile_rejects_mangled_sentinel),
+        cmocka_unit_test(test_bcfile_rejects_wrong_version),
+        cmocka_unit_test(test_bcfile_rejects_bad_probe),
+        cmocka_unit_test(test_bcfile_rejects_every_truncation),
+        cmocka_unit_test(test_bcfile_rejects_length_mismatch),
+        cmocka_unit_test(test_bcfile_rejects_bad_checksum),
+        cmocka_unit_test(test_bcfile_rejects_section_order),
+        cmocka_unit_test(test_bcfile_rejects_section_length),
+        cmocka_unit_test(test_bcfile_rejects_huge_counts),
+        cmocka_unit_test(test_bcfile_rejects_string_overrun),
+        cmocka_unit_test(test_bcfile_rejects_bad_constants),
+        cmocka_unit_test(test_bcfile_rejects_trailing_bytes),
+        cmocka_unit_test(test_bcfile_survives_bit_flips),
+        cmocka_unit_test(test_bcfile_survives_random_damage),
+        cmocka_unit_test(test_bcfile_read_out_of_memory),
+        cmocka_unit_test(test_bcfile_write_out_of_memory),
+        cmocka_unit_test(test_bcfile_write_rejects_inexact_decimal),
+        cmocka_unit_test(test_bcfile_write_rejects_loose_text),
+        cmocka_unit_test(test_bcfile_write_rejects_record_constant),
+    };
+    return cmocka_run_group_tests_name("bcfile", tests, NULL, NULL);
+}

@@ -1,0 +1,359 @@
+/* tests/unit/runtime/test_date.c - unit tests for runtime/date.c.
+ *
+ * Expected day counts and instants were computed independently (Python's
+ * datetime); the round-trip tests then walk every day over several
+ * thousand years and check each against its neighbour, so an error in
+ * either conversion direction cannot hide behind the other.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "date.h"
+
+static void assert_date_fmt(int64_t days, const char *want)
+{
+    strbuf b;
+    sb_init(&b, NULL);
+    date_format(days, &b);
+    assert_false(b.failed);
+    assert_string_equal(b.p, want);
+    sb_free(&b);
+}
+
+static void assert_instant_fmt(const date_instant *t, const char *want)
+{
+    strbuf b;
+    sb_init(&b, NULL);
+    date_instant_format(t, &b);
+    assert_false(b.failed);
+    assert_string_equal(b.p, want);
+    sb_free(&b);
+}
+
+static date_instant instant(const char *s)
+{
+    date_instant t;
+    assert_true(date_instant_parse(s, strlen(s), &t));
+    return t;
+}
+
+static void test_date_parse_valid(void **state)
+{
+    static const struct {
+        const char *s;
+        int64_t days;
+    } cases[] = {
+        {"1970-01-01", 0},      {"1970-01-02", 1},
+        {"1969-12-31", -1},     {"1969-12-28", -4},
+        {"2000-03-01", 11017},  {"2024-02-29", 19782},
+        {"2026-03-01", 20513},  {"2026-04-02", 20545},
+        {"1900-03-01", -25508}, {"0001-01-01", -719162},
+        {"9999-12-31", 2932896},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t d = 12345;
+        assert_true(date_parse(cases[i].s, strlen(cases[i].s), &d));
+        assert_int_equal(d, cases[i].days);
+        assert_date_fmt(d, cases[i].s);
+    }
+}
+
+static void test_date_parse_invalid(void **state)
+{
+    static const char *const bad[] = {
+        "2026-02-30", "2026-13-01", "2025-02-29", "1900-02-29",
+        "2026-00-10", "2026-01-00", "2026-04-31", "2026-01-32",
+        "0000-01-01", "2026-4-02",  "2026-04-2",  "2026/04/02",
+        "2026-04-02 ", " 2026-04-02", "20260402", "2026-04-0a",
+        "+026-04-02", "-001-01-01", "",           "2026-04-02T00:00:00Z",
+        "10000-01-01", "2026-1a-01", "2026--4-02", "2026-04-+2",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t d = 12345;
+        if (date_parse(bad[i], strlen(bad[i]), &d)) {
+            print_error("accepted \"%s\"\n", bad[i]);
+            fail();
+        }
+    }
+    int64_t d;
+    /* The length decides, not a NUL. */
+    assert_false(date_parse("2026-04-02", 9, &d));
+    assert_true(date_parse("2026-04-02xyz", 10, &d));
+    assert_int_equal(d, 20545);
+}
+
+static void test_date_leap_years(void **state)
+{
+    static const struct {
+        int y;
+        bool leap;
+    } cases[] = {
+        {2024, true},  {2025, false}, {2000, true}, {1900, false},
+        {2100, false}, {2400, true},  {1600, true}, {4, true},
+        {1, false},    {0, true},     {-4, true},   {-100, false},
+        {-400, true},  {9996, true},  {1996, true}, {1997, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t feb29, mar1, feb28;
+        assert_int_equal(date_from_ymd(cases[i].y, 2, 29, &feb29),
+                         cases[i].leap);
+        assert_true(date_from_ymd(cases[i].y, 2, 28, &feb28));
+        assert_true(date_from_ymd(cases[i].y, 3, 1, &mar1));
+        assert_int_equal(mar1 - feb28, cases[i].leap ? 2 : 1);
+        int64_t jan1, next;
+        assert_true(date_from_ymd(cases[i].y, 1, 1, &jan1));
+        assert_true(date_from_ymd(cases[i].y + 1, 1, 1, &next));
+        assert_int_equal(next - jan1, cases[i].leap ? 366 : 365);
+    }
+    int64_t d;
+    assert_false(date_from_ymd(2024, 2, 30, &d));
+    assert_false(date_from_ymd(2024, 0, 1, &d));
+    assert_false(date_from_ymd(2024, 13, 1, &d));
+    assert_false(date_from_ymd(2024, 6, 31, &d));
+    assert_false(date_from_ymd(2024, 6, 0, &d));
+    assert_false(date_from_ymd(2024, 6, -1, &d));
+}
+
+static void test_date_round_trip_days(void **state)
+{
+    /* Every day from 2 BCE-ish to 7000 CE: to_ymd then from_ymd is the
+     * identity, and consecutive days are consecutive calendar days. */
+    int py, pm, pd;
+    date_to_ymd(-720000 - 1, &py, &pm, &pd);
+    for (int64_t days = -720000; days <= 1900000; days++) {
+        int y, m, d;
+        date_to_ymd(days, &y, &m, &d);
+        int64_t back;
+        assert_true(date_from_ymd(y, m, d, &back));
+        assert_int_equal(back, days);
+        if (d == pd + 1) {
+            assert_true(y == py && m == pm);
+        } else {
+            assert_int_equal(d, 1);
+            assert_true((y == py && m == pm + 1) ||
+                        (y == py + 1 && m == 1 && pm == 12 && pd == 31));
+        }
+        py = y;
+        pm = m;
+        pd = d;
+    }
+    /* Far from the epoch, in both directions. */
+    static const int years[] = {-1000000, -99999, -1, 0, 1, 99999, 1000000,
+                                2000000000, -2000000000};
+    for (size_t i = 0; i < sizeof years / sizeof years[0]; i++) {
+        for (int m = 1; m <= 12; m++) {
+            int64_t days;
+            assert_true(date_from_ymd(years[i], m, m == 2 ? 28 : 30, &days));
+            int y, mm, d;
+            date_to_ymd(days, &y, &mm, &d);
+            assert_int_equal(y, years[i]);
+            assert_int_equal(mm, m);
+            assert_int_equal(d, m == 2 ? 28 : 30);
+        }
+    }
+    /* 400 years are exactly 146097 days, wherever they start. */
+    int64_t a, b;
+    assert_true(date_from_ymd(-123456, 7, 14, &a));
+    assert_true(date_from_ymd(-123056, 7, 14, &b));
+    assert_int_equal(b - a, 146097);
+}
+
+static void test_date_format_years(void **state)
+{
+    assert_date_fmt(0, "1970-01-01");
+    assert_date_fmt(-719528, "0000-01-01");
+    assert_date_fmt(-719529, "-0001-12-31");
+    assert_date_fmt(2932897, "+10000-01-01");
+    strbuf b;
+    sb_init(&b, NULL);
+    /* The extremes of int64 format without overflow. */
+    date_format(INT64_MAX, &b);
+    date_format(INT64_MIN, &b);
+    assert_false(b.failed);
+    assert_non_null(strstr(b.p, "+25252734927768524-07-27"));
+    assert_non_null(strstr(b.p, "-25252734927764585-06-07"));
+    sb_free(&b);
+}
+
+static void test_date_weekday(void **state)
+{
+    static const struct {
+        const char *s;
+        int wd;
+    } cases[] = {
+        {"1970-01-01", 4}, {"1969-12-28", 7}, {"1969-12-29", 1},
+        {"2024-02-29", 4}, {"2026-04-02", 4}, {"2026-04-05", 7},
+        {"2026-04-06", 1}, {"0001-01-01", 1}, {"9999-12-31", 5},
+        {"2000-03-01", 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t d;
+        assert_true(date_parse(cases[i].s, strlen(cases[i].s), &d));
+        assert_int_equal(date_weekday(d), cases[i].wd);
+    }
+    assert_int_equal(date_weekday(INT64_MIN), date_weekday(INT64_MIN + 7));
+    for (int64_t d = -30; d < 30; d++) {
+        assert_int_equal(date_weekday(d + 1), date_weekday(d) % 7 + 1);
+    }
+}
+
+static void test_date_instant_parse_offsets(void **state)
+{
+    date_instant a = instant("2026-04-02T12:31:59.5+01:00");
+    date_instant b = instant("2026-04-02T11:31:59.5Z");
+    assert_int_equal(date_instant_cmp(&a, &b), 0);
+    assert_int_equal(a.sec, 1775129519);
+    assert_int_equal(a.nsec, 500000000);
+    b = instant("2026-04-02t11:31:59.500z");
+    assert_int_equal(date_instant_cmp(&a, &b), 0);
+
+    static const struct {
+        const char *s;
+        int64_t sec;
+        int32_t nsec;
+    } cases[] = {
+        {"2026-04-02T11:31:59Z", 1775129519, 0},
+        {"2026-01-01T00:30:00+01:00", 1767223800, 0},
+        {"2026-04-01T23:30:00-05:30", 1775106000, 0},
+        {"2026-04-02T11:31:59-00:00", 1775129519, 0},
+        {"1969-12-31T23:59:59Z", -1, 0},
+        {"1969-12-31T23:59:59.999999999Z", -1, 999999999},
+        {"0001-01-01T00:00:00Z", -62135596800, 0},
+        {"0001-01-01T00:00:00+23:59", -62135596800 - 86340, 0},
+        {"9999-12-31T23:59:59Z", 253402300799, 0},
+        {"9999-12-31T23:59:59-23:59", 253402300799 + 86340, 0},
+        {"2026-04-02T11:31:59.1Z", 1775129519, 100000000},
+        {"2026-04-02T11:31:59.12Z", 1775129519, 120000000},
+        {"2026-04-02T11:31:59.123456789Z", 1775129519, 123456789},
+        {"2026-04-02T11:31:59.000000001Z", 1775129519, 1},
+        {"2026-04-02T11:31:59.000000000Z", 1775129519, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        date_instant t = instant(cases[i].s);
+        assert_int_equal(t.sec, cases[i].sec);
+        assert_int_equal(t.nsec, cases[i].nsec);
+    }
+}
+
+static void test_date_instant_parse_rejects(void **state)
+{
+    static const char *const bad[] = {
+        "2026-04-02 11:32:00Z",         /* space for T */
+        "2026-04-02T11:32:00",          /* no offset */
+        "2026-04-02T11:32:00.1234567890Z", /* 10 fraction digits */
+        "2026-04-02T24:00:00Z",         /* hour 24 */
+        "2026-04-02T11:60:00Z",         /* minute 60 */
+        "2026-04-02T11:32:60Z",         /* leap second */
+        "2026-04-02T11:32:00.Z",        /* point without digits */
+        "2026-04-02T11:32Z",            /* no seconds */
+        "2026-04-02T11:32:00+1:00",     /* short offset hour */
+        "2026-04-02T11:32:00+01:60",    /* offset minute */
+        "2026-04-02T11:32:00+24:00",    /* offset hour */
+        "2026-04-02T11:32:00+0100",     /* offset without colon */
+        "2026-04-02T11:32:00+01",       /* offset without minutes */
+        "2026-04-02T11:32:00+01:00:00", /* offset with seconds */
+        "2026-04-02T11:32:00ZZ",        /* trailing */
+        "2026-04-02T11:32:00Z ",        /* trailing space */
+        "2026-04-02T11:32:00UTC",       /* zone name */
+        "2026-02-30T11:32:00Z",         /* no such day */
+        "2026-04-02X11:32:00Z",         /* separator */
+        "2026-04-02T11-32-00Z",         /* separators */
+        "2026-04-02T1a:32:00Z",         /* digit */
+        "2026-04-02T11:32:00,5Z",       /* comma fraction */
+        "2026-04-02",                   /* date only */
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        date_instant t;
+        if (date_instant_parse(bad[i], strlen(bad[i]), &t)) {
+            print_error("accepted \"%s\"\n", bad[i]);
+            fail();
+        }
+    }
+    date_instant t;
+    assert_false(date_instant_parse("2026-04-02T11:32:00Z", 19, &t));
+    assert_true(date_instant_parse("2026-04-02T11:32:00Z...", 20, &t));
+}
+
+static void test_date_instant_format(void **state)
+{
+    date_instant t = instant("2026-04-02T12:31:59.5+01:00");
+    assert_instant_fmt(&t, "2026-04-02T11:31:59.5Z");
+    t = instant("2026-04-02T11:31:59.120000000Z");
+    assert_instant_fmt(&t, "2026-04-02T11:31:59.12Z");
+    t = instant("2026-04-02T11:31:59.000000001Z");
+    assert_instant_fmt(&t, "2026-04-02T11:31:59.000000001Z");
+    t = instant("2026-04-02T11:31:59.000Z");
+    assert_instant_fmt(&t, "2026-04-02T11:31:59Z");
+    t = instant("2026-01-01T00:30:00+01:00");
+    assert_instant_fmt(&t, "2025-12-31T23:30:00Z");
+    date_instant raw = {-1, 0};
+    assert_instant_fmt(&raw, "1969-12-31T23:59:59Z");
+    raw = (date_instant){-86400, 250000000};
+    assert_instant_fmt(&raw, "1969-12-31T00:00:00.25Z");
+    raw = (date_instant){0, 0};
+    assert_instant_fmt(&raw, "1970-01-01T00:00:00Z");
+    raw = (date_instant){-62135596800 - 1, 0};
+    assert_instant_fmt(&raw, "0000-12-31T23:59:59Z");
+    /* The extremes of int64 seconds format without overflow. */
+    raw = (date_instant){INT64_MAX, 999999999};
+    assert_instant_fmt(&raw, "+292277026596-12-04T15:30:07.999999999Z");
+    raw = (date_instant){INT64_MIN, 0};
+    assert_instant_fmt(&raw, "-292277022657-01-27T08:29:52Z");
+}
+
+static void test_date_instant_cmp_order(void **state)
+{
+    static const char *const sorted[] = {
+        "1969-12-31T23:59:59.999999999Z",
+        "1970-01-01T00:00:00Z",
+        "1970-01-01T00:00:00.000000001Z",
+        "2026-04-02T12:31:59.4+01:00",
+        "2026-04-02T11:31:59.5Z",
+        "2026-04-02T11:31:59.6Z",
+        "2026-04-02T06:31:59.6-05:00",
+        "2026-04-02T11:32:00Z",
+    };
+    size_t n = sizeof sorted / sizeof sorted[0];
+    for (size_t i = 0; i < n; i++) {
+        date_instant a = instant(sorted[i]);
+        for (size_t j = 0; j < n; j++) {
+            date_instant b = instant(sorted[j]);
+            int c = date_instant_cmp(&a, &b);
+            /* entries 5 and 6 are the same instant */
+            bool same = i == j || (i == 5 && j == 6) || (i == 6 && j == 5);
+            if (same) {
+                assert_int_equal(c, 0);
+            } else if (i < j) {
+                assert_true(c < 0);
+            } else {
+                assert_true(c > 0);
+            }
+        }
+    }
+    date_instant x = {INT64_MIN, 0}, y = {INT64_MAX, 0};
+    assert_true(date_instant_cmp(&x, &y) < 0);
+    assert_true(date_instant_cmp(&y, &x) > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_date_parse_valid),
+        cmocka_unit_test(test_date_parse_invalid),
+        cmocka_unit_test(test_date_leap_years),
+        cmocka_unit_test(test_date_round_trip_days),
+        cmocka_unit_test(test_date_format_years),
+        cmocka_unit_test(test_date_weekday),
+        cmocka_unit_test(test_date_instant_parse_offsets),
+        cmocka_unit_test(test_date_instant_parse_rejects),
+        cmocka_unit_test(test_date_instant_format),
+        cmocka_unit_test(test_date_instant_cmp_order),
+    };
+    return cmocka_run_group_tests_name("date", tests, NULL, NULL);
+}

@@ -1,0 +1,760 @@
+/* tests/unit/runtime/test_verify.c - unit tests for runtime/verify.c.
+ *
+ * Starts from a valid hand-built program (the same fixture as
+ * test_bcfile.c: two records, an enum, constants of every kind, a
+ * function with a loop and a record check) and breaks one thing at a
+ * time: every table cross-reference, every operand check, every jump
+ * rule and every stack rule.  Each case checks the verifier's message
+ * text, so a wrong diagnosis fails as surely as a missed one.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bytecode.h"
+#include "verify.h"
+
+/* ---- a hand-built program -------------------------------------------- */
+
+#define CAP 32       /* entries per table in the fixture */
+#define CODE_CAP 512 /* code bytes in the fixture */
+
+enum {
+    S_TITLE, S_VERSION, S_SOURCE, S_INPUT, S_TENDER, S_BID, S_ID, S_BIDS,
+    S_PRICE, S_GBP, S_GROUND_T, S_LABEL, S_FRAUD, S_BRIBERY, S_MAIN,
+    S_CHECK, S_PATH, S_HELLO, S_NUL, S_GROUND, S_COUNT
+};
+enum {
+    C_NONE, C_TRUE, C_NEG, C_TENTH, C_BIG, C_DATE, C_DATETIME, C_DURATION,
+    C_HELLO, C_ENUM, C_NUL, C_ZERO, C_ONE, C_TWO, C_COUNT
+};
+enum {
+    T_TEXT, T_MONEY, T_BID, T_BIDS, T_SCORE, T_GROUND, T_OPT_SCORE, T_DEC,
+    T_MAP, T_COUNT
+};
+enum { R_TENDER, R_BID };
+enum { FN_MAIN, FN_CHECK };
+
+#define BIG_DIGITS "1234567890123456789012345678901234567.891" /* 40 digits */
+
+static uint32_t add_str(bc_program *p, const char *s, size_t len)
+{
+    p->strings[p->nstrings].p = arena_strndup(&p->arena, s, len);
+    p->strings[p->nstrings].len = (uint32_t)len;
+    return p->nstrings++;
+}
+
+static void emit(bc_program *p, bc_op op)
+{
+    p->code[p->code_len++] = (uint8_t)op;
+}
+
+static void emit_u8(bc_program *p, bc_op op, uint8_t a)
+{
+    emit(p, op);
+    p->code[p->code_len++] = a;
+}
+
+static void emit_u16(bc_program *p, bc_op op, uint16_t a)
+{
+    emit(p, op);
+    p->code[p->code_len++] = (uint8_t)(a & 0xFF);
+    p->code[p->code_len++] = (uint8_t)(a >> 8);
+}
+
+static void emit_u16_u16(bc_program *p, bc_op op, uint16_t a, uint16_t b)
+{
+    emit_u16(p, op, a);
+    p->code[p->code_len++] = (uint8_t)(b & 0xFF);
+    p->code[p->code_len++] = (uint8_t)(b >> 8);
+}
+
+static void emit_u32(bc_program *p, bc_op op, uint32_t a)
+{
+    emit(p, op);
+    for (int i = 0; i < 4; i++) {
+        p->code[p->code_len++] = (uint8_t)(a >> (8 * i));
+    }
+}
+
+static void patch_u32(bc_program *p, uint32_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p->code[at + (uint32_t)i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static void add_loc(bc_program *p, uint32_t line, uint32_t col)
+{
+    p->locs[p->nlocs++] = (bc_loc){p->code_len, line, col};
+}
+
+static value text_const(const bc_program *p, uint32_t s)
+{
+    return val_text(p->strings[s].p, p->strings[s].len);
+}
+
+/* The fixture: a valid program exercising every table and constant kind.
+ * main sums the bids' prices in a loop and returns a tenth of the total
+ * rounded half up to 2 places; check_bid rejects a bid without a price. */
+static bc_program *sample(mem_ctx *mem)
+{
+    bc_program *p = bc_program_new(mem);
+    assert_non_null(p);
+    arena *a = &p->arena;
+    p->strings = arena_zalloc(a, CAP * sizeof *p->strings);
+    p->consts = arena_zalloc(a, CAP * sizeof *p->consts);
+    p->types = arena_zalloc(a, CAP * sizeof *p->types);
+    p->fields = arena_zalloc(a, CAP * sizeof *p->fields);
+    p->records = arena_zalloc(a, CAP * sizeof *p->records);
+    p->members = arena_zalloc(a, CAP * sizeof *p->members);
+    p->enums = arena_zalloc(a, CAP * sizeof *p->enums);
+    p->funcs = arena_zalloc(a, CAP * sizeof *p->funcs);
+    p->locs = arena_zalloc(a, CAP * sizeof *p->locs);
+    p->code = arena_zalloc(a, CODE_CAP);
+
+    static const char *const strs[S_COUNT] = {
+        [S_TITLE] = "Sample award",  [S_VERSION] = "2026.1",
+        [S_SOURCE] = "sample.tally", [S_INPUT] = "tender",
+        [S_TENDER] = "Tender",       [S_BID] = "Bid",
+        [S_ID] = "id",               [S_BIDS] = "bids",
+        [S_PRICE] = "price",         [S_GBP] = "GBP",
+        [S_GROUND_T] = "Ground",     [S_LABEL] = "exclusion ground",
+        [S_FRAUD] = "fraud",         [S_BRIBERY] = "bribery",
+        [S_MAIN] = "main",           [S_CHECK] = "check_bid",
+        [S_PATH] = "price",          [S_HELLO] = "hello, world",
+        [S_NUL] = NULL,              [S_GROUND] = "ground",
+    };
+    for (int i = 0; i < S_COUNT; i++) {
+        if (i == S_NUL) {
+            add_str(p, "a\0b", 3); /* embedded NUL survives */
+        } else {
+            add_str(p, strs[i], strlen(strs[i]));
+        }
+    }
+
+    dec tenth, big;
+    assert_int_equal(dec_parse(a, "0.1", 3, &tenth), DEC_OK);
+    assert_int_equal(dec_parse(a, BIG_DIGITS, strlen(BIG_DIGITS), &big),
+                     DEC_OK);
+    assert_true(DEC_IS_BIG(big));
+    int64_t day;
+    assert_true(date_from_ymd(2026, 4, 1, &day));
+    value c[C_COUNT] = {
+        [C_NONE] = val_none(),      [C_TRUE] = val_bool(true),
+        [C_NEG] = val_int(-42),     [C_TENTH] = val_dec(tenth),
+        [C_BIG] = val_dec(big),     [C_HELLO] = text_const(p, S_HELLO),
+        [C_NUL] = text_const(p, S_NUL), [C_ZERO] = val_int(0),
+        [C_ONE] = val_int(1),       [C_TWO] = val_int(2),
+    };
+    c[C_DATE].kind = VAL_DATE;
+    c[C_DATE].as.i = day;
+    c[C_DATETIME].kind = VAL_DATETIME;
+    c[C_DATETIME].as.t = (date_instant){day * 86400 + 45296, 500000000};
+    c[C_DURATION].kind = VAL_DURATION;
+    c[C_DURATION].as.i = 30;
+    c[C_ENUM].kind = VAL_ENUM;
+    c[C_ENUM].type = 0;
+    c[C_ENUM].as.i = 1;
+    memcpy(p->consts, c, sizeof c);
+    p->nconsts = C_COUNT;
+
+    bc_type t[T_COUNT] = {
+        [T_TEXT] = {.kind = BT_TEXT},
+        [T_MONEY] = {.kind = BT_MONEY, .places = 2, .currency = S_GBP},
+        [T_BID] = {.kind = BT_RECORD, .ref = R_BID},
+        [T_BIDS] = {.kind = BT_LIST, .ref = T_BID},
+        [T_SCORE] = {.kind = BT_INT, .has_min = 1, .has_max = 1, .min = 0,
+                     .max = 100},
+        [T_GROUND] = {.kind = BT_ENUM, .ref = 0},
+        [T_OPT_SCORE] = {.kind = BT_OPTIONAL, .ref = T_SCORE},
+        [T_DEC] = {.kind = BT_DEC, .places = BC_PLACES_ANY},
+        [T_MAP] = {.kind = BT_MAP, .ref = T_DEC},
+    };
+    memcpy(p->types, t, sizeof t);
+    p->ntypes = T_COUNT;
+
+    bc_field f[] = {
+        {S_ID, S_ID, T_TEXT, BC_NONE_U16, 0},
+        {S_BIDS, S_BIDS, T_BIDS, 0, 0}, /* bid ids unique in a tender */
+        {S_ID, S_ID, T_TEXT, BC_NONE_U16, 0},
+        {S_PRICE, S_PRICE, T_MONEY, BC_NONE_U16, 0},
+        {S_GROUND, S_GROUND, T_GROUND, BC_NONE_U16, BC_FIELD_OMIT_NONE},
+    };
+    memcpy(p->fields, f, sizeof f);
+    p->nfields = 5;
+    p->records[R_TENDER] = (bc_record){S_TENDER, 0, 2, BC_NONE_U16};
+    p->records[R_BID] = (bc_record){S_BID, 2, 3, FN_CHECK};
+    p->nrecords = 2;
+    p->members[0] = (bc_member){S_FRAUD, S_FRAUD};
+    p->members[1] = (bc_member){S_BRIBERY, S_BRIBERY};
+    p->nmembers = 2;
+    p->enums[0] = (bc_enum){S_GROUND_T, S_LABEL, 0, 2};
+    p->nenums = 1;
+
+    /* main: total = 0; i = 0; while i < len(bids): total += bids[i].price;
+     * return round(total * 0.1, 2, half up) */
+    add_loc(p, 2, 3);
+    emit(p, OP_INPUT);
+    emit_u16_u16(p, OP_FIELD, R_TENDER, 1);
+    emit_u16(p, OP_STORE, 0);
+    emit_u16(p, OP_CONST, C_ZERO);
+    emit(p, OP_INT_TO_DEC);
+    emit_u16(p, OP_STORE, 1);
+    emit_u16(p, OP_CONST, C_ZERO);
+    emit_u16(p, OP_STORE, 2);
+    uint32_t loop = p->code_len;
+    add_loc(p, 3, 5);
+    emit_u16(p, OP_LOAD, 2);
+    emit_u16(p, OP_LOAD, 0);
+    emit(p, OP_LIST_LEN);
+    emit(p, OP_LT);
+    uint32_t exit_jump = p->code_len;
+    emit_u32(p, OP_JUMP_IF_FALSE, 0);
+    add_loc(p, 4, 7);
+    emit_u16(p, OP_LOAD, 1);
+    emit_u16(p, OP_LOAD, 0);
+    emit_u16(p, OP_LOAD, 2);
+    emit(p, OP_LIST_GET);
+    emit_u16_u16(p, OP_FIELD, R_BID, 1);
+    emit(p, OP_ADD_DEC);
+    emit_u16(p, OP_STORE, 1);
+    emit_u16(p, OP_LOAD, 2);
+    emit_u16(p, OP_CONST, C_ONE);
+    emit(p, OP_ADD_INT);
+    emit_u16(p, OP_STORE, 2);
+    emit_u32(p, OP_LOOP, loop);
+    patch_u32(p, exit_jump + 1, p->code_len);
+    add_loc(p, 5, 3);
+    emit_u16(p, OP_LOAD, 1);
+    emit_u16(p, OP_CONST, C_TENTH);
+    emit(p, OP_MUL_DEC);
+    emit_u16(p, OP_CONST, C_TWO);
+    emit_u8(p, OP_ROUND, DEC_HALF_UP);
+    emit(p, OP_RET);
+    p->funcs[FN_MAIN] = (bc_func){S_MAIN, 0, 3, 3, BC_FUNC_MEMO, 0,
+                                  p->code_len};
+
+    /* check_bid(bid): if bid.price is none, reject at "price" */
+    uint32_t off = p->code_len;
+    add_loc(p, 8, 3);
+    emit_u16(p, OP_LOAD, 0);
+    emit_u16_u16(p, OP_FIELD, R_BID, 1);
+    emit(p, OP_IS_NONE);
+    uint32_t skip = p->code_len;
+    emit_u32(p, OP_JUMP_IF_FALSE, 0);
+    emit_u16(p, OP_CONST, C_HELLO);
+    emit_u32(p, OP_CHECK_FAIL, S_PATH);
+    patch_u32(p, skip + 1, p->code_len);
+    add_loc(p, 9, 3);
+    emit(p, OP_PUSH_TRUE);
+    emit(p, OP_RET);
+    p->funcs[FN_CHECK] = (bc_func){S_CHECK, 1, 1, 1, 0, off,
+                                   p->code_len - off};
+    p->nfuncs = 2;
+
+    p->title = S_TITLE;
+    p->version = S_VERSION;
+    p->source = S_SOURCE;
+    p->input_record = R_TENDER;
+    p->input_name = S_INPUT;
+    p->key_field = 0;
+    p->output_func = FN_MAIN;
+    p->output_type = T_DEC;
+    return p;
+}
+
+/* Offsets of instructions the cases below aim at, within their function;
+ * test_verify_fixture_layout keeps them honest. */
+#define MAIN_FIELD 1  /* FIELD Tender.bids */
+#define MAIN_STORE 6  /* STORE 0 */
+#define MAIN_CONST 9  /* CONST 11 */
+#define MAIN_CONST2 16 /* CONST 11 */
+#define MAIN_LOOP_HEAD 22 /* LOAD 2 */
+#define MAIN_JIF 30   /* JUMP_IF_FALSE -> 69 */
+#define MAIN_FIELD2 45 /* FIELD Bid.price */
+#define MAIN_LOOP 64  /* LOOP -> 22 */
+#define MAIN_END 69   /* LOAD 1 */
+#define MAIN_ROUND 79 /* ROUND half up */
+#define MAIN_RET 81   /* RET */
+#define MAIN_LEN 82
+#define CHECK_JIF 9   /* JUMP_IF_FALSE -> 22 */
+#define CHECK_FAIL 17 /* CHECK_FAIL "price" */
+#define CHECK_OK 22   /* PUSH_TRUE */
+#define CHECK_LEN 24
+
+static uint8_t *at(bc_program *p, uint32_t fn, uint32_t off)
+{
+    return &p->code[p->funcs[fn].code_off + off];
+}
+
+static void set_u16(uint8_t *b, uint16_t v)
+{
+    b[0] = (uint8_t)v;
+    b[1] = (uint8_t)(v >> 8);
+}
+
+static void set_u32(uint8_t *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        b[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static void assert_verifies(const bc_program *p)
+{
+    char err[256] = "";
+    if (!vfy_program(p, err, sizeof err)) {
+        fail_msg("rejected: %s", err);
+    }
+}
+
+/* ---- valid programs -------------------------------------------------- */
+
+static void test_verify_fixture_layout(void **state)
+{
+    bc_program *p = sample(NULL);
+    static const struct {
+        uint32_t fn, off;
+        bc_op op;
+    } want[] = {
+        {FN_MAIN, MAIN_FIELD, OP_FIELD},     {FN_MAIN, MAIN_STORE, OP_STORE},
+        {FN_MAIN, MAIN_CONST, OP_CONST},     {FN_MAIN, MAIN_CONST2, OP_CONST},
+        {FN_MAIN, MAIN_LOOP_HEAD, OP_LOAD},  {FN_MAIN, MAIN_JIF, OP_JUMP_IF_FALSE},
+        {FN_MAIN, MAIN_FIELD2, OP_FIELD},    {FN_MAIN, MAIN_LOOP, OP_LOOP},
+        {FN_MAIN, MAIN_END, OP_LOAD},        {FN_MAIN, MAIN_ROUND, OP_ROUND},
+        {FN_MAIN, MAIN_RET, OP_RET},         {FN_CHECK, CHECK_JIF, OP_JUMP_IF_FALSE},
+        {FN_CHECK, CHECK_FAIL, OP_CHECK_FAIL}, {FN_CHECK, CHECK_OK, OP_PUSH_TRUE},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(*at(p, want[i].fn, want[i].off), want[i].op);
+    }
+    assert_int_equal(p->funcs[FN_MAIN].code_len, MAIN_LEN);
+    assert_int_equal(p->funcs[FN_CHECK].code_len, CHECK_LEN);
+    assert_int_equal(p->code_len, MAIN_LEN + CHECK_LEN);
+    assert_int_equal(bc_u32(at(p, FN_MAIN, MAIN_JIF) + 1), MAIN_END);
+    assert_int_equal(bc_u32(at(p, FN_MAIN, MAIN_LOOP) + 1), MAIN_LOOP_HEAD);
+    assert_int_equal(bc_u32(at(p, FN_CHECK, CHECK_JIF) + 1), MAIN_LEN + CHECK_OK);
+    bc_program_free(p);
+}
+
+static void test_verify_accepts_sample(void **state)
+{
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *p = sample(&mem);
+    size_t before = mem.live;
+    assert_verifies(p);
+    assert_int_equal(mem.live, before); /* scratch all returned */
+    bc_program_free(p);
+    assert_int_equal(mem.live, 0);
+}
+
+static void test_verify_accepts_variants(void **state)
+{
+    /* no output function: a library; vm_eval refuses to run it */
+    bc_program *p = sample(NULL);
+    p->output_func = BC_NONE_U16;
+    p->output_type = BC_NONE_U16;
+    assert_verifies(p);
+    bc_program_free(p);
+
+    /* no key field */
+    p = sample(NULL);
+    p->key_field = BC_NONE_U16;
+    assert_verifies(p);
+    bc_program_free(p);
+
+    /* unreachable bytes after the last RET need not end in one */
+    p = sample(NULL);
+    p->code[p->code_len++] = OP_NOP;
+    p->code[p->code_len++] = OP_DUP;
+    p->funcs[FN_CHECK].code_len += 2;
+    assert_verifies(p);
+    bc_program_free(p);
+
+    /* CALL pops the callee's arity: main calls itself with no argument */
+    p = sample(NULL);
+    *at(p, FN_MAIN, MAIN_CONST2) = OP_CALL;
+    set_u16(at(p, FN_MAIN, MAIN_CONST2) + 1, FN_MAIN);
+    assert_verifies(p);
+    bc_program_free(p);
+
+    /* a LOOP to itself is a legal (budgeted) cycle; gaps between
+     * functions are allowed */
+    p = sample(NULL);
+    uint32_t off = p->code_len + 3;
+    p->code[off] = OP_LOOP;
+    set_u32(&p->code[off + 1], off);
+    p->funcs[2] = (bc_func){S_MAIN, 0, 0, 0, 0, off, 5};
+    p->nfuncs = 3;
+    p->code_len = off + 5;
+    assert_verifies(p);
+    bc_program_free(p);
+
+    /* an empty program is not one: it has no input record */
+    p = bc_program_new(NULL);
+    char err[256];
+    assert_false(vfy_program(p, err, sizeof err));
+    assert_string_equal(err, "header: title string 0 out of range (0 strings)");
+    assert_false(vfy_program(p, NULL, 0)); /* no buffer is fine */
+    bc_program_free(p);
+}
+
+static void test_verify_out_of_memory(void **state)
+{
+    for (long n = 1;; n++) {
+        mem_ctx mem;
+        mem_init(&mem);
+        bc_program *p = sample(&mem);
+        size_t before = mem.live;
+        mem.fail_at = n;
+        char err[256];
+        bool ok = vfy_program(p, err, sizeof err);
+        assert_int_equal(mem.live, before);
+        bc_program_free(p);
+        if (ok) {
+            assert_true(n > 1);
+            break;
+        }
+        assert_string_equal(err, "out of memory");
+    }
+}
+
+/* ---- one broken thing at a time -------------------------------------- */
+
+#define MUTATE(name) static void mut_##name(bc_program *p)
+
+/* tables */
+MUTATE(no_table) { p->locs = NULL; }
+MUTATE(null_string) { p->strings[3].p = NULL; }
+/* types */
+MUTATE(type_kind) { p->types[T_TEXT].kind = 99; }
+MUTATE(type_bound_flag) { p->types[T_SCORE].has_min = 2; }
+MUTATE(type_enum_ref) { p->types[T_GROUND].ref = 1; }
+MUTATE(type_record_ref) { p->types[T_BID].ref = 2; }
+MUTATE(type_elem_ref) { p->types[T_BIDS].ref = T_COUNT; }
+MUTATE(type_map_ref) { p->types[T_MAP].ref = 0xFFFF; }
+MUTATE(type_opt_opt) { p->types[T_OPT_SCORE].ref = T_OPT_SCORE; }
+MUTATE(type_cycle)
+{
+    p->types[T_MAP].ref = T_BIDS;
+    p->types[T_BIDS].ref = T_MAP;
+}
+MUTATE(type_self_list) { p->types[T_BIDS].ref = T_BIDS; }
+MUTATE(type_currency) { p->types[T_MONEY].currency = 500; }
+MUTATE(type_places) { p->types[T_MONEY].places = 31; }
+MUTATE(type_min_max) { p->types[T_SCORE].min = 101; }
+/* records */
+MUTATE(record_name) { p->records[R_TENDER].name = S_COUNT; }
+MUTATE(record_fields) { p->records[R_BID].nfields = 4; }
+MUTATE(record_fields_wrap) { p->records[R_BID].first_field = 0xFFFFFFFF; }
+MUTATE(check_fn_range) { p->records[R_BID].check_fn = 2; }
+MUTATE(check_fn_arity) { p->records[R_BID].check_fn = FN_MAIN; }
+/* fields */
+MUTATE(field_name) { p->fields[0].name = 999; }
+MUTATE(field_json) { p->fields[2].json = 99; }
+MUTATE(field_type) { p->fields[3].type = T_COUNT; }
+MUTATE(field_flags) { p->fields[4].flags = 0x82; }
+MUTATE(unique_not_list) { p->fields[0].unique_key = 0; }
+MUTATE(unique_not_records)
+{
+    p->types[T_BIDS].ref = T_TEXT; /* list of text */
+}
+MUTATE(unique_range) { p->fields[1].unique_key = 3; }
+/* enums */
+MUTATE(member_json) { p->members[1].json = S_COUNT; }
+MUTATE(enum_label) { p->enums[0].label = 25; }
+MUTATE(enum_members) { p->enums[0].nmembers = 3; }
+/* constants */
+MUTATE(const_enum_type) { p->consts[C_ENUM].type = 1; }
+MUTATE(const_enum_ordinal) { p->consts[C_ENUM].as.i = 2; }
+MUTATE(const_enum_negative) { p->consts[C_ENUM].as.i = -1; }
+MUTATE(const_text_pointer) { p->consts[C_HELLO].as.s += 1; p->consts[C_HELLO].len -= 1; }
+MUTATE(const_text_len) { p->consts[C_HELLO].len = 3; }
+MUTATE(const_kind) { p->consts[C_NONE].kind = VAL_LIST; }
+MUTATE(const_nsec) { p->consts[C_DATETIME].as.t.nsec = 1000000000; }
+MUTATE(const_date) { p->consts[C_DATE].as.i = 2932897; }
+MUTATE(const_datetime) { p->consts[C_DATETIME].as.t.sec = INT64_MIN; }
+/* functions */
+MUTATE(func_name) { p->funcs[FN_CHECK].name = S_COUNT; }
+MUTATE(func_arity) { p->funcs[FN_CHECK].nlocals = 0; }
+MUTATE(func_flags) { p->funcs[FN_CHECK].flags = 4; }
+MUTATE(func_memo_arity) { p->funcs[FN_CHECK].flags = BC_FUNC_MEMO; }
+MUTATE(func_empty) { p->funcs[FN_CHECK].code_len = 0; }
+MUTATE(func_outside) { p->funcs[FN_CHECK].code_len = CHECK_LEN + 1; }
+MUTATE(func_wraps) { p->funcs[FN_CHECK].code_off = 0xFFFFFFF0; }
+MUTATE(func_overlap) { p->funcs[FN_CHECK].code_off = MAIN_LEN - 2; }
+/* header */
+MUTATE(header_title) { p->title = S_COUNT; }
+MUTATE(header_input_name) { p->input_name = 77; }
+MUTATE(input_record) { p->input_record = 2; }
+MUTATE(key_field_range) { p->key_field = 2; }
+MUTATE(key_field_type) { p->key_field = 1; }
+MUTATE(output_func_range) { p->output_func = 2; }
+MUTATE(output_func_arity) { p->output_func = FN_CHECK; }
+MUTATE(output_type) { p->output_type = T_COUNT; }
+/* locations */
+MUTATE(locs_unsorted)
+{
+    bc_loc t = p->locs[1];
+    p->locs[1] = p->locs[2];
+    p->locs[2] = t;
+}
+MUTATE(loc_outside) { p->locs[p->nlocs - 1].pc = p->code_len; }
+/* instructions */
+MUTATE(bad_opcode) { *at(p, FN_MAIN, MAIN_RET) = 0xEE; }
+MUTATE(cut_operand) { p->funcs[FN_MAIN].code_len = MAIN_ROUND + 1; }
+MUTATE(const_range) { set_u16(at(p, FN_MAIN, MAIN_CONST) + 1, C_COUNT); }
+MUTATE(load_range) { set_u16(at(p, FN_MAIN, MAIN_LOOP_HEAD) + 1, 3); }
+MUTATE(store_range) { set_u16(at(p, FN_MAIN, MAIN_STORE) + 1, 3); }
+MUTATE(call_range) { *at(p, FN_MAIN, MAIN_CONST) = OP_CALL; }
+MUTATE(field_record) { set_u16(at(p, FN_MAIN, MAIN_FIELD) + 1, 2); }
+MUTATE(field_index) { set_u16(at(p, FN_MAIN, MAIN_FIELD2) + 3, 3); }
+MUTATE(record_range) { *at(p, FN_MAIN, MAIN_CONST) = OP_RECORD; }
+MUTATE(round_mode) { at(p, FN_MAIN, MAIN_ROUND)[1] = DEC_ROUND_MODE_COUNT; }
+MUTATE(sort_no_keys) { *at(p, FN_MAIN, MAIN_STORE) = OP_SORT; }
+MUTATE(sort_many_keys)
+{
+    uint8_t *i = at(p, FN_MAIN, MAIN_STORE);
+    i[0] = OP_SORT;
+    i[1] = 9;
+}
+MUTATE(sort_mask)
+{
+    uint8_t *i = at(p, FN_MAIN, MAIN_STORE);
+    i[0] = OP_SORT;
+    i[1] = 2;
+    i[2] = 4;
+}
+MUTATE(check_fail_string) { set_u32(at(p, FN_CHECK, CHECK_FAIL) + 1, S_COUNT); }
+/* jumps */
+MUTATE(jump_mid) { set_u32(at(p, FN_MAIN, MAIN_JIF) + 1, MAIN_END + 1); }
+MUTATE(jump_back) { set_u32(at(p, FN_MAIN, MAIN_JIF) + 1, MAIN_LOOP_HEAD); }
+MUTATE(jump_self) { set_u32(at(p, FN_MAIN, MAIN_JIF) + 1, MAIN_JIF); }
+MUTATE(jump_other_fn) { set_u32(at(p, FN_MAIN, MAIN_JIF) + 1, MAIN_LEN + CHECK_OK); }
+MUTATE(jump_before_fn) { set_u32(at(p, FN_CHECK, CHECK_JIF) + 1, MAIN_END); }
+MUTATE(jump_to_loop) { *at(p, FN_MAIN, MAIN_LOOP) = OP_JUMP; }
+MUTATE(loop_forward) { set_u32(at(p, FN_MAIN, MAIN_LOOP) + 1, MAIN_END); }
+/* stack */
+MUTATE(underflow) { memset(at(p, FN_CHECK, 0), OP_NOP, 3); }
+MUTATE(list_underflow) { *at(p, FN_MAIN, MAIN_CONST) = OP_LIST; }
+MUTATE(call_underflow)
+{
+    *at(p, FN_MAIN, MAIN_CONST2) = OP_CALL;
+    set_u16(at(p, FN_MAIN, MAIN_CONST2) + 1, FN_CHECK);
+}
+MUTATE(overflow) { p->funcs[FN_MAIN].max_stack = 2; }
+MUTATE(merge_mismatch) { memset(at(p, FN_CHECK, CHECK_FAIL), OP_NOP, 5); }
+MUTATE(loop_mismatch) { memset(at(p, FN_MAIN, MAIN_LOOP - 3), OP_NOP, 3); }
+MUTATE(falls_off) { *at(p, FN_MAIN, MAIN_RET) = OP_NOP; }
+MUTATE(falls_off_branch)
+{
+    /* only the branch taken when the price is present runs off */
+    *at(p, FN_CHECK, CHECK_LEN - 1) = OP_POP;
+}
+
+typedef struct vcase {
+    const char *name;
+    void (*mutate)(bc_program *p);
+    const char *want; /* the whole message */
+} vcase;
+
+#define CASE(name, want) {#name, mut_##name, want}
+
+static const vcase cases[] = {
+    CASE(no_table, "locations: 6 entries but no table"),
+    CASE(null_string, "string 3: no bytes"),
+    CASE(type_kind, "type 0: unknown kind 99"),
+    CASE(type_bound_flag, "type 4: has_min/has_max 2/1, expected 0 or 1"),
+    CASE(type_enum_ref, "type 5: enum 1 out of range (1 enums)"),
+    CASE(type_record_ref, "type 2: record 2 out of range (2 records)"),
+    CASE(type_elem_ref, "type 3: element type 9 out of range (9 types)"),
+    CASE(type_map_ref, "type 8: element type 65535 out of range (9 types)"),
+    CASE(type_opt_opt, "type 6: optional of optional type 6, expected a "
+                       "non-optional inner type"),
+    CASE(type_cycle, "type 3: element types form a cycle through type 3, "
+                     "expected a scalar, enum or record at the end"),
+    CASE(type_self_list, "type 3: element types form a cycle through type "
+                         "3, expected a scalar, enum or record at the end"),
+    CASE(type_currency, "type 1: currency string 500 out of range (20 "
+                        "strings)"),
+    CASE(type_places, "type 1: 31 decimal places, expected 0..30 or any"),
+    CASE(type_min_max, "type 4: min 101 above max 100"),
+    CASE(record_name, "record 0: name string 20 out of range (20 strings)"),
+    CASE(record_fields, "record 1: fields 2..6 out of range (5 fields)"),
+    CASE(record_fields_wrap, "record 1: fields 4294967295..4294967298 out "
+                             "of range (5 fields)"),
+    CASE(check_fn_range, "record 1: check function 2 out of range (2 "
+                         "functions)"),
+    CASE(check_fn_arity, "record 1: check function 0 has arity 0, "
+                         "expected 1"),
+    CASE(field_name, "field 0: name string 999 out of range (20 strings)"),
+    CASE(field_json, "field 2: json string 99 out of range (20 strings)"),
+    CASE(field_type, "field 3: type 9 out of range (9 types)"),
+    CASE(field_flags, "field 4: unknown flags 0x82"),
+    CASE(unique_not_list, "field 0: unique key on a field whose type is not "
+                          "a list of records"),
+    CASE(unique_not_records, "field 1: unique key on a field whose type is "
+                             "not a list of records"),
+    CASE(unique_range, "field 1: unique key 3 out of range (record 1 has 3 "
+                       "fields)"),
+    CASE(member_json, "member 1: json string 20 out of range (20 strings)"),
+    CASE(enum_label, "enum 0: label string 25 out of range (20 strings)"),
+    CASE(enum_members, "enum 0: members 0..3 out of range (2 members)"),
+    CASE(const_enum_type, "constant 9: enum 1 out of range (1 enums)"),
+    CASE(const_enum_ordinal, "constant 9: ordinal 2 out of range (enum 0 "
+                             "has 2 members)"),
+    CASE(const_enum_negative, "constant 9: ordinal -1 out of range (enum 0 "
+                              "has 2 members)"),
+    CASE(const_text_pointer, "constant 8: text does not point at a "
+                             "string-table entry"),
+    CASE(const_text_len, "constant 8: text does not point at a string-table "
+                         "entry"),
+    CASE(const_kind, "constant 0: kind 10 cannot be a constant"),
+    CASE(const_nsec, "constant 6: datetime nanoseconds 1000000000, expected "
+                     "0..999999999"),
+    CASE(const_date, "constant 5: date 2932897 days from 1970 is outside "
+                     "0001-01-01..9999-12-31"),
+    CASE(const_datetime, "constant 6: datetime -9223372036854775808 s from "
+                         "1970 is outside years 0001..9999"),
+    CASE(func_name, "function 1: name string 20 out of range (20 strings)"),
+    CASE(func_arity, "function 1: arity 1 above its 0 locals"),
+    CASE(func_flags, "function 1: unknown flags 0x04"),
+    CASE(func_memo_arity, "function 1: memoised with 1 parameters, "
+                          "expected 0"),
+    CASE(func_empty, "function 1: no code, expected at least RET"),
+    CASE(func_outside, "function 1: code 82..107 outside the code (106 "
+                       "bytes)"),
+    CASE(func_wraps, "function 1: code 4294967280..4294967304 outside the "
+                     "code (106 bytes)"),
+    CASE(func_overlap, "function 1: code 80..104 overlaps function 0 at "
+                       "0..82"),
+    CASE(header_title, "header: title string 20 out of range (20 strings)"),
+    CASE(header_input_name, "header: input name string 77 out of range (20 "
+                            "strings)"),
+    CASE(input_record, "header: input record 2 out of range (2 records)"),
+    CASE(key_field_range, "header: key field 2 out of range (input record "
+                          "has 2 fields)"),
+    CASE(key_field_type, "header: key field 1 has type 3, expected a text "
+                         "type"),
+    CASE(output_func_range, "header: output function 2 out of range (2 "
+                            "functions)"),
+    CASE(output_func_arity, "header: output function 1 has arity 1, "
+                            "expected 0"),
+    CASE(output_type, "header: output type 9 out of range (9 types)"),
+    CASE(locs_unsorted, "location 2: pc 22 is below the previous location's "
+                        "pc 35, expected sorted by pc"),
+    CASE(loc_outside, "location 5: pc 106 outside the code (106 bytes)"),
+    CASE(bad_opcode, NULL), /* message names OP_COUNT; see below */
+    CASE(cut_operand, "function main at 0079: ROUND needs 1 operand byte(s), "
+                      "the function has 0 left"),
+    CASE(const_range, "function main at 0009: CONST 14 out of range (14 "
+                      "constants)"),
+    CASE(load_range, "function main at 0022: LOAD 3 out of range (3 locals)"),
+    CASE(store_range, "function main at 0006: STORE 3 out of range (3 "
+                      "locals)"),
+    CASE(call_range, "function main at 0009: CALL 11 out of range (2 "
+                     "functions)"),
+    CASE(field_record, "function main at 0001: FIELD record 2 out of range "
+                       "(2 records)"),
+    CASE(field_index, "function main at 0045: FIELD 3 out of range (record "
+                      "1 has 3 fields)"),
+    CASE(record_range, "function main at 0009: RECORD 11 out of range (2 "
+                       "records)"),
+    CASE(round_mode, "function main at 0079: ROUND mode 7 out of range (7 "
+                     "modes)"),
+    CASE(sort_no_keys, "function main at 0006: SORT with 0 keys, expected "
+                       "1..8"),
+    CASE(sort_many_keys, "function main at 0006: SORT with 9 keys, expected "
+                         "1..8"),
+    CASE(sort_mask, "function main at 0006: SORT descending mask 0x04 names "
+                    "keys beyond the 2 sorted"),
+    CASE(check_fail_string, "function check_bid at 0017: CHECK_FAIL path "
+                            "string 20 out of range (20 strings)"),
+    CASE(jump_mid, "function main at 0030: JUMP_IF_FALSE target 0070 is not "
+                   "the start of an instruction"),
+    CASE(jump_back, "function main at 0030: JUMP_IF_FALSE target 0022 is not "
+                    "forward, expected after 0030 (backward jumps use LOOP)"),
+    CASE(jump_self, "function main at 0030: JUMP_IF_FALSE target 0030 is not "
+                    "forward, expected after 0030 (backward jumps use LOOP)"),
+    CASE(jump_other_fn, "function main at 0030: JUMP_IF_FALSE target 104 "
+                        "outside the function (code 0..82)"),
+    CASE(jump_before_fn, "function check_bid at 0009: JUMP_IF_FALSE target "
+                         "69 outside the function (code 82..106)"),
+    CASE(jump_to_loop, "function main at 0064: JUMP target 0022 is not "
+                       "forward, expected after 0064 (backward jumps use "
+                       "LOOP)"),
+    CASE(loop_forward, "function main at 0064: LOOP target 0069 is forward, "
+                       "expected at or before 0064 (forward jumps use JUMP)"),
+    CASE(underflow, "function check_bid at 0003: stack underflow: FIELD pops "
+                    "1, the stack holds 0"),
+    CASE(list_underflow, "function main at 0009: stack underflow: LIST pops "
+                         "11, the stack holds 0"),
+    CASE(call_underflow, "function main at 0016: stack underflow: CALL pops "
+                         "1, the stack holds 0"),
+    CASE(overflow, "function main at 0041: stack depth 3 after LOAD exceeds "
+                   "max_stack 2"),
+    CASE(merge_mismatch, "function check_bid at 0022: stack depth 1 arriving "
+                         "from 0021, but 0 on another path"),
+    CASE(loop_mismatch, "function main at 0022: stack depth 1 arriving from "
+                        "0064, but 0 on another path"),
+    CASE(falls_off, "function main at 0081: execution runs off the end of "
+                    "the function after NOP, expected RET, JUMP, LOOP, FAIL "
+                    "or CHECK_FAIL"),
+    CASE(falls_off_branch, "function check_bid at 0023: execution runs off "
+                           "the end of the function after POP, expected RET, "
+                           "JUMP, LOOP, FAIL or CHECK_FAIL"),
+};
+
+static void test_verify_rejects_each_fault(void **state)
+{
+    char bad_opcode[128];
+    snprintf(bad_opcode, sizeof bad_opcode,
+             "function main at 0081: unknown opcode 238 (%d defined)",
+             OP_COUNT);
+    int failures = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mem_ctx mem;
+        mem_init(&mem);
+        bc_program *p = sample(&mem);
+        cases[i].mutate(p);
+        const char *want = cases[i].want ? cases[i].want : bad_opcode;
+        char err[256] = "";
+        bool ok = vfy_program(p, err, sizeof err);
+        if (ok) {
+            print_error("case %s: accepted, expected \"%s\"\n", cases[i].name,
+                        want);
+            failures++;
+        } else if (strcmp(err, want) != 0) {
+            print_error("case %s:\n  got  \"%s\"\n  want \"%s\"\n",
+                        cases[i].name, err, want);
+            failures++;
+        }
+        /* a tiny buffer truncates, never overflows */
+        char tiny[8];
+        assert_false(vfy_program(p, tiny, sizeof tiny));
+        assert_true(strlen(tiny) < sizeof tiny);
+        bc_program_free(p);
+        assert_int_equal(mem.live, 0);
+    }
+    assert_int_equal(failures, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_verify_fixture_layout),
+        cmocka_unit_test(test_verify_accepts_sample),
+        cmocka_unit_test(test_verify_accepts_variants),
+        cmocka_unit_test(test_verify_out_of_memory),
+        cmocka_unit_test(test_verify_rejects_each_fault),
+    };
+    return cmocka_run_group_tests_name("verify", tests, NULL, NULL);
+}
