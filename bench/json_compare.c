@@ -17,6 +17,8 @@
  *       runtime/bytecode.c runtime/mem.c runtime/decimal.c runtime/date.c \
  *       -lyajl -ljson-c -lgmp -o /tmp/json_compare
  *   /tmp/json_compare /tmp/t.jsonl 5
+ *
+ * A third argument runs only the contender of that name (for profiling).
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -294,7 +296,7 @@ static long tally_read(const bc_program *prog, mem_ctx *mem, FILE *in,
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: json_compare FILE.jsonl [runs]\n");
+        fprintf(stderr, "usage: json_compare FILE.jsonl [runs [name]]\n");
         return 2;
     }
     int runs = argc > 2 ? atoi(argv[2]) : 3;
@@ -324,6 +326,9 @@ int main(int argc, char **argv)
                                   "tally-bind", "tally-file"};
     printf("%s: %.1f MB\n", argv[1], mb);
     for (int k = 0; k < 5; k++) {
+        if (argc > 3 && strcmp(argv[3], names[k]) != 0) {
+            continue;
+        }
         double best = 1e30;
         long bad = 0, records = 0;
         for (int run = 0; run < runs; run++) {

@@ -842,6 +842,31 @@ static ty *unify(checker *k, ast_node *na, ty *a, ast_node *nb, ty *b)
     return NULL;
 }
 
+/* When one side is money and the other a plain number, the author almost
+ * always forgot the currency: say so at the number. */
+static bool money_vs_number(checker *k, ast_node *n, ty *a, ty *b,
+                            const char *verb)
+{
+    bool an = a->kind == TY_INT || a->kind == TY_DEC;
+    bool bn = b->kind == TY_INT || b->kind == TY_DEC;
+    ast_node *num = NULL;
+    if (a->kind == TY_MONEY && bn) {
+        num = n->b;
+    } else if (b->kind == TY_MONEY && an) {
+        num = n->a;
+    }
+    if (!num) {
+        return false;
+    }
+    int len = (int)(num->sp.end - num->sp.start);
+    char hint[160];
+    snprintf(hint, sizeof hint,
+             "write the amount with its currency: £%.*s", len > 40 ? 40 : len,
+             k->c->src + num->sp.start);
+    err(k, num->sp, hint, "cannot %s money and a plain number", verb);
+    return true;
+}
+
 static ty *binary(checker *k, ast_node *n, ty *want)
 {
     int op = n->op;
@@ -901,7 +926,8 @@ static ty *binary(checker *k, ast_node *n, ty *want)
                    : &k->t_error;
     }
     if (op == '=' || op == NE) {
-        if (!unify(k, n->a, a, n->b, b)) {
+        if (!unify(k, n->a, a, n->b, b) &&
+            !money_vs_number(k, n, a, b, "compare")) {
             const char *hint = NULL;
             if ((a->kind == TY_MONEY && (b->kind == TY_INT || b->kind == TY_DEC)) ||
                 (b->kind == TY_MONEY && (a->kind == TY_INT || a->kind == TY_DEC))) {
@@ -914,7 +940,7 @@ static ty *binary(checker *k, ast_node *n, ty *want)
     }
     if (op == '<' || op == LE || op == '>' || op == GE) {
         ty *u = unify(k, n->a, a, n->b, b);
-        if (!u || !ordered(u)) {
+        if ((!u || !ordered(u)) && !money_vs_number(k, n, a, b, "compare")) {
             const char *hint = NULL;
             if ((a->kind == TY_MONEY && (b->kind == TY_INT || b->kind == TY_DEC)) ||
                 (b->kind == TY_MONEY && (a->kind == TY_INT || a->kind == TY_DEC))) {
@@ -941,6 +967,10 @@ static ty *binary(checker *k, ast_node *n, ty *want)
     ty *r = (is_num(a) || a->kind == TY_DATE) && (is_num(b) || b->kind == TY_DURATION)
                 ? arith(k, op, n, a, b, &hint)
                 : (hint = NULL, NULL);
+    if (!r && (op == '+' || op == '-') &&
+        money_vs_number(k, n, a, b, op == '+' ? "add" : "subtract")) {
+        return &k->t_error;
+    }
     if (!r) {
         err(k, n->sp, hint, "cannot use %s on %s and %s", op_name(op),
             describe(k, a), describe(k, b));

@@ -28,6 +28,11 @@ typedef struct tly_comp {
     diag_list diags;
     ast_node *root; /* AST_PROGRAM after parsing; NULL if it failed */
     size_t pos;     /* scanner: byte offset of the next token */
+    uint32_t open[64]; /* scanner: offsets of unclosed brackets */
+    char open_ch[64];  /* scanner: which bracket each is */
+    int nopen;
+    int64_t quiet_at;  /* parser: skip a syntax error at this offset (the
+                          scanner already explained it), or -1 */
     int depth;      /* current nesting, checked against TLY_MAX_NESTING */
     void *checked;  /* the checker's results (check.h), arena */
     bool oom;       /* an allocation failed; the pass gave up */

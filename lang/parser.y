@@ -552,6 +552,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
     int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
     yysymbol_kind_t got = yypcontext_token(ctx);
     const tly_span *loc = yypcontext_location(ctx);
+    if (c->quiet_at == (int64_t)loc->start) {
+        return 0; /* the scanner reported the unclosed bracket */
+    }
     char near[48];
     if (got == YYSYMBOL_YYEOF) {
         snprintf(near, sizeof near, "at the end of the file");

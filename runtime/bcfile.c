@@ -231,6 +231,7 @@ static bool write_const(const bc_program *p, uint32_t i, strbuf *b, char *err,
         dec_format(&v->as.d, &t);
         if (t.failed) {
             sb_free(&t);
+            b->failed = true; /* bc_write's contract: OOM shows in [out] */
             put_err(err, errcap, "constant %u: out of memory", i);
             return false;
         }
@@ -423,19 +424,17 @@ bool bc_write(const bc_program *p, strbuf *out, char *err, size_t errcap)
     if (!write_body(p, out, err, errcap)) {
         goto fail;
     }
-    if (out->failed) {
-        put_err(err, errcap, "out of memory");
-        goto fail;
-    }
     size_t total = out->len - start + CHECKSUM_LEN;
-    if (total > UINT32_MAX) {
+    if (!out->failed && total > UINT32_MAX) {
         put_err(err, errcap, "program too large: %zu bytes, the format "
                 "holds at most 4 GiB", total);
         goto fail;
     }
-    patch_u32(out, len_at, (uint32_t)total);
-    put_u64(out, bc_checksum((const uint8_t *)out->p + start,
-                             out->len - start));
+    if (!out->failed) {
+        patch_u32(out, len_at, (uint32_t)total);
+        put_u64(out, bc_checksum((const uint8_t *)out->p + start,
+                                 out->len - start));
+    }
     if (out->failed) {
         put_err(err, errcap, "out of memory");
         goto fail;
@@ -443,7 +442,8 @@ bool bc_write(const bc_program *p, strbuf *out, char *err, size_t errcap)
     return true;
 
 fail:
-    out->failed = false;
+    /* Drop the partial file; an allocation failure stays visible in
+     * [out]->failed, as after any failed append. */
     out->len = start;
     if (out->p) {
         out->p[start] = '\0';

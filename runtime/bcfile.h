@@ -20,7 +20,8 @@
  * [p] cannot be written: a decimal constant with no finite decimal form, a
  * text constant not pointing at a string-table entry, a constant of a kind
  * a file cannot hold, a file over 4 GiB, or out of memory.  On failure
- * [out] is left as it was before the call. */
+ * [out] keeps only the bytes it had before the call, and [out]->failed is
+ * set exactly when the failure was out of memory. */
 bool bc_write(const bc_program *p, strbuf *out, char *err, size_t errcap);
 
 /* Parses the [len] bytes at [buf] (borrowed, untrusted) into a new program

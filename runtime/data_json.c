@@ -665,7 +665,7 @@ static bool push_record(binder *b, uint16_t rec)
     frame *f = &b->frames[b->depth];
     f->kind = FR_RECORD;
     f->type = rec;
-    f->field = 0;
+    f->field = r->nfields ? r->nfields - 1u : 0; /* first guess: field 0 */
     f->base = b->nscratch; /* records use no scratch: kept as it is */
     f->rec = vr;
     return true;
@@ -765,10 +765,12 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t len)
      * field after the last one first. */
     const bc_record *r = &b->prog->records[f->type];
     uint32_t n = r->nfields;
+    uint32_t start = f->field + 1 < n ? f->field + 1 : 0;
     for (uint32_t j = 0; j < n; j++) {
-        uint32_t i = f->field + j < n ? f->field + j : f->field + j - n;
+        uint32_t i = start + j < n ? start + j : start + j - n;
         const bc_str *name = str_at(b, bc_record_field(b->prog, r, i)->json);
-        if (name->len == len && memcmp(name->p, s, len) == 0) {
+        if (name->len == len && (len == 0 || name->p[0] == s[0]) &&
+            memcmp(name->p, s, len) == 0) {
             f->field = i;
             if (f->rec->fields[i].kind != SLOT_UNSET) {
                 fail(b, "duplicate key");
@@ -1191,6 +1193,7 @@ struct data_reader {
     bool started;           /* the BOM check and AUTO detection are done */
     bool eof;               /* the stream is exhausted */
     bool io_error;          /* a read failed: report once, then EOF */
+    int read_errno;         /* errno of that failure */
     uint8_t arr;            /* arr_state */
     long line;              /* JSONL: lines consumed; array: elements */
     char *blk;              /* owned, READ_BLOCK bytes */
@@ -1249,6 +1252,7 @@ static bool refill(data_reader *r)
     if (r->blk_len == 0) {
         r->eof = true;
         r->io_error = ferror(r->in) != 0;
+        r->read_errno = errno;
         return false;
     }
     return true;
@@ -1301,7 +1305,7 @@ static data_status io_error(data_reader *r, arena *a, data_error *err)
     r->io_error = false;
     char msg[256];
     snprintf(msg, sizeof msg, "%s: read error: %s",
-             r->in_name ? r->in_name : "input", strerror(errno));
+             r->in_name ? r->in_name : "input", strerror(r->read_errno));
     memset(err, 0, sizeof *err);
     err->line = r->line;
     err->key = val_none();

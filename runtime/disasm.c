@@ -379,6 +379,13 @@ static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
             sb_printf(b, "mode %u?", ins[1]);
         }
         return;
+    case OP_TO_TEXT:
+        if (ins[1] == BC_PLACES_ANY) {
+            sb_puts(b, "shortest");
+        } else {
+            sb_printf(b, "%u places", ins[1]);
+        }
+        return;
     case OP_SORT:
         sb_printf(b, "%u keys:", ins[1]);
         for (unsigned i = 0; i < ins[1] && i < 8; i++) {
@@ -430,7 +437,8 @@ static void put_func(strbuf *b, const bc_program *p, uint32_t fi)
     sb_puts(b, "\nfunction ");
     put_name(b, p, f->name);
     sb_printf(b, " (arity %u, locals %u, stack %u%s)\n", f->arity,
-              f->nlocals, f->max_stack, f->flags & BC_FUNC_MEMO ? ", memo" : "");
+              f->nlocals, f->max_stack,
+              f->flags & BC_FUNC_MEMO ? ", memo" : "");
     if ((uint64_t)f->code_off + f->code_len > p->code_len || !p->code) {
         sb_printf(b, "  <code %u..%llu outside the code (%u bytes)>\n",
                   f->code_off, (unsigned long long)f->code_off + f->code_len,

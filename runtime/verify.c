@@ -677,6 +677,13 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
                            a, DEC_ROUND_MODE_COUNT);
         }
         return true;
+    case OP_TO_TEXT:
+        if (a > MAX_PLACES && a != BC_PLACES_ANY) {
+            return fail_at(v, w, pc, "TO_TEXT with %u places, expected "
+                           "0..%d or %u (shortest)", a, MAX_PLACES,
+                           BC_PLACES_ANY);
+        }
+        return true;
     case OP_SORT:
         if (a < 1 || a > MAX_SORT_KEYS) {
             return fail_at(v, w, pc, "SORT with %u keys, expected 1..%d", a,
@@ -734,7 +741,6 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
     case OP_MAP_GET:
     case OP_IN:
     case OP_CONCAT:
-    case OP_TO_TEXT:
     case OP_FAIL:
         return true;
     case OP_COUNT:

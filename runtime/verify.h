@@ -22,11 +22,11 @@
  * or a text field of the input record; output_func is BC_NONE_U16 (no
  * output: vm_eval refuses to run it) or a function of arity 0, and then
  * output_type a type.  Jump operands are absolute offsets in code[] that
- * must land inside the jumping function.  Returns true if all holds; else false with a message
- * in [err] (at most [errcap] bytes) naming the table entry, or the function
- * and code offset, and what was expected.  Temporary memory comes from
- * [p]'s mem_ctx and is freed before returning; out of memory is reported
- * as a failure. */
+ * must land inside the jumping function.  Returns true if all holds; else
+ * false with a message in [err] (at most [errcap] bytes) naming the table
+ * entry, or the function and code offset, and what was expected.
+ * Temporary memory comes from [p]'s mem_ctx and is freed before
+ * returning; out of memory is reported as a failure. */
 bool vfy_program(const bc_program *p, char *err, size_t errcap);
 
 #endif

@@ -995,6 +995,22 @@ static void test_data_json_reader_huge_line(void **state)
     free(title);
 }
 
+static void test_data_json_reader_io_error(void **state)
+{
+    fixture *f = *state;
+    FILE *fp = fopen("/dev/null", "w"); /* reading it fails */
+    assert_non_null(fp);
+    data_reader *r = data_reader_new(&f->mem, f->prog, fp, DATA_AUTO, "in");
+    value v;
+    data_error e;
+    assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_IO_ERROR);
+    assert_int_equal(strncmp(e.msg, "in: read error: ", 16), 0);
+    assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_EOF);
+    data_reader_free(r);
+    fclose(fp);
+    data_reader_free(NULL);
+}
+
 /* Memory stays flat: reading 20x more records does not raise the peak. */
 static void test_data_json_reader_memory_flat(void **state)
 {
@@ -1174,6 +1190,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_data_json_reader_lines, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_data_json_reader_huge_line,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_json_reader_io_error,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_json_reader_memory_flat,
                                         setup, teardown),

@@ -151,15 +151,16 @@ static bc_program *tiny(mem_ctx *mem)
     put(p, 1, OP_RET);
     func(p, 9, 1, 1, 2, 0, off);
 
-    /* ranked: operands of every remaining kind; 0017 is unreachable */
+    /* ranked: operands of every remaining kind; 0019 is unreachable */
     off = p->code_len;
     loc(p, 10, 3);
     put(p, 3, OP_CONST, 3, 0);
     put(p, 3, OP_CONST, 4, 0);
     put(p, 3, OP_LIST, 2, 0);
     put(p, 3, OP_SORT, 2, 2);
-    put(p, 5, OP_JUMP, off + 22, 0, 0, 0);
-    put(p, 5, OP_LOOP, off + 12, 0, 0, 0);
+    put(p, 2, OP_TO_TEXT, BC_PLACES_ANY);
+    put(p, 5, OP_JUMP, off + 24, 0, 0, 0);
+    put(p, 5, OP_LOOP, off + 14, 0, 0, 0);
     put(p, 1, OP_RET);
     func(p, 10, 0, 0, 2, 0, off);
 
@@ -253,9 +254,10 @@ static const char golden[] =
     "  0003  CONST          4 (2026-01-31)\n"
     "  0006  LIST           2\n"
     "  0009  SORT           2 keys: asc desc\n"
-    "  0012  JUMP           -> 0022\n"
-    "  0017  LOOP           -> 0012\n"
-    "  0022  RET\n";
+    "  0012  TO_TEXT        shortest\n"
+    "  0014  JUMP           -> 0024\n"
+    "  0019  LOOP           -> 0014\n"
+    "  0024  RET\n";
 
 static void test_disasm_golden(void **state)
 {
@@ -323,7 +325,7 @@ static void test_disasm_survives_bad_indices(void **state)
     p->code[p->funcs[0].code_off + 24] = 77;  /* ROUND mode */
     p->code[p->funcs[1].code_off + 6] = 0xF0; /* bad opcode */
     p->funcs[2].code_len = 10;                /* cuts CONST's operand */
-    p->code[p->funcs[3].code_off + 14] = 0xFF; /* JUMP far away */
+    p->code[p->funcs[3].code_off + 16] = 0xFF; /* JUMP far away */
     p->funcs[4] = p->funcs[3];
     p->funcs[4].code_off = 1000; /* outside the code */
     p->nfuncs = 5;
@@ -344,16 +346,16 @@ static void test_disasm_survives_bad_indices(void **state)
         "     3  money #60?, 2 places\n",
         "     4  enum #70?\n",
         "     5  list of type 80?\n",
-        "           0  #1000? as \"score\": type 1\n"
-        "          <fields out of range>\n",
+        ("           0  #1000? as \"score\": type 1\n"
+         "          <fields out of range>\n"),
         "low \"low\", \"\\u0001quoted\\\"\" \"HIGH\" <members out of range>\n",
         "  0001  FIELD          In.#9?\n",
         "  0006  CALL           #9?                  ; 2:3\n",
         "  0023  ROUND          mode 77?             ; 3:5\n",
         "  0006  <bad opcode 240>\n",
         "  0008  CONST  <operands cut off by the function's end>\n",
-        "  0012  JUMP           -> code 65363?\n",
-        "  <code 1000..1023 outside the code (84 bytes)>\n",
+        "  0014  JUMP           -> code 65365?\n",
+        "  <code 1000..1025 outside the code (86 bytes)>\n",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         if (!strstr(b.p, want[i])) {

@@ -324,13 +324,20 @@ static void test_verify_fixture_layout(void **state)
         uint32_t fn, off;
         bc_op op;
     } want[] = {
-        {FN_MAIN, MAIN_FIELD, OP_FIELD},     {FN_MAIN, MAIN_STORE, OP_STORE},
-        {FN_MAIN, MAIN_CONST, OP_CONST},     {FN_MAIN, MAIN_CONST2, OP_CONST},
-        {FN_MAIN, MAIN_LOOP_HEAD, OP_LOAD},  {FN_MAIN, MAIN_JIF, OP_JUMP_IF_FALSE},
-        {FN_MAIN, MAIN_FIELD2, OP_FIELD},    {FN_MAIN, MAIN_LOOP, OP_LOOP},
-        {FN_MAIN, MAIN_END, OP_LOAD},        {FN_MAIN, MAIN_ROUND, OP_ROUND},
-        {FN_MAIN, MAIN_RET, OP_RET},         {FN_CHECK, CHECK_JIF, OP_JUMP_IF_FALSE},
-        {FN_CHECK, CHECK_FAIL, OP_CHECK_FAIL}, {FN_CHECK, CHECK_OK, OP_PUSH_TRUE},
+        {FN_MAIN, MAIN_FIELD, OP_FIELD},
+        {FN_MAIN, MAIN_STORE, OP_STORE},
+        {FN_MAIN, MAIN_CONST, OP_CONST},
+        {FN_MAIN, MAIN_CONST2, OP_CONST},
+        {FN_MAIN, MAIN_LOOP_HEAD, OP_LOAD},
+        {FN_MAIN, MAIN_JIF, OP_JUMP_IF_FALSE},
+        {FN_MAIN, MAIN_FIELD2, OP_FIELD},
+        {FN_MAIN, MAIN_LOOP, OP_LOOP},
+        {FN_MAIN, MAIN_END, OP_LOAD},
+        {FN_MAIN, MAIN_ROUND, OP_ROUND},
+        {FN_MAIN, MAIN_RET, OP_RET},
+        {FN_CHECK, CHECK_JIF, OP_JUMP_IF_FALSE},
+        {FN_CHECK, CHECK_FAIL, OP_CHECK_FAIL},
+        {FN_CHECK, CHECK_OK, OP_PUSH_TRUE},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         assert_int_equal(*at(p, want[i].fn, want[i].off), want[i].op);
@@ -340,7 +347,8 @@ static void test_verify_fixture_layout(void **state)
     assert_int_equal(p->code_len, MAIN_LEN + CHECK_LEN);
     assert_int_equal(bc_u32(at(p, FN_MAIN, MAIN_JIF) + 1), MAIN_END);
     assert_int_equal(bc_u32(at(p, FN_MAIN, MAIN_LOOP) + 1), MAIN_LOOP_HEAD);
-    assert_int_equal(bc_u32(at(p, FN_CHECK, CHECK_JIF) + 1), MAIN_LEN + CHECK_OK);
+    assert_int_equal(bc_u32(at(p, FN_CHECK, CHECK_JIF) + 1),
+                     MAIN_LEN + CHECK_OK);
     bc_program_free(p);
 }
 
@@ -385,6 +393,19 @@ static void test_verify_accepts_variants(void **state)
     set_u16(at(p, FN_MAIN, MAIN_CONST2) + 1, FN_MAIN);
     assert_verifies(p);
     bc_program_free(p);
+
+    /* TO_TEXT takes 0..30 places or 255, shortest */
+    for (int places = 0; places <= 255; places++) {
+        if (places > 30 && places < 255) {
+            continue;
+        }
+        p = sample(NULL);
+        uint8_t *ins = at(p, FN_MAIN, MAIN_ROUND);
+        ins[0] = OP_TO_TEXT; /* x, places -> x, text: RET returns the text */
+        ins[1] = (uint8_t)places;
+        assert_verifies(p);
+        bc_program_free(p);
+    }
 
     /* a LOOP to itself is a legal (budgeted) cycle; gaps between
      * functions are allowed */
@@ -476,7 +497,11 @@ MUTATE(enum_members) { p->enums[0].nmembers = 3; }
 MUTATE(const_enum_type) { p->consts[C_ENUM].type = 1; }
 MUTATE(const_enum_ordinal) { p->consts[C_ENUM].as.i = 2; }
 MUTATE(const_enum_negative) { p->consts[C_ENUM].as.i = -1; }
-MUTATE(const_text_pointer) { p->consts[C_HELLO].as.s += 1; p->consts[C_HELLO].len -= 1; }
+MUTATE(const_text_pointer)
+{
+    p->consts[C_HELLO].as.s += 1; /* inside "hello, world" */
+    p->consts[C_HELLO].len -= 1;
+}
 MUTATE(const_text_len) { p->consts[C_HELLO].len = 3; }
 MUTATE(const_kind) { p->consts[C_NONE].kind = VAL_LIST; }
 MUTATE(const_nsec) { p->consts[C_DATETIME].as.t.nsec = 1000000000; }
@@ -519,6 +544,12 @@ MUTATE(field_record) { set_u16(at(p, FN_MAIN, MAIN_FIELD) + 1, 2); }
 MUTATE(field_index) { set_u16(at(p, FN_MAIN, MAIN_FIELD2) + 3, 3); }
 MUTATE(record_range) { *at(p, FN_MAIN, MAIN_CONST) = OP_RECORD; }
 MUTATE(round_mode) { at(p, FN_MAIN, MAIN_ROUND)[1] = DEC_ROUND_MODE_COUNT; }
+MUTATE(to_text_places)
+{
+    uint8_t *i = at(p, FN_MAIN, MAIN_ROUND);
+    i[0] = OP_TO_TEXT;
+    i[1] = 31;
+}
 MUTATE(sort_no_keys) { *at(p, FN_MAIN, MAIN_STORE) = OP_SORT; }
 MUTATE(sort_many_keys)
 {
@@ -538,7 +569,10 @@ MUTATE(check_fail_string) { set_u32(at(p, FN_CHECK, CHECK_FAIL) + 1, S_COUNT); }
 MUTATE(jump_mid) { set_u32(at(p, FN_MAIN, MAIN_JIF) + 1, MAIN_END + 1); }
 MUTATE(jump_back) { set_u32(at(p, FN_MAIN, MAIN_JIF) + 1, MAIN_LOOP_HEAD); }
 MUTATE(jump_self) { set_u32(at(p, FN_MAIN, MAIN_JIF) + 1, MAIN_JIF); }
-MUTATE(jump_other_fn) { set_u32(at(p, FN_MAIN, MAIN_JIF) + 1, MAIN_LEN + CHECK_OK); }
+MUTATE(jump_other_fn)
+{
+    set_u32(at(p, FN_MAIN, MAIN_JIF) + 1, MAIN_LEN + CHECK_OK);
+}
 MUTATE(jump_before_fn) { set_u32(at(p, FN_CHECK, CHECK_JIF) + 1, MAIN_END); }
 MUTATE(jump_to_loop) { *at(p, FN_MAIN, MAIN_LOOP) = OP_JUMP; }
 MUTATE(loop_forward) { set_u32(at(p, FN_MAIN, MAIN_LOOP) + 1, MAIN_END); }
@@ -670,6 +704,8 @@ static const vcase cases[] = {
                        "records)"),
     CASE(round_mode, "function main at 0079: ROUND mode 7 out of range (7 "
                      "modes)"),
+    CASE(to_text_places, "function main at 0079: TO_TEXT with 31 places, "
+                         "expected 0..30 or 255 (shortest)"),
     CASE(sort_no_keys, "function main at 0006: SORT with 0 keys, expected "
                        "1..8"),
     CASE(sort_many_keys, "function main at 0006: SORT with 9 keys, expected "

@@ -1,0 +1,60 @@
+#!/bin/sh
+# tests/golden/run.sh TALLY - end-to-end tests of the tally command.
+#
+# Each folder under tests/golden/ is one test:
+#   cmd              a shell command line; $TALLY is the binary under test,
+#                    run from the repository root
+#   status           the expected exit status (default 0)
+#   stdout           expected standard output, byte for byte
+#   stdout.jsonl     expected standard output, compared as JSON values
+#                    (tests/tools/jsoncmp.py: an error's field path must
+#                    match, its wording may differ)
+#   stderr           expected standard error, byte for byte
+#   stderr.contains  lines that must each appear in standard error
+# Expected files are written by hand or copied from independent sources
+# (shared/data/award/*.expected.jsonl); never regenerated from a failing run.
+TALLY=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+export TALLY
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+for d in tests/golden/*/; do
+    name=$(basename "$d")
+    [ -f "$d/cmd" ] || continue
+    want=0
+    [ -f "$d/status" ] && want=$(cat "$d/status")
+    TMPDIR="$tmp" sh -c "$(cat "$d/cmd")" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    why=""
+    if [ "$got" != "$want" ]; then
+        why="exit status $got, expected $want"
+    elif [ -f "$d/stdout" ] && ! cmp -s "$d/stdout" "$tmp/out"; then
+        why="stdout differs:
+$(diff "$d/stdout" "$tmp/out" | head -20)"
+    elif [ -f "$d/stdout.jsonl" ] && ! python3 tests/tools/jsoncmp.py "$d/stdout.jsonl" "$tmp/out" >"$tmp/cmp"; then
+        why="stdout differs: $(cat "$tmp/cmp")"
+    elif [ -f "$d/stderr" ] && ! cmp -s "$d/stderr" "$tmp/err"; then
+        why="stderr differs:
+$(diff "$d/stderr" "$tmp/err" | head -20)"
+    elif [ -f "$d/stderr.contains" ]; then
+        while IFS= read -r line; do
+            if ! grep -qF -- "$line" "$tmp/err"; then
+                why="stderr lacks: $line"
+                break
+            fi
+        done <"$d/stderr.contains"
+    fi
+    if [ -n "$why" ]; then
+        fail=$((fail + 1))
+        echo "FAIL golden/$name: $why"
+        echo "--- stderr:"
+        head -20 "$tmp/err"
+    else
+        pass=$((pass + 1))
+    fi
+done
+echo "golden: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

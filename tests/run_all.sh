@@ -1,0 +1,16 @@
+#!/bin/sh
+# tests/run_all.sh TALLY - the end-to-end suites after the unit tests:
+# language tests (tests/lang), golden CLI tests (tests/golden) and the
+# award example against the spec's independent expected outputs on
+# freshly generated data (tests/tools/check_generated.sh).
+TALLY=$1
+status=0
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ -f "$root/tests/lang/run.py" ]; then
+    python3 "$root/tests/lang/run.py" "$TALLY" || status=1
+fi
+sh "$root/tests/golden/run.sh" "$TALLY" || status=1
+if [ -f "$root/tests/tools/check_generated.sh" ]; then
+    sh "$root/tests/tools/check_generated.sh" "$TALLY" || status=1
+fi
+exit $status
