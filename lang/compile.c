@@ -1030,9 +1030,124 @@ static void gen_inner(cg *g, ast_node *n)
     }
 }
 
+/* Constant folding: a numeric expression built only from literals is
+ * computed now, exactly, and emitted as one constant.  An integer overflow
+ * or a division by zero is left to run time, where it is reported with
+ * the policy's location; a quotient without a finite decimal form is left
+ * too, since bytecode files hold constants as decimal text. */
+static bool fold(cg *g, ast_node *n, value *out);
+
+static bool fold_operand(cg *g, ast_node *n, value *out)
+{
+    if (!fold(g, n, out)) {
+        return false;
+    }
+    if ((n->conv & AUX_TO_DEC) && out->kind == VAL_INT) {
+        *out = val_dec(dec_from_int(out->as.i));
+    }
+    return true;
+}
+
+static bool fold(cg *g, ast_node *n, value *out)
+{
+    switch ((ast_kind)n->kind) {
+    case AST_INT: {
+        char *end;
+        long long v = strtoll(n->text, &end, 10);
+        *out = val_int(v);
+        return *end == '\0';
+    }
+    case AST_DEC:
+    case AST_MONEY:
+        return dec_parse(g->pa, n->text, strlen(n->text), &out->as.d) == DEC_OK &&
+               (*out = val_dec(out->as.d), true);
+    case AST_PERCENT: {
+        dec d, hundred = dec_from_int(100);
+        if (dec_parse(g->pa, n->text, strlen(n->text), &d) != DEC_OK ||
+            dec_div(g->pa, &d, &hundred, &d) != DEC_OK) {
+            return false;
+        }
+        *out = val_dec(d);
+        return true;
+    }
+    case AST_UNARY: {
+        value a;
+        if (n->op != '-' || !fold_operand(g, n->a, &a)) {
+            return false;
+        }
+        if (a.kind == VAL_INT) {
+            if (a.as.i == INT64_MIN) {
+                return false;
+            }
+            *out = val_int(-a.as.i);
+            return true;
+        }
+        dec d;
+        if (dec_neg(g->pa, &a.as.d, &d) != DEC_OK) {
+            return false;
+        }
+        *out = val_dec(d);
+        return true;
+    }
+    case AST_BINARY: {
+        int op = n->op;
+        if (op != '+' && op != '-' && op != '*' && op != '/') {
+            return false;
+        }
+        ty_kind k = n->ty ? n->ty->kind : TY_ERROR;
+        if (k != TY_INT && k != TY_DEC && k != TY_MONEY && k != TY_PERCENT) {
+            return false;
+        }
+        value a, b;
+        if (!fold_operand(g, n->a, &a) || !fold_operand(g, n->b, &b)) {
+            return false;
+        }
+        if (a.kind == VAL_INT && b.kind == VAL_INT) {
+            int64_t r;
+            bool ovf = op == '+' ? __builtin_add_overflow(a.as.i, b.as.i, &r)
+                       : op == '-' ? __builtin_sub_overflow(a.as.i, b.as.i, &r)
+                                   : __builtin_mul_overflow(a.as.i, b.as.i, &r);
+            if (ovf || op == '/') {
+                return false;
+            }
+            *out = val_int(r);
+            return true;
+        }
+        if (a.kind != VAL_DEC || b.kind != VAL_DEC) {
+            return false;
+        }
+        dec r;
+        dec_status st = op == '+' ? dec_add(g->pa, &a.as.d, &b.as.d, &r)
+                        : op == '-' ? dec_sub(g->pa, &a.as.d, &b.as.d, &r)
+                        : op == '*' ? dec_mul(g->pa, &a.as.d, &b.as.d, &r)
+                                    : dec_div(g->pa, &a.as.d, &b.as.d, &r);
+        if (st != DEC_OK) {
+            return false;
+        }
+        strbuf text;
+        sb_init(&text, g->c->mem);
+        dec_format(&r, &text);
+        bool finite = !text.failed && text.len > 0 && text.p[text.len - 1] != '.';
+        sb_free(&text);
+        if (!finite) {
+            return false;
+        }
+        *out = val_dec(r);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 static void gen(cg *g, ast_node *n)
 {
     if (g->failed) {
+        return;
+    }
+    value v;
+    if ((n->kind == AST_BINARY || n->kind == AST_UNARY) && fold_operand(g, n, &v)) {
+        op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
         return;
     }
     gen_inner(g, n);
