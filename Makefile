@@ -21,6 +21,7 @@ endif
 CFLAGS   := -std=gnu11 -g $(OPT) $(WARN) -fvisibility=hidden
 LDLIBS   := -lyajl -lgmp
 ifneq ($(SAN),)
+CPPFLAGS += -DTALLY_DEBUG_VM
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
@@ -84,5 +85,18 @@ test: all unit
 
 clean:
 	rm -rf build build-san build-clang build-san-clang bin
+
+# `make bench` (bench/README.md): Tally against hand-written baselines on
+# generated tenders, run interleaved.  BENCH_SIZES="1000 1000000" goes large.
+BENCH_SIZES ?= 1000 10000 100000
+BENCH_RUNS  ?= 5
+BENCH_ARGS  ?=
+bench: all $(LIB)
+	@sh bench/deps.sh
+	@mkdir -p $(BUILD)/bench
+	$(CC) -std=gnu11 -g $(OPT) $(WARN) $(LDFLAGS) -o $(BUILD)/bench/award bench/baseline/award.c -lyajl
+	$(CC) -std=gnu11 -g $(OPT) $(WARN) -o $(BUILD)/bench/spawn bench/spawn.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $(BUILD)/bench/vm_eval bench/vm_eval.c $(LIB) $(LDLIBS)
+	python3 bench/run.py --build $(BUILD) --sizes "$(BENCH_SIZES)" --runs $(BENCH_RUNS) $(BENCH_ARGS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -267,8 +267,7 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
             break;
         }
         if (ds == DATA_IO_ERROR || ds == DATA_ENOMEM) {
-            snprintf(msg, sizeof msg, "%s: %s", o->input_name ? o->input_name : "input",
-                     de.msg ? de.msg : "cannot read");
+            snprintf(msg, sizeof msg, "tally: %s", de.msg ? de.msg : "cannot read the input");
             message(&tp->cfg, msg);
             result = ds == DATA_IO_ERROR ? TALLY_EIO : TALLY_ENOMEM;
             break;

@@ -192,13 +192,13 @@ static void mismatch(checker *k, ast_node *n, ty *got, ty *want,
                      const char *what)
 {
     const char *hint = NULL;
-    if (want->kind == TY_MONEY && (got->kind == TY_INT || got->kind == TY_DEC)) {
-        hint = money_hint(want);
-    } else if (want->kind == TY_TEXT) {
-        hint = "turn a value into text with text(x)";
-    } else if (got->kind == TY_OPTIONAL && same(got->elem, want)) {
+    if (got->kind == TY_OPTIONAL && same(got->elem, want)) {
         hint = "this value may be none: use 'x otherwise default' or "
                "'if x is some v then ... else ...'";
+    } else if (want->kind == TY_MONEY && (got->kind == TY_INT || got->kind == TY_DEC)) {
+        hint = money_hint(want);
+    } else if (want->kind == TY_TEXT && got->kind != TY_OPTIONAL) {
+        hint = "turn a value into text with text(x)";
     } else if (want->kind == TY_PERCENT && is_num(got)) {
         hint = "write a percentage as 40%";
     }
@@ -769,7 +769,7 @@ static ty *arith(checker *k, int op, ast_node *n, ty *a, ty *b,
     }
     if ((x == TY_PERCENT && yd) || (xd && y == TY_PERCENT)) {
         if (op == '*') {
-            return x == TY_PERCENT ? b : a;
+            return &k->t_dec; /* 50% of a number is a decimal: 50% * 3 = 1.5 */
         }
         if (op == '/' && x == TY_PERCENT) {
             return a;
@@ -860,11 +860,29 @@ static bool money_vs_number(checker *k, ast_node *n, ty *a, ty *b,
     }
     int len = (int)(num->sp.end - num->sp.start);
     char hint[160];
-    snprintf(hint, sizeof hint,
-             "write the amount with its currency: £%.*s", len > 40 ? 40 : len,
-             k->c->src + num->sp.start);
+    if (num->kind == AST_INT || num->kind == AST_DEC) {
+        snprintf(hint, sizeof hint, "write the amount with its currency: £%.*s",
+                 len > 40 ? 40 : len, k->c->src + num->sp.start);
+    } else {
+        snprintf(hint, sizeof hint, "only money mixes with money: multiply "
+                 "by a rate, or compare with an amount such as £0");
+    }
     err(k, num->sp, hint, "cannot %s money and a plain number", verb);
     return true;
+}
+
+/* Is [n] a bare name that only an enum member of several enums could
+ * be?  Then it takes its type from the other side of the operator. */
+static bool ambiguous_member(checker *k, ast_node *n)
+{
+    if (n->kind != AST_NAME || lookup_local(k, n->name) ||
+        lookup_global(k, n->name) ||
+        (k->self && field_index(k->self, n->name) >= 0)) {
+        return false;
+    }
+    int count;
+    lookup_member(k, n->name, NULL, &count);
+    return count > 1;
 }
 
 static ty *binary(checker *k, ast_node *n, ty *want)
@@ -901,7 +919,23 @@ static ty *binary(checker *k, ast_node *n, ty *want)
         return u;
     }
     if (op == IN) {
-        ty *l = expr(k, n->b, NULL);
+        ty *l;
+        if (!ambiguous_member(k, n->a)) {
+            ty *x = expr(k, n->a, NULL);
+            l = expr(k, n->b, is_bad(x) ? NULL : wrap(k, TY_LIST, x));
+            if (is_bad(l)) {
+                return &k->t_bool;
+            }
+            if (l->kind != TY_LIST) {
+                err(k, n->b->sp, NULL, "'is in' needs a list, not %s", describe(k, l));
+                return &k->t_bool;
+            }
+            if (!is_bad(x) && !fits(k, n->a, x, l->elem)) {
+                mismatch(k, n->a, x, l->elem, "the value looked for");
+            }
+            return &k->t_bool;
+        }
+        l = expr(k, n->b, NULL);
         if (is_bad(l)) {
             expr(k, n->a, NULL);
             return &k->t_bool;
@@ -916,8 +950,14 @@ static ty *binary(checker *k, ast_node *n, ty *want)
     }
     ty *hint_ty = NULL;
     /* Let an enum member or none on one side take the other's type. */
-    ty *a = expr(k, n->a, NULL);
-    ty *b = expr(k, n->b, (a->kind == TY_ENUM || a->kind == TY_OPTIONAL) ? a : NULL);
+    ty *a, *b;
+    if (ambiguous_member(k, n->a) && !ambiguous_member(k, n->b)) {
+        b = expr(k, n->b, NULL);
+        a = expr(k, n->a, (b->kind == TY_ENUM || b->kind == TY_OPTIONAL) ? b : NULL);
+    } else {
+        a = expr(k, n->a, NULL);
+        b = expr(k, n->b, (a->kind == TY_ENUM || a->kind == TY_OPTIONAL) ? a : NULL);
+    }
     (void)hint_ty;
     if (is_bad(a) || is_bad(b)) {
         return (op == '=' || op == NE || op == '<' || op == LE || op == '>' ||
@@ -970,6 +1010,10 @@ static ty *binary(checker *k, ast_node *n, ty *want)
     if (!r && (op == '+' || op == '-') &&
         money_vs_number(k, n, a, b, op == '+' ? "add" : "subtract")) {
         return &k->t_error;
+    }
+    if (!r && (a->kind == TY_OPTIONAL || b->kind == TY_OPTIONAL)) {
+        hint = "this value may be none: use 'x otherwise default' or "
+               "'if x is some v then ... else ...'";
     }
     if (!r) {
         err(k, n->sp, hint, "cannot use %s on %s and %s", op_name(op),
@@ -1239,6 +1283,7 @@ static ty *record_lit(checker *k, ast_node *n)
         return &k->t_error;
     }
     n->sym = r;
+    bool unknown = false; /* a misspelt field explains any missing one */
     bool *given = alloc(k, (size_t)(r->nfields + 1) * sizeof *given);
     if (!given) {
         return &k->t_error;
@@ -1254,6 +1299,7 @@ static ty *record_lit(checker *k, ast_node *n)
             err(k, init->name_sp, hint_for(k, &g), "%s has no field '%s'",
                 r->name, init->name);
             expr(k, init->a, NULL);
+            unknown = true;
             continue;
         }
         if (given[fi]) {
@@ -1265,7 +1311,7 @@ static ty *record_lit(checker *k, ast_node *n)
         snprintf(what, sizeof what, "field %s", init->name);
         expect(k, init->a, r->fields[fi].ty, what);
     }
-    for (int j = 0; j < r->nfields; j++) {
+    for (int j = 0; j < r->nfields && !unknown; j++) {
         if (!given[j] && r->fields[j].ty->kind != TY_OPTIONAL) {
             err(k, n->sp, NULL, "%s needs a value for field '%s'", r->name,
                 r->fields[j].name);
@@ -1350,6 +1396,16 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
     if (n->c) {
         ty *bt = expr(k, n->c, want ? want : result);
         result = result ? join(k, result_node, result, n->c, bt, "match") : bt;
+    }
+    /* Widen every arm to the common type (1, 2 and 0.5: all decimal). */
+    for (uint32_t i = 0; result && i < n->list.count; i++) {
+        ast_node *body = n->list.items[i]->a;
+        fits(k, body, body->ty, result);
+    }
+    if (n->c && result) {
+        fits(k, n->c, n->c->ty, result);
+    }
+    if (n->c) {
     } else if (!is_bad(t)) {
         for (int m = 0; m < nmem; m++) {
             if (!seen[m]) {
@@ -1523,6 +1579,11 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
         if (elem) {
             return want;
         }
+        /* Widen every element to the common type (1, 2, 0.5: all decimal). */
+        for (uint32_t i = 0; got && i < n->list.count; i++) {
+            ast_node *e = n->list.items[i];
+            fits(k, e, e->ty, got);
+        }
         return wrap(k, TY_LIST, got ? got : &k->t_never);
     }
     case AST_COMPREH: return comprehension(k, n, want);
@@ -1542,6 +1603,7 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
         }
         n->sym = p;
         p->used = true;
+        check_func(k, p);
         expect(k, n->b, &k->t_date, "the date");
         return wrap(k, TY_OPTIONAL, p->ty);
     }

@@ -425,7 +425,10 @@ static uint8_t text_places(const ty *t)
     if (t->kind == TY_MONEY) {
         return t->places >= 0 ? (uint8_t)t->places : 2;
     }
-    if ((t->kind == TY_DEC || t->kind == TY_PERCENT) && t->places >= 0) {
+    if (t->kind == TY_PERCENT) {
+        return BC_TEXT_PERCENT;
+    }
+    if (t->kind == TY_DEC && t->places >= 0) {
         return (uint8_t)t->places;
     }
     return BC_PLACES_ANY;

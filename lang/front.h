@@ -35,6 +35,7 @@ typedef struct tly_comp {
                           scanner already explained it), or -1 */
     int depth;      /* current nesting, checked against TLY_MAX_NESTING */
     void *checked;  /* the checker's results (check.h), arena */
+    bool too_deep;  /* the parser's nesting limit was hit */
     bool oom;       /* an allocation failed; the pass gave up */
 } tly_comp;
 

@@ -128,10 +128,38 @@ static ast_node *with(ast_node *n, ast_node *a, ast_node *b, ast_node *cc)
     return n;
 }
 
+/* Adds a declaration to the program; the header goes in its own place. */
+static ast_node *add_decl(struct tly_comp *c, ast_node *prog, ast_node *d)
+{
+    if (!d) {
+        return prog;
+    }
+    if (d->kind == AST_POLICY) {
+        if (prog->a) {
+            diag_add(&c->diags, DIAG_ERROR, d->sp, "keep one 'policy' line, at the top",
+                     "a policy has one header");
+        } else {
+            prog->a = d;
+        }
+        return prog;
+    }
+    return push(c, prog, d);
+}
+
+/* The parser's stack limit is what bounds nesting: past it bison reports
+ * "memory exhausted", which here means the policy is nested too deeply. */
+#define YYMAXDEPTH (TLY_MAX_NESTING * 25)
+
 static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
                     const char *msg)
 {
     (void)scanner;
+    if (strcmp(msg, "memory exhausted") == 0) {
+        c->too_deep = true;
+        diag_add(&c->diags, DIAG_ERROR, *loc, "split the expression with definitions",
+                 "the policy is nested too deeply here");
+        return;
+    }
     diag_add(&c->diags, DIAG_ERROR, *loc, NULL, "%s", msg);
 }
 }
@@ -183,31 +211,45 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %%
 
 program
-    : header decls      { $$ = $2; $$->a = $1; c->root = $$; }
+    : decls             { $$ = $1; c->root = $$; }
     ;
 
+/* The header is a declaration like the others, so that the parser's
+ * first state has nothing to decide and an error in the first
+ * declaration can be recovered from like any other. */
 header
-    : %empty            { $$ = NULL; }
-    | POLICY STRING     { $$ = N(AST_POLICY, @$); $$->text = $2.s; }
-    | header VERSION STRING  { $$ = $1 ? $1 : N(AST_POLICY, @$); $$->text2 = $3.s; }
-    | header SOURCE STRING   { $$ = $1 ? $1 : N(AST_POLICY, @$); $$->text3 = $3.s; }
+    : kw_policy STRING  { $$ = N(AST_POLICY, @$); $$->text = $2.s; }
+    | header VERSION STRING  { $$ = $1; $$->text2 = $3.s; }
+    | header SOURCE STRING   { $$ = $1; $$->text3 = $3.s; }
     ;
 
 decls
     : %empty            { $$ = N(AST_PROGRAM, @$); }
-    | decls decl        { $$ = $2 ? push(c, $1, $2) : $1; }
+    | decls decl        { $$ = add_decl(c, $1, $2); }
     ;
 
 decl
-    : enum_decl | record_decl | alias_decl | param_decl | def_decl
+    : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
     | rule_decl | input_decl | output_decl
     | error             { $$ = NULL; }
     ;
 
+/* A declaration keyword ends error recovery at once, so a mistake early
+ * in the next declaration is reported too (yyerrok). */
+kw_policy: POLICY { yyerrok; } ;
+kw_enum: ENUM { yyerrok; } ;
+kw_record: RECORD { yyerrok; } ;
+kw_type: TYPE { yyerrok; } ;
+kw_parameter: PARAMETER { yyerrok; } ;
+kw_definition: DEFINITION { yyerrok; } ;
+kw_rule: RULE { yyerrok; } ;
+kw_input: INPUT { yyerrok; } ;
+kw_output: OUTPUT { yyerrok; } ;
+
 /* ---- enumerations ---------------------------------------------------- */
 
 enum_decl
-    : ENUM IDENT label '{' members comma '}'
+    : kw_enum IDENT label '{' members comma '}'
                         { $$ = $5; $$->kind = AST_ENUM; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->text = $3.s; }
     ;
@@ -239,7 +281,7 @@ rename
 /* ---- records ----------------------------------------------------------- */
 
 record_decl
-    : RECORD IDENT '{' record_items '}'
+    : kw_record IDENT '{' record_items '}'
                         { $$ = $4; $$->kind = AST_RECORD; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; }
     ;
@@ -307,7 +349,7 @@ type
     ;
 
 alias_decl
-    : TYPE IDENT '=' type   { $$ = named(c, AST_ALIAS, @$, $2, @2); $$->a = $4; }
+    : kw_type IDENT '=' type   { $$ = named(c, AST_ALIAS, @$, $2, @2); $$->a = $4; }
     ;
 
 /* ---- parameters, definitions, rules ------------------------------------ */
@@ -318,10 +360,10 @@ cites
     ;
 
 param_decl
-    : PARAMETER IDENT ':' type cites '=' expr cites
+    : kw_parameter IDENT ':' type cites '=' expr cites
                         { $$ = named(c, AST_PARAM, @$, $2, @2); $$->a = $4;
                           $$->text = $5.s ? $5.s : $8.s; $$->b = $7; }
-    | PARAMETER IDENT ':' type cites rows
+    | kw_parameter IDENT ':' type cites rows
                         { $$ = $6; $$->kind = AST_PARAM; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->a = $4; $$->text = $5.s; }
     ;
@@ -353,13 +395,13 @@ param
     ;
 
 def_decl
-    : DEFINITION IDENT params ':' type cites '=' expr
+    : kw_definition IDENT params ':' type cites '=' expr
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->a = $5; $$->text = $6.s; $$->b = $8; }
     ;
 
 rule_decl
-    : RULE IDENT params ':' type cites '=' whens ELSE expr
+    : kw_rule IDENT params ':' type cites '=' whens ELSE expr
                         { $$ = $3; $$->kind = AST_RULE; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->a = $5; $$->text = $6.s;
                           $$->list2 = $8->list; $$->c = $10; }
@@ -376,13 +418,13 @@ when_arm
     ;
 
 input_decl
-    : INPUT IDENT ':' IDENT KEYED BY IDENT
+    : kw_input IDENT ':' IDENT KEYED BY IDENT
                         { $$ = named(c, AST_INPUT, @$, $2, @2); $$->text = $4.s;
                           $$->text2 = $7.s; }
     ;
 
 output_decl
-    : OUTPUT IDENT ':' type '=' expr
+    : kw_output IDENT ':' type '=' expr
                         { $$ = named(c, AST_OUTPUT, @$, $2, @2); $$->a = $4; $$->b = $6; }
     ;
 
@@ -551,9 +593,20 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
     yysymbol_kind_t expected[YYNTOKENS];
     int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
     yysymbol_kind_t got = yypcontext_token(ctx);
+    tly_span eof_loc;
     const tly_span *loc = yypcontext_location(ctx);
     if (c->quiet_at == (int64_t)loc->start) {
         return 0; /* the scanner reported the unclosed bracket */
+    }
+    if (got == YYSYMBOL_YYEOF) {
+        /* Point just after the last thing written, not at white space. */
+        size_t end = c->len;
+        while (end > 0 && (c->src[end - 1] == ' ' || c->src[end - 1] == '\t' ||
+                           c->src[end - 1] == '\n' || c->src[end - 1] == '\r')) {
+            end--;
+        }
+        eof_loc.start = eof_loc.end = (uint32_t)end;
+        loc = &eof_loc;
     }
     char near[48];
     if (got == YYSYMBOL_YYEOF) {
@@ -568,8 +621,20 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
     }
     /* A missing closing bracket is the likeliest cause when one is
      * acceptable here: say so rather than list every operator. */
+    /* A reserved word where a name was wanted. */
+    const char *gname = yysymbol_name(got);
+    if (gname[0] == '"' && gname[1] >= 'a' && gname[1] <= 'z') {
+        for (int i = 0; i < n; i++) {
+            if (expected[i] == YYSYMBOL_IDENT) {
+                diag_add(&c->diags, DIAG_ERROR, *loc,
+                         "choose another name; 'as \"...\"' keeps the name the data uses",
+                         "syntax error %s: %s is a reserved word", near, gname);
+                return 0;
+            }
+        }
+    }
     static const char *const closer_text[] = {"')'", "']'", "'}'"};
-    for (size_t k = 0; k < sizeof closer_text / sizeof closer_text[0]; k++) {
+    for (size_t k = 0; n > 5 && k < sizeof closer_text / sizeof closer_text[0]; k++) {
         for (int i = 0; i < n; i++) {
             if (strcmp(yysymbol_name(expected[i]), closer_text[k]) == 0) {
                 diag_add(&c->diags, DIAG_ERROR, *loc,
@@ -625,7 +690,7 @@ bool tly_parse(struct tly_comp *c)
     int rc = tly_yyparse(scanner, c);
     tly_yy_delete_buffer(buf, scanner);
     tly_yylex_destroy(scanner);
-    if (rc == 2) {
+    if (rc == 2 && !c->too_deep) {
         c->oom = true;
     }
     return rc == 0 && c->diags.nerrors == 0 && !c->oom;

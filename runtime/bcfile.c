@@ -4,8 +4,10 @@
  * file is well formed and rebuilds the program in its arena; whether the
  * program is safe to run is verify.c's question, asked after reading.
  * The input is untrusted: no assert() on it, every count is checked
- * against the bytes left before anything is allocated for it, and every
- * reject names the offset and what was expected there.
+ * against the bytes left before anything is allocated for it (so a file
+ * costs at most 24 times its size: a 1-byte constant becomes a 24-byte
+ * value; the mem_ctx cap bounds the rest), and every reject names the
+ * offset and what was expected there.
  *
  * Layout.  Every field is fixed-width little-endian, written one by one.
  *

@@ -23,6 +23,7 @@
 #define BC_FORMAT_VERSION 1
 #define BC_NONE_U16 0xFFFFu
 #define BC_PLACES_ANY 0xFFu
+#define BC_TEXT_PERCENT 0xFEu /* TO_TEXT: a percent, as "12.5%" */
 
 typedef enum bc_op {
 #define TALLY_OP(name, fmt, pop, push) OP_##name,

@@ -45,7 +45,8 @@ typedef struct data_error {
                       it could not be read */
     const char *path; /* arena: "bids[1].price"; NULL for a problem with the
                          record as a whole (not JSON, no key) */
-    const char *msg;  /* arena: "unknown exclusion ground \"arson\"" */
+    const char *msg;  /* arena (static "out of memory" for DATA_ENOMEM):
+                         "unknown exclusion ground \"arson\"" */
 } data_error;
 
 typedef enum data_status {
@@ -61,7 +62,8 @@ typedef enum data_status {
 typedef struct data_reader data_reader;
 
 /* Creates a reader of records of [prog]'s input record from [in], in
- * format [fmt].  [prog] and [in] are borrowed and must outlive the reader;
+ * format [fmt].  [prog] must have passed the verifier (type references are
+ * trusted); [prog] and [in] are borrowed and must outlive the reader;
  * [in_name] (borrowed, may be NULL) names the input in I/O messages.
  * Buffers are drawn from [mem].  NULL out of memory. */
 data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
@@ -74,8 +76,10 @@ void data_reader_free(data_reader *r);
  * [a] (the per-record arena, which the caller resets between records).
  * DATA_RECORD: *out is a VAL_RECORD of prog->input_record.  DATA_ERROR:
  * *err describes the rejected record and the reader has moved past it.
- * DATA_IO_ERROR: err->msg says why (then DATA_EOF follows).  Blank lines
- * are skipped; a UTF-8 byte order mark at the start of input is ignored. */
+ * DATA_IO_ERROR: err->msg says why (then DATA_EOF follows).  DATA_ENOMEM:
+ * err->msg is the static "out of memory".  *err is always initialised.
+ * Blank lines are skipped; a UTF-8 byte order mark at the start of input
+ * is ignored. */
 data_status data_reader_next(data_reader *r, arena *a, value *out,
                              data_error *err);
 
@@ -84,7 +88,7 @@ data_status data_reader_next(data_reader *r, arena *a, value *out,
  * prog->key_field) applies when [record] is prog->input_record.  [line]
  * is copied into err->line.  Values and messages live in [a]; the parser's
  * own memory is drawn from a->mem and freed before returning.  Returns
- * DATA_RECORD, DATA_ERROR or DATA_ENOMEM. */
+ * DATA_RECORD, DATA_ERROR or DATA_ENOMEM (err->msg "out of memory"). */
 data_status data_bind_json(const bc_program *prog, uint16_t record,
                            const char *json, size_t len, long line, arena *a,
                            value *out, data_error *err);

@@ -1102,6 +1102,17 @@ static data_status record_error(binder *b, data_error *err, const char *msg)
     return err->msg ? DATA_ERROR : DATA_ENOMEM;
 }
 
+/* Fills in the message of a DATA_ENOMEM, which cannot allocate one. */
+static data_status finish(data_status st, data_error *err)
+{
+    if (st == DATA_ENOMEM) {
+        err->path = NULL;
+        err->key = val_none();
+        err->msg = "out of memory";
+    }
+    return st;
+}
+
 /* yajl's own memory for a text of [len] bytes: the handle, lexer and
  * decode buffers (each at most the text's size) and one byte per level. */
 static size_t yajl_need(size_t len)
@@ -1162,15 +1173,18 @@ data_status data_bind_json(const bc_program *prog, uint16_t record,
                            const char *json, size_t len, long line, arena *a,
                            value *out, data_error *err)
 {
+    memset(err, 0, sizeof *err);
+    err->line = line;
+    err->key = val_none();
     binder *b = mem_alloc(a->mem, sizeof *b);
     if (!b) {
-        return DATA_ENOMEM;
+        return finish(DATA_ENOMEM, err);
     }
     binder_init(b, a->mem, prog);
     data_status st = bind(b, record, json, len, line, a, out, err);
     binder_free(b);
     mem_free(a->mem, b, sizeof *b);
-    return st;
+    return finish(st, err);
 }
 
 /* ---- the reader ------------------------------------------------------ */
@@ -1515,11 +1529,14 @@ static data_status next_element(data_reader *r, arena *a, value *out,
 data_status data_reader_next(data_reader *r, arena *a, value *out,
                              data_error *err)
 {
+    memset(err, 0, sizeof *err);
+    err->key = val_none();
+    err->line = r->line;
     if (!r->started) {
         start(r);
     }
     if (r->fmt == DATA_JSON_ARRAY) {
-        return next_element(r, a, out, err);
+        return finish(next_element(r, a, out, err), err);
     }
-    return next_line(r, a, out, err);
+    return finish(next_line(r, a, out, err), err);
 }

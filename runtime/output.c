@@ -144,8 +144,22 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
         }
     }
     if (ty->places == BC_PLACES_ANY) {
+        /* Only a finite decimal can be written exactly; a quotient such
+         * as 1/3 must be rounded by the policy first. */
+        size_t mark = b->len;
         dec_format(&d, b);
-        return true;
+        if (b->failed || b->len < mark + 3 || memcmp(b->p + b->len - 3, "...", 3) != 0) {
+            return true;
+        }
+        strbuf m;
+        sb_init(&m, w->mem);
+        sb_put(&m, b->p + mark, b->len - mark);
+        sb_puts(&m, " has no exact decimal form; round it in the policy");
+        b->len = mark;
+        b->p[mark] = '\0';
+        bool ok = m.failed ? refuse(w, at, "out of memory") : refuse(w, at, m.p);
+        sb_free(&m);
+        return ok;
     }
     if (dec_format_fixed(&d, ty->places, b) == DEC_OK) {
         return true;

@@ -35,8 +35,9 @@ typedef enum out_format {
 
 typedef struct out_writer out_writer;
 
-/* Creates a writer of [prog]'s results to [f] in format [fmt].  [prog] and
- * [f] are borrowed and must outlive the writer.  CSV and table columns are
+/* Creates a writer of [prog]'s results to [f] in format [fmt].  [prog]
+ * must have passed the verifier; [prog] and [f] are borrowed and must
+ * outlive the writer.  CSV and table columns are
  * built from the output type now, so the header is the same whatever the
  * data: nested records become dotted columns ("bids.supplier"); when the
  * output record has exactly one list-of-records field, each element gets

@@ -678,10 +678,10 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
         }
         return true;
     case OP_TO_TEXT:
-        if (a > MAX_PLACES && a != BC_PLACES_ANY) {
+        if (a > MAX_PLACES && a != BC_PLACES_ANY && a != BC_TEXT_PERCENT) {
             return fail_at(v, w, pc, "TO_TEXT with %u places, expected "
-                           "0..%d or %u (shortest)", a, MAX_PLACES,
-                           BC_PLACES_ANY);
+                           "0..%d, %u (percent) or %u (shortest)", a,
+                           MAX_PLACES, BC_TEXT_PERCENT, BC_PLACES_ANY);
         }
         return true;
     case OP_SORT:

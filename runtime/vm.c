@@ -23,11 +23,8 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
-
-#ifdef TALLY_TRACE_VM
-#include <stdio.h>
-#endif
 
 /* Invariants proved by verify.c or kept by this file; on in debug builds.
  * Never used on anything a hostile file controls unproved. */
@@ -37,14 +34,28 @@
 #define VM_ASSERT(x) ((void)0)
 #endif
 
+/* The same for per-instruction operand checks on the hottest paths
+ * (dispatch, CONST, LOAD, STORE, FIELD): only with TALLY_DEBUG_VM, since
+ * TALLY_DEBUG is on in every Makefile build and these cost about a tenth
+ * of the award workload's interpreter time. */
+#ifdef TALLY_DEBUG_VM
+#define VM_HOT_ASSERT(x) assert(x)
+#else
+#define VM_HOT_ASSERT(x) ((void)0)
+#endif
+
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Checks walker recursion, in type levels (a record, list, map or
  * optional each take one).  Bound input is at most DATA_MAX_DEPTH (64)
- * containers deep; optional-of-optional chains in a hostile type table add
- * levels without data, so the walker counts them too. */
+ * containers deep and verify.c rejects container cycles in the type
+ * table; this bound is a second line so a value graph handed in by an
+ * embedder can never exhaust the C stack. */
 #define WALK_MAX_DEPTH 256
+
+/* ROUND's places: dec_round's documented range (decimal.h). */
+#define ROUND_MAX_PLACES 30
 
 /* ---- the machine ----------------------------------------------------- */
 
@@ -437,14 +448,21 @@ static inline uint64_t header_word(uint8_t kind)
 _Static_assert(offsetof(value, as) == 8 && sizeof(value) == 24,
                "vm_word access assumes an 8-byte header and 16-byte payload");
 
-/* Stores a scalar of [kind] whose payload's first word is [w]; the second
- * payload word is zeroed so values stay fully defined. */
-static inline void set_word(value *dst, uint8_t kind, uint64_t w)
+/* Stores a scalar of [kind] whose payload words are [w1] and [w2]. */
+static inline void set_words(value *dst, uint8_t kind, uint64_t w1,
+                             uint64_t w2)
 {
     vm_word *d = (vm_word *)dst;
     d[0] = header_word(kind);
-    d[1] = w;
-    d[2] = 0;
+    d[1] = w1;
+    d[2] = w2;
+}
+
+/* The same with a one-word payload; the second word is zeroed so values
+ * stay fully defined. */
+static inline void set_word(value *dst, uint8_t kind, uint64_t w)
+{
+    set_words(dst, kind, w, 0);
 }
 
 static inline void set_bool(value *dst, bool b)
@@ -567,7 +585,8 @@ static void put_int(strbuf *b, int64_t i)
 /* TO_TEXT: the text form of scalar [x] into *[out].  Returns VM_OK,
  * VM_ENOMEM, or VM_RUNTIME_ERROR for a kind with no text form (type
  * confusion). */
-static vm_status to_text(vm *v, const value *x, unsigned places, value *out)
+static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
+                                                   unsigned places, value *out)
 {
     static const char s_true[] = "true", s_false[] = "false",
                       s_none[] = "none";
@@ -603,8 +622,16 @@ static vm_status to_text(vm *v, const value *x, unsigned places, value *out)
         break;
     case VAL_DEC:
         sb_clear(b);
-        if (places == BC_PLACES_ANY ||
-            dec_format_fixed(&x->as.d, (int)places, b) != DEC_OK) {
+        if (places == BC_TEXT_PERCENT) {
+            /* A percent is held as a fraction: 0.125 reads "12.5%". */
+            dec hundred = dec_from_int(100), pts;
+            if (dec_mul(v->a, &x->as.d, &hundred, &pts) != DEC_OK) {
+                return VM_ENOMEM;
+            }
+            dec_format(&pts, b);
+            sb_putc(b, '%');
+        } else if (places == BC_PLACES_ANY ||
+                   dec_format_fixed(&x->as.d, (int)places, b) != DEC_OK) {
             sb_clear(b);
             dec_format(&x->as.d, b);
         }
@@ -620,7 +647,11 @@ static vm_status to_text(vm *v, const value *x, unsigned places, value *out)
     case VAL_DURATION:
         sb_clear(b);
         put_int(b, x->as.i);
-        sb_put(b, " days", 5);
+        if (x->as.i == 1 || x->as.i == -1) {
+            sb_put(b, " day", 4);
+        } else {
+            sb_put(b, " days", 5);
+        }
         break;
     case VAL_RECORD:
     case VAL_LIST:
@@ -638,6 +669,154 @@ static vm_status to_text(vm *v, const value *x, unsigned places, value *out)
         return VM_ENOMEM;
     }
     *out = val_text(s, (uint32_t)b->len);
+    return VM_OK;
+}
+
+/* Builds a record of type [rt] from the [n] values at [first] and
+ * stores it over *[first].  False out of memory. */
+static __attribute__((noinline)) bool make_record(vm *v, value *first,
+                                                  uint16_t rt, uint16_t n)
+{
+    val_record *r = arena_alloc(v->a, sizeof *r + (size_t)n * sizeof(value));
+    if (!r) {
+        return false;
+    }
+    r->type = rt;
+    r->count = n;
+    if (n) {
+        memcpy(r->fields, first, (size_t)n * sizeof(value));
+    }
+    value rv = {0};
+    rv.kind = VAL_RECORD;
+    rv.type = rt;
+    rv.as.r = r;
+    *first = rv;
+    return true;
+}
+
+/* Builds a list of the [n] values at [first] (items inline after the
+ * header) and stores it over *[first].  False out of memory. */
+static __attribute__((noinline)) bool make_list(vm *v, value *first,
+                                                uint16_t n)
+{
+    val_list *l = arena_alloc(v->a, sizeof *l + (size_t)n * sizeof(value));
+    if (!l) {
+        return false;
+    }
+    l->count = l->cap = n;
+    l->items = n ? (value *)(l + 1) : NULL;
+    if (n) {
+        memcpy(l->items, first, (size_t)n * sizeof(value));
+    }
+    value lv = {0};
+    lv.kind = VAL_LIST;
+    lv.as.l = l;
+    *first = lv;
+    return true;
+}
+
+/* Doubles [l]'s capacity in the record arena (the old array is left to
+ * the arena).  VM_OK, VM_LIMIT past 2^31 items, or VM_ENOMEM. */
+static __attribute__((noinline)) vm_status grow_list(vm *v, val_list *l)
+{
+    if (l->cap >= UINT32_MAX / 2) {
+        return VM_LIMIT;
+    }
+    uint32_t cap = l->cap ? l->cap * 2 : 8;
+    value *items = arena_alloc(v->a, (size_t)cap * sizeof(value));
+    if (!items) {
+        return VM_ENOMEM;
+    }
+    if (l->count) {
+        memcpy(items, l->items, (size_t)l->count * sizeof(value));
+    }
+    l->items = items;
+    l->cap = cap;
+    return VM_OK;
+}
+
+/* The value of text key [k] in [m], or NULL. */
+static const value *map_lookup(const val_map *m, const value *k)
+{
+    for (uint32_t i = 0; i < m->count; i++) {
+        const value *mk = &m->keys[i];
+        if (mk->len == k->len &&
+            (k->len == 0 || memcmp(mk->as.s, k->as.s, k->len) == 0)) {
+            return &m->vals[i];
+        }
+    }
+    return NULL;
+}
+
+static bool list_contains(const val_list *l, const value *x)
+{
+    for (uint32_t i = 0; i < l->count; i++) {
+        if (eq_values(x, &l->items[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* *[x] = *[x] + *[y], texts.  VM_OK, VM_LIMIT past 4 GiB, VM_ENOMEM. */
+static __attribute__((noinline)) vm_status concat(vm *v, value *x,
+                                                  const value *y)
+{
+    if (y->len == 0) {
+        return VM_OK;
+    }
+    if (x->len == 0) {
+        *x = *y;
+        return VM_OK;
+    }
+    uint64_t len = (uint64_t)x->len + y->len;
+    if (len > UINT32_MAX) {
+        return VM_LIMIT;
+    }
+    char *s = arena_alloc(v->a, (size_t)len);
+    if (!s) {
+        return VM_ENOMEM;
+    }
+    memcpy(s, x->as.s, x->len);
+    memcpy(s + x->len, y->as.s, y->len);
+    *x = val_text(s, (uint32_t)len);
+    return VM_OK;
+}
+
+/* SORT: replaces the list of rows [k1..k_nkeys, item] at *[top] by the
+ * list of items in stable key order.  VM_OK, VM_ENOMEM, or
+ * VM_RUNTIME_ERROR when a row is not a list of nkeys + 1 values. */
+static __attribute__((noinline)) vm_status sort_list(vm *v, value *top,
+                                                     unsigned nkeys,
+                                                     unsigned desc)
+{
+    if (top->kind != VAL_LIST) {
+        return VM_RUNTIME_ERROR;
+    }
+    const val_list *in = top->as.l;
+    size_t n = in->count;
+    for (size_t i = 0; i < n; i++) {
+        const value *e = &in->items[i];
+        if (e->kind != VAL_LIST || e->as.l->count != nkeys + 1) {
+            return VM_RUNTIME_ERROR;
+        }
+    }
+    val_list *res = arena_alloc(v->a, sizeof *res + n * sizeof(value));
+    const val_list **rows = n ? arena_alloc(v->a, 2 * n * sizeof *rows) : NULL;
+    if (!res || (n && !rows)) {
+        return VM_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rows[i] = in->items[i].as.l;
+    }
+    const val_list **sorted =
+        n > 1 ? sort_rows(rows, rows + n, n, nkeys, desc) : rows;
+    res->count = res->cap = (uint32_t)n;
+    res->items = n ? (value *)(res + 1) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        res->items[i] = sorted[i]->items[nkeys];
+    }
+    top->as.l = res;
     return VM_OK;
 }
 
@@ -674,11 +853,11 @@ static vm_status grow_stack(vm *v, size_t need)
 static vm_status execute(vm *v, uint16_t func, const value *args,
                          uint16_t nargs, value *out)
 {
-    /* Only six locals live across the whole loop -- ip, sp, locals, code,
-     * consts and v, as many as x86-64 has callee-saved registers -- so
-     * none of them is spilled; the frame, the budget and the arena are
-     * read from [v] on the paths that need them (measured: spilling sp
-     * and locals made the loop twice as slow). */
+    /* Few locals live across the loop -- ip, sp, locals, code, consts, v
+     * -- so the compiler keeps them in callee-saved registers; the frame,
+     * the budget and the arena are read from [v] where needed, and big
+     * instruction bodies are out-of-line helpers.  (With more, gcc 12
+     * spilled sp and locals to memory and the loop ran half as fast.) */
     const bc_program *const prog = v->prog;
     const uint8_t *const code = prog->code;
     const value *const consts = prog->consts;
@@ -753,7 +932,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     };
 #define VM_DISPATCH()                                                          \
     do {                                                                       \
-        VM_ASSERT(*ip < OP_COUNT);                                             \
+        VM_HOT_ASSERT(*ip < OP_COUNT);                                         \
         VM_TRACE();                                                            \
         goto *dispatch[*ip];                                                   \
     } while (0)
@@ -788,7 +967,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY((dx_->kind != VAL_DEC) | (dy_->kind != VAL_DEC))) {       \
             CONFUSED();                                                        \
         }                                                                      \
-        ds = fn(v->a, &dx_->as.d, &dy_->as.d, &dx_->as.d);                        \
+        ds = fn(v->a, &dx_->as.d, &dy_->as.d, &dx_->as.d);                     \
         if (UNLIKELY(ds != DEC_OK)) {                                          \
             goto dec_failed;                                                   \
         }                                                                      \
@@ -834,17 +1013,17 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         VM_NEXT(1);
 
     VM_CASE(CONST):
-        VM_ASSERT(bc_u16(ip + 1) < prog->nconsts);
+        VM_HOT_ASSERT(bc_u16(ip + 1) < prog->nconsts);
         vcopy(sp++, &consts[bc_u16(ip + 1)]);
         VM_NEXT(3);
 
     VM_CASE(LOAD):
-        VM_ASSERT(bc_u16(ip + 1) < prog->funcs[FR->func].nlocals);
+        VM_HOT_ASSERT(bc_u16(ip + 1) < prog->funcs[FR->func].nlocals);
         vcopy(sp++, &locals[bc_u16(ip + 1)]);
         VM_NEXT(3);
 
     VM_CASE(STORE):
-        VM_ASSERT(bc_u16(ip + 1) < prog->funcs[FR->func].nlocals);
+        VM_HOT_ASSERT(bc_u16(ip + 1) < prog->funcs[FR->func].nlocals);
         vcopy(&locals[bc_u16(ip + 1)], --sp);
         VM_NEXT(3);
 
@@ -908,22 +1087,22 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     }
 
     VM_CASE(RET): {
-        value r = sp[-1];
+        const value *r = sp - 1;
         vm_frame *fr = FR;
         if (fr->is_memo) {
-            v->memo[fr->func] = r;
+            vcopy(&v->memo[fr->func], r);
             v->memo_gen[fr->func] = v->gen;
         }
         if (v->depth == 0) {
-            *out = r;
+            *out = *r;
             return VM_OK;
         }
-        sp = locals;
+        sp = locals; /* below r: vcopy reads r whole before writing */
         fr--;
         v->depth--;
         locals = v->stack + fr->base;
         ip = code + fr->pc + 3; /* past the CALL (opcode + u16) */
-        *sp++ = r;
+        vcopy(sp++, r);
         VM_DISPATCH();
     }
 
@@ -962,7 +1141,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(TOP.kind != VAL_BOOL)) {
             CONFUSED();
         }
-        TOP.as.b = !TOP.as.b;
+        set_bool(&TOP, !TOP.as.b);
         VM_NEXT(1);
 
     VM_CASE(ADD_INT):
@@ -988,7 +1167,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(TOP.kind != VAL_INT)) {
             CONFUSED();
         }
-        TOP = val_dec(dec_from_int(TOP.as.i));
+        set_words(&TOP, VAL_DEC, (uint64_t)TOP.as.i, 1); /* n/1, canonical */
         VM_NEXT(1);
 
     VM_CASE(ADD_DEC): {
@@ -1042,15 +1221,15 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
                      (mode >= DEC_ROUND_MODE_COUNT))) {
             CONFUSED();
         }
-        if (UNLIKELY(n->as.i < 0 || n->as.i > 30)) {
+        if (UNLIKELY(n->as.i < 0 || n->as.i > ROUND_MAX_PLACES)) {
             THROW(VM_RUNTIME_ERROR,
                   fmt_msg(v, "cannot round to %" PRId64
                              " places: places must be 0 to 30",
                           n->as.i));
         }
-        dec_status ds = dec_round(v->a, &x->as.d, (int)n->as.i,
+        dec_status rs = dec_round(v->a, &x->as.d, (int)n->as.i,
                                   (dec_round_mode)mode, &x->as.d);
-        if (UNLIKELY(ds != DEC_OK)) {
+        if (UNLIKELY(rs != DEC_OK)) {
             NOMEM();
         }
         sp--;
@@ -1120,7 +1299,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(TOP.kind != VAL_RECORD || TOP.as.r->type != rt)) {
             CONFUSED();
         }
-        VM_ASSERT(fi < TOP.as.r->count);
+        VM_HOT_ASSERT(fi < TOP.as.r->count);
         vcopy(&TOP, &TOP.as.r->fields[fi]);
         VM_NEXT(5);
     }
@@ -1128,57 +1307,30 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     VM_CASE(RECORD): {
         uint16_t rt = bc_u16(ip + 1);
         VM_ASSERT(rt < prog->nrecords);
-        uint16_t n = prog->records[rt].nfields;
-        val_record *r = arena_alloc(v->a, sizeof *r + (size_t)n * sizeof(value));
-        if (UNLIKELY(!r)) {
+        sp -= prog->records[rt].nfields;
+        if (UNLIKELY(!make_record(v, sp, rt, prog->records[rt].nfields))) {
             NOMEM();
         }
-        r->type = rt;
-        r->count = n;
-        sp -= n;
-        if (n) {
-            memcpy(r->fields, sp, (size_t)n * sizeof(value));
-        }
-        value rv = {0};
-        rv.kind = VAL_RECORD;
-        rv.type = rt;
-        rv.as.r = r;
-        *sp++ = rv;
+        sp++;
         VM_NEXT(3);
     }
 
     VM_CASE(LIST): {
         uint16_t n = bc_u16(ip + 1);
-        val_list *l = arena_alloc(v->a, sizeof *l + (size_t)n * sizeof(value));
-        if (UNLIKELY(!l)) {
+        sp -= n;
+        if (UNLIKELY(!make_list(v, sp, n))) {
             NOMEM();
         }
-        l->count = l->cap = n;
-        l->items = (value *)(l + 1);
-        sp -= n;
-        if (n) {
-            memcpy(l->items, sp, (size_t)n * sizeof(value));
-        }
-        value lv = {0};
-        lv.kind = VAL_LIST;
-        lv.as.l = l;
-        *sp++ = lv;
+        sp++;
         VM_NEXT(3);
     }
 
-    VM_CASE(LIST_NEW): {
-        val_list *l = arena_alloc(v->a, sizeof *l);
-        if (UNLIKELY(!l)) {
+    VM_CASE(LIST_NEW):
+        if (UNLIKELY(!make_list(v, sp, 0))) {
             NOMEM();
         }
-        l->count = l->cap = 0;
-        l->items = NULL;
-        value lv = {0};
-        lv.kind = VAL_LIST;
-        lv.as.l = l;
-        *sp++ = lv;
+        sp++;
         VM_NEXT(1);
-    }
 
     VM_CASE(LIST_APPEND): {
         /* In place: the compiler appends only to a list it just made. */
@@ -1188,19 +1340,10 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         val_list *l = lv->as.l;
         if (UNLIKELY(l->count == l->cap)) {
-            if (l->cap >= UINT32_MAX / 2) {
-                THROW(VM_LIMIT, "list too long");
+            vm_status gs = grow_list(v, l);
+            if (gs != VM_OK) {
+                THROW(gs, gs == VM_LIMIT ? "list too long" : "out of memory");
             }
-            uint32_t cap = l->cap ? l->cap * 2 : 8;
-            value *items = arena_alloc(v->a, (size_t)cap * sizeof(value));
-            if (UNLIKELY(!items)) {
-                NOMEM();
-            }
-            if (l->count) {
-                memcpy(items, l->items, (size_t)l->count * sizeof(value));
-            }
-            l->items = items;
-            l->cap = cap;
         }
         vcopy(&l->items[l->count++], sp - 1);
         sp--;
@@ -1220,12 +1363,13 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             CONFUSED();
         }
         const val_list *l = lv->as.l;
-        if (UNLIKELY(iv->as.i < 0 || iv->as.i >= (int64_t)l->count)) {
+        if (UNLIKELY((uint64_t)iv->as.i >= l->count)) {
             THROW(VM_RUNTIME_ERROR,
                   fmt_msg(v,
-                          "list index %" PRId64 " out of range (the list has "
-                          "%" PRIu32 " item%s)",
-                          iv->as.i, l->count, l->count == 1 ? "" : "s"));
+                          "list position %" PRId64 " out of range (the list "
+                          "has %" PRIu32 " item%s)",
+                          iv->as.i == INT64_MAX ? INT64_MAX : iv->as.i + 1,
+                          l->count, l->count == 1 ? "" : "s"));
         }
         vcopy(lv, &l->items[iv->as.i]);
         sp--;
@@ -1237,39 +1381,28 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY((mv->kind != VAL_MAP) | (kv->kind != VAL_TEXT))) {
             CONFUSED();
         }
-        const val_map *m = mv->as.m;
-        value r = val_none();
-        for (uint32_t i = 0; i < m->count; i++) {
-            const value *k = &m->keys[i];
-            if (k->len == kv->len &&
-                (k->len == 0 || memcmp(k->as.s, kv->as.s, k->len) == 0)) {
-                r = m->vals[i];
-                break;
-            }
-        }
-        if (UNLIKELY(r.kind == VAL_ERROR)) {
+        const value *r = map_lookup(mv->as.m, kv);
+        if (!r) {
+            set_word(mv, VAL_NONE, 0);
+        } else if (UNLIKELY(r->kind == VAL_ERROR)) {
             /* SPEC: award-evaluation, Input: a bad entry is an error only
              * when the policy reads it. */
-            path = r.as.e->path;
-            THROW(VM_DATA_ERROR, r.as.e->msg ? r.as.e->msg : "bad value");
+            path = r->as.e->path;
+            THROW(VM_DATA_ERROR, r->as.e->msg ? r->as.e->msg : "bad value");
+        } else {
+            vcopy(mv, r);
         }
-        *mv = r;
         sp--;
         VM_NEXT(1);
     }
 
     VM_CASE(IN): {
-        value *x = sp - 2, *lv = sp - 1;
-        if (UNLIKELY(lv->kind != VAL_LIST)) {
+        if (UNLIKELY(TOP.kind != VAL_LIST)) {
             CONFUSED();
         }
-        const val_list *l = lv->as.l;
-        bool found = false;
-        for (uint32_t i = 0; i < l->count && !found; i++) {
-            found = eq_values(x, &l->items[i]);
-        }
-        set_bool(x, found);
+        bool found = list_contains(TOP.as.l, sp - 2);
         sp--;
+        set_bool(&TOP, found);
         VM_NEXT(1);
     }
 
@@ -1278,26 +1411,10 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY((x->kind != VAL_TEXT) | (y->kind != VAL_TEXT))) {
             CONFUSED();
         }
-        if (y->len == 0) {
-            sp--;
-            VM_NEXT(1);
+        vm_status cs = concat(v, x, y);
+        if (UNLIKELY(cs != VM_OK)) {
+            THROW(cs, cs == VM_LIMIT ? "text too long" : "out of memory");
         }
-        if (x->len == 0) {
-            *x = *y;
-            sp--;
-            VM_NEXT(1);
-        }
-        uint64_t len = (uint64_t)x->len + y->len;
-        if (UNLIKELY(len > UINT32_MAX)) {
-            THROW(VM_LIMIT, "text too long");
-        }
-        char *s = arena_alloc(v->a, (size_t)len);
-        if (UNLIKELY(!s)) {
-            NOMEM();
-        }
-        memcpy(s, x->as.s, x->len);
-        memcpy(s + x->len, y->as.s, y->len);
-        *x = val_text(s, (uint32_t)len);
         sp--;
         VM_NEXT(1);
     }
@@ -1314,35 +1431,13 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     }
 
     VM_CASE(SORT): {
-        unsigned nkeys = ip[1], desc = ip[2];
-        if (UNLIKELY(TOP.kind != VAL_LIST)) {
+        vm_status ss = sort_list(v, &TOP, ip[1], ip[2]);
+        if (UNLIKELY(ss != VM_OK)) {
+            if (ss == VM_ENOMEM) {
+                NOMEM();
+            }
             CONFUSED();
         }
-        const val_list *in = TOP.as.l;
-        size_t n = in->count;
-        for (size_t i = 0; i < n; i++) {
-            const value *e = &in->items[i];
-            if (UNLIKELY(e->kind != VAL_LIST || e->as.l->count != nkeys + 1)) {
-                CONFUSED();
-            }
-        }
-        val_list *res = arena_alloc(v->a, sizeof *res + n * sizeof(value));
-        const val_list **rows =
-            n ? arena_alloc(v->a, 2 * n * sizeof *rows) : NULL;
-        if (UNLIKELY(!res || (n && !rows))) {
-            NOMEM();
-        }
-        for (size_t i = 0; i < n; i++) {
-            rows[i] = in->items[i].as.l;
-        }
-        const val_list **sorted =
-            n > 1 ? sort_rows(rows, rows + n, n, nkeys, desc) : rows;
-        res->count = res->cap = (uint32_t)n;
-        res->items = (value *)(res + 1);
-        for (size_t i = 0; i < n; i++) {
-            res->items[i] = sorted[i]->items[nkeys];
-        }
-        TOP.as.l = res;
         VM_NEXT(3);
     }
 

@@ -573,6 +573,24 @@ static void test_bcfile_header_layout(void **state)
     uint64_t h = bc_checksum(b, len - 8);
     assert_true(bc_u32(b + len - 8) == (uint32_t)h);
     assert_true(bc_u32(b + len - 4) == (uint32_t)(h >> 32));
+    /* fixed-size tables take the entry sizes the layout documents */
+    static const struct {
+        const char *tag;
+        uint32_t count, size;
+    } tables[] = {
+        {"TYPE", T_COUNT, 24}, {"FILD", 5, 13}, {"RECD", 2, 12},
+        {"MEMB", 2, 8},        {"ENUM", 1, 14}, {"FUNC", 2, 19},
+        {"LOCS", 6, 12},
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        size_t s = section(b, len, tables[i].tag);
+        assert_int_equal(bc_u32(b + s + 8), tables[i].count);
+        assert_int_equal(bc_u32(b + s + 4), 4 + tables[i].count *
+                                                    tables[i].size);
+    }
+    size_t head = section(b, len, "HEAD");
+    assert_int_equal(bc_u32(b + head + 4), 24);
+    assert_int_equal(head + 8 + 24, len - 8);
     /* published FNV-1a 64 test vectors */
     assert_true(bc_checksum((const uint8_t *)"", 0) == 0xcbf29ce484222325u);
     assert_true(bc_checksum((const uint8_t *)"a", 1) ==

@@ -1131,6 +1131,7 @@ static void test_data_json_enomem(void **state)
             break;
         }
         assert_int_equal(st, DATA_ENOMEM);
+        assert_string_equal(e.msg, "out of memory");
         failures++;
     }
     assert_true(failures > 2);
@@ -1161,6 +1162,9 @@ static void test_data_json_enomem(void **state)
             break;
         }
         assert_int_equal(st, DATA_ENOMEM);
+        if (r) {
+            assert_string_equal(e.msg, "out of memory");
+        }
     }
     free(s);
 }

@@ -705,7 +705,7 @@ static const vcase cases[] = {
     CASE(round_mode, "function main at 0079: ROUND mode 7 out of range (7 "
                      "modes)"),
     CASE(to_text_places, "function main at 0079: TO_TEXT with 31 places, "
-                         "expected 0..30 or 255 (shortest)"),
+                         "expected 0..30, 254 (percent) or 255 (shortest)"),
     CASE(sort_no_keys, "function main at 0006: SORT with 0 keys, expected "
                        "1..8"),
     CASE(sort_many_keys, "function main at 0006: SORT with 9 keys, expected "

@@ -876,13 +876,13 @@ static void test_vm_records_and_lists(void **state)
     assert_int_equal(vm_call(r.v, &r.a, oob, NULL, 0, &r.out, &r.err),
                      VM_RUNTIME_ERROR);
     assert_string_equal(r.err.msg,
-                        "list index 2 out of range (the list has 2 items)");
+                        "list position 3 out of range (the list has 2 items)");
     assert_int_equal(r.err.line, 12);
     assert_int_equal(r.err.col, 9);
     assert_int_equal(vm_call(r.v, &r.a, neg, NULL, 0, &r.out, &r.err),
                      VM_RUNTIME_ERROR);
     assert_string_equal(r.err.msg,
-                        "list index -1 out of range (the list has 1 item)");
+                        "list position 0 out of range (the list has 1 item)");
     run_end(&r);
 }
 
@@ -1119,6 +1119,28 @@ static void test_vm_call_depth_and_stack_growth(void **state)
     assert_int_equal(vm_call(r.v, &r.a, rec, &n, 1, &r.out, &r.err), VM_OK);
     assert_int_equal(r.out.as.i, 3);
     run_end(&r);
+}
+
+/* Frames of 60000 locals: the 18th call passes VM_MAX_STACK_SLOTS. */
+static void test_vm_stack_limit(void **state)
+{
+    tb *b = tb_new();
+    uint16_t deep = tb_func(b, "deep", 0, 60000, 0);
+    tb_at(b, 2, 4);
+    op16(b, OP_CALL, deep);
+    op0(b, OP_RET);
+    tb_end(b);
+    tb_finish(b, deep);
+    run r;
+    run_begin(&r, b);
+    assert_int_equal(run_eval(&r, NULL), VM_LIMIT);
+    assert_string_equal(r.err.msg, "operand stack limit exceeded");
+    assert_string_equal(vm_status_name(r.err.status), "limit exceeded");
+    assert_int_equal(r.err.line, 2);
+    assert_non_null(r.err.trace);
+    run_end(&r);
+    assert_string_equal(vm_status_name(VM_DATA_ERROR), "data error");
+    assert_string_equal(vm_status_name(VM_RUNTIME_ERROR), "runtime error");
 }
 
 static void test_vm_fail(void **state)
@@ -1675,6 +1697,7 @@ int main(void)
         cmocka_unit_test(test_vm_budget_counts_calls),
         cmocka_unit_test(test_vm_memo_once_per_record),
         cmocka_unit_test(test_vm_call_depth_and_stack_growth),
+        cmocka_unit_test(test_vm_stack_limit),
         cmocka_unit_test(test_vm_fail),
         cmocka_unit_test(test_vm_sort_stable_mixed),
         cmocka_unit_test(test_vm_map_get),
