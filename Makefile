@@ -19,7 +19,7 @@ ifeq ($(DISPATCH),goto)
 CPPFLAGS += -DTALLY_COMPUTED_GOTO
 endif
 CFLAGS   := -std=gnu11 -g $(OPT) $(WARN) -fvisibility=hidden
-LDLIBS   := -lyajl -lgmp
+LDLIBS   := -lyajl -lgmp -lpthread
 ifneq ($(SAN),)
 CPPFLAGS += -DTALLY_DEBUG_VM
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -39,7 +39,7 @@ TALLY       := $(BIN)/tally
 UNIT_SRC    := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit lang-tests golden clean bench fmt-check
+.PHONY: all deps run test unit lang-tests golden clean bench fmt-check docs
 all: deps $(TALLY)
 	@ln -sfn ../$(TALLY) bin/tally 2>/dev/null || { mkdir -p bin && ln -sfn ../$(TALLY) bin/tally; }
 
@@ -82,6 +82,11 @@ unit: deps $(UNIT_BIN)
 
 test: all unit
 	@sh tests/run_all.sh $(TALLY)
+
+docs: docs/opcodes.md
+
+docs/opcodes.md: runtime/opcodes.def scripts/gen_opcodes_md.sh
+	sh scripts/gen_opcodes_md.sh > $@
 
 clean:
 	rm -rf build build-san build-clang build-san-clang bin

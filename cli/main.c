@@ -68,6 +68,9 @@ static const char usage_run[] =
     "  --budget N                      loop iterations and calls allowed per\n"
     "                                  record (default 100000000)\n"
     "  --memory-cap BYTES              stop when the run uses more memory\n"
+    "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
+    "                                  and out); output order and bytes are\n"
+    "                                  the same as with one\n"
     "\n"
     "A summary line on stderr counts records evaluated, rejected and failed.\n"
     "Exit status 0 when all were evaluated, 2 when some were rejected as bad\n"
@@ -374,6 +377,14 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
                 rc = usage_error("--budget needs a positive whole number", usage_run);
                 break;
             }
+            i++;
+        } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
+            uint64_t jobs;
+            if (!val || !parse_u64(val, &jobs) || jobs == 0 || jobs > 256) {
+                rc = usage_error("--jobs needs a number of threads from 1 to 256", usage_run);
+                break;
+            }
+            o.jobs = (unsigned)jobs;
             i++;
         } else if (strcmp(a, "--memory-cap") == 0) {
             uint64_t cap;

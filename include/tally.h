@@ -128,6 +128,9 @@ typedef struct tally_run_options {
     tally_progress_fn progress;
     void *progress_ud;
     uint64_t progress_every;
+    unsigned jobs; /* worker threads; 0 or 1: evaluate on the calling
+                      thread.  More apply to JSON Lines in and out, and
+                      give the same bytes in the same order. */
 } tally_run_options;
 
 /* Evaluates [p] on every record read from [in], writing one result or one

@@ -7,8 +7,11 @@
  */
 #include "tally.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "bcfile.h"
 #include "data.h"
@@ -236,120 +239,516 @@ static const value *record_key(const bc_program *p, const value *rec)
     return &rec->as.r->fields[p->key_field];
 }
 
-tally_status tally_run(const tally_program *tp, const tally_run_options *o,
-                       FILE *in, FILE *out, tally_run_stats *stats)
+/* What one evaluator needs: a vm, a writer and a record arena.  The
+ * sequential run has one; a parallel run has one per worker. */
+typedef struct runner {
+    const tally_program *tp;
+    const bc_program *p;
+    vm *v;
+    out_writer *w;
+    arena rec;
+    tally_run_stats st;
+    bool records_not_lines; /* name rejected records "record N" */
+    strbuf *msgs; /* parallel: messages kept, NUL-separated, for the
+                     writer thread to pass on in input order; NULL: sent
+                     at once */
+} runner;
+
+static void say(runner *r, const char *text)
+{
+    if (r->msgs) {
+        sb_put(r->msgs, text, strlen(text) + 1);
+    } else {
+        message(&r->tp->cfg, text);
+    }
+}
+
+/* Writes the one output record for one input record: a result, or an
+ * error record.  Returns TALLY_OK, or the status that stops the run. */
+static tally_status handle(runner *r, data_status ds, const value *in_rec,
+                           const data_error *de)
+{
+    const bc_program *p = r->p;
+    char msg[1024];
+    bool ok;
+    r->st.records++;
+    if (ds == DATA_ERROR) {
+        if (de->path) {
+            snprintf(msg, sizeof msg, "%s: %s", de->path, de->msg);
+        } else {
+            snprintf(msg, sizeof msg, "%s %ld: %s",
+                     r->records_not_lines ? "record" : "line", de->line, de->msg);
+        }
+        ok = out_error(r->w, &de->key, msg);
+        r->st.rejected++;
+    } else {
+        value res;
+        vm_error ve;
+        vm_status vs = vm_eval(r->v, &r->rec, in_rec, &res, &ve);
+        const value *key = record_key(p, in_rec);
+        if (vs == VM_OK) {
+            char err[512];
+            ok = out_result(r->w, &res, err, sizeof err);
+            if (!ok && !out_failed(r->w)) {
+                snprintf(msg, sizeof msg, "runtime error: output %s", err);
+                ok = out_error(r->w, key, msg);
+                r->st.failed++;
+            } else {
+                r->st.evaluated++;
+            }
+        } else if (vs == VM_DATA_ERROR) {
+            if (ve.path && ve.path[0]) {
+                snprintf(msg, sizeof msg, "%s: %s", ve.path, ve.msg);
+            } else {
+                snprintf(msg, sizeof msg, "%s", ve.msg);
+            }
+            ok = out_error(r->w, key, msg);
+            r->st.rejected++;
+        } else if (vs == VM_ENOMEM) {
+            say(r, "tally: out of memory evaluating a record");
+            return TALLY_ENOMEM;
+        } else {
+            const char *what = vs == VM_LIMIT ? "limit exceeded" : "runtime error";
+            snprintf(msg, sizeof msg, "%s: %s (%s:%u:%u)", what, ve.msg,
+                     bc_string(p, p->source), ve.line, ve.col);
+            ok = out_error(r->w, key, msg);
+            r->st.failed++;
+            char full[2048];
+            snprintf(full, sizeof full, "%s:%u:%u: %s: %s\n%s",
+                     bc_string(p, p->source), ve.line, ve.col, what, ve.msg,
+                     ve.trace ? ve.trace : "");
+            size_t fl = strlen(full);
+            while (fl && full[fl - 1] == '\n') {
+                full[--fl] = '\0';
+            }
+            say(r, full);
+        }
+    }
+    if (!ok && out_failed(r->w)) {
+        say(r, "tally: cannot write the output");
+        return TALLY_EIO;
+    }
+    return TALLY_OK;
+}
+
+static tally_status final_status(const tally_run_stats *st)
+{
+    return st->failed ? TALLY_ERUNTIME : st->rejected ? TALLY_EDATA : TALLY_OK;
+}
+
+static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON, OUT_CSV, OUT_TABLE};
+
+static tally_status run_sequential(const tally_program *tp,
+                                   const tally_run_options *o, FILE *in,
+                                   FILE *out, tally_run_stats *stats)
 {
     const bc_program *p = tp->prog;
     mem_ctx *m = (mem_ctx *)&tp->mem;
-    tally_run_stats st;
-    memset(&st, 0, sizeof st);
     static const data_format in_fmt[] = {DATA_AUTO, DATA_JSONL, DATA_JSON_ARRAY};
-    static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON, OUT_CSV, OUT_TABLE};
-    data_reader *r = data_reader_new(m, p, in, in_fmt[o->input],
-                                     o->input_name ? o->input_name : "input");
-    vm *v = vm_new(m, p);
-    out_writer *w = out_new(m, p, out, out_fmt[o->output]);
+    runner r;
+    memset(&r, 0, sizeof r);
+    r.tp = tp;
+    r.p = p;
+    r.records_not_lines = o->input == TALLY_INPUT_JSON;
+    arena_init(&r.rec, m);
+    data_reader *rd = data_reader_new(m, p, in, in_fmt[o->input],
+                                      o->input_name ? o->input_name : "input");
+    r.v = vm_new(m, p);
+    r.w = out_new(m, p, out, out_fmt[o->output]);
     tally_status result = TALLY_OK;
-    if (!r || !v || !w) {
+    if (!rd || !r.v || !r.w) {
         result = TALLY_ENOMEM;
         goto done;
     }
-    vm_set_budget(v, tp->cfg.budget ? tp->cfg.budget : TALLY_DEFAULT_BUDGET);
-    arena rec;
-    arena_init(&rec, m);
-    char msg[1024];
+    vm_set_budget(r.v, tp->cfg.budget ? tp->cfg.budget : TALLY_DEFAULT_BUDGET);
     for (;;) {
-        value in_rec, res;
+        value in_rec;
         data_error de;
-        vm_error ve;
-        data_status ds = data_reader_next(r, &rec, &in_rec, &de);
+        data_status ds = data_reader_next(rd, &r.rec, &in_rec, &de);
         if (ds == DATA_EOF) {
             break;
         }
         if (ds == DATA_IO_ERROR || ds == DATA_ENOMEM) {
+            char msg[600];
             snprintf(msg, sizeof msg, "tally: %s", de.msg ? de.msg : "cannot read the input");
             message(&tp->cfg, msg);
             result = ds == DATA_IO_ERROR ? TALLY_EIO : TALLY_ENOMEM;
             break;
         }
-        st.records++;
-        bool ok;
-        if (ds == DATA_ERROR) {
-            if (de.path) {
-                snprintf(msg, sizeof msg, "%s: %s", de.path, de.msg);
-            } else {
-                snprintf(msg, sizeof msg, "%s %ld: %s",
-                         o->input == TALLY_INPUT_JSON ? "record" : "line", de.line,
-                         de.msg);
-            }
-            ok = out_error(w, &de.key, msg);
-            st.rejected++;
-        } else {
-            vm_status vs = vm_eval(v, &rec, &in_rec, &res, &ve);
-            const value *key = record_key(p, &in_rec);
-            if (vs == VM_OK) {
-                char err[512];
-                ok = out_result(w, &res, err, sizeof err);
-                if (!ok && !out_failed(w)) {
-                    snprintf(msg, sizeof msg, "runtime error: output %s", err);
-                    ok = out_error(w, key, msg);
-                    st.failed++;
-                } else {
-                    st.evaluated++;
-                }
-            } else if (vs == VM_DATA_ERROR) {
-                if (ve.path && ve.path[0]) {
-                    snprintf(msg, sizeof msg, "%s: %s", ve.path, ve.msg);
-                } else {
-                    snprintf(msg, sizeof msg, "%s", ve.msg);
-                }
-                ok = out_error(w, key, msg);
-                st.rejected++;
-            } else if (vs == VM_ENOMEM) {
-                message(&tp->cfg, "tally: out of memory evaluating a record");
-                result = TALLY_ENOMEM;
-                arena_reset(&rec);
-                break;
-            } else {
-                snprintf(msg, sizeof msg, "%s: %s (%s:%u:%u)",
-                         vs == VM_LIMIT ? "limit exceeded" : "runtime error",
-                         ve.msg, bc_string(p, p->source), ve.line, ve.col);
-                ok = out_error(w, key, msg);
-                st.failed++;
-                char full[2048];
-                snprintf(full, sizeof full, "%s:%u:%u: %s: %s\n%s",
-                         bc_string(p, p->source), ve.line, ve.col,
-                         vs == VM_LIMIT ? "limit exceeded" : "runtime error",
-                         ve.msg, ve.trace ? ve.trace : "");
-                size_t fl = strlen(full);
-                while (fl && full[fl - 1] == '\n') {
-                    full[--fl] = '\0';
-                }
-                message(&tp->cfg, full);
-            }
-        }
-        arena_reset(&rec);
-        if (!ok && out_failed(w)) {
-            message(&tp->cfg, "tally: cannot write the output");
-            result = TALLY_EIO;
+        result = handle(&r, ds, &in_rec, &de);
+        arena_reset(&r.rec);
+        if (result != TALLY_OK) {
             break;
         }
-        if (o->progress && o->progress_every && st.records % o->progress_every == 0) {
-            o->progress(o->progress_ud, &st);
+        if (o->progress && o->progress_every &&
+            r.st.records % o->progress_every == 0) {
+            o->progress(o->progress_ud, &r.st);
         }
     }
-    arena_free(&rec);
-    if (!out_finish(w) && result == TALLY_OK) {
+    if (!out_finish(r.w) && result == TALLY_OK) {
         message(&tp->cfg, "tally: cannot write the output");
         result = TALLY_EIO;
     }
     if (result == TALLY_OK) {
-        result = st.failed ? TALLY_ERUNTIME : st.rejected ? TALLY_EDATA : TALLY_OK;
+        result = final_status(&r.st);
     }
 done:
-    out_free(w);
+    arena_free(&r.rec);
+    out_free(r.w);
+    vm_free(r.v);
+    data_reader_free(rd);
+    *stats = r.st;
+    return result;
+}
+
+/* ---- parallel runs ------------------------------------------------------ */
+
+/* A parallel run reads JSON Lines on the calling thread in batches, lets
+ * [jobs] worker threads bind, evaluate and format each batch into memory,
+ * and writes the batches back in input order, so the bytes out are the
+ * same as a sequential run's.  Records are independent, so nothing else is
+ * shared: each worker has its own vm, arena, writer and memory accounting
+ * (a memory cap applies per worker). */
+
+#define BATCH_LINES 256      /* lines per batch: amortizes the hand-offs */
+#define BATCH_BYTES (1 << 20) /* or this much text, whichever comes first */
+
+typedef enum { SLOT_EMPTY, SLOT_FILLED, SLOT_BUSY, SLOT_DONE } slot_state;
+
+typedef struct slot {
+    slot_state state;
+    strbuf text;      /* the batch's lines, each NUL-terminated */
+    size_t *starts;   /* owned: offset of each line in text */
+    long *lines;      /* owned: its line number */
+    uint32_t n;
+    uint32_t cap;
+    char *out;        /* malloc'd by open_memstream: formatted output */
+    size_t out_len;
+    strbuf msgs;      /* messages, NUL-separated */
+    tally_run_stats st;
+    tally_status status;
+} slot;
+
+typedef struct pool {
+    const tally_program *tp;
+    pthread_mutex_t mu;
+    pthread_cond_t filled; /* a slot became FILLED, or the run ends */
+    pthread_cond_t done;   /* a slot became DONE */
+    slot *slots;
+    unsigned nslots;
+    unsigned next_take; /* the next slot a worker takes, in order */
+    bool closing;
+} pool;
+
+static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
+{
+    const tally_program *tp = pl->tp;
+    const bc_program *p = tp->prog;
+    runner r;
+    memset(&r, 0, sizeof r);
+    r.tp = tp;
+    r.p = p;
+    r.v = v;
+    r.msgs = &s->msgs;
+    arena_init(&r.rec, m);
+    s->out = NULL;
+    s->out_len = 0;
+    FILE *f = open_memstream(&s->out, &s->out_len);
+    r.w = f ? out_new(m, p, f, OUT_JSONL) : NULL;
+    s->status = TALLY_OK;
+    if (!r.w) {
+        s->status = TALLY_ENOMEM;
+    }
+    for (uint32_t i = 0; i < s->n && s->status == TALLY_OK; i++) {
+        const char *line = s->text.p + s->starts[i];
+        size_t len = strlen(line);
+        value in_rec;
+        data_error de;
+        data_status ds = data_bind_json(p, p->input_record, line, len, s->lines[i],
+                                        &r.rec, &in_rec, &de);
+        if (ds == DATA_ENOMEM) {
+            say(&r, "tally: out of memory reading the input");
+            s->status = TALLY_ENOMEM;
+            break;
+        }
+        s->status = handle(&r, ds, &in_rec, &de);
+        arena_reset(&r.rec);
+    }
+    if (r.w && !out_finish(r.w) && s->status == TALLY_OK) {
+        s->status = TALLY_EIO;
+    }
+    out_free(r.w);
+    if (f) {
+        fclose(f);
+    } else if (s->status == TALLY_OK) {
+        s->status = TALLY_ENOMEM;
+    }
+    arena_free(&r.rec);
+    s->st = r.st;
+}
+
+typedef struct worker {
+    pool *pl;
+    mem_ctx mem; /* this worker's accounting */
+    pthread_t th;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *wk = arg;
+    pool *pl = wk->pl;
+    vm *v = vm_new(&wk->mem, pl->tp->prog);
+    if (v) {
+        vm_set_budget(v, pl->tp->cfg.budget ? pl->tp->cfg.budget : TALLY_DEFAULT_BUDGET);
+    }
+    pthread_mutex_lock(&pl->mu);
+    for (;;) {
+        slot *s = &pl->slots[pl->next_take % pl->nslots];
+        if (s->state != SLOT_FILLED) {
+            if (pl->closing) {
+                break;
+            }
+            pthread_cond_wait(&pl->filled, &pl->mu);
+            continue;
+        }
+        s->state = SLOT_BUSY;
+        pl->next_take++;
+        pthread_mutex_unlock(&pl->mu);
+        if (v) {
+            process_batch(pl, s, v, &wk->mem);
+        } else {
+            s->status = TALLY_ENOMEM;
+        }
+        pthread_mutex_lock(&pl->mu);
+        s->state = SLOT_DONE;
+        pthread_cond_broadcast(&pl->done);
+    }
+    pthread_mutex_unlock(&pl->mu);
     vm_free(v);
-    data_reader_free(r);
+    return NULL;
+}
+
+/* Writes slot [s] (DONE) out and empties it; false on a stopping error. */
+static tally_status drain(const tally_program *tp, slot *s, FILE *out,
+                          tally_run_stats *st)
+{
+    for (size_t i = 0; i < s->msgs.len; i += strlen(s->msgs.p + i) + 1) {
+        message(&tp->cfg, s->msgs.p + i);
+    }
+    tally_status result = s->status;
+    if (s->out_len && fwrite(s->out, 1, s->out_len, out) != s->out_len) {
+        message(&tp->cfg, "tally: cannot write the output");
+        result = TALLY_EIO;
+    }
+    free(s->out);
+    s->out = NULL;
+    st->records += s->st.records;
+    st->evaluated += s->st.evaluated;
+    st->rejected += s->st.rejected;
+    st->failed += s->st.failed;
+    sb_clear(&s->text);
+    sb_clear(&s->msgs);
+    s->n = 0;
+    s->state = SLOT_EMPTY;
+    return result;
+}
+
+static bool slot_add(slot *s, const char *line, size_t len, long lineno)
+{
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : BATCH_LINES;
+        size_t *st = realloc(s->starts, cap * sizeof *st);
+        if (st) {
+            s->starts = st;
+        }
+        long *ln = realloc(s->lines, cap * sizeof *ln);
+        if (ln) {
+            s->lines = ln;
+        }
+        if (!st || !ln) {
+            return false;
+        }
+        s->cap = cap;
+    }
+    s->starts[s->n] = s->text.len;
+    s->lines[s->n] = lineno;
+    s->n++;
+    sb_put(&s->text, line, len);
+    sb_putc(&s->text, '\0');
+    return !s->text.failed;
+}
+
+static bool blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static tally_status run_parallel(const tally_program *tp,
+                                 const tally_run_options *o, FILE *in,
+                                 FILE *out, tally_run_stats *stats)
+{
+    tally_run_stats st;
+    memset(&st, 0, sizeof st);
+    pool pl;
+    memset(&pl, 0, sizeof pl);
+    pl.tp = tp;
+    pl.nslots = o->jobs * 2;
+    pl.slots = calloc(pl.nslots, sizeof *pl.slots);
+    worker *wk = calloc(o->jobs, sizeof *wk);
+    if (!pl.slots || !wk) {
+        free(pl.slots);
+        free(wk);
+        return TALLY_ENOMEM;
+    }
+    for (unsigned i = 0; i < pl.nslots; i++) {
+        sb_init(&pl.slots[i].text, NULL);
+        sb_init(&pl.slots[i].msgs, NULL);
+    }
+    pthread_mutex_init(&pl.mu, NULL);
+    pthread_cond_init(&pl.filled, NULL);
+    pthread_cond_init(&pl.done, NULL);
+    unsigned started = 0;
+    for (unsigned i = 0; i < o->jobs; i++) {
+        wk[i].pl = &pl;
+        wk[i].mem = tp->mem;
+        wk[i].mem.live = wk[i].mem.peak = 0;
+        if (pthread_create(&wk[i].th, NULL, work, &wk[i]) != 0) {
+            break;
+        }
+        started++;
+    }
+    tally_status result = started ? TALLY_OK : TALLY_EINTERNAL;
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    unsigned fill = 0, next_write = 0;
+    bool eof = !started;
+    while (!eof && result == TALLY_OK) {
+        slot *s = &pl.slots[fill % pl.nslots];
+        pthread_mutex_lock(&pl.mu);
+        /* The slot to fill is the oldest one: write it out first. */
+        while (s->state != SLOT_EMPTY && result == TALLY_OK) {
+            if (s->state == SLOT_DONE) {
+                result = drain(tp, s, out, &st);
+                next_write++;
+            } else {
+                pthread_cond_wait(&pl.done, &pl.mu);
+            }
+        }
+        pthread_mutex_unlock(&pl.mu);
+        if (result != TALLY_OK) {
+            break;
+        }
+        while (s->n < BATCH_LINES && s->text.len < BATCH_BYTES) {
+            ssize_t got = getline(&line, &cap, in);
+            if (got < 0) {
+                eof = true;
+                if (ferror(in)) {
+                    message(&tp->cfg, "tally: cannot read the input");
+                    result = TALLY_EIO;
+                }
+                break;
+            }
+            lineno++;
+            size_t len = (size_t)got;
+            const char *text = line;
+            if (lineno == 1 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+                text += 3; /* a byte order mark */
+                len -= 3;
+            }
+            if (blank(text, len)) {
+                continue;
+            }
+            if (memchr(text, '\0', len)) {
+                /* Binding sees C strings: keep the record, let it fail. */
+                len = strlen(text);
+            }
+            if (!slot_add(s, text, len, lineno)) {
+                result = TALLY_ENOMEM;
+                break;
+            }
+        }
+        pthread_mutex_lock(&pl.mu);
+        if (s->n) {
+            s->state = SLOT_FILLED;
+            fill++;
+            pthread_cond_broadcast(&pl.filled);
+        }
+        pthread_mutex_unlock(&pl.mu);
+        if (o->progress && o->progress_every) {
+            tally_run_stats now = st;
+            o->progress(o->progress_ud, &now);
+        }
+    }
+    /* Write what remains, in order. */
+    pthread_mutex_lock(&pl.mu);
+    while (next_write < fill) {
+        slot *s = &pl.slots[next_write % pl.nslots];
+        if (s->state != SLOT_DONE) {
+            pthread_cond_wait(&pl.done, &pl.mu);
+            continue;
+        }
+        tally_status r = drain(tp, s, out, &st);
+        if (result == TALLY_OK) {
+            result = r;
+        }
+        next_write++;
+    }
+    pl.closing = true;
+    pthread_cond_broadcast(&pl.filled);
+    pthread_mutex_unlock(&pl.mu);
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(wk[i].th, NULL);
+    }
+    free(line);
+    for (unsigned i = 0; i < pl.nslots; i++) {
+        sb_free(&pl.slots[i].text);
+        sb_free(&pl.slots[i].msgs);
+        free(pl.slots[i].starts);
+        free(pl.slots[i].lines);
+        free(pl.slots[i].out);
+    }
+    pthread_cond_destroy(&pl.filled);
+    pthread_cond_destroy(&pl.done);
+    pthread_mutex_destroy(&pl.mu);
+    free(pl.slots);
+    free(wk);
+    if (result == TALLY_OK && fflush(out) != 0) {
+        result = TALLY_EIO;
+    }
+    if (result == TALLY_OK) {
+        result = final_status(&st);
+    }
+    *stats = st;
+    return result;
+}
+
+tally_status tally_run(const tally_program *tp, const tally_run_options *o,
+                       FILE *in, FILE *out, tally_run_stats *stats)
+{
+    tally_run_stats st;
+    tally_status result;
+    /* Parallel runs take JSON Lines and write JSON Lines; anything else
+     * runs on one thread. */
+    if (o->jobs > 1 && o->input != TALLY_INPUT_JSON &&
+        o->output == TALLY_OUTPUT_JSONL) {
+        int c = getc(in);
+        if (c != EOF) {
+            ungetc(c, in);
+        }
+        if (c == '[' && o->input == TALLY_INPUT_AUTO) {
+            result = run_sequential(tp, o, in, out, &st);
+        } else {
+            result = run_parallel(tp, o, in, out, &st);
+        }
+    } else {
+        result = run_sequential(tp, o, in, out, &st);
+    }
     if (stats) {
         *stats = st;
     }
