@@ -41,7 +41,9 @@ UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run test unit lang-tests golden clean bench fmt-check docs
 all: deps $(TALLY)
-	@ln -sfn ../$(TALLY) bin/tally 2>/dev/null || { mkdir -p bin && ln -sfn ../$(TALLY) bin/tally; }
+ifeq ($(BUILD),build)
+	@mkdir -p bin && ln -sfn ../$(TALLY) bin/tally
+endif
 
 deps:
 	@sh scripts/deps.sh
@@ -105,3 +107,81 @@ bench: all $(LIB)
 	python3 bench/run.py --build $(BUILD) --sizes "$(BENCH_SIZES)" --runs $(BENCH_RUNS) $(BENCH_ARGS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (tests/fuzz/README.md) -------------------------------------
+# `make fuzz FUZZ_SECONDS=N` builds the libFuzzer targets with clang, ASan
+# and UBSan in build-fuzz/ and runs each for N seconds, one after the
+# other, on a working corpus in build-fuzz/corpus/<target> seeded from
+# tests/fuzz/corpus/<target>.  `make fuzz-smoke` is the same for ~20 s
+# each (CI).  `make fuzz-merge` folds what a campaign found back into the
+# checked-in corpus, minimized.  A crash is written to
+# build-fuzz/crashes/<target>/; copy it to tests/fuzz/regress/<target>/,
+# where `make test` replays it (tests/unit/runtime/test_fuzz_regress.c).
+FUZZ_CC       ?= clang
+FUZZ_BUILD    := build-fuzz
+FUZZ_SECONDS  ?= 60
+FUZZ_TARGETS  := policy bytecode data
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CPPFLAGS := -Iinclude -Iruntime -Ilang -I$(BUILD)/gen -DTALLY_DEBUG \
+                 -DTALLY_DEBUG_VM -DTALLY_COMPUTED_GOTO \
+                 -DFUZZ_ROOT='"$(CURDIR)"'
+FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+                 -fsanitize=fuzzer-no-link
+FUZZ_LIB_OBJ  := $(RUNTIME_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
+                 $(LANG_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
+                 $(FUZZ_BUILD)/obj/gen/lexer.o $(FUZZ_BUILD)/obj/gen/parser.o
+FUZZ_BIN      := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+# Longest input per target: the largest seed (award.tally, the award
+# bytecode, one edge-case tender line) with room to grow.
+FUZZ_MAXLEN_policy   := 12288
+FUZZ_MAXLEN_bytecode := 16384
+FUZZ_MAXLEN_data     := 16384
+FUZZ_DICT_policy     := -dict=tests/fuzz/tally.dict
+FUZZ_DICT_bytecode   :=
+FUZZ_DICT_data       := -dict=tests/fuzz/json.dict
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-merge clean-fuzz
+$(FUZZ_BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -w -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(GEN_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_LIB_OBJ) $(LDLIBS)
+
+fuzz-build: deps $(FUZZ_BIN)
+
+# One target: $(call fuzz_run,TARGET,SECONDS)
+define fuzz_run
+	@mkdir -p $(FUZZ_BUILD)/corpus/$(1) $(FUZZ_BUILD)/crashes/$(1)
+	@echo "fuzz: $(1) for $(2) s"
+	$(FUZZ_BUILD)/fuzz_$(1) $(FUZZ_BUILD)/corpus/$(1) tests/fuzz/corpus/$(1) \
+	    $(FUZZ_DICT_$(1)) -max_len=$(FUZZ_MAXLEN_$(1)) -timeout=10 \
+	    -rss_limit_mb=2048 -max_total_time=$(2) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$(1)/
+
+endef
+
+fuzz: fuzz-build
+	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),$(FUZZ_SECONDS)))
+
+fuzz-smoke: fuzz-build
+	$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),20))
+
+fuzz-merge: fuzz-build
+	for t in $(FUZZ_TARGETS); do sh tests/fuzz/merge.sh $$t $(FUZZ_BUILD) || exit 1; done
+
+clean-fuzz:
+	rm -rf $(FUZZ_BUILD)
+clean: clean-fuzz
+
+# The replay test includes the fuzz targets' sources.
+$(BUILD)/tests/runtime/test_fuzz_regress: tests/fuzz/fuzz.h \
+    tests/fuzz/fuzz_policy.c tests/fuzz/fuzz_bytecode.c tests/fuzz/fuzz_data.c
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

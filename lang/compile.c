@@ -1182,7 +1182,8 @@ static void finish(cg *g, uint16_t index, const char *name, int arity,
     f->arity = (uint16_t)arity;
     f->nlocals = (uint16_t)g->max_locals;
     f->max_stack = (uint16_t)(g->max_depth + 1);
-    f->flags = arity == 0 ? BC_FUNC_MEMO : 0;
+    /* Every function is pure, so results can be reused within a record. */
+    f->flags = arity == 0 ? BC_FUNC_MEMO : arity == 1 ? BC_FUNC_MEMO1 : 0;
     f->code_off = g->fstart;
     f->code_len = g->p->code_len - g->fstart;
 }

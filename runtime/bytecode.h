@@ -116,7 +116,9 @@ typedef struct bc_enum {
     uint16_t nmembers;
 } bc_enum;
 
-#define BC_FUNC_MEMO 1u /* no parameters: evaluated once per input record */
+#define BC_FUNC_MEMO 1u  /* no parameters: evaluated once per input record */
+#define BC_FUNC_MEMO1 2u /* one parameter: results cached per input record,
+                            keyed by the argument (pure functions only) */
 
 typedef struct bc_func {
     uint32_t name;      /* string: the policy's name, for traces */

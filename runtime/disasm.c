@@ -438,7 +438,9 @@ static void put_func(strbuf *b, const bc_program *p, uint32_t fi)
     put_name(b, p, f->name);
     sb_printf(b, " (arity %u, locals %u, stack %u%s)\n", f->arity,
               f->nlocals, f->max_stack,
-              f->flags & BC_FUNC_MEMO ? ", memo" : "");
+              f->flags & BC_FUNC_MEMO    ? ", memo"
+              : f->flags & BC_FUNC_MEMO1 ? ", memo by argument"
+                                         : "");
     if ((uint64_t)f->code_off + f->code_len > p->code_len || !p->code) {
         sb_printf(b, "  <code %u..%llu outside the code (%u bytes)>\n",
                   f->code_off, (unsigned long long)f->code_off + f->code_len,

@@ -490,8 +490,12 @@ static bool check_funcs(vfy *v)
             return fail(v, "function %u: arity %u above its %u locals", i,
                         f->arity, f->nlocals);
         }
-        if (f->flags & ~BC_FUNC_MEMO) {
+        if (f->flags & ~(BC_FUNC_MEMO | BC_FUNC_MEMO1)) {
             return fail(v, "function %u: unknown flags 0x%02x", i, f->flags);
+        }
+        if ((f->flags & BC_FUNC_MEMO1) && f->arity != 1) {
+            return fail(v, "function %u: memoised by argument with %u "
+                        "parameters, expected 1", i, f->arity);
         }
         if ((f->flags & BC_FUNC_MEMO) && f->arity != 0) {
             return fail(v, "function %u: memoised with %u parameters, "

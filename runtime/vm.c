@@ -65,7 +65,22 @@ typedef struct vm_frame {
                        CALL while a callee runs; the failing one on error */
     uint16_t func;  /* function index */
     uint8_t is_memo; /* store the result in the memo table on RET */
+    uint8_t is_memo1; /* store the result in memo1 slot [memo1_slot] */
+    uint32_t memo1_slot;
 } vm_frame;
+
+/* Results of one-parameter functions (BC_FUNC_MEMO1), cached per record in
+ * a small direct-mapped table per function: a policy asks for total(bid)
+ * or assessment(bid) many times, for the few bids of one tender.  Keys are
+ * compared by identity: records and lists by pointer (a record's values
+ * are immutable while it is evaluated), scalars by their canonical bits. */
+#define VM_MEMO1_WAYS 32 /* slots per function; more bids just recompute */
+
+typedef struct memo1_entry {
+    value key;
+    value result;
+    uint32_t gen; /* valid when equal to vm.gen */
+} memo1_entry;
 
 typedef enum seg_kind { SEG_FIELD, SEG_INDEX, SEG_KEY } seg_kind;
 
@@ -87,6 +102,8 @@ struct vm {
     vm_frame frames[VM_MAX_DEPTH];
 
     value *memo;         /* owned; nfuncs results of BC_FUNC_MEMO calls */
+    memo1_entry *memo1;  /* owned; VM_MEMO1_WAYS per function, or NULL
+                            when no function is BC_FUNC_MEMO1 */
     uint32_t *memo_gen;  /* owned; memo[f] is valid when memo_gen[f]==gen */
     uint32_t gen;        /* bumped per record; never 0 while running */
 
@@ -260,6 +277,17 @@ vm *vm_new(mem_ctx *mem, const bc_program *prog)
         return NULL;
     }
     memset(v->memo_gen, 0, nf * sizeof(uint32_t));
+    for (uint32_t f = 0; f < prog->nfuncs; f++) {
+        if (prog->funcs[f].flags & BC_FUNC_MEMO1) {
+            v->memo1 = mem_alloc(mem, nf * VM_MEMO1_WAYS * sizeof(memo1_entry));
+            if (!v->memo1) {
+                vm_free(v);
+                return NULL;
+            }
+            memset(v->memo1, 0, nf * VM_MEMO1_WAYS * sizeof(memo1_entry));
+            break;
+        }
+    }
     return v;
 }
 
@@ -274,6 +302,9 @@ void vm_free(vm *v)
     mem_free(v->mem, v->stack, v->stack_cap * sizeof(value));
     mem_free(v->mem, v->memo, nf * sizeof(value));
     mem_free(v->mem, v->memo_gen, nf * sizeof(uint32_t));
+    if (v->memo1) {
+        mem_free(v->mem, v->memo1, nf * VM_MEMO1_WAYS * sizeof(memo1_entry));
+    }
     mem_free(v->mem, v->needs_walk, nodes ? nodes : 1);
     mem_free(v->mem, v->path, v->path_cap * sizeof(path_seg));
     sb_free(&v->sb);
@@ -872,6 +903,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     fr->base = 0;
     fr->func = func;
     fr->is_memo = 0;
+    fr->is_memo1 = 0;
     fr->pc = 0;
     if (func >= prog->nfuncs || prog->funcs[func].arity != nargs) {
         if (func < prog->nfuncs) {
@@ -1049,6 +1081,22 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             vcopy(sp++, &v->memo[f]);
             VM_NEXT(3);
         }
+        uint32_t m1 = UINT32_MAX;
+        if (callee->flags & BC_FUNC_MEMO1) {
+            const value *k = sp - 1;
+            uint64_t w1 = k->as.d.u.n ^ ((uint64_t)k->kind << 56), w2 = k->as.d.d;
+            uint64_t h = (w1 * 0x9E3779B97F4A7C15u) ^ (w2 * 0xC2B2AE3D27D4EB4Fu);
+            m1 = (uint32_t)f * VM_MEMO1_WAYS + (uint32_t)(h >> 59);
+            memo1_entry *e = &v->memo1[m1];
+            if (e->gen == v->gen && e->key.kind == k->kind &&
+                e->key.type == k->type && e->key.len == k->len &&
+                e->key.as.d.u.n == k->as.d.u.n && e->key.as.d.d == k->as.d.d) {
+                vcopy(sp - 1, &e->result);
+                VM_NEXT(3);
+            }
+            vcopy(&e->key, k);
+            e->gen = 0; /* filled on RET */
+        }
         if (UNLIKELY(v->fuel-- == 0)) {
             goto budget;
         }
@@ -1080,6 +1128,8 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         fr->base = (uint32_t)(nl - v->stack);
         fr->func = f;
         fr->is_memo = (callee->flags & BC_FUNC_MEMO) != 0;
+        fr->is_memo1 = m1 != UINT32_MAX;
+        fr->memo1_slot = m1;
         locals = nl;
         sp = nl + nslots;
         ip = code + callee->code_off;
@@ -1092,6 +1142,10 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (fr->is_memo) {
             vcopy(&v->memo[fr->func], r);
             v->memo_gen[fr->func] = v->gen;
+        } else if (fr->is_memo1) {
+            memo1_entry *e = &v->memo1[fr->memo1_slot];
+            vcopy(&e->result, r);
+            e->gen = v->gen;
         }
         if (v->depth == 0) {
             *out = *r;
@@ -1668,6 +1722,9 @@ static void begin(vm *v, arena *a, const value *input, value *out,
     if (++v->gen == 0) {
         size_t nf = v->prog->nfuncs ? v->prog->nfuncs : 1;
         memset(v->memo_gen, 0, nf * sizeof(uint32_t));
+        if (v->memo1) {
+            memset(v->memo1, 0, nf * VM_MEMO1_WAYS * sizeof(memo1_entry));
+        }
         v->gen = 1;
     }
 }
