@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tally_assert.h"
 #include "check.h"
 #include "decimal.h"
 #include "date.h"
@@ -294,7 +295,7 @@ static void note_loc(cg *g, tly_span sp)
 static void stack(cg *g, int pop, int push)
 {
     g->depth -= pop;
-    if (g->depth < 0) {
+    if (TALLY_NEVER(g->depth < 0)) {
         fail(g, (tly_span){0, 0}, "internal error: stack underflow in compiler");
         g->depth = 0;
     }
@@ -352,6 +353,8 @@ static void land(cg *g, fwd f)
     if (!f.at) {
         return;
     }
+    /* Both ways into a label carry the same stack depth. */
+    TALLY_ASSERT(g->dead || g->depth == f.depth);
     uint32_t t = here(g);
     uint8_t *b = g->p->code + f.at;
     b[0] = (uint8_t)t;
