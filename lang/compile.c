@@ -731,25 +731,18 @@ static void gen_comprehension(cg *g, ast_node *n)
     if (kind == A_MIN || kind == A_MAX) {
         tmp = new_slot(g);
     }
-    /* loop: while idx < len(list) */
+    /* The loop: FOR_NEXT takes the next element or leaves; idx then holds
+     * the element's 1-based position. */
     uint32_t top = here(g);
-    load(g, idx, n->sp);
-    load(g, list, n->sp);
-    op0(g, OP_LIST_LEN, n->sp);
-    op0(g, OP_LT, n->sp);
-    fwd done = jump(g, OP_JUMP_IF_FALSE, n->sp);
-    load(g, list, n->sp);
-    load(g, idx, n->sp);
-    op0(g, OP_LIST_GET, n->sp);
     n->sym->slot = new_slot(g);
-    store(g, n->sym->slot, n->sp);
+    op_at(g, OP_FOR_NEXT, n->sp, 0);
+    fwd done = {g->p->code_len, g->depth};
+    put_u32(g, 0);
+    put_u16(g, (uint16_t)list);
+    put_u16(g, (uint16_t)idx);
+    put_u16(g, (uint16_t)n->sym->slot);
     if (n->var2) {
-        sym *pos = n->sym2;
-        pos->slot = new_slot(g);
-        load(g, idx, n->sp);
-        push_int(g, 1, n->sp);
-        op0(g, OP_ADD_INT, n->sp);
-        store(g, pos->slot, n->sp);
+        n->sym2->slot = idx;
     }
     fwd skip = {0, 0};
     if (n->c) {
@@ -822,10 +815,6 @@ static void gen_comprehension(cg *g, ast_node *n)
     }
     }
     land(g, skip);
-    load(g, idx, n->sp);
-    push_int(g, 1, n->sp);
-    op0(g, OP_ADD_INT, n->sp);
-    store(g, idx, n->sp);
     loop_to(g, top, n->sp);
     land(g, done);
     land(g, early);

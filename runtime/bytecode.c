@@ -16,6 +16,7 @@ const bc_opinfo bc_ops[OP_COUNT] = {
 const uint8_t bc_fmt_len[FMT_COUNT] = {
     [FMT_NONE] = 0, [FMT_U8] = 1,      [FMT_U16] = 2,
     [FMT_U32] = 4,  [FMT_U16_U16] = 4, [FMT_U8_U8] = 2,
+    [FMT_U32_3U16] = 10,
 };
 
 bc_program *bc_program_new(mem_ctx *mem)
@@ -44,7 +45,7 @@ void bc_program_free(bc_program *p)
 int bc_stack_pop(const bc_program *p, const uint8_t *ins)
 {
     bc_op op = (bc_op)ins[0];
-    int pop = bc_ops[op].pop;
+    int pop = (int)bc_ops[op].pop;
     if (pop >= 0) {
         return pop;
     }

@@ -363,8 +363,13 @@ static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
     case OP_LOOP:
     case OP_JUMP_IF_FALSE:
     case OP_JUMP_IF_TRUE:
+    case OP_FOR_NEXT:
     {
         uint32_t t = bc_u32(ins + 1);
+        if (op == OP_FOR_NEXT) {
+            sb_printf(b, "%u[%u] -> %u, ", bc_u16(ins + 5), bc_u16(ins + 7),
+                      bc_u16(ins + 9));
+        }
         if (t >= f->code_off && t - f->code_off < f->code_len) {
             sb_printf(b, "-> %04u", t - f->code_off);
         } else {
@@ -415,6 +420,10 @@ static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
         return;
     case FMT_U8_U8:
         sb_printf(b, "%u %u", ins[1], ins[2]);
+        return;
+    case FMT_U32_3U16:
+        sb_printf(b, "%u %u %u %u", bc_u32(ins + 1), bc_u16(ins + 5),
+                  bc_u16(ins + 7), bc_u16(ins + 9));
         return;
     case FMT_COUNT:
         return;

@@ -636,6 +636,15 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
         a = ins[1];
         b = ins[2];
         break;
+    case FMT_U32_3U16:
+        for (int k = 0; k < 3; k++) {
+            uint16_t slot = bc_u16(ins + 5 + 2 * k);
+            if (slot >= w->f->nlocals) {
+                return fail_at(v, w, pc, "%s slot %u out of range (%u locals)",
+                               name, slot, w->f->nlocals);
+            }
+        }
+        break;
     case FMT_COUNT:
         return fail_at(v, w, pc, "%s has no operand format", name);
     }
@@ -709,6 +718,7 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
     case OP_LOOP:
     case OP_JUMP_IF_FALSE:
     case OP_JUMP_IF_TRUE:
+    case OP_FOR_NEXT:    /* slots checked above; target in check_jumps */
     case OP_NOP:
     case OP_PUSH_NONE:
     case OP_PUSH_TRUE:
@@ -783,7 +793,7 @@ static bool decode(vfy *v, walk *w)
 static bool is_jump(uint8_t op)
 {
     return op == OP_JUMP || op == OP_LOOP || op == OP_JUMP_IF_FALSE ||
-           op == OP_JUMP_IF_TRUE;
+           op == OP_JUMP_IF_TRUE || op == OP_FOR_NEXT;
 }
 
 /* The target of the jump at [ins], as an offset within the function;
@@ -894,6 +904,7 @@ static bool check_stack(vfy *v, walk *w)
             continue;
         case OP_JUMP_IF_FALSE:
         case OP_JUMP_IF_TRUE:
+        case OP_FOR_NEXT:
             if (!flow(v, w, pc, target(w, ins), nd)) {
                 return false;
             }

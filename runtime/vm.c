@@ -1115,8 +1115,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
                                          : "out of memory");
             }
             sp = v->stack + (sp - old);
-            locals = v->stack + (locals - old);
-            nl = v->stack + (nl - old);
+            nl = v->stack + (nl - old); /* locals: set to nl below */
         }
         for (value *p = sp; p < nl + callee->nlocals; p++) {
             set_word(p, VAL_NONE, 0);
@@ -1163,6 +1162,22 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     VM_CASE(JUMP):
         ip = TARGET(bc_u32(ip + 1));
         VM_DISPATCH();
+
+    VM_CASE(FOR_NEXT): {
+        value *lv = &locals[bc_u16(ip + 5)];
+        value *iv = &locals[bc_u16(ip + 7)];
+        if (UNLIKELY((lv->kind != VAL_LIST) | (iv->kind != VAL_INT))) {
+            CONFUSED();
+        }
+        uint64_t i = (uint64_t)iv->as.i;
+        if (i >= lv->as.l->count) {
+            ip = TARGET(bc_u32(ip + 1));
+            VM_DISPATCH();
+        }
+        vcopy(&locals[bc_u16(ip + 9)], &lv->as.l->items[i]);
+        iv->as.i = (int64_t)i + 1;
+        VM_NEXT(11);
+    }
 
     VM_CASE(LOOP):
         if (UNLIKELY(v->fuel-- == 0)) {
