@@ -44,7 +44,7 @@ def contenders(build, tbc, batch):
     """name -> (argv builder(data) , kind).  kind 'e2e' contenders are timed
     whole; 'eval' ones report their own evaluation time on stderr."""
     b = os.path.join(build, "bench")
-    tally = os.path.join(build, "bin", "tally")
+    tally = os.path.join(b, "tally")  # the snapshot main() takes
     c = {
         "baseline": (lambda d: [os.path.join(b, "award"), d], "e2e"),
         "baseline-eval": (lambda d: [os.path.join(b, "award"), "--eval-only",
@@ -123,7 +123,7 @@ def data_file(build, n, seed, edge=False):
     return path
 
 
-def check(cs, sizes, files, slow_max):
+def check(cs, sizes, files):
     """Output agreement: C contenders byte for byte against `tally run` at
     every size; Python and Lua as JSON values on the smallest size and the
     edge cases.  Exits on disagreement."""
@@ -193,7 +193,8 @@ def measure(cs, files, sizes, runs, slow_max, nbids, spawn):
         for name in names:
             kind = cs[name][1]
             med = lambda key: statistics.median(x[key] for x in samples[name])
-            time_ns = med("eval_ns") if kind == "eval" else med("wall_ns")
+            times = [x["eval_ns" if kind == "eval" else "wall_ns"] for x in samples[name]]
+            time_ns = statistics.median(times)
             size[name] = {
                 "kind": kind,
                 "runs": len(samples[name]),
@@ -202,25 +203,28 @@ def measure(cs, files, sizes, runs, slow_max, nbids, spawn):
                 "ns_per_bid": time_ns / nbids[n],
                 "peak_rss_kb": med("maxrss_kb"),
                 "wall_s": med("wall_ns") / 1e9,
+                "spread": (max(times) - min(times)) / statistics.median(times),
                 "samples": samples[name],
             }
         for name, m in size.items():
             base = size["baseline-eval" if m["kind"] == "eval" else "baseline"]
             m["time_ratio"] = m["time_s"] / base["time_s"]
-            m["rss_ratio"] = m["peak_rss_kb"] / size["baseline"]["peak_rss_kb"]
+            m["rss_ratio"] = m["peak_rss_kb"] / base["peak_rss_kb"]
         results[n] = size
         print_size(n, nbids[n], size)
     return results
 
 
 def print_size(n, bids, size):
-    print(f"\n{n} tenders, {bids} bids (medians; ratio = contender / baseline of the same kind)")
-    print(f"  {'contender':<19} {'tenders/s':>11} {'ns/bid':>9} {'x base':>7} "
-          f"{'peak RSS':>10} {'x base':>7}")
+    print(f"\n{n} tenders, {bids} bids: medians; 'x base' is the ratio to the baseline of")
+    print("the same kind (end to end: whole process; eval: evaluation + formatting only);")
+    print("spread = (slowest - fastest) / median over the rounds")
+    print(f"  {'contender':<19} {'kind':>4} {'tenders/s':>11} {'ns/bid':>9} {'x base':>7} "
+          f"{'spread':>7} {'peak RSS':>10} {'x base':>7}")
     for name, m in size.items():
-        print(f"  {name:<19} {m['tenders_per_s']:>11,.0f} {m['ns_per_bid']:>9,.0f} "
-              f"{m['time_ratio']:>7.2f} {m['peak_rss_kb'] / 1024:>8.1f}MB "
-              f"{m['rss_ratio']:>7.2f}")
+        print(f"  {name:<19} {m['kind']:>4} {m['tenders_per_s']:>11,.0f} "
+              f"{m['ns_per_bid']:>9,.0f} {m['time_ratio']:>7.2f} {m['spread']:>6.0%} "
+              f"{m['peak_rss_kb'] / 1024:>8.1f}MB {m['rss_ratio']:>7.2f}")
     print(flush=True)
 
 
@@ -232,20 +236,20 @@ def compile_time(build, runs):
     if rc != 0:
         sys.exit(f"bench: vm_eval failed: {err}")
     st = eval_stats(err)
-    tally = os.path.join(build, "bin", "tally")
+    tally = os.path.join(build, "bench", "tally")
     tbc = os.path.join(build, "bench", "award.tbc")
     walls = []
     for _ in range(max(runs, 5)):
-        st, err, rc = run_once([tally, "build", POLICY, "-o", tbc])
+        build_st, err, rc = run_once([tally, "build", POLICY, "-o", tbc])
         if rc != 0:
             sys.exit(f"bench: tally build failed: {err}")
-        walls.append(st["wall_ns"])
+        walls.append(build_st["wall_ns"])
     return {"compile_verify_ms": st["compile_ns"] / 1e6,
             "first_compile_verify_ms": st["first_compile_ns"] / 1e6,
             "tally_build_wall_ms": statistics.median(walls) / 1e6}
 
 
-def judge(results, sizes, comp, slow_max):
+def judge(results, sizes, comp):
     out = []
 
     def add(name, desc, limit, value, met, where):
@@ -311,6 +315,9 @@ def main():
     build = os.path.abspath(a.build)
     sizes = sorted(int(s) for s in a.sizes.split())
     os.makedirs(os.path.join(build, "bench"), exist_ok=True)
+    # Others may rebuild BUILD/bin/tally while this runs; measure one
+    # binary throughout (vm_eval has the library linked in already).
+    shutil.copy2(os.path.join(build, "bin", "tally"), os.path.join(build, "bench", "tally"))
     comp = compile_time(build, a.runs)
     tbc = os.path.join(build, "bench", "award.tbc")
     cs = contenders(build, tbc, a.batch)
@@ -323,11 +330,11 @@ def main():
     for n in sizes:
         with open(files[n], "rb") as f:
             nbids[n] = sum(line.count(b'"supplier":') for line in f)
-    checks = check(cs, sizes, files, a.slow_max)
+    checks = check(cs, sizes, files)
     started = datetime.datetime.now()
     spawn = os.path.join(build, "bench", "spawn")
     results = measure(cs, files, sizes, a.runs, a.slow_max, nbids, spawn)
-    targets = judge(results, sizes, comp, a.slow_max)
+    targets = judge(results, sizes, comp)
     print(f"compile + verify of award.tally: {comp['compile_verify_ms']:.2f} ms in process "
           f"(first {comp['first_compile_verify_ms']:.2f} ms); "
           f"`tally build` {comp['tally_build_wall_ms']:.1f} ms wall\n")

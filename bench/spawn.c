@@ -48,11 +48,12 @@ int main(int argc, char **argv)
     long long wall = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL +
                      (t1.tv_nsec - t0.tv_nsec);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    fprintf(stderr,
-            "{\"spawn\": {\"wall_ns\": %lld, \"user_us\": %lld, \"sys_us\": %lld, "
-            "\"maxrss_kb\": %ld, \"status\": %d}}\n",
-            wall, (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
-            (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec,
-            ru.ru_maxrss, code);
+    fprintf(
+        stderr,
+        "{\"spawn\": {\"wall_ns\": %lld, \"user_us\": %lld, \"sys_us\": %lld, "
+        "\"maxrss_kb\": %ld, \"status\": %d}}\n",
+        wall, (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
+        (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec,
+        ru.ru_maxrss, code);
     return code;
 }

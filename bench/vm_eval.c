@@ -91,10 +91,10 @@ static int cmp_u64(const void *a, const void *b)
 
 /* One input record, bound and kept until its batch is evaluated. */
 typedef struct held {
-    arena a;         /* owns the value and any error text */
-    data_status st;  /* DATA_RECORD or DATA_ERROR */
-    value rec;       /* DATA_RECORD: the bound tender */
-    data_error err;  /* DATA_ERROR: why it was rejected */
+    arena a;        /* owns the value and any error text */
+    data_status st; /* DATA_RECORD or DATA_ERROR */
+    value rec;      /* DATA_RECORD: the bound tender */
+    data_error err; /* DATA_ERROR: why it was rejected */
 } held;
 
 typedef struct bench {
@@ -150,8 +150,8 @@ static void eval_one(bench *b, held *h)
             die("out of memory evaluating a record", NULL);
         } else {
             snprintf(msg, sizeof msg, "%s: %s (%s:%u:%u)",
-                     vs == VM_LIMIT ? "limit exceeded" : "runtime error", ve.msg,
-                     bc_string(p, p->source), ve.line, ve.col);
+                     vs == VM_LIMIT ? "limit exceeded" : "runtime error",
+                     ve.msg, bc_string(p, p->source), ve.line, ve.col);
             ok = out_error(b->w, key, msg);
         }
         arena_reset(&b->scratch);
@@ -229,7 +229,8 @@ int main(int argc, char **argv)
     if (!in || !out) {
         die("cannot open", !in ? data : out_path);
     }
-    bench b = {.p = p, .v = vm_new(&mem, p), .w = out_new(&mem, p, out, OUT_JSONL)};
+    bench b = {
+        .p = p, .v = vm_new(&mem, p), .w = out_new(&mem, p, out, OUT_JSONL)};
     data_reader *r = data_reader_new(&mem, p, in, DATA_AUTO, data);
     if (!b.v || !b.w || !r) {
         die("out of memory", NULL);
@@ -239,7 +240,8 @@ int main(int argc, char **argv)
     b.bids_field = BC_NONE_U16;
     const bc_record *tr = &p->records[p->input_record];
     for (uint16_t f = 0; f < tr->nfields; f++) {
-        if (strcmp(bc_string(p, p->fields[tr->first_field + f].name), "bids") == 0) {
+        if (strcmp(bc_string(p, p->fields[tr->first_field + f].name), "bids") ==
+            0) {
             b.bids_field = f;
         }
     }

@@ -101,7 +101,8 @@ static frac f_mul(frac a, frac b)
 /* a / b for b != 0; equal denominators cancel (cents over cents). */
 static frac f_div(frac a, frac b)
 {
-    frac r = a.d == b.d ? (frac){a.n, b.n} : (frac){mul(a.n, b.d), mul(a.d, b.n)};
+    frac r =
+        a.d == b.d ? (frac){a.n, b.n} : (frac){mul(a.n, b.d), mul(a.d, b.n)};
     if (r.d < 0) {
         r.n = -r.n;
         r.d = -r.d;
@@ -160,7 +161,8 @@ static bool parse_dec(const unsigned char *s, size_t len, frac *out)
     return true;
 }
 
-/* ---- dates ---------------------------------------------------------------- */
+/* ---- dates ----------------------------------------------------------------
+ */
 
 static int digits2(const unsigned char *s)
 {
@@ -230,14 +232,26 @@ static int instant_cmp(instant a, instant b)
     return (a.frac18 > b.frac18) - (a.frac18 < b.frac18);
 }
 
-/* ---- the bound tender ------------------------------------------------------- */
+/* ---- the bound tender -------------------------------------------------------
+ */
 
 /* SPEC: award-evaluation rule 2, grounds in the order of the lists. */
-static const char *const grounds[] = {
-    "corruption", "bribery", "fraud", "money-laundering", "terrorism",
-    "modern-slavery", "tax-evasion", "organised-crime", "cartel", "theft",
-    "insolvency", "professional-misconduct", "poor-performance",
-    "environmental-breach", "labour-market-breach", "national-security"};
+static const char *const grounds[] = {"corruption",
+                                      "bribery",
+                                      "fraud",
+                                      "money-laundering",
+                                      "terrorism",
+                                      "modern-slavery",
+                                      "tax-evasion",
+                                      "organised-crime",
+                                      "cartel",
+                                      "theft",
+                                      "insolvency",
+                                      "professional-misconduct",
+                                      "poor-performance",
+                                      "environmental-breach",
+                                      "labour-market-breach",
+                                      "national-security"};
 enum { GROUND_MANDATORY = 10, GROUND_COUNT = 16 };
 
 typedef struct str {
@@ -340,16 +354,50 @@ static str arena_str(arena *a, const unsigned char *s, size_t len)
 /* ---- binding: yajl events straight into the structs ---------------------- */
 
 typedef enum ctx {
-    C_TOP, C_TENDER, C_BUYER, C_WEIGHTS, C_QUESTIONS, C_QUESTION, C_BIDS,
-    C_BID, C_SUPPLIER, C_EXCLUSIONS, C_SCORES, C_SOCIAL, C_SKIP
+    C_TOP,
+    C_TENDER,
+    C_BUYER,
+    C_WEIGHTS,
+    C_QUESTIONS,
+    C_QUESTION,
+    C_BIDS,
+    C_BID,
+    C_SUPPLIER,
+    C_EXCLUSIONS,
+    C_SCORES,
+    C_SOCIAL,
+    C_SKIP
 } ctx;
 
 typedef enum key {
-    K_OTHER, K_ID, K_BUYER, K_TYPE, K_PUBLISHED, K_CATEGORY, K_ESTIMATED,
-    K_RESERVED, K_WEIGHTS, K_QUESTIONS, K_BIDS, K_PRICE, K_QUALITY,
-    K_SOCIAL_VALUE, K_WEIGHT, K_MIN_SCORE, K_SUPPLIER, K_SUBMITTED, K_SCORES,
-    K_STAFF, K_TURNOVER, K_BALANCE, K_LOCAL, K_EXCLUSIONS, K_INSURANCE,
-    K_JOBS, K_APPRENTICESHIPS, K_SPEND
+    K_OTHER,
+    K_ID,
+    K_BUYER,
+    K_TYPE,
+    K_PUBLISHED,
+    K_CATEGORY,
+    K_ESTIMATED,
+    K_RESERVED,
+    K_WEIGHTS,
+    K_QUESTIONS,
+    K_BIDS,
+    K_PRICE,
+    K_QUALITY,
+    K_SOCIAL_VALUE,
+    K_WEIGHT,
+    K_MIN_SCORE,
+    K_SUPPLIER,
+    K_SUBMITTED,
+    K_SCORES,
+    K_STAFF,
+    K_TURNOVER,
+    K_BALANCE,
+    K_LOCAL,
+    K_EXCLUSIONS,
+    K_INSURANCE,
+    K_JOBS,
+    K_APPRENTICESHIPS,
+    K_SPEND
 } key;
 
 #define MAX_DEPTH 64
@@ -389,32 +437,49 @@ static key key_of(ctx c, const unsigned char *s, size_t n)
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(s, lit, n) == 0)
     switch (c) {
     case C_TENDER:
-        return IS("id") ? K_ID : IS("buyer") ? K_BUYER : IS("published") ? K_PUBLISHED
-             : IS("category") ? K_CATEGORY : IS("estimated_value") ? K_ESTIMATED
-             : IS("reserved") ? K_RESERVED : IS("weights") ? K_WEIGHTS
-             : IS("questions") ? K_QUESTIONS : IS("bids") ? K_BIDS : K_OTHER;
-    case C_BUYER:
-        return IS("type") ? K_TYPE : K_OTHER;
+        return IS("id")                ? K_ID
+               : IS("buyer")           ? K_BUYER
+               : IS("published")       ? K_PUBLISHED
+               : IS("category")        ? K_CATEGORY
+               : IS("estimated_value") ? K_ESTIMATED
+               : IS("reserved")        ? K_RESERVED
+               : IS("weights")         ? K_WEIGHTS
+               : IS("questions")       ? K_QUESTIONS
+               : IS("bids")            ? K_BIDS
+                                       : K_OTHER;
+    case C_BUYER: return IS("type") ? K_TYPE : K_OTHER;
     case C_WEIGHTS:
-        return IS("price") ? K_PRICE : IS("quality") ? K_QUALITY
-             : IS("social_value") ? K_SOCIAL_VALUE : K_OTHER;
+        return IS("price")          ? K_PRICE
+               : IS("quality")      ? K_QUALITY
+               : IS("social_value") ? K_SOCIAL_VALUE
+                                    : K_OTHER;
     case C_QUESTION:
-        return IS("id") ? K_ID : IS("weight") ? K_WEIGHT
-             : IS("min_score") ? K_MIN_SCORE : K_OTHER;
+        return IS("id")          ? K_ID
+               : IS("weight")    ? K_WEIGHT
+               : IS("min_score") ? K_MIN_SCORE
+                                 : K_OTHER;
     case C_BID:
-        return IS("supplier") ? K_SUPPLIER : IS("price") ? K_PRICE
-             : IS("submitted") ? K_SUBMITTED : IS("scores") ? K_SCORES
-             : IS("social_value") ? K_SOCIAL_VALUE : K_OTHER;
+        return IS("supplier")       ? K_SUPPLIER
+               : IS("price")        ? K_PRICE
+               : IS("submitted")    ? K_SUBMITTED
+               : IS("scores")       ? K_SCORES
+               : IS("social_value") ? K_SOCIAL_VALUE
+                                    : K_OTHER;
     case C_SUPPLIER:
-        return IS("id") ? K_ID : IS("staff") ? K_STAFF : IS("turnover") ? K_TURNOVER
-             : IS("balance_sheet") ? K_BALANCE : IS("local") ? K_LOCAL
-             : IS("exclusions") ? K_EXCLUSIONS : IS("insurance") ? K_INSURANCE
-             : K_OTHER;
+        return IS("id")              ? K_ID
+               : IS("staff")         ? K_STAFF
+               : IS("turnover")      ? K_TURNOVER
+               : IS("balance_sheet") ? K_BALANCE
+               : IS("local")         ? K_LOCAL
+               : IS("exclusions")    ? K_EXCLUSIONS
+               : IS("insurance")     ? K_INSURANCE
+                                     : K_OTHER;
     case C_SOCIAL:
-        return IS("local_jobs") ? K_JOBS : IS("apprenticeships") ? K_APPRENTICESHIPS
-             : IS("local_spend_pct") ? K_SPEND : K_OTHER;
-    default:
-        return K_OTHER;
+        return IS("local_jobs")        ? K_JOBS
+               : IS("apprenticeships") ? K_APPRENTICESHIPS
+               : IS("local_spend_pct") ? K_SPEND
+                                       : K_OTHER;
+    default: return K_OTHER;
     }
 #undef IS
 }
@@ -444,7 +509,9 @@ static int on_start_map(void *ud)
         b->nqs = b->nbs = 0;
         return push(b, C_TENDER);
     case C_TENDER:
-        return push(b, b->k == K_BUYER ? C_BUYER : b->k == K_WEIGHTS ? C_WEIGHTS : C_SKIP);
+        return push(b, b->k == K_BUYER     ? C_BUYER
+                       : b->k == K_WEIGHTS ? C_WEIGHTS
+                                           : C_SKIP);
     case C_QUESTIONS:
         if (b->nqs == b->capqs) {
             b->qs = grow(b->qs, &b->capqs, sizeof *b->qs);
@@ -460,10 +527,11 @@ static int on_start_map(void *ud)
         b->nss = 0;
         return push(b, C_BID);
     case C_BID:
-        return push(b, b->k == K_SUPPLIER ? C_SUPPLIER : b->k == K_SCORES ? C_SCORES
-                     : b->k == K_SOCIAL_VALUE ? C_SOCIAL : C_SKIP);
-    default:
-        return push(b, C_SKIP);
+        return push(b, b->k == K_SUPPLIER       ? C_SUPPLIER
+                       : b->k == K_SCORES       ? C_SCORES
+                       : b->k == K_SOCIAL_VALUE ? C_SOCIAL
+                                                : C_SKIP);
+    default: return push(b, C_SKIP);
     }
 }
 
@@ -528,9 +596,10 @@ static void bad_ground(binder *b, const unsigned char *s, size_t n)
         return;
     }
     char *msg = arena_alloc(b->a, n + 96);
-    snprintf(msg, n + 96,
-             "bids[%u].supplier.exclusions[%u]: unknown exclusion ground \"%.*s\"",
-             b->nbs - 1, b->nexcl, (int)n, (const char *)s);
+    snprintf(
+        msg, n + 96,
+        "bids[%u].supplier.exclusions[%u]: unknown exclusion ground \"%.*s\"",
+        b->nbs - 1, b->nexcl, (int)n, (const char *)s);
     t->error = msg;
 }
 
@@ -552,7 +621,9 @@ static int on_string(void *ud, const unsigned char *s, size_t n)
         switch (b->k) {
         case K_ID: t->id = arena_str(b->a, s, n); break;
         case K_PUBLISHED: t->published = parse_date(s, n); break;
-        case K_CATEGORY: t->category = s[0] == 'g' ? 0 : s[0] == 's' ? 1 : 2; break;
+        case K_CATEGORY:
+            t->category = s[0] == 'g' ? 0 : s[0] == 's' ? 1 : 2;
+            break;
         case K_ESTIMATED: t->estimated = dec_or_die(s, n); break;
         case K_RESERVED: t->reserved = true; break;
         default: break;
@@ -599,8 +670,8 @@ static int on_string(void *ud, const unsigned char *s, size_t n)
     case C_EXCLUSIONS: {
         bid *bd = cur_bid(b);
         int g = 0;
-        while (g < GROUND_COUNT && !(strlen(grounds[g]) == n &&
-                                     memcmp(grounds[g], s, n) == 0)) {
+        while (g < GROUND_COUNT &&
+               !(strlen(grounds[g]) == n && memcmp(grounds[g], s, n) == 0)) {
             g++;
         }
         if (g == GROUND_COUNT) {
@@ -618,8 +689,7 @@ static int on_string(void *ud, const unsigned char *s, size_t n)
             cur_bid(b)->spend_pct = dec_or_die(s, n);
         }
         break;
-    default:
-        break;
+    default: break;
     }
     return 1;
 }
@@ -633,9 +703,7 @@ static int on_integer(void *ud, long long v)
             b->qs[b->nqs - 1].min_score = (int)v;
         }
         break;
-    case C_SCORES:
-        b->ss[b->nss - 1].value = (int)v;
-        break;
+    case C_SCORES: b->ss[b->nss - 1].value = (int)v; break;
     case C_SUPPLIER:
         if (b->k == K_STAFF) {
             cur_bid(b)->staff = v;
@@ -648,8 +716,7 @@ static int on_integer(void *ud, long long v)
             cur_bid(b)->apprenticeships = v;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     return 1;
 }
@@ -674,11 +741,12 @@ static int on_double(void *ud, double v)
 }
 
 static const yajl_callbacks callbacks = {
-    on_null, on_boolean, on_integer, on_double, NULL, on_string,
-    on_start_map, on_key, on_end, on_start_array, on_end,
+    on_null,      on_boolean, on_integer, on_double,      NULL,   on_string,
+    on_start_map, on_key,     on_end,     on_start_array, on_end,
 };
 
-/* ---- output ----------------------------------------------------------------- */
+/* ---- output -----------------------------------------------------------------
+ */
 
 typedef struct out {
     char *p;
@@ -791,7 +859,8 @@ static void put_uint(out *o, uint64_t m)
     put(o, p, (size_t)(buf + sizeof buf - p));
 }
 
-/* ---- evaluation ----------------------------------------------------------------- */
+/* ---- evaluation
+ * ----------------------------------------------------------------- */
 
 typedef enum status { ST_SCORED, ST_EXCLUDED, ST_FAILED } status;
 
@@ -836,7 +905,8 @@ static bool threshold_for(const tender *t, frac *thr)
 
 /* SPEC: award-evaluation rule 10: rounded total desc, rounded quality
  * desc, submitted asc, supplier id asc, input order. */
-static bool ranks_before(const tender *t, const result *r, uint32_t a, uint32_t b)
+static bool ranks_before(const tender *t, const result *r, uint32_t a,
+                         uint32_t b)
 {
     if (r[a].total_c != r[b].total_c) {
         return r[a].total_c > r[b].total_c;
@@ -865,8 +935,10 @@ static void evaluate(evaluator *ev, const tender *t, out *o)
         char msg[64];
         const char *m = t->error;
         if (!m) {
-            snprintf(msg, sizeof msg, "published: no threshold in force on %04d-%02d-%02d",
-                     t->published / 10000, t->published / 100 % 100, t->published % 100);
+            snprintf(msg, sizeof msg,
+                     "published: no threshold in force on %04d-%02d-%02d",
+                     t->published / 10000, t->published / 100 % 100,
+                     t->published % 100);
             m = msg;
         }
         put_json_string(o, m, strlen(m));
@@ -941,9 +1013,10 @@ static void evaluate(evaluator *ev, const tender *t, out *o)
         }
         /* SPEC: rule 7, raw points. */
         frac pct = f_min(b->spend_pct, f_int(100));
-        frac raw = f_add(f_int(5 * (b->jobs < 10 ? b->jobs : 10) +
-                               6 * (b->apprenticeships < 5 ? b->apprenticeships : 5)),
-                         f_div(pct, f_int(5)));
+        frac raw =
+            f_add(f_int(5 * (b->jobs < 10 ? b->jobs : 10) +
+                        6 * (b->apprenticeships < 5 ? b->apprenticeships : 5)),
+                  f_div(pct, f_int(5)));
         x->raw_social = raw;
         if (ncompliant == 0 || f_cmp(b->price, lowest) < 0) {
             lowest = b->price;
@@ -967,8 +1040,9 @@ static void evaluate(evaluator *ev, const tender *t, out *o)
                                            f_int(qs[q] < 0 ? 0 : qs[q])));
         }
         quality.d = mul(quality.d, 5);
-        frac social = sv_zero ? f_int(0)
-                              : f_mul(t->w_social, f_div(x->raw_social, best_raw));
+        frac social = sv_zero
+                          ? f_int(0)
+                          : f_mul(t->w_social, f_div(x->raw_social, best_raw));
         frac total = f_add(f_add(price, quality), social);
         x->price_c = f_cents(price);
         x->quality_c = f_cents(quality);
@@ -1032,16 +1106,20 @@ static void evaluate(evaluator *ev, const tender *t, out *o)
             PUT(o, "\"failed\", \"reason\": ");
         }
         char reason[256];
-        int n = snprintf(reason, sizeof reason, "%s%s%s", x->reason_pre,
-                         x->reason_arg ? x->reason_arg : "",
-                         x->reason_arg && !*x->reason_pre ? " below minimum" : "");
-        put_json_string(o, reason, (size_t)n < sizeof reason ? (size_t)n : sizeof reason - 1);
+        int n =
+            snprintf(reason, sizeof reason, "%s%s%s", x->reason_pre,
+                     x->reason_arg ? x->reason_arg : "",
+                     x->reason_arg && !*x->reason_pre ? " below minimum" : "");
+        put_json_string(o, reason,
+                        (size_t)n < sizeof reason ? (size_t)n
+                                                  : sizeof reason - 1);
         PUT(o, "}");
     }
     PUT(o, "]}\n");
 }
 
-/* ---- driver -------------------------------------------------------------------- */
+/* ---- driver
+ * -------------------------------------------------------------------- */
 
 typedef struct run {
     evaluator ev;
@@ -1128,7 +1206,8 @@ int main(int argc, char **argv)
         }
     }
     if (!in_path) {
-        fprintf(stderr, "usage: award [--eval-only [--batch N]] FILE [-o OUT]\n");
+        fprintf(stderr,
+                "usage: award [--eval-only [--batch N]] FILE [-o OUT]\n");
         return 4;
     }
     int in = open(in_path, O_RDONLY);
@@ -1179,8 +1258,9 @@ int main(int argc, char **argv)
     out_flush(&r.o);
     yajl_free(h);
     if (eval_only) {
-        fprintf(stderr, "{\"tenders\": %llu, \"bids\": %llu, \"eval_ns\": %llu, "
-                        "\"out_bytes\": %llu}\n",
+        fprintf(stderr,
+                "{\"tenders\": %llu, \"bids\": %llu, \"eval_ns\": %llu, "
+                "\"out_bytes\": %llu}\n",
                 (unsigned long long)r.tenders, (unsigned long long)r.bids,
                 (unsigned long long)r.eval_ns, (unsigned long long)r.o.total);
     }
