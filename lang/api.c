@@ -5,6 +5,7 @@
  * arena reset after each result is written, so memory stays flat however
  * long the input.  Every record in yields exactly one record out.
  */
+#define _GNU_SOURCE /* fopencookie, open_memstream, getline */
 #include "tally.h"
 
 #include <pthread.h>
@@ -419,6 +420,7 @@ typedef struct slot {
     slot_state state;
     strbuf text;      /* the batch's lines, each NUL-terminated */
     size_t *starts;   /* owned: offset of each line in text */
+    size_t *lens;     /* owned: its length (a line may hold NUL bytes) */
     long *lines;      /* owned: its line number */
     uint32_t n;
     uint32_t cap;
@@ -461,7 +463,7 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
     }
     for (uint32_t i = 0; i < s->n && s->status == TALLY_OK; i++) {
         const char *line = s->text.p + s->starts[i];
-        size_t len = strlen(line);
+        size_t len = s->lens[i];
         value in_rec;
         data_error de;
         data_status ds = data_bind_json(p, p->input_record, line, len, s->lines[i],
@@ -565,12 +567,17 @@ static bool slot_add(slot *s, const char *line, size_t len, long lineno)
         if (ln) {
             s->lines = ln;
         }
-        if (!st || !ln) {
+        size_t *le = realloc(s->lens, cap * sizeof *le);
+        if (le) {
+            s->lens = le;
+        }
+        if (!st || !ln || !le) {
             return false;
         }
         s->cap = cap;
     }
     s->starts[s->n] = s->text.len;
+    s->lens[s->n] = len;
     s->lines[s->n] = lineno;
     s->n++;
     sb_put(&s->text, line, len);
@@ -664,10 +671,6 @@ static tally_status run_parallel(const tally_program *tp,
             if (blank(text, len)) {
                 continue;
             }
-            if (memchr(text, '\0', len)) {
-                /* Binding sees C strings: keep the record, let it fail. */
-                len = strlen(text);
-            }
             if (!slot_add(s, text, len, lineno)) {
                 result = TALLY_ENOMEM;
                 break;
@@ -711,6 +714,7 @@ static tally_status run_parallel(const tally_program *tp,
         sb_free(&pl.slots[i].msgs);
         free(pl.slots[i].starts);
         free(pl.slots[i].lines);
+        free(pl.slots[i].lens);
         free(pl.slots[i].out);
     }
     pthread_cond_destroy(&pl.filled);
@@ -728,6 +732,53 @@ static tally_status run_parallel(const tally_program *tp,
     return result;
 }
 
+/* A stream that first gives back the bytes already read to look at the
+ * input's start, then the rest of the original stream. */
+typedef struct prefixed {
+    unsigned char pre[4096];
+    size_t len;
+    size_t pos;
+    FILE *rest; /* borrowed */
+} prefixed;
+
+static ssize_t prefixed_read(void *cookie, char *buf, size_t n)
+{
+    prefixed *p = cookie;
+    if (p->pos < p->len) {
+        size_t k = p->len - p->pos < n ? p->len - p->pos : n;
+        memcpy(buf, p->pre + p->pos, k);
+        p->pos += k;
+        return (ssize_t)k;
+    }
+    size_t got = fread(buf, 1, n, p->rest);
+    if (got == 0 && ferror(p->rest)) {
+        return -1;
+    }
+    return (ssize_t)got;
+}
+
+/* Reads the start of [in] into [p] and tells whether the data is a JSON
+ * array: the first byte after a byte order mark and white space is '[',
+ * as the reader itself decides (data_json.c). */
+static bool starts_array(prefixed *p, FILE *in)
+{
+    p->rest = in;
+    p->len = p->pos = 0;
+    int c;
+    while (p->len < sizeof p->pre && (c = getc(in)) != EOF) {
+        p->pre[p->len++] = (unsigned char)c;
+        size_t i = p->len - 1;
+        if (i < 3 && p->len <= 3 && memcmp(p->pre, "\xEF\xBB\xBF", p->len) == 0) {
+            continue; /* still inside a byte order mark */
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            continue;
+        }
+        return c == '[';
+    }
+    return false;
+}
+
 tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                        FILE *in, FILE *out, tally_run_stats *stats)
 {
@@ -737,15 +788,21 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
      * runs on one thread. */
     if (o->jobs > 1 && o->input != TALLY_INPUT_JSON &&
         o->output == TALLY_OUTPUT_JSONL) {
-        int c = getc(in);
-        if (c != EOF) {
-            ungetc(c, in);
+        prefixed *p = malloc(sizeof *p);
+        if (!p) {
+            return TALLY_ENOMEM;
         }
-        if (c == '[' && o->input == TALLY_INPUT_AUTO) {
-            result = run_sequential(tp, o, in, out, &st);
-        } else {
-            result = run_parallel(tp, o, in, out, &st);
+        bool array = starts_array(p, in) && o->input == TALLY_INPUT_AUTO;
+        cookie_io_functions_t io = {.read = prefixed_read};
+        FILE *f = fopencookie(p, "r", io);
+        if (!f) {
+            free(p);
+            return TALLY_ENOMEM;
         }
+        result = array ? run_sequential(tp, o, f, out, &st)
+                       : run_parallel(tp, o, f, out, &st);
+        fclose(f);
+        free(p);
     } else {
         result = run_sequential(tp, o, in, out, &st);
     }
