@@ -120,7 +120,7 @@ bench: all $(LIB)
 FUZZ_CC       ?= clang
 FUZZ_BUILD    := build-fuzz
 FUZZ_SECONDS  ?= 60
-FUZZ_TARGETS  := policy bytecode data
+FUZZ_TARGETS  := policy bytecode data run
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CPPFLAGS := -Iinclude -Iruntime -Ilang -I$(BUILD)/gen -DTALLY_DEBUG \
                  -DTALLY_DEBUG_VM -DTALLY_COMPUTED_GOTO \
@@ -136,9 +136,16 @@ FUZZ_BIN      := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_MAXLEN_policy   := 12288
 FUZZ_MAXLEN_bytecode := 16384
 FUZZ_MAXLEN_data     := 16384
+FUZZ_MAXLEN_run      := 16384
 FUZZ_DICT_policy     := -dict=tests/fuzz/tally.dict
 FUZZ_DICT_bytecode   :=
 FUZZ_DICT_data       := -dict=tests/fuzz/json.dict
+FUZZ_DICT_run        := -dict=tests/fuzz/json.dict
+# Checked-in corpus of each target: run reads the same files as data.
+FUZZ_CORPUS_policy   := policy
+FUZZ_CORPUS_bytecode := bytecode
+FUZZ_CORPUS_data     := data
+FUZZ_CORPUS_run      := data
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-merge clean-fuzz
 $(FUZZ_BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
@@ -160,7 +167,7 @@ fuzz-build: deps $(FUZZ_BIN)
 define fuzz_run
 	@mkdir -p $(FUZZ_BUILD)/corpus/$(1) $(FUZZ_BUILD)/crashes/$(1)
 	@echo "fuzz: $(1) for $(2) s"
-	$(FUZZ_BUILD)/fuzz_$(1) $(FUZZ_BUILD)/corpus/$(1) tests/fuzz/corpus/$(1) \
+	$(FUZZ_BUILD)/fuzz_$(1) $(FUZZ_BUILD)/corpus/$(1) tests/fuzz/corpus/$(FUZZ_CORPUS_$(1)) \
 	    $(FUZZ_DICT_$(1)) -max_len=$(FUZZ_MAXLEN_$(1)) -timeout=10 \
 	    -rss_limit_mb=2048 -max_total_time=$(2) -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$(1)/
@@ -182,6 +189,7 @@ clean: clean-fuzz
 
 # The replay test includes the fuzz targets' sources.
 $(BUILD)/tests/runtime/test_fuzz_regress: tests/fuzz/fuzz.h \
-    tests/fuzz/fuzz_policy.c tests/fuzz/fuzz_bytecode.c tests/fuzz/fuzz_data.c
+    tests/fuzz/fuzz_policy.c tests/fuzz/fuzz_bytecode.c tests/fuzz/fuzz_data.c \
+    tests/fuzz/fuzz_run.c
 
 -include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)

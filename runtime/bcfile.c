@@ -878,7 +878,7 @@ static bool (*const section_reader[SEC_COUNT])(reader *) = {
 static void tag_text(const uint8_t *b, char out[5])
 {
     for (int i = 0; i < 4; i++) {
-        out[i] = b[i] >= 0x20 && b[i] < 0x7F ? (char)b[i] : '?';
+        out[i] = (char)(b[i] >= 0x20 && b[i] < 0x7F ? b[i] : '?');
     }
     out[4] = '\0';
 }

@@ -31,6 +31,31 @@
  * bounding the binder's frame stack, which is a fixed array. */
 #define DATA_MAX_DEPTH 64
 
+/* Limits on one input record.  Each stops data that would cost memory or
+ * time out of all proportion to any real tender, and rejects just that
+ * record, with a message naming the limit, so the run goes on.  The
+ * numbers are far above real tenders (a 1,000-bid tender is about 3 MB of
+ * JSON; names and titles are under a kilobyte; money has a dozen digits):
+ *
+ *   DATA_MAX_RECORD   bytes of one record's JSON text (a JSON Lines line
+ *                     or an array element): "record longer than N bytes".
+ *                     The reader skips the rest of such a line without
+ *                     holding it, so memory stays flat.
+ *   DATA_MAX_TEXT     bytes of one string bound as text or as a map key
+ *                     (after unescaping): "text longer than N bytes".
+ *   DATA_MAX_DECIMAL  bytes of one decimal string: "decimal string longer
+ *                     than N bytes".  Big decimals live in GMP, outside
+ *                     the memory cap, and their arithmetic costs time the
+ *                     instruction budget does not count; 1000 digits is
+ *                     more than any amount needs.
+ *   DATA_MAX_ITEMS    elements of one list or entries of one map: "more
+ *                     than N elements" / "more than N entries" (24 bytes a
+ *                     value: a million is 24 MB). */
+#define DATA_MAX_RECORD ((size_t)64 << 20)
+#define DATA_MAX_TEXT ((size_t)1 << 20)
+#define DATA_MAX_DECIMAL 1000
+#define DATA_MAX_ITEMS 1000000u
+
 typedef enum data_format {
     DATA_JSONL,      /* one JSON text per line */
     DATA_JSON_ARRAY, /* one JSON array of records */
@@ -77,7 +102,9 @@ void data_reader_free(data_reader *r);
  * DATA_RECORD: *out is a VAL_RECORD of prog->input_record.  DATA_ERROR:
  * *err describes the rejected record and the reader has moved past it.
  * DATA_IO_ERROR: err->msg says why (then DATA_EOF follows).  DATA_ENOMEM:
- * err->msg is the static "out of memory".  *err is always initialised.
+ * err->msg is the static "out of memory", err->line the record's line,
+ * and the reader has moved past that record, so a caller whose memory
+ * cap stopped one large record may go on with the next.  *err is always initialised.
  * Blank lines are skipped; a UTF-8 byte order mark at the start of input
  * is ignored. */
 data_status data_reader_next(data_reader *r, arena *a, value *out,

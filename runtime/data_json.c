@@ -11,11 +11,15 @@
  *
  * The reader owns only a read block and one record's text: memory stays
  * flat however large the input.  Nothing here trusts the input: every
- * problem takes an error path, never an assert.
+ * problem takes an error path, never an assert, and the limits of data.h
+ * (record size, text and decimal length, list and map size, nesting)
+ * bound what one record may cost.  Texts must be well-formed UTF-8, which
+ * yajl alone does not ensure.
  */
 #include "data.h"
 
 #include <errno.h>
+#include <setjmp.h>
 #include <string.h>
 
 #include <yajl/yajl_parse.h>
@@ -38,38 +42,78 @@
 
 /* ---- memory for yajl ------------------------------------------------- */
 
-/* yajl does not survive a failed allocation (it dereferences the result),
- * so its few small buffers are drawn from the mem_ctx past the cap and the
- * fault injector; bind() checks beforehand that the cap leaves room for
- * them.  A header remembers each block's size, which yajl's free lacks. */
-#define YA_HEADER 16 /* keeps the block aligned for any object */
+/* yajl does not survive a failed allocation: it dereferences the result.
+ * So its blocks are drawn from the mem_ctx like any others (counted, under
+ * the cap, subject to fault injection and to the embedder's hook), but
+ * each carries a header linking it into a list of yajl's live blocks, and
+ * a refused request does not return: ya_realloc longjmps back to bind(),
+ * which frees every block on the list (yajl's handle is abandoned
+ * mid-parse, with nothing of ours on the frames skipped) and reports
+ * DATA_ENOMEM.  This is the one non-local jump in Tally; it is confined
+ * to bind() and the allocator below, as Lua confines its own to ldo.c. */
+typedef struct ya_block ya_block;
+struct ya_block {
+    size_t size;    /* bytes yajl asked for, without the header */
+    ya_block *prev; /* neighbours in the binder's list of live blocks */
+    ya_block *next;
+};
+
+/* The header, rounded up so the block stays aligned for any object. */
+#define YA_HEADER ((sizeof(ya_block) + 15) & ~(size_t)15)
+
+typedef struct ya_state {
+    mem_ctx *mem;    /* borrowed */
+    ya_block *live;  /* yajl's blocks not yet freed */
+    jmp_buf *escape; /* where a refused request goes; NULL outside bind() */
+} ya_state;
+
+static void ya_link(ya_state *y, ya_block *blk)
+{
+    blk->prev = NULL;
+    blk->next = y->live;
+    if (y->live) {
+        y->live->prev = blk;
+    }
+    y->live = blk;
+}
+
+static void ya_unlink(ya_state *y, ya_block *blk)
+{
+    if (blk->prev) {
+        blk->prev->next = blk->next;
+    } else {
+        y->live = blk->next;
+    }
+    if (blk->next) {
+        blk->next->prev = blk->prev;
+    }
+}
 
 static void *ya_realloc(void *ctx, void *p, size_t size)
 {
-    mem_ctx *m = ctx;
-    size_t old = 0;
-    char *raw = NULL;
-    if (p) {
-        raw = (char *)p - YA_HEADER;
-        memcpy(&old, raw, sizeof old);
-        old += YA_HEADER;
+    ya_state *y = ctx;
+    ya_block *old = p ? (ya_block *)((char *)p - YA_HEADER) : NULL;
+    size_t old_size = old ? old->size + YA_HEADER : 0;
+    if (old) {
+        ya_unlink(y, old); /* the block may move */
     }
-    long fail_at = m ? m->fail_at : 0;
-    size_t cap = m ? m->cap : 0;
-    if (m) {
-        m->fail_at = 0;
-        m->cap = 0;
+    ya_block *blk = NULL;
+    if (size <= SIZE_MAX - YA_HEADER) {
+        blk = mem_realloc(y->mem, old, old_size, size + YA_HEADER);
     }
-    char *q = mem_realloc(m, raw, old, size + YA_HEADER);
-    if (m) {
-        m->fail_at = fail_at;
-        m->cap = cap;
-    }
-    if (!q) {
+    if (!blk) {
+        if (old) {
+            ya_link(y, old); /* still yajl's, freed with the rest */
+        }
+        /* bind() sets the escape before it lets yajl allocate */
+        if (y->escape) {
+            longjmp(*y->escape, 1);
+        }
         return NULL;
     }
-    memcpy(q, &size, sizeof size);
-    return q + YA_HEADER;
+    blk->size = size;
+    ya_link(y, blk);
+    return (char *)blk + YA_HEADER;
 }
 
 static void *ya_malloc(void *ctx, size_t size)
@@ -82,10 +126,20 @@ static void ya_free(void *ctx, void *p)
     if (!p) {
         return;
     }
-    char *raw = (char *)p - YA_HEADER;
-    size_t size;
-    memcpy(&size, raw, sizeof size);
-    mem_free(ctx, raw, size + YA_HEADER);
+    ya_state *y = ctx;
+    ya_block *blk = (ya_block *)((char *)p - YA_HEADER);
+    ya_unlink(y, blk);
+    mem_free(y->mem, blk, blk->size + YA_HEADER);
+}
+
+/* Frees whatever yajl still holds, after a parse was abandoned. */
+static void ya_free_all(ya_state *y)
+{
+    while (y->live) {
+        ya_block *blk = y->live;
+        y->live = blk->next;
+        mem_free(y->mem, blk, blk->size + YA_HEADER);
+    }
 }
 
 /* ---- the binder ------------------------------------------------------ */
@@ -126,6 +180,7 @@ typedef struct binder {
     bool key_seen; /* the key member was met (the first one counts) */
     bool key_ok;   /* ... and was a string, copied to key */
     value key;     /* arena */
+    const char *key_problem; /* arena: why a string key was refused */
 
     long depth;       /* open containers (counted even when not bound) */
     uint8_t top;      /* top_kind */
@@ -143,6 +198,7 @@ typedef struct binder {
     uint32_t *slots; /* owned: hash table for duplicate checks */
     size_t slots_cap;
     strbuf sb; /* paths and messages under construction */
+    ya_state ya; /* yajl's memory during bind() */
 
     frame frames[DATA_MAX_DEPTH];
 } binder;
@@ -359,8 +415,10 @@ static bool deliver(binder *b, value v)
         f->rec->fields[f->field] = v;
         return true;
     case FR_LIST:
-        if (f->count == UINT32_MAX) {
-            return fail(b, "too many elements");
+        if (f->count >= DATA_MAX_ITEMS) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "more than %u elements", DATA_MAX_ITEMS);
+            return fail_path(b, b->depth, NULL, msg, true);
         }
         if (!scratch_push(b, v)) {
             return false;
@@ -368,8 +426,10 @@ static bool deliver(binder *b, value v)
         f->count++;
         return true;
     case FR_MAP:
-        if (f->count == UINT32_MAX) {
-            return fail(b, "too many entries");
+        if (f->count >= DATA_MAX_ITEMS) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "more than %u entries", DATA_MAX_ITEMS);
+            return fail_path(b, b->depth, NULL, msg, true);
         }
         if (!scratch_push(b, f->key) || !scratch_push(b, v)) {
             return false;
@@ -431,10 +491,67 @@ static const char *type_problem(bc_type_kind k)
     return "not valid here";
 }
 
+/* True if the [len] bytes at [s] are well-formed UTF-8 (RFC 3629): no
+ * overlong forms, no UTF-16 surrogates, nothing above U+10FFFF.  yajl
+ * checks only the shape of multi-byte sequences and lets all three
+ * through; Tally's output is JSON, which must be UTF-8. */
+static bool utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t n;
+        unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            lo = c == 0xE0 ? 0xA0 : 0x80; /* overlong */
+            hi = c == 0xED ? 0x9F : 0xBF; /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            lo = c == 0xF0 ? 0x90 : 0x80; /* overlong */
+            hi = c == 0xF4 ? 0x8F : 0xBF; /* above U+10FFFF */
+        } else {
+            return false; /* a continuation byte, C0, C1 or F5..FF */
+        }
+        if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi) {
+            return false;
+        }
+        for (size_t i = 2; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) {
+                return false;
+            }
+        }
+        p += n;
+    }
+    return true;
+}
+
+/* Why a string cannot be kept as text, or NULL if it can; [buf] holds
+ * the message when it needs formatting. */
+static const char *text_problem(const char *s, size_t len, char buf[64])
+{
+    if (len > DATA_MAX_TEXT) {
+        snprintf(buf, 64, "text longer than %zu bytes", DATA_MAX_TEXT);
+        return buf;
+    }
+    if (!utf8_valid(s, len)) {
+        return "not valid UTF-8";
+    }
+    return NULL;
+}
+
 static bool copy_text(binder *b, const char *s, size_t len, value *v)
 {
-    if (len > UINT32_MAX) {
-        return fail(b, "string too long");
+    char buf[64];
+    const char *problem = text_problem(s, len, buf);
+    if (problem) {
+        return fail(b, problem);
     }
     char *p = arena_alloc(b->a, len ? len : 1);
     if (!p) {
@@ -449,6 +566,12 @@ static bool copy_text(binder *b, const char *s, size_t len, value *v)
 static bool bind_decimal(binder *b, bc_type_kind k, const char *s,
                          size_t len, value *v)
 {
+    if (len > DATA_MAX_DECIMAL) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "decimal string longer than %d bytes",
+                 DATA_MAX_DECIMAL);
+        return fail(b, msg);
+    }
     dec d;
     dec_status st = dec_parse(b->a, s, len, &d);
     if (st == DEC_OK && k == BT_PERCENT) {
@@ -540,13 +663,13 @@ static bool bind_scalar(binder *b, uint16_t t, json_kind jk, const char *s,
         v->as.i = i;
         return true;
     case BT_DATETIME: {
-        date_instant t;
-        if (jk != J_STRING || !date_instant_parse(s, len, &t)) {
+        date_instant when;
+        if (jk != J_STRING || !date_instant_parse(s, len, &when)) {
             return fail(b, type_problem(k));
         }
         *v = (value){0};
         v->kind = VAL_DATETIME;
-        v->as.t = t;
+        v->as.t = when;
         return true;
     }
     case BT_DURATION:
@@ -589,7 +712,18 @@ static void see_key(binder *b, json_kind jk, const char *s, size_t len)
     }
     b->at_key = false;
     b->key_seen = true;
-    if (jk == J_STRING && len <= UINT32_MAX) {
+    if (jk == J_STRING) {
+        char buf[64];
+        const char *problem = text_problem(s, len, buf);
+        if (problem) {
+            /* The key would be printed in error records: none at all
+             * beats an invalid or a megabyte one. */
+            b->key_problem = arena_strndup(b->a, problem, strlen(problem));
+            if (!b->key_problem) {
+                b->nomem = true;
+            }
+            return;
+        }
         char *p = arena_alloc(b->a, len ? len : 1);
         if (!p) {
             b->nomem = true;
@@ -758,6 +892,16 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t len)
     }
     frame *f = &b->frames[b->depth - 1];
     if (f->kind == FR_MAP) {
+        char buf[64];
+        const char *problem = text_problem(s, len, buf);
+        if (problem) {
+            /* A key that cannot be text cannot name its entry in a path
+             * either: the map as a whole is at fault. */
+            char msg[96];
+            snprintf(msg, sizeof msg, "a key is %s", problem);
+            fail_path(b, b->depth - 1, NULL, msg, true);
+            return !b->nomem;
+        }
         copy_text(b, s, len, &f->key);
         return !b->nomem;
     }
@@ -765,9 +909,9 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t len)
      * field after the last one first. */
     const bc_record *r = &b->prog->records[f->type];
     uint32_t n = r->nfields;
-    uint32_t start = f->field + 1 < n ? f->field + 1 : 0;
+    uint32_t first = f->field + 1 < n ? f->field + 1 : 0;
     for (uint32_t j = 0; j < n; j++) {
-        uint32_t i = start + j < n ? start + j : start + j - n;
+        uint32_t i = first + j < n ? first + j : first + j - n;
         const bc_str *name = str_at(b, bc_record_field(b->prog, r, i)->json);
         if (name->len == len && (len == 0 || name->p[0] == s[0]) &&
             memcmp(name->p, s, len) == 0) {
@@ -1020,8 +1164,8 @@ static int end_container(binder *b)
         }
         const value *src = b->scratch + f->base;
         for (uint32_t i = 0; i < f->count; i++) {
-            keys[i] = src[2 * i];
-            vals[i] = src[2 * i + 1];
+            keys[i] = src[(size_t)2 * i];
+            vals[i] = src[(size_t)2 * i + 1];
         }
         m->count = f->count;
         m->keys = keys;
@@ -1084,6 +1228,7 @@ static void binder_start(binder *b, uint16_t record, arena *a)
     }
     b->at_key = b->key_seen = b->key_ok = false;
     b->key = val_none();
+    b->key_problem = NULL;
     b->depth = 0;
     b->top = TOP_NONE;
     b->skip_base = -1;
@@ -1114,7 +1259,9 @@ static data_status finish(data_status st, data_error *err)
 }
 
 /* yajl's own memory for a text of [len] bytes: the handle, lexer and
- * decode buffers (each at most the text's size) and one byte per level. */
+ * decode buffers (each at most the text's size) and one byte per level.
+ * A record whose parse cannot fit under the cap is refused before it
+ * starts; a request refused mid-parse is handled too (see ya_realloc). */
 static size_t yajl_need(size_t len)
 {
     return 2 * len + 8192;
@@ -1127,23 +1274,51 @@ static data_status bind(binder *b, uint16_t record, const char *json,
     memset(err, 0, sizeof *err);
     err->line = line;
     err->key = val_none();
+    if (len > DATA_MAX_RECORD) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "record longer than %zu bytes",
+                 DATA_MAX_RECORD);
+        b->a = a;
+        return record_error(b, err, msg);
+    }
     if (b->mem && b->mem->cap &&
         (b->mem->live > b->mem->cap ||
          b->mem->cap - b->mem->live < yajl_need(len))) {
         return DATA_ENOMEM;
     }
     binder_start(b, record, a);
-    yajl_alloc_funcs afs = {ya_malloc, ya_realloc, ya_free, b->mem};
-    yajl_handle h = yajl_alloc(&callbacks, &afs, b);
-    if (!h) {
+    /* b->ya lives outside this frame, so it keeps its value across the
+     * longjmp; nothing local is changed between setjmp and the jump. */
+    jmp_buf escape;
+    b->ya.mem = b->mem;
+    b->ya.live = NULL;
+    b->ya.escape = NULL;
+    if (setjmp(escape) != 0) {
+        b->ya.escape = NULL;
+        ya_free_all(&b->ya);
         return DATA_ENOMEM;
     }
-    yajl_status st = yajl_parse(h, (const unsigned char *)json, len);
-    if (st == yajl_status_ok) {
-        st = yajl_complete_parse(h);
+    b->ya.escape = &escape;
+    yajl_alloc_funcs afs = {ya_malloc, ya_realloc, ya_free, &b->ya};
+    yajl_handle h = yajl_alloc(&callbacks, &afs, b);
+    yajl_status st = yajl_status_error;
+    if (h) {
+        st = yajl_parse(h, (const unsigned char *)json, len);
+        if (st == yajl_status_ok) {
+            /* A newline ends any token still open.  Without it yajl takes
+             * an unterminated string or literal after a complete value
+             * ({...}"abc) for a token yet to arrive, and the record with
+             * its trailing garbage would be accepted. */
+            st = yajl_parse(h, (const unsigned char *)"\n", 1);
+        }
+        if (st == yajl_status_ok) {
+            st = yajl_complete_parse(h);
+        }
+        yajl_free(h);
     }
-    yajl_free(h);
-    if (b->nomem) {
+    b->ya.escape = NULL;
+    ya_free_all(&b->ya); /* nothing, unless yajl leaks */
+    if (!h || b->nomem) {
         return DATA_ENOMEM;
     }
     if (st != yajl_status_ok) {
@@ -1155,7 +1330,12 @@ static data_status bind(binder *b, uint16_t record, const char *json,
     if (b->keyjson && !b->key_ok) {
         sb_clear(&b->sb);
         sb_put(&b->sb, b->keyjson, b->keyjson_len);
-        sb_puts(&b->sb, " missing or not a string");
+        if (b->key_problem) {
+            sb_puts(&b->sb, ": ");
+            sb_puts(&b->sb, b->key_problem);
+        } else {
+            sb_puts(&b->sb, " missing or not a string");
+        }
         const char *msg = sb_to_arena(b);
         return msg ? record_error(b, err, msg) : DATA_ENOMEM;
     }
@@ -1214,6 +1394,8 @@ struct data_reader {
     size_t blk_len;         /* bytes valid in blk */
     size_t blk_pos;         /* next unread byte */
     strbuf text;            /* the record's text when it spans blocks */
+    bool elem_too_long;     /* array: the element in hand passed
+                               DATA_MAX_RECORD; its text is dropped */
     binder b;
 };
 
@@ -1327,19 +1509,33 @@ static data_status io_error(data_reader *r, arena *a, data_error *err)
     return err->msg ? DATA_IO_ERROR : DATA_ENOMEM;
 }
 
+static data_status array_error(data_reader *r, arena *a, data_error *err,
+                               const char *msg);
+
+/* The error for a record over DATA_MAX_RECORD bytes. */
+static data_status too_long(data_reader *r, arena *a, data_error *err)
+{
+    char msg[64];
+    snprintf(msg, sizeof msg, "record longer than %zu bytes",
+             DATA_MAX_RECORD);
+    return array_error(r, a, err, msg);
+}
+
 static data_status next_line(data_reader *r, arena *a, value *out,
                              data_error *err)
 {
     for (;;) {
         const char *s = NULL;
         size_t len = 0;
+        size_t skipped = 0; /* bytes of a line too long to hold */
+        bool lost = false;  /* ... or that memory ran out holding */
         sb_clear(&r->text);
         for (;;) {
             if (!refill(r)) {
                 if (r->io_error) {
                     return io_error(r, a, err);
                 }
-                if (r->text.len == 0) {
+                if (r->text.len == 0 && skipped == 0 && !lost) {
                     return DATA_EOF;
                 }
                 s = r->text.p; /* a last line without '\n' */
@@ -1349,15 +1545,27 @@ static data_status next_line(data_reader *r, arena *a, value *out,
             char *p = r->blk + r->blk_pos;
             size_t avail = r->blk_len - r->blk_pos;
             char *nl = memchr(p, '\n', avail);
+            size_t n = nl ? (size_t)(nl - p) : avail;
+            if (lost || skipped || r->text.len + n > DATA_MAX_RECORD) {
+                /* Count the line's bytes, keep none of them: the record
+                 * is refused whole and the reader goes on after it. */
+                skipped += r->text.len + n;
+                sb_clear(&r->text);
+                r->blk_pos += n + (nl != NULL);
+                if (nl) {
+                    break;
+                }
+                continue;
+            }
             if (!nl) {
                 sb_put(&r->text, p, avail);
                 r->blk_pos = r->blk_len;
                 if (r->text.failed) {
-                    return DATA_ENOMEM;
+                    lost = true;
+                    sb_clear(&r->text);
                 }
                 continue;
             }
-            size_t n = (size_t)(nl - p);
             r->blk_pos += n + 1;
             if (r->text.len == 0) {
                 s = p; /* whole line in the block: no copy */
@@ -1365,7 +1573,8 @@ static data_status next_line(data_reader *r, arena *a, value *out,
             } else {
                 sb_put(&r->text, p, n);
                 if (r->text.failed) {
-                    return DATA_ENOMEM;
+                    lost = true;
+                    sb_clear(&r->text);
                 }
                 s = r->text.p;
                 len = r->text.len;
@@ -1373,6 +1582,13 @@ static data_status next_line(data_reader *r, arena *a, value *out,
             break;
         }
         r->line++;
+        if (lost) {
+            err->line = r->line;
+            return DATA_ENOMEM; /* past the line: the caller may go on */
+        }
+        if (skipped) {
+            return too_long(r, a, err);
+        }
         if (is_blank(s, len)) {
             continue;
         }
@@ -1392,6 +1608,18 @@ static int peek_nonspace(data_reader *r)
         r->blk_pos++;
     }
     return -1;
+}
+
+/* Appends [n] bytes of the element in hand to r->text, unless that
+ * makes it longer than DATA_MAX_RECORD: then drops it, and the rest. */
+static void keep(data_reader *r, const char *p, size_t n)
+{
+    if (r->elem_too_long || r->text.len + n > DATA_MAX_RECORD) {
+        r->elem_too_long = true;
+        sb_clear(&r->text);
+        return;
+    }
+    sb_put(&r->text, p, n);
 }
 
 /* Scans one array element into r->text, stopping after the ',' or ']'
@@ -1432,7 +1660,7 @@ static int scan_element(data_reader *r)
                 /* fall through */
             case ',':
                 if (depth == 0) {
-                    sb_put(&r->text, p, i);
+                    keep(r, p, i);
                     r->blk_pos += i + 1;
                     return (unsigned char)c;
                 }
@@ -1440,7 +1668,7 @@ static int scan_element(data_reader *r)
             default: break;
             }
         }
-        sb_put(&r->text, p, avail);
+        keep(r, p, avail);
         r->blk_pos = r->blk_len;
     }
     return -1;
@@ -1482,16 +1710,29 @@ static data_status next_element(data_reader *r, arena *a, value *out,
     case ARR_FIRST:
     case ARR_NEXT: {
         sb_clear(&r->text);
+        r->elem_too_long = false;
         c = scan_element(r);
-        if (r->text.failed) {
-            return DATA_ENOMEM;
-        }
         if (c == -1 && r->io_error) {
             r->arr = ARR_DONE;
             return io_error(r, a, err);
         }
         r->arr = c == ',' ? ARR_NEXT : c == ']' ? ARR_TAIL : ARR_UNCLOSED;
         r->line++;
+        if (r->text.failed) {
+            /* scan_element read to the element's end: the caller may go
+             * on with the next one */
+            if (c == -1) {
+                r->arr = ARR_DONE;
+            }
+            err->line = r->line;
+            return DATA_ENOMEM;
+        }
+        if (r->elem_too_long) {
+            if (c == -1) {
+                r->arr = ARR_DONE;
+            }
+            return too_long(r, a, err);
+        }
         const char *s = r->text.p ? r->text.p : "";
         if (is_blank(s, r->text.len)) {
             /* "[1,]", "[1,,2]" or input ending inside the array */

@@ -189,7 +189,7 @@ bool date_instant_parse(const char *s, size_t len, date_instant *out)
             !digits(s + i + 4, 2, &om) || oh > 23 || om > 59) {
             return false;
         }
-        offset = (int64_t)(oh * 3600 + om * 60);
+        offset = (int64_t)oh * 3600 + (int64_t)om * 60;
         if (s[i] == '-') {
             offset = -offset;
         }
@@ -201,7 +201,8 @@ bool date_instant_parse(const char *s, size_t len, date_instant *out)
         return false;
     }
     /* Local time minus its offset is UTC. */
-    out->sec = days * SECS_PER_DAY + hh * 3600 + mm * 60 + ss - offset;
+    out->sec = days * SECS_PER_DAY + (int64_t)hh * 3600 + (int64_t)mm * 60 + ss -
+               offset;
     out->nsec = nsec;
     return true;
 }

@@ -500,6 +500,9 @@ static dec_status slow_round(arena *a, const dec *x, int places,
                              dec_round_mode mode, dec *out)
 {
     qview v;
+    /* as_mpq fills what it uses; zeroed too so that analyzers, which
+     * cannot see mpz_roinit_n write it, know the view is defined */
+    memset(&v, 0, sizeof v);
     mpq_srcptr q = as_mpq(x, &v);
     bool neg = mpq_sgn(q) < 0;
     mpq_t r;
@@ -655,6 +658,9 @@ static int exact_places(uint64_t d)
 static dec_status slow_format_fixed(const dec *x, size_t places, strbuf *b)
 {
     qview v;
+    /* as_mpq fills what it uses; zeroed too so that analyzers, which
+     * cannot see mpz_roinit_n write it, know the view is defined */
+    memset(&v, 0, sizeof v);
     mpq_srcptr q = as_mpq(x, &v);
     mpz_t m;
     mpz_init(m);

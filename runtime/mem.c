@@ -264,7 +264,9 @@ void sb_put(strbuf *b, const char *s, size_t len)
     if (!reserve(b, len)) {
         return;
     }
-    memcpy(b->p + b->len, s, len);
+    if (len) { /* s may be NULL then, and memcpy must not see it */
+        memcpy(b->p + b->len, s, len);
+    }
     b->len += len;
     b->p[b->len] = '\0';
 }

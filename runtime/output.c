@@ -39,6 +39,7 @@ struct out_writer {
     FILE *f;                /* borrowed */
     uint8_t fmt;            /* out_format */
     bool failed;            /* a write failed or memory ran out */
+    bool nomem;             /* ... and it was memory (see out_nomem) */
     uint64_t nwritten;      /* records written (results and errors) */
     strbuf buf;             /* pending output */
     arena tmp;              /* per-result scratch (percent points) */
@@ -532,12 +533,12 @@ static bool build_cols(out_writer *w)
 {
     const char *input = bc_string(w->prog, w->prog->input_name);
     uint16_t rec = record_of(w, w->prog->output_type);
-    uint16_t path[OUT_MAX_COLUMN_DEPTH];
     if (rec == BC_NONE_U16) {
         if (!add_col(w, "value", 0, w->prog->output_type, false, NULL, 0)) {
             return false;
         }
     } else {
+        uint16_t path[OUT_MAX_COLUMN_DEPTH];
         w->explode = count_lists(w, rec, 0) == 1;
         if (!walk_cols(w, rec, NULL, path, 0, false, 0)) {
             return false;
@@ -647,7 +648,7 @@ static bool emit_cell(out_writer *w, uint32_t i)
         cell *p = mem_realloc(w->mem, w->cells, w->cells_cap * sizeof *p,
                               cap * sizeof *p);
         if (!p) {
-            w->failed = true;
+            w->failed = w->nomem = true;
             return false;
         }
         w->cells = p;
@@ -659,7 +660,7 @@ static bool emit_cell(out_writer *w, uint32_t i)
     /* A table row is one line: control characters become spaces. */
     for (size_t k = 0; k < w->cellb.len; k++) {
         char ch = w->cellb.p[k];
-        sb_putc(&w->tcells, (unsigned char)ch < 0x20 ? ' ' : ch);
+        sb_putc(&w->tcells, (char)((unsigned char)ch < 0x20 ? ' ' : ch));
     }
     return !w->tcells.failed;
 }
@@ -769,6 +770,11 @@ bool out_failed(const out_writer *w)
     return w->failed;
 }
 
+bool out_nomem(const out_writer *w)
+{
+    return w->nomem;
+}
+
 /* Before a record: the JSON array's opening or separator. */
 static void open_record(out_writer *w)
 {
@@ -788,7 +794,7 @@ static void close_record(out_writer *w)
 static bool commit(out_writer *w)
 {
     if (w->buf.failed || w->tcells.failed || w->cellb.failed) {
-        w->failed = true;
+        w->failed = w->nomem = true;
         return false;
     }
     w->nwritten++;
@@ -836,7 +842,7 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
         return false;
     }
     if (!commit(w)) {
-        return refuse(w, NULL, "write error");
+        return refuse(w, NULL, w->nomem ? "out of memory" : "write error");
     }
     return true;
 }
@@ -915,7 +921,7 @@ static bool print_table(out_writer *w)
     uint32_t shown = any_error ? nc : w->ncols;
     size_t *wd = mem_alloc(w->mem, shown * sizeof *wd);
     if (!wd) {
-        w->failed = true;
+        w->failed = w->nomem = true;
         return false;
     }
     for (uint32_t i = 0; i < shown; i++) {
@@ -976,7 +982,7 @@ bool out_finish(out_writer *w)
             print_table(w);
         }
         if (w->buf.failed) {
-            w->failed = true;
+            w->failed = w->nomem = true;
         }
     }
     flush(w);

@@ -63,6 +63,10 @@ bool out_error(out_writer *w, const value *key, const char *msg);
  * call fails too. */
 bool out_failed(const out_writer *w);
 
+/* True when that failure was for lack of memory (or the memory cap), not
+ * a write error: a caller reports TALLY_ENOMEM rather than TALLY_EIO. */
+bool out_nomem(const out_writer *w);
+
 /* Closes a JSON array, prints a table, writes what is buffered and
  * flushes the stream.  False if any write failed along the way. */
 bool out_finish(out_writer *w);

@@ -638,7 +638,7 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
         break;
     case FMT_U32_3U16:
         for (int k = 0; k < 3; k++) {
-            uint16_t slot = bc_u16(ins + 5 + 2 * k);
+            uint16_t slot = bc_u16(ins + 5 + 2 * (size_t)k);
             if (slot >= w->f->nlocals) {
                 return fail_at(v, w, pc, "%s slot %u out of range (%u locals)",
                                name, slot, w->f->nlocals);

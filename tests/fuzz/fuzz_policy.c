@@ -1,0 +1,118 @@
+/* tests/fuzz/fuzz_policy.c - fuzz target: policy text through the front end.
+ *
+ * Input: policy text, any bytes.  Runs tly_parse, tly_check and
+ * tly_compile as the CLI does; whatever compiles must pass vfy_program
+ * (a compiled program the verifier refuses is a compiler bug), survive a
+ * bc_write / bc_read round trip unchanged, disassemble, and, when the
+ * award fixture records bind to its input type, evaluate on them within a
+ * small budget.  Every byte drawn from the mem_ctx must be returned.
+ */
+#include "fuzz.h"
+
+#include "disasm.h"
+
+/* Writes [p] and reads it back; the re-read program must verify and
+ * write the same bytes. */
+static void fuzz_policy_round_trip(mem_ctx *mem, const bc_program *p)
+{
+    strbuf a, b;
+    sb_init(&a, mem);
+    sb_init(&b, mem);
+    char err[256];
+    bool wrote = bc_write(p, &a, err, sizeof err);
+    if (!wrote) {
+        /* Only out of memory may stop the writer on a compiled program. */
+        FUZZ_CHECK(a.failed, "bc_write refused a compiled program: %s", err);
+        sb_free(&a);
+        return;
+    }
+    bc_program *q = NULL;
+    if (bc_read(mem, (const uint8_t *)a.p, a.len, &q, err, sizeof err)) {
+        FUZZ_CHECK(vfy_program(q, err, sizeof err),
+                   "a re-read program fails verification: %s", err);
+        if (bc_write(q, &b, err, sizeof err)) {
+            FUZZ_CHECK(a.len == b.len && memcmp(a.p, b.p, a.len) == 0,
+                       "write(read(write(p))) differs from write(p)");
+        }
+        bc_program_free(q);
+    } else {
+        FUZZ_CHECK(strstr(err, "out of memory") != NULL,
+                   "bc_read refused what bc_write wrote: %s", err);
+    }
+    sb_free(&a);
+    sb_free(&b);
+}
+
+/* Binds the fixture records to [p]'s input type and evaluates [p] on
+ * those that bind. */
+static void fuzz_policy_run(mem_ctx *mem, const bc_program *p)
+{
+    if (p->output_func == BC_NONE_U16) {
+        return;
+    }
+    vm *v = vm_new(mem, p);
+    if (!v) {
+        return;
+    }
+    vm_set_budget(v, FUZZ_BUDGET);
+    const size_t *lens;
+    const char *const *recs = fuzz_award_records(&lens);
+    arena rec;
+    arena_init(&rec, mem);
+    for (int i = 0; i < FUZZ_RECORDS; i++) {
+        value in;
+        data_error de;
+        data_status ds = data_bind_json(p, p->input_record, recs[i], lens[i],
+                                        i + 1, &rec, &in, &de);
+        if (ds == DATA_RECORD) {
+            fuzz_eval(v, &rec, &in);
+        } else {
+            FUZZ_CHECK(ds == DATA_ERROR || ds == DATA_ENOMEM,
+                       "data_bind_json returned %d", (int)ds);
+            FUZZ_CHECK(de.msg != NULL, "a binding error without a message");
+        }
+        arena_reset(&rec);
+    }
+    arena_free(&rec);
+    vm_free(v);
+}
+
+static int fuzz_policy(const uint8_t *data, size_t size)
+{
+    mem_ctx mem;
+    mem_init(&mem);
+    mem.cap = FUZZ_MEMORY_CAP;
+    tly_comp c;
+    tly_comp_init(&c, &mem, "fuzz.tally", (const char *)data, size);
+    bool ok = tly_parse(&c);
+    if (ok) {
+        ok = tly_check(&c);
+    }
+    bc_program *p = ok ? tly_compile(&c) : NULL;
+    if (!ok) {
+        FUZZ_CHECK(c.diags.count > 0 || c.oom,
+                   "the front end failed without saying why");
+    }
+    tly_comp_free(&c);
+    if (p) {
+        char err[256];
+        FUZZ_CHECK(vfy_program(p, err, sizeof err),
+                   "a compiled program fails verification: %s", err);
+        fuzz_policy_round_trip(&mem, p);
+        strbuf d;
+        sb_init(&d, &mem);
+        disasm_program(p, &d);
+        sb_free(&d);
+        fuzz_policy_run(&mem, p);
+        bc_program_free(p);
+    }
+    FUZZ_CHECK(mem.live == 0, "%zu bytes leaked", mem.live);
+    return 0;
+}
+
+#ifndef FUZZ_REPLAY
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_policy(data, size);
+}
+#endif
