@@ -99,6 +99,11 @@ static tally_status front(const tally_config *cfg, const char *file,
     }
     char err[256];
     if (!vfy_program(p, err, sizeof err)) {
+        if (strstr(err, "out of memory")) {
+            message(cfg, "tally: out of memory while compiling");
+            bc_program_free(p);
+            return TALLY_ENOMEM;
+        }
         char msg[400];
         snprintf(msg, sizeof msg,
                  "%s: internal error: the compiled program fails verification: %s",
@@ -157,6 +162,12 @@ tally_status tally_load(const tally_config *cfg, const char *file,
     bc_program *p = NULL;
     if (!bc_read(&tp->mem, buf, len, &p, err, sizeof err) ||
         !vfy_program(p, err, sizeof err)) {
+        if (strstr(err, "out of memory")) {
+            message(cfg, "tally: out of memory while loading the program");
+            bc_program_free(p);
+            free(tp);
+            return TALLY_ENOMEM;
+        }
         char msg[400];
         snprintf(msg, sizeof msg, "%s: invalid bytecode: %s", file, err);
         message(cfg, msg);
@@ -250,6 +261,7 @@ typedef struct runner {
     arena rec;
     tally_run_stats st;
     bool records_not_lines; /* name rejected records "record N" */
+    size_t cap; /* the memory cap, 0 for none */
     strbuf *msgs; /* parallel: messages kept, NUL-separated, for the
                      writer thread to pass on in input order; NULL: sent
                      at once */
@@ -305,6 +317,17 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
             }
             ok = out_error(r->w, key, msg);
             r->st.rejected++;
+        } else if (vs == VM_ENOMEM && r->cap) {
+            /* Over the memory cap: this record fails, the run goes on
+             * (its arena is reset by the caller). */
+            snprintf(msg, sizeof msg, "limit exceeded: memory cap of %zu bytes reached",
+                     r->cap);
+            ok = out_error(r->w, key, msg);
+            r->st.failed++;
+            char note[300];
+            snprintf(note, sizeof note, "tally: a record needs more than the memory cap of %zu bytes",
+                     r->cap);
+            say(r, note);
         } else if (vs == VM_ENOMEM) {
             say(r, "tally: out of memory evaluating a record");
             return TALLY_ENOMEM;
@@ -314,7 +337,7 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
                      bc_string(p, p->source), ve.line, ve.col);
             ok = out_error(r->w, key, msg);
             r->st.failed++;
-            char full[2048];
+            char full[8192];
             snprintf(full, sizeof full, "%s:%u:%u: %s: %s\n%s",
                      bc_string(p, p->source), ve.line, ve.col, what, ve.msg,
                      ve.trace ? ve.trace : "");
@@ -326,6 +349,10 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
         }
     }
     if (!ok && out_failed(r->w)) {
+        if (out_nomem(r->w)) {
+            say(r, "tally: out of memory writing the output");
+            return TALLY_ENOMEM;
+        }
         say(r, "tally: cannot write the output");
         return TALLY_EIO;
     }
@@ -351,6 +378,7 @@ static tally_status run_sequential(const tally_program *tp,
     r.tp = tp;
     r.p = p;
     r.records_not_lines = o->input == TALLY_INPUT_JSON;
+    r.cap = m->cap;
     arena_init(&r.rec, m);
     data_reader *rd = data_reader_new(m, p, in, in_fmt[o->input],
                                       o->input_name ? o->input_name : "input");
@@ -368,6 +396,26 @@ static tally_status run_sequential(const tally_program *tp,
         data_status ds = data_reader_next(rd, &r.rec, &in_rec, &de);
         if (ds == DATA_EOF) {
             break;
+        }
+        if (ds == DATA_ENOMEM && r.cap) {
+            data_error cap_err = de;
+            char msg[200];
+            snprintf(msg, sizeof msg, "memory cap of %zu bytes reached", r.cap);
+            cap_err.path = NULL;
+            cap_err.msg = msg;
+            arena_reset(&r.rec);
+            r.st.records++;
+            r.st.failed++;
+            char line[300];
+            snprintf(line, sizeof line, "tally: line %ld: %s", de.line, msg);
+            message(&tp->cfg, line);
+            snprintf(line, sizeof line, "limit exceeded: %s", msg);
+            if (!out_error(r.w, NULL, line)) {
+                result = out_nomem(r.w) ? TALLY_ENOMEM : TALLY_EIO;
+                break;
+            }
+            (void)cap_err;
+            continue;
         }
         if (ds == DATA_IO_ERROR || ds == DATA_ENOMEM) {
             char msg[600];
@@ -452,6 +500,7 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
     r.p = p;
     r.v = v;
     r.msgs = &s->msgs;
+    r.cap = m->cap;
     arena_init(&r.rec, m);
     s->out = NULL;
     s->out_len = 0;

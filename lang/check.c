@@ -1620,6 +1620,7 @@ static ty *expr(checker *k, ast_node *n, ty *want)
 {
     if (k->c->depth > TLY_MAX_NESTING * 4) {
         err(k, n->sp, NULL, "expression nested too deeply");
+        n->ty = &k->t_error;
         return &k->t_error;
     }
     k->c->depth++;

@@ -295,7 +295,9 @@ static void note_loc(cg *g, tly_span sp)
 static void stack(cg *g, int pop, int push)
 {
     g->depth -= pop;
-    if (TALLY_NEVER(g->depth < 0)) {
+    if (g->depth < 0 && g->failed) {
+        g->depth = 0; /* emission stopped part-way; the code is dropped */
+    } else if (TALLY_NEVER(g->depth < 0)) {
         fail(g, (tly_span){0, 0}, "internal error: stack underflow in compiler");
         g->depth = 0;
     }
@@ -350,8 +352,8 @@ static fwd jump(cg *g, bc_op op, tly_span sp)
 
 static void land(cg *g, fwd f)
 {
-    if (!f.at) {
-        return;
+    if (!f.at || g->failed) {
+        return; /* after a failure the code is incomplete and dropped */
     }
     /* Both ways into a label carry the same stack depth. */
     TALLY_ASSERT(g->dead || g->depth == f.depth);

@@ -7,6 +7,7 @@
 #ifndef TALLY_LANG_FRONT_H
 #define TALLY_LANG_FRONT_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -35,6 +36,11 @@ typedef struct tly_comp {
                           scanner already explained it), or -1 */
     int depth;      /* current nesting, checked against TLY_MAX_NESTING */
     void *checked;  /* the checker's results (check.h), arena */
+    ast_node oom_node; /* parser: stands in for a node that could not be
+                          allocated, so actions may write into it; the
+                          parse is abandoned (oom) */
+    jmp_buf *lex_jmp;  /* scanner: where a failed buffer allocation in
+                          flex's set-up jumps back to (tly_parse) */
     bool too_deep;  /* the parser's nesting limit was hit */
     bool oom;       /* an allocation failed; the pass gave up */
 } tly_comp;

@@ -57,9 +57,10 @@ static ast_node *mk(struct tly_comp *c, ast_kind kind, tly_span sp)
     ast_node *n = ast_new(&c->arena, kind, sp);
     if (!n) {
         c->oom = true;
-        /* A static dummy keeps actions simple; the parse is abandoned. */
-        static const ast_node zero;
-        n = (ast_node *)&zero;
+        /* A writable stand-in keeps actions simple; the parse is
+         * abandoned, so what they write there is never read. */
+        memset(&c->oom_node, 0, sizeof c->oom_node);
+        n = &c->oom_node;
     }
     return n;
 }
@@ -681,13 +682,26 @@ bool tly_parse(struct tly_comp *c)
         c->oom = true;
         return false;
     }
-    YY_BUFFER_STATE buf = tly_yy_scan_bytes(c->src, (int)c->len, scanner);
+    /* flex reports a failed allocation of its buffer through
+     * YY_FATAL_ERROR, which must not return: it jumps back here. */
+    jmp_buf jb;
+    YY_BUFFER_STATE volatile buf = NULL;
+    c->lex_jmp = &jb;
+    if (setjmp(jb) != 0) {
+        c->lex_jmp = NULL;
+        tly_yylex_destroy(scanner);
+        c->oom = true;
+        return false;
+    }
+    buf = tly_yy_scan_bytes(c->src, (int)c->len, scanner);
     if (!buf) {
+        c->lex_jmp = NULL;
         tly_yylex_destroy(scanner);
         c->oom = true;
         return false;
     }
     int rc = tly_yyparse(scanner, c);
+    c->lex_jmp = NULL;
     tly_yy_delete_buffer(buf, scanner);
     tly_yylex_destroy(scanner);
     if (rc == 2 && !c->too_deep) {

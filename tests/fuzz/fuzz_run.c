@@ -20,8 +20,8 @@
  *     where the reader (data_json.c) skips a byte order mark and white
  *     space first (tally_run), so " [" or a BOM then "[" is read as an
  *     array by one and as JSON Lines by the other. */
-#define FUZZ_RUN_SKIP_NUL 1
-#define FUZZ_RUN_SKIP_LATE_ARRAY 1
+#define FUZZ_RUN_SKIP_NUL 0
+#define FUZZ_RUN_SKIP_LATE_ARRAY 0
 
 /* TALLY_KNOWN_BUGS=1 in the environment compares those inputs too, so the
  * replay of tests/fuzz/known/run/ shows the bugs. */
