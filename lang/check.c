@@ -226,7 +226,7 @@ static sym *lookup_global(checker *k, const char *name)
 }
 
 /* Enum members live in the same table, possibly several of one name. */
-static sym *lookup_member(checker *k, const char *name, sym *want_enum,
+static sym *lookup_member(checker *k, const char *name, const sym *want_enum,
                           int *count)
 {
     sym *found = NULL;

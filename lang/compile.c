@@ -42,7 +42,6 @@ typedef struct cg {
     int nlocals, max_locals;
     bool dead; /* after an unconditional transfer: code is unreachable */
     uint32_t last_line, last_col;
-    sym *self_rec; /* record whose check function this is */
     /* line starts, for locations */
     uint32_t *lines;
     uint32_t nlines;
