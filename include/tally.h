@@ -130,7 +130,11 @@ typedef struct tally_run_options {
     uint64_t progress_every;
     unsigned jobs; /* worker threads; 0 or 1: evaluate on the calling
                       thread.  More apply to JSON Lines in and out, and
-                      give the same bytes in the same order. */
+                      give the same bytes in the same order.  With more
+                      than one, tally_config.alloc is called from the
+                      workers at the same time (it must be thread-safe),
+                      the memory cap applies to each worker, and the
+                      batches of input text use the C library's malloc. */
 } tally_run_options;
 
 /* Evaluates [p] on every record read from [in], writing one result or one
