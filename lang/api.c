@@ -424,6 +424,7 @@ static tally_status run_sequential(const tally_program *tp,
             result = ds == DATA_IO_ERROR ? TALLY_EIO : TALLY_ENOMEM;
             break;
         }
+        r.records_not_lines = data_reader_format(rd) == DATA_JSON_ARRAY;
         result = handle(&r, ds, &in_rec, &de);
         arena_reset(&r.rec);
         if (result != TALLY_OK) {

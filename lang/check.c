@@ -1756,6 +1756,9 @@ static void collect(checker *k, ast_node *d)
                 }
             }
             sym *ms = declare(k, SYM_MEMBER, m);
+            if (!ms) {
+                continue;
+            }
             ms->owner = s;
             ms->ordinal = (int)i;
             s->members[i] = ms;

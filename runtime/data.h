@@ -97,6 +97,10 @@ data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
 /* Frees [r] and its buffers (not the stream); NULL is a no-op. */
 void data_reader_free(data_reader *r);
 
+/* The format [r] reads: as given to data_reader_new, or, for DATA_AUTO,
+ * what the first record showed (DATA_AUTO until then). */
+data_format data_reader_format(const data_reader *r);
+
 /* Reads and binds the next record, allocating the value and any message in
  * [a] (the per-record arena, which the caller resets between records).
  * DATA_RECORD: *out is a VAL_RECORD of prog->input_record.  DATA_ERROR:

@@ -1399,6 +1399,11 @@ struct data_reader {
     binder b;
 };
 
+data_format data_reader_format(const data_reader *r)
+{
+    return (data_format)r->fmt;
+}
+
 data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
                              data_format fmt, const char *in_name)
 {
