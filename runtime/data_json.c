@@ -1162,7 +1162,8 @@ static int end_container(binder *b)
             b->nomem = true;
             return 0;
         }
-        const value *src = b->scratch + f->base;
+        /* scratch is NULL until a value is held: empty containers read none */
+        const value *src = f->count ? b->scratch + f->base : NULL;
         for (uint32_t i = 0; i < f->count; i++) {
             keys[i] = src[(size_t)2 * i];
             vals[i] = src[(size_t)2 * i + 1];
