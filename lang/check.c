@@ -249,9 +249,7 @@ static sym *new_sym(checker *k, sym_kind kind, const char *name,
 {
     sym *s = alloc(k, sizeof *s);
     if (!s) {
-        static sym dummy;
-        memset(&dummy, 0, sizeof dummy);
-        return &dummy;
+        return NULL; /* k->c->oom is set; every caller gives up its walk */
     }
     s->kind = kind;
     s->name = name;
@@ -277,6 +275,9 @@ static sym *declare(checker *k, sym_kind kind, ast_node *decl)
         }
     }
     sym *s = new_sym(k, kind, name, decl);
+    if (!s) {
+        return NULL;
+    }
     unsigned h = hash(name);
     s->next = k->table[h];
     k->table[h] = s;
@@ -361,6 +362,9 @@ static sym *bind_local(checker *k, const char *name, ty *t, ast_node *at)
         k->cap = cap;
     }
     sym *s = new_sym(k, SYM_LOCAL, name, at);
+    if (!s) {
+        return NULL;
+    }
     s->ty = t;
     k->locals[k->nlocals++] = s;
     return s;
@@ -588,6 +592,9 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
         int i = field_index(k->self, n->name);
         if (i >= 0) {
             sym *f = new_sym(k, SYM_FIELD, n->name, n);
+            if (!f) {
+                return &k->t_error;
+            }
             f->owner = k->self;
             f->ordinal = i;
             f->ty = k->self->fields[i].ty;
@@ -906,17 +913,17 @@ static ty *binary(checker *k, ast_node *n, ty *want)
             expr(k, n->b, NULL);
             return &k->t_error;
         }
-        ty *b = expr(k, n->b, a->elem);
-        ty *u = fits(k, n->b, b, a->elem) ? a->elem : NULL;
-        if (!u && a->elem->kind == TY_INT && b->kind == TY_DEC) {
-            n->a->conv |= AUX_TO_DEC;
-            u = b;
+        ty *e = a->elem;
+        ty *b = expr(k, n->b, e);
+        if (fits(k, n->b, b, e)) {
+            return e;
         }
-        if (!u) {
-            mismatch(k, n->b, b, a->elem, "the value after 'otherwise'");
-            return &k->t_error;
+        if (e->kind == TY_INT && b->kind == TY_DEC) {
+            n->a->conv |= AUX_TO_DEC; /* integer-or-none otherwise decimal */
+            return b;
         }
-        return u;
+        mismatch(k, n->b, b, e, "the value after 'otherwise'");
+        return &k->t_error;
     }
     if (op == IN) {
         ty *l;
@@ -1626,6 +1633,9 @@ static ty *expr(checker *k, ast_node *n, ty *want)
     k->c->depth++;
     ty *t = expr_inner(k, n, want);
     k->c->depth--;
+    if (!t) {
+        t = &k->t_error; /* only after out of memory; never a NULL type */
+    }
     n->ty = t;
     return t;
 }
@@ -1929,6 +1939,10 @@ static void signature(checker *k, sym *f)
             }
         }
         sym *ps = new_sym(k, SYM_LOCAL, p->name, p);
+        if (!ps) {
+            f->nparams = i;
+            return;
+        }
         ps->ty = resolve_type(k, p->a);
         p->sym = ps;
         f->params[i] = ps;
@@ -1936,6 +1950,9 @@ static void signature(checker *k, sym *f)
     if (f->kind == SYM_RULE) {
         /* A rule's result: its outcome and the reason for it. */
         sym *v = new_sym(k, SYM_RECORD, f->name, d);
+        if (!v) {
+            return;
+        }
         v->ty = new_ty(k, TY_RECORD);
         v->ty->decl = v;
         v->nfields = 2;
