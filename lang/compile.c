@@ -41,6 +41,10 @@ typedef struct cg {
     int depth, max_depth;
     int nlocals, max_locals;
     bool dead; /* after an unconditional transfer: code is unreachable */
+    /* for fusing instructions: the last one emitted, and the last offset
+     * a jump lands on (fusing across it would skip the jump's way in) */
+    uint32_t last_pc, target;
+    bc_op last_op;
     uint32_t last_line, last_col;
     /* line starts, for locations */
     uint32_t *lines;
@@ -310,6 +314,8 @@ static void stack(cg *g, int pop, int push)
 static void op_at(cg *g, bc_op op, tly_span sp, int pop)
 {
     note_loc(g, sp);
+    g->last_pc = g->p->code_len;
+    g->last_op = op;
     put_u8(g, (uint8_t)op);
     stack(g, bc_ops[op].pop >= 0 ? bc_ops[op].pop : pop, bc_ops[op].push);
     g->dead = false;
@@ -357,6 +363,7 @@ static void land(cg *g, fwd f)
     /* Both ways into a label carry the same stack depth. */
     TALLY_ASSERT(g->dead || g->depth == f.depth);
     uint32_t t = here(g);
+    g->target = t;
     uint8_t *b = g->p->code + f.at;
     b[0] = (uint8_t)t;
     b[1] = (uint8_t)(t >> 8);
@@ -395,6 +402,27 @@ static void load(cg *g, int slot, tly_span sp)
 static void store(cg *g, int slot, tly_span sp)
 {
     op16(g, OP_STORE, (uint16_t)slot, sp, 0);
+}
+
+/* Field [fi] of the record of type [rec] on the top.  Right after a LOAD
+ * of the record (s.staff, tender.weights) the two become one LOAD_FIELD:
+ * a quarter of the award policy's instructions are such pairs. */
+static void field(cg *g, uint16_t rec, uint16_t fi, tly_span sp)
+{
+    bc_program *p = g->p;
+    if (!g->failed && !g->dead && g->last_op == OP_LOAD &&
+        g->last_pc + 3 == p->code_len && g->target != p->code_len &&
+        g->last_pc >= g->fstart) {
+        uint16_t slot = bc_u16(p->code + g->last_pc + 1);
+        p->code_len = g->last_pc; /* take the LOAD back */
+        g->depth--;
+        op_at(g, OP_LOAD_FIELD, sp, 0);
+        put_u16(g, slot);
+    } else {
+        op_at(g, OP_FIELD, sp, 0);
+    }
+    put_u16(g, rec);
+    put_u16(g, fi);
 }
 
 static void push_int(cg *g, int64_t i, tly_span sp)
@@ -484,9 +512,7 @@ static void gen_name(cg *g, ast_node *n)
         break;
     case SYM_FIELD:
         load(g, 0, n->sp);
-        op_at(g, OP_FIELD, n->sp, 0);
-        put_u16(g, (uint16_t)s->owner->index);
-        put_u16(g, (uint16_t)s->ordinal);
+        field(g, (uint16_t)s->owner->index, (uint16_t)s->ordinal, n->sp);
         break;
     case SYM_PARAM:
     case SYM_DEF:
@@ -735,6 +761,7 @@ static void gen_comprehension(cg *g, ast_node *n)
     /* The loop: FOR_NEXT takes the next element or leaves; idx then holds
      * the element's 1-based position. */
     uint32_t top = here(g);
+    g->target = top;
     n->sym->slot = new_slot(g);
     op_at(g, OP_FOR_NEXT, n->sp, 0);
     fwd done = {g->p->code_len, g->depth};
@@ -934,9 +961,7 @@ static void gen_inner(cg *g, ast_node *n)
         break;
     case AST_GET:
         gen(g, n->a);
-        op_at(g, OP_FIELD, n->name_sp, 0);
-        put_u16(g, (uint16_t)n->sym->index);
-        put_u16(g, (uint16_t)n->aux);
+        field(g, (uint16_t)n->sym->index, (uint16_t)n->aux, n->name_sp);
         break;
     case AST_INDEX:
         gen(g, n->a);
@@ -1142,7 +1167,11 @@ static void gen(cg *g, ast_node *n)
         return;
     }
     value v;
-    if ((n->kind == AST_BINARY || n->kind == AST_UNARY) && fold_operand(g, n, &v)) {
+    /* An integer literal used as a decimal is folded too: one CONST of
+     * the decimal rather than CONST then INT_TO_DEC on every run. */
+    bool foldable = n->kind == AST_BINARY || n->kind == AST_UNARY ||
+                    (n->kind == AST_INT && (n->conv & AUX_TO_DEC));
+    if (foldable && fold_operand(g, n, &v)) {
         op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
         return;
     }

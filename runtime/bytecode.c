@@ -16,7 +16,7 @@ const bc_opinfo bc_ops[OP_COUNT] = {
 const uint8_t bc_fmt_len[FMT_COUNT] = {
     [FMT_NONE] = 0, [FMT_U8] = 1,      [FMT_U16] = 2,
     [FMT_U32] = 4,  [FMT_U16_U16] = 4, [FMT_U8_U8] = 2,
-    [FMT_U32_3U16] = 10,
+    [FMT_U32_3U16] = 10, [FMT_U16_3] = 6,
 };
 
 bc_program *bc_program_new(mem_ctx *mem)

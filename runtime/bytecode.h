@@ -20,7 +20,7 @@
 #include "mem.h"
 #include "value.h"
 
-#define BC_FORMAT_VERSION 2
+#define BC_FORMAT_VERSION 3
 #define BC_NONE_U16 0xFFFFu
 #define BC_PLACES_ANY 0xFFu
 #define BC_TEXT_PERCENT 0xFEu /* TO_TEXT: a percent, as "12.5%" */
@@ -42,6 +42,7 @@ typedef enum bc_fmt {
     FMT_U16_U16,
     FMT_U8_U8,
     FMT_U32_3U16, /* FOR_NEXT: target, list slot, index slot, element slot */
+    FMT_U16_3,    /* LOAD_FIELD: local slot, record type, field */
     FMT_COUNT
 } bc_fmt;
 

@@ -356,6 +356,12 @@ static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
         sb_putc(b, '.');
         put_field_name(b, p, bc_u16(ins + 1), bc_u16(ins + 3));
         return;
+    case OP_LOAD_FIELD:
+        sb_printf(b, "%u ", bc_u16(ins + 1));
+        put_record_name(b, p, bc_u16(ins + 3));
+        sb_putc(b, '.');
+        put_field_name(b, p, bc_u16(ins + 3), bc_u16(ins + 5));
+        return;
     case OP_RECORD:
         put_record_name(b, p, bc_u16(ins + 1));
         return;
@@ -424,6 +430,10 @@ static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
     case FMT_U32_3U16:
         sb_printf(b, "%u %u %u %u", bc_u32(ins + 1), bc_u16(ins + 5),
                   bc_u16(ins + 7), bc_u16(ins + 9));
+        return;
+    case FMT_U16_3:
+        sb_printf(b, "%u %u %u", bc_u16(ins + 1), bc_u16(ins + 3),
+                  bc_u16(ins + 5));
         return;
     case FMT_COUNT:
         return;

@@ -615,7 +615,7 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
     const uint8_t *ins = w->code + pc;
     bc_op op = (bc_op)ins[0];
     const char *name = bc_ops[op].name;
-    uint32_t a = 0, b = 0;
+    uint32_t a = 0, b = 0, c = 0;
     switch ((bc_fmt)bc_ops[op].fmt) {
     case FMT_NONE:
         break;
@@ -635,6 +635,11 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
     case FMT_U8_U8:
         a = ins[1];
         b = ins[2];
+        break;
+    case FMT_U16_3:
+        a = bc_u16(ins + 1);
+        b = bc_u16(ins + 3);
+        c = bc_u16(ins + 5);
         break;
     case FMT_U32_3U16:
         for (int k = 0; k < 3; k++) {
@@ -676,6 +681,20 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
         if (b >= p->records[a].nfields) {
             return fail_at(v, w, pc, "FIELD %u out of range (record %u has "
                            "%u fields)", b, a, p->records[a].nfields);
+        }
+        return true;
+    case OP_LOAD_FIELD:
+        if (a >= w->f->nlocals) {
+            return fail_at(v, w, pc, "LOAD_FIELD %u out of range (%u locals)",
+                           a, w->f->nlocals);
+        }
+        if (b >= p->nrecords) {
+            return fail_at(v, w, pc, "LOAD_FIELD record %u out of range (%u "
+                           "records)", b, p->nrecords);
+        }
+        if (c >= p->records[b].nfields) {
+            return fail_at(v, w, pc, "LOAD_FIELD %u out of range (record %u "
+                           "has %u fields)", c, b, p->records[b].nfields);
         }
         return true;
     case OP_RECORD:

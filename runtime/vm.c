@@ -1373,6 +1373,17 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         VM_NEXT(5);
     }
 
+    VM_CASE(LOAD_FIELD): {
+        const value *x = &locals[bc_u16(ip + 1)];
+        uint16_t rt = bc_u16(ip + 3), fi = bc_u16(ip + 5);
+        if (UNLIKELY(x->kind != VAL_RECORD || x->as.r->type != rt)) {
+            CONFUSED();
+        }
+        VM_HOT_ASSERT(fi < x->as.r->count);
+        vcopy(sp++, &x->as.r->fields[fi]);
+        VM_NEXT(7);
+    }
+
     VM_CASE(RECORD): {
         uint16_t rt = bc_u16(ip + 1);
         VM_ASSERT(rt < prog->nrecords);

@@ -10,7 +10,8 @@ Generated from `runtime/opcodes.def` by `scripts/gen_opcodes_md.sh`; do not
 edit by hand.  An instruction is one opcode byte followed by its operands,
 little-endian.  Operand formats: `NONE`; `U8` one byte; `U16` two bytes;
 `U32` four bytes (for jumps, an absolute offset in the code, inside the same
-function); `U16_U16` two u16; `U8_U8` two bytes.  *pop*/*push* count operand
+function); `U16_U16` two u16; `U8_U8` two bytes; `U32_3U16` a jump target
+then three u16; `U16_3` three u16.  *pop*/*push* count operand
 stack values; `-1` means the count depends on the operand.
 
 | # | instruction | operands | pop | push | meaning |

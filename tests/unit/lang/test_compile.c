@@ -872,6 +872,71 @@ static void test_compile_award_example_verifies_and_runs(void **state)
     done(r);
 }
 
+/* ---- instruction selection -------------------------------------------- */
+
+/* How many [op] instructions, and how many [first] directly followed by
+ * [then], the program holds. */
+static int count_ops(const bc_program *p, bc_op op)
+{
+    int n = 0;
+    for (uint32_t pc = 0; pc < p->code_len;
+         pc += 1u + bc_fmt_len[bc_ops[p->code[pc]].fmt]) {
+        n += p->code[pc] == op;
+    }
+    return n;
+}
+
+static int count_pairs(const bc_program *p, bc_op first, bc_op then)
+{
+    int n = 0;
+    uint32_t prev = p->code_len;
+    for (uint32_t pc = 0; pc < p->code_len;
+         pc += 1u + bc_fmt_len[bc_ops[p->code[pc]].fmt]) {
+        n += prev < p->code_len && p->code[prev] == first &&
+             p->code[pc] == then;
+        prev = pc;
+    }
+    return n;
+}
+
+static void test_compile_integer_literals_as_decimals_are_folded(void **state)
+{
+    (void)state;
+    run *r = compile("record In { id: text, d: decimal }\n"
+                     "input x: In keyed by id\n"
+                     "record Out { a: decimal, b: bool }\n"
+                     "output o: Out = Out { a: x.d * 2 + 100, b: x.d >= 3 }\n");
+    assert_string_equal(result(r, "{\"id\": \"1\", \"d\": \"2.5\"}"),
+                        "{a: 105, b: false}");
+    assert_int_equal(count_ops(r->p, OP_INT_TO_DEC), 0);
+    done(r);
+}
+
+static void test_compile_load_then_field_is_fused(void **state)
+{
+    (void)state;
+    run *r = compile(
+        "record P { v: integer }\n"
+        "record In { id: text, flag: bool, p: P, q: P }\n"
+        "input x: In keyed by id\n"
+        "definition pick(a: P, b: P, f: bool): integer =\n"
+        "  (if f then a else b).v\n"
+        "definition first(a: P, b: P): integer = a.v + b.v\n"
+        "record Out { s: integer, t: integer, u: integer }\n"
+        "output o: Out = Out { s: pick(x.p, x.q, x.flag),\n"
+        "  t: pick(x.p, x.q, not x.flag), u: first(x.p, x.q) }\n");
+    /* a.v and b.v in first(): LOAD_FIELD; (if ...).v: the else branch
+     * ends in LOAD b but the then branch jumps in after it, so it stays
+     * LOAD then FIELD. */
+    assert_string_equal(
+        result(r, "{\"id\": \"1\", \"flag\": true, \"p\": {\"v\": 1},"
+                  " \"q\": {\"v\": 2}}"),
+        "{s: 1, t: 2, u: 3}");
+    assert_int_equal(count_ops(r->p, OP_LOAD_FIELD), 2);
+    assert_int_equal(count_pairs(r->p, OP_LOAD, OP_FIELD), 1);
+    done(r);
+}
+
 /* Every test frees its fixture through teardown() if it fails early. */
 #define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
@@ -879,6 +944,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST(test_compile_decimal_sum_is_exact),
+        TEST(test_compile_integer_literals_as_decimals_are_folded),
+        TEST(test_compile_load_then_field_is_fused),
         TEST(test_compile_quotient_stays_exact),
         TEST(test_compile_integer_decimal_mixing),
         TEST(test_compile_money_and_percent),

@@ -136,14 +136,13 @@ static bc_program *tiny(mem_ctx *mem)
     put(p, 1, OP_RET);
     func(p, 8, 1, 1, 2, 0, off);
 
-    /* check(r): r.score >= 2 or reject at "score" */
+    /* check(r): r.score >= 2 or reject at "score" (LOAD then FIELD fused) */
     off = p->code_len;
     loc(p, 7, 3);
-    put(p, 3, OP_LOAD, 0, 0);
-    put(p, 5, OP_FIELD, 0, 0, 1, 0);
+    put(p, 7, OP_LOAD_FIELD, 0, 0, 0, 0, 1, 0);
     put(p, 3, OP_CONST, 0, 0);
     put(p, 1, OP_GE);
-    put(p, 5, OP_JUMP_IF_TRUE, off + 25, 0, 0, 0);
+    put(p, 5, OP_JUMP_IF_TRUE, off + 24, 0, 0, 0);
     loc(p, 8, 5);
     put(p, 3, OP_CONST, 2, 0);
     put(p, 5, OP_CHECK_FAIL, 6, 0, 0, 0);
@@ -239,15 +238,14 @@ static const char golden[] =
     "  0007  RET\n"
     "\n"
     "function check (arity 1, locals 1, stack 2)\n"
-    "  0000  LOAD           0                    ; 7:3\n"
-    "  0003  FIELD          In.score\n"
-    "  0008  CONST          0 (2)\n"
-    "  0011  GE\n"
-    "  0012  JUMP_IF_TRUE   -> 0025\n"
-    "  0017  CONST          2 (\"score must be positive\") ; 8:5\n"
-    "  0020  CHECK_FAIL     \"score\"\n"
-    "  0025  PUSH_TRUE\n"
-    "  0026  RET\n"
+    "  0000  LOAD_FIELD     0 In.score           ; 7:3\n"
+    "  0007  CONST          0 (2)\n"
+    "  0010  GE\n"
+    "  0011  JUMP_IF_TRUE   -> 0024\n"
+    "  0016  CONST          2 (\"score must be positive\") ; 8:5\n"
+    "  0019  CHECK_FAIL     \"score\"\n"
+    "  0024  PUSH_TRUE\n"
+    "  0025  RET\n"
     "\n"
     "function ranked (arity 0, locals 0, stack 2)\n"
     "  0000  CONST          3 (Level.high)       ; 10:3\n"
@@ -324,7 +322,7 @@ static void test_disasm_survives_bad_indices(void **state)
     p->code[p->funcs[0].code_off + 7] = 9;    /* CALL 9 */
     p->code[p->funcs[0].code_off + 24] = 77;  /* ROUND mode */
     p->code[p->funcs[1].code_off + 6] = 0xF0; /* bad opcode */
-    p->funcs[2].code_len = 10;                /* cuts CONST's operand */
+    p->funcs[2].code_len = 9;                 /* cuts CONST's operand */
     p->code[p->funcs[3].code_off + 16] = 0xFF; /* JUMP far away */
     p->funcs[4] = p->funcs[3];
     p->funcs[4].code_off = 1000; /* outside the code */
@@ -353,9 +351,9 @@ static void test_disasm_survives_bad_indices(void **state)
         "  0006  CALL           #9?                  ; 2:3\n",
         "  0023  ROUND          mode 77?             ; 3:5\n",
         "  0006  <bad opcode 240>\n",
-        "  0008  CONST  <operands cut off by the function's end>\n",
-        "  0014  JUMP           -> code 65365?\n",
-        "  <code 1000..1025 outside the code (86 bytes)>\n",
+        "  0007  CONST  <operands cut off by the function's end>\n",
+        "  0014  JUMP           -> code 65364?\n",
+        "  <code 1000..1025 outside the code (85 bytes)>\n",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         if (!strstr(b.p, want[i])) {

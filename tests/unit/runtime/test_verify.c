@@ -364,8 +364,28 @@ static void test_verify_accepts_sample(void **state)
     assert_int_equal(mem.live, 0);
 }
 
+/* check_bid opens with LOAD 0; FIELD Bid.price (7 bytes): rewrites it as
+ * the fused LOAD_FIELD [slot] [rec] [field], also 7 bytes. */
+static void fuse_check_load(bc_program *p, uint16_t slot, uint16_t rec,
+                            uint16_t field)
+{
+    uint8_t *ins = at(p, FN_CHECK, 0);
+    assert_int_equal(ins[0], OP_LOAD);
+    assert_int_equal(ins[3], OP_FIELD);
+    ins[0] = OP_LOAD_FIELD;
+    set_u16(ins + 1, slot);
+    set_u16(ins + 3, rec);
+    set_u16(ins + 5, field);
+}
+
 static void test_verify_accepts_variants(void **state)
 {
+    /* the compiler's fused LOAD_FIELD for LOAD then FIELD */
+    bc_program *fused = sample(NULL);
+    fuse_check_load(fused, 0, R_BID, 1);
+    assert_verifies(fused);
+    bc_program_free(fused);
+
     /* no output function: a library; vm_eval refuses to run it */
     bc_program *p = sample(NULL);
     p->output_func = BC_NONE_U16;
@@ -542,6 +562,9 @@ MUTATE(store_range) { set_u16(at(p, FN_MAIN, MAIN_STORE) + 1, 3); }
 MUTATE(call_range) { *at(p, FN_MAIN, MAIN_CONST) = OP_CALL; }
 MUTATE(field_record) { set_u16(at(p, FN_MAIN, MAIN_FIELD) + 1, 2); }
 MUTATE(field_index) { set_u16(at(p, FN_MAIN, MAIN_FIELD2) + 3, 3); }
+MUTATE(load_field_slot) { fuse_check_load(p, 1, R_BID, 1); }
+MUTATE(load_field_record) { fuse_check_load(p, 0, 2, 1); }
+MUTATE(load_field_index) { fuse_check_load(p, 0, R_BID, 3); }
 MUTATE(record_range) { *at(p, FN_MAIN, MAIN_CONST) = OP_RECORD; }
 MUTATE(round_mode) { at(p, FN_MAIN, MAIN_ROUND)[1] = DEC_ROUND_MODE_COUNT; }
 MUTATE(to_text_places)
@@ -700,6 +723,12 @@ static const vcase cases[] = {
                        "(2 records)"),
     CASE(field_index, "function main at 0045: FIELD 3 out of range (record "
                       "1 has 3 fields)"),
+    CASE(load_field_slot, "function check_bid at 0000: LOAD_FIELD 1 out of "
+                          "range (1 locals)"),
+    CASE(load_field_record, "function check_bid at 0000: LOAD_FIELD record 2 "
+                            "out of range (2 records)"),
+    CASE(load_field_index, "function check_bid at 0000: LOAD_FIELD 3 out of "
+                           "range (record 1 has 3 fields)"),
     CASE(record_range, "function main at 0009: RECORD 11 out of range (2 "
                        "records)"),
     CASE(round_mode, "function main at 0079: ROUND mode 7 out of range (7 "
