@@ -237,16 +237,23 @@ void sb_clear(strbuf *b)
     }
 }
 
-static bool reserve(strbuf *b, size_t extra)
+bool sb_grow(strbuf *b, size_t extra)
 {
     if (b->failed) {
         return false;
     }
-    if (b->len + extra + 1 <= b->cap) {
+    if (extra < b->cap - b->len) {
         return true;
     }
+    /* A request past half the address space cannot be met; refusing it
+     * here keeps the doubling below from wrapping. */
+    if (extra >= SIZE_MAX / 2 - b->len) {
+        b->failed = true;
+        return false;
+    }
+    size_t need = b->len + extra + 1;
     size_t cap = b->cap ? b->cap * 2 : 256;
-    while (cap < b->len + extra + 1) {
+    while (cap < need) {
         cap *= 2;
     }
     char *p = mem_realloc(b->mem, b->p, b->cap, cap);
@@ -257,28 +264,6 @@ static bool reserve(strbuf *b, size_t extra)
     b->p = p;
     b->cap = cap;
     return true;
-}
-
-void sb_put(strbuf *b, const char *s, size_t len)
-{
-    if (!reserve(b, len)) {
-        return;
-    }
-    if (len) { /* s may be NULL then, and memcpy must not see it */
-        memcpy(b->p + b->len, s, len);
-    }
-    b->len += len;
-    b->p[b->len] = '\0';
-}
-
-void sb_puts(strbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-void sb_putc(strbuf *b, char c)
-{
-    sb_put(b, &c, 1);
 }
 
 void sb_printf(strbuf *b, const char *fmt, ...)
@@ -296,7 +281,7 @@ void sb_printf(strbuf *b, const char *fmt, ...)
         sb_put(b, tmp, (size_t)n);
         return;
     }
-    if (!reserve(b, (size_t)n)) {
+    if (!sb_reserve(b, (size_t)n)) {
         return;
     }
     va_start(ap, fmt);
@@ -305,14 +290,42 @@ void sb_printf(strbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-void sb_put_json_string(strbuf *b, const char *s, size_t len)
+void sb_put_i64(strbuf *b, int64_t i)
+{
+    char buf[20]; /* "-9223372036854775808": 19 digits and a sign */
+    char *end = buf + sizeof buf;
+    char *p = end;
+    /* Negated as unsigned: -INT64_MIN does not fit in an int64_t. */
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    do {
+        *--p = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u != 0);
+    if (i < 0) {
+        *--p = '-';
+    }
+    sb_put(b, p, (size_t)(end - p));
+}
+
+/* Bytes a JSON string cannot hold as they are: controls, '"' and '\\'.
+ * A table, so the scan costs one load and test per byte. */
+static const bool json_escape[256] = {
+    [0x00 ... 0x1f] = true,
+    ['"'] = true,
+    ['\\'] = true,
+};
+
+/* The rest of sb_put_json_string's [s], from [i], the first byte that
+ * needs an escape; the opening quote and s[0 .. i) are in [b] already.
+ * Apart, so the common case pays for none of its registers. */
+static __attribute__((noinline)) void put_escaped(strbuf *b, const char *s,
+                                                  size_t i, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    sb_putc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
+    size_t run = i;
+    for (; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (!json_escape[c]) {
             continue;
         }
         sb_put(b, s + run, i - run);
@@ -331,4 +344,32 @@ void sb_put_json_string(strbuf *b, const char *s, size_t len)
     }
     sb_put(b, s + run, len - run);
     sb_putc(b, '"');
+}
+
+void sb_put_json_string(strbuf *b, const char *s, size_t len)
+{
+    /* Most strings (names, codes, enum spellings) need no escape: find
+     * how much of [s] is plain and copy that in one go with the quotes. */
+    size_t i = 0;
+    while (i < len && !json_escape[(unsigned char)s[i]]) {
+        i++;
+    }
+    if (!sb_reserve(b, i + 2)) {
+        return;
+    }
+    char *d = b->p + b->len;
+    *d++ = '"';
+    if (i) { /* s may be NULL when len is 0 */
+        memcpy(d, s, i);
+        d += i;
+    }
+    if (i < len) {
+        *d = '\0';
+        b->len = (size_t)(d - b->p);
+        put_escaped(b, s, i, len);
+        return;
+    }
+    *d++ = '"';
+    *d = '\0';
+    b->len = (size_t)(d - b->p);
 }

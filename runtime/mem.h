@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Realloc-style hook: ptr NULL allocates, new_size 0 frees (returns NULL). */
 typedef void *(*mem_alloc_fn)(void *ud, void *ptr, size_t old_size,
@@ -82,23 +83,74 @@ void arena_reset(arena *a);
 void arena_free(arena *a);
 
 /* A growable byte buffer.  After a failed append, [failed] is set and
- * further appends do nothing, so callers may check once at the end. */
+ * further appends do nothing, so callers may check once at the end.
+ * Every append leaves [p] NUL-terminated, so callers may print it.
+ *
+ * The result writer appends a few bytes at a time, millions of times a
+ * run, so the appends are inline: a test and a copy when there is room,
+ * a call to sb_grow only when there is not. */
 typedef struct strbuf {
     mem_ctx *mem; /* borrowed */
-    char *p;      /* owned; NUL-terminated when len > 0 */
-    size_t len;
-    size_t cap;
-    bool failed;
+    char *p;      /* owned; NUL-terminated after each append */
+    size_t len;   /* bytes, without the NUL */
+    size_t cap;   /* bytes allocated at p; 0 or at least len + 1 */
+    bool failed;  /* an append ran out of memory; appends now do nothing */
 } strbuf;
 
 void sb_init(strbuf *b, mem_ctx *mem);
 void sb_free(strbuf *b);
 void sb_clear(strbuf *b);
-void sb_put(strbuf *b, const char *s, size_t len);
-void sb_puts(strbuf *b, const char *s);
-void sb_putc(strbuf *b, char c);
+
+/* Makes room in [b] for [extra] more bytes and a NUL after them.  Returns
+ * false, with [failed] set, out of memory, and false at once if [b] had
+ * already failed.  The slow half of sb_reserve. */
+bool sb_grow(strbuf *b, size_t extra);
+
+/* Like sb_grow, but inline for the common case of room to spare. */
+static inline bool sb_reserve(strbuf *b, size_t extra)
+{
+    /* cap is 0 or above len, so the subtraction cannot wrap. */
+    if (!b->failed && extra < b->cap - b->len) {
+        return true;
+    }
+    return sb_grow(b, extra);
+}
+
+/* Appends [len] bytes of [s] ([s] may be NULL when [len] is 0). */
+static inline void sb_put(strbuf *b, const char *s, size_t len)
+{
+    if (!sb_reserve(b, len)) {
+        return;
+    }
+    if (len) { /* s may be NULL then, and memcpy must not see it */
+        memcpy(b->p + b->len, s, len);
+    }
+    b->len += len;
+    b->p[b->len] = '\0';
+}
+
+/* Appends the NUL-terminated [s]. */
+static inline void sb_puts(strbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+static inline void sb_putc(strbuf *b, char c)
+{
+    if (!sb_reserve(b, 1)) {
+        return;
+    }
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
+
 void sb_printf(strbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Appends [i] in decimal, as printf's "%" PRId64 would, without its
+ * format parsing. */
+void sb_put_i64(strbuf *b, int64_t i);
+
 /* Appends [s] as a JSON string literal, quotes included. */
 void sb_put_json_string(strbuf *b, const char *s, size_t len);
 

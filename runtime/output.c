@@ -46,6 +46,13 @@ struct out_writer {
     char *err;              /* borrowed from out_result: message buffer */
     size_t errcap;
 
+    /* Every field's JSON key rendered once, as `, "name": `, so a record
+     * costs a copy per field instead of escaping each name again for
+     * every result.  Field i of prog->fields owns keys.p[key_off[i] ..
+     * key_off[i + 1]); the first key of a record skips the ", ". */
+    strbuf keys;
+    size_t *key_off; /* owned, prog->nfields + 1 entries */
+
     /* CSV and table */
     arena colmem;     /* column names and paths */
     out_col *cols;    /* owned */
@@ -203,7 +210,7 @@ static bool put_scalar(out_writer *w, strbuf *b, const bc_type *ty,
         if (v->kind != (ty->kind == BT_INT ? VAL_INT : VAL_DURATION)) {
             return mismatch(w, v, at);
         }
-        sb_printf(b, "%lld", (long long)v->as.i);
+        sb_put_i64(b, v->as.i);
         return true;
     case BT_DEC:
     case BT_MONEY:
@@ -284,22 +291,31 @@ static bool put_record(out_writer *w, strbuf *b, uint16_t rec,
         return mismatch(w, v, at);
     }
     sb_putc(b, '{');
-    bool first = true;
+    size_t skip = 2; /* no ", " before the first key */
     for (uint32_t i = 0; i < r->nfields; i++) {
-        const bc_field *fd = bc_record_field(w->prog, r, i);
+        uint32_t fi = r->first_field + i;
+        const bc_field *fd = &w->prog->fields[fi];
         const value *fv = &v->as.r->fields[i];
         if (fv->kind == VAL_NONE && (fd->flags & BC_FIELD_OMIT_NONE)) {
             continue;
         }
+        size_t off = w->key_off[fi] + skip;
+        sb_put(b, w->keys.p + off, w->key_off[fi + 1] - off);
+        skip = 0;
         const bc_str *name = str_at(w, fd->json);
-        if (!first) {
-            sb_put(b, ", ", 2);
-        }
-        first = false;
-        sb_put_json_string(b, name->p, name->len);
-        sb_put(b, ": ", 2);
         seg s = {at, name->p, name->len, 0};
-        if (!put_json(w, b, fd->type, fv, &s)) {
+        /* Most fields hold a scalar (perhaps optional, and then present):
+         * print it from here as put_json would, one call shallower. */
+        const bc_type *ty = type_at(w, fd->type);
+        while (ty->kind == BT_OPTIONAL) {
+            ty = type_at(w, ty->ref);
+        }
+        bool scalar =
+            ty->kind != BT_RECORD && ty->kind != BT_LIST && ty->kind != BT_MAP;
+        bool ok = fv->kind != VAL_NONE && scalar
+                      ? put_scalar(w, b, ty, fv, &s, true)
+                      : put_json(w, b, fd->type, fv, &s);
+        if (!ok) {
             return false;
         }
     }
@@ -376,7 +392,7 @@ static void put_key_json(strbuf *b, const value *k)
     }
     switch ((val_kind)k->kind) {
     case VAL_TEXT: sb_put_json_string(b, k->as.s, k->len); break;
-    case VAL_INT: sb_printf(b, "%lld", (long long)k->as.i); break;
+    case VAL_INT: sb_put_i64(b, k->as.i); break;
     case VAL_BOOL: sb_puts(b, k->as.b ? "true" : "false"); break;
     case VAL_DEC:
         sb_putc(b, '"');
@@ -724,6 +740,26 @@ static bool result_rows(out_writer *w, const value *v)
 
 /* ---- the writer ------------------------------------------------------ */
 
+/* Renders every field's key into w->keys (see out_writer).  False out of
+ * memory. */
+static bool render_keys(out_writer *w)
+{
+    const bc_program *p = w->prog;
+    w->key_off = mem_alloc(w->mem, (p->nfields + (size_t)1) * sizeof(size_t));
+    if (!w->key_off) {
+        return false;
+    }
+    for (uint32_t i = 0; i < p->nfields; i++) {
+        const bc_str *name = str_at(w, p->fields[i].json);
+        w->key_off[i] = w->keys.len;
+        sb_put(&w->keys, ", ", 2);
+        sb_put_json_string(&w->keys, name->p, name->len);
+        sb_put(&w->keys, ": ", 2);
+    }
+    w->key_off[p->nfields] = w->keys.len;
+    return !w->keys.failed;
+}
+
 out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
                     out_format fmt)
 {
@@ -739,8 +775,15 @@ out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
     sb_init(&w->buf, mem);
     sb_init(&w->cellb, mem);
     sb_init(&w->tcells, mem);
+    sb_init(&w->keys, mem);
     arena_init(&w->tmp, mem);
     arena_init(&w->colmem, mem);
+    /* Every format needs the keys: CSV and table cells holding a record
+     * (or a list of them) are JSON too. */
+    if (!render_keys(w)) {
+        out_free(w);
+        return NULL;
+    }
     if (fmt == OUT_CSV || fmt == OUT_TABLE) {
         if (!build_cols(w) || !header(w) || w->buf.failed) {
             out_free(w);
@@ -758,6 +801,9 @@ void out_free(out_writer *w)
     sb_free(&w->buf);
     sb_free(&w->cellb);
     sb_free(&w->tcells);
+    sb_free(&w->keys);
+    mem_free(w->mem, w->key_off,
+             (w->prog->nfields + (size_t)1) * sizeof(size_t));
     arena_free(&w->tmp);
     arena_free(&w->colmem);
     mem_free(w->mem, w->cols, w->cols_cap * sizeof *w->cols);
