@@ -35,6 +35,15 @@
  * vanishes, small enough to stay in L2. */
 #define READ_BLOCK 65536
 
+/* Marks an error path, so that the compiler keeps it out of line and the
+ * callbacks' common paths need fewer registers to save and restore. */
+#define COLD __attribute__((cold, noinline))
+
+/* Marks the event handling shared by several callbacks, so that each
+ * callback gets its own copy with the JSON kind known, and the checks
+ * that cannot apply to it vanish. */
+#define INLINE_EVENT inline __attribute__((always_inline))
+
 /* Lists with at most this many elements are checked for duplicate keys by
  * comparing every pair; longer ones use a hash table (n^2 / 2 compares of
  * 8 elements cost less than building the table). */
@@ -144,6 +153,38 @@ static void ya_free_all(ya_state *y)
 
 /* ---- the binder ------------------------------------------------------ */
 
+/* True if the [len] bytes at [x] and [y] are equal.  Field names and map
+ * keys are short, and for them a call to memcmp costs more than the
+ * comparison: up to 16 bytes are compared here as two overlapping words. */
+static inline bool same_bytes(const char *x, const char *y, size_t len)
+{
+    if (len >= 8 && len <= 16) {
+        uint64_t x0, x1, y0, y1;
+        memcpy(&x0, x, 8);
+        memcpy(&y0, y, 8);
+        memcpy(&x1, x + len - 8, 8);
+        memcpy(&y1, y + len - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (len >= 4 && len < 8) {
+        uint32_t x0, x1, y0, y1;
+        memcpy(&x0, x, 4);
+        memcpy(&y0, y, 4);
+        memcpy(&x1, x + len - 4, 4);
+        memcpy(&y1, y + len - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (len < 4) {
+        for (size_t i = 0; i < len; i++) {
+            if (x[i] != y[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+    return memcmp(x, y, len) == 0;
+}
+
 typedef enum frame_kind {
     FR_RECORD,
     FR_LIST,
@@ -156,11 +197,15 @@ typedef struct frame {
     uint16_t type;       /* FR_RECORD: record index; else element type */
     uint16_t unique;     /* FR_LIST: element field that must be unique, or
                             BC_NONE_U16 */
+    uint16_t expect;     /* type of the value that comes next: FR_RECORD:
+                            of [field], set with it; else [type] */
     uint32_t field;      /* FR_RECORD: field whose value comes next */
     uint32_t count;      /* FR_LIST, FR_MAP: elements so far (so the index
-                            of the one being bound) */
+                            of the one being bound); FR_RECORD: fields
+                            bound, so "missing" needs no scan when none is */
     size_t base;         /* first scratch slot of this container's values */
     val_record *rec;     /* FR_RECORD: arena; slots SLOT_UNSET until bound */
+    const bc_field *fields; /* FR_RECORD: the record's fields (borrowed) */
     value key;           /* FR_MAP: key of the entry being bound (arena) */
 } frame;
 
@@ -281,18 +326,24 @@ static void build_path(binder *b, long n, const char *extra)
     }
 }
 
-static bool scratch_push(binder *b, value v)
+static __attribute__((noinline)) bool scratch_grow(binder *b)
 {
-    if (b->nscratch == b->scratch_cap) {
-        size_t cap = b->scratch_cap ? b->scratch_cap * 2 : 256;
-        value *p = mem_realloc(b->mem, b->scratch,
-                               b->scratch_cap * sizeof *p, cap * sizeof *p);
-        if (!p) {
-            b->nomem = true;
-            return false;
-        }
-        b->scratch = p;
-        b->scratch_cap = cap;
+    size_t cap = b->scratch_cap ? b->scratch_cap * 2 : 256;
+    value *p = mem_realloc(b->mem, b->scratch, b->scratch_cap * sizeof *p,
+                           cap * sizeof *p);
+    if (!p) {
+        b->nomem = true;
+        return false;
+    }
+    b->scratch = p;
+    b->scratch_cap = cap;
+    return true;
+}
+
+static inline bool scratch_push(binder *b, value v)
+{
+    if (b->nscratch == b->scratch_cap && !scratch_grow(b)) {
+        return false;
     }
     b->scratch[b->nscratch++] = v;
     return true;
@@ -302,8 +353,8 @@ static bool scratch_push(binder *b, value v)
  * build_path; [extra] names a field below it).  Inside a map entry, unless
  * [hard], the entry becomes a VAL_ERROR and the rest of its value is
  * skipped; otherwise the record is rejected.  Always returns false. */
-static bool fail_path(binder *b, long n, const char *extra, const char *msg,
-                      bool hard)
+static COLD bool fail_path(binder *b, long n, const char *extra,
+                           const char *msg, bool hard)
 {
     long k = -1;
     if (!hard) {
@@ -350,15 +401,15 @@ static bool fail_path(binder *b, long n, const char *extra, const char *msg,
 }
 
 /* An error for the value being bound at the current depth. */
-static bool fail(binder *b, const char *msg)
+static COLD bool fail(binder *b, const char *msg)
 {
     return fail_path(b, b->depth, NULL, msg, false);
 }
 
 /* Like fail() with a message formatted from a prefix, a value quoted as a
  * JSON string (cut at MSG_VALUE_MAX bytes) and nothing else. */
-static bool fail_quoted(binder *b, const char *prefix, const char *s,
-                        size_t len)
+static COLD bool fail_quoted(binder *b, const char *prefix, const char *s,
+                             size_t len)
 {
     strbuf q;
     sb_init(&q, b->mem);
@@ -383,7 +434,7 @@ static bool fail_quoted(binder *b, const char *prefix, const char *s,
     return false;
 }
 
-static bool fail_range(binder *b, int64_t i)
+static COLD bool fail_range(binder *b, int64_t i)
 {
     char msg[48];
     snprintf(msg, sizeof msg, "%lld out of range", (long long)i);
@@ -392,27 +443,19 @@ static bool fail_range(binder *b, int64_t i)
 
 /* The type expected for the value about to arrive at the current depth
  * (which is at least 1). */
-static uint16_t expected_type(const binder *b)
+static inline uint16_t expected_type(const binder *b)
 {
-    const frame *f = &b->frames[b->depth - 1];
-    if (f->kind == FR_RECORD) {
-        const bc_record *r = &b->prog->records[f->type];
-        return bc_record_field(b->prog, r, f->field)->type;
-    }
-    return f->type;
+    return b->frames[b->depth - 1].expect;
 }
 
-/* Hands a finished value to the container being filled. */
-static bool deliver(binder *b, value v)
+/* deliver()'s out-of-line part, for lists and maps: [f] is the frame at
+ * the top. */
+static bool deliver_item(binder *b, frame *f, value v)
 {
-    if (b->depth == 0) {
-        b->result = v;
-        return true;
-    }
-    frame *f = &b->frames[b->depth - 1];
     switch ((frame_kind)f->kind) {
     case FR_RECORD:
         f->rec->fields[f->field] = v;
+        f->count++;
         return true;
     case FR_LIST:
         if (f->count >= DATA_MAX_ITEMS) {
@@ -442,6 +485,22 @@ static bool deliver(binder *b, value v)
     return false;
 }
 
+/* Hands a finished value to the container being filled. */
+static inline bool deliver(binder *b, value v)
+{
+    if (b->depth == 0) {
+        b->result = v;
+        return true;
+    }
+    frame *f = &b->frames[b->depth - 1];
+    if (f->kind == FR_RECORD) { /* the common case, inline */
+        f->rec->fields[f->field] = v;
+        f->count++;
+        return true;
+    }
+    return deliver_item(b, f, v);
+}
+
 /* Parses a JSON number's text as an int64: digits only, no fraction or
  * exponent (yajl has checked the grammar). */
 static bool parse_int(const char *s, size_t len, int64_t *out)
@@ -455,8 +514,20 @@ static bool parse_int(const char *s, size_t len, int64_t *out)
     if (i == len) {
         return false;
     }
-    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     uint64_t n = 0;
+    if (len - i <= 18) {
+        /* below 10^18 < INT64_MAX: no digit can overflow */
+        for (; i < len; i++) {
+            unsigned d = (unsigned)(s[i] - '0');
+            if (d > 9) {
+                return false;
+            }
+            n = n * 10 + d;
+        }
+        *out = neg ? -(int64_t)n : (int64_t)n;
+        return true;
+    }
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     for (; i < len; i++) {
         unsigned d = (unsigned)(s[i] - '0');
         if (d > 9 || n > (limit - d) / 10) {
@@ -497,8 +568,26 @@ static const char *type_problem(bc_type_kind k)
  * through; Tally's output is JSON, which must be UTF-8. */
 static bool utf8_valid(const char *s, size_t len)
 {
+    const uint64_t high = 0x8080808080808080u; /* each byte's top bit */
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    uint64_t w;
     while (p < end) {
+        /* Most text is ASCII: pass it a word at a time, and once fewer
+         * than 8 bytes are left, look at the last 8 (overlapping bytes
+         * already passed, which end on a sequence boundary). */
+        while (end - p >= 8) {
+            memcpy(&w, p, 8);
+            if (w & high) {
+                break;
+            }
+            p += 8;
+        }
+        if (end - p < 8 && len >= 8) {
+            memcpy(&w, end - 8, 8);
+            if (!(w & high)) {
+                return true;
+            }
+        }
         unsigned c = *p;
         if (c < 0x80) {
             p++;
@@ -532,13 +621,18 @@ static bool utf8_valid(const char *s, size_t len)
     return true;
 }
 
+static COLD const char *text_too_long(char buf[64])
+{
+    snprintf(buf, 64, "text longer than %zu bytes", DATA_MAX_TEXT);
+    return buf;
+}
+
 /* Why a string cannot be kept as text, or NULL if it can; [buf] holds
  * the message when it needs formatting. */
-static const char *text_problem(const char *s, size_t len, char buf[64])
+static inline const char *text_problem(const char *s, size_t len, char buf[64])
 {
     if (len > DATA_MAX_TEXT) {
-        snprintf(buf, 64, "text longer than %zu bytes", DATA_MAX_TEXT);
-        return buf;
+        return text_too_long(buf);
     }
     if (!utf8_valid(s, len)) {
         return "not valid UTF-8";
@@ -546,13 +640,10 @@ static const char *text_problem(const char *s, size_t len, char buf[64])
     return NULL;
 }
 
-static bool copy_text(binder *b, const char *s, size_t len, value *v)
+/* Copies [len] bytes at [s], which text_problem has passed, to the arena
+ * as a text value in *v. */
+static bool keep_text(binder *b, const char *s, size_t len, value *v)
 {
-    char buf[64];
-    const char *problem = text_problem(s, len, buf);
-    if (problem) {
-        return fail(b, problem);
-    }
     char *p = arena_alloc(b->a, len ? len : 1);
     if (!p) {
         b->nomem = true;
@@ -563,14 +654,29 @@ static bool copy_text(binder *b, const char *s, size_t len, value *v)
     return true;
 }
 
+static bool copy_text(binder *b, const char *s, size_t len, value *v)
+{
+    char buf[64];
+    const char *problem = text_problem(s, len, buf);
+    if (problem) {
+        return fail(b, problem);
+    }
+    return keep_text(b, s, len, v);
+}
+
+static COLD bool fail_decimal_len(binder *b)
+{
+    char msg[64];
+    snprintf(msg, sizeof msg, "decimal string longer than %d bytes",
+             DATA_MAX_DECIMAL);
+    return fail(b, msg);
+}
+
 static bool bind_decimal(binder *b, bc_type_kind k, const char *s,
                          size_t len, value *v)
 {
     if (len > DATA_MAX_DECIMAL) {
-        char msg[64];
-        snprintf(msg, sizeof msg, "decimal string longer than %d bytes",
-                 DATA_MAX_DECIMAL);
-        return fail(b, msg);
+        return fail_decimal_len(b);
     }
     dec d;
     dec_status st = dec_parse(b->a, s, len, &d);
@@ -590,21 +696,9 @@ static bool bind_decimal(binder *b, bc_type_kind k, const char *s,
     return true;
 }
 
-static bool bind_enum(binder *b, uint16_t e, const char *s, size_t len,
-                      value *v)
+static COLD bool fail_enum(binder *b, uint16_t e, const char *s, size_t len)
 {
     const bc_enum *en = &b->prog->enums[e];
-    for (uint32_t i = 0; i < en->nmembers; i++) {
-        const bc_member *mb = &b->prog->members[en->first_member + i];
-        const bc_str *m = str_at(b, mb->json);
-        if (m->len == len && memcmp(m->p, s, len) == 0) {
-            *v = (value){0};
-            v->kind = VAL_ENUM;
-            v->type = e;
-            v->as.i = i;
-            return true;
-        }
-    }
     const bc_str *label = str_at(b, en->label);
     if (label->len == 0) {
         label = str_at(b, en->name);
@@ -614,10 +708,29 @@ static bool bind_enum(binder *b, uint16_t e, const char *s, size_t len,
     return fail_quoted(b, prefix, s, len);
 }
 
+static bool bind_enum(binder *b, uint16_t e, const char *s, size_t len,
+                      value *v)
+{
+    const bc_enum *en = &b->prog->enums[e];
+    for (uint32_t i = 0; i < en->nmembers; i++) {
+        const bc_member *mb = &b->prog->members[en->first_member + i];
+        const bc_str *m = str_at(b, mb->json);
+        if (m->len == len && same_bytes(m->p, s, len)) {
+            *v = (value){0};
+            v->kind = VAL_ENUM;
+            v->type = e;
+            v->as.i = i;
+            return true;
+        }
+    }
+    return fail_enum(b, e, s, len);
+}
+
 /* Binds a scalar event of JSON kind [jk] to type [t].  On a mismatch the
  * error is recorded and false returned. */
-static bool bind_scalar(binder *b, uint16_t t, json_kind jk, const char *s,
-                        size_t len, bool bv, value *v)
+static INLINE_EVENT bool bind_scalar(binder *b, uint16_t t, json_kind jk,
+                                     const char *s, size_t len, bool bv,
+                                     value *v)
 {
     const bc_type *ty = type_at(b, t);
     while (ty->kind == BT_OPTIONAL) {
@@ -705,7 +818,8 @@ static bool bind_scalar(binder *b, uint16_t t, json_kind jk, const char *s,
 }
 
 /* Notes the key member's value when it arrives at depth 1. */
-static void see_key(binder *b, json_kind jk, const char *s, size_t len)
+static __attribute__((noinline)) void see_key(binder *b, json_kind jk,
+                                              const char *s, size_t len)
 {
     if (b->depth != 1 || !b->at_key) {
         return;
@@ -740,10 +854,12 @@ static bool binding(const binder *b)
     return !b->failed && b->skip_base < 0;
 }
 
-static int scalar_event(binder *b, json_kind jk, const char *s, size_t len,
-                        bool bv)
+static INLINE_EVENT int scalar_event(binder *b, json_kind jk, const char *s,
+                                     size_t len, bool bv)
 {
-    see_key(b, jk, s, len);
+    if (b->at_key) {
+        see_key(b, jk, s, len);
+    }
     if (b->depth == 0) {
         b->top = TOP_OTHER;
         return !b->nomem;
@@ -792,16 +908,20 @@ static bool push_record(binder *b, uint16_t rec)
     }
     vr->type = rec;
     vr->count = r->nfields;
+    /* Only the kind marks a slot unset: the rest is never read unless the
+     * slot is bound, and a record with an unset slot is never delivered. */
     for (uint32_t i = 0; i < r->nfields; i++) {
-        vr->fields[i] = (value){0};
         vr->fields[i].kind = SLOT_UNSET;
     }
     frame *f = &b->frames[b->depth];
     f->kind = FR_RECORD;
     f->type = rec;
     f->field = r->nfields ? r->nfields - 1u : 0; /* first guess: field 0 */
+    f->expect = r->nfields ? bc_record_field(b->prog, r, f->field)->type : 0;
+    f->count = 0;
     f->base = b->nscratch; /* records use no scratch: kept as it is */
     f->rec = vr;
+    f->fields = r->nfields ? bc_record_field(b->prog, r, 0) : NULL;
     return true;
 }
 
@@ -847,14 +967,14 @@ static int start_container(binder *b, bool is_map)
         }
     } else if (is_map && ty->kind == BT_MAP) {
         f->kind = FR_MAP;
-        f->type = ty->ref;
+        f->type = f->expect = ty->ref;
         f->count = 0;
         f->base = b->nscratch;
         f->key = val_none();
     } else if (!is_map && ty->kind == BT_LIST) {
         const frame *up = &b->frames[b->depth - 1];
         f->kind = FR_LIST;
-        f->type = ty->ref;
+        f->type = f->expect = ty->ref;
         f->count = 0;
         f->base = b->nscratch;
         f->unique = BC_NONE_U16;
@@ -879,51 +999,85 @@ static int on_start_array(void *ctx)
     return start_container(ctx, false);
 }
 
+/* The error for a map key that cannot be text, [problem] saying why.  It
+ * cannot name its entry in a path either: the map as a whole is at fault. */
+static COLD int bad_map_key(binder *b, const char *problem)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "a key is %s", problem);
+    fail_path(b, b->depth - 1, NULL, msg, true);
+    return !b->nomem;
+}
+
+/* on_map_key in a map: the key of the entry that comes next. */
+static __attribute__((noinline)) int map_key(binder *b, frame *f, const char *s,
+                                             size_t len)
+{
+    char buf[64];
+    const char *problem = text_problem(s, len, buf);
+    if (problem) {
+        return bad_map_key(b, problem);
+    }
+    keep_text(b, s, len, &f->key);
+    return !b->nomem;
+}
+
+/* The index of the field of the record in [f] named [s], looking at the
+ * fields after [i] in turn (wrapping around, [i] itself last), or the
+ * number of fields if none is named so. */
+static __attribute__((noinline)) uint32_t find_field(const binder *b,
+                                                     const frame *f, uint32_t i,
+                                                     const char *s, size_t len)
+{
+    uint32_t n = f->rec->count;
+    for (uint32_t j = 0; j < n; j++) {
+        i = i + 1 < n ? i + 1 : 0;
+        const bc_str *name = str_at(b, f->fields[i].json);
+        if (name->len == len && same_bytes(name->p, s, len)) {
+            return i;
+        }
+    }
+    return n;
+}
+
 static int on_map_key(void *ctx, const unsigned char *k, size_t len)
 {
     binder *b = ctx;
     const char *s = (const char *)k;
     if (b->depth == 1) {
         b->at_key = b->keyjson && !b->key_seen && len == b->keyjson_len &&
-                    memcmp(s, b->keyjson, len) == 0;
+                    same_bytes(s, b->keyjson, len);
     }
     if (!binding(b)) {
         return 1;
     }
     frame *f = &b->frames[b->depth - 1];
     if (f->kind == FR_MAP) {
-        char buf[64];
-        const char *problem = text_problem(s, len, buf);
-        if (problem) {
-            /* A key that cannot be text cannot name its entry in a path
-             * either: the map as a whole is at fault. */
-            char msg[96];
-            snprintf(msg, sizeof msg, "a key is %s", problem);
-            fail_path(b, b->depth - 1, NULL, msg, true);
-            return !b->nomem;
-        }
-        copy_text(b, s, len, &f->key);
-        return !b->nomem;
+        return map_key(b, f, s, len);
     }
     /* FR_RECORD: data usually come in declaration order, so try the
      * field after the last one first. */
-    const bc_record *r = &b->prog->records[f->type];
-    uint32_t n = r->nfields;
-    uint32_t first = f->field + 1 < n ? f->field + 1 : 0;
-    for (uint32_t j = 0; j < n; j++) {
-        uint32_t i = first + j < n ? first + j : first + j - n;
-        const bc_str *name = str_at(b, bc_record_field(b->prog, r, i)->json);
-        if (name->len == len && (len == 0 || name->p[0] == s[0]) &&
-            memcmp(name->p, s, len) == 0) {
-            f->field = i;
-            if (f->rec->fields[i].kind != SLOT_UNSET) {
-                fail(b, "duplicate key");
-            }
-            return !b->nomem;
+    uint32_t n = f->rec->count;
+    if (n == 0) {
+        b->skip_next = true;
+        return 1;
+    }
+    uint32_t i = f->field + 1 < n ? f->field + 1 : 0;
+    const bc_str *name = str_at(b, f->fields[i].json);
+    if (name->len != len || !same_bytes(name->p, s, len)) {
+        i = find_field(b, f, i, s, len);
+        if (i == n) {
+            b->skip_next = true; /* unknown keys are skipped whatever they
+                                    hold */
+            return 1;
         }
     }
-    b->skip_next = true; /* unknown keys are skipped whatever they hold */
-    return 1;
+    f->field = i;
+    f->expect = f->fields[i].type;
+    if (f->rec->fields[i].kind != SLOT_UNSET) {
+        fail(b, "duplicate key");
+    }
+    return !b->nomem;
 }
 
 static bool same_value(const value *x, const value *y)
@@ -949,6 +1103,15 @@ static bool same_value(const value *x, const value *y)
     case VAL_KIND_COUNT: break;
     }
     return x == y; /* not a key kind: only itself */
+}
+
+/* same_value for the usual keys, texts, without a call. */
+static inline bool same_key(const value *x, const value *y)
+{
+    if (x->kind == VAL_TEXT && y->kind == VAL_TEXT) {
+        return x->len == y->len && same_bytes(x->as.s, y->as.s, x->len);
+    }
+    return same_value(x, y);
 }
 
 static uint32_t hash_value(const value *v)
@@ -985,6 +1148,33 @@ static uint32_t hash_value(const value *v)
     return (uint32_t)(h ^ (h >> 32));
 }
 
+/* A word equal values share and unequal ones rarely do, cheaper than
+ * hash_value for short texts: first_duplicate compares these first. */
+static inline uint64_t key_print(const value *v)
+{
+    if (v->kind != VAL_TEXT) {
+        return hash_value(v);
+    }
+    const char *s = v->as.s;
+    uint64_t len = v->len, w = len << 32;
+    if (len >= 8) {
+        uint64_t lo, hi;
+        memcpy(&lo, s, 8);
+        memcpy(&hi, s + len - 8, 8);
+        return lo ^ (hi << 1 | hi >> 63) ^ len;
+    }
+    if (len >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + len - 4, 4);
+        return ((uint64_t)hi << 32 | lo) ^ len;
+    }
+    for (size_t i = 0; i < len; i++) {
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    }
+    return w;
+}
+
 /* Returns the index of the first of the [n] values [vals] (or, unless
  * [field] is BC_NONE_U16, of their field [field]) that equals an earlier
  * one; -1 if none, -2 out of memory. */
@@ -994,9 +1184,11 @@ static long first_duplicate(binder *b, const value *vals, size_t n,
 #define KEY_AT(i) (field == BC_NONE_U16 ? &vals[i] \
                    : &vals[i].as.r->fields[field])
     if (n <= UNIQUE_PAIRWISE_MAX) {
-        for (size_t j = 1; j < n; j++) {
+        uint64_t print[UNIQUE_PAIRWISE_MAX];
+        for (size_t j = 0; j < n; j++) {
+            print[j] = key_print(KEY_AT(j));
             for (size_t i = 0; i < j; i++) {
-                if (same_value(KEY_AT(i), KEY_AT(j))) {
+                if (print[i] == print[j] && same_key(KEY_AT(i), KEY_AT(j))) {
                     return (long)j;
                 }
             }
@@ -1023,7 +1215,7 @@ static long first_duplicate(binder *b, const value *vals, size_t n,
         const value *kj = KEY_AT(j);
         size_t s = hash_value(kj) & (cap - 1);
         while (b->slots[s]) {
-            if (same_value(KEY_AT(b->slots[s] - 1), kj)) {
+            if (same_key(KEY_AT(b->slots[s] - 1), kj)) {
                 return (long)j;
             }
             s = (s + 1) & (cap - 1);
@@ -1124,7 +1316,9 @@ static int end_container(binder *b)
     switch ((frame_kind)f->kind) {
     case FR_RECORD: {
         const bc_record *r = &b->prog->records[f->type];
-        for (uint32_t i = 0; i < r->nfields; i++) {
+        /* Each field is bound at most once (a second is a duplicate key),
+         * so a full count means none is missing. */
+        for (uint32_t i = 0; f->count < r->nfields && i < r->nfields; i++) {
             if (f->rec->fields[i].kind == SLOT_UNSET) {
                 f->field = i;
                 ok = fail(b, "missing");

@@ -335,8 +335,86 @@ static dec_status parse_big(arena *a, bool neg, const char *s, size_t ilen,
     return store(a, r, out);
 }
 
+/* Digits a uint64 accumulates with no overflow check: 10^18 - 1 is below
+ * INT64_MAX, so any such numerator is also a valid inline one. */
+#define SHORT_DIGITS 18
+
+/* The common case of dec_parse, money such as "123456.78": at most
+ * SHORT_DIGITS digits once trailing fraction zeros are dropped.  Stores
+ * the canonical value and returns true; returns false, *out untouched,
+ * for anything else (longer or not well-formed), which the general path
+ * then parses or rejects, so results and errors stay the general path's. */
+static inline bool parse_short(const char *s, size_t len, dec *out)
+{
+    if (len == 0) {
+        return false; /* and s may be NULL: no arithmetic on it */
+    }
+    const char *p = s, *end = s + len;
+    bool neg = *p == '-';
+    p += neg;
+    const char *istart = p;
+    const char *stop = end - p > SHORT_DIGITS ? p + SHORT_DIGITS : end;
+    uint64_t m = 0;
+    while (p < stop && is_digit(*p)) {
+        m = m * 10 + (uint64_t)(*p++ - '0');
+    }
+    if (p == istart || (p < end && is_digit(*p))) {
+        return false; /* no digit, or more than SHORT_DIGITS */
+    }
+    size_t ndigits = (size_t)(p - istart); /* in m, leading zeros too */
+    int places = 0;                        /* at most SHORT_DIGITS */
+    if (p < end && *p == '.') {
+        const char *fstart = ++p;
+        size_t zeros = 0; /* fraction zeros not yet in m: maybe trailing */
+        for (; p < end && is_digit(*p); p++) {
+            if (*p == '0') {
+                zeros++;
+                continue;
+            }
+            ndigits += zeros + 1;
+            if (ndigits > SHORT_DIGITS) {
+                return false;
+            }
+            m = m * pow10_u64[zeros + 1] + (uint64_t)(*p - '0');
+            places += (int)zeros + 1;
+            zeros = 0;
+        }
+        if (p == fstart) {
+            return false;
+        }
+    }
+    if (p != end) {
+        return false;
+    }
+    /* m / 10^places with the last fraction digit non-zero: m is not a
+     * multiple of 10, so gcd(m, 10^places) is a power of 2 or of 5 alone,
+     * found without a gcd loop. */
+    uint64_t den = 1;
+    if (places > 0) {
+        if ((m & 1) == 0) {
+            int t = __builtin_ctzll(m);
+            t = t < places ? t : places;
+            m >>= t;
+            den = pow10_u64[places] >> t; /* 2^(places - t) 5^places */
+        } else {
+            int k = 0;
+            while (k < places && m % 5 == 0) {
+                m /= 5;
+                k++;
+            }
+            den = pow10_u64[places - k] << k; /* 2^places 5^(places - k) */
+        }
+    }
+    out->u.n = neg ? -(int64_t)m : (int64_t)m;
+    out->d = den;
+    return true;
+}
+
 dec_status dec_parse(arena *a, const char *s, size_t len, dec *out)
 {
+    if (parse_short(s, len, out)) {
+        return DEC_OK;
+    }
     size_t i = 0;
     bool neg = len > 0 && s[0] == '-';
     i += neg;
