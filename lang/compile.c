@@ -471,6 +471,121 @@ static bool is_int(const ast_node *n)
     return n->ty && n->ty->kind == TY_INT && !(n->conv & AUX_TO_DEC);
 }
 
+/* ---- definitions compiled in place ------------------------------------- */
+
+/* A call costs a frame and, for one argument, a memo lookup: more than
+ * the whole body of points(x) = round(x, 2, half up) or sme(s).  Small
+ * definitions whose bodies call nothing and cannot fail at run time are
+ * compiled into their callers instead: the arguments are evaluated left
+ * to right, as for a call, into fresh locals that stand for the
+ * parameters.  Cannot fail matters: a runtime error names the chain of
+ * calls that led to it, and an inlined body has no frame to name. */
+
+#define INLINE_MAX_NODES 40
+#define INLINE_MAX_PARAMS 4
+
+/* Whether [n] is within budget *left (in nodes), calls no definition and
+ * cannot raise a runtime error (out of memory aside). */
+static bool never_fails(const ast_node *n, int *left)
+{
+    if (!n) {
+        return true;
+    }
+    if (--*left < 0) {
+        return false;
+    }
+    switch ((ast_kind)n->kind) {
+    case AST_INT:
+    case AST_DEC:
+    case AST_MONEY:
+    case AST_PERCENT:
+    case AST_TEXT:
+    case AST_DATE:
+    case AST_BOOL:
+    case AST_NONE:
+        return true;
+    case AST_NAME:
+        return n->sym && (n->sym->kind == SYM_LOCAL ||
+                          n->sym->kind == SYM_FIELD ||
+                          n->sym->kind == SYM_MEMBER);
+    case AST_GET:
+    case AST_IS_NONE:
+    case AST_SOME_COND:
+        return never_fails(n->a, left);
+    case AST_INDEX: /* a map lookup gives none; a list index can fail */
+        return n->a->ty && n->a->ty->kind == TY_MAP &&
+               never_fails(n->a, left) && never_fails(n->b, left);
+    case AST_UNARY: /* -x overflows for the least integer */
+        return (n->op != '-' || !is_int(n->a)) && never_fails(n->a, left);
+    case AST_IF:
+        return never_fails(n->a, left) && never_fails(n->b, left) &&
+               never_fails(n->c, left);
+    case AST_BINARY:
+        switch (n->op) {
+        case AND: case OR: case OTHERWISE: case IN:
+        case '=': case NE: case '<': case LE: case '>': case GE:
+            break;
+        case '+': case '-': case '*': /* exact decimals, and text '+' */
+            if (!n->ty || n->ty->kind == TY_INT) {
+                return false; /* integers overflow */
+            }
+            break;
+        default:
+            return false; /* '/' divides by zero */
+        }
+        return never_fails(n->a, left) && never_fails(n->b, left);
+    case AST_CALL: {
+        /* round with a literal place count (0..30 by the checker), min
+         * and max; text() refuses inexact decimals at run time */
+        if (n->sym || !n->name) {
+            return false;
+        }
+        ast_node **args = n->list.items;
+        bool ok = strcmp(n->name, "min") == 0 || strcmp(n->name, "max") == 0 ||
+                  (strcmp(n->name, "round") == 0 && n->list.count == 3 &&
+                   args[1]->kind == AST_INT);
+        for (uint32_t i = 0; ok && i < n->list.count; i++) {
+            ok = args[i]->kind == AST_MODE || never_fails(args[i], left);
+        }
+        return ok;
+    }
+    default:
+        return false;
+    }
+}
+
+static bool inlinable(const sym *f)
+{
+    if (f->kind != SYM_DEF || f->nparams < 1 ||
+        f->nparams > INLINE_MAX_PARAMS || !f->decl || !f->decl->b) {
+        return false;
+    }
+    int left = INLINE_MAX_NODES;
+    return never_fails(f->decl->b, &left);
+}
+
+/* Compiles the call [n] of inlinable [f] in place. */
+static void inline_call(cg *g, ast_node *n, sym *f)
+{
+    ast_node **args = n->list.items;
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        gen(g, args[i]);
+    }
+    int mark = g->nlocals;
+    int saved[INLINE_MAX_PARAMS];
+    for (int i = f->nparams - 1; i >= 0; i--) {
+        int slot = new_slot(g);
+        store(g, slot, n->sp);
+        saved[i] = f->params[i]->slot;
+        f->params[i]->slot = slot;
+    }
+    gen(g, f->decl->b);
+    for (int i = 0; i < f->nparams; i++) {
+        f->params[i]->slot = saved[i];
+    }
+    g->nlocals = mark;
+}
+
 static void gen_call(cg *g, ast_node *n)
 {
     ast_node **args = n->list.items;
@@ -495,6 +610,10 @@ static void gen_call(cg *g, ast_node *n)
         } else {
             fail(g, n->sp, "internal error: unknown builtin '%s'", f);
         }
+        return;
+    }
+    if (inlinable(n->sym)) {
+        inline_call(g, n, n->sym);
         return;
     }
     for (uint32_t i = 0; i < n->list.count; i++) {
@@ -574,9 +693,14 @@ static void gen_binary(cg *g, ast_node *n)
         return;
     }
     case OTHERWISE: {
-        bool convert = n->a->conv & AUX_TO_DEC;
+        /* The conversion applies to the value, after the none test: off
+         * while n->a is compiled, then back, since a definition compiled
+         * in place (inline_call) compiles its body more than once. */
+        uint8_t conv = n->a->conv;
+        bool convert = conv & AUX_TO_DEC;
         n->a->conv &= (uint8_t)~AUX_TO_DEC;
         gen(g, n->a);
+        n->a->conv = conv;
         op0(g, OP_DUP, n->sp);
         op0(g, OP_IS_NONE, n->sp);
         fwd some = jump(g, OP_JUMP_IF_FALSE, n->sp);

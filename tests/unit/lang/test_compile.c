@@ -920,7 +920,7 @@ static void test_compile_load_then_field_is_fused(void **state)
         "record In { id: text, flag: bool, p: P, q: P }\n"
         "input x: In keyed by id\n"
         "definition pick(a: P, b: P, f: bool): integer =\n"
-        "  (if f then a else b).v\n"
+        "  (if f then a else b).v + 0\n" /* + 0: may overflow, so not inlined */
         "definition first(a: P, b: P): integer = a.v + b.v\n"
         "record Out { s: integer, t: integer, u: integer }\n"
         "output o: Out = Out { s: pick(x.p, x.q, x.flag),\n"
@@ -937,6 +937,45 @@ static void test_compile_load_then_field_is_fused(void **state)
     done(r);
 }
 
+static void test_compile_small_definitions_are_inlined(void **state)
+{
+    (void)state;
+    run *r = compile(
+        "record In { id: text, d: decimal, n: integer,\n"
+        "  m: map of text to integer }\n"
+        "input x: In keyed by id\n"
+        "definition pts(v: decimal): decimal = round(v, 2, half up)\n"
+        "definition big(v: decimal, w: decimal): bool = v > w and v > 1\n"
+        "definition get(m: map of text to integer, k: text): decimal =\n"
+        "  m[k] otherwise 0.5\n"
+        "definition twice(i: integer): integer = i * 2\n"
+        "definition half(v: decimal): decimal = v / 2\n"
+        "record Out { a: decimal, b: decimal, c: bool, e: decimal,\n"
+        "  f: decimal, g: integer, h: decimal }\n"
+        "output o: Out = Out { a: pts(x.d), b: pts(x.d * 3), c: big(x.d, 2),\n"
+        "  e: get(x.m, \"k\"), f: get(x.m, \"none\"), g: twice(x.n),\n"
+        "  h: half(x.d) }\n");
+    assert_string_equal(
+        result(r, "{\"id\": \"1\", \"d\": \"2.345\", \"n\": 4,"
+                  " \"m\": {\"k\": 3}}"),
+        "{a: 2.35, b: 7.04, c: true, e: 3, f: 0.5, g: 8, h: 1.1725}");
+    /* m[k] otherwise 0.5 converts the integer after the none test, at
+     * both places the body was compiled */
+    assert_int_equal(field(r, 3)->kind, VAL_DEC);
+    assert_int_equal(field(r, 4)->kind, VAL_DEC);
+    /* twice can overflow and half can divide by zero, so they stay
+     * calls (a runtime error names its chain of calls); the rest are in
+     * place */
+    assert_int_equal(count_ops(r->p, OP_CALL), 2);
+    assert_string_equal(
+        result(r, "{\"id\": \"1\", \"d\": \"1\", \"n\": 5000000000000000000,"
+                  " \"m\": {}}"),
+        "runtime error: integer overflow in *");
+    assert_non_null(r->err.trace);
+    assert_non_null(strstr(r->err.trace, "in twice"));
+    done(r);
+}
+
 /* Every test frees its fixture through teardown() if it fails early. */
 #define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
@@ -946,6 +985,7 @@ int main(void)
         TEST(test_compile_decimal_sum_is_exact),
         TEST(test_compile_integer_literals_as_decimals_are_folded),
         TEST(test_compile_load_then_field_is_fused),
+        TEST(test_compile_small_definitions_are_inlined),
         TEST(test_compile_quotient_stays_exact),
         TEST(test_compile_integer_decimal_mixing),
         TEST(test_compile_money_and_percent),
