@@ -701,9 +701,7 @@ static void gen_binary(cg *g, ast_node *n)
         n->a->conv &= (uint8_t)~AUX_TO_DEC;
         gen(g, n->a);
         n->a->conv = conv;
-        op0(g, OP_DUP, n->sp);
-        op0(g, OP_IS_NONE, n->sp);
-        fwd some = jump(g, OP_JUMP_IF_FALSE, n->sp);
+        fwd some = jump(g, OP_JUMP_IF_SOME, n->sp);
         op0(g, OP_POP, n->sp);
         gen(g, n->b);
         if (convert) {
@@ -741,9 +739,7 @@ static fwd gen_cond(cg *g, ast_node *c, bool *some_pop)
 {
     if (c->kind == AST_SOME_COND) {
         gen(g, c->a);
-        op0(g, OP_DUP, c->sp);
-        op0(g, OP_IS_NONE, c->sp);
-        fwd f = jump(g, OP_JUMP_IF_TRUE, c->sp);
+        fwd f = jump(g, OP_JUMP_IF_NONE, c->sp);
         c->sym->slot = new_slot(g);
         store(g, c->sym->slot, c->sp);
         *some_pop = true;
@@ -982,9 +978,7 @@ static void gen_comprehension(cg *g, ast_node *n)
         put_u8(g, (uint8_t)n->list2.count);
         put_u8(g, mask);
     } else if (kind == A_MIN || kind == A_MAX) {
-        op0(g, OP_DUP, n->sp);
-        op0(g, OP_IS_NONE, n->sp);
-        fwd ok = jump(g, OP_JUMP_IF_FALSE, n->sp);
+        fwd ok = jump(g, OP_JUMP_IF_SOME, n->sp);
         op0(g, OP_POP, n->sp);
         const char *msg = kind == A_MIN ? "lowest of no values: the list is empty"
                                         : "highest of no values: the list is empty";

@@ -369,6 +369,8 @@ static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
     case OP_LOOP:
     case OP_JUMP_IF_FALSE:
     case OP_JUMP_IF_TRUE:
+    case OP_JUMP_IF_NONE:
+    case OP_JUMP_IF_SOME:
     case OP_FOR_NEXT:
     {
         uint32_t t = bc_u32(ins + 1);

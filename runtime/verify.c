@@ -737,6 +737,8 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
     case OP_LOOP:
     case OP_JUMP_IF_FALSE:
     case OP_JUMP_IF_TRUE:
+    case OP_JUMP_IF_NONE:
+    case OP_JUMP_IF_SOME:
     case OP_FOR_NEXT:    /* slots checked above; target in check_jumps */
     case OP_NOP:
     case OP_PUSH_NONE:
@@ -812,7 +814,8 @@ static bool decode(vfy *v, walk *w)
 static bool is_jump(uint8_t op)
 {
     return op == OP_JUMP || op == OP_LOOP || op == OP_JUMP_IF_FALSE ||
-           op == OP_JUMP_IF_TRUE || op == OP_FOR_NEXT;
+           op == OP_JUMP_IF_TRUE || op == OP_JUMP_IF_NONE ||
+           op == OP_JUMP_IF_SOME || op == OP_FOR_NEXT;
 }
 
 /* The target of the jump at [ins], as an offset within the function;
@@ -923,6 +926,8 @@ static bool check_stack(vfy *v, walk *w)
             continue;
         case OP_JUMP_IF_FALSE:
         case OP_JUMP_IF_TRUE:
+        case OP_JUMP_IF_NONE:
+        case OP_JUMP_IF_SOME:
         case OP_FOR_NEXT:
             if (!flow(v, w, pc, target(w, ins), nd)) {
                 return false;

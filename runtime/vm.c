@@ -1218,6 +1218,16 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         VM_DISPATCH();
     }
 
+    /* pop 1, push 1 in opcodes.def: the verifier proves a value is
+     * there to look at. */
+    VM_CASE(JUMP_IF_NONE):
+        ip = TOP.kind == VAL_NONE ? TARGET(bc_u32(ip + 1)) : ip + 5;
+        VM_DISPATCH();
+
+    VM_CASE(JUMP_IF_SOME):
+        ip = TOP.kind != VAL_NONE ? TARGET(bc_u32(ip + 1)) : ip + 5;
+        VM_DISPATCH();
+
     VM_CASE(NOT):
         if (UNLIKELY(TOP.kind != VAL_BOOL)) {
             CONFUSED();

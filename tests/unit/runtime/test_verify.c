@@ -565,6 +565,18 @@ MUTATE(field_index) { set_u16(at(p, FN_MAIN, MAIN_FIELD2) + 3, 3); }
 MUTATE(load_field_slot) { fuse_check_load(p, 1, R_BID, 1); }
 MUTATE(load_field_record) { fuse_check_load(p, 0, 2, 1); }
 MUTATE(load_field_index) { fuse_check_load(p, 0, R_BID, 3); }
+/* main opens with INPUT, FIELD Tender.bids: a JUMP_IF_NONE over them
+ * (to the STORE at 6; the FIELD's last byte, 0, reads as a NOP) looks
+ * at the top of an empty stack. */
+MUTATE(jump_if_none_empty)
+{
+    uint8_t *ins = at(p, FN_MAIN, 0);
+    ins[0] = OP_JUMP_IF_NONE;
+    set_u32(ins + 1, p->funcs[FN_MAIN].code_off + MAIN_STORE);
+}
+/* JUMP_IF_SOME keeps the tested value where JUMP_IF_FALSE pops it: the
+ * loop exit then arrives one value deeper than the rest of the code. */
+MUTATE(jump_if_some_keeps) { *at(p, FN_MAIN, MAIN_JIF) = OP_JUMP_IF_SOME; }
 MUTATE(record_range) { *at(p, FN_MAIN, MAIN_CONST) = OP_RECORD; }
 MUTATE(round_mode) { at(p, FN_MAIN, MAIN_ROUND)[1] = DEC_ROUND_MODE_COUNT; }
 MUTATE(to_text_places)
@@ -729,6 +741,10 @@ static const vcase cases[] = {
                             "out of range (2 records)"),
     CASE(load_field_index, "function check_bid at 0000: LOAD_FIELD 3 out of "
                            "range (record 1 has 3 fields)"),
+    CASE(jump_if_none_empty, "function main at 0000: stack underflow: "
+                             "JUMP_IF_NONE pops 1, the stack holds 0"),
+    CASE(jump_if_some_keeps, "function main at 0041: stack depth 4 after "
+                             "LOAD exceeds max_stack 3"),
     CASE(record_range, "function main at 0009: RECORD 11 out of range (2 "
                        "records)"),
     CASE(round_mode, "function main at 0079: ROUND mode 7 out of range (7 "

@@ -1018,6 +1018,78 @@ static void test_vm_budget_counts_calls(void **state)
 
 /* The memo function appends to a list in the input each time it really
  * runs (LIST_APPEND works in place) and returns the list's length. */
+/* The fused instructions do what the sequences they replace did. */
+static void test_vm_superinstructions(void **state)
+{
+    tb *b = tb_new();
+    tb_type(b, BT_RECORD, 0);
+    uint16_t t_int = tb_type(b, BT_INT, 0);
+    static const char *const names[] = {"a", "b"};
+    uint16_t ts[] = {t_int, t_int};
+    tb_record(b, "In", 2, names, ts);
+    uint16_t none = tb_k(b, val_none());
+    uint16_t seven = tb_k_int(b, 7);
+    uint16_t minus = tb_k_int(b, -1);
+    /* pick(r): [r.b, r.a] through LOAD_FIELD */
+    uint16_t pick = tb_func(b, "pick", 1, 1, 0);
+    uint8_t lf[6] = {0, 0, 0, 0, 1, 0}; /* local 0, record 0, field 1 */
+    tb_emit(b, OP_LOAD_FIELD, lf, 6);
+    lf[4] = 0;
+    tb_emit(b, OP_LOAD_FIELD, lf, 6);
+    op16(b, OP_LIST, 2);
+    op0(b, OP_RET);
+    tb_end(b);
+    /* or_minus(x): x unless none, then -1 (JUMP_IF_SOME keeps x);
+     * is_some(x): JUMP_IF_NONE keeps x too, then drops it */
+    uint16_t om = tb_func(b, "or_minus", 1, 1, 0);
+    op16(b, OP_LOAD, 0);
+    uint32_t j = op32(b, OP_JUMP_IF_SOME, 0);
+    op0(b, OP_POP);
+    op16(b, OP_CONST, minus);
+    tb_patch(b, j);
+    op0(b, OP_RET);
+    tb_end(b);
+    uint16_t is = tb_func(b, "is_some", 1, 1, 0);
+    op16(b, OP_LOAD, 0);
+    j = op32(b, OP_JUMP_IF_NONE, 0);
+    op0(b, OP_POP);
+    op0(b, OP_PUSH_TRUE);
+    op0(b, OP_RET);
+    tb_patch(b, j);
+    op0(b, OP_POP);
+    op0(b, OP_PUSH_FALSE);
+    op0(b, OP_RET);
+    tb_end(b);
+    uint16_t f = tb_func(b, "main", 0, 0, 0);
+    op0(b, OP_INPUT);
+    op16(b, OP_CALL, pick);
+    op16(b, OP_CONST, seven);
+    op16(b, OP_CALL, om);
+    op16(b, OP_CONST, none);
+    op16(b, OP_CALL, om);
+    op16(b, OP_CONST, seven);
+    op16(b, OP_CALL, is);
+    op16(b, OP_CONST, none);
+    op16(b, OP_CALL, is);
+    op16(b, OP_LIST, 5);
+    op0(b, OP_RET);
+    tb_end(b);
+    tb_finish(b, f);
+    run r;
+    run_begin(&r, b);
+    value xs[2] = {val_int(10), val_int(20)};
+    value in = mk_record(&r.a, 0, 2, xs);
+    assert_int_equal(run_eval(&r, &in), VM_OK);
+    const value *picked = item(&r.out, 0);
+    assert_int_equal(item(picked, 0)->as.i, 20);
+    assert_int_equal(item(picked, 1)->as.i, 10);
+    assert_int_equal(item(&r.out, 1)->as.i, 7);
+    assert_int_equal(item(&r.out, 2)->as.i, -1);
+    assert_true(item(&r.out, 3)->as.b);
+    assert_false(item(&r.out, 4)->as.b);
+    run_end(&r);
+}
+
 static void test_vm_memo_once_per_record(void **state)
 {
     tb *b = tb_new();
@@ -1695,6 +1767,7 @@ int main(void)
         cmocka_unit_test(test_vm_loop_sum),
         cmocka_unit_test(test_vm_budget),
         cmocka_unit_test(test_vm_budget_counts_calls),
+        cmocka_unit_test(test_vm_superinstructions),
         cmocka_unit_test(test_vm_memo_once_per_record),
         cmocka_unit_test(test_vm_call_depth_and_stack_growth),
         cmocka_unit_test(test_vm_stack_limit),
