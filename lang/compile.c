@@ -564,19 +564,34 @@ static bool inlinable(const sym *f)
     return never_fails(f->decl->b, &left);
 }
 
+/* Whether argument [a] is a local name taken as it is: its parameter
+ * can then stand for the caller's local itself (locals never change
+ * while in scope), with no copy. */
+static bool plain_local(const ast_node *a)
+{
+    return a->kind == AST_NAME && a->sym && a->sym->kind == SYM_LOCAL &&
+           !(a->conv & AUX_TO_DEC);
+}
+
 /* Compiles the call [n] of inlinable [f] in place. */
 static void inline_call(cg *g, ast_node *n, sym *f)
 {
     ast_node **args = n->list.items;
     for (uint32_t i = 0; i < n->list.count; i++) {
-        gen(g, args[i]);
+        if (!plain_local(args[i])) {
+            gen(g, args[i]);
+        }
     }
     int mark = g->nlocals;
     int saved[INLINE_MAX_PARAMS];
     for (int i = f->nparams - 1; i >= 0; i--) {
+        saved[i] = f->params[i]->slot;
+        if (plain_local(args[i])) {
+            f->params[i]->slot = args[i]->sym->slot;
+            continue;
+        }
         int slot = new_slot(g);
         store(g, slot, n->sp);
-        saved[i] = f->params[i]->slot;
         f->params[i]->slot = slot;
     }
     gen(g, f->decl->b);

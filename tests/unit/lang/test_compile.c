@@ -951,14 +951,21 @@ static void test_compile_small_definitions_are_inlined(void **state)
         "definition twice(i: integer): integer = i * 2\n"
         "definition half(v: decimal): decimal = v / 2\n"
         "record Out { a: decimal, b: decimal, c: bool, e: decimal,\n"
-        "  f: decimal, g: integer, h: decimal }\n"
+        "  f: decimal, g: integer, h: decimal, i: bool, j: decimal,\n"
+        "  k: bool }\n"
         "output o: Out = Out { a: pts(x.d), b: pts(x.d * 3), c: big(x.d, 2),\n"
         "  e: get(x.m, \"k\"), f: get(x.m, \"none\"), g: twice(x.n),\n"
-        "  h: half(x.d) }\n");
+        "  h: half(x.d),\n"
+        /* locals as arguments stand for the parameters themselves, but
+         * not where an integer local becomes a decimal */
+        "  i: let y = x.d in big(y, y), j: let n = x.n in pts(n),\n"
+        "  k: all(big(v, 1) for v in [x.d, 3]) }\n");
     assert_string_equal(
         result(r, "{\"id\": \"1\", \"d\": \"2.345\", \"n\": 4,"
                   " \"m\": {\"k\": 3}}"),
-        "{a: 2.35, b: 7.04, c: true, e: 3, f: 0.5, g: 8, h: 1.1725}");
+        "{a: 2.35, b: 7.04, c: true, e: 3, f: 0.5, g: 8, h: 1.1725, "
+        "i: false, j: 4, k: true}");
+    assert_int_equal(field(r, 8)->kind, VAL_DEC);
     /* m[k] otherwise 0.5 converts the integer after the none test, at
      * both places the body was compiled */
     assert_int_equal(field(r, 3)->kind, VAL_DEC);
