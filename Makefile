@@ -58,7 +58,7 @@ $(BUILD)/gen/parser.c: lang/parser.y
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-sign-compare -Wno-unused-function -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-sign-compare -Wno-unused-function -MMD -MP -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.c $(GEN_SRC)
 	@mkdir -p $(dir $@)

@@ -82,7 +82,6 @@ char *mem_strndup(mem_ctx *m, const char *s, size_t len)
 /* ---- arenas ---------------------------------------------------------- */
 
 #define ARENA_CHUNK 16384 /* first chunk; later ones double, see grow() */
-#define ARENA_ALIGN 16    /* max_align_t on the platforms we build for */
 
 struct arena_chunk {
     arena_chunk *next;
@@ -123,8 +122,11 @@ static bool grow(arena *a, size_t need)
     return true;
 }
 
-void *arena_alloc(arena *a, size_t size)
+void *arena_alloc_slow(arena *a, size_t size)
 {
+    if (size > SIZE_MAX / 2) {
+        return NULL; /* no chunk could hold it; rounding would wrap */
+    }
     size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (size == 0) {
         size = ARENA_ALIGN;

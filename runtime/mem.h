@@ -61,9 +61,28 @@ typedef struct arena {
 /* Initialises an empty arena drawing from [mem]. */
 void arena_init(arena *a, mem_ctx *mem);
 
+#define ARENA_ALIGN 16 /* max_align_t on the platforms we build for */
+
+/* The slow half of arena_alloc: a new chunk, size 0, sizes near
+ * SIZE_MAX (refused, never wrapped round to a small block). */
+void *arena_alloc_slow(arena *a, size_t size);
+
 /* Returns [size] bytes aligned for any object, or NULL out of memory.
- * Memory lives until arena_reset or arena_free. */
-void *arena_alloc(arena *a, size_t size);
+ * Memory lives until arena_reset or arena_free.  The binder and the VM
+ * allocate every value here, so the bump itself is inline. */
+static inline void *arena_alloc(arena *a, size_t size)
+{
+    if (size - 1 < 4096) { /* 1..4096: no overflow rounding up */
+        size_t n = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+        if (n <= (size_t)(a->end - a->p)) {
+            void *r = a->p;
+            a->p += n;
+            a->used += n;
+            return r;
+        }
+    }
+    return arena_alloc_slow(a, size);
+}
 
 /* Like arena_alloc, zero-filled. */
 void *arena_zalloc(arena *a, size_t size);
