@@ -621,6 +621,52 @@ static bool utf8_valid(const char *s, size_t len)
     return true;
 }
 
+/* True if the [len] <= 16 bytes at [s] are all ASCII, so valid UTF-8:
+ * the usual name or code, checked with two overlapping loads (or, below
+ * 4 bytes, the first, middle and last byte, which are all of them). */
+static inline bool short_ascii(const char *s, size_t len)
+{
+    if (len >= 8) {
+        uint64_t x, y;
+        memcpy(&x, s, 8);
+        memcpy(&y, s + len - 8, 8);
+        return ((x | y) & 0x8080808080808080u) == 0;
+    }
+    if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        return ((x | y) & 0x80808080u) == 0;
+    }
+    if (len == 0) {
+        return true;
+    }
+    return ((s[0] | s[len / 2] | s[len - 1]) & 0x80) == 0;
+}
+
+/* Copies the [len] <= 16 bytes at [s] to [d] as short_ascii reads them,
+ * without a call to memcpy. */
+static inline void copy_short(char *d, const char *s, size_t len)
+{
+    if (len >= 8) {
+        uint64_t x, y;
+        memcpy(&x, s, 8);
+        memcpy(&y, s + len - 8, 8);
+        memcpy(d, &x, 8);
+        memcpy(d + len - 8, &y, 8);
+    } else if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        memcpy(d, &x, 4);
+        memcpy(d + len - 4, &y, 4);
+    } else if (len > 0) {
+        d[0] = s[0];
+        d[len / 2] = s[len / 2];
+        d[len - 1] = s[len - 1];
+    }
+}
+
 static COLD const char *text_too_long(char buf[64])
 {
     snprintf(buf, 64, "text longer than %zu bytes", DATA_MAX_TEXT);
@@ -631,6 +677,9 @@ static COLD const char *text_too_long(char buf[64])
  * the message when it needs formatting. */
 static inline const char *text_problem(const char *s, size_t len, char buf[64])
 {
+    if (len <= 16 && short_ascii(s, len)) {
+        return NULL;
+    }
     if (len > DATA_MAX_TEXT) {
         return text_too_long(buf);
     }
@@ -649,7 +698,11 @@ static bool keep_text(binder *b, const char *s, size_t len, value *v)
         b->nomem = true;
         return false;
     }
-    memcpy(p, s, len);
+    if (len <= 16) {
+        copy_short(p, s, len);
+    } else {
+        memcpy(p, s, len);
+    }
     *v = val_text(p, (uint32_t)len);
     return true;
 }
@@ -887,9 +940,52 @@ static int on_boolean(void *ctx, int v)
     return scalar_event(ctx, J_BOOL, NULL, 0, v != 0);
 }
 
+static __attribute__((noinline)) int number_general(binder *b, const char *s,
+                                                    size_t len)
+{
+    return scalar_event(b, J_NUMBER, s, len, false);
+}
+
+/* The usual number, a short integer for an int field of a record or an
+ * int entry of a map, is bound here with no call (and so no callee-saved
+ * registers to save), the rest by a tail call to number_general.  Nothing
+ * changes before the value is known to be good, so the general path
+ * starts afresh on anything else, errors included. */
 static int on_number(void *ctx, const char *s, size_t len)
 {
-    return scalar_event(ctx, J_NUMBER, s, len, false);
+    binder *b = ctx;
+    long depth = b->depth;
+    if (depth > 0 && !b->at_key && !b->skip_next && binding(b) && len > 0 &&
+        len <= 18) {
+        frame *f = &b->frames[depth - 1];
+        const bc_type *ty = type_at(b, f->expect);
+        /* below 10^18 < INT64_MAX: no digit can overflow */
+        size_t k = s[0] == '-';
+        uint64_t n = 0;
+        bool ok = ty->kind == BT_INT && k < len;
+        for (; ok && k < len; k++) {
+            unsigned d = (unsigned)(s[k] - '0');
+            ok = d <= 9;
+            n = n * 10 + d;
+        }
+        int64_t i = s[0] == '-' ? -(int64_t)n : (int64_t)n;
+        ok = ok && !(ty->has_min && i < ty->min) &&
+             !(ty->has_max && i > ty->max);
+        if (ok && f->kind == FR_RECORD) {
+            f->rec->fields[f->field] = val_int(i);
+            f->count++;
+            return !b->nomem;
+        }
+        if (ok && f->kind == FR_MAP && f->count < DATA_MAX_ITEMS &&
+            b->scratch_cap - b->nscratch >= 2) {
+            b->scratch[b->nscratch] = f->key;
+            b->scratch[b->nscratch + 1] = val_int(i);
+            b->nscratch += 2;
+            f->count++;
+            return !b->nomem;
+        }
+    }
+    return number_general(b, s, len);
 }
 
 static int on_string(void *ctx, const unsigned char *s, size_t len)
@@ -1040,10 +1136,10 @@ static __attribute__((noinline)) uint32_t find_field(const binder *b,
     return n;
 }
 
-static int on_map_key(void *ctx, const unsigned char *k, size_t len)
+/* on_map_key in general: any depth, container, or state. */
+static __attribute__((noinline)) int map_key_general(binder *b, const char *s,
+                                                     size_t len)
 {
-    binder *b = ctx;
-    const char *s = (const char *)k;
     if (b->depth == 1) {
         b->at_key = b->keyjson && !b->key_seen && len == b->keyjson_len &&
                     same_bytes(s, b->keyjson, len);
@@ -1078,6 +1174,34 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t len)
         fail(b, "duplicate key");
     }
     return !b->nomem;
+}
+
+/* Most keys name the field after the last one bound, in a record below
+ * the top level.  That case is handled here with no call but a tail call
+ * to map_key_general for the rest, so that it needs no callee-saved
+ * registers: the save and restore would cost as much as the work. */
+static int on_map_key(void *ctx, const unsigned char *k, size_t len)
+{
+    binder *b = ctx;
+    const char *s = (const char *)k;
+    long depth = b->depth;
+    /* depth 1 may hold the key member; names past 16 bytes need memcmp */
+    if (depth > 1 && len <= 16 && binding(b)) {
+        frame *f = &b->frames[depth - 1];
+        uint32_t n = f->kind == FR_RECORD ? f->rec->count : 0;
+        uint32_t i = f->field + 1 < n ? f->field + 1 : 0;
+        if (n != 0) {
+            const bc_field *fd = &f->fields[i];
+            const bc_str *name = str_at(b, fd->json);
+            if (name->len == len && same_bytes(name->p, s, len) &&
+                f->rec->fields[i].kind == SLOT_UNSET) {
+                f->field = i;
+                f->expect = fd->type;
+                return !b->nomem;
+            }
+        }
+    }
+    return map_key_general(b, s, len);
 }
 
 static bool same_value(const value *x, const value *y)

@@ -335,6 +335,31 @@ static dec_status parse_big(arena *a, bool neg, const char *s, size_t ilen,
     return store(a, r, out);
 }
 
+/* The number of bytes of [w], the 8 bytes at some p loaded little-endian
+ * (p[0] in the low byte), that are decimal digits before the first that
+ * is not.  A byte is a digit when its high nibble is 3 and stays 3 once 6
+ * is added; a carry out of a byte (from 0xFA up, not a digit) changes only
+ * bytes after it, so the first non-digit is still found. */
+static inline int leading_digits(uint64_t w)
+{
+    uint64_t hi = 0xF0F0F0F0F0F0F0F0u;
+    uint64_t t = ((w & hi) | (((w + 0x0606060606060606u) & hi) >> 4)) ^
+                 0x3333333333333333u;
+    return t ? __builtin_ctzll(t) >> 3 : 8;
+}
+
+/* The value of the first [k] (1..8) bytes of [w], all digits, loaded as
+ * for leading_digits.  Shifting the k digits to the top leaves zeros,
+ * leading zeros, below them; then adjacent digits, pairs and quads are
+ * combined, each step one multiply (Lemire's method). */
+static inline uint64_t swar_digits(uint64_t w, int k)
+{
+    w = (w & 0x0F0F0F0F0F0F0F0Fu) << (8 * (8 - k));
+    w = (w * (10 * 256 + 1)) >> 8;
+    w = ((w & 0x00FF00FF00FF00FFu) * (100 * 65536 + 1)) >> 16;
+    return ((w & 0x0000FFFF0000FFFFu) * (10000 * 4294967296u + 1)) >> 32;
+}
+
 /* Digits a uint64 accumulates with no overflow check: 10^18 - 1 is below
  * INT64_MAX, so any such numerator is also a valid inline one. */
 #define SHORT_DIGITS 18
@@ -353,15 +378,38 @@ static inline bool parse_short(const char *s, size_t len, dec *out)
     bool neg = *p == '-';
     p += neg;
     const char *istart = p;
-    const char *stop = end - p > SHORT_DIGITS ? p + SHORT_DIGITS : end;
     uint64_t m = 0;
-    while (p < stop && is_digit(*p)) {
-        m = m * 10 + (uint64_t)(*p++ - '0');
+    size_t ndigits = 0; /* in m, leading zeros too */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* Eight bytes at a time while eight remain: the integer part is most
+     * of a money string's digits. */
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        int k = leading_digits(w);
+        if (k == 0) {
+            break;
+        }
+        if (ndigits + (size_t)k > SHORT_DIGITS) {
+            return false;
+        }
+        m = m * pow10_u64[k] + swar_digits(w, k);
+        p += k;
+        ndigits += (size_t)k;
+        if (k < 8) {
+            break;
+        }
     }
-    if (p == istart || (p < end && is_digit(*p))) {
-        return false; /* no digit, or more than SHORT_DIGITS */
+#endif
+    for (; p < end && is_digit(*p); p++) {
+        if (++ndigits > SHORT_DIGITS) {
+            return false;
+        }
+        m = m * 10 + (uint64_t)(*p - '0');
     }
-    size_t ndigits = (size_t)(p - istart); /* in m, leading zeros too */
+    if (p == istart) {
+        return false; /* no digit */
+    }
     int places = 0;                        /* at most SHORT_DIGITS */
     if (p < end && *p == '.') {
         const char *fstart = ++p;
@@ -410,11 +458,11 @@ static inline bool parse_short(const char *s, size_t len, dec *out)
     return true;
 }
 
-dec_status dec_parse(arena *a, const char *s, size_t len, dec *out)
+/* dec_parse beyond parse_short: out of line, so that the common case
+ * saves no registers for it. */
+static __attribute__((noinline)) dec_status parse_long(arena *a, const char *s,
+                                                       size_t len, dec *out)
 {
-    if (parse_short(s, len, out)) {
-        return DEC_OK;
-    }
     size_t i = 0;
     bool neg = len > 0 && s[0] == '-';
     i += neg;
@@ -463,6 +511,14 @@ dec_status dec_parse(arena *a, const char *s, size_t len, dec *out)
     }
     return parse_big(a, neg, s + istart, iend - istart, s + fstart, places,
                      out);
+}
+
+dec_status dec_parse(arena *a, const char *s, size_t len, dec *out)
+{
+    if (parse_short(s, len, out)) {
+        return DEC_OK;
+    }
+    return parse_long(a, s, len, out);
 }
 
 dec_status dec_add(arena *a, const dec *x, const dec *y, dec *out)
@@ -754,6 +810,66 @@ static dec_status slow_format_fixed(const dec *x, size_t places, strbuf *b)
     return st;
 }
 
+/* "00" to "99": digits are written two at a time, halving the divisions
+ * by a constant (each a multiply and a shift) per value. */
+static const char digit_pairs[201] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes exactly [count] decimal digits of [v] (zero-padded on the left,
+ * [v] below 10^count) to end on [end]; returns the first. */
+static inline char *put_digits(char *end, uint64_t v, int count)
+{
+    for (; count >= 2; count -= 2) {
+        end -= 2;
+        memcpy(end, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (count) {
+        *--end = (char)('0' + (int)v);
+    }
+    return end;
+}
+
+/* Number of decimal digits of [v], 1 for 0: log10 estimated from the bit
+ * length (1233 / 4096 is just above log10(2)), then corrected once.  v | 1
+ * has as many digits as v (a power of ten above 1 is even) and is not 0. */
+static inline int count_digits(uint64_t v)
+{
+    v |= 1;
+    int t = ((64 - __builtin_clzll(v)) * 1233) >> 12; /* 0..19 */
+    return t + (v >= pow10_u64[t]);
+}
+
+/* dec_format_fixed's common case, an inline value whose digits scaled to
+ * [places] <= 19 fit a uint64 [v]: (-1)^[neg] v / 10^places appended in
+ * one piece, with no u128 division and no intermediate buffer. */
+static void put_fixed_u64(strbuf *b, bool neg, uint64_t v, int places)
+{
+    uint64_t scale = pow10_u64[places];
+    uint64_t ip = v / scale, fp = v % scale;
+    int ilen = count_digits(ip);
+    size_t len = (size_t)neg + (size_t)ilen + (places ? (size_t)places + 1 : 0);
+    if (!sb_reserve(b, len)) {
+        return; /* b->failed is set */
+    }
+    char *start = b->p + b->len;
+    char *end = start + len;
+    *end = '\0';
+    if (places) {
+        end = put_digits(end, fp, places);
+        *--end = '.';
+    }
+    end = put_digits(end, ip, ilen);
+    if (neg) {
+        *--end = '-';
+    }
+    b->len += len;
+}
+
 dec_status dec_format_fixed(const dec *x, int places, strbuf *b)
 {
     if (places < 0) {
@@ -763,6 +879,19 @@ dec_status dec_format_fixed(const dec *x, int places, strbuf *b)
         return slow_format_fixed(x, (size_t)places, b);
     }
     uint64_t d = x->d;
+    if (places < 20) {
+        /* x has at most [places] places exactly when d divides 10^places
+         * (d's only prime factors are then 2 and 5, few enough). */
+        uint64_t scale = pow10_u64[places];
+        if (scale % d != 0) {
+            return DEC_INEXACT;
+        }
+        uint64_t v;
+        if (!__builtin_mul_overflow(mag64(x->u.n), scale / d, &v)) {
+            put_fixed_u64(b, x->u.n < 0, v, places);
+            return DEC_OK;
+        }
+    }
     int need = d == 1 ? 0 : exact_places(d);
     if (need < 0 || need > places) {
         return DEC_INEXACT;

@@ -643,6 +643,29 @@ static void test_data_json_field_errors(void **state)
     s = patched("\"staff\": 45", "\"staff\": -0");
     assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
     free(s);
+    /* 18 digits, the most the binder's short path reads, and 19. */
+    s = patched("\"staff\": 45", "\"staff\": 999999999999999999");
+    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    sup = field(&field(&v, T_BIDS)->as.l->items[0], B_SUPPLIER);
+    assert_int_equal(field(sup, S_STAFF)->as.i, 999999999999999999);
+    free(s);
+    s = patched("\"staff\": 45", "\"staff\": 1000000000000000000");
+    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    sup = field(&field(&v, T_BIDS)->as.l->items[0], B_SUPPLIER);
+    assert_int_equal(field(sup, S_STAFF)->as.i, 1000000000000000000);
+    free(s);
+    expect_patched_error(f, "\"staff\": 45", "\"staff\": -1",
+                         "bids[0].supplier.staff", "-1 out of range");
+    /* Short texts are checked for UTF-8 a word at a time: an overlong
+     * form in the last byte of 4, 8 and 16 is still found. */
+    expect_patched_error(f, "\"NF1 2AB\"", "\"N\xc0\xaf\"",
+                         "bids[0].supplier.postcode", "not valid UTF-8");
+    expect_patched_error(f, "\"NF1 2AB\"", "\"NF1 2A\xc0\xaf\"",
+                         "bids[0].supplier.postcode", "not valid UTF-8");
+    expect_patched_error(f, "\"NF1 2AB\"", "\"NF1 2AB NF1 2A\xc0\xaf\"",
+                         "bids[0].supplier.postcode", "not valid UTF-8");
+    expect_patched_error(f, "{\"Q1\": 4", "{\"Q\xed\xa0\x80\": 4",
+                         "bids[0].scores", "a key is not valid UTF-8");
 }
 
 static void test_data_json_field_errors_more(void **state)

@@ -71,6 +71,16 @@ static void test_dec_parse_accepts(void **state)
          "123456789012345678901234567890.123456789", true},
         {"-0.0000000000000000000000000000000000000000005",
          "-0.0000000000000000000000000000000000000000005", true},
+        /* Integer parts read eight bytes at a time: a digit run ending
+         * at each position of the word, and runs of several words. */
+        {"12345678", "12345678", false},
+        {"1234567.8", "1234567.8", false},
+        {"-12345678.25", "-12345678.25", false},
+        {"00000000.10", "0.1", false},
+        {"123456789012345678", "123456789012345678", false},
+        {"1234567890123456789", "1234567890123456789", false},
+        {"1234567890123456.78", "1234567890123456.78", false},
+        {"0000000000000000000000000.5", "0.5", false},
     };
     arena a;
     arena_init(&a, NULL);
@@ -96,6 +106,10 @@ static void test_dec_parse_rejects(void **state)
         "",    "-",   ".",     "1.",   ".5",   "-.5",  "+1",    "1e5",
         "1E5", " 1",  "1 ",    "1,000", "--1", "1.2.3", "0x10", "1.-2",
         "- 1", "1_0", "∞",     "NaN",   "inf", "12a",  "1..2",  "-1-",
+        /* non-digits next to the digits in a word read whole: '/' and ':'
+         * border '0' and '9', and \xFA overflows when 6 is added */
+        "1234567/", "1234567:", "12345678:", "1234567\xFA", "1234\xFF" "5678",
+        "123456789012/3456", "-12345678.1:",
     };
     arena a;
     arena_init(&a, NULL);
@@ -506,6 +520,25 @@ static void test_dec_format_fixed_places(void **state)
         {"0.0000000000000000000000000000001", 31,
          "0.0000000000000000000000000000001"},
         {"0.0000000000000000000000000000001", 30, NULL},
+        /* Digit counts around powers of ten, and the digits scaled to
+         * [places] just inside and just outside 64 bits. */
+        {"9", 0, "9"},
+        {"10", 0, "10"},
+        {"99", 1, "99.0"},
+        {"100", 2, "100.00"},
+        {"999999999999999999", 0, "999999999999999999"},
+        {"1000000000000000000", 0, "1000000000000000000"},
+        {"0.9999999999999999999", 19, "0.9999999999999999999"},
+        {"-0.0000000000000000001", 19, "-0.0000000000000000001"},
+        {"0.25", 19, "0.2500000000000000000"},
+        {"0.25", 20, "0.25000000000000000000"},
+        {"1844674407370955161.5", 1, "1844674407370955161.5"},
+        {"1844674407370955161.6", 1, "1844674407370955161.6"},
+        {"9223372036854775807", 1, "9223372036854775807.0"},
+        {"-9223372036854775808", 19,
+         "-9223372036854775808.0000000000000000000"},
+        {"0.5", 19, "0.5000000000000000000"},
+        {"0.125", 2, NULL},
     };
     arena a;
     arena_init(&a, NULL);
@@ -536,6 +569,14 @@ static void test_dec_format_fixed_places(void **state)
     assert_int_equal(dec_format_fixed(&x, 40, &b), DEC_OK);
     assert_string_equal(b.p, "0.0000000000009094947017729282379150390625");
     assert_int_equal(dec_format_fixed(&x, -1, &b), DEC_RANGE);
+    /* A failed buffer takes nothing, and the value still decides the
+     * status. */
+    x = num(&a, "38.2");
+    b.failed = true;
+    size_t len = b.len;
+    assert_int_equal(dec_format_fixed(&x, 2, &b), DEC_OK);
+    assert_int_equal(dec_format_fixed(&x, 0, &b), DEC_INEXACT);
+    assert_int_equal(b.len, len);
     sb_free(&b);
     arena_free(&a);
 }
