@@ -119,6 +119,10 @@ static void test_arena_aligns_resets_and_frees(void **state)
     for (int i = 0; i < 64; i++) {
         assert_int_equal(z[i], 0);
     }
+    /* sizes that would wrap when rounded up are refused, not shrunk */
+    assert_null(arena_alloc(&a, SIZE_MAX));
+    assert_null(arena_alloc(&a, SIZE_MAX - 8));
+    assert_non_null(arena_alloc(&a, 0)); /* a distinct, valid pointer */
     char *s = arena_strndup(&a, "abcdef", 3);
     assert_string_equal(s, "abc");
     finalized = 0;
