@@ -25,6 +25,8 @@
 #include "check.h"
 #include "front.h"
 
+#include "support.h"
+
 /* The correct policy every case is put in front of.  Its first line is
  * blank so the case under test owns line 1 whatever it ends with. */
 static const char base_src[] = "\n"
@@ -54,16 +56,21 @@ typedef struct checked {
     strbuf out;
 } checked;
 
-/* The fixture of the running test, freed by teardown() when an assertion
- * failed before done(). */
-static checked *live;
+/* Frees what a fixture holds; done() and teardown() then free it. */
+static void release(void *f)
+{
+    checked *k = f;
+    sb_free(&k->out);
+    tly_comp_free(&k->c);
+    mem_free(&k->mem, k->src, k->len + 1);
+}
 
 /* Parses and checks [src]; free the result with done(). */
 static checked *check_text(const char *src)
 {
     checked *k = calloc(1, sizeof *k);
     assert_non_null(k);
-    live = k;
+    fixture_begin(k, &k->mem, release);
     mem_init(&k->mem);
     k->len = strlen(src);
     k->src = mem_strndup(&k->mem, src, k->len);
@@ -92,45 +99,10 @@ static checked *check_case(const char *snippet)
     return k;
 }
 
-static void release(checked *k)
-{
-    sb_free(&k->out);
-    tly_comp_free(&k->c);
-    mem_free(&k->mem, k->src, k->len + 1);
-}
-
-static void done(checked *k)
-{
-    release(k);
-    size_t left = k->mem.live;
-    free(k);
-    live = NULL;
-    assert_int_equal(left, 0);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (live) {
-        release(live);
-        free(live);
-        live = NULL;
-    }
-    return 0;
-}
-
 /* The first line of diagnostic [i] as `tally check` prints it. */
 static const char *line_of(checked *k, uint32_t i)
 {
-    assert_true(i < k->c.diags.count);
-    sb_clear(&k->out);
-    diag_render(&k->c.diags.items[i], "t.tally", k->c.src, k->c.len, &k->out);
-    assert_false(k->out.failed);
-    char *nl = strchr(k->out.p, '\n');
-    if (nl) {
-        *nl = '\0';
-    }
-    return k->out.p;
+    return diag_first_line(&k->c, i, &k->out);
 }
 
 static void print_diags(checked *k)
@@ -888,9 +860,6 @@ static void test_check_results_for_compiler(void **state)
     assert_int_equal(r->funcs[1]->nparams, 1);
     done(k);
 }
-
-/* Every test frees its fixture through teardown() if it fails early. */
-#define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
 {

@@ -27,6 +27,8 @@
 #include "verify.h"
 #include "vm.h"
 
+#include "support.h"
+
 /* ---- compiling and running --------------------------------------------- */
 
 typedef struct run {
@@ -40,9 +42,15 @@ typedef struct run {
     strbuf buf; /* the last rendering */
 } run;
 
-/* The fixture of the running test, freed by teardown() when an assertion
- * failed before done(). */
-static run *live;
+/* Frees what a fixture holds; done() and teardown() then free it. */
+static void release(void *f)
+{
+    run *r = f;
+    sb_free(&r->buf);
+    arena_free(&r->rec);
+    vm_free(r->v);
+    bc_program_free(r->p);
+}
 
 /* Compiles [src]; the program must check, compile and verify.  Free the
  * result with done(). */
@@ -50,7 +58,7 @@ static run *compile(const char *src)
 {
     run *r = calloc(1, sizeof *r);
     assert_non_null(r);
-    live = r;
+    fixture_begin(r, &r->mem, release);
     mem_init(&r->mem);
     arena_init(&r->rec, &r->mem);
     sb_init(&r->buf, &r->mem);
@@ -61,9 +69,7 @@ static run *compile(const char *src)
         r->p = tly_compile(&c);
     }
     for (uint32_t i = 0; i < c.diags.count; i++) {
-        uint32_t line, col;
-        diag_position(src, strlen(src), c.diags.items[i].sp.start, &line, &col);
-        print_error("t.tally:%u:%u: %s\n", line, col, c.diags.items[i].msg);
+        print_error("%s\n", diag_first_line(&c, i, &r->buf));
     }
     size_t ndiags = c.diags.count;
     tly_comp_free(&c);
@@ -76,34 +82,6 @@ static run *compile(const char *src)
     r->v = vm_new(&r->mem, r->p);
     assert_non_null(r->v);
     return r;
-}
-
-static void release(run *r)
-{
-    sb_free(&r->buf);
-    arena_free(&r->rec);
-    vm_free(r->v);
-    bc_program_free(r->p);
-}
-
-static void done(run *r)
-{
-    release(r);
-    size_t left = r->mem.live;
-    free(r);
-    live = NULL;
-    assert_int_equal(left, 0);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (live) {
-        release(live);
-        free(live);
-        live = NULL;
-    }
-    return 0;
 }
 
 static void show(run *r, const value *x);
@@ -982,9 +960,6 @@ static void test_compile_small_definitions_are_inlined(void **state)
     assert_non_null(strstr(r->err.trace, "in twice"));
     done(r);
 }
-
-/* Every test frees its fixture through teardown() if it fails early. */
-#define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
 {

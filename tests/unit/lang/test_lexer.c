@@ -22,6 +22,8 @@
 #include "front.h"
 #include "lexer.h"
 
+#include "support.h"
+
 /* ---- scanning a source into a token array ------------------------------ */
 
 #define MAX_TOKS 64
@@ -50,16 +52,19 @@ static bool has_value(int kind)
            kind == DATETIME;
 }
 
-/* The fixture of the running test, freed by teardown() when an assertion
- * failed before done(). */
-static lexed *live;
+/* Frees what a fixture holds; done() and teardown() then free it. */
+static void release(void *f)
+{
+    lexed *x = f;
+    tly_comp_free(&x->c);
+}
 
 /* Scans [len] bytes of [src] to the end; free the result with done(). */
 static lexed *lex_n(const char *src, size_t len)
 {
     lexed *x = calloc(1, sizeof *x);
     assert_non_null(x);
-    live = x;
+    fixture_begin(x, &x->mem, release);
     mem_init(&x->mem);
     tly_comp_init(&x->c, &x->mem, "t.tally", src, len);
     yyscan_t sc;
@@ -97,26 +102,6 @@ static lexed *lex_n(const char *src, size_t len)
 static lexed *lex(const char *src)
 {
     return lex_n(src, strlen(src));
-}
-
-static void done(lexed *x)
-{
-    tly_comp_free(&x->c);
-    size_t left = x->mem.live;
-    free(x);
-    live = NULL;
-    assert_int_equal(left, 0);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (live) {
-        tly_comp_free(&live->c);
-        free(live);
-        live = NULL;
-    }
-    return 0;
 }
 
 static void assert_tok(const lexed *x, int i, int kind, uint32_t start,
@@ -565,9 +550,6 @@ static void test_lexer_error_column_counts_characters(void **state)
     tly_comp_free(&c);
     assert_int_equal(m.live, 0);
 }
-
-/* Every test frees its fixture through teardown() if it fails early. */
-#define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
 {

@@ -23,6 +23,8 @@
 #include "front.h"
 #include "parser.h"
 
+#include "support.h"
+
 /* ---- rendering the tree ------------------------------------------------ */
 
 static void sexp(strbuf *b, const ast_node *n);
@@ -206,16 +208,21 @@ typedef struct parsed {
     strbuf out; /* the last rendering */
 } parsed;
 
-/* The fixture of the running test, freed by teardown() when an assertion
- * failed before done(). */
-static parsed *live;
+/* Frees what a fixture holds; done() and teardown() then free it. */
+static void release(void *f)
+{
+    parsed *p = f;
+    sb_free(&p->out);
+    tly_comp_free(&p->c);
+    mem_free(&p->mem, p->src, strlen(p->src) + 1);
+}
 
 /* Parses [src]; free the result with done(). */
 static parsed *parse(const char *src)
 {
     parsed *p = calloc(1, sizeof *p);
     assert_non_null(p);
-    live = p;
+    fixture_begin(p, &p->mem, release);
     mem_init(&p->mem);
     p->src = mem_strndup(&p->mem, src, strlen(src));
     assert_non_null(p->src);
@@ -223,33 +230,6 @@ static parsed *parse(const char *src)
     p->ok = tly_parse(&p->c);
     sb_init(&p->out, &p->mem);
     return p;
-}
-
-static void release(parsed *p)
-{
-    sb_free(&p->out);
-    tly_comp_free(&p->c);
-    mem_free(&p->mem, p->src, strlen(p->src) + 1);
-}
-
-static void done(parsed *p)
-{
-    release(p);
-    size_t left = p->mem.live;
-    free(p);
-    live = NULL;
-    assert_int_equal(left, 0);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (live) {
-        release(live);
-        free(live);
-        live = NULL;
-    }
-    return 0;
 }
 
 static const char *render(parsed *p, const ast_node *n)
@@ -289,15 +269,7 @@ static void assert_expr(const char *expr, const char *want)
  * it: "t.tally:1:5: error: message". */
 static const char *diag_line(parsed *p, uint32_t i)
 {
-    assert_true(i < p->c.diags.count);
-    sb_clear(&p->out);
-    diag_render(&p->c.diags.items[i], "t.tally", p->c.src, p->c.len, &p->out);
-    assert_false(p->out.failed);
-    char *nl = strchr(p->out.p, '\n');
-    if (nl) {
-        *nl = '\0';
-    }
-    return p->out.p;
+    return diag_first_line(&p->c, i, &p->out);
 }
 
 static const char *diag_hint(parsed *p, uint32_t i)
@@ -921,9 +893,6 @@ static void test_parser_empty_source(void **state)
     assert_null(p->c.root->a);
     done(p);
 }
-
-/* Every test frees its fixture through teardown() if it fails early. */
-#define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
 {

@@ -22,49 +22,18 @@
 
 #include "data.h"
 
+#include "schema.h"
+
 #define DATA_DIR "tests/data/award/"
 
 /* ---- a hand-built program -------------------------------------------- */
 
+/* A field for record(), which with schema.h builds the programs here. */
 typedef struct fdef {
     const char *json;
     uint16_t type;
     uint16_t unique; /* BC_NONE_U16 unless a unique list */
 } fdef;
-
-static bc_program *prog_new(mem_ctx *mem)
-{
-    bc_program *p = bc_program_new(mem);
-    assert_non_null(p);
-    p->strings = arena_zalloc(&p->arena, 256 * sizeof *p->strings);
-    p->types = arena_zalloc(&p->arena, 64 * sizeof *p->types);
-    p->fields = arena_zalloc(&p->arena, 64 * sizeof *p->fields);
-    p->records = arena_zalloc(&p->arena, 16 * sizeof *p->records);
-    p->members = arena_zalloc(&p->arena, 64 * sizeof *p->members);
-    p->enums = arena_zalloc(&p->arena, 8 * sizeof *p->enums);
-    assert_true(p->strings && p->types && p->fields && p->records &&
-                p->members && p->enums);
-    return p;
-}
-
-static uint32_t str(bc_program *p, const char *s)
-{
-    assert_true(p->nstrings < 256);
-    bc_str *b = &p->strings[p->nstrings];
-    b->len = (uint32_t)strlen(s);
-    b->p = arena_strndup(&p->arena, s, b->len);
-    return p->nstrings++;
-}
-
-static uint16_t type(bc_program *p, bc_type_kind k, uint16_t ref)
-{
-    assert_true(p->ntypes < 64);
-    bc_type *t = &p->types[p->ntypes];
-    t->kind = (uint8_t)k;
-    t->ref = ref;
-    t->places = BC_PLACES_ANY;
-    return (uint16_t)p->ntypes++;
-}
 
 static uint16_t int_type(bc_program *p, bool has_min, int64_t min,
                          bool has_max, int64_t max)
@@ -94,24 +63,7 @@ static uint16_t record(bc_program *p, const char *name, int n,
     return (uint16_t)p->nrecords++;
 }
 
-static uint16_t enumeration(bc_program *p, const char *name,
-                            const char *label, int n, const char **m)
-{
-    bc_enum *e = &p->enums[p->nenums];
-    e->name = str(p, name);
-    e->label = str(p, label);
-    e->first_member = p->nmembers;
-    e->nmembers = (uint16_t)n;
-    for (int i = 0; i < n; i++) {
-        p->members[p->nmembers].name = p->members[p->nmembers].json =
-            str(p, m[i]);
-        p->nmembers++;
-    }
-    return (uint16_t)p->nenums++;
-}
-
 #define NU BC_NONE_U16
-#define COUNT(a) ((int)(sizeof(a) / sizeof *(a)))
 
 /* Field positions used by the tests. */
 enum { T_ID, T_BUYER, T_TITLE, T_PUBLISHED, T_CATEGORY, T_CPV, T_EST,

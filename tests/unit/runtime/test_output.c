@@ -20,45 +20,16 @@
 
 #include "output.h"
 
+#include "schema.h"
+
 /* ---- a hand-built program -------------------------------------------- */
 
+/* A field for record(), which with schema.h builds the programs here. */
 typedef struct fdef {
     const char *json;
     uint16_t type;
     uint8_t flags;
 } fdef;
-
-static bc_program *prog_new(mem_ctx *mem)
-{
-    bc_program *p = bc_program_new(mem);
-    assert_non_null(p);
-    p->strings = arena_zalloc(&p->arena, 256 * sizeof *p->strings);
-    p->types = arena_zalloc(&p->arena, 64 * sizeof *p->types);
-    p->fields = arena_zalloc(&p->arena, 64 * sizeof *p->fields);
-    p->records = arena_zalloc(&p->arena, 16 * sizeof *p->records);
-    p->members = arena_zalloc(&p->arena, 64 * sizeof *p->members);
-    p->enums = arena_zalloc(&p->arena, 8 * sizeof *p->enums);
-    assert_true(p->strings && p->types && p->fields && p->records &&
-                p->members && p->enums);
-    return p;
-}
-
-static uint32_t str(bc_program *p, const char *s)
-{
-    bc_str *b = &p->strings[p->nstrings];
-    b->len = (uint32_t)strlen(s);
-    b->p = arena_strndup(&p->arena, s, b->len);
-    return p->nstrings++;
-}
-
-static uint16_t type(bc_program *p, bc_type_kind k, uint16_t ref)
-{
-    bc_type *t = &p->types[p->ntypes];
-    t->kind = (uint8_t)k;
-    t->ref = ref;
-    t->places = BC_PLACES_ANY;
-    return (uint16_t)p->ntypes++;
-}
 
 static uint16_t dec_type(bc_program *p, bc_type_kind k, uint8_t places)
 {
@@ -85,24 +56,7 @@ static uint16_t record(bc_program *p, const char *name, int n,
     return (uint16_t)p->nrecords++;
 }
 
-static uint16_t enumeration(bc_program *p, const char *name, int n,
-                            const char **m)
-{
-    bc_enum *e = &p->enums[p->nenums];
-    e->name = str(p, name);
-    e->label = str(p, "");
-    e->first_member = p->nmembers;
-    e->nmembers = (uint16_t)n;
-    for (int i = 0; i < n; i++) {
-        p->members[p->nmembers].name = p->members[p->nmembers].json =
-            str(p, m[i]);
-        p->nmembers++;
-    }
-    return (uint16_t)p->nenums++;
-}
-
 #define OMIT BC_FIELD_OMIT_NONE
-#define COUNT(a) ((int)(sizeof(a) / sizeof *(a)))
 
 enum { REGIME_ABOVE, REGIME_BELOW };
 enum { ST_SCORED, ST_EXCLUDED, ST_FAILED };
@@ -113,8 +67,8 @@ static bc_program *award_result_program(mem_ctx *mem)
     bc_program *p = prog_new(mem);
     static const char *regimes[] = {"above-threshold", "below-threshold"};
     static const char *statuses[] = {"scored", "excluded", "failed"};
-    uint16_t e_regime = enumeration(p, "Regime", 2, regimes);
-    uint16_t e_status = enumeration(p, "Status", 3, statuses);
+    uint16_t e_regime = enumeration(p, "Regime", "", 2, regimes);
+    uint16_t e_status = enumeration(p, "Status", "", 3, statuses);
     uint16_t t_text = type(p, BT_TEXT, 0);
     uint16_t t_opt_text = type(p, BT_OPTIONAL, t_text);
     uint16_t t_score = type(p, BT_OPTIONAL, dec_type(p, BT_DEC, 2));
@@ -415,7 +369,7 @@ static void test_output_every_type(void **state)
     mem_init(&mem);
     bc_program *p = prog_new(&mem);
     static const char *colours[] = {"dark-red"};
-    uint16_t e_col = enumeration(p, "Colour", 1, colours);
+    uint16_t e_col = enumeration(p, "Colour", "", 1, colours);
     uint16_t t_int = type(p, BT_INT, 0);
     fdef inner[] = {{"n", t_int, 0}};
     uint16_t r_inner = record(p, "Inner", 1, inner);

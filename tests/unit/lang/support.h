@@ -1,0 +1,84 @@
+/* tests/unit/lang/support.h - what the lang/ unit tests share.
+ *
+ * test_lexer.c, test_parser.c, test_check.c and test_compile.c build one
+ * fixture per test: a calloc'd struct holding its own mem_ctx and what was
+ * made from the policy text.  fixture_begin() registers it; done() frees
+ * it and fails the test if its mem_ctx still has live bytes.  A test that
+ * stops at a failed assertion never reaches done(), so teardown(), which
+ * TEST() attaches to every case, frees the fixture instead and neither the
+ * next test nor ASan sees the leak.  One fixture is open at a time.
+ *
+ * Also diag_first_line(): a diagnostic as `tally check` prints it.
+ *
+ * Static functions only; include once per test, after <cmocka.h>.
+ */
+#ifndef TALLY_TESTS_UNIT_LANG_SUPPORT_H
+#define TALLY_TESTS_UNIT_LANG_SUPPORT_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "front.h"
+
+/* The running test's fixture; all NULL between tests. */
+static struct {
+    void *f;                  /* calloc'd by the test file */
+    const mem_ctx *mem;       /* inside f: must end with no live bytes */
+    void (*release)(void *f); /* frees what f holds, not f itself */
+} live;
+
+/* Makes [f], just calloc'd, the running test's fixture: done() or
+ * teardown() will call [release] on it, then free it, and done() will
+ * check [mem], the mem_ctx inside [f] that it allocates from. */
+static void fixture_begin(void *f, const mem_ctx *mem, void (*release)(void *f))
+{
+    assert_null(live.f);
+    live.f = f;
+    live.mem = mem;
+    live.release = release;
+}
+
+/* Ends the running test's fixture [f]: frees it, then asserts that its
+ * mem_ctx was left with no live bytes. */
+static void done(void *f)
+{
+    assert_ptr_equal(f, live.f);
+    live.release(f);
+    size_t left = live.mem->live;
+    free(f);
+    memset(&live, 0, sizeof live);
+    assert_int_equal(left, 0);
+}
+
+/* Frees the fixture of a test that failed before done(). */
+static int teardown(void **state)
+{
+    (void)state;
+    if (live.f) {
+        live.release(live.f);
+        free(live.f);
+        memset(&live, 0, sizeof live);
+    }
+    return 0;
+}
+
+/* Every test frees its fixture through teardown() if it fails early. */
+#define TEST(f) cmocka_unit_test_teardown(f, teardown)
+
+/* The first line of diagnostic [i] of [c] as `tally check` prints it,
+ * "t.tally:1:5: error: message", rendered into [out]. */
+static const char *diag_first_line(const tly_comp *c, uint32_t i, strbuf *out)
+{
+    assert_true(i < c->diags.count);
+    sb_clear(out);
+    diag_render(&c->diags.items[i], c->file, c->src, c->len, out);
+    assert_false(out->failed);
+    char *nl = strchr(out->p, '\n');
+    if (nl) {
+        *nl = '\0';
+    }
+    return out->p;
+}
+
+#endif /* TALLY_TESTS_UNIT_LANG_SUPPORT_H */
