@@ -6,7 +6,9 @@
  * (or loading a built bytecode file, which is verified before use) and
  * running it over a stream of records.
  *
- * Memory: every allocation goes through tally_config.alloc when given.
+ * Memory: every allocation goes through tally_config.alloc when given
+ * (the program handle and tally_build's buffer too), except the input
+ * batches of a run with jobs > 1 (see tally_run_options.jobs).
  * Ownership: a tally_program belongs to the caller until
  * tally_program_free; buffers returned by tally_build are freed with
  * tally_buffer_free.  Threads: a program may be shared by threads only
@@ -86,8 +88,9 @@ TALLY_API tally_status tally_load(const tally_config *cfg, const char *file,
                                   const uint8_t *buf, size_t len,
                                   tally_program **out);
 
-/* Serializes [p]; *buf (owned by the caller, free with tally_buffer_free)
- * receives the bytes. */
+/* Serializes [p]; *buf (owned by the caller, free with tally_buffer_free
+ * and the same [p] and *len: the buffer comes from p's allocator and is
+ * exactly *len bytes) receives the bytes. */
 TALLY_API tally_status tally_build(const tally_program *p, uint8_t **buf,
                                    size_t *len);
 TALLY_API void tally_buffer_free(const tally_program *p, uint8_t *buf,

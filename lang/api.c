@@ -45,6 +45,42 @@ static void setup_mem(mem_ctx *m, const tally_config *cfg)
     }
 }
 
+/* A program handle drawn from [m] (the embedder's allocator), holding a
+ * copy of [m] that then counts the handle too; NULL out of memory. */
+static tally_program *program_new(const mem_ctx *m, const tally_config *cfg)
+{
+    mem_ctx mm = *m;
+    tally_program *tp = mem_alloc(&mm, sizeof *tp);
+    if (!tp) {
+        return NULL;
+    }
+    memset(tp, 0, sizeof *tp);
+    tp->mem = mm;
+    if (cfg) {
+        tp->cfg = *cfg;
+    }
+    return tp;
+}
+
+/* Returns the handle to the allocator it came from: through a copy of its
+ * mem_ctx, since the handle holding it goes first. */
+static void program_release(tally_program *tp)
+{
+    mem_ctx m = tp->mem;
+    mem_free(&m, tp, sizeof *tp);
+}
+
+/* An allocator with the embedder's hook for a buffer handed to the
+ * caller (no accounting: the caller may free it after the program). */
+static mem_ctx hook_of(const tally_program *p)
+{
+    mem_ctx m;
+    mem_init(&m);
+    m.fn = p->mem.fn;
+    m.ud = p->mem.ud;
+    return m;
+}
+
 static int diag_order(const void *a, const void *b)
 {
     const diag *x = a, *y = b;
@@ -112,16 +148,10 @@ static tally_status front(const tally_config *cfg, const char *file,
         bc_program_free(p);
         return TALLY_EINTERNAL;
     }
-    tp = malloc(sizeof *tp);
+    tp = program_new(&m, cfg);
     if (!tp) {
         bc_program_free(p);
         return TALLY_ENOMEM;
-    }
-    tp->mem = m;
-    if (cfg) {
-        tp->cfg = *cfg;
-    } else {
-        memset(&tp->cfg, 0, sizeof tp->cfg);
     }
     tp->prog = p;
     /* The program's arena keeps pointing at the caller's mem_ctx copy
@@ -148,15 +178,11 @@ tally_status tally_load(const tally_config *cfg, const char *file,
                         const uint8_t *buf, size_t len, tally_program **out)
 {
     *out = NULL;
-    tally_program *tp = malloc(sizeof *tp);
+    mem_ctx m;
+    setup_mem(&m, cfg);
+    tally_program *tp = program_new(&m, cfg);
     if (!tp) {
         return TALLY_ENOMEM;
-    }
-    setup_mem(&tp->mem, cfg);
-    if (cfg) {
-        tp->cfg = *cfg;
-    } else {
-        memset(&tp->cfg, 0, sizeof tp->cfg);
     }
     char err[256];
     bc_program *p = NULL;
@@ -165,14 +191,14 @@ tally_status tally_load(const tally_config *cfg, const char *file,
         if (strstr(err, "out of memory")) {
             message(cfg, "tally: out of memory while loading the program");
             bc_program_free(p);
-            free(tp);
+            program_release(tp);
             return TALLY_ENOMEM;
         }
         char msg[400];
         snprintf(msg, sizeof msg, "%s: invalid bytecode: %s", file, err);
         message(cfg, msg);
         bc_program_free(p);
-        free(tp);
+        program_release(tp);
         return TALLY_EBYTECODE;
     }
     tp->prog = p;
@@ -182,30 +208,42 @@ tally_status tally_load(const tally_config *cfg, const char *file,
 
 tally_status tally_build(const tally_program *p, uint8_t **buf, size_t *len)
 {
+    mem_ctx m = hook_of(p);
     strbuf b;
-    sb_init(&b, NULL);
+    sb_init(&b, &m);
     char err[256];
     if (!bc_write(p->prog, &b, err, sizeof err) || b.failed) {
         message(&p->cfg, err);
         sb_free(&b);
         return b.failed ? TALLY_ENOMEM : TALLY_EINTERNAL;
     }
-    *buf = (uint8_t *)b.p;
+    /* Cut to the bytes, so that tally_buffer_free can tell the
+     * allocator the size it handed out. */
+    size_t size = b.len ? b.len : 1;
+    char *shrunk = mem_realloc(&m, b.p, b.cap, size);
+    if (!shrunk) {
+        sb_free(&b);
+        return TALLY_ENOMEM;
+    }
+    *buf = (uint8_t *)shrunk;
     *len = b.len;
     return TALLY_OK;
 }
 
 void tally_buffer_free(const tally_program *p, uint8_t *buf, size_t len)
 {
-    (void)p;
-    (void)len;
-    free(buf);
+    if (!buf) {
+        return;
+    }
+    mem_ctx m = hook_of(p);
+    mem_free(&m, buf, len ? len : 1);
 }
 
 tally_status tally_disasm(const tally_program *p, FILE *out)
 {
+    mem_ctx m = hook_of(p);
     strbuf b;
-    sb_init(&b, NULL);
+    sb_init(&b, &m);
     disasm_program(p->prog, &b);
     tally_status st = TALLY_OK;
     if (b.failed) {
@@ -223,7 +261,7 @@ void tally_program_free(tally_program *p)
         return;
     }
     bc_program_free(p->prog);
-    free(p);
+    program_release(p);
 }
 
 const char *tally_status_name(tally_status s)

@@ -6,10 +6,11 @@
  * doors are tried:
  *
  *   - the public API (include/tally.h): tally_config.alloc is a realloc
- *     hook that refuses its Nth request; tally_compile, tally_build,
- *     tally_load and tally_run must each end in TALLY_ENOMEM or a clean
- *     result (an error record counts: every input record must still be
- *     accounted for), and every byte the hook handed out must come back;
+ *     hook that refuses its Nth request; tally_compile, tally_disasm,
+ *     tally_build, tally_load and tally_run must each end in TALLY_ENOMEM
+ *     or a clean result (an error record counts: every input record must
+ *     still be accounted for), and every byte the hook handed out must
+ *     come back (the program handles and tally_build's buffer included);
  *   - the internals: a mem_ctx with fail_at = N through the front end
  *     (lang/front.h), the verifier, bc_write / bc_read, data_reader,
  *     vm_eval and the JSON Lines writer; mem.live must end at 0, and one
@@ -284,6 +285,13 @@ static int api_child(long n)
         api_run(p, 2);
         uint8_t *buf = NULL;
         size_t len = 0;
+        fprintf(stderr, "phase: disasm\n");
+        FILE *sink = fopen("/dev/null", "w");
+        AF_CHECK(sink != NULL, "cannot open /dev/null");
+        s = tally_disasm(p, sink);
+        fclose(sink);
+        AF_CHECK(s == TALLY_OK || (a.failed && s == TALLY_ENOMEM),
+                 "tally_disasm: %s", tally_status_name(s));
         fprintf(stderr, "phase: build\n");
         s = tally_build(p, &buf, &len);
         AF_CHECK(s == TALLY_OK || (a.failed && s == TALLY_ENOMEM),
