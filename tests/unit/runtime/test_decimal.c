@@ -108,7 +108,8 @@ static void test_dec_parse_rejects(void **state)
         "- 1", "1_0", "∞",     "NaN",   "inf", "12a",  "1..2",  "-1-",
         /* non-digits next to the digits in a word read whole: '/' and ':'
          * border '0' and '9', and \xFA overflows when 6 is added */
-        "1234567/", "1234567:", "12345678:", "1234567\xFA", "1234\xFF" "5678",
+        "1234567/", "1234567:", "12345678:", "1234567\xFA",
+        "1234\3775678", /* \377 is \xFF */
         "123456789012/3456", "-12345678.1:",
     };
     arena a;
