@@ -583,7 +583,7 @@ static void inline_call(cg *g, ast_node *n, sym *f)
         }
     }
     int mark = g->nlocals;
-    int saved[INLINE_MAX_PARAMS];
+    int saved[INLINE_MAX_PARAMS] = {0};
     for (int i = f->nparams - 1; i >= 0; i--) {
         saved[i] = f->params[i]->slot;
         if (plain_local(args[i])) {
