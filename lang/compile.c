@@ -1325,6 +1325,38 @@ static void begin(cg *g, int arity)
     g->last_line = g->last_col = 0;
 }
 
+/* Jump threading over the function just compiled: a jump that lands on
+ * an unconditional JUMP goes straight to where that one goes.  Nested
+ * and/or and if/else leave such chains (a JUMP to the end of an inner
+ * branch, which JUMPs to the end of the outer one).  A JUMP leaves the
+ * stack as it is, so the depth at the new target is the one at the old;
+ * every target stays forward of its jump. */
+static void thread_jumps(cg *g)
+{
+    uint8_t *code = g->p->code;
+    uint32_t end = g->p->code_len;
+    for (uint32_t pc = g->fstart; pc < end;
+         pc += 1u + bc_fmt_len[bc_ops[code[pc]].fmt]) {
+        bc_op op = (bc_op)code[pc];
+        if (op != OP_JUMP && op != OP_JUMP_IF_FALSE && op != OP_JUMP_IF_TRUE &&
+            op != OP_JUMP_IF_NONE && op != OP_JUMP_IF_SOME &&
+            op != OP_FOR_NEXT) {
+            continue;
+        }
+        uint32_t t = bc_u32(code + pc + 1);
+        /* Chains are short; the bound keeps a bug from looping. */
+        for (int hops = 0; hops < 16 && t > pc && t < end &&
+                           code[t] == OP_JUMP;
+             hops++) {
+            t = bc_u32(code + t + 1);
+        }
+        code[pc + 1] = (uint8_t)t;
+        code[pc + 2] = (uint8_t)(t >> 8);
+        code[pc + 3] = (uint8_t)(t >> 16);
+        code[pc + 4] = (uint8_t)(t >> 24);
+    }
+}
+
 static void finish(cg *g, uint16_t index, const char *name, int arity,
                    tly_span sp)
 {
@@ -1332,6 +1364,9 @@ static void finish(cg *g, uint16_t index, const char *name, int arity,
         op0(g, OP_RET, sp);
     }
     g->dead = true;
+    if (!g->failed) {
+        thread_jumps(g);
+    }
     bc_func *f = &g->p->funcs[index];
     f->name = cstring(g, name);
     f->arity = (uint16_t)arity;

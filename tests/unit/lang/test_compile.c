@@ -915,6 +915,53 @@ static void test_compile_load_then_field_is_fused(void **state)
     done(r);
 }
 
+/* How many jumps land on an unconditional JUMP (jump threading leaves
+ * none). */
+static int jumps_to_jumps(const bc_program *p)
+{
+    int n = 0;
+    for (uint32_t pc = 0; pc < p->code_len;
+         pc += 1u + bc_fmt_len[bc_ops[p->code[pc]].fmt]) {
+        bc_op op = (bc_op)p->code[pc];
+        if (op == OP_JUMP || op == OP_JUMP_IF_FALSE || op == OP_JUMP_IF_TRUE ||
+            op == OP_JUMP_IF_NONE || op == OP_JUMP_IF_SOME ||
+            op == OP_FOR_NEXT) {
+            uint32_t t = bc_u32(p->code + pc + 1);
+            n += t < p->code_len && p->code[t] == OP_JUMP;
+        }
+    }
+    return n;
+}
+
+static void test_compile_jumps_are_threaded(void **state)
+{
+    (void)state;
+    run *r = compile(
+        "record In { id: text, a: bool, b: bool, c: bool }\n"
+        "input x: In keyed by id\n"
+        "record Out { n: integer, m: bool, k: integer }\n"
+        "output o: Out = Out {\n"
+        "  n: if x.a then (if x.b then 1 else 2) else 3,\n"
+        "  m: x.a and (x.b or x.c) and not (x.c and x.b),\n"
+        "  k: if x.a and x.b then 1 else if x.c then 2 else 3 }\n");
+    assert_int_equal(jumps_to_jumps(r->p), 0);
+    static const char *const want[8] = {
+        "{n: 3, m: false, k: 3}", "{n: 3, m: false, k: 2}",
+        "{n: 3, m: false, k: 3}", "{n: 3, m: false, k: 2}",
+        "{n: 2, m: false, k: 3}", "{n: 2, m: true, k: 2}",
+        "{n: 1, m: true, k: 1}",  "{n: 1, m: false, k: 1}",
+    };
+    for (int i = 0; i < 8; i++) {
+        char json[128];
+        snprintf(json, sizeof json,
+                 "{\"id\": \"1\", \"a\": %s, \"b\": %s, \"c\": %s}",
+                 i & 4 ? "true" : "false", i & 2 ? "true" : "false",
+                 i & 1 ? "true" : "false");
+        assert_string_equal(result(r, json), want[i]);
+    }
+    done(r);
+}
+
 static void test_compile_small_definitions_are_inlined(void **state)
 {
     (void)state;
@@ -968,6 +1015,7 @@ int main(void)
         TEST(test_compile_integer_literals_as_decimals_are_folded),
         TEST(test_compile_load_then_field_is_fused),
         TEST(test_compile_small_definitions_are_inlined),
+        TEST(test_compile_jumps_are_threaded),
         TEST(test_compile_quotient_stays_exact),
         TEST(test_compile_integer_decimal_mixing),
         TEST(test_compile_money_and_percent),
