@@ -504,9 +504,9 @@ static bool never_fails(const ast_node *n, int *left)
     case AST_BOOL:
     case AST_NONE:
         return true;
-    case AST_NAME:
+    case AST_NAME: /* parameters, names bound in the body, enum members;
+                      not a record check's own fields (slot 0 there) */
         return n->sym && (n->sym->kind == SYM_LOCAL ||
-                          n->sym->kind == SYM_FIELD ||
                           n->sym->kind == SYM_MEMBER);
     case AST_GET:
     case AST_IS_NONE:
