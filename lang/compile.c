@@ -410,7 +410,7 @@ static void store(cg *g, int slot, tly_span sp)
 static void field(cg *g, uint16_t rec, uint16_t fi, tly_span sp)
 {
     bc_program *p = g->p;
-    if (!g->failed && !g->dead && g->last_op == OP_LOAD &&
+    if (!g->c->plain && !g->failed && !g->dead && g->last_op == OP_LOAD &&
         g->last_pc + 3 == p->code_len && g->target != p->code_len &&
         g->last_pc >= g->fstart) {
         uint16_t slot = bc_u16(p->code + g->last_pc + 1);
@@ -627,7 +627,7 @@ static void gen_call(cg *g, ast_node *n)
         }
         return;
     }
-    if (inlinable(n->sym)) {
+    if (!g->c->plain && inlinable(n->sym)) {
         inline_call(g, n, n->sym);
         return;
     }
@@ -1364,7 +1364,7 @@ static void finish(cg *g, uint16_t index, const char *name, int arity,
         op0(g, OP_RET, sp);
     }
     g->dead = true;
-    if (!g->failed) {
+    if (!g->failed && !g->c->plain) {
         thread_jumps(g);
     }
     bc_func *f = &g->p->funcs[index];

@@ -6,10 +6,16 @@
  * bc_write / bc_read round trip unchanged, disassemble, and, when the
  * award fixture records bind to its input type, evaluate on them within a
  * small budget.  Every byte drawn from the mem_ctx must be returned.
+ *
+ * The same text is also compiled plain (tly_comp.plain: without LOAD FIELD
+ * fusion, inlining and jump threading) and both programs run on the
+ * fixture records: what the rewrites change is speed, never a result, so
+ * both must give the same results and errors, byte for byte.
  */
 #include "fuzz.h"
 
 #include "disasm.h"
+#include "output.h"
 
 /* Writes [p] and reads it back; the re-read program must verify and
  * write the same bytes. */
@@ -77,6 +83,97 @@ static void fuzz_policy_run(mem_ctx *mem, const bc_program *p)
     vm_free(v);
 }
 
+/* The fixture records through [p]: each result as the JSON Lines writer
+ * renders it, or the error's status and message, one line each, into
+ * [b].  Returns false when the comparison would mean nothing: a record
+ * hit the budget (fewer calls inlined means less fuel spent) or memory
+ * ran out. */
+static bool fuzz_policy_results(mem_ctx *mem, const bc_program *p, strbuf *b)
+{
+    if (p->output_func == BC_NONE_U16) {
+        return true;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    FUZZ_CHECK(f != NULL, "open_memstream failed");
+    vm *v = vm_new(mem, p);
+    out_writer *w = v ? out_new(mem, p, f, OUT_JSONL) : NULL;
+    bool comparable = v && w;
+    if (comparable) {
+        vm_set_budget(v, FUZZ_BUDGET);
+    }
+    const size_t *lens;
+    const char *const *recs = fuzz_award_records(&lens);
+    arena rec;
+    arena_init(&rec, mem);
+    for (int i = 0; i < FUZZ_RECORDS && comparable; i++) {
+        value in, out;
+        data_error de;
+        vm_error ve;
+        if (data_bind_json(p, p->input_record, recs[i], lens[i], i + 1, &rec,
+                           &in, &de) != DATA_RECORD) {
+            arena_reset(&rec);
+            continue;
+        }
+        vm_status st = vm_eval(v, &rec, &in, &out, &ve);
+        if (st == VM_OK) {
+            char err[256];
+            if (!out_result(w, &out, err, sizeof err)) {
+                comparable = !out_nomem(w);
+                fprintf(f, "output refused: %s\n", err);
+            }
+        } else if (st == VM_LIMIT || st == VM_ENOMEM) {
+            comparable = false;
+        } else {
+            fprintf(f, "%d %s at %u:%u %s\n", (int)st, ve.msg, ve.line,
+                    ve.col, ve.path ? ve.path : "");
+        }
+        arena_reset(&rec);
+    }
+    if (w) {
+        comparable = out_finish(w) && comparable;
+    }
+    out_free(w);
+    vm_free(v);
+    arena_free(&rec);
+    fclose(f);
+    sb_put(b, text, len);
+    free(text);
+    return comparable && !b->failed;
+}
+
+/* Compiles [data] plain and checks its results against [p]'s. */
+static void fuzz_policy_compare(mem_ctx *mem, const bc_program *p,
+                                const uint8_t *data, size_t size)
+{
+    tly_comp c;
+    tly_comp_init(&c, mem, "fuzz.tally", (const char *)data, size);
+    c.plain = true;
+    bc_program *q = NULL;
+    if (tly_parse(&c) && tly_check(&c)) {
+        q = tly_compile(&c);
+    }
+    bool oom = c.oom;
+    tly_comp_free(&c);
+    if (!q) {
+        FUZZ_CHECK(oom, "compiled with the rewrites, not without them");
+        return;
+    }
+    strbuf a, b;
+    sb_init(&a, mem);
+    sb_init(&b, mem);
+    if (fuzz_policy_results(mem, p, &a) && fuzz_policy_results(mem, q, &b)) {
+        FUZZ_CHECK(a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0),
+                   "the optimized program's results differ from the plain "
+                   "one's:\n--- optimized\n%s--- plain\n%s",
+                   a.p ? a.p : "", b.p ? b.p : "");
+    }
+    sb_free(&a);
+    sb_free(&b);
+    bc_program_free(q);
+}
+
 static int fuzz_policy(const uint8_t *data, size_t size)
 {
     mem_ctx mem;
@@ -104,6 +201,7 @@ static int fuzz_policy(const uint8_t *data, size_t size)
         disasm_program(p, &d);
         sb_free(&d);
         fuzz_policy_run(&mem, p);
+        fuzz_policy_compare(&mem, p, data, size);
         bc_program_free(p);
     }
     FUZZ_CHECK(mem.live == 0, "%zu bytes leaked", mem.live);
