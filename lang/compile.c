@@ -23,6 +23,10 @@
 #include "parser.h"
 #include "value.h"
 
+/* Forward jumps waiting for their target.  [at] is the operand of the
+ * latest; until patched, each operand holds the offset of the previous
+ * one's operand (0 ends the chain: no operand is at offset 0), so one fwd
+ * stands for every jump of a condition that goes to the same place. */
 typedef struct fwd {
     uint32_t at; /* offset of the u32 operand to patch; 0: none */
     int depth;   /* stack depth when jumping */
@@ -364,11 +368,14 @@ static void land(cg *g, fwd f)
     TALLY_ASSERT(g->dead || g->depth == f.depth);
     uint32_t t = here(g);
     g->target = t;
-    uint8_t *b = g->p->code + f.at;
-    b[0] = (uint8_t)t;
-    b[1] = (uint8_t)(t >> 8);
-    b[2] = (uint8_t)(t >> 16);
-    b[3] = (uint8_t)(t >> 24);
+    for (uint32_t at = f.at; at;) {
+        uint8_t *b = g->p->code + at;
+        at = bc_u32(b); /* the previous jump of the chain, or 0 */
+        b[0] = (uint8_t)t;
+        b[1] = (uint8_t)(t >> 8);
+        b[2] = (uint8_t)(t >> 16);
+        b[3] = (uint8_t)(t >> 24);
+    }
     if (g->dead) {
         g->depth = f.depth;
         g->dead = false;
@@ -573,8 +580,11 @@ static bool plain_local(const ast_node *a)
            !(a->conv & AUX_TO_DEC);
 }
 
-/* Compiles the call [n] of inlinable [f] in place. */
-static void inline_call(cg *g, ast_node *n, sym *f)
+static void branch(cg *g, ast_node *c, bool when, fwd *out);
+
+/* Compiles the call [n] of inlinable [f] in place: its value, or, with
+ * [out], as a condition (see branch). */
+static void inline_call(cg *g, ast_node *n, sym *f, bool when, fwd *out)
 {
     ast_node **args = n->list.items;
     for (uint32_t i = 0; i < n->list.count; i++) {
@@ -594,7 +604,11 @@ static void inline_call(cg *g, ast_node *n, sym *f)
         store(g, slot, n->sp);
         f->params[i]->slot = slot;
     }
-    gen(g, f->decl->b);
+    if (out) {
+        branch(g, f->decl->b, when, out);
+    } else {
+        gen(g, f->decl->b);
+    }
     for (int i = 0; i < f->nparams; i++) {
         f->params[i]->slot = saved[i];
     }
@@ -628,7 +642,7 @@ static void gen_call(cg *g, ast_node *n)
         return;
     }
     if (!g->c->plain && inlinable(n->sym)) {
-        inline_call(g, n, n->sym);
+        inline_call(g, n, n->sym, false, NULL);
         return;
     }
     for (uint32_t i = 0; i < n->list.count; i++) {
@@ -747,6 +761,56 @@ static void gen_binary(cg *g, ast_node *n)
     }
 }
 
+/* Adds the jump [f] to the chain [*out] (see fwd). */
+static void chain(cg *g, fwd f, fwd *out)
+{
+    if (!f.at || g->failed) {
+        return;
+    }
+    if (out->at) {
+        TALLY_ASSERT(out->depth == f.depth);
+        uint8_t *b = g->p->code + f.at;
+        b[0] = (uint8_t)out->at;
+        b[1] = (uint8_t)(out->at >> 8);
+        b[2] = (uint8_t)(out->at >> 16);
+        b[3] = (uint8_t)(out->at >> 24);
+    }
+    *out = f;
+}
+
+/* Compiles condition [c] as control flow: jumps (added to *out) when it
+ * is [when], falls through when it is not.  'and', 'or' and 'not' become
+ * jumps rather than booleans pushed, tested and popped: in
+ * "a and not b" a false a jumps out at once, and no NOT runs. */
+static void branch(cg *g, ast_node *c, bool when, fwd *out)
+{
+    bool logic = c->kind == AST_BINARY && (c->op == AND || c->op == OR);
+    if (!g->c->plain && logic) {
+        if ((c->op == AND) != when) {
+            /* a and b is false, a or b is true, as soon as one side is */
+            branch(g, c->a, when, out);
+            branch(g, c->b, when, out);
+        } else {
+            /* a and b is true (a or b false) only if both sides are */
+            fwd skip = {0, 0};
+            branch(g, c->a, !when, &skip);
+            branch(g, c->b, when, out);
+            land(g, skip);
+        }
+        return;
+    }
+    if (!g->c->plain && c->kind == AST_UNARY && c->op != '-') {
+        branch(g, c->a, !when, out); /* not */
+        return;
+    }
+    if (!g->c->plain && c->kind == AST_CALL && c->sym && inlinable(c->sym)) {
+        inline_call(g, c, c->sym, when, out); /* sme(s) as a condition */
+        return;
+    }
+    gen(g, c);
+    chain(g, jump(g, when ? OP_JUMP_IF_TRUE : OP_JUMP_IF_FALSE, c->sp), out);
+}
+
 /* Evaluates a condition; for "x is some v" binds v.  Returns the jump
  * taken when the condition does not hold; *some_pop tells whether the
  * not-taken path left the tested value on the stack (to be popped). */
@@ -760,9 +824,10 @@ static fwd gen_cond(cg *g, ast_node *c, bool *some_pop)
         *some_pop = true;
         return f;
     }
-    gen(g, c);
     *some_pop = false;
-    return jump(g, OP_JUMP_IF_FALSE, c->sp);
+    fwd no = {0, 0};
+    branch(g, c, false, &no);
+    return no;
 }
 
 static void land_cond(cg *g, fwd f, bool some_pop, tly_span sp)
@@ -909,8 +974,7 @@ static void gen_comprehension(cg *g, ast_node *n)
     }
     fwd skip = {0, 0};
     if (n->c) {
-        gen(g, n->c);
-        skip = jump(g, OP_JUMP_IF_FALSE, n->c->sp);
+        branch(g, n->c, false, &skip);
     }
     fwd early = {0, 0};
     switch (kind) {
@@ -1410,8 +1474,8 @@ static char *default_message(cg *g, ast_node *cond)
 
 static void gen_check(cg *g, ast_node *cond, ast_node *msg, const char *path)
 {
-    gen(g, cond);
-    fwd ok = jump(g, OP_JUMP_IF_TRUE, cond->sp);
+    fwd ok = {0, 0};
+    branch(g, cond, true, &ok);
     if (msg) {
         gen(g, msg);
     } else {

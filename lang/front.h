@@ -43,8 +43,9 @@ typedef struct tly_comp {
                           flex's set-up jumps back to (tly_parse) */
     bool too_deep;  /* the parser's nesting limit was hit */
     bool plain;     /* tly_compile: none of the optional rewrites (LOAD
-                       FIELD fusion, inlining, jump threading); the policy
-                       fuzzer compares the two programs' results */
+                       FIELD fusion, inlining, jump threading, conditions
+                       as branches); the policy fuzzer compares the two
+                       programs' results */
     bool oom;       /* an allocation failed; the pass gave up */
 } tly_comp;
 

@@ -8,7 +8,8 @@
  * small budget.  Every byte drawn from the mem_ctx must be returned.
  *
  * The same text is also compiled plain (tly_comp.plain: without LOAD FIELD
- * fusion, inlining and jump threading) and both programs run on the
+ * fusion, inlining, jump threading and branching conditions) and both
+ * programs run on the
  * fixture records: what the rewrites change is speed, never a result, so
  * both must give the same results and errors, byte for byte.
  */

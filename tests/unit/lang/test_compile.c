@@ -962,6 +962,40 @@ static void test_compile_jumps_are_threaded(void **state)
     done(r);
 }
 
+static void test_compile_conditions_are_branches(void **state)
+{
+    (void)state;
+    run *r = compile(
+        "record In { id: text, a: bool, b: bool, c: bool }\n"
+        "input x: In keyed by id\n"
+        "definition both(p: bool, q: bool): bool = p and q\n"
+        "record Out { n: integer, m: integer, k: integer, j: integer }\n"
+        "output o: Out = Out {\n"
+        "  n: if x.a and not x.b then 1 else 2,\n"
+        "  m: if not (x.a or x.c) then 1 else 2,\n"
+        "  k: count(v for v in [1, 2, 3] where not x.a or v > 2 and x.b),\n"
+        "  j: if both(x.a, not x.c) then 1 else 2 }\n");
+    /* a condition's 'not' is a jump the other way; only the argument's
+     * (not x.c, a value) stays a NOT */
+    assert_int_equal(count_ops(r->p, OP_NOT), 1);
+    for (int i = 0; i < 8; i++) {
+        bool a = i & 4, b = i & 2, c = i & 1;
+        int k = 0;
+        for (int v = 1; v <= 3; v++) {
+            k += !a || (v > 2 && b);
+        }
+        char json[128], want[64];
+        snprintf(json, sizeof json,
+                 "{\"id\": \"1\", \"a\": %s, \"b\": %s, \"c\": %s}",
+                 a ? "true" : "false", b ? "true" : "false",
+                 c ? "true" : "false");
+        snprintf(want, sizeof want, "{n: %d, m: %d, k: %d, j: %d}",
+                 a && !b ? 1 : 2, !(a || c) ? 1 : 2, k, a && !c ? 1 : 2);
+        assert_string_equal(result(r, json), want);
+    }
+    done(r);
+}
+
 static void test_compile_small_definitions_are_inlined(void **state)
 {
     (void)state;
@@ -1016,6 +1050,7 @@ int main(void)
         TEST(test_compile_load_then_field_is_fused),
         TEST(test_compile_small_definitions_are_inlined),
         TEST(test_compile_jumps_are_threaded),
+        TEST(test_compile_conditions_are_branches),
         TEST(test_compile_quotient_stays_exact),
         TEST(test_compile_integer_decimal_mixing),
         TEST(test_compile_money_and_percent),
