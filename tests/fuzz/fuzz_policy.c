@@ -9,9 +9,9 @@
  *
  * The same text is also compiled plain (tly_comp.plain: without LOAD FIELD
  * fusion, inlining, jump threading and branching conditions) and both
- * programs run on the
- * fixture records: what the rewrites change is speed, never a result, so
- * both must give the same results and errors, byte for byte.
+ * programs run on the fixture records: what the rewrites change is speed,
+ * never a result, so both must give the same results and errors, byte for
+ * byte.
  */
 #include "fuzz.h"
 
