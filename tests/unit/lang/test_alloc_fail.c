@@ -47,6 +47,8 @@
 #include "verify.h"
 #include "vm.h"
 
+#include "../slurp.h"
+
 /* Records run per N: the first AF_GOOD of tests/data/award/sample-20.jsonl
  * and the first AF_BAD of bad-input.jsonl (rejected records, so error
  * records are written under pressure too): enough to reach every
@@ -107,24 +109,6 @@ typedef struct af_fixture {
 } af_fixture;
 
 static af_fixture fx;
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail_msg("cannot open %s (run from the repository root)", path);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
 
 /* The length of the first [n] lines of [s]. */
 static size_t lines_len(const char *s, int n)

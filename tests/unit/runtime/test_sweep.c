@@ -39,6 +39,8 @@
 #include "verify.h"
 #include "vm.h"
 
+#include "../slurp.h"
+
 /* Run one resealed flip in this many on the sample records; the rest are
  * read and verified only.  31 is prime to 8, so every bit position of every
  * region of the file gets run. */
@@ -68,24 +70,6 @@ typedef struct sweep {
     /* what happened, for the final checks */
     long read_refused, verify_refused, ran, results;
 } sweep;
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail_msg("cannot open %s (run from the repository root)", path);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
 
 static int setup(void **state)
 {
