@@ -3,13 +3,15 @@
 # packages are installed first (scripts/deps.sh; needs root and apt-get).
 #
 #   make test SAN=1        the same suite under ASan + UBSan (build-san/)
+#   make tsan              the threading tests under ThreadSanitizer
+#                          (build-tsan/)
 #   make test CC=clang     with clang
 #   make DISPATCH=switch   the VM with a plain switch instead of computed goto
 
 CC       ?= cc
 SAN      ?=
 DISPATCH ?= goto
-BUILD    ?= build$(if $(SAN),-san)$(if $(filter clang,$(notdir $(CC))),-clang)
+BUILD    ?= build$(if $(SAN),-$(if $(filter thread,$(SAN)),tsan,san))$(if $(filter clang,$(notdir $(CC))),-clang)
 BIN      := $(BUILD)/bin
 OPT      ?= -O2
 
@@ -20,7 +22,10 @@ CPPFLAGS += -DTALLY_COMPUTED_GOTO
 endif
 CFLAGS   := -std=gnu11 -g $(OPT) $(WARN) -fvisibility=hidden
 LDLIBS   := -lyajl -lgmp -lpthread
-ifneq ($(SAN),)
+ifeq ($(SAN),thread)
+CFLAGS   += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=thread
+else ifneq ($(SAN),)
 CPPFLAGS += -DTALLY_DEBUG_VM
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
@@ -39,7 +44,7 @@ TALLY       := $(BIN)/tally
 UNIT_SRC    := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit lang-tests golden clean bench fmt-check docs
+.PHONY: all deps run test unit lang-tests golden clean bench fmt-check docs tsan
 all: deps $(TALLY)
 ifeq ($(BUILD),build)
 	@mkdir -p bin && ln -sfn ../$(TALLY) bin/tally
@@ -86,6 +91,15 @@ unit: deps $(UNIT_BIN)
 
 test: all unit
 	@sh tests/run_all.sh $(TALLY)
+
+# Threads sharing one program, under ThreadSanitizer: any data race fails.
+TSAN_TESTS := tests/lang/test_threads
+tsan: deps
+	$(MAKE) SAN=thread $(TSAN_TESTS:%=build-tsan/%)
+	@for t in $(TSAN_TESTS); do \
+	    echo "tsan: $$t"; \
+	    TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/$$t || exit 1; \
+	done
 
 docs: docs/opcodes.md
 

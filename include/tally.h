@@ -12,7 +12,9 @@
  * Ownership: a tally_program belongs to the caller until
  * tally_program_free; buffers returned by tally_build are freed with
  * tally_buffer_free.  Threads: a program may be shared by threads only
- * for reading; each run uses its own state.  The library never prints:
+ * for reading; each run uses its own state, its own memory accounting
+ * and its own memory cap (tally_config.alloc, if given, is then called
+ * from those threads at once and must be thread-safe).  The library never prints:
  * messages reach the caller through tally_config.message.
  */
 #ifndef TALLY_H

@@ -409,7 +409,12 @@ static tally_status run_sequential(const tally_program *tp,
                                    FILE *out, tally_run_stats *stats)
 {
     const bc_program *p = tp->prog;
-    mem_ctx *m = (mem_ctx *)&tp->mem;
+    /* The run's own accounting: the program is shared, read-only, by
+     * runs on other threads, so its counters must not be written here.
+     * The cap applies to this run's bytes, as to each worker's. */
+    mem_ctx run_mem = tp->mem;
+    run_mem.live = run_mem.peak = 0;
+    mem_ctx *m = &run_mem;
     static const data_format in_fmt[] = {DATA_AUTO, DATA_JSONL, DATA_JSON_ARRAY};
     runner r;
     memset(&r, 0, sizeof r);
