@@ -104,7 +104,8 @@ TALLY_API tally_status tally_disasm(const tally_program *p, FILE *out);
 TALLY_API void tally_program_free(tally_program *p); /* NULL is a no-op */
 
 typedef enum tally_input_format {
-    TALLY_INPUT_AUTO,  /* a JSON array when the data starts with '[' */
+    TALLY_INPUT_AUTO,  /* a JSON array, or JSON Lines when the first line
+                          is a whole value and more lines follow */
     TALLY_INPUT_JSONL,
     TALLY_INPUT_JSON
 } tally_input_format;

@@ -828,9 +828,10 @@ static tally_status run_parallel(const tally_program *tp,
 /* A stream that first gives back the bytes already read to look at the
  * input's start, then the rest of the original stream. */
 typedef struct prefixed {
-    unsigned char pre[4096];
+    char *pre;  /* malloc'd: the bytes read to decide the format */
     size_t len;
-    size_t pos;
+    size_t cap;
+    size_t pos; /* next byte of pre to give back */
     FILE *rest; /* borrowed */
 } prefixed;
 
@@ -850,26 +851,36 @@ static ssize_t prefixed_read(void *cookie, char *buf, size_t n)
     return (ssize_t)got;
 }
 
-/* Reads the start of [in] into [p] and tells whether the data is a JSON
- * array: the first byte after a byte order mark and white space is '[',
- * as the reader itself decides (data_json.c). */
-static bool starts_array(prefixed *p, FILE *in)
+/* Reads the start of [in] into [p] until data_sniff_feed, the reader's
+ * own rule, tells whether the data is a JSON array (*array).  False out
+ * of memory. */
+static bool sniff_input(prefixed *p, FILE *in, bool *array)
 {
     p->rest = in;
-    p->len = p->pos = 0;
-    int c;
-    while (p->len < sizeof p->pre && (c = getc(in)) != EOF) {
-        p->pre[p->len++] = (unsigned char)c;
-        size_t i = p->len - 1;
-        if (i < 3 && p->len <= 3 && memcmp(p->pre, "\xEF\xBB\xBF", p->len) == 0) {
-            continue; /* still inside a byte order mark */
+    data_sniffer sn;
+    data_sniff_init(&sn);
+    data_format f = DATA_AUTO;
+    while (f == DATA_AUTO) {
+        if (p->cap - p->len < 65536) {
+            size_t cap = p->cap ? p->cap * 2 : 65536;
+            char *q = realloc(p->pre, cap);
+            if (!q) {
+                return false;
+            }
+            p->pre = q;
+            p->cap = cap;
         }
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            continue;
+        size_t got = fread(p->pre + p->len, 1, p->cap - p->len, in);
+        if (got == 0) {
+            f = data_sniff_end(&sn); /* end of input, or a read error the
+                                        run itself will meet and report */
+            break;
         }
-        return c == '[';
+        f = data_sniff_feed(&sn, p->pre + p->len, got);
+        p->len += got;
     }
-    return false;
+    *array = f == DATA_JSON_ARRAY;
+    return true;
 }
 
 tally_status tally_run(const tally_program *tp, const tally_run_options *o,
@@ -881,20 +892,28 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
      * runs on one thread. */
     if (o->jobs > 1 && o->input != TALLY_INPUT_JSON &&
         o->output == TALLY_OUTPUT_JSONL) {
-        prefixed *p = malloc(sizeof *p);
+        prefixed *p = calloc(1, sizeof *p);
+        bool array = false;
         if (!p) {
             return TALLY_ENOMEM;
         }
-        bool array = starts_array(p, in) && o->input == TALLY_INPUT_AUTO;
+        p->rest = in;
+        if (o->input == TALLY_INPUT_AUTO && !sniff_input(p, in, &array)) {
+            free(p->pre);
+            free(p);
+            return TALLY_ENOMEM;
+        }
         cookie_io_functions_t io = {.read = prefixed_read};
         FILE *f = fopencookie(p, "r", io);
         if (!f) {
+            free(p->pre);
             free(p);
             return TALLY_ENOMEM;
         }
         result = array ? run_sequential(tp, o, f, out, &st)
                        : run_parallel(tp, o, f, out, &st);
         fclose(f);
+        free(p->pre);
         free(p);
     } else {
         result = run_sequential(tp, o, in, out, &st);

@@ -59,9 +59,37 @@
 typedef enum data_format {
     DATA_JSONL,      /* one JSON text per line */
     DATA_JSON_ARRAY, /* one JSON array of records */
-    DATA_AUTO,       /* array when the first non-space byte is '[' */
+    DATA_AUTO,       /* decided by data_sniff */
     DATA_FORMAT_COUNT
 } data_format;
+
+/* Decides what DATA_AUTO reads, from the input's first bytes.  The input
+ * is a JSON array when, after a byte order mark and white space, it
+ * starts with '[' and that array does not close on its first line, or
+ * closes there with nothing but white space after it to the end of the
+ * input; anything else is JSON Lines (a first line `[1]` followed by
+ * records is a bad first line, not an array with garbage after it, so no
+ * later record is lost).  An array whose first line is longer than
+ * DATA_MAX_RECORD is an array.  The reader and the parallel runner's
+ * framer both decide with this, so they cannot disagree. */
+typedef struct data_sniffer {
+    uint8_t phase;  /* where the scan is; see data_json.c */
+    uint8_t result; /* data_format once decided, else DATA_AUTO */
+    bool in_str;    /* inside a string of the first array */
+    bool esc;       /* after a backslash in that string */
+    long depth;     /* bracket depth in the first array */
+    size_t seen;    /* bytes fed so far */
+    size_t first;   /* offset of the first array's '[' */
+} data_sniffer;
+
+void data_sniff_init(data_sniffer *sn);
+
+/* Feeds the next [len] bytes of input [s].  Returns the format once it
+ * is known (and from then on), DATA_AUTO while more input is needed. */
+data_format data_sniff_feed(data_sniffer *sn, const char *s, size_t len);
+
+/* The format, at the end of the input. */
+data_format data_sniff_end(data_sniffer *sn);
 
 typedef struct data_error {
     long line;     /* JSONL: 1-based line where the record starts;

@@ -17,6 +17,7 @@
  * yajl alone does not ensure.
  */
 #include "data.h"
+#include "tally_assert.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -1709,7 +1710,11 @@ struct data_reader {
     int read_errno;         /* errno of that failure */
     uint8_t arr;            /* arr_state */
     long line;              /* JSONL: lines consumed; array: elements */
-    char *blk;              /* owned, READ_BLOCK bytes */
+    char *blk;              /* the bytes being read: own_blk, or while
+                               replaying, held.p */
+    char *own_blk;          /* owned, READ_BLOCK bytes */
+    strbuf held;            /* bytes read to decide DATA_AUTO, read
+                               again from the start once it is decided */
     size_t blk_len;         /* bytes valid in blk */
     size_t blk_pos;         /* next unread byte */
     strbuf text;            /* the record's text when it spans blocks */
@@ -1731,11 +1736,13 @@ data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
         return NULL;
     }
     memset(r, 0, sizeof *r);
-    r->blk = mem_alloc(mem, READ_BLOCK);
-    if (!r->blk) {
+    r->own_blk = mem_alloc(mem, READ_BLOCK);
+    if (!r->own_blk) {
         mem_free(mem, r, sizeof *r);
         return NULL;
     }
+    r->blk = r->own_blk;
+    sb_init(&r->held, mem);
     r->mem = mem;
     r->prog = prog;
     r->in = in;
@@ -1754,7 +1761,8 @@ void data_reader_free(data_reader *r)
     }
     binder_free(&r->b);
     sb_free(&r->text);
-    mem_free(r->mem, r->blk, READ_BLOCK);
+    sb_free(&r->held);
+    mem_free(r->mem, r->own_blk, READ_BLOCK);
     mem_free(r->mem, r, sizeof *r);
 }
 
@@ -1763,6 +1771,11 @@ static bool refill(data_reader *r)
 {
     if (r->blk_pos < r->blk_len) {
         return true;
+    }
+    if (r->blk != r->own_blk) { /* the held bytes are read again: done */
+        sb_free(&r->held);
+        r->blk = r->own_blk;
+        r->blk_len = r->blk_pos = 0;
     }
     if (r->eof) {
         return false;
@@ -1793,10 +1806,112 @@ static bool is_blank(const char *s, size_t len)
     return true;
 }
 
-/* Drops a UTF-8 byte order mark at the start of input and, for
- * DATA_AUTO, picks the format from the first non-space byte (consuming
- * the white space before it, counting its lines). */
-static void start(data_reader *r)
+/* ---- DATA_AUTO ------------------------------------------------------ */
+
+enum {
+    SNIFF_BOM,   /* inside the first three bytes, which may be a BOM */
+    SNIFF_SPACE, /* white space before the first value */
+    SNIFF_ARRAY, /* inside the first value, an array, on its first line */
+    SNIFF_LINE,  /* after it closed, on the same line */
+    SNIFF_AFTER  /* on later lines: is there anything but white space? */
+};
+
+void data_sniff_init(data_sniffer *sn)
+{
+    memset(sn, 0, sizeof *sn);
+    sn->phase = SNIFF_BOM;
+    sn->result = DATA_AUTO;
+}
+
+static data_format decided(data_sniffer *sn, data_format f)
+{
+    sn->result = (uint8_t)f;
+    return f;
+}
+
+data_format data_sniff_feed(data_sniffer *sn, const char *s, size_t len)
+{
+    static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
+    for (size_t i = 0; i < len && sn->result == DATA_AUTO; i++, sn->seen++) {
+        char c = s[i];
+        switch (sn->phase) {
+        case SNIFF_BOM:
+            if (sn->seen < 3 && c == bom[sn->seen]) {
+                if (sn->seen == 2) {
+                    sn->phase = SNIFF_SPACE;
+                }
+                continue;
+            }
+            if (sn->seen > 0) { /* a partial mark: not white space */
+                return decided(sn, DATA_JSONL);
+            }
+            sn->phase = SNIFF_SPACE;
+            /* fall through */
+        case SNIFF_SPACE:
+            if (is_space(c)) {
+                continue;
+            }
+            if (c != '[') {
+                return decided(sn, DATA_JSONL);
+            }
+            sn->phase = SNIFF_ARRAY;
+            sn->first = sn->seen;
+            sn->depth = 1;
+            continue;
+        case SNIFF_ARRAY:
+            if (c == '\n' || sn->seen - sn->first > DATA_MAX_RECORD) {
+                /* A JSON Lines record is one line, within the limit: this
+                 * can only be an array. */
+                return decided(sn, DATA_JSON_ARRAY);
+            }
+            if (sn->in_str) {
+                if (sn->esc) {
+                    sn->esc = false;
+                } else if (c == '\\') {
+                    sn->esc = true;
+                } else if (c == '"') {
+                    sn->in_str = false;
+                }
+            } else if (c == '"') {
+                sn->in_str = true;
+            } else if (c == '[' || c == '{') {
+                sn->depth++;
+            } else if ((c == ']' || c == '}') && --sn->depth == 0) {
+                sn->phase = SNIFF_LINE;
+            }
+            continue;
+        case SNIFF_LINE:
+            if (c == '\n') {
+                sn->phase = SNIFF_AFTER;
+            }
+            continue;
+        case SNIFF_AFTER:
+            if (!is_space(c)) {
+                return decided(sn, DATA_JSONL); /* another line */
+            }
+            continue;
+        default:
+            TALLY_UNREACHABLE();
+        }
+    }
+    return (data_format)sn->result;
+}
+
+data_format data_sniff_end(data_sniffer *sn)
+{
+    if (sn->result != DATA_AUTO) {
+        return (data_format)sn->result;
+    }
+    /* Only an array's first line (closed or not) leaves it undecided. */
+    return decided(sn, sn->phase >= SNIFF_ARRAY ? DATA_JSON_ARRAY
+                                                : DATA_JSONL);
+}
+
+/* Drops a UTF-8 byte order mark at the start of input and, for DATA_AUTO,
+ * decides the format with data_sniff_feed, holding the bytes it needed
+ * in r->held to be read again from the start.  False out of memory
+ * (the reader is then at the end of its input). */
+static bool start(data_reader *r)
 {
     r->started = true;
     if (refill(r) && r->blk_len - r->blk_pos >= 3 &&
@@ -1804,20 +1919,40 @@ static void start(data_reader *r)
         r->blk_pos += 3;
     }
     if (r->fmt != DATA_AUTO) {
-        return;
+        return true;
     }
-    while (refill(r)) {
-        char c = r->blk[r->blk_pos];
-        if (!is_space(c)) {
-            r->fmt = c == '[' ? DATA_JSON_ARRAY : DATA_JSONL;
-            return;
-        }
-        if (c == '\n') {
-            r->line++;
-        }
-        r->blk_pos++;
+    data_sniffer sn;
+    data_sniff_init(&sn);
+    data_format f = DATA_AUTO;
+    if (refill(r)) {
+        f = data_sniff_feed(&sn, r->blk + r->blk_pos, r->blk_len - r->blk_pos);
     }
-    r->fmt = DATA_JSONL; /* empty input */
+    if (f == DATA_AUTO && !r->eof) {
+        /* The block ends inside the first line: hold it and read on. */
+        sb_put(&r->held, r->blk + r->blk_pos, r->blk_len - r->blk_pos);
+        r->blk_pos = r->blk_len;
+        while (f == DATA_AUTO && !r->held.failed && refill(r)) {
+            const char *p = r->blk + r->blk_pos;
+            size_t n = r->blk_len - r->blk_pos;
+            sb_put(&r->held, p, n);
+            r->blk_pos = r->blk_len;
+            f = data_sniff_feed(&sn, p, n);
+        }
+        if (r->held.failed) {
+            sb_free(&r->held);
+            r->eof = true;
+            r->fmt = DATA_JSONL;
+            return false;
+        }
+        r->blk = r->held.p;
+        r->blk_len = r->held.len;
+        r->blk_pos = 0;
+    }
+    if (f == DATA_AUTO) {
+        f = data_sniff_end(&sn);
+    }
+    r->fmt = (uint8_t)f;
+    return true;
 }
 
 static data_status io_error(data_reader *r, arena *a, data_error *err)
@@ -2097,8 +2232,8 @@ data_status data_reader_next(data_reader *r, arena *a, value *out,
     memset(err, 0, sizeof *err);
     err->key = val_none();
     err->line = r->line;
-    if (!r->started) {
-        start(r);
+    if (!r->started && !start(r)) {
+        return DATA_ENOMEM;
     }
     if (r->fmt == DATA_JSON_ARRAY) {
         return finish(next_element(r, a, out, err), err);

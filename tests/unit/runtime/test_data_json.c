@@ -1084,6 +1084,120 @@ static void test_data_json_reader_array(void **state)
     free(b);
 }
 
+/* data_sniff on [text], fed whole and then a byte at a time: the split
+ * must never change the decision. */
+static data_format sniff(const char *text, size_t len)
+{
+    data_sniffer sn;
+    data_sniff_init(&sn);
+    data_format whole = data_sniff_feed(&sn, text, len);
+    if (whole == DATA_AUTO) {
+        whole = data_sniff_end(&sn);
+    }
+    data_sniff_init(&sn);
+    data_format bytes = DATA_AUTO;
+    for (size_t i = 0; i < len && bytes == DATA_AUTO; i++) {
+        bytes = data_sniff_feed(&sn, text + i, 1);
+    }
+    if (bytes == DATA_AUTO) {
+        bytes = data_sniff_end(&sn);
+    }
+    assert_int_equal(whole, bytes);
+    assert_int_equal(data_sniff_end(&sn), bytes); /* decided stays */
+    return whole;
+}
+
+#define SNIFF(lit) sniff(lit, sizeof lit - 1)
+
+static void test_data_json_sniff(void **state)
+{
+    (void)state;
+    /* Arrays: pretty-printed, one line, empty, after a BOM and blanks. */
+    assert_int_equal(SNIFF("[\n{\"id\": 1}\n]\n"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[{\"id\": 1}, {\"id\": 2}]"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[{\"id\": 1}]\n\n  \r\n"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[]"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("\xEF\xBB\xBF \n\t[ {} ]"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[{\"a\": \"]\\\"\\n[\"},\n{}]"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[{}, "), DATA_JSON_ARRAY); /* unclosed */
+    assert_int_equal(SNIFF("[1] x"), DATA_JSON_ARRAY); /* garbage: its
+                                                          own error */
+    /* JSON Lines: objects; a first line that is a whole array with more
+     * lines after it; nothing at all. */
+    assert_int_equal(SNIFF("{\"id\": 1}\n[1]\n"), DATA_JSONL);
+    assert_int_equal(SNIFF("[1]\n{\"id\": 1}\n"), DATA_JSONL);
+    assert_int_equal(SNIFF("[]\n{}"), DATA_JSONL);
+    assert_int_equal(SNIFF("[1,2,3]\r\n\r\n{}\r\n"), DATA_JSONL);
+    assert_int_equal(SNIFF("[\"]\"] \n x"), DATA_JSONL);
+    assert_int_equal(SNIFF("\n\n{}"), DATA_JSONL);
+    assert_int_equal(SNIFF(""), DATA_JSONL);
+    assert_int_equal(SNIFF(" \n "), DATA_JSONL);
+    assert_int_equal(SNIFF("\xEF\xBB{}"), DATA_JSONL); /* half a BOM */
+    assert_int_equal(SNIFF("x[]"), DATA_JSONL);
+}
+
+static void test_data_json_reader_first_line_array(void **state)
+{
+    fixture *f = *state;
+    char *a = good_with_id("A"), *b = good_with_id("B");
+    size_t cap = 3 * strlen(GOOD) + 512;
+    char *text = malloc(cap);
+    got g[8];
+    /* Each first line is one bad record; no record after it is lost, and
+     * line numbers stay those of the file. */
+    static const char *firsts[] = {"[1]", "[]", "[1,2,3]", " [ {} ] "};
+    for (size_t i = 0; i < sizeof firsts / sizeof *firsts; i++) {
+        int len = snprintf(text, cap, "%s\n%s\n\n%s\n", firsts[i], a, b);
+        int n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
+        assert_int_equal(n, 3);
+        assert_int_equal(g[0].st, DATA_ERROR);
+        assert_int_equal(g[0].line, 1);
+        assert_string_equal(g[1].key, "A");
+        assert_string_equal(g[2].key, "B");
+    }
+    /* An array after blank lines: records are numbered from 1. */
+    int len = snprintf(text, cap, "\n\n[{\"id\": \"x\"},\n%s]\n", a);
+    int n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(g[0].line, 1);
+    assert_string_equal(g[0].key, "x");
+    assert_string_equal(g[1].key, "A");
+    free(text);
+    free(a);
+    free(b);
+}
+
+/* A first line longer than the reader's block: the bytes held to decide
+ * are read again, not lost, whichever way the decision goes. */
+static void test_data_json_reader_long_first_line(void **state)
+{
+    fixture *f = *state;
+    size_t pad = 200000; /* three read blocks */
+    char *title = malloc(pad + 1);
+    memset(title, 'x', pad);
+    title[pad] = '\0';
+    char *rec = good_with_id("L");
+    size_t cap = pad + 2 * strlen(rec) + 64;
+    char *text = malloc(cap);
+    got g[4];
+    /* [ "xxx…" ] then a record: JSON Lines, the array line a bad record */
+    int len = snprintf(text, cap, "[\"%s\"]\n%s\n", title, rec);
+    int n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(g[0].msg, "not a JSON object");
+    assert_string_equal(g[1].key, "L");
+    /* [ record, "xxx…" ] alone: an array of two elements */
+    len = snprintf(text, cap, "[%s, \"%s\"]", rec, title);
+    n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(g[0].key, "L");
+    assert_int_equal(g[1].line, 2);
+    assert_string_equal(g[1].msg, "not a JSON object");
+    free(text);
+    free(rec);
+    free(title);
+}
+
 /* Every allocation the binder and reader make may fail: the result is
  * DATA_ENOMEM (or success), never a crash or a leak. */
 static void test_data_json_enomem(void **state)
@@ -1173,6 +1287,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_data_json_reader_io_error,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_json_reader_memory_flat,
+                                        setup, teardown),
+        cmocka_unit_test(test_data_json_sniff),
+        cmocka_unit_test_setup_teardown(test_data_json_reader_first_line_array,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_json_reader_long_first_line,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_json_reader_array, setup,
                                         teardown),
