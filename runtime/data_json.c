@@ -18,6 +18,7 @@
  */
 #include "data.h"
 #include "tally_assert.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -245,6 +246,12 @@ typedef struct binder {
     size_t slots_cap;
     strbuf sb; /* paths and messages under construction */
     ya_state ya; /* yajl's memory during bind() */
+    yajl_handle h;   /* the parse in progress, during bind() */
+    const char *json; /* borrowed: the record's text, during bind() */
+    size_t json_len;
+    size_t lone_at; /* offset in json of the next \u escape of a lone
+                       high surrogate, SIZE_MAX if none: yajl decodes it
+                       to '?', so the binder must look for it itself */
 
     frame frames[DATA_MAX_DEPTH];
 } binder;
@@ -561,65 +568,6 @@ static const char *type_problem(bc_type_kind k)
     case BT_KIND_COUNT: break;
     }
     return "not valid here";
-}
-
-/* True if the [len] bytes at [s] are well-formed UTF-8 (RFC 3629): no
- * overlong forms, no UTF-16 surrogates, nothing above U+10FFFF.  yajl
- * checks only the shape of multi-byte sequences and lets all three
- * through; Tally's output is JSON, which must be UTF-8. */
-static bool utf8_valid(const char *s, size_t len)
-{
-    const uint64_t high = 0x8080808080808080u; /* each byte's top bit */
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    uint64_t w;
-    while (p < end) {
-        /* Most text is ASCII: pass it a word at a time, and once fewer
-         * than 8 bytes are left, look at the last 8 (overlapping bytes
-         * already passed, which end on a sequence boundary). */
-        while (end - p >= 8) {
-            memcpy(&w, p, 8);
-            if (w & high) {
-                break;
-            }
-            p += 8;
-        }
-        if (end - p < 8 && len >= 8) {
-            memcpy(&w, end - 8, 8);
-            if (!(w & high)) {
-                return true;
-            }
-        }
-        unsigned c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t n;
-        unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3;
-            lo = c == 0xE0 ? 0xA0 : 0x80; /* overlong */
-            hi = c == 0xED ? 0x9F : 0xBF; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-            lo = c == 0xF0 ? 0x90 : 0x80; /* overlong */
-            hi = c == 0xF4 ? 0x8F : 0xBF; /* above U+10FFFF */
-        } else {
-            return false; /* a continuation byte, C0, C1 or F5..FF */
-        }
-        if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi) {
-            return false;
-        }
-        for (size_t i = 2; i < n; i++) {
-            if ((p[i] & 0xC0) != 0x80) {
-                return false;
-            }
-        }
-        p += n;
-    }
-    return true;
 }
 
 /* True if the [len] <= 16 bytes at [s] are all ASCII, so valid UTF-8:
@@ -989,9 +937,112 @@ static int on_number(void *ctx, const char *s, size_t len)
     return number_general(b, s, len);
 }
 
+/* The value of the 4 hex digits at [s], or -1. */
+static long hex4(const char *s)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0) {
+            return -1;
+        }
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* The offset in [s] of the first \uD800..\uDBFF escape at or after [from]
+ * that no \uDC00..\uDFFF escape follows, or SIZE_MAX.  A backslash is an
+ * escape when it ends an odd run of backslashes; outside strings JSON has
+ * none.  (A lone low surrogate needs no search: yajl encodes it as bytes
+ * utf8_valid refuses.)  Records without backslashes cost one memchr. */
+static size_t next_lone_surrogate(const char *s, size_t len, size_t from)
+{
+    size_t i = from;
+    while (i < len) {
+        const char *p = memchr(s + i, '\\', len - i);
+        if (!p) {
+            return SIZE_MAX;
+        }
+        size_t j = (size_t)(p - s), run = 0;
+        while (j + run < len && s[j + run] == '\\') {
+            run++;
+        }
+        i = j + run;
+        if (run % 2 == 0 || i + 5 > len || s[i] != 'u') {
+            continue;
+        }
+        long hi = hex4(s + i + 1);
+        if (hi < 0xD800 || hi > 0xDBFF) {
+            continue;
+        }
+        long lo = i + 11 <= len && s[i + 5] == '\\' && s[i + 6] == 'u'
+                      ? hex4(s + i + 7)
+                      : -1;
+        if (lo < 0xDC00 || lo > 0xDFFF) {
+            return j + run - 1;
+        }
+        i += 11;
+    }
+    return SIZE_MAX;
+}
+
+#define LONE_SURROGATE "not valid UTF-8 (a \\u escape of a lone surrogate)"
+
+/* True when the string token yajl has just read holds the lone surrogate
+ * at b->lone_at; the search then moves past it. */
+static inline bool lone_here(binder *b)
+{
+    if (b->lone_at == SIZE_MAX) {
+        return false;
+    }
+    size_t end = yajl_get_bytes_consumed(b->h);
+    if (end <= b->lone_at) {
+        return false;
+    }
+    b->lone_at = next_lone_surrogate(b->json, b->json_len, end);
+    return true;
+}
+
+/* on_string for a string holding a lone surrogate: the error any invalid
+ * UTF-8 in a string gets, where that string is used. */
+static COLD int lone_string(binder *b)
+{
+    if (b->at_key && b->depth == 1) {
+        b->at_key = false;
+        b->key_seen = true;
+        b->key_problem = arena_strndup(b->a, LONE_SURROGATE,
+                                       strlen(LONE_SURROGATE));
+        if (!b->key_problem) {
+            b->nomem = true;
+        }
+    }
+    if (b->depth == 0) {
+        b->top = TOP_OTHER;
+        return !b->nomem;
+    }
+    if (!binding(b) || b->skip_next) {
+        b->skip_next = false;
+        return !b->nomem;
+    }
+    fail(b, LONE_SURROGATE);
+    if (b->skip_base == b->depth) {
+        b->skip_base = -1; /* as scalar_event after a failed scalar */
+    }
+    return !b->nomem;
+}
+
 static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
-    return scalar_event(ctx, J_STRING, (const char *)s, len, false);
+    binder *b = ctx;
+    if (__builtin_expect(lone_here(b), 0)) {
+        return lone_string(b);
+    }
+    return scalar_event(b, J_STRING, (const char *)s, len, false);
 }
 
 static bool push_record(binder *b, uint16_t rec)
@@ -1186,6 +1237,15 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t len)
     binder *b = ctx;
     const char *s = (const char *)k;
     long depth = b->depth;
+    if (__builtin_expect(lone_here(b), 0)) {
+        if (binding(b)) {
+            bad_map_key(b, LONE_SURROGATE);
+            if (depth == 1 && b->failed) {
+                b->err_path = NULL; /* a key of the record itself */
+            }
+        }
+        return !b->nomem;
+    }
     /* depth 1 may hold the key member; names past 16 bytes need memcmp */
     if (depth > 1 && len <= 16 && binding(b)) {
         frame *f = &b->frames[depth - 1];
@@ -1622,6 +1682,10 @@ static data_status bind(binder *b, uint16_t record, const char *json,
     yajl_alloc_funcs afs = {ya_malloc, ya_realloc, ya_free, &b->ya};
     yajl_handle h = yajl_alloc(&callbacks, &afs, b);
     yajl_status st = yajl_status_error;
+    b->h = h;
+    b->json = json;
+    b->json_len = len;
+    b->lone_at = next_lone_surrogate(json, len, 0);
     if (h) {
         st = yajl_parse(h, (const unsigned char *)json, len);
         if (st == yajl_status_ok) {

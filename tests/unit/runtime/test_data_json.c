@@ -620,6 +620,47 @@ static void test_data_json_field_errors(void **state)
                          "bids[0].scores", "a key is not valid UTF-8");
 }
 
+/* yajl decodes a \ud800 escape with no low surrogate after it to '?':
+ * the binder finds such escapes in the record's text itself, so a text
+ * never silently changes. */
+#define LONE "not valid UTF-8 (a \\u escape of a lone surrogate)"
+
+static void test_data_json_lone_surrogate(void **state)
+{
+    fixture *f = *state;
+    expect_patched_error(f, "\"NF1 2AB\"", "\"NF\\ud800\"",
+                         "bids[0].supplier.postcode", LONE);
+    expect_patched_error(f, "\"NF1 2AB\"", "\"\\uDBFF\"",
+                         "bids[0].supplier.postcode", LONE);
+    /* a high surrogate followed by another high one, or by a non-escape */
+    expect_patched_error(f, "\"NF1 2AB\"", "\"\\ud800\\ud800\\udc00\"",
+                         "bids[0].supplier.postcode", LONE);
+    expect_patched_error(f, "\"NF1 2AB\"", "\"x\\ud83du00de\"",
+                         "bids[0].supplier.postcode", LONE);
+    /* a lone low surrogate: yajl encodes it, the UTF-8 check refuses it */
+    expect_patched_error(f, "\"NF1 2AB\"", "\"\\udc00\"",
+                         "bids[0].supplier.postcode", "not valid UTF-8");
+    /* in a map key */
+    expect_patched_error(f, "{\"Q1\": 4", "{\"Q\\ud800\": 4",
+                         "bids[0].scores", "a key is " LONE);
+    /* the third of three keys, after a good pair; an ignored (unknown)
+     * field's value is not read, as with any invalid UTF-8 */
+    expect_patched_error(f, "{\"Q1\": 4, \"Q2\": 3}",
+                         "{\"Q\\ud83d\\ude00\": 4, \"Q2\": 3, \"\\ud800\": 1}",
+                         "bids[0].scores", "a key is " LONE);
+    /* Not lone: a pair, an escaped backslash before "ud800", an escaped
+     * backslash and then a pair. */
+    static const char *fine[] = {"\"\\ud83d\\ude00\"", "\"\\\\ud800\"",
+                                 "\"\\\\\\ud83d\\ude00\""};
+    for (size_t i = 0; i < sizeof fine / sizeof *fine; i++) {
+        char *s = patched("\"NF1 2AB\"", fine[i]);
+        value v;
+        data_error e;
+        assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+        free(s);
+    }
+}
+
 static void test_data_json_field_errors_more(void **state)
 {
     fixture *f = *state;
@@ -1289,6 +1330,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_data_json_reader_memory_flat,
                                         setup, teardown),
         cmocka_unit_test(test_data_json_sniff),
+        cmocka_unit_test_setup_teardown(test_data_json_lone_surrogate, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_data_json_reader_first_line_array,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_json_reader_long_first_line,
