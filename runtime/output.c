@@ -8,7 +8,9 @@
  * message naming the field, so a refused result leaves no trace.
  * Everything goes through one strbuf written to the stream in blocks of
  * OUT_FLUSH bytes; every fwrite and fflush is checked.  The table format
- * keeps its cells in one byte buffer until out_finish.
+ * keeps its cells in one byte buffer to size its columns, a page at a
+ * time (TABLE_PAGE_ROWS rows or TABLE_PAGE_BYTES of cells), so its
+ * memory stays flat however many records a run has.
  */
 #include "output.h"
 
@@ -17,6 +19,14 @@
 /* Buffered bytes that trigger a write: large blocks keep the cost of
  * stdio calls out of the profile, small enough to stay in cache. */
 #define OUT_FLUSH 65536
+
+/* A table is printed in pages, each with its own header and column
+ * widths, so that its memory does not grow with the run: a page ends
+ * after the result that brings it to this many rows, or this many bytes
+ * of cells.  A screenful is far smaller; a page this size keeps columns
+ * steady over long stretches and costs well under a megabyte or two. */
+#define TABLE_PAGE_ROWS 1000
+#define TABLE_PAGE_BYTES ((size_t)1 << 20)
 
 typedef struct out_col {
     const char *name; /* arena: dotted JSON names, "bids.price_score" */
@@ -71,6 +81,8 @@ struct out_writer {
     cell *cells;    /* owned, row after row, ncols + 1 per row */
     size_t ncells;
     size_t cells_cap;
+    size_t head_bytes; /* bytes of tcells holding the header row */
+    uint64_t pages;    /* pages printed so far */
 };
 
 /* A step of the path to the value being printed, for messages. */
@@ -699,6 +711,7 @@ static bool header(out_writer *w)
             return false;
         }
     }
+    w->head_bytes = w->tcells.len;
     return end_row(w);
 }
 
@@ -837,6 +850,8 @@ static void close_record(out_writer *w)
 }
 
 /* Finishes a record: checks memory, counts it and writes a full buffer. */
+static bool print_table(out_writer *w);
+
 static bool commit(out_writer *w)
 {
     if (w->buf.failed || w->tcells.failed || w->cellb.failed) {
@@ -844,6 +859,11 @@ static bool commit(out_writer *w)
         return false;
     }
     w->nwritten++;
+    if (w->fmt == OUT_TABLE &&
+        (w->ncells / (w->ncols + 1) > TABLE_PAGE_ROWS ||
+         w->tcells.len >= TABLE_PAGE_BYTES)) {
+        return print_table(w);
+    }
     if (w->buf.len >= OUT_FLUSH) {
         return flush(w);
     }
@@ -953,13 +973,18 @@ static void pad(strbuf *b, size_t n)
     }
 }
 
-/* Prints the stored table: header, a rule, then every row, columns two
- * spaces apart, numbers right-aligned.  The error column is shown only
- * when some record is an error. */
+/* Prints the stored page of the table: header, a rule, then every row,
+ * columns two spaces apart, numbers right-aligned, and a blank line
+ * before every page but the first.  The error column is shown only when
+ * some record of the page is an error.  Then forgets the page's rows,
+ * keeping the header for the next. */
 static bool print_table(out_writer *w)
 {
     uint32_t nc = w->ncols + 1;
     size_t rows = w->ncells / nc;
+    if (w->pages++ > 0) {
+        sb_putc(&w->buf, '\n');
+    }
     bool any_error = false;
     for (size_t r = 1; r < rows; r++) {
         any_error |= w->cells[r * nc + w->ncols].len > 0;
@@ -1016,7 +1041,13 @@ static bool print_table(out_writer *w)
         }
     }
     mem_free(w->mem, wd, shown * sizeof *wd);
-    return !w->buf.failed;
+    w->ncells = nc; /* the header row stays */
+    w->tcells.len = w->head_bytes;
+    if (w->buf.failed) {
+        w->failed = w->nomem = true;
+        return false;
+    }
+    return !w->failed && flush(w);
 }
 
 bool out_finish(out_writer *w)
@@ -1024,8 +1055,10 @@ bool out_finish(out_writer *w)
     if (!w->failed) {
         if (w->fmt == OUT_JSON) {
             sb_puts(&w->buf, w->nwritten ? "\n]\n" : "[]\n");
-        } else if (w->fmt == OUT_TABLE) {
-            print_table(w);
+        } else if (w->fmt == OUT_TABLE &&
+                   (w->pages == 0 || w->ncells > w->ncols + 1u)) {
+            print_table(w); /* the last page; a header alone only when
+                               the run had no rows at all */
         }
         if (w->buf.failed) {
             w->failed = w->nomem = true;
