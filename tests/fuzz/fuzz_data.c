@@ -1,18 +1,65 @@
 /* tests/fuzz/fuzz_data.c - fuzz target: tender data from strangers.
  *
- * Input: a data file, any bytes, read as the CLI reads it (DATA_AUTO: a
- * JSON array when it starts with '[', JSON Lines otherwise) by a
- * data_reader over fmemopen.  Each bound record is evaluated by the award
+ * Input: a data file, any bytes, read as the CLI reads it (DATA_AUTO, as
+ * data_sniff decides) by a data_reader over fmemopen.  Each bound record is evaluated by the award
  * policy (compiled once, at the first input) and its result written to a
  * memory stream, as tally_run does, in the output format the input's
  * length picks (size % 4: JSON Lines, JSON, CSV, table), so every writer
  * meets hostile texts.  Checked: the reader ends with DATA_EOF, in JSON
  * Lines every record it reports yields exactly one output line (result or
- * error record), and every byte drawn from the mem_ctx is returned.
+ * error record), every line that is not blank is one record (so format
+ * detection or framing that lost a line is a finding), and every byte
+ * drawn from the mem_ctx is returned.
  */
 #include "fuzz.h"
 
 #include "output.h"
+
+#include <yajl/yajl_parse.h>
+
+/* Lines of [data] holding something besides JSON white space (and, on
+ * the first line, a byte order mark): in JSON Lines, each is a record,
+ * good or bad, and none may be lost. */
+static unsigned long nonblank_lines(const uint8_t *data, size_t size)
+{
+    unsigned long n = 0;
+    size_t i = size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    bool blank = true;
+    for (; i < size; i++) {
+        uint8_t c = data[i];
+        if (c == '\n') {
+            n += !blank;
+            blank = true;
+        } else if (c != ' ' && c != '\t' && c != '\r') {
+            blank = false;
+        }
+    }
+    return n + !blank;
+}
+
+/* True if the first line of [data] that is not blank is, alone, one
+ * whole JSON text (yajl says so, not Tally's sniffer) and another line
+ * that is not blank follows it: then the input is JSON Lines, and reading
+ * it as one array would lose the lines after the first. */
+static bool whole_first_line_and_more(const uint8_t *data, size_t size)
+{
+    size_t i = size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < size && (data[i] == ' ' || data[i] == '\t' ||
+                        data[i] == '\r' || data[i] == '\n')) {
+        i++;
+    }
+    const uint8_t *nl = i < size ? memchr(data + i, '\n', size - i) : NULL;
+    if (!nl || nonblank_lines(nl + 1, size - (size_t)(nl + 1 - data)) == 0) {
+        return false;
+    }
+    yajl_handle h = yajl_alloc(NULL, NULL, NULL);
+    FUZZ_CHECK(h != NULL, "yajl_alloc failed");
+    bool whole = yajl_parse(h, data + i, (size_t)(nl - data) - i) ==
+                     yajl_status_ok &&
+                 yajl_complete_parse(h) == yajl_status_ok;
+    yajl_free(h);
+    return whole;
+}
 
 static int fuzz_data(const uint8_t *data, size_t size)
 {
@@ -80,6 +127,7 @@ static int fuzz_data(const uint8_t *data, size_t size)
         FUZZ_CHECK(ok, "writing to a memory stream failed");
     }
     arena_free(&rec);
+    data_format read_as = data_reader_format(r);
     FUZZ_CHECK(out_finish(w), "finishing the output failed");
     out_free(w);
     vm_free(v);
@@ -93,6 +141,14 @@ static int fuzz_data(const uint8_t *data, size_t size)
     free(obuf);
     FUZZ_CHECK(stopped || fmt != OUT_JSONL || lines == records,
                "%lu records in, %lu lines out", records, lines);
+    FUZZ_CHECK(stopped || read_as == DATA_JSONL ||
+                   !whole_first_line_and_more(data, size),
+               "read as an array, though its first line is a whole JSON "
+               "text and more lines follow");
+    FUZZ_CHECK(stopped || read_as != DATA_JSONL ||
+                   records == nonblank_lines(data, size),
+               "JSON Lines: %lu records from %lu lines that are not blank",
+               records, nonblank_lines(data, size));
     FUZZ_CHECK(mem.live == 0, "%zu bytes leaked", mem.live);
     return 0;
 }
