@@ -1,105 +1,220 @@
-# Tally build.  `make` builds bin/tally; `make run` evaluates the bundled
-# award example; `make test` builds and runs every test.  Missing Debian
-# packages are installed first (scripts/deps.sh; needs root and apt-get).
+# Tally build.  `make` builds bin/tally and the library (libtally.a and
+# libtally.so); `make run` evaluates the bundled award example; `make test`
+# builds and runs every test; `make install` installs (PREFIX, DESTDIR).
+# `make run` and `make test` first install missing Debian packages
+# (`make deps`: scripts/deps.sh, needs root and apt-get); plain `make` and
+# `make install` never call apt-get.
 #
 #   make test SAN=1        the same suite under ASan + UBSan (build-san/)
 #   make tsan              the threading tests under ThreadSanitizer
 #                          (build-tsan/)
 #   make test CC=clang     with clang
 #   make DISPATCH=switch   the VM with a plain switch instead of computed goto
+#   make DEBUG=1           assertions on (build-debug/); sanitizer builds
+#                          have them on by default
+#   make CFLAGS=...        your flags replace -g -O2; the project's own
+#                          (-std, warnings, visibility) are always kept
 
 CC       ?= cc
 SAN      ?=
+DEBUG    ?= $(if $(SAN),1,0)
 DISPATCH ?= goto
-BUILD    ?= build$(if $(SAN),-$(if $(filter thread,$(SAN)),tsan,san))$(if $(filter clang,$(notdir $(CC))),-clang)
+BUILD    ?= build$(if $(SAN),-$(if $(filter thread,$(SAN)),tsan,san),$(if $(filter 1,$(DEBUG)),-debug))$(if $(filter clang,$(notdir $(CC))),-clang)
 BIN      := $(BUILD)/bin
-OPT      ?= -O2
+CFLAGS   ?= -g -O2
 
-WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
-CPPFLAGS := -Iinclude -Iruntime -Ilang -I$(BUILD)/gen -DTALLY_DEBUG
+VERSION  := $(shell sed -n 's/^\#define TALLY_VERSION "\(.*\)"/\1/p' include/tally.h)
+SOMAJOR  := $(firstword $(subst ., ,$(VERSION)))
+
+# The project's own flags, kept whatever CFLAGS and CPPFLAGS a user gives.
+WARN         := -Wall -Wextra -Werror -Wno-unused-parameter
+T_CPPFLAGS   := -Iinclude -Iruntime -Ilang -I$(BUILD)/gen
+ifeq ($(DEBUG),1)
+T_CPPFLAGS   += -DTALLY_DEBUG
+else
+T_CPPFLAGS   += -DNDEBUG
+endif
 ifeq ($(DISPATCH),goto)
-CPPFLAGS += -DTALLY_COMPUTED_GOTO
+T_CPPFLAGS   += -DTALLY_COMPUTED_GOTO
 endif
-CFLAGS   := -std=gnu11 -g $(OPT) $(WARN) -fvisibility=hidden
-LDLIBS   := -lyajl -lgmp -lpthread
+T_CFLAGS     := -std=gnu11 $(WARN) -fvisibility=hidden
+T_LDFLAGS    :=
+LDLIBS       := -lyajl -lgmp -lpthread
 ifeq ($(SAN),thread)
-CFLAGS   += -fsanitize=thread -fno-omit-frame-pointer
-LDFLAGS  += -fsanitize=thread
+T_CFLAGS     += -fsanitize=thread -fno-omit-frame-pointer
+T_LDFLAGS    += -fsanitize=thread
 else ifneq ($(SAN),)
-CPPFLAGS += -DTALLY_DEBUG_VM
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS  += -fsanitize=address,undefined
+T_CPPFLAGS   += -DTALLY_DEBUG_VM
+T_CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+T_LDFLAGS    += -fsanitize=address,undefined
 endif
+ALL_CFLAGS   = $(T_CPPFLAGS) $(CPPFLAGS) $(T_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS  = $(T_LDFLAGS) $(LDFLAGS)
 
 RUNTIME_SRC := $(sort $(wildcard runtime/*.c))
 LANG_SRC    := $(sort $(wildcard lang/*.c))
 CLI_SRC     := $(sort $(wildcard cli/*.c))
 GEN_SRC     := $(BUILD)/gen/lexer.c $(BUILD)/gen/parser.c
-LIB_OBJ     := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o) $(LANG_SRC:%.c=$(BUILD)/obj/%.o) \
+GEN_HDR     := $(BUILD)/gen/lexer.h $(BUILD)/gen/parser.h
+LIB_SRC     := $(RUNTIME_SRC) $(LANG_SRC)
+LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) \
                $(BUILD)/obj/gen/lexer.o $(BUILD)/obj/gen/parser.o
+PIC_OBJ     := $(LIB_OBJ:$(BUILD)/obj/%=$(BUILD)/pic/%)
 CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB         := $(BUILD)/libtally.a
+SONAME      := libtally.so.$(SOMAJOR)
+SO          := $(BUILD)/libtally.so.$(VERSION)
 TALLY       := $(BIN)/tally
 
 UNIT_SRC    := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit lang-tests golden clean bench fmt-check docs tsan
-all: deps $(TALLY)
+.PHONY: all lib deps run test unit lang-tests golden clean bench docs tsan \
+        install uninstall install-test
+all: $(TALLY) lib
 ifeq ($(BUILD),build)
 	@mkdir -p bin && ln -sfn ../$(TALLY) bin/tally
 endif
 
+lib: $(LIB) $(SO)
+
 deps:
 	@sh scripts/deps.sh
 
-$(BUILD)/gen/lexer.c: lang/lexer.l $(BUILD)/gen/parser.c
+# The scanner's header is written with the scanner, the parser's with the
+# parser; objects wait for both (order-only: -MMD records who really
+# includes them, so an edit to parser.y rebuilds only those).
+$(BUILD)/gen/lexer.c: lang/lexer.l | $(BUILD)/gen/parser.c
 	@mkdir -p $(dir $@)
 	flex --header-file=$(BUILD)/gen/lexer.h -o $@ $<
+
+$(BUILD)/gen/lexer.h: $(BUILD)/gen/lexer.c ;
+$(BUILD)/gen/parser.h: $(BUILD)/gen/parser.c ;
 
 $(BUILD)/gen/parser.c: lang/parser.y
 	@mkdir -p $(dir $@)
 	bison -Wall -Werror --defines=$(BUILD)/gen/parser.h -o $@ $<
 
-$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(GEN_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-sign-compare -Wno-unused-function -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Wno-sign-compare -Wno-unused-function -MMD -MP -c -o $@ $<
 
-$(BUILD)/obj/%.o: %.c $(GEN_SRC)
+$(BUILD)/obj/%.o: %.c | $(GEN_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The shared library's objects: position-independent, built apart so the
+# binary and libtally.a keep the faster non-PIC code.
+$(BUILD)/pic/gen/%.o: $(BUILD)/gen/%.c | $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -Wno-sign-compare -Wno-unused-function -MMD -MP -c -o $@ $<
+
+$(BUILD)/pic/%.o: %.c | $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# Only TALLY_API names are exported (-fvisibility=hidden elsewhere).
+$(SO): $(PIC_OBJ)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined \
+	    -o $@ $^ $(LDLIBS)
+	ln -sfn $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sfn $(SONAME) $(BUILD)/libtally.so
+
 $(TALLY): $(CLI_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
 # Only tests/unit/*/test_*.c are tests; a header beside them (a fixture
 # several tests share) is tracked by -MMD, like the headers of $(LIB).
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Wno-unused-function -MMD -MP -MF $@.d $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
-run: all
+# `make run` and `make test` install what is missing first, then build in
+# a second make, so nothing compiles before the packages are there.
+run: deps
+	@$(MAKE) --no-print-directory all
 	$(TALLY) run examples/award/award.tally examples/award/sample-20.jsonl
 
-unit: deps $(UNIT_BIN)
+unit: deps
+	@$(MAKE) --no-print-directory $(UNIT_BIN)
 	@sh tests/run_unit.sh $(UNIT_BIN)
 
-test: all unit
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@sh tests/run_unit.sh $(UNIT_BIN)
 	@sh tests/run_all.sh $(TALLY)
+	@$(MAKE) --no-print-directory install-test
+
+# Installs into a staging root, checks the tree and builds examples/embed
+# against it through pkg-config (tests/install/run.sh); then uninstalls
+# and checks nothing is left.
+INSTALL_ROOT := $(CURDIR)/$(BUILD)/install-root
+install-test: $(TALLY) lib
+	@rm -rf $(INSTALL_ROOT)
+	@$(MAKE) --no-print-directory install DESTDIR=$(INSTALL_ROOT) PREFIX=/usr/local >/dev/null
+	@sh tests/install/run.sh $(INSTALL_ROOT) /usr/local "$(CC)" "$(T_CFLAGS) $(T_LDFLAGS)"
+	@$(MAKE) --no-print-directory uninstall DESTDIR=$(INSTALL_ROOT) PREFIX=/usr/local >/dev/null
+	@left=$$(find $(INSTALL_ROOT) -type f -o -type l); \
+	    if [ -n "$$left" ]; then echo "install: uninstall left $$left"; exit 1; fi
+	@rm -rf $(INSTALL_ROOT)
+
+# The language tests and the golden CLI tests alone.
+lang-tests: deps
+	@$(MAKE) --no-print-directory $(TALLY)
+	python3 tests/lang/run.py $(TALLY)
+
+golden: deps
+	@$(MAKE) --no-print-directory $(TALLY)
+	sh tests/golden/run.sh $(TALLY)
 
 # Threads sharing one program, under ThreadSanitizer: any data race fails.
 TSAN_TESTS := tests/lang/test_threads
 tsan: deps
-	$(MAKE) SAN=thread $(TSAN_TESTS:%=build-tsan/%)
+	@$(MAKE) --no-print-directory SAN=thread $(TSAN_TESTS:%=build-tsan/%)
 	@for t in $(TSAN_TESTS); do \
 	    echo "tsan: $$t"; \
 	    TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/$$t || exit 1; \
 	done
+
+# ---- install -------------------------------------------------------------
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+DATADIR     ?= $(PREFIX)/share
+DOCDIR      ?= $(DATADIR)/doc/tally
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+$(BUILD)/tally.pc: scripts/tally.pc.in include/tally.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(LDLIBS)|' $< > $@
+
+# The .pc file names PREFIX, so it is remade on every install.
+.PHONY: $(BUILD)/tally.pc
+install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(TALLY) $(DESTDIR)$(BINDIR)/tally
+	install -m 644 include/tally.h $(DESTDIR)$(INCLUDEDIR)/tally.h
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libtally.a
+	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/$(notdir $(SO))
+	ln -sfn $(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so
+	install -m 644 $(BUILD)/tally.pc $(DESTDIR)$(PKGCONFIGDIR)/tally.pc
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tally $(DESTDIR)$(INCLUDEDIR)/tally.h \
+	    $(DESTDIR)$(LIBDIR)/libtally.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
+	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so \
+	    $(DESTDIR)$(PKGCONFIGDIR)/tally.pc
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 docs: docs/opcodes.md
 
@@ -107,22 +222,23 @@ docs/opcodes.md: runtime/opcodes.def scripts/gen_opcodes_md.sh
 	sh scripts/gen_opcodes_md.sh > $@
 
 clean:
-	rm -rf build build-san build-clang build-san-clang bin
+	rm -rf build build-* bin
 
 # `make bench` (bench/README.md): Tally against hand-written baselines on
 # generated tenders, run interleaved.  BENCH_SIZES="1000 1000000" goes large.
 BENCH_SIZES ?= 1000 10000 100000
 BENCH_RUNS  ?= 5
 BENCH_ARGS  ?=
-bench: all $(LIB)
+bench: deps
+	@$(MAKE) --no-print-directory $(TALLY) $(LIB)
 	@sh bench/deps.sh
 	@mkdir -p $(BUILD)/bench
-	$(CC) -std=gnu11 -g $(OPT) $(WARN) $(LDFLAGS) -o $(BUILD)/bench/award bench/baseline/award.c -lyajl
-	$(CC) -std=gnu11 -g $(OPT) $(WARN) -o $(BUILD)/bench/spawn bench/spawn.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $(BUILD)/bench/vm_eval bench/vm_eval.c $(LIB) $(LDLIBS)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(ALL_LDFLAGS) -o $(BUILD)/bench/award bench/baseline/award.c -lyajl
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $(BUILD)/bench/spawn bench/spawn.c
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $(BUILD)/bench/vm_eval bench/vm_eval.c $(LIB) $(LDLIBS)
 	python3 bench/run.py --build $(BUILD) --sizes "$(BENCH_SIZES)" --runs $(BENCH_RUNS) $(BENCH_ARGS)
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic $(BUILD)/tests -name '*.d' 2>/dev/null)
 
 # ---- fuzzing (tests/fuzz/README.md) -------------------------------------
 # `make fuzz FUZZ_SECONDS=N` builds the libFuzzer targets with clang, ASan
@@ -164,11 +280,11 @@ FUZZ_CORPUS_data     := data
 FUZZ_CORPUS_run      := data
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-merge clean-fuzz
-$(FUZZ_BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+$(FUZZ_BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -w -c -o $@ $<
 
-$(FUZZ_BUILD)/obj/%.o: %.c $(GEN_SRC)
+$(FUZZ_BUILD)/obj/%.o: %.c | $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
