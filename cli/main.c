@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,8 @@ static const char usage_check[] =
     "usage: tally check POLICY...\n"
     "Parses and type-checks each policy and reports every error as\n"
     "file:line:col: error: message, with the source line and a hint.\n"
-    "Exit status 0 when all are correct, 1 otherwise.\n";
+    "Exit status 0 when all are correct, 1 when any has errors, else 6 when\n"
+    "a file cannot be read; 4 for a usage error.\n";
 
 static const char usage_build[] =
     "usage: tally build POLICY -o FILE\n"
@@ -170,9 +172,10 @@ static int load_program(const tally_config *cfg, const char *path,
     return exit_for(st);
 }
 
+/* True when an argument before any `--` asks for help. */
 static bool wants_help(int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             return true;
         }
@@ -185,6 +188,10 @@ static int cmd_check(const tally_config *cfg, int argc, char **argv)
     if (wants_help(argc, argv)) {
         fputs(usage_check, stdout);
         return EXIT_OK;
+    }
+    if (argc >= 1 && strcmp(argv[0], "--") == 0) {
+        argc--; /* check takes no options: `--` only ends them */
+        argv++;
     }
     if (argc < 1) {
         return usage_error("check needs a policy file", usage_check);
@@ -242,13 +249,17 @@ static int cmd_build(const tally_config *cfg, int argc, char **argv)
         return EXIT_OK;
     }
     const char *in = NULL, *out = NULL;
+    bool options = true; /* until `--` */
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+        if (options && strcmp(argv[i], "--") == 0) {
+            options = false;
+        } else if (options && (strcmp(argv[i], "-o") == 0 ||
+                               strcmp(argv[i], "--output") == 0)) {
             if (i + 1 >= argc) {
                 return usage_error("-o needs a file name", usage_build);
             }
             out = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1]) {
+        } else if (options && argv[i][0] == '-' && argv[i][1]) {
             return usage_error("unknown option for build", usage_build);
         } else if (!in) {
             in = argv[i];
@@ -286,6 +297,10 @@ static int cmd_disasm(const tally_config *cfg, int argc, char **argv)
         fputs(usage_disasm, stdout);
         return EXIT_OK;
     }
+    if (argc == 2 && strcmp(argv[0], "--") == 0) {
+        argc--;
+        argv++;
+    }
     if (argc != 1) {
         return usage_error("disasm takes one program", usage_disasm);
     }
@@ -322,13 +337,24 @@ static void on_progress(void *ud, const tally_run_stats *s)
     pr->shown = true;
 }
 
+/* Parses [s] as a decimal whole number into [out]: one or more digits
+ * and nothing else (no sign, no space, no base prefix; strtoull would
+ * take the first two), at most UINT64_MAX.  False otherwise. */
 static bool parse_u64(const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') {
+    uint64_t v = 0;
+    if (!*s) {
         return false;
+    }
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') {
+            return false;
+        }
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10) {
+            return false;
+        }
+        v = v * 10 + d;
     }
     *out = v;
     return true;
@@ -351,10 +377,19 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
         return EXIT_INTERNAL;
     }
     int rc = EXIT_OK;
+    bool options = true; /* until `--` */
     for (int i = 0; i < argc && rc == EXIT_OK; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
+        if (!options || a[0] != '-' || !a[1]) {
+            if (!prog_path) {
+                prog_path = a;
+            } else {
+                data[ndata++] = a; /* "-": standard input */
+            }
+        } else if (strcmp(a, "--") == 0) {
+            options = false;
+        } else if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
             if (!val) { rc = usage_error("--format needs a value", usage_run); break; }
             i++;
             if (strcmp(val, "jsonl") == 0) o.output = TALLY_OUTPUT_JSONL;
@@ -388,20 +423,16 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
             i++;
         } else if (strcmp(a, "--memory-cap") == 0) {
             uint64_t cap;
-            if (!val || !parse_u64(val, &cap) || cap == 0) {
+            if (!val || !parse_u64(val, &cap) || cap == 0 || cap > SIZE_MAX) {
                 rc = usage_error("--memory-cap needs a number of bytes", usage_run);
                 break;
             }
             cfg->memory_cap = (size_t)cap;
             i++;
-        } else if (a[0] == '-' && a[1]) {
+        } else {
             char msg[200];
             snprintf(msg, sizeof msg, "unknown option '%s' for run", a);
             rc = usage_error(msg, usage_run);
-        } else if (!prog_path) {
-            prog_path = a;
-        } else {
-            data[ndata++] = a;
         }
     }
     if (rc == EXIT_OK && !prog_path) {
