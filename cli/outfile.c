@@ -47,16 +47,15 @@ static const int caught_signals[] = {SIGHUP, SIGINT, SIGTERM};
 
 /* Async-signal-safe: unlink and raise only.  SA_RESETHAND has already
  * restored the default action, and the signal stays blocked until this
- * returns, so the re-raised signal then ends the process. */
+ * returns, so the re-raised signal then ends the process (errno need not
+ * be restored: nothing runs after). */
 static void on_signal(int sig)
 {
-    int saved = errno;
     const char *tmp = pending_tmp;
     if (tmp) {
         unlink(tmp);
     }
     raise(sig);
-    errno = saved;
 }
 
 /* Installs on_signal for each caught signal, except one inherited as
