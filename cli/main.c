@@ -2,19 +2,21 @@
  *
  * A client of include/tally.h only.  Parses arguments, reads files, prints
  * the library's messages on stderr and maps statuses to the documented exit
- * codes (see usage below and README.md).  --output files are written
- * atomically: to a temporary file beside the target, renamed into place
- * only when the run finished, so an interrupted run never leaves half a
- * file.
+ * codes (see usage below and README.md).  Where output goes -- --output
+ * and -o files, written atomically when they are regular files, and
+ * standard output -- is outfile.c's business, and so is reporting a
+ * failed write: the library returns TALLY_EIO without a message for it.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "tally.h"
 
 enum {
@@ -48,12 +50,17 @@ static const char usage_check[] =
     "usage: tally check POLICY...\n"
     "Parses and type-checks each policy and reports every error as\n"
     "file:line:col: error: message, with the source line and a hint.\n"
-    "Exit status 0 when all are correct, 1 otherwise.\n";
+    "Exit status 0 when all are correct, 1 when any has errors, else 6 when\n"
+    "a file cannot be read; 4 for a usage error.\n";
 
 static const char usage_build[] =
     "usage: tally build POLICY -o FILE\n"
     "Compiles POLICY to a versioned, checksummed bytecode file that\n"
-    "`tally run` and `tally disasm` accept.  Exit status 0, or 1 on errors.\n";
+    "`tally run` and `tally disasm` accept.  FILE is written as run writes\n"
+    "--output (see `tally run --help`): a regular file is replaced whole, a\n"
+    "symbolic link is followed, a device or FIFO is written to directly.\n"
+    "Exit status 0, 1 when the policy has errors, 4 for a usage error, 6 when\n"
+    "POLICY cannot be read or FILE cannot be written.\n";
 
 static const char usage_run[] =
     "usage: tally run PROGRAM [DATA...] [options]\n"
@@ -62,8 +69,8 @@ static const char usage_run[] =
     "record per input record, in input order.\n"
     "\n"
     "  --format jsonl|json|csv|table   output format (default jsonl)\n"
-    "  --output FILE, -o FILE          write to FILE (atomically) instead of\n"
-    "                                  standard output\n"
+    "  --output FILE, -o FILE          write to FILE instead of standard\n"
+    "                                  output (see below)\n"
     "  --input jsonl|json|auto         input format (default auto)\n"
     "  --budget N                      loop iterations and calls allowed per\n"
     "                                  record (default 100000000)\n"
@@ -71,10 +78,22 @@ static const char usage_run[] =
     "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
     "                                  and out); output order and bytes are\n"
     "                                  the same as with one\n"
+    "  --                              end of options: the rest are files\n"
+    "\n"
+    "--output FILE: a regular file, or a new one, is written beside FILE and\n"
+    "renamed onto it once every record is written, so an interrupted run or\n"
+    "a failed write leaves the old file as it was; the old file's permissions\n"
+    "are kept (a new file gets 0666 less the umask).  A symbolic link is\n"
+    "followed and the file it names written so; the link stays.  A link to\n"
+    "a file that does not exist is refused.  A device, FIFO or other file\n"
+    "that is not regular is written to directly, and a link to standard\n"
+    "output (/dev/stdout) is standard output.\n"
     "\n"
     "A summary line on stderr counts records evaluated, rejected and failed.\n"
     "Exit status 0 when all were evaluated, 2 when some were rejected as bad\n"
-    "data, 3 when the policy failed on some, 1 for an invalid program.\n";
+    "data, 3 when the policy failed on some, 1 for an invalid program, 4 for\n"
+    "a usage error, 5 for an internal error or out of memory, 6 when a file\n"
+    "cannot be read or written.\n";
 
 static const char usage_disasm[] =
     "usage: tally disasm PROGRAM\n"
@@ -170,9 +189,10 @@ static int load_program(const tally_config *cfg, const char *path,
     return exit_for(st);
 }
 
+/* True when an argument before any `--` asks for help. */
 static bool wants_help(int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             return true;
         }
@@ -185,6 +205,10 @@ static int cmd_check(const tally_config *cfg, int argc, char **argv)
     if (wants_help(argc, argv)) {
         fputs(usage_check, stdout);
         return EXIT_OK;
+    }
+    if (argc >= 1 && strcmp(argv[0], "--") == 0) {
+        argc--; /* check takes no options: `--` only ends them */
+        argv++;
     }
     if (argc < 1) {
         return usage_error("check needs a policy file", usage_check);
@@ -207,34 +231,6 @@ static int cmd_check(const tally_config *cfg, int argc, char **argv)
     return rc;
 }
 
-/* Writes [len] bytes to [path] atomically. */
-static bool write_atomic(const char *path, const void *buf, size_t len)
-{
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) {
-        return false;
-    }
-    snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return false;
-    }
-    FILE *f = fdopen(fd, "wb");
-    bool ok = f && fwrite(buf, 1, len, f) == len;
-    ok = f && fclose(f) == 0 && ok;
-    if (!f) {
-        close(fd);
-    }
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-        remove(tmp);
-    }
-    free(tmp);
-    return ok;
-}
-
 static int cmd_build(const tally_config *cfg, int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -242,13 +238,17 @@ static int cmd_build(const tally_config *cfg, int argc, char **argv)
         return EXIT_OK;
     }
     const char *in = NULL, *out = NULL;
+    bool options = true; /* until `--` */
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+        if (options && strcmp(argv[i], "--") == 0) {
+            options = false;
+        } else if (options && (strcmp(argv[i], "-o") == 0 ||
+                               strcmp(argv[i], "--output") == 0)) {
             if (i + 1 >= argc) {
                 return usage_error("-o needs a file name", usage_build);
             }
             out = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1]) {
+        } else if (options && argv[i][0] == '-' && argv[i][1]) {
             return usage_error("unknown option for build", usage_build);
         } else if (!in) {
             in = argv[i];
@@ -271,9 +271,14 @@ static int cmd_build(const tally_config *cfg, int argc, char **argv)
         tally_program_free(p);
         return exit_for(st);
     }
-    if (!write_atomic(out, buf, len)) {
-        fprintf(stderr, "tally: cannot write %s: %s\n", out, strerror(errno));
+    outfile of;
+    if (!outf_open(&of, out)) {
         rc = EXIT_IO;
+    } else {
+        fwrite(buf, 1, len, of.f); /* a failure is outf_close's to report */
+        if (!outf_close(&of, true)) {
+            rc = EXIT_IO;
+        }
     }
     tally_buffer_free(p, buf, len);
     tally_program_free(p);
@@ -286,6 +291,10 @@ static int cmd_disasm(const tally_config *cfg, int argc, char **argv)
         fputs(usage_disasm, stdout);
         return EXIT_OK;
     }
+    if (argc == 2 && strcmp(argv[0], "--") == 0) {
+        argc--;
+        argv++;
+    }
     if (argc != 1) {
         return usage_error("disasm takes one program", usage_disasm);
     }
@@ -294,7 +303,15 @@ static int cmd_disasm(const tally_config *cfg, int argc, char **argv)
     if (rc != EXIT_OK) {
         return rc;
     }
-    rc = exit_for(tally_disasm(p, stdout));
+    outfile of;
+    if (!outf_open_stdout(&of)) {
+        tally_program_free(p);
+        return EXIT_INTERNAL;
+    }
+    rc = exit_for(tally_disasm(p, of.f));
+    if (!outf_close(&of, true)) {
+        rc = EXIT_IO;
+    }
     tally_program_free(p);
     return rc;
 }
@@ -322,13 +339,24 @@ static void on_progress(void *ud, const tally_run_stats *s)
     pr->shown = true;
 }
 
+/* Parses [s] as a decimal whole number into [out]: one or more digits
+ * and nothing else (no sign, no space, no base prefix; strtoull would
+ * take the first two), at most UINT64_MAX.  False otherwise. */
 static bool parse_u64(const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') {
+    uint64_t v = 0;
+    if (!*s) {
         return false;
+    }
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') {
+            return false;
+        }
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10) {
+            return false;
+        }
+        v = v * 10 + d;
     }
     *out = v;
     return true;
@@ -351,10 +379,19 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
         return EXIT_INTERNAL;
     }
     int rc = EXIT_OK;
+    bool options = true; /* until `--` */
     for (int i = 0; i < argc && rc == EXIT_OK; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
+        if (!options || a[0] != '-' || !a[1]) {
+            if (!prog_path) {
+                prog_path = a;
+            } else {
+                data[ndata++] = a; /* "-": standard input */
+            }
+        } else if (strcmp(a, "--") == 0) {
+            options = false;
+        } else if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
             if (!val) { rc = usage_error("--format needs a value", usage_run); break; }
             i++;
             if (strcmp(val, "jsonl") == 0) o.output = TALLY_OUTPUT_JSONL;
@@ -388,20 +425,16 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
             i++;
         } else if (strcmp(a, "--memory-cap") == 0) {
             uint64_t cap;
-            if (!val || !parse_u64(val, &cap) || cap == 0) {
+            if (!val || !parse_u64(val, &cap) || cap == 0 || cap > SIZE_MAX) {
                 rc = usage_error("--memory-cap needs a number of bytes", usage_run);
                 break;
             }
             cfg->memory_cap = (size_t)cap;
             i++;
-        } else if (a[0] == '-' && a[1]) {
+        } else {
             char msg[200];
             snprintf(msg, sizeof msg, "unknown option '%s' for run", a);
             rc = usage_error(msg, usage_run);
-        } else if (!prog_path) {
-            prog_path = a;
-        } else {
-            data[ndata++] = a;
         }
     }
     if (rc == EXIT_OK && !prog_path) {
@@ -417,28 +450,11 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
         free(data);
         return rc;
     }
-    FILE *out = stdout;
-    char *tmp = NULL;
-    if (out_path) {
-        size_t n = strlen(out_path);
-        tmp = malloc(n + 16);
-        int fd = -1;
-        if (tmp) {
-            snprintf(tmp, n + 16, "%s.tmpXXXXXX", out_path);
-            fd = mkstemp(tmp);
-        }
-        out = fd >= 0 ? fdopen(fd, "wb") : NULL;
-        if (!out) {
-            fprintf(stderr, "tally: cannot write %s: %s\n", out_path, strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-                remove(tmp);
-            }
-            free(tmp);
-            free(data);
-            tally_program_free(p);
-            return EXIT_IO;
-        }
+    outfile of;
+    if (out_path ? !outf_open(&of, out_path) : !outf_open_stdout(&of)) {
+        free(data);
+        tally_program_free(p);
+        return out_path ? EXIT_IO : EXIT_INTERNAL;
     }
     progress pr;
     memset(&pr, 0, sizeof pr);
@@ -464,7 +480,7 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
         }
         o.input_name = strcmp(data[i], "-") == 0 ? "<stdin>" : data[i];
         tally_run_stats s;
-        tally_status st = tally_run(p, &o, in, out, &s);
+        tally_status st = tally_run(p, &o, in, of.f, &s);
         if (in != stdin) {
             fclose(in);
         }
@@ -486,26 +502,11 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
     fprintf(stderr, "tally: %llu records: %llu evaluated, %llu rejected, %llu failed\n",
             (unsigned long long)total.records, (unsigned long long)total.evaluated,
             (unsigned long long)total.rejected, (unsigned long long)total.failed);
-    if (out_path) {
-        bool ok = fflush(out) == 0;
-        ok = fclose(out) == 0 && ok;
-        bool keep = ok && worst != TALLY_EIO && worst != TALLY_ENOMEM &&
-                    worst != TALLY_EINTERNAL;
-        if (keep && rename(tmp, out_path) != 0) {
-            fprintf(stderr, "tally: cannot write %s: %s\n", out_path, strerror(errno));
-            keep = false;
-            worst = TALLY_EIO;
-        }
-        if (!keep) {
-            remove(tmp);
-            if (worst == TALLY_OK) {
-                fprintf(stderr, "tally: cannot write %s\n", out_path);
-                worst = TALLY_EIO;
-            }
-        }
-        free(tmp);
-    } else if (fflush(stdout) != 0) {
-        fprintf(stderr, "tally: cannot write the output: %s\n", strerror(errno));
+    /* A run that stopped keeps the old file: no half results. */
+    bool keep = worst != TALLY_EIO && worst != TALLY_ENOMEM &&
+                worst != TALLY_EINTERNAL;
+    if (!outf_close(&of, keep) && (worst == TALLY_OK || worst == TALLY_EDATA ||
+                                   worst == TALLY_ERUNTIME)) {
         worst = TALLY_EIO;
     }
     free(data);
@@ -513,11 +514,9 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
     return exit_for(worst);
 }
 
-int main(int argc, char **argv)
+/* Runs the command named by argv[1]. */
+static int command(tally_config *cfg, int argc, char **argv)
 {
-    tally_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.message = on_message;
     if (argc < 2) {
         return usage_error("no command given", usage_main);
     }
@@ -532,18 +531,34 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "check") == 0) {
-        return cmd_check(&cfg, argc - 2, argv + 2);
+        return cmd_check(cfg, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "build") == 0) {
-        return cmd_build(&cfg, argc - 2, argv + 2);
+        return cmd_build(cfg, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "run") == 0) {
-        return cmd_run(&cfg, argc - 2, argv + 2);
+        return cmd_run(cfg, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "disasm") == 0) {
-        return cmd_disasm(&cfg, argc - 2, argv + 2);
+        return cmd_disasm(cfg, argc - 2, argv + 2);
     }
     char msg[200];
     snprintf(msg, sizeof msg, "unknown command '%s'", cmd);
     return usage_error(msg, usage_main);
+}
+
+int main(int argc, char **argv)
+{
+    tally_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.message = on_message;
+    int rc = command(&cfg, argc, argv);
+    /* What went to stdio's stdout (help, version) is written only now,
+     * when it is small: fflush's errno is the reason. */
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "tally: cannot write standard output: %s\n",
+                strerror(errno));
+        rc = rc == EXIT_OK ? EXIT_IO : rc;
+    }
+    return rc;
 }

@@ -147,7 +147,9 @@ typedef struct tally_run_options {
  * error record per input record to [out], in input order.  Returns
  * TALLY_OK when every record was evaluated, TALLY_ERUNTIME when the policy
  * failed on some, TALLY_EDATA when some were rejected (and none failed),
- * or TALLY_EIO / TALLY_ENOMEM when the run could not go on. */
+ * or TALLY_EIO / TALLY_ENOMEM when the run could not go on.  A failed
+ * write to [out] gives TALLY_EIO without a message: the caller knows what
+ * [out] is, and ferror(out) tells it from a read error on [in]. */
 TALLY_API tally_status tally_run(const tally_program *p,
                                  const tally_run_options *opts, FILE *in,
                                  FILE *out, tally_run_stats *stats);

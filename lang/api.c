@@ -391,8 +391,7 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
             say(r, "tally: out of memory writing the output");
             return TALLY_ENOMEM;
         }
-        say(r, "tally: cannot write the output");
-        return TALLY_EIO;
+        return TALLY_EIO; /* the caller, who knows [out], reports it */
     }
     return TALLY_OK;
 }
@@ -479,7 +478,6 @@ static tally_status run_sequential(const tally_program *tp,
         }
     }
     if (!out_finish(r.w) && result == TALLY_OK) {
-        message(&tp->cfg, "tally: cannot write the output");
         result = TALLY_EIO;
     }
     if (result == TALLY_OK) {
@@ -623,7 +621,8 @@ static void *work(void *arg)
     return NULL;
 }
 
-/* Writes slot [s] (DONE) out and empties it; false on a stopping error. */
+/* Writes slot [s] (DONE) out, unless [out] is NULL (the run has
+ * stopped), and empties it; the status that stops the run, or TALLY_OK. */
 static tally_status drain(const tally_program *tp, slot *s, FILE *out,
                           tally_run_stats *st)
 {
@@ -631,9 +630,8 @@ static tally_status drain(const tally_program *tp, slot *s, FILE *out,
         message(&tp->cfg, s->msgs.p + i);
     }
     tally_status result = s->status;
-    if (s->out_len && fwrite(s->out, 1, s->out_len, out) != s->out_len) {
-        message(&tp->cfg, "tally: cannot write the output");
-        result = TALLY_EIO;
+    if (out && s->out_len && fwrite(s->out, 1, s->out_len, out) != s->out_len) {
+        result = TALLY_EIO; /* the caller, who knows [out], reports it */
     }
     free(s->out);
     s->out = NULL;
@@ -789,7 +787,7 @@ static tally_status run_parallel(const tally_program *tp,
             pthread_cond_wait(&pl.done, &pl.mu);
             continue;
         }
-        tally_status r = drain(tp, s, out, &st);
+        tally_status r = drain(tp, s, result == TALLY_OK ? out : NULL, &st);
         if (result == TALLY_OK) {
             result = r;
         }
