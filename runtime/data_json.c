@@ -1265,38 +1265,15 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t len)
     return map_key_general(b, s, len);
 }
 
-static bool same_value(const value *x, const value *y)
-{
-    if (x->kind != y->kind) {
-        return false;
-    }
-    switch ((val_kind)x->kind) {
-    case VAL_NONE: return true;
-    case VAL_BOOL: return x->as.b == y->as.b;
-    case VAL_INT:
-    case VAL_DATE:
-    case VAL_DURATION:
-    case VAL_ENUM: return x->as.i == y->as.i;
-    case VAL_DEC: return dec_cmp(&x->as.d, &y->as.d) == 0;
-    case VAL_DATETIME: return date_instant_cmp(&x->as.t, &y->as.t) == 0;
-    case VAL_TEXT:
-        return x->len == y->len && memcmp(x->as.s, y->as.s, x->len) == 0;
-    case VAL_RECORD:
-    case VAL_LIST:
-    case VAL_MAP:
-    case VAL_ERROR:
-    case VAL_KIND_COUNT: break;
-    }
-    return x == y; /* not a key kind: only itself */
-}
-
-/* same_value for the usual keys, texts, without a call. */
+/* val_equal for the usual keys, texts, without a call.  (Keys of other
+ * kinds go to val_equal, the one definition of equal values: enum
+ * members of two enum types are different keys.) */
 static inline bool same_key(const value *x, const value *y)
 {
     if (x->kind == VAL_TEXT && y->kind == VAL_TEXT) {
         return x->len == y->len && same_bytes(x->as.s, y->as.s, x->len);
     }
-    return same_value(x, y);
+    return val_equal(x, y);
 }
 
 static uint32_t hash_value(const value *v)
@@ -1328,7 +1305,8 @@ static uint32_t hash_value(const value *v)
     case VAL_LIST:
     case VAL_MAP:
     case VAL_ERROR:
-    case VAL_KIND_COUNT: break; /* not key kinds: same_value is identity */
+    case VAL_KIND_COUNT: break; /* not key kinds: one bucket, and
+                                   val_equal decides */
     }
     return (uint32_t)(h ^ (h >> 32));
 }
