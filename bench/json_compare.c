@@ -1,5 +1,6 @@
 /* bench/json_compare.c - JSON parsing speed: yajl events, yajl tree,
- * json-c, and Tally's typed binder (runtime/data_json.c).
+ * json-c, and Tally's reader and typed binder (runtime/data_read.c,
+ * runtime/data_bind.c).
  *
  * Reads a JSON Lines file of award tenders into memory once, then times
  * each way of getting through every line, best of [runs]:
@@ -11,10 +12,11 @@
  *   tally-file   the same data_reader reading the file through stdio
  * Not part of the library build; not a test.  Build and run:
  *
- *   python3 shared/data/award/gen_tenders.py --seed 1 --tenders 20000 \
+ *   python3 bench/gen_tenders.py --seed 1 --tenders 20000 \
  *       > /tmp/t.jsonl
- *   cc -std=gnu11 -O2 -Iruntime bench/json_compare.c runtime/data_json.c \
- *       runtime/bytecode.c runtime/mem.c runtime/decimal.c runtime/date.c \
+ *   cc -std=gnu11 -O2 -Iruntime bench/json_compare.c runtime/data_read.c \
+ *       runtime/data_bind.c runtime/utf8.c runtime/bytecode.c \
+ *       runtime/mem.c runtime/decimal.c runtime/date.c \
  *       -lyajl -ljson-c -lgmp -o /tmp/json_compare
  *   /tmp/json_compare /tmp/t.jsonl 5
  *

@@ -73,7 +73,7 @@ typedef enum data_format {
  * DATA_MAX_RECORD is an array.  The reader and the parallel runner's
  * framer both decide with this, so they cannot disagree. */
 typedef struct data_sniffer {
-    uint8_t phase;  /* where the scan is; see data_json.c */
+    uint8_t phase;  /* where the scan is; see data_read.c */
     uint8_t result; /* data_format once decided, else DATA_AUTO */
     bool in_str;    /* inside a string of the first array */
     bool esc;       /* after a backslash in that string */

@@ -1,6 +1,6 @@
 /* tests/unit/runtime/schema.h - bc_program schemas built by hand.
  *
- * test_data_json.c and test_output.c need programs that only describe
+ * data_fixture.h and test_output.c need programs that only describe
  * data: strings, types, records and enums, no code and no constants, so
  * they build them here without the compiler.  prog_new() gives a program
  * with room for 256 strings, 64 types, 64 fields, 16 records, 64 enum

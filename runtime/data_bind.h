@@ -1,0 +1,41 @@
+/* runtime/data_bind.h - between the reader and the binder (internal).
+ *
+ * data_read.c frames the input into records; data_bind.c binds each
+ * record's JSON text into a typed value.  This header is their contract;
+ * the rest of Tally sees only data.h.
+ */
+#ifndef TALLY_RUNTIME_DATA_BIND_H
+#define TALLY_RUNTIME_DATA_BIND_H
+
+#include "data.h"
+
+typedef struct binder binder;
+
+/* A binder for [prog]'s records, drawing scratch memory from [mem]; NULL
+ * out of memory.  One binder serves any number of records in turn. */
+binder *data_binder_new(mem_ctx *mem, const bc_program *prog);
+
+/* Frees [b]; NULL is a no-op. */
+void data_binder_free(binder *b);
+
+/* Binds the [len] bytes of JSON at [json], the record on line (or
+ * element) [line], as record type [record]: DATA_RECORD with the value
+ * in *out, DATA_ERROR with *err filled (messages in [a]), or
+ * DATA_ENOMEM. */
+data_status data_binder_bind(binder *b, uint16_t record, const char *json,
+                             size_t len, long line, arena *a, value *out,
+                             data_error *err);
+
+/* [st], with *err's message set for DATA_ENOMEM (which may come with
+ * nothing else filled in). */
+static inline data_status data_finish(data_status st, data_error *err)
+{
+    if (st == DATA_ENOMEM) {
+        err->path = NULL;
+        err->key = val_none();
+        err->msg = "out of memory";
+    }
+    return st;
+}
+
+#endif

@@ -1,0 +1,445 @@
+/* tests/unit/runtime/test_data_read.c - unit tests for runtime/data_read.c.
+ *
+ * The reader over the award tender schema (data_fixture.h): JSON Lines
+ * (blank lines, CRLF, BOM, a last line without newline, a 1 MB line, flat
+ * memory, read errors), JSON arrays, the DATA_AUTO decision (data_sniff,
+ * whole and a byte at a time; a first line that is an array; a first line
+ * longer than the read block), and allocation failure at every step.
+ * Run from the repository root.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "data_fixture.h"
+
+/* ---- the reader ------------------------------------------------------ */
+
+static FILE *file_with(const char *text, size_t len)
+{
+    FILE *fp = tmpfile();
+    assert_non_null(fp);
+    assert_int_equal(fwrite(text, 1, len, fp), len);
+    rewind(fp);
+    return fp;
+}
+
+typedef struct got {
+    data_status st;
+    long line;
+    char path[64];
+    char msg[96];
+    char key[32];
+} got;
+
+/* Reads every record of [fp] into [out] (at most [cap]); returns the count
+ * (the final DATA_EOF not included). */
+static int read_all(fixture *f, FILE *fp, data_format fmt, got *out,
+                    int cap)
+{
+    data_reader *r = data_reader_new(&f->mem, f->prog, fp, fmt, "t");
+    assert_non_null(r);
+    int n = 0;
+    for (;;) {
+        arena_reset(&f->a);
+        value v;
+        data_error e;
+        data_status st = data_reader_next(r, &f->a, &v, &e);
+        if (st == DATA_EOF) {
+            break;
+        }
+        assert_true(n < cap);
+        got *g = &out[n++];
+        memset(g, 0, sizeof *g);
+        g->st = st;
+        if (st == DATA_RECORD) {
+            const value *k = field(&v, T_ID);
+            snprintf(g->key, sizeof g->key, "%.*s", (int)k->len, k->as.s);
+        } else {
+            assert_int_equal(st, DATA_ERROR);
+            g->line = e.line;
+            snprintf(g->path, sizeof g->path, "%s", e.path ? e.path : "");
+            snprintf(g->msg, sizeof g->msg, "%s", e.msg);
+            if (e.key.kind == VAL_TEXT) {
+                snprintf(g->key, sizeof g->key, "%.*s", (int)e.key.len,
+                         e.key.as.s);
+            }
+        }
+    }
+    data_reader_free(r);
+    fclose(fp);
+    return n;
+}
+
+/* GOOD with its id replaced by [id], in a malloc'd string. */
+static char *good_with_id(const char *id)
+{
+    char to[64];
+    snprintf(to, sizeof to, "\"id\": \"%s\"", id);
+    return patched("\"id\": \"T-000001\"", to);
+}
+
+static void test_data_read_lines(void **state)
+{
+    fixture *f = *state;
+    char *a = good_with_id("A"), *b = good_with_id("B"),
+         *c = good_with_id("C");
+    char text[8192];
+    /* BOM, blank lines, white-space lines, CRLF, bad line, no final \n */
+    int len = snprintf(text, sizeof text,
+                       "\xEF\xBB\xBF%s\r\n\r\n   \t\n\n%s\r\n[1]\n\n%s", a,
+                       b, c);
+    got g[8];
+    int n = read_all(f, file_with(text, (size_t)len), DATA_JSONL, g, 8);
+    assert_int_equal(n, 4);
+    assert_int_equal(g[0].st, DATA_RECORD);
+    assert_string_equal(g[0].key, "A");
+    assert_string_equal(g[1].key, "B");
+    assert_int_equal(g[2].st, DATA_ERROR);
+    assert_int_equal(g[2].line, 6);
+    assert_string_equal(g[2].msg, "not a JSON object");
+    assert_string_equal(g[3].key, "C");
+    /* A truncated last line without newline is an error, then EOF. */
+    len = snprintf(text, sizeof text, "%s\n%.*s", a, 100, b);
+    n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(g[1].st, DATA_ERROR);
+    assert_int_equal(g[1].line, 2);
+    assert_string_equal(g[1].msg, "not valid JSON");
+    /* Empty and blank inputs have no records. */
+    assert_int_equal(read_all(f, file_with("", 0), DATA_AUTO, g, 8), 0);
+    assert_int_equal(read_all(f, file_with("\n \r\n", 4), DATA_AUTO, g, 8),
+                     0);
+    /* Line numbers count leading blank lines under DATA_AUTO too. */
+    n = read_all(f, file_with("\n\n{}\n", 5), DATA_AUTO, g, 8);
+    assert_int_equal(n, 1);
+    assert_int_equal(g[0].line, 3);
+    free(a);
+    free(b);
+    free(c);
+}
+
+static void test_data_read_huge_line(void **state)
+{
+    fixture *f = *state;
+    size_t big = 1 << 20;
+    char *title = malloc(big + 32);
+    strcpy(title, "\"title\": \"");
+    size_t n = strlen(title);
+    memset(title + n, 'x', big);
+    strcpy(title + n + big, "\",");
+    char *line = patched("\"title\": \"Grounds maintenance, north parks\",",
+                         title);
+    size_t ll = strlen(line);
+    size_t len = 3 * (ll + 1);
+    char *text = malloc(len + 1);
+    snprintf(text, len + 1, "%s\n%s\n%s\n", line, GOOD, line);
+    FILE *fp = file_with(text, strlen(text));
+    data_reader *r = data_reader_new(&f->mem, f->prog, fp, DATA_JSONL, "t");
+    for (int i = 0; i < 3; i++) {
+        arena_reset(&f->a);
+        value v;
+        data_error e;
+        assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_RECORD);
+        assert_int_equal(field(&v, T_TITLE)->len,
+                         i == 1 ? strlen("Grounds maintenance, north parks")
+                                : big);
+    }
+    arena_reset(&f->a);
+    value v;
+    data_error e;
+    assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_EOF);
+    data_reader_free(r);
+    fclose(fp);
+    free(text);
+    free(line);
+    free(title);
+}
+
+static void test_data_read_io_error(void **state)
+{
+    fixture *f = *state;
+    FILE *fp = fopen("/dev/null", "w"); /* reading it fails */
+    assert_non_null(fp);
+    data_reader *r = data_reader_new(&f->mem, f->prog, fp, DATA_AUTO, "in");
+    value v;
+    data_error e;
+    assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_IO_ERROR);
+    assert_int_equal(strncmp(e.msg, "in: read error: ", 16), 0);
+    assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_EOF);
+    data_reader_free(r);
+    fclose(fp);
+    data_reader_free(NULL);
+}
+
+/* Memory stays flat: reading 20x more records does not raise the peak. */
+static void test_data_read_memory_flat(void **state)
+{
+    fixture *f = *state;
+    size_t peaks[2];
+    int counts[2] = {100, 2000};
+    for (int k = 0; k < 2; k++) {
+        FILE *fp = tmpfile();
+        for (int i = 0; i < counts[k]; i++) {
+            fprintf(fp, "%s\n", GOOD);
+        }
+        rewind(fp);
+        arena_free(&f->a);
+        arena_init(&f->a, &f->mem);
+        size_t base = f->mem.live;
+        f->mem.peak = base;
+        data_reader *r =
+            data_reader_new(&f->mem, f->prog, fp, DATA_JSONL, "t");
+        int n = 0;
+        for (;;) {
+            arena_reset(&f->a);
+            value v;
+            data_error e;
+            data_status st = data_reader_next(r, &f->a, &v, &e);
+            if (st == DATA_EOF) {
+                break;
+            }
+            assert_int_equal(st, DATA_RECORD);
+            n++;
+        }
+        assert_int_equal(n, counts[k]);
+        peaks[k] = f->mem.peak - base;
+        data_reader_free(r);
+        fclose(fp);
+    }
+    assert_int_equal(peaks[0], peaks[1]);
+    assert_true(peaks[1] < 256 * 1024);
+}
+
+static void test_data_read_array(void **state)
+{
+    fixture *f = *state;
+    char *a = good_with_id("A,]\\\"["), *b = good_with_id("B");
+    size_t cap = 3 * strlen(GOOD) + 512;
+    char *text = malloc(cap);
+    got g[8];
+    /* Elements with brackets and escaped quotes inside strings. */
+    int len = snprintf(text, cap, "\xEF\xBB\xBF [\n  %s,\n%s ,\n 3, {} ]\n\n",
+                       a, b);
+    int n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
+    assert_int_equal(n, 4);
+    assert_string_equal(g[0].key, "A,]\"[");
+    assert_string_equal(g[1].key, "B");
+    assert_int_equal(g[2].st, DATA_ERROR);
+    assert_int_equal(g[2].line, 3);
+    assert_string_equal(g[2].msg, "not a JSON object");
+    assert_int_equal(g[3].line, 4);
+    assert_string_equal(g[3].msg, "id missing or not a string");
+    /* The same with the format forced. */
+    n = read_all(f, file_with(text, (size_t)len), DATA_JSON_ARRAY, g, 8);
+    assert_int_equal(n, 4);
+    /* Empty arrays; "[1,]"; an error inside an element; garbage after. */
+    assert_int_equal(read_all(f, file_with("[]", 2), DATA_AUTO, g, 8), 0);
+    assert_int_equal(read_all(f, file_with(" [ \n ] \n", 8), DATA_AUTO, g, 8),
+                     0);
+    n = read_all(f, file_with("[{\"id\": \"x\"},]", 14), DATA_AUTO, g, 8);
+    assert_int_equal(n, 2);
+    assert_string_equal(g[0].path, "buyer");
+    assert_string_equal(g[0].msg, "missing");
+    assert_string_equal(g[0].key, "x");
+    assert_int_equal(g[1].line, 2);
+    assert_string_equal(g[1].msg, "not valid JSON");
+    n = read_all(f, file_with("[{\"id\": \"x\"}] x", 15), DATA_AUTO, g, 8);
+    assert_int_equal(n, 2);
+    assert_string_equal(g[1].msg, "not valid JSON");
+    /* Input ending inside the array. */
+    len = snprintf(text, cap, "[%s, %.50s", b, b);
+    n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(g[0].st, DATA_RECORD);
+    assert_string_equal(g[1].msg, "not valid JSON");
+    len = snprintf(text, cap, "[%s", b);
+    n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(g[0].st, DATA_RECORD);
+    assert_string_equal(g[1].msg, "not valid JSON: the array is not closed");
+    n = read_all(f, file_with("[", 1), DATA_AUTO, g, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(g[0].msg, "not valid JSON");
+    /* Forced array format on JSON Lines input. */
+    n = read_all(f, file_with("{}\n{}\n", 6), DATA_JSON_ARRAY, g, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(g[0].msg, "not a JSON array");
+    free(text);
+    free(a);
+    free(b);
+}
+
+/* data_sniff on [text], fed whole and then a byte at a time: the split
+ * must never change the decision. */
+static data_format sniff(const char *text, size_t len)
+{
+    data_sniffer sn;
+    data_sniff_init(&sn);
+    data_format whole = data_sniff_feed(&sn, text, len);
+    if (whole == DATA_AUTO) {
+        whole = data_sniff_end(&sn);
+    }
+    data_sniff_init(&sn);
+    data_format bytes = DATA_AUTO;
+    for (size_t i = 0; i < len && bytes == DATA_AUTO; i++) {
+        bytes = data_sniff_feed(&sn, text + i, 1);
+    }
+    if (bytes == DATA_AUTO) {
+        bytes = data_sniff_end(&sn);
+    }
+    assert_int_equal(whole, bytes);
+    assert_int_equal(data_sniff_end(&sn), bytes); /* decided stays */
+    return whole;
+}
+
+#define SNIFF(lit) sniff(lit, sizeof lit - 1)
+
+static void test_data_read_sniff(void **state)
+{
+    (void)state;
+    /* Arrays: pretty-printed, one line, empty, after a BOM and blanks. */
+    assert_int_equal(SNIFF("[\n{\"id\": 1}\n]\n"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[{\"id\": 1}, {\"id\": 2}]"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[{\"id\": 1}]\n\n  \r\n"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[]"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("\xEF\xBB\xBF \n\t[ {} ]"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[{\"a\": \"]\\\"\\n[\"},\n{}]"), DATA_JSON_ARRAY);
+    assert_int_equal(SNIFF("[{}, "), DATA_JSON_ARRAY); /* unclosed */
+    assert_int_equal(SNIFF("[1] x"), DATA_JSON_ARRAY); /* garbage: its
+                                                          own error */
+    /* JSON Lines: objects; a first line that is a whole array with more
+     * lines after it; nothing at all. */
+    assert_int_equal(SNIFF("{\"id\": 1}\n[1]\n"), DATA_JSONL);
+    assert_int_equal(SNIFF("[1]\n{\"id\": 1}\n"), DATA_JSONL);
+    assert_int_equal(SNIFF("[]\n{}"), DATA_JSONL);
+    assert_int_equal(SNIFF("[1,2,3]\r\n\r\n{}\r\n"), DATA_JSONL);
+    assert_int_equal(SNIFF("[\"]\"] \n x"), DATA_JSONL);
+    assert_int_equal(SNIFF("\n\n{}"), DATA_JSONL);
+    assert_int_equal(SNIFF(""), DATA_JSONL);
+    assert_int_equal(SNIFF(" \n "), DATA_JSONL);
+    assert_int_equal(SNIFF("\xEF\xBB{}"), DATA_JSONL); /* half a BOM */
+    assert_int_equal(SNIFF("x[]"), DATA_JSONL);
+}
+
+static void test_data_read_first_line_array(void **state)
+{
+    fixture *f = *state;
+    char *a = good_with_id("A"), *b = good_with_id("B");
+    size_t cap = 3 * strlen(GOOD) + 512;
+    char *text = malloc(cap);
+    got g[8];
+    /* Each first line is one bad record; no record after it is lost, and
+     * line numbers stay those of the file. */
+    static const char *firsts[] = {"[1]", "[]", "[1,2,3]", " [ {} ] "};
+    for (size_t i = 0; i < sizeof firsts / sizeof *firsts; i++) {
+        int len = snprintf(text, cap, "%s\n%s\n\n%s\n", firsts[i], a, b);
+        int n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
+        assert_int_equal(n, 3);
+        assert_int_equal(g[0].st, DATA_ERROR);
+        assert_int_equal(g[0].line, 1);
+        assert_string_equal(g[1].key, "A");
+        assert_string_equal(g[2].key, "B");
+    }
+    /* An array after blank lines: records are numbered from 1. */
+    int len = snprintf(text, cap, "\n\n[{\"id\": \"x\"},\n%s]\n", a);
+    int n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
+    assert_int_equal(n, 2);
+    assert_int_equal(g[0].line, 1);
+    assert_string_equal(g[0].key, "x");
+    assert_string_equal(g[1].key, "A");
+    free(text);
+    free(a);
+    free(b);
+}
+
+/* A first line longer than the reader's block: the bytes held to decide
+ * are read again, not lost, whichever way the decision goes. */
+static void test_data_read_long_first_line(void **state)
+{
+    fixture *f = *state;
+    size_t pad = 200000; /* three read blocks */
+    char *title = malloc(pad + 1);
+    memset(title, 'x', pad);
+    title[pad] = '\0';
+    char *rec = good_with_id("L");
+    size_t cap = pad + 2 * strlen(rec) + 64;
+    char *text = malloc(cap);
+    got g[4];
+    /* [ "xxx…" ] then a record: JSON Lines, the array line a bad record */
+    int len = snprintf(text, cap, "[\"%s\"]\n%s\n", title, rec);
+    int n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(g[0].msg, "not a JSON object");
+    assert_string_equal(g[1].key, "L");
+    /* [ record, "xxx…" ] alone: an array of two elements */
+    len = snprintf(text, cap, "[%s, \"%s\"]", rec, title);
+    n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(g[0].key, "L");
+    assert_int_equal(g[1].line, 2);
+    assert_string_equal(g[1].msg, "not a JSON object");
+    free(text);
+    free(rec);
+    free(title);
+}
+
+/* Every allocation the binder and reader make may fail: the result is
+ * DATA_ENOMEM (or success), never a crash or a leak. */
+
+static void test_data_read_enomem(void **state)
+{
+    fixture *f = *state;
+    value v;
+    data_error e;
+    char *s = patched("{\"Q1\": 4, \"Q2\": 3}",
+                      "{\"Q1\": \"x\", \"Q2\": 3, \"Q3\": 1, \"Q4\": 1, "
+                      "\"Q5\": 1, \"Q6\": 1, \"Q7\": 1, \"Q8\": 1, \"Q9\": 1}");
+    /* The reader. */
+    for (long n = 1; n < 100; n++) {
+        FILE *fp = file_with(s, strlen(s));
+        arena_free(&f->a);
+        arena_init(&f->a, &f->mem);
+        f->mem.fail_at = n;
+        data_reader *r =
+            data_reader_new(&f->mem, f->prog, fp, DATA_AUTO, "t");
+        data_status st = DATA_ENOMEM;
+        if (r) {
+            st = data_reader_next(r, &f->a, &v, &e);
+        }
+        f->mem.fail_at = 0;
+        data_reader_free(r);
+        fclose(fp);
+        if (st == DATA_RECORD) {
+            break;
+        }
+        assert_int_equal(st, DATA_ENOMEM);
+        if (r) {
+            assert_string_equal(e.msg, "out of memory");
+        }
+    }
+    free(s);
+}
+
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_data_read_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_huge_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_io_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_memory_flat, setup, teardown),
+        cmocka_unit_test(test_data_read_sniff),
+        cmocka_unit_test_setup_teardown(test_data_read_first_line_array, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_long_first_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_array, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_enomem, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
