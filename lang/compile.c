@@ -32,6 +32,15 @@ typedef struct fwd {
     int depth;   /* stack depth when jumping */
 } fwd;
 
+/* An open-addressed set of indexes into one of the program's tables
+ * (strings, constants, types), keyed by what they hold: interning stays
+ * constant-time however many entries a policy makes. */
+typedef struct intern {
+    uint32_t *slots; /* the compilation's arena: index + 1; 0: empty */
+    uint32_t cap;    /* a power of two, or 0 */
+    uint32_t count;
+} intern;
+
 typedef struct cg {
     tly_comp *c;
     tly_checked *k;
@@ -50,9 +59,11 @@ typedef struct cg {
     uint32_t last_pc, target;
     bc_op last_op;
     uint32_t last_line, last_col;
-    /* line starts, for locations */
-    uint32_t *lines;
-    uint32_t nlines;
+    diag_map map; /* line and column of each location */
+    intern strs, consts, types;
+    ast_node **inits;   /* program arena: a stack of record
+                           literals' initializers, by field */
+    uint32_t ninits, cap_inits;
 } cg;
 
 static void fail(cg *g, tly_span sp, const char *fmt, ...)
@@ -101,12 +112,59 @@ static bool grow(cg *g, void **arr, uint32_t *cap, uint32_t count,
 
 /* ---- tables ------------------------------------------------------------ */
 
+static uint32_t hash_bytes(uint32_t h, const void *b, size_t len)
+{
+    const unsigned char *s = b;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ s[i]) * 16777619u; /* FNV-1a */
+    }
+    return h;
+}
+
+static uint32_t hash_string(cg *g, uint32_t i)
+{
+    return hash_bytes(2166136261u, g->p->strings[i].p, g->p->strings[i].len);
+}
+
+/* Makes room in [x] for one more entry of a table of [n], rehashing its
+ * entries with [hash_at]; false out of memory (reported). */
+static bool intern_room(cg *g, intern *x, uint32_t n,
+                        uint32_t (*hash_at)(cg *g, uint32_t i))
+{
+    if ((x->count + 1) * 2 <= x->cap) {
+        return true;
+    }
+    uint32_t cap = x->cap ? x->cap * 2 : 64;
+    uint32_t *t = arena_zalloc(&g->c->arena, (size_t)cap * sizeof *t);
+    if (!t) {
+        oom(g);
+        return false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = hash_at(g, i) & (cap - 1);
+        while (t[j]) {
+            j = (j + 1) & (cap - 1);
+        }
+        t[j] = i + 1;
+    }
+    x->slots = t;
+    x->cap = cap;
+    x->count = n;
+    return true;
+}
+
 static uint32_t string(cg *g, const char *s, size_t len)
 {
     bc_program *p = g->p;
-    for (uint32_t i = 0; i < p->nstrings; i++) {
-        if (p->strings[i].len == len && memcmp(p->strings[i].p, s, len) == 0) {
-            return i;
+    if (!intern_room(g, &g->strs, p->nstrings, hash_string)) {
+        return 0;
+    }
+    uint32_t mask = g->strs.cap - 1;
+    uint32_t j = hash_bytes(2166136261u, s, len) & mask;
+    for (; g->strs.slots[j]; j = (j + 1) & mask) {
+        const bc_str *e = &p->strings[g->strs.slots[j] - 1];
+        if (e->len == len && memcmp(e->p, s, len) == 0) {
+            return g->strs.slots[j] - 1;
         }
     }
     if (!grow(g, (void **)&p->strings, &g->cap_strings, p->nstrings,
@@ -119,6 +177,8 @@ static uint32_t string(cg *g, const char *s, size_t len)
         return 0;
     }
     p->strings[p->nstrings] = (bc_str){d, (uint32_t)len};
+    g->strs.slots[j] = p->nstrings + 1;
+    g->strs.count++;
     return p->nstrings++;
 }
 
@@ -127,10 +187,53 @@ static uint32_t cstring(cg *g, const char *s)
     return string(g, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* A hash of [v] that equal constants share (val_equal, same type). */
+static uint32_t hash_value(cg *g, const value *v)
+{
+    uint32_t h = hash_bytes(2166136261u, &v->kind, sizeof v->kind);
+    h = hash_bytes(h, &v->type, sizeof v->type);
+    switch ((val_kind)v->kind) {
+    case VAL_BOOL: return hash_bytes(h, &v->as.b, sizeof v->as.b);
+    case VAL_INT:
+    case VAL_DATE:
+    case VAL_DURATION:
+    case VAL_ENUM: return hash_bytes(h, &v->as.i, sizeof v->as.i);
+    case VAL_DATETIME:
+        h = hash_bytes(h, &v->as.t.sec, sizeof v->as.t.sec);
+        return hash_bytes(h, &v->as.t.nsec, sizeof v->as.t.nsec);
+    case VAL_TEXT: return hash_bytes(h, v->as.s, v->len);
+    case VAL_DEC:
+        if (!DEC_IS_BIG(v->as.d)) {
+            /* Canonical (decimal.h): equal numbers, equal fields. */
+            h = hash_bytes(h, &v->as.d.u.n, sizeof v->as.d.u.n);
+            return hash_bytes(h, &v->as.d.d, sizeof v->as.d.d);
+        } else {
+            strbuf b;
+            sb_init(&b, g->c->mem);
+            dec_format(&v->as.d, &b);
+            h = b.failed ? h : hash_bytes(h, b.p, b.len);
+            sb_free(&b);
+            return h;
+        }
+    default: return h; /* none; nothing else is a constant */
+    }
+}
+
+static uint32_t hash_const(cg *g, uint32_t i)
+{
+    return hash_value(g, &g->p->consts[i]);
+}
+
 static uint16_t constant(cg *g, value v, tly_span sp)
 {
     bc_program *p = g->p;
-    for (uint32_t i = 0; i < p->nconsts; i++) {
+    if (!intern_room(g, &g->consts, p->nconsts, hash_const)) {
+        return 0;
+    }
+    uint32_t mask = g->consts.cap - 1;
+    uint32_t j = hash_value(g, &v) & mask;
+    for (; g->consts.slots[j]; j = (j + 1) & mask) {
+        uint32_t i = g->consts.slots[j] - 1;
         if (p->consts[i].kind == v.kind && p->consts[i].type == v.type &&
             val_equal(&p->consts[i], &v)) {
             return (uint16_t)i;
@@ -145,6 +248,8 @@ static uint16_t constant(cg *g, value v, tly_span sp)
         return 0;
     }
     p->consts[p->nconsts] = v;
+    g->consts.slots[j] = p->nconsts + 1;
+    g->consts.count++;
     return (uint16_t)p->nconsts++;
 }
 
@@ -167,6 +272,12 @@ static bc_type_kind bt_kind(ty_kind k)
     case TY_OPTIONAL: return BT_OPTIONAL;
     default: return BT_KIND_COUNT;
     }
+}
+
+/* bc_type is compared with memcmp: built memset to zero, padding too. */
+static uint32_t hash_type(cg *g, uint32_t i)
+{
+    return hash_bytes(2166136261u, &g->p->types[i], sizeof g->p->types[i]);
 }
 
 static uint16_t type_index(cg *g, ty *t)
@@ -195,7 +306,13 @@ static uint16_t type_index(cg *g, ty *t)
         bt.ref = (uint16_t)t->decl->index;
     }
     bc_program *p = g->p;
-    for (uint32_t i = 0; i < p->ntypes; i++) {
+    if (!intern_room(g, &g->types, p->ntypes, hash_type)) {
+        return 0;
+    }
+    uint32_t mask = g->types.cap - 1;
+    uint32_t j = hash_bytes(2166136261u, &bt, sizeof bt) & mask;
+    for (; g->types.slots[j]; j = (j + 1) & mask) {
+        uint32_t i = g->types.slots[j] - 1;
         if (memcmp(&p->types[i], &bt, sizeof bt) == 0) {
             return (uint16_t)i;
         }
@@ -205,50 +322,26 @@ static uint16_t type_index(cg *g, ty *t)
         return 0;
     }
     p->types[p->ntypes] = bt;
+    g->types.slots[j] = p->ntypes + 1;
+    g->types.count++;
     return (uint16_t)p->ntypes++;
 }
 
 /* ---- emission ---------------------------------------------------------- */
 
+/* Columns came from a scan of the line up to the offset: quadratic on
+ * one long line.  diag_map answers each in constant time. */
 static void line_table(cg *g)
 {
-    uint32_t n = 1;
-    for (size_t i = 0; i < g->c->len; i++) {
-        n += g->c->src[i] == '\n';
-    }
-    g->lines = arena_alloc(&g->c->arena, (size_t)n * sizeof *g->lines);
-    if (!g->lines) {
+    if (!diag_map_init(&g->map, &g->c->arena, g->c->src, g->c->len)) {
         oom(g);
-        return;
-    }
-    g->lines[0] = 0;
-    g->nlines = 1;
-    for (size_t i = 0; i < g->c->len; i++) {
-        if (g->c->src[i] == '\n') {
-            g->lines[g->nlines++] = (uint32_t)i + 1;
-        }
     }
 }
 
 static void position(cg *g, uint32_t off, uint32_t *line, uint32_t *col)
 {
-    uint32_t lo = 0, hi = g->nlines;
-    while (lo + 1 < hi) {
-        uint32_t mid = (lo + hi) / 2;
-        if (g->lines[mid] <= off) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    *line = lo + 1;
-    uint32_t c = 1;
-    for (uint32_t i = g->lines ? g->lines[lo] : 0; i < off && i < g->c->len; i++) {
-        if (((unsigned char)g->c->src[i] & 0xC0) != 0x80) {
-            c++;
-        }
-    }
-    *col = c;
+    uint32_t ls;
+    diag_map_position(&g->map, off, line, col, &ls);
 }
 
 static void put(cg *g, const void *b, uint32_t n)
@@ -1208,6 +1301,10 @@ static void gen_inner(cg *g, ast_node *n)
         break;
     }
     case AST_LIST_LIT:
+        if (n->list.count > 0xFFFF) { /* LIST's operand is 16 bits */
+            fail(g, n->sp, "too many items in one list (at most 65535)");
+            break;
+        }
         for (uint32_t i = 0; i < n->list.count; i++) {
             gen(g, n->list.items[i]);
         }
@@ -1217,20 +1314,32 @@ static void gen_inner(cg *g, ast_node *n)
         gen_comprehension(g, n);
         break;
     case AST_RECORD_LIT: {
+        /* Initializers by field, on a stack shared with the literals
+         * nested in them: a scan of the initializers per field was
+         * quadratic in a record's size. */
         sym *r = n->sym;
-        for (int f = 0; f < r->nfields; f++) {
-            ast_node *init = NULL;
-            for (uint32_t i = 0; i < n->list.count; i++) {
-                if (n->list.items[i]->aux == f) {
-                    init = n->list.items[i];
-                }
+        uint32_t base = g->ninits;
+        if (!grow(g, (void **)&g->inits, &g->cap_inits, g->ninits,
+                  base + (uint32_t)r->nfields, sizeof *g->inits)) {
+            break;
+        }
+        memset(g->inits + base, 0, (size_t)r->nfields * sizeof *g->inits);
+        g->ninits = base + (uint32_t)r->nfields;
+        for (uint32_t i = 0; i < n->list.count; i++) {
+            ast_node *init = n->list.items[i];
+            if (init->aux >= 0 && init->aux < r->nfields) {
+                g->inits[base + (uint32_t)init->aux] = init;
             }
+        }
+        for (int f = 0; f < r->nfields; f++) {
+            ast_node *init = g->inits[base + (uint32_t)f];
             if (init) {
                 gen(g, init->a);
             } else {
                 op0(g, OP_PUSH_NONE, n->sp);
             }
         }
+        g->ninits = base;
         op16(g, OP_RECORD, (uint16_t)r->index, n->sp, r->nfields);
         break;
     }
@@ -1430,6 +1539,11 @@ static void finish(cg *g, uint16_t index, const char *name, int arity,
     g->dead = true;
     if (!g->failed && !g->c->plain) {
         thread_jumps(g);
+    }
+    if (g->max_depth + 1 > 0xFFFF) { /* max_stack is 16 bits */
+        fail(g, sp, "'%s' is too large to compile: split it into smaller "
+             "definitions", name ? name : "the output");
+        return;
     }
     bc_func *f = &g->p->funcs[index];
     f->name = cstring(g, name);
