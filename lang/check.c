@@ -45,6 +45,7 @@ typedef struct checker {
     sym *func;         /* the function whose body is being checked */
     tly_checked res;
     int cap_funcs, cap_enums, cap_records; /* room in res's arrays */
+    uint32_t stamp;    /* the last record literal's number (sym.given) */
     ty t_error, t_bool, t_int, t_dec, t_money, t_percent, t_date,
         t_datetime, t_duration, t_text, t_none, t_never;
 } checker;
@@ -1399,14 +1400,22 @@ static ty *record_lit(checker *k, ast_node *n)
         return &k->t_error;
     }
     n->sym = r;
-    bool unknown = false; /* a misspelt field explains any missing one */
-    bool *given = alloc(k, (size_t)(r->nfields + 1) * sizeof *given);
-    if (!given) {
+    /* Which fields this literal gives: the record's stamps (allocated
+     * once) marked with a number new to this literal, so the cost is the
+     * literal's and not the record's size, as with a cleared array per
+     * literal.  Marked before the values are checked: a literal nested in
+     * one may stamp the same record. */
+    if (!r->given && !(r->given = alloc(k, (size_t)(r->nfields + 1) *
+                                               sizeof *r->given))) {
         return &k->t_error;
     }
+    uint32_t stamp = ++k->stamp;
+    bool unknown = false; /* a misspelt field explains any missing one */
+    int required = 0;     /* required fields given */
     for (uint32_t i = 0; i < n->list.count; i++) {
         ast_node *init = n->list.items[i];
         int fi = field_index(r, init->name);
+        init->aux = fi;
         if (fi < 0) {
             suggest g = {NULL, 99, init->name, &k->suggest_left};
             for (int j = 0; j < r->nfields; j++) {
@@ -1414,24 +1423,34 @@ static ty *record_lit(checker *k, ast_node *n)
             }
             err(k, init->name_sp, hint_for(k, &g), "%s has no field '%s'",
                 r->name, init->name);
-            expr(k, init->a, NULL);
             unknown = true;
             continue;
         }
-        if (given[fi]) {
+        if (r->given[fi] == stamp) {
             err(k, init->name_sp, NULL, "field '%s' is given twice", init->name);
+            continue;
         }
-        given[fi] = true;
-        init->aux = fi;
-        char what[80];
-        snprintf(what, sizeof what, "field %s", init->name);
-        expect(k, init->a, r->fields[fi].ty, what);
+        r->given[fi] = stamp;
+        required += r->fields[fi].ty->kind != TY_OPTIONAL;
     }
-    for (int j = 0; j < r->nfields && !unknown; j++) {
-        if (!given[j] && r->fields[j].ty->kind != TY_OPTIONAL) {
+    /* One error per literal: all would be at its start, where the first
+     * is kept (diag_add). */
+    for (int j = 0; j < r->nfields && !unknown && required < r->nrequired; j++) {
+        if (r->given[j] != stamp && r->fields[j].ty->kind != TY_OPTIONAL) {
             err(k, n->sp, NULL, "%s needs a value for field '%s'", r->name,
                 r->fields[j].name);
+            break;
         }
+    }
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        ast_node *init = n->list.items[i];
+        if (init->aux < 0) {
+            expr(k, init->a, NULL);
+            continue;
+        }
+        char what[80];
+        snprintf(what, sizeof what, "field %s", init->name);
+        expect(k, init->a, r->fields[init->aux].ty, what);
     }
     return r->ty;
 }
@@ -1968,6 +1987,7 @@ static void record_fields(checker *k, sym *r)
         fi->decl = f;
         fi->unique_key = -1;
         f->ty = fi->ty;
+        r->nrequired += fi->ty->kind != TY_OPTIONAL;
     }
     r->ix = ix; /* field_index uses it from now on */
 }

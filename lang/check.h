@@ -99,6 +99,9 @@ struct sym {
     int nmembers;
     const char *label; /* enum: noun for data errors */
     name_ix ix;        /* record: fields by name; enum: members by name */
+    int nrequired;     /* record: fields not optional */
+    uint32_t *given;   /* record: arena, per field, the number of the last
+                          literal giving it (check.c record_lit) */
     /* functions (params, defs, rules) */
     sym **params; /* arena: SYM_LOCALs */
     int nparams;

@@ -32,6 +32,12 @@ typedef struct fwd {
     int depth;   /* stack depth when jumping */
 } fwd;
 
+/* Bytecode one policy may compile to.  A record literal pushes every
+ * field it leaves out, so a policy can ask for (fields x literals)
+ * instructions: 1 MB of text could make 300 MB of code and take a
+ * gigabyte to build.  The award example compiles to 6 KB. */
+#define MAX_CODE (16u << 20)
+
 /* An open-addressed set of indexes into one of the program's tables
  * (strings, constants, types), keyed by what they hold: interning stays
  * constant-time however many entries a policy makes. */
@@ -59,6 +65,9 @@ typedef struct cg {
     uint32_t last_pc, target;
     bc_op last_op;
     uint32_t last_line, last_col;
+    tly_span last_sp; /* of the instruction being emitted */
+    uint32_t last_off; /* source offset of the last location noted */
+    bool too_big;     /* MAX_CODE reached: reported, nothing more emitted */
     diag_map map; /* line and column of each location */
     intern strs, consts, types;
     ast_node **inits;   /* program arena: a stack of record
@@ -347,6 +356,15 @@ static void position(cg *g, uint32_t off, uint32_t *line, uint32_t *col)
 static void put(cg *g, const void *b, uint32_t n)
 {
     bc_program *p = g->p;
+    if ((uint64_t)p->code_len + n > MAX_CODE) {
+        if (!g->too_big) {
+            g->too_big = true;
+            fail(g, g->last_sp, "the policy compiles to more than %u MiB of "
+                 "bytecode: use fewer or smaller record literals and lists",
+                 MAX_CODE >> 20);
+        }
+        return;
+    }
     if (!grow(g, (void **)&p->code, &g->cap_code, p->code_len, p->code_len + n, 1)) {
         return;
     }
@@ -374,6 +392,10 @@ static void put_u32(cg *g, uint32_t v)
 
 static void note_loc(cg *g, tly_span sp)
 {
+    if (sp.start == g->last_off) {
+        return; /* the same place: the same line and column */
+    }
+    g->last_off = sp.start;
     uint32_t line, col;
     position(g, sp.start, &line, &col);
     if (line == g->last_line && col == g->last_col) {
@@ -410,6 +432,10 @@ static void stack(cg *g, int pop, int push)
 /* Emits [op] at [sp]; for ops with a variable pop count, [pop] gives it. */
 static void op_at(cg *g, bc_op op, tly_span sp, int pop)
 {
+    if (g->too_big) {
+        return; /* the program is dropped; stop growing it */
+    }
+    g->last_sp = sp;
     note_loc(g, sp);
     g->last_pc = g->p->code_len;
     g->last_op = op;
@@ -1496,6 +1522,7 @@ static void begin(cg *g, int arity)
     g->nlocals = g->max_locals = arity;
     g->dead = false;
     g->last_line = g->last_col = 0;
+    g->last_off = UINT32_MAX;
 }
 
 /* Jump threading over the function just compiled: a jump that lands on
