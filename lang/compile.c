@@ -1680,10 +1680,41 @@ static void gen_record_checks(cg *g, sym *r)
     op0(g, OP_PUSH_TRUE, r->decl->sp);
 }
 
+/* Whether the tables fit the program's 16-bit indexes and counts (an
+ * index of 0xFFFF is BC_NONE_U16); a failure names what does not fit. */
+static bool fits_u16(cg *g)
+{
+    tly_checked *k = g->k;
+    if (k->nenums >= 0xFFFF) {
+        fail(g, k->enums[0xFFFF]->decl->name_sp,
+             "too many enums in one policy (at most 65534)");
+    }
+    if (k->nrecords >= 0xFFFF) {
+        fail(g, k->records[0xFFFF]->decl->name_sp,
+             "too many records in one policy (at most 65534)");
+    }
+    for (int i = 0; i < k->nenums; i++) {
+        if (k->enums[i]->nmembers > 0xFFFF) {
+            fail(g, k->enums[i]->decl->name_sp,
+                 "too many members in one enum (at most 65535)");
+        }
+    }
+    for (int i = 0; i < k->nrecords; i++) {
+        if (k->records[i]->nfields >= 0xFFFF) {
+            fail(g, k->records[i]->decl->name_sp,
+                 "too many fields in one record (at most 65534)");
+        }
+    }
+    return !g->failed;
+}
+
 static void layout(cg *g)
 {
     tly_checked *k = g->k;
     bc_program *p = g->p;
+    if (!fits_u16(g)) {
+        return;
+    }
     /* Enums and their members. */
     p->nenums = (uint32_t)k->nenums;
     p->enums = arena_zalloc(g->pa, (size_t)(k->nenums + 1) * sizeof *p->enums);
@@ -1766,6 +1797,10 @@ bc_program *tly_compile(tly_comp *c)
     line_table(&g);
     cstring(&g, ""); /* string 0 is the empty string */
     layout(&g);
+    if (g.failed) {
+        bc_program_free(p); /* out of memory, or tables too large */
+        return NULL;
+    }
     /* Function indices: declarations, dated rows, record checks, output. */
     uint32_t nf = 0;
     for (int i = 0; i < k->nfuncs; i++) {
