@@ -203,7 +203,8 @@ static int compile_option(tally_config *cfg, int argc, char **argv, int *i,
     uint64_t n;
     if (strcmp(a, "--max-errors") == 0) {
         if (!val || !parse_u64(val, &n) || n > UINT32_MAX - 1) {
-            *rc = usage_error("--max-errors needs a number (0: no limit)", usage);
+            *rc = usage_error("--max-errors needs a number (0: no limit)",
+                              usage);
             return -1;
         }
         cfg->max_errors = n == 0 ? TALLY_ALL_ERRORS : (uint32_t)n;

@@ -1435,7 +1435,8 @@ static ty *record_lit(checker *k, ast_node *n)
     }
     /* One error per literal: all would be at its start, where the first
      * is kept (diag_add). */
-    for (int j = 0; j < r->nfields && !unknown && required < r->nrequired; j++) {
+    for (int j = 0; j < r->nfields && !unknown && required < r->nrequired;
+         j++) {
         if (r->given[j] != stamp && r->fields[j].ty->kind != TY_OPTIONAL) {
             err(k, n->sp, NULL, "%s needs a value for field '%s'", r->name,
                 r->fields[j].name);

@@ -238,9 +238,8 @@ static bool line_end(const diag_map *m, size_t i)
 static size_t next_char(const diag_map *m, size_t i)
 {
     i++;
-    for (int k = 0; k < 3 && !line_end(m, i) &&
-                    is_cont((unsigned char)m->src[i]);
-         k++) {
+    for (int k = 0;
+         k < 3 && !line_end(m, i) && is_cont((unsigned char)m->src[i]); k++) {
         i++;
     }
     return i;
@@ -250,8 +249,7 @@ static size_t next_char(const diag_map *m, size_t i)
 static size_t prev_char(const diag_map *m, size_t i, size_t lo)
 {
     i--;
-    for (int k = 0; k < 3 && i > lo && is_cont((unsigned char)m->src[i]);
-         k++) {
+    for (int k = 0; k < 3 && i > lo && is_cont((unsigned char)m->src[i]); k++) {
         i--;
     }
     return i;
@@ -318,8 +316,8 @@ void diag_render_map(const diag_map *m, const diag *d, const char *file,
     }
 }
 
-void diag_render(const diag *d, const char *file, const char *src,
-                 size_t len, strbuf *out)
+void diag_render(const diag *d, const char *file, const char *src, size_t len,
+                 strbuf *out)
 {
     diag_map m = {.src = src, .len = len};
     diag_render_map(&m, d, file, out);

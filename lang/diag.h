@@ -44,12 +44,12 @@ typedef struct diag_list {
     uint32_t count;
     uint32_t cap;
     uint32_t nerrors;
-    uint32_t *starts;   /* arena: open-addressed set of error starts + 1
-                           (0: empty), for dropping a second error at one
-                           place in constant time */
+    uint32_t *starts;    /* arena: open-addressed set of error starts + 1
+                            (0: empty), for dropping a second error at one
+                            place in constant time */
     uint32_t starts_cap; /* slots in starts: a power of two, or 0 */
     uint32_t nstarts;    /* slots used */
-    bool oom; /* a diagnostic was lost for want of memory */
+    bool oom;            /* a diagnostic was lost for want of memory */
 } diag_list;
 
 void diag_init(diag_list *l, arena *a);
@@ -65,11 +65,11 @@ void diag_add(diag_list *l, diag_sev sev, tly_span sp, const char *hint,
  * any offset in O(log lines + DIAG_BLOCK).  Without its tables (not built,
  * or out of memory) it still answers, by scanning from the start. */
 typedef struct diag_map {
-    const char *src;  /* borrowed */
+    const char *src; /* borrowed */
     size_t len;
-    uint32_t *lines;  /* arena, or NULL: offset of each line's first byte */
+    uint32_t *lines; /* arena, or NULL: offset of each line's first byte */
     uint32_t nlines;
-    uint32_t *chars;  /* arena, or NULL: characters in src[0, i * DIAG_BLOCK) */
+    uint32_t *chars; /* arena, or NULL: characters in src[0, i * DIAG_BLOCK) */
 } diag_map;
 
 /* Builds [m] for [len] bytes of [src] (len < 4 GiB) with its tables in
@@ -92,7 +92,7 @@ void diag_render_map(const diag_map *m, const diag *d, const char *file,
 
 /* Appends [d] rendered against [src] to [out]: diag_render_map without
  * tables, for one diagnostic. */
-void diag_render(const diag *d, const char *file, const char *src,
-                 size_t len, strbuf *out);
+void diag_render(const diag *d, const char *file, const char *src, size_t len,
+                 strbuf *out);
 
 #endif

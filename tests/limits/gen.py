@@ -39,7 +39,8 @@ def parameters(n):
 
 
 def fields(n):
-    decl = "record Big { " + ", ".join("f%d: integer" % i for i in range(n)) + " }\n"
+    decl = ("record Big { " + ", ".join("f%d: integer" % i for i in range(n))
+            + " }\n")
     lit = "Big { " + ", ".join("f%d: %d" % (i, i) for i in range(n)) + " }"
     return (HEAD + decl + "definition big: Big = " + lit + "\n" +
             TAIL % "big.f%d" % (n - 1))
@@ -68,9 +69,11 @@ def chain_back(n):
 
 
 def lets(n):
-    body = "".join("let v%d = %s in\n" % (i, "x.n" if i == 0 else "v%d + 1" % (i - 1))
+    body = "".join("let v%d = %s in\n"
+                   % (i, "x.n" if i == 0 else "v%d + 1" % (i - 1))
                    for i in range(n))
-    return HEAD + "definition l: integer =\n" + body + "v%d\n" % (n - 1) + TAIL % "l"
+    return (HEAD + "definition l: integer =\n" + body + "v%d\n" % (n - 1)
+            + TAIL % "l")
 
 
 def arms(n):
@@ -82,11 +85,13 @@ def arms(n):
 
 def list_items(n):
     items = ", ".join(str(i) for i in range(n))
-    return HEAD + "definition l: list of integer = [" + items + "]\n" + TAIL % "count(l)"
+    return (HEAD + "definition l: list of integer = [" + items + "]\n"
+            + TAIL % "count(l)")
 
 
 def sum_chain(n):
-    return HEAD + "definition s: integer = " + " + ".join(["x.n"] * n) + "\n" + TAIL % "s"
+    return (HEAD + "definition s: integer = " + " + ".join(["x.n"] * n)
+            + "\n" + TAIL % "s")
 
 
 def errors(n):
@@ -96,7 +101,8 @@ def errors(n):
 
 
 def unknowns(n):
-    body = "".join("definition u%d: integer = nope%d\n" % (i, i) for i in range(n))
+    body = "".join("definition u%d: integer = nope%d\n" % (i, i)
+                   for i in range(n))
     return HEAD + body + TAIL % "1"
 
 
@@ -117,8 +123,10 @@ def chars(n):
 
 def wide_literals(n):
     # A record of n optional fields, and literals that set one of them.
-    decl = "record W { " + ", ".join("f%d: optional integer" % i for i in range(n)) + " }\n"
-    body = "".join("definition w%d: W = W { f%d: 1 }\n" % (i, i) for i in range(n // 8))
+    decl = ("record W { "
+            + ", ".join("f%d: optional integer" % i for i in range(n)) + " }\n")
+    body = "".join("definition w%d: W = W { f%d: 1 }\n" % (i, i)
+                   for i in range(n // 8))
     return HEAD + decl + body + TAIL % "1"
 
 
@@ -140,7 +148,8 @@ def locals_(n):
 FAMILIES = {
     "defs": defs, "records": records, "enum-members": enum_members,
     "parameters": parameters, "fields": fields, "args": args,
-    "chain": chain, "chain-back": chain_back, "lets": lets, "arms": arms, "list-items": list_items,
+    "chain": chain, "chain-back": chain_back, "lets": lets, "arms": arms,
+    "list-items": list_items,
     "sum-chain": sum_chain, "errors": errors, "unknowns": unknowns,
     "duplicates": duplicates, "syntax": syntax, "chars": chars,
     "wide-literals": wide_literals, "locals": locals_,

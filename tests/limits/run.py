@@ -94,7 +94,8 @@ def main():
                     print("FAIL limits/%s %s (%d bytes, N=%d): %s"
                           % (fam, cmd, size, n, ", ".join(why)))
                     with open(err_path, "rb") as e:
-                        sys.stdout.write(e.read(2000).decode("utf-8", "replace"))
+                        text = e.read(2000).decode("utf-8", "replace")
+                    sys.stdout.write(text)
                 else:
                     passed += 1
     print("limits: %d passed, %d failed" % (passed, failed))
