@@ -101,7 +101,7 @@ static void report(const tally_config *cfg, tly_comp *c)
     uint32_t max = cfg && cfg->max_errors ? cfg->max_errors
                                           : TALLY_DEFAULT_MAX_ERRORS;
     uint32_t shown = c->diags.count < max ? c->diags.count : max;
-    diag_map map;
+    diag_map map = {.src = c->src, .len = c->len}; /* without tables */
     if (shown) {
         diag_map_init(&map, &c->arena, c->src, c->len); /* or scans */
     }

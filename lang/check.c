@@ -46,6 +46,9 @@ typedef struct checker {
     tly_checked res;
     int cap_funcs, cap_enums, cap_records; /* room in res's arrays */
     uint32_t stamp;    /* the last record literal's number (sym.given) */
+    uint8_t *seen;     /* arena: the cases each match open covers, a
+                          region per match (match_expr) */
+    uint32_t nseen, cap_seen;
     ty t_error, t_bool, t_int, t_dec, t_money, t_percent, t_date,
         t_datetime, t_duration, t_text, t_none, t_never;
 } checker;
@@ -1456,6 +1459,28 @@ static ty *record_lit(checker *k, ast_node *n)
     return r->ty;
 }
 
+/* Makes room for [n] bytes in the checker's scratch stack. */
+static bool grow_seen(checker *k, uint32_t n)
+{
+    if (n <= k->cap_seen) {
+        return true;
+    }
+    uint32_t cap = k->cap_seen ? k->cap_seen : 256;
+    while (cap < n) {
+        cap *= 2;
+    }
+    uint8_t *s = alloc(k, cap);
+    if (!s) {
+        return false;
+    }
+    if (k->nseen) {
+        memcpy(s, k->seen, k->nseen);
+    }
+    k->seen = s;
+    k->cap_seen = cap;
+    return true;
+}
+
 static ty *match_expr(checker *k, ast_node *n, ty *want)
 {
     ty *t = expr(k, n->a, NULL);
@@ -1467,11 +1492,17 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
             describe(k, t));
         t = &k->t_error;
     }
+    /* What the arms cover, in a region of the checker's scratch stack
+     * (a match nested in an arm takes the next one): an array per match
+     * made a policy's memory (matches x members). */
     int nmem = is_enum ? t->decl->nmembers : 2;
-    bool *seen = alloc(k, (size_t)(nmem + 1) * sizeof *seen);
-    if (!seen) {
+    uint32_t base = k->nseen;
+    if (!grow_seen(k, base + (uint32_t)nmem + 1)) {
         return &k->t_error;
     }
+    memset(k->seen + base, 0, (size_t)nmem + 1);
+    k->nseen = base + (uint32_t)nmem + 1;
+    int covered = 0; /* distinct members or cases seen */
     for (uint32_t i = 0; i < n->list.count; i++) {
         ast_node *arm = n->list.items[i];
         int mark = k->nlocals;
@@ -1490,31 +1521,29 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
             }
             if (p->kind == AST_NAME && is_enum) {
                 sym *e = t->decl;
-                int found = -1;
-                for (int m = 0; m < e->nmembers; m++) {
-                    if (strcmp(e->members[m]->name, p->name) == 0) {
-                        found = m;
-                    }
-                }
-                if (found < 0) {
+                int found = ix_find(&e->ix, p->name);
+                if (found < 0 || !e->members[found]) {
                     err(k, p->sp, NULL, "%s has no member '%s'", e->name, p->name);
                     continue;
                 }
-                if (seen[found]) {
+                if (k->seen[base + (uint32_t)found]) {
                     err(k, p->sp, NULL, "'%s' is matched twice", p->name);
                 }
-                seen[found] = true;
+                covered += !k->seen[base + (uint32_t)found];
+                k->seen[base + (uint32_t)found] = 1;
                 p->sym = e->members[found];
             } else if (p->kind == AST_NONE && is_opt) {
-                if (seen[0]) {
+                if (k->seen[base]) {
                     err(k, p->sp, NULL, "'none' is matched twice");
                 }
-                seen[0] = true;
+                covered += !k->seen[base];
+                k->seen[base] = 1;
             } else if (p->kind == AST_SOME_PAT && is_opt) {
-                if (seen[1]) {
+                if (k->seen[base + 1]) {
                     err(k, p->sp, NULL, "'some' is matched twice");
                 }
-                seen[1] = true;
+                covered += !k->seen[base + 1];
+                k->seen[base + 1] = 1;
                 p->sym = bind_local(k, p->name, t->elem, p);
             } else {
                 err(k, p->sp, NULL, "this pattern cannot match %s", describe(k, t));
@@ -1542,9 +1571,9 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
         fits(k, n->c, n->c->ty, result);
     }
     if (n->c) {
-    } else if (!is_bad(t)) {
+    } else if (!is_bad(t) && covered < nmem) {
         for (int m = 0; m < nmem; m++) {
-            if (!seen[m]) {
+            if (!k->seen[base + (uint32_t)m]) {
                 const char *missing = is_enum ? t->decl->members[m]->name
                                               : (m == 0 ? "none" : "some");
                 err(k, n->sp, "add the missing case or an 'else'",
@@ -1553,6 +1582,7 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
             }
         }
     }
+    k->nseen = base;
     return result ? result : &k->t_error;
 }
 

@@ -983,19 +983,19 @@ static void gen_match(cg *g, ast_node *n)
     }
     for (uint32_t i = 0; i < n->list.count; i++) {
         ast_node *arm = n->list.items[i];
-        fwd hits[64];
-        uint32_t nhits = 0;
+        fwd hits = {0, 0}; /* every pattern's jump into the arm, chained:
+                              an array of 64 dropped the 65th pattern */
         int mark = g->nlocals;
         ast_node *some_pat = NULL;
-        for (uint32_t j = 0; j < arm->list.count && nhits < 64; j++) {
+        for (uint32_t j = 0; j < arm->list.count; j++) {
             ast_node *p = arm->list.items[j];
             load(g, tmp, p->sp);
             if (p->kind == AST_NONE) {
                 op0(g, OP_IS_NONE, p->sp);
-                hits[nhits++] = jump(g, OP_JUMP_IF_TRUE, p->sp);
+                chain(g, jump(g, OP_JUMP_IF_TRUE, p->sp), &hits);
             } else if (p->kind == AST_SOME_PAT) {
                 op0(g, OP_IS_NONE, p->sp);
-                hits[nhits++] = jump(g, OP_JUMP_IF_FALSE, p->sp);
+                chain(g, jump(g, OP_JUMP_IF_FALSE, p->sp), &hits);
                 some_pat = p;
             } else {
                 value v = val_none();
@@ -1004,13 +1004,11 @@ static void gen_match(cg *g, ast_node *n)
                 v.as.i = p->sym->ordinal;
                 op16(g, OP_CONST, constant(g, v, p->sp), p->sp, 0);
                 op0(g, OP_EQ, p->sp);
-                hits[nhits++] = jump(g, OP_JUMP_IF_TRUE, p->sp);
+                chain(g, jump(g, OP_JUMP_IF_TRUE, p->sp), &hits);
             }
         }
         fwd next = jump(g, OP_JUMP, arm->sp);
-        for (uint32_t j = 0; j < nhits; j++) {
-            land(g, hits[j]);
-        }
+        land(g, hits);
         if (some_pat) {
             some_pat->sym->slot = new_slot(g);
             load(g, tmp, some_pat->sp);

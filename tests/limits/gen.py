@@ -145,6 +145,26 @@ def locals_(n):
     return HEAD + "".join(out) + TAIL % "1"
 
 
+def match_patterns(n):
+    # One arm listing every member of an enum of n.
+    members = ["m%d" % i for i in range(n)]
+    return ("enum E { " + ", ".join(members) + " }\n"
+            "record In { id: text, c: E }\ninput x: In keyed by id\n"
+            "definition v: integer = match x.c when " + ", ".join(members)
+            + " then 1 end\n" + TAIL % "v")
+
+
+def matches(n):
+    # n matches, each over an enum of n / 2 members (what each covers
+    # was an array of the enum's size per match).
+    members = ["m%d" % i for i in range(max(1, n // 2))]
+    body = "".join("definition d%d: integer = match x.c when m0 then 1 "
+                   "else 0 end\n" % i for i in range(n))
+    return ("enum E { " + ", ".join(members) + " }\n"
+            "record In { id: text, c: E }\ninput x: In keyed by id\n"
+            + body + TAIL % "d0")
+
+
 FAMILIES = {
     "defs": defs, "records": records, "enum-members": enum_members,
     "parameters": parameters, "fields": fields, "args": args,
@@ -153,6 +173,7 @@ FAMILIES = {
     "sum-chain": sum_chain, "errors": errors, "unknowns": unknowns,
     "duplicates": duplicates, "syntax": syntax, "chars": chars,
     "wide-literals": wide_literals, "locals": locals_,
+    "match-patterns": match_patterns, "matches": matches,
 }
 
 
