@@ -47,20 +47,28 @@ static const char usage_main[] =
     "or out of memory, 6 input/output error\n";
 
 static const char usage_check[] =
-    "usage: tally check POLICY...\n"
+    "usage: tally check POLICY... [options]\n"
     "Parses and type-checks each policy and reports every error as\n"
     "file:line:col: error: message, with the source line and a hint.\n"
     "Exit status 0 when all are correct, 1 when any has errors, else 6 when\n"
-    "a file cannot be read; 4 for a usage error.\n";
+    "a file cannot be read; 4 for a usage error.\n"
+    "\n"
+    "  --max-errors N                  report at most N errors per policy\n"
+    "                                  (default 50; 0 reports all)\n"
+    "  --memory-cap BYTES              stop when compiling uses more memory\n";
 
 static const char usage_build[] =
-    "usage: tally build POLICY -o FILE\n"
+    "usage: tally build POLICY -o FILE [options]\n"
     "Compiles POLICY to a versioned, checksummed bytecode file that\n"
     "`tally run` and `tally disasm` accept.  FILE is written as run writes\n"
     "--output (see `tally run --help`): a regular file is replaced whole, a\n"
     "symbolic link is followed, a device or FIFO is written to directly.\n"
     "Exit status 0, 1 when the policy has errors, 4 for a usage error, 6 when\n"
-    "POLICY cannot be read or FILE cannot be written.\n";
+    "POLICY cannot be read or FILE cannot be written.\n"
+    "\n"
+    "  --max-errors N                  report at most N errors (default 50;\n"
+    "                                  0 reports all)\n"
+    "  --memory-cap BYTES              stop when compiling uses more memory\n";
 
 static const char usage_run[] =
     "usage: tally run PROGRAM [DATA...] [options]\n"
@@ -75,6 +83,8 @@ static const char usage_run[] =
     "  --budget N                      loop iterations and calls allowed per\n"
     "                                  record (default 100000000)\n"
     "  --memory-cap BYTES              stop when the run uses more memory\n"
+    "  --max-errors N                  report at most N errors in a policy\n"
+    "                                  (default 50; 0 reports all)\n"
     "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
     "                                  and out); output order and bytes are\n"
     "                                  the same as with one\n"
@@ -200,38 +210,95 @@ static bool wants_help(int argc, char **argv)
     return false;
 }
 
-static int cmd_check(const tally_config *cfg, int argc, char **argv)
+static bool parse_u64(const char *s, uint64_t *out);
+
+/* The options of compiling that check, build and run share, at argv[*i]:
+ * 1 when it was one (*i then at its value), 0 when it was not, -1 when its
+ * value is wrong (the usage error is printed; *rc holds its status). */
+static int compile_option(tally_config *cfg, int argc, char **argv, int *i,
+                          const char *usage, int *rc)
+{
+    const char *a = argv[*i];
+    const char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+    uint64_t n;
+    if (strcmp(a, "--max-errors") == 0) {
+        if (!val || !parse_u64(val, &n) || n > UINT32_MAX - 1) {
+            *rc = usage_error("--max-errors needs a number (0: no limit)",
+                              usage);
+            return -1;
+        }
+        cfg->max_errors = n == 0 ? TALLY_ALL_ERRORS : (uint32_t)n;
+    } else if (strcmp(a, "--memory-cap") == 0) {
+        if (!val || !parse_u64(val, &n) || n == 0) {
+            *rc = usage_error("--memory-cap needs a number of bytes", usage);
+            return -1;
+        }
+        cfg->memory_cap = (size_t)n;
+    } else {
+        return 0;
+    }
+    (*i)++;
+    return 1;
+}
+
+static int cmd_check(tally_config *cfg, int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         fputs(usage_check, stdout);
         return EXIT_OK;
     }
-    if (argc >= 1 && strcmp(argv[0], "--") == 0) {
-        argc--; /* check takes no options: `--` only ends them */
-        argv++;
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    if (!files) {
+        return EXIT_INTERNAL;
     }
-    if (argc < 1) {
+    int rc = EXIT_OK, nfiles = 0;
+    bool options = true; /* until `--` */
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options || a[0] != '-' || !a[1]) {
+            files[nfiles++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options = false;
+            continue;
+        }
+        int got = compile_option(cfg, argc, argv, &i, usage_check, &rc);
+        if (got < 0) {
+            free(files);
+            return rc;
+        }
+        if (got == 0) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "unknown option '%s' for check", a);
+            free(files);
+            return usage_error(msg, usage_check);
+        }
+    }
+    if (nfiles < 1) {
+        free(files);
         return usage_error("check needs a policy file", usage_check);
     }
-    int rc = EXIT_OK;
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < nfiles; i++) {
         size_t len;
-        char *buf = slurp(argv[i], &len);
+        char *buf = slurp(files[i], &len);
         if (!buf) {
-            fprintf(stderr, "tally: cannot read %s: %s\n", argv[i], strerror(errno));
+            fprintf(stderr, "tally: cannot read %s: %s\n", files[i],
+                    strerror(errno));
             rc = rc == EXIT_OK ? EXIT_IO : rc;
             continue;
         }
-        int r = exit_for(tally_check(cfg, argv[i], buf, len));
+        int r = exit_for(tally_check(cfg, files[i], buf, len));
         free(buf);
         if (r != EXIT_OK && (rc == EXIT_OK || rc == EXIT_IO)) {
             rc = r;
         }
     }
+    free(files);
     return rc;
 }
 
-static int cmd_build(const tally_config *cfg, int argc, char **argv)
+static int cmd_build(tally_config *cfg, int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         fputs(usage_build, stdout);
@@ -240,6 +307,17 @@ static int cmd_build(const tally_config *cfg, int argc, char **argv)
     const char *in = NULL, *out = NULL;
     bool options = true; /* until `--` */
     for (int i = 0; i < argc; i++) {
+        int got = 0;
+        if (options && strncmp(argv[i], "--", 2) == 0 && argv[i][2]) {
+            int orc;
+            got = compile_option(cfg, argc, argv, &i, usage_build, &orc);
+            if (got < 0) {
+                return orc;
+            }
+        }
+        if (got > 0) {
+            continue;
+        }
         if (options && strcmp(argv[i], "--") == 0) {
             options = false;
         } else if (options && (strcmp(argv[i], "-o") == 0 ||
@@ -431,6 +509,10 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
             }
             cfg->memory_cap = (size_t)cap;
             i++;
+        } else if (strcmp(a, "--max-errors") == 0) {
+            if (compile_option(cfg, argc, argv, &i, usage_run, &rc) < 0) {
+                break;
+            }
         } else {
             char msg[200];
             snprintf(msg, sizeof msg, "unknown option '%s' for run", a);

@@ -66,15 +66,27 @@ typedef struct tally_config {
     size_t memory_cap;        /* bytes; 0: no cap */
     uint64_t budget;          /* loop iterations and calls per record; 0:
                                  TALLY_DEFAULT_BUDGET */
+    uint32_t max_errors;      /* diagnostics sent per policy compiled, in
+                                 source order, then one line counting the
+                                 rest; 0: TALLY_DEFAULT_MAX_ERRORS;
+                                 TALLY_ALL_ERRORS: every one */
 } tally_config;
 
 #define TALLY_DEFAULT_BUDGET 100000000u /* far above any real tender */
 
+/* A screenful and more: enough to fix a policy by, and a bound on what a
+ * hostile one can make a CI log hold (each error shows at most
+ * 120 characters of its line, so ~25 KB at most for the default). */
+#define TALLY_DEFAULT_MAX_ERRORS 50u
+#define TALLY_ALL_ERRORS UINT32_MAX
+
 typedef struct tally_program tally_program;
 
 /* Compiles policy text [src] of [len] bytes, named [file] in messages.
- * On success *out is a new program; otherwise every error has been sent
- * to cfg->message and TALLY_EPOLICY (or TALLY_ENOMEM) is returned. */
+ * On success *out is a new program; otherwise the errors have been sent
+ * to cfg->message (up to cfg->max_errors, then a count of the rest) and
+ * TALLY_EPOLICY (or TALLY_ENOMEM) is returned.  Compiling is near-linear
+ * in [len], and all its memory counts against cfg->memory_cap. */
 TALLY_API tally_status tally_compile(const tally_config *cfg, const char *file,
                                      const char *src, size_t len,
                                      tally_program **out);

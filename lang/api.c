@@ -87,6 +87,9 @@ static int diag_order(const void *a, const void *b)
     return x->sp.start < y->sp.start ? -1 : x->sp.start > y->sp.start;
 }
 
+/* Sends the diagnostics of [c] in source order, at most
+ * cfg->max_errors of them (0: TALLY_DEFAULT_MAX_ERRORS), then a line
+ * counting the rest: a hostile policy can hold a million errors. */
 static void report(const tally_config *cfg, tly_comp *c)
 {
     if (c->oom) {
@@ -95,11 +98,18 @@ static void report(const tally_config *cfg, tly_comp *c)
     if (c->diags.count > 1) {
         qsort(c->diags.items, c->diags.count, sizeof *c->diags.items, diag_order);
     }
+    uint32_t max = cfg && cfg->max_errors ? cfg->max_errors
+                                          : TALLY_DEFAULT_MAX_ERRORS;
+    uint32_t shown = c->diags.count < max ? c->diags.count : max;
+    diag_map map = {.src = c->src, .len = c->len}; /* without tables */
+    if (shown) {
+        diag_map_init(&map, &c->arena, c->src, c->len); /* or scans */
+    }
     strbuf b;
     sb_init(&b, c->mem);
-    for (uint32_t i = 0; i < c->diags.count; i++) {
+    for (uint32_t i = 0; i < shown; i++) {
         sb_clear(&b);
-        diag_render(&c->diags.items[i], c->file, c->src, c->len, &b);
+        diag_render_map(&map, &c->diags.items[i], c->file, &b);
         if (b.failed) {
             message(cfg, "tally: out of memory while reporting");
             break;
@@ -110,6 +120,14 @@ static void report(const tally_config *cfg, tly_comp *c)
         message(cfg, b.p ? b.p : "");
     }
     sb_free(&b);
+    if (c->diags.count > shown) {
+        uint32_t more = c->diags.count - shown;
+        char line[160];
+        snprintf(line, sizeof line,
+                 "tally: %u more error%s not shown (use --max-errors 0 to see "
+                 "them all)", more, more == 1 ? "" : "s");
+        message(cfg, line);
+    }
 }
 
 static tally_status front(const tally_config *cfg, const char *file,

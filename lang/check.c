@@ -21,12 +21,22 @@
 #include "date.h"
 #include "parser.h"
 
-#define NBUCKETS 256
+#define NBUCKETS 256  /* first size of the global table; doubles with it */
+#define MAX_LOAD 4     /* names per bucket before the table doubles */
 #define MAX_LOCALS 4096 /* names in scope at once; far past real policies */
+/* Cells of edit-distance tables computed for "did you mean" hints in one
+ * policy: ~30 ms.  Without a bound, N unknown names among N declared ones
+ * cost N^2 distances; past it, errors go without hints. */
+#define SUGGEST_BUDGET (1L << 23)
 
 typedef struct checker {
     tly_comp *c;
-    sym *table[NBUCKETS];
+    sym **table;       /* arena: global names, chained by hash */
+    uint32_t nbuckets; /* a power of two */
+    uint32_t nsyms;    /* names in the table */
+    long suggest_left; /* SUGGEST_BUDGET, spent by consider() */
+    diag_map lines;    /* line numbers for hints; built on first use */
+    bool has_lines;
     sym **locals; /* arena: the scope stack, innermost last */
     int nlocals;
     int cap;
@@ -34,6 +44,11 @@ typedef struct checker {
     sym *self;         /* the record whose checks are being checked */
     sym *func;         /* the function whose body is being checked */
     tly_checked res;
+    int cap_funcs, cap_enums, cap_records; /* room in res's arrays */
+    uint32_t stamp;    /* the last record literal's number (sym.given) */
+    uint8_t *seen;     /* arena: the cases each match open covers, a
+                          region per match (match_expr) */
+    uint32_t nseen, cap_seen;
     ty t_error, t_bool, t_int, t_dec, t_money, t_percent, t_date,
         t_datetime, t_duration, t_text, t_none, t_never;
 } checker;
@@ -206,18 +221,99 @@ static void mismatch(checker *k, ast_node *n, ty *got, ty *want,
         describe(k, got));
 }
 
-static unsigned hash(const char *s)
+static uint32_t hash_name(const char *s)
 {
-    unsigned h = 2166136261u;
+    uint32_t h = 2166136261u;
     for (; *s; s++) {
         h = (h ^ (unsigned char)*s) * 16777619u;
     }
-    return h % NBUCKETS;
+    return h;
+}
+
+static uint32_t hash(checker *k, const char *s)
+{
+    return hash_name(s) & (k->nbuckets - 1);
+}
+
+/* Doubles the global table once it holds MAX_LOAD names a bucket, so a
+ * lookup stays constant-time however many declarations there are.  The
+ * old buckets stay in the arena (as much again as the new, at most). */
+static void grow_table(checker *k)
+{
+    if (k->nsyms < k->nbuckets * MAX_LOAD) {
+        return;
+    }
+    uint32_t n = k->nbuckets * 2;
+    sym **t = arena_zalloc(&k->c->arena, (size_t)n * sizeof *t);
+    if (!t) {
+        return; /* longer chains, still correct */
+    }
+    for (uint32_t b = 0; b < k->nbuckets; b++) {
+        sym *next;
+        for (sym *s = k->table[b]; s; s = next) {
+            next = s->next;
+            uint32_t h = hash_name(s->name) & (n - 1);
+            s->next = t[h];
+            t[h] = s;
+        }
+    }
+    k->table = t;
+    k->nbuckets = n;
+}
+
+/* ---- name indexes ------------------------------------------------------ */
+
+/* Finds the position of [name] in [x]; -1 if absent. */
+static int ix_find(const name_ix *x, const char *name)
+{
+    if (!x->cap) {
+        return -1;
+    }
+    uint32_t mask = x->cap - 1;
+    for (uint32_t j = hash_name(name) & mask; x->slots[j].name;
+         j = (j + 1) & mask) {
+        if (strcmp(x->slots[j].name, name) == 0) {
+            return x->slots[j].pos;
+        }
+    }
+    return -1;
+}
+
+/* Makes [x] an empty index with room for [n] names; false out of memory
+ * (the caller then searches linearly). */
+static bool ix_init(checker *k, name_ix *x, uint32_t n)
+{
+    uint32_t cap = 8;
+    while (cap < 2 * n) {
+        cap *= 2;
+    }
+    x->slots = alloc(k, (size_t)cap * sizeof *x->slots);
+    x->cap = x->slots ? cap : 0;
+    return x->slots != NULL;
+}
+
+/* Adds [name] at [pos] to [x] (made by ix_init for enough names) unless
+ * it is there already; returns the earlier position, or -1. */
+static int ix_add(name_ix *x, const char *name, int pos)
+{
+    if (!x->cap) {
+        return -1;
+    }
+    uint32_t mask = x->cap - 1;
+    uint32_t j = hash_name(name) & mask;
+    for (; x->slots[j].name; j = (j + 1) & mask) {
+        if (strcmp(x->slots[j].name, name) == 0) {
+            return x->slots[j].pos;
+        }
+    }
+    x->slots[j].name = name;
+    x->slots[j].pos = pos;
+    return -1;
 }
 
 static sym *lookup_global(checker *k, const char *name)
 {
-    for (sym *s = k->table[hash(name)]; s; s = s->next) {
+    for (sym *s = k->table[hash(k, name)]; s; s = s->next) {
         if (strcmp(s->name, name) == 0 && s->kind != SYM_MEMBER) {
             return s;
         }
@@ -231,7 +327,14 @@ static sym *lookup_member(checker *k, const char *name, const sym *want_enum,
 {
     sym *found = NULL;
     *count = 0;
-    for (sym *s = k->table[hash(name)]; s; s = s->next) {
+    if (want_enum && want_enum->ix.cap) {
+        int i = ix_find(&want_enum->ix, name);
+        if (i >= 0 && want_enum->members[i]) {
+            *count = 1;
+            return want_enum->members[i];
+        }
+    }
+    for (sym *s = k->table[hash(k, name)]; s; s = s->next) {
         if (s->kind == SYM_MEMBER && strcmp(s->name, name) == 0) {
             if (want_enum && s->owner == want_enum) {
                 *count = 1;
@@ -265,9 +368,14 @@ static sym *declare(checker *k, sym_kind kind, ast_node *decl)
     if (kind != SYM_MEMBER) {
         sym *old = lookup_global(k, name);
         if (old) {
-            uint32_t line, col;
-            diag_position(k->c->src, k->c->len, old->decl->name_sp.start,
-                          &line, &col);
+            uint32_t line, col, ls;
+            if (!k->has_lines) {
+                /* Out of memory, the map scans: slower, still right. */
+                diag_map_init(&k->lines, &k->c->arena, k->c->src, k->c->len);
+                k->has_lines = true;
+            }
+            diag_map_position(&k->lines, old->decl->name_sp.start, &line,
+                              &col, &ls);
             char hint[80];
             snprintf(hint, sizeof hint, "the first is on line %u", line);
             err(k, decl->name_sp, hint, "'%s' is declared twice", name);
@@ -278,9 +386,11 @@ static sym *declare(checker *k, sym_kind kind, ast_node *decl)
     if (!s) {
         return NULL;
     }
-    unsigned h = hash(name);
+    uint32_t h = hash(k, name);
     s->next = k->table[h];
     k->table[h] = s;
+    k->nsyms++;
+    grow_table(k);
     return s;
 }
 
@@ -319,15 +429,34 @@ typedef struct suggest {
     const char *best;
     int dist;
     const char *name;
+    long *left; /* the checker's suggest_left */
 } suggest;
 
 static void consider(suggest *g, const char *cand)
 {
+    if (*g->left <= 0) {
+        return;
+    }
+    size_t la = strlen(g->name), lb = strlen(cand);
+    *g->left -= 1 + (long)((la < 41 ? la : 1) * (lb < 41 ? lb : 1));
     int d = distance(g->name, cand);
     int limit = (int)strlen(g->name) / 3 + 1;
     if (d <= limit && d < g->dist) {
         g->dist = d;
         g->best = cand;
+    }
+}
+
+/* Considers every global name of a kind in [kinds] (bits 1 << sym_kind),
+ * while the budget lasts. */
+static void consider_globals(checker *k, suggest *g, unsigned kinds)
+{
+    for (uint32_t b = 0; b < k->nbuckets && *g->left > 0; b++) {
+        for (sym *t = k->table[b]; t && *g->left > 0; t = t->next) {
+            if (kinds & (1u << t->kind)) {
+                consider(g, t->name);
+            }
+        }
     }
 }
 
@@ -382,6 +511,9 @@ static sym *lookup_local(checker *k, const char *name)
 
 static int field_index(const sym *rec, const char *name)
 {
+    if (rec->ix.cap) {
+        return ix_find(&rec->ix, name);
+    }
     for (int i = 0; i < rec->nfields; i++) {
         if (strcmp(rec->fields[i].name, name) == 0) {
             return i;
@@ -525,18 +657,12 @@ static ty *resolve_type(checker *k, ast_node *n)
         if (s && s->kind == SYM_ALIAS) {
             return alias_type(k, s);
         }
-        suggest g = {NULL, 99, n->name};
+        suggest g = {NULL, 99, n->name, &k->suggest_left};
         for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
             consider(&g, builtin[i].name);
         }
-        for (int b = 0; b < NBUCKETS; b++) {
-            for (sym *t = k->table[b]; t; t = t->next) {
-                if (t->kind == SYM_ENUM || t->kind == SYM_RECORD ||
-                    t->kind == SYM_ALIAS) {
-                    consider(&g, t->name);
-                }
-            }
-        }
+        consider_globals(k, &g, 1u << SYM_ENUM | 1u << SYM_RECORD |
+                                    1u << SYM_ALIAS);
         err(k, n->name_sp, hint_for(k, &g), "unknown type '%s'", n->name);
         return &k->t_error;
     }
@@ -648,7 +774,7 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
         return m->owner->ty;
     }
     /* Unknown: suggest the nearest name in scope. */
-    suggest g = {NULL, 99, n->name};
+    suggest g = {NULL, 99, n->name, &k->suggest_left};
     for (int i = k->base; i < k->nlocals; i++) {
         consider(&g, k->locals[i]->name);
     }
@@ -657,14 +783,8 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
             consider(&g, k->self->fields[i].name);
         }
     }
-    for (int b = 0; b < NBUCKETS; b++) {
-        for (sym *t = k->table[b]; t; t = t->next) {
-            if (t->kind != SYM_ENUM && t->kind != SYM_RECORD &&
-                t->kind != SYM_ALIAS) {
-                consider(&g, t->name);
-            }
-        }
-    }
+    consider_globals(k, &g, ~(1u << SYM_ENUM | 1u << SYM_RECORD |
+                              1u << SYM_ALIAS));
     err(k, n->sp, hint_for(k, &g), "unknown name '%s'", n->name);
     return &k->t_error;
 }
@@ -675,12 +795,11 @@ static ty *get_expr(checker *k, ast_node *n)
     if (n->a->kind == AST_NAME && !lookup_local(k, n->a->name)) {
         sym *e = lookup_global(k, n->a->name);
         if (e && e->kind == SYM_ENUM) {
-            for (int i = 0; i < e->nmembers; i++) {
-                if (strcmp(e->members[i]->name, n->name) == 0) {
-                    n->kind = AST_NAME;
-                    n->sym = e->members[i];
-                    return e->ty;
-                }
+            int i = ix_find(&e->ix, n->name);
+            if (i >= 0 && e->members[i]) {
+                n->kind = AST_NAME;
+                n->sym = e->members[i];
+                return e->ty;
             }
             err(k, n->name_sp, NULL, "enum %s has no member '%s'", e->name,
                 n->name);
@@ -705,7 +824,7 @@ static ty *get_expr(checker *k, ast_node *n)
     sym *r = t->decl;
     int i = field_index(r, n->name);
     if (i < 0) {
-        suggest g = {NULL, 99, n->name};
+        suggest g = {NULL, 99, n->name, &k->suggest_left};
         for (int j = 0; j < r->nfields; j++) {
             consider(&g, r->fields[j].name);
         }
@@ -1240,7 +1359,7 @@ static ty *call(checker *k, ast_node *n, ty *want)
     }
     sym *s = lookup_global(k, f);
     if (!s || (s->kind != SYM_DEF && s->kind != SYM_RULE && s->kind != SYM_PARAM)) {
-        suggest g = {NULL, 99, f};
+        suggest g = {NULL, 99, f, &k->suggest_left};
         static const char *const builtins[] = {"text", "round", "min", "max",
                                                "count", "sum", "lowest",
                                                "highest", "first", "sort",
@@ -1248,13 +1367,7 @@ static ty *call(checker *k, ast_node *n, ty *want)
         for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
             consider(&g, builtins[i]);
         }
-        for (int b = 0; b < NBUCKETS; b++) {
-            for (sym *t = k->table[b]; t; t = t->next) {
-                if (t->kind == SYM_DEF || t->kind == SYM_RULE) {
-                    consider(&g, t->name);
-                }
-            }
-        }
+        consider_globals(k, &g, 1u << SYM_DEF | 1u << SYM_RULE);
         for (uint32_t i = 0; i < argc; i++) {
             if (args[i]->kind != AST_MODE) {
                 expr(k, args[i], NULL);
@@ -1290,41 +1403,82 @@ static ty *record_lit(checker *k, ast_node *n)
         return &k->t_error;
     }
     n->sym = r;
-    bool unknown = false; /* a misspelt field explains any missing one */
-    bool *given = alloc(k, (size_t)(r->nfields + 1) * sizeof *given);
-    if (!given) {
+    /* Which fields this literal gives: the record's stamps (allocated
+     * once) marked with a number new to this literal, so the cost is the
+     * literal's and not the record's size, as with a cleared array per
+     * literal.  Marked before the values are checked: a literal nested in
+     * one may stamp the same record. */
+    if (!r->given && !(r->given = alloc(k, (size_t)(r->nfields + 1) *
+                                               sizeof *r->given))) {
         return &k->t_error;
     }
+    uint32_t stamp = ++k->stamp;
+    bool unknown = false; /* a misspelt field explains any missing one */
+    int required = 0;     /* required fields given */
     for (uint32_t i = 0; i < n->list.count; i++) {
         ast_node *init = n->list.items[i];
         int fi = field_index(r, init->name);
+        init->aux = fi;
         if (fi < 0) {
-            suggest g = {NULL, 99, init->name};
+            suggest g = {NULL, 99, init->name, &k->suggest_left};
             for (int j = 0; j < r->nfields; j++) {
                 consider(&g, r->fields[j].name);
             }
             err(k, init->name_sp, hint_for(k, &g), "%s has no field '%s'",
                 r->name, init->name);
-            expr(k, init->a, NULL);
             unknown = true;
             continue;
         }
-        if (given[fi]) {
+        if (r->given[fi] == stamp) {
             err(k, init->name_sp, NULL, "field '%s' is given twice", init->name);
+            continue;
         }
-        given[fi] = true;
-        init->aux = fi;
-        char what[80];
-        snprintf(what, sizeof what, "field %s", init->name);
-        expect(k, init->a, r->fields[fi].ty, what);
+        r->given[fi] = stamp;
+        required += r->fields[fi].ty->kind != TY_OPTIONAL;
     }
-    for (int j = 0; j < r->nfields && !unknown; j++) {
-        if (!given[j] && r->fields[j].ty->kind != TY_OPTIONAL) {
+    /* One error per literal: all would be at its start, where the first
+     * is kept (diag_add). */
+    for (int j = 0; j < r->nfields && !unknown && required < r->nrequired;
+         j++) {
+        if (r->given[j] != stamp && r->fields[j].ty->kind != TY_OPTIONAL) {
             err(k, n->sp, NULL, "%s needs a value for field '%s'", r->name,
                 r->fields[j].name);
+            break;
         }
     }
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        ast_node *init = n->list.items[i];
+        if (init->aux < 0) {
+            expr(k, init->a, NULL);
+            continue;
+        }
+        char what[80];
+        snprintf(what, sizeof what, "field %s", init->name);
+        expect(k, init->a, r->fields[init->aux].ty, what);
+    }
     return r->ty;
+}
+
+/* Makes room for [n] bytes in the checker's scratch stack. */
+static bool grow_seen(checker *k, uint32_t n)
+{
+    if (n <= k->cap_seen) {
+        return true;
+    }
+    uint32_t cap = k->cap_seen ? k->cap_seen : 256;
+    while (cap < n) {
+        cap *= 2;
+    }
+    uint8_t *s = alloc(k, cap);
+    if (!s) {
+        return false;
+    }
+    if (k->nseen) {
+        memcpy(s, k->seen, k->nseen);
+    }
+    k->seen = s;
+    k->cap_seen = cap;
+    return true;
 }
 
 static ty *match_expr(checker *k, ast_node *n, ty *want)
@@ -1338,11 +1492,17 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
             describe(k, t));
         t = &k->t_error;
     }
+    /* What the arms cover, in a region of the checker's scratch stack
+     * (a match nested in an arm takes the next one): an array per match
+     * made a policy's memory (matches x members). */
     int nmem = is_enum ? t->decl->nmembers : 2;
-    bool *seen = alloc(k, (size_t)(nmem + 1) * sizeof *seen);
-    if (!seen) {
+    uint32_t base = k->nseen;
+    if (!grow_seen(k, base + (uint32_t)nmem + 1)) {
         return &k->t_error;
     }
+    memset(k->seen + base, 0, (size_t)nmem + 1);
+    k->nseen = base + (uint32_t)nmem + 1;
+    int covered = 0; /* distinct members or cases seen */
     for (uint32_t i = 0; i < n->list.count; i++) {
         ast_node *arm = n->list.items[i];
         int mark = k->nlocals;
@@ -1361,31 +1521,29 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
             }
             if (p->kind == AST_NAME && is_enum) {
                 sym *e = t->decl;
-                int found = -1;
-                for (int m = 0; m < e->nmembers; m++) {
-                    if (strcmp(e->members[m]->name, p->name) == 0) {
-                        found = m;
-                    }
-                }
-                if (found < 0) {
+                int found = ix_find(&e->ix, p->name);
+                if (found < 0 || !e->members[found]) {
                     err(k, p->sp, NULL, "%s has no member '%s'", e->name, p->name);
                     continue;
                 }
-                if (seen[found]) {
+                if (k->seen[base + (uint32_t)found]) {
                     err(k, p->sp, NULL, "'%s' is matched twice", p->name);
                 }
-                seen[found] = true;
+                covered += !k->seen[base + (uint32_t)found];
+                k->seen[base + (uint32_t)found] = 1;
                 p->sym = e->members[found];
             } else if (p->kind == AST_NONE && is_opt) {
-                if (seen[0]) {
+                if (k->seen[base]) {
                     err(k, p->sp, NULL, "'none' is matched twice");
                 }
-                seen[0] = true;
+                covered += !k->seen[base];
+                k->seen[base] = 1;
             } else if (p->kind == AST_SOME_PAT && is_opt) {
-                if (seen[1]) {
+                if (k->seen[base + 1]) {
                     err(k, p->sp, NULL, "'some' is matched twice");
                 }
-                seen[1] = true;
+                covered += !k->seen[base + 1];
+                k->seen[base + 1] = 1;
                 p->sym = bind_local(k, p->name, t->elem, p);
             } else {
                 err(k, p->sp, NULL, "this pattern cannot match %s", describe(k, t));
@@ -1413,9 +1571,9 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
         fits(k, n->c, n->c->ty, result);
     }
     if (n->c) {
-    } else if (!is_bad(t)) {
+    } else if (!is_bad(t) && covered < nmem) {
         for (int m = 0; m < nmem; m++) {
-            if (!seen[m]) {
+            if (!k->seen[base + (uint32_t)m]) {
                 const char *missing = is_enum ? t->decl->members[m]->name
                                               : (m == 0 ? "none" : "some");
                 err(k, n->sp, "add the missing case or an 'else'",
@@ -1424,6 +1582,7 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
             }
         }
     }
+    k->nseen = base;
     return result ? result : &k->t_error;
 }
 
@@ -1642,31 +1801,29 @@ static ty *expr(checker *k, ast_node *n, ty *want)
 
 /* ---- declarations ------------------------------------------------------ */
 
-static void push_func(checker *k, sym *s)
+/* Appends [s] to the array [*arr] of [*count] syms and [*cap] room,
+ * doubling it when full: copying it on every append made 40,000
+ * declarations cost 6 GB. */
+static void push_sym(checker *k, sym ***arr, int *count, int *cap, sym *s)
 {
-    int cap = k->res.nfuncs + 1;
-    sym **f = alloc(k, (size_t)cap * sizeof *f);
-    if (!f) {
-        return;
+    if (*count == *cap) {
+        int n = *cap ? *cap * 2 : 16;
+        sym **a = alloc(k, (size_t)n * sizeof *a);
+        if (!a) {
+            return;
+        }
+        if (*count) {
+            memcpy(a, *arr, (size_t)*count * sizeof *a);
+        }
+        *arr = a;
+        *cap = n;
     }
-    if (k->res.nfuncs) {
-        memcpy(f, k->res.funcs, (size_t)k->res.nfuncs * sizeof *f);
-    }
-    f[k->res.nfuncs++] = s;
-    k->res.funcs = f;
+    (*arr)[(*count)++] = s;
 }
 
-static void push_sym(checker *k, sym ***arr, int *count, sym *s)
+static void push_func(checker *k, sym *s)
 {
-    sym **a = alloc(k, (size_t)(*count + 1) * sizeof *a);
-    if (!a) {
-        return;
-    }
-    if (*count) {
-        memcpy(a, *arr, (size_t)*count * sizeof *a);
-    }
-    a[(*count)++] = s;
-    *arr = a;
+    push_sym(k, &k->res.funcs, &k->res.nfuncs, &k->cap_funcs, s);
 }
 
 /* Checks the body of a parameter, definition or rule, once.  Called when
@@ -1758,12 +1915,19 @@ static void collect(checker *k, ast_node *d)
         if (!s->members) {
             return;
         }
+        ix_init(k, &s->ix, d->list.count);
         for (uint32_t i = 0; i < d->list.count; i++) {
             ast_node *m = d->list.items[i];
-            for (uint32_t j = 0; j < i; j++) {
-                if (strcmp(d->list.items[j]->name, m->name) == 0) {
-                    err(k, m->name_sp, NULL, "'%s' is listed twice", m->name);
+            bool twice = false;
+            if (s->ix.cap) {
+                twice = ix_add(&s->ix, m->name, (int)i) >= 0;
+            } else {
+                for (uint32_t j = 0; j < i && !twice; j++) {
+                    twice = strcmp(d->list.items[j]->name, m->name) == 0;
                 }
+            }
+            if (twice) {
+                err(k, m->name_sp, NULL, "'%s' is listed twice", m->name);
             }
             sym *ms = declare(k, SYM_MEMBER, m);
             if (!ms) {
@@ -1773,7 +1937,7 @@ static void collect(checker *k, ast_node *d)
             ms->ordinal = (int)i;
             s->members[i] = ms;
         }
-        push_sym(k, &k->res.enums, &k->res.nenums, s);
+        push_sym(k, &k->res.enums, &k->res.nenums, &k->cap_enums, s);
         break;
     case AST_RECORD:
         if (!(s = declare(k, SYM_RECORD, d))) {
@@ -1781,7 +1945,7 @@ static void collect(checker *k, ast_node *d)
         }
         s->ty = new_ty(k, TY_RECORD);
         s->ty->decl = s;
-        push_sym(k, &k->res.records, &k->res.nrecords, s);
+        push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, s);
         break;
     case AST_ALIAS:
         declare(k, SYM_ALIAS, d);
@@ -1835,12 +1999,15 @@ static void record_fields(checker *k, sym *r)
         return;
     }
     r->nfields = 0;
+    name_ix ix = {NULL, 0};
+    ix_init(k, &ix, (uint32_t)n);
     for (uint32_t i = 0; i < d->list.count; i++) {
         ast_node *f = d->list.items[i];
         if (f->kind != AST_FIELD_DECL) {
             continue;
         }
-        if (field_index(r, f->name) >= 0) {
+        if (ix.cap ? ix_add(&ix, f->name, r->nfields) >= 0
+                   : field_index(r, f->name) >= 0) {
             err(k, f->name_sp, NULL, "field '%s' is declared twice", f->name);
             continue;
         }
@@ -1851,7 +2018,9 @@ static void record_fields(checker *k, sym *r)
         fi->decl = f;
         fi->unique_key = -1;
         f->ty = fi->ty;
+        r->nrequired += fi->ty->kind != TY_OPTIONAL;
     }
+    r->ix = ix; /* field_index uses it from now on */
 }
 
 static void record_options(checker *k, sym *r)
@@ -1931,12 +2100,20 @@ static void signature(checker *k, sym *f)
     if (!f->params) {
         return;
     }
+    name_ix ix = {NULL, 0};
+    ix_init(k, &ix, (uint32_t)f->nparams);
     for (int i = 0; i < f->nparams; i++) {
         ast_node *p = d->list.items[i];
-        for (int j = 0; j < i; j++) {
-            if (strcmp(f->params[j]->name, p->name) == 0) {
-                err(k, p->name_sp, NULL, "parameter '%s' is listed twice", p->name);
+        bool twice = false;
+        if (ix.cap) {
+            twice = ix_add(&ix, p->name, i) >= 0;
+        } else {
+            for (int j = 0; j < i && !twice; j++) {
+                twice = strcmp(f->params[j]->name, p->name) == 0;
             }
+        }
+        if (twice) {
+            err(k, p->name_sp, NULL, "parameter '%s' is listed twice", p->name);
         }
         sym *ps = new_sym(k, SYM_LOCAL, p->name, p);
         if (!ps) {
@@ -1965,7 +2142,7 @@ static void signature(checker *k, sym *f)
                                     wrap(k, TY_OPTIONAL, &k->t_text), NULL, -1,
                                     true};
         f->verdict = v;
-        push_sym(k, &k->res.records, &k->res.nrecords, v);
+        push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, v);
     }
 }
 
@@ -2009,6 +2186,13 @@ bool tly_check(tly_comp *c)
         return false;
     }
     k->c = c;
+    k->nbuckets = NBUCKETS;
+    k->table = arena_zalloc(&c->arena, NBUCKETS * sizeof *k->table);
+    if (!k->table) {
+        c->oom = true;
+        return false;
+    }
+    k->suggest_left = SUGGEST_BUDGET;
     ty *builtins[] = {&k->t_error, &k->t_bool, &k->t_int, &k->t_dec,
                       &k->t_money, &k->t_percent, &k->t_date, &k->t_datetime,
                       &k->t_duration, &k->t_text, &k->t_none, &k->t_never};

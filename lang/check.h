@@ -38,6 +38,17 @@ typedef enum ty_kind {
 
 typedef struct sym sym;
 
+/* An open-addressed index from names to positions (a record's fields, an
+ * enum's members), so a lookup costs the same whatever their number. */
+typedef struct name_ix {
+    struct ix_slot {
+        const char *name; /* arena; NULL: an empty slot */
+        int pos;
+    } *slots;     /* arena */
+    uint32_t cap; /* slots: a power of two, at least twice the names; 0:
+                     no index (search linearly) */
+} name_ix;
+
 typedef struct ty {
     ty_kind kind;
     struct ty *elem;      /* list, map, optional */
@@ -87,6 +98,10 @@ struct sym {
     sym **members; /* arena */
     int nmembers;
     const char *label; /* enum: noun for data errors */
+    name_ix ix;        /* record: fields by name; enum: members by name */
+    int nrequired;     /* record: fields not optional */
+    uint32_t *given;   /* record: arena, per field, the number of the last
+                          literal giving it (check.c record_lit) */
     /* functions (params, defs, rules) */
     sym **params; /* arena: SYM_LOCALs */
     int nparams;

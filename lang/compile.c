@@ -32,6 +32,21 @@ typedef struct fwd {
     int depth;   /* stack depth when jumping */
 } fwd;
 
+/* Bytecode one policy may compile to.  A record literal pushes every
+ * field it leaves out, so a policy can ask for (fields x literals)
+ * instructions: 1 MB of text could make 300 MB of code and take a
+ * gigabyte to build.  The award example compiles to 6 KB. */
+#define MAX_CODE (16u << 20)
+
+/* An open-addressed set of indexes into one of the program's tables
+ * (strings, constants, types), keyed by what they hold: interning stays
+ * constant-time however many entries a policy makes. */
+typedef struct intern {
+    uint32_t *slots; /* the compilation's arena: index + 1; 0: empty */
+    uint32_t cap;    /* a power of two, or 0 */
+    uint32_t count;
+} intern;
+
 typedef struct cg {
     tly_comp *c;
     tly_checked *k;
@@ -50,9 +65,14 @@ typedef struct cg {
     uint32_t last_pc, target;
     bc_op last_op;
     uint32_t last_line, last_col;
-    /* line starts, for locations */
-    uint32_t *lines;
-    uint32_t nlines;
+    tly_span last_sp; /* of the instruction being emitted */
+    uint32_t last_off; /* source offset of the last location noted */
+    bool too_big;     /* MAX_CODE reached: reported, nothing more emitted */
+    diag_map map; /* line and column of each location */
+    intern strs, consts, types;
+    ast_node **inits;   /* program arena: a stack of record
+                           literals' initializers, by field */
+    uint32_t ninits, cap_inits;
 } cg;
 
 static void fail(cg *g, tly_span sp, const char *fmt, ...)
@@ -101,12 +121,59 @@ static bool grow(cg *g, void **arr, uint32_t *cap, uint32_t count,
 
 /* ---- tables ------------------------------------------------------------ */
 
+static uint32_t hash_bytes(uint32_t h, const void *b, size_t len)
+{
+    const unsigned char *s = b;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ s[i]) * 16777619u; /* FNV-1a */
+    }
+    return h;
+}
+
+static uint32_t hash_string(cg *g, uint32_t i)
+{
+    return hash_bytes(2166136261u, g->p->strings[i].p, g->p->strings[i].len);
+}
+
+/* Makes room in [x] for one more entry of a table of [n], rehashing its
+ * entries with [hash_at]; false out of memory (reported). */
+static bool intern_room(cg *g, intern *x, uint32_t n,
+                        uint32_t (*hash_at)(cg *g, uint32_t i))
+{
+    if ((x->count + 1) * 2 <= x->cap) {
+        return true;
+    }
+    uint32_t cap = x->cap ? x->cap * 2 : 64;
+    uint32_t *t = arena_zalloc(&g->c->arena, (size_t)cap * sizeof *t);
+    if (!t) {
+        oom(g);
+        return false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = hash_at(g, i) & (cap - 1);
+        while (t[j]) {
+            j = (j + 1) & (cap - 1);
+        }
+        t[j] = i + 1;
+    }
+    x->slots = t;
+    x->cap = cap;
+    x->count = n;
+    return true;
+}
+
 static uint32_t string(cg *g, const char *s, size_t len)
 {
     bc_program *p = g->p;
-    for (uint32_t i = 0; i < p->nstrings; i++) {
-        if (p->strings[i].len == len && memcmp(p->strings[i].p, s, len) == 0) {
-            return i;
+    if (!intern_room(g, &g->strs, p->nstrings, hash_string)) {
+        return 0;
+    }
+    uint32_t mask = g->strs.cap - 1;
+    uint32_t j = hash_bytes(2166136261u, s, len) & mask;
+    for (; g->strs.slots[j]; j = (j + 1) & mask) {
+        const bc_str *e = &p->strings[g->strs.slots[j] - 1];
+        if (e->len == len && memcmp(e->p, s, len) == 0) {
+            return g->strs.slots[j] - 1;
         }
     }
     if (!grow(g, (void **)&p->strings, &g->cap_strings, p->nstrings,
@@ -119,6 +186,8 @@ static uint32_t string(cg *g, const char *s, size_t len)
         return 0;
     }
     p->strings[p->nstrings] = (bc_str){d, (uint32_t)len};
+    g->strs.slots[j] = p->nstrings + 1;
+    g->strs.count++;
     return p->nstrings++;
 }
 
@@ -127,10 +196,53 @@ static uint32_t cstring(cg *g, const char *s)
     return string(g, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* A hash of [v] that equal constants share (val_equal, same type). */
+static uint32_t hash_value(cg *g, const value *v)
+{
+    uint32_t h = hash_bytes(2166136261u, &v->kind, sizeof v->kind);
+    h = hash_bytes(h, &v->type, sizeof v->type);
+    switch ((val_kind)v->kind) {
+    case VAL_BOOL: return hash_bytes(h, &v->as.b, sizeof v->as.b);
+    case VAL_INT:
+    case VAL_DATE:
+    case VAL_DURATION:
+    case VAL_ENUM: return hash_bytes(h, &v->as.i, sizeof v->as.i);
+    case VAL_DATETIME:
+        h = hash_bytes(h, &v->as.t.sec, sizeof v->as.t.sec);
+        return hash_bytes(h, &v->as.t.nsec, sizeof v->as.t.nsec);
+    case VAL_TEXT: return hash_bytes(h, v->as.s, v->len);
+    case VAL_DEC:
+        if (!DEC_IS_BIG(v->as.d)) {
+            /* Canonical (decimal.h): equal numbers, equal fields. */
+            h = hash_bytes(h, &v->as.d.u.n, sizeof v->as.d.u.n);
+            return hash_bytes(h, &v->as.d.d, sizeof v->as.d.d);
+        } else {
+            strbuf b;
+            sb_init(&b, g->c->mem);
+            dec_format(&v->as.d, &b);
+            h = b.failed ? h : hash_bytes(h, b.p, b.len);
+            sb_free(&b);
+            return h;
+        }
+    default: return h; /* none; nothing else is a constant */
+    }
+}
+
+static uint32_t hash_const(cg *g, uint32_t i)
+{
+    return hash_value(g, &g->p->consts[i]);
+}
+
 static uint16_t constant(cg *g, value v, tly_span sp)
 {
     bc_program *p = g->p;
-    for (uint32_t i = 0; i < p->nconsts; i++) {
+    if (!intern_room(g, &g->consts, p->nconsts, hash_const)) {
+        return 0;
+    }
+    uint32_t mask = g->consts.cap - 1;
+    uint32_t j = hash_value(g, &v) & mask;
+    for (; g->consts.slots[j]; j = (j + 1) & mask) {
+        uint32_t i = g->consts.slots[j] - 1;
         if (p->consts[i].kind == v.kind && p->consts[i].type == v.type &&
             val_equal(&p->consts[i], &v)) {
             return (uint16_t)i;
@@ -145,6 +257,8 @@ static uint16_t constant(cg *g, value v, tly_span sp)
         return 0;
     }
     p->consts[p->nconsts] = v;
+    g->consts.slots[j] = p->nconsts + 1;
+    g->consts.count++;
     return (uint16_t)p->nconsts++;
 }
 
@@ -167,6 +281,12 @@ static bc_type_kind bt_kind(ty_kind k)
     case TY_OPTIONAL: return BT_OPTIONAL;
     default: return BT_KIND_COUNT;
     }
+}
+
+/* bc_type is compared with memcmp: built memset to zero, padding too. */
+static uint32_t hash_type(cg *g, uint32_t i)
+{
+    return hash_bytes(2166136261u, &g->p->types[i], sizeof g->p->types[i]);
 }
 
 static uint16_t type_index(cg *g, ty *t)
@@ -195,7 +315,13 @@ static uint16_t type_index(cg *g, ty *t)
         bt.ref = (uint16_t)t->decl->index;
     }
     bc_program *p = g->p;
-    for (uint32_t i = 0; i < p->ntypes; i++) {
+    if (!intern_room(g, &g->types, p->ntypes, hash_type)) {
+        return 0;
+    }
+    uint32_t mask = g->types.cap - 1;
+    uint32_t j = hash_bytes(2166136261u, &bt, sizeof bt) & mask;
+    for (; g->types.slots[j]; j = (j + 1) & mask) {
+        uint32_t i = g->types.slots[j] - 1;
         if (memcmp(&p->types[i], &bt, sizeof bt) == 0) {
             return (uint16_t)i;
         }
@@ -205,55 +331,40 @@ static uint16_t type_index(cg *g, ty *t)
         return 0;
     }
     p->types[p->ntypes] = bt;
+    g->types.slots[j] = p->ntypes + 1;
+    g->types.count++;
     return (uint16_t)p->ntypes++;
 }
 
 /* ---- emission ---------------------------------------------------------- */
 
+/* Columns came from a scan of the line up to the offset: quadratic on
+ * one long line.  diag_map answers each in constant time. */
 static void line_table(cg *g)
 {
-    uint32_t n = 1;
-    for (size_t i = 0; i < g->c->len; i++) {
-        n += g->c->src[i] == '\n';
-    }
-    g->lines = arena_alloc(&g->c->arena, (size_t)n * sizeof *g->lines);
-    if (!g->lines) {
+    if (!diag_map_init(&g->map, &g->c->arena, g->c->src, g->c->len)) {
         oom(g);
-        return;
-    }
-    g->lines[0] = 0;
-    g->nlines = 1;
-    for (size_t i = 0; i < g->c->len; i++) {
-        if (g->c->src[i] == '\n') {
-            g->lines[g->nlines++] = (uint32_t)i + 1;
-        }
     }
 }
 
 static void position(cg *g, uint32_t off, uint32_t *line, uint32_t *col)
 {
-    uint32_t lo = 0, hi = g->nlines;
-    while (lo + 1 < hi) {
-        uint32_t mid = (lo + hi) / 2;
-        if (g->lines[mid] <= off) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    *line = lo + 1;
-    uint32_t c = 1;
-    for (uint32_t i = g->lines ? g->lines[lo] : 0; i < off && i < g->c->len; i++) {
-        if (((unsigned char)g->c->src[i] & 0xC0) != 0x80) {
-            c++;
-        }
-    }
-    *col = c;
+    uint32_t ls;
+    diag_map_position(&g->map, off, line, col, &ls);
 }
 
 static void put(cg *g, const void *b, uint32_t n)
 {
     bc_program *p = g->p;
+    if ((uint64_t)p->code_len + n > MAX_CODE) {
+        if (!g->too_big) {
+            g->too_big = true;
+            fail(g, g->last_sp, "the policy compiles to more than %u MiB of "
+                 "bytecode: use fewer or smaller record literals and lists",
+                 MAX_CODE >> 20);
+        }
+        return;
+    }
     if (!grow(g, (void **)&p->code, &g->cap_code, p->code_len, p->code_len + n, 1)) {
         return;
     }
@@ -281,6 +392,10 @@ static void put_u32(cg *g, uint32_t v)
 
 static void note_loc(cg *g, tly_span sp)
 {
+    if (sp.start == g->last_off) {
+        return; /* the same place: the same line and column */
+    }
+    g->last_off = sp.start;
     uint32_t line, col;
     position(g, sp.start, &line, &col);
     if (line == g->last_line && col == g->last_col) {
@@ -317,6 +432,10 @@ static void stack(cg *g, int pop, int push)
 /* Emits [op] at [sp]; for ops with a variable pop count, [pop] gives it. */
 static void op_at(cg *g, bc_op op, tly_span sp, int pop)
 {
+    if (g->too_big) {
+        return; /* the program is dropped; stop growing it */
+    }
+    g->last_sp = sp;
     note_loc(g, sp);
     g->last_pc = g->p->code_len;
     g->last_op = op;
@@ -864,19 +983,19 @@ static void gen_match(cg *g, ast_node *n)
     }
     for (uint32_t i = 0; i < n->list.count; i++) {
         ast_node *arm = n->list.items[i];
-        fwd hits[64];
-        uint32_t nhits = 0;
+        fwd hits = {0, 0}; /* every pattern's jump into the arm, chained:
+                              an array of 64 dropped the 65th pattern */
         int mark = g->nlocals;
         ast_node *some_pat = NULL;
-        for (uint32_t j = 0; j < arm->list.count && nhits < 64; j++) {
+        for (uint32_t j = 0; j < arm->list.count; j++) {
             ast_node *p = arm->list.items[j];
             load(g, tmp, p->sp);
             if (p->kind == AST_NONE) {
                 op0(g, OP_IS_NONE, p->sp);
-                hits[nhits++] = jump(g, OP_JUMP_IF_TRUE, p->sp);
+                chain(g, jump(g, OP_JUMP_IF_TRUE, p->sp), &hits);
             } else if (p->kind == AST_SOME_PAT) {
                 op0(g, OP_IS_NONE, p->sp);
-                hits[nhits++] = jump(g, OP_JUMP_IF_FALSE, p->sp);
+                chain(g, jump(g, OP_JUMP_IF_FALSE, p->sp), &hits);
                 some_pat = p;
             } else {
                 value v = val_none();
@@ -885,13 +1004,11 @@ static void gen_match(cg *g, ast_node *n)
                 v.as.i = p->sym->ordinal;
                 op16(g, OP_CONST, constant(g, v, p->sp), p->sp, 0);
                 op0(g, OP_EQ, p->sp);
-                hits[nhits++] = jump(g, OP_JUMP_IF_TRUE, p->sp);
+                chain(g, jump(g, OP_JUMP_IF_TRUE, p->sp), &hits);
             }
         }
         fwd next = jump(g, OP_JUMP, arm->sp);
-        for (uint32_t j = 0; j < nhits; j++) {
-            land(g, hits[j]);
-        }
+        land(g, hits);
         if (some_pat) {
             some_pat->sym->slot = new_slot(g);
             load(g, tmp, some_pat->sp);
@@ -1208,6 +1325,10 @@ static void gen_inner(cg *g, ast_node *n)
         break;
     }
     case AST_LIST_LIT:
+        if (n->list.count > 0xFFFF) { /* LIST's operand is 16 bits */
+            fail(g, n->sp, "too many items in one list (at most 65535)");
+            break;
+        }
         for (uint32_t i = 0; i < n->list.count; i++) {
             gen(g, n->list.items[i]);
         }
@@ -1217,20 +1338,32 @@ static void gen_inner(cg *g, ast_node *n)
         gen_comprehension(g, n);
         break;
     case AST_RECORD_LIT: {
+        /* Initializers by field, on a stack shared with the literals
+         * nested in them: a scan of the initializers per field was
+         * quadratic in a record's size. */
         sym *r = n->sym;
-        for (int f = 0; f < r->nfields; f++) {
-            ast_node *init = NULL;
-            for (uint32_t i = 0; i < n->list.count; i++) {
-                if (n->list.items[i]->aux == f) {
-                    init = n->list.items[i];
-                }
+        uint32_t base = g->ninits;
+        if (!grow(g, (void **)&g->inits, &g->cap_inits, g->ninits,
+                  base + (uint32_t)r->nfields, sizeof *g->inits)) {
+            break;
+        }
+        memset(g->inits + base, 0, (size_t)r->nfields * sizeof *g->inits);
+        g->ninits = base + (uint32_t)r->nfields;
+        for (uint32_t i = 0; i < n->list.count; i++) {
+            ast_node *init = n->list.items[i];
+            if (init->aux >= 0 && init->aux < r->nfields) {
+                g->inits[base + (uint32_t)init->aux] = init;
             }
+        }
+        for (int f = 0; f < r->nfields; f++) {
+            ast_node *init = g->inits[base + (uint32_t)f];
             if (init) {
                 gen(g, init->a);
             } else {
                 op0(g, OP_PUSH_NONE, n->sp);
             }
         }
+        g->ninits = base;
         op16(g, OP_RECORD, (uint16_t)r->index, n->sp, r->nfields);
         break;
     }
@@ -1387,6 +1520,7 @@ static void begin(cg *g, int arity)
     g->nlocals = g->max_locals = arity;
     g->dead = false;
     g->last_line = g->last_col = 0;
+    g->last_off = UINT32_MAX;
 }
 
 /* Jump threading over the function just compiled: a jump that lands on
@@ -1430,6 +1564,11 @@ static void finish(cg *g, uint16_t index, const char *name, int arity,
     g->dead = true;
     if (!g->failed && !g->c->plain) {
         thread_jumps(g);
+    }
+    if (g->max_depth + 1 > 0xFFFF) { /* max_stack is 16 bits */
+        fail(g, sp, "'%s' is too large to compile: split it into smaller "
+             "definitions", name ? name : "the output");
+        return;
     }
     bc_func *f = &g->p->funcs[index];
     f->name = cstring(g, name);
@@ -1539,10 +1678,41 @@ static void gen_record_checks(cg *g, sym *r)
     op0(g, OP_PUSH_TRUE, r->decl->sp);
 }
 
+/* Whether the tables fit the program's 16-bit indexes and counts (an
+ * index of 0xFFFF is BC_NONE_U16); a failure names what does not fit. */
+static bool fits_u16(cg *g)
+{
+    tly_checked *k = g->k;
+    if (k->nenums >= 0xFFFF) {
+        fail(g, k->enums[0xFFFF]->decl->name_sp,
+             "too many enums in one policy (at most 65534)");
+    }
+    if (k->nrecords >= 0xFFFF) {
+        fail(g, k->records[0xFFFF]->decl->name_sp,
+             "too many records in one policy (at most 65534)");
+    }
+    for (int i = 0; i < k->nenums; i++) {
+        if (k->enums[i]->nmembers > 0xFFFF) {
+            fail(g, k->enums[i]->decl->name_sp,
+                 "too many members in one enum (at most 65535)");
+        }
+    }
+    for (int i = 0; i < k->nrecords; i++) {
+        if (k->records[i]->nfields >= 0xFFFF) {
+            fail(g, k->records[i]->decl->name_sp,
+                 "too many fields in one record (at most 65534)");
+        }
+    }
+    return !g->failed;
+}
+
 static void layout(cg *g)
 {
     tly_checked *k = g->k;
     bc_program *p = g->p;
+    if (!fits_u16(g)) {
+        return;
+    }
     /* Enums and their members. */
     p->nenums = (uint32_t)k->nenums;
     p->enums = arena_zalloc(g->pa, (size_t)(k->nenums + 1) * sizeof *p->enums);
@@ -1625,6 +1795,10 @@ bc_program *tly_compile(tly_comp *c)
     line_table(&g);
     cstring(&g, ""); /* string 0 is the empty string */
     layout(&g);
+    if (g.failed) {
+        bc_program_free(p); /* out of memory, or tables too large */
+        return NULL;
+    }
     /* Function indices: declarations, dated rows, record checks, output. */
     uint32_t nf = 0;
     for (int i = 0; i < k->nfuncs; i++) {

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/run_all.sh TALLY - the end-to-end suites after the unit tests:
-# language tests (tests/lang), golden CLI tests (tests/golden) and the
+# language tests (tests/lang), golden CLI tests (tests/golden), compiling
+# generated 1 MB worst cases within the ceiling (tests/limits), and the
 # award example against the spec's independent expected outputs on
 # freshly generated data (tests/tools/check_generated.sh).
 TALLY=$1
@@ -10,6 +11,7 @@ if [ -f "$root/tests/lang/run.py" ]; then
     python3 "$root/tests/lang/run.py" "$TALLY" || status=1
 fi
 sh "$root/tests/golden/run.sh" "$TALLY" || status=1
+python3 "$root/tests/limits/run.py" "$TALLY" || status=1
 if [ -f "$root/tests/tools/check_generated.sh" ]; then
     sh "$root/tests/tools/check_generated.sh" "$TALLY" || status=1
 fi
