@@ -65,9 +65,12 @@ static const char usage_run[] =
     "  --output FILE, -o FILE          write to FILE (atomically) instead of\n"
     "                                  standard output\n"
     "  --input jsonl|json|auto         input format (default auto)\n"
-    "  --budget N                      loop iterations and calls allowed per\n"
-    "                                  record (default 100000000)\n"
-    "  --memory-cap BYTES              stop when the run uses more memory\n"
+    "  --budget N                      work allowed per record: loop\n"
+    "                                  iterations, calls, and longer steps in\n"
+    "                                  proportion (default 100000000)\n"
+    "  --memory-cap BYTES|unlimited    memory one run (one worker) may use;\n"
+    "                                  a record needing more fails with a\n"
+    "                                  limit error (default 1073741824)\n"
     "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
     "                                  and out); output order and bytes are\n"
     "                                  the same as with one\n"
@@ -388,8 +391,12 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
             i++;
         } else if (strcmp(a, "--memory-cap") == 0) {
             uint64_t cap;
-            if (!val || !parse_u64(val, &cap) || cap == 0) {
-                rc = usage_error("--memory-cap needs a number of bytes", usage_run);
+            if (val && strcmp(val, "unlimited") == 0) {
+                cap = TALLY_NO_MEMORY_CAP;
+            } else if (!val || !parse_u64(val, &cap) || cap == 0 ||
+                       cap >= TALLY_NO_MEMORY_CAP) {
+                rc = usage_error("--memory-cap needs a number of bytes or 'unlimited'",
+                                 usage_run);
                 break;
             }
             cfg->memory_cap = (size_t)cap;

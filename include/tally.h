@@ -61,12 +61,27 @@ typedef struct tally_config {
     void *alloc_ud;
     tally_message_fn message; /* NULL: messages are dropped */
     void *message_ud;
-    size_t memory_cap;        /* bytes; 0: no cap */
-    uint64_t budget;          /* loop iterations and calls per record; 0:
+    size_t memory_cap;        /* bytes of live memory a compile or a
+                                 run may hold, counted through one
+                                 accounting (per worker with jobs > 1),
+                                 GMP's numbers included; 0:
+                                 TALLY_DEFAULT_MEMORY_CAP;
+                                 TALLY_NO_MEMORY_CAP: none */
+    uint64_t budget;          /* budget units per record: one per loop
+                                 iteration and call, and work beyond that
+                                 in proportion (text bytes copied, items
+                                 scanned or sorted, big-number limbs); 0:
                                  TALLY_DEFAULT_BUDGET */
 } tally_config;
 
 #define TALLY_DEFAULT_BUDGET 100000000u /* far above any real tender */
+
+/* 1 GiB: the largest record the reader accepts (64 MiB of JSON) binds to
+ * well under it, and any run of the award policy needs a few MiB, while
+ * a hostile policy stops with "limit exceeded: memory cap" before it can
+ * exhaust a machine (or a container) of ordinary size. */
+#define TALLY_DEFAULT_MEMORY_CAP ((size_t)1 << 30)
+#define TALLY_NO_MEMORY_CAP SIZE_MAX /* memory_cap: lift the cap */
 
 typedef struct tally_program tally_program;
 
