@@ -70,7 +70,7 @@ static const char usage_run[] =
     "                                  proportion (default 100000000)\n"
     "  --memory-cap BYTES|unlimited    memory one run (one worker) may use;\n"
     "                                  a record needing more fails with a\n"
-    "                                  limit error (default 1073741824)\n"
+    "                                  limit error (default 536870912)\n"
     "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
     "                                  and out); output order and bytes are\n"
     "                                  the same as with one\n"

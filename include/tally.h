@@ -76,11 +76,15 @@ typedef struct tally_config {
 
 #define TALLY_DEFAULT_BUDGET 100000000u /* far above any real tender */
 
-/* 1 GiB: the largest record the reader accepts (64 MiB of JSON) binds to
- * well under it, and any run of the award policy needs a few MiB, while
- * a hostile policy stops with "limit exceeded: memory cap" before it can
- * exhaust a machine (or a container) of ordinary size. */
-#define TALLY_DEFAULT_MEMORY_CAP ((size_t)1 << 30)
+/* 512 MiB: eight times the largest record text the reader accepts (64
+ * MiB, DATA_MAX_RECORD), room for the values of any record of a real
+ * shape (a run of the award policy holds a few MiB), while what the cap
+ * cannot see (code, stacks, GMP's transient buffers, malloc's overhead)
+ * still fits with it under 1 GB: a hostile policy stops with "limit
+ * exceeded: memory cap" before it can exhaust an ordinary machine or
+ * container.  Per worker with jobs > 1.  Raise it with memory_cap (the
+ * CLI's --memory-cap BYTES), lift it with TALLY_NO_MEMORY_CAP. */
+#define TALLY_DEFAULT_MEMORY_CAP ((size_t)512 << 20)
 #define TALLY_NO_MEMORY_CAP SIZE_MAX /* memory_cap: lift the cap */
 
 typedef struct tally_program tally_program;

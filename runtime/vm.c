@@ -563,6 +563,7 @@ static inline bool charge_dec(vm *v, const dec *x, const dec *y)
 }
 
 static const value *map_lookup(vm *v, const val_map *m, const value *k);
+static inline int eq_values(vm *v, const value *x, const value *y);
 
 /* Structural equality (val_equal) charging the budget for what it reads:
  * 1 when equal, 0 when not, -1 when the budget ran out. */
@@ -594,11 +595,11 @@ static __attribute__((noinline)) int eq_slow(vm *v, const value *x,
         if (a->type != b->type || a->count != b->count) {
             return 0;
         }
-        if (!charge(v, a->count / VM_SCAN_UNIT)) {
+        if (!charge(v, a->count)) {
             return -1;
         }
         for (uint16_t i = 0; i < a->count; i++) {
-            int e = eq_slow(v, &a->fields[i], &b->fields[i]);
+            int e = eq_values(v, &a->fields[i], &b->fields[i]);
             if (e != 1) {
                 return e;
             }
@@ -613,11 +614,11 @@ static __attribute__((noinline)) int eq_slow(vm *v, const value *x,
         if (a->count != b->count) {
             return 0;
         }
-        if (!charge(v, a->count / VM_SCAN_UNIT)) {
+        if (!charge(v, a->count)) { /* a unit an item: each is a call */
             return -1;
         }
         for (uint32_t i = 0; i < a->count; i++) {
-            int e = eq_slow(v, &a->items[i], &b->items[i]);
+            int e = eq_values(v, &a->items[i], &b->items[i]);
             if (e != 1) {
                 return e;
             }
