@@ -2,7 +2,8 @@
 # tests/run_all.sh TALLY - the end-to-end suites after the unit tests:
 # language tests (tests/lang), golden CLI tests (tests/golden) and the
 # award example against the spec's independent expected outputs on
-# freshly generated data (tests/tools/check_generated.sh).
+# freshly generated data (tests/tools/check_generated.sh), and the
+# generated worst cases of one run (tests/hostile/work/worst_case.py).
 TALLY=$1
 status=0
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,4 +14,5 @@ sh "$root/tests/golden/run.sh" "$TALLY" || status=1
 if [ -f "$root/tests/tools/check_generated.sh" ]; then
     sh "$root/tests/tools/check_generated.sh" "$TALLY" || status=1
 fi
+python3 "$root/tests/hostile/work/worst_case.py" "$TALLY" || status=1
 exit $status
