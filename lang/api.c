@@ -349,7 +349,10 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
             char err[512];
             ok = out_result(r->w, &res, err, sizeof err);
             if (!ok && !out_failed(r->w)) {
-                snprintf(msg, sizeof msg, "runtime error: output %s", err);
+                snprintf(msg, sizeof msg, "%s: output %s",
+                         out_over_limit(r->w) ? "limit exceeded"
+                                              : "runtime error",
+                         err);
                 ok = out_error(r->w, key, msg);
                 r->st.failed++;
             } else {

@@ -92,6 +92,9 @@ def cases():
         "count(a for a in x.xs where sort(b for b in x.ys by -b)[1] > a)")))
     out.append(("loop-list-equal", int_policy(
         "count(a for a in x.xs where x.xs = x.ys)")))
+    out.append(("shared-output", HDR + "record Out { v: list of list of "
+                "integer }\noutput r: Out = Out { v: let l = [a for a in "
+                "x.xs] in [l for b in x.xs] }\n"))
     out.append(("loop-map", int_policy(
         "count(a for a in x.xs where x.m[text(a)] is none)")))
     return out
