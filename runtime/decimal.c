@@ -26,8 +26,10 @@ typedef unsigned __int128 u128;
 
 struct dec_big {
     mpq_t q;      /* canonical; never representable inline */
-    mem_ctx *mem; /* borrowed: where [bytes] are counted */
-    size_t bytes; /* q's limbs, counted in mem until clear_big */
+    arena *a;     /* borrowed: the arena holding this; [bytes] are counted
+                     in a->mem as it is when cleared (a program's arena is
+                     re-pointed at the mem_ctx of its handle, lang/api.c) */
+    size_t bytes; /* q's limbs, counted until clear_big */
 };
 
 #if GMP_NAIL_BITS != 0
@@ -259,7 +261,7 @@ static void clear_big(void *p)
 {
     dec_big *big = p;
     mpq_clear(big->q);
-    mem_uncharge(big->mem, big->bytes);
+    mem_uncharge(big->a->mem, big->bytes);
 }
 
 /* Bytes of limbs [r] holds, as counted against the memory cap. */
@@ -285,7 +287,7 @@ static dec_status store(arena *a, mpq_ptr r, dec *out)
         mpq_clear(r);
         return DEC_ENOMEM;
     }
-    big->mem = a->mem;
+    big->a = a;
     big->bytes = bytes;
     mpq_init(big->q);
     mpq_swap(big->q, r);

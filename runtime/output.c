@@ -157,7 +157,12 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
     dec d = v->as.d;
     if (ty->kind == BT_PERCENT) {
         dec hundred = dec_from_int(100);
-        if (dec_mul(&w->tmp, &d, &hundred, &d) != DEC_OK) {
+        dec_status st = dec_mul(&w->tmp, &d, &hundred, &d);
+        if (st == DEC_TOO_BIG) {
+            w->over_limit = true;
+            return refuse(w, at, "number too large: more than 100000 digits");
+        }
+        if (st != DEC_OK) {
             return refuse(w, at, "out of memory");
         }
     }

@@ -876,6 +876,26 @@ static void test_dec_big_values_count_against_the_cap(void **state)
     assert_int_equal(m.live, 0);
 }
 
+static void test_dec_big_values_follow_their_arena(void **state)
+{
+    /* lang/api.c compiles with a mem_ctx on its stack, then copies it
+     * into the program handle and re-points the program's arena at the
+     * copy: a big constant's bytes must be given back to the copy, not
+     * to the dead original. */
+    mem_ctx first, moved;
+    mem_init(&first);
+    arena a;
+    arena_init(&a, &first);
+    dec t = num(&a, "123456789012345678901234567890.5");
+    assert_true(DEC_IS_BIG(t));
+    moved = first;
+    a.mem = &moved;
+    size_t before = first.live;
+    arena_free(&a);
+    assert_int_equal(moved.live, 0);
+    assert_int_equal(first.live, before);
+}
+
 static void test_dec_cost_grows_with_size(void **state)
 {
     arena a;
@@ -1153,6 +1173,7 @@ int main(void)
         cmocka_unit_test(test_dec_size_bound_is_checked_first),
         cmocka_unit_test(test_dec_big_values_count_against_the_cap),
         cmocka_unit_test(test_dec_cost_grows_with_size),
+        cmocka_unit_test(test_dec_big_values_follow_their_arena),
         cmocka_unit_test(test_dec_ops_match_gmp),
         cmocka_unit_test(test_dec_round_matches_reference),
     };
