@@ -395,8 +395,8 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
                 cap = TALLY_NO_MEMORY_CAP;
             } else if (!val || !parse_u64(val, &cap) || cap == 0 ||
                        cap >= TALLY_NO_MEMORY_CAP) {
-                rc = usage_error("--memory-cap needs a number of bytes or 'unlimited'",
-                                 usage_run);
+                rc = usage_error("--memory-cap needs a number of bytes "
+                                 "or 'unlimited'", usage_run);
                 break;
             }
             cfg->memory_cap = (size_t)cap;

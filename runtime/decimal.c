@@ -10,7 +10,8 @@
  * operation bounds its result's size from its operands' before the call
  * (DEC_MAX_BITS), counts that much, twice over for GMP's temporaries,
  * against the arena's mem_ctx while GMP works, and the limbs of each big
- * result stay counted until its finalizer clears it.  Every result is canonical: a big value never fits inline.
+ * result stay counted until its finalizer clears it.  Every result is
+ * canonical: a big value never fits inline.
  * Inline operands reach GMP as read-only views (mpz_roinit_n) over limbs
  * on the stack, so mixing inline and big values allocates nothing.
  *

@@ -35,8 +35,8 @@ MAX_SECONDS = 20
 MAX_RSS = 1000 * 1000 * 1000
 AS_LIMIT = 4 * 1000 * 1000 * 1000
 
-HDR = """record In { id: text, xs: list of integer, ys: list of integer, t1: text,
-  t2: text, m: map of text to integer }
+HDR = """record In { id: text, xs: list of integer, ys: list of integer,
+  t1: text, t2: text, m: map of text to integer }
 input x: In keyed by id
 """
 
@@ -81,7 +81,8 @@ def cases():
     out.append(("loop-big-product", int_policy(
         big + "  count(a for a in x.xs where t12 * t12 / t11 > t10)")))
     out.append(("loop-big-round", int_policy(
-        big + "  count(a for a in x.xs where round(t12, 30, half even) > t11)")))
+        big + "  count(a for a in x.xs where round(t12, 30, half even) > "
+        "t11)")))
     out.append(("nested-2", int_policy(
         "count([[a for a in x.xs] for b in x.xs])")))
     out.append(("nested-3", int_policy(

@@ -3,10 +3,11 @@
  * Checks exact values, never approximations: each result is compared by
  * its canonical representation or by its printed decimal form.  Covers
  * the strict parser, exact arithmetic on both the inline and the GMP
- * path (and the way back), every rounding mode on both signs, formatting
+ * path (and the way back), every rounding mode on both signs, formatting,
  * the spec's rule 9 example, the bound on big results (DEC_MAX_DIGITS)
- * and the counting of GMP's memory against the cap.  Every test owns one arena and frees it,
- * so the leak checker sees any big value whose finalizer did not run.
+ * and the counting of GMP's memory against the cap.  Every test owns one
+ * arena and frees it, so the leak checker sees any big value whose
+ * finalizer did not run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
