@@ -80,9 +80,12 @@ static const char usage_run[] =
     "  --output FILE, -o FILE          write to FILE instead of standard\n"
     "                                  output (see below)\n"
     "  --input jsonl|json|auto         input format (default auto)\n"
-    "  --budget N                      loop iterations and calls allowed per\n"
-    "                                  record (default 100000000)\n"
-    "  --memory-cap BYTES              stop when the run uses more memory\n"
+    "  --budget N                      work allowed per record: loop\n"
+    "                                  iterations, calls, and longer steps in\n"
+    "                                  proportion (default 100000000)\n"
+    "  --memory-cap BYTES|unlimited    memory one run (one worker) may use;\n"
+    "                                  a record needing more fails with a\n"
+    "                                  limit error (default 536870912)\n"
     "  --max-errors N                  report at most N errors in a policy\n"
     "                                  (default 50; 0 reports all)\n"
     "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
@@ -229,8 +232,12 @@ static int compile_option(tally_config *cfg, int argc, char **argv, int *i,
         }
         cfg->max_errors = n == 0 ? TALLY_ALL_ERRORS : (uint32_t)n;
     } else if (strcmp(a, "--memory-cap") == 0) {
-        if (!val || !parse_u64(val, &n) || n == 0) {
-            *rc = usage_error("--memory-cap needs a number of bytes", usage);
+        if (val && strcmp(val, "unlimited") == 0) {
+            n = TALLY_NO_MEMORY_CAP;
+        } else if (!val || !parse_u64(val, &n) || n == 0 ||
+                   n >= TALLY_NO_MEMORY_CAP) {
+            *rc = usage_error("--memory-cap needs a number of bytes or "
+                              "'unlimited'", usage);
             return -1;
         }
         cfg->memory_cap = (size_t)n;
@@ -503,8 +510,12 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
             i++;
         } else if (strcmp(a, "--memory-cap") == 0) {
             uint64_t cap;
-            if (!val || !parse_u64(val, &cap) || cap == 0 || cap > SIZE_MAX) {
-                rc = usage_error("--memory-cap needs a number of bytes", usage_run);
+            if (val && strcmp(val, "unlimited") == 0) {
+                cap = TALLY_NO_MEMORY_CAP;
+            } else if (!val || !parse_u64(val, &cap) || cap == 0 ||
+                       cap >= TALLY_NO_MEMORY_CAP) {
+                rc = usage_error("--memory-cap needs a number of bytes "
+                                 "or 'unlimited'", usage_run);
                 break;
             }
             cfg->memory_cap = (size_t)cap;

@@ -63,8 +63,16 @@ typedef struct tally_config {
     void *alloc_ud;
     tally_message_fn message; /* NULL: messages are dropped */
     void *message_ud;
-    size_t memory_cap;        /* bytes; 0: no cap */
-    uint64_t budget;          /* loop iterations and calls per record; 0:
+    size_t memory_cap;        /* bytes of live memory a compile or a
+                                 run may hold, counted through one
+                                 accounting (per worker with jobs > 1),
+                                 GMP's numbers included; 0:
+                                 TALLY_DEFAULT_MEMORY_CAP;
+                                 TALLY_NO_MEMORY_CAP: none */
+    uint64_t budget;          /* budget units per record: one per loop
+                                 iteration and call, and work beyond that
+                                 in proportion (text bytes copied, items
+                                 scanned or sorted, big-number limbs); 0:
                                  TALLY_DEFAULT_BUDGET */
     uint32_t max_errors;      /* diagnostics sent per policy compiled, in
                                  source order, then one line counting the
@@ -79,6 +87,17 @@ typedef struct tally_config {
  * 120 characters of its line, so ~25 KB at most for the default). */
 #define TALLY_DEFAULT_MAX_ERRORS 50u
 #define TALLY_ALL_ERRORS UINT32_MAX
+
+/* 512 MiB: eight times the largest record text the reader accepts (64
+ * MiB, DATA_MAX_RECORD), room for the values of any record of a real
+ * shape (a run of the award policy holds a few MiB), while what the cap
+ * cannot see (code, stacks, GMP's transient buffers, malloc's overhead)
+ * still fits with it under 1 GB: a hostile policy stops with "limit
+ * exceeded: memory cap" before it can exhaust an ordinary machine or
+ * container.  Per worker with jobs > 1.  Raise it with memory_cap (the
+ * CLI's --memory-cap BYTES), lift it with TALLY_NO_MEMORY_CAP. */
+#define TALLY_DEFAULT_MEMORY_CAP ((size_t)512 << 20)
+#define TALLY_NO_MEMORY_CAP SIZE_MAX /* memory_cap: lift the cap */
 
 typedef struct tally_program tally_program;
 

@@ -43,6 +43,12 @@ static void setup_mem(mem_ctx *m, const tally_config *cfg)
         m->ud = cfg->alloc_ud;
         m->cap = cfg->memory_cap;
     }
+    /* mem_ctx's 0 means no cap; the config's means the default. */
+    if (m->cap == 0) {
+        m->cap = TALLY_DEFAULT_MEMORY_CAP;
+    } else if (m->cap == TALLY_NO_MEMORY_CAP) {
+        m->cap = 0;
+    }
 }
 
 /* A program handle drawn from [m] (the embedder's allocator), holding a
@@ -318,6 +324,8 @@ typedef struct runner {
     tally_run_stats st;
     bool records_not_lines; /* name rejected records "record N" */
     size_t cap; /* the memory cap, 0 for none */
+    mem_ctx *mem; /* borrowed: the accounting, whose hit_cap tells the cap
+                     from the allocator running out */
     strbuf *msgs; /* parallel: messages kept, NUL-separated, for the
                      writer thread to pass on in input order; NULL: sent
                      at once */
@@ -359,7 +367,10 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
             char err[512];
             ok = out_result(r->w, &res, err, sizeof err);
             if (!ok && !out_failed(r->w)) {
-                snprintf(msg, sizeof msg, "runtime error: output %s", err);
+                snprintf(msg, sizeof msg, "%s: output %s",
+                         out_over_limit(r->w) ? "limit exceeded"
+                                              : "runtime error",
+                         err);
                 ok = out_error(r->w, key, msg);
                 r->st.failed++;
             } else {
@@ -373,7 +384,7 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
             }
             ok = out_error(r->w, key, msg);
             r->st.rejected++;
-        } else if (vs == VM_ENOMEM && r->cap) {
+        } else if (vs == VM_ENOMEM && r->cap && r->mem->hit_cap) {
             /* Over the memory cap: this record fails, the run goes on
              * (its arena is reset by the caller). */
             snprintf(msg, sizeof msg, "limit exceeded: memory cap of %zu bytes reached",
@@ -439,6 +450,7 @@ static tally_status run_sequential(const tally_program *tp,
     r.p = p;
     r.records_not_lines = o->input == TALLY_INPUT_JSON;
     r.cap = m->cap;
+    r.mem = m;
     arena_init(&r.rec, m);
     data_reader *rd = data_reader_new(m, p, in, in_fmt[o->input],
                                       o->input_name ? o->input_name : "input");
@@ -453,11 +465,12 @@ static tally_status run_sequential(const tally_program *tp,
     for (;;) {
         value in_rec;
         data_error de;
+        m->hit_cap = false;
         data_status ds = data_reader_next(rd, &r.rec, &in_rec, &de);
         if (ds == DATA_EOF) {
             break;
         }
-        if (ds == DATA_ENOMEM && r.cap) {
+        if (ds == DATA_ENOMEM && r.cap && m->hit_cap) {
             data_error cap_err = de;
             char msg[200];
             snprintf(msg, sizeof msg, "memory cap of %zu bytes reached", r.cap);
@@ -561,6 +574,7 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
     r.v = v;
     r.msgs = &s->msgs;
     r.cap = m->cap;
+    r.mem = m;
     arena_init(&r.rec, m);
     s->out = NULL;
     s->out_len = 0;
@@ -575,6 +589,7 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
         size_t len = s->lens[i];
         value in_rec;
         data_error de;
+        m->hit_cap = false;
         data_status ds = data_bind_json(p, p->input_record, line, len, s->lines[i],
                                         &r.rec, &in_rec, &de);
         if (ds == DATA_ENOMEM) {

@@ -1627,6 +1627,7 @@ data_status data_binder_bind(binder *b, uint16_t record, const char *json,
     if (b->mem && b->mem->cap &&
         (b->mem->live > b->mem->cap ||
          b->mem->cap - b->mem->live < yajl_need(len))) {
+        b->mem->hit_cap = true; /* the cap's refusal, as mem_realloc's */
         return DATA_ENOMEM;
     }
     binder_start(b, record, a);

@@ -6,7 +6,12 @@
  * GMP.  Big results are mpq_t values in the caller's arena, cleared by an
  * arena finalizer; GMP allocates their limbs through its own allocator
  * (installing ours would be global state, see STYLE §5), and aborts if
- * that fails.  Every result is canonical: a big value never fits inline.
+ * that fails, so GMP is never asked for what the cap would refuse: each
+ * operation bounds its result's size from its operands' before the call
+ * (DEC_MAX_BITS), counts that much, twice over for GMP's temporaries,
+ * against the arena's mem_ctx while GMP works, and the limbs of each big
+ * result stay counted until its finalizer clears it.  Every result is
+ * canonical: a big value never fits inline.
  * Inline operands reach GMP as read-only views (mpz_roinit_n) over limbs
  * on the stack, so mixing inline and big values allocates nothing.
  *
@@ -21,7 +26,11 @@ typedef __int128 i128;
 typedef unsigned __int128 u128;
 
 struct dec_big {
-    mpq_t q; /* canonical; never representable inline */
+    mpq_t q;      /* canonical; never representable inline */
+    arena *a;     /* borrowed: the arena holding this; [bytes] are counted
+                     in a->mem as it is when cleared (a program's arena is
+                     re-pointed at the mem_ctx of its handle, lang/api.c) */
+    size_t bytes; /* q's limbs, counted until clear_big */
 };
 
 #if GMP_NAIL_BITS != 0
@@ -251,7 +260,16 @@ static bool mag_u64(mpz_srcptr z, uint64_t *v)
 
 static void clear_big(void *p)
 {
-    mpq_clear(((dec_big *)p)->q);
+    dec_big *big = p;
+    mpq_clear(big->q);
+    mem_uncharge(big->a->mem, big->bytes);
+}
+
+/* Bytes of limbs [r] holds, as counted against the memory cap. */
+static size_t limb_bytes(mpq_srcptr r)
+{
+    return (mpz_size(mpq_numref(r)) + mpz_size(mpq_denref(r))) *
+           sizeof(mp_limb_t);
 }
 
 /* Stores canonical [r] in *out: inline when it fits, else moved into a
@@ -264,11 +282,14 @@ static dec_status store(arena *a, mpq_ptr r, dec *out)
         mpq_clear(r);
         return DEC_OK;
     }
+    size_t bytes = limb_bytes(r);
     dec_big *big = arena_alloc(a, sizeof *big);
-    if (!big) {
+    if (!big || !mem_charge(a->mem, bytes)) {
         mpq_clear(r);
         return DEC_ENOMEM;
     }
+    big->a = a;
+    big->bytes = bytes;
     mpq_init(big->q);
     mpq_swap(big->q, r);
     mpq_clear(r);
@@ -282,11 +303,82 @@ static dec_status store(arena *a, mpq_ptr r, dec *out)
 
 typedef enum binop { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } binop;
 
+/* Bits of x's numerator and denominator, at most: O(1), from sizes. */
+static void size_bits(const dec *x, uint64_t *num, uint64_t *den)
+{
+    if (!DEC_IS_BIG(*x)) {
+        *num = *den = 64;
+        return;
+    }
+    *num = mpz_sizeinbase(mpq_numref(x->u.big->q), 2);
+    *den = mpz_sizeinbase(mpq_denref(x->u.big->q), 2);
+}
+
+/* Limbs of x's numerator and denominator together. */
+static uint64_t size_limbs(const dec *x)
+{
+    if (!DEC_IS_BIG(*x)) {
+        return 2;
+    }
+    return mpz_size(mpq_numref(x->u.big->q)) +
+           mpz_size(mpq_denref(x->u.big->q));
+}
+
+uint64_t dec_cost(const dec *x, const dec *y)
+{
+    uint64_t lx = size_limbs(x), ly = y ? size_limbs(y) : lx;
+    return lx + (y ? ly : 0) + lx * ly / DEC_COST_DIV;
+}
+
+/* Counts [bits] of result, twice over for GMP's temporaries, against
+ * a->mem while GMP works: DEC_TOO_BIG past DEC_MAX_BITS, DEC_ENOMEM past
+ * the cap, else DEC_OK with *[held] bytes to give back by mem_uncharge. */
+static dec_status reserve(arena *a, uint64_t num_bits, uint64_t den_bits,
+                          size_t *held)
+{
+    *held = 0;
+    if (num_bits > DEC_MAX_BITS || den_bits > DEC_MAX_BITS) {
+        return DEC_TOO_BIG;
+    }
+    size_t bytes = (size_t)(num_bits + den_bits) / 4 + 64;
+    if (!mem_charge(a->mem, bytes)) {
+        return DEC_ENOMEM;
+    }
+    *held = bytes;
+    return DEC_OK;
+}
+
 /* The general path: any operand big, or an inline result that overflows.
  * Division by zero has been ruled out by the caller. */
 static dec_status slow_binop(arena *a, binop op, const dec *x, const dec *y,
                              dec *out)
 {
+    /* a/b +- c/d = (ad +- cb)/bd; (a/b)(c/d) = ac/bd; (a/b)/(c/d) = ad/bc,
+     * each before reduction, which GMP does after (or partly before). */
+    uint64_t xn, xd, yn, yd, num, den;
+    size_bits(x, &xn, &xd);
+    size_bits(y, &yn, &yd);
+    switch (op) {
+    case BIN_ADD:
+    case BIN_SUB:
+        num = (xn + yd > yn + xd ? xn + yd : yn + xd) + 1;
+        den = xd + yd;
+        break;
+    case BIN_MUL:
+        num = xn + yn;
+        den = xd + yd;
+        break;
+    case BIN_DIV:
+    default:
+        num = xn + yd;
+        den = xd + yn;
+        break;
+    }
+    size_t held;
+    dec_status st = reserve(a, num, den, &held);
+    if (st != DEC_OK) {
+        return st;
+    }
     qview vx, vy;
     mpq_srcptr qx = as_mpq(x, &vx), qy = as_mpq(y, &vy);
     mpq_t r;
@@ -297,6 +389,7 @@ static dec_status slow_binop(arena *a, binop op, const dec *x, const dec *y,
     case BIN_MUL: mpq_mul(r, qx, qy); break;
     case BIN_DIV: mpq_div(r, qx, qy); break;
     }
+    mem_uncharge(a->mem, held);
     return store(a, r, out);
 }
 
@@ -575,11 +668,19 @@ dec_status dec_neg(arena *a, const dec *x, dec *out)
         out->d = x->d;
         return DEC_OK;
     }
+    uint64_t num, den;
+    size_bits(x, &num, &den);
+    size_t held;
+    dec_status st = reserve(a, num, den, &held);
+    if (st != DEC_OK) {
+        return st;
+    }
     qview v;
     mpq_srcptr q = as_mpq(x, &v);
     mpq_t r;
     mpq_init(r);
     mpq_neg(r, q);
+    mem_uncharge(a->mem, held);
     return store(a, r, out);
 }
 
@@ -640,6 +741,14 @@ static inline bool round_away(dec_round_mode mode, bool neg, int half,
 static dec_status slow_round(arena *a, const dec *x, int places,
                              dec_round_mode mode, dec *out)
 {
+    /* |n| 10^places / d: 10^30 < 2^100 */
+    uint64_t num, den;
+    size_bits(x, &num, &den);
+    size_t held;
+    dec_status st = reserve(a, num + 100, 100, &held);
+    if (st != DEC_OK) {
+        return st;
+    }
     qview v;
     /* as_mpq fills what it uses; zeroed too so that analyzers, which
      * cannot see mpz_roinit_n write it, know the view is defined */
@@ -667,6 +776,7 @@ static dec_status slow_round(arena *a, const dec *x, int places,
         mpz_neg(mpq_numref(r), mpq_numref(r));
     }
     mpq_canonicalize(r);
+    mem_uncharge(a->mem, held);
     return store(a, r, out);
 }
 

@@ -37,8 +37,18 @@ typedef enum dec_status {
     DEC_DIV_ZERO, /* division by zero */
     DEC_SYNTAX,   /* dec_parse: not a decimal string */
     DEC_INEXACT,  /* dec_format_fixed: needs more places than asked */
-    DEC_RANGE     /* dec_to_int: not an integer or out of int64 range */
+    DEC_RANGE,    /* dec_to_int: not an integer or out of int64 range */
+    DEC_TOO_BIG   /* the result could pass DEC_MAX_DIGITS */
 } dec_status;
+
+/* The largest numerator or denominator arithmetic may build, in decimal
+ * digits.  No policy needs more: input decimals have at most 1000 digits
+ * (DATA_MAX_DECIMAL), so this is a hundred products of them; one number
+ * at the bound takes about 42 KB and a product of two a millisecond.
+ * Without it a chain of n squarings takes 2^n digits of time and memory.
+ * DEC_MAX_BITS is the same bound in bits, ceil(100000 log2 10). */
+#define DEC_MAX_DIGITS 100000
+#define DEC_MAX_BITS 332193
 
 /* Rounding modes, named as legal texts name them.  HALF_UP rounds a tie
  * away from zero (2.345 -> 2.35, -2.345 -> -2.35). */
@@ -62,13 +72,28 @@ dec dec_from_int(int64_t i);
  * DEC_SYNTAX or DEC_ENOMEM on failure, leaving *out unspecified. */
 dec_status dec_parse(arena *a, const char *s, size_t len, dec *out);
 
-/* Exact arithmetic; big results are allocated in [a].  Inputs are
- * borrowed and may alias out. */
+/* Exact arithmetic; big results are allocated in [a], and their limbs,
+ * which GMP allocates, are counted in a->mem (against its cap) until the
+ * arena is reset.  Inputs are borrowed and may alias out.  Before calling
+ * GMP, each operation bounds its result from the operands' sizes (a sum
+ * or product of n- and m-bit parts has at most n + m + 1 bits) and
+ * returns DEC_TOO_BIG when that could pass DEC_MAX_BITS, DEC_ENOMEM when
+ * the memory it may need would pass the cap. */
 dec_status dec_add(arena *a, const dec *x, const dec *y, dec *out);
 dec_status dec_sub(arena *a, const dec *x, const dec *y, dec *out);
 dec_status dec_mul(arena *a, const dec *x, const dec *y, dec *out);
 dec_status dec_div(arena *a, const dec *x, const dec *y, dec *out);
 dec_status dec_neg(arena *a, const dec *x, dec *out);
+
+/* The work of one operation on big [x] and [y] (y NULL for one operand:
+ * negation, rounding, formatting, comparison against a small value) in
+ * the VM's budget units, about 5 ns each: the limbs read plus their
+ * pairwise products over DEC_COST_DIV (GMP multiplies and reduces n-limb
+ * numbers in well under n^2 / DEC_COST_DIV such units up to the bound).
+ * Cheap to compute: sizes only.  The VM charges it for every operation
+ * with a big operand, so inline values never pay for it. */
+#define DEC_COST_DIV 16
+uint64_t dec_cost(const dec *x, const dec *y);
 
 /* Returns <0, 0, >0 as x <, =, > y.  Never fails. */
 int dec_cmp(const dec *x, const dec *y);

@@ -40,6 +40,7 @@ void *mem_realloc(mem_ctx *m, void *p, size_t old_size, size_t new_size)
         }
         if (new_size > old_size && m->cap &&
             m->live + (new_size - old_size) > m->cap) {
+            m->hit_cap = true;
             return NULL;
         }
     }
@@ -64,6 +65,32 @@ void mem_free(mem_ctx *m, void *p, size_t size)
         return;
     }
     raw(m, p, size, 0);
+    if (m) {
+        m->live -= size;
+    }
+}
+
+bool mem_charge(mem_ctx *m, size_t size)
+{
+    if (!m) {
+        return true;
+    }
+    if (m->fail_at > 0 && --m->fail_at == 0) {
+        return false;
+    }
+    if (size > SIZE_MAX - m->live || (m->cap && m->live + size > m->cap)) {
+        m->hit_cap = true;
+        return false;
+    }
+    m->live += size;
+    if (m->live > m->peak) {
+        m->peak = m->live;
+    }
+    return true;
+}
+
+void mem_uncharge(mem_ctx *m, size_t size)
+{
     if (m) {
         m->live -= size;
     }

@@ -27,6 +27,8 @@ typedef struct mem_ctx {
     size_t peak;      /* high-water mark of live */
     size_t cap;       /* 0: no cap; else allocations past it fail */
     long fail_at;     /* >0: the fail_at-th allocation from now fails */
+    bool hit_cap;     /* an allocation was refused for the cap (not by
+                         the allocator) since the owner cleared this */
 } mem_ctx;
 
 /* Initialises [m] with the C library allocator and no cap. */
@@ -42,6 +44,15 @@ void *mem_realloc(mem_ctx *m, void *p, size_t old_size, size_t new_size);
 
 /* Frees [p] of [size] bytes; NULL is a no-op. */
 void mem_free(mem_ctx *m, void *p, size_t size);
+
+/* Counts [size] bytes that another allocator holds on Tally's behalf
+ * (GMP's limbs, decimal.c) as live in [m], as mem_alloc would: false,
+ * nothing counted, when that would pass the cap or an injected failure is
+ * due.  [m] may be NULL (always true).  Undone by mem_uncharge. */
+bool mem_charge(mem_ctx *m, size_t size);
+
+/* Returns [size] bytes counted by mem_charge. */
+void mem_uncharge(mem_ctx *m, size_t size);
 
 /* Duplicates [len] bytes of [s] plus a NUL terminator. */
 char *mem_strndup(mem_ctx *m, const char *s, size_t len);

@@ -28,6 +28,14 @@
 #define TABLE_PAGE_ROWS 1000
 #define TABLE_PAGE_BYTES ((size_t)1 << 20)
 
+/* Bytes of one result as JSON: the largest record the reader takes
+ * (DATA_MAX_RECORD).  A policy can share one list many times over at the
+ * cost of a pointer each ([l for b in xs] with l = xs: 10^10 items from
+ * 10^5), so a result's size is not bounded by the memory it holds;
+ * writing it is, here, checked as it is written. */
+#define OUT_MAX_RESULT ((size_t)64 << 20)
+#define OUT_MAX_RESULT_MSG "result longer than 67108864 bytes"
+
 typedef struct out_col {
     const char *name; /* arena: dotted JSON names, "bids.price_score" */
     size_t rest;      /* in_list: offset in name after "bids." */
@@ -55,6 +63,8 @@ struct out_writer {
     arena tmp;              /* per-result scratch (percent points) */
     char *err;              /* borrowed from out_result: message buffer */
     size_t errcap;
+    size_t rec_start;       /* buf.len where the current result starts */
+    bool over_limit;        /* the last result passed OUT_MAX_RESULT */
 
     /* Every field's JSON key rendered once, as `, "name": `, so a record
      * costs a copy per field instead of escaping each name again for
@@ -159,7 +169,12 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
     dec d = v->as.d;
     if (ty->kind == BT_PERCENT) {
         dec hundred = dec_from_int(100);
-        if (dec_mul(&w->tmp, &d, &hundred, &d) != DEC_OK) {
+        dec_status st = dec_mul(&w->tmp, &d, &hundred, &d);
+        if (st == DEC_TOO_BIG) {
+            w->over_limit = true;
+            return refuse(w, at, "number too large: more than 100000 digits");
+        }
+        if (st != DEC_OK) {
             return refuse(w, at, "out of memory");
         }
     }
@@ -336,6 +351,13 @@ static bool put_record(out_writer *w, strbuf *b, uint16_t rec,
 }
 
 /* Appends [v] of type [t] as JSON. */
+/* Whether the result being written into [b] has passed OUT_MAX_RESULT
+ * ([b] is the pending output, where it starts at rec_start, or a cell). */
+#define UNLIKELY_BIG(w, b)                                                     \
+    __builtin_expect(((b) == &(w)->buf ? (b)->len - (w)->rec_start            \
+                                       : (b)->len) > OUT_MAX_RESULT,           \
+                     0)
+
 static bool put_json(out_writer *w, strbuf *b, uint16_t t, const value *v,
                      const seg *at)
 {
@@ -360,6 +382,10 @@ static bool put_json(out_writer *w, strbuf *b, uint16_t t, const value *v,
             if (i) {
                 sb_put(b, ", ", 2);
             }
+            if (UNLIKELY_BIG(w, b)) {
+                w->over_limit = true;
+                return refuse(w, at, OUT_MAX_RESULT_MSG);
+            }
             seg s = {at, NULL, 0, i};
             if (!put_json(w, b, ty->ref, &v->as.l->items[i], &s)) {
                 return false;
@@ -377,6 +403,10 @@ static bool put_json(out_writer *w, strbuf *b, uint16_t t, const value *v,
         for (uint32_t i = 0; i < m->count; i++) {
             if (i) {
                 sb_put(b, ", ", 2);
+            }
+            if (UNLIKELY_BIG(w, b)) {
+                w->over_limit = true;
+                return refuse(w, at, OUT_MAX_RESULT_MSG);
             }
             sb_put_json_string(b, m->keys[i].as.s, m->keys[i].len);
             sb_put(b, ": ", 2);
@@ -829,6 +859,11 @@ bool out_failed(const out_writer *w)
     return w->failed;
 }
 
+bool out_over_limit(const out_writer *w)
+{
+    return w->over_limit;
+}
+
 bool out_nomem(const out_writer *w)
 {
     return w->nomem;
@@ -892,6 +927,8 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     }
     arena_reset(&w->tmp);
     size_t mark = w->buf.len, cmark = w->ncells, tmark = w->tcells.len;
+    w->rec_start = mark;
+    w->over_limit = false;
     bool ok;
     if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
         open_record(w);

@@ -63,6 +63,11 @@ bool out_error(out_writer *w, const value *key, const char *msg);
  * call fails too. */
 bool out_failed(const out_writer *w);
 
+/* True when the last out_result refused its result for passing the size
+ * one result may have as JSON (64 MiB, the largest record read): a limit,
+ * which a caller reports as "limit exceeded", not as a runtime error. */
+bool out_over_limit(const out_writer *w);
+
 /* True when that failure was for lack of memory (or the memory cap), not
  * a write error: a caller reports TALLY_ENOMEM rather than TALLY_EIO. */
 bool out_nomem(const out_writer *w);

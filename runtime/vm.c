@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "data.h"
+
 /* Invariants proved by verify.c or kept by this file; on in debug builds.
  * Never used on anything a hostile file controls unproved. */
 #if defined(TALLY_DEBUG) || !defined(NDEBUG)
@@ -56,6 +58,23 @@
 
 /* ROUND's places: dec_round's documented range (decimal.h). */
 #define ROUND_MAX_PLACES 30
+
+/* Work beyond one instruction is charged to the budget in proportion
+ * (vm_set_budget): one unit per VM_TEXT_UNIT bytes copied or compared,
+ * per VM_SCAN_UNIT items or map entries scanned or compared, per
+ * VM_SORT_UNIT row comparisons of a sort, and dec_cost for big decimals.
+ * A unit is about what a loop iteration costs (a few ns), so a record's
+ * time stays proportional to its budget whatever it does; the divisors
+ * keep the small cases of real policies (a few bids, a short text) at 0. */
+#define VM_TEXT_UNIT 64
+#define VM_SCAN_UNIT 8
+#define VM_SORT_UNIT 4
+
+/* Texts and lists the VM builds obey the limits bound input obeys
+ * (data.h), checked before anything is allocated: at most DATA_MAX_TEXT
+ * bytes, DATA_MAX_ITEMS items. */
+#define VM_MAX_TEXT DATA_MAX_TEXT
+#define VM_MAX_ITEMS DATA_MAX_ITEMS
 
 /* ---- the machine ----------------------------------------------------- */
 
@@ -120,6 +139,7 @@ struct vm {
     uint64_t budget;     /* budget units per record; 0 = unlimited */
     uint64_t fuel;       /* units the current record may still spend;
                             UINT64_MAX when unlimited (never runs out) */
+    bool over_budget;    /* a charge() could not be paid this record */
 
     strbuf sb;           /* scratch for texts and messages; kept between
                             records so steady state does not allocate */
@@ -517,15 +537,163 @@ static inline bool is_ikind(uint8_t k)
     return k == VAL_INT || k == VAL_DATE || k == VAL_DURATION;
 }
 
-static inline bool eq_values(const value *x, const value *y)
+/* Takes [units] of the record's budget for work beyond one instruction
+ * (bytes copied, items compared, limbs multiplied).  False, with the fuel
+ * at 0 and over_budget set, when the budget cannot pay: the caller stops
+ * the record with the budget error. */
+static inline bool charge(vm *v, uint64_t units)
+{
+    if (LIKELY(units <= v->fuel)) {
+        v->fuel -= units;
+        return true;
+    }
+    v->fuel = 0;
+    v->over_budget = true;
+    return false;
+}
+
+/* The budget's share of one big-decimal operation: none unless [x] or
+ * [y] (NULL for one operand) is big, so inline values pay nothing. */
+static inline bool charge_dec(vm *v, const dec *x, const dec *y)
+{
+    if (!DEC_IS_BIG(*x) && (!y || !DEC_IS_BIG(*y))) {
+        return true;
+    }
+    return charge(v, dec_cost(x, y));
+}
+
+static const value *map_lookup(vm *v, const val_map *m, const value *k);
+static inline int eq_values(vm *v, const value *x, const value *y);
+
+/* Structural equality (val_equal) charging the budget for what it reads:
+ * 1 when equal, 0 when not, -1 when the budget ran out. */
+static __attribute__((noinline)) int eq_slow(vm *v, const value *x,
+                                             const value *y)
+{
+    if (x->kind != y->kind) {
+        return 0;
+    }
+    switch ((val_kind)x->kind) {
+    case VAL_TEXT:
+        if (x->len != y->len) {
+            return 0;
+        }
+        if (!charge(v, x->len / VM_TEXT_UNIT)) {
+            return -1;
+        }
+        return x->len == 0 || memcmp(x->as.s, y->as.s, x->len) == 0;
+    case VAL_DEC:
+        if (!charge_dec(v, &x->as.d, &y->as.d)) {
+            return -1;
+        }
+        return val_equal(x, y);
+    case VAL_RECORD: {
+        const val_record *a = x->as.r, *b = y->as.r;
+        if (a == b) {
+            return 1;
+        }
+        if (a->type != b->type || a->count != b->count) {
+            return 0;
+        }
+        if (!charge(v, a->count)) {
+            return -1;
+        }
+        for (uint16_t i = 0; i < a->count; i++) {
+            int e = eq_values(v, &a->fields[i], &b->fields[i]);
+            if (e != 1) {
+                return e;
+            }
+        }
+        return 1;
+    }
+    case VAL_LIST: {
+        const val_list *a = x->as.l, *b = y->as.l;
+        if (a == b) {
+            return 1;
+        }
+        if (a->count != b->count) {
+            return 0;
+        }
+        if (!charge(v, a->count)) { /* a unit an item: each is a call */
+            return -1;
+        }
+        for (uint32_t i = 0; i < a->count; i++) {
+            int e = eq_values(v, &a->items[i], &b->items[i]);
+            if (e != 1) {
+                return e;
+            }
+        }
+        return 1;
+    }
+    case VAL_MAP: {
+        /* Equal as sets of entries: key order is the input's, not data. */
+        const val_map *a = x->as.m, *b = y->as.m;
+        if (a == b) {
+            return 1;
+        }
+        if (a->count != b->count) {
+            return 0;
+        }
+        for (uint32_t i = 0; i < a->count; i++) {
+            const value *r = map_lookup(v, b, &a->keys[i]);
+            if (!r) {
+                return v->over_budget ? -1 : 0;
+            }
+            int e = eq_slow(v, &a->vals[i], r);
+            if (e != 1) {
+                return e;
+            }
+        }
+        return 1;
+    }
+    case VAL_NONE:
+    case VAL_BOOL:
+    case VAL_INT:
+    case VAL_DATE:
+    case VAL_DURATION:
+    case VAL_DATETIME:
+    case VAL_ENUM:
+    case VAL_ERROR:
+    case VAL_KIND_COUNT:
+    default:
+        return val_equal(x, y);
+    }
+}
+
+/* 1 when equal, 0 when not, -1 when the budget ran out. */
+static inline int eq_values(vm *v, const value *x, const value *y)
 {
     if (x->kind == y->kind && is_ikind(x->kind)) {
         return x->as.i == y->as.i;
     }
-    return val_equal(x, y);
+    return eq_slow(v, x, y);
 }
 
-static inline int cmp_values(const value *x, const value *y)
+/* cmp_values' answer when the budget ran out: not -1, 0 or 1. */
+#define CMP_STOP 2
+
+/* val_compare charging the budget for long texts and big decimals:
+ * -1, 0 or 1, or CMP_STOP when the budget ran out (then at once, doing
+ * no work, so a sort stopped mid-way finishes fast). */
+static __attribute__((noinline)) int cmp_slow(vm *v, const value *x,
+                                              const value *y)
+{
+    if (x->kind == y->kind) {
+        if (x->kind == VAL_TEXT) {
+            uint32_t n = x->len < y->len ? x->len : y->len;
+            if (!charge(v, n / VM_TEXT_UNIT)) {
+                return CMP_STOP;
+            }
+        } else if (x->kind == VAL_DEC &&
+                   !charge_dec(v, &x->as.d, &y->as.d)) {
+            return CMP_STOP;
+        }
+    }
+    int c = val_compare(x, y);
+    return (c > 0) - (c < 0);
+}
+
+static inline int cmp_values(vm *v, const value *x, const value *y)
 {
     if (x->kind == y->kind) {
         if (is_ikind(x->kind)) {
@@ -535,16 +703,20 @@ static inline int cmp_values(const value *x, const value *y)
             return (x->as.d.u.n > y->as.d.u.n) - (x->as.d.u.n < y->as.d.u.n);
         }
     }
-    return val_compare(x, y);
+    return cmp_slow(v, x, y);
 }
 
 /* Orders two SORT rows by their first [nkeys] items; key i descending
- * when bit i of [desc] is set (keys past the eighth ascend). */
-static int cmp_rows(const val_list *x, const val_list *y, unsigned nkeys,
-                    unsigned desc)
+ * when bit i of [desc] is set (keys past the eighth ascend).  After the
+ * budget ran out, answers at once (v->over_budget tells). */
+static int cmp_rows(vm *v, const val_list *x, const val_list *y,
+                    unsigned nkeys, unsigned desc)
 {
     for (unsigned k = 0; k < nkeys; k++) {
-        int c = cmp_values(&x->items[k], &y->items[k]);
+        int c = cmp_values(v, &x->items[k], &y->items[k]);
+        if (c == CMP_STOP) {
+            return 0;
+        }
         if (c != 0) {
             return (k < 8 && ((desc >> k) & 1)) ? -c : c;
         }
@@ -556,15 +728,16 @@ static int cmp_rows(const val_list *x, const val_list *y, unsigned nkeys,
 
 /* Stable sort of [n] rows: insertion sort on runs of SORT_RUN, then
  * bottom-up merges between [rows] and [tmp] (n slots). */
-static const val_list **sort_rows(const val_list **rows, const val_list **tmp,
-                                  size_t n, unsigned nkeys, unsigned desc)
+static const val_list **sort_rows(vm *v, const val_list **rows,
+                                  const val_list **tmp, size_t n,
+                                  unsigned nkeys, unsigned desc)
 {
     for (size_t lo = 0; lo < n; lo += SORT_RUN) {
         size_t hi = lo + SORT_RUN < n ? lo + SORT_RUN : n;
         for (size_t i = lo + 1; i < hi; i++) {
             const val_list *x = rows[i];
             size_t j = i;
-            while (j > lo && cmp_rows(rows[j - 1], x, nkeys, desc) > 0) {
+            while (j > lo && cmp_rows(v, rows[j - 1], x, nkeys, desc) > 0) {
                 rows[j] = rows[j - 1];
                 j--;
             }
@@ -579,7 +752,7 @@ static const val_list **sort_rows(const val_list **rows, const val_list **tmp,
             size_t i = lo, j = mid, k = lo;
             while (i < mid && j < hi) {
                 /* Ties take the left run: stable. */
-                dst[k++] = cmp_rows(src[j], src[i], nkeys, desc) < 0
+                dst[k++] = cmp_rows(v, src[j], src[i], nkeys, desc) < 0
                                ? src[j++]
                                : src[i++];
             }
@@ -613,11 +786,25 @@ static void put_int(strbuf *b, int64_t i)
     sb_put(b, p, (size_t)(end - p));
 }
 
+/* The message of a DEC_TOO_BIG, as a limit. */
+#define MSG_NUMBER_TOO_BIG                                                     \
+    "number too large: more than " TALLY_STR(DEC_MAX_DIGITS) " digits"
+#define MSG_TEXT_TOO_LONG                                                      \
+    "text longer than " TALLY_STR(VM_MAX_TEXT_BYTES) " bytes"
+#define VM_MAX_TEXT_BYTES 1048576 /* VM_MAX_TEXT, spelled for messages */
+#define VM_MAX_ITEMS_COUNT 1000000 /* VM_MAX_ITEMS, the same */
+#define TALLY_STR_(x) #x
+#define TALLY_STR(x) TALLY_STR_(x)
+_Static_assert(VM_MAX_TEXT == VM_MAX_TEXT_BYTES, "keep the message true");
+_Static_assert(VM_MAX_ITEMS == VM_MAX_ITEMS_COUNT, "keep the message true");
+
 /* TO_TEXT: the text form of scalar [x] into *[out].  Returns VM_OK,
- * VM_ENOMEM, or VM_RUNTIME_ERROR for a kind with no text form (type
+ * VM_ENOMEM, VM_LIMIT (*[why] says which: the budget, a number or a text
+ * too large), or VM_RUNTIME_ERROR for a kind with no text form (type
  * confusion). */
 static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
-                                                   unsigned places, value *out)
+                                                   unsigned places, value *out,
+                                                   const char **why)
 {
     static const char s_true[] = "true", s_false[] = "false",
                       s_none[] = "none";
@@ -653,10 +840,21 @@ static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
         break;
     case VAL_DEC:
         sb_clear(b);
+        /* Twice: the percent's product, then the digits. */
+        if (DEC_IS_BIG(x->as.d) &&
+            !charge(v, 2 * dec_cost(&x->as.d, NULL))) {
+            *why = NULL;
+            return VM_LIMIT;
+        }
         if (places == BC_TEXT_PERCENT) {
             /* A percent is held as a fraction: 0.125 reads "12.5%". */
             dec hundred = dec_from_int(100), pts;
-            if (dec_mul(v->a, &x->as.d, &hundred, &pts) != DEC_OK) {
+            dec_status ds = dec_mul(v->a, &x->as.d, &hundred, &pts);
+            if (ds == DEC_TOO_BIG) {
+                *why = MSG_NUMBER_TOO_BIG;
+                return VM_LIMIT;
+            }
+            if (ds != DEC_OK) {
                 return VM_ENOMEM;
             }
             dec_format(&pts, b);
@@ -692,8 +890,12 @@ static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
     default:
         return VM_RUNTIME_ERROR;
     }
-    if (b->failed || b->len > UINT32_MAX) {
+    if (b->failed) {
         return VM_ENOMEM;
+    }
+    if (b->len > VM_MAX_TEXT) {
+        *why = MSG_TEXT_TOO_LONG;
+        return VM_LIMIT;
     }
     char *s = arena_strndup(v->a, b->p ? b->p : "", b->len);
     if (!s) {
@@ -747,13 +949,17 @@ static __attribute__((noinline)) bool make_list(vm *v, value *first,
 }
 
 /* Doubles [l]'s capacity in the record arena (the old array is left to
- * the arena).  VM_OK, VM_LIMIT past 2^31 items, or VM_ENOMEM. */
+ * the arena), up to VM_MAX_ITEMS.  VM_OK, VM_LIMIT when [l] already holds
+ * VM_MAX_ITEMS, or VM_ENOMEM. */
 static __attribute__((noinline)) vm_status grow_list(vm *v, val_list *l)
 {
-    if (l->cap >= UINT32_MAX / 2) {
+    if (l->cap >= VM_MAX_ITEMS) {
         return VM_LIMIT;
     }
     uint32_t cap = l->cap ? l->cap * 2 : 8;
+    if (cap > VM_MAX_ITEMS) {
+        cap = VM_MAX_ITEMS;
+    }
     value *items = arena_alloc(v->a, (size_t)cap * sizeof(value));
     if (!items) {
         return VM_ENOMEM;
@@ -768,10 +974,17 @@ static __attribute__((noinline)) vm_status grow_list(vm *v, val_list *l)
 
 /* The value of text key [k] in [m], or NULL.  Keys of one map tend to
  * share a prefix and differ at the end ("Q1", "Q2"), so the last byte is
- * compared before the call to memcmp: a miss rarely makes the call. */
-static const value *map_lookup(const val_map *m, const value *k)
+ * compared before the call to memcmp: a miss rarely makes the call.  The
+ * scan is charged to the budget first: NULL with v->over_budget set when
+ * it cannot be paid. */
+static const value *map_lookup(vm *v, const val_map *m, const value *k)
 {
     uint32_t len = k->len;
+    if (UNLIKELY(m->count >= VM_SCAN_UNIT) &&
+        !charge(v, (uint64_t)m->count * (1 + len / VM_TEXT_UNIT) /
+                       VM_SCAN_UNIT)) {
+        return NULL;
+    }
     if (len == 0) {
         for (uint32_t i = 0; i < m->count; i++) {
             if (m->keys[i].len == 0) {
@@ -791,17 +1004,24 @@ static const value *map_lookup(const val_map *m, const value *k)
     return NULL;
 }
 
-static bool list_contains(const val_list *l, const value *x)
+/* 1 when [x] is in [l], 0 when not, -1 when the budget ran out. */
+static int list_contains(vm *v, const val_list *l, const value *x)
 {
+    if (!charge(v, l->count / VM_SCAN_UNIT)) {
+        return -1;
+    }
     for (uint32_t i = 0; i < l->count; i++) {
-        if (eq_values(x, &l->items[i])) {
-            return true;
+        int e = eq_values(v, x, &l->items[i]);
+        if (e != 0) {
+            return e;
         }
     }
-    return false;
+    return 0;
 }
 
-/* *[x] = *[x] + *[y], texts.  VM_OK, VM_LIMIT past 4 GiB, VM_ENOMEM. */
+/* *[x] = *[x] + *[y], texts, charging the bytes copied.  VM_OK, VM_LIMIT
+ * past VM_MAX_TEXT (checked first) or the budget (v->over_budget), or
+ * VM_ENOMEM. */
 static __attribute__((noinline)) vm_status concat(vm *v, value *x,
                                                   const value *y)
 {
@@ -813,7 +1033,7 @@ static __attribute__((noinline)) vm_status concat(vm *v, value *x,
         return VM_OK;
     }
     uint64_t len = (uint64_t)x->len + y->len;
-    if (len > UINT32_MAX) {
+    if (len > VM_MAX_TEXT || !charge(v, len / VM_TEXT_UNIT)) {
         return VM_LIMIT;
     }
     char *s = arena_alloc(v->a, (size_t)len);
@@ -827,8 +1047,10 @@ static __attribute__((noinline)) vm_status concat(vm *v, value *x,
 }
 
 /* SORT: replaces the list of rows [k1..k_nkeys, item] at *[top] by the
- * list of items in stable key order.  VM_OK, VM_ENOMEM, or
- * VM_RUNTIME_ERROR when a row is not a list of nkeys + 1 values. */
+ * list of items in stable key order, charging the budget n log n /
+ * VM_SORT_UNIT and each costly comparison.  VM_OK, VM_ENOMEM, VM_LIMIT
+ * when the budget ran out, or VM_RUNTIME_ERROR when a row is not a list
+ * of nkeys + 1 values. */
 static __attribute__((noinline)) vm_status sort_list(vm *v, value *top,
                                                      unsigned nkeys,
                                                      unsigned desc)
@@ -844,6 +1066,10 @@ static __attribute__((noinline)) vm_status sort_list(vm *v, value *top,
             return VM_RUNTIME_ERROR;
         }
     }
+    uint64_t lg = 64 - (uint64_t)__builtin_clzll((uint64_t)n | 1);
+    if (!charge(v, (uint64_t)n * lg * (nkeys ? nkeys : 1) / VM_SORT_UNIT)) {
+        return VM_LIMIT;
+    }
     val_list *res = arena_alloc(v->a, sizeof *res + n * sizeof(value));
     const val_list **rows = n ? arena_alloc(v->a, 2 * n * sizeof *rows) : NULL;
     if (!res || (n && !rows)) {
@@ -853,7 +1079,10 @@ static __attribute__((noinline)) vm_status sort_list(vm *v, value *top,
         rows[i] = in->items[i].as.l;
     }
     const val_list **sorted =
-        n > 1 ? sort_rows(rows, rows + n, n, nkeys, desc) : rows;
+        n > 1 ? sort_rows(v, rows, rows + n, n, nkeys, desc) : rows;
+    if (v->over_budget) {
+        return VM_LIMIT;
+    }
     res->count = res->cap = (uint32_t)n;
     res->items = n ? (value *)(res + 1) : NULL;
     for (size_t i = 0; i < n; i++) {
@@ -1004,12 +1233,20 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     } while (0)
 
 /* Exact decimal binary op [fn] on the two top values (the result may
- * alias an operand, decimal.h). */
+ * alias an operand, decimal.h).  A big operand shares the kind test's
+ * unlikely branch, where its work is charged: inline values pay two
+ * compares for it. */
 #define DEC_BINOP(fn)                                                          \
     do {                                                                       \
         value *dx_ = sp - 2, *dy_ = sp - 1;                                    \
-        if (UNLIKELY((dx_->kind != VAL_DEC) | (dy_->kind != VAL_DEC))) {       \
-            CONFUSED();                                                        \
+        if (UNLIKELY((dx_->kind != VAL_DEC) | (dy_->kind != VAL_DEC) |         \
+                     (dx_->as.d.d == 0) | (dy_->as.d.d == 0))) {               \
+            if ((dx_->kind != VAL_DEC) | (dy_->kind != VAL_DEC)) {             \
+                CONFUSED();                                                    \
+            }                                                                  \
+            if (!charge(v, dec_cost(&dx_->as.d, &dy_->as.d))) {                \
+                goto budget;                                                   \
+            }                                                                  \
         }                                                                      \
         ds = fn(v->a, &dx_->as.d, &dy_->as.d, &dx_->as.d);                     \
         if (UNLIKELY(ds != DEC_OK)) {                                          \
@@ -1033,7 +1270,10 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     } while (0)
 #define CMP_OP(rel)                                                            \
     do {                                                                       \
-        int c_ = cmp_values(sp - 2, sp - 1);                                   \
+        int c_ = cmp_values(v, sp - 2, sp - 1);                                \
+        if (UNLIKELY(c_ == CMP_STOP)) {                                        \
+            goto budget;                                                       \
+        }                                                                      \
         sp--;                                                                  \
         set_bool(&TOP, c_ rel 0);                                              \
         VM_NEXT(1);                                                            \
@@ -1299,8 +1539,12 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(TOP.kind != VAL_DEC)) {
             CONFUSED();
         }
-        if (UNLIKELY(dec_neg(v->a, &TOP.as.d, &TOP.as.d) != DEC_OK)) {
-            NOMEM();
+        if (UNLIKELY(!charge_dec(v, &TOP.as.d, NULL))) {
+            goto budget;
+        }
+        ds = dec_neg(v->a, &TOP.as.d, &TOP.as.d);
+        if (UNLIKELY(ds != DEC_OK)) {
+            goto dec_failed;
         }
         VM_NEXT(1);
     }
@@ -1318,10 +1562,13 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
                              " places: places must be 0 to 30",
                           n->as.i));
         }
-        dec_status rs = dec_round(v->a, &x->as.d, (int)n->as.i,
-                                  (dec_round_mode)mode, &x->as.d);
-        if (UNLIKELY(rs != DEC_OK)) {
-            NOMEM();
+        if (UNLIKELY(!charge_dec(v, &x->as.d, NULL))) {
+            goto budget;
+        }
+        ds = dec_round(v->a, &x->as.d, (int)n->as.i, (dec_round_mode)mode,
+                       &x->as.d);
+        if (UNLIKELY(ds != DEC_OK)) {
+            goto dec_failed;
         }
         sp--;
         VM_NEXT(2);
@@ -1344,14 +1591,20 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     }
 
     VM_CASE(EQ): {
-        bool e = eq_values(sp - 2, sp - 1);
+        int e = eq_values(v, sp - 2, sp - 1);
+        if (UNLIKELY(e < 0)) {
+            goto budget;
+        }
         sp--;
         set_bool(&TOP, e);
         VM_NEXT(1);
     }
 
     VM_CASE(NE): {
-        bool e = eq_values(sp - 2, sp - 1);
+        int e = eq_values(v, sp - 2, sp - 1);
+        if (UNLIKELY(e < 0)) {
+            goto budget;
+        }
         sp--;
         set_bool(&TOP, !e);
         VM_NEXT(1);
@@ -1366,20 +1619,30 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     VM_CASE(GE):
         CMP_OP(>=);
 
-    VM_CASE(MIN):
+    VM_CASE(MIN): {
         /* The first on a tie: replace it only when the second is less. */
-        if (cmp_values(sp - 1, sp - 2) < 0) {
+        int c = cmp_values(v, sp - 1, sp - 2);
+        if (UNLIKELY(c == CMP_STOP)) {
+            goto budget;
+        }
+        if (c < 0) {
             vcopy(sp - 2, sp - 1);
         }
         sp--;
         VM_NEXT(1);
+    }
 
-    VM_CASE(MAX):
-        if (cmp_values(sp - 1, sp - 2) > 0) {
+    VM_CASE(MAX): {
+        int c = cmp_values(v, sp - 1, sp - 2);
+        if (UNLIKELY(c == CMP_STOP)) {
+            goto budget;
+        }
+        if (c > 0) {
             vcopy(sp - 2, sp - 1);
         }
         sp--;
         VM_NEXT(1);
+    }
 
     VM_CASE(IS_NONE):
         set_bool(&TOP, TOP.kind == VAL_NONE);
@@ -1444,7 +1707,10 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(l->count == l->cap)) {
             vm_status gs = grow_list(v, l);
             if (gs != VM_OK) {
-                THROW(gs, gs == VM_LIMIT ? "list too long" : "out of memory");
+                THROW(gs, gs == VM_LIMIT ? "list longer than "
+                                           TALLY_STR(VM_MAX_ITEMS_COUNT)
+                                           " elements"
+                                         : "out of memory");
             }
         }
         vcopy(&l->items[l->count++], sp - 1);
@@ -1483,8 +1749,11 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY((mv->kind != VAL_MAP) | (kv->kind != VAL_TEXT))) {
             CONFUSED();
         }
-        const value *r = map_lookup(mv->as.m, kv);
+        const value *r = map_lookup(v, mv->as.m, kv);
         if (!r) {
+            if (UNLIKELY(v->over_budget)) {
+                goto budget;
+            }
             set_word(mv, VAL_NONE, 0);
         } else if (UNLIKELY(r->kind == VAL_ERROR)) {
             /* SPEC: award-evaluation, Input: a bad entry is an error only
@@ -1502,7 +1771,10 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(TOP.kind != VAL_LIST)) {
             CONFUSED();
         }
-        bool found = list_contains(TOP.as.l, sp - 2);
+        int found = list_contains(v, TOP.as.l, sp - 2);
+        if (UNLIKELY(found < 0)) {
+            goto budget;
+        }
         sp--;
         set_bool(&TOP, found);
         VM_NEXT(1);
@@ -1515,17 +1787,27 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         vm_status cs = concat(v, x, y);
         if (UNLIKELY(cs != VM_OK)) {
-            THROW(cs, cs == VM_LIMIT ? "text too long" : "out of memory");
+            if (v->over_budget) {
+                goto budget;
+            }
+            THROW(cs, cs == VM_LIMIT ? MSG_TEXT_TOO_LONG : "out of memory");
         }
         sp--;
         VM_NEXT(1);
     }
 
     VM_CASE(TO_TEXT): {
-        vm_status ts = to_text(v, &TOP, ip[1], &TOP);
+        const char *why = NULL;
+        vm_status ts = to_text(v, &TOP, ip[1], &TOP, &why);
         if (UNLIKELY(ts != VM_OK)) {
             if (ts == VM_ENOMEM) {
                 NOMEM();
+            }
+            if (ts == VM_LIMIT) {
+                if (v->over_budget) {
+                    goto budget;
+                }
+                THROW(VM_LIMIT, why);
             }
             CONFUSED();
         }
@@ -1537,6 +1819,9 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(ss != VM_OK)) {
             if (ss == VM_ENOMEM) {
                 NOMEM();
+            }
+            if (ss == VM_LIMIT) {
+                goto budget;
             }
             CONFUSED();
         }
@@ -1570,6 +1855,9 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
 dec_failed:
     if (ds == DEC_DIV_ZERO) {
         THROW(VM_RUNTIME_ERROR, "division by zero");
+    }
+    if (ds == DEC_TOO_BIG) {
+        THROW(VM_LIMIT, MSG_NUMBER_TOO_BIG);
     }
     NOMEM();
 budget:
@@ -1763,6 +2051,7 @@ static void begin(vm *v, arena *a, const value *input, value *out,
     v->a = a;
     v->err = err;
     v->fuel = v->budget ? v->budget : UINT64_MAX;
+    v->over_budget = false;
     v->path_count = 0;
     v->input = input ? *input : val_none();
     /* A new generation forgets every memo result in O(1); on wrap-around

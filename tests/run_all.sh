@@ -3,7 +3,8 @@
 # language tests (tests/lang), golden CLI tests (tests/golden), compiling
 # generated 1 MB worst cases within the ceiling (tests/limits), and the
 # award example against the spec's independent expected outputs on
-# freshly generated data (tests/tools/check_generated.sh).
+# freshly generated data (tests/tools/check_generated.sh), and the
+# generated worst cases of one run (tests/hostile/work/worst_case.py).
 TALLY=$1
 status=0
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,4 +16,5 @@ python3 "$root/tests/limits/run.py" "$TALLY" || status=1
 if [ -f "$root/tests/tools/check_generated.sh" ]; then
     sh "$root/tests/tools/check_generated.sh" "$TALLY" || status=1
 fi
+python3 "$root/tests/hostile/work/worst_case.py" "$TALLY" || status=1
 exit $status

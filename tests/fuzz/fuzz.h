@@ -17,12 +17,16 @@
 #ifndef TALLY_TESTS_FUZZ_H
 #define TALLY_TESTS_FUZZ_H
 
+#include <gmp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bcfile.h"
 #include "data.h"
@@ -44,10 +48,6 @@
  * below libFuzzer's RSS limit. */
 #define FUZZ_MEMORY_CAP ((size_t)64 << 20)
 
-/* Award records the bytecode target evaluates its programs on: the first
- * lines of the sample data. */
-#define FUZZ_RECORDS 3
-
 /* Stops the run with a message: libFuzzer and the replay test both treat
  * abort() as a failure and keep the input. */
 #define FUZZ_CHECK(cond, ...)                                              \
@@ -59,6 +59,178 @@
             abort();                                                       \
         }                                                                  \
     } while (0)
+
+/* Ceilings: what one input may cost, whatever it is, well above what the
+ * limits it runs under allow, so that crossing one is a finding ("work or
+ * memory out of proportion to the limits"), not a slow input.  A policy
+ * that squares a number 40 times or doubles a text 40 times needs no loop
+ * and no call: before the budget charged such work and GMP's memory was
+ * counted, it ran for minutes and took gigabytes under a budget of 20,000
+ * and a cap of 64 MiB.
+ *
+ *   FUZZ_CEIL_MS     wall time of one input, every run of it included
+ *                    (the policy target evaluates each program 9 times on
+ *                    FUZZ_BUDGET; the run target, twice over, on the
+ *                    defaults); below libFuzzer's -timeout=10, so the
+ *                    finding names the ceiling.
+ *   FUZZ_CEIL_BYTES  the most any ceiling on memory may be (each target
+ *                    sets its own below it: 8 times its cap): memory
+ *                    GMP and Tally hold at once, counted by the hooks
+ *                    below, which trap the moment it is crossed, and the
+ *                    heap of the whole process where AddressSanitizer can
+ *                    tell it; below libFuzzer's -rss_limit_mb=2048. */
+#define FUZZ_CEIL_MS 5000
+#define FUZZ_CEIL_BYTES ((size_t)1536 << 20)
+
+/* The same for a ceiling crossed. */
+#define FUZZ_TRAP(...)                                                     \
+    do {                                                                   \
+        fprintf(stderr, "fuzz: ceiling crossed: ");                        \
+        fprintf(stderr, __VA_ARGS__);                                      \
+        fputc('\n', stderr);                                               \
+        abort();                                                           \
+    } while (0)
+
+/* The heap in use by the whole process, or 0 where no sanitizer says. */
+extern size_t __sanitizer_get_current_allocated_bytes(void)
+    __attribute__((weak));
+
+static size_t fuzz_heap_bytes(void)
+{
+    return __sanitizer_get_current_allocated_bytes
+               ? __sanitizer_get_current_allocated_bytes()
+               : 0;
+}
+
+/* Memory one input holds, process-wide (the harness may have global
+ * state; the library may not, so it counts GMP's bytes through its
+ * mem_ctx instead): what GMP holds, through mp_set_memory_functions, and
+ * what Tally holds, through the fuzz_alloc hook the targets give their
+ * mem_ctx or tally_config.  Both trap the moment the sum crosses the
+ * ceiling set by fuzz_ceiling_start. */
+static _Atomic size_t fuzz_gmp_live;
+static _Atomic size_t fuzz_tally_live;
+static _Atomic size_t fuzz_peak;
+static _Atomic size_t fuzz_ceil_bytes = FUZZ_CEIL_BYTES;
+static _Atomic long fuzz_start_ms; /* of the input now watched; 0: none */
+
+static long fuzz_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Adds [add] and takes [sub] bytes from [live], then checks the ceilings:
+ * memory always, the heap and the clock on large allocations. */
+static void fuzz_count(_Atomic size_t *live, size_t add, size_t sub)
+{
+    atomic_fetch_add(live, add);
+    atomic_fetch_sub(live, sub);
+    size_t all = atomic_load(&fuzz_gmp_live) + atomic_load(&fuzz_tally_live);
+    size_t peak = atomic_load(&fuzz_peak);
+    while (all > peak &&
+           !atomic_compare_exchange_weak(&fuzz_peak, &peak, all)) {
+    }
+    size_t ceil = atomic_load(&fuzz_ceil_bytes);
+    if (all > ceil) {
+        FUZZ_TRAP("the input holds %zu bytes, %zu of them GMP's (ceiling "
+                  "%zu)", all, (size_t)atomic_load(&fuzz_gmp_live), ceil);
+    }
+    if (add >= ((size_t)64 << 10)) {
+        size_t heap = fuzz_heap_bytes();
+        if (heap > ceil) {
+            FUZZ_TRAP("the heap holds %zu bytes (ceiling %zu)", heap, ceil);
+        }
+        long start = atomic_load(&fuzz_start_ms);
+        long ms = start ? fuzz_now_ms() - start : 0;
+        if (ms > FUZZ_CEIL_MS) {
+            FUZZ_TRAP("the input has run %ld ms (ceiling %d)", ms,
+                      FUZZ_CEIL_MS);
+        }
+    }
+}
+
+static void *fuzz_gmp_alloc(size_t n)
+{
+    void *p = malloc(n);
+    FUZZ_CHECK(p != NULL, "GMP asked for %zu bytes", n);
+    fuzz_count(&fuzz_gmp_live, n, 0);
+    return p;
+}
+
+static void *fuzz_gmp_realloc(void *p, size_t old, size_t n)
+{
+    void *q = realloc(p, n);
+    FUZZ_CHECK(q != NULL, "GMP asked for %zu bytes", n);
+    fuzz_count(&fuzz_gmp_live, n, old);
+    return q;
+}
+
+static void fuzz_gmp_free(void *p, size_t n)
+{
+    free(p);
+    fuzz_count(&fuzz_gmp_live, 0, n);
+}
+
+/* A realloc-style hook for a mem_ctx (mem_alloc_fn) or a tally_config
+ * (tally_alloc_fn): the C library's, counted. */
+static void *fuzz_alloc(void *ud, void *p, size_t old, size_t n)
+{
+    (void)ud;
+    if (n == 0) {
+        free(p);
+        fuzz_count(&fuzz_tally_live, 0, old);
+        return NULL;
+    }
+    void *q = realloc(p, n);
+    if (q) {
+        fuzz_count(&fuzz_tally_live, n, old);
+    }
+    return q;
+}
+
+static void fuzz_gmp_hooks(void)
+{
+    mp_set_memory_functions(fuzz_gmp_alloc, fuzz_gmp_realloc, fuzz_gmp_free);
+}
+
+/* Starts the ceilings' watch over one input, which may hold [ceil_bytes]
+ * at most: installs the GMP hooks once (before the first number; GMP's
+ * own allocator is malloc too, so a block from before is freed just as
+ * well) and returns the start time. */
+static long fuzz_ceiling_start(size_t ceil_bytes)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fuzz_gmp_hooks);
+    atomic_store(&fuzz_ceil_bytes, ceil_bytes);
+    atomic_store(&fuzz_peak, atomic_load(&fuzz_gmp_live) +
+                                 atomic_load(&fuzz_tally_live));
+    long t = fuzz_now_ms();
+    atomic_store(&fuzz_start_ms, t);
+    return t;
+}
+
+/* Ends it: traps if the input took longer than FUZZ_CEIL_MS, or if the
+ * mem_ctx [m] (NULL: none to check) ever held more than its cap. */
+static void fuzz_ceiling_end(long t0, const mem_ctx *m)
+{
+    long ms = fuzz_now_ms() - t0;
+    atomic_store(&fuzz_start_ms, 0); /* no input is watched now */
+    atomic_store(&fuzz_ceil_bytes, FUZZ_CEIL_BYTES);
+    if (ms > FUZZ_CEIL_MS) {
+        FUZZ_TRAP("the input took %ld ms (ceiling %d)", ms, FUZZ_CEIL_MS);
+    }
+    if (m && m->cap && m->peak > m->cap) {
+        FUZZ_TRAP("the mem_ctx held %zu bytes past its cap of %zu", m->peak,
+                  m->cap);
+    }
+}
+
+/* Award records the bytecode target evaluates its programs on: the first
+ * lines of the sample data. */
+#define FUZZ_RECORDS 3
+
 
 /* Reads the file [rel] under FUZZ_ROOT into a malloc'd buffer (NUL
  * appended, not counted in *len); aborts if it cannot. */

@@ -12,6 +12,10 @@
  * programs run on the fixture records: what the rewrites change is speed,
  * never a result, so both must give the same results and errors, byte for
  * byte.
+ *
+ * Each input must stay under the ceilings of fuzz.h: FUZZ_CEIL_MS of wall
+ * time and 8 times FUZZ_MEMORY_CAP of memory held by Tally and GMP
+ * together (trapped as it is crossed), whatever the policy computes.
  */
 #include "fuzz.h"
 
@@ -177,9 +181,11 @@ static void fuzz_policy_compare(mem_ctx *mem, const bc_program *p,
 
 static int fuzz_policy(const uint8_t *data, size_t size)
 {
+    long t0 = fuzz_ceiling_start(8 * FUZZ_MEMORY_CAP);
     mem_ctx mem;
     mem_init(&mem);
     mem.cap = FUZZ_MEMORY_CAP;
+    mem.fn = fuzz_alloc;
     tly_comp c;
     tly_comp_init(&c, &mem, "fuzz.tally", (const char *)data, size);
     bool ok = tly_parse(&c);
@@ -206,6 +212,7 @@ static int fuzz_policy(const uint8_t *data, size_t size)
         bc_program_free(p);
     }
     FUZZ_CHECK(mem.live == 0, "%zu bytes leaked", mem.live);
+    fuzz_ceiling_end(t0, &mem);
     return 0;
 }
 

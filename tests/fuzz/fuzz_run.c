@@ -7,7 +7,10 @@
  * must agree byte for byte, in status and in every count, and every record
  * must be accounted for (records = evaluated + rejected + failed, one
  * output line each).  This is the entry point the other data target
- * (fuzz_data.c, the runtime's reader alone) does not reach.
+ * (fuzz_data.c, the runtime's reader alone) does not reach.  Both runs
+ * use the default limits (budget and memory cap) and together must stay
+ * under the ceilings of fuzz.h: FUZZ_CEIL_MS of wall time, and three
+ * default caps of memory held by Tally and GMP (trapped as crossed).
  */
 #include "fuzz.h"
 
@@ -57,7 +60,12 @@ static const tally_program *fuzz_run_award(void)
     if (!prog) {
         size_t len;
         char *src = fuzz_slurp("examples/award/award.tally", &len);
-        tally_status st = tally_compile(NULL, "award.tally", src, len, &prog);
+        /* The default budget and memory cap; memory through the
+         * counting hook of fuzz.h. */
+        tally_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.alloc = fuzz_alloc;
+        tally_status st = tally_compile(&cfg, "award.tally", src, len, &prog);
         FUZZ_CHECK(st == TALLY_OK, "award.tally: %s", tally_status_name(st));
         free(src);
     }
@@ -92,8 +100,11 @@ static int fuzz_run(const uint8_t *data, size_t size)
     fuzz_run_out one, two;
     memset(&one, 0, sizeof one);
     memset(&two, 0, sizeof two);
+    /* Two workers and the calling thread may each fill a default cap. */
+    long t0 = fuzz_ceiling_start(3 * TALLY_DEFAULT_MEMORY_CAP);
     fuzz_run_once(data, size, 1, &one);
     fuzz_run_once(data, size, 2, &two);
+    fuzz_ceiling_end(t0, NULL);
     const tally_run_stats *s = &one.stats;
     FUZZ_CHECK(s->records == s->evaluated + s->rejected + s->failed,
                "%llu records, %llu + %llu + %llu accounted for",

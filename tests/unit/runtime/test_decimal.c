@@ -3,14 +3,17 @@
  * Checks exact values, never approximations: each result is compared by
  * its canonical representation or by its printed decimal form.  Covers
  * the strict parser, exact arithmetic on both the inline and the GMP
- * path (and the way back), every rounding mode on both signs, formatting
- * and the spec's rule 9 example.  Every test owns one arena and frees it,
- * so the leak checker sees any big value whose finalizer did not run.
+ * path (and the way back), every rounding mode on both signs, formatting,
+ * the spec's rule 9 example, the bound on big results (DEC_MAX_DIGITS)
+ * and the counting of GMP's memory against the cap.  Every test owns one
+ * arena and frees it, so the leak checker sees any big value whose
+ * finalizer did not run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -764,6 +767,152 @@ static void test_dec_out_of_memory(void **state)
     assert_int_equal(m.live, 0);
 }
 
+/* ---- the size bound and the memory count ----------------------------- */
+
+/* A big integer of [digits] digits, 10^(digits-1) + 7, parsed into [a]
+ * (dec_parse takes any number of digits). */
+static dec big_int(arena *a, size_t digits)
+{
+    char *s = malloc(digits + 1);
+    assert_non_null(s);
+    memset(s, '0', digits);
+    s[0] = '1';
+    s[digits - 1] = '7';
+    s[digits] = '\0';
+    dec x;
+    assert_int_equal(dec_parse(a, s, digits, &x), DEC_OK);
+    free(s);
+    assert_true(DEC_IS_BIG(x));
+    return x;
+}
+
+static void test_dec_size_bound_stops_a_squaring_chain(void **state)
+{
+    arena a;
+    arena_init(&a, NULL);
+    /* 1.0000001 has 8 digits over 8: step k has 8 * 2^k.  2^13 * 8 =
+     * 65,536 fits DEC_MAX_DIGITS; 2^14 * 8 = 131,072 does not, and must
+     * be refused before GMP computes it. */
+    dec t = num(&a, "1.0000001");
+    for (int k = 1; k <= 13; k++) {
+        assert_int_equal(dec_mul(&a, &t, &t, &t), DEC_OK);
+    }
+    dec r = dec_from_int(5);
+    assert_int_equal(dec_mul(&a, &t, &t, &r), DEC_TOO_BIG);
+    assert_inline(&r, 5, 1); /* out untouched */
+    /* A quotient, a sum and a difference are bounded the same way. */
+    dec inv;
+    assert_int_equal(dec_div(&a, &t, &t, &inv), DEC_TOO_BIG);
+    dec half = num(&a, "0.5");
+    assert_int_equal(dec_add(&a, &t, &half, &r), DEC_OK);
+    assert_int_equal(dec_sub(&a, &t, &half, &r), DEC_OK);
+    arena_free(&a);
+}
+
+static void test_dec_size_bound_at_the_edge(void **state)
+{
+    arena a;
+    arena_init(&a, NULL);
+    /* Bits of a product are at most the sum of the factors' bits. */
+    dec x = big_int(&a, DEC_MAX_DIGITS / 2 - 100), r;
+    assert_int_equal(dec_mul(&a, &x, &x, &r), DEC_OK);
+    dec y = big_int(&a, DEC_MAX_DIGITS / 2 + 100);
+    assert_int_equal(dec_mul(&a, &y, &y, &r), DEC_TOO_BIG);
+    assert_int_equal(dec_mul(&a, &x, &y, &r), DEC_OK);
+    /* A sum is at most one bit more than its larger part. */
+    dec z = big_int(&a, DEC_MAX_DIGITS - 10);
+    assert_int_equal(dec_add(&a, &z, &z, &r), DEC_OK);
+    /* Parsed numbers may be longer (a policy constant); arithmetic on
+     * them is refused, rounding and negation included. */
+    dec w = big_int(&a, DEC_MAX_DIGITS + 10);
+    dec one = dec_from_int(1);
+    assert_int_equal(dec_add(&a, &w, &one, &r), DEC_TOO_BIG);
+    assert_int_equal(dec_neg(&a, &w, &r), DEC_TOO_BIG);
+    assert_int_equal(dec_round(&a, &w, 2, DEC_HALF_UP, &r), DEC_TOO_BIG);
+    arena_free(&a);
+}
+
+static void test_dec_size_bound_is_checked_first(void **state)
+{
+    arena a;
+    arena_init(&a, NULL);
+    /* Two numbers of 2,000,000 digits: GMP would take seconds and
+     * megabytes for their product; the refusal takes neither. */
+    dec x = big_int(&a, 2000000), r;
+    assert_int_equal(dec_mul(&a, &x, &x, &r), DEC_TOO_BIG);
+    assert_int_equal(dec_div(&a, &x, &x, &r), DEC_TOO_BIG);
+    arena_free(&a);
+}
+
+static void test_dec_big_values_count_against_the_cap(void **state)
+{
+    mem_ctx m;
+    mem_init(&m);
+    arena a;
+    arena_init(&a, &m);
+    dec t = num(&a, "1.0000001");
+    for (int k = 1; k <= 10; k++) {
+        assert_int_equal(dec_mul(&a, &t, &t, &t), DEC_OK);
+    }
+    /* 8,192 digits over 8,192: about 3,400 bytes each, held by GMP and
+     * counted in m.live while the arena holds the value. */
+    size_t with = m.live;
+    arena_reset(&a);
+    size_t without = m.live;
+    assert_true(with - without >= 6000);
+    /* A cap that leaves no room for the limbs: refused, hit_cap set,
+     * nothing left counted. */
+    t = num(&a, "1.0000001");
+    for (int k = 1; k <= 8; k++) {
+        assert_int_equal(dec_mul(&a, &t, &t, &t), DEC_OK);
+    }
+    m.cap = m.live + 100;
+    m.hit_cap = false;
+    dec r;
+    assert_int_equal(dec_mul(&a, &t, &t, &r), DEC_ENOMEM);
+    assert_true(m.hit_cap);
+    assert_true(m.live <= m.cap);
+    m.cap = 0;
+    arena_free(&a);
+    assert_int_equal(m.live, 0);
+}
+
+static void test_dec_big_values_follow_their_arena(void **state)
+{
+    /* lang/api.c compiles with a mem_ctx on its stack, then copies it
+     * into the program handle and re-points the program's arena at the
+     * copy: a big constant's bytes must be given back to the copy, not
+     * to the dead original. */
+    mem_ctx first, moved;
+    mem_init(&first);
+    arena a;
+    arena_init(&a, &first);
+    dec t = num(&a, "123456789012345678901234567890.5");
+    assert_true(DEC_IS_BIG(t));
+    moved = first;
+    a.mem = &moved;
+    size_t before = first.live;
+    arena_free(&a);
+    assert_int_equal(moved.live, 0);
+    assert_int_equal(first.live, before);
+}
+
+static void test_dec_cost_grows_with_size(void **state)
+{
+    arena a;
+    arena_init(&a, NULL);
+    dec small = big_int(&a, 30), mid = big_int(&a, 3000);
+    dec large = big_int(&a, 30000);
+    uint64_t cs = dec_cost(&small, &small), cm = dec_cost(&mid, &mid);
+    uint64_t cl = dec_cost(&large, &large);
+    assert_true(cs >= 1 && cs < 20);
+    /* Ten times the digits, at least ten (and at most a hundred) times
+     * the cost: pairwise limb products dominate. */
+    assert_true(cl >= 10 * cm && cl <= 100 * cm);
+    assert_true(dec_cost(&large, NULL) >= cl / 2);
+    arena_free(&a);
+}
+
 /* ---- agreement with GMP on many random inline operands --------------- */
 
 typedef struct rng {
@@ -1020,6 +1169,12 @@ int main(void)
         cmocka_unit_test(test_dec_sign_and_integer),
         cmocka_unit_test(test_dec_round_mode_names),
         cmocka_unit_test(test_dec_out_of_memory),
+        cmocka_unit_test(test_dec_size_bound_stops_a_squaring_chain),
+        cmocka_unit_test(test_dec_size_bound_at_the_edge),
+        cmocka_unit_test(test_dec_size_bound_is_checked_first),
+        cmocka_unit_test(test_dec_big_values_count_against_the_cap),
+        cmocka_unit_test(test_dec_cost_grows_with_size),
+        cmocka_unit_test(test_dec_big_values_follow_their_arena),
         cmocka_unit_test(test_dec_ops_match_gmp),
         cmocka_unit_test(test_dec_round_matches_reference),
     };

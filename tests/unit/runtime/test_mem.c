@@ -60,6 +60,36 @@ static void test_mem_cap_refuses_past_it(void **state)
     assert_int_equal(m.live, 0);
 }
 
+static void test_mem_charge_counts_outside_bytes(void **state)
+{
+    (void)state;
+    mem_ctx m;
+    mem_init(&m);
+    m.cap = 1000;
+    char *a = mem_alloc(&m, 600);
+    assert_non_null(a);
+    /* Bytes held elsewhere (GMP's limbs) count as live, against the cap,
+     * and a refusal says it was the cap's. */
+    assert_true(mem_charge(&m, 300));
+    assert_int_equal(m.live, 900);
+    assert_int_equal(m.peak, 900);
+    assert_false(m.hit_cap);
+    assert_false(mem_charge(&m, 200));
+    assert_true(m.hit_cap);
+    assert_int_equal(m.live, 900);
+    assert_null(mem_alloc(&m, 200));
+    mem_uncharge(&m, 300);
+    assert_int_equal(m.live, 600);
+    /* Injected failures apply too, and are not the cap's. */
+    m.hit_cap = false;
+    m.fail_at = 1;
+    assert_false(mem_charge(&m, 1));
+    assert_false(m.hit_cap);
+    assert_true(mem_charge(NULL, SIZE_MAX));
+    mem_free(&m, a, 600);
+    assert_int_equal(m.live, 0);
+}
+
 static void test_mem_fails_the_nth_allocation(void **state)
 {
     (void)state;
@@ -307,6 +337,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mem_counts_live_and_peak),
         cmocka_unit_test(test_mem_cap_refuses_past_it),
+        cmocka_unit_test(test_mem_charge_counts_outside_bytes),
         cmocka_unit_test(test_mem_fails_the_nth_allocation),
         cmocka_unit_test(test_mem_strndup),
         cmocka_unit_test(test_arena_aligns_resets_and_frees),

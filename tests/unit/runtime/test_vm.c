@@ -1014,6 +1014,96 @@ static void test_vm_budget_counts_calls(void **state)
     run_end(&r);
 }
 
+/* A function that doubles "ab" [n] times with DUP CONCAT (no loop) and
+ * returns the text. */
+static tb *doubling_program(int n)
+{
+    tb *b = tb_new();
+    uint16_t f = tb_func(b, "double", 0, 0, 0);
+    op16(b, OP_CONST, tb_k_text(b, "ab"));
+    for (int i = 0; i < n; i++) {
+        op0(b, OP_DUP);
+        tb_at(b, 40, i + 1);
+        op0(b, OP_CONCAT);
+    }
+    op0(b, OP_RET);
+    tb_end(b);
+    tb_finish(b, f);
+    return b;
+}
+
+static void test_vm_text_limit_checked_before_allocating(void **state)
+{
+    run r;
+    /* 2 * 2^19 bytes is DATA_MAX_TEXT exactly: allowed. */
+    run_begin(&r, doubling_program(19));
+    assert_int_equal(run_eval(&r, NULL), VM_OK);
+    assert_int_equal(r.out.len, 1048576);
+    run_end(&r);
+    /* One more doubling, or thirty, stops at the limit with no more than
+     * the last text allocated. */
+    run_begin(&r, doubling_program(30));
+    assert_int_equal(run_eval(&r, NULL), VM_LIMIT);
+    assert_string_equal(r.err.msg, "text longer than 1048576 bytes");
+    assert_int_equal(r.err.line, 40);
+    assert_int_equal(r.err.col, 20);
+    assert_true(r.a.used < 4 * 1048576);
+    run_end(&r);
+}
+
+static void test_vm_budget_counts_bytes_copied(void **state)
+{
+    run r;
+    run_begin(&r, doubling_program(19));
+    /* No loop and no call, yet 2 MiB copied: 32,768 units of 64 bytes.
+     * Half of that is not enough. */
+    vm_set_budget(r.v, 20000);
+    assert_int_equal(run_eval(&r, NULL), VM_LIMIT);
+    assert_string_equal(r.err.msg, "instruction budget of 20000 exceeded");
+    vm_set_budget(r.v, 40000);
+    assert_int_equal(run_eval(&r, NULL), VM_OK);
+    run_end(&r);
+}
+
+/* A function that squares 1.0000001 [n] times with DUP MUL_DEC. */
+static tb *squaring_program(int n)
+{
+    tb *b = tb_new();
+    uint16_t f = tb_func(b, "square", 0, 0, 0);
+    op16(b, OP_CONST, tb_k_dec(b, "1.0000001"));
+    for (int i = 0; i < n; i++) {
+        op0(b, OP_DUP);
+        tb_at(b, 50, i + 1);
+        op0(b, OP_MUL_DEC);
+    }
+    op0(b, OP_RET);
+    tb_end(b);
+    tb_finish(b, f);
+    return b;
+}
+
+static void test_vm_big_numbers_charged_and_bounded(void **state)
+{
+    run r;
+    /* 12 squarings: 32,768 digits, within DEC_MAX_DIGITS, but far more
+     * than 1,000 units of work. */
+    run_begin(&r, squaring_program(12));
+    vm_set_budget(r.v, 1000);
+    assert_int_equal(run_eval(&r, NULL), VM_LIMIT);
+    assert_string_equal(r.err.msg, "instruction budget of 1000 exceeded");
+    vm_set_budget(r.v, 0);
+    assert_int_equal(run_eval(&r, NULL), VM_OK);
+    assert_int_equal(r.out.kind, VAL_DEC);
+    run_end(&r);
+    /* 40: refused at the 14th, before GMP is asked for it. */
+    run_begin(&r, squaring_program(40));
+    assert_int_equal(run_eval(&r, NULL), VM_LIMIT);
+    assert_string_equal(r.err.msg,
+                        "number too large: more than 100000 digits");
+    assert_int_equal(r.err.col, 14);
+    run_end(&r);
+}
+
 /* ---- calls ------------------------------------------------------------- */
 
 /* The memo function appends to a list in the input each time it really
@@ -1767,6 +1857,9 @@ int main(void)
         cmocka_unit_test(test_vm_loop_sum),
         cmocka_unit_test(test_vm_budget),
         cmocka_unit_test(test_vm_budget_counts_calls),
+        cmocka_unit_test(test_vm_text_limit_checked_before_allocating),
+        cmocka_unit_test(test_vm_budget_counts_bytes_copied),
+        cmocka_unit_test(test_vm_big_numbers_charged_and_bounded),
         cmocka_unit_test(test_vm_superinstructions),
         cmocka_unit_test(test_vm_memo_once_per_record),
         cmocka_unit_test(test_vm_call_depth_and_stack_growth),
