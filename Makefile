@@ -293,6 +293,9 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(FUZZ_LIB_OBJ) $(LDLIBS)
 
+# The objects are kept between builds (not intermediate files).
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
 fuzz-build: deps $(FUZZ_BIN)
 
 # One target: $(call fuzz_run,TARGET,SECONDS)
