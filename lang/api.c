@@ -5,7 +5,7 @@
  * arena reset after each result is written, so memory stays flat however
  * long the input.  Every record in yields exactly one record out.
  */
-#define _GNU_SOURCE /* fopencookie, open_memstream, getline */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "tally.h"
 
 #include <pthread.h>
@@ -432,32 +432,43 @@ static tally_status final_status(const tally_run_stats *st)
 
 static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON, OUT_CSV, OUT_TABLE};
 
+/* The error record of the record on [line] that could not be read within
+ * the memory cap: it fails, and the run goes on. */
+static tally_status cap_record(runner *r, long line)
+{
+    char msg[200], text[300];
+    snprintf(msg, sizeof msg, "memory cap of %zu bytes reached", r->cap);
+    r->st.records++;
+    r->st.failed++;
+    snprintf(text, sizeof text, "tally: line %ld: %s", line, msg);
+    say(r, text);
+    snprintf(text, sizeof text, "limit exceeded: %s", msg);
+    if (!out_error(r->w, NULL, text)) {
+        return out_nomem(r->w) ? TALLY_ENOMEM : TALLY_EIO;
+    }
+    return TALLY_OK;
+}
+
+/* Evaluates every record [rd] reads on this thread, with the run's
+ * accounting [m]. */
 static tally_status run_sequential(const tally_program *tp,
-                                   const tally_run_options *o, FILE *in,
-                                   FILE *out, tally_run_stats *stats)
+                                   const tally_run_options *o, data_reader *rd,
+                                   mem_ctx *m, FILE *out,
+                                   tally_run_stats *stats)
 {
     const bc_program *p = tp->prog;
-    /* The run's own accounting: the program is shared, read-only, by
-     * runs on other threads, so its counters must not be written here.
-     * The cap applies to this run's bytes, as to each worker's. */
-    mem_ctx run_mem = tp->mem;
-    run_mem.live = run_mem.peak = 0;
-    mem_ctx *m = &run_mem;
-    static const data_format in_fmt[] = {DATA_AUTO, DATA_JSONL, DATA_JSON_ARRAY};
     runner r;
     memset(&r, 0, sizeof r);
     r.tp = tp;
     r.p = p;
-    r.records_not_lines = o->input == TALLY_INPUT_JSON;
+    r.records_not_lines = data_reader_format(rd) == DATA_JSON_ARRAY;
     r.cap = m->cap;
     r.mem = m;
     arena_init(&r.rec, m);
-    data_reader *rd = data_reader_new(m, p, in, in_fmt[o->input],
-                                      o->input_name ? o->input_name : "input");
     r.v = vm_new(m, p);
     r.w = out_new(m, p, out, out_fmt[o->output]);
     tally_status result = TALLY_OK;
-    if (!rd || !r.v || !r.w) {
+    if (!r.v || !r.w) {
         result = TALLY_ENOMEM;
         goto done;
     }
@@ -471,23 +482,11 @@ static tally_status run_sequential(const tally_program *tp,
             break;
         }
         if (ds == DATA_ENOMEM && r.cap && m->hit_cap) {
-            data_error cap_err = de;
-            char msg[200];
-            snprintf(msg, sizeof msg, "memory cap of %zu bytes reached", r.cap);
-            cap_err.path = NULL;
-            cap_err.msg = msg;
             arena_reset(&r.rec);
-            r.st.records++;
-            r.st.failed++;
-            char line[300];
-            snprintf(line, sizeof line, "tally: line %ld: %s", de.line, msg);
-            message(&tp->cfg, line);
-            snprintf(line, sizeof line, "limit exceeded: %s", msg);
-            if (!out_error(r.w, NULL, line)) {
-                result = out_nomem(r.w) ? TALLY_ENOMEM : TALLY_EIO;
+            result = cap_record(&r, de.line);
+            if (result != TALLY_OK) {
                 break;
             }
-            (void)cap_err;
             continue;
         }
         if (ds == DATA_IO_ERROR || ds == DATA_ENOMEM) {
@@ -497,7 +496,6 @@ static tally_status run_sequential(const tally_program *tp,
             result = ds == DATA_IO_ERROR ? TALLY_EIO : TALLY_ENOMEM;
             break;
         }
-        r.records_not_lines = data_reader_format(rd) == DATA_JSON_ARRAY;
         result = handle(&r, ds, &in_rec, &de);
         arena_reset(&r.rec);
         if (result != TALLY_OK) {
@@ -518,14 +516,14 @@ done:
     arena_free(&r.rec);
     out_free(r.w);
     vm_free(r.v);
-    data_reader_free(rd);
     *stats = r.st;
     return result;
 }
 
 /* ---- parallel runs ------------------------------------------------------ */
 
-/* A parallel run reads JSON Lines on the calling thread in batches, lets
+/* A parallel run frames JSON Lines on the calling thread with the same
+ * reader a sequential run uses (data_reader_next_text) into batches, lets
  * [jobs] worker threads bind, evaluate and format each batch into memory,
  * and writes the batches back in input order, so the bytes out are the
  * same as a sequential run's.  Records are independent, so nothing else is
@@ -537,12 +535,18 @@ done:
 
 typedef enum { SLOT_EMPTY, SLOT_FILLED, SLOT_BUSY, SLOT_DONE } slot_state;
 
+/* What an entry of a batch holds: a record's text, or the error the
+ * reader gave for its line (the message), or a line the reader could not
+ * hold within the memory cap. */
+typedef enum { ENTRY_TEXT, ENTRY_ERROR, ENTRY_CAP } entry_kind;
+
 typedef struct slot {
     slot_state state;
-    strbuf text;      /* the batch's lines, each NUL-terminated */
-    size_t *starts;   /* owned: offset of each line in text */
+    strbuf text;      /* the batch's entries, each NUL-terminated */
+    size_t *starts;   /* owned: offset of each entry in text */
     size_t *lens;     /* owned: its length (a line may hold NUL bytes) */
     long *lines;      /* owned: its line number */
+    uint8_t *kinds;   /* owned: its entry_kind */
     uint32_t n;
     uint32_t cap;
     char *out;        /* malloc'd by open_memstream: formatted output */
@@ -590,8 +594,24 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
         value in_rec;
         data_error de;
         m->hit_cap = false;
-        data_status ds = data_bind_json(p, p->input_record, line, len, s->lines[i],
-                                        &r.rec, &in_rec, &de);
+        data_status ds;
+        if (s->kinds[i] == ENTRY_TEXT) {
+            ds = data_bind_json(p, p->input_record, line, len, s->lines[i],
+                                &r.rec, &in_rec, &de);
+        } else {
+            memset(&de, 0, sizeof de);
+            de.key = val_none();
+            de.line = s->lines[i];
+            de.msg = line;
+            ds = s->kinds[i] == ENTRY_ERROR ? DATA_ERROR : DATA_ENOMEM;
+            m->hit_cap = s->kinds[i] == ENTRY_CAP;
+        }
+        if (ds == DATA_ENOMEM && r.cap && m->hit_cap) {
+            /* as a sequential run: this record fails, the run goes on */
+            arena_reset(&r.rec);
+            s->status = cap_record(&r, s->lines[i]);
+            continue;
+        }
         if (ds == DATA_ENOMEM) {
             say(&r, "tally: out of memory reading the input");
             s->status = TALLY_ENOMEM;
@@ -679,7 +699,8 @@ static tally_status drain(const tally_program *tp, slot *s, FILE *out,
     return result;
 }
 
-static bool slot_add(slot *s, const char *line, size_t len, long lineno)
+static bool slot_add(slot *s, const char *line, size_t len, long lineno,
+                     entry_kind kind)
 {
     if (s->n == s->cap) {
         uint32_t cap = s->cap ? s->cap * 2 : BATCH_LINES;
@@ -695,7 +716,11 @@ static bool slot_add(slot *s, const char *line, size_t len, long lineno)
         if (le) {
             s->lens = le;
         }
-        if (!st || !ln || !le) {
+        uint8_t *ki = realloc(s->kinds, cap * sizeof *ki);
+        if (ki) {
+            s->kinds = ki;
+        }
+        if (!st || !ln || !le || !ki) {
             return false;
         }
         s->cap = cap;
@@ -703,25 +728,19 @@ static bool slot_add(slot *s, const char *line, size_t len, long lineno)
     s->starts[s->n] = s->text.len;
     s->lens[s->n] = len;
     s->lines[s->n] = lineno;
+    s->kinds[s->n] = (uint8_t)kind;
     s->n++;
     sb_put(&s->text, line, len);
     sb_putc(&s->text, '\0');
     return !s->text.failed;
 }
 
-static bool blank(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
-            return false;
-        }
-    }
-    return true;
-}
-
+/* Evaluates every record [rd] (JSON Lines) reads on o->jobs workers; the
+ * calling thread frames the input with the run's accounting [m]. */
 static tally_status run_parallel(const tally_program *tp,
-                                 const tally_run_options *o, FILE *in,
-                                 FILE *out, tally_run_stats *stats)
+                                 const tally_run_options *o, data_reader *rd,
+                                 mem_ctx *m, FILE *out,
+                                 tally_run_stats *stats)
 {
     tally_run_stats st;
     memset(&st, 0, sizeof st);
@@ -754,9 +773,8 @@ static tally_status run_parallel(const tally_program *tp,
         started++;
     }
     tally_status result = started ? TALLY_OK : TALLY_EINTERNAL;
-    char *line = NULL;
-    size_t cap = 0;
-    long lineno = 0;
+    arena scratch; /* the reader's message for one line */
+    arena_init(&scratch, m);
     unsigned fill = 0, next_write = 0;
     bool eof = !started;
     while (!eof && result == TALLY_OK) {
@@ -776,26 +794,36 @@ static tally_status run_parallel(const tally_program *tp,
             break;
         }
         while (s->n < BATCH_LINES && s->text.len < BATCH_BYTES) {
-            ssize_t got = getline(&line, &cap, in);
-            if (got < 0) {
+            const char *text;
+            size_t len;
+            data_error de;
+            arena_reset(&scratch);
+            m->hit_cap = false;
+            data_status ds = data_reader_next_text(rd, &scratch, &text, &len,
+                                                   &de);
+            if (ds == DATA_EOF) {
                 eof = true;
-                if (ferror(in)) {
-                    message(&tp->cfg, "tally: cannot read the input");
-                    result = TALLY_EIO;
-                }
                 break;
             }
-            lineno++;
-            size_t len = (size_t)got;
-            const char *text = line;
-            if (lineno == 1 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-                text += 3; /* a byte order mark */
-                len -= 3;
+            entry_kind kind = ENTRY_TEXT;
+            if (ds == DATA_ERROR) {
+                kind = ENTRY_ERROR;
+                text = de.msg;
+                len = strlen(de.msg);
+            } else if (ds == DATA_ENOMEM && m->cap && m->hit_cap) {
+                kind = ENTRY_CAP;
+                text = "";
+                len = 0;
+            } else if (ds != DATA_RECORD) {
+                char msg[600];
+                snprintf(msg, sizeof msg, "tally: %s",
+                         de.msg ? de.msg : "cannot read the input");
+                message(&tp->cfg, msg);
+                result = ds == DATA_IO_ERROR ? TALLY_EIO : TALLY_ENOMEM;
+                eof = true;
+                break;
             }
-            if (blank(text, len)) {
-                continue;
-            }
-            if (!slot_add(s, text, len, lineno)) {
+            if (!slot_add(s, text, len, de.line, kind)) {
                 result = TALLY_ENOMEM;
                 break;
             }
@@ -832,13 +860,14 @@ static tally_status run_parallel(const tally_program *tp,
     for (unsigned i = 0; i < started; i++) {
         pthread_join(wk[i].th, NULL);
     }
-    free(line);
+    arena_free(&scratch);
     for (unsigned i = 0; i < pl.nslots; i++) {
         sb_free(&pl.slots[i].text);
         sb_free(&pl.slots[i].msgs);
         free(pl.slots[i].starts);
         free(pl.slots[i].lines);
         free(pl.slots[i].lens);
+        free(pl.slots[i].kinds);
         free(pl.slots[i].out);
     }
     pthread_cond_destroy(&pl.filled);
@@ -856,99 +885,36 @@ static tally_status run_parallel(const tally_program *tp,
     return result;
 }
 
-/* A stream that first gives back the bytes already read to look at the
- * input's start, then the rest of the original stream. */
-typedef struct prefixed {
-    char *pre;  /* malloc'd: the bytes read to decide the format */
-    size_t len;
-    size_t cap;
-    size_t pos; /* next byte of pre to give back */
-    FILE *rest; /* borrowed */
-} prefixed;
-
-static ssize_t prefixed_read(void *cookie, char *buf, size_t n)
-{
-    prefixed *p = cookie;
-    if (p->pos < p->len) {
-        size_t k = p->len - p->pos < n ? p->len - p->pos : n;
-        memcpy(buf, p->pre + p->pos, k);
-        p->pos += k;
-        return (ssize_t)k;
-    }
-    size_t got = fread(buf, 1, n, p->rest);
-    if (got == 0 && ferror(p->rest)) {
-        return -1;
-    }
-    return (ssize_t)got;
-}
-
-/* Reads the start of [in] into [p] until data_sniff_feed, the reader's
- * own rule, tells whether the data is a JSON array (*array).  False out
- * of memory. */
-static bool sniff_input(prefixed *p, FILE *in, bool *array)
-{
-    p->rest = in;
-    data_sniffer sn;
-    data_sniff_init(&sn);
-    data_format f = DATA_AUTO;
-    while (f == DATA_AUTO) {
-        if (p->cap - p->len < 65536) {
-            size_t cap = p->cap ? p->cap * 2 : 65536;
-            char *q = realloc(p->pre, cap);
-            if (!q) {
-                return false;
-            }
-            p->pre = q;
-            p->cap = cap;
-        }
-        size_t got = fread(p->pre + p->len, 1, p->cap - p->len, in);
-        if (got == 0) {
-            f = data_sniff_end(&sn); /* end of input, or a read error the
-                                        run itself will meet and report */
-            break;
-        }
-        f = data_sniff_feed(&sn, p->pre + p->len, got);
-        p->len += got;
-    }
-    *array = f == DATA_JSON_ARRAY;
-    return true;
-}
-
 tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                        FILE *in, FILE *out, tally_run_stats *stats)
 {
+    static const data_format in_fmt[] = {DATA_AUTO, DATA_JSONL,
+                                         DATA_JSON_ARRAY};
     tally_run_stats st;
+    memset(&st, 0, sizeof st);
+    /* The run's own accounting: the program is shared, read-only, by
+     * runs on other threads, so its counters must not be written here.
+     * The cap applies to this run's bytes, as to each worker's. */
+    mem_ctx run_mem = tp->mem;
+    run_mem.live = run_mem.peak = 0;
+    run_mem.hit_cap = false;
+    data_reader *rd = data_reader_new(&run_mem, tp->prog, in,
+                                      in_fmt[o->input],
+                                      o->input_name ? o->input_name : "input");
     tally_status result;
-    /* Parallel runs take JSON Lines and write JSON Lines; anything else
-     * runs on one thread. */
-    if (o->jobs > 1 && o->input != TALLY_INPUT_JSON &&
-        o->output == TALLY_OUTPUT_JSONL) {
-        prefixed *p = calloc(1, sizeof *p);
-        bool array = false;
-        if (!p) {
-            return TALLY_ENOMEM;
-        }
-        p->rest = in;
-        if (o->input == TALLY_INPUT_AUTO && !sniff_input(p, in, &array)) {
-            free(p->pre);
-            free(p);
-            return TALLY_ENOMEM;
-        }
-        cookie_io_functions_t io = {.read = prefixed_read};
-        FILE *f = fopencookie(p, "r", io);
-        if (!f) {
-            free(p->pre);
-            free(p);
-            return TALLY_ENOMEM;
-        }
-        result = array ? run_sequential(tp, o, f, out, &st)
-                       : run_parallel(tp, o, f, out, &st);
-        fclose(f);
-        free(p->pre);
-        free(p);
+    if (!rd || !data_reader_start(rd)) {
+        message(&tp->cfg, "tally: out of memory reading the input");
+        result = TALLY_ENOMEM;
+    } else if (o->jobs > 1 && o->output == TALLY_OUTPUT_JSONL &&
+               data_reader_format(rd) == DATA_JSONL) {
+        /* Parallel runs take JSON Lines and write JSON Lines; anything
+         * else runs on one thread.  Either way one reader frames the
+         * input, so both see the same records. */
+        result = run_parallel(tp, o, rd, &run_mem, out, &st);
     } else {
-        result = run_sequential(tp, o, in, out, &st);
+        result = run_sequential(tp, o, rd, &run_mem, out, &st);
     }
+    data_reader_free(rd);
     if (stats) {
         *stats = st;
     }

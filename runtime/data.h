@@ -125,6 +125,24 @@ data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
 /* Frees [r] and its buffers (not the stream); NULL is a no-op. */
 void data_reader_free(data_reader *r);
 
+/* Decides [r]'s format now (for DATA_AUTO, reading as much of the input
+ * as data_sniff needs, held to be read again), so that the caller can
+ * look at data_reader_format before the first record.  False out of
+ * memory. */
+bool data_reader_start(data_reader *r);
+
+/* The next record of JSON Lines, framed but not bound: for a caller that
+ * binds elsewhere (the parallel run's workers, with data_bind_json).
+ * DATA_RECORD with the line's bytes in *text / *len (valid until the next
+ * call; a line may hold NUL bytes) and its number in err->line; or what
+ * data_reader_next returns for the line itself (DATA_ERROR: too long;
+ * DATA_ENOMEM), DATA_EOF or DATA_IO_ERROR.  The framing (byte order
+ * mark, blank lines, line numbers, limits) is the reader's own, so a
+ * record framed here and bound there is the record data_reader_next
+ * would give.  Only for a reader whose format is DATA_JSONL. */
+data_status data_reader_next_text(data_reader *r, arena *a, const char **text,
+                                  size_t *len, data_error *err);
+
 /* The format [r] reads: as given to data_reader_new, or, for DATA_AUTO,
  * what the first record showed (DATA_AUTO until then). */
 data_format data_reader_format(const data_reader *r);

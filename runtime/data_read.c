@@ -315,8 +315,11 @@ static data_status too_long(data_reader *r, arena *a, data_error *err)
     return array_error(r, a, err, msg);
 }
 
-static data_status next_line(data_reader *r, arena *a, value *out,
-                             data_error *err)
+/* Frames the next line that is not blank: DATA_RECORD with its text in
+ * *text / *len (valid until the next call), or an error of the line
+ * itself (too long, memory), or DATA_EOF / DATA_IO_ERROR. */
+static data_status frame_line(data_reader *r, arena *a, const char **text,
+                              size_t *text_len, data_error *err)
 {
     for (;;) {
         const char *s = NULL;
@@ -386,9 +389,24 @@ static data_status next_line(data_reader *r, arena *a, value *out,
         if (is_blank(s, len)) {
             continue;
         }
-        return data_binder_bind(r->b, r->prog->input_record, s, len, r->line, a, out,
-                    err);
+        *text = s;
+        *text_len = len;
+        err->line = r->line;
+        return DATA_RECORD;
     }
+}
+
+static data_status next_line(data_reader *r, arena *a, value *out,
+                             data_error *err)
+{
+    const char *s;
+    size_t len;
+    data_status st = frame_line(r, a, &s, &len, err);
+    if (st != DATA_RECORD) {
+        return st;
+    }
+    return data_binder_bind(r->b, r->prog->input_record, s, len, r->line, a,
+                            out, err);
 }
 
 /* Skips white space; returns the next byte, or -1 at end of input. */
@@ -559,6 +577,27 @@ static data_status next_element(data_reader *r, arena *a, value *out,
         return DATA_EOF;
     }
     return DATA_EOF;
+}
+
+bool data_reader_start(data_reader *r)
+{
+    return r->started || start(r);
+}
+
+data_status data_reader_next_text(data_reader *r, arena *a, const char **text,
+                                  size_t *len, data_error *err)
+{
+    memset(err, 0, sizeof *err);
+    err->key = val_none();
+    err->line = r->line;
+    if (!r->started && !start(r)) {
+        return DATA_ENOMEM;
+    }
+    if (TALLY_NEVER(r->fmt != DATA_JSONL)) {
+        err->msg = "internal error: records framed as text in a JSON array";
+        return DATA_IO_ERROR;
+    }
+    return data_finish(frame_line(r, a, text, len, err), err);
 }
 
 data_status data_reader_next(data_reader *r, arena *a, value *out,
