@@ -28,7 +28,7 @@ SOMAJOR  := $(firstword $(subst ., ,$(VERSION)))
 
 # The project's own flags, kept whatever CFLAGS and CPPFLAGS a user gives.
 WARN         := -Wall -Wextra -Werror -Wno-unused-parameter
-T_CPPFLAGS   := -Iinclude -Iruntime -Ilang -I$(BUILD)/gen
+T_CPPFLAGS   := -Iinclude -Iruntime -Ilang -Iapi -I$(BUILD)/gen
 ifeq ($(DEBUG),1)
 T_CPPFLAGS   += -DTALLY_DEBUG
 else
@@ -53,10 +53,11 @@ ALL_LDFLAGS  = $(T_LDFLAGS) $(LDFLAGS)
 
 RUNTIME_SRC := $(sort $(wildcard runtime/*.c))
 LANG_SRC    := $(sort $(wildcard lang/*.c))
+API_SRC     := $(sort $(wildcard api/*.c))
 CLI_SRC     := $(sort $(wildcard cli/*.c))
 GEN_SRC     := $(BUILD)/gen/lexer.c $(BUILD)/gen/parser.c
 GEN_HDR     := $(BUILD)/gen/lexer.h $(BUILD)/gen/parser.h
-LIB_SRC     := $(RUNTIME_SRC) $(LANG_SRC)
+LIB_SRC     := $(RUNTIME_SRC) $(LANG_SRC) $(API_SRC)
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) \
                $(BUILD)/obj/gen/lexer.o $(BUILD)/obj/gen/parser.o
 PIC_OBJ     := $(LIB_OBJ:$(BUILD)/obj/%=$(BUILD)/pic/%)
@@ -173,7 +174,7 @@ golden: deps
 	sh tests/golden/run.sh $(TALLY)
 
 # Threads sharing one program, under ThreadSanitizer: any data race fails.
-TSAN_TESTS := tests/lang/test_threads
+TSAN_TESTS := tests/api/test_threads
 tsan: deps
 	@$(MAKE) --no-print-directory SAN=thread $(TSAN_TESTS:%=build-tsan/%)
 	@for t in $(TSAN_TESTS); do \
@@ -254,13 +255,14 @@ FUZZ_BUILD    := build-fuzz
 FUZZ_SECONDS  ?= 60
 FUZZ_TARGETS  := policy bytecode data run
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CPPFLAGS := -Iinclude -Iruntime -Ilang -I$(BUILD)/gen -DTALLY_DEBUG \
+FUZZ_CPPFLAGS := -Iinclude -Iruntime -Ilang -Iapi -I$(BUILD)/gen -DTALLY_DEBUG \
                  -DTALLY_DEBUG_VM -DTALLY_COMPUTED_GOTO \
                  -DFUZZ_ROOT='"$(CURDIR)"'
 FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
                  -fsanitize=fuzzer-no-link
 FUZZ_LIB_OBJ  := $(RUNTIME_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
                  $(LANG_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
+                 $(API_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
                  $(FUZZ_BUILD)/obj/gen/lexer.o $(FUZZ_BUILD)/obj/gen/parser.o
 FUZZ_BIN      := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 # Longest input per target: the largest seed (award.tally, the award

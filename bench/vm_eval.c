@@ -1,6 +1,6 @@
 /* bench/vm_eval.c - Tally's evaluation alone, and its compile time.
  *
- * Uses the library's internals (build/libtally.a) the way lang/api.c's
+ * Uses the library's internals (build/libtally.a) the way api/run.c's
  * tally_run does, but splits the phases so the VM can be timed by itself:
  *
  *   1. compile: tly_parse + tly_check + tly_compile + vfy_program on the

@@ -28,10 +28,9 @@ static uint32_t start_slot(uint32_t key, uint32_t mask)
  * Out of memory, the set stops growing and lets duplicates through. */
 static bool first_error_at(diag_list *l, uint32_t start)
 {
-    uint32_t key = start + 1; /* 0 marks an empty slot */
-    if (key == 0) {
-        return true;
-    }
+    /* 0 marks an empty slot; a start is below TLY_MAX_SOURCE (16 MiB),
+     * so start + 1 never wraps round to it. */
+    uint32_t key = start + 1;
     if ((l->nstarts + 1) * 2 > l->starts_cap) {
         uint32_t cap = l->starts_cap ? l->starts_cap * 2 : 64;
         uint32_t *t = arena_zalloc(l->arena, (size_t)cap * sizeof *t);

@@ -29,7 +29,7 @@ struct dec_big {
     mpq_t q;      /* canonical; never representable inline */
     arena *a;     /* borrowed: the arena holding this; [bytes] are counted
                      in a->mem as it is when cleared (a program's arena is
-                     re-pointed at the mem_ctx of its handle, lang/api.c) */
+                     re-pointed at the mem_ctx of its handle, api/program.c) */
     size_t bytes; /* q's limbs, counted until clear_big */
 };
 

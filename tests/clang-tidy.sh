@@ -8,13 +8,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 [ -f build/gen/lexer.h ] || make -s build/gen/lexer.c >/dev/null || exit 1
 if [ $# -eq 0 ]; then
-    set -- runtime/*.c lang/*.c cli/*.c
+    set -- runtime/*.c lang/*.c api/*.c cli/*.c
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 check() {
-    clang-tidy -quiet "$1" -- -std=gnu11 -Iinclude -Iruntime -Ilang \
+    clang-tidy -quiet "$1" -- -std=gnu11 -Iinclude -Iruntime -Ilang -Iapi \
         -Ibuild/gen -DTALLY_DEBUG "$2" >"$log" 2>&1
     # clang-tidy exits 0 on warnings; a warning line is what fails.
     if grep -q -E ': (warning|error):' "$log"; then

@@ -12,7 +12,7 @@
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 if [ $# -eq 0 ]; then
-    set -- runtime/*.c lang/*.c cli/*.c
+    set -- runtime/*.c lang/*.c api/*.c cli/*.c
 fi
 supp=$(mktemp)
 trap 'rm -f "$supp"' EXIT
@@ -38,7 +38,7 @@ for dispatch in -DTALLY_COMPUTED_GOTO -UTALLY_COMPUTED_GOTO; do
     cppcheck --enable=all --disable=unusedFunction,missingInclude \
         --std=c11 --inline-suppr --quiet --error-exitcode=1 \
         --suppressions-list="$supp" \
-        -Iinclude -Iruntime -Ilang -Ibuild/gen -DTALLY_DEBUG \
+        -Iinclude -Iruntime -Ilang -Iapi -Ibuild/gen -DTALLY_DEBUG \
         -DGMP_NUMB_BITS=64 -DGMP_NAIL_BITS=0 "$dispatch" \
         --template='{file}:{line}:{column}: {severity}: {message} [{id}]' \
         "$@" || status=1

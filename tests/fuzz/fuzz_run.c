@@ -18,7 +18,7 @@
 
 /* Switches that leave inputs of a known bug out of the comparison while
  * it is being fixed, so a campaign can go on; 0 when there is none.  Both
- * were for lang/api.c's parallel run, now fixed (regress/run/api-*): it
+ * were for the API's parallel run (api/run.c), now fixed (regress/run/api-*): it
  * cut a line at its first NUL byte, and took " [" or a byte order mark
  * then "[" for JSON Lines where the reader, skipping those, saw an
  * array. */

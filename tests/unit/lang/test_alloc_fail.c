@@ -86,13 +86,13 @@ static const af_known known_bugs[] = {
      "YY_FATAL_ERROR traps) or the parser (mk() returns a static const "
      "dummy node that actions then write to) crashes"},
     {"phase: compile", "tally_compile: internal error",
-     "lang/api.c: the verifier running out of memory in tally_compile is "
+     "api/program.c: the verifier running out of memory in tally_compile is "
      "reported as TALLY_EINTERNAL, not TALLY_ENOMEM"},
     {"phase: load", "tally_load: invalid bytecode",
-     "lang/api.c: bc_read or the verifier running out of memory in "
+     "api/program.c: bc_read or the verifier running out of memory in "
      "tally_load is reported as TALLY_EBYTECODE, not TALLY_ENOMEM"},
     {"phase: run", "tally_run: input/output error",
-     "lang/api.c: the output writer running out of memory in tally_run "
+     "api/run.c: the output writer running out of memory in tally_run "
      "is reported as TALLY_EIO, not TALLY_ENOMEM (out_nomem() tells)"},
 };
 

@@ -879,7 +879,7 @@ static void test_dec_big_values_count_against_the_cap(void **state)
 
 static void test_dec_big_values_follow_their_arena(void **state)
 {
-    /* lang/api.c compiles with a mem_ctx on its stack, then copies it
+    /* api/program.c compiles with a mem_ctx on its stack, then copies it
      * into the program handle and re-points the program's arena at the
      * copy: a big constant's bytes must be given back to the copy, not
      * to the dead original. */

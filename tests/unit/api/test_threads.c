@@ -1,4 +1,4 @@
-/* tests/unit/lang/test_threads.c - one program shared by threads.
+/* tests/unit/api/test_threads.c - one program shared by threads.
  *
  * include/tally.h promises that a compiled program may be shared by
  * threads for reading, each run keeping its own state.  These tests hold

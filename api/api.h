@@ -1,0 +1,24 @@
+/* api/api.h - what the two halves of the embedding API share (internal).
+ *
+ * api/program.c makes and keeps programs (compile, load, build, disasm);
+ * api/run.c runs them over records.  Both see the program handle and the
+ * helpers here; nothing outside api/ includes this header.
+ */
+#ifndef TALLY_API_API_H
+#define TALLY_API_API_H
+
+#include "tally.h"
+
+#include "bytecode.h"
+#include "mem.h"
+
+struct tally_program {
+    mem_ctx mem;       /* the embedder's allocator and cap */
+    tally_config cfg;  /* copied */
+    bc_program *prog;  /* owned; verified */
+};
+
+/* Sends [text] to cfg->message, if there is one. */
+void api_message(const tally_config *cfg, const char *text);
+
+#endif
