@@ -85,6 +85,28 @@ static int diag_order(const void *a, const void *b)
 /* Sends the diagnostics of [c] in source order, at most
  * cfg->max_errors of them (0: TALLY_DEFAULT_MAX_ERRORS), then a line
  * counting the rest: a hostile policy can hold a million errors. */
+/* Sends [d] to cfg->diagnostic as data, its span's ends as lines and
+ * columns through [map]. */
+static void send_diagnostic(const tally_config *cfg, const diag_map *map,
+                            const diag *d, const char *file)
+{
+    static const char *const codes[DIAG_STAGE_COUNT] = {"syntax", "check",
+                                                        "compile"};
+    tally_diagnostic td;
+    memset(&td, 0, sizeof td);
+    td.severity = d->sev == DIAG_WARNING ? TALLY_SEVERITY_WARNING
+                                         : TALLY_SEVERITY_ERROR;
+    td.code = d->stage < DIAG_STAGE_COUNT ? codes[d->stage] : "check";
+    td.file = file;
+    uint32_t line_start;
+    diag_map_position(map, d->sp.start, &td.line, &td.column, &line_start);
+    uint32_t last = d->sp.end > d->sp.start ? d->sp.end - 1 : d->sp.start;
+    diag_map_position(map, last, &td.end_line, &td.end_column, &line_start);
+    td.message = d->msg;
+    td.hint = d->hint;
+    cfg->diagnostic(cfg->diagnostic_ud, &td);
+}
+
 static void report(const tally_config *cfg, tly_comp *c)
 {
     if (c->oom) {
@@ -113,6 +135,9 @@ static void report(const tally_config *cfg, tly_comp *c)
             b.p[--b.len] = '\0';
         }
         api_message(cfg, b.p ? b.p : "");
+        if (cfg && cfg->diagnostic) {
+            send_diagnostic(cfg, &map, &c->diags.items[i], c->file);
+        }
     }
     sb_free(&b);
     if (c->diags.count > shown) {
@@ -133,9 +158,15 @@ static tally_status front(const tally_config *cfg, const char *file,
     setup_mem(&m, cfg);
     tly_comp c;
     tly_comp_init(&c, &m, file, src, len);
-    bool ok = tly_parse(&c) && tly_check(&c);
+    c.diags.stage = DIAG_SYNTAX;
+    bool ok = tly_parse(&c);
+    if (ok) {
+        c.diags.stage = DIAG_CHECK;
+        ok = tly_check(&c);
+    }
     bc_program *p = NULL;
     if (ok && out) {
+        c.diags.stage = DIAG_COMPILE;
         p = tly_compile(&c);
         ok = p != NULL;
     }
@@ -288,6 +319,163 @@ const char *tally_status_name(tally_status s)
     case TALLY_EIO: return "input/output error";
     case TALLY_ENOMEM: return "out of memory";
     case TALLY_EINTERNAL: return "internal error";
+    case TALLY_ECANCELED: return "canceled";
     }
     return "unknown status";
+}
+
+const char *tally_version(void)
+{
+    return TALLY_VERSION;
+}
+
+/* ---- describing a program ----------------------------------------------- */
+
+static void put_str(strbuf *b, const bc_program *p, uint32_t s)
+{
+    sb_put_json_string(b, p->strings[s].p, p->strings[s].len);
+}
+
+static void put_type(strbuf *b, const bc_program *p, uint16_t t,
+                     uint8_t *open, int depth);
+
+/* Appends the name and fields of record [rec] to a record type being
+ * described ([open] marks the records being described, so one met again
+ * inside itself is a reference). */
+static void put_record_fields(strbuf *b, const bc_program *p, uint16_t rec,
+                              uint8_t *open, int depth)
+{
+    const bc_record *r = &p->records[rec];
+    sb_puts(b, ", \"name\": ");
+    put_str(b, p, r->name);
+    if (open[rec] || depth > 64) {
+        sb_puts(b, ", \"ref\": true");
+        return;
+    }
+    open[rec] = 1;
+    sb_puts(b, ", \"fields\": [");
+    for (uint16_t i = 0; i < r->nfields; i++) {
+        const bc_field *f = &p->fields[r->first_field + i];
+        sb_puts(b, i ? ", {\"name\": " : "{\"name\": ");
+        put_str(b, p, f->name);
+        sb_puts(b, ", \"json\": ");
+        put_str(b, p, f->json);
+        sb_puts(b, ", \"type\": ");
+        put_type(b, p, f->type, open, depth + 1);
+        sb_putc(b, '}');
+    }
+    sb_putc(b, ']');
+    open[rec] = 0;
+}
+
+/* Appends type [t] as described at tally_describe; [depth] bounds the
+ * walk (the verifier bounds type nesting, but this stays safe without). */
+static void put_type(strbuf *b, const bc_program *p, uint16_t t,
+                     uint8_t *open, int depth)
+{
+    static const char *const kinds[BT_KIND_COUNT] = {
+        "bool", "integer", "decimal", "money",  "percent",  "date",
+        "datetime", "duration", "text", "enum", "record",  "list",
+        "map", "optional"};
+    const bc_type *ty = &p->types[t];
+    sb_puts(b, "{\"kind\": \"");
+    sb_puts(b, ty->kind < BT_KIND_COUNT ? kinds[ty->kind] : "unknown");
+    sb_putc(b, '"');
+    switch ((bc_type_kind)ty->kind) {
+    case BT_INT:
+        if (ty->has_min) {
+            sb_puts(b, ", \"min\": ");
+            sb_put_i64(b, ty->min);
+        }
+        if (ty->has_max) {
+            sb_puts(b, ", \"max\": ");
+            sb_put_i64(b, ty->max);
+        }
+        break;
+    case BT_DEC:
+    case BT_PERCENT:
+        if (ty->places != BC_PLACES_ANY) {
+            sb_puts(b, ", \"places\": ");
+            sb_put_i64(b, ty->places);
+        }
+        break;
+    case BT_MONEY:
+        sb_puts(b, ", \"currency\": ");
+        put_str(b, p, ty->currency);
+        break;
+    case BT_ENUM: {
+        const bc_enum *e = &p->enums[ty->ref];
+        sb_puts(b, ", \"name\": ");
+        put_str(b, p, e->name);
+        sb_puts(b, ", \"members\": [");
+        for (uint16_t i = 0; i < e->nmembers; i++) {
+            sb_puts(b, i ? ", " : "");
+            put_str(b, p, p->members[e->first_member + i].json);
+        }
+        sb_putc(b, ']');
+        break;
+    }
+    case BT_RECORD:
+        put_record_fields(b, p, ty->ref, open, depth);
+        break;
+    case BT_LIST:
+    case BT_MAP:
+    case BT_OPTIONAL:
+        sb_puts(b, ", \"of\": ");
+        if (depth > 64) {
+            sb_puts(b, "null");
+        } else {
+            put_type(b, p, ty->ref, open, depth + 1);
+        }
+        break;
+    case BT_BOOL:
+    case BT_DATE:
+    case BT_DATETIME:
+    case BT_DURATION:
+    case BT_TEXT:
+    case BT_KIND_COUNT: break;
+    }
+    sb_putc(b, '}');
+}
+
+tally_status tally_describe(const tally_program *tp, FILE *out)
+{
+    const bc_program *p = tp->prog;
+    mem_ctx m = hook_of(tp);
+    uint8_t *open = mem_alloc(&m, p->nrecords ? p->nrecords : 1);
+    if (!open) {
+        return TALLY_ENOMEM;
+    }
+    memset(open, 0, p->nrecords ? p->nrecords : 1);
+    strbuf b;
+    sb_init(&b, &m);
+    sb_puts(&b, "{\"format\": 1, \"title\": ");
+    put_str(&b, p, p->title);
+    sb_puts(&b, ", \"version\": ");
+    put_str(&b, p, p->version);
+    sb_puts(&b, ", \"source\": ");
+    put_str(&b, p, p->source);
+    sb_puts(&b, ", \"input\": {\"name\": ");
+    put_str(&b, p, p->input_name);
+    const bc_record *in = &p->records[p->input_record];
+    if (p->key_field < in->nfields) {
+        sb_puts(&b, ", \"key\": ");
+        put_str(&b, p, p->fields[in->first_field + p->key_field].json);
+    }
+    sb_puts(&b, ", \"type\": ");
+    sb_puts(&b, "{\"kind\": \"record\"");
+    put_record_fields(&b, p, p->input_record, open, 0);
+    sb_putc(&b, '}');
+    sb_puts(&b, "}, \"output\": {\"type\": ");
+    put_type(&b, p, p->output_type, open, 0);
+    sb_puts(&b, "}}\n");
+    tally_status st = TALLY_OK;
+    if (b.failed) {
+        st = TALLY_ENOMEM;
+    } else if (fwrite(b.p, 1, b.len, out) != b.len) {
+        st = TALLY_EIO;
+    }
+    sb_free(&b);
+    mem_free(&m, open, p->nrecords ? p->nrecords : 1);
+    return st;
 }

@@ -149,6 +149,36 @@ static tally_status final_status(const tally_run_stats *st)
 
 static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON, OUT_CSV, OUT_TABLE};
 
+/* The budget a run gives each record: its own, else the program's. */
+static uint64_t run_budget(const tally_program *tp, const tally_run_options *o)
+{
+    if (o && o->budget) {
+        return o->budget;
+    }
+    return tp->cfg.budget ? tp->cfg.budget : TALLY_DEFAULT_BUDGET;
+}
+
+/* The accounting of a run of [tp] (or one worker of it): the program's
+ * allocator, nothing counted yet, and the run's cap, else the program's.
+ * The program is shared, read-only, by runs on other threads, so its own
+ * counters are never written by a run. */
+static mem_ctx run_mem_of(const tally_program *tp, const tally_run_options *o)
+{
+    mem_ctx m = tp->mem;
+    m.live = m.peak = 0;
+    m.hit_cap = false;
+    if (o && o->memory_cap) {
+        m.cap = o->memory_cap == TALLY_NO_MEMORY_CAP ? 0 : o->memory_cap;
+    }
+    return m;
+}
+
+/* True when the embedder asks the run to stop. */
+static bool stop_asked(const tally_run_options *o)
+{
+    return o->should_stop && o->should_stop(o->should_stop_ud) != 0;
+}
+
 /* The error record of the record on [line] that could not be read within
  * the memory cap: it fails, and the run goes on. */
 static tally_status cap_record(runner *r, long line)
@@ -189,10 +219,14 @@ static tally_status run_sequential(const tally_program *tp,
         result = TALLY_ENOMEM;
         goto done;
     }
-    vm_set_budget(r.v, tp->cfg.budget ? tp->cfg.budget : TALLY_DEFAULT_BUDGET);
+    vm_set_budget(r.v, run_budget(tp, o));
     for (;;) {
         value in_rec;
         data_error de;
+        if (stop_asked(o)) {
+            result = TALLY_ECANCELED;
+            break;
+        }
         m->hit_cap = false;
         data_status ds = data_reader_next(rd, &r.rec, &in_rec, &de);
         if (ds == DATA_EOF) {
@@ -275,6 +309,7 @@ typedef struct slot {
 
 typedef struct pool {
     const tally_program *tp;
+    uint64_t budget;       /* per record */
     pthread_mutex_t mu;
     pthread_cond_t filled; /* a slot became FILLED, or the run ends */
     pthread_cond_t done;   /* a slot became DONE */
@@ -362,7 +397,7 @@ static void *work(void *arg)
     pool *pl = wk->pl;
     vm *v = vm_new(&wk->mem, pl->tp->prog);
     if (v) {
-        vm_set_budget(v, pl->tp->cfg.budget ? pl->tp->cfg.budget : TALLY_DEFAULT_BUDGET);
+        vm_set_budget(v, pl->budget);
     }
     pthread_mutex_lock(&pl->mu);
     for (;;) {
@@ -464,6 +499,7 @@ static tally_status run_parallel(const tally_program *tp,
     pool pl;
     memset(&pl, 0, sizeof pl);
     pl.tp = tp;
+    pl.budget = run_budget(tp, o);
     pl.nslots = o->jobs * 2;
     pl.slots = calloc(pl.nslots, sizeof *pl.slots);
     worker *wk = calloc(o->jobs, sizeof *wk);
@@ -482,8 +518,7 @@ static tally_status run_parallel(const tally_program *tp,
     unsigned started = 0;
     for (unsigned i = 0; i < o->jobs; i++) {
         wk[i].pl = &pl;
-        wk[i].mem = tp->mem;
-        wk[i].mem.live = wk[i].mem.peak = 0;
+        wk[i].mem = run_mem_of(tp, o);
         if (pthread_create(&wk[i].th, NULL, work, &wk[i]) != 0) {
             break;
         }
@@ -507,6 +542,9 @@ static tally_status run_parallel(const tally_program *tp,
             }
         }
         pthread_mutex_unlock(&pl.mu);
+        if (result == TALLY_OK && stop_asked(o)) {
+            result = TALLY_ECANCELED;
+        }
         if (result != TALLY_OK) {
             break;
         }
@@ -609,12 +647,9 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                                          DATA_JSON_ARRAY};
     tally_run_stats st;
     memset(&st, 0, sizeof st);
-    /* The run's own accounting: the program is shared, read-only, by
-     * runs on other threads, so its counters must not be written here.
-     * The cap applies to this run's bytes, as to each worker's. */
-    mem_ctx run_mem = tp->mem;
-    run_mem.live = run_mem.peak = 0;
-    run_mem.hit_cap = false;
+    /* The run's own accounting (run_mem_of): the cap applies to this
+     * run's bytes, as to each worker's. */
+    mem_ctx run_mem = run_mem_of(tp, o);
     data_reader *rd = data_reader_new(&run_mem, tp->prog, in,
                                       in_fmt[o->input],
                                       o->input_name ? o->input_name : "input");
@@ -636,4 +671,89 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
         *stats = st;
     }
     return result;
+}
+
+/* ---- one record at a time ------------------------------------------------ */
+
+struct tally_session {
+    mem_ctx mem;      /* the session's accounting; first, for release */
+    runner r;         /* vm, writer (no stream), record arena */
+    uint64_t records; /* evaluated so far: names rejected records */
+};
+
+tally_status tally_session_new(const tally_program *tp,
+                               const tally_run_options *o,
+                               tally_session **out)
+{
+    *out = NULL;
+    mem_ctx m = run_mem_of(tp, o);
+    tally_session *s = mem_alloc(&m, sizeof *s);
+    if (!s) {
+        return TALLY_ENOMEM;
+    }
+    memset(s, 0, sizeof *s);
+    s->mem = m;
+    runner *r = &s->r;
+    r->tp = tp;
+    r->p = tp->prog;
+    r->records_not_lines = true;
+    r->cap = s->mem.cap;
+    r->mem = &s->mem;
+    arena_init(&r->rec, &s->mem);
+    r->v = vm_new(&s->mem, tp->prog);
+    r->w = out_new(&s->mem, tp->prog, NULL, OUT_JSONL);
+    if (!r->v || !r->w) {
+        tally_session_free(s);
+        return TALLY_ENOMEM;
+    }
+    vm_set_budget(r->v, run_budget(tp, o));
+    *out = s;
+    return TALLY_OK;
+}
+
+tally_status tally_session_eval(tally_session *s, const char *json, size_t len,
+                                const char **out, size_t *out_len)
+{
+    runner *r = &s->r;
+    const bc_program *p = r->p;
+    *out = NULL;
+    *out_len = 0;
+    tally_run_stats before = r->st;
+    long line = (long)++s->records;
+    value in_rec;
+    data_error de;
+    s->mem.hit_cap = false;
+    data_status ds = data_bind_json(p, p->input_record, json, len, line,
+                                    &r->rec, &in_rec, &de);
+    tally_status st;
+    if (ds == DATA_ENOMEM && r->cap && s->mem.hit_cap) {
+        st = cap_record(r, line);
+    } else if (ds == DATA_ENOMEM) {
+        st = TALLY_ENOMEM;
+    } else {
+        st = handle(r, ds, &in_rec, &de);
+    }
+    arena_reset(&r->rec);
+    if (st != TALLY_OK) {
+        return st;
+    }
+    if (!out_take(r->w, out, out_len)) {
+        *out = NULL;
+        return out_nomem(r->w) ? TALLY_ENOMEM : TALLY_EINTERNAL;
+    }
+    return r->st.failed > before.failed     ? TALLY_ERUNTIME
+           : r->st.rejected > before.rejected ? TALLY_EDATA
+                                              : TALLY_OK;
+}
+
+void tally_session_free(tally_session *s)
+{
+    if (!s) {
+        return;
+    }
+    arena_free(&s->r.rec);
+    out_free(s->r.w);
+    vm_free(s->r.v);
+    mem_ctx m = s->mem;
+    mem_free(&m, s, sizeof *s);
 }

@@ -39,6 +39,7 @@ static const char usage_main[] =
     "                             over tender data (JSON Lines or a JSON array;\n"
     "                             standard input when no DATA is given)\n"
     "  disasm PROGRAM             list a program's bytecode\n"
+    "  describe PROGRAM           what a program reads and writes, as JSON\n"
     "\n"
     "options: --help (also after a command), --version\n"
     "\n"
@@ -135,7 +136,8 @@ static int exit_for(tally_status s)
     case TALLY_ERUNTIME: return EXIT_RUNTIME;
     case TALLY_EIO: return EXIT_IO;
     case TALLY_ENOMEM:
-    case TALLY_EINTERNAL: return EXIT_INTERNAL;
+    case TALLY_EINTERNAL:
+    case TALLY_ECANCELED: return EXIT_INTERNAL; /* the CLI never cancels */
     }
     return EXIT_INTERNAL;
 }
@@ -370,10 +372,20 @@ static int cmd_build(tally_config *cfg, int argc, char **argv)
     return rc;
 }
 
-static int cmd_disasm(const tally_config *cfg, int argc, char **argv)
+static const char usage_describe[] =
+    "usage: tally describe PROGRAM\n"
+    "Writes, as one line of JSON, what PROGRAM (a policy or a bytecode file)\n"
+    "reads and writes: its title and version, the input record with each\n"
+    "field's JSON key and type, and the output record's type (the format\n"
+    "of tally_describe in include/tally.h).  Exit status as for disasm.\n";
+
+/* disasm and describe: one program in, a listing of it out. */
+static int show_program(const tally_config *cfg, int argc, char **argv,
+                        const char *usage, const char *what,
+                        tally_status (*show)(const tally_program *, FILE *))
 {
     if (wants_help(argc, argv)) {
-        fputs(usage_disasm, stdout);
+        fputs(usage, stdout);
         return EXIT_OK;
     }
     if (argc == 2 && strcmp(argv[0], "--") == 0) {
@@ -381,7 +393,9 @@ static int cmd_disasm(const tally_config *cfg, int argc, char **argv)
         argv++;
     }
     if (argc != 1) {
-        return usage_error("disasm takes one program", usage_disasm);
+        char msg[80];
+        snprintf(msg, sizeof msg, "%s takes one program", what);
+        return usage_error(msg, usage);
     }
     tally_program *p;
     int rc = load_program(cfg, argv[0], &p);
@@ -393,7 +407,7 @@ static int cmd_disasm(const tally_config *cfg, int argc, char **argv)
         tally_program_free(p);
         return EXIT_INTERNAL;
     }
-    rc = exit_for(tally_disasm(p, of.f));
+    rc = exit_for(show(p, of.f));
     if (!outf_close(&of, true)) {
         rc = EXIT_IO;
     }
@@ -633,7 +647,12 @@ static int command(tally_config *cfg, int argc, char **argv)
         return cmd_run(cfg, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "disasm") == 0) {
-        return cmd_disasm(cfg, argc - 2, argv + 2);
+        return show_program(cfg, argc - 2, argv + 2, usage_disasm, "disasm",
+                            tally_disasm);
+    }
+    if (strcmp(cmd, "describe") == 0) {
+        return show_program(cfg, argc - 2, argv + 2, usage_describe,
+                            "describe", tally_describe);
     }
     char msg[200];
     snprintf(msg, sizeof msg, "unknown command '%s'", cmd);

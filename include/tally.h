@@ -47,7 +47,8 @@ typedef enum tally_status {
     TALLY_EBYTECODE, /* a bytecode file is malformed or fails verification */
     TALLY_EIO,       /* reading or writing failed */
     TALLY_ENOMEM,    /* out of memory, or the memory cap was reached */
-    TALLY_EINTERNAL  /* a bug in Tally */
+    TALLY_EINTERNAL, /* a bug in Tally */
+    TALLY_ECANCELED  /* the run was stopped by its should_stop callback */
 } tally_status;
 
 /* Realloc-style allocator: ptr NULL allocates, new_size 0 frees. */
@@ -57,6 +58,31 @@ typedef void *(*tally_alloc_fn)(void *ud, void *ptr, size_t old_size,
 /* Receives each message (a rendered diagnostic, a runtime trace), without
  * a trailing newline. */
 typedef void (*tally_message_fn)(void *ud, const char *text);
+
+typedef enum tally_severity {
+    TALLY_SEVERITY_ERROR,
+    TALLY_SEVERITY_WARNING
+} tally_severity;
+
+/* One diagnostic about a policy, as data: what tally_message_fn receives
+ * rendered.  Every pointer is valid only during the call. */
+typedef struct tally_diagnostic {
+    tally_severity severity;
+    const char *code;    /* the stage that found it: "syntax" (lexer and
+                            parser), "check" (names and types), "compile"
+                            (code generation and its limits) */
+    const char *file;    /* the policy's name, as given to tally_compile */
+    uint32_t line;       /* 1-based */
+    uint32_t column;     /* 1-based, in characters */
+    uint32_t end_line;   /* where the span ends (inclusive of its last */
+    uint32_t end_column; /* character); equal to line/column for a point */
+    const char *message; /* "unknown field 'pirce'" */
+    const char *hint;    /* "did you mean 'price'?", or NULL */
+} tally_diagnostic;
+
+/* Receives each diagnostic as data, in source order, at most max_errors
+ * of them (the count of the rest goes to tally_message_fn only). */
+typedef void (*tally_diagnostic_fn)(void *ud, const tally_diagnostic *d);
 
 typedef struct tally_config {
     tally_alloc_fn alloc;     /* NULL: the C library */
@@ -78,6 +104,9 @@ typedef struct tally_config {
                                  source order, then one line counting the
                                  rest; 0: TALLY_DEFAULT_MAX_ERRORS;
                                  TALLY_ALL_ERRORS: every one */
+    tally_diagnostic_fn diagnostic; /* NULL: diagnostics only as
+                                       messages */
+    void *diagnostic_ud;
 } tally_config;
 
 #define TALLY_DEFAULT_BUDGET 100000000u /* far above any real tender */
@@ -172,6 +201,17 @@ typedef struct tally_run_options {
                       workers at the same time (it must be thread-safe),
                       the memory cap applies to each worker, and the
                       batches of input text use the C library's malloc. */
+    uint64_t budget;   /* this run's budget per record; 0: the program's
+                          (tally_config.budget) */
+    size_t memory_cap; /* this run's memory cap; 0: the program's
+                          (tally_config.memory_cap); TALLY_NO_MEMORY_CAP:
+                          none */
+    int (*should_stop)(void *ud); /* asked before each record (before each
+                                     batch with jobs > 1): non-zero ends
+                                     the run, after writing what is
+                                     evaluated, with TALLY_ECANCELED.  One
+                                     record is bounded by the budget. */
+    void *should_stop_ud;
 } tally_run_options;
 
 /* Evaluates [p] on every record read from [in], writing one result or one
@@ -185,8 +225,54 @@ TALLY_API tally_status tally_run(const tally_program *p,
                                  const tally_run_options *opts, FILE *in,
                                  FILE *out, tally_run_stats *stats);
 
+/* A session evaluates records one at a time, for an embedder that has
+ * them one at a time (a request handler, a queue consumer) rather than as
+ * a stream: it keeps a VM, a result writer and their memory, reused from
+ * record to record.  One session per thread; any number may share [p].
+ * [opts] may be NULL; only its budget and memory_cap apply (records are
+ * JSON in and JSON out).  [p] must outlive the session. */
+typedef struct tally_session tally_session;
+
+TALLY_API tally_status tally_session_new(const tally_program *p,
+                                         const tally_run_options *opts,
+                                         tally_session **out);
+
+/* Evaluates the one record in the [len] bytes of JSON text at [json].
+ * *out / *out_len receive the output record as JSON text, without a
+ * newline: exactly the line tally_run would write for it (a result, or
+ * an error record naming the record and the field), valid until the next
+ * call on [s].  Returns TALLY_OK for a result, TALLY_EDATA for a rejected
+ * record, TALLY_ERUNTIME for one the policy failed on (its trace goes to
+ * tally_config.message); TALLY_ENOMEM or TALLY_EINTERNAL when no output
+ * record could be made (*out is then NULL). */
+TALLY_API tally_status tally_session_eval(tally_session *s, const char *json,
+                                          size_t len, const char **out,
+                                          size_t *out_len);
+
+TALLY_API void tally_session_free(tally_session *s); /* NULL is a no-op */
+
+/* Writes to [out] a JSON description of what [p] reads and writes, for
+ * tools that build forms or check data against a policy:
+ *   {"format": 1, "title": ..., "version": ..., "source": ...,
+ *    "input": {"name": "tender", "key": "id", "type": T},
+ *    "output": {"type": T}}
+ * where a type T is {"kind": "record", "name": ..., "fields": [{"name":
+ * ..., "json": ..., "type": T}]}, {"kind": "list", "of": T}, {"kind":
+ * "map", "of": T}, {"kind": "optional", "of": T}, {"kind": "enum",
+ * "name": ..., "members": [...]}, {"kind": "integer", "min": ..., "max":
+ * ...}, {"kind": "money", "currency": ...}, {"kind": "decimal",
+ * "places": ...}, or {"kind": K} for bool, percent, date, datetime,
+ * duration and text.  A record met again inside itself is {"kind":
+ * "record", "name": ..., "ref": true}. */
+TALLY_API tally_status tally_describe(const tally_program *p, FILE *out);
+
 /* The message for a status. */
 TALLY_API const char *tally_status_name(tally_status s);
+
+/* The library's version, "MAJOR.MINOR.PATCH": TALLY_VERSION as the
+ * library was built, which a program linked against a newer shared
+ * library can compare with the TALLY_VERSION it was compiled with. */
+TALLY_API const char *tally_version(void);
 
 #ifdef __cplusplus
 }

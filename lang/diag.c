@@ -120,6 +120,7 @@ void diag_add(diag_list *l, diag_sev sev, tly_span sp, const char *hint,
     }
     diag *d = &l->items[l->count++];
     d->sev = sev;
+    d->stage = l->stage;
     d->sp = sp;
     d->msg = arena_strndup(l->arena, buf, blen);
     d->hint = hint ? arena_strndup(l->arena, hint, strlen(hint)) : NULL;

@@ -31,11 +31,21 @@
 
 typedef enum diag_sev { DIAG_ERROR, DIAG_WARNING, DIAG_SEV_COUNT } diag_sev;
 
+/* The stage of a compilation that found a diagnostic: its code in the
+ * API's tally_diagnostic. */
+typedef enum diag_stage {
+    DIAG_SYNTAX,  /* lexer and parser */
+    DIAG_CHECK,   /* names and types */
+    DIAG_COMPILE, /* code generation and its limits */
+    DIAG_STAGE_COUNT
+} diag_stage;
+
 typedef struct diag {
     diag_sev sev;
     tly_span sp;
     const char *msg;  /* arena */
     const char *hint; /* arena, or NULL */
+    uint8_t stage;    /* diag_stage: the list's stage when it was added */
 } diag;
 
 typedef struct diag_list {
@@ -50,6 +60,8 @@ typedef struct diag_list {
     uint32_t starts_cap; /* slots in starts: a power of two, or 0 */
     uint32_t nstarts;    /* slots used */
     bool oom;            /* a diagnostic was lost for want of memory */
+    uint8_t stage;       /* diag_stage of what is added now; the driver
+                            sets it as the compilation moves on */
 } diag_list;
 
 void diag_init(diag_list *l, arena *a);

@@ -13,6 +13,7 @@
  * memory stays flat however many records a run has.
  */
 #include "output.h"
+#include "tally_assert.h"
 
 #include <string.h>
 
@@ -91,6 +92,7 @@ struct out_writer {
     cell *cells;    /* owned, row after row, ncols + 1 per row */
     size_t ncells;
     size_t cells_cap;
+    bool taken;        /* no stream: out_take has handed out buf */
     size_t head_bytes; /* bytes of tcells holding the header row */
     uint64_t pages;    /* pages printed so far */
 };
@@ -151,6 +153,9 @@ static bool refuse(out_writer *w, const seg *at, const char *msg)
 
 static bool flush(out_writer *w)
 {
+    if (!w->f) {
+        return !w->failed; /* held for out_take */
+    }
     if (w->buf.len && !w->failed) {
         if (fwrite(w->buf.p, 1, w->buf.len, w->f) != w->buf.len) {
             w->failed = true;
@@ -836,6 +841,24 @@ out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
     return w;
 }
 
+bool out_take(out_writer *w, const char **text, size_t *len)
+{
+    if (TALLY_NEVER(w->f != NULL) || w->failed) {
+        return false;
+    }
+    size_t n = w->buf.len;
+    while (n && w->buf.p[n - 1] == '\n') {
+        n--;
+    }
+    if (n) {
+        w->buf.p[n] = '\0'; /* the newline goes: a C string too */
+    }
+    *text = n ? w->buf.p : "";
+    *len = n;
+    w->taken = true;
+    return true;
+}
+
 void out_free(out_writer *w)
 {
     if (!w) {
@@ -887,6 +910,16 @@ static void close_record(out_writer *w)
 /* Finishes a record: checks memory, counts it and writes a full buffer. */
 static bool print_table(out_writer *w);
 
+/* In memory (no stream): drops the bytes out_take handed out, so the
+ * buffer holds one record at a time. */
+static void forget_taken(out_writer *w)
+{
+    if (w->taken) {
+        sb_clear(&w->buf);
+        w->taken = false;
+    }
+}
+
 static bool commit(out_writer *w)
 {
     if (w->buf.failed || w->tcells.failed || w->cellb.failed) {
@@ -925,6 +958,7 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     if (w->failed) {
         return refuse(w, NULL, "write error");
     }
+    forget_taken(w);
     arena_reset(&w->tmp);
     size_t mark = w->buf.len, cmark = w->ncells, tmark = w->tcells.len;
     w->rec_start = mark;
@@ -955,6 +989,7 @@ bool out_error(out_writer *w, const value *key, const char *msg)
     if (w->failed) {
         return false;
     }
+    forget_taken(w);
     const value *k = key && key->kind != VAL_NONE ? key : NULL;
     size_t mark = w->buf.len, cmark = w->ncells, tmark = w->tcells.len;
     if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {

@@ -43,7 +43,8 @@ typedef struct out_writer out_writer;
  * output record has exactly one list-of-records field, each element gets
  * its own row with the parent's columns repeated; other lists and maps
  * are one JSON cell; a final "error" column holds error records' messages.
- * Returns NULL out of memory. */
+ * [f] NULL (JSON Lines only): nothing is written anywhere, and each
+ * record is had with out_take.  Returns NULL out of memory. */
 out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
                     out_format fmt);
 
@@ -75,6 +76,13 @@ bool out_nomem(const out_writer *w);
 /* Closes a JSON array, prints a table, writes what is buffered and
  * flushes the stream.  False if any write failed along the way. */
 bool out_finish(out_writer *w);
+
+/* For a writer made with no stream (out_new's [f] NULL, JSON Lines):
+ * the output record the last out_result or out_error wrote, without its
+ * newline (NUL-terminated), in *text / *len, valid until the next call
+ * on [w].  False if
+ * writing failed. */
+bool out_take(out_writer *w, const char **text, size_t *len);
 
 /* Frees [w] (without finishing it; the stream is not closed).  NULL is a
  * no-op. */

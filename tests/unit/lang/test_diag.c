@@ -39,7 +39,7 @@ static void check_render(const char *src, uint32_t start, uint32_t end,
     mem_init(&m);
     strbuf got;
     sb_init(&got, &m);
-    diag d = {DIAG_ERROR, {start, end}, "oops", NULL};
+    diag d = {DIAG_ERROR, {start, end}, "oops", NULL, DIAG_CHECK};
     diag_render(&d, "t.tally", src, strlen(src), &got);
     assert_false(got.failed);
     assert_string_equal(got.p, want);
