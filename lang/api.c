@@ -17,6 +17,7 @@
 #include "bcfile.h"
 #include "data.h"
 #include "disasm.h"
+#include "ffi_native.h"
 #include "front.h"
 #include "output.h"
 #include "verify.h"
@@ -26,6 +27,10 @@ struct tally_program {
     mem_ctx mem;       /* the embedder's allocator and cap */
     tally_config cfg;  /* copied */
     bc_program *prog;  /* owned; verified */
+    ffi_reg *regs;     /* owned, through mem: tally_register_native's
+                          functions, their strings owned too */
+    size_t nregs;
+    size_t cap_regs;
 };
 
 static void message(const tally_config *cfg, const char *text)
@@ -279,13 +284,87 @@ tally_status tally_disasm(const tally_program *p, FILE *out)
     return st;
 }
 
+static void free_reg(tally_program *p, ffi_reg *r)
+{
+    if (r->library) {
+        mem_free(&p->mem, (char *)r->library, strlen(r->library) + 1);
+    }
+    mem_free(&p->mem, (char *)r->name, strlen(r->name) + 1);
+    mem_free(&p->mem, (char *)r->params, strlen(r->params) + 1);
+}
+
 void tally_program_free(tally_program *p)
 {
     if (!p) {
         return;
     }
+    for (size_t i = 0; i < p->nregs; i++) {
+        free_reg(p, &p->regs[i]);
+    }
+    if (p->regs) {
+        mem_free(&p->mem, p->regs, p->cap_regs * sizeof *p->regs);
+    }
     bc_program_free(p->prog);
     program_release(p);
+}
+
+tally_status tally_register_native(tally_program *p, const char *library,
+                                   const char *name, const char *params,
+                                   char result, tally_native_fn fn, void *ud)
+{
+    bool ok = name && fn && name[0] && ffi_signature_ok(params, result);
+    for (const char *c = name; ok && *c; c++) {
+        ok = *c == '_' || (*c >= 'a' && *c <= 'z') ||
+             (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+    }
+    if (!ok) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "tally: cannot register native function "
+                 "'%.64s': it needs a C name, a function, and type letters "
+                 "of tally_native.h (at most %d parameters)",
+                 name ? name : "(null)", TALLY_NATIVE_MAX_PARAMS);
+        message(&p->cfg, msg);
+        return TALLY_ENATIVE;
+    }
+    ffi_reg r = {NULL, NULL, NULL, result, fn, ud};
+    r.library = library ? mem_strndup(&p->mem, library, strlen(library)) : NULL;
+    r.name = mem_strndup(&p->mem, name, strlen(name));
+    r.params = mem_strndup(&p->mem, params, strlen(params));
+    if ((library && !r.library) || !r.name || !r.params) {
+        if (r.library) {
+            mem_free(&p->mem, (char *)r.library, strlen(library) + 1);
+        }
+        if (r.name) {
+            mem_free(&p->mem, (char *)r.name, strlen(name) + 1);
+        }
+        if (r.params) {
+            mem_free(&p->mem, (char *)r.params, strlen(params) + 1);
+        }
+        return TALLY_ENOMEM;
+    }
+    for (size_t i = 0; i < p->nregs; i++) {
+        ffi_reg *o = &p->regs[i];
+        bool same_lib = (!o->library && !library) ||
+                        (o->library && library && strcmp(o->library, library) == 0);
+        if (same_lib && strcmp(o->name, name) == 0) {
+            free_reg(p, o);
+            *o = r;
+            return TALLY_OK;
+        }
+    }
+    if (p->nregs == p->cap_regs) {
+        size_t cap = p->cap_regs ? p->cap_regs * 2 : 8;
+        ffi_reg *n = mem_realloc(&p->mem, p->regs, p->cap_regs * sizeof *n,
+                                 cap * sizeof *n);
+        if (!n) {
+            free_reg(p, &r);
+            return TALLY_ENOMEM;
+        }
+        p->regs = n;
+        p->cap_regs = cap;
+    }
+    p->regs[p->nregs++] = r;
+    return TALLY_OK;
 }
 
 const char *tally_status_name(tally_status s)
@@ -299,6 +378,7 @@ const char *tally_status_name(tally_status s)
     case TALLY_EIO: return "input/output error";
     case TALLY_ENOMEM: return "out of memory";
     case TALLY_EINTERNAL: return "internal error";
+    case TALLY_ENATIVE: return "native function not bound";
     }
     return "unknown status";
 }
@@ -433,6 +513,7 @@ static tally_status final_status(const tally_run_stats *st)
 static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON, OUT_CSV, OUT_TABLE};
 
 static tally_status run_sequential(const tally_program *tp,
+                                   const ffi_table *natives,
                                    const tally_run_options *o, FILE *in,
                                    FILE *out, tally_run_stats *stats)
 {
@@ -462,6 +543,7 @@ static tally_status run_sequential(const tally_program *tp,
         goto done;
     }
     vm_set_budget(r.v, tp->cfg.budget ? tp->cfg.budget : TALLY_DEFAULT_BUDGET);
+    vm_set_natives(r.v, natives);
     for (;;) {
         value in_rec;
         data_error de;
@@ -554,6 +636,7 @@ typedef struct slot {
 
 typedef struct pool {
     const tally_program *tp;
+    const ffi_table *natives; /* the run's, shared read-only */
     pthread_mutex_t mu;
     pthread_cond_t filled; /* a slot became FILLED, or the run ends */
     pthread_cond_t done;   /* a slot became DONE */
@@ -626,6 +709,7 @@ static void *work(void *arg)
     vm *v = vm_new(&wk->mem, pl->tp->prog);
     if (v) {
         vm_set_budget(v, pl->tp->cfg.budget ? pl->tp->cfg.budget : TALLY_DEFAULT_BUDGET);
+        vm_set_natives(v, pl->natives);
     }
     pthread_mutex_lock(&pl->mu);
     for (;;) {
@@ -720,6 +804,7 @@ static bool blank(const char *s, size_t len)
 }
 
 static tally_status run_parallel(const tally_program *tp,
+                                 const ffi_table *natives,
                                  const tally_run_options *o, FILE *in,
                                  FILE *out, tally_run_stats *stats)
 {
@@ -728,6 +813,7 @@ static tally_status run_parallel(const tally_program *tp,
     pool pl;
     memset(&pl, 0, sizeof pl);
     pl.tp = tp;
+    pl.natives = natives;
     pl.nslots = o->jobs * 2;
     pl.slots = calloc(pl.nslots, sizeof *pl.slots);
     worker *wk = calloc(o->jobs, sizeof *wk);
@@ -918,7 +1004,37 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                        FILE *in, FILE *out, tally_run_stats *stats)
 {
     tally_run_stats st;
+    memset(&st, 0, sizeof st);
     tally_status result;
+    /* Native functions are bound before any record is read: a library
+     * that is not allowed, not found or not matching stops the run here.
+     * A program without extern definitions binds nothing and loads
+     * nothing (nt stays NULL). */
+    mem_ctx nt_mem = tp->mem;
+    nt_mem.live = nt_mem.peak = 0;
+    ffi_table *nt = NULL;
+    if (tp->prog->nexterns) {
+        char err[600];
+        ffi_outcome fo = ffi_bind(&nt_mem, tp->prog, tp->cfg.allow_native,
+                                  tp->regs, tp->nregs, &nt, err, sizeof err);
+        if (fo == FFI_ENOMEM) {
+            message(&tp->cfg, "tally: out of memory while binding native "
+                              "functions");
+            result = TALLY_ENOMEM;
+            goto done;
+        }
+        if (fo != FFI_DONE) {
+            const bc_program *p = tp->prog;
+            char msg[800];
+            snprintf(msg, sizeof msg, "%s: %s",
+                     p->source < p->nstrings ? bc_string(p, p->source)
+                                             : "<policy>",
+                     err);
+            message(&tp->cfg, msg);
+            result = TALLY_ENATIVE;
+            goto done;
+        }
+    }
     /* Parallel runs take JSON Lines and write JSON Lines; anything else
      * runs on one thread. */
     if (o->jobs > 1 && o->input != TALLY_INPUT_JSON &&
@@ -926,29 +1042,34 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
         prefixed *p = calloc(1, sizeof *p);
         bool array = false;
         if (!p) {
-            return TALLY_ENOMEM;
+            result = TALLY_ENOMEM;
+            goto done;
         }
         p->rest = in;
         if (o->input == TALLY_INPUT_AUTO && !sniff_input(p, in, &array)) {
             free(p->pre);
             free(p);
-            return TALLY_ENOMEM;
+            result = TALLY_ENOMEM;
+            goto done;
         }
         cookie_io_functions_t io = {.read = prefixed_read};
         FILE *f = fopencookie(p, "r", io);
         if (!f) {
             free(p->pre);
             free(p);
-            return TALLY_ENOMEM;
+            result = TALLY_ENOMEM;
+            goto done;
         }
-        result = array ? run_sequential(tp, o, f, out, &st)
-                       : run_parallel(tp, o, f, out, &st);
+        result = array ? run_sequential(tp, nt, o, f, out, &st)
+                       : run_parallel(tp, nt, o, f, out, &st);
         fclose(f);
         free(p->pre);
         free(p);
     } else {
-        result = run_sequential(tp, o, in, out, &st);
+        result = run_sequential(tp, nt, o, in, out, &st);
     }
+done:
+    ffi_free(nt);
     if (stats) {
         *stats = st;
     }
