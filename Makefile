@@ -39,7 +39,7 @@ T_CPPFLAGS   += -DTALLY_COMPUTED_GOTO
 endif
 T_CFLAGS     := -std=gnu11 $(WARN) -fvisibility=hidden
 T_LDFLAGS    :=
-LDLIBS       := -lyajl -lgmp -lpthread
+LDLIBS       := -lyajl -lgmp -lffi -ldl -lpthread
 ifeq ($(SAN),thread)
 T_CFLAGS     += -fsanitize=thread -fno-omit-frame-pointer
 T_LDFLAGS    += -fsanitize=thread
@@ -69,6 +69,12 @@ TALLY       := $(BIN)/tally
 
 UNIT_SRC    := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Native libraries the tests call (tests/native/NAME.c ->
+# $(BUILD)/tests/native/libtally_NAME.so), built as a third party would
+# build one: tally_native.h only, symbols exported, and under SAN=1 with
+# the sanitizers too.
+NATIVE_SRC  := $(sort $(wildcard tests/native/*.c))
+NATIVE_LIBS := $(NATIVE_SRC:tests/native/%.c=$(BUILD)/tests/native/libtally_%.so)
 
 .PHONY: all lib deps run test unit lang-tests golden clean bench docs tsan \
         install uninstall install-test
@@ -135,6 +141,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function -MMD -MP -MF $@.d $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/native/libtally_%.so: tests/native/%.c include/tally_native.h
+	@mkdir -p $(dir $@)
+	$(CC) -Iinclude $(filter-out -fvisibility=hidden,$(T_CFLAGS)) $(CFLAGS) \
+	    -fPIC -shared $(ALL_LDFLAGS) -o $@ $<
+
+# The unit tests of native functions load the libraries.
+$(BUILD)/tests/runtime/test_ffi: | $(NATIVE_LIBS)
+
 # `make run` and `make test` install what is missing first, then build in
 # a second make, so nothing compiles before the packages are there.
 run: deps
@@ -142,11 +156,11 @@ run: deps
 	$(TALLY) run examples/award/award.tally examples/award/sample-20.jsonl
 
 unit: deps
-	@$(MAKE) --no-print-directory $(UNIT_BIN)
+	@$(MAKE) --no-print-directory $(UNIT_BIN) $(NATIVE_LIBS)
 	@sh tests/run_unit.sh $(UNIT_BIN)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(NATIVE_LIBS)
 	@sh tests/run_unit.sh $(UNIT_BIN)
 	@sh tests/run_all.sh $(TALLY)
 	@$(MAKE) --no-print-directory install-test
@@ -166,11 +180,11 @@ install-test: $(TALLY) lib
 
 # The language tests and the golden CLI tests alone.
 lang-tests: deps
-	@$(MAKE) --no-print-directory $(TALLY)
+	@$(MAKE) --no-print-directory $(TALLY) $(NATIVE_LIBS)
 	python3 tests/lang/run.py $(TALLY)
 
 golden: deps
-	@$(MAKE) --no-print-directory $(TALLY)
+	@$(MAKE) --no-print-directory $(TALLY) $(NATIVE_LIBS)
 	sh tests/golden/run.sh $(TALLY)
 
 # Threads sharing one program, under ThreadSanitizer: any data race fails.
@@ -203,6 +217,7 @@ install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(TALLY) $(DESTDIR)$(BINDIR)/tally
 	install -m 644 include/tally.h $(DESTDIR)$(INCLUDEDIR)/tally.h
+	install -m 644 include/tally_native.h $(DESTDIR)$(INCLUDEDIR)/tally_native.h
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libtally.a
 	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/$(notdir $(SO))
 	ln -sfn $(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -212,6 +227,7 @@ install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tally $(DESTDIR)$(INCLUDEDIR)/tally.h \
+	    $(DESTDIR)$(INCLUDEDIR)/tally_native.h \
 	    $(DESTDIR)$(LIBDIR)/libtally.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so \
 	    $(DESTDIR)$(PKGCONFIGDIR)/tally.pc

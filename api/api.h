@@ -10,12 +10,17 @@
 #include "tally.h"
 
 #include "bytecode.h"
+#include "ffi_native.h"
 #include "mem.h"
 
 struct tally_program {
     mem_ctx mem;       /* the embedder's allocator and cap */
     tally_config cfg;  /* copied */
     bc_program *prog;  /* owned; verified */
+    ffi_reg *regs;     /* owned, through mem: tally_register_native's
+                          functions, their strings owned too */
+    size_t nregs;
+    size_t cap_regs;
 };
 
 /* Sends [text] to cfg->message, if there is one. */

@@ -299,13 +299,87 @@ tally_status tally_disasm(const tally_program *p, FILE *out)
     return st;
 }
 
+static void free_reg(tally_program *p, ffi_reg *r)
+{
+    if (r->library) {
+        mem_free(&p->mem, (char *)r->library, strlen(r->library) + 1);
+    }
+    mem_free(&p->mem, (char *)r->name, strlen(r->name) + 1);
+    mem_free(&p->mem, (char *)r->params, strlen(r->params) + 1);
+}
+
 void tally_program_free(tally_program *p)
 {
     if (!p) {
         return;
     }
+    for (size_t i = 0; i < p->nregs; i++) {
+        free_reg(p, &p->regs[i]);
+    }
+    if (p->regs) {
+        mem_free(&p->mem, p->regs, p->cap_regs * sizeof *p->regs);
+    }
     bc_program_free(p->prog);
     program_release(p);
+}
+
+tally_status tally_register_native(tally_program *p, const char *library,
+                                   const char *name, const char *params,
+                                   char result, tally_native_fn fn, void *ud)
+{
+    bool ok = name && fn && name[0] && ffi_signature_ok(params, result);
+    for (const char *c = name; ok && *c; c++) {
+        ok = *c == '_' || (*c >= 'a' && *c <= 'z') ||
+             (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+    }
+    if (!ok) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "tally: cannot register native function "
+                 "'%.64s': it needs a C name, a function, and type letters "
+                 "of tally_native.h (at most %d parameters)",
+                 name ? name : "(null)", TALLY_NATIVE_MAX_PARAMS);
+        api_message(&p->cfg, msg);
+        return TALLY_ENATIVE;
+    }
+    ffi_reg r = {NULL, NULL, NULL, result, fn, ud};
+    r.library = library ? mem_strndup(&p->mem, library, strlen(library)) : NULL;
+    r.name = mem_strndup(&p->mem, name, strlen(name));
+    r.params = mem_strndup(&p->mem, params, strlen(params));
+    if ((library && !r.library) || !r.name || !r.params) {
+        if (r.library) {
+            mem_free(&p->mem, (char *)r.library, strlen(library) + 1);
+        }
+        if (r.name) {
+            mem_free(&p->mem, (char *)r.name, strlen(name) + 1);
+        }
+        if (r.params) {
+            mem_free(&p->mem, (char *)r.params, strlen(params) + 1);
+        }
+        return TALLY_ENOMEM;
+    }
+    for (size_t i = 0; i < p->nregs; i++) {
+        ffi_reg *o = &p->regs[i];
+        bool same_lib = (!o->library && !library) ||
+                        (o->library && library && strcmp(o->library, library) == 0);
+        if (same_lib && strcmp(o->name, name) == 0) {
+            free_reg(p, o);
+            *o = r;
+            return TALLY_OK;
+        }
+    }
+    if (p->nregs == p->cap_regs) {
+        size_t cap = p->cap_regs ? p->cap_regs * 2 : 8;
+        ffi_reg *n = mem_realloc(&p->mem, p->regs, p->cap_regs * sizeof *n,
+                                 cap * sizeof *n);
+        if (!n) {
+            free_reg(p, &r);
+            return TALLY_ENOMEM;
+        }
+        p->regs = n;
+        p->cap_regs = cap;
+    }
+    p->regs[p->nregs++] = r;
+    return TALLY_OK;
 }
 
 const char *tally_status_name(tally_status s)
@@ -320,6 +394,7 @@ const char *tally_status_name(tally_status s)
     case TALLY_ENOMEM: return "out of memory";
     case TALLY_EINTERNAL: return "internal error";
     case TALLY_ECANCELED: return "canceled";
+    case TALLY_ENATIVE: return "native function not bound";
     }
     return "unknown status";
 }

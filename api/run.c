@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "data.h"
+#include "ffi_native.h"
 #include "output.h"
 #include "vm.h"
 
@@ -199,6 +200,7 @@ static tally_status cap_record(runner *r, long line)
 /* Evaluates every record [rd] reads on this thread, with the run's
  * accounting [m]. */
 static tally_status run_sequential(const tally_program *tp,
+                                   const ffi_table *natives,
                                    const tally_run_options *o, data_reader *rd,
                                    mem_ctx *m, FILE *out,
                                    tally_run_stats *stats)
@@ -220,6 +222,7 @@ static tally_status run_sequential(const tally_program *tp,
         goto done;
     }
     vm_set_budget(r.v, run_budget(tp, o));
+    vm_set_natives(r.v, natives);
     for (;;) {
         value in_rec;
         data_error de;
@@ -309,6 +312,7 @@ typedef struct slot {
 
 typedef struct pool {
     const tally_program *tp;
+    const ffi_table *natives; /* the run's, shared read-only */
     uint64_t budget;       /* per record */
     pthread_mutex_t mu;
     pthread_cond_t filled; /* a slot became FILLED, or the run ends */
@@ -398,6 +402,7 @@ static void *work(void *arg)
     vm *v = vm_new(&wk->mem, pl->tp->prog);
     if (v) {
         vm_set_budget(v, pl->budget);
+        vm_set_natives(v, pl->natives);
     }
     pthread_mutex_lock(&pl->mu);
     for (;;) {
@@ -490,6 +495,7 @@ static bool slot_add(slot *s, const char *line, size_t len, long lineno,
 /* Evaluates every record [rd] (JSON Lines) reads on o->jobs workers; the
  * calling thread frames the input with the run's accounting [m]. */
 static tally_status run_parallel(const tally_program *tp,
+                                 const ffi_table *natives,
                                  const tally_run_options *o, data_reader *rd,
                                  mem_ctx *m, FILE *out,
                                  tally_run_stats *stats)
@@ -499,6 +505,7 @@ static tally_status run_parallel(const tally_program *tp,
     pool pl;
     memset(&pl, 0, sizeof pl);
     pl.tp = tp;
+    pl.natives = natives;
     pl.budget = run_budget(tp, o);
     pl.nslots = o->jobs * 2;
     pl.slots = calloc(pl.nslots, sizeof *pl.slots);
@@ -640,6 +647,38 @@ static tally_status run_parallel(const tally_program *tp,
     return result;
 }
 
+/* Binds [tp]'s native functions, before any record is read: a library
+ * that is not allowed, not found or not matching stops the run here.  A
+ * program without extern definitions binds and loads nothing (*nt stays
+ * NULL). */
+static tally_status bind_natives(const tally_program *tp, mem_ctx *m,
+                                 ffi_table **nt)
+{
+    *nt = NULL;
+    if (!tp->prog->nexterns) {
+        return TALLY_OK;
+    }
+    char err[600];
+    ffi_outcome fo = ffi_bind(m, tp->prog, tp->cfg.allow_native, tp->regs,
+                              tp->nregs, nt, err, sizeof err);
+    if (fo == FFI_ENOMEM) {
+        api_message(&tp->cfg, "tally: out of memory while binding native "
+                              "functions");
+        return TALLY_ENOMEM;
+    }
+    if (fo != FFI_DONE) {
+        const bc_program *p = tp->prog;
+        char msg[800];
+        snprintf(msg, sizeof msg, "%s: %s",
+                 p->source < p->nstrings ? bc_string(p, p->source)
+                                         : "<policy>",
+                 err);
+        api_message(&tp->cfg, msg);
+        return TALLY_ENATIVE;
+    }
+    return TALLY_OK;
+}
+
 tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                        FILE *in, FILE *out, tally_run_stats *stats)
 {
@@ -650,10 +689,17 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
     /* The run's own accounting (run_mem_of): the cap applies to this
      * run's bytes, as to each worker's. */
     mem_ctx run_mem = run_mem_of(tp, o);
+    ffi_table *nt = NULL;
+    tally_status result = bind_natives(tp, &run_mem, &nt);
+    if (result != TALLY_OK) {
+        if (stats) {
+            *stats = st;
+        }
+        return result;
+    }
     data_reader *rd = data_reader_new(&run_mem, tp->prog, in,
                                       in_fmt[o->input],
                                       o->input_name ? o->input_name : "input");
-    tally_status result;
     if (!rd || !data_reader_start(rd)) {
         api_message(&tp->cfg, "tally: out of memory reading the input");
         result = TALLY_ENOMEM;
@@ -662,11 +708,12 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
         /* Parallel runs take JSON Lines and write JSON Lines; anything
          * else runs on one thread.  Either way one reader frames the
          * input, so both see the same records. */
-        result = run_parallel(tp, o, rd, &run_mem, out, &st);
+        result = run_parallel(tp, nt, o, rd, &run_mem, out, &st);
     } else {
-        result = run_sequential(tp, o, rd, &run_mem, out, &st);
+        result = run_sequential(tp, nt, o, rd, &run_mem, out, &st);
     }
     data_reader_free(rd);
+    ffi_free(nt);
     if (stats) {
         *stats = st;
     }
@@ -677,6 +724,7 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
 
 struct tally_session {
     mem_ctx mem;      /* the session's accounting; first, for release */
+    ffi_table *natives; /* owned: the program's native functions, bound */
     runner r;         /* vm, writer (no stream), record arena */
     uint64_t records; /* evaluated so far: names rejected records */
 };
@@ -700,6 +748,11 @@ tally_status tally_session_new(const tally_program *tp,
     r->cap = s->mem.cap;
     r->mem = &s->mem;
     arena_init(&r->rec, &s->mem);
+    tally_status bound = bind_natives(tp, &s->mem, &s->natives);
+    if (bound != TALLY_OK) {
+        tally_session_free(s);
+        return bound;
+    }
     r->v = vm_new(&s->mem, tp->prog);
     r->w = out_new(&s->mem, tp->prog, NULL, OUT_JSONL);
     if (!r->v || !r->w) {
@@ -707,6 +760,7 @@ tally_status tally_session_new(const tally_program *tp,
         return TALLY_ENOMEM;
     }
     vm_set_budget(r->v, run_budget(tp, o));
+    vm_set_natives(r->v, s->natives);
     *out = s;
     return TALLY_OK;
 }
@@ -754,6 +808,7 @@ void tally_session_free(tally_session *s)
     arena_free(&s->r.rec);
     out_free(s->r.w);
     vm_free(s->r.v);
+    ffi_free(s->natives);
     mem_ctx m = s->mem;
     mem_free(&m, s, sizeof *s);
 }

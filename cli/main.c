@@ -92,6 +92,12 @@ static const char usage_run[] =
     "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
     "                                  and out); output order and bytes are\n"
     "                                  the same as with one\n"
+    "  --allow-native LIB              let the policy's extern definitions\n"
+    "                                  call native library LIB (a name, found\n"
+    "                                  as LIB.so on the library path, or a\n"
+    "                                  path); repeatable.  Native code runs\n"
+    "                                  with tally's full rights: allow only\n"
+    "                                  libraries you trust\n"
     "  --                              end of options: the rest are files\n"
     "\n"
     "--output FILE: a regular file, or a new one, is written beside FILE and\n"
@@ -105,7 +111,8 @@ static const char usage_run[] =
     "\n"
     "A summary line on stderr counts records evaluated, rejected and failed.\n"
     "Exit status 0 when all were evaluated, 2 when some were rejected as bad\n"
-    "data, 3 when the policy failed on some, 1 for an invalid program, 4 for\n"
+    "data, 3 when the policy failed on some, 1 for an invalid program (or a\n"
+    "native library not allowed, not found or not matching), 4 for\n"
     "a usage error, 5 for an internal error or out of memory, 6 when a file\n"
     "cannot be read or written.\n";
 
@@ -131,7 +138,8 @@ static int exit_for(tally_status s)
     switch (s) {
     case TALLY_OK: return EXIT_OK;
     case TALLY_EPOLICY:
-    case TALLY_EBYTECODE: return EXIT_POLICY;
+    case TALLY_EBYTECODE:
+    case TALLY_ENATIVE: return EXIT_POLICY;
     case TALLY_EDATA: return EXIT_DATA;
     case TALLY_ERUNTIME: return EXIT_RUNTIME;
     case TALLY_EIO: return EXIT_IO;
@@ -473,8 +481,11 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
     o.output = TALLY_OUTPUT_JSONL;
     const char *prog_path = NULL, *out_path = NULL;
     const char **data = calloc((size_t)argc + 1, sizeof *data);
-    int ndata = 0;
-    if (!data) {
+    const char **allow = calloc((size_t)argc + 1, sizeof *allow);
+    int ndata = 0, nallow = 0;
+    if (!data || !allow) {
+        free(data);
+        free(allow);
         return EXIT_INTERNAL;
     }
     int rc = EXIT_OK;
@@ -514,6 +525,14 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
                 break;
             }
             i++;
+        } else if (strcmp(a, "--allow-native") == 0) {
+            if (!val || !val[0]) {
+                rc = usage_error("--allow-native needs a library name or path",
+                                 usage_run);
+                break;
+            }
+            allow[nallow++] = val;
+            i++;
         } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
             uint64_t jobs;
             if (!val || !parse_u64(val, &jobs) || jobs == 0 || jobs > 256) {
@@ -549,17 +568,21 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
     }
     if (rc != EXIT_OK) {
         free(data);
+        free(allow);
         return rc;
     }
+    cfg->allow_native = nallow ? allow : NULL;
     tally_program *p;
     rc = load_program(cfg, prog_path, &p);
     if (rc != EXIT_OK) {
         free(data);
+        free(allow);
         return rc;
     }
     outfile of;
     if (out_path ? !outf_open(&of, out_path) : !outf_open_stdout(&of)) {
         free(data);
+        free(allow);
         tally_program_free(p);
         return out_path ? EXIT_IO : EXIT_INTERNAL;
     }
@@ -595,7 +618,8 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
         total.evaluated += s.evaluated;
         total.rejected += s.rejected;
         total.failed += s.failed;
-        if (st == TALLY_EIO || st == TALLY_ENOMEM || st == TALLY_EINTERNAL) {
+        if (st == TALLY_EIO || st == TALLY_ENOMEM || st == TALLY_EINTERNAL ||
+            st == TALLY_ENATIVE) {
             worst = st;
             break;
         }
@@ -606,17 +630,20 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
     if (pr.shown) {
         fputc('\n', stderr);
     }
-    fprintf(stderr, "tally: %llu records: %llu evaluated, %llu rejected, %llu failed\n",
-            (unsigned long long)total.records, (unsigned long long)total.evaluated,
-            (unsigned long long)total.rejected, (unsigned long long)total.failed);
+    if (worst != TALLY_ENATIVE) { /* else nothing ran: the message says why */
+        fprintf(stderr, "tally: %llu records: %llu evaluated, %llu rejected, %llu failed\n",
+                (unsigned long long)total.records, (unsigned long long)total.evaluated,
+                (unsigned long long)total.rejected, (unsigned long long)total.failed);
+    }
     /* A run that stopped keeps the old file: no half results. */
     bool keep = worst != TALLY_EIO && worst != TALLY_ENOMEM &&
-                worst != TALLY_EINTERNAL;
+                worst != TALLY_EINTERNAL && worst != TALLY_ENATIVE;
     if (!outf_close(&of, keep) && (worst == TALLY_OK || worst == TALLY_EDATA ||
                                    worst == TALLY_ERUNTIME)) {
         worst = TALLY_EIO;
     }
     free(data);
+    free(allow);
     tally_program_free(p);
     return exit_for(worst);
 }

@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tally_native.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -48,7 +50,10 @@ typedef enum tally_status {
     TALLY_EIO,       /* reading or writing failed */
     TALLY_ENOMEM,    /* out of memory, or the memory cap was reached */
     TALLY_EINTERNAL, /* a bug in Tally */
-    TALLY_ECANCELED  /* the run was stopped by its should_stop callback */
+    TALLY_ECANCELED, /* the run was stopped by its should_stop callback */
+    TALLY_ENATIVE    /* a native function cannot be bound: its library is
+                        not allowed, fails to load, lacks the function, or
+                        disagrees with the policy's declaration */
 } tally_status;
 
 /* Realloc-style allocator: ptr NULL allocates, new_size 0 frees. */
@@ -107,6 +112,19 @@ typedef struct tally_config {
     tally_diagnostic_fn diagnostic; /* NULL: diagnostics only as
                                        messages */
     void *diagnostic_ud;
+    const char *const *allow_native; /* libraries a run may load for the
+                                 policy's extern definitions, NULL-
+                                 terminated (borrowed; must outlive the
+                                 programs made with this config): a name
+                                 ("libtally_postcode": loaded as
+                                 libtally_postcode.so from the system's
+                                 library path) or a path with a '/'
+                                 ("./lib/libtally_postcode.so", whose
+                                 name is the file name up to ".so").
+                                 NULL: none.  Only tally_run loads; a
+                                 compile, check, load or build never does.
+                                 Native code runs with the process's full
+                                 rights: allow only libraries you trust */
 } tally_config;
 
 #define TALLY_DEFAULT_BUDGET 100000000u /* far above any real tender */
@@ -162,6 +180,23 @@ TALLY_API void tally_buffer_free(const tally_program *p, uint8_t *buf,
 TALLY_API tally_status tally_disasm(const tally_program *p, FILE *out);
 
 TALLY_API void tally_program_free(tally_program *p); /* NULL is a no-op */
+
+/* Registers the C function [fn] for [p]'s extern definitions named
+ * [name] from [library] (NULL: from any library), with a type letter per
+ * parameter in [params] and [result] (tally_native.h); [fn] is called
+ * with [ud].  A registered function needs no allow_native entry and is
+ * preferred to a library's.  Whether it matches the declaration is
+ * checked when a run starts, as a library's manifest is: a mismatch
+ * gives TALLY_ENATIVE then.  Registering again under the same [library]
+ * and [name] replaces the earlier one.  Strings are copied.  Not to be
+ * called while [p] runs on another thread.  Returns TALLY_OK,
+ * TALLY_ENATIVE (message sent) for a malformed [name] or signature, or
+ * TALLY_ENOMEM. */
+TALLY_API tally_status tally_register_native(tally_program *p,
+                                             const char *library,
+                                             const char *name,
+                                             const char *params, char result,
+                                             tally_native_fn fn, void *ud);
 
 typedef enum tally_input_format {
     TALLY_INPUT_AUTO,  /* a JSON array, or JSON Lines when the first line
@@ -220,7 +255,12 @@ typedef struct tally_run_options {
  * failed on some, TALLY_EDATA when some were rejected (and none failed),
  * or TALLY_EIO / TALLY_ENOMEM when the run could not go on.  A failed
  * write to [out] gives TALLY_EIO without a message: the caller knows what
- * [out] is, and ferror(out) tells it from a read error on [in]. */
+ * [out] is, and ferror(out) tells it from a read error on [in].  Before
+ * reading any record, binds [p]'s extern definitions (registered functions
+ * first, then the libraries of cfg->allow_native); when one cannot be
+ * bound it sends a message naming the declaration and returns
+ * TALLY_ENATIVE, having read and written nothing.  Libraries are loaded
+ * for the run and unloaded at its end. */
 TALLY_API tally_status tally_run(const tally_program *p,
                                  const tally_run_options *opts, FILE *in,
                                  FILE *out, tally_run_stats *stats);

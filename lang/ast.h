@@ -81,6 +81,10 @@ typedef enum ast_kind {
     AST_PARAM_DECL, /* name: a */
     AST_INPUT,    /* input name: text(type name) keyed by text2 */
     AST_OUTPUT,   /* output name: a = b */
+    AST_EXTERN,   /* extern definition name(list: AST_PARAM_DECL): a from
+                     b (AST_TEXT: the library) [cites text]; the checker
+                     sets text2: a type letter per parameter, op: the
+                     result's letter (include/tally_native.h) */
     AST_KIND_COUNT
 } ast_kind;
 

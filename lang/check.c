@@ -44,7 +44,8 @@ typedef struct checker {
     sym *self;         /* the record whose checks are being checked */
     sym *func;         /* the function whose body is being checked */
     tly_checked res;
-    int cap_funcs, cap_enums, cap_records; /* room in res's arrays */
+    int cap_funcs, cap_enums, cap_records, cap_externs; /* room in res's
+                                                           arrays */
     uint32_t stamp;    /* the last record literal's number (sym.given) */
     uint8_t *seen;     /* arena: the cases each match open covers, a
                           region per match (match_expr) */
@@ -746,6 +747,7 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
             /* fall through */
         case SYM_DEF:
         case SYM_RULE:
+        case SYM_EXTERN:
             if (s->nparams > 0) {
                 err(k, n->sp, NULL, "'%s' needs %d argument%s", n->name,
                     s->nparams, s->nparams == 1 ? "" : "s");
@@ -1358,7 +1360,8 @@ static ty *call(checker *k, ast_node *n, ty *want)
         return &k->t_int;
     }
     sym *s = lookup_global(k, f);
-    if (!s || (s->kind != SYM_DEF && s->kind != SYM_RULE && s->kind != SYM_PARAM)) {
+    if (!s || (s->kind != SYM_DEF && s->kind != SYM_RULE &&
+               s->kind != SYM_PARAM && s->kind != SYM_EXTERN)) {
         suggest g = {NULL, 99, f, &k->suggest_left};
         static const char *const builtins[] = {"text", "round", "min", "max",
                                                "count", "sum", "lowest",
@@ -1367,7 +1370,8 @@ static ty *call(checker *k, ast_node *n, ty *want)
         for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
             consider(&g, builtins[i]);
         }
-        consider_globals(k, &g, 1u << SYM_DEF | 1u << SYM_RULE);
+        consider_globals(k, &g, 1u << SYM_DEF | 1u << SYM_RULE |
+                                    1u << SYM_EXTERN);
         for (uint32_t i = 0; i < argc; i++) {
             if (args[i]->kind != AST_MODE) {
                 expr(k, args[i], NULL);
@@ -1831,8 +1835,8 @@ static void push_func(checker *k, sym *s)
  * how a cycle of calls is found. */
 static void check_func(checker *k, sym *f)
 {
-    if (f->state == 2) {
-        return;
+    if (f->state == 2 || f->kind == SYM_EXTERN) {
+        return; /* an extern has no body: its declaration is its type */
     }
     if (f->state == 1) {
         err(k, f->decl->name_sp,
@@ -1964,6 +1968,12 @@ static void collect(checker *k, ast_node *d)
     case AST_RULE:
         if ((s = declare(k, SYM_RULE, d))) {
             push_func(k, s);
+        }
+        break;
+    case AST_EXTERN:
+        if ((s = declare(k, SYM_EXTERN, d))) {
+            push_sym(k, &k->res.externs, &k->res.nexterns, &k->cap_externs,
+                     s);
         }
         break;
     case AST_INPUT:
@@ -2146,6 +2156,75 @@ static void signature(checker *k, sym *f)
     }
 }
 
+/* The letter of tally_native.h for a type a native function may take or
+ * give; 0 for any other. */
+static char native_letter(const ty *t)
+{
+    switch (t->kind) {
+    case TY_BOOL: return 'b';
+    case TY_INT: return 'i';
+    case TY_DEC: return 'd';
+    case TY_MONEY: return 'm';
+    case TY_TEXT: return 't';
+    case TY_DATE: return 'D';
+    default: return 0;
+    }
+}
+
+/* An extern definition's signature: types a native function can be
+ * called with (tally_native.h), a library named as a plain file name, at
+ * most TALLY_NATIVE_MAX_PARAMS (16) parameters.  Sets [f]'s aux letters
+ * on the declaration (decl->text2) for the compiler. */
+static void extern_signature(checker *k, sym *f)
+{
+    ast_node *d = f->decl;
+    static const char *const hint =
+        "a native function takes and gives integer, decimal, money, bool, "
+        "text or date";
+    char letters[17];
+    int n = 0;
+    if (f->nparams > 16) {
+        err(k, d->name_sp, NULL, "'%s' has %d parameters; a native function "
+            "takes at most 16", f->name, f->nparams);
+        return;
+    }
+    for (int i = 0; i < f->nparams; i++) {
+        ty *t = f->params[i]->ty;
+        char c = native_letter(t);
+        if (!c && !is_bad(t)) {
+            err(k, d->list.items[i]->a->sp, hint,
+                "a native function cannot take %s", describe(k, t));
+        }
+        letters[n++] = c ? c : '?';
+    }
+    letters[n] = '\0';
+    char r = native_letter(f->ty);
+    if (!r && !is_bad(f->ty)) {
+        err(k, d->a->sp, hint, "a native function cannot give %s",
+            describe(k, f->ty));
+    }
+    const char *lib = d->b->text;
+    bool ok = d->b->len > 0 && d->b->len <= 255 && lib[0] != '.' &&
+              lib[0] != '-';
+    for (uint32_t i = 0; ok && i < d->b->len; i++) {
+        char c = lib[i];
+        ok = c == '_' || c == '-' || c == '.' || (c >= 'a' && c <= 'z') ||
+             (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+    if (!ok) {
+        err(k, d->b->sp,
+            "name the library (\"libtally_postcode\"); where it is found is "
+            "for the run to say, with --allow-native",
+            "a native library is named by letters, digits, '_', '-' and '.', "
+            "not by a path");
+    }
+    d->text2 = arena_strndup(&k->c->arena, letters, (size_t)n);
+    d->op = (int16_t)r;
+    if (!d->text2) {
+        k->c->oom = true;
+    }
+}
+
 static bool bindable(checker *k, ty *t, int depth)
 {
     if (depth > 32) {
@@ -2229,6 +2308,10 @@ bool tly_check(tly_comp *c)
     }
     for (int i = 0; i < k->res.nfuncs; i++) {
         signature(k, k->res.funcs[i]);
+    }
+    for (int i = 0; i < k->res.nexterns; i++) {
+        signature(k, k->res.externs[i]);
+        extern_signature(k, k->res.externs[i]);
     }
     /* The input and output. */
     sym *in = k->res.input;

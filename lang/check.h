@@ -70,6 +70,7 @@ typedef enum sym_kind {
     SYM_MEMBER, /* an enum member: owner, ordinal */
     SYM_LOCAL,  /* a parameter or bound name: slot */
     SYM_FIELD,  /* a field of the record being checked: owner, index */
+    SYM_EXTERN, /* a native function: params, ty; index: the extern's */
     SYM_KIND_COUNT
 } sym_kind;
 
@@ -124,6 +125,8 @@ typedef struct tly_checked {
     int nenums;
     sym **funcs; /* params, defs, rules in declaration order */
     int nfuncs;
+    sym **externs; /* SYM_EXTERNs in declaration order */
+    int nexterns;
     sym *input;  /* SYM_INPUT: ty is the record */
     ast_node *output; /* AST_OUTPUT */
     ty *output_ty;

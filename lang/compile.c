@@ -767,7 +767,8 @@ static void gen_call(cg *g, ast_node *n)
     for (uint32_t i = 0; i < n->list.count; i++) {
         gen(g, args[i]);
     }
-    op16(g, OP_CALL, (uint16_t)n->sym->index, n->sp, (int)n->list.count);
+    op16(g, n->sym->kind == SYM_EXTERN ? OP_CALL_NATIVE : OP_CALL,
+         (uint16_t)n->sym->index, n->sp, (int)n->list.count);
 }
 
 static void gen_name(cg *g, ast_node *n)
@@ -785,6 +786,9 @@ static void gen_name(cg *g, ast_node *n)
     case SYM_DEF:
     case SYM_RULE:
         op16(g, OP_CALL, (uint16_t)s->index, n->sp, 0);
+        break;
+    case SYM_EXTERN:
+        op16(g, OP_CALL_NATIVE, (uint16_t)s->index, n->sp, 0);
         break;
     case SYM_INPUT:
         op0(g, OP_INPUT, n->sp);
@@ -1798,6 +1802,27 @@ bc_program *tly_compile(tly_comp *c)
     if (g.failed) {
         bc_program_free(p); /* out of memory, or tables too large */
         return NULL;
+    }
+    /* Extern definitions, in declaration order. */
+    if (k->nexterns >= 0xFFFF) {
+        fail(&g, k->externs[0xFFFF]->decl->name_sp,
+             "too many extern definitions in one policy (at most 65534)");
+    } else if (k->nexterns) {
+        p->externs = arena_zalloc(g.pa, (size_t)k->nexterns * sizeof *p->externs);
+        if (!p->externs) {
+            oom(&g);
+        }
+        for (int i = 0; p->externs && i < k->nexterns; i++) {
+            sym *s = k->externs[i];
+            ast_node *d = s->decl;
+            bc_extern *x = &p->externs[p->nexterns++];
+            s->index = i;
+            x->name = cstring(&g, s->name);
+            x->library = string(&g, d->b->text, d->b->len);
+            x->params = cstring(&g, d->text2 ? d->text2 : "");
+            x->result = (uint8_t)d->op;
+            x->arity = (uint16_t)s->nparams;
+        }
     }
     /* Function indices: declarations, dated rows, record checks, output. */
     uint32_t nf = 0;

@@ -176,7 +176,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token AND "and" AS "as" ASCENDING "ascending" AT "at" BECAUSE "because"
 %token BETWEEN "between" BY "by" CHECK "check" CITES "cites"
 %token DEFINITION "definition" DESCENDING "descending" ELSE "else" END "end"
-%token ENUM "enum" FAIL "fail" FALSE "false" FOR "for" FROM "from" IF "if"
+%token ENUM "enum" EXTERN "extern" FAIL "fail" FALSE "false" FOR "for" FROM "from" IF "if"
 %token IN "in" INPUT "input" IS "is" KEYED "keyed" LEAST "least" LET "let"
 %token LIST "list" MAP "map" MATCH "match" MOST "most" NONE "none" NOT "not"
 %token OF "of" OMITTED "omitted" ON "on" OPTIONAL "optional" OR "or"
@@ -188,6 +188,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> program decls decl header enum_decl members member record_decl
 %type <node> record_items record_item field_decl field_opts check_decl type
 %type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
+%type <node> extern_decl
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg
@@ -231,7 +232,7 @@ decls
 
 decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
-    | rule_decl | input_decl | output_decl
+    | rule_decl | input_decl | output_decl | extern_decl
     | error             { $$ = NULL; }
     ;
 
@@ -246,6 +247,7 @@ kw_definition: DEFINITION { yyerrok; } ;
 kw_rule: RULE { yyerrok; } ;
 kw_input: INPUT { yyerrok; } ;
 kw_output: OUTPUT { yyerrok; } ;
+kw_extern: EXTERN { yyerrok; } ;
 
 /* ---- enumerations ---------------------------------------------------- */
 
@@ -399,6 +401,16 @@ def_decl
     : kw_definition IDENT params ':' type cites '=' expr
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->a = $5; $$->text = $6.s; $$->b = $8; }
+    ;
+
+/* A native function: typed like a definition, with the library it comes
+ * from instead of a body.  Checked without the library; bound when a run
+ * starts (runtime/ffi.c). */
+extern_decl
+    : kw_extern DEFINITION IDENT params ':' type FROM STRING cites
+                        { $$ = $4; $$->kind = AST_EXTERN; $$->sp = @$; $$->name = $3.s;
+                          $$->name_sp = @3; $$->a = $6; $$->b = lit(c, AST_TEXT, @8, $8);
+                          $$->text = $9.s; }
     ;
 
 rule_decl

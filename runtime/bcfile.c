@@ -19,7 +19,8 @@
  *       12    4  u32 probe 0x01020304, stored 04 03 02 01 (byte order)
  *       16    4  u32 length of the whole file, checksum included
  *       20       sections, each: u32 tag (four ASCII letters), u32 payload
- *                length, payload; all eleven, in the order of the table
+ *                length, payload; all twelve, in the order of the table
+ *                (format 3, still read, has no EXTN)
  *      end-8  8  u64 checksum: FNV-1a 64 of every byte before it
  *
  *   section  payload ("N x" is a u32 count N followed by N entries)
@@ -37,6 +38,9 @@
  *   LOCS  N x { u32 pc, u32 line, u32 col }
  *   HEAD  u32 title, u32 version, u32 source, u16 input_record,
  *         u32 input_name, u16 key_field, u16 output_func, u16 output_type
+ *   EXTN  N x { u32 name, u32 library, u32 params, u8 result }
+ *         extern definitions (native functions); strings as in
+ *         bc_extern, checked by the verifier
  *
  * A section's length must equal the bytes its entries take.  Constant
  * kinds are numbered by the file (CK_*), not by val_kind, so reordering
@@ -87,12 +91,13 @@ enum {
     SEC_CODE,
     SEC_LOCS,
     SEC_HEAD,
+    SEC_EXTN, /* from format 4 */
     SEC_COUNT
 };
 
 static const char section_tag[SEC_COUNT][5] = {
     "STRS", "CNST", "TYPE", "FILD", "RECD", "MEMB",
-    "ENUM", "FUNC", "CODE", "LOCS", "HEAD",
+    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN",
 };
 
 /* Bytes per entry of the fixed-size tables. */
@@ -104,6 +109,7 @@ static const char section_tag[SEC_COUNT][5] = {
 #define FUNC_LEN 19
 #define LOC_LEN 12
 #define HEAD_LEN 24
+#define EXTERN_LEN 13
 
 uint64_t bc_checksum(const uint8_t *buf, size_t len)
 {
@@ -406,6 +412,16 @@ static bool write_body(const bc_program *p, strbuf *b, char *err,
     put_u16(b, p->key_field);
     put_u16(b, p->output_func);
     put_u16(b, p->output_type);
+    end_section(b, at);
+
+    at = begin_section(b, SEC_EXTN);
+    put_u32(b, p->nexterns);
+    for (uint32_t i = 0; i < p->nexterns; i++) {
+        put_u32(b, p->externs[i].name);
+        put_u32(b, p->externs[i].library);
+        put_u32(b, p->externs[i].params);
+        put_u8(b, p->externs[i].result);
+    }
     end_section(b, at);
     return true;
 }
@@ -865,13 +881,36 @@ static bool read_head(reader *r)
     return true;
 }
 
+static bool read_externs(reader *r)
+{
+    bc_program *p = r->prog;
+    bool ok;
+    if (!get_count(r, EXTERN_LEN, "extern definitions", &p->nexterns)) {
+        return false;
+    }
+    p->externs = alloc_table(r, p->nexterns, sizeof *p->externs, &ok);
+    for (uint32_t i = 0; ok && i < p->nexterns; i++) {
+        bc_extern *x = &p->externs[i];
+        x->name = get_u32(r);
+        x->library = get_u32(r);
+        x->params = get_u32(r);
+        x->result = get_u8(r);
+        /* The strings come first in the file, so the arity is known
+         * here; an index out of range is the verifier's to report. */
+        x->arity = x->params < p->nstrings && p->strings[x->params].len <= 0xFFFF
+                       ? (uint16_t)p->strings[x->params].len
+                       : 0xFFFF;
+    }
+    return ok;
+}
+
 static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_STRS] = read_strings, [SEC_CNST] = read_consts,
     [SEC_TYPE] = read_types,   [SEC_FILD] = read_fields,
     [SEC_RECD] = read_records, [SEC_MEMB] = read_members,
     [SEC_ENUM] = read_enums,   [SEC_FUNC] = read_funcs,
     [SEC_CODE] = read_code,    [SEC_LOCS] = read_locs,
-    [SEC_HEAD] = read_head,
+    [SEC_HEAD] = read_head,    [SEC_EXTN] = read_externs,
 };
 
 /* Prints a four-byte tag for a message, non-printable bytes as '?'. */
@@ -885,9 +924,9 @@ static void tag_text(const uint8_t *b, char out[5])
 
 /* Reads the sections between the header and the checksum, which starts
  * at [body_end]. */
-static bool read_sections(reader *r, size_t body_end)
+static bool read_sections(reader *r, size_t body_end, int nsections)
 {
-    for (int sec = 0; sec < SEC_COUNT; sec++) {
+    for (int sec = 0; sec < nsections; sec++) {
         size_t at = r->pos;
         r->end = body_end;
         if (!need(r, SECTION_HEAD, "a section head")) {
@@ -917,13 +956,13 @@ static bool read_sections(reader *r, size_t body_end)
         }
     }
     if (r->pos != body_end) {
-        return fail(r, r->pos, "%zu bytes after section HEAD, expected the "
-                    "checksum", body_end - r->pos);
+        return fail(r, r->pos, "%zu bytes after section %s, expected the "
+                    "checksum", body_end - r->pos, section_tag[nsections - 1]);
     }
     return true;
 }
 
-static bool read_header(reader *r, size_t len)
+static bool read_header(reader *r, size_t len, uint16_t *version_out)
 {
     r->end = len;
     if (!need(r, MAGIC_LEN, "magic")) {
@@ -945,11 +984,12 @@ static bool read_header(reader *r, size_t len)
         return false;
     }
     uint16_t version = get_u16(r);
-    if (version != BC_FORMAT_VERSION) {
+    if (version < BC_FORMAT_MIN_VERSION || version > BC_FORMAT_VERSION) {
         return fail(r, r->pos - 2, "format version %u, expected %u: "
                     "rebuild the policy with this tally", version,
                     BC_FORMAT_VERSION);
     }
+    *version_out = version;
     if (!need(r, 4, "byte-order probe")) {
         return false;
     }
@@ -992,14 +1032,17 @@ bool bc_read(mem_ctx *mem, const uint8_t *buf, size_t len, bc_program **out,
     if (err && errcap) {
         err[0] = '\0';
     }
-    if (!read_header(&r, len)) {
+    uint16_t version = 0;
+    if (!read_header(&r, len, &version)) {
         return false;
     }
     r.prog = bc_program_new(mem);
     if (!r.prog) {
         return fail(&r, 0, "out of memory");
     }
-    if (!read_sections(&r, len - CHECKSUM_LEN)) {
+    /* Format 3 ends with HEAD: it cannot name a native function. */
+    int nsections = version >= 4 ? SEC_COUNT : SEC_EXTN;
+    if (!read_sections(&r, len - CHECKSUM_LEN, nsections)) {
         bc_program_free(r.prog);
         return false;
     }

@@ -57,6 +57,8 @@ int bc_stack_pop(const bc_program *p, const uint8_t *ins)
         return a < p->nrecords ? p->records[a].nfields : -1;
     case OP_LIST:
         return a;
+    case OP_CALL_NATIVE:
+        return a < p->nexterns ? p->externs[a].arity : -1;
     default:
         return -1;
     }

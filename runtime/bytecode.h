@@ -18,9 +18,13 @@
 #include <stdint.h>
 
 #include "mem.h"
+#include "tally_native.h"
 #include "value.h"
 
-#define BC_FORMAT_VERSION 3
+/* 4 added the EXTN section and CALL_NATIVE.  Files of format 3 (no
+ * native functions) are still read: the rest of the format is the same. */
+#define BC_FORMAT_VERSION 4
+#define BC_FORMAT_MIN_VERSION 3
 #define BC_NONE_U16 0xFFFFu
 #define BC_PLACES_ANY 0xFFu
 #define BC_TEXT_PERCENT 0xFEu /* TO_TEXT: a percent, as "12.5%" */
@@ -132,6 +136,17 @@ typedef struct bc_func {
     uint32_t code_len;
 } bc_func;
 
+/* An extern definition: a native function the program calls through
+ * CALL_NATIVE, bound when a run starts (runtime/ffi.c).  Type letters are
+ * those of include/tally_native.h. */
+typedef struct bc_extern {
+    uint32_t name;    /* string: the policy's name, also the C symbol */
+    uint32_t library; /* string: the library's name as declared */
+    uint32_t params;  /* string: one type letter per parameter */
+    uint8_t result;   /* the result's type letter */
+    uint16_t arity;   /* not in the file: the params string's length */
+} bc_extern;
+
 typedef struct bc_loc {
     uint32_t pc;   /* absolute offset in code[]; sorted ascending */
     uint32_t line; /* 1-based */
@@ -177,6 +192,8 @@ typedef struct bc_program {
     uint32_t code_len;
     bc_loc *locs;
     uint32_t nlocs;
+    bc_extern *externs; /* native functions; none in most programs */
+    uint32_t nexterns;
 } bc_program;
 
 /* Allocates an empty program drawing on [mem]; NULL out of memory. */
@@ -203,6 +220,15 @@ static inline uint32_t bc_u32(const uint8_t *b)
 
 /* The source location of the instruction at absolute [pc], or NULL. */
 const bc_loc *bc_loc_find(const bc_program *p, uint32_t pc);
+
+/* Whether [c] is a type letter a native function may take or give
+ * (tally_native.h). */
+static inline bool bc_native_type_ok(int c)
+{
+    return c == TALLY_NATIVE_BOOL || c == TALLY_NATIVE_INTEGER ||
+           c == TALLY_NATIVE_DECIMAL || c == TALLY_NATIVE_MONEY ||
+           c == TALLY_NATIVE_TEXT || c == TALLY_NATIVE_DATE;
+}
 
 /* Field [i] of record [r]. */
 static inline const bc_field *bc_record_field(const bc_program *p,

@@ -326,6 +326,22 @@ static void put_tables(strbuf *b, const bc_program *p)
         }
         sb_putc(b, '\n');
     }
+    /* Listed only when there are any, so listings of programs without
+     * native functions read as before. */
+    if (p->nexterns) {
+        sb_printf(b, "externs %u\n", p->nexterns);
+    }
+    for (uint32_t i = 0; i < p->nexterns; i++) {
+        const bc_extern *x = &p->externs[i];
+        sb_printf(b, "  %4u  ", i);
+        put_name(b, p, x->name);
+        sb_puts(b, "(");
+        put_quoted(b, p, x->params);
+        sb_printf(b, "): '%c' from ",
+                  x->result >= 0x20 && x->result < 0x7F ? x->result : '?');
+        put_quoted(b, p, x->library);
+        sb_putc(b, '\n');
+    }
 }
 
 /* The operands of the instruction at [ins] in [f], decoded; its bytes are
@@ -365,6 +381,15 @@ static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
     case OP_RECORD:
         put_record_name(b, p, bc_u16(ins + 1));
         return;
+    case OP_CALL_NATIVE: {
+        uint16_t x = bc_u16(ins + 1);
+        if (x < p->nexterns) {
+            put_name(b, p, p->externs[x].name);
+        } else {
+            sb_printf(b, "#%u?", x);
+        }
+        return;
+    }
     case OP_JUMP:
     case OP_LOOP:
     case OP_JUMP_IF_FALSE:

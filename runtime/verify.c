@@ -98,14 +98,14 @@ static bool check_tables(vfy *v)
     const bc_program *p = v->p;
     static const char *const what[] = {
         "strings", "constants", "types", "fields", "records", "members",
-        "enums", "functions", "code", "locations",
+        "enums", "functions", "code", "locations", "extern definitions",
     };
     const void *tab[] = {p->strings, p->consts,  p->types, p->fields,
                          p->records, p->members, p->enums, p->funcs,
-                         p->code,    p->locs};
+                         p->code,    p->locs,    p->externs};
     uint32_t n[] = {p->nstrings, p->nconsts,  p->ntypes, p->nfields,
                     p->nrecords, p->nmembers, p->nenums, p->nfuncs,
-                    p->code_len, p->nlocs};
+                    p->code_len, p->nlocs,    p->nexterns};
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
         if (n[i] && !tab[i]) {
             return fail(v, "%s: %u entries but no table", what[i], n[i]);
@@ -514,6 +514,64 @@ static bool check_funcs(vfy *v)
     return check_overlap(v);
 }
 
+/* Extern definitions: their strings exist, the name is a C identifier
+ * (it is looked up as a symbol), the library a plain file name (never a
+ * path: where a library lives is the run's choice, not the file's), and
+ * the signature uses known type letters, at most TALLY_NATIVE_MAX_PARAMS
+ * of them.  CALL_NATIVE relies on arity equal to the letters. */
+static bool check_externs(vfy *v)
+{
+    const bc_program *p = v->p;
+    for (uint32_t i = 0; i < p->nexterns; i++) {
+        const bc_extern *x = &p->externs[i];
+        if (x->name >= p->nstrings || x->library >= p->nstrings ||
+            x->params >= p->nstrings) {
+            return fail(v, "extern %u: string out of range (%u strings)", i,
+                        p->nstrings);
+        }
+        const bc_str *nm = &p->strings[x->name];
+        bool ok = nm->len > 0 && nm->len <= 255 &&
+                  !(nm->p[0] >= '0' && nm->p[0] <= '9');
+        for (uint32_t k = 0; ok && k < nm->len; k++) {
+            char c = nm->p[k];
+            ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c >= '0' && c <= '9');
+        }
+        if (!ok) {
+            return fail(v, "extern %u: name is not a C identifier", i);
+        }
+        const bc_str *lib = &p->strings[x->library];
+        ok = lib->len > 0 && lib->len <= 255 && lib->p[0] != '.' &&
+             lib->p[0] != '-';
+        for (uint32_t k = 0; ok && k < lib->len; k++) {
+            char c = lib->p[k];
+            ok = c == '_' || c == '-' || c == '.' || (c >= 'a' && c <= 'z') ||
+                 (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        }
+        if (!ok) {
+            return fail(v, "extern %.*s: library name is not a plain file "
+                        "name", shown(p, x->name), nm->p);
+        }
+        const bc_str *ps = &p->strings[x->params];
+        if (ps->len > TALLY_NATIVE_MAX_PARAMS || x->arity != ps->len) {
+            return fail(v, "extern %.*s: %u parameters, at most %d",
+                        shown(p, x->name), nm->p, ps->len,
+                        TALLY_NATIVE_MAX_PARAMS);
+        }
+        for (uint32_t k = 0; k < ps->len; k++) {
+            if (!bc_native_type_ok((unsigned char)ps->p[k])) {
+                return fail(v, "extern %.*s: parameter %u has no native type",
+                            shown(p, x->name), nm->p, k + 1);
+            }
+        }
+        if (!bc_native_type_ok(x->result)) {
+            return fail(v, "extern %.*s: result has no native type",
+                        shown(p, x->name), nm->p);
+        }
+    }
+    return true;
+}
+
 static bool check_header(vfy *v)
 {
     const bc_program *p = v->p;
@@ -695,6 +753,12 @@ static bool check_operands(vfy *v, const walk *w, uint32_t pc)
         if (c >= p->records[b].nfields) {
             return fail_at(v, w, pc, "LOAD_FIELD %u out of range (record %u "
                            "has %u fields)", c, b, p->records[b].nfields);
+        }
+        return true;
+    case OP_CALL_NATIVE:
+        if (a >= p->nexterns) {
+            return fail_at(v, w, pc, "CALL_NATIVE %u out of range (%u extern "
+                           "definitions)", a, p->nexterns);
         }
         return true;
     case OP_RECORD:
@@ -998,5 +1062,6 @@ bool vfy_program(const bc_program *p, char *err, size_t errcap)
     }
     return check_type_cycles(&v) && check_records(&v) && check_fields(&v) &&
            check_enums(&v) && check_consts(&v) && check_funcs(&v) &&
-           check_header(&v) && check_locs(&v) && check_code(&v);
+           check_externs(&v) && check_header(&v) && check_locs(&v) &&
+           check_code(&v);
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "data.h"
+#include "ffi_native.h"
 
 /* Invariants proved by verify.c or kept by this file; on in debug builds.
  * Never used on anything a hostile file controls unproved. */
@@ -143,6 +144,8 @@ struct vm {
 
     strbuf sb;           /* scratch for texts and messages; kept between
                             records so steady state does not allocate */
+    const ffi_table *natives; /* borrowed: the run's bound native
+                                 functions, or NULL */
 
     /* Per evaluation (vm_eval / vm_call): */
     arena *a;            /* borrowed: the record arena */
@@ -334,6 +337,11 @@ void vm_free(vm *v)
 void vm_set_budget(vm *v, uint64_t instructions)
 {
     v->budget = instructions;
+}
+
+void vm_set_natives(vm *v, const ffi_table *t)
+{
+    v->natives = t;
 }
 
 /* ---- errors ------------------------------------------------------------ */
@@ -1118,6 +1126,40 @@ static vm_status grow_stack(vm *v, size_t need)
 
 /* ---- the interpreter --------------------------------------------------- */
 
+/* CALL_NATIVE's work, out of line: charges the call and the text it
+ * passes (FFI_CALL_COST, a unit per VM_TEXT_UNIT bytes), calls extern
+ * [x] on [args] and stores its result in *[out].  VM_LIMIT with
+ * v->over_budget when the budget cannot pay; VM_RUNTIME_ERROR with *[msg]
+ * for a native failure, or with *[msg] NULL for type confusion. */
+static vm_status call_native(vm *v, uint16_t x, const value *args,
+                             value *out, const char **msg)
+{
+    const bc_extern *ex = &v->prog->externs[x];
+    if (!v->natives) {
+        *msg = fmt_msg(v, "native function '%s' is not bound: the run "
+                       "has not bound native functions",
+                       bc_string(v->prog, ex->name));
+        return VM_RUNTIME_ERROR;
+    }
+    if (!charge(v, FFI_CALL_COST)) {
+        return VM_LIMIT;
+    }
+    size_t bytes = 0;
+    ffi_outcome fo = ffi_invoke(v->natives, x, args, v->a, out, &bytes, msg);
+    if (!charge(v, bytes / VM_TEXT_UNIT)) {
+        return VM_LIMIT;
+    }
+    switch (fo) {
+    case FFI_DONE: return VM_OK;
+    case FFI_EFAILED: return VM_RUNTIME_ERROR;
+    case FFI_ECONFUSED: *msg = NULL; return VM_RUNTIME_ERROR;
+    case FFI_ENOMEM: return VM_ENOMEM;
+    case FFI_EBIND: break;
+    }
+    *msg = NULL;
+    return VM_RUNTIME_ERROR;
+}
+
 /* Runs function [func] with [nargs] arguments [args] (borrowed) on an
  * empty stack until it returns, storing the result in *[out].  Errors fill
  * v->err through raise().  Not re-entrant: the checks walker and vm_eval
@@ -1778,6 +1820,29 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         sp--;
         set_bool(&TOP, found);
         VM_NEXT(1);
+    }
+
+    VM_CASE(CALL_NATIVE): {
+        uint16_t x = bc_u16(ip + 1);
+        VM_ASSERT(x < prog->nexterns);
+        uint16_t n = prog->externs[x].arity;
+        value res;
+        vm_status ns = call_native(v, x, sp - n, &res, &msg);
+        if (UNLIKELY(ns != VM_OK)) {
+            if (ns == VM_LIMIT) {
+                goto budget;
+            }
+            if (ns == VM_ENOMEM) {
+                NOMEM();
+            }
+            if (!msg) {
+                CONFUSED();
+            }
+            THROW(ns, msg);
+        }
+        sp -= n;
+        *sp++ = res;
+        VM_NEXT(3);
     }
 
     VM_CASE(CONCAT): {

@@ -33,6 +33,7 @@
 #define VM_MAX_STACK_SLOTS (1u << 20)
 
 typedef struct vm vm;
+struct ffi_table;
 
 typedef enum vm_status {
     VM_OK,
@@ -71,6 +72,11 @@ void vm_free(vm *v);
  * default).  Exceeding it stops the record with VM_LIMIT
  * "instruction budget of N exceeded". */
 void vm_set_budget(vm *v, uint64_t instructions);
+
+/* Lets [v] call native functions through [t] (borrowed, bound for v's
+ * program by ffi_bind; must outlive its use).  Without it, or with NULL,
+ * CALL_NATIVE fails with a runtime error: nothing is bound. */
+void vm_set_natives(vm *v, const struct ffi_table *t);
 
 /* Evaluates one bound input record [input] (a VAL_RECORD of
  * prog->input_record, borrowed): runs the record checks over it (see

@@ -24,7 +24,7 @@ fail() {
     exit 1
 }
 lib=$root$prefix/lib
-for f in bin/tally include/tally.h lib/libtally.a lib/libtally.so \
+for f in bin/tally include/tally.h include/tally_native.h lib/libtally.a lib/libtally.so \
          lib/pkgconfig/tally.pc share/doc/tally/README.md \
          share/doc/tally/opcodes.md; do
     [ -e "$root$prefix/$f" ] || fail "$prefix/$f was not installed"

@@ -299,8 +299,8 @@ static void test_bcfile_round_trip_empty(void **state)
     sb_init(&b, &mem);
     char err[256];
     assert_true(bc_write(p, &b, err, sizeof err));
-    /* header 20 + 11 sections of 8 + counts (10 x 4) + HEAD 24 + sum 8 */
-    assert_int_equal(b.len, 20 + 11 * 8 + 10 * 4 + 24 + 8);
+    /* header 20 + 12 sections of 8 + counts (11 x 4) + HEAD 24 + sum 8 */
+    assert_int_equal(b.len, 20 + 12 * 8 + 11 * 4 + 24 + 8);
     bc_program *q = NULL;
     assert_true(bc_read(&mem, (const uint8_t *)b.p, b.len, &q, err,
                         sizeof err));
@@ -343,7 +343,10 @@ static void test_bcfile_header_layout(void **state)
     }
     size_t head = section(b, len, "HEAD");
     assert_int_equal(bc_u32(b + head + 4), 24);
-    assert_int_equal(head + 8 + 24, len - 8);
+    size_t extn = section(b, len, "EXTN");
+    assert_int_equal(extn, head + 8 + 24);
+    assert_int_equal(bc_u32(b + extn + 4), 4); /* no extern definitions */
+    assert_int_equal(extn + 8 + 4, len - 8);
     /* published FNV-1a 64 test vectors */
     assert_true(bc_checksum((const uint8_t *)"", 0) == 0xcbf29ce484222325u);
     assert_true(bc_checksum((const uint8_t *)"a", 1) ==
@@ -399,6 +402,33 @@ static void test_bcfile_rejects_wrong_version(void **state)
     snprintf(want, sizeof want, "offset 10: format version %d, expected %d",
              BC_FORMAT_VERSION + 1, BC_FORMAT_VERSION);
     assert_rejects(b, len, want);
+    free(b);
+}
+
+/* A format 3 file (no EXTN section: no native functions) is still read. */
+static void test_bcfile_reads_format_3(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    size_t extn = section(b, len, "EXTN");
+    assert_int_equal(extn + 12, len - 8);
+    memmove(b + extn, b + extn + 12, 8); /* drop EXTN: the checksum moves */
+    len -= 12;
+    b[10] = 3;
+    b[11] = 0;
+    put32(b, 16, (uint32_t)len);
+    reseal(b, len);
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *p = NULL;
+    char err[256];
+    assert_true(bc_read(&mem, b, len, &p, err, sizeof err));
+    assert_int_equal(p->nexterns, 0);
+    bc_program_free(p);
+    /* ...but a format 4 file must have it. */
+    b[10] = 4;
+    reseal(b, len);
+    assert_rejects(b, len, "expected a section head");
     free(b);
 }
 
@@ -612,7 +642,7 @@ static void test_bcfile_rejects_trailing_bytes(void **state)
     free(c);
 
     c = insert_byte(b, len, len - 8, NULL, 0);
-    snprintf(want, sizeof want, "offset %zu: 1 bytes after section HEAD, "
+    snprintf(want, sizeof want, "offset %zu: 1 bytes after section EXTN, "
              "expected the checksum", len - 8);
     assert_rejects(c, len + 1, want);
     free(c);
@@ -816,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_bcfile_rejects_bad_magic),
         cmocka_unit_test(test_bcfile_rejects_mangled_sentinel),
         cmocka_unit_test(test_bcfile_rejects_wrong_version),
+        cmocka_unit_test(test_bcfile_reads_format_3),
         cmocka_unit_test(test_bcfile_rejects_bad_probe),
         cmocka_unit_test(test_bcfile_rejects_every_truncation),
         cmocka_unit_test(test_bcfile_rejects_length_mismatch),
