@@ -2195,7 +2195,10 @@ static void extern_signature(checker *k, sym *f)
             err(k, d->list.items[i]->a->sp, hint,
                 "a native function cannot take %s", describe(k, t));
         }
-        letters[n++] = c ? c : '?';
+        if (!c) {
+            c = '?';
+        }
+        letters[n++] = c;
     }
     letters[n] = '\0';
     char r = native_letter(f->ty);
