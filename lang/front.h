@@ -42,6 +42,7 @@ typedef struct tly_comp {
     jmp_buf *lex_jmp;  /* scanner: where a failed buffer allocation in
                           flex's set-up jumps back to (tly_parse) */
     bool too_deep;  /* the parser's nesting limit was hit */
+    tly_span bison_at; /* parser: where bison gave up (yyerror) */
     bool plain;     /* tly_compile: none of the optional rewrites (LOAD
                        FIELD fusion, inlining, jump threading, conditions
                        as branches); the policy fuzzer compares the two

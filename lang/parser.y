@@ -147,21 +147,23 @@ static ast_node *add_decl(struct tly_comp *c, ast_node *prog, ast_node *d)
     return push(c, prog, d);
 }
 
-/* The parser's stack limit is what bounds nesting: past it bison reports
- * "memory exhausted", which here means the policy is nested too deeply. */
+/* The parser's stack limit is what bounds nesting: past it yyparse
+ * returns 2, which means the policy is nested too deeply.  (Bison's
+ * stacks, at most YYMAXDEPTH entries of a few bytes, come from malloc:
+ * its LAC helpers are given no context through which YYMALLOC could
+ * reach the compilation's allocator.  malloc failing for them is
+ * reported as the nesting limit too.) */
 #define YYMAXDEPTH (TLY_MAX_NESTING * 25)
 
+/* Bison calls this only when it gives up itself: syntax errors go to
+ * yyreport_syntax_error (parse.error custom).  What happened is told by
+ * yyparse's status, not by [msg]; the place is kept for its report. */
 static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
                     const char *msg)
 {
     (void)scanner;
-    if (strcmp(msg, "memory exhausted") == 0) {
-        c->too_deep = true;
-        diag_add(&c->diags, DIAG_ERROR, *loc, "split the expression with definitions",
-                 "the policy is nested too deeply here");
-        return;
-    }
-    diag_add(&c->diags, DIAG_ERROR, *loc, NULL, "%s", msg);
+    (void)msg;
+    c->bison_at = *loc;
 }
 }
 
@@ -716,8 +718,11 @@ bool tly_parse(struct tly_comp *c)
     c->lex_jmp = NULL;
     tly_yy_delete_buffer(buf, scanner);
     tly_yylex_destroy(scanner);
-    if (rc == 2 && !c->too_deep) {
-        c->oom = true;
+    if (rc == 2) {
+        c->too_deep = true;
+        diag_add(&c->diags, DIAG_ERROR, c->bison_at,
+                 "split the expression with definitions",
+                 "the policy is nested too deeply here");
     }
     return rc == 0 && c->diags.nerrors == 0 && !c->oom;
 }
