@@ -490,10 +490,7 @@ static void land(cg *g, fwd f)
     for (uint32_t at = f.at; at;) {
         uint8_t *b = g->p->code + at;
         at = bc_u32(b); /* the previous jump of the chain, or 0 */
-        b[0] = (uint8_t)t;
-        b[1] = (uint8_t)(t >> 8);
-        b[2] = (uint8_t)(t >> 16);
-        b[3] = (uint8_t)(t >> 24);
+        bc_put_u32(b, t);
     }
     if (g->dead) {
         g->depth = f.depth;
@@ -537,9 +534,10 @@ static void field(cg *g, uint16_t rec, uint16_t fi, tly_span sp)
 {
     bc_program *p = g->p;
     if (!g->c->plain && !g->failed && !g->dead && g->last_op == OP_LOAD &&
-        g->last_pc + 3 == p->code_len && g->target != p->code_len &&
+        g->last_pc + BC_OP_LEN(LOAD) == p->code_len &&
+        g->target != p->code_len &&
         g->last_pc >= g->fstart) {
-        uint16_t slot = bc_u16(p->code + g->last_pc + 1);
+        uint16_t slot = BC_ARG(p->code + g->last_pc, LOAD, 0);
         p->code_len = g->last_pc; /* take the LOAD back */
         g->depth--;
         op_at(g, OP_LOAD_FIELD, sp, 0);
@@ -888,11 +886,7 @@ static void chain(cg *g, fwd f, fwd *out)
     }
     if (out->at) {
         TALLY_ASSERT(out->depth == f.depth);
-        uint8_t *b = g->p->code + f.at;
-        b[0] = (uint8_t)out->at;
-        b[1] = (uint8_t)(out->at >> 8);
-        b[2] = (uint8_t)(out->at >> 16);
-        b[3] = (uint8_t)(out->at >> 24);
+        bc_put_u32(g->p->code + f.at, out->at);
     }
     *out = f;
 }
@@ -1533,25 +1527,21 @@ static void thread_jumps(cg *g)
 {
     uint8_t *code = g->p->code;
     uint32_t end = g->p->code_len;
-    for (uint32_t pc = g->fstart; pc < end;
-         pc += 1u + bc_fmt_len[bc_ops[code[pc]].fmt]) {
-        bc_op op = (bc_op)code[pc];
-        if (op != OP_JUMP && op != OP_JUMP_IF_FALSE && op != OP_JUMP_IF_TRUE &&
-            op != OP_JUMP_IF_NONE && op != OP_JUMP_IF_SOME &&
-            op != OP_FOR_NEXT) {
-            continue;
+    for (uint32_t pc = g->fstart; pc < end; pc += bc_ops[code[pc]].len) {
+        unsigned at;
+        if (!bc_jump_operand((bc_op)code[pc], &at) ||
+            bc_ops[code[pc]].kind[at] != OPND_JUMP) {
+            continue; /* LOOP targets are behind; nothing to thread */
         }
-        uint32_t t = bc_u32(code + pc + 1);
+        uint8_t *operand = code + pc + bc_ops[code[pc]].off[at];
+        uint32_t t = bc_u32(operand);
         /* Chains are short; the bound keeps a bug from looping. */
         for (int hops = 0; hops < 16 && t > pc && t < end &&
                            code[t] == OP_JUMP;
              hops++) {
-            t = bc_u32(code + t + 1);
+            t = BC_ARG(code + t, JUMP, 0);
         }
-        code[pc + 1] = (uint8_t)t;
-        code[pc + 2] = (uint8_t)(t >> 8);
-        code[pc + 3] = (uint8_t)(t >> 16);
-        code[pc + 4] = (uint8_t)(t >> 24);
+        bc_put_u32(operand, t);
     }
 }
 

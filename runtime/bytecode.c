@@ -7,17 +7,49 @@
 
 #include <string.h>
 
+/* One row of bc_ops from an operand list padded with NONE. */
+#define BC_ROW_(name, pop, push, a, b, c, d, ...)                              \
+    {#name, pop, push, BC_LEN_##name,                                          \
+     (OPND_W_##a > 0) + (OPND_W_##b > 0) + (OPND_W_##c > 0) +                  \
+         (OPND_W_##d > 0),                                                     \
+     IS_JUMP_(KIND_##a)   ? 0                                                  \
+     : IS_JUMP_(KIND_##b) ? 1                                                  \
+     : IS_JUMP_(KIND_##c) ? 2                                                  \
+     : IS_JUMP_(KIND_##d) ? 3                                                  \
+                          : -1,                                                \
+     {KIND_##a, KIND_##b, KIND_##c, KIND_##d},                                 \
+     {BC_OFF_##name##_0, BC_OFF_##name##_1, BC_OFF_##name##_2,                 \
+      BC_OFF_##name##_3},                                                      \
+     {OPND_W_##a, OPND_W_##b, OPND_W_##c, OPND_W_##d}},
+#define IS_JUMP_(kind) ((int)(kind) == OPND_JUMP || (int)(kind) == OPND_LOOP)
+/* The kind of an operand; the empty list "()" pastes to KIND_. */
+#define KIND_ OPND_NONE
+#define KIND_NONE OPND_NONE
+#define TALLY_OPERAND(kind, width) enum { KIND_##kind = OPND_##kind };
+#include "operands.def"
+#undef TALLY_OPERAND
+
 const bc_opinfo bc_ops[OP_COUNT] = {
-#define TALLY_OP(name, fmt, pop, push) {#name, FMT_##fmt, pop, push},
+#define TALLY_OP(name, operands, pop, push)                                    \
+    BC_APPLY_(BC_ROW_, name, pop, push, BC_PAD_ operands)
 #include "opcodes.def"
 #undef TALLY_OP
 };
 
-const uint8_t bc_fmt_len[FMT_COUNT] = {
-    [FMT_NONE] = 0, [FMT_U8] = 1,      [FMT_U16] = 2,
-    [FMT_U32] = 4,  [FMT_U16_U16] = 4, [FMT_U8_U8] = 2,
-    [FMT_U32_3U16] = 10, [FMT_U16_3] = 6,
+#undef BC_ROW_
+#undef IS_JUMP_
+#undef KIND_
+#undef KIND_NONE
+
+const bc_opndinfo bc_opnds[OPND_KIND_COUNT] = {
+    [OPND_NONE] = {"NONE", 0},
+#define TALLY_OPERAND(kind, width) [OPND_##kind] = {#kind, width},
+#include "operands.def"
+#undef TALLY_OPERAND
 };
+
+_Static_assert(sizeof bc_opnds / sizeof bc_opnds[0] == OPND_KIND_COUNT,
+               "one row per operand kind");
 
 bc_program *bc_program_new(mem_ctx *mem)
 {
@@ -49,7 +81,7 @@ int bc_stack_pop(const bc_program *p, const uint8_t *ins)
     if (pop >= 0) {
         return pop;
     }
-    uint16_t a = bc_u16(ins + 1);
+    uint32_t a = bc_operand(ins + bc_ops[op].off[0], bc_ops[op].width[0]);
     switch (op) {
     case OP_CALL:
         return a < p->nfuncs ? p->funcs[a].arity : -1;

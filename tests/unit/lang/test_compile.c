@@ -858,7 +858,7 @@ static int count_ops(const bc_program *p, bc_op op)
 {
     int n = 0;
     for (uint32_t pc = 0; pc < p->code_len;
-         pc += 1u + bc_fmt_len[bc_ops[p->code[pc]].fmt]) {
+         pc += bc_ops[p->code[pc]].len) {
         n += p->code[pc] == op;
     }
     return n;
@@ -869,7 +869,7 @@ static int count_pairs(const bc_program *p, bc_op first, bc_op then)
     int n = 0;
     uint32_t prev = p->code_len;
     for (uint32_t pc = 0; pc < p->code_len;
-         pc += 1u + bc_fmt_len[bc_ops[p->code[pc]].fmt]) {
+         pc += bc_ops[p->code[pc]].len) {
         n += prev < p->code_len && p->code[prev] == first &&
              p->code[pc] == then;
         prev = pc;
@@ -921,7 +921,7 @@ static int jumps_to_jumps(const bc_program *p)
 {
     int n = 0;
     for (uint32_t pc = 0; pc < p->code_len;
-         pc += 1u + bc_fmt_len[bc_ops[p->code[pc]].fmt]) {
+         pc += bc_ops[p->code[pc]].len) {
         bc_op op = (bc_op)p->code[pc];
         if (op == OP_JUMP || op == OP_JUMP_IF_FALSE || op == OP_JUMP_IF_TRUE ||
             op == OP_JUMP_IF_NONE || op == OP_JUMP_IF_SOME ||

@@ -194,7 +194,7 @@ static uint32_t tb_here(tb *b)
 static uint32_t tb_emit(tb *b, bc_op op, const uint8_t *operands, size_t n)
 {
     assert_true(b->func >= 0);
-    assert_int_equal(n, bc_fmt_len[bc_ops[op].fmt]);
+    assert_int_equal(n, bc_ops[op].len - 1u);
     assert_true(b->ncode + 1 + n <= TB_CODE);
     uint32_t pc = b->ncode;
     b->locs[b->nlocs++] = (bc_loc){pc, b->line, b->col};
@@ -1655,7 +1655,7 @@ static void expect_confusion(const uint8_t *code, size_t len, const char *op)
     uint16_t f = tb_func(b, "main", 0, 0, 0);
     for (size_t i = 0; i < len;) {
         bc_op o = (bc_op)code[i];
-        size_t n = bc_fmt_len[bc_ops[o].fmt];
+        size_t n = bc_ops[o].len - 1u;
         tb_emit(b, o, code + i + 1, n);
         i += 1 + n;
     }
