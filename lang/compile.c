@@ -665,8 +665,8 @@ static bool never_fails(const ast_node *n, int *left)
             return false;
         }
         ast_node **args = n->list.items;
-        bool ok = strcmp(n->name, "min") == 0 || strcmp(n->name, "max") == 0 ||
-                  (strcmp(n->name, "round") == 0 && n->list.count == 3 &&
+        bool ok = n->builtin == BUILTIN_MIN || n->builtin == BUILTIN_MAX ||
+                  (n->builtin == BUILTIN_ROUND && n->list.count == 3 &&
                    args[1]->kind == AST_INT);
         for (uint32_t i = 0; ok && i < n->list.count; i++) {
             ok = args[i]->kind == AST_MODE || never_fails(args[i], left);
@@ -736,26 +736,41 @@ static void gen_call(cg *g, ast_node *n)
 {
     ast_node **args = n->list.items;
     if (!n->sym) {
-        const char *f = n->name;
-        if (strcmp(f, "text") == 0) {
+        switch ((chk_builtin)n->builtin) {
+        case BUILTIN_TEXT:
             gen(g, args[0]);
             op_at(g, OP_TO_TEXT, n->sp, 0);
             put_u8(g, text_places(args[0]->ty));
-        } else if (strcmp(f, "round") == 0) {
+            return;
+        case BUILTIN_ROUND:
             gen(g, args[0]);
             gen(g, args[1]);
             op_at(g, OP_ROUND, n->sp, 0);
             put_u8(g, (uint8_t)args[2]->num);
-        } else if (strcmp(f, "min") == 0 || strcmp(f, "max") == 0) {
+            return;
+        case BUILTIN_MIN:
+        case BUILTIN_MAX:
             gen(g, args[0]);
             gen(g, args[1]);
-            op0(g, f[1] == 'i' ? OP_MIN : OP_MAX, n->sp);
-        } else if (strcmp(f, "count") == 0) {
+            op0(g, n->builtin == BUILTIN_MIN ? OP_MIN : OP_MAX, n->sp);
+            return;
+        case BUILTIN_COUNT:
             gen(g, args[0]);
             op0(g, OP_LIST_LEN, n->sp);
-        } else {
-            fail(g, n->sp, "internal error: unknown builtin '%s'", f);
+            return;
+        case BUILTIN_NONE: /* the checker resolves every call */
+        case BUILTIN_SUM:  /* aggregates: gen_comprehension */
+        case BUILTIN_LOWEST:
+        case BUILTIN_HIGHEST:
+        case BUILTIN_FIRST:
+        case BUILTIN_SORT:
+        case BUILTIN_ALL:
+        case BUILTIN_ANY:
+        case BUILTIN_KIND_COUNT:
+            break;
         }
+        fail(g, n->sp, "internal error: '%s' is not a builtin call",
+             n->name ? n->name : "?");
         return;
     }
     if (!g->c->plain && inlinable(n->sym)) {
@@ -1029,6 +1044,32 @@ static void gen_match(cg *g, ast_node *n)
 static void gen_comprehension(cg *g, ast_node *n)
 {
     const char *agg = n->name;
+    enum { A_LIST, A_SUM, A_COUNT, A_ALL, A_ANY, A_MIN, A_MAX, A_FIRST, A_SORT,
+           A_BAD } kind = A_BAD;
+    switch ((chk_builtin)n->builtin) {
+    case BUILTIN_NONE: kind = agg ? A_BAD : A_LIST; break;
+    case BUILTIN_SUM: kind = A_SUM; break;
+    case BUILTIN_COUNT: kind = A_COUNT; break;
+    case BUILTIN_ALL: kind = A_ALL; break;
+    case BUILTIN_ANY: kind = A_ANY; break;
+    case BUILTIN_LOWEST: kind = A_MIN; break;
+    case BUILTIN_HIGHEST: kind = A_MAX; break;
+    case BUILTIN_FIRST: kind = A_FIRST; break;
+    case BUILTIN_SORT: kind = A_SORT; break;
+    case BUILTIN_TEXT: /* calls: gen_call */
+    case BUILTIN_ROUND:
+    case BUILTIN_MIN:
+    case BUILTIN_MAX:
+    case BUILTIN_KIND_COUNT:
+        break;
+    }
+    if (kind == A_BAD) {
+        /* The checker rejects any other name: never compiled as a sort. */
+        fail(g, n->sp, "internal error: '%s' is not an aggregate",
+             agg ? agg : "?");
+        stack(g, 0, 1); /* the value the aggregate would have produced */
+        return;
+    }
     int mark = g->nlocals;
     gen(g, n->b);
     int list = new_slot(g);
@@ -1038,18 +1079,7 @@ static void gen_comprehension(cg *g, ast_node *n)
     store(g, idx, n->sp);
     int acc = new_slot(g);
     int tmp = -1;
-    bool is_sort = agg && strcmp(agg, "sort") == 0;
-    enum { A_LIST, A_SUM, A_COUNT, A_ALL, A_ANY, A_MIN, A_MAX, A_FIRST, A_SORT } kind;
-    if (!agg) kind = A_LIST;
-    else if (strcmp(agg, "sum") == 0) kind = A_SUM;
-    else if (strcmp(agg, "count") == 0) kind = A_COUNT;
-    else if (strcmp(agg, "all") == 0) kind = A_ALL;
-    else if (strcmp(agg, "any") == 0) kind = A_ANY;
-    else if (strcmp(agg, "lowest") == 0) kind = A_MIN;
-    else if (strcmp(agg, "highest") == 0) kind = A_MAX;
-    else if (strcmp(agg, "first") == 0) kind = A_FIRST;
-    else kind = A_SORT;
-    (void)is_sort;
+
     switch (kind) {
     case A_LIST:
     case A_SORT: op0(g, OP_LIST_NEW, n->sp); break;
@@ -1151,6 +1181,8 @@ static void gen_comprehension(cg *g, ast_node *n)
         land(g, next);
         break;
     }
+    case A_BAD: /* returned above */
+        break;
     }
     land(g, skip);
     loop_to(g, top, n->sp);
