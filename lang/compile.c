@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asm.h"
 #include "tally_assert.h"
 #include "check.h"
 #include "decimal.h"
@@ -372,24 +373,6 @@ static void put(cg *g, const void *b, uint32_t n)
     p->code_len += n;
 }
 
-static void put_u8(cg *g, uint8_t v)
-{
-    put(g, &v, 1);
-}
-
-static void put_u16(cg *g, uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-    put(g, b, 2);
-}
-
-static void put_u32(cg *g, uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                    (uint8_t)(v >> 24)};
-    put(g, b, 4);
-}
-
 static void note_loc(cg *g, tly_span sp)
 {
     if (sp.start == g->last_off) {
@@ -429,30 +412,49 @@ static void stack(cg *g, int pop, int push)
     }
 }
 
-/* Emits [op] at [sp]; for ops with a variable pop count, [pop] gives it. */
-static void op_at(cg *g, bc_op op, tly_span sp, int pop)
+/* Emits [op] with the [n] operands [x] at [sp], encoded by the shared
+ * assembler (asm.h); for ops with a variable pop count, [pop] gives it.
+ * Write the operands with ASM_OPERANDS(a, b, ...). */
+static void emit(cg *g, bc_op op, tly_span sp, int pop, const uint32_t *x,
+                 unsigned n)
 {
     if (g->too_big) {
         return; /* the program is dropped; stop growing it */
+    }
+    uint8_t b[ASM_MAX_LEN];
+    unsigned len = asm_encode(b, op, x, n);
+    if (TALLY_NEVER(len == 0)) {
+        fail(g, sp, "internal error: %s with operands that do not fit it",
+             bc_ops[op].name);
+        return;
     }
     g->last_sp = sp;
     note_loc(g, sp);
     g->last_pc = g->p->code_len;
     g->last_op = op;
-    put_u8(g, (uint8_t)op);
+    put(g, b, len);
     stack(g, bc_ops[op].pop >= 0 ? bc_ops[op].pop : pop, bc_ops[op].push);
     g->dead = false;
 }
 
 static void op0(cg *g, bc_op op, tly_span sp)
 {
-    op_at(g, op, sp, 0);
+    emit(g, op, sp, 0, NULL, 0);
 }
 
 static void op16(cg *g, bc_op op, uint16_t a, tly_span sp, int pop)
 {
-    op_at(g, op, sp, pop);
-    put_u16(g, a);
+    emit(g, op, sp, pop, ASM_OPERANDS(a));
+}
+
+/* Where the jump operand of the instruction just emitted, [op], lies. */
+static uint32_t jump_operand_at(cg *g, bc_op op)
+{
+    unsigned at = 0;
+    bool is_jump = bc_jump_operand(op, &at);
+    TALLY_ASSERT(is_jump);
+    (void)is_jump;
+    return g->last_pc + bc_ops[op].off[at];
 }
 
 /* Jump targets are absolute offsets in code[] (see opcodes.def). */
@@ -468,10 +470,9 @@ static fwd jump(cg *g, bc_op op, tly_span sp)
     if (g->dead) {
         return f;
     }
-    op_at(g, op, sp, 0);
-    f.at = g->p->code_len;
+    emit(g, op, sp, 0, ASM_OPERANDS(0));
+    f.at = jump_operand_at(g, op);
     f.depth = g->depth;
-    put_u32(g, 0);
     if (op == OP_JUMP) {
         g->dead = true;
     }
@@ -500,8 +501,7 @@ static void land(cg *g, fwd f)
 
 static void loop_to(cg *g, uint32_t target, tly_span sp)
 {
-    op_at(g, OP_LOOP, sp, 0);
-    put_u32(g, target);
+    emit(g, OP_LOOP, sp, 0, ASM_OPERANDS(target));
     g->dead = true;
 }
 
@@ -540,13 +540,10 @@ static void field(cg *g, uint16_t rec, uint16_t fi, tly_span sp)
         uint16_t slot = BC_ARG(p->code + g->last_pc, LOAD, 0);
         p->code_len = g->last_pc; /* take the LOAD back */
         g->depth--;
-        op_at(g, OP_LOAD_FIELD, sp, 0);
-        put_u16(g, slot);
+        emit(g, OP_LOAD_FIELD, sp, 0, ASM_OPERANDS(slot, rec, fi));
     } else {
-        op_at(g, OP_FIELD, sp, 0);
+        emit(g, OP_FIELD, sp, 0, ASM_OPERANDS(rec, fi));
     }
-    put_u16(g, rec);
-    put_u16(g, fi);
 }
 
 static void push_int(cg *g, int64_t i, tly_span sp)
@@ -739,14 +736,13 @@ static void gen_call(cg *g, ast_node *n)
         switch ((chk_builtin)n->builtin) {
         case BUILTIN_TEXT:
             gen(g, args[0]);
-            op_at(g, OP_TO_TEXT, n->sp, 0);
-            put_u8(g, text_places(args[0]->ty));
+            emit(g, OP_TO_TEXT, n->sp, 0,
+                 ASM_OPERANDS(text_places(args[0]->ty)));
             return;
         case BUILTIN_ROUND:
             gen(g, args[0]);
             gen(g, args[1]);
-            op_at(g, OP_ROUND, n->sp, 0);
-            put_u8(g, (uint8_t)args[2]->num);
+            emit(g, OP_ROUND, n->sp, 0, ASM_OPERANDS((uint32_t)args[2]->num));
             return;
         case BUILTIN_MIN:
         case BUILTIN_MAX:
@@ -1104,12 +1100,10 @@ static void gen_comprehension(cg *g, ast_node *n)
     uint32_t top = here(g);
     g->target = top;
     n->sym->slot = new_slot(g);
-    op_at(g, OP_FOR_NEXT, n->sp, 0);
-    fwd done = {g->p->code_len, g->depth};
-    put_u32(g, 0);
-    put_u16(g, (uint16_t)list);
-    put_u16(g, (uint16_t)idx);
-    put_u16(g, (uint16_t)n->sym->slot);
+    emit(g, OP_FOR_NEXT, n->sp, 0,
+         ASM_OPERANDS(0, (uint32_t)list, (uint32_t)idx,
+                      (uint32_t)n->sym->slot));
+    fwd done = {jump_operand_at(g, OP_FOR_NEXT), g->depth};
     if (n->var2) {
         n->sym2->slot = idx;
     }
@@ -1196,9 +1190,7 @@ static void gen_comprehension(cg *g, ast_node *n)
                 mask |= (uint8_t)(1u << i);
             }
         }
-        op_at(g, OP_SORT, n->sp, 0);
-        put_u8(g, (uint8_t)n->list2.count);
-        put_u8(g, mask);
+        emit(g, OP_SORT, n->sp, 0, ASM_OPERANDS(n->list2.count, mask));
     } else if (kind == A_MIN || kind == A_MAX) {
         fwd ok = jump(g, OP_JUMP_IF_SOME, n->sp);
         op0(g, OP_POP, n->sp);
@@ -1645,8 +1637,7 @@ static void gen_check(cg *g, ast_node *cond, ast_node *msg, const char *path)
             push_text(g, m, strlen(m), cond->sp);
         }
     }
-    op_at(g, OP_CHECK_FAIL, cond->sp, 0);
-    put_u32(g, cstring(g, path));
+    emit(g, OP_CHECK_FAIL, cond->sp, 0, ASM_OPERANDS(cstring(g, path)));
     g->dead = true;
     land(g, ok);
 }

@@ -51,6 +51,13 @@ const bc_opndinfo bc_opnds[OPND_KIND_COUNT] = {
 _Static_assert(sizeof bc_opnds / sizeof bc_opnds[0] == OPND_KIND_COUNT,
                "one row per operand kind");
 
+/* bc_operand reads 1, 2 or 4 bytes; asm.c writes the same. */
+#define TALLY_OPERAND(kind, width)                                             \
+    _Static_assert(width == 1 || width == 2 || width == 4,                     \
+                   #kind " is 1, 2 or 4 bytes wide");
+#include "operands.def"
+#undef TALLY_OPERAND
+
 bc_program *bc_program_new(mem_ctx *mem)
 {
     bc_program *p = mem_alloc(mem, sizeof *p);
