@@ -631,7 +631,8 @@ static ty *resolve_type(checker *k, ast_node *n)
                 }
                 long places = strtol(n->text, NULL, 10);
                 if (places < 0 || places > LIM_MAX_PLACES) {
-                    err(k, n->sp, NULL, "places must be between 0 and " LIM_STR(LIM_MAX_PLACES));
+                    err(k, n->sp, NULL, "places must be between 0 and "
+                        LIM_STR(LIM_MAX_PLACES));
                     break;
                 }
                 ty *t = new_ty(k, builtin[i].kind);

@@ -7,39 +7,28 @@
 
 #include <string.h>
 
-/* One row of bc_ops from an operand list padded with NONE. */
-#define BC_ROW_(name, pop, push, a, b, c, d, ...)                              \
+/* One row of bc_ops, from the layout constants bytecode.h derives. */
+#define BC_ROW_(name, pop, push)                                               \
     {#name, pop, push, BC_LEN_##name,                                          \
-     (OPND_W_##a > 0) + (OPND_W_##b > 0) + (OPND_W_##c > 0) +                  \
-         (OPND_W_##d > 0),                                                     \
-     IS_JUMP_(KIND_##a)   ? 0                                                  \
-     : IS_JUMP_(KIND_##b) ? 1                                                  \
-     : IS_JUMP_(KIND_##c) ? 2                                                  \
-     : IS_JUMP_(KIND_##d) ? 3                                                  \
-                          : -1,                                                \
-     {KIND_##a, KIND_##b, KIND_##c, KIND_##d},                                 \
+     (BC_W_##name##_0 > 0) + (BC_W_##name##_1 > 0) + (BC_W_##name##_2 > 0) +   \
+         (BC_W_##name##_3 > 0),                                                \
+     BC_IS_JUMP_KIND(BC_K_##name##_0)   ? 0                                    \
+     : BC_IS_JUMP_KIND(BC_K_##name##_1) ? 1                                    \
+     : BC_IS_JUMP_KIND(BC_K_##name##_2) ? 2                                    \
+     : BC_IS_JUMP_KIND(BC_K_##name##_3) ? 3                                    \
+                                        : -1,                                  \
+     {BC_K_##name##_0, BC_K_##name##_1, BC_K_##name##_2, BC_K_##name##_3},     \
      {BC_OFF_##name##_0, BC_OFF_##name##_1, BC_OFF_##name##_2,                 \
       BC_OFF_##name##_3},                                                      \
-     {OPND_W_##a, OPND_W_##b, OPND_W_##c, OPND_W_##d}},
-#define IS_JUMP_(kind) ((int)(kind) == OPND_JUMP || (int)(kind) == OPND_LOOP)
-/* The kind of an operand; the empty list "()" pastes to KIND_. */
-#define KIND_ OPND_NONE
-#define KIND_NONE OPND_NONE
-#define TALLY_OPERAND(kind, width) enum { KIND_##kind = OPND_##kind };
-#include "operands.def"
-#undef TALLY_OPERAND
+     {BC_W_##name##_0, BC_W_##name##_1, BC_W_##name##_2, BC_W_##name##_3}},
 
 const bc_opinfo bc_ops[OP_COUNT] = {
-#define TALLY_OP(name, operands, pop, push)                                    \
-    BC_APPLY_(BC_ROW_, name, pop, push, BC_PAD_ operands)
+#define TALLY_OP(name, operands, pop, push) BC_ROW_(name, pop, push)
 #include "opcodes.def"
 #undef TALLY_OP
 };
 
 #undef BC_ROW_
-#undef IS_JUMP_
-#undef KIND_
-#undef KIND_NONE
 
 const bc_opndinfo bc_opnds[OPND_KIND_COUNT] = {
     [OPND_NONE] = {"NONE", 0},

@@ -53,19 +53,29 @@ typedef enum bc_opnd {
  *   BC_LEN_NAME       bytes of the whole instruction, opcode included
  *   BC_OFF_NAME_i     offset of operand i from the opcode byte
  *   BC_W_NAME_i       its width in bytes (0: no such operand)
+ *   BC_K_NAME_i       its kind, a bc_opnd (OPND_NONE: no such operand)
  * An empty list "()" arrives as one empty argument; its token pastes to
  * OPND_W_, which is 0 like OPND_W_NONE. */
 enum {
     OPND_W_ = 0,
     OPND_W_NONE = 0,
-#define TALLY_OPERAND(kind, width) OPND_W_##kind = width,
+    OPND_K_ = OPND_NONE,
+    OPND_K_NONE = OPND_NONE,
+#define TALLY_OPERAND(kind, width)                                             \
+    OPND_W_##kind = width, OPND_K_##kind = OPND_##kind,
 #include "operands.def"
 #undef TALLY_OPERAND
 };
 
+/* Whether [kind] is a jump target's: JUMP forward, LOOP backward. */
+#define BC_IS_JUMP_KIND(kind)                                                  \
+    ((int)(kind) == (int)OPND_JUMP || (int)(kind) == (int)OPND_LOOP)
+
 #define BC_APPLY_(m, ...) m(__VA_ARGS__)
 #define BC_PAD_(...) __VA_ARGS__, NONE, NONE, NONE, NONE, NONE
-#define BC_LAYOUT_(len, w, off, extra, a, b, c, d, e, ...)                     \
+#define BC_LAYOUT_(len, k, w, off, extra, a, b, c, d, e, ...)                  \
+    k##_0 = OPND_K_##a, k##_1 = OPND_K_##b, k##_2 = OPND_K_##c,                \
+    k##_3 = OPND_K_##d,                                                        \
     w##_0 = OPND_W_##a, w##_1 = OPND_W_##b, w##_2 = OPND_W_##c,                \
     w##_3 = OPND_W_##d, off##_0 = 1, off##_1 = 1 + OPND_W_##a,                 \
     off##_2 = 1 + OPND_W_##a + OPND_W_##b,                                     \
@@ -77,8 +87,8 @@ enum {
  * like a macro elsewhere (a parser token, say) stays a name. */
 enum {
 #define TALLY_OP(name, operands, pop, push)                                    \
-    BC_APPLY_(BC_LAYOUT_, BC_LEN_##name, BC_W_##name, BC_OFF_##name,           \
-              BC_EXTRA_##name, BC_PAD_ operands)
+    BC_APPLY_(BC_LAYOUT_, BC_LEN_##name, BC_K_##name, BC_W_##name,             \
+              BC_OFF_##name, BC_EXTRA_##name, BC_PAD_ operands)
 #include "opcodes.def"
 #undef TALLY_OP
 };

@@ -339,9 +339,10 @@ static void put_target(strbuf *b, const bc_func *f, uint32_t t)
 }
 
 /* Prints operand [i] of [x], of [kind], [first] when none is printed
- * before it: one rendering per kind, whatever the instruction.  Operands are separated by a blank, except those that
- * read as part of the one before: a FIELD (".name" after its record),
- * FOR_NEXT's slots ("list[index] -> element") and a sort's mask. */
+ * before it: one rendering per kind, whatever the instruction.  Operands
+ * are separated by a blank, except those that read as part of the one
+ * before: a FIELD (".name" after its record), FOR_NEXT's slots
+ * ("list[index] -> element") and a sort's mask. */
 static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
                         const uint32_t *x, unsigned i, bool first)
 {

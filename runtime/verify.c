@@ -398,7 +398,8 @@ static bool check_consts(vfy *v)
             break;
         case VAL_DATETIME:
             if (c->as.t.sec < (int64_t)LIM_MIN_DAY * LIM_SEC_PER_DAY ||
-                c->as.t.sec > ((int64_t)LIM_MAX_DAY + 1) * LIM_SEC_PER_DAY - 1) {
+                c->as.t.sec >
+                    ((int64_t)LIM_MAX_DAY + 1) * LIM_SEC_PER_DAY - 1) {
                 return fail(v, "constant %u: datetime %lld s from 1970 is "
                             "outside years 0001..9999", i,
                             (long long)c->as.t.sec);

@@ -1162,9 +1162,13 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
 #define NOMEM() THROW(VM_ENOMEM, "out of memory")
 #define TOP (sp[-1])
 #define FR (&v->frames[v->depth]) /* the running frame */
-/* Jump operands are absolute offsets in code[] (opcodes.def), proved by
- * verify.c to land on an instruction of the running function. */
-#define TARGET(off) (code + (off))
+/* Where the jump [name] at ip goes: its operand 0, an absolute offset in
+ * code[] that verify.c proved lands on an instruction of the running
+ * function.  Does not compile unless opcodes.def gives that operand a
+ * JUMP or LOOP kind, so the VM and the list agree on what jumps. */
+#define TARGET(name)                                                           \
+    (code + BC_ARG(ip, name, 0) +                                              \
+     0 * sizeof(char[BC_IS_JUMP_KIND(BC_K_##name##_0) ? 1 : -1]))
 
 #ifdef TALLY_TRACE_VM
 #define VM_TRACE()                                                             \
@@ -1391,7 +1395,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     }
 
     VM_CASE(JUMP):
-        ip = TARGET(BC_ARG(ip, JUMP, 0));
+        ip = TARGET(JUMP);
         VM_DISPATCH();
 
     VM_CASE(FOR_NEXT): {
@@ -1402,7 +1406,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         uint64_t i = (uint64_t)iv->as.i;
         if (i >= lv->as.l->count) {
-            ip = TARGET(BC_ARG(ip, FOR_NEXT, 0));
+            ip = TARGET(FOR_NEXT);
             VM_DISPATCH();
         }
         vcopy(&locals[BC_ARG(ip, FOR_NEXT, 3)], &lv->as.l->items[i]);
@@ -1414,7 +1418,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(v->fuel-- == 0)) {
             goto budget;
         }
-        ip = TARGET(BC_ARG(ip, LOOP, 0));
+        ip = TARGET(LOOP);
         VM_DISPATCH();
 
     VM_CASE(JUMP_IF_FALSE): {
@@ -1424,7 +1428,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             CONFUSED();
         }
         ip = c->as.b ? ip + BC_OP_LEN(JUMP_IF_FALSE)
-                     : TARGET(BC_ARG(ip, JUMP_IF_FALSE, 0));
+                     : TARGET(JUMP_IF_FALSE);
         VM_DISPATCH();
     }
 
@@ -1434,7 +1438,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             sp++;
             CONFUSED();
         }
-        ip = c->as.b ? TARGET(BC_ARG(ip, JUMP_IF_TRUE, 0))
+        ip = c->as.b ? TARGET(JUMP_IF_TRUE)
                      : ip + BC_OP_LEN(JUMP_IF_TRUE);
         VM_DISPATCH();
     }
@@ -1442,12 +1446,12 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     /* pop 1, push 1 in opcodes.def: the verifier proves a value is
      * there to look at. */
     VM_CASE(JUMP_IF_NONE):
-        ip = TOP.kind == VAL_NONE ? TARGET(BC_ARG(ip, JUMP_IF_NONE, 0))
+        ip = TOP.kind == VAL_NONE ? TARGET(JUMP_IF_NONE)
                                   : ip + BC_OP_LEN(JUMP_IF_NONE);
         VM_DISPATCH();
 
     VM_CASE(JUMP_IF_SOME):
-        ip = TOP.kind != VAL_NONE ? TARGET(BC_ARG(ip, JUMP_IF_SOME, 0))
+        ip = TOP.kind != VAL_NONE ? TARGET(JUMP_IF_SOME)
                                   : ip + BC_OP_LEN(JUMP_IF_SOME);
         VM_DISPATCH();
 
@@ -1541,8 +1545,8 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         if (UNLIKELY(n->as.i < 0 || n->as.i > LIM_MAX_PLACES)) {
             THROW(VM_RUNTIME_ERROR,
-                  fmt_msg(v, "cannot round to %" PRId64
-                             " places: places must be 0 to " LIM_STR(LIM_MAX_PLACES),
+                  fmt_msg(v, "cannot round to %" PRId64 " places: places "
+                             "must be 0 to " LIM_STR(LIM_MAX_PLACES),
                           n->as.i));
         }
         if (UNLIKELY(!charge_dec(v, &x->as.d, NULL))) {
