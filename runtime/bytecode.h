@@ -54,8 +54,8 @@ typedef enum bc_opnd {
  *   BC_OFF_NAME_i     offset of operand i from the opcode byte
  *   BC_W_NAME_i       its width in bytes (0: no such operand)
  *   BC_K_NAME_i       its kind, a bc_opnd (OPND_NONE: no such operand)
- * An empty list "()" arrives as one empty argument; its token pastes to
- * OPND_W_, which is 0 like OPND_W_NONE. */
+ * An empty list "()" arrives as one empty argument, which pastes to
+ * OPND_W_ and OPND_K_: no width and no kind, like the NONE padding. */
 enum {
     OPND_W_ = 0,
     OPND_W_NONE = 0,
