@@ -22,6 +22,7 @@
 #include "decimal.h"
 #include "date.h"
 #include "parser.h"
+#include "tally_limits.h"
 #include "value.h"
 
 /* Forward jumps waiting for their target.  [at] is the operand of the
@@ -656,7 +657,8 @@ static bool never_fails(const ast_node *n, int *left)
         }
         return never_fails(n->a, left) && never_fails(n->b, left);
     case AST_CALL: {
-        /* round with a literal place count (0..30 by the checker), min
+        /* round with a literal place count in 0..LIM_MAX_PLACES (the
+         * checker lets any integer through: the VM refuses the rest), min
          * and max; text() refuses inexact decimals at run time */
         if (n->sym || !n->name) {
             return false;
@@ -664,7 +666,8 @@ static bool never_fails(const ast_node *n, int *left)
         ast_node **args = n->list.items;
         bool ok = n->builtin == BUILTIN_MIN || n->builtin == BUILTIN_MAX ||
                   (n->builtin == BUILTIN_ROUND && n->list.count == 3 &&
-                   args[1]->kind == AST_INT);
+                   args[1]->kind == AST_INT &&
+                   strtoll(args[1]->text, NULL, 10) <= LIM_MAX_PLACES);
         for (uint32_t i = 0; ok && i < n->list.count; i++) {
             ok = args[i]->kind == AST_MODE || never_fails(args[i], left);
         }

@@ -1071,6 +1071,26 @@ static void test_compile_conditions_are_branches(void **state)
     done(r);
 }
 
+/* round to more places than tally_limits.h allows fails at run time, so
+ * a definition doing it stays a call and its error names the chain. */
+static void test_compile_round_past_the_limit_is_not_inlined(void **state)
+{
+    (void)state;
+    run *r = compile("record In { id: text, d: decimal }\n"
+                     "input x: In keyed by id\n"
+                     "definition r(v: decimal): decimal =\n"
+                     "  round(v, 31, half up)\n"
+                     "definition s(v: decimal): decimal =\n"
+                     "  round(v, 30, half up)\n"
+                     "record Out { a: decimal, b: decimal }\n"
+                     "output o: Out = Out { a: s(x.d), b: r(x.d) }\n");
+    assert_int_equal(count_ops(r->p, OP_CALL), 1);
+    assert_int_equal(eval(r, "{\"id\": \"1\", \"d\": \"1.5\"}"),
+                     VM_RUNTIME_ERROR);
+    assert_non_null(strstr(r->err.trace, ": in r\n"));
+    done(r);
+}
+
 static void test_compile_small_definitions_are_inlined(void **state)
 {
     (void)state;
@@ -1157,6 +1177,7 @@ int main(void)
         TEST(test_compile_text_and_enums),
         TEST(test_compile_dates_and_durations),
         TEST(test_compile_fail_gives_runtime_error_at_its_position),
+        TEST(test_compile_round_past_the_limit_is_not_inlined),
         TEST(test_compile_every_builtin),
         TEST(test_compile_award_example_verifies_and_runs),
     };
