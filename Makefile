@@ -235,7 +235,7 @@ uninstall:
 
 docs: docs/opcodes.md
 
-docs/opcodes.md: runtime/opcodes.def scripts/gen_opcodes_md.sh
+docs/opcodes.md: runtime/opcodes.def runtime/operands.def scripts/gen_opcodes_md.sh
 	sh scripts/gen_opcodes_md.sh > $@
 
 clean:

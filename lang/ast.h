@@ -123,6 +123,8 @@ struct ast_node {
     int slot;        /* local slot for bound names */
     int aux;         /* checker/compiler scratch */
     uint8_t conv;    /* implicit conversion after evaluation (AUX_TO_DEC) */
+    uint8_t builtin; /* AST_CALL, AST_COMPREH: the chk_builtin (check.h)
+                        named, BUILTIN_NONE (0) for none */
 };
 
 /* Returns a new node of [kind] at [sp] in [a]; NULL out of memory (the

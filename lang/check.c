@@ -20,6 +20,8 @@
 #include "decimal.h"
 #include "date.h"
 #include "parser.h"
+#include "tally_assert.h"
+#include "tally_limits.h"
 
 #define NBUCKETS 256  /* first size of the global table; doubles with it */
 #define MAX_LOAD 4     /* names per bucket before the table doubles */
@@ -629,8 +631,9 @@ static ty *resolve_type(checker *k, ast_node *n)
                     break;
                 }
                 long places = strtol(n->text, NULL, 10);
-                if (places < 0 || places > 30) {
-                    err(k, n->sp, NULL, "places must be between 0 and 30");
+                if (places < 0 || places > LIM_MAX_PLACES) {
+                    err(k, n->sp, NULL, "places must be between 0 and "
+                        LIM_STR(LIM_MAX_PLACES));
                     break;
                 }
                 ty *t = new_ty(k, builtin[i].kind);
@@ -1185,9 +1188,36 @@ static ty *join(checker *k, ast_node *na, ty *a, ast_node *nb, ty *b,
     return u;
 }
 
+/* ---- builtins -------------------------------------------------------- */
+
+const chk_builtin_info chk_builtins[BUILTIN_KIND_COUNT] = {
+    [BUILTIN_NONE] = {NULL, 0},
+#define CALL BUILTIN_CALL
+#define AGG BUILTIN_AGG
+#define TALLY_BUILTIN(id, name, forms) [BUILTIN_##id] = {name, forms},
+#include "builtins.def"
+#undef TALLY_BUILTIN
+#undef CALL
+#undef AGG
+};
+
+/* A dozen names: a scan beats a hash, and runs once per call node. */
+chk_builtin chk_builtin_find(const char *name, unsigned form)
+{
+    for (int i = BUILTIN_NONE + 1; i < BUILTIN_KIND_COUNT; i++) {
+        if ((chk_builtins[i].forms & form) &&
+            strcmp(chk_builtins[i].name, name) == 0) {
+            return (chk_builtin)i;
+        }
+    }
+    return BUILTIN_NONE;
+}
+
 static ty *comprehension(checker *k, ast_node *n, ty *want)
 {
     const char *agg = n->name; /* NULL: [x for ...] */
+    chk_builtin b = agg ? chk_builtin_find(agg, BUILTIN_AGG) : BUILTIN_NONE;
+    n->builtin = (uint8_t)b;
     ty *src = expr(k, n->b, NULL);
     ty *elem = &k->t_error;
     if (!is_bad(src)) {
@@ -1224,7 +1254,7 @@ static ty *comprehension(checker *k, ast_node *n, ty *want)
         key->ty = kt;
     }
     k->nlocals = mark;
-    if (n->list2.count && (!agg || strcmp(agg, "sort") != 0)) {
+    if (n->list2.count && b != BUILTIN_SORT) {
         err(k, n->list2.items[0]->sp, NULL, "'by' is only for sort(...)");
     }
     if (!agg) {
@@ -1234,45 +1264,53 @@ static ty *comprehension(checker *k, ast_node *n, ty *want)
         return wrap(k, TY_LIST, body);
     }
     n->aux = 0;
-    if (strcmp(agg, "sum") == 0) {
+    switch (b) {
+    case BUILTIN_SUM:
         if (!is_bad(body) && !is_num(body)) {
             err(k, n->a->sp, NULL, "sum needs numbers, not %s", describe(k, body));
             return &k->t_error;
         }
         return body;
-    }
-    if (strcmp(agg, "count") == 0) {
+    case BUILTIN_COUNT:
         return &k->t_int;
-    }
-    if (strcmp(agg, "all") == 0 || strcmp(agg, "any") == 0) {
+    case BUILTIN_ALL:
+    case BUILTIN_ANY:
         if (!fits(k, n->a, body, &k->t_bool)) {
             mismatch(k, n->a, body, &k->t_bool, "the condition");
         }
         return &k->t_bool;
-    }
-    if (strcmp(agg, "lowest") == 0 || strcmp(agg, "highest") == 0) {
+    case BUILTIN_LOWEST:
+    case BUILTIN_HIGHEST:
         if (!is_bad(body) && !ordered(body)) {
             err(k, n->a->sp, NULL, "%s needs values that can be ordered, not %s",
                 agg, describe(k, body));
             return &k->t_error;
         }
         return body;
-    }
-    if (strcmp(agg, "first") == 0) {
+    case BUILTIN_FIRST:
         if (is_bad(body)) {
             return body;
         }
         return body->kind == TY_OPTIONAL ? body : wrap(k, TY_OPTIONAL, body);
-    }
-    if (strcmp(agg, "sort") == 0) {
+    case BUILTIN_SORT:
         if (n->list2.count == 0) {
             err(k, n->sp, "write sort(x for x in list by key descending, ...)",
                 "sort needs at least one key after 'by'");
         }
-        if (n->list2.count > 8) {
-            err(k, n->sp, NULL, "sort takes at most 8 keys");
+        if (n->list2.count > LIM_MAX_SORT_KEYS) {
+            err(k, n->sp, NULL,
+                "sort takes at most " LIM_STR(LIM_MAX_SORT_KEYS) " keys");
         }
         return wrap(k, TY_LIST, body);
+    case BUILTIN_NONE:
+        break;
+    case BUILTIN_TEXT: /* not BUILTIN_AGG: chk_builtin_find never gives */
+    case BUILTIN_ROUND:
+    case BUILTIN_MIN:
+    case BUILTIN_MAX:
+    case BUILTIN_KIND_COUNT:
+        TALLY_UNREACHABLE();
+        break;
     }
     err(k, n->name_sp, "use sum, count, all, any, lowest, highest, first or sort",
         "'%s' cannot go through a list", agg);
@@ -1285,7 +1323,13 @@ static ty *call(checker *k, ast_node *n, ty *want)
     uint32_t argc = n->list.count;
     ast_node **args = n->list.items;
     (void)want;
-    if (strcmp(f, "text") == 0) {
+    chk_builtin b = chk_builtin_find(f, BUILTIN_CALL);
+    if (b == BUILTIN_COUNT && argc != 1) {
+        b = BUILTIN_NONE; /* count(a, b) can only be a definition */
+    }
+    n->builtin = (uint8_t)b;
+    switch (b) {
+    case BUILTIN_TEXT: {
         if (argc != 1) {
             err(k, n->sp, NULL, "text takes one value");
             return &k->t_text;
@@ -1298,7 +1342,7 @@ static ty *call(checker *k, ast_node *n, ty *want)
         n->aux = 0;
         return &k->t_text;
     }
-    if (strcmp(f, "round") == 0) {
+    case BUILTIN_ROUND: {
         if (argc != 3) {
             err(k, n->sp, "write round(x, 2, half up)",
                 "round takes a value, a number of places and a rounding mode");
@@ -1333,7 +1377,8 @@ static ty *call(checker *k, ast_node *n, ty *want)
         m->num = rm;
         return t;
     }
-    if (strcmp(f, "min") == 0 || strcmp(f, "max") == 0) {
+    case BUILTIN_MIN:
+    case BUILTIN_MAX: {
         if (argc != 2) {
             err(k, n->sp, NULL, "%s takes two values", f);
             return &k->t_error;
@@ -1351,7 +1396,7 @@ static ty *call(checker *k, ast_node *n, ty *want)
         }
         return u;
     }
-    if (strcmp(f, "count") == 0 && argc == 1) {
+    case BUILTIN_COUNT: {
         ty *t = expr(k, args[0], NULL);
         if (!is_bad(t) && t->kind != TY_LIST && t->kind != TY_MAP) {
             err(k, args[0]->sp, NULL, "count needs a list, not %s", describe(k, t));
@@ -1359,16 +1404,25 @@ static ty *call(checker *k, ast_node *n, ty *want)
         n->aux = 1;
         return &k->t_int;
     }
+    case BUILTIN_NONE:
+        break;
+    case BUILTIN_SUM: /* not BUILTIN_CALL: chk_builtin_find never gives */
+    case BUILTIN_LOWEST:
+    case BUILTIN_HIGHEST:
+    case BUILTIN_FIRST:
+    case BUILTIN_SORT:
+    case BUILTIN_ALL:
+    case BUILTIN_ANY:
+    case BUILTIN_KIND_COUNT:
+        TALLY_UNREACHABLE();
+        break;
+    }
     sym *s = lookup_global(k, f);
     if (!s || (s->kind != SYM_DEF && s->kind != SYM_RULE &&
                s->kind != SYM_PARAM && s->kind != SYM_EXTERN)) {
         suggest g = {NULL, 99, f, &k->suggest_left};
-        static const char *const builtins[] = {"text", "round", "min", "max",
-                                               "count", "sum", "lowest",
-                                               "highest", "first", "sort",
-                                               "all", "any"};
-        for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
-            consider(&g, builtins[i]);
+        for (int i = BUILTIN_NONE + 1; i < BUILTIN_KIND_COUNT; i++) {
+            consider(&g, chk_builtins[i].name);
         }
         consider_globals(k, &g, 1u << SYM_DEF | 1u << SYM_RULE |
                                     1u << SYM_EXTERN);

@@ -114,6 +114,32 @@ struct sym {
     bool used;
 };
 
+/* The built-in functions (builtins.def).  BUILTIN_NONE: a call of a
+ * definition, or a list comprehension without an aggregate. */
+typedef enum chk_builtin {
+    BUILTIN_NONE,
+#define TALLY_BUILTIN(id, name, forms) BUILTIN_##id,
+#include "builtins.def"
+#undef TALLY_BUILTIN
+    BUILTIN_KIND_COUNT
+} chk_builtin;
+
+#define BUILTIN_CALL 1u /* written f(args) */
+#define BUILTIN_AGG 2u  /* written f(x for x in list ...) */
+
+typedef struct chk_builtin_info {
+    const char *name; /* "sum" */
+    unsigned forms;   /* BUILTIN_CALL and/or BUILTIN_AGG */
+} chk_builtin_info;
+
+/* Indexed by chk_builtin; BUILTIN_NONE's row has a NULL name. */
+extern const chk_builtin_info chk_builtins[BUILTIN_KIND_COUNT];
+
+/* The builtin called [name] that can be written in [form] (BUILTIN_CALL
+ * or BUILTIN_AGG), or BUILTIN_NONE.  The checker asks once per node and
+ * records the answer in ast_node.builtin for the compiler. */
+chk_builtin chk_builtin_find(const char *name, unsigned form);
+
 /* Flags on ast_node.aux set by the checker for the compiler. */
 #define AUX_TO_DEC 1 /* convert this integer to a decimal after evaluating */
 

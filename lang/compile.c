@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asm.h"
 #include "tally_assert.h"
 #include "check.h"
 #include "decimal.h"
 #include "date.h"
 #include "parser.h"
+#include "tally_limits.h"
 #include "value.h"
 
 /* Forward jumps waiting for their target.  [at] is the operand of the
@@ -372,24 +374,6 @@ static void put(cg *g, const void *b, uint32_t n)
     p->code_len += n;
 }
 
-static void put_u8(cg *g, uint8_t v)
-{
-    put(g, &v, 1);
-}
-
-static void put_u16(cg *g, uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-    put(g, b, 2);
-}
-
-static void put_u32(cg *g, uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                    (uint8_t)(v >> 24)};
-    put(g, b, 4);
-}
-
 static void note_loc(cg *g, tly_span sp)
 {
     if (sp.start == g->last_off) {
@@ -429,30 +413,49 @@ static void stack(cg *g, int pop, int push)
     }
 }
 
-/* Emits [op] at [sp]; for ops with a variable pop count, [pop] gives it. */
-static void op_at(cg *g, bc_op op, tly_span sp, int pop)
+/* Emits [op] with the [n] operands [x] at [sp], encoded by the shared
+ * assembler (asm.h); for ops with a variable pop count, [pop] gives it.
+ * Write the operands with ASM_OPERANDS(a, b, ...). */
+static void emit(cg *g, bc_op op, tly_span sp, int pop, const uint32_t *x,
+                 unsigned n)
 {
     if (g->too_big) {
         return; /* the program is dropped; stop growing it */
+    }
+    uint8_t b[ASM_MAX_LEN];
+    unsigned len = asm_encode(b, op, x, n);
+    if (TALLY_NEVER(len == 0)) {
+        fail(g, sp, "internal error: %s with operands that do not fit it",
+             bc_ops[op].name);
+        return;
     }
     g->last_sp = sp;
     note_loc(g, sp);
     g->last_pc = g->p->code_len;
     g->last_op = op;
-    put_u8(g, (uint8_t)op);
+    put(g, b, len);
     stack(g, bc_ops[op].pop >= 0 ? bc_ops[op].pop : pop, bc_ops[op].push);
     g->dead = false;
 }
 
 static void op0(cg *g, bc_op op, tly_span sp)
 {
-    op_at(g, op, sp, 0);
+    emit(g, op, sp, 0, NULL, 0);
 }
 
 static void op16(cg *g, bc_op op, uint16_t a, tly_span sp, int pop)
 {
-    op_at(g, op, sp, pop);
-    put_u16(g, a);
+    emit(g, op, sp, pop, ASM_OPERANDS(a));
+}
+
+/* Where the jump operand of the instruction just emitted, [op], lies. */
+static uint32_t jump_operand_at(cg *g, bc_op op)
+{
+    unsigned at = 0;
+    bool is_jump = bc_jump_operand(op, &at);
+    TALLY_ASSERT(is_jump);
+    (void)is_jump;
+    return g->last_pc + bc_ops[op].off[at];
 }
 
 /* Jump targets are absolute offsets in code[] (see opcodes.def). */
@@ -468,10 +471,9 @@ static fwd jump(cg *g, bc_op op, tly_span sp)
     if (g->dead) {
         return f;
     }
-    op_at(g, op, sp, 0);
-    f.at = g->p->code_len;
+    emit(g, op, sp, 0, ASM_OPERANDS(0));
+    f.at = jump_operand_at(g, op);
     f.depth = g->depth;
-    put_u32(g, 0);
     if (op == OP_JUMP) {
         g->dead = true;
     }
@@ -490,10 +492,7 @@ static void land(cg *g, fwd f)
     for (uint32_t at = f.at; at;) {
         uint8_t *b = g->p->code + at;
         at = bc_u32(b); /* the previous jump of the chain, or 0 */
-        b[0] = (uint8_t)t;
-        b[1] = (uint8_t)(t >> 8);
-        b[2] = (uint8_t)(t >> 16);
-        b[3] = (uint8_t)(t >> 24);
+        bc_put_u32(b, t);
     }
     if (g->dead) {
         g->depth = f.depth;
@@ -503,8 +502,7 @@ static void land(cg *g, fwd f)
 
 static void loop_to(cg *g, uint32_t target, tly_span sp)
 {
-    op_at(g, OP_LOOP, sp, 0);
-    put_u32(g, target);
+    emit(g, OP_LOOP, sp, 0, ASM_OPERANDS(target));
     g->dead = true;
 }
 
@@ -537,18 +535,16 @@ static void field(cg *g, uint16_t rec, uint16_t fi, tly_span sp)
 {
     bc_program *p = g->p;
     if (!g->c->plain && !g->failed && !g->dead && g->last_op == OP_LOAD &&
-        g->last_pc + 3 == p->code_len && g->target != p->code_len &&
+        g->last_pc + BC_OP_LEN(LOAD) == p->code_len &&
+        g->target != p->code_len &&
         g->last_pc >= g->fstart) {
-        uint16_t slot = bc_u16(p->code + g->last_pc + 1);
+        uint16_t slot = BC_ARG(p->code + g->last_pc, LOAD, 0);
         p->code_len = g->last_pc; /* take the LOAD back */
         g->depth--;
-        op_at(g, OP_LOAD_FIELD, sp, 0);
-        put_u16(g, slot);
+        emit(g, OP_LOAD_FIELD, sp, 0, ASM_OPERANDS(slot, rec, fi));
     } else {
-        op_at(g, OP_FIELD, sp, 0);
+        emit(g, OP_FIELD, sp, 0, ASM_OPERANDS(rec, fi));
     }
-    put_u16(g, rec);
-    put_u16(g, fi);
 }
 
 static void push_int(cg *g, int64_t i, tly_span sp)
@@ -661,15 +657,17 @@ static bool never_fails(const ast_node *n, int *left)
         }
         return never_fails(n->a, left) && never_fails(n->b, left);
     case AST_CALL: {
-        /* round with a literal place count (0..30 by the checker), min
+        /* round with a literal place count in 0..LIM_MAX_PLACES (the
+         * checker lets any integer through: the VM refuses the rest), min
          * and max; text() refuses inexact decimals at run time */
         if (n->sym || !n->name) {
             return false;
         }
         ast_node **args = n->list.items;
-        bool ok = strcmp(n->name, "min") == 0 || strcmp(n->name, "max") == 0 ||
-                  (strcmp(n->name, "round") == 0 && n->list.count == 3 &&
-                   args[1]->kind == AST_INT);
+        bool ok = n->builtin == BUILTIN_MIN || n->builtin == BUILTIN_MAX ||
+                  (n->builtin == BUILTIN_ROUND && n->list.count == 3 &&
+                   args[1]->kind == AST_INT &&
+                   strtoll(args[1]->text, NULL, 10) <= LIM_MAX_PLACES);
         for (uint32_t i = 0; ok && i < n->list.count; i++) {
             ok = args[i]->kind == AST_MODE || never_fails(args[i], left);
         }
@@ -738,26 +736,40 @@ static void gen_call(cg *g, ast_node *n)
 {
     ast_node **args = n->list.items;
     if (!n->sym) {
-        const char *f = n->name;
-        if (strcmp(f, "text") == 0) {
+        switch ((chk_builtin)n->builtin) {
+        case BUILTIN_TEXT:
             gen(g, args[0]);
-            op_at(g, OP_TO_TEXT, n->sp, 0);
-            put_u8(g, text_places(args[0]->ty));
-        } else if (strcmp(f, "round") == 0) {
-            gen(g, args[0]);
-            gen(g, args[1]);
-            op_at(g, OP_ROUND, n->sp, 0);
-            put_u8(g, (uint8_t)args[2]->num);
-        } else if (strcmp(f, "min") == 0 || strcmp(f, "max") == 0) {
+            emit(g, OP_TO_TEXT, n->sp, 0,
+                 ASM_OPERANDS(text_places(args[0]->ty)));
+            return;
+        case BUILTIN_ROUND:
             gen(g, args[0]);
             gen(g, args[1]);
-            op0(g, f[1] == 'i' ? OP_MIN : OP_MAX, n->sp);
-        } else if (strcmp(f, "count") == 0) {
+            emit(g, OP_ROUND, n->sp, 0, ASM_OPERANDS((uint32_t)args[2]->num));
+            return;
+        case BUILTIN_MIN:
+        case BUILTIN_MAX:
+            gen(g, args[0]);
+            gen(g, args[1]);
+            op0(g, n->builtin == BUILTIN_MIN ? OP_MIN : OP_MAX, n->sp);
+            return;
+        case BUILTIN_COUNT:
             gen(g, args[0]);
             op0(g, OP_LIST_LEN, n->sp);
-        } else {
-            fail(g, n->sp, "internal error: unknown builtin '%s'", f);
+            return;
+        case BUILTIN_NONE: /* the checker resolves every call */
+        case BUILTIN_SUM:  /* aggregates: gen_comprehension */
+        case BUILTIN_LOWEST:
+        case BUILTIN_HIGHEST:
+        case BUILTIN_FIRST:
+        case BUILTIN_SORT:
+        case BUILTIN_ALL:
+        case BUILTIN_ANY:
+        case BUILTIN_KIND_COUNT:
+            break;
         }
+        fail(g, n->sp, "internal error: '%s' is not a builtin call",
+             n->name ? n->name : "?");
         return;
     }
     if (!g->c->plain && inlinable(n->sym)) {
@@ -892,11 +904,7 @@ static void chain(cg *g, fwd f, fwd *out)
     }
     if (out->at) {
         TALLY_ASSERT(out->depth == f.depth);
-        uint8_t *b = g->p->code + f.at;
-        b[0] = (uint8_t)out->at;
-        b[1] = (uint8_t)(out->at >> 8);
-        b[2] = (uint8_t)(out->at >> 16);
-        b[3] = (uint8_t)(out->at >> 24);
+        bc_put_u32(g->p->code + f.at, out->at);
     }
     *out = f;
 }
@@ -1039,6 +1047,32 @@ static void gen_match(cg *g, ast_node *n)
 static void gen_comprehension(cg *g, ast_node *n)
 {
     const char *agg = n->name;
+    enum { A_LIST, A_SUM, A_COUNT, A_ALL, A_ANY, A_MIN, A_MAX, A_FIRST, A_SORT,
+           A_BAD } kind = A_BAD;
+    switch ((chk_builtin)n->builtin) {
+    case BUILTIN_NONE: kind = agg ? A_BAD : A_LIST; break;
+    case BUILTIN_SUM: kind = A_SUM; break;
+    case BUILTIN_COUNT: kind = A_COUNT; break;
+    case BUILTIN_ALL: kind = A_ALL; break;
+    case BUILTIN_ANY: kind = A_ANY; break;
+    case BUILTIN_LOWEST: kind = A_MIN; break;
+    case BUILTIN_HIGHEST: kind = A_MAX; break;
+    case BUILTIN_FIRST: kind = A_FIRST; break;
+    case BUILTIN_SORT: kind = A_SORT; break;
+    case BUILTIN_TEXT: /* calls: gen_call */
+    case BUILTIN_ROUND:
+    case BUILTIN_MIN:
+    case BUILTIN_MAX:
+    case BUILTIN_KIND_COUNT:
+        break;
+    }
+    if (kind == A_BAD) {
+        /* The checker rejects any other name: never compiled as a sort. */
+        fail(g, n->sp, "internal error: '%s' is not an aggregate",
+             agg ? agg : "?");
+        stack(g, 0, 1); /* the value the aggregate would have produced */
+        return;
+    }
     int mark = g->nlocals;
     gen(g, n->b);
     int list = new_slot(g);
@@ -1048,18 +1082,7 @@ static void gen_comprehension(cg *g, ast_node *n)
     store(g, idx, n->sp);
     int acc = new_slot(g);
     int tmp = -1;
-    bool is_sort = agg && strcmp(agg, "sort") == 0;
-    enum { A_LIST, A_SUM, A_COUNT, A_ALL, A_ANY, A_MIN, A_MAX, A_FIRST, A_SORT } kind;
-    if (!agg) kind = A_LIST;
-    else if (strcmp(agg, "sum") == 0) kind = A_SUM;
-    else if (strcmp(agg, "count") == 0) kind = A_COUNT;
-    else if (strcmp(agg, "all") == 0) kind = A_ALL;
-    else if (strcmp(agg, "any") == 0) kind = A_ANY;
-    else if (strcmp(agg, "lowest") == 0) kind = A_MIN;
-    else if (strcmp(agg, "highest") == 0) kind = A_MAX;
-    else if (strcmp(agg, "first") == 0) kind = A_FIRST;
-    else kind = A_SORT;
-    (void)is_sort;
+
     switch (kind) {
     case A_LIST:
     case A_SORT: op0(g, OP_LIST_NEW, n->sp); break;
@@ -1084,12 +1107,10 @@ static void gen_comprehension(cg *g, ast_node *n)
     uint32_t top = here(g);
     g->target = top;
     n->sym->slot = new_slot(g);
-    op_at(g, OP_FOR_NEXT, n->sp, 0);
-    fwd done = {g->p->code_len, g->depth};
-    put_u32(g, 0);
-    put_u16(g, (uint16_t)list);
-    put_u16(g, (uint16_t)idx);
-    put_u16(g, (uint16_t)n->sym->slot);
+    emit(g, OP_FOR_NEXT, n->sp, 0,
+         ASM_OPERANDS(0, (uint32_t)list, (uint32_t)idx,
+                      (uint32_t)n->sym->slot));
+    fwd done = {jump_operand_at(g, OP_FOR_NEXT), g->depth};
     if (n->var2) {
         n->sym2->slot = idx;
     }
@@ -1161,6 +1182,8 @@ static void gen_comprehension(cg *g, ast_node *n)
         land(g, next);
         break;
     }
+    case A_BAD: /* returned above */
+        break;
     }
     land(g, skip);
     loop_to(g, top, n->sp);
@@ -1174,9 +1197,7 @@ static void gen_comprehension(cg *g, ast_node *n)
                 mask |= (uint8_t)(1u << i);
             }
         }
-        op_at(g, OP_SORT, n->sp, 0);
-        put_u8(g, (uint8_t)n->list2.count);
-        put_u8(g, mask);
+        emit(g, OP_SORT, n->sp, 0, ASM_OPERANDS(n->list2.count, mask));
     } else if (kind == A_MIN || kind == A_MAX) {
         fwd ok = jump(g, OP_JUMP_IF_SOME, n->sp);
         op0(g, OP_POP, n->sp);
@@ -1537,25 +1558,21 @@ static void thread_jumps(cg *g)
 {
     uint8_t *code = g->p->code;
     uint32_t end = g->p->code_len;
-    for (uint32_t pc = g->fstart; pc < end;
-         pc += 1u + bc_fmt_len[bc_ops[code[pc]].fmt]) {
-        bc_op op = (bc_op)code[pc];
-        if (op != OP_JUMP && op != OP_JUMP_IF_FALSE && op != OP_JUMP_IF_TRUE &&
-            op != OP_JUMP_IF_NONE && op != OP_JUMP_IF_SOME &&
-            op != OP_FOR_NEXT) {
-            continue;
+    for (uint32_t pc = g->fstart; pc < end; pc += bc_ops[code[pc]].len) {
+        unsigned at;
+        if (!bc_jump_operand((bc_op)code[pc], &at) ||
+            bc_ops[code[pc]].kind[at] != OPND_JUMP) {
+            continue; /* LOOP targets are behind; nothing to thread */
         }
-        uint32_t t = bc_u32(code + pc + 1);
+        uint8_t *operand = code + pc + bc_ops[code[pc]].off[at];
+        uint32_t t = bc_u32(operand);
         /* Chains are short; the bound keeps a bug from looping. */
         for (int hops = 0; hops < 16 && t > pc && t < end &&
                            code[t] == OP_JUMP;
              hops++) {
-            t = bc_u32(code + t + 1);
+            t = BC_ARG(code + t, JUMP, 0);
         }
-        code[pc + 1] = (uint8_t)t;
-        code[pc + 2] = (uint8_t)(t >> 8);
-        code[pc + 3] = (uint8_t)(t >> 16);
-        code[pc + 4] = (uint8_t)(t >> 24);
+        bc_put_u32(operand, t);
     }
 }
 
@@ -1627,8 +1644,7 @@ static void gen_check(cg *g, ast_node *cond, ast_node *msg, const char *path)
             push_text(g, m, strlen(m), cond->sp);
         }
     }
-    op_at(g, OP_CHECK_FAIL, cond->sp, 0);
-    put_u32(g, cstring(g, path));
+    emit(g, OP_CHECK_FAIL, cond->sp, 0, ASM_OPERANDS(cstring(g, path)));
     g->dead = true;
     land(g, ok);
 }

@@ -7,17 +7,45 @@
 
 #include <string.h>
 
+/* One row of bc_ops, from the layout constants bytecode.h derives. */
+#define BC_ROW_(name, pop, push)                                               \
+    {#name, pop, push, BC_LEN_##name,                                          \
+     (BC_W_##name##_0 > 0) + (BC_W_##name##_1 > 0) + (BC_W_##name##_2 > 0) +   \
+         (BC_W_##name##_3 > 0),                                                \
+     BC_IS_JUMP_KIND(BC_K_##name##_0)   ? 0                                    \
+     : BC_IS_JUMP_KIND(BC_K_##name##_1) ? 1                                    \
+     : BC_IS_JUMP_KIND(BC_K_##name##_2) ? 2                                    \
+     : BC_IS_JUMP_KIND(BC_K_##name##_3) ? 3                                    \
+                                        : -1,                                  \
+     {BC_K_##name##_0, BC_K_##name##_1, BC_K_##name##_2, BC_K_##name##_3},     \
+     {BC_OFF_##name##_0, BC_OFF_##name##_1, BC_OFF_##name##_2,                 \
+      BC_OFF_##name##_3},                                                      \
+     {BC_W_##name##_0, BC_W_##name##_1, BC_W_##name##_2, BC_W_##name##_3}},
+
 const bc_opinfo bc_ops[OP_COUNT] = {
-#define TALLY_OP(name, fmt, pop, push) {#name, FMT_##fmt, pop, push},
+#define TALLY_OP(name, operands, pop, push) BC_ROW_(name, pop, push)
 #include "opcodes.def"
 #undef TALLY_OP
 };
 
-const uint8_t bc_fmt_len[FMT_COUNT] = {
-    [FMT_NONE] = 0, [FMT_U8] = 1,      [FMT_U16] = 2,
-    [FMT_U32] = 4,  [FMT_U16_U16] = 4, [FMT_U8_U8] = 2,
-    [FMT_U32_3U16] = 10, [FMT_U16_3] = 6,
+#undef BC_ROW_
+
+const bc_opndinfo bc_opnds[OPND_KIND_COUNT] = {
+    [OPND_NONE] = {"NONE", 0},
+#define TALLY_OPERAND(kind, width) [OPND_##kind] = {#kind, width},
+#include "operands.def"
+#undef TALLY_OPERAND
 };
+
+_Static_assert(sizeof bc_opnds / sizeof bc_opnds[0] == OPND_KIND_COUNT,
+               "one row per operand kind");
+
+/* bc_operand reads 1, 2 or 4 bytes; asm.c writes the same. */
+#define TALLY_OPERAND(kind, width)                                             \
+    _Static_assert(width == 1 || width == 2 || width == 4,                     \
+                   #kind " is 1, 2 or 4 bytes wide");
+#include "operands.def"
+#undef TALLY_OPERAND
 
 bc_program *bc_program_new(mem_ctx *mem)
 {
@@ -49,7 +77,7 @@ int bc_stack_pop(const bc_program *p, const uint8_t *ins)
     if (pop >= 0) {
         return pop;
     }
-    uint16_t a = bc_u16(ins + 1);
+    uint32_t a = bc_operand(ins + bc_ops[op].off[0], bc_ops[op].width[0]);
     switch (op) {
     case OP_CALL:
         return a < p->nfuncs ? p->funcs[a].arity : -1;

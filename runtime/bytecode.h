@@ -30,7 +30,7 @@
 #define BC_TEXT_PERCENT 0xFEu /* TO_TEXT: a percent, as "12.5%" */
 
 typedef enum bc_op {
-#define TALLY_OP(name, fmt, pop, push) OP_##name,
+#define TALLY_OP(name, operands, pop, push) OP_##name,
 #include "opcodes.def"
 #undef TALLY_OP
     OP_COUNT
@@ -38,29 +38,102 @@ typedef enum bc_op {
 
 _Static_assert(OP_COUNT <= 256, "opcodes must fit the opcode byte");
 
-typedef enum bc_fmt {
-    FMT_NONE,
-    FMT_U8,
-    FMT_U16,
-    FMT_U32,
-    FMT_U16_U16,
-    FMT_U8_U8,
-    FMT_U32_3U16, /* FOR_NEXT: target, list slot, index slot, element slot */
-    FMT_U16_3,    /* LOAD_FIELD: local slot, record type, field */
-    FMT_COUNT
-} bc_fmt;
+/* The kinds of operand (operands.def).  OPND_NONE pads the kind lists of
+ * instructions with fewer than BC_MAX_OPNDS operands. */
+typedef enum bc_opnd {
+    OPND_NONE,
+#define TALLY_OPERAND(kind, width) OPND_##kind,
+#include "operands.def"
+#undef TALLY_OPERAND
+    OPND_KIND_COUNT
+} bc_opnd;
+
+#define BC_MAX_OPNDS 4 /* FOR_NEXT's; a fifth fails to compile (below) */
+
+/* ---- operand layout as constant expressions --------------------------
+ *
+ * For each instruction NAME, opcodes.def's operand list (a, b, c, d)
+ * becomes enum constants the VM can use where only a constant will do:
+ *   BC_LEN_NAME       bytes of the whole instruction, opcode included
+ *   BC_OFF_NAME_i     offset of operand i from the opcode byte
+ *   BC_W_NAME_i       its width in bytes (0: no such operand)
+ *   BC_K_NAME_i       its kind, a bc_opnd (OPND_NONE: no such operand)
+ * An empty list "()" arrives as one empty argument, which pastes to
+ * OPND_W_ and OPND_K_: no width and no kind, like the NONE padding. */
+enum {
+    OPND_W_ = 0,
+    OPND_W_NONE = 0,
+    OPND_K_ = OPND_NONE,
+    OPND_K_NONE = OPND_NONE,
+#define TALLY_OPERAND(kind, width)                                             \
+    OPND_W_##kind = width, OPND_K_##kind = OPND_##kind,
+#include "operands.def"
+#undef TALLY_OPERAND
+};
+
+/* Whether [kind] is a jump target's: JUMP forward, LOOP backward. */
+#define BC_IS_JUMP_KIND(kind)                                                  \
+    ((int)(kind) == (int)OPND_JUMP || (int)(kind) == (int)OPND_LOOP)
+
+#define BC_APPLY_(m, ...) m(__VA_ARGS__)
+#define BC_PAD_(...) __VA_ARGS__, NONE, NONE, NONE, NONE, NONE
+#define BC_LAYOUT_(len, k, w, off, extra, a, b, c, d, e, ...)                  \
+    k##_0 = OPND_K_##a, k##_1 = OPND_K_##b, k##_2 = OPND_K_##c,                \
+    k##_3 = OPND_K_##d,                                                        \
+    w##_0 = OPND_W_##a, w##_1 = OPND_W_##b, w##_2 = OPND_W_##c,                \
+    w##_3 = OPND_W_##d, off##_0 = 1, off##_1 = 1 + OPND_W_##a,                 \
+    off##_2 = 1 + OPND_W_##a + OPND_W_##b,                                     \
+    off##_3 = 1 + OPND_W_##a + OPND_W_##b + OPND_W_##c,                        \
+    len = 1 + OPND_W_##a + OPND_W_##b + OPND_W_##c + OPND_W_##d,               \
+    extra = OPND_W_##e,
+
+/* The names are pasted before anything is expanded, so an opcode named
+ * like a macro elsewhere (a parser token, say) stays a name. */
+enum {
+#define TALLY_OP(name, operands, pop, push)                                    \
+    BC_APPLY_(BC_LAYOUT_, BC_LEN_##name, BC_K_##name, BC_W_##name,             \
+              BC_OFF_##name, BC_EXTRA_##name, BC_PAD_ operands)
+#include "opcodes.def"
+#undef TALLY_OP
+};
+
+#define TALLY_OP(name, operands, pop, push)                                    \
+    _Static_assert(BC_EXTRA_##name == 0, #name " has more than "               \
+                   "BC_MAX_OPNDS operands");
+#include "opcodes.def"
+#undef TALLY_OP
+
+/* Bytes of instruction [name] (CONST, FOR_NEXT, ...), opcode included. */
+#define BC_OP_LEN(name) BC_LEN_##name
+
+/* Operand [i] (0-based) of instruction [name] starting at [ins], read at
+ * the width its kind gives; a constant offset and width, so it compiles
+ * to a plain load. */
+#define BC_ARG(ins, name, i)                                                   \
+    bc_operand((ins) + BC_OFF_##name##_##i, BC_W_##name##_##i)
 
 typedef struct bc_opinfo {
-    const char *name; /* "ADD_DEC" */
-    uint8_t fmt;      /* bc_fmt */
-    int8_t pop;       /* -1: see bc_stack_effect */
+    const char *name;             /* "ADD_DEC" */
+    int8_t pop;                   /* -1: see bc_stack_pop */
     int8_t push;
+    uint8_t len;                  /* bytes, opcode included */
+    uint8_t nopnds;               /* operands */
+    int8_t jump;                  /* the JUMP or LOOP operand, or -1 */
+    uint8_t kind[BC_MAX_OPNDS];   /* bc_opnd of each; OPND_NONE past nopnds */
+    uint8_t off[BC_MAX_OPNDS];    /* offset of each from the opcode byte */
+    uint8_t width[BC_MAX_OPNDS];  /* bytes of each: its kind's width */
 } bc_opinfo;
 
 /* Indexed by bc_op. */
 extern const bc_opinfo bc_ops[OP_COUNT];
-/* Bytes of operands for each bc_fmt. */
-extern const uint8_t bc_fmt_len[FMT_COUNT];
+
+typedef struct bc_opndinfo {
+    const char *name; /* "JUMP" */
+    uint8_t width;    /* bytes: 1, 2 or 4 */
+} bc_opndinfo;
+
+/* Indexed by bc_opnd. */
+extern const bc_opndinfo bc_opnds[OPND_KIND_COUNT];
 
 typedef enum bc_type_kind {
     BT_BOOL,
@@ -216,6 +289,47 @@ static inline uint32_t bc_u32(const uint8_t *b)
 {
     return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) |
            ((uint32_t)b[3] << 24);
+}
+
+/* Writes [v] little-endian at [b] (4 bytes): a jump target patched in. */
+static inline void bc_put_u32(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)v;
+    b[1] = (uint8_t)(v >> 8);
+    b[2] = (uint8_t)(v >> 16);
+    b[3] = (uint8_t)(v >> 24);
+}
+
+/* The operand of [width] bytes (1, 2 or 4) at [b]. */
+static inline uint32_t bc_operand(const uint8_t *b, unsigned width)
+{
+    return width == 1 ? b[0] : width == 2 ? bc_u16(b) : bc_u32(b);
+}
+
+/* Decodes the operands of the instruction at [ins], whose bc_ops[ins[0]]
+ * .len bytes must be present, into [out] (BC_MAX_OPNDS entries; those
+ * past nopnds are left as they were).  Returns the number of operands. */
+static inline unsigned bc_decode(const uint8_t *ins,
+                                 uint32_t out[BC_MAX_OPNDS])
+{
+    const bc_opinfo *o = &bc_ops[ins[0]];
+    for (unsigned i = 0; i < o->nopnds; i++) {
+        out[i] = bc_operand(ins + o->off[i], o->width[i]);
+    }
+    return o->nopnds;
+}
+
+/* Whether [op] has a JUMP or LOOP operand; its index in *[at] if so.
+ * Jump threading (compile.c), the verifier and the disassembler all ask
+ * this, never a list of opcodes. */
+static inline bool bc_jump_operand(bc_op op, unsigned *at)
+{
+    int8_t j = bc_ops[op].jump;
+    if (j < 0) {
+        return false;
+    }
+    *at = (unsigned)j;
+    return true;
 }
 
 /* The source location of the instruction at absolute [pc], or NULL. */

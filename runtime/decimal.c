@@ -22,6 +22,8 @@
 #include <gmp.h>
 #include <string.h>
 
+#include "tally_limits.h"
+
 typedef __int128 i128;
 typedef unsigned __int128 u128;
 
@@ -44,7 +46,6 @@ struct dec_big {
 #error "decimal.c assumes 32- or 64-bit GMP limbs"
 #endif
 
-#define MAX_ROUND_PLACES 30 /* dec_round's documented range */
 #define FORMAT_PLACES 20    /* dec_format: places of a non-terminating value */
 
 static const uint64_t pow10_u64[20] = {
@@ -783,7 +784,7 @@ static dec_status slow_round(arena *a, const dec *x, int places,
 dec_status dec_round(arena *a, const dec *x, int places, dec_round_mode mode,
                      dec *out)
 {
-    if (places < 0 || places > MAX_ROUND_PLACES ||
+    if (places < 0 || places > LIM_MAX_PLACES ||
         (unsigned)mode >= DEC_ROUND_MODE_COUNT) {
         return DEC_RANGE;
     }

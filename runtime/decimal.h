@@ -100,8 +100,9 @@ int dec_cmp(const dec *x, const dec *y);
 int dec_sign(const dec *x);
 bool dec_is_integer(const dec *x);
 
-/* Rounds [x] to [places] (0..30) decimal places with [mode].  DEC_RANGE
- * when [places] is outside 0..30 or [mode] is not a mode. */
+/* Rounds [x] to [places] (0..LIM_MAX_PLACES, tally_limits.h) decimal
+ * places with [mode].  DEC_RANGE when [places] is outside that range or
+ * [mode] is not a mode. */
 dec_status dec_round(arena *a, const dec *x, int places, dec_round_mode mode,
                      dec *out);
 

@@ -4,18 +4,17 @@
  * it byte for byte) and must not trust the program: `tally disasm` is the
  * tool one reaches for on a file the verifier rejected, so every index is
  * range-checked here and a bad one prints as "#N?".  Instructions are
- * decoded by the operand formats of opcodes.def; only operands that name
- * something (a constant, function, record field, mode, path) are special.
+ * decoded by the operand kinds of opcodes.def, and each kind has one
+ * rendering (put_operand), whatever the instruction.
  */
 #include "disasm.h"
 
 #include <string.h>
 
+#include "tally_limits.h"
+
 #define OPERAND_COLUMN 23 /* "  0000  " + the longest name, JUMP_IF_FALSE */
 #define LOC_COLUMN 44     /* where "; line:col" starts */
-#define MIN_DAY (-719162) /* 0001-01-01: date_format's range, see date.h */
-#define MAX_DAY 2932896   /* 9999-12-31 */
-#define SEC_PER_DAY 86400
 
 /* Prints a name as is when it is a plain word, else as a JSON string. */
 static void put_name(strbuf *b, const bc_program *p, uint32_t s)
@@ -111,15 +110,15 @@ static void put_value(strbuf *b, const bc_program *p, const value *v)
         dec_format(&v->as.d, b);
         return;
     case VAL_DATE:
-        if (v->as.i >= MIN_DAY && v->as.i <= MAX_DAY) {
+        if (v->as.i >= LIM_MIN_DAY && v->as.i <= LIM_MAX_DAY) {
             date_format(v->as.i, b);
         } else {
             sb_printf(b, "%lld?", (long long)v->as.i); /* raw days */
         }
         return;
     case VAL_DATETIME:
-        if (v->as.t.sec >= (int64_t)MIN_DAY * SEC_PER_DAY &&
-            v->as.t.sec < ((int64_t)MAX_DAY + 1) * SEC_PER_DAY &&
+        if (v->as.t.sec >= (int64_t)LIM_MIN_DAY * LIM_SEC_PER_DAY &&
+            v->as.t.sec < ((int64_t)LIM_MAX_DAY + 1) * LIM_SEC_PER_DAY &&
             v->as.t.nsec >= 0 && v->as.t.nsec <= 999999999) {
             date_instant_format(&v->as.t, b);
         } else {
@@ -344,17 +343,30 @@ static void put_tables(strbuf *b, const bc_program *p)
     }
 }
 
-/* The operands of the instruction at [ins] in [f], decoded; its bytes are
- * known to be present.  Jump targets, absolute in code[], show as offsets
- * within the function, like the instruction offsets. */
-static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
-                         const uint8_t *ins)
+/* Prints a jump target, absolute in code[], as an offset within [f],
+ * like the instruction offsets. */
+static void put_target(strbuf *b, const bc_func *f, uint32_t t)
 {
-    bc_op op = (bc_op)ins[0];
-    switch (op) {
-    case OP_CONST: {
-        uint16_t a = bc_u16(ins + 1);
-        sb_printf(b, "%u", a);
+    if (t >= f->code_off && t - f->code_off < f->code_len) {
+        sb_printf(b, "-> %04u", t - f->code_off);
+    } else {
+        sb_printf(b, "-> code %u?", t);
+    }
+}
+
+/* Prints operand [i] of [x], of [kind], [first] when none is printed
+ * before it: one rendering per kind, whatever the instruction.  Operands
+ * are separated by a blank, except those that read as part of the one
+ * before: a FIELD (".name" after its record), FOR_NEXT's slots
+ * ("list[index] -> element") and a sort's mask. */
+static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
+                        const uint32_t *x, unsigned i, bool first)
+{
+    uint32_t a = x[i];
+    const char *sep = first ? "" : " ";
+    switch (kind) {
+    case OPND_CONST:
+        sb_printf(b, "%s%u", sep, a);
         if (a < p->nconsts) {
             sb_puts(b, " (");
             put_value(b, p, &p->consts[a]);
@@ -363,107 +375,92 @@ static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
             sb_putc(b, '?');
         }
         return;
-    }
-    case OP_CALL:
-        put_func_name(b, p, bc_u16(ins + 1));
+    case OPND_LOCAL:
+    case OPND_NVALUES:
+    case OPND_LIST_SLOT:
+        sb_printf(b, "%s%u", sep, a);
         return;
-    case OP_FIELD:
-        put_record_name(b, p, bc_u16(ins + 1));
+    case OPND_INDEX_SLOT:
+        sb_printf(b, "[%u]", a);
+        return;
+    case OPND_ELEM_SLOT:
+        sb_printf(b, " -> %u", a);
+        return;
+    case OPND_FUNC:
+        sb_puts(b, sep);
+        put_func_name(b, p, a);
+        return;
+    case OPND_EXTERN:
+        sb_puts(b, sep);
+        if (a < p->nexterns) {
+            put_name(b, p, p->externs[a].name);
+        } else {
+            sb_printf(b, "#%u?", a);
+        }
+        return;
+    case OPND_RECORD:
+        sb_puts(b, sep);
+        put_record_name(b, p, a);
+        return;
+    case OPND_FIELD: /* after its RECORD operand (operands.def) */
         sb_putc(b, '.');
-        put_field_name(b, p, bc_u16(ins + 1), bc_u16(ins + 3));
+        put_field_name(b, p, i ? x[i - 1] : UINT32_MAX, a);
         return;
-    case OP_LOAD_FIELD:
-        sb_printf(b, "%u ", bc_u16(ins + 1));
-        put_record_name(b, p, bc_u16(ins + 3));
-        sb_putc(b, '.');
-        put_field_name(b, p, bc_u16(ins + 3), bc_u16(ins + 5));
-        return;
-    case OP_RECORD:
-        put_record_name(b, p, bc_u16(ins + 1));
-        return;
-    case OP_CALL_NATIVE: {
-        uint16_t x = bc_u16(ins + 1);
-        if (x < p->nexterns) {
-            put_name(b, p, p->externs[x].name);
+    case OPND_MODE:
+        sb_puts(b, sep);
+        if (a < DEC_ROUND_MODE_COUNT) {
+            sb_puts(b, dec_round_mode_name((dec_round_mode)a));
         } else {
-            sb_printf(b, "#%u?", x);
+            sb_printf(b, "mode %u?", a);
         }
         return;
-    }
-    case OP_JUMP:
-    case OP_LOOP:
-    case OP_JUMP_IF_FALSE:
-    case OP_JUMP_IF_TRUE:
-    case OP_JUMP_IF_NONE:
-    case OP_JUMP_IF_SOME:
-    case OP_FOR_NEXT:
-    {
-        uint32_t t = bc_u32(ins + 1);
-        if (op == OP_FOR_NEXT) {
-            sb_printf(b, "%u[%u] -> %u, ", bc_u16(ins + 5), bc_u16(ins + 7),
-                      bc_u16(ins + 9));
-        }
-        if (t >= f->code_off && t - f->code_off < f->code_len) {
-            sb_printf(b, "-> %04u", t - f->code_off);
-        } else {
-            sb_printf(b, "-> code %u?", t);
-        }
-        return;
-    }
-    case OP_ROUND:
-        if (ins[1] < DEC_ROUND_MODE_COUNT) {
-            sb_puts(b, dec_round_mode_name((dec_round_mode)ins[1]));
-        } else {
-            sb_printf(b, "mode %u?", ins[1]);
-        }
-        return;
-    case OP_TO_TEXT:
-        if (ins[1] == BC_PLACES_ANY) {
+    case OPND_PLACES:
+        sb_puts(b, sep);
+        if (a == BC_PLACES_ANY) {
             sb_puts(b, "shortest");
         } else {
-            sb_printf(b, "%u places", ins[1]);
+            sb_printf(b, "%u places", a);
         }
         return;
-    case OP_SORT:
-        sb_printf(b, "%u keys:", ins[1]);
-        for (unsigned i = 0; i < ins[1] && i < 8; i++) {
-            sb_puts(b, (ins[2] >> i) & 1 ? " desc" : " asc");
+    case OPND_NKEYS:
+        sb_printf(b, "%s%u keys:", sep, a);
+        return;
+    case OPND_DESC_MASK: /* after its NKEYS operand (operands.def) */
+        for (unsigned k = 0; i && k < x[i - 1] && k < 8; k++) {
+            sb_puts(b, (a >> k) & 1 ? " desc" : " asc");
         }
         return;
-    case OP_CHECK_FAIL:
-        put_quoted(b, p, bc_u32(ins + 1));
+    case OPND_PATH:
+        sb_puts(b, sep);
+        put_quoted(b, p, a);
         return;
-    default:
-        break;
+    case OPND_JUMP: /* put_operands prints targets last */
+    case OPND_LOOP:
+    case OPND_NONE:
+    case OPND_KIND_COUNT:
+        return;
     }
-    switch ((bc_fmt)bc_ops[op].fmt) {
-    case FMT_NONE:
-        return;
-    case FMT_U8:
-        sb_printf(b, "%u", ins[1]);
-        return;
-    case FMT_U16:
-        sb_printf(b, "%u", bc_u16(ins + 1));
-        return;
-    case FMT_U32:
-        sb_printf(b, "%u", bc_u32(ins + 1));
-        return;
-    case FMT_U16_U16:
-        sb_printf(b, "%u %u", bc_u16(ins + 1), bc_u16(ins + 3));
-        return;
-    case FMT_U8_U8:
-        sb_printf(b, "%u %u", ins[1], ins[2]);
-        return;
-    case FMT_U32_3U16:
-        sb_printf(b, "%u %u %u %u", bc_u32(ins + 1), bc_u16(ins + 5),
-                  bc_u16(ins + 7), bc_u16(ins + 9));
-        return;
-    case FMT_U16_3:
-        sb_printf(b, "%u %u %u", bc_u16(ins + 1), bc_u16(ins + 3),
-                  bc_u16(ins + 5));
-        return;
-    case FMT_COUNT:
-        return;
+}
+
+/* The operands of the instruction at [ins] in [f], decoded by the kinds
+ * opcodes.def gives them; its bytes are known to be present.  A jump
+ * target comes last, after the operands that say what the jump tests. */
+static void put_operands(strbuf *b, const bc_program *p, const bc_func *f,
+                         const uint8_t *ins)
+{
+    const bc_opinfo *o = &bc_ops[ins[0]];
+    uint32_t x[BC_MAX_OPNDS];
+    unsigned n = bc_decode(ins, x);
+    unsigned at;
+    bool is_jump = bc_jump_operand((bc_op)ins[0], &at);
+    for (unsigned i = 0; i < n; i++) {
+        put_operand(b, p, (bc_opnd)o->kind[i], x, i, i == (is_jump && !at));
+    }
+    if (is_jump) {
+        if (n > 1) {
+            sb_puts(b, ", ");
+        }
+        put_target(b, f, x[at]);
     }
 }
 
@@ -504,7 +501,7 @@ static void put_func(strbuf *b, const bc_program *p, uint32_t fi)
             sb_printf(b, "<bad opcode %u>\n", op);
             return;
         }
-        uint32_t n = 1u + bc_fmt_len[bc_ops[op].fmt];
+        uint32_t n = bc_ops[op].len;
         sb_puts(b, bc_ops[op].name);
         if (n > f->code_len - pc) {
             sb_puts(b, "  <operands cut off by the function's end>\n");

@@ -15,17 +15,15 @@
  */
 #include "verify.h"
 
+#include "tally_assert.h"
+#include "tally_limits.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SORT_KEYS 8     /* SORT: the descending mask is one byte */
-#define MAX_PLACES 30       /* dec_round's documented range */
 #define NAME_SHOWN 48       /* bytes of a name quoted in a message */
-#define MIN_DAY (-719162)   /* 0001-01-01, the first day date_parse reads */
-#define MAX_DAY 2932896     /* 9999-12-31, the last */
-#define SEC_PER_DAY 86400
 
 typedef struct vfy {
     const bc_program *p; /* borrowed */
@@ -158,9 +156,9 @@ static bool check_type(vfy *v, uint32_t i)
         /* fall through */
     case BT_DEC:
     case BT_PERCENT:
-        if (t->places > MAX_PLACES && t->places != BC_PLACES_ANY) {
+        if (t->places > LIM_MAX_PLACES && t->places != BC_PLACES_ANY) {
             return fail(v, "type %u: %u decimal places, expected 0..%d or "
-                        "any", i, t->places, MAX_PLACES);
+                        "any", i, t->places, LIM_MAX_PLACES);
         }
         return true;
     case BT_ENUM:
@@ -392,15 +390,16 @@ static bool check_consts(vfy *v)
             }
             break;
         case VAL_DATE:
-            if (c->as.i < MIN_DAY || c->as.i > MAX_DAY) {
+            if (c->as.i < LIM_MIN_DAY || c->as.i > LIM_MAX_DAY) {
                 return fail(v, "constant %u: date %lld days from 1970 is "
                             "outside 0001-01-01..9999-12-31", i,
                             (long long)c->as.i);
             }
             break;
         case VAL_DATETIME:
-            if (c->as.t.sec < (int64_t)MIN_DAY * SEC_PER_DAY ||
-                c->as.t.sec > ((int64_t)MAX_DAY + 1) * SEC_PER_DAY - 1) {
+            if (c->as.t.sec < (int64_t)LIM_MIN_DAY * LIM_SEC_PER_DAY ||
+                c->as.t.sec >
+                    ((int64_t)LIM_MAX_DAY + 1) * LIM_SEC_PER_DAY - 1) {
                 return fail(v, "constant %u: datetime %lld s from 1970 is "
                             "outside years 0001..9999", i,
                             (long long)c->as.t.sec);
@@ -665,187 +664,129 @@ static bool fail_at(vfy *v, const walk *w, uint32_t pc, const char *fmt, ...)
     return false;
 }
 
-/* Checks the operands of the instruction at [pc] that index tables; jump
- * targets wait for check_jumps, which needs every instruction start. */
-static bool check_operands(vfy *v, const walk *w, uint32_t pc)
+/* Checks operand [i] of the instruction at [pc], whose operands are
+ * [x]: one check per kind, the same for every instruction.  Jump targets
+ * wait for check_jumps, which needs every instruction start. */
+static bool check_operand(vfy *v, const walk *w, uint32_t pc,
+                          const uint32_t *x, unsigned i)
 {
     const bc_program *p = v->p;
-    const uint8_t *ins = w->code + pc;
-    bc_op op = (bc_op)ins[0];
+    bc_op op = (bc_op)w->code[pc];
     const char *name = bc_ops[op].name;
-    uint32_t a = 0, b = 0, c = 0;
-    switch ((bc_fmt)bc_ops[op].fmt) {
-    case FMT_NONE:
-        break;
-    case FMT_U8:
-        a = ins[1];
-        break;
-    case FMT_U16:
-        a = bc_u16(ins + 1);
-        break;
-    case FMT_U32:
-        a = bc_u32(ins + 1);
-        break;
-    case FMT_U16_U16:
-        a = bc_u16(ins + 1);
-        b = bc_u16(ins + 3);
-        break;
-    case FMT_U8_U8:
-        a = ins[1];
-        b = ins[2];
-        break;
-    case FMT_U16_3:
-        a = bc_u16(ins + 1);
-        b = bc_u16(ins + 3);
-        c = bc_u16(ins + 5);
-        break;
-    case FMT_U32_3U16:
-        for (int k = 0; k < 3; k++) {
-            uint16_t slot = bc_u16(ins + 5 + 2 * (size_t)k);
-            if (slot >= w->f->nlocals) {
-                return fail_at(v, w, pc, "%s slot %u out of range (%u locals)",
-                               name, slot, w->f->nlocals);
-            }
-        }
-        break;
-    case FMT_COUNT:
-        return fail_at(v, w, pc, "%s has no operand format", name);
-    }
-    switch (op) {
-    case OP_CONST:
+    uint32_t a = x[i];
+    switch ((bc_opnd)bc_ops[op].kind[i]) {
+    case OPND_CONST:
         if (a >= p->nconsts) {
-            return fail_at(v, w, pc, "CONST %u out of range (%u constants)",
-                           a, p->nconsts);
+            return fail_at(v, w, pc, "%s %u out of range (%u constants)",
+                           name, a, p->nconsts);
         }
         return true;
-    case OP_LOAD:
-    case OP_STORE:
+    case OPND_LOCAL:
         if (a >= w->f->nlocals) {
             return fail_at(v, w, pc, "%s %u out of range (%u locals)", name,
                            a, w->f->nlocals);
         }
         return true;
-    case OP_CALL:
-        if (a >= p->nfuncs) {
-            return fail_at(v, w, pc, "CALL %u out of range (%u functions)",
-                           a, p->nfuncs);
-        }
-        return true;
-    case OP_FIELD:
-        if (a >= p->nrecords) {
-            return fail_at(v, w, pc, "FIELD record %u out of range (%u "
-                           "records)", a, p->nrecords);
-        }
-        if (b >= p->records[a].nfields) {
-            return fail_at(v, w, pc, "FIELD %u out of range (record %u has "
-                           "%u fields)", b, a, p->records[a].nfields);
-        }
-        return true;
-    case OP_LOAD_FIELD:
+    case OPND_LIST_SLOT:
+    case OPND_INDEX_SLOT:
+    case OPND_ELEM_SLOT:
         if (a >= w->f->nlocals) {
-            return fail_at(v, w, pc, "LOAD_FIELD %u out of range (%u locals)",
-                           a, w->f->nlocals);
-        }
-        if (b >= p->nrecords) {
-            return fail_at(v, w, pc, "LOAD_FIELD record %u out of range (%u "
-                           "records)", b, p->nrecords);
-        }
-        if (c >= p->records[b].nfields) {
-            return fail_at(v, w, pc, "LOAD_FIELD %u out of range (record %u "
-                           "has %u fields)", c, b, p->records[b].nfields);
+            return fail_at(v, w, pc, "%s slot %u out of range (%u locals)",
+                           name, a, w->f->nlocals);
         }
         return true;
-    case OP_CALL_NATIVE:
+    case OPND_FUNC:
+        if (a >= p->nfuncs) {
+            return fail_at(v, w, pc, "%s %u out of range (%u functions)",
+                           name, a, p->nfuncs);
+        }
+        return true;
+    case OPND_EXTERN:
         if (a >= p->nexterns) {
-            return fail_at(v, w, pc, "CALL_NATIVE %u out of range (%u extern "
-                           "definitions)", a, p->nexterns);
+            return fail_at(v, w, pc, "%s %u out of range (%u extern "
+                           "definitions)", name, a, p->nexterns);
         }
         return true;
-    case OP_RECORD:
+    case OPND_RECORD:
         if (a >= p->nrecords) {
-            return fail_at(v, w, pc, "RECORD %u out of range (%u records)",
-                           a, p->nrecords);
+            return fail_at(v, w, pc, "%s record %u out of range (%u "
+                           "records)", name, a, p->nrecords);
         }
         return true;
-    case OP_ROUND:
+    case OPND_FIELD:
+        /* The RECORD operand before it was checked first. */
+        if (TALLY_NEVER(i == 0 || bc_ops[op].kind[i - 1] != OPND_RECORD)) {
+            return fail_at(v, w, pc, "%s: field operand without a record",
+                           name);
+        }
+        if (a >= p->records[x[i - 1]].nfields) {
+            return fail_at(v, w, pc, "%s %u out of range (record %u has "
+                           "%u fields)", name, a, x[i - 1],
+                           p->records[x[i - 1]].nfields);
+        }
+        return true;
+    case OPND_NVALUES: /* any count: the stack walk checks the values */
+    case OPND_JUMP:    /* check_jumps */
+    case OPND_LOOP:
+        return true;
+    case OPND_MODE:
         if (a >= DEC_ROUND_MODE_COUNT) {
-            return fail_at(v, w, pc, "ROUND mode %u out of range (%d modes)",
-                           a, DEC_ROUND_MODE_COUNT);
+            return fail_at(v, w, pc, "%s mode %u out of range (%d modes)",
+                           name, a, DEC_ROUND_MODE_COUNT);
         }
         return true;
-    case OP_TO_TEXT:
-        if (a > MAX_PLACES && a != BC_PLACES_ANY && a != BC_TEXT_PERCENT) {
-            return fail_at(v, w, pc, "TO_TEXT with %u places, expected "
-                           "0..%d, %u (percent) or %u (shortest)", a,
-                           MAX_PLACES, BC_TEXT_PERCENT, BC_PLACES_ANY);
+    case OPND_PLACES:
+        if (a > LIM_MAX_PLACES && a != BC_PLACES_ANY &&
+            a != BC_TEXT_PERCENT) {
+            return fail_at(v, w, pc, "%s with %u places, expected 0..%d, %u "
+                           "(percent) or %u (shortest)", name, a,
+                           LIM_MAX_PLACES, BC_TEXT_PERCENT, BC_PLACES_ANY);
         }
         return true;
-    case OP_SORT:
-        if (a < 1 || a > MAX_SORT_KEYS) {
-            return fail_at(v, w, pc, "SORT with %u keys, expected 1..%d", a,
-                           MAX_SORT_KEYS);
-        }
-        if (b >> a) {
-            return fail_at(v, w, pc, "SORT descending mask 0x%02x names keys "
-                           "beyond the %u sorted", b, a);
+    case OPND_NKEYS:
+        if (a < 1 || a > LIM_MAX_SORT_KEYS) {
+            return fail_at(v, w, pc, "%s with %u keys, expected 1..%d", name,
+                           a, LIM_MAX_SORT_KEYS);
         }
         return true;
-    case OP_CHECK_FAIL:
+    case OPND_DESC_MASK:
+        /* The NKEYS operand before it was checked first. */
+        if (TALLY_NEVER(i == 0 || bc_ops[op].kind[i - 1] != OPND_NKEYS)) {
+            return fail_at(v, w, pc, "%s: key mask without a key count",
+                           name);
+        }
+        if (a >> x[i - 1]) {
+            return fail_at(v, w, pc, "%s descending mask 0x%02x names keys "
+                           "beyond the %u sorted", name, a, x[i - 1]);
+        }
+        return true;
+    case OPND_PATH:
         if (a >= p->nstrings) {
-            return fail_at(v, w, pc, "CHECK_FAIL path string %u out of range "
-                           "(%u strings)", a, p->nstrings);
+            return fail_at(v, w, pc, "%s path string %u out of range (%u "
+                           "strings)", name, a, p->nstrings);
         }
         return true;
-    case OP_LIST:        /* any count: the stack walk checks the values */
-    case OP_JUMP:        /* check_jumps */
-    case OP_LOOP:
-    case OP_JUMP_IF_FALSE:
-    case OP_JUMP_IF_TRUE:
-    case OP_JUMP_IF_NONE:
-    case OP_JUMP_IF_SOME:
-    case OP_FOR_NEXT:    /* slots checked above; target in check_jumps */
-    case OP_NOP:
-    case OP_PUSH_NONE:
-    case OP_PUSH_TRUE:
-    case OP_PUSH_FALSE:
-    case OP_POP:
-    case OP_DUP:
-    case OP_INPUT:
-    case OP_RET:
-    case OP_NOT:
-    case OP_ADD_INT:
-    case OP_SUB_INT:
-    case OP_MUL_INT:
-    case OP_NEG_INT:
-    case OP_INT_TO_DEC:
-    case OP_ADD_DEC:
-    case OP_SUB_DEC:
-    case OP_MUL_DEC:
-    case OP_DIV_DEC:
-    case OP_NEG_DEC:
-    case OP_ADD_DAYS:
-    case OP_EQ:
-    case OP_NE:
-    case OP_LT:
-    case OP_LE:
-    case OP_GT:
-    case OP_GE:
-    case OP_MIN:
-    case OP_MAX:
-    case OP_IS_NONE:
-    case OP_LIST_NEW:
-    case OP_LIST_APPEND:
-    case OP_LIST_LEN:
-    case OP_LIST_GET:
-    case OP_MAP_GET:
-    case OP_IN:
-    case OP_CONCAT:
-    case OP_FAIL:
-        return true;
-    case OP_COUNT:
+    case OPND_NONE:
+    case OPND_KIND_COUNT:
         break;
     }
-    return fail_at(v, w, pc, "unknown opcode %u", (unsigned)op);
+    return fail_at(v, w, pc, "%s operand %u has no kind", name, i);
+}
+
+/* Checks every operand of the instruction at [pc], in order. */
+static bool check_operands(vfy *v, const walk *w, uint32_t pc)
+{
+    if (bc_ops[w->code[pc]].nopnds == 0) {
+        return true; /* most instructions: nothing to decode */
+    }
+    uint32_t x[BC_MAX_OPNDS];
+    unsigned n = bc_decode(w->code + pc, x);
+    for (unsigned i = 0; i < n; i++) {
+        if (!check_operand(v, w, pc, x, i)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Pass 1: every instruction decodes inside the function; marks starts. */
@@ -860,7 +801,7 @@ static bool decode(vfy *v, walk *w)
             return fail_at(v, w, pc, "unknown opcode %u (%d defined)", op,
                            OP_COUNT);
         }
-        uint32_t n = 1u + bc_fmt_len[bc_ops[op].fmt];
+        uint32_t n = bc_ops[op].len;
         if (n > len - pc) {
             return fail_at(v, w, pc, "%s needs %u operand byte(s), the "
                            "function has %u left", bc_ops[op].name, n - 1,
@@ -875,18 +816,12 @@ static bool decode(vfy *v, walk *w)
     return true;
 }
 
-static bool is_jump(uint8_t op)
+/* The target of the jump at [ins] (operand [at] of its opcode), as an
+ * offset within the function; UINT32_MAX when the absolute target lies
+ * before the function. */
+static uint32_t target(const walk *w, const uint8_t *ins, unsigned at)
 {
-    return op == OP_JUMP || op == OP_LOOP || op == OP_JUMP_IF_FALSE ||
-           op == OP_JUMP_IF_TRUE || op == OP_JUMP_IF_NONE ||
-           op == OP_JUMP_IF_SOME || op == OP_FOR_NEXT;
-}
-
-/* The target of the jump at [ins], as an offset within the function;
- * UINT32_MAX when the absolute target lies before the function. */
-static uint32_t target(const walk *w, const uint8_t *ins)
-{
-    uint32_t t = bc_u32(ins + 1);
+    uint32_t t = bc_operand(ins + bc_ops[ins[0]].off[at], 4);
     return t >= w->f->code_off ? t - w->f->code_off : UINT32_MAX;
 }
 
@@ -897,34 +832,46 @@ static uint32_t target(const walk *w, const uint8_t *ins)
 static bool check_jumps(vfy *v, walk *w)
 {
     uint32_t len = w->f->code_len;
-    for (uint32_t pc = 0; pc < len; pc++) {
+    /* decode proved the instructions tile the function. */
+    for (uint32_t pc = 0; pc < len; pc += bc_ops[w->code[pc]].len) {
         uint8_t op = w->code[pc];
-        if (!w->is_start[pc] || !is_jump(op)) {
+        unsigned at;
+        if (!bc_jump_operand(op, &at)) {
             continue;
         }
         const char *name = bc_ops[op].name;
-        uint32_t t = target(w, w->code + pc);
+        bool is_loop = bc_ops[op].kind[at] == OPND_LOOP;
+        uint32_t t = target(w, w->code + pc, at);
         if (t >= len) {
             return fail_at(v, w, pc, "%s target %u outside the function "
-                           "(code %u..%u)", name, bc_u32(w->code + pc + 1),
+                           "(code %u..%u)", name,
+                           bc_operand(w->code + pc + bc_ops[op].off[at], 4),
                            w->f->code_off, w->f->code_off + len);
         }
         if (!w->is_start[t]) {
             return fail_at(v, w, pc, "%s target %04u is not the start of an "
                            "instruction", name, t);
         }
-        if (op == OP_LOOP && t > pc) {
-            return fail_at(v, w, pc, "LOOP target %04u is forward, expected "
-                           "at or before %04u (forward jumps use JUMP)", t,
-                           pc);
+        if (is_loop && t > pc) {
+            return fail_at(v, w, pc, "%s target %04u is forward, expected "
+                           "at or before %04u (forward jumps use JUMP)", name,
+                           t, pc);
         }
-        if (op != OP_LOOP && t <= pc) {
+        if (!is_loop && t <= pc) {
             return fail_at(v, w, pc, "%s target %04u is not forward, "
                            "expected after %04u (backward jumps use LOOP)",
                            name, t, pc);
         }
     }
     return true;
+}
+
+/* Whether control can go on to the next instruction after [op]: all but
+ * the returns, failures and unconditional jumps do. */
+static bool falls_through(uint8_t op)
+{
+    return op != OP_RET && op != OP_FAIL && op != OP_CHECK_FAIL &&
+           op != OP_JUMP && op != OP_LOOP;
 }
 
 /* Records that control reaches [to] with [depth] values from [from]. */
@@ -976,29 +923,14 @@ static bool check_stack(vfy *v, walk *w)
             return fail_at(v, w, pc, "stack depth %d after %s exceeds "
                            "max_stack %u", (int)nd, name, w->f->max_stack);
         }
-        uint32_t next = pc + 1u + bc_fmt_len[bc_ops[op].fmt];
-        switch (op) {
-        case OP_RET:
-        case OP_FAIL:
-        case OP_CHECK_FAIL:
+        uint32_t next = pc + bc_ops[op].len;
+        unsigned at;
+        if (bc_jump_operand(op, &at) &&
+            !flow(v, w, pc, target(w, ins, at), nd)) {
+            return false;
+        }
+        if (!falls_through(op)) {
             continue;
-        case OP_JUMP:
-        case OP_LOOP:
-            if (!flow(v, w, pc, target(w, ins), nd)) {
-                return false;
-            }
-            continue;
-        case OP_JUMP_IF_FALSE:
-        case OP_JUMP_IF_TRUE:
-        case OP_JUMP_IF_NONE:
-        case OP_JUMP_IF_SOME:
-        case OP_FOR_NEXT:
-            if (!flow(v, w, pc, target(w, ins), nd)) {
-                return false;
-            }
-            break;
-        default:
-            break;
         }
         if (next >= len) {
             return fail_at(v, w, pc, "execution runs off the end of the "

@@ -28,6 +28,7 @@
 
 #include "data.h"
 #include "ffi_native.h"
+#include "tally_limits.h"
 
 /* Invariants proved by verify.c or kept by this file; on in debug builds.
  * Never used on anything a hostile file controls unproved. */
@@ -56,9 +57,6 @@
  * table; this bound is a second line so a value graph handed in by an
  * embedder can never exhaust the C stack. */
 #define WALK_MAX_DEPTH 256
-
-/* ROUND's places: dec_round's documented range (decimal.h). */
-#define ROUND_MAX_PLACES 30
 
 /* Work beyond one instruction is charged to the budget in proportion
  * (vm_set_budget): one unit per VM_TEXT_UNIT bytes copied or compared,
@@ -134,8 +132,6 @@ struct vm {
     uint32_t path_count;
     uint32_t path_cap;
 
-    int64_t date_min;    /* 0001-01-01 and 9999-12-31 as days: the range */
-    int64_t date_max;    /*   ADD_DAYS keeps results in */
 
     uint64_t budget;     /* budget units per record; 0 = unlimited */
     uint64_t fuel;       /* units the current record may still spend;
@@ -278,8 +274,6 @@ vm *vm_new(mem_ctx *mem, const bc_program *prog)
     v->prog = prog;
     v->gen = 1;
     sb_init(&v->sb, mem);
-    (void)date_from_ymd(1, 1, 1, &v->date_min);
-    (void)date_from_ymd(9999, 12, 31, &v->date_max);
 
     /* Room for a few frames of the largest function; calls grow it. */
     uint64_t frame_max = 1;
@@ -778,22 +772,6 @@ static const val_list **sort_rows(vm *v, const val_list **rows,
     return src;
 }
 
-/* Appends the decimal digits of [i] to [b]. */
-static void put_int(strbuf *b, int64_t i)
-{
-    char buf[24];
-    char *end = buf + sizeof buf, *p = end;
-    uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
-    do {
-        *--p = (char)('0' + (int)(u % 10));
-        u /= 10;
-    } while (u != 0);
-    if (i < 0) {
-        *--p = '-';
-    }
-    sb_put(b, p, (size_t)(end - p));
-}
-
 /* The message of a DEC_TOO_BIG, as a limit. */
 #define MSG_NUMBER_TOO_BIG                                                     \
     "number too large: more than " TALLY_STR(DEC_MAX_DIGITS) " digits"
@@ -844,7 +822,7 @@ static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
     }
     case VAL_INT:
         sb_clear(b);
-        put_int(b, x->as.i);
+        sb_put_i64(b, x->as.i);
         break;
     case VAL_DEC:
         sb_clear(b);
@@ -883,7 +861,7 @@ static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
         break;
     case VAL_DURATION:
         sb_clear(b);
-        put_int(b, x->as.i);
+        sb_put_i64(b, x->as.i);
         if (x->as.i == 1 || x->as.i == -1) {
             sb_put(b, " day", 4);
         } else {
@@ -1226,9 +1204,13 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
 #define NOMEM() THROW(VM_ENOMEM, "out of memory")
 #define TOP (sp[-1])
 #define FR (&v->frames[v->depth]) /* the running frame */
-/* Jump operands are absolute offsets in code[] (opcodes.def), proved by
- * verify.c to land on an instruction of the running function. */
-#define TARGET(off) (code + (off))
+/* Where the jump [name] at ip goes: its operand 0, an absolute offset in
+ * code[] that verify.c proved lands on an instruction of the running
+ * function.  Does not compile unless opcodes.def gives that operand a
+ * JUMP or LOOP kind, so the VM and the list agree on what jumps. */
+#define TARGET(name)                                                           \
+    (code + BC_ARG(ip, name, 0) +                                              \
+     0 * sizeof(char[BC_IS_JUMP_KIND(BC_K_##name##_0) ? 1 : -1]))
 
 #ifdef TALLY_TRACE_VM
 #define VM_TRACE()                                                             \
@@ -1241,7 +1223,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
 
 #ifdef TALLY_COMPUTED_GOTO
     static const void *const dispatch[OP_COUNT] = {
-#define TALLY_OP(name, fmt, pop, push) &&op_##name,
+#define TALLY_OP(name, operands, pop, push) &&op_##name,
 #include "opcodes.def"
 #undef TALLY_OP
     };
@@ -1267,18 +1249,19 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         VM_ASSERT(!"verified code has only known opcodes");                    \
         CONFUSED();
 #endif
-/* Finishes an instruction of [n] bytes and runs the next one. */
+/* Finishes an instruction of [n] bytes, always BC_OP_LEN(its name) so
+ * the length comes from opcodes.def, and runs the next one. */
 #define VM_NEXT(n)                                                             \
     do {                                                                       \
         ip += (n);                                                             \
         VM_DISPATCH();                                                         \
     } while (0)
 
-/* Exact decimal binary op [fn] on the two top values (the result may
- * alias an operand, decimal.h).  A big operand shares the kind test's
- * unlikely branch, where its work is charged: inline values pay two
- * compares for it. */
-#define DEC_BINOP(fn)                                                          \
+/* Exact decimal binary op [fn] (instruction [op]) on the two top values
+ * (the result may alias an operand, decimal.h).  A big operand shares the
+ * kind test's unlikely branch, where its work is charged: inline values
+ * pay two compares for it. */
+#define DEC_BINOP(op, fn)                                                      \
     do {                                                                       \
         value *dx_ = sp - 2, *dy_ = sp - 1;                                    \
         if (UNLIKELY((dx_->kind != VAL_DEC) | (dy_->kind != VAL_DEC) |         \
@@ -1295,10 +1278,10 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             goto dec_failed;                                                   \
         }                                                                      \
         sp--;                                                                  \
-        VM_NEXT(1);                                                            \
+        VM_NEXT(BC_OP_LEN(op));                                                \
     } while (0)
-/* Checked integer binary op. */
-#define INT_BINOP(builtin, sym)                                                \
+/* Checked integer binary op [builtin] (instruction [op]). */
+#define INT_BINOP(op, builtin, sym)                                            \
     do {                                                                       \
         value *x = sp - 2, *y = sp - 1;                                        \
         if (UNLIKELY((x->kind != VAL_INT) | (y->kind != VAL_INT))) {           \
@@ -1308,9 +1291,9 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             THROW(VM_RUNTIME_ERROR, "integer overflow in " sym);               \
         }                                                                      \
         sp--;                                                                  \
-        VM_NEXT(1);                                                            \
+        VM_NEXT(BC_OP_LEN(op));                                                \
     } while (0)
-#define CMP_OP(rel)                                                            \
+#define CMP_OP(op, rel)                                                        \
     do {                                                                       \
         int c_ = cmp_values(v, sp - 2, sp - 1);                                \
         if (UNLIKELY(c_ == CMP_STOP)) {                                        \
@@ -1318,62 +1301,62 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }                                                                      \
         sp--;                                                                  \
         set_bool(&TOP, c_ rel 0);                                              \
-        VM_NEXT(1);                                                            \
+        VM_NEXT(BC_OP_LEN(op));                                                \
     } while (0)
 
     VM_LOOP()
     {
     VM_CASE(NOP):
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(NOP));
 
     VM_CASE(PUSH_NONE):
         set_word(sp++, VAL_NONE, 0);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(PUSH_NONE));
 
     VM_CASE(PUSH_TRUE):
         set_bool(sp++, true);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(PUSH_TRUE));
 
     VM_CASE(PUSH_FALSE):
         set_bool(sp++, false);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(PUSH_FALSE));
 
     VM_CASE(CONST):
-        VM_HOT_ASSERT(bc_u16(ip + 1) < prog->nconsts);
-        vcopy(sp++, &consts[bc_u16(ip + 1)]);
-        VM_NEXT(3);
+        VM_HOT_ASSERT(BC_ARG(ip, CONST, 0) < prog->nconsts);
+        vcopy(sp++, &consts[BC_ARG(ip, CONST, 0)]);
+        VM_NEXT(BC_OP_LEN(CONST));
 
     VM_CASE(LOAD):
-        VM_HOT_ASSERT(bc_u16(ip + 1) < prog->funcs[FR->func].nlocals);
-        vcopy(sp++, &locals[bc_u16(ip + 1)]);
-        VM_NEXT(3);
+        VM_HOT_ASSERT(BC_ARG(ip, LOAD, 0) < prog->funcs[FR->func].nlocals);
+        vcopy(sp++, &locals[BC_ARG(ip, LOAD, 0)]);
+        VM_NEXT(BC_OP_LEN(LOAD));
 
     VM_CASE(STORE):
-        VM_HOT_ASSERT(bc_u16(ip + 1) < prog->funcs[FR->func].nlocals);
-        vcopy(&locals[bc_u16(ip + 1)], --sp);
-        VM_NEXT(3);
+        VM_HOT_ASSERT(BC_ARG(ip, STORE, 0) < prog->funcs[FR->func].nlocals);
+        vcopy(&locals[BC_ARG(ip, STORE, 0)], --sp);
+        VM_NEXT(BC_OP_LEN(STORE));
 
     VM_CASE(POP):
         sp--;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(POP));
 
     VM_CASE(DUP):
         vcopy(sp, sp - 1);
         sp++;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(DUP));
 
     VM_CASE(INPUT):
         vcopy(sp++, &v->input);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(INPUT));
 
     VM_CASE(CALL): {
-        uint16_t f = bc_u16(ip + 1);
+        uint16_t f = BC_ARG(ip, CALL, 0);
         VM_ASSERT(f < prog->nfuncs);
         const bc_func *callee = &prog->funcs[f];
         if ((callee->flags & BC_FUNC_MEMO) && v->memo_gen[f] == v->gen) {
             sp -= callee->arity; /* 0 in any sane program */
             vcopy(sp++, &v->memo[f]);
-            VM_NEXT(3);
+            VM_NEXT(BC_OP_LEN(CALL));
         }
         uint32_t m1 = UINT32_MAX;
         if (callee->flags & BC_FUNC_MEMO1) {
@@ -1386,7 +1369,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
                 e->key.type == k->type && e->key.len == k->len &&
                 e->key.as.d.u.n == k->as.d.u.n && e->key.as.d.d == k->as.d.d) {
                 vcopy(sp - 1, &e->result);
-                VM_NEXT(3);
+                VM_NEXT(BC_OP_LEN(CALL));
             }
             vcopy(&e->key, k);
             e->gen = 0; /* filled on RET */
@@ -1448,36 +1431,36 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         fr--;
         v->depth--;
         locals = v->stack + fr->base;
-        ip = code + fr->pc + 3; /* past the CALL (opcode + u16) */
+        ip = code + fr->pc + BC_OP_LEN(CALL); /* past the CALL */
         vcopy(sp++, r);
         VM_DISPATCH();
     }
 
     VM_CASE(JUMP):
-        ip = TARGET(bc_u32(ip + 1));
+        ip = TARGET(JUMP);
         VM_DISPATCH();
 
     VM_CASE(FOR_NEXT): {
-        value *lv = &locals[bc_u16(ip + 5)];
-        value *iv = &locals[bc_u16(ip + 7)];
+        value *lv = &locals[BC_ARG(ip, FOR_NEXT, 1)];
+        value *iv = &locals[BC_ARG(ip, FOR_NEXT, 2)];
         if (UNLIKELY((lv->kind != VAL_LIST) | (iv->kind != VAL_INT))) {
             CONFUSED();
         }
         uint64_t i = (uint64_t)iv->as.i;
         if (i >= lv->as.l->count) {
-            ip = TARGET(bc_u32(ip + 1));
+            ip = TARGET(FOR_NEXT);
             VM_DISPATCH();
         }
-        vcopy(&locals[bc_u16(ip + 9)], &lv->as.l->items[i]);
+        vcopy(&locals[BC_ARG(ip, FOR_NEXT, 3)], &lv->as.l->items[i]);
         iv->as.i = (int64_t)i + 1;
-        VM_NEXT(11);
+        VM_NEXT(BC_OP_LEN(FOR_NEXT));
     }
 
     VM_CASE(LOOP):
         if (UNLIKELY(v->fuel-- == 0)) {
             goto budget;
         }
-        ip = TARGET(bc_u32(ip + 1));
+        ip = TARGET(LOOP);
         VM_DISPATCH();
 
     VM_CASE(JUMP_IF_FALSE): {
@@ -1486,7 +1469,8 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             sp++;
             CONFUSED();
         }
-        ip = c->as.b ? ip + 5 : TARGET(bc_u32(ip + 1));
+        ip = c->as.b ? ip + BC_OP_LEN(JUMP_IF_FALSE)
+                     : TARGET(JUMP_IF_FALSE);
         VM_DISPATCH();
     }
 
@@ -1496,18 +1480,21 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             sp++;
             CONFUSED();
         }
-        ip = c->as.b ? TARGET(bc_u32(ip + 1)) : ip + 5;
+        ip = c->as.b ? TARGET(JUMP_IF_TRUE)
+                     : ip + BC_OP_LEN(JUMP_IF_TRUE);
         VM_DISPATCH();
     }
 
     /* pop 1, push 1 in opcodes.def: the verifier proves a value is
      * there to look at. */
     VM_CASE(JUMP_IF_NONE):
-        ip = TOP.kind == VAL_NONE ? TARGET(bc_u32(ip + 1)) : ip + 5;
+        ip = TOP.kind == VAL_NONE ? TARGET(JUMP_IF_NONE)
+                                  : ip + BC_OP_LEN(JUMP_IF_NONE);
         VM_DISPATCH();
 
     VM_CASE(JUMP_IF_SOME):
-        ip = TOP.kind != VAL_NONE ? TARGET(bc_u32(ip + 1)) : ip + 5;
+        ip = TOP.kind != VAL_NONE ? TARGET(JUMP_IF_SOME)
+                                  : ip + BC_OP_LEN(JUMP_IF_SOME);
         VM_DISPATCH();
 
     VM_CASE(NOT):
@@ -1515,16 +1502,16 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             CONFUSED();
         }
         set_bool(&TOP, !TOP.as.b);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(NOT));
 
     VM_CASE(ADD_INT):
-        INT_BINOP(__builtin_add_overflow, "+");
+        INT_BINOP(ADD_INT, __builtin_add_overflow, "+");
 
     VM_CASE(SUB_INT):
-        INT_BINOP(__builtin_sub_overflow, "-");
+        INT_BINOP(SUB_INT, __builtin_sub_overflow, "-");
 
     VM_CASE(MUL_INT):
-        INT_BINOP(__builtin_mul_overflow, "*");
+        INT_BINOP(MUL_INT, __builtin_mul_overflow, "*");
 
     VM_CASE(NEG_INT):
         if (UNLIKELY(TOP.kind != VAL_INT)) {
@@ -1534,14 +1521,14 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             THROW(VM_RUNTIME_ERROR, "integer overflow in negation");
         }
         TOP.as.i = -TOP.as.i;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(NEG_INT));
 
     VM_CASE(INT_TO_DEC):
         if (UNLIKELY(TOP.kind != VAL_INT)) {
             CONFUSED();
         }
         set_words(&TOP, VAL_DEC, (uint64_t)TOP.as.i, 1); /* n/1, canonical */
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(INT_TO_DEC));
 
     VM_CASE(ADD_DEC): {
         /* Integer-valued operands (n/1) stay inline and canonical; the
@@ -1553,9 +1540,9 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             !__builtin_add_overflow(x->as.d.u.n, y->as.d.u.n, &n)) {
             x->as.d.u.n = n;
             sp--;
-            VM_NEXT(1);
+            VM_NEXT(BC_OP_LEN(ADD_DEC));
         }
-        DEC_BINOP(dec_add);
+        DEC_BINOP(ADD_DEC, dec_add);
     }
 
     VM_CASE(SUB_DEC): {
@@ -1566,16 +1553,16 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             !__builtin_sub_overflow(x->as.d.u.n, y->as.d.u.n, &n)) {
             x->as.d.u.n = n;
             sp--;
-            VM_NEXT(1);
+            VM_NEXT(BC_OP_LEN(SUB_DEC));
         }
-        DEC_BINOP(dec_sub);
+        DEC_BINOP(SUB_DEC, dec_sub);
     }
 
     VM_CASE(MUL_DEC):
-        DEC_BINOP(dec_mul);
+        DEC_BINOP(MUL_DEC, dec_mul);
 
     VM_CASE(DIV_DEC):
-        DEC_BINOP(dec_div);
+        DEC_BINOP(DIV_DEC, dec_div);
 
     VM_CASE(NEG_DEC): {
         if (UNLIKELY(TOP.kind != VAL_DEC)) {
@@ -1588,20 +1575,20 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(ds != DEC_OK)) {
             goto dec_failed;
         }
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(NEG_DEC));
     }
 
     VM_CASE(ROUND): {
         value *x = sp - 2, *n = sp - 1;
-        unsigned mode = ip[1];
+        unsigned mode = BC_ARG(ip, ROUND, 0);
         if (UNLIKELY((x->kind != VAL_DEC) | (n->kind != VAL_INT) |
                      (mode >= DEC_ROUND_MODE_COUNT))) {
             CONFUSED();
         }
-        if (UNLIKELY(n->as.i < 0 || n->as.i > ROUND_MAX_PLACES)) {
+        if (UNLIKELY(n->as.i < 0 || n->as.i > LIM_MAX_PLACES)) {
             THROW(VM_RUNTIME_ERROR,
-                  fmt_msg(v, "cannot round to %" PRId64
-                             " places: places must be 0 to 30",
+                  fmt_msg(v, "cannot round to %" PRId64 " places: places "
+                             "must be 0 to " LIM_STR(LIM_MAX_PLACES),
                           n->as.i));
         }
         if (UNLIKELY(!charge_dec(v, &x->as.d, NULL))) {
@@ -1613,7 +1600,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             goto dec_failed;
         }
         sp--;
-        VM_NEXT(2);
+        VM_NEXT(BC_OP_LEN(ROUND));
     }
 
     VM_CASE(ADD_DAYS): {
@@ -1623,13 +1610,13 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             CONFUSED();
         }
         if (UNLIKELY(__builtin_add_overflow(x->as.i, y->as.i, &r) ||
-                     r < v->date_min || r > v->date_max)) {
+                     r < LIM_MIN_DAY || r > LIM_MAX_DAY)) {
             THROW(VM_RUNTIME_ERROR,
                   "date out of range (years 0001 to 9999) in date + days");
         }
         x->as.i = r;
         sp--;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(ADD_DAYS));
     }
 
     VM_CASE(EQ): {
@@ -1639,7 +1626,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         sp--;
         set_bool(&TOP, e);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(EQ));
     }
 
     VM_CASE(NE): {
@@ -1649,17 +1636,17 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         sp--;
         set_bool(&TOP, !e);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(NE));
     }
 
     VM_CASE(LT):
-        CMP_OP(<);
+        CMP_OP(LT, <);
     VM_CASE(LE):
-        CMP_OP(<=);
+        CMP_OP(LE, <=);
     VM_CASE(GT):
-        CMP_OP(>);
+        CMP_OP(GT, >);
     VM_CASE(GE):
-        CMP_OP(>=);
+        CMP_OP(GE, >=);
 
     VM_CASE(MIN): {
         /* The first on a tie: replace it only when the second is less. */
@@ -1671,7 +1658,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             vcopy(sp - 2, sp - 1);
         }
         sp--;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(MIN));
     }
 
     VM_CASE(MAX): {
@@ -1683,53 +1670,54 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             vcopy(sp - 2, sp - 1);
         }
         sp--;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(MAX));
     }
 
     VM_CASE(IS_NONE):
         set_bool(&TOP, TOP.kind == VAL_NONE);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(IS_NONE));
 
     VM_CASE(FIELD): {
-        uint16_t rt = bc_u16(ip + 1), fi = bc_u16(ip + 3);
+        uint16_t rt = BC_ARG(ip, FIELD, 0), fi = BC_ARG(ip, FIELD, 1);
         if (UNLIKELY(TOP.kind != VAL_RECORD || TOP.as.r->type != rt)) {
             CONFUSED();
         }
         VM_HOT_ASSERT(fi < TOP.as.r->count);
         vcopy(&TOP, &TOP.as.r->fields[fi]);
-        VM_NEXT(5);
+        VM_NEXT(BC_OP_LEN(FIELD));
     }
 
     VM_CASE(LOAD_FIELD): {
-        const value *x = &locals[bc_u16(ip + 1)];
-        uint16_t rt = bc_u16(ip + 3), fi = bc_u16(ip + 5);
+        const value *x = &locals[BC_ARG(ip, LOAD_FIELD, 0)];
+        uint16_t rt = BC_ARG(ip, LOAD_FIELD, 1);
+        uint16_t fi = BC_ARG(ip, LOAD_FIELD, 2);
         if (UNLIKELY(x->kind != VAL_RECORD || x->as.r->type != rt)) {
             CONFUSED();
         }
         VM_HOT_ASSERT(fi < x->as.r->count);
         vcopy(sp++, &x->as.r->fields[fi]);
-        VM_NEXT(7);
+        VM_NEXT(BC_OP_LEN(LOAD_FIELD));
     }
 
     VM_CASE(RECORD): {
-        uint16_t rt = bc_u16(ip + 1);
+        uint16_t rt = BC_ARG(ip, RECORD, 0);
         VM_ASSERT(rt < prog->nrecords);
         sp -= prog->records[rt].nfields;
         if (UNLIKELY(!make_record(v, sp, rt, prog->records[rt].nfields))) {
             NOMEM();
         }
         sp++;
-        VM_NEXT(3);
+        VM_NEXT(BC_OP_LEN(RECORD));
     }
 
     VM_CASE(LIST): {
-        uint16_t n = bc_u16(ip + 1);
+        uint16_t n = BC_ARG(ip, LIST, 0);
         sp -= n;
         if (UNLIKELY(!make_list(v, sp, n))) {
             NOMEM();
         }
         sp++;
-        VM_NEXT(3);
+        VM_NEXT(BC_OP_LEN(LIST));
     }
 
     VM_CASE(LIST_NEW):
@@ -1737,7 +1725,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             NOMEM();
         }
         sp++;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(LIST_NEW));
 
     VM_CASE(LIST_APPEND): {
         /* In place: the compiler appends only to a list it just made. */
@@ -1757,7 +1745,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         vcopy(&l->items[l->count++], sp - 1);
         sp--;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(LIST_APPEND));
     }
 
     VM_CASE(LIST_LEN):
@@ -1765,7 +1753,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             CONFUSED();
         }
         set_int(&TOP, TOP.as.l->count);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(LIST_LEN));
 
     VM_CASE(LIST_GET): {
         value *lv = sp - 2, *iv = sp - 1;
@@ -1783,7 +1771,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         vcopy(lv, &l->items[iv->as.i]);
         sp--;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(LIST_GET));
     }
 
     VM_CASE(MAP_GET): {
@@ -1806,7 +1794,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             vcopy(mv, r);
         }
         sp--;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(MAP_GET));
     }
 
     VM_CASE(IN): {
@@ -1819,11 +1807,11 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         sp--;
         set_bool(&TOP, found);
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(IN));
     }
 
     VM_CASE(CALL_NATIVE): {
-        uint16_t x = bc_u16(ip + 1);
+        uint16_t x = BC_ARG(ip, CALL_NATIVE, 0);
         VM_ASSERT(x < prog->nexterns);
         uint16_t n = prog->externs[x].arity;
         value res;
@@ -1842,7 +1830,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         }
         sp -= n;
         *sp++ = res;
-        VM_NEXT(3);
+        VM_NEXT(BC_OP_LEN(CALL_NATIVE));
     }
 
     VM_CASE(CONCAT): {
@@ -1858,12 +1846,12 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             THROW(cs, cs == VM_LIMIT ? MSG_TEXT_TOO_LONG : "out of memory");
         }
         sp--;
-        VM_NEXT(1);
+        VM_NEXT(BC_OP_LEN(CONCAT));
     }
 
     VM_CASE(TO_TEXT): {
         const char *why = NULL;
-        vm_status ts = to_text(v, &TOP, ip[1], &TOP, &why);
+        vm_status ts = to_text(v, &TOP, BC_ARG(ip, TO_TEXT, 0), &TOP, &why);
         if (UNLIKELY(ts != VM_OK)) {
             if (ts == VM_ENOMEM) {
                 NOMEM();
@@ -1876,11 +1864,12 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             }
             CONFUSED();
         }
-        VM_NEXT(2);
+        VM_NEXT(BC_OP_LEN(TO_TEXT));
     }
 
     VM_CASE(SORT): {
-        vm_status ss = sort_list(v, &TOP, ip[1], ip[2]);
+        vm_status ss =
+            sort_list(v, &TOP, BC_ARG(ip, SORT, 0), BC_ARG(ip, SORT, 1));
         if (UNLIKELY(ss != VM_OK)) {
             if (ss == VM_ENOMEM) {
                 NOMEM();
@@ -1890,7 +1879,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             }
             CONFUSED();
         }
-        VM_NEXT(3);
+        VM_NEXT(BC_OP_LEN(SORT));
     }
 
     VM_CASE(FAIL):
@@ -1900,7 +1889,7 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         THROW(VM_RUNTIME_ERROR, text_cstr(v, &TOP));
 
     VM_CASE(CHECK_FAIL): {
-        uint32_t s = bc_u32(ip + 1);
+        uint32_t s = BC_ARG(ip, CHECK_FAIL, 0);
         VM_ASSERT(s < prog->nstrings);
         if (UNLIKELY(TOP.kind != VAL_TEXT)) {
             CONFUSED();

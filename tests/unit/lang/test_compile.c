@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "data.h"
 #include "front.h"
 #include "verify.h"
@@ -825,6 +826,80 @@ static void test_compile_fail_gives_runtime_error_at_its_position(void **state)
     done(r);
 }
 
+/* ---- builtins.def against the checker and the compiler ----------------- */
+
+/* One use of each builtin in each form builtins.def gives it, and what it
+ * evaluates to on builtin_input.  test_compile_every_builtin fails when
+ * the table has a builtin or a form missing here, so a new builtin gets a
+ * case, which then must check, compile, verify and run. */
+static const struct {
+    const char *name;
+    unsigned form; /* BUILTIN_CALL or BUILTIN_AGG */
+    const char *type;
+    const char *expr;
+    const char *want;
+} builtin_cases[] = {
+    {"text", BUILTIN_CALL, "text", "text(x.n)", "\"3\""},
+    {"round", BUILTIN_CALL, "decimal", "round(x.n / 7, 2, half up)", "0.43"},
+    {"min", BUILTIN_CALL, "integer", "min(x.n, 2)", "2"},
+    {"max", BUILTIN_CALL, "integer", "max(x.n, 2)", "3"},
+    {"count", BUILTIN_CALL, "integer", "count(x.ds)", "3"},
+    {"count", BUILTIN_AGG, "integer", "count(d for d in x.ds where d > 0)",
+     "2"},
+    {"sum", BUILTIN_AGG, "decimal", "sum(d for d in x.ds)", "8.5"},
+    {"lowest", BUILTIN_AGG, "decimal", "lowest(d for d in x.ds)", "-1"},
+    {"highest", BUILTIN_AGG, "decimal", "highest(d for d in x.ds)", "7"},
+    {"first", BUILTIN_AGG, "optional decimal",
+     "first(d for d in x.ds where d < 0)", "-1"},
+    {"sort", BUILTIN_AGG, "list of decimal", "sort(d for d in x.ds by d)",
+     "[-1, 2.5, 7]"},
+    {"all", BUILTIN_AGG, "bool", "all(d > 0 for d in x.ds)", "false"},
+    {"any", BUILTIN_AGG, "bool", "any(d > 0 for d in x.ds)", "true"},
+};
+
+static const char builtin_input[] =
+    "{\"id\": \"1\", \"n\": 3, \"ds\": [\"2.5\", \"-1\", \"7\"]}";
+
+static void test_compile_every_builtin(void **state)
+{
+    (void)state;
+    size_t ncases = sizeof builtin_cases / sizeof builtin_cases[0];
+    for (int b = BUILTIN_NONE + 1; b < BUILTIN_KIND_COUNT; b++) {
+        const char *name = chk_builtins[b].name;
+        for (unsigned form = BUILTIN_CALL; form <= BUILTIN_AGG; form <<= 1) {
+            bool has_form = (chk_builtins[b].forms & form) != 0;
+            /* The lookup the checker does agrees with the table. */
+            assert_int_equal(chk_builtin_find(name, form),
+                             has_form ? b : BUILTIN_NONE);
+            bool covered = false;
+            for (size_t i = 0; i < ncases; i++) {
+                covered |= strcmp(builtin_cases[i].name, name) == 0 &&
+                           builtin_cases[i].form == form;
+            }
+            if (has_form && !covered) {
+                fail_msg("builtins.def: '%s' (%s) has no case here", name,
+                         form == BUILTIN_CALL ? "call" : "aggregate");
+            }
+        }
+    }
+    assert_int_equal(chk_builtin_find("no_such_builtin", BUILTIN_CALL),
+                     BUILTIN_NONE);
+    char src[512];
+    char want[128];
+    for (size_t i = 0; i < ncases; i++) {
+        snprintf(src, sizeof src,
+                 "record In { id: text, n: integer, ds: list of decimal }\n"
+                 "input x: In keyed by id\n"
+                 "record Out { v: %s }\n"
+                 "output o: Out = Out { v: %s }\n",
+                 builtin_cases[i].type, builtin_cases[i].expr);
+        run *r = compile(src);
+        snprintf(want, sizeof want, "{v: %s}", builtin_cases[i].want);
+        assert_string_equal(result(r, builtin_input), want);
+        done(r);
+    }
+}
+
 static void test_compile_award_example_verifies_and_runs(void **state)
 {
     (void)state;
@@ -858,7 +933,7 @@ static int count_ops(const bc_program *p, bc_op op)
 {
     int n = 0;
     for (uint32_t pc = 0; pc < p->code_len;
-         pc += 1u + bc_fmt_len[bc_ops[p->code[pc]].fmt]) {
+         pc += bc_ops[p->code[pc]].len) {
         n += p->code[pc] == op;
     }
     return n;
@@ -869,7 +944,7 @@ static int count_pairs(const bc_program *p, bc_op first, bc_op then)
     int n = 0;
     uint32_t prev = p->code_len;
     for (uint32_t pc = 0; pc < p->code_len;
-         pc += 1u + bc_fmt_len[bc_ops[p->code[pc]].fmt]) {
+         pc += bc_ops[p->code[pc]].len) {
         n += prev < p->code_len && p->code[prev] == first &&
              p->code[pc] == then;
         prev = pc;
@@ -921,7 +996,7 @@ static int jumps_to_jumps(const bc_program *p)
 {
     int n = 0;
     for (uint32_t pc = 0; pc < p->code_len;
-         pc += 1u + bc_fmt_len[bc_ops[p->code[pc]].fmt]) {
+         pc += bc_ops[p->code[pc]].len) {
         bc_op op = (bc_op)p->code[pc];
         if (op == OP_JUMP || op == OP_JUMP_IF_FALSE || op == OP_JUMP_IF_TRUE ||
             op == OP_JUMP_IF_NONE || op == OP_JUMP_IF_SOME ||
@@ -993,6 +1068,26 @@ static void test_compile_conditions_are_branches(void **state)
                  a && !b ? 1 : 2, !(a || c) ? 1 : 2, k, a && !c ? 1 : 2);
         assert_string_equal(result(r, json), want);
     }
+    done(r);
+}
+
+/* round to more places than tally_limits.h allows fails at run time, so
+ * a definition doing it stays a call and its error names the chain. */
+static void test_compile_round_past_the_limit_is_not_inlined(void **state)
+{
+    (void)state;
+    run *r = compile("record In { id: text, d: decimal }\n"
+                     "input x: In keyed by id\n"
+                     "definition r(v: decimal): decimal =\n"
+                     "  round(v, 31, half up)\n"
+                     "definition s(v: decimal): decimal =\n"
+                     "  round(v, 30, half up)\n"
+                     "record Out { a: decimal, b: decimal }\n"
+                     "output o: Out = Out { a: s(x.d), b: r(x.d) }\n");
+    assert_int_equal(count_ops(r->p, OP_CALL), 1);
+    assert_int_equal(eval(r, "{\"id\": \"1\", \"d\": \"1.5\"}"),
+                     VM_RUNTIME_ERROR);
+    assert_non_null(strstr(r->err.trace, ": in r\n"));
     done(r);
 }
 
@@ -1082,6 +1177,8 @@ int main(void)
         TEST(test_compile_text_and_enums),
         TEST(test_compile_dates_and_durations),
         TEST(test_compile_fail_gives_runtime_error_at_its_position),
+        TEST(test_compile_round_past_the_limit_is_not_inlined),
+        TEST(test_compile_every_builtin),
         TEST(test_compile_award_example_verifies_and_runs),
     };
     return cmocka_run_group_tests_name("lang/compile", tests, NULL, NULL);

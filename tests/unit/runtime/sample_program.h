@@ -5,7 +5,8 @@
  * of most kinds, constants of every kind (0.1, a 40-digit decimal, a date,
  * a datetime, a duration, text with an embedded NUL), locations, and two
  * functions: main, a memoised loop over the bids, and check_bid, a record
- * check.  test_bcfile.c round-trips and attacks it; test_verify.c breaks
+ * check, assembled by runtime/asm.c as the compiler's code is.
+ * test_bcfile.c round-trips and attacks it; test_verify.c breaks
  * it one fault at a time.  Both pin its exact shape: test_verify.c aims at
  * instruction offsets (MAIN_FIELD, ..., checked by
  * test_verify_fixture_layout) and test_bcfile.c counts its table entries,
@@ -19,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "asm.h"
 #include "bytecode.h"
 
 #define CAP 32       /* entries per table in the fixture */
@@ -49,44 +51,31 @@ static uint32_t add_str(bc_program *p, const char *s, size_t len)
     return p->nstrings++;
 }
 
-static void emit(bc_program *p, bc_op op)
+/* Appends [op] with operands [x] (of [n]) through the shared assembler,
+ * which checks them against opcodes.def; returns the instruction's pc. */
+static uint32_t emit_x(bc_program *p, bc_op op, const uint32_t *x, unsigned n)
 {
-    p->code[p->code_len++] = (uint8_t)op;
+    asm_code c = {p->code, p->code_len, CODE_CAP, false};
+    uint32_t pc = asm_emit(&c, op, x, n);
+    assert_false(c.failed);
+    p->code_len = c.len;
+    return pc;
 }
 
-static void emit_u8(bc_program *p, bc_op op, uint8_t a)
+static uint32_t emit(bc_program *p, bc_op op)
 {
-    emit(p, op);
-    p->code[p->code_len++] = a;
+    return emit_x(p, op, NULL, 0);
 }
 
-static void emit_u16(bc_program *p, bc_op op, uint16_t a)
-{
-    emit(p, op);
-    p->code[p->code_len++] = (uint8_t)(a & 0xFF);
-    p->code[p->code_len++] = (uint8_t)(a >> 8);
-}
+/* emit with operands: EMIT(p, OP_FIELD, record, field). */
+#define EMIT(p, op, ...) emit_x((p), (op), ASM_OPERANDS(__VA_ARGS__))
 
-static void emit_u16_u16(bc_program *p, bc_op op, uint16_t a, uint16_t b)
+/* Points the jump at [pc] at the next instruction. */
+static void land_here(bc_program *p, uint32_t pc)
 {
-    emit_u16(p, op, a);
-    p->code[p->code_len++] = (uint8_t)(b & 0xFF);
-    p->code[p->code_len++] = (uint8_t)(b >> 8);
-}
-
-static void emit_u32(bc_program *p, bc_op op, uint32_t a)
-{
-    emit(p, op);
-    for (int i = 0; i < 4; i++) {
-        p->code[p->code_len++] = (uint8_t)(a >> (8 * i));
-    }
-}
-
-static void patch_u32(bc_program *p, uint32_t at, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        p->code[at + (uint32_t)i] = (uint8_t)(v >> (8 * i));
-    }
+    asm_code c = {p->code, p->code_len, CODE_CAP, false};
+    asm_land(&c, pc);
+    assert_false(c.failed);
 }
 
 static void add_loc(bc_program *p, uint32_t line, uint32_t col)
@@ -201,41 +190,41 @@ static bc_program *sample(mem_ctx *mem)
      * return round(total * 0.1, 2, half up) */
     add_loc(p, 2, 3);
     emit(p, OP_INPUT);
-    emit_u16_u16(p, OP_FIELD, R_TENDER, 1);
-    emit_u16(p, OP_STORE, 0);
-    emit_u16(p, OP_CONST, C_ZERO);
+    EMIT(p, OP_FIELD, R_TENDER, 1);
+    EMIT(p, OP_STORE, 0);
+    EMIT(p, OP_CONST, C_ZERO);
     emit(p, OP_INT_TO_DEC);
-    emit_u16(p, OP_STORE, 1);
-    emit_u16(p, OP_CONST, C_ZERO);
-    emit_u16(p, OP_STORE, 2);
+    EMIT(p, OP_STORE, 1);
+    EMIT(p, OP_CONST, C_ZERO);
+    EMIT(p, OP_STORE, 2);
     uint32_t loop = p->code_len;
     add_loc(p, 3, 5);
-    emit_u16(p, OP_LOAD, 2);
-    emit_u16(p, OP_LOAD, 0);
+    EMIT(p, OP_LOAD, 2);
+    EMIT(p, OP_LOAD, 0);
     emit(p, OP_LIST_LEN);
     emit(p, OP_LT);
     uint32_t exit_jump = p->code_len;
-    emit_u32(p, OP_JUMP_IF_FALSE, 0);
+    EMIT(p, OP_JUMP_IF_FALSE, 0);
     add_loc(p, 4, 7);
-    emit_u16(p, OP_LOAD, 1);
-    emit_u16(p, OP_LOAD, 0);
-    emit_u16(p, OP_LOAD, 2);
+    EMIT(p, OP_LOAD, 1);
+    EMIT(p, OP_LOAD, 0);
+    EMIT(p, OP_LOAD, 2);
     emit(p, OP_LIST_GET);
-    emit_u16_u16(p, OP_FIELD, R_BID, 1);
+    EMIT(p, OP_FIELD, R_BID, 1);
     emit(p, OP_ADD_DEC);
-    emit_u16(p, OP_STORE, 1);
-    emit_u16(p, OP_LOAD, 2);
-    emit_u16(p, OP_CONST, C_ONE);
+    EMIT(p, OP_STORE, 1);
+    EMIT(p, OP_LOAD, 2);
+    EMIT(p, OP_CONST, C_ONE);
     emit(p, OP_ADD_INT);
-    emit_u16(p, OP_STORE, 2);
-    emit_u32(p, OP_LOOP, loop);
-    patch_u32(p, exit_jump + 1, p->code_len);
+    EMIT(p, OP_STORE, 2);
+    EMIT(p, OP_LOOP, loop);
+    land_here(p, exit_jump);
     add_loc(p, 5, 3);
-    emit_u16(p, OP_LOAD, 1);
-    emit_u16(p, OP_CONST, C_TENTH);
+    EMIT(p, OP_LOAD, 1);
+    EMIT(p, OP_CONST, C_TENTH);
     emit(p, OP_MUL_DEC);
-    emit_u16(p, OP_CONST, C_TWO);
-    emit_u8(p, OP_ROUND, DEC_HALF_UP);
+    EMIT(p, OP_CONST, C_TWO);
+    EMIT(p, OP_ROUND, DEC_HALF_UP);
     emit(p, OP_RET);
     p->funcs[FN_MAIN] = (bc_func){S_MAIN, 0, 3, 3, BC_FUNC_MEMO, 0,
                                   p->code_len};
@@ -243,14 +232,14 @@ static bc_program *sample(mem_ctx *mem)
     /* check_bid(bid): if bid.price is none, reject at "price" */
     uint32_t off = p->code_len;
     add_loc(p, 8, 3);
-    emit_u16(p, OP_LOAD, 0);
-    emit_u16_u16(p, OP_FIELD, R_BID, 1);
+    EMIT(p, OP_LOAD, 0);
+    EMIT(p, OP_FIELD, R_BID, 1);
     emit(p, OP_IS_NONE);
     uint32_t skip = p->code_len;
-    emit_u32(p, OP_JUMP_IF_FALSE, 0);
-    emit_u16(p, OP_CONST, C_HELLO);
-    emit_u32(p, OP_CHECK_FAIL, S_PATH);
-    patch_u32(p, skip + 1, p->code_len);
+    EMIT(p, OP_JUMP_IF_FALSE, 0);
+    EMIT(p, OP_CONST, C_HELLO);
+    EMIT(p, OP_CHECK_FAIL, S_PATH);
+    land_here(p, skip);
     add_loc(p, 9, 3);
     emit(p, OP_PUSH_TRUE);
     emit(p, OP_RET);

@@ -497,8 +497,8 @@ static const vcase cases[] = {
                              "JUMP_IF_NONE pops 1, the stack holds 0"),
     CASE(jump_if_some_keeps, "function main at 0041: stack depth 4 after "
                              "LOAD exceeds max_stack 3"),
-    CASE(record_range, "function main at 0009: RECORD 11 out of range (2 "
-                       "records)"),
+    CASE(record_range, "function main at 0009: RECORD record 11 out of range "
+                       "(2 records)"),
     CASE(round_mode, "function main at 0079: ROUND mode 7 out of range (7 "
                      "modes)"),
     CASE(to_text_places, "function main at 0079: TO_TEXT with 31 places, "

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "asm.h"
 #include "bytecode.h"
 #include "verify.h"
 #include "vm.h"
@@ -190,11 +191,12 @@ static uint32_t tb_here(tb *b)
     return b->ncode;
 }
 
-/* Emits [op] with [n] operand bytes; returns its absolute pc. */
+/* Emits [op] with [n] raw operand bytes (hostile code, copied as is);
+ * returns its absolute pc.  Valid code goes through tb_asm. */
 static uint32_t tb_emit(tb *b, bc_op op, const uint8_t *operands, size_t n)
 {
     assert_true(b->func >= 0);
-    assert_int_equal(n, bc_fmt_len[bc_ops[op].fmt]);
+    assert_int_equal(n, bc_ops[op].len - 1u);
     assert_true(b->ncode + 1 + n <= TB_CODE);
     uint32_t pc = b->ncode;
     b->locs[b->nlocs++] = (bc_loc){pc, b->line, b->col};
@@ -206,49 +208,55 @@ static uint32_t tb_emit(tb *b, bc_op op, const uint8_t *operands, size_t n)
     return pc;
 }
 
+/* Emits [op] with operand values [x] (of [n]) through the shared
+ * assembler, which checks them against opcodes.def; returns its pc. */
+static uint32_t tb_asm(tb *b, bc_op op, const uint32_t *x, unsigned n)
+{
+    assert_true(b->func >= 0);
+    asm_code c = {b->code, b->ncode, TB_CODE, false};
+    uint32_t pc = asm_emit(&c, op, x, n);
+    assert_false(c.failed);
+    b->locs[b->nlocs++] = (bc_loc){pc, b->line, b->col};
+    b->ncode = c.len;
+    return pc;
+}
+
 static uint32_t op0(tb *b, bc_op op)
 {
-    return tb_emit(b, op, NULL, 0);
+    return tb_asm(b, op, NULL, 0);
 }
 
 static uint32_t op8(tb *b, bc_op op, uint8_t x)
 {
-    return tb_emit(b, op, &x, 1);
+    return tb_asm(b, op, ASM_OPERANDS(x));
 }
 
 static uint32_t op8_8(tb *b, bc_op op, uint8_t x, uint8_t y)
 {
-    uint8_t o[2] = {x, y};
-    return tb_emit(b, op, o, 2);
+    return tb_asm(b, op, ASM_OPERANDS(x, y));
 }
 
 static uint32_t op16(tb *b, bc_op op, uint16_t x)
 {
-    uint8_t o[2] = {(uint8_t)x, (uint8_t)(x >> 8)};
-    return tb_emit(b, op, o, 2);
+    return tb_asm(b, op, ASM_OPERANDS(x));
 }
 
 static uint32_t op16_16(tb *b, bc_op op, uint16_t x, uint16_t y)
 {
-    uint8_t o[4] = {(uint8_t)x, (uint8_t)(x >> 8), (uint8_t)y,
-                    (uint8_t)(y >> 8)};
-    return tb_emit(b, op, o, 4);
+    return tb_asm(b, op, ASM_OPERANDS(x, y));
 }
 
 static uint32_t op32(tb *b, bc_op op, uint32_t x)
 {
-    uint8_t o[4] = {(uint8_t)x, (uint8_t)(x >> 8), (uint8_t)(x >> 16),
-                    (uint8_t)(x >> 24)};
-    return tb_emit(b, op, o, 4);
+    return tb_asm(b, op, ASM_OPERANDS(x));
 }
 
 /* Points the jump at absolute pc [j] to the next instruction. */
 static void tb_patch(tb *b, uint32_t j)
 {
-    uint32_t t = tb_here(b);
-    for (int i = 0; i < 4; i++) {
-        b->code[j + 1 + i] = (uint8_t)(t >> (8 * i));
-    }
+    asm_code c = {b->code, b->ncode, TB_CODE, false};
+    asm_land(&c, j);
+    assert_false(c.failed);
 }
 
 #define COPY(field, count)                                                     \
@@ -1655,7 +1663,7 @@ static void expect_confusion(const uint8_t *code, size_t len, const char *op)
     uint16_t f = tb_func(b, "main", 0, 0, 0);
     for (size_t i = 0; i < len;) {
         bc_op o = (bc_op)code[i];
-        size_t n = bc_fmt_len[bc_ops[o].fmt];
+        size_t n = bc_ops[o].len - 1u;
         tb_emit(b, o, code + i + 1, n);
         i += 1 + n;
     }
