@@ -178,8 +178,9 @@ static tally_status front(const tally_config *cfg, const char *file,
         return st;
     }
     char err[256];
-    if (!vfy_program(p, err, sizeof err)) {
-        if (strstr(err, "out of memory")) {
+    vfy_status vs = vfy_check(p, err, sizeof err);
+    if (vs != VFY_OK) {
+        if (vs == VFY_NOMEM) {
             api_message(cfg, "tally: out of memory while compiling");
             bc_program_free(p);
             return TALLY_ENOMEM;
@@ -230,9 +231,11 @@ tally_status tally_load(const tally_config *cfg, const char *file,
     }
     char err[256];
     bc_program *p = NULL;
-    if (!bc_read(&tp->mem, buf, len, &p, err, sizeof err) ||
-        !vfy_program(p, err, sizeof err)) {
-        if (strstr(err, "out of memory")) {
+    bc_load_status ls = bc_load(&tp->mem, buf, len, &p, err, sizeof err);
+    vfy_status vs = ls == BC_LOAD_OK ? vfy_check(p, err, sizeof err)
+                                     : VFY_INVALID;
+    if (ls != BC_LOAD_OK || vs != VFY_OK) {
+        if (ls == BC_LOAD_NOMEM || vs == VFY_NOMEM) {
             api_message(cfg, "tally: out of memory while loading the program");
             bc_program_free(p);
             program_release(tp);

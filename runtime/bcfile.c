@@ -478,6 +478,7 @@ typedef struct reader {
     bc_program *prog;   /* being built; owned until returned */
     char *err;
     size_t errcap;
+    bool nomem;         /* the failure was for want of memory */
 } reader;
 
 static bool fail(reader *r, size_t at, const char *fmt, ...)
@@ -572,6 +573,7 @@ static void *alloc_table(reader *r, uint32_t count, size_t size, bool *ok)
     }
     void *t = arena_zalloc(&r->prog->arena, (size_t)count * size);
     if (!t) {
+        r->nomem = true;
         *ok = fail(r, r->pos, "out of memory");
     }
     return t;
@@ -600,6 +602,7 @@ static bool read_strings(reader *r)
         }
         char *s = arena_strndup(&p->arena, (const char *)r->buf + r->pos, len);
         if (!s) {
+            r->nomem = true;
             return fail(r, at, "out of memory");
         }
         p->strings[i].p = s;
@@ -658,6 +661,7 @@ static bool read_const(reader *r, uint32_t i, value *v)
         dec_status st = dec_parse(&p->arena, (const char *)r->buf + r->pos,
                                   len, &d);
         if (st == DEC_ENOMEM) {
+            r->nomem = true;
             return fail(r, at, "constant %u: out of memory", i);
         }
         if (st != DEC_OK) {
@@ -1024,28 +1028,44 @@ static bool read_header(reader *r, size_t len, uint16_t *version_out)
     return true;
 }
 
-bool bc_read(mem_ctx *mem, const uint8_t *buf, size_t len, bc_program **out,
-             char *err, size_t errcap)
+/* Reads the whole file into a new program in *out (NULL on failure). */
+static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
 {
     *out = NULL;
-    reader r = {.buf = buf, .err = err, .errcap = errcap};
-    if (err && errcap) {
-        err[0] = '\0';
+    if (r->err && r->errcap) {
+        r->err[0] = '\0';
     }
     uint16_t version = 0;
-    if (!read_header(&r, len, &version)) {
+    if (!read_header(r, len, &version)) {
         return false;
     }
-    r.prog = bc_program_new(mem);
-    if (!r.prog) {
-        return fail(&r, 0, "out of memory");
+    r->prog = bc_program_new(mem);
+    if (!r->prog) {
+        r->nomem = true;
+        return fail(r, 0, "out of memory");
     }
     /* Format 3 ends with HEAD: it cannot name a native function. */
     int nsections = version >= 4 ? SEC_COUNT : SEC_EXTN;
-    if (!read_sections(&r, len - CHECKSUM_LEN, nsections)) {
-        bc_program_free(r.prog);
+    if (!read_sections(r, len - CHECKSUM_LEN, nsections)) {
+        bc_program_free(r->prog);
         return false;
     }
-    *out = r.prog;
+    *out = r->prog;
     return true;
+}
+
+bc_load_status bc_load(mem_ctx *mem, const uint8_t *buf, size_t len,
+                       bc_program **out, char *err, size_t errcap)
+{
+    reader r = {.buf = buf, .err = err, .errcap = errcap};
+    if (read_file(&r, mem, len, out)) {
+        return BC_LOAD_OK;
+    }
+    return r.nomem ? BC_LOAD_NOMEM : BC_LOAD_INVALID;
+}
+
+bool bc_read(mem_ctx *mem, const uint8_t *buf, size_t len, bc_program **out,
+             char *err, size_t errcap)
+{
+    return bc_load(mem, buf, len, out, err, errcap) == BC_LOAD_OK;
 }

@@ -30,6 +30,7 @@ typedef struct vfy {
     mem_ctx *mem;        /* borrowed: p's allocator, for scratch tables */
     char *err;
     size_t errcap;
+    bool nomem;          /* a failure was for want of scratch memory */
 } vfy;
 
 static bool fail(vfy *v, const char *fmt, ...)
@@ -50,11 +51,13 @@ static bool fail(vfy *v, const char *fmt, ...)
 static void *scratch(vfy *v, size_t count, size_t size)
 {
     if (count && size > SIZE_MAX / count) {
+        v->nomem = true;
         fail(v, "out of memory");
         return NULL;
     }
     void *s = mem_alloc(v->mem, count * size);
     if (!s) {
+        v->nomem = true;
         fail(v, "out of memory");
     }
     return s;
@@ -978,22 +981,36 @@ static bool check_code(vfy *v)
     return ok;
 }
 
-bool vfy_program(const bc_program *p, char *err, size_t errcap)
+static bool verify(vfy *v)
+{
+    const bc_program *p = v->p;
+    if (!check_tables(v)) {
+        return false;
+    }
+    for (uint32_t i = 0; i < p->ntypes; i++) {
+        if (!check_type(v, i)) {
+            return false;
+        }
+    }
+    return check_type_cycles(v) && check_records(v) && check_fields(v) &&
+           check_enums(v) && check_consts(v) && check_funcs(v) &&
+           check_externs(v) && check_header(v) && check_locs(v) &&
+           check_code(v);
+}
+
+vfy_status vfy_check(const bc_program *p, char *err, size_t errcap)
 {
     vfy v = {.p = p, .mem = p->arena.mem, .err = err, .errcap = errcap};
     if (err && errcap) {
         err[0] = '\0';
     }
-    if (!check_tables(&v)) {
-        return false;
+    if (verify(&v)) {
+        return VFY_OK;
     }
-    for (uint32_t i = 0; i < p->ntypes; i++) {
-        if (!check_type(&v, i)) {
-            return false;
-        }
-    }
-    return check_type_cycles(&v) && check_records(&v) && check_fields(&v) &&
-           check_enums(&v) && check_consts(&v) && check_funcs(&v) &&
-           check_externs(&v) && check_header(&v) && check_locs(&v) &&
-           check_code(&v);
+    return v.nomem ? VFY_NOMEM : VFY_INVALID;
+}
+
+bool vfy_program(const bc_program *p, char *err, size_t errcap)
+{
+    return vfy_check(p, err, errcap) == VFY_OK;
 }

@@ -29,4 +29,14 @@
  * returning; out of memory is reported as a failure. */
 bool vfy_program(const bc_program *p, char *err, size_t errcap);
 
+typedef enum vfy_status {
+    VFY_OK,
+    VFY_INVALID, /* the program breaks a rule: [err] says which */
+    VFY_NOMEM    /* scratch memory ran out before it could tell */
+} vfy_status;
+
+/* vfy_program, telling out of memory from an invalid program by status,
+ * never by the message. */
+vfy_status vfy_check(const bc_program *p, char *err, size_t errcap);
+
 #endif

@@ -755,15 +755,26 @@ static void test_bcfile_read_out_of_memory(void **state)
         mem.fail_at = n;
         bc_program *p = NULL;
         char err[256];
-        if (bc_read(&mem, b, len, &p, err, sizeof err)) {
+        bc_load_status st = bc_load(&mem, b, len, &p, err, sizeof err);
+        if (st == BC_LOAD_OK) {
             bc_program_free(p);
             assert_int_equal(mem.live, 0);
             assert_true(n > 1);
             break;
         }
+        /* the status says it, not only the message */
+        assert_int_equal(st, BC_LOAD_NOMEM);
+        assert_null(p);
         assert_non_null(strstr(err, "out of memory"));
         assert_int_equal(mem.live, 0);
     }
+    /* A bad file is invalid, not out of memory. */
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *p = NULL;
+    b[len / 2] ^= 0x40;
+    assert_int_equal(bc_load(&mem, b, len, &p, NULL, 0), BC_LOAD_INVALID);
+    assert_null(p);
     free(b);
 }
 

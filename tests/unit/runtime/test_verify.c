@@ -209,13 +209,15 @@ static void test_verify_out_of_memory(void **state)
         size_t before = mem.live;
         mem.fail_at = n;
         char err[256];
-        bool ok = vfy_program(p, err, sizeof err);
+        vfy_status st = vfy_check(p, err, sizeof err);
         assert_int_equal(mem.live, before);
         bc_program_free(p);
-        if (ok) {
+        if (st == VFY_OK) {
             assert_true(n > 1);
             break;
         }
+        /* the status says it, not only the message */
+        assert_int_equal(st, VFY_NOMEM);
         assert_string_equal(err, "out of memory");
     }
 }
@@ -561,6 +563,8 @@ static void test_verify_rejects_each_fault(void **state)
         const char *want = cases[i].want ? cases[i].want : bad_opcode;
         char err[256] = "";
         bool ok = vfy_program(p, err, sizeof err);
+        /* a broken program is invalid, never "out of memory" */
+        assert_int_equal(vfy_check(p, NULL, 0), ok ? VFY_OK : VFY_INVALID);
         if (ok) {
             print_error("case %s: accepted, expected \"%s\"\n", cases[i].name,
                         want);
