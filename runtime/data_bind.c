@@ -1228,19 +1228,33 @@ static __attribute__((noinline)) int map_key_general(binder *b, const char *s,
  * the top level.  That case is handled here with no call but a tail call
  * to map_key_general for the rest, so that it needs no callee-saved
  * registers: the save and restore would cost as much as the work. */
+static int map_key_general(binder *b, const char *s, size_t len);
+
+/* on_map_key while the record holds a lone surrogate escape not yet
+ * passed (rare, so out of the common path): a key holding it fails the
+ * object it is in; any other key goes the general way. */
+static COLD int lone_key(binder *b, const char *s, size_t len)
+{
+    if (!lone_here(b)) {
+        return map_key_general(b, s, len);
+    }
+    if (binding(b)) {
+        long depth = b->depth;
+        bad_map_key(b, LONE_SURROGATE);
+        if (depth == 1 && b->failed) {
+            b->err_path = NULL; /* a key of the record itself */
+        }
+    }
+    return !b->nomem;
+}
+
 static int on_map_key(void *ctx, const unsigned char *k, size_t len)
 {
     binder *b = ctx;
     const char *s = (const char *)k;
     long depth = b->depth;
-    if (__builtin_expect(lone_here(b), 0)) {
-        if (binding(b)) {
-            bad_map_key(b, LONE_SURROGATE);
-            if (depth == 1 && b->failed) {
-                b->err_path = NULL; /* a key of the record itself */
-            }
-        }
-        return !b->nomem;
+    if (__builtin_expect(b->lone_at != SIZE_MAX, 0)) {
+        return lone_key(b, s, len);
     }
     /* depth 1 may hold the key member; names past 16 bytes need memcmp */
     if (depth > 1 && len <= 16 && binding(b)) {
