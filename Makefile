@@ -125,8 +125,12 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 # Only TALLY_API names are exported (-fvisibility=hidden elsewhere).
+# --no-undefined proves the library names every library it needs; not in
+# sanitizer builds, whose runtime (clang links it into executables only)
+# the executable provides.
+SO_CHECK := $(if $(SAN),,-Wl,--no-undefined)
 $(SO): $(PIC_OBJ)
-	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined \
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) $(SO_CHECK) \
 	    -o $@ $^ $(LDLIBS)
 	ln -sfn $(notdir $@) $(BUILD)/$(SONAME)
 	ln -sfn $(SONAME) $(BUILD)/libtally.so
