@@ -37,6 +37,8 @@ cp tests/golden/run.sh "$work/golden/run.sh"
 # the copy by running it with the root and the folder list patched.
 sed -e "s#^root=.*#root=$root#" -e "s#tests/golden/\*/#$work/golden/*/#" \
     tests/golden/run.sh >"$work/run.sh"
+TALLY_NATIVE_DIR=$(cd "$(dirname "$(readlink -f "$tally")")/.." && pwd)/tests/native
+export TALLY_NATIVE_DIR
 sh "$work/run.sh" "$work/tally"
 golden=$?
 bad=0

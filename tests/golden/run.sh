@@ -3,7 +3,8 @@
 #
 # Each folder under tests/golden/ is one test:
 #   cmd              a shell command line; $TALLY is the binary under test,
-#                    run from the repository root
+#                    run from the repository root; $TALLY_NATIVE_DIR holds
+#                    the test native libraries (tests/native, built)
 #   status           the expected exit status (default 0)
 #   stdout           expected standard output, byte for byte
 #   stdout.jsonl     expected standard output, compared as JSON values
@@ -15,6 +16,10 @@
 # (shared/data/award/*.expected.jsonl); never regenerated from a failing run.
 TALLY=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 export TALLY
+# The test native libraries are built beside the binary's build
+# (BUILD/tests/native); a wrapper elsewhere (tests/valgrind.sh) sets it.
+: "${TALLY_NATIVE_DIR:=$(cd "$(dirname "$(readlink -f "$TALLY")")/.." && pwd)/tests/native}"
+export TALLY_NATIVE_DIR
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 tmp=$(mktemp -d)
