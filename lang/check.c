@@ -1383,15 +1383,15 @@ static ty *call(checker *k, ast_node *n, ty *want)
             err(k, n->sp, NULL, "%s takes two values", f);
             return &k->t_error;
         }
-        ty *a = expr(k, args[0], NULL);
-        ty *b = expr(k, args[1], NULL);
-        ty *u = unify(k, args[0], a, args[1], b);
+        ty *ta = expr(k, args[0], NULL);
+        ty *tb = expr(k, args[1], NULL);
+        ty *u = unify(k, args[0], ta, args[1], tb);
         if (!u || (!is_bad(u) && !ordered(u))) {
-            const char *hint = (a->kind == TY_MONEY || b->kind == TY_MONEY)
+            const char *hint = (ta->kind == TY_MONEY || tb->kind == TY_MONEY)
                                    ? money_hint(NULL)
                                    : NULL;
-            err(k, n->sp, hint, "cannot compare %s with %s", describe(k, a),
-                describe(k, b));
+            err(k, n->sp, hint, "cannot compare %s with %s", describe(k, ta),
+                describe(k, tb));
             return &k->t_error;
         }
         return u;
