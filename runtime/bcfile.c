@@ -1032,9 +1032,6 @@ static bool read_header(reader *r, size_t len, uint16_t *version_out)
 static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
 {
     *out = NULL;
-    if (r->err && r->errcap) {
-        r->err[0] = '\0';
-    }
     uint16_t version = 0;
     if (!read_header(r, len, &version)) {
         return false;
@@ -1057,6 +1054,9 @@ static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
 bc_load_status bc_load(mem_ctx *mem, const uint8_t *buf, size_t len,
                        bc_program **out, char *err, size_t errcap)
 {
+    if (err && errcap) {
+        err[0] = '\0';
+    }
     reader r = {.buf = buf, .err = err, .errcap = errcap};
     if (read_file(&r, mem, len, out)) {
         return BC_LOAD_OK;

@@ -42,7 +42,7 @@ _Static_assert(sizeof bc_opnds / sizeof bc_opnds[0] == OPND_KIND_COUNT,
 
 /* bc_operand reads 1, 2 or 4 bytes; asm.c writes the same. */
 #define TALLY_OPERAND(kind, width)                                             \
-    _Static_assert(width == 1 || width == 2 || width == 4,                     \
+    _Static_assert((width) == 1 || (width) == 2 || (width) == 4,               \
                    #kind " is 1, 2 or 4 bytes wide");
 #include "operands.def"
 #undef TALLY_OPERAND
@@ -84,7 +84,7 @@ int bc_stack_pop(const bc_program *p, const uint8_t *ins)
     case OP_RECORD:
         return a < p->nrecords ? p->records[a].nfields : -1;
     case OP_LIST:
-        return a;
+        return a <= INT32_MAX ? (int)a : -1;
     case OP_CALL_NATIVE:
         return a < p->nexterns ? p->externs[a].arity : -1;
     default:

@@ -66,7 +66,7 @@ enum {
     OPND_K_ = OPND_NONE,
     OPND_K_NONE = OPND_NONE,
 #define TALLY_OPERAND(kind, width)                                             \
-    OPND_W_##kind = width, OPND_K_##kind = OPND_##kind,
+    OPND_W_##kind = (width), OPND_K_##kind = OPND_##kind,
 #include "operands.def"
 #undef TALLY_OPERAND
 };

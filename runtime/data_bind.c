@@ -1228,8 +1228,6 @@ static __attribute__((noinline)) int map_key_general(binder *b, const char *s,
  * the top level.  That case is handled here with no call but a tail call
  * to map_key_general for the rest, so that it needs no callee-saved
  * registers: the save and restore would cost as much as the work. */
-static int map_key_general(binder *b, const char *s, size_t len);
-
 /* on_map_key while the record holds a lone surrogate escape not yet
  * passed (rare, so out of the common path): a key holding it fails the
  * object it is in; any other key goes the general way. */
