@@ -237,7 +237,17 @@ uninstall:
 	    $(DESTDIR)$(PKGCONFIGDIR)/tally.pc
 	rm -rf $(DESTDIR)$(DOCDIR)
 
-docs: docs/opcodes.md
+# Regenerates docs/opcodes.md from the opcode list, and fails if the
+# checked-in copy was stale (the golden test docs-opcodes checks it too).
+docs:
+	@mkdir -p $(BUILD)
+	sh scripts/gen_opcodes_md.sh > $(BUILD)/opcodes.md.new
+	@if cmp -s $(BUILD)/opcodes.md.new docs/opcodes.md; then \
+	    echo "docs: docs/opcodes.md is up to date"; \
+	else \
+	    cp $(BUILD)/opcodes.md.new docs/opcodes.md; \
+	    echo "docs: docs/opcodes.md regenerated; commit it"; exit 1; \
+	fi
 
 docs/opcodes.md: runtime/opcodes.def runtime/operands.def scripts/gen_opcodes_md.sh
 	sh scripts/gen_opcodes_md.sh > $@
