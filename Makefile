@@ -48,18 +48,22 @@ T_CPPFLAGS   += -DTALLY_DEBUG_VM
 T_CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 T_LDFLAGS    += -fsanitize=address,undefined
 endif
-ALL_CFLAGS   = $(T_CPPFLAGS) $(CPPFLAGS) $(T_CFLAGS) $(CFLAGS)
+ALL_CFLAGS   = $(T_CPPFLAGS) $(MOD_CPPFLAGS) $(CPPFLAGS) $(T_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS  = $(T_LDFLAGS) $(LDFLAGS)
 
 RUNTIME_SRC := $(sort $(wildcard runtime/*.c))
 LANG_SRC    := $(sort $(wildcard lang/*.c))
 API_SRC     := $(sort $(wildcard api/*.c))
 CLI_SRC     := $(sort $(wildcard cli/*.c))
-GEN_SRC     := $(BUILD)/gen/lexer.c $(BUILD)/gen/parser.c
+GEN_SRC     := $(BUILD)/gen/lexer.c $(BUILD)/gen/parser.c $(BUILD)/gen/stdlib.c
+# The standard library's modules, compiled into the library as well as
+# installed (lang/stdmods.h, scripts/gen_stdlib.sh).
+STDLIB_SRC  := $(sort $(wildcard stdlib/*.tally))
 GEN_HDR     := $(BUILD)/gen/lexer.h $(BUILD)/gen/parser.h
 LIB_SRC     := $(RUNTIME_SRC) $(LANG_SRC) $(API_SRC)
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) \
-               $(BUILD)/obj/gen/lexer.o $(BUILD)/obj/gen/parser.o
+               $(BUILD)/obj/gen/lexer.o $(BUILD)/obj/gen/parser.o \
+               $(BUILD)/obj/gen/stdlib.o
 PIC_OBJ     := $(LIB_OBJ:$(BUILD)/obj/%=$(BUILD)/pic/%)
 CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB         := $(BUILD)/libtally.a
@@ -101,6 +105,15 @@ $(BUILD)/gen/parser.h: $(BUILD)/gen/parser.c ;
 $(BUILD)/gen/parser.c: lang/parser.y
 	@mkdir -p $(dir $@)
 	bison -Wall -Werror --defines=$(BUILD)/gen/parser.h -o $@ $<
+
+$(BUILD)/gen/stdlib.c: $(STDLIB_SRC) scripts/gen_stdlib.sh
+	@mkdir -p $(dir $@)
+	sh scripts/gen_stdlib.sh $(STDLIB_SRC) > $@.tmp && mv $@.tmp $@
+
+# The loader looks for the installed standard library where `make
+# install` puts it (DATADIR is set with the install variables below).
+$(BUILD)/obj/lang/module.o $(BUILD)/pic/lang/module.o: \
+    MOD_CPPFLAGS = -DTALLY_STDLIB_DIR='"$(DATADIR)/tally/stdlib"'
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(GEN_HDR)
 	@mkdir -p $(dir $@)
@@ -228,6 +241,8 @@ install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
 	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so
 	install -m 644 $(BUILD)/tally.pc $(DESTDIR)$(PKGCONFIGDIR)/tally.pc
 	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(DATADIR)/tally/stdlib
+	install -m 644 $(STDLIB_SRC) $(DESTDIR)$(DATADIR)/tally/stdlib/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tally $(DESTDIR)$(INCLUDEDIR)/tally.h \
@@ -235,7 +250,7 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/libtally.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so \
 	    $(DESTDIR)$(PKGCONFIGDIR)/tally.pc
-	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/tally
 
 # Regenerates docs/opcodes.md from the opcode list, and fails if the
 # checked-in copy was stale (the golden test docs-opcodes checks it too).
@@ -293,7 +308,8 @@ FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
 FUZZ_LIB_OBJ  := $(RUNTIME_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
                  $(LANG_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
                  $(API_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
-                 $(FUZZ_BUILD)/obj/gen/lexer.o $(FUZZ_BUILD)/obj/gen/parser.o
+                 $(FUZZ_BUILD)/obj/gen/lexer.o $(FUZZ_BUILD)/obj/gen/parser.o \
+                 $(FUZZ_BUILD)/obj/gen/stdlib.o
 FUZZ_BIN      := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 # Longest input per target: the largest seed (award.tally, the award
 # bytecode, one edge-case tender line) with room to grow.

@@ -126,7 +126,24 @@ static void report(const tally_config *cfg, tly_comp *c)
     sb_init(&b, c->mem);
     for (uint32_t i = 0; i < shown; i++) {
         sb_clear(&b);
-        diag_render_map(&map, &c->diags.items[i], c->file, &b);
+        /* Each file of a policy with imports has its own text and offsets
+         * (lang/front.h): render against the file the span is in. */
+        diag one = c->diags.items[i];
+        const diag_map *dm = &map;
+        const char *file = c->file;
+        if (c->nfiles) {
+            uint32_t line, col;
+            const tly_file *f;
+            tly_position(c, one.sp.start, &f, &line, &col);
+            one.sp.start -= f->base;
+            one.sp.end = one.sp.end >= f->base ? one.sp.end - f->base : 0;
+            if (one.sp.end > f->len) {
+                one.sp.end = (uint32_t)f->len;
+            }
+            dm = &f->map;
+            file = f->path;
+        }
+        diag_render_map(dm, &one, file, &b);
         if (b.failed) {
             api_message(cfg, "tally: out of memory while reporting");
             break;
@@ -136,7 +153,7 @@ static void report(const tally_config *cfg, tly_comp *c)
         }
         api_message(cfg, b.p ? b.p : "");
         if (cfg && cfg->diagnostic) {
-            send_diagnostic(cfg, &map, &c->diags.items[i], c->file);
+            send_diagnostic(cfg, dm, &one, file);
         }
     }
     sb_free(&b);
@@ -151,7 +168,8 @@ static void report(const tally_config *cfg, tly_comp *c)
 }
 
 static tally_status front(const tally_config *cfg, const char *file,
-                          const char *src, size_t len, tally_program **out)
+                          const char *base_dir, const char *src, size_t len,
+                          tally_program **out)
 {
     tally_program *tp = NULL;
     mem_ctx m;
@@ -159,7 +177,9 @@ static tally_status front(const tally_config *cfg, const char *file,
     tly_comp c;
     tly_comp_init(&c, &m, file, src, len);
     c.diags.stage = DIAG_SYNTAX;
-    bool ok = tly_parse(&c);
+    c.base_dir = base_dir;
+    c.lib_path = cfg ? cfg->lib_path : NULL;
+    bool ok = tly_load(&c);
     if (ok) {
         c.diags.stage = DIAG_CHECK;
         ok = tly_check(&c);
@@ -210,13 +230,27 @@ tally_status tally_compile(const tally_config *cfg, const char *file,
                            const char *src, size_t len, tally_program **out)
 {
     *out = NULL;
-    return front(cfg, file, src, len, out);
+    return front(cfg, file, NULL, src, len, out);
+}
+
+tally_status tally_compile_in(const tally_config *cfg, const char *file,
+                              const char *base_dir, const char *src,
+                              size_t len, tally_program **out)
+{
+    *out = NULL;
+    return front(cfg, file, base_dir, src, len, out);
 }
 
 tally_status tally_check(const tally_config *cfg, const char *file,
                          const char *src, size_t len)
 {
-    return front(cfg, file, src, len, NULL);
+    return front(cfg, file, NULL, src, len, NULL);
+}
+
+tally_status tally_check_in(const tally_config *cfg, const char *file,
+                            const char *base_dir, const char *src, size_t len)
+{
+    return front(cfg, file, base_dir, src, len, NULL);
 }
 
 tally_status tally_load(const tally_config *cfg, const char *file,

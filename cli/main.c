@@ -54,6 +54,8 @@ static const char usage_check[] =
     "Exit status 0 when all are correct, 1 when any has errors, else 6 when\n"
     "a file cannot be read; 4 for a usage error.\n"
     "\n"
+    "  --lib-path DIR                  look for imported modules (import NAME)\n"
+    "                                  in DIR first; repeatable, or DIR:DIR\n"
     "  --max-errors N                  report at most N errors per policy\n"
     "                                  (default 50; 0 reports all)\n"
     "  --memory-cap BYTES              stop when compiling uses more memory\n";
@@ -67,6 +69,8 @@ static const char usage_build[] =
     "Exit status 0, 1 when the policy has errors, 4 for a usage error, 6 when\n"
     "POLICY cannot be read or FILE cannot be written.\n"
     "\n"
+    "  --lib-path DIR                  look for imported modules (import NAME)\n"
+    "                                  in DIR first; repeatable, or DIR:DIR\n"
     "  --max-errors N                  report at most N errors (default 50;\n"
     "                                  0 reports all)\n"
     "  --memory-cap BYTES              stop when compiling uses more memory\n";
@@ -87,6 +91,8 @@ static const char usage_run[] =
     "  --memory-cap BYTES|unlimited    memory one run (one worker) may use;\n"
     "                                  a record needing more fails with a\n"
     "                                  limit error (default 536870912)\n"
+    "  --lib-path DIR                  look for imported modules (import NAME)\n"
+    "                                  in DIR first; repeatable, or DIR:DIR\n"
     "  --max-errors N                  report at most N errors in a policy\n"
     "                                  (default 50; 0 reports all)\n"
     "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
@@ -225,16 +231,86 @@ static bool wants_help(int argc, char **argv)
 
 static bool parse_u64(const char *s, uint64_t *out);
 
+/* The directories `import NAME` searches (tally_config.lib_path):
+ * --lib-path's, in order, then TALLY_LIB_PATH's; each value may hold
+ * several, colon-separated.  Owned here, freed by libs_free. */
+typedef struct lib_dirs {
+    char **dirs; /* malloc'd, NULL-terminated; each entry malloc'd */
+    int n;
+    int cap;
+    bool done;   /* TALLY_LIB_PATH added and cfg pointed at dirs */
+} lib_dirs;
+
+/* Adds each colon-separated directory of [list] (empty ones skipped);
+ * false out of memory. */
+static bool libs_add(lib_dirs *ld, const char *list)
+{
+    while (*list) {
+        const char *end = strchr(list, ':');
+        size_t len = end ? (size_t)(end - list) : strlen(list);
+        if (len) {
+            if (ld->n + 2 > ld->cap) {
+                int cap = ld->cap ? ld->cap * 2 : 8;
+                char **d = realloc(ld->dirs, (size_t)cap * sizeof *d);
+                if (!d) {
+                    return false;
+                }
+                ld->dirs = d;
+                ld->cap = cap;
+            }
+            char *dir = strndup(list, len);
+            if (!dir) {
+                return false;
+            }
+            ld->dirs[ld->n++] = dir;
+            ld->dirs[ld->n] = NULL;
+        }
+        list += len + (end ? 1 : 0);
+    }
+    return true;
+}
+
+/* After the options: adds TALLY_LIB_PATH and gives the list to [cfg]. */
+static bool libs_done(lib_dirs *ld, tally_config *cfg)
+{
+    if (!ld->done) {
+        const char *env = getenv("TALLY_LIB_PATH");
+        if (env && !libs_add(ld, env)) {
+            return false;
+        }
+        ld->done = true;
+    }
+    cfg->lib_path = (const char *const *)ld->dirs;
+    return true;
+}
+
+static void libs_free(lib_dirs *ld)
+{
+    for (int i = 0; i < ld->n; i++) {
+        free(ld->dirs[i]);
+    }
+    free(ld->dirs);
+}
+
 /* The options of compiling that check, build and run share, at argv[*i]:
  * 1 when it was one (*i then at its value), 0 when it was not, -1 when its
  * value is wrong (the usage error is printed; *rc holds its status). */
-static int compile_option(tally_config *cfg, int argc, char **argv, int *i,
-                          const char *usage, int *rc)
+static int compile_option(tally_config *cfg, lib_dirs *ld, int argc,
+                          char **argv, int *i, const char *usage, int *rc)
 {
     const char *a = argv[*i];
     const char *val = *i + 1 < argc ? argv[*i + 1] : NULL;
     uint64_t n;
-    if (strcmp(a, "--max-errors") == 0) {
+    if (strcmp(a, "--lib-path") == 0) {
+        if (!val || !*val) {
+            *rc = usage_error("--lib-path needs a directory", usage);
+            return -1;
+        }
+        if (!libs_add(ld, val)) {
+            *rc = EXIT_INTERNAL;
+            return -1;
+        }
+    } else if (strcmp(a, "--max-errors") == 0) {
         if (!val || !parse_u64(val, &n) || n > UINT32_MAX - 1) {
             *rc = usage_error("--max-errors needs a number (0: no limit)",
                               usage);
@@ -258,7 +334,7 @@ static int compile_option(tally_config *cfg, int argc, char **argv, int *i,
     return 1;
 }
 
-static int cmd_check(tally_config *cfg, int argc, char **argv)
+static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         fputs(usage_check, stdout);
@@ -280,7 +356,7 @@ static int cmd_check(tally_config *cfg, int argc, char **argv)
             options = false;
             continue;
         }
-        int got = compile_option(cfg, argc, argv, &i, usage_check, &rc);
+        int got = compile_option(cfg, ld, argc, argv, &i, usage_check, &rc);
         if (got < 0) {
             free(files);
             return rc;
@@ -295,6 +371,10 @@ static int cmd_check(tally_config *cfg, int argc, char **argv)
     if (nfiles < 1) {
         free(files);
         return usage_error("check needs a policy file", usage_check);
+    }
+    if (!libs_done(ld, cfg)) {
+        free(files);
+        return EXIT_INTERNAL;
     }
     for (int i = 0; i < nfiles; i++) {
         size_t len;
@@ -315,7 +395,7 @@ static int cmd_check(tally_config *cfg, int argc, char **argv)
     return rc;
 }
 
-static int cmd_build(tally_config *cfg, int argc, char **argv)
+static int cmd_build(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         fputs(usage_build, stdout);
@@ -327,7 +407,7 @@ static int cmd_build(tally_config *cfg, int argc, char **argv)
         int got = 0;
         if (options && strncmp(argv[i], "--", 2) == 0 && argv[i][2]) {
             int orc;
-            got = compile_option(cfg, argc, argv, &i, usage_build, &orc);
+            got = compile_option(cfg, ld, argc, argv, &i, usage_build, &orc);
             if (got < 0) {
                 return orc;
             }
@@ -353,6 +433,9 @@ static int cmd_build(tally_config *cfg, int argc, char **argv)
     }
     if (!in || !out) {
         return usage_error("build needs a policy and -o FILE", usage_build);
+    }
+    if (!libs_done(ld, cfg)) {
+        return EXIT_INTERNAL;
     }
     tally_program *p;
     int rc = load_program(cfg, in, &p);
@@ -388,7 +471,7 @@ static const char usage_describe[] =
     "of tally_describe in include/tally.h).  Exit status as for disasm.\n";
 
 /* disasm and describe: one program in, a listing of it out. */
-static int show_program(const tally_config *cfg, int argc, char **argv,
+static int show_program(tally_config *cfg, lib_dirs *ld, int argc, char **argv,
                         const char *usage, const char *what,
                         tally_status (*show)(const tally_program *, FILE *))
 {
@@ -404,6 +487,9 @@ static int show_program(const tally_config *cfg, int argc, char **argv,
         char msg[80];
         snprintf(msg, sizeof msg, "%s takes one program", what);
         return usage_error(msg, usage);
+    }
+    if (!libs_done(ld, cfg)) {
+        return EXIT_INTERNAL;
     }
     tally_program *p;
     int rc = load_program(cfg, argv[0], &p);
@@ -469,7 +555,7 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-static int cmd_run(tally_config *cfg, int argc, char **argv)
+static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         fputs(usage_run, stdout);
@@ -553,8 +639,9 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
             }
             cfg->memory_cap = (size_t)cap;
             i++;
-        } else if (strcmp(a, "--max-errors") == 0) {
-            if (compile_option(cfg, argc, argv, &i, usage_run, &rc) < 0) {
+        } else if (strcmp(a, "--max-errors") == 0 ||
+                   strcmp(a, "--lib-path") == 0) {
+            if (compile_option(cfg, ld, argc, argv, &i, usage_run, &rc) < 0) {
                 break;
             }
         } else {
@@ -572,6 +659,11 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
         return rc;
     }
     cfg->allow_native = nallow ? allow : NULL;
+    if (!libs_done(ld, cfg)) {
+        free(data);
+        free(allow);
+        return EXIT_INTERNAL;
+    }
     tally_program *p;
     rc = load_program(cfg, prog_path, &p);
     if (rc != EXIT_OK) {
@@ -649,7 +741,7 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
 }
 
 /* Runs the command named by argv[1]. */
-static int command(tally_config *cfg, int argc, char **argv)
+static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 {
     if (argc < 2) {
         return usage_error("no command given", usage_main);
@@ -665,20 +757,20 @@ static int command(tally_config *cfg, int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "check") == 0) {
-        return cmd_check(cfg, argc - 2, argv + 2);
+        return cmd_check(cfg, ld, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "build") == 0) {
-        return cmd_build(cfg, argc - 2, argv + 2);
+        return cmd_build(cfg, ld, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "run") == 0) {
-        return cmd_run(cfg, argc - 2, argv + 2);
+        return cmd_run(cfg, ld, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "disasm") == 0) {
-        return show_program(cfg, argc - 2, argv + 2, usage_disasm, "disasm",
+        return show_program(cfg, ld, argc - 2, argv + 2, usage_disasm, "disasm",
                             tally_disasm);
     }
     if (strcmp(cmd, "describe") == 0) {
-        return show_program(cfg, argc - 2, argv + 2, usage_describe,
+        return show_program(cfg, ld, argc - 2, argv + 2, usage_describe,
                             "describe", tally_describe);
     }
     char msg[200];
@@ -691,7 +783,10 @@ int main(int argc, char **argv)
     tally_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.message = on_message;
-    int rc = command(&cfg, argc, argv);
+    lib_dirs ld;
+    memset(&ld, 0, sizeof ld);
+    int rc = command(&cfg, &ld, argc, argv);
+    libs_free(&ld);
     /* What went to stdio's stdout (help, version) is written only now,
      * when it is small: fflush's errno is the reason. */
     if (fflush(stdout) != 0) {

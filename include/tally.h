@@ -125,6 +125,15 @@ typedef struct tally_config {
                                  compile, check, load or build never does.
                                  Native code runs with the process's full
                                  rights: allow only libraries you trust */
+    const char *const *lib_path; /* directories searched, in order, for
+                                 the modules a policy imports by name
+                                 (`import procurement` reads
+                                 DIR/procurement.tally), NULL-terminated
+                                 (borrowed: used only while compiling),
+                                 before the installed standard library
+                                 (PREFIX/share/tally/stdlib) and the copy
+                                 built into the library.  NULL: those
+                                 two only */
 } tally_config;
 
 #define TALLY_DEFAULT_BUDGET 100000000u /* far above any real tender */
@@ -161,6 +170,20 @@ TALLY_API tally_status tally_compile(const tally_config *cfg, const char *file,
  * tally_compile. */
 TALLY_API tally_status tally_check(const tally_config *cfg, const char *file,
                                    const char *src, size_t len);
+
+/* tally_compile and tally_check for a policy whose `import "PATH"` lines
+ * are resolved relative to [base_dir] (NULL: the directory of [file], as
+ * tally_compile does): for text that is not read from [file].  Modules
+ * imported by name are looked up through cfg->lib_path, the installed
+ * standard library, then the built-in copy.  Every module's code is
+ * compiled into the program: a built program needs none of the files. */
+TALLY_API tally_status tally_compile_in(const tally_config *cfg,
+                                        const char *file, const char *base_dir,
+                                        const char *src, size_t len,
+                                        tally_program **out);
+TALLY_API tally_status tally_check_in(const tally_config *cfg, const char *file,
+                                      const char *base_dir, const char *src,
+                                      size_t len);
 
 /* Reads and verifies a bytecode file held in [buf].  A malformed or
  * hostile file gives TALLY_EBYTECODE and a message naming the offset. */

@@ -36,7 +36,8 @@ typedef enum ast_kind {
     AST_NAME,     /* name */
     AST_GET,      /* a.name */
     AST_INDEX,    /* a[b] */
-    AST_CALL,     /* name(list) */
+    AST_CALL,     /* name(list); c: a module qualifier (AST_NAME) for
+                     m.name(list), which the checker resolves and clears */
     AST_MODE,     /* a rounding mode argument, name: "half up" */
     AST_UNARY,    /* op a: '-' or TK_NOT */
     AST_BINARY,   /* a op b */
@@ -51,18 +52,21 @@ typedef enum ast_kind {
     AST_COMPREH,  /* name(a for var [at var2] in b [where c] [by list]);
                      name NULL for [a for ...] */
     AST_SORT_KEY, /* a, op: 1 descending */
-    AST_RECORD_LIT, /* name { list: AST_FIELD_INIT } */
+    AST_RECORD_LIT, /* name { list: AST_FIELD_INIT }; c: a module
+                       qualifier as for AST_CALL */
     AST_FIELD_INIT, /* name: a */
     AST_ON,       /* a on b  (a dated parameter's value on a date) */
     AST_FAIL,     /* fail a */
     /* types */
-    AST_TYPE_NAME,  /* name; num: places for decimal(2), -1 none */
+    AST_TYPE_NAME,  /* name; num: places for decimal(2), -1 none; text3:
+                       the module qualifier of m.Name, or NULL */
     AST_TYPE_LIST,  /* list of a */
     AST_TYPE_MAP,   /* map of a to b */
     AST_TYPE_OPT,   /* optional a */
     AST_TYPE_RANGE, /* a between/at least/at most: lo, hi, has_lo, has_hi */
     /* declarations */
-    AST_PROGRAM,  /* list: declarations; a: AST_POLICY or NULL */
+    AST_PROGRAM,  /* list: declarations; a: AST_POLICY or NULL; b:
+                     AST_MODULE or NULL */
     AST_POLICY,   /* text: title; text2: version; text3: source */
     AST_ENUM,     /* name, text: label or NULL, list: AST_MEMBER */
     AST_MEMBER,   /* name, text: JSON spelling or NULL */
@@ -85,6 +89,10 @@ typedef enum ast_kind {
                      b (AST_TEXT: the library) [cites text]; the checker
                      sets text2: a type letter per parameter, op: the
                      result's letter (include/tally_native.h) */
+    AST_IMPORT,   /* import NAME (name; op 0) or import "PATH" (text, len;
+                     op 1) [as a: AST_NAME] [(list: AST_NAMEs)]; the
+                     loader sets num: the imported file's index */
+    AST_MODULE,   /* module name [version text2]: a module's header */
     AST_KIND_COUNT
 } ast_kind;
 

@@ -8,6 +8,15 @@
  * TY_ERROR, which is accepted everywhere so one mistake gives one message.
  * Definitions may not call themselves, directly or not: every policy
  * terminates.  Nothing here allocates outside the compilation's arena.
+ *
+ * Modules: each file has its own scope of global names (its declarations,
+ * its imports' qualifiers and the names its import lists bring in), and
+ * files are checked in the loader's order, each after what it imports, so
+ * an imported definition is already checked when a body calls it.  A
+ * qualified name (m.name, m.Type, m.f(x), m.Rec { }) is looked up among
+ * the declarations of m's file alone: nothing leaks from an importer into
+ * a module, nor from a module's own imports into its importer.  Local
+ * names and a record check's fields shadow a module's qualifier.
  */
 #include "check.h"
 
@@ -31,14 +40,22 @@
  * cost N^2 distances; past it, errors go without hints. */
 #define SUGGEST_BUDGET (1L << 23)
 
+/* One file's global names. */
+typedef struct scope {
+    sym **table;       /* arena, chained by hash */
+    uint32_t nbuckets; /* a power of two */
+    uint32_t nsyms;
+} scope;
+
 typedef struct checker {
     tly_comp *c;
+    scope *scopes;     /* arena: one per file; k->table is the current's */
+    int cur;           /* the file being checked */
+    bool in_policy;    /* it is the policy (files[0]), not a module */
     sym **table;       /* arena: global names, chained by hash */
     uint32_t nbuckets; /* a power of two */
     uint32_t nsyms;    /* names in the table */
     long suggest_left; /* SUGGEST_BUDGET, spent by consider() */
-    diag_map lines;    /* line numbers for hints; built on first use */
-    bool has_lines;
     sym **locals; /* arena: the scope stack, innermost last */
     int nlocals;
     int cap;
@@ -314,10 +331,44 @@ static int ix_add(name_ix *x, const char *name, int pos)
     return -1;
 }
 
-static sym *lookup_global(checker *k, const char *name)
+/* The global [name] of the current file as declared or imported
+ * (SYM_IMPORT itself, not what it names), or NULL. */
+static sym *lookup_raw(checker *k, const char *name)
 {
     for (sym *s = k->table[hash(k, name)]; s; s = s->next) {
         if (strcmp(s->name, name) == 0 && s->kind != SYM_MEMBER) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* What the global [name] of the current file names: a name brought in
+ * by an import list is the module's declaration itself. */
+static sym *lookup_global(checker *k, const char *name)
+{
+    sym *s = lookup_raw(k, name);
+    return s && s->kind == SYM_IMPORT ? s->owner : s;
+}
+
+/* Whether [s] is one of its file's own declarations that another file may
+ * name: not an import, a qualifier, an enum member or the input. */
+static bool exported(const sym *s)
+{
+    return s->kind != SYM_MEMBER && s->kind != SYM_IMPORT &&
+           s->kind != SYM_MODULE && s->kind != SYM_INPUT;
+}
+
+/* The declaration [name] of file [file], or NULL. */
+static sym *lookup_in(checker *k, int file, const char *name)
+{
+    const scope *sc = &k->scopes[file];
+    if (file == k->cur) {
+        sc = &(scope){k->table, k->nbuckets, k->nsyms};
+    }
+    for (sym *s = sc->table[hash_name(name) & (sc->nbuckets - 1)]; s;
+         s = s->next) {
+        if (strcmp(s->name, name) == 0 && exported(s)) {
             return s;
         }
     }
@@ -371,14 +422,8 @@ static sym *declare(checker *k, sym_kind kind, ast_node *decl)
     if (kind != SYM_MEMBER) {
         sym *old = lookup_global(k, name);
         if (old) {
-            uint32_t line, col, ls;
-            if (!k->has_lines) {
-                /* Out of memory, the map scans: slower, still right. */
-                diag_map_init(&k->lines, &k->c->arena, k->c->src, k->c->len);
-                k->has_lines = true;
-            }
-            diag_map_position(&k->lines, old->decl->name_sp.start, &line,
-                              &col, &ls);
+            uint32_t line, col;
+            tly_position(k->c, old->decl->name_sp.start, NULL, &line, &col);
             char hint[80];
             snprintf(hint, sizeof hint, "the first is on line %u", line);
             err(k, decl->name_sp, hint, "'%s' is declared twice", name);
@@ -473,6 +518,38 @@ static const char *hint_for(checker *k, suggest *g)
     return arena_strndup(&k->c->arena, buf, strlen(buf));
 }
 
+/* Considers every name of file [file] another file may name, of a kind
+ * in [kinds]. */
+static void consider_module(checker *k, suggest *g, int file, unsigned kinds)
+{
+    const scope *sc = &k->scopes[file];
+    for (uint32_t b = 0; b < sc->nbuckets && *g->left > 0; b++) {
+        for (sym *t = sc->table[b]; t && *g->left > 0; t = t->next) {
+            if (exported(t) && (kinds & (1u << t->kind))) {
+                consider(g, t->name);
+            }
+        }
+    }
+}
+
+/* The name a file is known by in messages: its module name, or path. */
+static const char *module_name(checker *k, int file)
+{
+    const tly_file *f = k->c->files[file];
+    return f->name ? f->name : f->path;
+}
+
+/* Reports that module [file] has no [name] of a kind in [kinds] at [sp],
+ * suggesting the nearest it has. */
+static void no_such(checker *k, tly_span sp, int file, const char *name,
+                    unsigned kinds, const char *what)
+{
+    suggest g = {NULL, 99, name, &k->suggest_left};
+    consider_module(k, &g, file, kinds);
+    err(k, sp, hint_for(k, &g), "module %s has no %s '%s'",
+        module_name(k, file), what, name);
+}
+
 /* ---- scopes ------------------------------------------------------------ */
 
 static sym *bind_local(checker *k, const char *name, ty *t, ast_node *at)
@@ -523,6 +600,19 @@ static int field_index(const sym *rec, const char *name)
         }
     }
     return -1;
+}
+
+/* The file of the module [q] qualifies with, when [q] is a name that
+ * is an imported module's qualifier and no local name or field hides it;
+ * -1 otherwise. */
+static int module_of(checker *k, const ast_node *q)
+{
+    if (!q || q->kind != AST_NAME || lookup_local(k, q->name) ||
+        (k->self && field_index(k->self, q->name) >= 0)) {
+        return -1;
+    }
+    sym *s = lookup_global(k, q->name);
+    return s && s->kind == SYM_MODULE ? s->ordinal : -1;
 }
 
 /* ---- types ------------------------------------------------------------- */
@@ -620,6 +710,27 @@ static ty *resolve_type(checker *k, ast_node *n)
             {"datetime", TY_DATETIME}, {"duration", TY_DURATION},
             {"text", TY_TEXT},
         };
+        if (n->text3) {
+            sym *q = lookup_global(k, n->text3);
+            if (!q || q->kind != SYM_MODULE) {
+                char hint[120];
+                snprintf(hint, sizeof hint, "import it first: import %.80s",
+                         n->text3);
+                err(k, n->sp, hint, "unknown module '%s'", n->text3);
+                return &k->t_error;
+            }
+            sym *t = lookup_in(k, q->ordinal, n->name);
+            if (t && (t->kind == SYM_ENUM || t->kind == SYM_RECORD)) {
+                n->sym = t;
+                return t->ty;
+            }
+            if (t && t->kind == SYM_ALIAS) {
+                return alias_type(k, t);
+            }
+            no_such(k, n->name_sp, q->ordinal, n->name,
+                    1u << SYM_ENUM | 1u << SYM_RECORD | 1u << SYM_ALIAS, "type");
+            return &k->t_error;
+        }
         for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
             if (strcmp(n->name, builtin[i].name) != 0) {
                 continue;
@@ -711,6 +822,37 @@ static bool parse_dec_lit(checker *k, ast_node *n)
     return true;
 }
 
+/* The type of [n], a name for the global [s] used as a value; NULL when
+ * [s] is not a value (a type, a module). */
+static ty *global_value(checker *k, ast_node *n, sym *s)
+{
+    switch (s->kind) {
+    case SYM_PARAM:
+        if (s->dated) {
+            err(k, n->sp, "write 'NAME on DATE' to pick the value in force",
+                "'%s' changes over time: say on which date", n->name);
+            return &k->t_error;
+        }
+        /* fall through */
+    case SYM_DEF:
+    case SYM_RULE:
+    case SYM_EXTERN:
+        if (s->nparams > 0) {
+            err(k, n->sp, NULL, "'%s' needs %d argument%s", n->name,
+                s->nparams, s->nparams == 1 ? "" : "s");
+            return &k->t_error;
+        }
+        n->sym = s;
+        check_func(k, s);
+        return s->kind == SYM_RULE ? s->verdict->ty : s->ty;
+    case SYM_INPUT:
+        n->sym = s;
+        return s->ty;
+    default:
+        return NULL;
+    }
+}
+
 static ty *name_expr(checker *k, ast_node *n, ty *want)
 {
     sym *s = lookup_local(k, n->name);
@@ -740,33 +882,19 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
     sym *m = lookup_member(k, n->name, want_enum, &count);
     s = lookup_global(k, n->name);
     if (s) {
-        switch (s->kind) {
-        case SYM_PARAM:
-            if (s->dated) {
-                err(k, n->sp, "write 'NAME on DATE' to pick the value in force",
-                    "'%s' changes over time: say on which date", n->name);
-                return &k->t_error;
-            }
-            /* fall through */
-        case SYM_DEF:
-        case SYM_RULE:
-        case SYM_EXTERN:
-            if (s->nparams > 0) {
-                err(k, n->sp, NULL, "'%s' needs %d argument%s", n->name,
-                    s->nparams, s->nparams == 1 ? "" : "s");
-                return &k->t_error;
-            }
-            n->sym = s;
-            check_func(k, s);
-            return s->kind == SYM_RULE ? s->verdict->ty : s->ty;
-        case SYM_INPUT:
-            n->sym = s;
-            return s->ty;
-        default:
-            if (!m) {
-                err(k, n->sp, NULL, "'%s' is a type, not a value", n->name);
-                return &k->t_error;
-            }
+        ty *t = global_value(k, n, s);
+        if (t) {
+            return t;
+        }
+        if (!m && s->kind == SYM_MODULE) {
+            err(k, n->sp, NULL,
+                "'%s' is a module: write %s.NAME for one of its declarations",
+                n->name, n->name);
+            return &k->t_error;
+        }
+        if (!m) {
+            err(k, n->sp, NULL, "'%s' is a type, not a value", n->name);
+            return &k->t_error;
         }
     }
     if (m) {
@@ -796,9 +924,33 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
 
 static ty *get_expr(checker *k, ast_node *n)
 {
-    /* Enum.member */
+    /* module.name */
+    int mod = module_of(k, n->a);
+    if (mod >= 0) {
+        sym *s = lookup_in(k, mod, n->name);
+        if (!s) {
+            no_such(k, n->name_sp, mod, n->name,
+                    ~(1u << SYM_ENUM | 1u << SYM_RECORD | 1u << SYM_ALIAS),
+                    "definition or parameter");
+            return &k->t_error;
+        }
+        n->kind = AST_NAME;
+        n->a = NULL;
+        ty *t = global_value(k, n, s);
+        if (!t) {
+            err(k, n->sp, NULL, "'%s' is a type, not a value", n->name);
+            return &k->t_error;
+        }
+        return t;
+    }
+    /* Enum.member, module.Enum.member */
+    sym *e = NULL;
     if (n->a->kind == AST_NAME && !lookup_local(k, n->a->name)) {
-        sym *e = lookup_global(k, n->a->name);
+        e = lookup_global(k, n->a->name);
+    } else if (n->a->kind == AST_GET && (mod = module_of(k, n->a->a)) >= 0) {
+        e = lookup_in(k, mod, n->a->name);
+    }
+    {
         if (e && e->kind == SYM_ENUM) {
             int i = ix_find(&e->ix, n->name);
             if (i >= 0 && e->members[i]) {
@@ -993,7 +1145,7 @@ static bool money_vs_number(checker *k, ast_node *n, ty *a, ty *b,
     char hint[160];
     if (num->kind == AST_INT || num->kind == AST_DEC) {
         snprintf(hint, sizeof hint, "write the amount with its currency: £%.*s",
-                 len > 40 ? 40 : len, k->c->src + num->sp.start);
+                 len > 40 ? 40 : len, tly_text_at(k->c, num->sp.start));
     } else {
         snprintf(hint, sizeof hint, "only money mixes with money: multiply "
                  "by a rate, or compare with an amount such as £0");
@@ -1323,6 +1475,34 @@ static ty *call(checker *k, ast_node *n, ty *want)
     uint32_t argc = n->list.count;
     ast_node **args = n->list.items;
     (void)want;
+    sym *s = NULL;
+    int mod = -1;
+    if (n->c) {
+        /* module.f(args): never a builtin */
+        mod = module_of(k, n->c);
+        if (mod < 0) {
+            if (n->c->kind == AST_NAME && !lookup_local(k, n->c->name) &&
+                !lookup_global(k, n->c->name)) {
+                suggest g = {NULL, 99, n->c->name, &k->suggest_left};
+                consider_globals(k, &g, 1u << SYM_MODULE);
+                err(k, n->c->sp, hint_for(k, &g), "unknown module '%s'",
+                    n->c->name);
+            } else {
+                err(k, n->name_sp, "only a module's definitions are called "
+                    "as NAME.f(...)", "'%s' is not a module's definition", f);
+            }
+            for (uint32_t i = 0; i < argc; i++) {
+                if (args[i]->kind != AST_MODE) {
+                    expr(k, args[i], NULL);
+                }
+            }
+            return &k->t_error;
+        }
+        n->c = NULL;
+        n->builtin = BUILTIN_NONE;
+        s = lookup_in(k, mod, f);
+        goto lookup_done;
+    }
     chk_builtin b = chk_builtin_find(f, BUILTIN_CALL);
     if (b == BUILTIN_COUNT && argc != 1) {
         b = BUILTIN_NONE; /* count(a, b) can only be a definition */
@@ -1417,9 +1597,21 @@ static ty *call(checker *k, ast_node *n, ty *want)
         TALLY_UNREACHABLE();
         break;
     }
-    sym *s = lookup_global(k, f);
+    s = lookup_global(k, f);
+lookup_done:
     if (!s || (s->kind != SYM_DEF && s->kind != SYM_RULE &&
                s->kind != SYM_PARAM && s->kind != SYM_EXTERN)) {
+        if (mod >= 0) {
+            for (uint32_t i = 0; i < argc; i++) {
+                if (args[i]->kind != AST_MODE) {
+                    expr(k, args[i], NULL);
+                }
+            }
+            no_such(k, n->name_sp, mod, f,
+                    1u << SYM_DEF | 1u << SYM_RULE | 1u << SYM_EXTERN,
+                    "definition");
+            return &k->t_error;
+        }
         suggest g = {NULL, 99, f, &k->suggest_left};
         for (int i = BUILTIN_NONE + 1; i < BUILTIN_KIND_COUNT; i++) {
             consider(&g, chk_builtins[i].name);
@@ -1452,7 +1644,29 @@ static ty *call(checker *k, ast_node *n, ty *want)
 
 static ty *record_lit(checker *k, ast_node *n)
 {
-    sym *r = lookup_global(k, n->name);
+    sym *r;
+    if (n->c) {
+        int mod = module_of(k, n->c);
+        if (mod < 0) {
+            err(k, n->c->sp, NULL, "'%s' is not an imported module",
+                n->c->kind == AST_NAME ? n->c->name : "this");
+            r = NULL;
+        } else {
+            r = lookup_in(k, mod, n->name);
+            if (!r || r->kind != SYM_RECORD) {
+                no_such(k, n->name_sp, mod, n->name, 1u << SYM_RECORD,
+                        "record type");
+                n->c = NULL;
+                for (uint32_t i = 0; i < n->list.count; i++) {
+                    expr(k, n->list.items[i]->a, NULL);
+                }
+                return &k->t_error;
+            }
+        }
+        n->c = NULL;
+    } else {
+        r = lookup_global(k, n->name);
+    }
     if (!r || r->kind != SYM_RECORD) {
         err(k, n->name_sp, NULL, "unknown record type '%s'", n->name);
         for (uint32_t i = 0; i < n->list.count; i++) {
@@ -1813,6 +2027,20 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
     case AST_COMPREH: return comprehension(k, n, want);
     case AST_RECORD_LIT: return record_lit(k, n);
     case AST_ON: {
+        int mod = n->a->kind == AST_GET ? module_of(k, n->a->a) : -1;
+        if (mod >= 0) {
+            sym *p = lookup_in(k, mod, n->a->name);
+            if (!p || p->kind != SYM_PARAM || !p->dated) {
+                no_such(k, n->a->name_sp, mod, n->a->name, 1u << SYM_PARAM,
+                        "dated parameter");
+                expr(k, n->b, NULL);
+                return &k->t_error;
+            }
+            n->sym = p;
+            p->used = true;
+            expect(k, n->b, &k->t_date, "the date");
+            return wrap(k, TY_OPTIONAL, p->ty);
+        }
         if (n->a->kind != AST_NAME) {
             err(k, n->a->sp, NULL, "only a dated parameter has a value on a date");
             expr(k, n->b, NULL);
@@ -2031,6 +2259,9 @@ static void collect(checker *k, ast_node *d)
         }
         break;
     case AST_INPUT:
+        if (!k->in_policy) {
+            return; /* the loader reported it */
+        }
         if (k->res.input) {
             err(k, d->sp, NULL, "a policy has one input");
             return;
@@ -2040,6 +2271,9 @@ static void collect(checker *k, ast_node *d)
         }
         break;
     case AST_OUTPUT:
+        if (!k->in_policy) {
+            return;
+        }
         if (k->res.output) {
             err(k, d->sp, NULL, "a policy has one output");
             return;
@@ -2314,68 +2548,169 @@ tly_checked *chk_results(tly_comp *c)
     return c->checked;
 }
 
-bool tly_check(tly_comp *c)
+static bool is_ident(const char *s)
 {
-    checker *k = arena_zalloc(&c->arena, sizeof *k);
-    if (!k) {
-        c->oom = true;
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) {
         return false;
     }
-    k->c = c;
-    k->nbuckets = NBUCKETS;
-    k->table = arena_zalloc(&c->arena, NBUCKETS * sizeof *k->table);
-    if (!k->table) {
-        c->oom = true;
-        return false;
+    for (s++; *s; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_')) {
+            return false;
+        }
     }
-    k->suggest_left = SUGGEST_BUDGET;
-    ty *builtins[] = {&k->t_error, &k->t_bool, &k->t_int, &k->t_dec,
-                      &k->t_money, &k->t_percent, &k->t_date, &k->t_datetime,
-                      &k->t_duration, &k->t_text, &k->t_none, &k->t_never};
-    ty_kind kinds[] = {TY_ERROR, TY_BOOL, TY_INT, TY_DEC, TY_MONEY,
-                       TY_PERCENT, TY_DATE, TY_DATETIME, TY_DURATION,
-                       TY_TEXT, TY_NONE, TY_NEVER};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        builtins[i]->kind = kinds[i];
-        builtins[i]->places = -1;
-        builtins[i]->currency = "GBP";
+    return true;
+}
+
+/* "FILE:LINE:COL" of span offset [off], for a hint naming the other side
+ * of a clash. */
+static void where(checker *k, uint32_t off, char *buf, size_t cap)
+{
+    const tly_file *f;
+    uint32_t line, col;
+    tly_position(k->c, off, &f, &line, &col);
+    snprintf(buf, cap, "%s:%u:%u", f->path ? f->path : "", line, col);
+}
+
+/* Puts [name] in the current file's scope as a module qualifier (kind
+ * SYM_MODULE) or an imported name (SYM_IMPORT of [target]), unless it
+ * clashes with a declaration or another import: an error at [at] naming
+ * both sides. */
+static void bind_import(checker *k, sym_kind kind, const char *name,
+                        ast_node *at, int file, sym *target)
+{
+    sym *old = lookup_raw(k, name);
+    if (old) {
+        if (old->kind == kind && old->ordinal == file && old->owner == target) {
+            return; /* the same thing again: no ambiguity */
+        }
+        char other[300], hint[400];
+        where(k, old->decl->name_sp.start, other, sizeof other);
+        if (old->kind == SYM_IMPORT || old->kind == SYM_MODULE) {
+            snprintf(hint, sizeof hint,
+                     "the other import is at %s; list '%s' in one of them only "
+                     "and qualify the other", other, name);
+            if (kind == SYM_MODULE || old->kind == SYM_MODULE) {
+                snprintf(hint, sizeof hint,
+                         "the other import is at %s; import one of them "
+                         "'as' another name", other);
+            }
+            err(k, at->name_sp, hint, "'%s' is imported from both %s and %s",
+                name, module_name(k, old->ordinal), module_name(k, file));
+        } else if (kind == SYM_MODULE) {
+            snprintf(hint, sizeof hint,
+                     "the declaration is at %s; import the module 'as' another "
+                     "name", other);
+            err(k, at->name_sp, hint,
+                "'%s' names both an imported module and a declaration of this "
+                "file", name);
+        } else {
+            snprintf(hint, sizeof hint,
+                     "the declaration is at %s; rename it, or leave '%s' out of "
+                     "the import list and write %s.%s", other, name,
+                     module_name(k, file), name);
+            err(k, at->name_sp, hint,
+                "'%s' is imported from %s and also declared in this file",
+                name, module_name(k, file));
+        }
+        return;
     }
-    ast_node *root = c->root;
-    if (!root) {
-        return false;
+    sym *s = new_sym(k, kind, name, at);
+    if (!s) {
+        return;
     }
-    k->res.policy = root->a;
+    s->ordinal = file;
+    s->owner = target;
+    uint32_t h = hash(k, name);
+    s->next = k->table[h];
+    k->table[h] = s;
+    k->nsyms++;
+    grow_table(k);
+}
+
+/* Binds the imports of the current file, whose declarations are all
+ * collected: each module's qualifier, and the names of import lists. */
+static void bind_imports(checker *k, ast_node *root)
+{
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        ast_node *d = root->list.items[i];
+        if (d->kind != AST_IMPORT) {
+            continue;
+        }
+        if (k->c->nfiles == 0 || d->num < 0 || d->num >= k->c->nfiles) {
+            if (k->c->nfiles == 0) {
+                err(k, d->sp, NULL, "imports are resolved only when a policy "
+                    "is compiled from its file");
+            }
+            continue;
+        }
+        int file = (int)d->num;
+        const char *q = d->a ? d->a->name : d->op == 0 ? d->name
+                                                        : k->c->files[file]->name;
+        ast_node *qat = d->a ? d->a : d;
+        if (!q || !is_ident(q)) {
+            err(k, d->name_sp, "write: import \"...\" as NAME",
+                "'%s' is not a name to qualify with", q ? q : "");
+        } else {
+            bind_import(k, SYM_MODULE, q, qat, file, NULL);
+        }
+        for (uint32_t j = 0; j < d->list.count; j++) {
+            ast_node *n = d->list.items[j];
+            sym *s = lookup_in(k, file, n->name);
+            if (!s) {
+                no_such(k, n->name_sp, file, n->name, ~0u, "declaration");
+                continue;
+            }
+            bind_import(k, SYM_IMPORT, n->name, n, file, s);
+        }
+    }
+}
+
+/* Checks one file, [root], in the current scope: its declarations, then
+ * the policy's input and output when [k->in_policy]. */
+static void check_file(checker *k, ast_node *root)
+{
+    tly_comp *c = k->c;
+    int r0 = k->res.nrecords, f0 = k->res.nfuncs, x0 = k->res.nexterns;
     for (uint32_t i = 0; i < root->list.count; i++) {
         collect(k, root->list.items[i]);
     }
-    for (int i = 0; i < k->res.nrecords; i++) {
+    bind_imports(k, root);
+    int r1 = k->res.nrecords;
+    for (int i = r0; i < r1; i++) {
         record_fields(k, k->res.records[i]);
     }
-    for (int i = 0; i < k->res.nrecords; i++) {
+    for (int i = r0; i < r1; i++) {
         record_options(k, k->res.records[i]);
     }
     for (uint32_t i = 0; i < root->list.count; i++) {
         ast_node *d = root->list.items[i];
         if (d->kind == AST_ALIAS) {
-            sym *s = lookup_global(k, d->name);
+            sym *s = lookup_raw(k, d->name);
             if (s && s->kind == SYM_ALIAS) {
                 alias_type(k, s);
             }
         }
     }
-    for (int i = 0; i < k->res.nfuncs; i++) {
+    for (int i = f0; i < k->res.nfuncs; i++) {
         signature(k, k->res.funcs[i]);
     }
-    for (int i = 0; i < k->res.nexterns; i++) {
+    for (int i = x0; i < k->res.nexterns; i++) {
         signature(k, k->res.externs[i]);
         extern_signature(k, k->res.externs[i]);
     }
+    /* A module's own file, checked alone, has no input or output. */
+    bool is_module = root->b != NULL;
     /* The input and output. */
     sym *in = k->res.input;
-    if (!in) {
-        tly_span end = {(uint32_t)c->len, (uint32_t)c->len};
-        err(k, end, "declare it as: input tender: Tender keyed by id",
-            "the policy has no input declaration");
+    if (!k->in_policy) {
+        /* a module: no input */
+    } else if (!in) {
+        if (!is_module) {
+            tly_span end = {(uint32_t)c->len, (uint32_t)c->len};
+            err(k, end, "declare it as: input tender: Tender keyed by id",
+                "the policy has no input declaration");
+        }
     } else {
         ast_node *d = in->decl;
         sym *r = lookup_global(k, d->text);
@@ -2398,18 +2733,23 @@ bool tly_check(tly_comp *c)
             }
         }
     }
-    for (int i = 0; i < k->res.nrecords; i++) {
+    for (int i = r0; i < k->res.nrecords; i++) {
         if (k->res.records[i]->decl->kind == AST_RECORD) {
             record_checks(k, k->res.records[i]);
         }
     }
-    for (int i = 0; i < k->res.nfuncs; i++) {
+    for (int i = f0; i < k->res.nfuncs; i++) {
         check_func(k, k->res.funcs[i]);
     }
+    if (!k->in_policy) {
+        return;
+    }
     if (!k->res.output) {
-        tly_span end = {(uint32_t)c->len, (uint32_t)c->len};
-        err(k, end, "declare it as: output result: Result = Result { ... }",
-            "the policy has no output declaration");
+        if (!is_module) {
+            tly_span end = {(uint32_t)c->len, (uint32_t)c->len};
+            err(k, end, "declare it as: output result: Result = Result { ... }",
+                "the policy has no output declaration");
+        }
     } else {
         ast_node *o = k->res.output;
         ty *t = resolve_type(k, o->a);
@@ -2418,6 +2758,72 @@ bool tly_check(tly_comp *c)
         }
         k->res.output_ty = t;
         expect(k, o->b, t, "the output");
+    }
+}
+
+/* Makes file [file]'s scope the current one, with an empty table. */
+static bool enter(checker *k, int file)
+{
+    k->cur = file;
+    k->nbuckets = NBUCKETS;
+    k->nsyms = 0;
+    k->table = arena_zalloc(&k->c->arena, NBUCKETS * sizeof *k->table);
+    if (!k->table) {
+        k->c->oom = true;
+        return false;
+    }
+    return true;
+}
+
+/* Keeps the current file's scope for the files that import it. */
+static void leave(checker *k)
+{
+    k->scopes[k->cur] = (scope){k->table, k->nbuckets, k->nsyms};
+}
+
+bool tly_check(tly_comp *c)
+{
+    checker *k = arena_zalloc(&c->arena, sizeof *k);
+    if (!k) {
+        c->oom = true;
+        return false;
+    }
+    k->c = c;
+    k->suggest_left = SUGGEST_BUDGET;
+    ty *builtins[] = {&k->t_error, &k->t_bool, &k->t_int, &k->t_dec,
+                      &k->t_money, &k->t_percent, &k->t_date, &k->t_datetime,
+                      &k->t_duration, &k->t_text, &k->t_none, &k->t_never};
+    ty_kind kinds[] = {TY_ERROR, TY_BOOL, TY_INT, TY_DEC, TY_MONEY,
+                       TY_PERCENT, TY_DATE, TY_DATETIME, TY_DURATION,
+                       TY_TEXT, TY_NONE, TY_NEVER};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        builtins[i]->kind = kinds[i];
+        builtins[i]->places = -1;
+        builtins[i]->currency = "GBP";
+    }
+    ast_node *root = c->root;
+    if (!root) {
+        return false;
+    }
+    int nfiles = c->nfiles ? c->nfiles : 1;
+    k->scopes = arena_zalloc(&c->arena, (size_t)nfiles * sizeof *k->scopes);
+    if (!k->scopes) {
+        c->oom = true;
+        return false;
+    }
+    k->res.policy = root->a;
+    int one = 0;
+    const int *order = c->nfiles ? c->order : &one;
+    int norder = c->nfiles ? c->norder : 1;
+    for (int i = 0; i < norder && !c->oom; i++) {
+        int file = order[i];
+        ast_node *froot = c->nfiles ? c->files[file]->root : root;
+        if (!froot || !enter(k, file)) {
+            continue;
+        }
+        k->in_policy = file == 0;
+        check_file(k, froot);
+        leave(k);
     }
     c->checked = &k->res;
     return c->diags.nerrors == 0 && !c->oom;

@@ -71,6 +71,9 @@ typedef enum sym_kind {
     SYM_LOCAL,  /* a parameter or bound name: slot */
     SYM_FIELD,  /* a field of the record being checked: owner, index */
     SYM_EXTERN, /* a native function: params, ty; index: the extern's */
+    SYM_MODULE, /* an imported module's qualifier: ordinal, its file */
+    SYM_IMPORT, /* a name an import list brings in: owner, what it names
+                   in its module; ordinal, that module's file */
     SYM_KIND_COUNT
 } sym_kind;
 

@@ -344,13 +344,20 @@ static uint16_t type_index(cg *g, ty *t)
  * one long line.  diag_map answers each in constant time. */
 static void line_table(cg *g)
 {
-    if (!diag_map_init(&g->map, &g->c->arena, g->c->src, g->c->len)) {
+    if (g->c->nfiles == 0 &&
+        !diag_map_init(&g->map, &g->c->arena, g->c->src, g->c->len)) {
         oom(g);
     }
 }
 
+/* Line and column of [off] in its own file (front.h: each module's spans
+ * are offset by its base). */
 static void position(cg *g, uint32_t off, uint32_t *line, uint32_t *col)
 {
+    if (g->c->nfiles) {
+        tly_position(g->c, off, NULL, line, col);
+        return;
+    }
     uint32_t ls;
     diag_map_position(&g->map, off, line, col, &ls);
 }
@@ -1625,7 +1632,7 @@ static void gen_rule(cg *g, sym *s)
 
 static char *default_message(cg *g, ast_node *cond)
 {
-    const char *src = g->c->src + cond->sp.start;
+    const char *src = tly_text_at(g->c, cond->sp.start);
     int len = (int)(cond->sp.end - cond->sp.start);
     char buf[200];
     snprintf(buf, sizeof buf, "does not satisfy '%.*s'", len > 150 ? 150 : len, src);

@@ -19,6 +19,35 @@
 /* Limits on policy text, each with the reason for its number. */
 #define TLY_MAX_SOURCE (16u << 20) /* 16 MiB: far beyond any real policy */
 #define TLY_MAX_NESTING 200        /* parser depth: keeps bison's stack small */
+#define TLY_MAX_MODULES 256        /* files in one compilation: a council's
+                                      policy imports a handful; bounds the
+                                      loader's recursion and a hostile tree */
+
+/* One source file of a compilation: the policy (files[0]) or a module it
+ * imports, directly or not.  Every span of the compilation is an offset
+ * in one space: file f's bytes are at [f->base, f->base + f->len], the
+ * files in the order they were read, one byte apart so an end-of-file
+ * span belongs to one file only. */
+typedef struct tly_file {
+    const char *path;    /* arena: the name used in messages */
+    const char *key;     /* arena: canonical path, or "stdlib:NAME" for the
+                            copy built into Tally; one file, one key */
+    const char *dir;     /* arena: where its "path" imports are resolved,
+                            or NULL (a built-in module imports none) */
+    const char *src;     /* borrowed (files[0]) or arena */
+    size_t len;
+    uint32_t base;       /* offset of src[0] in spans */
+    const char *name;    /* arena: the module's name, or NULL (the policy) */
+    const char *version; /* arena: from its module header, or NULL */
+    bool builtin;        /* the copy compiled into Tally */
+    ast_node *root;      /* AST_PROGRAM, or NULL if it failed to parse */
+    int state;           /* loader: 0 unvisited, 1 on the import stack, 2
+                            done */
+    tly_span via;        /* loader: the import that put it on the stack */
+    int via_file;        /* loader: the file holding [via] */
+    diag_map map;        /* line map, built on first use (tly_position) */
+    bool has_map;
+} tly_file;
 
 typedef struct tly_comp {
     mem_ctx *mem;     /* borrowed */
@@ -48,6 +77,23 @@ typedef struct tly_comp {
                        as branches); the policy fuzzer compares the two
                        programs' results */
     bool oom;       /* an allocation failed; the pass gave up */
+    /* Modules (lang/module.c).  nfiles == 0: one file, c->src, as before
+     * imports existed (the unit tests' compilations). */
+    tly_file **files;  /* arena */
+    int nfiles;
+    int *order;        /* arena: file indexes, each after its imports; the
+                          policy last */
+    int norder;
+    uint32_t base;     /* scanner: the offset of the text being parsed */
+    const char *base_dir;         /* borrowed: where the policy's "path"
+                                     imports are resolved; NULL: its
+                                     file's directory */
+    const char *const *lib_path;  /* borrowed, NULL-terminated, or NULL:
+                                     directories searched for `import
+                                     NAME` before the installed and
+                                     built-in standard library */
+    bool no_builtin_stdlib;       /* only lib_path and the installed copy */
+    tly_file solo;     /* tly_file_at's answer without a file table */
 } tly_comp;
 
 void tly_comp_init(tly_comp *c, mem_ctx *mem, const char *file,
@@ -57,6 +103,25 @@ void tly_comp_free(tly_comp *c);
 /* Parses c->src into c->root, adding every syntax error to c->diags.
  * Returns true when there were no errors. */
 bool tly_parse(tly_comp *c);
+
+/* Parses c->src as tly_parse does, then reads, parses and orders every
+ * module it imports (lang/module.c): files named by path relative to the
+ * importing file, standard-library modules by name through c->lib_path,
+ * the installed copy, then the built-in one.  An import cycle, an
+ * unknown module, an unreadable file or a module declaring an input or
+ * output is an error at the import.  True when all parsed. */
+bool tly_load(tly_comp *c);
+
+/* The file holding span offset [off]: files[0]'s stand-in (path c->file,
+ * text c->src) when there is no file table.  Never NULL. */
+const tly_file *tly_file_at(tly_comp *c, uint32_t off);
+
+/* The file, 1-based line and character column of span offset [off]. */
+void tly_position(tly_comp *c, uint32_t off, const tly_file **file,
+                  uint32_t *line, uint32_t *col);
+
+/* The bytes at span offset [off] (inside some file's text). */
+const char *tly_text_at(tly_comp *c, uint32_t off);
 
 /* Resolves names and checks types of c->root; true when there were no
  * errors. */

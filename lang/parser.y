@@ -135,6 +135,15 @@ static ast_node *add_decl(struct tly_comp *c, ast_node *prog, ast_node *d)
     if (!d) {
         return prog;
     }
+    if (d->kind == AST_MODULE) {
+        if (prog->b) {
+            diag_add(&c->diags, DIAG_ERROR, d->sp, "keep one 'module' line, at the top",
+                     "a module has one header");
+        } else {
+            prog->b = d;
+        }
+        return prog;
+    }
     if (d->kind == AST_POLICY) {
         if (prog->a) {
             diag_add(&c->diags, DIAG_ERROR, d->sp, "keep one 'policy' line, at the top",
@@ -179,6 +188,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token BETWEEN "between" BY "by" CHECK "check" CITES "cites"
 %token DEFINITION "definition" DESCENDING "descending" ELSE "else" END "end"
 %token ENUM "enum" EXTERN "extern" FAIL "fail" FALSE "false" FOR "for" FROM "from" IF "if"
+%token IMPORT "import" MODULE "module"
 %token IN "in" INPUT "input" IS "is" KEYED "keyed" LEAST "least" LET "let"
 %token LIST "list" MAP "map" MATCH "match" MOST "most" NONE "none" NOT "not"
 %token OF "of" OMITTED "omitted" ON "on" OPTIONAL "optional" OR "or"
@@ -190,7 +200,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> program decls decl header enum_decl members member record_decl
 %type <node> record_items record_item field_decl field_opts check_decl type
 %type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
-%type <node> extern_decl
+%type <node> extern_decl import_decl import_as import_names name_list module_decl
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg
@@ -234,7 +244,8 @@ decls
 
 decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
-    | rule_decl | input_decl | output_decl | extern_decl
+    | rule_decl | input_decl | output_decl | extern_decl | import_decl
+    | module_decl
     | error             { $$ = NULL; }
     ;
 
@@ -250,6 +261,45 @@ kw_rule: RULE { yyerrok; } ;
 kw_input: INPUT { yyerrok; } ;
 kw_output: OUTPUT { yyerrok; } ;
 kw_extern: EXTERN { yyerrok; } ;
+kw_import: IMPORT { yyerrok; } ;
+kw_module: MODULE { yyerrok; } ;
+
+/* ---- modules ------------------------------------------------------------ */
+
+/* import procurement, import "shared/sme.tally", either with `as NAME`
+ * and/or `(a, b)`: the names brought in unqualified (lang/module.c reads
+ * the file, lang/check.c binds the names). */
+import_decl
+    : kw_import IDENT import_as import_names
+                        { $$ = $4; $$->sp = @$; $$->name = $2.s; $$->name_sp = @2;
+                          $$->a = $3; $$->op = 0; }
+    | kw_import STRING import_as import_names
+                        { $$ = $4; $$->sp = @$; $$->text = $2.s; $$->len = $2.len;
+                          $$->name_sp = @2; $$->a = $3; $$->op = 1; }
+    ;
+
+import_as
+    : %empty            { $$ = NULL; }
+    | AS IDENT          { $$ = named(c, AST_NAME, @2, $2, @2); }
+    ;
+
+import_names
+    : %empty            { $$ = N(AST_IMPORT, @$); }
+    | '(' name_list ')' { $$ = $2; }
+    ;
+
+name_list
+    : IDENT             { $$ = push(c, N(AST_IMPORT, @$), named(c, AST_NAME, @1, $1, @1)); }
+    | name_list ',' IDENT
+                        { $$ = push(c, $1, named(c, AST_NAME, @3, $3, @3)); }
+    ;
+
+/* module NAME [version "x"]: the header of a file meant to be imported. */
+module_decl
+    : kw_module IDENT   { $$ = named(c, AST_MODULE, @$, $2, @2); }
+    | kw_module IDENT VERSION STRING
+                        { $$ = named(c, AST_MODULE, @$, $2, @2); $$->text2 = $4.s; }
+    ;
 
 /* ---- enumerations ---------------------------------------------------- */
 
@@ -338,6 +388,8 @@ at_path
 
 type
     : IDENT             { $$ = named(c, AST_TYPE_NAME, @$, $1, @1); $$->num = -1; }
+    | IDENT '.' IDENT   { $$ = named(c, AST_TYPE_NAME, @$, $3, @3); $$->num = -1;
+                          $$->text3 = $1.s; }
     | IDENT '(' INT ')' { $$ = named(c, AST_TYPE_NAME, @$, $1, @1); $$->text = $3.s; $$->num = -2; }
     | LIST OF type      { $$ = N(AST_TYPE_LIST, @$); $$->a = $3; }
     | MAP OF type TO type  { $$ = N(AST_TYPE_MAP, @$); $$->a = $3; $$->b = $5; }
@@ -471,6 +523,14 @@ expr
                           $$->name_sp = @1; }
     | IDENT '(' comprehension ')'
                         { $$ = $3; $$->name = $1.s; $$->name_sp = @1; $$->sp = @$; }
+    | expr '.' IDENT '(' ')'
+                        { $$ = named(c, AST_CALL, @$, $3, @3); $$->c = $1; }
+    | expr '.' IDENT '(' args ')'
+                        { $$ = $5; $$->kind = AST_CALL; $$->sp = @$; $$->name = $3.s;
+                          $$->name_sp = @3; $$->c = $1; }
+    | expr '.' IDENT '{' inits comma '}'
+                        { $$ = $5; $$->name = $3.s; $$->name_sp = @3; $$->sp = @$;
+                          $$->c = $1; }
     | '[' ']'           { $$ = N(AST_LIST_LIT, @$); }
     | '[' exprs ']'     { $$ = $2; $$->sp = @$; }
     | '[' comprehension ']' { $$ = $2; $$->sp = @$; }
@@ -620,7 +680,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
                            c->src[end - 1] == '\n' || c->src[end - 1] == '\r')) {
             end--;
         }
-        eof_loc.start = eof_loc.end = (uint32_t)end;
+        eof_loc.start = eof_loc.end = c->base + (uint32_t)end;
         loc = &eof_loc;
     }
     char near[48];
@@ -632,7 +692,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
             len = 30;
         }
         snprintf(near, sizeof near, "near '%.*s'", (int)len,
-                 c->src + loc->start);
+                 c->src + (loc->start - c->base));
     }
     /* A missing closing bracket is the likeliest cause when one is
      * acceptable here: say so rather than list every operator. */
@@ -687,11 +747,12 @@ bool tly_parse(struct tly_comp *c)
 {
     yyscan_t scanner;
     if (c->len > TLY_MAX_SOURCE) {
-        tly_span all = {0, 0};
+        tly_span all = {c->base, c->base};
         diag_add(&c->diags, DIAG_ERROR, all, NULL,
                  "policy is larger than %u bytes", TLY_MAX_SOURCE);
         return false;
     }
+    c->pos = c->base;
     if (tly_yylex_init_extra(c, &scanner) != 0) {
         c->oom = true;
         return false;
