@@ -119,12 +119,14 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
         } else {
             const char *what = vs == VM_LIMIT ? "limit exceeded" : "runtime error";
             snprintf(msg, sizeof msg, "%s: %s (%s:%u:%u)", what, ve.msg,
-                     bc_string(p, p->source), ve.line, ve.col);
+                     ve.file ? ve.file : bc_string(p, p->source), ve.line,
+                     ve.col);
             ok = out_error(r->w, key, msg);
             r->st.failed++;
             char full[8192];
             snprintf(full, sizeof full, "%s:%u:%u: %s: %s\n%s",
-                     bc_string(p, p->source), ve.line, ve.col, what, ve.msg,
+                     ve.file ? ve.file : bc_string(p, p->source), ve.line,
+                     ve.col, what, ve.msg,
                      ve.trace ? ve.trace : "");
             size_t fl = strlen(full);
             while (fl && full[fl - 1] == '\n') {

@@ -71,6 +71,9 @@ typedef struct cg {
     uint32_t last_off; /* source offset of the last location noted */
     bool too_big;     /* MAX_CODE reached: reported, nothing more emitted */
     diag_map map; /* line and column of each location */
+    int *module_of; /* arena, per file of the compilation: its index in
+                       p->modules, -1 for the policy's own */
+    uint16_t last_module; /* of the last location noted */
     intern strs, consts, types;
     ast_node **inits;   /* program arena: a stack of record
                            literals' initializers, by field */
@@ -352,10 +355,17 @@ static void line_table(cg *g)
 
 /* Line and column of [off] in its own file (front.h: each module's spans
  * are offset by its base). */
-static void position(cg *g, uint32_t off, uint32_t *line, uint32_t *col)
+static void position(cg *g, uint32_t off, uint32_t *line, uint32_t *col,
+                     uint16_t *module)
 {
+    *module = BC_NONE_U16;
     if (g->c->nfiles) {
-        tly_position(g->c, off, NULL, line, col);
+        const tly_file *f;
+        tly_position(g->c, off, &f, line, col);
+        int fi = f->index;
+        if (fi < g->c->nfiles && g->module_of && g->module_of[fi] >= 0) {
+            *module = (uint16_t)g->module_of[fi];
+        }
         return;
     }
     uint32_t ls;
@@ -388,8 +398,10 @@ static void note_loc(cg *g, tly_span sp)
     }
     g->last_off = sp.start;
     uint32_t line, col;
-    position(g, sp.start, &line, &col);
-    if (line == g->last_line && col == g->last_col) {
+    uint16_t module;
+    position(g, sp.start, &line, &col, &module);
+    if (line == g->last_line && col == g->last_col &&
+        module == g->last_module) {
         return;
     }
     bc_program *p = g->p;
@@ -400,9 +412,10 @@ static void note_loc(cg *g, tly_span sp)
     if (p->nlocs && p->locs[p->nlocs - 1].pc == p->code_len) {
         p->nlocs--; /* two positions for one instruction: keep the last */
     }
-    p->locs[p->nlocs++] = (bc_loc){p->code_len, line, col};
+    p->locs[p->nlocs++] = (bc_loc){p->code_len, line, col, module};
     g->last_line = line;
     g->last_col = col;
+    g->last_module = module;
 }
 
 static void stack(cg *g, int pop, int push)
@@ -1802,6 +1815,37 @@ static void layout(cg *g)
     }
 }
 
+/* The modules table: every imported file, in the loader's order (each
+ * after what it imports), and each file's index in it for note_loc. */
+static void modules(cg *g)
+{
+    tly_comp *c = g->c;
+    bc_program *p = g->p;
+    if (c->nfiles <= 1) {
+        return;
+    }
+    g->module_of = arena_alloc(&c->arena, (size_t)c->nfiles * sizeof *g->module_of);
+    p->modules = arena_zalloc(g->pa, (size_t)c->nfiles * sizeof *p->modules);
+    if (!g->module_of || !p->modules) {
+        oom(g);
+        return;
+    }
+    for (int i = 0; i < c->nfiles; i++) {
+        g->module_of[i] = -1;
+    }
+    for (int i = 0; i < c->norder; i++) {
+        const tly_file *f = c->files[c->order[i]];
+        if (c->order[i] == 0) {
+            continue;
+        }
+        g->module_of[c->order[i]] = (int)p->nmodules;
+        p->modules[p->nmodules++] = (bc_module){
+            cstring(g, f->name ? f->name : ""),
+            cstring(g, f->version ? f->version : ""),
+            cstring(g, f->path)};
+    }
+}
+
 bc_program *tly_compile(tly_comp *c)
 {
     tly_checked *k = chk_results(c);
@@ -1819,8 +1863,19 @@ bc_program *tly_compile(tly_comp *c)
     g.k = k;
     g.p = p;
     g.pa = &p->arena;
+    if (!k->input || !k->output) {
+        /* A module checked alone has neither; only a policy runs. */
+        ast_node *root = c->root;
+        tly_span at = root && root->b ? root->b->sp : (tly_span){0, 0};
+        diag_add(&c->diags, DIAG_ERROR, at,
+                 "import it from a policy that declares an input and output",
+                 "a module has no input or output, so it cannot be built or run");
+        bc_program_free(p);
+        return NULL;
+    }
     line_table(&g);
     cstring(&g, ""); /* string 0 is the empty string */
+    modules(&g);
     layout(&g);
     if (g.failed) {
         bc_program_free(p); /* out of memory, or tables too large */

@@ -40,6 +40,7 @@ typedef struct tly_file {
     const char *name;    /* arena: the module's name, or NULL (the policy) */
     const char *version; /* arena: from its module header, or NULL */
     bool builtin;        /* the copy compiled into Tally */
+    int index;           /* in files[] */
     ast_node *root;      /* AST_PROGRAM, or NULL if it failed to parse */
     int state;           /* loader: 0 unvisited, 1 on the import stack, 2
                             done */

@@ -154,6 +154,7 @@ static int add_file(tly_comp *c, tly_span at, const char *path,
     f->len = len;
     f->base = base;
     f->via_file = -1;
+    f->index = c->nfiles;
     c->files[c->nfiles] = f;
     return c->nfiles++;
 }

@@ -19,8 +19,9 @@
  *       12    4  u32 probe 0x01020304, stored 04 03 02 01 (byte order)
  *       16    4  u32 length of the whole file, checksum included
  *       20       sections, each: u32 tag (four ASCII letters), u32 payload
- *                length, payload; all twelve, in the order of the table
- *                (format 3, still read, has no EXTN)
+ *                length, payload; all thirteen, in the order of the
+ *                table (format 3, still read, has no EXTN; format 4 has
+ *                no MODS)
  *      end-8  8  u64 checksum: FNV-1a 64 of every byte before it
  *
  *   section  payload ("N x" is a u32 count N followed by N entries)
@@ -41,6 +42,11 @@
  *   EXTN  N x { u32 name, u32 library, u32 params, u8 result }
  *         extern definitions (native functions); strings as in
  *         bc_extern, checked by the verifier
+ *   MODS  N x { u32 name, u32 version, u32 origin }      (from format 5)
+ *         the imported modules compiled in (bc_module)
+ *
+ * From format 5 a LOCS entry ends with u16 module: the module of that
+ * source position (an index in MODS) or 0xFFFF for the policy's own.
  *
  * A section's length must equal the bytes its entries take.  Constant
  * kinds are numbered by the file (CK_*), not by val_kind, so reordering
@@ -92,12 +98,13 @@ enum {
     SEC_LOCS,
     SEC_HEAD,
     SEC_EXTN, /* from format 4 */
+    SEC_MODS, /* from format 5 */
     SEC_COUNT
 };
 
 static const char section_tag[SEC_COUNT][5] = {
     "STRS", "CNST", "TYPE", "FILD", "RECD", "MEMB",
-    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN",
+    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "MODS",
 };
 
 /* Bytes per entry of the fixed-size tables. */
@@ -107,7 +114,9 @@ static const char section_tag[SEC_COUNT][5] = {
 #define MEMBER_LEN 8
 #define ENUM_LEN 14
 #define FUNC_LEN 19
-#define LOC_LEN 12
+#define LOC_LEN 14    /* format 5; 12 before (no module) */
+#define LOC_LEN_V4 12
+#define MODULE_LEN 12
 #define HEAD_LEN 24
 #define EXTERN_LEN 13
 
@@ -400,6 +409,7 @@ static bool write_body(const bc_program *p, strbuf *b, char *err,
         put_u32(b, p->locs[i].pc);
         put_u32(b, p->locs[i].line);
         put_u32(b, p->locs[i].col);
+        put_u16(b, p->locs[i].module);
     }
     end_section(b, at);
 
@@ -421,6 +431,15 @@ static bool write_body(const bc_program *p, strbuf *b, char *err,
         put_u32(b, p->externs[i].library);
         put_u32(b, p->externs[i].params);
         put_u8(b, p->externs[i].result);
+    }
+    end_section(b, at);
+
+    at = begin_section(b, SEC_MODS);
+    put_u32(b, p->nmodules);
+    for (uint32_t i = 0; i < p->nmodules; i++) {
+        put_u32(b, p->modules[i].name);
+        put_u32(b, p->modules[i].version);
+        put_u32(b, p->modules[i].origin);
     }
     end_section(b, at);
     return true;
@@ -479,6 +498,7 @@ typedef struct reader {
     char *err;
     size_t errcap;
     bool nomem;         /* the failure was for want of memory */
+    uint16_t version;   /* the file's format version */
 } reader;
 
 static bool fail(reader *r, size_t at, const char *fmt, ...)
@@ -856,7 +876,9 @@ static bool read_locs(reader *r)
 {
     bc_program *p = r->prog;
     bool ok;
-    if (!get_count(r, LOC_LEN, "locations", &p->nlocs)) {
+    bool has_module = r->version >= 5;
+    if (!get_count(r, has_module ? LOC_LEN : LOC_LEN_V4, "locations",
+                   &p->nlocs)) {
         return false;
     }
     p->locs = alloc_table(r, p->nlocs, sizeof *p->locs, &ok);
@@ -864,6 +886,23 @@ static bool read_locs(reader *r)
         p->locs[i].pc = get_u32(r);
         p->locs[i].line = get_u32(r);
         p->locs[i].col = get_u32(r);
+        p->locs[i].module = has_module ? get_u16(r) : BC_NONE_U16;
+    }
+    return ok;
+}
+
+static bool read_modules(reader *r)
+{
+    bc_program *p = r->prog;
+    bool ok;
+    if (!get_count(r, MODULE_LEN, "modules", &p->nmodules)) {
+        return false;
+    }
+    p->modules = alloc_table(r, p->nmodules, sizeof *p->modules, &ok);
+    for (uint32_t i = 0; ok && i < p->nmodules; i++) {
+        p->modules[i].name = get_u32(r);
+        p->modules[i].version = get_u32(r);
+        p->modules[i].origin = get_u32(r);
     }
     return ok;
 }
@@ -915,6 +954,7 @@ static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_ENUM] = read_enums,   [SEC_FUNC] = read_funcs,
     [SEC_CODE] = read_code,    [SEC_LOCS] = read_locs,
     [SEC_HEAD] = read_head,    [SEC_EXTN] = read_externs,
+    [SEC_MODS] = read_modules,
 };
 
 /* Prints a four-byte tag for a message, non-printable bytes as '?'. */
@@ -1041,8 +1081,11 @@ static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
         r->nomem = true;
         return fail(r, 0, "out of memory");
     }
-    /* Format 3 ends with HEAD: it cannot name a native function. */
-    int nsections = version >= 4 ? SEC_COUNT : SEC_EXTN;
+    /* Format 3 ends with HEAD: it cannot name a native function; format
+     * 4 with EXTN: it has no modules. */
+    r->version = version;
+    int nsections = version >= 5 ? SEC_COUNT : version >= 4 ? SEC_MODS
+                                                            : SEC_EXTN;
     if (!read_sections(r, len - CHECKSUM_LEN, nsections)) {
         bc_program_free(r->prog);
         return false;

@@ -21,9 +21,11 @@
 #include "tally_native.h"
 #include "value.h"
 
-/* 4 added the EXTN section and CALL_NATIVE.  Files of format 3 (no
- * native functions) are still read: the rest of the format is the same. */
-#define BC_FORMAT_VERSION 4
+/* 4 added the EXTN section and CALL_NATIVE; 5 the MODS section (the
+ * modules compiled in) and a module per source location.  Files of
+ * formats 3 (no native functions) and 4 (no modules) are still read: the
+ * rest of the format is the same. */
+#define BC_FORMAT_VERSION 5
 #define BC_FORMAT_MIN_VERSION 3
 #define BC_NONE_U16 0xFFFFu
 #define BC_PLACES_ANY 0xFFu
@@ -221,10 +223,23 @@ typedef struct bc_extern {
 } bc_extern;
 
 typedef struct bc_loc {
-    uint32_t pc;   /* absolute offset in code[]; sorted ascending */
-    uint32_t line; /* 1-based */
-    uint32_t col;  /* 1-based, in characters */
+    uint32_t pc;     /* absolute offset in code[]; sorted ascending */
+    uint32_t line;   /* 1-based */
+    uint32_t col;    /* 1-based, in characters */
+    uint16_t module; /* the imported module whose source this is (index in
+                        modules), or BC_NONE_U16: the policy's own */
 } bc_loc;
+
+/* A module compiled into the program: what `import` brought in, kept so
+ * a listing says what a program is made of and a runtime error in a
+ * module's code names the module's file. */
+typedef struct bc_module {
+    uint32_t name;    /* string: "procurement" */
+    uint32_t version; /* string: from its module header, or "" */
+    uint32_t origin;  /* string: the file it was read from, as the compiler
+                         named it ("<stdlib>/procurement.tally" for the
+                         copy built into Tally) */
+} bc_module;
 
 typedef struct bc_str {
     const char *p; /* arena, NUL-terminated */
@@ -267,6 +282,8 @@ typedef struct bc_program {
     uint32_t nlocs;
     bc_extern *externs; /* native functions; none in most programs */
     uint32_t nexterns;
+    bc_module *modules; /* imported modules; none for a one-file policy */
+    uint32_t nmodules;
 } bc_program;
 
 /* Allocates an empty program drawing on [mem]; NULL out of memory. */
@@ -334,6 +351,17 @@ static inline bool bc_jump_operand(bc_op op, unsigned *at)
 
 /* The source location of the instruction at absolute [pc], or NULL. */
 const bc_loc *bc_loc_find(const bc_program *p, uint32_t pc);
+
+/* The file [loc] (which may be NULL) is in: its module's origin, or the
+ * policy's source; "<policy>" if neither is a string of [p]. */
+static inline const char *bc_loc_file(const bc_program *p, const bc_loc *loc)
+{
+    if (loc && loc->module < p->nmodules &&
+        p->modules[loc->module].origin < p->nstrings) {
+        return p->strings[p->modules[loc->module].origin].p;
+    }
+    return p->source < p->nstrings ? p->strings[p->source].p : "<policy>";
+}
 
 /* Whether [c] is a type letter a native function may take or give
  * (tally_native.h). */

@@ -247,6 +247,18 @@ static void put_header(strbuf *b, const bc_program *p)
         sb_putc(b, ')');
     }
     sb_putc(b, '\n');
+    /* Only a policy with imports has modules: other listings are as they
+     * were before modules existed. */
+    for (uint32_t i = 0; i < p->nmodules; i++) {
+        const bc_module *m = &p->modules[i];
+        sb_printf(b, "module %u ", i);
+        put_name(b, p, m->name);
+        sb_puts(b, " version ");
+        put_quoted(b, p, m->version);
+        sb_puts(b, " from ");
+        put_quoted(b, p, m->origin);
+        sb_putc(b, '\n');
+    }
 }
 
 static void put_tables(strbuf *b, const bc_program *p)
@@ -513,9 +525,15 @@ static void put_func(strbuf *b, const bc_program *p, uint32_t fi)
         }
         const bc_loc *loc = bc_loc_find(p, f->code_off + pc);
         if (loc && (!last || loc->line != last->line ||
-                    loc->col != last->col)) {
+                    loc->col != last->col || loc->module != last->module)) {
             pad_to(b, line, LOC_COLUMN);
-            sb_printf(b, "; %u:%u", loc->line, loc->col);
+            sb_puts(b, "; ");
+            if (loc->module < p->nmodules) {
+                /* A module's line: named by the module (listed above). */
+                put_name(b, p, p->modules[loc->module].name);
+                sb_putc(b, ':');
+            }
+            sb_printf(b, "%u:%u", loc->line, loc->col);
             last = loc;
         }
         sb_putc(b, '\n');

@@ -100,13 +100,14 @@ static bool check_tables(vfy *v)
     static const char *const what[] = {
         "strings", "constants", "types", "fields", "records", "members",
         "enums", "functions", "code", "locations", "extern definitions",
+        "modules",
     };
     const void *tab[] = {p->strings, p->consts,  p->types, p->fields,
                          p->records, p->members, p->enums, p->funcs,
-                         p->code,    p->locs,    p->externs};
+                         p->code,    p->locs,    p->externs, p->modules};
     uint32_t n[] = {p->nstrings, p->nconsts,  p->ntypes, p->nfields,
                     p->nrecords, p->nmembers, p->nenums, p->nfuncs,
-                    p->code_len, p->nlocs,    p->nexterns};
+                    p->code_len, p->nlocs,    p->nexterns, p->nmodules};
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
         if (n[i] && !tab[i]) {
             return fail(v, "%s: %u entries but no table", what[i], n[i]);
@@ -630,6 +631,29 @@ static bool check_locs(vfy *v)
                         "location's pc %u, expected sorted by pc", i,
                         p->locs[i].pc, p->locs[i - 1].pc);
         }
+        if (p->locs[i].module != BC_NONE_U16 &&
+            p->locs[i].module >= p->nmodules) {
+            return fail(v, "location %u: module %u out of range (%u modules)",
+                        i, p->locs[i].module, p->nmodules);
+        }
+    }
+    return true;
+}
+
+static bool check_modules(vfy *v)
+{
+    const bc_program *p = v->p;
+    if (p->nmodules >= BC_NONE_U16) {
+        return fail(v, "modules: %u, expected fewer than %u", p->nmodules,
+                    BC_NONE_U16);
+    }
+    for (uint32_t i = 0; i < p->nmodules; i++) {
+        const bc_module *m = &p->modules[i];
+        if (!str_ok(v, m->name, "module", i, "name") ||
+            !str_ok(v, m->version, "module", i, "version") ||
+            !str_ok(v, m->origin, "module", i, "origin")) {
+            return false;
+        }
     }
     return true;
 }
@@ -994,7 +1018,7 @@ static bool verify(vfy *v)
     }
     return check_type_cycles(v) && check_records(v) && check_fields(v) &&
            check_enums(v) && check_consts(v) && check_funcs(v) &&
-           check_externs(v) && check_header(v) && check_locs(v) &&
+           check_externs(v) && check_header(v) && check_modules(v) && check_locs(v) &&
            check_code(v);
 }
 

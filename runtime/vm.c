@@ -385,6 +385,7 @@ static vm_status raise(vm *v, vm_status st, const char *path, const char *msg,
     e->path = st == VM_DATA_ERROR ? (path ? path : "") : NULL;
     e->trace = NULL;
     e->line = e->col = 0;
+    e->file = source_name(p);
     if (!in_code) {
         return st;
     }
@@ -393,20 +394,20 @@ static vm_status raise(vm *v, vm_status st, const char *path, const char *msg,
         e->line = loc->line;
         e->col = loc->col;
     }
+    e->file = bc_loc_file(p, loc);
     if (st != VM_RUNTIME_ERROR && st != VM_LIMIT) {
         return st;
     }
     strbuf *b = &v->sb;
     sb_clear(b);
-    const char *src = source_name(p);
     for (uint32_t k = v->depth + 1; k-- > 0;) {
         const vm_frame *fr = &v->frames[k];
         const bc_loc *l = bc_loc_find(p, fr->pc);
         if (l) {
-            sb_printf(b, "%s:%" PRIu32 ":%" PRIu32 ": ", src, l->line,
-                      l->col);
+            sb_printf(b, "%s:%" PRIu32 ":%" PRIu32 ": ", bc_loc_file(p, l),
+                      l->line, l->col);
         } else {
-            sb_printf(b, "%s: ", src);
+            sb_printf(b, "%s: ", source_name(p));
         }
         sb_printf(b, "%s %s\n", k == v->depth ? "in" : "called from",
                   func_name(p, fr->func));

@@ -52,6 +52,9 @@ typedef struct vm_error {
     const char *msg;  /* human message; arena or static */
     uint32_t line;    /* policy source position of the failing */
     uint32_t col;     /*   instruction; 0 when unknown */
+    const char *file; /* the file of that position: the policy's source or
+                         an imported module's (bc_loc_file); never NULL
+                         after vm_eval fails */
     const char *trace; /* VM_RUNTIME_ERROR/VM_LIMIT: the call chain, one
                           line per frame, innermost first,
                           "award.tally:45:12: in price_score\n"
