@@ -80,7 +80,7 @@ static void land_here(bc_program *p, uint32_t pc)
 
 static void add_loc(bc_program *p, uint32_t line, uint32_t col)
 {
-    p->locs[p->nlocs++] = (bc_loc){p->code_len, line, col};
+    p->locs[p->nlocs++] = (bc_loc){p->code_len, line, col, BC_NONE_U16};
 }
 
 static value text_const(const bc_program *p, uint32_t s)

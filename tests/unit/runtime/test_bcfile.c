@@ -142,6 +142,13 @@ static void assert_prog_equal(const bc_program *a, const bc_program *b)
         EQ(locs, pc);
         EQ(locs, line);
         EQ(locs, col);
+        EQ(locs, module);
+    }
+    assert_int_equal(a->nmodules, b->nmodules);
+    for (uint32_t i = 0; i < a->nmodules; i++) {
+        EQ(modules, name);
+        EQ(modules, version);
+        EQ(modules, origin);
     }
     assert_int_equal(a->code_len, b->code_len);
     if (a->code_len) {
@@ -299,8 +306,8 @@ static void test_bcfile_round_trip_empty(void **state)
     sb_init(&b, &mem);
     char err[256];
     assert_true(bc_write(p, &b, err, sizeof err));
-    /* header 20 + 12 sections of 8 + counts (11 x 4) + HEAD 24 + sum 8 */
-    assert_int_equal(b.len, 20 + 12 * 8 + 11 * 4 + 24 + 8);
+    /* header 20 + 13 sections of 8 + counts (12 x 4) + HEAD 24 + sum 8 */
+    assert_int_equal(b.len, 20 + 13 * 8 + 12 * 4 + 24 + 8);
     bc_program *q = NULL;
     assert_true(bc_read(&mem, (const uint8_t *)b.p, b.len, &q, err,
                         sizeof err));
@@ -333,7 +340,7 @@ static void test_bcfile_header_layout(void **state)
     } tables[] = {
         {"TYPE", T_COUNT, 24}, {"FILD", 5, 13}, {"RECD", 2, 12},
         {"MEMB", 2, 8},        {"ENUM", 1, 14}, {"FUNC", 2, 19},
-        {"LOCS", 6, 12},
+        {"LOCS", 6, 14},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         size_t s = section(b, len, tables[i].tag);
@@ -346,7 +353,10 @@ static void test_bcfile_header_layout(void **state)
     size_t extn = section(b, len, "EXTN");
     assert_int_equal(extn, head + 8 + 24);
     assert_int_equal(bc_u32(b + extn + 4), 4); /* no extern definitions */
-    assert_int_equal(extn + 8 + 4, len - 8);
+    size_t mods = section(b, len, "MODS");
+    assert_int_equal(mods, extn + 8 + 4);
+    assert_int_equal(bc_u32(b + mods + 4), 4); /* no modules */
+    assert_int_equal(mods + 8 + 4, len - 8);
     /* published FNV-1a 64 test vectors */
     assert_true(bc_checksum((const uint8_t *)"", 0) == 0xcbf29ce484222325u);
     assert_true(bc_checksum((const uint8_t *)"a", 1) ==
@@ -405,31 +415,139 @@ static void test_bcfile_rejects_wrong_version(void **state)
     free(b);
 }
 
-/* A format 3 file (no EXTN section: no native functions) is still read. */
+/* [b] rewritten as a file of format [version] (3 or 4): no MODS, for 3
+ * no EXTN either, and LOCS entries without their module; a new buffer
+ * (malloc) of *[len] bytes, re-sealed. */
+static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
+{
+    uint8_t *c = malloc(*len);
+    assert_non_null(c);
+    memcpy(c, b, 20);
+    size_t in = 20, out = 20;
+    while (in < *len - 8) {
+        uint32_t slen = bc_u32(b + in + 4);
+        if (memcmp(b + in, "MODS", 4) == 0 ||
+            (version == 3 && memcmp(b + in, "EXTN", 4) == 0)) {
+            in += 8 + slen;
+            continue;
+        }
+        if (memcmp(b + in, "LOCS", 4) == 0) {
+            uint32_t n = bc_u32(b + in + 8);
+            memcpy(c + out, "LOCS", 4);
+            put32(c, out + 4, 4 + 12 * n);
+            put32(c, out + 8, n);
+            for (uint32_t i = 0; i < n; i++) {
+                memcpy(c + out + 12 + 12 * i, b + in + 12 + 14 * i, 12);
+            }
+            in += 8 + slen;
+            out += 12 + 12 * (size_t)n;
+            continue;
+        }
+        memcpy(c + out, b + in, 8 + slen);
+        in += 8 + slen;
+        out += 8 + slen;
+    }
+    out += 8;
+    c[10] = (uint8_t)version;
+    c[11] = 0;
+    put32(c, 16, (uint32_t)out);
+    reseal(c, out);
+    *len = out;
+    return c;
+}
+
+/* Files of format 3 (no EXTN section: no native functions) and 4 (no
+ * MODS: no modules; locations without one) are still read. */
 static void test_bcfile_reads_format_3(void **state)
 {
+    for (int version = 3; version <= 4; version++) {
+        size_t len0, len;
+        uint8_t *b0 = sample_file(&len0);
+        len = len0;
+        uint8_t *b = downgrade(b0, &len, version);
+        mem_ctx mem;
+        mem_init(&mem);
+        bc_program *p = NULL;
+        char err[256];
+        if (!bc_read(&mem, b, len, &p, err, sizeof err)) {
+            fail_msg("format %d: %s", version, err);
+        }
+        assert_int_equal(p->nexterns, 0);
+        assert_int_equal(p->nmodules, 0);
+        assert_true(p->nlocs > 0);
+        for (uint32_t i = 0; i < p->nlocs; i++) {
+            assert_int_equal(p->locs[i].module, BC_NONE_U16);
+        }
+        bc_program *q = sample(NULL);
+        assert_prog_equal(q, p);
+        bc_program_free(q);
+        bc_program_free(p);
+        assert_int_equal(mem.live, 0);
+        /* ...but a later format must have the sections it added. */
+        b[10] = (uint8_t)(version + 1);
+        reseal(b, len);
+        assert_rejects(b, len, version == 3 ? "expected a section head"
+                                            : "location");
+        free(b);
+        free(b0);
+    }
+}
+
+/* The modules a program was compiled from: written, read back, listed by
+ * disasm; a malformed MODS section or a location naming a module that is
+ * not there is refused, by the reader or the verifier. */
+static void test_bcfile_modules(void **state)
+{
+    bc_program *p = sample(NULL);
+    p->modules = arena_zalloc(&p->arena, 2 * sizeof *p->modules);
+    assert_non_null(p->modules);
+    p->modules[0] = (bc_module){S_GROUND, S_VERSION, S_SOURCE};
+    p->nmodules = 1;
+    p->locs[0].module = 0;
     size_t len;
-    uint8_t *b = sample_file(&len);
-    size_t extn = section(b, len, "EXTN");
-    assert_int_equal(extn + 12, len - 8);
-    memmove(b + extn, b + extn + 12, 8); /* drop EXTN: the checksum moves */
-    len -= 12;
-    b[10] = 3;
-    b[11] = 0;
-    put32(b, 16, (uint32_t)len);
-    reseal(b, len);
+    uint8_t *b = write_prog(p, &len);
     mem_ctx mem;
     mem_init(&mem);
-    bc_program *p = NULL;
+    bc_program *q = NULL;
     char err[256];
-    assert_true(bc_read(&mem, b, len, &p, err, sizeof err));
-    assert_int_equal(p->nexterns, 0);
-    bc_program_free(p);
-    /* ...but a format 4 file must have it. */
-    b[10] = 4;
-    reseal(b, len);
-    assert_rejects(b, len, "expected a section head");
+    assert_true(bc_read(&mem, b, len, &q, err, sizeof err));
+    assert_prog_equal(p, q);
+    assert_int_equal(vfy_check(q, err, sizeof err), VFY_OK);
+    assert_string_equal(bc_loc_file(q, &q->locs[0]),
+                        q->strings[S_SOURCE].p);
+    strbuf d;
+    sb_init(&d, NULL);
+    disasm_program(q, &d);
+    assert_non_null(strstr(d.p, "module 0 "));
+    sb_free(&d);
+    bc_program_free(q);
+
+    /* a count the section cannot hold */
+    size_t mods = section(b, len, "MODS");
+    uint8_t *c = malloc(len);
+    assert_non_null(c);
+    memcpy(c, b, len);
+    put32(c, mods + 8, 1000);
+    reseal(c, len);
+    assert_rejects(c, len, "1000 modules cannot fit");
+    free(c);
+    /* a byte past the last entry */
+    c = insert_byte(b, len, len - 8, "MODS", 0);
+    char want[80];
+    snprintf(want, sizeof want, "section MODS: 1 bytes after its last entry");
+    assert_rejects(c, len + 1, want);
+    free(c);
+    /* a name that is no string; a location's module that is not there */
+    p->modules[0].name = 999;
+    assert_int_equal(vfy_check(p, err, sizeof err), VFY_INVALID);
+    assert_non_null(strstr(err, "module 0: name string 999 out of range"));
+    p->modules[0].name = S_GROUND;
+    p->locs[0].module = 5;
+    assert_int_equal(vfy_check(p, err, sizeof err), VFY_INVALID);
+    assert_non_null(strstr(err, "location 0: module 5 out of range (1 modules)"));
     free(b);
+    bc_program_free(p);
+    assert_int_equal(mem.live, 0);
 }
 
 static void test_bcfile_rejects_bad_probe(void **state)
@@ -642,7 +760,7 @@ static void test_bcfile_rejects_trailing_bytes(void **state)
     free(c);
 
     c = insert_byte(b, len, len - 8, NULL, 0);
-    snprintf(want, sizeof want, "offset %zu: 1 bytes after section EXTN, "
+    snprintf(want, sizeof want, "offset %zu: 1 bytes after section MODS, "
              "expected the checksum", len - 8);
     assert_rejects(c, len + 1, want);
     free(c);
@@ -858,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_bcfile_rejects_mangled_sentinel),
         cmocka_unit_test(test_bcfile_rejects_wrong_version),
         cmocka_unit_test(test_bcfile_reads_format_3),
+        cmocka_unit_test(test_bcfile_modules),
         cmocka_unit_test(test_bcfile_rejects_bad_probe),
         cmocka_unit_test(test_bcfile_rejects_every_truncation),
         cmocka_unit_test(test_bcfile_rejects_length_mismatch),

@@ -42,7 +42,7 @@ static void put(bc_program *p, int n, ...)
 
 static void loc(bc_program *p, uint32_t line, uint32_t col)
 {
-    p->locs[p->nlocs++] = (bc_loc){p->code_len, line, col};
+    p->locs[p->nlocs++] = (bc_loc){p->code_len, line, col, BC_NONE_U16};
 }
 
 static void func(bc_program *p, uint32_t name, uint16_t arity,

@@ -199,7 +199,7 @@ static uint32_t tb_emit(tb *b, bc_op op, const uint8_t *operands, size_t n)
     assert_int_equal(n, bc_ops[op].len - 1u);
     assert_true(b->ncode + 1 + n <= TB_CODE);
     uint32_t pc = b->ncode;
-    b->locs[b->nlocs++] = (bc_loc){pc, b->line, b->col};
+    b->locs[b->nlocs++] = (bc_loc){pc, b->line, b->col, BC_NONE_U16};
     b->code[b->ncode++] = (uint8_t)op;
     if (n) {
         memcpy(b->code + b->ncode, operands, n);
@@ -216,7 +216,7 @@ static uint32_t tb_asm(tb *b, bc_op op, const uint32_t *x, unsigned n)
     asm_code c = {b->code, b->ncode, TB_CODE, false};
     uint32_t pc = asm_emit(&c, op, x, n);
     assert_false(c.failed);
-    b->locs[b->nlocs++] = (bc_loc){pc, b->line, b->col};
+    b->locs[b->nlocs++] = (bc_loc){pc, b->line, b->col, BC_NONE_U16};
     b->ncode = c.len;
     return pc;
 }
