@@ -123,7 +123,7 @@ static const char usage_run[] =
     "cannot be read or written.\n";
 
 static const char usage_disasm[] =
-    "usage: tally disasm PROGRAM\n"
+    "usage: tally disasm [--lib-path DIR] PROGRAM\n"
     "Lists the bytecode of PROGRAM (a .tally policy or a bytecode file):\n"
     "tables, then each function's instructions with source positions.\n";
 
@@ -464,7 +464,7 @@ static int cmd_build(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 }
 
 static const char usage_describe[] =
-    "usage: tally describe PROGRAM\n"
+    "usage: tally describe [--lib-path DIR] PROGRAM\n"
     "Writes, as one line of JSON, what PROGRAM (a policy or a bytecode file)\n"
     "reads and writes: its title and version, the input record with each\n"
     "field's JSON key and type, and the output record's type (the format\n"
@@ -478,6 +478,16 @@ static int show_program(tally_config *cfg, lib_dirs *ld, int argc, char **argv,
     if (wants_help(argc, argv)) {
         fputs(usage, stdout);
         return EXIT_OK;
+    }
+    while (argc >= 2 && strcmp(argv[0], "--lib-path") == 0) {
+        if (!*argv[1]) {
+            return usage_error("--lib-path needs a directory", usage);
+        }
+        if (!libs_add(ld, argv[1])) {
+            return EXIT_INTERNAL;
+        }
+        argc -= 2;
+        argv += 2;
     }
     if (argc == 2 && strcmp(argv[0], "--") == 0) {
         argc--;

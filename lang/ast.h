@@ -83,7 +83,8 @@ typedef enum ast_kind {
     AST_RULE,     /* rule name(list): a [cites] = list2: AST_WHEN, c: else */
     AST_WHEN,     /* when a then b because c */
     AST_PARAM_DECL, /* name: a */
-    AST_INPUT,    /* input name: text(type name) keyed by text2 */
+    AST_INPUT,    /* input name: text(type name) keyed by text2; text3:
+                     the type's module qualifier, or NULL */
     AST_OUTPUT,   /* output name: a = b */
     AST_EXTERN,   /* extern definition name(list: AST_PARAM_DECL): a from
                      b (AST_TEXT: the library) [cites text]; the checker

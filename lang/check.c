@@ -2714,6 +2714,11 @@ static void check_file(checker *k, ast_node *root)
     } else {
         ast_node *d = in->decl;
         sym *r = lookup_global(k, d->text);
+        if (d->text3) {
+            sym *q = lookup_global(k, d->text3);
+            r = q && q->kind == SYM_MODULE ? lookup_in(k, q->ordinal, d->text)
+                                           : NULL;
+        }
         if (!r || r->kind != SYM_RECORD) {
             err(k, d->sp, NULL, "the input must be a record type, and '%s' is not",
                 d->text);

@@ -252,7 +252,7 @@ static int open_path(tly_comp *c, tly_span at, const char *path,
         return -1;
     }
     tly_file *f = c->files[j];
-    f->dir = dir_of(c, key);
+    f->dir = dir_of(c, path);
     f->name = stem(c, path);
     parse_file(c, j);
     return j;

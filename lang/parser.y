@@ -488,6 +488,9 @@ input_decl
     : kw_input IDENT ':' IDENT KEYED BY IDENT
                         { $$ = named(c, AST_INPUT, @$, $2, @2); $$->text = $4.s;
                           $$->text2 = $7.s; }
+    | kw_input IDENT ':' IDENT '.' IDENT KEYED BY IDENT
+                        { $$ = named(c, AST_INPUT, @$, $2, @2); $$->text = $6.s;
+                          $$->text3 = $4.s; $$->text2 = $9.s; }
     ;
 
 output_decl
