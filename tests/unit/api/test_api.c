@@ -1,7 +1,9 @@
 /* tests/unit/api/test_api.c - the embedding API beyond tally_run
  * (api/program.c, api/run.c): diagnostics as data, sessions that evaluate
  * one record at a time, a run's own budget and memory cap, cancellation,
- * the description of a program, and the library's version.
+ * the description of a program, the library's version, and policies
+ * with imports (a base path for text, the library path, diagnostics
+ * naming the imported file).
  *
  * Sessions are held to the stream runner: for every record of the award
  * example's sample and bad-input files, tally_session_eval must give the
@@ -398,6 +400,99 @@ static void test_api_describe(void **state)
     tally_program_free(p);
 }
 
+/* ---- modules ------------------------------------------------------------ */
+
+/* The one output line [p] gives for the record [json]. */
+static void assert_eval(const tally_program *p, const char *json,
+                        const char *want)
+{
+    tally_session *s = NULL;
+    assert_int_equal(tally_session_new(p, NULL, &s), TALLY_OK);
+    const char *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(tally_session_eval(s, json, strlen(json), &out, &out_len),
+                     TALLY_OK);
+    assert_int_equal(out_len, strlen(want));
+    assert_memory_equal(out, want, out_len);
+    tally_session_free(s);
+}
+
+static const char sme_policy[] =
+    "import procurement\n"
+    "record T { id: text, staff: integer }\n"
+    "input tender: T keyed by id\n"
+    "record R { sme: bool }\n"
+    "output result: R = R { sme: procurement.sme(tender.staff, £1, £1) }\n";
+
+/* Text compiled with a base path finds its "path" imports there; the
+ * library path comes before the built-in standard library. */
+static void test_api_modules(void **state)
+{
+    (void)state;
+    tally_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    static const char two[] =
+        "import \"shared/scoring.tally\"\n"
+        "input tender: scoring.Bid keyed by supplier\n"
+        "record R { band: scoring.Band }\n"
+        "output result: R = R { band: scoring.band(tender.quality) }\n";
+    tally_program *p = NULL;
+    /* Named as if elsewhere: without the base path the import is not
+     * found. */
+    assert_int_equal(tally_compile(&cfg, "policy.tally", two, strlen(two), &p),
+                     TALLY_EPOLICY);
+    assert_null(p);
+    assert_int_equal(tally_compile_in(&cfg, "policy.tally",
+                                      "tests/golden/mod-two-files", two,
+                                      strlen(two), &p),
+                     TALLY_OK);
+    assert_eval(p, "{\"supplier\": \"A\", \"price\": \"1.00\", \"quality\": 90}",
+                "{\"band\": \"high\"}");
+    tally_program_free(p);
+    assert_int_equal(tally_check_in(&cfg, "policy.tally",
+                                    "tests/golden/mod-two-files", two,
+                                    strlen(two)),
+                     TALLY_OK);
+
+    /* the built-in procurement: 50 staff is an SME */
+    assert_int_equal(tally_compile(&cfg, "p.tally", sme_policy,
+                                   strlen(sme_policy), &p),
+                     TALLY_OK);
+    assert_eval(p, "{\"id\": \"a\", \"staff\": 50}", "{\"sme\": true}");
+    tally_program_free(p);
+    /* a council's own, first on the library path: not below 10 staff */
+    static const char *const dirs[] = {"tests/golden/nowhere",
+                                       "tests/golden/mod-lib-path/lib", NULL};
+    cfg.lib_path = dirs;
+    assert_int_equal(tally_compile(&cfg, "p.tally", sme_policy,
+                                   strlen(sme_policy), &p),
+                     TALLY_OK);
+    assert_eval(p, "{\"id\": \"a\", \"staff\": 50}", "{\"sme\": false}");
+    tally_program_free(p);
+}
+
+/* A diagnostic in an imported file names that file, with its own lines. */
+static void test_api_modules_diagnostic(void **state)
+{
+    (void)state;
+    seen s;
+    memset(&s, 0, sizeof s);
+    tally_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.diagnostic = on_diag;
+    cfg.diagnostic_ud = &s;
+    static const char src[] = "import \"broken.tally\"\n";
+    assert_int_equal(tally_check_in(&cfg, "p.tally",
+                                    "tests/golden/mod-parse-error", src,
+                                    strlen(src)),
+                     TALLY_EPOLICY);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.code[0], "syntax");
+    assert_string_equal(s.file[0], "tests/golden/mod-parse-error/broken.tally");
+    assert_int_equal(s.line[0], 5);
+    assert_int_equal(s.column[0], 31);
+}
+
 static void test_api_version(void **state)
 {
     (void)state;
@@ -417,6 +512,8 @@ int main(void)
         cmocka_unit_test(test_api_run_cancel),
         cmocka_unit_test(test_api_describe),
         cmocka_unit_test(test_api_version),
+        cmocka_unit_test(test_api_modules),
+        cmocka_unit_test(test_api_modules_diagnostic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
