@@ -179,6 +179,7 @@ static tally_status front(const tally_config *cfg, const char *file,
     c.diags.stage = DIAG_SYNTAX;
     c.base_dir = base_dir;
     c.lib_path = cfg ? cfg->lib_path : NULL;
+    c.no_file_imports = cfg && cfg->no_file_imports;
     bool ok = tly_load(&c);
     if (ok) {
         c.diags.stage = DIAG_CHECK;

@@ -134,6 +134,11 @@ typedef struct tally_config {
                                  (PREFIX/share/tally/stdlib) and the copy
                                  built into the library.  NULL: those
                                  two only */
+    int no_file_imports;      /* non-zero: `import "PATH"` is an error,
+                                 for policy text from someone who may not
+                                 read the compiling process's files (an
+                                 imported file's lines can appear in
+                                 diagnostics); `import NAME` still works */
 } tally_config;
 
 #define TALLY_DEFAULT_BUDGET 100000000u /* far above any real tender */

@@ -94,6 +94,7 @@ typedef struct tly_comp {
                                      NAME` before the installed and
                                      built-in standard library */
     bool no_builtin_stdlib;       /* only lib_path and the installed copy */
+    bool no_file_imports;         /* `import "PATH"` is refused */
     tly_file solo;     /* tly_file_at's answer without a file table */
 } tly_comp;
 

@@ -14,12 +14,14 @@
 #include "front.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "stdmods.h"
 
@@ -42,7 +44,7 @@ static void error(tly_comp *c, tly_span sp, const char *hint, const char *fmt,
     diag_add(&c->diags, DIAG_ERROR, sp, hint, "%s", msg);
 }
 
-static char *dup(tly_comp *c, const char *s)
+static char *copy_str(tly_comp *c, const char *s)
 {
     char *d = arena_strndup(&c->arena, s, strlen(s));
     if (!d) {
@@ -56,10 +58,10 @@ static char *dir_of(tly_comp *c, const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash) {
-        return dup(c, ".");
+        return copy_str(c, ".");
     }
     if (slash == path) {
-        return dup(c, "/");
+        return copy_str(c, "/");
     }
     char *d = arena_strndup(&c->arena, path, (size_t)(slash - path));
     if (!d) {
@@ -72,7 +74,7 @@ static char *dir_of(tly_comp *c, const char *path)
 static char *join(tly_comp *c, const char *dir, const char *rel)
 {
     if (rel[0] == '/' || strcmp(dir, ".") == 0) {
-        return dup(c, rel);
+        return copy_str(c, rel);
     }
     size_t n = strlen(dir) + strlen(rel) + 2;
     char *p = arena_alloc(&c->arena, n);
@@ -92,7 +94,7 @@ static char *canonical(tly_comp *c, const char *path)
     if (!r) {
         return NULL;
     }
-    char *d = dup(c, r);
+    char *d = copy_str(c, r);
     free(r);
     return d;
 }
@@ -193,18 +195,26 @@ static bool parse_file(tly_comp *c, int i)
 static bool read_file(tly_comp *c, tly_span at, const char *path,
                       char **out, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
+    /* Not blocking: opening a FIFO for reading would wait for a writer
+     * before fstat could tell it is no file. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
-    if (!fp || fstat(fileno(fp), &st) != 0) {
+    if (fd < 0 || fstat(fd, &st) != 0) {
         error(c, at, NULL, "cannot read '%s': %s", path, strerror(errno));
-        if (fp) {
-            fclose(fp);
+        if (fd >= 0) {
+            close(fd);
         }
         return false;
     }
     if (!S_ISREG(st.st_mode)) {
         error(c, at, NULL, "cannot read '%s': not a regular file", path);
-        fclose(fp);
+        close(fd);
+        return false;
+    }
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        error(c, at, NULL, "cannot read '%s': %s", path, strerror(errno));
+        close(fd);
         return false;
     }
     if ((uint64_t)st.st_size > TLY_MAX_SOURCE) {
@@ -356,6 +366,11 @@ static int resolve(tly_comp *c, int from, ast_node *d)
               "a standard-library module imports only other modules by name");
         return -1;
     }
+    if (c->no_file_imports) {
+        error(c, d->name_sp, "import modules by name, from the library path",
+              "importing files is not allowed here");
+        return -1;
+    }
     char *path = join(c, f->dir, d->text);
     if (!path) {
         return -1;
@@ -472,7 +487,7 @@ bool tly_load(tly_comp *c)
     tly_span none = {0, 0};
     char *key = canonical(c, c->file);
     if (!key) {
-        key = dup(c, "<policy>");
+        key = copy_str(c, "<policy>");
     }
     const char *path = c->file;
     if (!key || add_file(c, none, path, key, c->src, c->len) != 0) {
@@ -480,7 +495,7 @@ bool tly_load(tly_comp *c)
         return false;
     }
     tly_file *root = c->files[0];
-    root->dir = c->base_dir ? dup(c, c->base_dir) : dir_of(c, c->file);
+    root->dir = c->base_dir ? copy_str(c, c->base_dir) : dir_of(c, c->file);
     c->base = 0;
     bool ok = tly_parse(c);
     root->root = c->root;

@@ -453,6 +453,13 @@ static void test_api_modules(void **state)
                                     "tests/golden/mod-two-files", two,
                                     strlen(two)),
                      TALLY_OK);
+    /* an embedder compiling text it does not trust refuses file imports */
+    cfg.no_file_imports = 1;
+    assert_int_equal(tally_check_in(&cfg, "policy.tally",
+                                    "tests/golden/mod-two-files", two,
+                                    strlen(two)),
+                     TALLY_EPOLICY);
+    cfg.no_file_imports = 0;
 
     /* the built-in procurement: 50 staff is an SME */
     assert_int_equal(tally_compile(&cfg, "p.tally", sme_policy,
