@@ -514,6 +514,44 @@ static void test_parser_declarations(void **state)
     done(p);
 }
 
+/* import NAME / import "PATH", with `as` and a name list; the module
+ * header; qualified calls, record literals and types. */
+static void test_parser_imports_and_qualified_names(void **state)
+{
+    (void)state;
+    parsed *p = parse("module m version \"2\"\n"
+                      "import procurement as pr (sme, Category)\n"
+                      "import \"lib/x.tally\"\n"
+                      "parameter k: pr.Category = works\n");
+    assert_true(p->ok);
+    ast_node *root = p->c.root;
+    assert_non_null(root->b);
+    assert_int_equal(root->b->kind, AST_MODULE);
+    assert_string_equal(root->b->name, "m");
+    assert_string_equal(root->b->text2, "2");
+    assert_int_equal(root->list.count, 3);
+    ast_node *i = root->list.items[0];
+    assert_int_equal(i->kind, AST_IMPORT);
+    assert_int_equal(i->op, 0);
+    assert_string_equal(i->name, "procurement");
+    assert_string_equal(i->a->name, "pr");
+    assert_int_equal(i->list.count, 2);
+    assert_string_equal(i->list.items[1]->name, "Category");
+    ast_node *j = root->list.items[1];
+    assert_int_equal(j->op, 1);
+    assert_string_equal(j->text, "lib/x.tally");
+    assert_null(j->a);
+    assert_int_equal(j->list.count, 0);
+    ast_node *t = root->list.items[2]->a;
+    assert_int_equal(t->kind, AST_TYPE_NAME);
+    assert_string_equal(t->text3, "pr");
+    assert_string_equal(t->name, "Category");
+    done(p);
+    assert_expr("m.f(a, b)", "(call f a b)");
+    assert_expr("m.R { a: 1 }", "(R a: 1)");
+    assert_expr("m.x.y", "(. (. m x) y)");
+}
+
 static void test_parser_enum_members_and_spellings(void **state)
 {
     (void)state;
@@ -917,6 +955,7 @@ int main(void)
         TEST(test_parser_literals),
         TEST(test_parser_subexpression_spans),
         TEST(test_parser_declarations),
+        TEST(test_parser_imports_and_qualified_names),
         TEST(test_parser_enum_members_and_spellings),
         TEST(test_parser_record_fields_and_options),
         TEST(test_parser_type_range),
