@@ -362,10 +362,9 @@ static bool exported(const sym *s)
 /* The declaration [name] of file [file], or NULL. */
 static sym *lookup_in(checker *k, int file, const char *name)
 {
-    const scope *sc = &k->scopes[file];
-    if (file == k->cur) {
-        sc = &(scope){k->table, k->nbuckets, k->nsyms};
-    }
+    /* The current file's scope is in k until leave() keeps it. */
+    scope cur = {k->table, k->nbuckets, k->nsyms};
+    const scope *sc = file == k->cur ? &cur : &k->scopes[file];
     for (sym *s = sc->table[hash_name(name) & (sc->nbuckets - 1)]; s;
          s = s->next) {
         if (strcmp(s->name, name) == 0 && exported(s)) {
