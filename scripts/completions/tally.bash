@@ -33,7 +33,7 @@ _tally()
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --budget --memory-cap --max-errors --jobs -j --allow-native --help --" ;;
+    run) opts="--format --output -o --input --budget --memory-cap --max-errors --cite --jobs -j --allow-native --help --" ;;
     build) opts="-o --max-errors --memory-cap --help --" ;;
     check) opts="--max-errors --memory-cap --help --" ;;
     disasm|describe) opts="--help" ;;
