@@ -220,6 +220,9 @@ LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 DATADIR     ?= $(PREFIX)/share
 DOCDIR      ?= $(DATADIR)/doc/tally
+MANDIR      ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 $(BUILD)/tally.pc: scripts/tally.pc.in include/tally.h
@@ -231,7 +234,8 @@ $(BUILD)/tally.pc: scripts/tally.pc.in include/tally.h
 .PHONY: $(BUILD)/tally.pc
 install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR)
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(TALLY) $(DESTDIR)$(BINDIR)/tally
 	install -m 644 include/tally.h $(DESTDIR)$(INCLUDEDIR)/tally.h
 	install -m 644 include/tally_native.h $(DESTDIR)$(INCLUDEDIR)/tally_native.h
@@ -241,6 +245,9 @@ install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
 	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so
 	install -m 644 $(BUILD)/tally.pc $(DESTDIR)$(PKGCONFIGDIR)/tally.pc
 	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/tally.1 $(DESTDIR)$(MANDIR)/man1/tally.1
+	install -m 644 scripts/completions/tally.bash $(DESTDIR)$(BASHCOMPDIR)/tally
+	install -m 644 scripts/completions/_tally $(DESTDIR)$(ZSHCOMPDIR)/_tally
 	install -d $(DESTDIR)$(DATADIR)/tally/stdlib
 	install -m 644 $(STDLIB_SRC) $(DESTDIR)$(DATADIR)/tally/stdlib/
 
@@ -249,7 +256,8 @@ uninstall:
 	    $(DESTDIR)$(INCLUDEDIR)/tally_native.h \
 	    $(DESTDIR)$(LIBDIR)/libtally.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so \
-	    $(DESTDIR)$(PKGCONFIGDIR)/tally.pc
+	    $(DESTDIR)$(PKGCONFIGDIR)/tally.pc $(DESTDIR)$(MANDIR)/man1/tally.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/tally $(DESTDIR)$(ZSHCOMPDIR)/_tally
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/tally
 
 # Regenerates docs/opcodes.md from the opcode list, and fails if the

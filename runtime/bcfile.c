@@ -20,8 +20,8 @@
  *       16    4  u32 length of the whole file, checksum included
  *       20       sections, each: u32 tag (four ASCII letters), u32 payload
  *                length, payload; all thirteen, in the order of the
- *                table (format 3, still read, has no EXTN; format 4 has
- *                no MODS)
+ *                table (format 3, still read, has no EXTN, CITE or MODS;
+ *                format 4 no CITE or MODS; format 5 no MODS)
  *      end-8  8  u64 checksum: FNV-1a 64 of every byte before it
  *
  *   section  payload ("N x" is a u32 count N followed by N entries)
@@ -42,10 +42,13 @@
  *   EXTN  N x { u32 name, u32 library, u32 params, u8 result }
  *         extern definitions (native functions); strings as in
  *         bc_extern, checked by the verifier
- *   MODS  N x { u32 name, u32 version, u32 origin }      (from format 5)
+ *   CITE  u32 origin, N x { u32 text, u32 url, u32 by, u16 func }
+ *         the header's 'source', then the citations CITE operands name;
+ *         strings, or 0xFFFFFFFF for none (origin, url)
+ *   MODS  N x { u32 name, u32 version, u32 origin }      (from format 6)
  *         the imported modules compiled in (bc_module)
  *
- * From format 5 a LOCS entry ends with u16 module: the module of that
+ * From format 6 a LOCS entry ends with u16 module: the module of that
  * source position (an index in MODS) or 0xFFFF for the policy's own.
  *
  * A section's length must equal the bytes its entries take.  Constant
@@ -98,13 +101,14 @@ enum {
     SEC_LOCS,
     SEC_HEAD,
     SEC_EXTN, /* from format 4 */
-    SEC_MODS, /* from format 5 */
+    SEC_CITE, /* from format 5 */
+    SEC_MODS, /* from format 6 */
     SEC_COUNT
 };
 
 static const char section_tag[SEC_COUNT][5] = {
     "STRS", "CNST", "TYPE", "FILD", "RECD", "MEMB",
-    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "MODS",
+    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "CITE", "MODS",
 };
 
 /* Bytes per entry of the fixed-size tables. */
@@ -114,11 +118,12 @@ static const char section_tag[SEC_COUNT][5] = {
 #define MEMBER_LEN 8
 #define ENUM_LEN 14
 #define FUNC_LEN 19
-#define LOC_LEN 14    /* format 5; 12 before (no module) */
+#define LOC_LEN 14    /* format 6; 12 before (no module) */
 #define LOC_LEN_V4 12
 #define MODULE_LEN 12
 #define HEAD_LEN 24
 #define EXTERN_LEN 13
+#define CITE_LEN 14
 
 uint64_t bc_checksum(const uint8_t *buf, size_t len)
 {
@@ -431,6 +436,17 @@ static bool write_body(const bc_program *p, strbuf *b, char *err,
         put_u32(b, p->externs[i].library);
         put_u32(b, p->externs[i].params);
         put_u8(b, p->externs[i].result);
+    }
+    end_section(b, at);
+
+    at = begin_section(b, SEC_CITE);
+    put_u32(b, p->origin);
+    put_u32(b, p->ncites);
+    for (uint32_t i = 0; i < p->ncites; i++) {
+        put_u32(b, p->cites[i].text);
+        put_u32(b, p->cites[i].url);
+        put_u32(b, p->cites[i].by);
+        put_u16(b, p->cites[i].func);
     }
     end_section(b, at);
 
@@ -876,7 +892,7 @@ static bool read_locs(reader *r)
 {
     bc_program *p = r->prog;
     bool ok;
-    bool has_module = r->version >= 5;
+    bool has_module = r->version >= 6;
     if (!get_count(r, has_module ? LOC_LEN : LOC_LEN_V4, "locations",
                    &p->nlocs)) {
         return false;
@@ -947,6 +963,27 @@ static bool read_externs(reader *r)
     return ok;
 }
 
+static bool read_cites(reader *r)
+{
+    bc_program *p = r->prog;
+    bool ok;
+    if (!need(r, 4, "the header's source")) {
+        return false;
+    }
+    p->origin = get_u32(r);
+    if (!get_count(r, CITE_LEN, "citations", &p->ncites)) {
+        return false;
+    }
+    p->cites = alloc_table(r, p->ncites, sizeof *p->cites, &ok);
+    for (uint32_t i = 0; ok && i < p->ncites; i++) {
+        p->cites[i].text = get_u32(r);
+        p->cites[i].url = get_u32(r);
+        p->cites[i].by = get_u32(r);
+        p->cites[i].func = get_u16(r);
+    }
+    return ok;
+}
+
 static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_STRS] = read_strings, [SEC_CNST] = read_consts,
     [SEC_TYPE] = read_types,   [SEC_FILD] = read_fields,
@@ -954,7 +991,7 @@ static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_ENUM] = read_enums,   [SEC_FUNC] = read_funcs,
     [SEC_CODE] = read_code,    [SEC_LOCS] = read_locs,
     [SEC_HEAD] = read_head,    [SEC_EXTN] = read_externs,
-    [SEC_MODS] = read_modules,
+    [SEC_CITE] = read_cites,   [SEC_MODS] = read_modules,
 };
 
 /* Prints a four-byte tag for a message, non-printable bytes as '?'. */
@@ -1082,10 +1119,13 @@ static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
         return fail(r, 0, "out of memory");
     }
     /* Format 3 ends with HEAD: it cannot name a native function; format
-     * 4 with EXTN: it has no modules. */
+     * 4 ends with EXTN: it cites nothing; format 5 with CITE: it has no
+     * modules. */
     r->version = version;
-    int nsections = version >= 5 ? SEC_COUNT : version >= 4 ? SEC_MODS
-                                                            : SEC_EXTN;
+    int nsections = version >= 6   ? SEC_COUNT
+                    : version == 5 ? SEC_MODS
+                    : version == 4 ? SEC_CITE
+                                   : SEC_EXTN;
     if (!read_sections(r, len - CHECKSUM_LEN, nsections)) {
         bc_program_free(r->prog);
         return false;

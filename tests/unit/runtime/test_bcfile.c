@@ -306,8 +306,9 @@ static void test_bcfile_round_trip_empty(void **state)
     sb_init(&b, &mem);
     char err[256];
     assert_true(bc_write(p, &b, err, sizeof err));
-    /* header 20 + 13 sections of 8 + counts (12 x 4) + HEAD 24 + sum 8 */
-    assert_int_equal(b.len, 20 + 13 * 8 + 12 * 4 + 24 + 8);
+    /* header 20 + 14 sections of 8 + counts (12 x 4) + HEAD 24 + CITE's
+     * origin and count 8 + sum 8 */
+    assert_int_equal(b.len, 20 + 14 * 8 + 12 * 4 + 24 + 8 + 8);
     bc_program *q = NULL;
     assert_true(bc_read(&mem, (const uint8_t *)b.p, b.len, &q, err,
                         sizeof err));
@@ -353,8 +354,12 @@ static void test_bcfile_header_layout(void **state)
     size_t extn = section(b, len, "EXTN");
     assert_int_equal(extn, head + 8 + 24);
     assert_int_equal(bc_u32(b + extn + 4), 4); /* no extern definitions */
+    size_t cite = section(b, len, "CITE");
+    assert_int_equal(cite, extn + 8 + 4);
+    assert_int_equal(bc_u32(b + cite + 4), 8); /* origin, no citations */
+    assert_int_equal(bc_u32(b + cite + 8), BC_NO_STRING);
     size_t mods = section(b, len, "MODS");
-    assert_int_equal(mods, extn + 8 + 4);
+    assert_int_equal(mods, cite + 8 + 8);
     assert_int_equal(bc_u32(b + mods + 4), 4); /* no modules */
     assert_int_equal(mods + 8 + 4, len - 8);
     /* published FNV-1a 64 test vectors */
@@ -415,9 +420,40 @@ static void test_bcfile_rejects_wrong_version(void **state)
     free(b);
 }
 
-/* [b] rewritten as a file of format [version] (3 or 4): no MODS, for 3
- * no EXTN either, and LOCS entries without their module; a new buffer
- * (malloc) of *[len] bytes, re-sealed. */
+/* The header's source and the citations survive the round trip. */
+static void test_bcfile_round_trip_cites(void **state)
+{
+    bc_program *p = sample(NULL);
+    p->origin = 1;
+    p->ncites = 2;
+    p->cites = arena_zalloc(&p->arena, 2 * sizeof *p->cites);
+    assert_non_null(p->cites);
+    p->cites[0] = (bc_cite){.text = 0, .url = BC_NO_STRING, .by = 1, .func = 0};
+    p->cites[1] = (bc_cite){.text = 1, .url = 0, .by = 0, .func = BC_NONE_U16};
+    size_t len;
+    uint8_t *b = write_prog(p, &len);
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *q = NULL;
+    char err[256];
+    assert_true(bc_read(&mem, b, len, &q, err, sizeof err));
+    assert_int_equal(q->origin, 1);
+    assert_int_equal(q->ncites, 2);
+    assert_memory_equal(q->cites, p->cites, 2 * sizeof *p->cites);
+    bc_program_free(q);
+    /* A citation count the section cannot hold. */
+    size_t cite = section(b, len, "CITE");
+    put32(b, cite + 12, 3);
+    reseal(b, len);
+    assert_rejects(b, len, "citations");
+    free(b);
+    bc_program_free(p);
+    assert_int_equal(mem.live, 0);
+}
+
+/* [b] rewritten as a file of format [version] (3, 4 or 5): no MODS, for
+ * 4 and 3 no CITE, for 3 no EXTN either, and LOCS entries without their
+ * module; a new buffer (malloc) of *[len] bytes, re-sealed. */
 static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
 {
     uint8_t *c = malloc(*len);
@@ -427,6 +463,7 @@ static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
     while (in < *len - 8) {
         uint32_t slen = bc_u32(b + in + 4);
         if (memcmp(b + in, "MODS", 4) == 0 ||
+            (version <= 4 && memcmp(b + in, "CITE", 4) == 0) ||
             (version == 3 && memcmp(b + in, "EXTN", 4) == 0)) {
             in += 8 + slen;
             continue;
@@ -456,11 +493,13 @@ static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
     return c;
 }
 
-/* Files of format 3 (no EXTN section: no native functions) and 4 (no
- * MODS: no modules; locations without one) are still read. */
-static void test_bcfile_reads_format_3(void **state)
+/* Files of format 3 (no EXTN section: no native functions), 4 (no CITE:
+ * it cites nothing, no source line) and 5 (no MODS: no modules;
+ * locations without one) are still read; a later format must have what
+ * it added. */
+static void test_bcfile_reads_older_formats(void **state)
 {
-    for (int version = 3; version <= 4; version++) {
+    for (int version = 3; version <= 5; version++) {
         size_t len0, len;
         uint8_t *b0 = sample_file(&len0);
         len = len0;
@@ -474,6 +513,10 @@ static void test_bcfile_reads_format_3(void **state)
         }
         assert_int_equal(p->nexterns, 0);
         assert_int_equal(p->nmodules, 0);
+        assert_int_equal(p->ncites, 0);
+        if (version < 5) {
+            assert_int_equal(p->origin, BC_NO_STRING);
+        }
         assert_true(p->nlocs > 0);
         for (uint32_t i = 0; i < p->nlocs; i++) {
             assert_int_equal(p->locs[i].module, BC_NONE_U16);
@@ -483,11 +526,10 @@ static void test_bcfile_reads_format_3(void **state)
         bc_program_free(q);
         bc_program_free(p);
         assert_int_equal(mem.live, 0);
-        /* ...but a later format must have the sections it added. */
         b[10] = (uint8_t)(version + 1);
         reseal(b, len);
-        assert_rejects(b, len, version == 3 ? "expected a section head"
-                                            : "location");
+        assert_rejects(b, len, version < 5 ? "expected a section head"
+                                           : "location");
         free(b);
         free(b0);
     }
@@ -975,8 +1017,9 @@ int main(void)
         cmocka_unit_test(test_bcfile_rejects_bad_magic),
         cmocka_unit_test(test_bcfile_rejects_mangled_sentinel),
         cmocka_unit_test(test_bcfile_rejects_wrong_version),
-        cmocka_unit_test(test_bcfile_reads_format_3),
+        cmocka_unit_test(test_bcfile_reads_older_formats),
         cmocka_unit_test(test_bcfile_modules),
+        cmocka_unit_test(test_bcfile_round_trip_cites),
         cmocka_unit_test(test_bcfile_rejects_bad_probe),
         cmocka_unit_test(test_bcfile_rejects_every_truncation),
         cmocka_unit_test(test_bcfile_rejects_length_mismatch),
