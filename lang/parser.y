@@ -135,6 +135,11 @@ static ast_node *add_decl(struct tly_comp *c, ast_node *prog, ast_node *d)
     if (!d) {
         return prog;
     }
+    if (d->kind == AST_IMPORT && d->b) {
+        ast_node *asof = d->b;
+        d->b = NULL;
+        return add_decl(c, push(c, prog, d), asof);
+    }
     if (d->kind == AST_MODULE) {
         if (prog->b) {
             diag_add(&c->diags, DIAG_ERROR, d->sp, "keep one 'module' line, at the top",
@@ -195,12 +200,12 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token OTHERWISE "otherwise" OUTPUT "output" PARAMETER "parameter"
 %token POLICY "policy" RECORD "record" RULE "rule" SOME "some"
 %token SOURCE "source" THEN "then" TO "to" TRUE "true" TYPE "type"
-%token UNIQUE "unique" VERSION "version" WHEN "when" WHERE "where"
+%token UNIQUE "unique" UNTIL "until" VERSION "version" WHEN "when" WHERE "where"
 
 %type <node> program decls decl header enum_decl members member record_decl
 %type <node> record_items record_item field_decl field_opts check_decl type
 %type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
-%type <node> extern_decl import_decl import_as import_names name_list module_decl
+%type <node> extern_decl asof_decl import_decl import_as import_names name_list module_decl
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
@@ -208,6 +213,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <num> direction
 
 %precedence LOWEST
+%precedence AS /* after `import NAME`, `as` is the import's: see import_decl */
 
 %left OTHERWISE
 %left OR
@@ -244,8 +250,8 @@ decls
 
 decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
-    | rule_decl | input_decl | output_decl | extern_decl | import_decl
-    | module_decl
+    | rule_decl | input_decl | output_decl | extern_decl | asof_decl
+    | import_decl | module_decl
     | error             { $$ = NULL; }
     ;
 
@@ -276,10 +282,21 @@ import_decl
     | kw_import STRING import_as import_names
                         { $$ = $4; $$->sp = @$; $$->text = $2.s; $$->len = $2.len;
                           $$->name_sp = @2; $$->a = $3; $$->op = 1; }
+    /* An import followed by the `as of` line: `as` cannot tell them apart
+     * by itself, so the import takes both (add_decl separates them). */
+    | kw_import IDENT AS OF expr
+                        { $$ = named(c, AST_IMPORT, @1, $2, @2); $$->sp.end = @2.end;
+                          $$->op = 0; $$->b = N(AST_ASOF, @3); $$->b->sp.end = @5.end;
+                          $$->b->a = $5; }
+    | kw_import STRING AS OF expr
+                        { $$ = N(AST_IMPORT, @1); $$->sp.end = @2.end;
+                          $$->text = $2.s; $$->len = $2.len; $$->name_sp = @2;
+                          $$->op = 1; $$->b = N(AST_ASOF, @3); $$->b->sp.end = @5.end;
+                          $$->b->a = $5; }
     ;
 
 import_as
-    : %empty            { $$ = NULL; }
+    : %empty %prec LOWEST { $$ = NULL; }
     | AS IDENT          { $$ = named(c, AST_NAME, @2, $2, @2); }
     ;
 
@@ -439,6 +456,15 @@ row
     : FROM DATE '=' expr cites
                         { $$ = N(AST_ROW, @$); $$->text = $2.s; $$->a = $4; $$->cite = $5;
                           $$->name_sp = @2; }
+    | FROM DATE UNTIL DATE '=' expr cites
+                        { $$ = N(AST_ROW, @$); $$->text = $2.s; $$->a = $6; $$->cite = $7;
+                          $$->name_sp = @2; $$->text2 = $4.s; }
+    ;
+
+/* The evaluation date of each record: what dated parameters and
+ * definitions named without 'on' are read at. */
+asof_decl
+    : AS OF expr        { $$ = N(AST_ASOF, @$); $$->a = $3; }
     ;
 
 params
@@ -460,6 +486,10 @@ def_decl
     : kw_definition IDENT params ':' type cites '=' expr
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->a = $5; $$->cite = $6; $$->b = $8; }
+    | kw_definition IDENT params ':' type cites rows
+                        { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->a = $5; $$->cite = $6;
+                          $$->list2 = $7->list; }
     ;
 
 /* A native function: typed like a definition, with the library it comes

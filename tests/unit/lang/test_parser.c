@@ -547,6 +547,16 @@ static void test_parser_imports_and_qualified_names(void **state)
     assert_string_equal(t->text3, "pr");
     assert_string_equal(t->name, "Category");
     done(p);
+    /* `as` after an import is its alias, or the `as of` line after it */
+    p = parse("import m\nas of x\nimport \"y.tally\" as y\nas of z\n");
+    assert_true(p->ok);
+    assert_int_equal(p->c.root->list.count, 4);
+    assert_int_equal(p->c.root->list.items[0]->kind, AST_IMPORT);
+    assert_null(p->c.root->list.items[0]->a);
+    assert_int_equal(p->c.root->list.items[1]->kind, AST_ASOF);
+    assert_string_equal(p->c.root->list.items[2]->a->name, "y");
+    assert_int_equal(p->c.root->list.items[3]->kind, AST_ASOF);
+    done(p);
     assert_expr("m.f(a, b)", "(call f a b)");
     assert_expr("m.R { a: 1 }", "(R a: 1)");
     assert_expr("m.x.y", "(. (. m x) y)");
