@@ -21,13 +21,16 @@
 #include "tally_native.h"
 #include "value.h"
 
-/* 4 added the EXTN section and CALL_NATIVE.  Files of format 3 (no
- * native functions) are still read: the rest of the format is the same. */
-#define BC_FORMAT_VERSION 4
+/* 4 added the EXTN section and CALL_NATIVE; 5 the date and working-day
+ * instructions after CALL_NATIVE.  Files of format 3 (no native
+ * functions) and 4 are still read: the rest of the format is the same. */
+#define BC_FORMAT_VERSION 5
 #define BC_FORMAT_MIN_VERSION 3
 #define BC_NONE_U16 0xFFFFu
 #define BC_PLACES_ANY 0xFFu
 #define BC_TEXT_PERCENT 0xFEu /* TO_TEXT: a percent, as "12.5%" */
+#define BC_UNIT_SECONDS 0u    /* TIME_UNIT: the duration counts seconds */
+#define BC_UNIT_DAYS 1u       /* TIME_UNIT: days of 86400 seconds */
 
 typedef enum bc_op {
 #define TALLY_OP(name, operands, pop, push) OP_##name,

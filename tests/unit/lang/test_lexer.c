@@ -91,7 +91,7 @@ static lexed *lex_n(const char *src, size_t len)
         }
         if (k == DURATION) {
             t->num = v.tok.num;
-            t->working = v.tok.working;
+            t->working = v.tok.unit;
         }
     }
     tly_yy_delete_buffer(b, sc);
