@@ -363,22 +363,24 @@ date_status date_add_working(int64_t day, int64_t n, const date_extra *extra,
 date_status date_working_between(int64_t a, int64_t b, const date_extra *extra,
                                  int64_t *out, int64_t *bad, uint64_t *steps)
 {
-    int64_t lo = a < b ? a : b, hi = a < b ? b : a;
+    /* The days counted: a excluded, b included, whichever comes first:
+     * (a, b] forwards, [b, a) backwards. */
+    int64_t lo = a < b ? a + 1 : b, hi = a < b ? b : a - 1;
     int64_t count = 0;
     uint64_t walked = 0;
     date_status st = DATE_OK;
     /* Both ends are checked first, so a span reaching outside the
      * calendar is refused before any walk. */
-    if (lo != hi) {
-        if (lo + 1 < date_uk_first() || lo + 1 > date_uk_last()) {
-            *bad = lo + 1;
+    if (lo <= hi) {
+        if (lo < date_uk_first() || lo > date_uk_last()) {
+            *bad = lo;
             st = DATE_NO_CALENDAR;
         } else if (hi < date_uk_first() || hi > date_uk_last()) {
             *bad = hi;
             st = DATE_NO_CALENDAR;
         }
     }
-    for (int64_t d = lo + 1; st == DATE_OK && d <= hi; d++) {
+    for (int64_t d = lo; st == DATE_OK && d <= hi; d++) {
         bool w;
         walked++;
         if ((st = date_is_working(d, extra, &w)) != DATE_OK) {

@@ -107,10 +107,10 @@ date_status date_is_working(int64_t day, const date_extra *extra, bool *out);
 date_status date_add_working(int64_t day, int64_t n, const date_extra *extra,
                              int64_t *out, int64_t *bad, uint64_t *steps);
 
-/* The number of working days after [a] up to and including [b] (b < a:
- * minus the number after b up to and including a), so that
- * date_working_between(a, a + n working days) is n.  Errors as
- * date_add_working. */
+/* The number of working days between [a] and [b], excluding [a] and
+ * including [b]: those in (a, b] when a <= b, and minus those in [b, a)
+ * when b < a.  So date_working_between(a, a + n working days) is n for
+ * every n, either way.  Errors as date_add_working. */
 date_status date_working_between(int64_t a, int64_t b, const date_extra *extra,
                                  int64_t *out, int64_t *bad, uint64_t *steps);
 
