@@ -1103,6 +1103,18 @@ static bool ambiguous_member(checker *k, ast_node *n)
 static ty *binary(checker *k, ast_node *n, ty *want)
 {
     int op = n->op;
+    if (op == OR && n->b->kind == AST_NAME &&
+        (strcmp(n->b->name, "earlier") == 0 ||
+         strcmp(n->b->name, "later") == 0) &&
+        !lookup_local(k, n->b->name) && !lookup_global(k, n->b->name)) {
+        /* "d + 1 month\n or earlier": the direction belongs to the
+         * duration, written on its line (the scanner reads it there). */
+        expr(k, n->a, NULL);
+        err(k, n->b->sp, "write it right after the months, on the same "
+            "line: d + 1 month or earlier",
+            "'or %s' must follow a number of months or years", n->b->name);
+        return &k->t_error;
+    }
     if (op == AND || op == OR) {
         expect_bool(k, n->a, "the left side");
         expect_bool(k, n->b, "the right side");
