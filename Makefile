@@ -207,6 +207,9 @@ LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 DATADIR     ?= $(PREFIX)/share
 DOCDIR      ?= $(DATADIR)/doc/tally
+MANDIR      ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 $(BUILD)/tally.pc: scripts/tally.pc.in include/tally.h
@@ -218,7 +221,8 @@ $(BUILD)/tally.pc: scripts/tally.pc.in include/tally.h
 .PHONY: $(BUILD)/tally.pc
 install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR)
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(TALLY) $(DESTDIR)$(BINDIR)/tally
 	install -m 644 include/tally.h $(DESTDIR)$(INCLUDEDIR)/tally.h
 	install -m 644 include/tally_native.h $(DESTDIR)$(INCLUDEDIR)/tally_native.h
@@ -228,13 +232,17 @@ install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
 	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so
 	install -m 644 $(BUILD)/tally.pc $(DESTDIR)$(PKGCONFIGDIR)/tally.pc
 	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/tally.1 $(DESTDIR)$(MANDIR)/man1/tally.1
+	install -m 644 scripts/completions/tally.bash $(DESTDIR)$(BASHCOMPDIR)/tally
+	install -m 644 scripts/completions/_tally $(DESTDIR)$(ZSHCOMPDIR)/_tally
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tally $(DESTDIR)$(INCLUDEDIR)/tally.h \
 	    $(DESTDIR)$(INCLUDEDIR)/tally_native.h \
 	    $(DESTDIR)$(LIBDIR)/libtally.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so \
-	    $(DESTDIR)$(PKGCONFIGDIR)/tally.pc
+	    $(DESTDIR)$(PKGCONFIGDIR)/tally.pc $(DESTDIR)$(MANDIR)/man1/tally.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/tally $(DESTDIR)$(ZSHCOMPDIR)/_tally
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 # Regenerates docs/opcodes.md from the opcode list, and fails if the

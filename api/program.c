@@ -546,7 +546,26 @@ tally_status tally_describe(const tally_program *tp, FILE *out)
     sb_putc(&b, '}');
     sb_puts(&b, "}, \"output\": {\"type\": ");
     put_type(&b, p, p->output_type, open, 0);
-    sb_puts(&b, "}}\n");
+    sb_puts(&b, "}, \"origin\": ");
+    if (p->origin != BC_NO_STRING) {
+        put_str(&b, p, p->origin);
+    } else {
+        sb_puts(&b, "null");
+    }
+    sb_puts(&b, ", \"cites\": [");
+    for (uint32_t i = 0; i < p->ncites; i++) {
+        const bc_cite *c = &p->cites[i];
+        sb_puts(&b, i ? ", {\"by\": " : "{\"by\": ");
+        put_str(&b, p, c->by);
+        sb_puts(&b, ", \"cites\": ");
+        put_str(&b, p, c->text);
+        if (c->url != BC_NO_STRING) {
+            sb_puts(&b, ", \"url\": ");
+            put_str(&b, p, c->url);
+        }
+        sb_putc(&b, '}');
+    }
+    sb_puts(&b, "]}\n");
     tally_status st = TALLY_OK;
     if (b.failed) {
         st = TALLY_ENOMEM;
@@ -556,4 +575,13 @@ tally_status tally_describe(const tally_program *tp, FILE *out)
     sb_free(&b);
     mem_free(&m, open, p->nrecords ? p->nrecords : 1);
     return st;
+}
+
+void tally_program_policy(const tally_program *tp, tally_policy_info *out)
+{
+    const bc_program *p = tp->prog;
+    out->title = p->title < p->nstrings ? bc_string(p, p->title) : "";
+    out->version = p->version < p->nstrings ? bc_string(p, p->version) : "";
+    out->origin = p->origin < p->nstrings ? bc_string(p, p->origin) : "";
+    out->ncites = p->ncites;
 }

@@ -120,6 +120,7 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
             const char *what = vs == VM_LIMIT ? "limit exceeded" : "runtime error";
             snprintf(msg, sizeof msg, "%s: %s (%s:%u:%u)", what, ve.msg,
                      bc_string(p, p->source), ve.line, ve.col);
+            out_error_cite(r->w, ve.cite);
             ok = out_error(r->w, key, msg);
             r->st.failed++;
             char full[8192];
@@ -141,6 +142,28 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
         return TALLY_EIO; /* the caller, who knows [out], reports it */
     }
     return TALLY_OK;
+}
+
+static bool cited_in(const void *ud, uint32_t k)
+{
+    return vm_cited(ud, k);
+}
+
+/* With [cites] (tally_run_options.cites), makes [v] note the citations
+ * each record's evaluation runs through and [w] (when not NULL) write
+ * them.  False out of memory. */
+static bool want_cites(bool cites, vm *v, out_writer *w)
+{
+    if (!cites) {
+        return true;
+    }
+    if (!vm_collect_cites(v)) {
+        return false;
+    }
+    if (w) {
+        out_set_cites(w, cited_in, v);
+    }
+    return true;
 }
 
 static tally_status final_status(const tally_run_stats *st)
@@ -217,7 +240,7 @@ static tally_status run_sequential(const tally_program *tp,
     r.v = vm_new(m, p);
     r.w = out_new(m, p, out, out_fmt[o->output]);
     tally_status result = TALLY_OK;
-    if (!r.v || !r.w) {
+    if (!r.v || !r.w || !want_cites(o->cites != 0, r.v, r.w)) {
         result = TALLY_ENOMEM;
         goto done;
     }
@@ -314,6 +337,7 @@ typedef struct pool {
     const tally_program *tp;
     const ffi_table *natives; /* the run's, shared read-only */
     uint64_t budget;       /* per record */
+    bool cites;            /* tally_run_options.cites */
     pthread_mutex_t mu;
     pthread_cond_t filled; /* a slot became FILLED, or the run ends */
     pthread_cond_t done;   /* a slot became DONE */
@@ -341,6 +365,9 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
     FILE *f = open_memstream(&s->out, &s->out_len);
     r.w = f ? out_new(m, p, f, OUT_JSONL) : NULL;
     s->status = TALLY_OK;
+    if (r.w && pl->cites) {
+        out_set_cites(r.w, cited_in, v);
+    }
     if (!r.w) {
         s->status = TALLY_ENOMEM;
     }
@@ -400,6 +427,10 @@ static void *work(void *arg)
     worker *wk = arg;
     pool *pl = wk->pl;
     vm *v = vm_new(&wk->mem, pl->tp->prog);
+    if (v && !want_cites(pl->cites, v, NULL)) {
+        vm_free(v);
+        v = NULL; /* each batch then fails as out of memory */
+    }
     if (v) {
         vm_set_budget(v, pl->budget);
         vm_set_natives(v, pl->natives);
@@ -507,6 +538,7 @@ static tally_status run_parallel(const tally_program *tp,
     pl.tp = tp;
     pl.natives = natives;
     pl.budget = run_budget(tp, o);
+    pl.cites = o->cites != 0;
     pl.nslots = o->jobs * 2;
     pl.slots = calloc(pl.nslots, sizeof *pl.slots);
     worker *wk = calloc(o->jobs, sizeof *wk);
@@ -755,7 +787,7 @@ tally_status tally_session_new(const tally_program *tp,
     }
     r->v = vm_new(&s->mem, tp->prog);
     r->w = out_new(&s->mem, tp->prog, NULL, OUT_JSONL);
-    if (!r->v || !r->w) {
+    if (!r->v || !r->w || !want_cites(o && o->cites != 0, r->v, r->w)) {
         tally_session_free(s);
         return TALLY_ENOMEM;
     }

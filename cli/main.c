@@ -92,6 +92,11 @@ static const char usage_run[] =
     "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
     "                                  and out); output order and bytes are\n"
     "                                  the same as with one\n"
+    "  --cite                          end each result with the citations\n"
+    "                                  (provision, and link when given) of\n"
+    "                                  the definitions, parameter rows and\n"
+    "                                  rule arms that decided it (JSON\n"
+    "                                  formats)\n"
     "  --allow-native LIB              let the policy's extern definitions\n"
     "                                  call native library LIB (a name, found\n"
     "                                  as LIB.so on the library path, or a\n"
@@ -525,6 +530,8 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
                 break;
             }
             i++;
+        } else if (strcmp(a, "--cite") == 0) {
+            o.cites = 1;
         } else if (strcmp(a, "--allow-native") == 0) {
             if (!val || !val[0]) {
                 rc = usage_error("--allow-native needs a library name or path",
@@ -565,6 +572,11 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
     }
     if (rc == EXIT_OK && !prog_path) {
         rc = usage_error("run needs a policy or bytecode file", usage_run);
+    }
+    if (rc == EXIT_OK && o.cites && o.output != TALLY_OUTPUT_JSONL &&
+        o.output != TALLY_OUTPUT_JSON) {
+        rc = usage_error("--cite needs --format jsonl or json: a CSV or table "
+                         "row has no place for a list of citations", usage_run);
     }
     if (rc != EXIT_OK) {
         free(data);
@@ -631,9 +643,20 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
         fputc('\n', stderr);
     }
     if (worst != TALLY_ENATIVE) { /* else nothing ran: the message says why */
-        fprintf(stderr, "tally: %llu records: %llu evaluated, %llu rejected, %llu failed\n",
+        tally_policy_info info;
+        tally_program_policy(p, &info);
+        fprintf(stderr, "tally: %llu records: %llu evaluated, %llu rejected, %llu failed",
                 (unsigned long long)total.records, (unsigned long long)total.evaluated,
                 (unsigned long long)total.rejected, (unsigned long long)total.failed);
+        if (info.title[0]) {
+            /* Which policy, in which version, decided: for the run's log. */
+            fprintf(stderr, " (policy \"%s\"", info.title);
+            if (info.version[0]) {
+                fprintf(stderr, " version %s", info.version);
+            }
+            fputc(')', stderr);
+        }
+        fputc('\n', stderr);
     }
     /* A run that stopped keeps the old file: no half results. */
     bool keep = worst != TALLY_EIO && worst != TALLY_ENOMEM &&

@@ -247,6 +247,15 @@ typedef struct tally_run_options {
                                      evaluated, with TALLY_ECANCELED.  One
                                      record is bounded by the budget. */
     void *should_stop_ud;
+    int cites;  /* non-zero, JSON Lines and JSON output: each result ends with
+                   "cites", the citations of the definitions, parameter
+                   rows and rule arms that decided it, as a list of
+                   {"by": "definition sme", "cites": "Procurement Act
+                   2023, s.123(1)", "url": ...} (url when the policy gives
+                   one), in the order the policy first cites them; an
+                   error record inside a cited definition ends with that
+                   one.  CSV and table output have no place for them:
+                   there it is ignored (tally run refuses the pair). */
 } tally_run_options;
 
 /* Evaluates [p] on every record read from [in], writing one result or one
@@ -295,7 +304,7 @@ TALLY_API void tally_session_free(tally_session *s); /* NULL is a no-op */
  * tools that build forms or check data against a policy:
  *   {"format": 1, "title": ..., "version": ..., "source": ...,
  *    "input": {"name": "tender", "key": "id", "type": T},
- *    "output": {"type": T}}
+ *    "output": {"type": T}, "origin": ..., "cites": [C]}
  * where a type T is {"kind": "record", "name": ..., "fields": [{"name":
  * ..., "json": ..., "type": T}]}, {"kind": "list", "of": T}, {"kind":
  * "map", "of": T}, {"kind": "optional", "of": T}, {"kind": "enum",
@@ -303,8 +312,23 @@ TALLY_API void tally_session_free(tally_session *s); /* NULL is a no-op */
  * ...}, {"kind": "money", "currency": ...}, {"kind": "decimal",
  * "places": ...}, or {"kind": K} for bool, percent, date, datetime,
  * duration and text.  A record met again inside itself is {"kind":
- * "record", "name": ..., "ref": true}. */
+ * "record", "name": ..., "ref": true}.  "origin" is the header's source
+ * line (null without one); each citation C is {"by": ..., "cites": ...,
+ * "url": ...} as tally_run_options.cites writes them. */
 TALLY_API tally_status tally_describe(const tally_program *p, FILE *out);
+
+/* The policy's header: its title, version and source ("" for what the
+ * header does not give), and how many citations the program carries.
+ * The strings live as long as [p]. */
+typedef struct tally_policy_info {
+    const char *title;
+    const char *version;
+    const char *origin; /* the header's `source "..."` */
+    unsigned ncites;
+} tally_policy_info;
+
+TALLY_API void tally_program_policy(const tally_program *p,
+                                    tally_policy_info *out);
 
 /* The message for a status. */
 TALLY_API const char *tally_status_name(tally_status s);

@@ -73,19 +73,22 @@ typedef enum ast_kind {
     AST_OMIT,     /* field option: omitted when none */
     AST_CHECK,    /* check a [at text] [else b] */
     AST_ALIAS,    /* type name = a */
-    AST_PARAM,    /* parameter name: a [cites text] = b, or list: AST_ROW */
-    AST_ROW,      /* from text(date) = a [cites text2] */
+    AST_PARAM,    /* parameter name: a [cites] = b, or list: AST_ROW */
+    AST_ROW,      /* from text(date) = a [cites] */
     AST_DEF,      /* definition name(list: AST_PARAM_DECL): a [cites] = b */
-    AST_RULE,     /* rule name(list): a [cites] = list2: AST_WHEN, c: else */
-    AST_WHEN,     /* when a then b because c */
+    AST_RULE,     /* rule name(list): a [cites] = list2: AST_WHEN, c: else,
+                     b: the else's reason after 'because', or NULL */
+    AST_WHEN,     /* when a then b because c [cites] */
     AST_PARAM_DECL, /* name: a */
     AST_INPUT,    /* input name: text(type name) keyed by text2 */
     AST_OUTPUT,   /* output name: a = b */
+    AST_CITE,     /* cites text [text2]: the provision a declaration, row
+                     or rule arm applies, and a URL; len, num: their bytes */
     AST_EXTERN,   /* extern definition name(list: AST_PARAM_DECL): a from
-                     b (AST_TEXT: the library) [cites text]; the checker
+                     b (AST_TEXT: the library) [cites]; the checker
                      sets text2: a type letter per parameter, op: the
                      result's letter (include/tally_native.h) */
-    AST_HOLIDAY,  /* holiday text(date) [cites text2]: a day the policy
+    AST_HOLIDAY,  /* holiday text(date) [cite]: a day the policy
                      adds to the UK bank-holiday calendar; num: the day */
     AST_KIND_COUNT
 } ast_kind;
@@ -119,12 +122,15 @@ struct ast_node {
     int16_t op;    /* operator token, direction, flags */
     tly_span sp;
     const char *name;  /* arena: identifier */
-    const char *text;  /* arena: literal text, JSON name, label, citation */
+    const char *text;  /* arena: literal text, JSON name, label */
     const char *text2; /* arena */
     const char *text3; /* arena */
     uint32_t len;      /* bytes of text (AST_TEXT may hold NULs) */
     tly_span name_sp;  /* where name was written, for messages */
     ast_node *a, *b, *c;
+    ast_node *cite;      /* AST_CITE of a parameter, row, definition,
+                            extern, rule or when arm; NULL when none */
+    ast_node *else_cite; /* AST_RULE: its else arm's AST_CITE, or NULL */
     ast_list list;
     ast_list list2;
     int64_t num;

@@ -2021,6 +2021,28 @@ static void push_func(checker *k, sym *s)
 /* Checks the body of a parameter, definition or rule, once.  Called when
  * the body is reached in order and when another body calls it, which is
  * how a cycle of calls is found. */
+/* A citation names a provision in words; its optional URL is where to
+ * read it.  Both end up in the bytecode and in output, so they are text
+ * a reader can use: not empty, no NUL, and a web address for the URL. */
+static void check_cite(checker *k, ast_node *c)
+{
+    if (!c) {
+        return;
+    }
+    if (c->len == 0 || strlen(c->text) != c->len) {
+        err(k, c->sp, "name the provision, e.g. cites \"Procurement Act 2023, s.123\"",
+            "a citation must be non-empty text without NUL characters");
+    }
+    if (c->text2 && (strlen(c->text2) != (size_t)c->num ||
+                     (strncmp(c->text2, "https://", 8) != 0 &&
+                      strncmp(c->text2, "http://", 7) != 0) ||
+                     strcspn(c->text2, " \t\r\n") != (size_t)c->num)) {
+        err(k, c->name_sp, "give the address the provision is published at, "
+            "e.g. \"https://www.legislation.gov.uk/ukpga/2023/54/section/123\"",
+            "a citation's link must be an http:// or https:// address without spaces");
+    }
+}
+
 static void check_func(checker *k, sym *f)
 {
     if (f->state == 2 || f->kind == SYM_EXTERN) {
@@ -2051,6 +2073,7 @@ static void check_func(checker *k, sym *f)
         }
     }
     ast_node *d = f->decl;
+    check_cite(k, d->cite);
     if (f->kind == SYM_PARAM) {
         if (f->dated) {
             int64_t prev = INT64_MIN;
@@ -2067,6 +2090,7 @@ static void check_func(checker *k, sym *f)
                         "this row does not come after the one before");
                 }
                 prev = day;
+                check_cite(k, row->cite);
                 expect(k, row->a, f->ty, "the parameter's value");
             }
         } else {
@@ -2080,9 +2104,14 @@ static void check_func(checker *k, sym *f)
             int pushed = cond(k, w->a);
             expect(k, w->b, f->ty, "the rule's outcome");
             expect(k, w->c, &k->t_text, "the reason after 'because'");
+            check_cite(k, w->cite);
             k->nlocals -= pushed;
         }
         expect(k, d->c, f->ty, "the rule's outcome");
+        if (d->b) {
+            expect(k, d->b, &k->t_text, "the reason after 'because'");
+        }
+        check_cite(k, d->else_cite);
     }
     k->nlocals = saved_n;
     k->base = saved_base;
@@ -2095,9 +2124,12 @@ static void check_func(checker *k, sym *f)
  * must be a real date inside the calendar's years (a holiday outside
  * them would never be consulted: days there are refused) and declared
  * once. */
+static void check_cite(checker *k, ast_node *c);
+
 static void holiday_decl(checker *k, ast_node *d)
 {
     int64_t day;
+    check_cite(k, d->cite);
     if (!date_parse(d->text, strlen(d->text), &day)) {
         err(k, d->name_sp, NULL, "'%s' is not a date in the calendar", d->text);
         return;
@@ -2421,6 +2453,7 @@ static void extern_signature(checker *k, sym *f)
         "text or date";
     char letters[17];
     int n = 0;
+    check_cite(k, d->cite);
     if (f->nparams > 16) {
         err(k, d->name_sp, NULL, "'%s' has %d parameters; a native function "
             "takes at most 16", f->name, f->nparams);

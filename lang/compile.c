@@ -448,6 +448,123 @@ static void op16(cg *g, bc_op op, uint16_t a, tly_span sp, int pop)
     emit(g, op, sp, pop, ASM_OPERANDS(a));
 }
 
+/* One citation to register: [c] (an AST_CITE), what cites it ([what],
+ * [name], [detail]: "rule", "award", ", arm 2") and [func], the function
+ * it is the citation of, or -1 (a rule's arm, an extern). */
+typedef struct cite_item {
+    ast_node *c;
+    const char *what, *name;
+    char detail[24];
+    int func;
+} cite_item;
+
+static int by_place(const void *a, const void *b)
+{
+    uint32_t x = ((const cite_item *)a)->c->sp.start;
+    uint32_t y = ((const cite_item *)b)->c->sp.start;
+    return x < y ? -1 : x > y;
+}
+
+static void add_cite_item(cite_item *items, uint32_t *n, ast_node *c,
+                          const char *what, const char *name, int func,
+                          const char *detail)
+{
+    if (c) {
+        cite_item *it = &items[(*n)++];
+        it->c = c;
+        it->what = what;
+        it->name = name;
+        it->func = func;
+        snprintf(it->detail, sizeof it->detail, "%s", detail);
+    }
+}
+
+/* Fills the program's citations, in the order the policy writes them, and
+ * remembers each one's index in its AST_CITE (c->slot) for CITE.  After
+ * function indices are assigned. */
+static void register_cites(cg *g, tly_checked *k)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < k->nfuncs; i++) {
+        ast_node *d = k->funcs[i]->decl;
+        n += 2 + d->list.count + d->list2.count;
+    }
+    n += (uint32_t)k->nexterns;
+    if (n == 0) {
+        return;
+    }
+    cite_item *items = arena_alloc(g->pa, n * sizeof *items);
+    if (!items) {
+        oom(g);
+        return;
+    }
+    n = 0;
+    for (int i = 0; i < k->nfuncs; i++) {
+        sym *s = k->funcs[i];
+        ast_node *d = s->decl;
+        if (s->kind == SYM_PARAM) {
+            add_cite_item(items, &n, d->cite, "parameter", s->name,
+                          s->dated ? -1 : s->index, "");
+            for (uint32_t r = 0; s->dated && r < d->list.count; r++) {
+                ast_node *row = d->list.items[r];
+                char from[24];
+                snprintf(from, sizeof from, " from %.10s", row->text);
+                add_cite_item(items, &n, row->cite, "parameter", s->name,
+                              s->row_base + (int)r, from);
+            }
+        } else if (s->kind == SYM_RULE) {
+            add_cite_item(items, &n, d->cite, "rule", s->name, s->index, "");
+            for (uint32_t w = 0; w < d->list2.count; w++) {
+                char arm[24];
+                snprintf(arm, sizeof arm, ", arm %u", w + 1);
+                add_cite_item(items, &n, d->list2.items[w]->cite, "rule", s->name,
+                              -1, arm);
+            }
+            add_cite_item(items, &n, d->else_cite, "rule", s->name, -1, ", else");
+        } else {
+            add_cite_item(items, &n, d->cite, "definition", s->name, s->index, "");
+        }
+    }
+    for (int i = 0; i < k->nexterns; i++) {
+        sym *s = k->externs[i];
+        add_cite_item(items, &n, s->decl->cite, "extern definition", s->name,
+                      -1, "");
+    }
+    if (n >= 0xFFFF) {
+        fail(g, items[0xFFFF].c->sp, "too many citations in one policy");
+        return;
+    }
+    qsort(items, n, sizeof *items, by_place);
+    bc_program *p = g->p;
+    p->cites = arena_zalloc(g->pa, (n ? n : 1) * sizeof *p->cites);
+    if (!p->cites) {
+        oom(g);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        cite_item *it = &items[i];
+        char by[300];
+        snprintf(by, sizeof by, "%s %s%s", it->what, it->name, it->detail);
+        bc_cite *e = &p->cites[i];
+        e->text = string(g, it->c->text, it->c->len);
+        e->url = it->c->text2 ? string(g, it->c->text2, (size_t)it->c->num)
+                              : BC_NO_STRING;
+        e->by = cstring(g, by);
+        e->func = it->func >= 0 ? (uint16_t)it->func : BC_NONE_U16;
+        it->c->slot = (int)i;
+    }
+    p->ncites = n;
+}
+
+/* Emits CITE for [c] (an AST_CITE registered by register_cites; NULL:
+ * nothing). */
+static void cite(cg *g, ast_node *c, tly_span sp)
+{
+    if (c && c->slot >= 0 && !g->failed) {
+        op16(g, OP_CITE, (uint16_t)c->slot, sp, 0);
+    }
+}
+
 /* Where the jump operand of the instruction just emitted, [op], lies. */
 static uint32_t jump_operand_at(cg *g, bc_op op)
 {
@@ -714,6 +831,7 @@ static void inline_call(cg *g, ast_node *n, sym *f, bool when, fwd *out)
     }
     int mark = g->nlocals;
     int saved[INLINE_MAX_PARAMS] = {0};
+    cite(g, f->decl->cite, n->sp);
     for (int i = f->nparams - 1; i >= 0; i--) {
         saved[i] = f->params[i]->slot;
         if (plain_local(args[i])) {
@@ -800,6 +918,9 @@ static void gen_call(cg *g, ast_node *n)
     for (uint32_t i = 0; i < n->list.count; i++) {
         gen(g, args[i]);
     }
+    if (n->sym->kind == SYM_EXTERN) {
+        cite(g, n->sym->decl->cite, n->sp);
+    }
     op16(g, n->sym->kind == SYM_EXTERN ? OP_CALL_NATIVE : OP_CALL,
          (uint16_t)n->sym->index, n->sp, (int)n->list.count);
 }
@@ -821,6 +942,7 @@ static void gen_name(cg *g, ast_node *n)
         op16(g, OP_CALL, (uint16_t)s->index, n->sp, 0);
         break;
     case SYM_EXTERN:
+        cite(g, s->decl->cite, n->sp);
         op16(g, OP_CALL_NATIVE, (uint16_t)s->index, n->sp, 0);
         break;
     case SYM_INPUT:
@@ -1302,6 +1424,7 @@ static void gen_on(cg *g, ast_node *n)
 {
     sym *p = n->sym;
     ast_node *d = p->decl;
+    cite(g, d->cite, n->sp); /* consulted, whether or not a row is in force */
     gen(g, n->b);
     int tmp = new_slot(g);
     store(g, tmp, n->sp);
@@ -1697,6 +1820,7 @@ static void gen_rule(cg *g, sym *s)
         int mark = g->nlocals;
         bool some;
         fwd no = gen_cond(g, w->a, &some);
+        cite(g, w->cite, w->sp);
         gen(g, w->b);
         gen(g, w->c);
         op16(g, OP_RECORD, (uint16_t)s->verdict->index, w->sp, 2);
@@ -1705,8 +1829,13 @@ static void gen_rule(cg *g, sym *s)
         g->nlocals = mark;
         land_cond(g, no, some, w->sp);
     }
+    cite(g, d->else_cite, d->c->sp);
     gen(g, d->c);
-    op0(g, OP_PUSH_NONE, d->c->sp);
+    if (d->b) {
+        gen(g, d->b);
+    } else {
+        op0(g, OP_PUSH_NONE, d->c->sp);
+    }
     op16(g, OP_RECORD, (uint16_t)s->verdict->index, d->c->sp, 2);
 }
 
@@ -1955,6 +2084,9 @@ bc_program *tly_compile(tly_comp *c)
     if (!p->funcs) {
         oom(&g);
     }
+    if (!g.failed) {
+        register_cites(&g, k);
+    }
     for (int i = 0; i < k->nfuncs && !g.failed; i++) {
         sym *s = k->funcs[i];
         ast_node *d = s->decl;
@@ -1969,13 +2101,15 @@ bc_program *tly_compile(tly_comp *c)
             for (uint32_t r = 0; r < d->list.count; r++) {
                 ast_node *row = d->list.items[r];
                 begin(&g, 0);
-                gen(&g, row->a);
                 char name[200];
                 snprintf(name, sizeof name, "%s from %s", s->name, row->text);
+                cite(&g, row->cite, row->sp);
+                gen(&g, row->a);
                 finish(&g, (uint16_t)(s->row_base + (int)r), name, 0, row->sp);
             }
             continue;
         }
+        cite(&g, d->cite, d->sp);
         if (s->kind == SYM_RULE) {
             gen_rule(&g, s);
         } else {
@@ -2004,6 +2138,7 @@ bc_program *tly_compile(tly_comp *c)
     p->title = cstring(&g, pol && pol->text ? pol->text : "");
     p->version = cstring(&g, pol && pol->text2 ? pol->text2 : "");
     p->source = cstring(&g, c->file);
+    p->origin = pol && pol->text3 ? cstring(&g, pol->text3) : BC_NO_STRING;
     p->input_record = (uint16_t)k->input->ty->decl->index;
     p->input_name = cstring(&g, k->input->name);
     p->key_field = (uint16_t)k->input->decl->num;

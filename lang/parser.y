@@ -194,8 +194,8 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> extern_decl holiday_decl
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
-%type <node> comprehension else_msg
-%type <tok> rename cites label at_path
+%type <node> comprehension else_msg cites else_because
+%type <tok> rename label at_path
 %type <num> direction
 
 %precedence LOWEST
@@ -256,7 +256,7 @@ kw_holiday: HOLIDAY { yyerrok; } ;
 /* holiday 2026-06-15 cites "...": a day added to the bank holidays. */
 holiday_decl
     : kw_holiday DATE cites
-                        { $$ = N(AST_HOLIDAY, @$); $$->text = $2.s; $$->text2 = $3.s;
+                        { $$ = N(AST_HOLIDAY, @$); $$->text = $2.s; $$->cite = $3;
                           $$->name_sp = @2; }
     ;
 
@@ -368,18 +368,23 @@ alias_decl
 
 /* ---- parameters, definitions, rules ------------------------------------ */
 
+/* The provision a declaration applies, and optionally where to read it:
+ * cites "Procurement Act 2023, s.123" "https://www.legislation.gov.uk/..." */
 cites
-    : %empty            { $$.s = NULL; }
-    | CITES STRING      { $$ = $2; }
+    : %empty            { $$ = NULL; }
+    | CITES STRING      { $$ = N(AST_CITE, @$); $$->text = $2.s; $$->len = $2.len; }
+    | CITES STRING STRING
+                        { $$ = N(AST_CITE, @$); $$->text = $2.s; $$->len = $2.len;
+                          $$->text2 = $3.s; $$->num = $3.len; $$->name_sp = @3; }
     ;
 
 param_decl
     : kw_parameter IDENT ':' type cites '=' expr cites
                         { $$ = named(c, AST_PARAM, @$, $2, @2); $$->a = $4;
-                          $$->text = $5.s ? $5.s : $8.s; $$->b = $7; }
+                          $$->cite = $5 ? $5 : $8; $$->b = $7; }
     | kw_parameter IDENT ':' type cites rows
                         { $$ = $6; $$->kind = AST_PARAM; $$->sp = @$; $$->name = $2.s;
-                          $$->name_sp = @2; $$->a = $4; $$->text = $5.s; }
+                          $$->name_sp = @2; $$->a = $4; $$->cite = $5; }
     ;
 
 rows
@@ -389,7 +394,7 @@ rows
 
 row
     : FROM DATE '=' expr cites
-                        { $$ = N(AST_ROW, @$); $$->text = $2.s; $$->a = $4; $$->text2 = $5.s;
+                        { $$ = N(AST_ROW, @$); $$->text = $2.s; $$->a = $4; $$->cite = $5;
                           $$->name_sp = @2; }
     ;
 
@@ -411,7 +416,7 @@ param
 def_decl
     : kw_definition IDENT params ':' type cites '=' expr
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
-                          $$->name_sp = @2; $$->a = $5; $$->text = $6.s; $$->b = $8; }
+                          $$->name_sp = @2; $$->a = $5; $$->cite = $6; $$->b = $8; }
     ;
 
 /* A native function: typed like a definition, with the library it comes
@@ -421,14 +426,20 @@ extern_decl
     : kw_extern DEFINITION IDENT params ':' type FROM STRING cites
                         { $$ = $4; $$->kind = AST_EXTERN; $$->sp = @$; $$->name = $3.s;
                           $$->name_sp = @3; $$->a = $6; $$->b = lit(c, AST_TEXT, @8, $8);
-                          $$->text = $9.s; }
+                          $$->cite = $9; }
     ;
 
 rule_decl
-    : kw_rule IDENT params ':' type cites '=' whens ELSE expr
+    : kw_rule IDENT params ':' type cites '=' whens ELSE expr else_because cites
                         { $$ = $3; $$->kind = AST_RULE; $$->sp = @$; $$->name = $2.s;
-                          $$->name_sp = @2; $$->a = $5; $$->text = $6.s;
-                          $$->list2 = $8->list; $$->c = $10; }
+                          $$->name_sp = @2; $$->a = $5; $$->cite = $6;
+                          $$->list2 = $8->list; $$->c = $10; $$->b = $11;
+                          $$->else_cite = $12; }
+    ;
+
+else_because
+    : %empty            { $$ = NULL; }
+    | BECAUSE expr      { $$ = $2; }
     ;
 
 whens
@@ -437,8 +448,9 @@ whens
     ;
 
 when_arm
-    : WHEN cond THEN expr BECAUSE expr
-                        { $$ = N(AST_WHEN, @$); $$->a = $2; $$->b = $4; $$->c = $6; }
+    : WHEN cond THEN expr BECAUSE expr cites
+                        { $$ = N(AST_WHEN, @$); $$->a = $2; $$->b = $4; $$->c = $6;
+                          $$->cite = $7; }
     ;
 
 input_decl

@@ -20,7 +20,8 @@
  *       16    4  u32 length of the whole file, checksum included
  *       20       sections, each: u32 tag (four ASCII letters), u32 payload
  *                length, payload; all twelve, in the order of the table
- *                (format 3, still read, has no EXTN)
+ *                (format 3, still read, has no EXTN or CITE; format 4
+ *                no CITE)
  *      end-8  8  u64 checksum: FNV-1a 64 of every byte before it
  *
  *   section  payload ("N x" is a u32 count N followed by N entries)
@@ -41,6 +42,9 @@
  *   EXTN  N x { u32 name, u32 library, u32 params, u8 result }
  *         extern definitions (native functions); strings as in
  *         bc_extern, checked by the verifier
+ *   CITE  u32 origin, N x { u32 text, u32 url, u32 by, u16 func }
+ *         the header's 'source', then the citations CITE operands name;
+ *         strings, or 0xFFFFFFFF for none (origin, url)
  *
  * A section's length must equal the bytes its entries take.  Constant
  * kinds are numbered by the file (CK_*), not by val_kind, so reordering
@@ -92,12 +96,13 @@ enum {
     SEC_LOCS,
     SEC_HEAD,
     SEC_EXTN, /* from format 4 */
+    SEC_CITE, /* from format 5 */
     SEC_COUNT
 };
 
 static const char section_tag[SEC_COUNT][5] = {
     "STRS", "CNST", "TYPE", "FILD", "RECD", "MEMB",
-    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN",
+    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "CITE",
 };
 
 /* Bytes per entry of the fixed-size tables. */
@@ -110,6 +115,7 @@ static const char section_tag[SEC_COUNT][5] = {
 #define LOC_LEN 12
 #define HEAD_LEN 24
 #define EXTERN_LEN 13
+#define CITE_LEN 14
 
 uint64_t bc_checksum(const uint8_t *buf, size_t len)
 {
@@ -421,6 +427,17 @@ static bool write_body(const bc_program *p, strbuf *b, char *err,
         put_u32(b, p->externs[i].library);
         put_u32(b, p->externs[i].params);
         put_u8(b, p->externs[i].result);
+    }
+    end_section(b, at);
+
+    at = begin_section(b, SEC_CITE);
+    put_u32(b, p->origin);
+    put_u32(b, p->ncites);
+    for (uint32_t i = 0; i < p->ncites; i++) {
+        put_u32(b, p->cites[i].text);
+        put_u32(b, p->cites[i].url);
+        put_u32(b, p->cites[i].by);
+        put_u16(b, p->cites[i].func);
     }
     end_section(b, at);
     return true;
@@ -908,6 +925,27 @@ static bool read_externs(reader *r)
     return ok;
 }
 
+static bool read_cites(reader *r)
+{
+    bc_program *p = r->prog;
+    bool ok;
+    if (!need(r, 4, "the header's source")) {
+        return false;
+    }
+    p->origin = get_u32(r);
+    if (!get_count(r, CITE_LEN, "citations", &p->ncites)) {
+        return false;
+    }
+    p->cites = alloc_table(r, p->ncites, sizeof *p->cites, &ok);
+    for (uint32_t i = 0; ok && i < p->ncites; i++) {
+        p->cites[i].text = get_u32(r);
+        p->cites[i].url = get_u32(r);
+        p->cites[i].by = get_u32(r);
+        p->cites[i].func = get_u16(r);
+    }
+    return ok;
+}
+
 static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_STRS] = read_strings, [SEC_CNST] = read_consts,
     [SEC_TYPE] = read_types,   [SEC_FILD] = read_fields,
@@ -915,6 +953,7 @@ static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_ENUM] = read_enums,   [SEC_FUNC] = read_funcs,
     [SEC_CODE] = read_code,    [SEC_LOCS] = read_locs,
     [SEC_HEAD] = read_head,    [SEC_EXTN] = read_externs,
+    [SEC_CITE] = read_cites,
 };
 
 /* Prints a four-byte tag for a message, non-printable bytes as '?'. */
@@ -1041,8 +1080,9 @@ static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
         r->nomem = true;
         return fail(r, 0, "out of memory");
     }
-    /* Format 3 ends with HEAD: it cannot name a native function. */
-    int nsections = version >= 4 ? SEC_COUNT : SEC_EXTN;
+    /* Format 3 ends with HEAD: it cannot name a native function; format
+     * 4 ends with EXTN: it cites nothing. */
+    int nsections = version >= 5 ? SEC_COUNT : version == 4 ? SEC_CITE : SEC_EXTN;
     if (!read_sections(r, len - CHECKSUM_LEN, nsections)) {
         bc_program_free(r->prog);
         return false;

@@ -21,12 +21,14 @@
 #include "tally_native.h"
 #include "value.h"
 
-/* 4 added the EXTN section and CALL_NATIVE; 5 the date and working-day
- * instructions after CALL_NATIVE.  Files of format 3 (no native
- * functions) and 4 are still read: the rest of the format is the same. */
-#define BC_FORMAT_VERSION 5
+/* 4 added the EXTN section and CALL_NATIVE; 5 the CITE section and the
+ * CITE instruction; 6 the date and working-day instructions after CITE.
+ * Files of formats 3 (no native functions), 4 (no citations) and 5 (no
+ * date instructions) are still read: the rest of the format is the same. */
+#define BC_FORMAT_VERSION 6
 #define BC_FORMAT_MIN_VERSION 3
 #define BC_NONE_U16 0xFFFFu
+#define BC_NO_STRING 0xFFFFFFFFu /* a string field that names none */
 #define BC_PLACES_ANY 0xFFu
 #define BC_TEXT_PERCENT 0xFEu /* TO_TEXT: a percent, as "12.5%" */
 #define BC_UNIT_SECONDS 0u    /* TIME_UNIT: the duration counts seconds */
@@ -223,6 +225,18 @@ typedef struct bc_extern {
     uint16_t arity;   /* not in the file: the params string's length */
 } bc_extern;
 
+/* A citation: the provision a definition, parameter, row or rule arm
+ * applies.  CITE k, executed when that item decides something, names it. */
+typedef struct bc_cite {
+    uint32_t text; /* string: "Procurement Act 2023, s.123(1)" */
+    uint32_t url;  /* string: where to read it, or BC_NO_STRING */
+    uint32_t by;   /* string: what cites it, "definition sme", "rule
+                      award, arm 2" */
+    uint16_t func; /* the function it is the citation of (a definition,
+                      parameter or row), or BC_NONE_U16 (a rule's arm, an
+                      extern): runtime errors name it from there */
+} bc_cite;
+
 typedef struct bc_loc {
     uint32_t pc;   /* absolute offset in code[]; sorted ascending */
     uint32_t line; /* 1-based */
@@ -270,6 +284,10 @@ typedef struct bc_program {
     uint32_t nlocs;
     bc_extern *externs; /* native functions; none in most programs */
     uint32_t nexterns;
+    uint32_t origin;    /* string: the policy header's 'source', or
+                           BC_NO_STRING (always, in files before format 5) */
+    bc_cite *cites;     /* what the policy cites; CITE operands index it */
+    uint32_t ncites;
 } bc_program;
 
 /* Allocates an empty program drawing on [mem]; NULL out of memory. */

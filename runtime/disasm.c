@@ -341,6 +341,26 @@ static void put_tables(strbuf *b, const bc_program *p)
         put_quoted(b, p, x->library);
         sb_putc(b, '\n');
     }
+    if (p->origin != BC_NO_STRING) {
+        sb_puts(b, "source ");
+        put_quoted(b, p, p->origin);
+        sb_putc(b, '\n');
+    }
+    if (p->ncites) {
+        sb_printf(b, "cites %u\n", p->ncites);
+    }
+    for (uint32_t i = 0; i < p->ncites; i++) {
+        const bc_cite *c = &p->cites[i];
+        sb_printf(b, "  %4u  ", i);
+        put_quoted(b, p, c->by);
+        sb_puts(b, " cites ");
+        put_quoted(b, p, c->text);
+        if (c->url != BC_NO_STRING) {
+            sb_putc(b, ' ');
+            put_quoted(b, p, c->url);
+        }
+        sb_putc(b, '\n');
+    }
 }
 
 /* Prints a jump target, absolute in code[], as an offset within [f],
@@ -396,6 +416,13 @@ static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
             put_name(b, p, p->externs[a].name);
         } else {
             sb_printf(b, "#%u?", a);
+        }
+        return;
+    case OPND_CITE:
+        sb_printf(b, "%s%u", sep, a);
+        if (a < p->ncites) {
+            sb_putc(b, ' ');
+            put_quoted(b, p, p->cites[a].text);
         }
         return;
     case OPND_RECORD:

@@ -66,6 +66,9 @@ struct out_writer {
     size_t errcap;
     size_t rec_start;       /* buf.len where the current result starts */
     bool over_limit;        /* the last result passed OUT_MAX_RESULT */
+    out_cited_fn cited;     /* JSON: add "cites" (out_set_cites), or NULL */
+    const void *cited_ud;
+    int32_t error_cite;     /* for the next out_error: see out_error_cite */
 
     /* Every field's JSON key rendered once, as `, "name": `, so a record
      * costs a copy per field instead of escaping each name again for
@@ -820,6 +823,7 @@ out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
     w->prog = prog;
     w->f = f;
     w->fmt = (uint8_t)fmt;
+    w->error_cite = -1;
     sb_init(&w->buf, mem);
     sb_init(&w->cellb, mem);
     sb_init(&w->tcells, mem);
@@ -907,6 +911,60 @@ static void close_record(out_writer *w)
     }
 }
 
+void out_set_cites(out_writer *w, out_cited_fn cited, const void *ud)
+{
+    w->cited = cited;
+    w->cited_ud = ud;
+}
+
+void out_error_cite(out_writer *w, int32_t k)
+{
+    w->error_cite = k;
+}
+
+/* One citation as a JSON object. */
+static void put_cite(out_writer *w, uint32_t k, bool first)
+{
+    const bc_program *p = w->prog;
+    const bc_cite *c = &p->cites[k];
+    const bc_str *by = str_at(w, c->by), *text = str_at(w, c->text);
+    sb_puts(&w->buf, first ? "{\"by\": " : ", {\"by\": ");
+    sb_put_json_string(&w->buf, by->p, by->len);
+    sb_puts(&w->buf, ", \"cites\": ");
+    sb_put_json_string(&w->buf, text->p, text->len);
+    if (c->url != BC_NO_STRING) {
+        const bc_str *url = str_at(w, c->url);
+        sb_puts(&w->buf, ", \"url\": ");
+        sb_put_json_string(&w->buf, url->p, url->len);
+    }
+    sb_putc(&w->buf, '}');
+}
+
+/* Turns the JSON object just written, which ends the buffer with '}',
+ * into one with a last key "cites": the citations [w->cited] names, or
+ * with [only] >= 0 that one alone. */
+static void add_cites(out_writer *w, int32_t only)
+{
+    if (w->buf.failed || w->buf.len == 0 || w->buf.p[w->buf.len - 1] != '}') {
+        return;
+    }
+    w->buf.len--;
+    sb_puts(&w->buf, w->buf.len && w->buf.p[w->buf.len - 1] == '{'
+                         ? "\"cites\": [" : ", \"cites\": [");
+    bool first = true;
+    if (only >= 0) {
+        put_cite(w, (uint32_t)only, true);
+    } else {
+        for (uint32_t k = 0; k < w->prog->ncites; k++) {
+            if (w->cited(w->cited_ud, k)) {
+                put_cite(w, k, first);
+                first = false;
+            }
+        }
+    }
+    sb_puts(&w->buf, "]}");
+}
+
 /* Finishes a record: checks memory, counts it and writes a full buffer. */
 static bool print_table(out_writer *w);
 
@@ -967,6 +1025,9 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
         open_record(w);
         ok = put_json(w, &w->buf, w->prog->output_type, v, NULL);
+        if (ok && w->cited) {
+            add_cites(w, -1);
+        }
         close_record(w);
     } else {
         ok = result_rows(w, v);
@@ -1002,6 +1063,11 @@ bool out_error(out_writer *w, const value *key, const char *msg)
         sb_puts(&w->buf, ", \"error\": ");
         sb_put_json_string(&w->buf, msg, strlen(msg));
         sb_putc(&w->buf, '}');
+        if (w->cited && w->error_cite >= 0 &&
+            (uint32_t)w->error_cite < w->prog->ncites) {
+            add_cites(w, w->error_cite);
+        }
+        w->error_cite = -1;
         close_record(w);
     } else {
         for (uint32_t i = 0; i <= w->ncols; i++) {

@@ -60,6 +60,19 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap);
  * when [key] is NULL or none.  False on a write error or out of memory. */
 bool out_error(out_writer *w, const value *key, const char *msg);
 
+/* Whether citation k of the program decided the result being written. */
+typedef bool (*out_cited_fn)(const void *ud, uint32_t k);
+
+/* From now on (JSON Lines and JSON only) each result ends with a key
+ * "cites": a list of {"by", "cites", "url"} objects, one per citation k of
+ * prog->cites for which [cited]([ud], k) is true, in the order of cites[]
+ * (url only when the policy gave one).  [cited] NULL turns it off. */
+void out_set_cites(out_writer *w, out_cited_fn cited, const void *ud);
+
+/* With citations on, the next out_error ends with "cites": [citation k]
+ * (a runtime error inside a cited definition); k < 0: no key. */
+void out_error_cite(out_writer *w, int32_t k);
+
 /* True once writing has failed (I/O error or out of memory); every later
  * call fails too. */
 bool out_failed(const out_writer *w);

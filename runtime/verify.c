@@ -100,13 +100,14 @@ static bool check_tables(vfy *v)
     static const char *const what[] = {
         "strings", "constants", "types", "fields", "records", "members",
         "enums", "functions", "code", "locations", "extern definitions",
+        "citations",
     };
     const void *tab[] = {p->strings, p->consts,  p->types, p->fields,
                          p->records, p->members, p->enums, p->funcs,
-                         p->code,    p->locs,    p->externs};
+                         p->code,    p->locs,    p->externs, p->cites};
     uint32_t n[] = {p->nstrings, p->nconsts,  p->ntypes, p->nfields,
                     p->nrecords, p->nmembers, p->nenums, p->nfuncs,
-                    p->code_len, p->nlocs,    p->nexterns};
+                    p->code_len, p->nlocs,    p->nexterns, p->ncites};
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
         if (n[i] && !tab[i]) {
             return fail(v, "%s: %u entries but no table", what[i], n[i]);
@@ -521,6 +522,29 @@ static bool check_funcs(vfy *v)
  * path: where a library lives is the run's choice, not the file's), and
  * the signature uses known type letters, at most TALLY_NATIVE_MAX_PARAMS
  * of them.  CALL_NATIVE relies on arity equal to the letters. */
+/* Citations: their strings exist (a URL and the origin may be none). */
+static bool check_cites(vfy *v)
+{
+    const bc_program *p = v->p;
+    if (p->origin != BC_NO_STRING && p->origin >= p->nstrings) {
+        return fail(v, "header: source string %u out of range (%u strings)",
+                    p->origin, p->nstrings);
+    }
+    for (uint32_t i = 0; i < p->ncites; i++) {
+        const bc_cite *c = &p->cites[i];
+        if (c->text >= p->nstrings || c->by >= p->nstrings ||
+            (c->url != BC_NO_STRING && c->url >= p->nstrings)) {
+            return fail(v, "citation %u: string out of range (%u strings)", i,
+                        p->nstrings);
+        }
+        if (c->func != BC_NONE_U16 && c->func >= p->nfuncs) {
+            return fail(v, "citation %u: function %u out of range (%u "
+                        "functions)", i, c->func, p->nfuncs);
+        }
+    }
+    return true;
+}
+
 static bool check_externs(vfy *v)
 {
     const bc_program *p = v->p;
@@ -708,6 +732,12 @@ static bool check_operand(vfy *v, const walk *w, uint32_t pc,
         if (a >= p->nexterns) {
             return fail_at(v, w, pc, "%s %u out of range (%u extern "
                            "definitions)", name, a, p->nexterns);
+        }
+        return true;
+    case OPND_CITE:
+        if (a >= p->ncites) {
+            return fail_at(v, w, pc, "%s %u out of range (%u citations)",
+                           name, a, p->ncites);
         }
         return true;
     case OPND_RECORD:
@@ -1006,7 +1036,7 @@ static bool verify(vfy *v)
     }
     return check_type_cycles(v) && check_records(v) && check_fields(v) &&
            check_enums(v) && check_consts(v) && check_funcs(v) &&
-           check_externs(v) && check_header(v) && check_locs(v) &&
+           check_externs(v) && check_cites(v) && check_header(v) && check_locs(v) &&
            check_code(v);
 }
 

@@ -142,6 +142,10 @@ struct vm {
                             records so steady state does not allocate */
     const ffi_table *natives; /* borrowed: the run's bound native
                                  functions, or NULL */
+    uint32_t *cite_gen;  /* owned, ncites entries, when citations are
+                            collected (vm_collect_cites): cites[k] was noted
+                            this record when cite_gen[k] == gen; else NULL
+                            and CITE does nothing */
 
     /* Per evaluation (vm_eval / vm_call): */
     arena *a;            /* borrowed: the record arena */
@@ -324,8 +328,41 @@ void vm_free(vm *v)
     }
     mem_free(v->mem, v->needs_walk, nodes ? nodes : 1);
     mem_free(v->mem, v->path, v->path_cap * sizeof(path_seg));
+    if (v->cite_gen) {
+        mem_free(v->mem, v->cite_gen, p->ncites * sizeof(uint32_t));
+    }
     sb_free(&v->sb);
     mem_free(v->mem, v, sizeof *v);
+}
+
+bool vm_collect_cites(vm *v)
+{
+    size_t n = v->prog->ncites;
+    if (v->cite_gen || n == 0) {
+        return true;
+    }
+    v->cite_gen = mem_alloc(v->mem, n * sizeof(uint32_t));
+    if (!v->cite_gen) {
+        return false;
+    }
+    memset(v->cite_gen, 0, n * sizeof(uint32_t));
+    return true;
+}
+
+bool vm_cited(const vm *v, uint32_t k)
+{
+    return v->cite_gen && k < v->prog->ncites && v->cite_gen[k] == v->gen;
+}
+
+/* The citation of function [f] itself, or -1.  Only on the error path. */
+static int32_t func_cite(const bc_program *p, uint16_t f)
+{
+    for (uint32_t k = 0; k < p->ncites; k++) {
+        if (p->cites[k].func == f) {
+            return (int32_t)k;
+        }
+    }
+    return -1;
 }
 
 void vm_set_budget(vm *v, uint64_t instructions)
@@ -384,6 +421,7 @@ static vm_status raise(vm *v, vm_status st, const char *path, const char *msg,
     e->msg = msg;
     e->path = st == VM_DATA_ERROR ? (path ? path : "") : NULL;
     e->trace = NULL;
+    e->cite = -1;
     e->line = e->col = 0;
     if (!in_code) {
         return st;
@@ -408,8 +446,16 @@ static vm_status raise(vm *v, vm_status st, const char *path, const char *msg,
         } else {
             sb_printf(b, "%s: ", src);
         }
-        sb_printf(b, "%s %s\n", k == v->depth ? "in" : "called from",
+        sb_printf(b, "%s %s", k == v->depth ? "in" : "called from",
                   func_name(p, fr->func));
+        int32_t c = func_cite(p, fr->func);
+        if (c >= 0) {
+            sb_printf(b, " (cites %s)", bc_string(p, p->cites[c].text));
+            if (e->cite < 0) {
+                e->cite = c;
+            }
+        }
+        sb_putc(b, '\n');
     }
     if (!b->failed && b->len > 0) {
         e->trace = arena_strndup(v->a, b->p, b->len);
@@ -2070,6 +2116,15 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         VM_NEXT(BC_OP_LEN(IN));
     }
 
+    VM_CASE(CITE): {
+        if (v->cite_gen) {
+            uint16_t k = BC_ARG(ip, CITE, 0);
+            VM_ASSERT(k < prog->ncites);
+            v->cite_gen[k] = v->gen;
+        }
+        VM_NEXT(BC_OP_LEN(CITE));
+    }
+
     VM_CASE(CALL_NATIVE): {
         uint16_t x = BC_ARG(ip, CALL_NATIVE, 0);
         VM_ASSERT(x < prog->nexterns);
@@ -2393,6 +2448,7 @@ static void begin(vm *v, arena *a, const value *input, value *out,
                   vm_error *err)
 {
     memset(err, 0, sizeof *err);
+    err->cite = -1;
     *out = val_none();
     v->a = a;
     v->err = err;
@@ -2407,6 +2463,9 @@ static void begin(vm *v, arena *a, const value *input, value *out,
         memset(v->memo_gen, 0, nf * sizeof(uint32_t));
         if (v->memo1) {
             memset(v->memo1, 0, nf * VM_MEMO1_WAYS * sizeof(memo1_entry));
+        }
+        if (v->cite_gen) {
+            memset(v->cite_gen, 0, v->prog->ncites * sizeof(uint32_t));
         }
         v->gen = 1;
     }

@@ -56,7 +56,13 @@ typedef struct vm_error {
                           line per frame, innermost first,
                           "award.tally:45:12: in price_score\n"
                           "award.tally:80:5: called from bid_result\n";
-                          arena; NULL for other statuses */
+                          arena; NULL for other statuses.  A frame whose
+                          function cites a provision says so:
+                          "... in threshold (cites Procurement Act 2023,
+                          Schedule 1)" */
+    int32_t cite;      /* VM_RUNTIME_ERROR/VM_LIMIT: the citation of the
+                          innermost function on the chain that has one
+                          (index in cites[]), or -1 */
 } vm_error;
 
 /* Creates a vm for [prog], which must have passed the verifier and must
@@ -77,6 +83,14 @@ void vm_set_budget(vm *v, uint64_t instructions);
  * program by ffi_bind; must outlive its use).  Without it, or with NULL,
  * CALL_NATIVE fails with a runtime error: nothing is bound. */
 void vm_set_natives(vm *v, const struct ffi_table *t);
+
+/* From now on each evaluation notes which citations (prog->cites) decided
+ * its result: the CITE instructions it ran.  Returns false out of memory
+ * (nothing changes).  Off by default: CITE then costs one test. */
+bool vm_collect_cites(vm *v);
+
+/* After a vm_eval, until the next: whether cites[k] was noted. */
+bool vm_cited(const vm *v, uint32_t k);
 
 /* Evaluates one bound input record [input] (a VAL_RECORD of
  * prog->input_record, borrowed): runs the record checks over it (see

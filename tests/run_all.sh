@@ -4,7 +4,8 @@
 # generated 1 MB worst cases within the ceiling (tests/limits), and the
 # award example against the spec's independent expected outputs on
 # freshly generated data (tests/tools/check_generated.sh), and the
-# generated worst cases of one run (tests/hostile/work/worst_case.py).
+# generated worst cases of one run (tests/hostile/work/worst_case.py), and
+# the manual page and completions against the command (tests/docs).
 TALLY=$1
 status=0
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,4 +18,5 @@ if [ -f "$root/tests/tools/check_generated.sh" ]; then
     sh "$root/tests/tools/check_generated.sh" "$TALLY" || status=1
 fi
 python3 "$root/tests/hostile/work/worst_case.py" "$TALLY" || status=1
+sh "$root/tests/docs/cli_docs.sh" "$TALLY" || status=1
 exit $status

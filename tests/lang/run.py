@@ -18,6 +18,8 @@ Each test is a policy with its expectations beside it, in comments:
                              at line L, column C whose message contains
                              text; every error it reports must be expected
   # expect exit N            the exit status of the run (default 0)
+  # run with: ARGS           extra arguments for `tally run` (split on
+                             spaces), e.g. --cite
 
 A test with inputs is run with `tally run NAME.tally` from its own folder
 (so file names in messages are the bare NAME.tally) and the inputs as JSON
@@ -36,11 +38,12 @@ TIMEOUT = 20  # seconds per tally invocation; no test comes near it
 JSON_DIRECTIVE = re.compile(r"^\s*#\s*(input|expect)\s*:(.*)$")
 EXPECT_ERROR = re.compile(r"^\s*#\s*expect\s+error\s+(\d+):(\d+):\s*(.*)$")
 EXPECT_EXIT = re.compile(r"^\s*#\s*expect\s+exit\s+(\d+)\s*$")
+RUN_WITH = re.compile(r"^\s*#\s*run with:(.*)$")
 
 
 def is_directive(line):
     return bool(JSON_DIRECTIVE.match(line) or EXPECT_ERROR.match(line)
-                or EXPECT_EXIT.match(line))
+                or EXPECT_EXIT.match(line) or RUN_WITH.match(line))
 
 
 class BadTest(Exception):
@@ -65,17 +68,21 @@ def json_directive(first, lines, i, what, lineno):
 
 def parse_test(path):
     """Returns the test's inputs, expected outputs, expected errors (a list
-    of (line, col, text)) and expected exit status (None: default)."""
+    of (line, col, text)), expected exit status (None: default) and extra
+    run arguments."""
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
-    inputs, outputs, errors, exit_code = [], [], [], None
+    inputs, outputs, errors, exit_code, run_args = [], [], [], None, []
     i = 0
     while i < len(lines):
         lineno = i + 1
         m = JSON_DIRECTIVE.match(lines[i])
         e = EXPECT_ERROR.match(lines[i])
         x = EXPECT_EXIT.match(lines[i])
-        if m:
+        w = RUN_WITH.match(lines[i])
+        if w:
+            run_args += w.group(1).split()
+        elif m:
             value, i = json_directive(m.group(2).strip(), lines, i, m.group(1),
                                       lineno)
             (inputs if m.group(1) == "input" else outputs).append(value)
@@ -90,7 +97,7 @@ def parse_test(path):
         raise BadTest("a test expects either errors or outputs, not both")
     if len(inputs) != len(outputs):
         raise BadTest("%d inputs but %d expected outputs" % (len(inputs), len(outputs)))
-    return inputs, outputs, errors, exit_code
+    return inputs, outputs, errors, exit_code, run_args
 
 
 # A sanitizer report (from a build with SAN=1) fails the test whatever the
@@ -148,11 +155,12 @@ def run_errors(tally, path, errors, exit_code):
     return problems
 
 
-def run_outputs(tally, path, inputs, outputs, exit_code):
+def run_outputs(tally, path, inputs, outputs, exit_code, run_args):
     """A policy run on [inputs] that must print [outputs]."""
     name = os.path.basename(path)
     stdin = "".join(json.dumps(x) + "\n" for x in inputs)
-    rc, out, err = invoke(tally, ["run", name], os.path.dirname(path), stdin)
+    rc, out, err = invoke(tally, ["run", name] + run_args,
+                          os.path.dirname(path), stdin)
     problems = []
     want_rc = 0 if exit_code is None else exit_code
     if rc != want_rc:
@@ -188,14 +196,14 @@ def run_check(tally, path, exit_code):
 
 def run_test(tally, path):
     try:
-        inputs, outputs, errors, exit_code = parse_test(path)
+        inputs, outputs, errors, exit_code, run_args = parse_test(path)
     except BadTest as e:
         return ["malformed test: %s" % e]
     try:
         if errors:
             return run_errors(tally, path, errors, exit_code)
         if inputs:
-            return run_outputs(tally, path, inputs, outputs, exit_code)
+            return run_outputs(tally, path, inputs, outputs, exit_code, run_args)
         return run_check(tally, path, exit_code)
     except subprocess.TimeoutExpired:
         return ["timed out after %d s" % TIMEOUT]

@@ -586,15 +586,43 @@ static void test_parser_dated_parameter_rows(void **state)
     assert_true(p->ok);
     ast_node *prm = p->c.root->list.items[3];
     assert_null(prm->b); /* dated: rows instead of one value */
-    assert_string_equal(prm->text, "act");
+    assert_int_equal(prm->cite->kind, AST_CITE);
+    assert_string_equal(prm->cite->text, "act");
+    assert_null(prm->cite->text2);
     assert_int_equal(prm->list.count, 2);
     assert_int_equal(prm->list.items[0]->kind, AST_ROW);
     assert_string_equal(prm->list.items[0]->text, "2025-01-01");
-    assert_null(prm->list.items[0]->text2);
+    assert_null(prm->list.items[0]->cite);
     assert_string_equal(prm->list.items[1]->text, "2026-01-01");
-    assert_string_equal(prm->list.items[1]->text2, "si");
+    assert_string_equal(prm->list.items[1]->cite->text, "si");
     ast_node *q = p->c.root->list.items[4];
     assert_string_equal(render(p, q->b), "GBP:5");
+    done(p);
+}
+
+/* A citation may carry a link; a rule's arms and its else may each cite,
+ * and the else may give a reason. */
+static void test_parser_citations(void **state)
+{
+    (void)state;
+    parsed *p = parse(
+        "definition d: integer cites \"s.1\" \"https://x.example/1\" = 1\n"
+        "rule u: text cites \"s.2\" =\n"
+        "  when d > 1 then \"a\" because \"why\" cites \"s.2(a)\"\n"
+        "  when d > 2 then \"b\" because \"why not\"\n"
+        "  else \"c\" because \"otherwise\" cites \"s.2(c)\"\n");
+    assert_true(p->ok);
+    ast_node *d = p->c.root->list.items[0];
+    assert_string_equal(d->cite->text, "s.1");
+    assert_string_equal(d->cite->text2, "https://x.example/1");
+    assert_int_equal(d->cite->num, 19);
+    ast_node *u = p->c.root->list.items[1];
+    assert_string_equal(u->cite->text, "s.2");
+    assert_null(u->cite->text2);
+    assert_string_equal(u->list2.items[0]->cite->text, "s.2(a)");
+    assert_null(u->list2.items[1]->cite);
+    assert_string_equal(render(p, u->b), "\"otherwise\"");
+    assert_string_equal(u->else_cite->text, "s.2(c)");
     done(p);
 }
 
@@ -607,8 +635,10 @@ static void test_parser_definition_and_rule(void **state)
     assert_int_equal(d->list.count, 2);
     assert_string_equal(d->list.items[0]->name, "x");
     assert_string_equal(d->list.items[1]->name, "y");
-    assert_string_equal(d->text, "c");
+    assert_string_equal(d->cite->text, "c");
     ast_node *u = p->c.root->list.items[6];
+    assert_null(u->b); /* no reason after else */
+    assert_null(u->else_cite);
     assert_int_equal(u->list.count, 1);
     assert_int_equal(u->list2.count, 1);
     ast_node *w = u->list2.items[0];
@@ -922,6 +952,7 @@ int main(void)
         TEST(test_parser_type_range),
         TEST(test_parser_dated_parameter_rows),
         TEST(test_parser_definition_and_rule),
+        TEST(test_parser_citations),
         TEST(test_parser_missing_paren_at_end_of_file),
         TEST(test_parser_missing_paren_before_other_bracket),
         TEST(test_parser_unclosed_paren_before_declaration),

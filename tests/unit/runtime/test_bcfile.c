@@ -299,8 +299,9 @@ static void test_bcfile_round_trip_empty(void **state)
     sb_init(&b, &mem);
     char err[256];
     assert_true(bc_write(p, &b, err, sizeof err));
-    /* header 20 + 12 sections of 8 + counts (11 x 4) + HEAD 24 + sum 8 */
-    assert_int_equal(b.len, 20 + 12 * 8 + 11 * 4 + 24 + 8);
+    /* header 20 + 13 sections of 8 + counts (11 x 4) + HEAD 24 + CITE's
+     * origin and count 8 + sum 8 */
+    assert_int_equal(b.len, 20 + 13 * 8 + 11 * 4 + 24 + 8 + 8);
     bc_program *q = NULL;
     assert_true(bc_read(&mem, (const uint8_t *)b.p, b.len, &q, err,
                         sizeof err));
@@ -346,7 +347,11 @@ static void test_bcfile_header_layout(void **state)
     size_t extn = section(b, len, "EXTN");
     assert_int_equal(extn, head + 8 + 24);
     assert_int_equal(bc_u32(b + extn + 4), 4); /* no extern definitions */
-    assert_int_equal(extn + 8 + 4, len - 8);
+    size_t cite = section(b, len, "CITE");
+    assert_int_equal(cite, extn + 8 + 4);
+    assert_int_equal(bc_u32(b + cite + 4), 8); /* origin, no citations */
+    assert_int_equal(bc_u32(b + cite + 8), BC_NO_STRING);
+    assert_int_equal(cite + 8 + 8, len - 8);
     /* published FNV-1a 64 test vectors */
     assert_true(bc_checksum((const uint8_t *)"", 0) == 0xcbf29ce484222325u);
     assert_true(bc_checksum((const uint8_t *)"a", 1) ==
@@ -405,15 +410,76 @@ static void test_bcfile_rejects_wrong_version(void **state)
     free(b);
 }
 
+/* The header's source and the citations survive the round trip. */
+static void test_bcfile_round_trip_cites(void **state)
+{
+    bc_program *p = sample(NULL);
+    p->origin = 1;
+    p->ncites = 2;
+    p->cites = arena_zalloc(&p->arena, 2 * sizeof *p->cites);
+    assert_non_null(p->cites);
+    p->cites[0] = (bc_cite){.text = 0, .url = BC_NO_STRING, .by = 1, .func = 0};
+    p->cites[1] = (bc_cite){.text = 1, .url = 0, .by = 0, .func = BC_NONE_U16};
+    size_t len;
+    uint8_t *b = write_prog(p, &len);
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *q = NULL;
+    char err[256];
+    assert_true(bc_read(&mem, b, len, &q, err, sizeof err));
+    assert_int_equal(q->origin, 1);
+    assert_int_equal(q->ncites, 2);
+    assert_memory_equal(q->cites, p->cites, 2 * sizeof *p->cites);
+    bc_program_free(q);
+    /* A citation count the section cannot hold. */
+    size_t cite = section(b, len, "CITE");
+    put32(b, cite + 12, 3);
+    reseal(b, len);
+    assert_rejects(b, len, "citations");
+    free(b);
+    bc_program_free(p);
+    assert_int_equal(mem.live, 0);
+}
+
+/* A format 4 file (no CITE section: it cites nothing) is still read, with
+ * no source line. */
+static void test_bcfile_reads_format_4(void **state)
+{
+    size_t len;
+    uint8_t *b = sample_file(&len);
+    size_t cite = section(b, len, "CITE");
+    assert_int_equal(cite + 16, len - 8);
+    memmove(b + cite, b + cite + 16, 8); /* drop CITE: the checksum moves */
+    len -= 16;
+    b[10] = 4;
+    b[11] = 0;
+    put32(b, 16, (uint32_t)len);
+    reseal(b, len);
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *p = NULL;
+    char err[256];
+    assert_true(bc_read(&mem, b, len, &p, err, sizeof err));
+    assert_int_equal(p->ncites, 0);
+    assert_int_equal(p->origin, BC_NO_STRING);
+    bc_program_free(p);
+    /* ...but a format 5 file must have it. */
+    b[10] = 5;
+    reseal(b, len);
+    assert_rejects(b, len, "expected a section head");
+    free(b);
+    assert_int_equal(mem.live, 0);
+}
+
 /* A format 3 file (no EXTN section: no native functions) is still read. */
 static void test_bcfile_reads_format_3(void **state)
 {
     size_t len;
     uint8_t *b = sample_file(&len);
     size_t extn = section(b, len, "EXTN");
-    assert_int_equal(extn + 12, len - 8);
-    memmove(b + extn, b + extn + 12, 8); /* drop EXTN: the checksum moves */
-    len -= 12;
+    assert_int_equal(extn + 12 + 16, len - 8);
+    memmove(b + extn, b + extn + 12 + 16, 8); /* drop EXTN and CITE */
+    len -= 12 + 16;
     b[10] = 3;
     b[11] = 0;
     put32(b, 16, (uint32_t)len);
@@ -642,7 +708,7 @@ static void test_bcfile_rejects_trailing_bytes(void **state)
     free(c);
 
     c = insert_byte(b, len, len - 8, NULL, 0);
-    snprintf(want, sizeof want, "offset %zu: 1 bytes after section EXTN, "
+    snprintf(want, sizeof want, "offset %zu: 1 bytes after section CITE, "
              "expected the checksum", len - 8);
     assert_rejects(c, len + 1, want);
     free(c);
@@ -858,6 +924,8 @@ int main(void)
         cmocka_unit_test(test_bcfile_rejects_mangled_sentinel),
         cmocka_unit_test(test_bcfile_rejects_wrong_version),
         cmocka_unit_test(test_bcfile_reads_format_3),
+        cmocka_unit_test(test_bcfile_reads_format_4),
+        cmocka_unit_test(test_bcfile_round_trip_cites),
         cmocka_unit_test(test_bcfile_rejects_bad_probe),
         cmocka_unit_test(test_bcfile_rejects_every_truncation),
         cmocka_unit_test(test_bcfile_rejects_length_mismatch),

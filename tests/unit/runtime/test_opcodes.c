@@ -45,6 +45,9 @@ static bc_program *fixture(mem_ctx *mem)
     p->externs = arena_zalloc(a, sizeof *p->externs);
     p->externs[0] = (bc_extern){0, 1, 2, 'b', 0}; /* main() from libx */
     p->nexterns = 1;
+    p->cites = arena_zalloc(a, sizeof *p->cites);
+    p->cites[0] = (bc_cite){1, BC_NO_STRING, 0, BC_NONE_U16}; /* "libx" */
+    p->ncites = 1;
     p->consts = arena_zalloc(a, sizeof *p->consts);
     p->consts[0] = val_int(1);
     p->nconsts = 1;

@@ -229,6 +229,21 @@ static void test_verify_out_of_memory(void **state)
 /* tables */
 MUTATE(no_table) { p->locs = NULL; }
 MUTATE(null_string) { p->strings[3].p = NULL; }
+/* citations */
+static bc_cite *add_cite(bc_program *p)
+{
+    p->cites = arena_zalloc(&p->arena, sizeof *p->cites);
+    assert_non_null(p->cites);
+    p->cites[0] = (bc_cite){S_HELLO, BC_NO_STRING, S_MAIN, FN_MAIN};
+    p->ncites = 1;
+    return p->cites;
+}
+MUTATE(cite_no_table) { p->ncites = 1; }
+MUTATE(cite_text) { add_cite(p)->text = p->nstrings; }
+MUTATE(cite_url) { add_cite(p)->url = p->nstrings + 7; }
+MUTATE(cite_by) { add_cite(p)->by = BC_NO_STRING; }
+MUTATE(cite_func) { add_cite(p)->func = 2; }
+MUTATE(origin) { p->origin = p->nstrings; }
 /* types */
 MUTATE(type_kind) { p->types[T_TEXT].kind = 99; }
 MUTATE(type_bound_flag) { p->types[T_SCORE].has_min = 2; }
@@ -408,6 +423,12 @@ typedef struct vcase {
 static const vcase cases[] = {
     CASE(no_table, "locations: 6 entries but no table"),
     CASE(null_string, "string 3: no bytes"),
+    CASE(cite_no_table, "citations: 1 entries but no table"),
+    CASE(cite_text, "citation 0: string out of range (20 strings)"),
+    CASE(cite_url, "citation 0: string out of range (20 strings)"),
+    CASE(cite_by, "citation 0: string out of range (20 strings)"),
+    CASE(cite_func, "citation 0: function 2 out of range (2 functions)"),
+    CASE(origin, "header: source string 20 out of range (20 strings)"),
     CASE(type_kind, "type 0: unknown kind 99"),
     CASE(type_bound_flag, "type 4: has_min/has_max 2/1, expected 0 or 1"),
     CASE(type_enum_ref, "type 5: enum 1 out of range (1 enums)"),

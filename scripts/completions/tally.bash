@@ -1,0 +1,65 @@
+# scripts/completions/tally.bash - bash completion for the tally command.
+# Installed as PREFIX/share/bash-completion/completions/tally.  Completes
+# commands, each command's options and their values, and files: policies
+# (*.tally) and bytecode (*.tbc) where a program is expected, data files
+# elsewhere.  tests/docs/cli_docs.sh checks it against `tally --help`.
+
+_tally()
+{
+    local cur prev cmd i
+    COMPREPLY=()
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_WORDS[COMP_CWORD-1]}
+    cmd=
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+        -*) ;;
+        *) cmd=${COMP_WORDS[i]}; break ;;
+        esac
+    done
+    if [[ -z $cmd ]]; then
+        COMPREPLY=($(compgen -W "check build run disasm describe --help --version" -- "$cur"))
+        return
+    fi
+    case $prev in
+    --format) COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur")); return ;;
+    --input) COMPREPLY=($(compgen -W "jsonl json auto" -- "$cur")); return ;;
+    --memory-cap)
+        [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
+        return ;;
+    --budget|--max-errors|--jobs|-j) return ;;
+    --output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
+    esac
+    local opts
+    case $cmd in
+    run) opts="--format --output -o --input --budget --memory-cap --max-errors --cite --jobs -j --allow-native --help --" ;;
+    build) opts="-o --max-errors --memory-cap --help --" ;;
+    check) opts="--max-errors --memory-cap --help --" ;;
+    disasm|describe) opts="--help" ;;
+    *) return ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        return
+    fi
+    # The program comes first; after it, data files.
+    local nargs=0
+    for ((i = i + 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+        --format|--input|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native) ((i++)) ;;
+        -*) ;;
+        *) ((nargs++)) ;;
+        esac
+    done
+    if [[ $cmd == build || $cmd == check ]]; then
+        [[ $cmd == build && $nargs -gt 0 ]] && return
+        COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
+    elif [[ $nargs -eq 0 ]]; then
+        COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -f -X '!*.tbc' -- "$cur")
+                   $(compgen -d -- "$cur"))
+    else
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}
+complete -o filenames -F _tally tally
