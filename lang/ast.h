@@ -74,14 +74,18 @@ typedef enum ast_kind {
     AST_CHECK,    /* check a [at text] [else b] */
     AST_ALIAS,    /* type name = a */
     AST_PARAM,    /* parameter name: a [cites] = b, or list: AST_ROW */
-    AST_ROW,      /* from text(date) = a [cites] */
-    AST_DEF,      /* definition name(list: AST_PARAM_DECL): a [cites] = b */
+    AST_ROW,      /* from text(date) [until text2(date)] = a [cites]; the
+                     checker sets lo: the first day, hi: the last day in
+                     force when has_hi */
+    AST_DEF,      /* definition name(list: AST_PARAM_DECL): a [cites] = b,
+                     or, dated, b NULL and list2: AST_ROW */
     AST_RULE,     /* rule name(list): a [cites] = list2: AST_WHEN, c: else,
                      b: the else's reason after 'because', or NULL */
     AST_WHEN,     /* when a then b because c [cites] */
     AST_PARAM_DECL, /* name: a */
     AST_INPUT,    /* input name: text(type name) keyed by text2 */
     AST_OUTPUT,   /* output name: a = b */
+    AST_ASOF,     /* as of a: each record's evaluation date */
     AST_CITE,     /* cites text [text2]: the provision a declaration, row
                      or rule arm applies, and a URL; len, num: their bytes */
     AST_EXTERN,   /* extern definition name(list: AST_PARAM_DECL): a from

@@ -759,12 +759,6 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
     if (s) {
         switch (s->kind) {
         case SYM_PARAM:
-            if (s->dated) {
-                err(k, n->sp, "write 'NAME on DATE' to pick the value in force",
-                    "'%s' changes over time: say on which date", n->name);
-                return &k->t_error;
-            }
-            /* fall through */
         case SYM_DEF:
         case SYM_RULE:
         case SYM_EXTERN:
@@ -1953,9 +1947,11 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
             return &k->t_error;
         }
         sym *p = lookup_global(k, n->a->name);
-        if (!p || p->kind != SYM_PARAM || !p->dated) {
+        if (!p || (p->kind != SYM_PARAM && p->kind != SYM_DEF) || !p->dated ||
+            p->nparams > 0) {
             err(k, n->a->sp, "declare it with rows 'from DATE = value'",
-                "'%s' is not a parameter with dated values", n->a->name);
+                "'%s' is not a parameter or definition with dated values "
+                "and no parameters", n->a->name);
             expr(k, n->b, NULL);
             return &k->t_error;
         }
@@ -2043,6 +2039,53 @@ static void check_cite(checker *k, ast_node *c)
     }
 }
 
+/* The dated rows of [f]: each 'from D [until E]' a date, E not before D,
+ * rows in date order and not overlapping, each value of [f]'s type.
+ * Sets row->num (and lo) to D's day and row->hi / has_hi to E's. */
+static void check_rows(checker *k, sym *f, ast_list *rows, const char *what)
+{
+    int64_t prev = INT64_MIN, prev_end = INT64_MIN;
+    bool prev_open = false;
+    for (uint32_t i = 0; i < rows->count; i++) {
+        ast_node *row = rows->items[i];
+        int64_t day;
+        check_cite(k, row->cite);
+        expect(k, row->a, f->ty, what);
+        if (!date_parse(row->text, strlen(row->text), &day)) {
+            err(k, row->name_sp, NULL, "'%s' is not a date", row->text);
+            continue;
+        }
+        row->num = row->lo = day;
+        if (day <= prev) {
+            err(k, row->name_sp, "list the rows in date order",
+                "this row does not come after the one before");
+        } else if (!prev_open && day <= prev_end) {
+            err(k, row->name_sp, "end the row before at the latest the day "
+                "before this one starts",
+                "this row starts on %s, while the row before is still in "
+                "force", row->text);
+        }
+        prev = day;
+        prev_open = true;
+        if (row->text2) {
+            int64_t end;
+            if (!date_parse(row->text2, strlen(row->text2), &end)) {
+                err(k, row->sp, NULL, "'%s' is not a date", row->text2);
+                continue;
+            }
+            if (end < day) {
+                err(k, row->sp, "'until' names the last day the value is in force",
+                    "this row ends on %s, before it starts on %s", row->text2,
+                    row->text);
+            }
+            row->hi = end;
+            row->has_hi = true;
+            prev_end = end;
+            prev_open = false;
+        }
+    }
+}
+
 static void check_func(checker *k, sym *f)
 {
     if (f->state == 2 || f->kind == SYM_EXTERN) {
@@ -2076,26 +2119,12 @@ static void check_func(checker *k, sym *f)
     check_cite(k, d->cite);
     if (f->kind == SYM_PARAM) {
         if (f->dated) {
-            int64_t prev = INT64_MIN;
-            for (uint32_t i = 0; i < d->list.count; i++) {
-                ast_node *row = d->list.items[i];
-                int64_t day;
-                if (!date_parse(row->text, strlen(row->text), &day)) {
-                    err(k, row->name_sp, NULL, "'%s' is not a date", row->text);
-                    continue;
-                }
-                row->num = day;
-                if (day <= prev) {
-                    err(k, row->name_sp, "list the rows in date order",
-                        "this row does not come after the one before");
-                }
-                prev = day;
-                check_cite(k, row->cite);
-                expect(k, row->a, f->ty, "the parameter's value");
-            }
+            check_rows(k, f, &d->list, "the parameter's value");
         } else {
             expect(k, d->b, f->ty, "the parameter's value");
         }
+    } else if (f->kind == SYM_DEF && f->dated) {
+        check_rows(k, f, &d->list2, "the definition's value");
     } else if (f->kind == SYM_DEF) {
         expect(k, d->b, f->ty, "the definition's value");
     } else if (f->kind == SYM_RULE) {
@@ -2229,8 +2258,17 @@ static void collect(checker *k, ast_node *d)
         break;
     case AST_DEF:
         if ((s = declare(k, SYM_DEF, d))) {
+            s->dated = d->b == NULL;
             push_func(k, s);
         }
+        break;
+    case AST_ASOF:
+        if (k->res.asof) {
+            err(k, d->sp, "keep one 'as of' line",
+                "a policy has one evaluation date");
+            return;
+        }
+        k->res.asof = d;
         break;
     case AST_RULE:
         if ((s = declare(k, SYM_RULE, d))) {
@@ -2626,6 +2664,10 @@ bool tly_check(tly_comp *c)
     }
     for (int i = 0; i < k->res.nfuncs; i++) {
         check_func(k, k->res.funcs[i]);
+        k->res.dated |= k->res.funcs[i]->dated;
+    }
+    if (k->res.asof) {
+        expect(k, k->res.asof->a, &k->t_date, "the evaluation date");
     }
     if (!k->res.output) {
         tly_span end = {(uint32_t)c->len, (uint32_t)c->len};

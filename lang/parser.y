@@ -186,12 +186,12 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token POLICY "policy" RECORD "record" RULE "rule" SOME "some"
 %token SOURCE "source" THEN "then" TO "to" TRUE "true" TYPE "type"
 %token HOLIDAY "holiday"
-%token UNIQUE "unique" VERSION "version" WHEN "when" WHERE "where"
+%token UNIQUE "unique" UNTIL "until" VERSION "version" WHEN "when" WHERE "where"
 
 %type <node> program decls decl header enum_decl members member record_decl
 %type <node> record_items record_item field_decl field_opts check_decl type
 %type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
-%type <node> extern_decl holiday_decl
+%type <node> extern_decl asof_decl holiday_decl
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
@@ -235,7 +235,7 @@ decls
 
 decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
-    | rule_decl | input_decl | output_decl | extern_decl | holiday_decl
+    | rule_decl | input_decl | output_decl | extern_decl | asof_decl | holiday_decl
     | error             { $$ = NULL; }
     ;
 
@@ -396,6 +396,15 @@ row
     : FROM DATE '=' expr cites
                         { $$ = N(AST_ROW, @$); $$->text = $2.s; $$->a = $4; $$->cite = $5;
                           $$->name_sp = @2; }
+    | FROM DATE UNTIL DATE '=' expr cites
+                        { $$ = N(AST_ROW, @$); $$->text = $2.s; $$->a = $6; $$->cite = $7;
+                          $$->name_sp = @2; $$->text2 = $4.s; }
+    ;
+
+/* The evaluation date of each record: what dated parameters and
+ * definitions named without 'on' are read at. */
+asof_decl
+    : AS OF expr        { $$ = N(AST_ASOF, @$); $$->a = $3; }
     ;
 
 params
@@ -417,6 +426,10 @@ def_decl
     : kw_definition IDENT params ':' type cites '=' expr
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->a = $5; $$->cite = $6; $$->b = $8; }
+    | kw_definition IDENT params ':' type cites rows
+                        { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->a = $5; $$->cite = $6;
+                          $$->list2 = $7->list; }
     ;
 
 /* A native function: typed like a definition, with the library it comes

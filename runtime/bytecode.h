@@ -22,7 +22,8 @@
 #include "value.h"
 
 /* 4 added the EXTN section and CALL_NATIVE; 5 the CITE section and the
- * CITE instruction; 6 the date and working-day instructions after CITE.
+ * CITE instruction; 6 the date and working-day instructions (numbered
+ * after CITE and EVAL_DATE).
  * Files of formats 3 (no native functions), 4 (no citations) and 5 (no
  * date instructions) are still read: the rest of the format is the same. */
 #define BC_FORMAT_VERSION 6
