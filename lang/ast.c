@@ -48,7 +48,8 @@ const char *ast_kind_name(ast_kind kind)
         "optional-type", "range-type", "program", "policy", "enum", "member",
         "record-decl", "field-decl", "where", "unique", "omit", "check",
         "alias", "parameter", "row", "definition", "rule", "when", "param",
-        "input", "output", "as-of", "cite", "extern", "holiday",
+        "input", "output", "as-of", "exceptions", "unless", "cite", "extern",
+        "holiday",
     };
     return kind < AST_KIND_COUNT ? names[kind] : "?";
 }

@@ -2039,6 +2039,105 @@ static void check_cite(checker *k, ast_node *c)
     }
 }
 
+/* The exceptions of definition [f]: conditions, values of [f]'s type,
+ * citations, unique labels, 'over' naming labels of the same definition,
+ * priorities without a cycle; sets each AST_UNLESS's aux (its index) and
+ * num (the exceptions it takes priority over, transitively).  Two
+ * exceptions with the same condition and no priority between them would
+ * always conflict: an error here, not at run time. */
+static void check_exceptions(checker *k, sym *f)
+{
+    ast_list *ex = &f->decl->c->list;
+    if (ex->count > 62) {
+        err(k, ex->items[62]->sp, "split the definition",
+            "a definition has at most 62 exceptions");
+        return;
+    }
+    for (uint32_t i = 0; i < ex->count; i++) {
+        ast_node *w = ex->items[i];
+        w->aux = (int)i;
+        w->num = 0;
+        if (w->a->kind == AST_SOME_COND) {
+            err(k, w->a->sp, "test 'x is not none' here and take the value "
+                "apart in the exception's value",
+                "an exception's condition cannot bind a name");
+        } else {
+            expect_bool(k, w->a, "the exception's condition");
+        }
+        expect(k, w->b, f->ty, "the exception's value");
+        check_cite(k, w->cite);
+        for (uint32_t j = 0; w->name && j < i; j++) {
+            const char *other = ex->items[j]->name;
+            if (other && strcmp(other, w->name) == 0) {
+                err(k, w->name_sp, "give each exception its own label",
+                    "two exceptions of '%s' are labelled '%s'", f->name, w->name);
+            }
+        }
+    }
+    for (uint32_t i = 0; i < ex->count; i++) {
+        ast_node *w = ex->items[i];
+        for (uint32_t o = 0; o < w->list.count; o++) {
+            ast_node *nm = w->list.items[o];
+            uint32_t j = 0;
+            while (j < ex->count &&
+                   !(ex->items[j]->name && strcmp(ex->items[j]->name, nm->name) == 0)) {
+                j++;
+            }
+            if (j == ex->count) {
+                err(k, nm->sp, "label an exception with 'as NAME' to name it here",
+                    "'%s' has no exception labelled '%s'", f->name, nm->name);
+            } else if (j == i) {
+                err(k, nm->sp, NULL, "an exception cannot take priority over itself");
+            } else {
+                w->num |= (int64_t)1 << j;
+            }
+        }
+    }
+    /* Priority is transitive: the closure, then no exception above itself. */
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (uint32_t i = 0; i < ex->count; i++) {
+            int64_t all = ex->items[i]->num;
+            for (uint32_t j = 0; j < ex->count; j++) {
+                if (ex->items[i]->num & ((int64_t)1 << j)) {
+                    all |= ex->items[j]->num;
+                }
+            }
+            if (all != ex->items[i]->num) {
+                ex->items[i]->num = all;
+                grew = true;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < ex->count; i++) {
+        ast_node *w = ex->items[i];
+        if (w->num & ((int64_t)1 << i)) {
+            err(k, w->sp, "one of them must give way: remove an 'over'",
+                "the priorities of '%s' go round in a circle through this "
+                "exception", f->name);
+            return;
+        }
+    }
+    const char *src = k->c->src;
+    for (uint32_t i = 0; i < ex->count; i++) {
+        for (uint32_t j = i + 1; j < ex->count; j++) {
+            ast_node *a = ex->items[i], *b = ex->items[j];
+            uint32_t la = a->a->sp.end - a->a->sp.start;
+            uint32_t lb = b->a->sp.end - b->a->sp.start;
+            if ((a->num >> j & 1) || (b->num >> i & 1) || la != lb ||
+                memcmp(src + a->a->sp.start, src + b->a->sp.start, la) != 0) {
+                continue;
+            }
+            err(k, b->sp, "say which the law puts first: add 'over' to it",
+                "conflict: exceptions %s%s%s and %s%s%s of '%s' apply in the "
+                "same case and neither takes priority",
+                a->name ? "'" : "", a->name ? a->name : "before this",
+                a->name ? "'" : "", b->name ? "'" : "",
+                b->name ? b->name : "this one", b->name ? "'" : "", f->name);
+        }
+    }
+}
+
 /* The dated rows of [f]: each 'from D [until E]' a date, E not before D,
  * rows in date order and not overlapping, each value of [f]'s type.
  * Sets row->num (and lo) to D's day and row->hi / has_hi to E's. */
@@ -2126,7 +2225,12 @@ static void check_func(checker *k, sym *f)
     } else if (f->kind == SYM_DEF && f->dated) {
         check_rows(k, f, &d->list2, "the definition's value");
     } else if (f->kind == SYM_DEF) {
-        expect(k, d->b, f->ty, "the definition's value");
+        if (d->b) {
+            expect(k, d->b, f->ty, "the definition's value");
+        }
+        if (d->c) {
+            check_exceptions(k, f);
+        }
     } else if (f->kind == SYM_RULE) {
         for (uint32_t i = 0; i < d->list2.count; i++) {
             ast_node *w = d->list2.items[i];
@@ -2258,7 +2362,7 @@ static void collect(checker *k, ast_node *d)
         break;
     case AST_DEF:
         if ((s = declare(k, SYM_DEF, d))) {
-            s->dated = d->b == NULL;
+            s->dated = d->b == NULL && d->c == NULL;
             push_func(k, s);
         }
         break;

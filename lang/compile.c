@@ -454,7 +454,7 @@ static void op16(cg *g, bc_op op, uint16_t a, tly_span sp, int pop)
 typedef struct cite_item {
     ast_node *c;
     const char *what, *name;
-    char detail[24];
+    char detail[80];
     int func;
 } cite_item;
 
@@ -475,7 +475,7 @@ static void add_cite_item(cite_item *items, uint32_t *n, ast_node *c,
         it->what = what;
         it->name = name;
         it->func = func;
-        snprintf(it->detail, sizeof it->detail, "%s", detail);
+        snprintf(it->detail, sizeof it->detail, "%.79s", detail);
     }
 }
 
@@ -487,7 +487,8 @@ static void register_cites(cg *g, tly_checked *k)
     uint32_t n = 0;
     for (int i = 0; i < k->nfuncs; i++) {
         ast_node *d = k->funcs[i]->decl;
-        n += 2 + d->list.count + d->list2.count; /* rows, arms, else */
+        n += 2 + d->list.count + d->list2.count + /* rows, arms, else */
+             (d->c ? d->c->list.count : 0);       /* exceptions */
     }
     n += (uint32_t)k->nexterns;
     if (n == 0) {
@@ -522,6 +523,16 @@ static void register_cites(cg *g, tly_checked *k)
             add_cite_item(items, &n, d->else_cite, "rule", s->name, -1, ", else");
         } else {
             add_cite_item(items, &n, d->cite, "definition", s->name, s->index, "");
+            for (uint32_t e = 0; d->c && e < d->c->list.count; e++) {
+                ast_node *w = d->c->list.items[e];
+                char what[80];
+                if (w->name) {
+                    snprintf(what, sizeof what, ", exception %.60s", w->name);
+                } else {
+                    snprintf(what, sizeof what, ", exception %u", e + 1);
+                }
+                add_cite_item(items, &n, w->cite, "definition", s->name, -1, what);
+            }
             for (uint32_t r = 0; s->dated && r < d->list2.count; r++) {
                 ast_node *row = d->list2.items[r];
                 char from[24];
@@ -806,7 +817,8 @@ static bool never_fails(const ast_node *n, int *left)
 static bool inlinable(const sym *f)
 {
     if (f->kind != SYM_DEF || f->nparams < 1 ||
-        f->nparams > INLINE_MAX_PARAMS || !f->decl || !f->decl->b) {
+        f->nparams > INLINE_MAX_PARAMS || !f->decl || !f->decl->b ||
+        f->decl->c) {
         return false;
     }
     int left = INLINE_MAX_NODES;
@@ -1504,6 +1516,135 @@ static void gen_on(cg *g, ast_node *n)
         land(g, ends[i]);
     }
     g->nlocals--;
+}
+
+/* " [label, line L, cites X]": exception [w] in a message. */
+static void exception_piece(cg *g, ast_node *w, char *buf, size_t cap)
+{
+    uint32_t line, col;
+    position(g, w->sp.start, &line, &col);
+    char name[80];
+    if (w->name) {
+        snprintf(name, sizeof name, "%.60s, ", w->name);
+    } else {
+        name[0] = '\0';
+    }
+    if (w->cite) {
+        snprintf(buf, cap, " [%sline %u, cites %.120s]", name, line, w->cite->text);
+    } else {
+        snprintf(buf, cap, " [%sline %u]", name, line);
+    }
+}
+
+/* The body of definition [s] with exceptions: every condition first; an
+ * exception applies when its condition holds and no applicable exception
+ * takes priority over it.  None applies: the base value, or, without
+ * one, an error; one: its value; more: a conflict error naming them. */
+static void gen_exceptions(cg *g, sym *s)
+{
+    ast_node *d = s->decl;
+    ast_list *ex = &d->c->list;
+    uint32_t n = ex->count;
+    tly_span sp = d->c->sp;
+    int mark = g->nlocals;
+    int first = g->nlocals;
+    for (uint32_t i = 0; i < n; i++) {
+        new_slot(g); /* holds: the condition of exception i */
+    }
+    int wins = g->nlocals;
+    for (uint32_t i = 0; i < n; i++) {
+        new_slot(g); /* applies: i holds and nothing above it does */
+    }
+    int count = new_slot(g);
+    for (uint32_t i = 0; i < n; i++) {
+        gen(g, ex->items[i]->a);
+        store(g, first + (int)i, ex->items[i]->sp);
+    }
+    push_int(g, 0, sp);
+    store(g, count, sp);
+    for (uint32_t i = 0; i < n; i++) {
+        fwd out[64];
+        uint32_t nout = 0;
+        load(g, first + (int)i, sp);
+        out[nout++] = jump(g, OP_JUMP_IF_FALSE, sp);
+        for (uint32_t j = 0; j < n; j++) {
+            if (ex->items[j]->num >> i & 1) { /* j takes priority over i */
+                load(g, first + (int)j, sp);
+                out[nout++] = jump(g, OP_JUMP_IF_TRUE, sp);
+            }
+        }
+        op0(g, OP_PUSH_TRUE, sp);
+        store(g, wins + (int)i, sp);
+        load(g, count, sp);
+        push_int(g, 1, sp);
+        op0(g, OP_ADD_INT, sp);
+        store(g, count, sp);
+        fwd next = jump(g, OP_JUMP, sp);
+        for (uint32_t k = 0; k < nout; k++) {
+            land(g, out[k]);
+        }
+        op0(g, OP_PUSH_FALSE, sp);
+        store(g, wins + (int)i, sp);
+        land(g, next);
+    }
+    char buf[400];
+    /* More than one applies: a conflict. */
+    load(g, count, sp);
+    push_int(g, 1, sp);
+    op0(g, OP_GT, sp);
+    fwd no_conflict = jump(g, OP_JUMP_IF_FALSE, sp);
+    snprintf(buf, sizeof buf, "conflict in '%s': these exceptions all apply "
+             "and none takes priority over the others:", s->name);
+    push_text(g, buf, strlen(buf), sp);
+    for (uint32_t i = 0; i < n; i++) {
+        load(g, wins + (int)i, sp);
+        fwd skip = jump(g, OP_JUMP_IF_FALSE, sp);
+        exception_piece(g, ex->items[i], buf, sizeof buf);
+        push_text(g, buf, strlen(buf), sp);
+        op0(g, OP_CONCAT, sp);
+        land(g, skip);
+    }
+    op0(g, OP_FAIL, sp);
+    g->dead = true;
+    land(g, no_conflict);
+    /* One applies: its value. */
+    fwd ends[64];
+    uint32_t nends = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ast_node *w = ex->items[i];
+        load(g, wins + (int)i, w->sp);
+        fwd next = jump(g, OP_JUMP_IF_FALSE, w->sp);
+        cite(g, w->cite, w->sp);
+        gen(g, w->b);
+        ends[nends++] = jump(g, OP_JUMP, w->sp);
+        land(g, next);
+    }
+    /* None applies. */
+    if (d->b) {
+        gen(g, d->b);
+    } else {
+        strbuf m;
+        sb_init(&m, g->pa->mem);
+        sb_printf(&m, "no case of '%s' applies: it has no value of its own "
+                  "and none of its exceptions applies:", s->name);
+        for (uint32_t i = 0; i < n; i++) {
+            exception_piece(g, ex->items[i], buf, sizeof buf);
+            sb_puts(&m, buf);
+        }
+        if (m.failed) {
+            oom(g);
+        } else {
+            push_text(g, m.p, m.len, sp);
+        }
+        sb_free(&m);
+        op0(g, OP_FAIL, sp);
+        stack(g, 0, 1); /* stands for the value this way never gives */
+        g->dead = true;
+    }
+    for (uint32_t i = 0; i < nends; i++) {
+        land(g, ends[i]);
+    }
+    g->nlocals = mark;
 }
 
 /* The body of dated [s] named without 'on': its value on the evaluation
@@ -2220,6 +2361,8 @@ bc_program *tly_compile(tly_comp *c)
         cite(&g, d->cite, d->sp);
         if (s->kind == SYM_RULE) {
             gen_rule(&g, s);
+        } else if (s->kind == SYM_DEF && d->c) {
+            gen_exceptions(&g, s);
         } else {
             gen(&g, d->b);
         }
@@ -2235,6 +2378,40 @@ bc_program *tly_compile(tly_comp *c)
         char name[200];
         snprintf(name, sizeof name, "checks of %s", r->name);
         finish(&g, p->records[i].check_fn, name, 1, r->decl->sp);
+    }
+    /* The parameters, for tools. */
+    uint32_t nparams = 0, nrows = 0;
+    for (int i = 0; i < k->nfuncs; i++) {
+        if (k->funcs[i]->kind == SYM_PARAM) {
+            nparams++;
+            nrows += k->funcs[i]->dated ? rows_of(k->funcs[i])->count : 0;
+        }
+    }
+    if (nparams && !g.failed) {
+        p->params = arena_zalloc(g.pa, nparams * sizeof *p->params);
+        p->param_rows = arena_zalloc(g.pa, (nrows ? nrows : 1) * sizeof *p->param_rows);
+        if (!p->params || !p->param_rows) {
+            oom(&g);
+        }
+        for (int i = 0; !g.failed && i < k->nfuncs; i++) {
+            sym *s = k->funcs[i];
+            if (s->kind != SYM_PARAM) {
+                continue;
+            }
+            bc_param *x = &p->params[p->nparams++];
+            x->name = cstring(&g, s->name);
+            x->func = (uint16_t)s->index;
+            x->type = type_index(&g, s->ty);
+            x->first_row = p->nparam_rows;
+            ast_list *rows = s->dated ? rows_of(s) : NULL;
+            for (uint32_t r = 0; rows && r < rows->count; r++) {
+                ast_node *row = rows->items[r];
+                bc_span_days *d = &p->param_rows[p->nparam_rows++];
+                d->from = row->lo;
+                d->until = row->has_hi ? row->hi : INT64_MAX;
+            }
+            x->nrows = (uint16_t)(p->nparam_rows - x->first_row);
+        }
     }
     if (!g.failed && asof_fn != UINT32_MAX) {
         tly_span sp = k->asof ? k->asof->sp : (tly_span){0, 0};
