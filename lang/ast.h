@@ -29,7 +29,7 @@ typedef enum ast_kind {
     AST_TEXT,     /* text, len: unescaped bytes */
     AST_DATE,     /* text */
     AST_DATETIME, /* text */
-    AST_DURATION, /* num: days; op: 1 for working days */
+    AST_DURATION, /* num: count; op: its ast_unit */
     AST_BOOL,     /* num: 0/1 */
     AST_NONE,     /* none */
     /* expressions */
@@ -107,8 +107,23 @@ typedef enum ast_kind {
                      op 1) [as a: AST_NAME] [(list: AST_NAMEs)]; the
                      loader sets num: the imported file's index */
     AST_MODULE,   /* module name [version text2]: a module's header */
+    AST_HOLIDAY,  /* holiday text(date) [cite]: a day the policy
+                     adds to the UK bank-holiday calendar; num: the day */
     AST_KIND_COUNT
 } ast_kind;
+
+/* The unit of a duration literal (AST_DURATION's op), and of a duration
+ * type (check.h's ty.unit).  Weeks are written as 7 days, years as 12
+ * months, hours and minutes as seconds, by the scanner. */
+typedef enum ast_unit {
+    AST_UNIT_DAYS,          /* 30 days, 2 weeks */
+    AST_UNIT_WORKING_DAYS,  /* 8 working days */
+    AST_UNIT_MONTHS,        /* 1 month, 2 years: a missing day is an error */
+    AST_UNIT_MONTHS_EARLIER,/* 1 month or earlier: the month's last day */
+    AST_UNIT_MONTHS_LATER,  /* 1 month or later: the next month's first day */
+    AST_UNIT_SECONDS,       /* 3 hours, 30 minutes: for date-times only */
+    AST_UNIT_COUNT
+} ast_unit;
 
 typedef struct ast_node ast_node;
 

@@ -71,6 +71,9 @@ typedef struct checker {
     uint32_t nseen, cap_seen;
     ty t_error, t_bool, t_int, t_dec, t_money, t_percent, t_date,
         t_datetime, t_duration, t_text, t_none, t_never;
+    ty t_units[AST_UNIT_COUNT]; /* a duration type per unit (days: the
+                                   same as t_duration) */
+    int cap_holidays;
 } checker;
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -144,7 +147,20 @@ void ty_describe(const ty *t, strbuf *b)
     case TY_PERCENT: sb_puts(b, "percent"); break;
     case TY_DATE: sb_puts(b, "date"); break;
     case TY_DATETIME: sb_puts(b, "datetime"); break;
-    case TY_DURATION: sb_puts(b, "duration"); break;
+    case TY_DURATION:
+        sb_puts(b, "duration");
+        switch ((ast_unit)t->unit) {
+        case AST_UNIT_DAYS: break;
+        case AST_UNIT_WORKING_DAYS: sb_puts(b, " in working days"); break;
+        case AST_UNIT_MONTHS: sb_puts(b, " in months"); break;
+        case AST_UNIT_MONTHS_EARLIER:
+            sb_puts(b, " in months (or earlier)");
+            break;
+        case AST_UNIT_MONTHS_LATER: sb_puts(b, " in months (or later)"); break;
+        case AST_UNIT_SECONDS: sb_puts(b, " in hours and minutes"); break;
+        case AST_UNIT_COUNT: break;
+        }
+        break;
     case TY_TEXT: sb_puts(b, "text"); break;
     case TY_ENUM:
     case TY_RECORD: sb_puts(b, t->decl ? t->decl->name : "?"); break;
@@ -177,6 +193,7 @@ static bool same(const ty *a, const ty *b)
     case TY_ENUM:
     case TY_RECORD: return a->decl == b->decl;
     case TY_MONEY: return strcmp(a->currency, b->currency) == 0;
+    case TY_DURATION: return a->unit == b->unit;
     case TY_LIST:
     case TY_MAP:
     case TY_OPTIONAL: return same(a->elem, b->elem);
@@ -1053,10 +1070,77 @@ static ty *arith(checker *k, int op, ast_node *n, ty *a, ty *b,
         *hint = "write a percentage as 40% or turn it into a number";
         return NULL;
     }
-    if (x == TY_DATE && y == TY_DURATION && op == '+') {
-        return a;
-    }
     return NULL;
+}
+
+static const char *op_name(int op);
+
+/* '+', '-' and '*' where a date, date-time or duration is involved: the
+ * result type, with the operation for the compiler in [n]->aux; an error
+ * (reported) for a combination that means nothing; NULL when neither
+ * side is one of them.  A date plus hours is refused (a date has no time
+ * of day), and so is a date-time plus months or working days (they count
+ * calendar days, which a date-time only has in a time zone: take
+ * local_date first). */
+static ty *date_arith(checker *k, int op, ast_node *n, ty *a, ty *b)
+{
+    ty_kind x = a->kind, y = b->kind;
+    if (x != TY_DATE && x != TY_DATETIME && x != TY_DURATION &&
+        y != TY_DATE && y != TY_DATETIME && y != TY_DURATION) {
+        return NULL;
+    }
+    bool add = op == '+', sub = op == '-';
+    const char *hint = NULL;
+    if ((add || sub) && x == TY_DATE && y == TY_DURATION) {
+        switch ((ast_unit)b->unit) {
+        case AST_UNIT_DAYS:
+            n->aux = add ? DOP_ADD_DAYS : DOP_SUB_DAYS;
+            return a;
+        case AST_UNIT_WORKING_DAYS:
+            n->aux = add ? DOP_ADD_WORKING : DOP_SUB_WORKING;
+            return a;
+        case AST_UNIT_MONTHS:
+        case AST_UNIT_MONTHS_EARLIER:
+        case AST_UNIT_MONTHS_LATER:
+            n->aux = add ? DOP_ADD_MONTHS : DOP_SUB_MONTHS;
+            return a;
+        case AST_UNIT_SECONDS:
+        case AST_UNIT_COUNT:
+            hint = "a date has no time of day: add days to it, or hours "
+                   "to a datetime";
+            break;
+        }
+    } else if (sub && x == TY_DATE && y == TY_DATE) {
+        n->aux = DOP_DAYS_BETWEEN;
+        return &k->t_int;
+    } else if ((add || sub) && x == TY_DATETIME && y == TY_DURATION) {
+        if (b->unit == AST_UNIT_SECONDS) {
+            n->aux = add ? DOP_ADD_SECONDS : DOP_SUB_SECONDS;
+            return a;
+        }
+        if (b->unit == AST_UNIT_DAYS) {
+            n->aux = add ? DOP_ADD_DAYS_TIME : DOP_SUB_DAYS_TIME;
+            return a;
+        }
+        hint = "months and working days count calendar days: take the "
+               "date first, as local_date(t) + 1 month";
+    } else if (add && x == TY_DURATION && (y == TY_DATE || y == TY_DATETIME)) {
+        hint = "write the date first, as d + 30 days";
+    } else if (sub && x == TY_DATETIME && y == TY_DATETIME) {
+        hint = "compare date-times with < and >, or subtract their dates: "
+               "local_date(a) - local_date(b)";
+    } else if (op == '*' && ((x == TY_INT && y == TY_DURATION) ||
+                             (x == TY_DURATION && y == TY_INT))) {
+        n->aux = DOP_SCALE;
+        return x == TY_DURATION ? a : b;
+    } else if ((add || sub) && x == TY_DURATION && y == TY_DURATION) {
+        hint = "add each duration to the date in turn";
+    } else if (op == '*' && (x == TY_DURATION || y == TY_DURATION)) {
+        hint = "a duration is multiplied by an integer, as n * 1 day";
+    }
+    err(k, n->sp, hint, "cannot use %s on %s and %s", op_name(op),
+        describe(k, a), describe(k, b));
+    return &k->t_error;
 }
 
 static const char *op_name(int op)
@@ -1164,6 +1248,18 @@ static bool ambiguous_member(checker *k, ast_node *n)
 static ty *binary(checker *k, ast_node *n, ty *want)
 {
     int op = n->op;
+    if (op == OR && n->b->kind == AST_NAME &&
+        (strcmp(n->b->name, "earlier") == 0 ||
+         strcmp(n->b->name, "later") == 0) &&
+        !lookup_local(k, n->b->name) && !lookup_global(k, n->b->name)) {
+        /* "d + 1 month\n or earlier": the direction belongs to the
+         * duration, written on its line (the scanner reads it there). */
+        expr(k, n->a, NULL);
+        err(k, n->b->sp, "write it right after the months, on the same "
+            "line: d + 1 month or earlier",
+            "'or %s' must follow a number of months or years", n->b->name);
+        return &k->t_error;
+    }
     if (op == AND || op == OR) {
         expect_bool(k, n->a, "the left side");
         expect_bool(k, n->b, "the right side");
@@ -1279,10 +1375,13 @@ static ty *binary(checker *k, ast_node *n, ty *want)
             "cannot join %s and %s", describe(k, a), describe(k, b));
         return &k->t_error;
     }
+    ty *dr = date_arith(k, op, n, a, b);
+    if (dr) {
+        return dr;
+    }
     const char *hint;
-    ty *r = (is_num(a) || a->kind == TY_DATE) && (is_num(b) || b->kind == TY_DURATION)
-                ? arith(k, op, n, a, b, &hint)
-                : (hint = NULL, NULL);
+    ty *r = is_num(a) && is_num(b) ? arith(k, op, n, a, b, &hint)
+                                   : (hint = NULL, NULL);
     if (!r && (op == '+' || op == '-') &&
         money_vs_number(k, n, a, b, op == '+' ? "add" : "subtract")) {
         return &k->t_error;
@@ -1453,6 +1552,10 @@ static ty *comprehension(checker *k, ast_node *n, ty *want)
     case BUILTIN_ROUND:
     case BUILTIN_MIN:
     case BUILTIN_MAX:
+    case BUILTIN_IS_WORKING_DAY:
+    case BUILTIN_ADD_WORKING_DAYS:
+    case BUILTIN_WORKING_DAYS_BETWEEN:
+    case BUILTIN_LOCAL_DATE:
     case BUILTIN_KIND_COUNT:
         TALLY_UNREACHABLE();
         break;
@@ -1509,7 +1612,9 @@ static ty *call(checker *k, ast_node *n, ty *want)
         }
         ty *t = expr(k, args[0], NULL);
         if (!is_bad(t) && (t->kind == TY_LIST || t->kind == TY_MAP ||
-                           t->kind == TY_RECORD || t->kind == TY_OPTIONAL)) {
+                           t->kind == TY_RECORD || t->kind == TY_OPTIONAL ||
+                           (t->kind == TY_DURATION &&
+                            t->unit != AST_UNIT_DAYS))) {
             err(k, args[0]->sp, NULL, "cannot turn %s into text", describe(k, t));
         }
         n->aux = 0;
@@ -1569,6 +1674,36 @@ static ty *call(checker *k, ast_node *n, ty *want)
         }
         return u;
     }
+    case BUILTIN_IS_WORKING_DAY:
+    case BUILTIN_LOCAL_DATE:
+        if (argc != 1) {
+            err(k, n->sp, NULL, "%s takes one %s", f,
+                b == BUILTIN_LOCAL_DATE ? "datetime" : "date");
+            return &k->t_error;
+        }
+        if (b == BUILTIN_LOCAL_DATE) {
+            expect(k, args[0], &k->t_datetime, "the instant");
+            return &k->t_date;
+        }
+        expect(k, args[0], &k->t_date, "the day");
+        return &k->t_bool;
+    case BUILTIN_ADD_WORKING_DAYS:
+        if (argc != 2) {
+            err(k, n->sp, "write add_working_days(published, 8)",
+                "add_working_days takes a date and a number of working days");
+            return &k->t_error;
+        }
+        expect(k, args[0], &k->t_date, "the first day");
+        expect(k, args[1], &k->t_int, "the number of working days");
+        return &k->t_date;
+    case BUILTIN_WORKING_DAYS_BETWEEN:
+        if (argc != 2) {
+            err(k, n->sp, NULL, "working_days_between takes two dates");
+            return &k->t_error;
+        }
+        expect(k, args[0], &k->t_date, "the first date");
+        expect(k, args[1], &k->t_date, "the second date");
+        return &k->t_int;
     case BUILTIN_COUNT: {
         ty *t = expr(k, args[0], NULL);
         if (!is_bad(t) && t->kind != TY_LIST && t->kind != TY_MAP) {
@@ -1899,12 +2034,11 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
         return &k->t_datetime;
     }
     case AST_DURATION:
-        if (n->op) {
-            err(k, n->sp, "working days need a calendar: not yet supported",
-                "working days are not supported yet");
-            return &k->t_error;
+        if (n->op == AST_UNIT_DAYS) {
+            return &k->t_duration;
         }
-        return &k->t_duration;
+        return n->op > 0 && n->op < AST_UNIT_COUNT ? &k->t_units[n->op]
+                                                   : &k->t_error;
     case AST_BOOL: return &k->t_bool;
     case AST_NONE:
         if (n->op == -1) {
@@ -2349,6 +2483,56 @@ static void check_func(checker *k, sym *f)
     f->state = 2;
 }
 
+/* "holiday 2026-06-15": a day added to the bank-holiday calendar.  It
+ * must be a real date inside the calendar's years (a holiday outside
+ * them would never be consulted: days there are refused) and declared
+ * once. */
+static void check_cite(checker *k, ast_node *c);
+
+static void holiday_decl(checker *k, ast_node *d)
+{
+    int64_t day;
+    check_cite(k, d->cite);
+    if (!date_parse(d->text, strlen(d->text), &day)) {
+        err(k, d->name_sp, NULL, "'%s' is not a date in the calendar", d->text);
+        return;
+    }
+    if (day < date_uk_first() || day > date_uk_last()) {
+        strbuf b;
+        sb_init(&b, k->c->mem);
+        date_format(date_uk_first(), &b);
+        sb_puts(&b, " to ");
+        date_format(date_uk_last(), &b);
+        err(k, d->name_sp, "a day outside the calendar is never a working day "
+            "question Tally answers",
+            "holiday %s is outside the bank-holiday calendar (%s)", d->text,
+            b.failed || !b.p ? "?" : b.p);
+        sb_free(&b);
+        return;
+    }
+    tly_checked *r = &k->res;
+    for (int i = 0; i < r->nholidays; i++) {
+        if (r->holidays[i] == day) {
+            err(k, d->name_sp, NULL, "holiday %s is declared twice", d->text);
+            return;
+        }
+    }
+    if (r->nholidays == k->cap_holidays) {
+        int cap = k->cap_holidays ? k->cap_holidays * 2 : 8;
+        int64_t *h = alloc(k, (size_t)cap * sizeof *h);
+        if (!h) {
+            return;
+        }
+        if (r->nholidays) {
+            memcpy(h, r->holidays, (size_t)r->nholidays * sizeof *h);
+        }
+        r->holidays = h;
+        k->cap_holidays = cap;
+    }
+    d->num = day;
+    r->holidays[r->nholidays++] = day;
+}
+
 static void collect(checker *k, ast_node *d)
 {
     sym *s;
@@ -2424,6 +2608,9 @@ static void collect(checker *k, ast_node *d)
         if ((s = declare(k, SYM_RULE, d))) {
             push_func(k, s);
         }
+        break;
+    case AST_HOLIDAY:
+        holiday_decl(k, d);
         break;
     case AST_EXTERN:
         if ((s = declare(k, SYM_EXTERN, d))) {
@@ -2983,6 +3170,10 @@ bool tly_check(tly_comp *c)
         builtins[i]->kind = kinds[i];
         builtins[i]->places = -1;
         builtins[i]->currency = "GBP";
+    }
+    for (int u = 0; u < AST_UNIT_COUNT; u++) {
+        k->t_units[u] = k->t_duration;
+        k->t_units[u].unit = u;
     }
     ast_node *root = c->root;
     if (!root) {

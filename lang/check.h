@@ -54,6 +54,8 @@ typedef struct ty {
     struct ty *elem;      /* list, map, optional */
     sym *decl;            /* enum, record */
     const char *currency; /* money: "GBP" */
+    int unit;             /* duration: an ast_unit; a declared duration
+                             (the type name) counts days */
     int places;           /* decimals on output; -1 free */
     bool has_min, has_max;
     int64_t min, max; /* integer bounds, checked when data is bound */
@@ -143,6 +145,26 @@ extern const chk_builtin_info chk_builtins[BUILTIN_KIND_COUNT];
  * records the answer in ast_node.builtin for the compiler. */
 chk_builtin chk_builtin_find(const char *name, unsigned form);
 
+/* How the compiler carries out a '+', '-' or '*' on dates, date-times
+ * and durations: ast_node.aux of that AST_BINARY, set by the checker
+ * (0 for every other binary). */
+typedef enum chk_date_op {
+    DOP_NONE,
+    DOP_ADD_DAYS,     /* date + days */
+    DOP_SUB_DAYS,     /* date - days */
+    DOP_ADD_MONTHS,   /* date + months (the unit gives the rule) */
+    DOP_SUB_MONTHS,
+    DOP_ADD_WORKING,  /* date + working days */
+    DOP_SUB_WORKING,
+    DOP_DAYS_BETWEEN, /* date - date: integer days */
+    DOP_ADD_SECONDS,  /* datetime + hours/minutes */
+    DOP_SUB_SECONDS,
+    DOP_ADD_DAYS_TIME,/* datetime + days (86400 s each) */
+    DOP_SUB_DAYS_TIME,
+    DOP_SCALE,        /* integer * duration, duration * integer */
+    DOP_COUNT
+} chk_date_op;
+
 /* Flags on ast_node.aux set by the checker for the compiler. */
 #define AUX_TO_DEC 1 /* convert this integer to a decimal after evaluating */
 
@@ -163,6 +185,9 @@ typedef struct tly_checked {
     ast_node *asof;   /* AST_ASOF: the evaluation date, or NULL */
     bool dated;       /* some parameter or definition has dated rows: the
                          compiler then builds the evaluation-date function */
+    int64_t *holidays; /* arena: the days of the policy's holiday
+                          declarations, in declaration order */
+    int nholidays;
 } tly_checked;
 
 /* Returns the checker's results for [c] after tly_check succeeded. */

@@ -801,8 +801,10 @@ static bool never_fails(const ast_node *n, int *left)
         case AND: case OR: case OTHERWISE: case IN:
         case '=': case NE: case '<': case LE: case '>': case GE:
             break;
-        case '+': case '-': case '*': /* exact decimals, and text '+' */
-            if (!n->ty || n->ty->kind == TY_INT) {
+        case '+': case '-': case '*': /* exact decimals, and text '+';
+                                         date arithmetic can leave the
+                                         calendar */
+            if (!n->ty || n->ty->kind == TY_INT || n->aux != DOP_NONE) {
                 return false; /* integers overflow */
             }
             break;
@@ -853,6 +855,7 @@ static bool plain_local(const ast_node *a)
 }
 
 static void branch(cg *g, ast_node *c, bool when, fwd *out);
+static void push_holidays(cg *g, tly_span sp);
 
 /* Compiles the call [n] of inlinable [f] in place: its value, or, with
  * [out], as a condition (see branch). */
@@ -928,6 +931,24 @@ static void gen_call(cg *g, ast_node *n)
             gen(g, args[0]);
             op0(g, OP_LIST_LEN, n->sp);
             return;
+        case BUILTIN_IS_WORKING_DAY:
+            gen(g, args[0]);
+            push_holidays(g, n->sp);
+            op0(g, OP_IS_WORKING, n->sp);
+            return;
+        case BUILTIN_ADD_WORKING_DAYS:
+        case BUILTIN_WORKING_DAYS_BETWEEN:
+            gen(g, args[0]);
+            gen(g, args[1]);
+            push_holidays(g, n->sp);
+            op0(g, n->builtin == BUILTIN_ADD_WORKING_DAYS ? OP_WORKING_END
+                                                          : OP_WORKING_COUNT,
+                n->sp);
+            return;
+        case BUILTIN_LOCAL_DATE:
+            gen(g, args[0]);
+            op0(g, OP_LOCAL_DATE, n->sp);
+            return;
         case BUILTIN_NONE: /* the checker resolves every call */
         case BUILTIN_SUM:  /* aggregates: gen_comprehension */
         case BUILTIN_LOWEST:
@@ -993,6 +1014,68 @@ static void gen_name(cg *g, ast_node *n)
     }
 }
 
+/* Pushes the policy's declared holidays, the operand the working-day
+ * instructions take: none when there are none, else a list of dates. */
+static void push_holidays(cg *g, tly_span sp)
+{
+    tly_checked *k = g->k;
+    if (k->nholidays == 0) {
+        op0(g, OP_PUSH_NONE, sp);
+        return;
+    }
+    for (int i = 0; i < k->nholidays; i++) {
+        value v = val_none();
+        v.kind = VAL_DATE;
+        v.as.i = k->holidays[i];
+        op16(g, OP_CONST, constant(g, v, sp), sp, 0);
+    }
+    op16(g, OP_LIST, (uint16_t)k->nholidays, sp, k->nholidays);
+}
+
+/* The date, date-time or duration operator the checker chose (n->aux, a
+ * chk_date_op), after both operands. */
+static void gen_date_op(cg *g, ast_node *n)
+{
+    int unit = n->b->ty ? n->b->ty->unit : 0;
+    uint32_t rule = unit == AST_UNIT_MONTHS_EARLIER ? DATE_MONTH_EARLIER
+                    : unit == AST_UNIT_MONTHS_LATER ? DATE_MONTH_LATER
+                                                    : DATE_MONTH_EXACT;
+    switch ((chk_date_op)n->aux) {
+    case DOP_ADD_DAYS: op0(g, OP_ADD_DAYS, n->sp); return;
+    case DOP_SUB_DAYS: op0(g, OP_SUB_DAYS, n->sp); return;
+    case DOP_ADD_MONTHS:
+        emit(g, OP_ADD_MONTHS, n->sp, 0, ASM_OPERANDS(rule));
+        return;
+    case DOP_SUB_MONTHS:
+        emit(g, OP_SUB_MONTHS, n->sp, 0, ASM_OPERANDS(rule));
+        return;
+    case DOP_ADD_WORKING:
+    case DOP_SUB_WORKING:
+        push_holidays(g, n->sp);
+        op0(g, n->aux == DOP_ADD_WORKING ? OP_ADD_WORKING : OP_SUB_WORKING,
+            n->sp);
+        return;
+    case DOP_DAYS_BETWEEN: op0(g, OP_DAYS_BETWEEN, n->sp); return;
+    case DOP_ADD_SECONDS:
+    case DOP_SUB_SECONDS:
+    case DOP_ADD_DAYS_TIME:
+    case DOP_SUB_DAYS_TIME: {
+        bool add = n->aux == DOP_ADD_SECONDS || n->aux == DOP_ADD_DAYS_TIME;
+        uint32_t u = n->aux == DOP_ADD_DAYS_TIME || n->aux == DOP_SUB_DAYS_TIME
+                         ? BC_UNIT_DAYS
+                         : BC_UNIT_SECONDS;
+        emit(g, add ? OP_ADD_SECONDS : OP_SUB_SECONDS, n->sp, 0,
+             ASM_OPERANDS(u));
+        return;
+    }
+    case DOP_SCALE: op0(g, OP_MUL_DUR, n->sp); return;
+    case DOP_NONE:
+    case DOP_COUNT:
+        break;
+    }
+    fail(g, n->sp, "internal error: unknown date operation %d", n->aux);
+}
+
 static void gen_arith(cg *g, ast_node *n)
 {
     int op = n->op;
@@ -1002,8 +1085,8 @@ static void gen_arith(cg *g, ast_node *n)
         op0(g, OP_CONCAT, n->sp);
         return;
     }
-    if (n->ty->kind == TY_DATE) {
-        op0(g, OP_ADD_DAYS, n->sp);
+    if (n->aux != DOP_NONE) {
+        gen_date_op(g, n);
         return;
     }
     bool ints = is_int(n->a) && is_int(n->b);
@@ -1238,6 +1321,10 @@ static void gen_comprehension(cg *g, ast_node *n)
     case BUILTIN_ROUND:
     case BUILTIN_MIN:
     case BUILTIN_MAX:
+    case BUILTIN_IS_WORKING_DAY:
+    case BUILTIN_ADD_WORKING_DAYS:
+    case BUILTIN_WORKING_DAYS_BETWEEN:
+    case BUILTIN_LOCAL_DATE:
     case BUILTIN_KIND_COUNT:
         break;
     }

@@ -29,8 +29,8 @@ typedef struct tly_tok {
     const char *s;   /* arena */
     uint32_t len;
     const char *cur; /* MONEY: currency code */
-    int64_t num;     /* DURATION: days */
-    int working;     /* DURATION: working days */
+    int64_t num;     /* DURATION: the count, in its unit */
+    int unit;        /* DURATION: an ast_unit */
 } tly_tok;
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                        \
     do {                                                   \
@@ -101,7 +101,7 @@ static ast_node *lit(struct tly_comp *c, ast_kind kind, tly_span sp,
         n->len = t.len;
         n->name = t.cur;
         n->num = t.num;
-        n->op = (int16_t)t.working;
+        n->op = (int16_t)t.unit;
     }
     return n;
 }
@@ -195,12 +195,13 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token OTHERWISE "otherwise" OUTPUT "output" OVER "over" PARAMETER "parameter"
 %token POLICY "policy" RECORD "record" RULE "rule" SOME "some"
 %token SOURCE "source" THEN "then" TO "to" TRUE "true" TYPE "type"
+%token HOLIDAY "holiday"
 %token UNIQUE "unique" UNLESS "unless" UNTIL "until" VERSION "version" WHEN "when" WHERE "where"
 
 %type <node> program decls decl header enum_decl members member record_decl
 %type <node> record_items record_item field_decl field_opts check_decl type
 %type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
-%type <node> extern_decl asof_decl exceptions exception overs
+%type <node> extern_decl asof_decl exceptions exception overs holiday_decl
 %type <node> import_decl import_as import_names name_list module_decl
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
@@ -246,7 +247,7 @@ decls
 decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
     | rule_decl | input_decl | output_decl | extern_decl | asof_decl
-    | import_decl | module_decl
+    | import_decl | module_decl | holiday_decl
     | error             { $$ = NULL; }
     ;
 
@@ -300,6 +301,15 @@ module_decl
     : kw_module IDENT   { $$ = named(c, AST_MODULE, @$, $2, @2); }
     | kw_module IDENT VERSION STRING
                         { $$ = named(c, AST_MODULE, @$, $2, @2); $$->text2 = $4.s; }
+    ;
+
+kw_holiday: HOLIDAY { yyerrok; } ;
+
+/* holiday 2026-06-15 cites "...": a day added to the bank holidays. */
+holiday_decl
+    : kw_holiday DATE cites
+                        { $$ = N(AST_HOLIDAY, @$); $$->text = $2.s; $$->cite = $3;
+                          $$->name_sp = @2; }
     ;
 
 /* ---- enumerations ---------------------------------------------------- */

@@ -23,15 +23,18 @@
 
 /* 4 added the EXTN section and CALL_NATIVE; 5 the CITE and PARM sections
  * and the CITE and EVAL_DATE instructions; 6 the MODS section (the
- * modules compiled in) and a module per source location.  Files of
- * formats 3 (no native functions), 4 (no citations) and 5 (no modules)
- * are still read: the rest of the format is the same. */
+ * modules compiled in), a module per source location, and the date and
+ * working-day instructions (numbered after those).  Files of formats 3
+ * (no native functions), 4 (no citations) and 5 (no modules, no date
+ * instructions) are still read: the rest of the format is the same. */
 #define BC_FORMAT_VERSION 6
 #define BC_FORMAT_MIN_VERSION 3
 #define BC_NONE_U16 0xFFFFu
 #define BC_NO_STRING 0xFFFFFFFFu /* a string field that names none */
 #define BC_PLACES_ANY 0xFFu
 #define BC_TEXT_PERCENT 0xFEu /* TO_TEXT: a percent, as "12.5%" */
+#define BC_UNIT_SECONDS 0u    /* TIME_UNIT: the duration counts seconds */
+#define BC_UNIT_DAYS 1u       /* TIME_UNIT: days of 86400 seconds */
 
 typedef enum bc_op {
 #define TALLY_OP(name, operands, pop, push) OP_##name,

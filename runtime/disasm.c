@@ -453,6 +453,21 @@ static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
             sb_printf(b, "mode %u?", a);
         }
         return;
+    case OPND_MONTH_RULE:
+        sb_puts(b, sep);
+        switch (a) {
+        case DATE_MONTH_EXACT: sb_puts(b, "exact"); break;
+        case DATE_MONTH_EARLIER: sb_puts(b, "or earlier"); break;
+        case DATE_MONTH_LATER: sb_puts(b, "or later"); break;
+        default: sb_printf(b, "rule %u?", a); break;
+        }
+        return;
+    case OPND_TIME_UNIT:
+        sb_puts(b, sep);
+        sb_puts(b, a == BC_UNIT_SECONDS ? "seconds"
+                   : a == BC_UNIT_DAYS  ? "days"
+                                        : "unit?");
+        return;
     case OPND_PLACES:
         sb_puts(b, sep);
         if (a == BC_PLACES_ANY) {

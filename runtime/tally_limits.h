@@ -24,6 +24,11 @@
  * days from 1970-01-01 (ISO 8601 without the expanded form; date.h). */
 #define LIM_MIN_DAY (-719162) /* 0001-01-01 */
 #define LIM_MAX_DAY 2932896   /* 9999-12-31 */
+/* The largest count a duration literal may be written with, in its
+ * smallest unit (days, months or seconds): 10^12 seconds is about 31,700
+ * years, beyond every date Tally can hold (years 0001..9999), so no
+ * meaningful literal is refused and count * 86400 cannot overflow. */
+#define LIM_MAX_DURATION 1000000000000
 #define LIM_SEC_PER_DAY 86400 /* a datetime's range is the days' range */
 
 /* A limit spelled as a string literal, for messages:

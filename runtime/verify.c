@@ -822,6 +822,18 @@ static bool check_operand(vfy *v, const walk *w, uint32_t pc,
                            name, a, DEC_ROUND_MODE_COUNT);
         }
         return true;
+    case OPND_MONTH_RULE:
+        if (a >= DATE_MONTH_RULE_COUNT) {
+            return fail_at(v, w, pc, "%s rule %u out of range (%d rules)",
+                           name, a, DATE_MONTH_RULE_COUNT);
+        }
+        return true;
+    case OPND_TIME_UNIT:
+        if (a != BC_UNIT_SECONDS && a != BC_UNIT_DAYS) {
+            return fail_at(v, w, pc, "%s unit %u, expected %u (seconds) or "
+                           "%u (days)", name, a, BC_UNIT_SECONDS, BC_UNIT_DAYS);
+        }
+        return true;
     case OPND_PLACES:
         if (a > LIM_MAX_PLACES && a != BC_PLACES_ANY &&
             a != BC_TEXT_PERCENT) {

@@ -1159,6 +1159,266 @@ static vm_status grow_stack(vm *v, size_t need)
 
 /* ---- the interpreter --------------------------------------------------- */
 
+/* ---- dates and working days -------------------------------------------- */
+
+/* Reads a holidays operand (none, or a list of dates) into *[out], the
+ * days copied into the record arena.  False on a kind the compiler never
+ * emits (type confusion), or out of memory (*[nomem]). */
+static bool holidays_arg(vm *v, const value *h, date_extra *out, bool *nomem)
+{
+    out->days = NULL;
+    out->count = 0;
+    if (h->kind == VAL_NONE) {
+        return true;
+    }
+    if (h->kind != VAL_LIST) {
+        return false;
+    }
+    const val_list *l = h->as.l;
+    if (l->count == 0) {
+        return true;
+    }
+    int64_t *d = arena_alloc(v->a, (size_t)l->count * sizeof *d);
+    if (!d) {
+        *nomem = true;
+        return false;
+    }
+    for (uint32_t i = 0; i < l->count; i++) {
+        if (l->items[i].kind != VAL_DATE) {
+            return false;
+        }
+        d[i] = l->items[i].as.i;
+    }
+    out->days = d;
+    out->count = l->count;
+    return true;
+}
+
+/* Writes [day] as YYYY-MM-DD into [buf] (the days the VM holds have
+ * four-digit years; others are shown as computed). */
+static void fmt_day(int64_t day, char *buf, size_t cap)
+{
+    int y, m, d;
+    date_to_ymd(day, &y, &m, &d);
+    snprintf(buf, cap, "%04d-%02d-%02d", y, m, d);
+}
+
+/* The message for a day outside the bank-holiday calendar. */
+static const char *no_calendar(vm *v, int64_t day)
+{
+    char d[32], lo[32], hi[32];
+    fmt_day(day, d, sizeof d);
+    fmt_day(date_uk_first(), lo, sizeof lo);
+    fmt_day(date_uk_last(), hi, sizeof hi);
+    return fmt_msg(v, "no bank-holiday calendar for %s: the UK calendar "
+                      "covers %s to %s", d, lo, hi);
+}
+
+static const char *const month_names[12] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+/* The instructions after CALL_NATIVE in opcodes.def: [o] with operand
+ * [a] on the [n] values at [x]; the result goes to x[0].  VM_OK, or a
+ * status with *[msg] (NULL: type confusion; v->over_budget: the budget). */
+static vm_status date_instr(vm *v, bc_op o, uint32_t a, value *x,
+                            const char **msg)
+{
+    *msg = NULL;
+    date_extra ex;
+    bool nomem = false;
+    int64_t r, bad;
+    uint64_t steps = 0;
+    date_status ds;
+    switch (o) {
+    case OP_SUB_DAYS:
+        if (x[0].kind != VAL_DATE || x[1].kind != VAL_DURATION) {
+            return VM_RUNTIME_ERROR;
+        }
+        if (__builtin_sub_overflow(x[0].as.i, x[1].as.i, &r) ||
+            r < LIM_MIN_DAY || r > LIM_MAX_DAY) {
+            *msg = "date out of range (years 0001 to 9999) in date - days";
+            return VM_RUNTIME_ERROR;
+        }
+        x[0].as.i = r;
+        return VM_OK;
+    case OP_ADD_MONTHS:
+    case OP_SUB_MONTHS: {
+        if (x[0].kind != VAL_DATE || x[1].kind != VAL_DURATION ||
+            a >= DATE_MONTH_RULE_COUNT) {
+            return VM_RUNTIME_ERROR;
+        }
+        int64_t n = x[1].as.i;
+        bool neg = o == OP_SUB_MONTHS;
+        int ty = 0, tm = 1;
+        ds = n == INT64_MIN ? DATE_OUT_OF_RANGE
+                            : date_add_months(x[0].as.i, neg ? -n : n,
+                                              (date_month_rule)a, &r, &ty, &tm);
+        if (ds == DATE_NO_SUCH_DAY) {
+            char from[32], early[32], late[32];
+            int y, m, d;
+            date_to_ymd(x[0].as.i, &y, &m, &d);
+            fmt_day(x[0].as.i, from, sizeof from);
+            date_add_months(x[0].as.i, neg ? -n : n, DATE_MONTH_EARLIER, &r,
+                            NULL, NULL);
+            fmt_day(r, early, sizeof early);
+            fmt_day(r + 1, late, sizeof late);
+            *msg = fmt_msg(v, "%s %c %" PRId64 " month%s: %s %d has no day "
+                              "%d; write 'or earlier' after the months for "
+                              "%s, or 'or later' for %s",
+                           from, neg ? '-' : '+', n, n == 1 ? "" : "s",
+                           month_names[tm - 1], ty, d, early, late);
+            return VM_RUNTIME_ERROR;
+        }
+        if (ds != DATE_OK) {
+            *msg = neg ? "date out of range (years 0001 to 9999) in date - "
+                         "months"
+                       : "date out of range (years 0001 to 9999) in date + "
+                         "months";
+            return VM_RUNTIME_ERROR;
+        }
+        x[0].as.i = r;
+        return VM_OK;
+    }
+    case OP_ADD_WORKING:
+    case OP_SUB_WORKING:
+    case OP_WORKING_END:
+    case OP_WORKING_COUNT: {
+        bool end = o == OP_WORKING_END, count = o == OP_WORKING_COUNT;
+        if (x[0].kind != VAL_DATE ||
+            x[1].kind != (count ? VAL_DATE : end ? VAL_INT : VAL_DURATION)) {
+            return VM_RUNTIME_ERROR;
+        }
+        if (!holidays_arg(v, &x[2], &ex, &nomem)) {
+            if (nomem) {
+                *msg = "out of memory";
+                return VM_ENOMEM;
+            }
+            return VM_RUNTIME_ERROR;
+        }
+        int64_t n = x[1].as.i;
+        if (count) {
+            ds = date_working_between(x[0].as.i, n, &ex, &r, &bad, &steps);
+        } else if (end) {
+            if (n < 1) {
+                *msg = fmt_msg(v, "add_working_days counts at least 1 "
+                                  "working day, not %" PRId64, n);
+                return VM_RUNTIME_ERROR;
+            }
+            /* The n-th working day of those beginning with d: day d - 1
+             * plus n working days (d counts if it is one). */
+            ds = x[0].as.i - 1 < LIM_MIN_DAY
+                     ? (bad = x[0].as.i - 1, DATE_NO_CALENDAR)
+                     : date_add_working(x[0].as.i - 1, n, &ex, &r, &bad,
+                                        &steps);
+        } else {
+            if (o == OP_SUB_WORKING) {
+                n = n == INT64_MIN ? INT64_MAX : -n;
+            }
+            ds = date_add_working(x[0].as.i, n, &ex, &r, &bad, &steps);
+        }
+        if (!charge(v, steps / VM_SCAN_UNIT)) {
+            return VM_LIMIT;
+        }
+        if (ds != DATE_OK) {
+            *msg = no_calendar(v, bad);
+            return VM_RUNTIME_ERROR;
+        }
+        if (count) {
+            x[0].kind = VAL_INT;
+        }
+        x[0].as.i = r;
+        return VM_OK;
+    }
+    case OP_IS_WORKING: {
+        bool w;
+        if (x[0].kind != VAL_DATE) {
+            return VM_RUNTIME_ERROR;
+        }
+        if (!holidays_arg(v, &x[1], &ex, &nomem)) {
+            if (nomem) {
+                *msg = "out of memory";
+                return VM_ENOMEM;
+            }
+            return VM_RUNTIME_ERROR;
+        }
+        if (date_is_working(x[0].as.i, &ex, &w) != DATE_OK) {
+            *msg = no_calendar(v, x[0].as.i);
+            return VM_RUNTIME_ERROR;
+        }
+        x[0] = val_bool(w);
+        return VM_OK;
+    }
+    case OP_DAYS_BETWEEN:
+        if (x[0].kind != VAL_DATE || x[1].kind != VAL_DATE) {
+            return VM_RUNTIME_ERROR;
+        }
+        if (__builtin_sub_overflow(x[0].as.i, x[1].as.i, &r)) {
+            *msg = "integer overflow in date - date";
+            return VM_RUNTIME_ERROR;
+        }
+        x[0] = val_int(r);
+        return VM_OK;
+    case OP_ADD_SECONDS:
+    case OP_SUB_SECONDS: {
+        if (x[0].kind != VAL_DATETIME || x[1].kind != VAL_DURATION ||
+            (a != BC_UNIT_SECONDS && a != BC_UNIT_DAYS)) {
+            return VM_RUNTIME_ERROR;
+        }
+        int64_t secs;
+        if (__builtin_mul_overflow(x[1].as.i,
+                                   (int64_t)(a == BC_UNIT_DAYS ? LIM_SEC_PER_DAY
+                                                               : 1),
+                                   &secs) ||
+            (o == OP_ADD_SECONDS
+                 ? __builtin_add_overflow(x[0].as.t.sec, secs, &r)
+                 : __builtin_sub_overflow(x[0].as.t.sec, secs, &r)) ||
+            r < (int64_t)LIM_MIN_DAY * LIM_SEC_PER_DAY ||
+            r >= ((int64_t)LIM_MAX_DAY + 1) * LIM_SEC_PER_DAY) {
+            *msg = o == OP_ADD_SECONDS
+                       ? "date-time out of range (years 0001 to 9999) in "
+                         "datetime + duration"
+                       : "date-time out of range (years 0001 to 9999) in "
+                         "datetime - duration";
+            return VM_RUNTIME_ERROR;
+        }
+        x[0].as.t.sec = r;
+        return VM_OK;
+    }
+    case OP_MUL_DUR: {
+        value *d = x[0].kind == VAL_DURATION ? &x[0] : &x[1];
+        value *i = d == &x[0] ? &x[1] : &x[0];
+        if (d->kind != VAL_DURATION || i->kind != VAL_INT) {
+            return VM_RUNTIME_ERROR;
+        }
+        if (__builtin_mul_overflow(d->as.i, i->as.i, &r)) {
+            *msg = "integer overflow in duration *";
+            return VM_RUNTIME_ERROR;
+        }
+        x[0].kind = VAL_DURATION;
+        x[0].as.i = r;
+        return VM_OK;
+    }
+    case OP_LOCAL_DATE: {
+        const char *why;
+        if (x[0].kind != VAL_DATETIME) {
+            return VM_RUNTIME_ERROR;
+        }
+        if (!date_london_date(&x[0].as.t, &r, &why)) {
+            *msg = why;
+            return VM_RUNTIME_ERROR;
+        }
+        value d = val_none();
+        d.kind = VAL_DATE;
+        d.as.i = r;
+        x[0] = d;
+        return VM_OK;
+    }
+    default:
+        return VM_RUNTIME_ERROR;
+    }
+}
+
 /* CALL_NATIVE's work, out of line: charges the call and the text it
  * passes (FFI_CALL_COST, a unit per VM_TEXT_UNIT bytes), calls extern
  * [x] on [args] and stores its result in *[out].  VM_LIMIT with
@@ -1976,6 +2236,38 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             NOMEM();
         }
         THROW(VM_DATA_ERROR, msg);
+    }
+
+    VM_CASE(SUB_DAYS):
+    VM_CASE(ADD_MONTHS):
+    VM_CASE(SUB_MONTHS):
+    VM_CASE(ADD_WORKING):
+    VM_CASE(SUB_WORKING):
+    VM_CASE(DAYS_BETWEEN):
+    VM_CASE(ADD_SECONDS):
+    VM_CASE(SUB_SECONDS):
+    VM_CASE(MUL_DUR):
+    VM_CASE(IS_WORKING):
+    VM_CASE(WORKING_END):
+    VM_CASE(WORKING_COUNT):
+    VM_CASE(LOCAL_DATE): {
+        /* Rare and each a call's worth of work: one shared body, the
+         * operand (a MONTH_RULE or TIME_UNIT, or none) read by its
+         * table offset. */
+        const bc_opinfo *oi = &bc_ops[*ip];
+        uint32_t a = oi->nopnds ? ip[oi->off[0]] : 0;
+        vm_status ds = date_instr(v, (bc_op)*ip, a, sp - oi->pop, &msg);
+        if (UNLIKELY(ds != VM_OK)) {
+            if (ds == VM_LIMIT) {
+                goto budget;
+            }
+            if (!msg) {
+                CONFUSED();
+            }
+            THROW(ds, msg);
+        }
+        sp -= oi->pop - 1;
+        VM_NEXT(oi->len);
     }
 
     VM_LOOP_END()

@@ -855,6 +855,14 @@ static const struct {
      "[-1, 2.5, 7]"},
     {"all", BUILTIN_AGG, "bool", "all(d > 0 for d in x.ds)", "false"},
     {"any", BUILTIN_AGG, "bool", "any(d > 0 for d in x.ds)", "true"},
+    {"is_working_day", BUILTIN_CALL, "bool", "is_working_day(2026-11-30)",
+     "false"},
+    {"add_working_days", BUILTIN_CALL, "date",
+     "add_working_days(2026-12-22, 8)", "2027-01-06"},
+    {"working_days_between", BUILTIN_CALL, "integer",
+     "working_days_between(2026-12-22, 2027-01-06)", "7"},
+    {"local_date", BUILTIN_CALL, "date", "local_date(2026-07-01T23:30:00Z)",
+     "2026-07-02"},
 };
 
 static const char builtin_input[] =

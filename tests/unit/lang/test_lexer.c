@@ -35,7 +35,7 @@ typedef struct tok {
     uint32_t len;
     const char *cur;
     int64_t num;
-    int working;
+    int working; /* DURATION: its unit (ast_unit) */
 } tok;
 
 typedef struct lexed {
@@ -91,7 +91,7 @@ static lexed *lex_n(const char *src, size_t len)
         }
         if (k == DURATION) {
             t->num = v.tok.num;
-            t->working = v.tok.working;
+            t->working = v.tok.unit;
         }
     }
     tly_yy_delete_buffer(b, sc);
@@ -238,6 +238,46 @@ static void test_lexer_duration(void **state)
     assert_tok(x, 2, DURATION, 14, 28);
     assert_int_equal(x->t[2].num, 8);
     assert_int_equal(x->t[2].working, 1);
+    done(x);
+}
+
+/* Units: weeks are days, years months, hours and minutes seconds; the
+ * month-end direction is part of the token, unless a name goes on. */
+static void test_lexer_duration_units(void **state)
+{
+    (void)state;
+    lexed *x = lex("2 weeks 3 months 1 year or earlier 2 months or later "
+                   "2 hours 30 minutes 1 month or later_x");
+    assert_int_equal(x->c.diags.count, 0);
+    assert_int_equal(x->n, 9);
+    static const struct {
+        int64_t num;
+        int unit;
+    } want[] = {
+        {14, AST_UNIT_DAYS},          {3, AST_UNIT_MONTHS},
+        {12, AST_UNIT_MONTHS_EARLIER}, {2, AST_UNIT_MONTHS_LATER},
+        {7200, AST_UNIT_SECONDS},     {1800, AST_UNIT_SECONDS},
+        {1, AST_UNIT_MONTHS},
+    };
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(x->t[i].kind, DURATION);
+        assert_int_equal(x->t[i].num, want[i].num);
+        assert_int_equal(x->t[i].working, want[i].unit);
+    }
+    assert_tok(x, 2, DURATION, 17, 34);
+    assert_tok(x, 6, DURATION, 72, 79);
+    assert_tok(x, 7, OR, 80, 82);
+    assert_tok(x, 8, IDENT, 83, 90);
+    done(x);
+}
+
+static void test_lexer_duration_too_long(void **state)
+{
+    (void)state;
+    lexed *x = lex("1000000000001 days 16666666667 minutes");
+    assert_int_equal(x->n, 2);
+    assert_diag(x, 0, 0, 18, "duration too long");
+    assert_diag(x, 1, 19, 38, "duration too long");
     done(x);
 }
 
@@ -562,6 +602,8 @@ int main(void)
         TEST(test_lexer_date),
         TEST(test_lexer_datetime),
         TEST(test_lexer_duration),
+        TEST(test_lexer_duration_units),
+        TEST(test_lexer_duration_too_long),
         TEST(test_lexer_decimal_and_integer),
         TEST(test_lexer_number_then_dot_is_two_tokens),
         TEST(test_lexer_text_escapes),

@@ -3,8 +3,12 @@
  * Expected day counts and instants were computed independently (Python's
  * datetime); the round-trip tests then walk every day over several
  * thousand years and check each against its neighbour, so an error in
- * either conversion direction cannot hide behind the other.
+ * either conversion direction cannot hide behind the other.  The working-
+ * day calendar is checked day by day against the JSON it was generated
+ * from (read here with a plain scan, not the generator), and the POSIX
+ * rule of the Europe/London TZif file against its own transition table.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +18,9 @@
 #include <cmocka.h>
 
 #include "date.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 static void assert_date_fmt(int64_t days, const char *want)
 {
@@ -341,6 +348,405 @@ static void test_date_instant_cmp_order(void **state)
     assert_true(date_instant_cmp(&y, &x) > 0);
 }
 
+static int64_t day_of(const char *s)
+{
+    int64_t d;
+    assert_true(date_parse(s, strlen(s), &d));
+    return d;
+}
+
+static void assert_day(int64_t d, const char *want)
+{
+    assert_date_fmt(d, want);
+}
+
+static void test_date_add_months_keeps_the_day(void **state)
+{
+    (void)state;
+    int64_t r;
+    int y = 0, m = 0;
+    assert_int_equal(date_add_months(day_of("2026-01-15"), 1, DATE_MONTH_EXACT,
+                                     &r, &y, &m), DATE_OK);
+    assert_day(r, "2026-02-15");
+    assert_int_equal(date_add_months(day_of("2026-01-15"), -13,
+                                     DATE_MONTH_EXACT, &r, NULL, NULL), DATE_OK);
+    assert_day(r, "2024-12-15");
+    assert_int_equal(date_add_months(day_of("2024-02-29"), 48,
+                                     DATE_MONTH_EXACT, &r, NULL, NULL), DATE_OK);
+    assert_day(r, "2028-02-29");
+    assert_int_equal(date_add_months(day_of("2026-12-31"), 0,
+                                     DATE_MONTH_EXACT, &r, NULL, NULL), DATE_OK);
+    assert_day(r, "2026-12-31");
+}
+
+static void test_date_add_months_missing_day(void **state)
+{
+    (void)state;
+    int64_t r = 7;
+    int y = 0, m = 0;
+    assert_int_equal(date_add_months(day_of("2026-01-31"), 1, DATE_MONTH_EXACT,
+                                     &r, &y, &m), DATE_NO_SUCH_DAY);
+    assert_int_equal(r, 7); /* untouched */
+    assert_int_equal(y, 2026);
+    assert_int_equal(m, 2);
+    assert_int_equal(date_add_months(day_of("2026-01-31"), 1,
+                                     DATE_MONTH_EARLIER, &r, NULL, NULL), DATE_OK);
+    assert_day(r, "2026-02-28");
+    assert_int_equal(date_add_months(day_of("2026-01-31"), 1, DATE_MONTH_LATER,
+                                     &r, NULL, NULL), DATE_OK);
+    assert_day(r, "2026-03-01");
+    assert_int_equal(date_add_months(day_of("2024-01-30"), 1, DATE_MONTH_LATER,
+                                     &r, NULL, NULL), DATE_OK);
+    assert_day(r, "2024-03-01");
+    assert_int_equal(date_add_months(day_of("2026-05-31"), -1,
+                                     DATE_MONTH_EARLIER, &r, NULL, NULL), DATE_OK);
+    assert_day(r, "2026-04-30");
+    assert_int_equal(date_add_months(day_of("2024-02-29"), -12,
+                                     DATE_MONTH_LATER, &r, NULL, NULL), DATE_OK);
+    assert_day(r, "2023-03-01");
+    /* Every day of ten years plus every month count up to 30 either way:
+     * the result is the same day of the month, or the rule applied. */
+    for (int64_t d = day_of("2020-01-01"); d < day_of("2030-01-01"); d++) {
+        int yy, mm, dd;
+        date_to_ymd(d, &yy, &mm, &dd);
+        for (int64_t k = -30; k <= 30; k++) {
+            int64_t e, l;
+            date_status se =
+                date_add_months(d, k, DATE_MONTH_EARLIER, &e, NULL, NULL);
+            date_status sl =
+                date_add_months(d, k, DATE_MONTH_LATER, &l, NULL, NULL);
+            assert_int_equal(se, DATE_OK);
+            assert_int_equal(sl, DATE_OK);
+            int ey, em, ed;
+            date_to_ymd(e, &ey, &em, &ed);
+            assert_int_equal((ey * 12 + em) - (yy * 12 + mm), k);
+            assert_true(ed <= dd);
+            assert_true(e == l || l == e + 1);
+        }
+    }
+}
+
+static void test_date_add_months_out_of_range(void **state)
+{
+    (void)state;
+    int64_t r;
+    assert_int_equal(date_add_months(day_of("9999-12-01"), 1, DATE_MONTH_EXACT,
+                                     &r, NULL, NULL), DATE_OUT_OF_RANGE);
+    assert_int_equal(date_add_months(day_of("0001-01-31"), -1,
+                                     DATE_MONTH_EXACT, &r, NULL, NULL),
+                     DATE_OUT_OF_RANGE);
+    assert_int_equal(date_add_months(day_of("9999-11-30"), 0, DATE_MONTH_LATER,
+                                     &r, NULL, NULL), DATE_OK);
+    assert_int_equal(date_add_months(day_of("2026-01-01"), INT64_MAX,
+                                     DATE_MONTH_EXACT, &r, NULL, NULL),
+                     DATE_OUT_OF_RANGE);
+    assert_int_equal(date_add_months(day_of("2026-01-01"), INT64_MIN + 1,
+                                     DATE_MONTH_EXACT, &r, NULL, NULL),
+                     DATE_OUT_OF_RANGE);
+    assert_int_equal(date_add_months(INT64_MAX, 1, DATE_MONTH_EXACT, &r, NULL,
+                                     NULL), DATE_OUT_OF_RANGE);
+}
+
+/* The repository's copy of the GOV.UK data, read with a plain scan for
+ * "date": "YYYY-MM-DD" (every date in the file is a holiday's). */
+static size_t read_json_holidays(int64_t *out, size_t cap)
+{
+    FILE *f = fopen("stdlib/calendars/uk-bank-holidays.json", "rb");
+    if (!f) {
+        return 0;
+    }
+    static char buf[1 << 18];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    size_t n = 0;
+    for (const char *p = buf; (p = strstr(p, "\"date\": \"")) != NULL; p++) {
+        int64_t d;
+        assert_true(date_parse(p + 9, 10, &d));
+        assert_true(n < cap);
+        out[n++] = d;
+    }
+    return n;
+}
+
+static void test_date_calendar_matches_its_source(void **state)
+{
+    (void)state;
+    static int64_t hol[1024];
+    size_t n = read_json_holidays(hol, 1024);
+    if (n == 0) {
+        skip(); /* run from elsewhere than the repository root */
+    }
+    assert_true(n > 250); /* three divisions, ten years */
+    assert_int_equal(date_uk_first(), day_of("2019-01-01"));
+    assert_int_equal(date_uk_last(), day_of("2028-12-31"));
+    for (int64_t d = date_uk_first(); d <= date_uk_last(); d++) {
+        bool listed = false;
+        for (size_t i = 0; i < n && !listed; i++) {
+            listed = hol[i] == d;
+        }
+        bool w;
+        assert_int_equal(date_is_working(d, NULL, &w), DATE_OK);
+        if (w != (date_weekday(d) <= 5 && !listed)) {
+            strbuf b;
+            sb_init(&b, NULL);
+            date_format(d, &b);
+            print_error("%s: working %d\n", b.p, w);
+            sb_free(&b);
+            fail();
+        }
+    }
+}
+
+static void test_date_calendar_is_the_union(void **state)
+{
+    (void)state;
+    /* procurement-facts §6.2: days off in one part of the UK only. */
+    static const char *const regional[] = {
+        "2025-01-02", "2025-03-17", "2025-07-14", "2025-08-04", "2025-12-01",
+        "2026-01-02", "2026-03-17", "2026-06-15", "2026-07-13", "2026-08-03",
+        "2026-11-30", "2027-01-04", "2027-03-17", "2027-07-12", "2027-08-02",
+        "2027-11-30",
+    };
+    for (size_t i = 0; i < sizeof regional / sizeof regional[0]; i++) {
+        bool w = true;
+        assert_int_equal(date_is_working(day_of(regional[i]), NULL, &w),
+                         DATE_OK);
+        assert_false(w);
+    }
+    bool w = false;
+    assert_int_equal(date_is_working(day_of("2026-12-01"), NULL, &w), DATE_OK);
+    assert_true(w);
+    assert_int_equal(date_is_working(day_of("2026-04-06"), NULL, &w), DATE_OK);
+    assert_false(w); /* Easter Monday: not Scotland's, but E&W's and NI's */
+    assert_int_equal(date_is_working(day_of("2018-12-31"), NULL, &w),
+                     DATE_NO_CALENDAR);
+    assert_int_equal(date_is_working(day_of("2029-01-01"), NULL, &w),
+                     DATE_NO_CALENDAR);
+    assert_int_equal(date_is_working(day_of("2029-01-06"), NULL, &w),
+                     DATE_NO_CALENDAR); /* a Saturday, still refused */
+    int64_t extra_days[] = {day_of("2026-12-01")};
+    date_extra ex = {extra_days, 1};
+    assert_int_equal(date_is_working(day_of("2026-12-01"), &ex, &w), DATE_OK);
+    assert_false(w);
+}
+
+static void test_date_working_days_standstill(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *published, *ends;
+    } cases[] = {
+        {"2026-12-22", "2027-01-06"}, /* Christmas, Boxing Day, 1 and 4 Jan */
+        {"2026-11-24", "2026-12-04"}, /* St Andrew's Day */
+        {"2025-12-29", "2026-01-09"}, /* 1 and 2 January */
+        {"2026-03-16", "2026-03-26"}, /* St Patrick's Day */
+        {"2026-12-25", "2027-01-11"}, /* published on a holiday */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t r, bad;
+        uint64_t steps = 0;
+        /* "8 working days beginning with d" = day d - 1 plus 8. */
+        assert_int_equal(date_add_working(day_of(cases[i].published) - 1, 8,
+                                          NULL, &r, &bad, &steps), DATE_OK);
+        assert_day(r, cases[i].ends);
+        assert_true(steps >= 8 && steps < 30);
+    }
+}
+
+static void test_date_working_days_walks(void **state)
+{
+    (void)state;
+    int64_t r = 0, bad = 0, n = 0;
+    uint64_t steps = 0;
+    int64_t fri = day_of("2026-08-28");
+    assert_int_equal(date_add_working(fri, 0, NULL, &r, &bad, &steps), DATE_OK);
+    assert_int_equal(r, fri);
+    assert_int_equal(steps, 0);
+    assert_int_equal(date_add_working(fri, 1, NULL, &r, &bad, NULL), DATE_OK);
+    assert_day(r, "2026-09-01"); /* over the weekend and 31 August */
+    assert_int_equal(date_add_working(day_of("2026-09-01"), -1, NULL, &r, &bad,
+                                      NULL), DATE_OK);
+    assert_day(r, "2026-08-28");
+    /* A count past the calendar ends at its edge, whatever its size. */
+    assert_int_equal(date_add_working(fri, INT64_MAX, NULL, &r, &bad, &steps),
+                     DATE_NO_CALENDAR);
+    assert_day(bad, "2029-01-01");
+    assert_true(steps < 3000);
+    assert_int_equal(date_add_working(fri, INT64_MIN, NULL, &r, &bad, &steps),
+                     DATE_NO_CALENDAR);
+    assert_day(bad, "2018-12-31");
+    /* working_days_between inverts + working days, both ways. */
+    for (int64_t d = day_of("2019-01-01"); d < day_of("2028-11-01"); d += 3) {
+        for (int64_t k = -20; k <= 20; k += 7) {
+            if (date_add_working(d, k, NULL, &r, &bad, NULL) != DATE_OK) {
+                continue; /* before the calendar's first day */
+            }
+            assert_int_equal(date_working_between(d, r, NULL, &n, &bad, NULL),
+                             DATE_OK);
+            assert_int_equal(n, k);
+        }
+    }
+    assert_int_equal(date_working_between(day_of("2026-01-01"),
+                                          day_of("2030-01-01"), NULL, &n, &bad,
+                                          NULL), DATE_NO_CALENDAR);
+    assert_day(bad, "2030-01-01");
+    assert_int_equal(date_working_between(day_of("2030-01-01"),
+                                          day_of("2030-01-01"), NULL, &n, &bad,
+                                          NULL), DATE_OK);
+    assert_int_equal(n, 0);
+}
+
+/* Reads the system's Europe/London TZif file; NULL (the test skips) when
+ * the time-zone database is not installed. */
+static uint8_t *read_london(size_t *len)
+{
+    FILE *f = fopen("/usr/share/zoneinfo/Europe/London", "rb");
+    if (!f) {
+        return NULL;
+    }
+    uint8_t *buf = malloc(1 << 16);
+    assert_non_null(buf);
+    *len = fread(buf, 1, 1 << 16, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_date_tz_london_clock_changes(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = read_london(&len);
+    if (!buf) {
+        skip();
+    }
+    static date_tz tz;
+    assert_true(date_tz_parse(buf, len, &tz));
+    free(buf);
+    static const struct {
+        const char *t;
+        int32_t off;
+    } cases[] = {
+        {"2026-03-29T00:59:59Z", 0},    {"2026-03-29T01:00:00Z", 3600},
+        {"2026-10-25T00:59:59Z", 3600}, {"2026-10-25T01:00:00Z", 0},
+        {"2026-07-01T23:30:00Z", 3600}, {"2026-12-01T23:30:00Z", 0},
+        {"1970-06-01T00:00:00Z", 3600}, /* British Standard Time, 1968-71 */
+        {"2045-03-26T00:59:59Z", 0},    {"2045-03-26T01:00:00Z", 3600},
+        {"2045-10-29T00:59:59Z", 3600}, {"2045-10-29T01:00:00Z", 0},
+        {"9999-07-01T00:00:00Z", 3600},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        date_instant t = instant(cases[i].t);
+        if (date_tz_offset(&tz, &t) != cases[i].off) {
+            print_error("%s: offset %d, expected %d\n", cases[i].t,
+                        (int)date_tz_offset(&tz, &t), (int)cases[i].off);
+            fail();
+        }
+    }
+}
+
+/* The footer rule, used past the last transition, agrees with the
+ * transition table hour by hour over the years the table lists. */
+static void test_date_tz_rule_matches_table(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = read_london(&len);
+    if (!buf) {
+        skip();
+    }
+    static date_tz full, cut;
+    assert_true(date_tz_parse(buf, len, &full));
+    free(buf);
+    assert_true(full.has_rule && full.rule_dst);
+    cut = full;
+    date_instant from = instant("2000-01-01T00:00:00Z");
+    while (cut.count > 0 && cut.at[cut.count - 1] >= from.sec) {
+        cut.count--;
+    }
+    assert_true(full.count > cut.count + 50);
+    date_instant to = {full.at[full.count - 1], 0};
+    for (date_instant t = from; t.sec <= to.sec; t.sec += 3600) {
+        assert_int_equal(date_tz_offset(&cut, &t), date_tz_offset(&full, &t));
+    }
+}
+
+static void test_date_tz_rejects_malformed(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = read_london(&len);
+    if (!buf) {
+        skip();
+    }
+    static date_tz tz;
+    /* Every proper prefix is refused (the footer ends the file). */
+    for (size_t n = 0; n < len; n++) {
+        uint8_t *p = malloc(n ? n : 1);
+        assert_non_null(p);
+        memcpy(p, buf, n);
+        assert_false(date_tz_parse(p, n, &tz));
+        free(p);
+    }
+    /* A flipped bit anywhere never crashes (ASan watches the reads). */
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            buf[i] ^= (uint8_t)(1u << bit);
+            (void)date_tz_parse(buf, len, &tz);
+            buf[i] ^= (uint8_t)(1u << bit);
+        }
+    }
+    static const char *const footers[] = {"GMT0BST,M3.5.0/1,M13.5.0",
+                                          "GMT0BST,J60,M10.5.0", "G0",
+                                          "GMT0BST,M3.5.0/1"};
+    for (size_t i = 0; i < sizeof footers / sizeof footers[0]; i++) {
+        /* Swap the footer for a malformed one. */
+        size_t at = len - 1;
+        while (at > 0 && buf[at - 1] != '\n') {
+            at--;
+        }
+        uint8_t *p = malloc(at + strlen(footers[i]) + 1);
+        assert_non_null(p);
+        memcpy(p, buf, at);
+        memcpy(p + at, footers[i], strlen(footers[i]));
+        p[at + strlen(footers[i])] = '\n';
+        assert_false(date_tz_parse(p, at + strlen(footers[i]) + 1, &tz));
+        free(p);
+    }
+    free(buf);
+}
+
+static void *london_thread(void *arg)
+{
+    int64_t *out = arg;
+    date_instant t = {1782948600, 0}; /* 2026-07-01T23:30:00Z */
+    const char *why;
+    *out = date_london_date(&t, out, &why) ? *out : -1;
+    return NULL;
+}
+
+static void test_date_london_date_threads(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = read_london(&len);
+    if (!buf) {
+        skip();
+    }
+    free(buf);
+    /* Threads racing to the first use all see the loaded zone. */
+    pthread_t th[8];
+    int64_t got[8];
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(pthread_create(&th[i], NULL, london_thread, &got[i]),
+                         0);
+    }
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(got[i], day_of("2026-07-02"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +760,17 @@ int main(void)
         cmocka_unit_test(test_date_instant_parse_rejects),
         cmocka_unit_test(test_date_instant_format),
         cmocka_unit_test(test_date_instant_cmp_order),
+        cmocka_unit_test(test_date_add_months_keeps_the_day),
+        cmocka_unit_test(test_date_add_months_missing_day),
+        cmocka_unit_test(test_date_add_months_out_of_range),
+        cmocka_unit_test(test_date_calendar_matches_its_source),
+        cmocka_unit_test(test_date_calendar_is_the_union),
+        cmocka_unit_test(test_date_working_days_standstill),
+        cmocka_unit_test(test_date_working_days_walks),
+        cmocka_unit_test(test_date_tz_london_clock_changes),
+        cmocka_unit_test(test_date_tz_rule_matches_table),
+        cmocka_unit_test(test_date_tz_rejects_malformed),
+        cmocka_unit_test(test_date_london_date_threads),
     };
     return cmocka_run_group_tests_name("date", tests, NULL, NULL);
 }

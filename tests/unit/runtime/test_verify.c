@@ -364,6 +364,20 @@ MUTATE(jump_if_none_empty)
 MUTATE(jump_if_some_keeps) { *at(p, FN_MAIN, MAIN_JIF) = OP_JUMP_IF_SOME; }
 MUTATE(record_range) { *at(p, FN_MAIN, MAIN_CONST) = OP_RECORD; }
 MUTATE(round_mode) { at(p, FN_MAIN, MAIN_ROUND)[1] = DEC_ROUND_MODE_COUNT; }
+/* ROUND's two bytes and stack effect are those of ADD_MONTHS and
+ * ADD_SECONDS: the same place carries their one-byte operands. */
+MUTATE(month_rule)
+{
+    uint8_t *i = at(p, FN_MAIN, MAIN_ROUND);
+    i[0] = OP_ADD_MONTHS;
+    i[1] = DATE_MONTH_RULE_COUNT;
+}
+MUTATE(time_unit)
+{
+    uint8_t *i = at(p, FN_MAIN, MAIN_ROUND);
+    i[0] = OP_ADD_SECONDS;
+    i[1] = BC_UNIT_DAYS + 1;
+}
 MUTATE(to_text_places)
 {
     uint8_t *i = at(p, FN_MAIN, MAIN_ROUND);
@@ -544,6 +558,10 @@ static const vcase cases[] = {
                        "(2 records)"),
     CASE(round_mode, "function main at 0079: ROUND mode 7 out of range (7 "
                      "modes)"),
+    CASE(month_rule, "function main at 0079: ADD_MONTHS rule 3 out of range "
+                     "(3 rules)"),
+    CASE(time_unit, "function main at 0079: ADD_SECONDS unit 2, expected 0 "
+                    "(seconds) or 1 (days)"),
     CASE(to_text_places, "function main at 0079: TO_TEXT with 31 places, "
                          "expected 0..30, 254 (percent) or 255 (shortest)"),
     CASE(sort_no_keys, "function main at 0006: SORT with 0 keys, expected "
