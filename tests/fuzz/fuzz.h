@@ -265,7 +265,7 @@ static bc_program *fuzz_compile_fixture(mem_ctx *mem, const char *file,
 {
     tly_comp c;
     tly_comp_init(&c, mem, file, src, len);
-    bool ok = tly_parse(&c) && tly_check(&c);
+    bool ok = tly_load(&c) && tly_check(&c);
     bc_program *p = ok ? tly_compile(&c) : NULL;
     tly_comp_free(&c);
     FUZZ_CHECK(p != NULL, "%s does not compile", file);

@@ -311,7 +311,7 @@ static int internal_child(long n)
     fprintf(stderr, "phase: front end\n");
     tly_comp c;
     tly_comp_init(&c, &mem, "award.tally", fx.src, fx.src_len);
-    bool ok = tly_parse(&c) && tly_check(&c);
+    bool ok = tly_load(&c) && tly_check(&c);
     bc_program *p = ok ? tly_compile(&c) : NULL;
     bool oom = c.oom;
     tly_comp_free(&c);
@@ -427,7 +427,7 @@ static int reader_child(long n)
     mem_init(&mem);
     tly_comp c;
     tly_comp_init(&c, &mem, "award.tally", fx.src, fx.src_len);
-    bool ok = tly_parse(&c) && tly_check(&c);
+    bool ok = tly_load(&c) && tly_check(&c);
     bc_program *p = ok ? tly_compile(&c) : NULL;
     tly_comp_free(&c);
     AF_CHECK(p != NULL, "award.tally does not compile");

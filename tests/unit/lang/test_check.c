@@ -77,7 +77,7 @@ static checked *check_text(const char *src)
     assert_non_null(k->src);
     tly_comp_init(&k->c, &k->mem, "t.tally", k->src, k->len);
     sb_init(&k->out, &k->mem);
-    k->parsed = tly_parse(&k->c);
+    k->parsed = tly_load(&k->c);
     if (!k->parsed) {
         print_error("did not parse: %s\n",
                     k->c.diags.count ? k->c.diags.items[0].msg : "?");

@@ -65,7 +65,7 @@ static run *compile(const char *src)
     sb_init(&r->buf, &r->mem);
     tly_comp c;
     tly_comp_init(&c, &r->mem, "t.tally", src, strlen(src));
-    bool ok = tly_parse(&c) && tly_check(&c);
+    bool ok = tly_load(&c) && tly_check(&c);
     if (ok) {
         r->p = tly_compile(&c);
     }

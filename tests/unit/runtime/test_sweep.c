@@ -81,7 +81,7 @@ static int setup(void **state)
     mem_init(&mem);
     tly_comp c;
     tly_comp_init(&c, &mem, "award.tally", src, len);
-    assert_true(tly_parse(&c) && tly_check(&c));
+    assert_true(tly_load(&c) && tly_check(&c));
     bc_program *p = tly_compile(&c);
     tly_comp_free(&c);
     assert_non_null(p);
@@ -142,7 +142,7 @@ static bool names_a_place(const char *err)
     static const char *const prefixes[] = {
         "string ", "type ",     "field ",    "record ",  "member ",
         "enum ",   "constant ", "function ", "location ", "header: ",
-        "code ",   "citation ", "parameter ",
+        "code ",   "citation ", "parameter ", "module ",
     };
     for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
         if (strncmp(err, prefixes[i], strlen(prefixes[i])) == 0) {
