@@ -860,11 +860,26 @@ static void gen_call(cg *g, ast_node *n)
             emit(g, OP_TO_TEXT, n->sp, 0,
                  ASM_OPERANDS(text_places(args[0]->ty)));
             return;
-        case BUILTIN_ROUND:
+        case BUILTIN_ROUND: {
+            /* A percent is held as a fraction (83.33% is 0.8333) but its
+             * places count in percent units, as it is written and
+             * printed: round 100 times it, then scale back (exact). */
+            bool pct = args[0]->ty && args[0]->ty->kind == TY_PERCENT;
             gen(g, args[0]);
+            uint16_t hundred = 0;
+            if (pct) {
+                hundred = constant(g, val_dec(dec_from_int(100)), n->sp);
+                op16(g, OP_CONST, hundred, n->sp, 0);
+                op0(g, OP_MUL_DEC, n->sp);
+            }
             gen(g, args[1]);
             emit(g, OP_ROUND, n->sp, 0, ASM_OPERANDS((uint32_t)args[2]->num));
+            if (pct) {
+                op16(g, OP_CONST, hundred, n->sp, 0);
+                op0(g, OP_DIV_DEC, n->sp);
+            }
             return;
+        }
         case BUILTIN_MIN:
         case BUILTIN_MAX:
             gen(g, args[0]);
