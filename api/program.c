@@ -398,6 +398,7 @@ const char *tally_status_name(tally_status s)
     case TALLY_EINTERNAL: return "internal error";
     case TALLY_ECANCELED: return "canceled";
     case TALLY_ENATIVE: return "native function not bound";
+    case TALLY_EOPTION: return "invalid option";
     }
     return "unknown status";
 }

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "data.h"
+#include "date.h"
 #include "ffi_native.h"
 #include "output.h"
 #include "vm.h"
@@ -166,6 +167,34 @@ static bool want_cites(bool cites, vm *v, out_writer *w)
     return true;
 }
 
+/* The run's evaluation date (tally_run_options.as_of): *has false when
+ * none is given.  False, with a message, when it is not a date. */
+static bool run_as_of(const tally_program *tp, const tally_run_options *o,
+                      bool *has, int64_t *day)
+{
+    *has = false;
+    *day = 0;
+    if (!o || !o->as_of) {
+        return true;
+    }
+    if (!date_parse(o->as_of, strlen(o->as_of), day)) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "tally: the evaluation date '%.40s' is not "
+                 "a date YYYY-MM-DD", o->as_of);
+        api_message(&tp->cfg, msg);
+        return false;
+    }
+    *has = true;
+    return true;
+}
+
+/* Gives [v] the run's budget and evaluation date. */
+static void setup_vm(vm *v, uint64_t budget, bool has_as_of, int64_t as_of)
+{
+    vm_set_budget(v, budget);
+    vm_set_as_of(v, has_as_of, as_of);
+}
+
 static tally_status final_status(const tally_run_stats *st)
 {
     return st->failed ? TALLY_ERUNTIME : st->rejected ? TALLY_EDATA : TALLY_OK;
@@ -244,7 +273,10 @@ static tally_status run_sequential(const tally_program *tp,
         result = TALLY_ENOMEM;
         goto done;
     }
-    vm_set_budget(r.v, run_budget(tp, o));
+    bool has_as_of;
+    int64_t as_of;
+    run_as_of(tp, o, &has_as_of, &as_of); /* checked by tally_run */
+    setup_vm(r.v, run_budget(tp, o), has_as_of, as_of);
     vm_set_natives(r.v, natives);
     for (;;) {
         value in_rec;
@@ -338,6 +370,8 @@ typedef struct pool {
     const ffi_table *natives; /* the run's, shared read-only */
     uint64_t budget;       /* per record */
     bool cites;            /* tally_run_options.cites */
+    bool has_as_of;        /* tally_run_options.as_of, parsed */
+    int64_t as_of;
     pthread_mutex_t mu;
     pthread_cond_t filled; /* a slot became FILLED, or the run ends */
     pthread_cond_t done;   /* a slot became DONE */
@@ -432,7 +466,7 @@ static void *work(void *arg)
         v = NULL; /* each batch then fails as out of memory */
     }
     if (v) {
-        vm_set_budget(v, pl->budget);
+        setup_vm(v, pl->budget, pl->has_as_of, pl->as_of);
         vm_set_natives(v, pl->natives);
     }
     pthread_mutex_lock(&pl->mu);
@@ -539,6 +573,7 @@ static tally_status run_parallel(const tally_program *tp,
     pl.natives = natives;
     pl.budget = run_budget(tp, o);
     pl.cites = o->cites != 0;
+    run_as_of(tp, o, &pl.has_as_of, &pl.as_of); /* checked by tally_run */
     pl.nslots = o->jobs * 2;
     pl.slots = calloc(pl.nslots, sizeof *pl.slots);
     worker *wk = calloc(o->jobs, sizeof *wk);
@@ -718,6 +753,14 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                                          DATA_JSON_ARRAY};
     tally_run_stats st;
     memset(&st, 0, sizeof st);
+    bool has_as_of;
+    int64_t as_of;
+    if (!run_as_of(tp, o, &has_as_of, &as_of)) {
+        if (stats) {
+            *stats = st;
+        }
+        return TALLY_EOPTION;
+    }
     /* The run's own accounting (run_mem_of): the cap applies to this
      * run's bytes, as to each worker's. */
     mem_ctx run_mem = run_mem_of(tp, o);
@@ -791,7 +834,13 @@ tally_status tally_session_new(const tally_program *tp,
         tally_session_free(s);
         return TALLY_ENOMEM;
     }
-    vm_set_budget(r->v, run_budget(tp, o));
+    bool has_as_of;
+    int64_t as_of;
+    if (!run_as_of(tp, o, &has_as_of, &as_of)) {
+        tally_session_free(s);
+        return TALLY_EOPTION;
+    }
+    setup_vm(r->v, run_budget(tp, o), has_as_of, as_of);
     vm_set_natives(r->v, s->natives);
     *out = s;
     return TALLY_OK;

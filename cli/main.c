@@ -92,6 +92,11 @@ static const char usage_run[] =
     "  --jobs N, -j N                  evaluate on N threads (JSON Lines in\n"
     "                                  and out); output order and bytes are\n"
     "                                  the same as with one\n"
+    "  --as-of DATE                    the evaluation date (YYYY-MM-DD) of\n"
+    "                                  every record: dated parameters and\n"
+    "                                  definitions take the value in force\n"
+    "                                  that day (instead of the policy's\n"
+    "                                  'as of')\n"
     "  --cite                          end each result with the citations\n"
     "                                  (provision, and link when given) of\n"
     "                                  the definitions, parameter rows and\n"
@@ -151,6 +156,7 @@ static int exit_for(tally_status s)
     case TALLY_ENOMEM:
     case TALLY_EINTERNAL:
     case TALLY_ECANCELED: return EXIT_INTERNAL; /* the CLI never cancels */
+    case TALLY_EOPTION: return EXIT_USAGE;
     }
     return EXIT_INTERNAL;
 }
@@ -229,6 +235,19 @@ static bool wants_help(int argc, char **argv)
 }
 
 static bool parse_u64(const char *s, uint64_t *out);
+
+/* Whether [s] has the shape YYYY-MM-DD; the library checks the calendar
+ * (tally_run says TALLY_EOPTION for 2026-02-30). */
+static bool valid_date(const char *s)
+{
+    for (int i = 0; i < 10; i++) {
+        bool dash = i == 4 || i == 7;
+        if (dash ? s[i] != '-' : !(s[i] >= '0' && s[i] <= '9')) {
+            return false;
+        }
+    }
+    return s[10] == '\0';
+}
 
 /* The options of compiling that check, build and run share, at argv[*i]:
  * 1 when it was one (*i then at its value), 0 when it was not, -1 when its
@@ -530,6 +549,13 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
                 break;
             }
             i++;
+        } else if (strcmp(a, "--as-of") == 0) {
+            if (!val || !valid_date(val)) {
+                rc = usage_error("--as-of needs a date YYYY-MM-DD", usage_run);
+                break;
+            }
+            o.as_of = val;
+            i++;
         } else if (strcmp(a, "--cite") == 0) {
             o.cites = 1;
         } else if (strcmp(a, "--allow-native") == 0) {
@@ -631,7 +657,7 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
         total.rejected += s.rejected;
         total.failed += s.failed;
         if (st == TALLY_EIO || st == TALLY_ENOMEM || st == TALLY_EINTERNAL ||
-            st == TALLY_ENATIVE) {
+            st == TALLY_ENATIVE || st == TALLY_EOPTION) {
             worst = st;
             break;
         }
@@ -642,7 +668,8 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
     if (pr.shown) {
         fputc('\n', stderr);
     }
-    if (worst != TALLY_ENATIVE) { /* else nothing ran: the message says why */
+    if (worst != TALLY_ENATIVE && worst != TALLY_EOPTION) {
+        /* (else nothing ran: the message says why) */
         tally_policy_info info;
         tally_program_policy(p, &info);
         fprintf(stderr, "tally: %llu records: %llu evaluated, %llu rejected, %llu failed",
@@ -660,7 +687,8 @@ static int cmd_run(tally_config *cfg, int argc, char **argv)
     }
     /* A run that stopped keeps the old file: no half results. */
     bool keep = worst != TALLY_EIO && worst != TALLY_ENOMEM &&
-                worst != TALLY_EINTERNAL && worst != TALLY_ENATIVE;
+                worst != TALLY_EINTERNAL && worst != TALLY_ENATIVE &&
+                worst != TALLY_EOPTION;
     if (!outf_close(&of, keep) && (worst == TALLY_OK || worst == TALLY_EDATA ||
                                    worst == TALLY_ERUNTIME)) {
         worst = TALLY_EIO;

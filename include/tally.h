@@ -51,9 +51,10 @@ typedef enum tally_status {
     TALLY_ENOMEM,    /* out of memory, or the memory cap was reached */
     TALLY_EINTERNAL, /* a bug in Tally */
     TALLY_ECANCELED, /* the run was stopped by its should_stop callback */
-    TALLY_ENATIVE    /* a native function cannot be bound: its library is
+    TALLY_ENATIVE,   /* a native function cannot be bound: its library is
                         not allowed, fails to load, lacks the function, or
                         disagrees with the policy's declaration */
+    TALLY_EOPTION    /* a run option is not valid (the message says which) */
 } tally_status;
 
 /* Realloc-style allocator: ptr NULL allocates, new_size 0 frees. */
@@ -256,6 +257,11 @@ typedef struct tally_run_options {
                    error record inside a cited definition ends with that
                    one.  CSV and table output have no place for them:
                    there it is ignored (tally run refuses the pair). */
+    const char *as_of; /* "YYYY-MM-DD": the evaluation date of every
+                          record, overriding the policy's 'as of' line;
+                          dated parameters and definitions named without
+                          'on' take their value in force that day.  NULL:
+                          the policy's own.  Not a date: TALLY_EOPTION. */
 } tally_run_options;
 
 /* Evaluates [p] on every record read from [in], writing one result or one

@@ -48,7 +48,7 @@ const char *ast_kind_name(ast_kind kind)
         "optional-type", "range-type", "program", "policy", "enum", "member",
         "record-decl", "field-decl", "where", "unique", "omit", "check",
         "alias", "parameter", "row", "definition", "rule", "when", "param",
-        "input", "output", "cite", "extern",
+        "input", "output", "as-of", "exceptions", "unless", "cite", "extern",
     };
     return kind < AST_KIND_COUNT ? names[kind] : "?";
 }

@@ -74,14 +74,24 @@ typedef enum ast_kind {
     AST_CHECK,    /* check a [at text] [else b] */
     AST_ALIAS,    /* type name = a */
     AST_PARAM,    /* parameter name: a [cites] = b, or list: AST_ROW */
-    AST_ROW,      /* from text(date) = a [cites] */
-    AST_DEF,      /* definition name(list: AST_PARAM_DECL): a [cites] = b */
+    AST_ROW,      /* from text(date) [until text2(date)] = a [cites]; the
+                     checker sets lo: the first day, hi: the last day in
+                     force when has_hi */
+    AST_DEF,      /* definition name(list: AST_PARAM_DECL): a [cites] = b
+                     [c: AST_EXCEPTIONS; b NULL when there is no base
+                     value], or, dated, b and c NULL and list2: AST_ROW */
     AST_RULE,     /* rule name(list): a [cites] = list2: AST_WHEN, c: else,
                      b: the else's reason after 'because', or NULL */
     AST_WHEN,     /* when a then b because c [cites] */
     AST_PARAM_DECL, /* name: a */
     AST_INPUT,    /* input name: text(type name) keyed by text2 */
     AST_OUTPUT,   /* output name: a = b */
+    AST_ASOF,     /* as of a: each record's evaluation date */
+    AST_EXCEPTIONS, /* list: AST_UNLESS, in the order written */
+    AST_UNLESS,   /* unless a then b [cites] [as name] [over list:
+                     AST_NAME]; the checker sets aux: its index, and num:
+                     a bit set of the exceptions it takes priority over,
+                     transitively (at most 62) */
     AST_CITE,     /* cites text [text2]: the provision a declaration, row
                      or rule arm applies, and a URL; len, num: their bytes */
     AST_EXTERN,   /* extern definition name(list: AST_PARAM_DECL): a from

@@ -742,12 +742,6 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
     if (s) {
         switch (s->kind) {
         case SYM_PARAM:
-            if (s->dated) {
-                err(k, n->sp, "write 'NAME on DATE' to pick the value in force",
-                    "'%s' changes over time: say on which date", n->name);
-                return &k->t_error;
-            }
-            /* fall through */
         case SYM_DEF:
         case SYM_RULE:
         case SYM_EXTERN:
@@ -1819,9 +1813,11 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
             return &k->t_error;
         }
         sym *p = lookup_global(k, n->a->name);
-        if (!p || p->kind != SYM_PARAM || !p->dated) {
+        if (!p || (p->kind != SYM_PARAM && p->kind != SYM_DEF) || !p->dated ||
+            p->nparams > 0) {
             err(k, n->a->sp, "declare it with rows 'from DATE = value'",
-                "'%s' is not a parameter with dated values", n->a->name);
+                "'%s' is not a parameter or definition with dated values "
+                "and no parameters", n->a->name);
             expr(k, n->b, NULL);
             return &k->t_error;
         }
@@ -1909,6 +1905,152 @@ static void check_cite(checker *k, ast_node *c)
     }
 }
 
+/* The exceptions of definition [f]: conditions, values of [f]'s type,
+ * citations, unique labels, 'over' naming labels of the same definition,
+ * priorities without a cycle; sets each AST_UNLESS's aux (its index) and
+ * num (the exceptions it takes priority over, transitively).  Two
+ * exceptions with the same condition and no priority between them would
+ * always conflict: an error here, not at run time. */
+static void check_exceptions(checker *k, sym *f)
+{
+    ast_list *ex = &f->decl->c->list;
+    if (ex->count > 62) {
+        err(k, ex->items[62]->sp, "split the definition",
+            "a definition has at most 62 exceptions");
+        return;
+    }
+    for (uint32_t i = 0; i < ex->count; i++) {
+        ast_node *w = ex->items[i];
+        w->aux = (int)i;
+        w->num = 0;
+        if (w->a->kind == AST_SOME_COND) {
+            err(k, w->a->sp, "test 'x is not none' here and take the value "
+                "apart in the exception's value",
+                "an exception's condition cannot bind a name");
+        } else {
+            expect_bool(k, w->a, "the exception's condition");
+        }
+        expect(k, w->b, f->ty, "the exception's value");
+        check_cite(k, w->cite);
+        for (uint32_t j = 0; w->name && j < i; j++) {
+            const char *other = ex->items[j]->name;
+            if (other && strcmp(other, w->name) == 0) {
+                err(k, w->name_sp, "give each exception its own label",
+                    "two exceptions of '%s' are labelled '%s'", f->name, w->name);
+            }
+        }
+    }
+    for (uint32_t i = 0; i < ex->count; i++) {
+        ast_node *w = ex->items[i];
+        for (uint32_t o = 0; o < w->list.count; o++) {
+            ast_node *nm = w->list.items[o];
+            uint32_t j = 0;
+            while (j < ex->count &&
+                   !(ex->items[j]->name && strcmp(ex->items[j]->name, nm->name) == 0)) {
+                j++;
+            }
+            if (j == ex->count) {
+                err(k, nm->sp, "label an exception with 'as NAME' to name it here",
+                    "'%s' has no exception labelled '%s'", f->name, nm->name);
+            } else if (j == i) {
+                err(k, nm->sp, NULL, "an exception cannot take priority over itself");
+            } else {
+                w->num |= (int64_t)1 << j;
+            }
+        }
+    }
+    /* Priority is transitive: the closure, then no exception above itself. */
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (uint32_t i = 0; i < ex->count; i++) {
+            int64_t all = ex->items[i]->num;
+            for (uint32_t j = 0; j < ex->count; j++) {
+                if (ex->items[i]->num & ((int64_t)1 << j)) {
+                    all |= ex->items[j]->num;
+                }
+            }
+            if (all != ex->items[i]->num) {
+                ex->items[i]->num = all;
+                grew = true;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < ex->count; i++) {
+        ast_node *w = ex->items[i];
+        if (w->num & ((int64_t)1 << i)) {
+            err(k, w->sp, "one of them must give way: remove an 'over'",
+                "the priorities of '%s' go round in a circle through this "
+                "exception", f->name);
+            return;
+        }
+    }
+    const char *src = k->c->src;
+    for (uint32_t i = 0; i < ex->count; i++) {
+        for (uint32_t j = i + 1; j < ex->count; j++) {
+            ast_node *a = ex->items[i], *b = ex->items[j];
+            uint32_t la = a->a->sp.end - a->a->sp.start;
+            uint32_t lb = b->a->sp.end - b->a->sp.start;
+            if ((a->num >> j & 1) || (b->num >> i & 1) || la != lb ||
+                memcmp(src + a->a->sp.start, src + b->a->sp.start, la) != 0) {
+                continue;
+            }
+            err(k, b->sp, "say which the law puts first: add 'over' to it",
+                "conflict: exceptions %s%s%s and %s%s%s of '%s' apply in the "
+                "same case and neither takes priority",
+                a->name ? "'" : "", a->name ? a->name : "before this",
+                a->name ? "'" : "", b->name ? "'" : "",
+                b->name ? b->name : "this one", b->name ? "'" : "", f->name);
+        }
+    }
+}
+
+/* The dated rows of [f]: each 'from D [until E]' a date, E not before D,
+ * rows in date order and not overlapping, each value of [f]'s type.
+ * Sets row->num (and lo) to D's day and row->hi / has_hi to E's. */
+static void check_rows(checker *k, sym *f, ast_list *rows, const char *what)
+{
+    int64_t prev = INT64_MIN, prev_end = INT64_MIN;
+    bool prev_open = false;
+    for (uint32_t i = 0; i < rows->count; i++) {
+        ast_node *row = rows->items[i];
+        int64_t day;
+        check_cite(k, row->cite);
+        expect(k, row->a, f->ty, what);
+        if (!date_parse(row->text, strlen(row->text), &day)) {
+            err(k, row->name_sp, NULL, "'%s' is not a date", row->text);
+            continue;
+        }
+        row->num = row->lo = day;
+        if (day <= prev) {
+            err(k, row->name_sp, "list the rows in date order",
+                "this row does not come after the one before");
+        } else if (!prev_open && day <= prev_end) {
+            err(k, row->name_sp, "end the row before at the latest the day "
+                "before this one starts",
+                "this row starts on %s, while the row before is still in "
+                "force", row->text);
+        }
+        prev = day;
+        prev_open = true;
+        if (row->text2) {
+            int64_t end;
+            if (!date_parse(row->text2, strlen(row->text2), &end)) {
+                err(k, row->sp, NULL, "'%s' is not a date", row->text2);
+                continue;
+            }
+            if (end < day) {
+                err(k, row->sp, "'until' names the last day the value is in force",
+                    "this row ends on %s, before it starts on %s", row->text2,
+                    row->text);
+            }
+            row->hi = end;
+            row->has_hi = true;
+            prev_end = end;
+            prev_open = false;
+        }
+    }
+}
+
 static void check_func(checker *k, sym *f)
 {
     if (f->state == 2 || f->kind == SYM_EXTERN) {
@@ -1942,28 +2084,19 @@ static void check_func(checker *k, sym *f)
     check_cite(k, d->cite);
     if (f->kind == SYM_PARAM) {
         if (f->dated) {
-            int64_t prev = INT64_MIN;
-            for (uint32_t i = 0; i < d->list.count; i++) {
-                ast_node *row = d->list.items[i];
-                int64_t day;
-                if (!date_parse(row->text, strlen(row->text), &day)) {
-                    err(k, row->name_sp, NULL, "'%s' is not a date", row->text);
-                    continue;
-                }
-                row->num = day;
-                if (day <= prev) {
-                    err(k, row->name_sp, "list the rows in date order",
-                        "this row does not come after the one before");
-                }
-                prev = day;
-                check_cite(k, row->cite);
-                expect(k, row->a, f->ty, "the parameter's value");
-            }
+            check_rows(k, f, &d->list, "the parameter's value");
         } else {
             expect(k, d->b, f->ty, "the parameter's value");
         }
+    } else if (f->kind == SYM_DEF && f->dated) {
+        check_rows(k, f, &d->list2, "the definition's value");
     } else if (f->kind == SYM_DEF) {
-        expect(k, d->b, f->ty, "the definition's value");
+        if (d->b) {
+            expect(k, d->b, f->ty, "the definition's value");
+        }
+        if (d->c) {
+            check_exceptions(k, f);
+        }
     } else if (f->kind == SYM_RULE) {
         for (uint32_t i = 0; i < d->list2.count; i++) {
             ast_node *w = d->list2.items[i];
@@ -2045,8 +2178,17 @@ static void collect(checker *k, ast_node *d)
         break;
     case AST_DEF:
         if ((s = declare(k, SYM_DEF, d))) {
+            s->dated = d->b == NULL && d->c == NULL;
             push_func(k, s);
         }
+        break;
+    case AST_ASOF:
+        if (k->res.asof) {
+            err(k, d->sp, "keep one 'as of' line",
+                "a policy has one evaluation date");
+            return;
+        }
+        k->res.asof = d;
         break;
     case AST_RULE:
         if ((s = declare(k, SYM_RULE, d))) {
@@ -2435,6 +2577,10 @@ bool tly_check(tly_comp *c)
     }
     for (int i = 0; i < k->res.nfuncs; i++) {
         check_func(k, k->res.funcs[i]);
+        k->res.dated |= k->res.funcs[i]->dated;
+    }
+    if (k->res.asof) {
+        expect(k, k->res.asof->a, &k->t_date, "the evaluation date");
     }
     if (!k->res.output) {
         tly_span end = {(uint32_t)c->len, (uint32_t)c->len};

@@ -106,10 +106,10 @@ struct sym {
     /* functions (params, defs, rules) */
     sym **params; /* arena: SYM_LOCALs */
     int nparams;
-    bool dated;    /* parameter with "from DATE" rows */
+    bool dated;    /* parameter or definition with "from DATE" rows */
     int state;     /* 0 unchecked, 1 in progress, 2 done (recursion) */
     int index;     /* program index: record, enum or function (-1 none) */
-    int row_base;  /* dated parameter: first row function */
+    int row_base;  /* dated parameter or definition: first row function */
     sym *verdict;  /* rule: its result record */
     bool used;
 };
@@ -157,6 +157,9 @@ typedef struct tly_checked {
     ast_node *output; /* AST_OUTPUT */
     ty *output_ty;
     ast_node *policy; /* AST_POLICY or NULL */
+    ast_node *asof;   /* AST_ASOF: the evaluation date, or NULL */
+    bool dated;       /* some parameter or definition has dated rows: the
+                         compiler then builds the evaluation-date function */
 } tly_checked;
 
 /* Returns the checker's results for [c] after tly_check succeeded. */

@@ -454,7 +454,7 @@ static void op16(cg *g, bc_op op, uint16_t a, tly_span sp, int pop)
 typedef struct cite_item {
     ast_node *c;
     const char *what, *name;
-    char detail[24];
+    char detail[80];
     int func;
 } cite_item;
 
@@ -475,7 +475,7 @@ static void add_cite_item(cite_item *items, uint32_t *n, ast_node *c,
         it->what = what;
         it->name = name;
         it->func = func;
-        snprintf(it->detail, sizeof it->detail, "%s", detail);
+        snprintf(it->detail, sizeof it->detail, "%.79s", detail);
     }
 }
 
@@ -487,7 +487,8 @@ static void register_cites(cg *g, tly_checked *k)
     uint32_t n = 0;
     for (int i = 0; i < k->nfuncs; i++) {
         ast_node *d = k->funcs[i]->decl;
-        n += 2 + d->list.count + d->list2.count;
+        n += 2 + d->list.count + d->list2.count + /* rows, arms, else */
+             (d->c ? d->c->list.count : 0);       /* exceptions */
     }
     n += (uint32_t)k->nexterns;
     if (n == 0) {
@@ -503,8 +504,7 @@ static void register_cites(cg *g, tly_checked *k)
         sym *s = k->funcs[i];
         ast_node *d = s->decl;
         if (s->kind == SYM_PARAM) {
-            add_cite_item(items, &n, d->cite, "parameter", s->name,
-                          s->dated ? -1 : s->index, "");
+            add_cite_item(items, &n, d->cite, "parameter", s->name, s->index, "");
             for (uint32_t r = 0; s->dated && r < d->list.count; r++) {
                 ast_node *row = d->list.items[r];
                 char from[24];
@@ -523,6 +523,23 @@ static void register_cites(cg *g, tly_checked *k)
             add_cite_item(items, &n, d->else_cite, "rule", s->name, -1, ", else");
         } else {
             add_cite_item(items, &n, d->cite, "definition", s->name, s->index, "");
+            for (uint32_t e = 0; d->c && e < d->c->list.count; e++) {
+                ast_node *w = d->c->list.items[e];
+                char what[80];
+                if (w->name) {
+                    snprintf(what, sizeof what, ", exception %.60s", w->name);
+                } else {
+                    snprintf(what, sizeof what, ", exception %u", e + 1);
+                }
+                add_cite_item(items, &n, w->cite, "definition", s->name, -1, what);
+            }
+            for (uint32_t r = 0; s->dated && r < d->list2.count; r++) {
+                ast_node *row = d->list2.items[r];
+                char from[24];
+                snprintf(from, sizeof from, " from %.10s", row->text);
+                add_cite_item(items, &n, row->cite, "definition", s->name,
+                              s->row_base + (int)r, from);
+            }
         }
     }
     for (int i = 0; i < k->nexterns; i++) {
@@ -798,7 +815,8 @@ static bool never_fails(const ast_node *n, int *left)
 static bool inlinable(const sym *f)
 {
     if (f->kind != SYM_DEF || f->nparams < 1 ||
-        f->nparams > INLINE_MAX_PARAMS || !f->decl || !f->decl->b) {
+        f->nparams > INLINE_MAX_PARAMS || !f->decl || !f->decl->b ||
+        f->decl->c) {
         return false;
     }
     int left = INLINE_MAX_NODES;
@@ -1348,34 +1366,245 @@ static void gen_comprehension(cg *g, ast_node *n)
     g->nlocals = mark;
 }
 
+/* The dated rows of parameter or definition [s]. */
+static ast_list *rows_of(sym *s)
+{
+    return s->kind == SYM_DEF ? &s->decl->list2 : &s->decl->list;
+}
+
+/* With the date in local [day]: for each of [s]'s rows, latest first,
+ * "if day >= from (and day <= until) then call the row"; the row's value
+ * is then on the stack and control goes to the [*ends] (at most [cap];
+ * *nends counts them).  Falls through, with nothing pushed, when no row
+ * is in force.  The row functions take [s]'s parameters, in locals
+ * 0..nparams-1. */
+static void gen_rows(cg *g, sym *s, int day, tly_span sp, fwd *ends,
+                     uint32_t cap, uint32_t *nends)
+{
+    ast_list *rows = rows_of(s);
+    fwd gaps[128];
+    uint32_t ngaps = 0;
+    for (uint32_t i = rows->count; i-- > 0 && *nends < cap && ngaps < 128;) {
+        ast_node *row = rows->items[i];
+        value v = val_none();
+        v.kind = VAL_DATE;
+        v.as.i = row->lo;
+        load(g, day, sp);
+        op16(g, OP_CONST, constant(g, v, sp), sp, 0);
+        op0(g, OP_GE, sp);
+        fwd next = jump(g, OP_JUMP_IF_FALSE, sp);
+        if (row->has_hi) {
+            /* The latest row begun is the one in force, if not ended. */
+            v.as.i = row->hi;
+            load(g, day, sp);
+            op16(g, OP_CONST, constant(g, v, sp), sp, 0);
+            op0(g, OP_LE, sp);
+            gaps[ngaps++] = jump(g, OP_JUMP_IF_FALSE, sp);
+        }
+        for (int a = 0; a < s->nparams; a++) {
+            load(g, a, sp);
+        }
+        op16(g, OP_CALL, (uint16_t)(s->row_base + (int)i), sp, s->nparams);
+        ends[(*nends)++] = jump(g, OP_JUMP, sp);
+        land(g, next);
+    }
+    for (uint32_t i = 0; i < ngaps; i++) {
+        land(g, gaps[i]);
+    }
+}
+
+/* [n]: NAME on DATE: the value in force that day, or none. */
 static void gen_on(cg *g, ast_node *n)
 {
     sym *p = n->sym;
-    ast_node *d = p->decl;
-    cite(g, d->cite, n->sp); /* consulted, whether or not a row is in force */
+    cite(g, p->decl->cite, n->sp); /* consulted, whether or not in force */
     gen(g, n->b);
     int tmp = new_slot(g);
     store(g, tmp, n->sp);
     fwd ends[128];
     uint32_t nends = 0;
-    for (uint32_t i = d->list.count; i-- > 0 && nends < 128;) {
-        ast_node *row = d->list.items[i];
-        value v = val_none();
-        v.kind = VAL_DATE;
-        v.as.i = row->num;
-        load(g, tmp, n->sp);
-        op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
-        op0(g, OP_GE, n->sp);
-        fwd next = jump(g, OP_JUMP_IF_FALSE, n->sp);
-        op16(g, OP_CALL, (uint16_t)(p->row_base + (int)i), n->sp, 0);
-        ends[nends++] = jump(g, OP_JUMP, n->sp);
-        land(g, next);
-    }
+    gen_rows(g, p, tmp, n->sp, ends, 128, &nends);
     op0(g, OP_PUSH_NONE, n->sp);
     for (uint32_t i = 0; i < nends; i++) {
         land(g, ends[i]);
     }
     g->nlocals--;
+}
+
+/* " [label, line L, cites X]": exception [w] in a message. */
+static void exception_piece(cg *g, ast_node *w, char *buf, size_t cap)
+{
+    uint32_t line, col;
+    position(g, w->sp.start, &line, &col);
+    char name[80];
+    if (w->name) {
+        snprintf(name, sizeof name, "%.60s, ", w->name);
+    } else {
+        name[0] = '\0';
+    }
+    if (w->cite) {
+        snprintf(buf, cap, " [%sline %u, cites %.120s]", name, line, w->cite->text);
+    } else {
+        snprintf(buf, cap, " [%sline %u]", name, line);
+    }
+}
+
+/* The body of definition [s] with exceptions: every condition first; an
+ * exception applies when its condition holds and no applicable exception
+ * takes priority over it.  None applies: the base value, or, without
+ * one, an error; one: its value; more: a conflict error naming them. */
+static void gen_exceptions(cg *g, sym *s)
+{
+    ast_node *d = s->decl;
+    ast_list *ex = &d->c->list;
+    uint32_t n = ex->count;
+    tly_span sp = d->c->sp;
+    int mark = g->nlocals;
+    int first = g->nlocals;
+    for (uint32_t i = 0; i < n; i++) {
+        new_slot(g); /* holds: the condition of exception i */
+    }
+    int wins = g->nlocals;
+    for (uint32_t i = 0; i < n; i++) {
+        new_slot(g); /* applies: i holds and nothing above it does */
+    }
+    int count = new_slot(g);
+    for (uint32_t i = 0; i < n; i++) {
+        gen(g, ex->items[i]->a);
+        store(g, first + (int)i, ex->items[i]->sp);
+    }
+    push_int(g, 0, sp);
+    store(g, count, sp);
+    for (uint32_t i = 0; i < n; i++) {
+        fwd out[64];
+        uint32_t nout = 0;
+        load(g, first + (int)i, sp);
+        out[nout++] = jump(g, OP_JUMP_IF_FALSE, sp);
+        for (uint32_t j = 0; j < n; j++) {
+            if (ex->items[j]->num >> i & 1) { /* j takes priority over i */
+                load(g, first + (int)j, sp);
+                out[nout++] = jump(g, OP_JUMP_IF_TRUE, sp);
+            }
+        }
+        op0(g, OP_PUSH_TRUE, sp);
+        store(g, wins + (int)i, sp);
+        load(g, count, sp);
+        push_int(g, 1, sp);
+        op0(g, OP_ADD_INT, sp);
+        store(g, count, sp);
+        fwd next = jump(g, OP_JUMP, sp);
+        for (uint32_t k = 0; k < nout; k++) {
+            land(g, out[k]);
+        }
+        op0(g, OP_PUSH_FALSE, sp);
+        store(g, wins + (int)i, sp);
+        land(g, next);
+    }
+    char buf[400];
+    /* More than one applies: a conflict. */
+    load(g, count, sp);
+    push_int(g, 1, sp);
+    op0(g, OP_GT, sp);
+    fwd no_conflict = jump(g, OP_JUMP_IF_FALSE, sp);
+    snprintf(buf, sizeof buf, "conflict in '%s': these exceptions all apply "
+             "and none takes priority over the others:", s->name);
+    push_text(g, buf, strlen(buf), sp);
+    for (uint32_t i = 0; i < n; i++) {
+        load(g, wins + (int)i, sp);
+        fwd skip = jump(g, OP_JUMP_IF_FALSE, sp);
+        exception_piece(g, ex->items[i], buf, sizeof buf);
+        push_text(g, buf, strlen(buf), sp);
+        op0(g, OP_CONCAT, sp);
+        land(g, skip);
+    }
+    op0(g, OP_FAIL, sp);
+    g->dead = true;
+    land(g, no_conflict);
+    /* One applies: its value. */
+    fwd ends[64];
+    uint32_t nends = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ast_node *w = ex->items[i];
+        load(g, wins + (int)i, w->sp);
+        fwd next = jump(g, OP_JUMP_IF_FALSE, w->sp);
+        cite(g, w->cite, w->sp);
+        gen(g, w->b);
+        ends[nends++] = jump(g, OP_JUMP, w->sp);
+        land(g, next);
+    }
+    /* None applies. */
+    if (d->b) {
+        gen(g, d->b);
+    } else {
+        strbuf m;
+        sb_init(&m, g->pa->mem);
+        sb_printf(&m, "no case of '%s' applies: it has no value of its own "
+                  "and none of its exceptions applies:", s->name);
+        for (uint32_t i = 0; i < n; i++) {
+            exception_piece(g, ex->items[i], buf, sizeof buf);
+            sb_puts(&m, buf);
+        }
+        if (m.failed) {
+            oom(g);
+        } else {
+            push_text(g, m.p, m.len, sp);
+        }
+        sb_free(&m);
+        op0(g, OP_FAIL, sp);
+        stack(g, 0, 1); /* stands for the value this way never gives */
+        g->dead = true;
+    }
+    for (uint32_t i = 0; i < nends; i++) {
+        land(g, ends[i]);
+    }
+    g->nlocals = mark;
+}
+
+/* The body of dated [s] named without 'on': its value on the evaluation
+ * date ([asof_fn]), or a runtime error naming it and the date. */
+static void gen_dated(cg *g, sym *s, uint16_t asof_fn)
+{
+    tly_span sp = s->decl->sp;
+    op16(g, OP_CALL, asof_fn, sp, 0);
+    int day = new_slot(g);
+    store(g, day, sp);
+    fwd ends[128];
+    uint32_t nends = 0;
+    gen_rows(g, s, day, sp, ends, 128, &nends);
+    char msg[300];
+    snprintf(msg, sizeof msg, "no value of '%s' is in force on ", s->name);
+    push_text(g, msg, strlen(msg), sp);
+    load(g, day, sp);
+    emit(g, OP_TO_TEXT, sp, 0, ASM_OPERANDS(BC_PLACES_ANY));
+    op0(g, OP_CONCAT, sp);
+    op0(g, OP_FAIL, sp);
+    stack(g, 0, 1); /* stands for the value this way never gives */
+    g->dead = true;
+    for (uint32_t i = 0; i < nends; i++) {
+        land(g, ends[i]);
+    }
+}
+
+/* The evaluation-date function: the run's date (tally run --as-of) when
+ * it gives one, else the policy's 'as of', else a runtime error saying
+ * how to give one. */
+static void gen_asof(cg *g, ast_node *asof, tly_span sp)
+{
+    op0(g, OP_EVAL_DATE, sp);
+    fwd done = jump(g, OP_JUMP_IF_SOME, sp);
+    op0(g, OP_POP, sp);
+    if (asof) {
+        gen(g, asof->a);
+    } else {
+        static const char msg[] =
+            "no evaluation date: the policy has dated values but no 'as of' "
+            "line, and the run gives no --as-of date";
+        push_text(g, msg, sizeof msg - 1, sp);
+        op0(g, OP_FAIL, sp);
+        stack(g, 0, 1);
+        g->dead = true;
+    }
+    land(g, done);
 }
 
 static void gen_inner(cg *g, ast_node *n)
@@ -1991,11 +2220,13 @@ bc_program *tly_compile(tly_comp *c)
     }
     for (int i = 0; i < k->nfuncs; i++) {
         sym *s = k->funcs[i];
-        if (s->kind == SYM_PARAM && s->dated) {
+        if (s->dated) {
             s->row_base = (int)nf;
-            nf += s->decl->list.count;
+            nf += rows_of(s)->count;
         }
     }
+    /* The evaluation date, when something is dated. */
+    uint32_t asof_fn = k->dated ? nf++ : UINT32_MAX;
     uint32_t check_base = nf;
     for (int i = 0; i < k->nrecords; i++) {
         if (has_checks(k->records[i])) {
@@ -2022,24 +2253,29 @@ bc_program *tly_compile(tly_comp *c)
         for (int a = 0; a < s->nparams; a++) {
             s->params[a]->slot = a;
         }
-        if (s->kind == SYM_PARAM && s->dated) {
-            /* The parameter itself is never called; rows are. */
-            op0(&g, OP_PUSH_NONE, d->sp);
-            finish(&g, (uint16_t)s->index, s->name, 0, d->sp);
-            for (uint32_t r = 0; r < d->list.count; r++) {
-                ast_node *row = d->list.items[r];
-                begin(&g, 0);
+        if (s->dated) {
+            /* Named without 'on': the value on the evaluation date. */
+            cite(&g, d->cite, d->sp);
+            gen_dated(&g, s, (uint16_t)asof_fn);
+            finish(&g, (uint16_t)s->index, s->name, s->nparams, d->sp);
+            ast_list *rows = rows_of(s);
+            for (uint32_t r = 0; r < rows->count && !g.failed; r++) {
+                ast_node *row = rows->items[r];
+                begin(&g, s->nparams);
                 char name[200];
                 snprintf(name, sizeof name, "%s from %s", s->name, row->text);
                 cite(&g, row->cite, row->sp);
                 gen(&g, row->a);
-                finish(&g, (uint16_t)(s->row_base + (int)r), name, 0, row->sp);
+                finish(&g, (uint16_t)(s->row_base + (int)r), name, s->nparams,
+                       row->sp);
             }
             continue;
         }
         cite(&g, d->cite, d->sp);
         if (s->kind == SYM_RULE) {
             gen_rule(&g, s);
+        } else if (s->kind == SYM_DEF && d->c) {
+            gen_exceptions(&g, s);
         } else {
             gen(&g, d->b);
         }
@@ -2055,6 +2291,12 @@ bc_program *tly_compile(tly_comp *c)
         char name[200];
         snprintf(name, sizeof name, "checks of %s", r->name);
         finish(&g, p->records[i].check_fn, name, 1, r->decl->sp);
+    }
+    if (!g.failed && asof_fn != UINT32_MAX) {
+        tly_span sp = k->asof ? k->asof->sp : (tly_span){0, 0};
+        begin(&g, 0);
+        gen_asof(&g, k->asof, sp);
+        finish(&g, (uint16_t)asof_fn, "as of", 0, sp);
     }
     if (!g.failed) {
         begin(&g, 0);

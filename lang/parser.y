@@ -174,7 +174,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 }
 
 %token <tok> IDENT INT DECIMAL MONEY PERCENT STRING DATE DATETIME DURATION
-%token NE "!=" LE "<=" GE ">="
+%token NE "!=" LE "<=" GE ">=" ASOF "as of"
 %token AND "and" AS "as" ASCENDING "ascending" AT "at" BECAUSE "because"
 %token BETWEEN "between" BY "by" CHECK "check" CITES "cites"
 %token DEFINITION "definition" DESCENDING "descending" ELSE "else" END "end"
@@ -182,15 +182,15 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token IN "in" INPUT "input" IS "is" KEYED "keyed" LEAST "least" LET "let"
 %token LIST "list" MAP "map" MATCH "match" MOST "most" NONE "none" NOT "not"
 %token OF "of" OMITTED "omitted" ON "on" OPTIONAL "optional" OR "or"
-%token OTHERWISE "otherwise" OUTPUT "output" PARAMETER "parameter"
+%token OTHERWISE "otherwise" OUTPUT "output" OVER "over" PARAMETER "parameter"
 %token POLICY "policy" RECORD "record" RULE "rule" SOME "some"
 %token SOURCE "source" THEN "then" TO "to" TRUE "true" TYPE "type"
-%token UNIQUE "unique" VERSION "version" WHEN "when" WHERE "where"
+%token UNIQUE "unique" UNLESS "unless" UNTIL "until" VERSION "version" WHEN "when" WHERE "where"
 
 %type <node> program decls decl header enum_decl members member record_decl
 %type <node> record_items record_item field_decl field_opts check_decl type
 %type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
-%type <node> extern_decl
+%type <node> extern_decl asof_decl exceptions exception overs
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
@@ -234,7 +234,7 @@ decls
 
 decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
-    | rule_decl | input_decl | output_decl | extern_decl
+    | rule_decl | input_decl | output_decl | extern_decl | asof_decl
     | error             { $$ = NULL; }
     ;
 
@@ -387,6 +387,42 @@ row
     : FROM DATE '=' expr cites
                         { $$ = N(AST_ROW, @$); $$->text = $2.s; $$->a = $4; $$->cite = $5;
                           $$->name_sp = @2; }
+    | FROM DATE UNTIL DATE '=' expr cites
+                        { $$ = N(AST_ROW, @$); $$->text = $2.s; $$->a = $6; $$->cite = $7;
+                          $$->name_sp = @2; $$->text2 = $4.s; }
+    ;
+
+/* Exceptions to a definition's base value, as the law writes them:
+ *   unless COND then VALUE [cites ...] [as LABEL] [over LABEL, ...]
+ * "over" gives this exception priority over the ones it names. */
+exceptions
+    : exception         { $$ = push(c, N(AST_EXCEPTIONS, @$), $1); }
+    | exceptions exception  { $$ = push(c, $1, $2); }
+    ;
+
+exception
+    : UNLESS cond THEN expr cites
+                        { $$ = N(AST_UNLESS, @$); $$->a = $2; $$->b = $4; $$->cite = $5; }
+    | UNLESS cond THEN expr cites AS IDENT
+                        { $$ = N(AST_UNLESS, @$); $$->a = $2; $$->b = $4; $$->cite = $5;
+                          $$->name = $7.s; $$->name_sp = @7; }
+    | UNLESS cond THEN expr cites AS IDENT OVER overs
+                        { $$ = $9; $$->kind = AST_UNLESS; $$->sp = @$; $$->a = $2;
+                          $$->b = $4; $$->cite = $5; $$->name = $7.s; $$->name_sp = @7; }
+    | UNLESS cond THEN expr cites OVER overs
+                        { $$ = $7; $$->kind = AST_UNLESS; $$->sp = @$; $$->a = $2;
+                          $$->b = $4; $$->cite = $5; }
+    ;
+
+overs
+    : IDENT             { $$ = push(c, N(AST_UNLESS, @$), named(c, AST_NAME, @1, $1, @1)); }
+    | overs ',' IDENT   { $$ = push(c, $1, named(c, AST_NAME, @3, $3, @3)); }
+    ;
+
+/* The evaluation date of each record: what dated parameters and
+ * definitions named without 'on' are read at. */
+asof_decl
+    : ASOF expr         { $$ = N(AST_ASOF, @$); $$->a = $2; }
     ;
 
 params
@@ -408,6 +444,17 @@ def_decl
     : kw_definition IDENT params ':' type cites '=' expr
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->a = $5; $$->cite = $6; $$->b = $8; }
+    | kw_definition IDENT params ':' type cites '=' expr exceptions
+                        { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->a = $5; $$->cite = $6; $$->b = $8;
+                          $$->c = $9; }
+    | kw_definition IDENT params ':' type cites '=' exceptions
+                        { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->a = $5; $$->cite = $6; $$->c = $8; }
+    | kw_definition IDENT params ':' type cites rows
+                        { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->a = $5; $$->cite = $6;
+                          $$->list2 = $7->list; }
     ;
 
 /* A native function: typed like a definition, with the library it comes

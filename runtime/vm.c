@@ -142,6 +142,8 @@ struct vm {
                             records so steady state does not allocate */
     const ffi_table *natives; /* borrowed: the run's bound native
                                  functions, or NULL */
+    bool has_as_of;      /* the run gives an evaluation date: */
+    int64_t as_of;       /*   days since 1970-01-01 (EVAL_DATE) */
     uint32_t *cite_gen;  /* owned, ncites entries, when citations are
                             collected (vm_collect_cites): cites[k] was noted
                             this record when cite_gen[k] == gen; else NULL
@@ -333,6 +335,12 @@ void vm_free(vm *v)
     }
     sb_free(&v->sb);
     mem_free(v->mem, v, sizeof *v);
+}
+
+void vm_set_as_of(vm *v, bool has, int64_t day)
+{
+    v->has_as_of = has;
+    v->as_of = day;
 }
 
 bool vm_collect_cites(vm *v)
@@ -1854,6 +1862,18 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         sp--;
         set_bool(&TOP, found);
         VM_NEXT(BC_OP_LEN(IN));
+    }
+
+    VM_CASE(EVAL_DATE): {
+        if (v->has_as_of) {
+            value d = val_none();
+            d.kind = VAL_DATE;
+            d.as.i = v->as_of;
+            *sp++ = d;
+        } else {
+            *sp++ = val_none();
+        }
+        VM_NEXT(BC_OP_LEN(EVAL_DATE));
     }
 
     VM_CASE(CITE): {

@@ -84,6 +84,10 @@ void vm_set_budget(vm *v, uint64_t instructions);
  * CALL_NATIVE fails with a runtime error: nothing is bound. */
 void vm_set_natives(vm *v, const struct ffi_table *t);
 
+/* The evaluation date EVAL_DATE pushes: [day] (days since 1970-01-01)
+ * when [has], else none (the policy's own 'as of' then decides). */
+void vm_set_as_of(vm *v, bool has, int64_t day);
+
 /* From now on each evaluation notes which citations (prog->cites) decided
  * its result: the CITE instructions it ran.  Returns false out of memory
  * (nothing changes).  Off by default: CITE then costs one test. */

@@ -27,13 +27,13 @@ _tally()
     --memory-cap)
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
-    --budget|--max-errors|--jobs|-j) return ;;
+    --budget|--max-errors|--jobs|-j|--as-of) return ;;
     --output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --budget --memory-cap --max-errors --cite --jobs -j --allow-native --help --" ;;
+    run) opts="--format --output -o --input --budget --memory-cap --max-errors --as-of --cite --jobs -j --allow-native --help --" ;;
     build) opts="-o --max-errors --memory-cap --help --" ;;
     check) opts="--max-errors --memory-cap --help --" ;;
     disasm|describe) opts="--help" ;;
@@ -47,7 +47,7 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native) ((i++)) ;;
+        --format|--input|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--as-of) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac

@@ -387,14 +387,18 @@ static void test_check_cycle_through_dated_parameter(void **state)
     done(k);
 }
 
+/* Named without 'on', a dated parameter is read on the evaluation date
+ * (compile.c); 'on' picks a day, and only for something dated without
+ * parameters. */
 static void test_check_dated_parameter_without_date(void **state)
 {
     (void)state;
-    checked *k = check_case("definition t: decimal = rate");
+    checked *k = check_case("definition t: decimal = rate\n"
+                            "definition u: optional decimal = t on 2026-01-01");
     assert_one_error(k,
-                     "t.tally:1:25: error: 'rate' changes over time: say on "
-                     "which date",
-                     "write 'NAME on DATE' to pick the value in force");
+                     "t.tally:2:34: error: 't' is not a parameter or "
+                     "definition with dated values and no parameters",
+                     "declare it with rows 'from DATE = value'");
     done(k);
 }
 
