@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bcfile.h"
+#include "date.h"
 #include "disasm.h"
 #include "front.h"
 #include "verify.h"
@@ -547,7 +548,42 @@ tally_status tally_describe(const tally_program *tp, FILE *out)
     sb_putc(&b, '}');
     sb_puts(&b, "}, \"output\": {\"type\": ");
     put_type(&b, p, p->output_type, open, 0);
-    sb_puts(&b, "}, \"origin\": ");
+    sb_puts(&b, "}, \"parameters\": [");
+    for (uint32_t i = 0; i < p->nparams; i++) {
+        const bc_param *x = &p->params[i];
+        sb_puts(&b, i ? ", {\"name\": " : "{\"name\": ");
+        put_str(&b, p, x->name);
+        sb_puts(&b, ", \"type\": ");
+        put_type(&b, p, x->type, open, 0);
+        sb_puts(&b, ", \"cites\": ");
+        uint32_t k = 0;
+        while (k < p->ncites && p->cites[k].func != x->func) {
+            k++;
+        }
+        if (k < p->ncites) {
+            put_str(&b, p, p->cites[k].text);
+        } else {
+            sb_puts(&b, "null");
+        }
+        if (x->nrows) {
+            sb_puts(&b, ", \"in_force\": [");
+            for (uint32_t r = 0; r < x->nrows; r++) {
+                const bc_span_days *d = &p->param_rows[x->first_row + r];
+                sb_puts(&b, r ? ", {\"from\": \"" : "{\"from\": \"");
+                date_format(d->from, &b);
+                if (d->until == INT64_MAX) {
+                    sb_puts(&b, "\", \"until\": null}");
+                } else {
+                    sb_puts(&b, "\", \"until\": \"");
+                    date_format(d->until, &b);
+                    sb_puts(&b, "\"}");
+                }
+            }
+            sb_putc(&b, ']');
+        }
+        sb_putc(&b, '}');
+    }
+    sb_puts(&b, "], \"origin\": ");
     if (p->origin != BC_NO_STRING) {
         put_str(&b, p, p->origin);
     } else {

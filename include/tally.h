@@ -310,7 +310,8 @@ TALLY_API void tally_session_free(tally_session *s); /* NULL is a no-op */
  * tools that build forms or check data against a policy:
  *   {"format": 1, "title": ..., "version": ..., "source": ...,
  *    "input": {"name": "tender", "key": "id", "type": T},
- *    "output": {"type": T}, "origin": ..., "cites": [C]}
+ *    "output": {"type": T}, "parameters": [P], "origin": ...,
+ *    "cites": [C]}
  * where a type T is {"kind": "record", "name": ..., "fields": [{"name":
  * ..., "json": ..., "type": T}]}, {"kind": "list", "of": T}, {"kind":
  * "map", "of": T}, {"kind": "optional", "of": T}, {"kind": "enum",
@@ -318,7 +319,10 @@ TALLY_API void tally_session_free(tally_session *s); /* NULL is a no-op */
  * ...}, {"kind": "money", "currency": ...}, {"kind": "decimal",
  * "places": ...}, or {"kind": K} for bool, percent, date, datetime,
  * duration and text.  A record met again inside itself is {"kind":
- * "record", "name": ..., "ref": true}.  "origin" is the header's source
+ * "record", "name": ..., "ref": true}.  A parameter P is {"name": ...,
+ * "type": T, "cites": ... or null}, and, when its value changes over
+ * time, "in_force": [{"from": "YYYY-MM-DD", "until": "YYYY-MM-DD" or
+ * null}] for its rows.  "origin" is the header's source
  * line (null without one); each citation C is {"by": ..., "cites": ...,
  * "url": ...} as tally_run_options.cites writes them. */
 TALLY_API tally_status tally_describe(const tally_program *p, FILE *out);

@@ -2292,6 +2292,40 @@ bc_program *tly_compile(tly_comp *c)
         snprintf(name, sizeof name, "checks of %s", r->name);
         finish(&g, p->records[i].check_fn, name, 1, r->decl->sp);
     }
+    /* The parameters, for tools. */
+    uint32_t nparams = 0, nrows = 0;
+    for (int i = 0; i < k->nfuncs; i++) {
+        if (k->funcs[i]->kind == SYM_PARAM) {
+            nparams++;
+            nrows += k->funcs[i]->dated ? rows_of(k->funcs[i])->count : 0;
+        }
+    }
+    if (nparams && !g.failed) {
+        p->params = arena_zalloc(g.pa, nparams * sizeof *p->params);
+        p->param_rows = arena_zalloc(g.pa, (nrows ? nrows : 1) * sizeof *p->param_rows);
+        if (!p->params || !p->param_rows) {
+            oom(&g);
+        }
+        for (int i = 0; !g.failed && i < k->nfuncs; i++) {
+            sym *s = k->funcs[i];
+            if (s->kind != SYM_PARAM) {
+                continue;
+            }
+            bc_param *x = &p->params[p->nparams++];
+            x->name = cstring(&g, s->name);
+            x->func = (uint16_t)s->index;
+            x->type = type_index(&g, s->ty);
+            x->first_row = p->nparam_rows;
+            ast_list *rows = s->dated ? rows_of(s) : NULL;
+            for (uint32_t r = 0; rows && r < rows->count; r++) {
+                ast_node *row = rows->items[r];
+                bc_span_days *d = &p->param_rows[p->nparam_rows++];
+                d->from = row->lo;
+                d->until = row->has_hi ? row->hi : INT64_MAX;
+            }
+            x->nrows = (uint16_t)(p->nparam_rows - x->first_row);
+        }
+    }
     if (!g.failed && asof_fn != UINT32_MAX) {
         tly_span sp = k->asof ? k->asof->sp : (tly_span){0, 0};
         begin(&g, 0);

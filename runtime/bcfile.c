@@ -45,6 +45,9 @@
  *   CITE  u32 origin, N x { u32 text, u32 url, u32 by, u16 func }
  *         the header's 'source', then the citations CITE operands name;
  *         strings, or 0xFFFFFFFF for none (origin, url)
+ *   PARM  N x { u32 name, u16 func, u16 type, u32 first_row, u16 nrows },
+ *         M x { i64 from, i64 until }
+ *         the parameters, then the days their dated rows are in force
  *
  * A section's length must equal the bytes its entries take.  Constant
  * kinds are numbered by the file (CK_*), not by val_kind, so reordering
@@ -97,12 +100,13 @@ enum {
     SEC_HEAD,
     SEC_EXTN, /* from format 4 */
     SEC_CITE, /* from format 5 */
+    SEC_PARM, /* from format 5 */
     SEC_COUNT
 };
 
 static const char section_tag[SEC_COUNT][5] = {
     "STRS", "CNST", "TYPE", "FILD", "RECD", "MEMB",
-    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "CITE",
+    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "CITE", "PARM",
 };
 
 /* Bytes per entry of the fixed-size tables. */
@@ -116,6 +120,8 @@ static const char section_tag[SEC_COUNT][5] = {
 #define HEAD_LEN 24
 #define EXTERN_LEN 13
 #define CITE_LEN 14
+#define PARAM_LEN 14
+#define PARAM_ROW_LEN 16
 
 uint64_t bc_checksum(const uint8_t *buf, size_t len)
 {
@@ -438,6 +444,22 @@ static bool write_body(const bc_program *p, strbuf *b, char *err,
         put_u32(b, p->cites[i].url);
         put_u32(b, p->cites[i].by);
         put_u16(b, p->cites[i].func);
+    }
+    end_section(b, at);
+
+    at = begin_section(b, SEC_PARM);
+    put_u32(b, p->nparams);
+    for (uint32_t i = 0; i < p->nparams; i++) {
+        put_u32(b, p->params[i].name);
+        put_u16(b, p->params[i].func);
+        put_u16(b, p->params[i].type);
+        put_u32(b, p->params[i].first_row);
+        put_u16(b, p->params[i].nrows);
+    }
+    put_u32(b, p->nparam_rows);
+    for (uint32_t i = 0; i < p->nparam_rows; i++) {
+        put_u64(b, (uint64_t)p->param_rows[i].from);
+        put_u64(b, (uint64_t)p->param_rows[i].until);
     }
     end_section(b, at);
     return true;
@@ -946,6 +968,32 @@ static bool read_cites(reader *r)
     return ok;
 }
 
+static bool read_params(reader *r)
+{
+    bc_program *p = r->prog;
+    bool ok;
+    if (!get_count(r, PARAM_LEN, "parameters", &p->nparams)) {
+        return false;
+    }
+    p->params = alloc_table(r, p->nparams, sizeof *p->params, &ok);
+    for (uint32_t i = 0; ok && i < p->nparams; i++) {
+        p->params[i].name = get_u32(r);
+        p->params[i].func = get_u16(r);
+        p->params[i].type = get_u16(r);
+        p->params[i].first_row = get_u32(r);
+        p->params[i].nrows = get_u16(r);
+    }
+    if (!ok || !get_count(r, PARAM_ROW_LEN, "parameter rows", &p->nparam_rows)) {
+        return false;
+    }
+    p->param_rows = alloc_table(r, p->nparam_rows, sizeof *p->param_rows, &ok);
+    for (uint32_t i = 0; ok && i < p->nparam_rows; i++) {
+        p->param_rows[i].from = (int64_t)get_u64(r);
+        p->param_rows[i].until = (int64_t)get_u64(r);
+    }
+    return ok;
+}
+
 static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_STRS] = read_strings, [SEC_CNST] = read_consts,
     [SEC_TYPE] = read_types,   [SEC_FILD] = read_fields,
@@ -953,7 +1001,7 @@ static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_ENUM] = read_enums,   [SEC_FUNC] = read_funcs,
     [SEC_CODE] = read_code,    [SEC_LOCS] = read_locs,
     [SEC_HEAD] = read_head,    [SEC_EXTN] = read_externs,
-    [SEC_CITE] = read_cites,
+    [SEC_CITE] = read_cites,   [SEC_PARM] = read_params,
 };
 
 /* Prints a four-byte tag for a message, non-printable bytes as '?'. */

@@ -21,8 +21,8 @@
 #include "tally_native.h"
 #include "value.h"
 
-/* 4 added the EXTN section and CALL_NATIVE; 5 the CITE section and the
- * CITE instruction.  Files of formats 3 (no native functions) and 4 (no
+/* 4 added the EXTN section and CALL_NATIVE; 5 the CITE and PARM sections
+ * and the CITE and EVAL_DATE instructions.  Files of formats 3 (no native functions) and 4 (no
  * citations) are still read: the rest of the format is the same. */
 #define BC_FORMAT_VERSION 5
 #define BC_FORMAT_MIN_VERSION 3
@@ -234,6 +234,21 @@ typedef struct bc_cite {
                       extern): runtime errors name it from there */
 } bc_cite;
 
+/* A parameter of the policy, for tools (tally describe): its function,
+ * type and, when dated, the days its rows are in force. */
+typedef struct bc_param {
+    uint32_t name;      /* string */
+    uint16_t func;      /* its function (the value on the evaluation date) */
+    uint16_t type;      /* type index of its value */
+    uint32_t first_row; /* index in param_rows[] */
+    uint16_t nrows;     /* 0: not dated */
+} bc_param;
+
+typedef struct bc_span_days {
+    int64_t from;  /* first day in force, days since 1970-01-01 */
+    int64_t until; /* last day in force, or INT64_MAX: open-ended */
+} bc_span_days;
+
 typedef struct bc_loc {
     uint32_t pc;   /* absolute offset in code[]; sorted ascending */
     uint32_t line; /* 1-based */
@@ -285,6 +300,10 @@ typedef struct bc_program {
                            BC_NO_STRING (always, in files before format 5) */
     bc_cite *cites;     /* what the policy cites; CITE operands index it */
     uint32_t ncites;
+    bc_param *params;   /* the policy's parameters, in declaration order */
+    uint32_t nparams;
+    bc_span_days *param_rows;
+    uint32_t nparam_rows;
 } bc_program;
 
 /* Allocates an empty program drawing on [mem]; NULL out of memory. */

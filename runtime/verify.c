@@ -100,14 +100,16 @@ static bool check_tables(vfy *v)
     static const char *const what[] = {
         "strings", "constants", "types", "fields", "records", "members",
         "enums", "functions", "code", "locations", "extern definitions",
-        "citations",
+        "citations", "parameters", "parameter rows",
     };
     const void *tab[] = {p->strings, p->consts,  p->types, p->fields,
                          p->records, p->members, p->enums, p->funcs,
-                         p->code,    p->locs,    p->externs, p->cites};
+                         p->code,    p->locs,    p->externs, p->cites,
+                         p->params,  p->param_rows};
     uint32_t n[] = {p->nstrings, p->nconsts,  p->ntypes, p->nfields,
                     p->nrecords, p->nmembers, p->nenums, p->nfuncs,
-                    p->code_len, p->nlocs,    p->nexterns, p->ncites};
+                    p->code_len, p->nlocs,    p->nexterns, p->ncites,
+                    p->nparams,  p->nparam_rows};
     for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
         if (n[i] && !tab[i]) {
             return fail(v, "%s: %u entries but no table", what[i], n[i]);
@@ -540,6 +542,35 @@ static bool check_cites(vfy *v)
         if (c->func != BC_NONE_U16 && c->func >= p->nfuncs) {
             return fail(v, "citation %u: function %u out of range (%u "
                         "functions)", i, c->func, p->nfuncs);
+        }
+    }
+    return true;
+}
+
+/* Parameters: name, function and type exist; rows inside the row table,
+ * each ending no earlier than it starts. */
+static bool check_params(vfy *v)
+{
+    const bc_program *p = v->p;
+    for (uint32_t i = 0; i < p->nparams; i++) {
+        const bc_param *x = &p->params[i];
+        if (x->name >= p->nstrings) {
+            return fail(v, "parameter %u: string %u out of range (%u strings)",
+                        i, x->name, p->nstrings);
+        }
+        if (x->func >= p->nfuncs || x->type >= p->ntypes) {
+            return fail(v, "parameter %u: function %u or type %u out of range",
+                        i, x->func, x->type);
+        }
+        if (x->first_row > p->nparam_rows ||
+            x->nrows > p->nparam_rows - x->first_row) {
+            return fail(v, "parameter %u: rows %u..%u out of range (%u rows)",
+                        i, x->first_row, x->first_row + x->nrows, p->nparam_rows);
+        }
+    }
+    for (uint32_t i = 0; i < p->nparam_rows; i++) {
+        if (p->param_rows[i].until < p->param_rows[i].from) {
+            return fail(v, "parameter row %u: ends before it starts", i);
         }
     }
     return true;
@@ -1024,7 +1055,8 @@ static bool verify(vfy *v)
     }
     return check_type_cycles(v) && check_records(v) && check_fields(v) &&
            check_enums(v) && check_consts(v) && check_funcs(v) &&
-           check_externs(v) && check_cites(v) && check_header(v) && check_locs(v) &&
+           check_externs(v) && check_cites(v) && check_params(v) &&
+           check_header(v) && check_locs(v) &&
            check_code(v);
 }
 

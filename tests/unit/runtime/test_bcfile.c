@@ -299,9 +299,9 @@ static void test_bcfile_round_trip_empty(void **state)
     sb_init(&b, &mem);
     char err[256];
     assert_true(bc_write(p, &b, err, sizeof err));
-    /* header 20 + 13 sections of 8 + counts (11 x 4) + HEAD 24 + CITE's
-     * origin and count 8 + sum 8 */
-    assert_int_equal(b.len, 20 + 13 * 8 + 11 * 4 + 24 + 8 + 8);
+    /* header 20 + 14 sections of 8 + counts (11 x 4) + HEAD 24 + CITE's
+     * origin and count 8 + PARM's two counts 8 + sum 8 */
+    assert_int_equal(b.len, 20 + 14 * 8 + 11 * 4 + 24 + 8 + 8 + 8);
     bc_program *q = NULL;
     assert_true(bc_read(&mem, (const uint8_t *)b.p, b.len, &q, err,
                         sizeof err));
@@ -351,7 +351,10 @@ static void test_bcfile_header_layout(void **state)
     assert_int_equal(cite, extn + 8 + 4);
     assert_int_equal(bc_u32(b + cite + 4), 8); /* origin, no citations */
     assert_int_equal(bc_u32(b + cite + 8), BC_NO_STRING);
-    assert_int_equal(cite + 8 + 8, len - 8);
+    size_t parm = section(b, len, "PARM");
+    assert_int_equal(parm, cite + 8 + 8);
+    assert_int_equal(bc_u32(b + parm + 4), 8); /* no parameters, no rows */
+    assert_int_equal(parm + 8 + 8, len - 8);
     /* published FNV-1a 64 test vectors */
     assert_true(bc_checksum((const uint8_t *)"", 0) == 0xcbf29ce484222325u);
     assert_true(bc_checksum((const uint8_t *)"a", 1) ==
@@ -431,6 +434,25 @@ static void test_bcfile_round_trip_cites(void **state)
     assert_int_equal(q->ncites, 2);
     assert_memory_equal(q->cites, p->cites, 2 * sizeof *p->cites);
     bc_program_free(q);
+    /* A parameter, dated, survives too. */
+    bc_program *r = sample(NULL);
+    r->nparams = 1;
+    r->params = arena_zalloc(&r->arena, sizeof *r->params);
+    r->params[0] = (bc_param){.name = 1, .func = 0, .type = 0, .first_row = 0, .nrows = 2};
+    r->nparam_rows = 2;
+    r->param_rows = arena_zalloc(&r->arena, 2 * sizeof *r->param_rows);
+    r->param_rows[0] = (bc_span_days){20000, 20100};
+    r->param_rows[1] = (bc_span_days){20500, INT64_MAX};
+    size_t rlen;
+    uint8_t *rb = write_prog(r, &rlen);
+    assert_true(bc_read(&mem, rb, rlen, &q, err, sizeof err));
+    assert_int_equal(q->nparams, 1);
+    assert_memory_equal(q->params, r->params, sizeof *r->params);
+    assert_int_equal(q->nparam_rows, 2);
+    assert_memory_equal(q->param_rows, r->param_rows, 2 * sizeof *r->param_rows);
+    bc_program_free(q);
+    free(rb);
+    bc_program_free(r);
     /* A citation count the section cannot hold. */
     size_t cite = section(b, len, "CITE");
     put32(b, cite + 12, 3);
@@ -441,16 +463,16 @@ static void test_bcfile_round_trip_cites(void **state)
     assert_int_equal(mem.live, 0);
 }
 
-/* A format 4 file (no CITE section: it cites nothing) is still read, with
- * no source line. */
+/* A format 4 file (no CITE or PARM section: it cites nothing) is still
+ * read, with no source line. */
 static void test_bcfile_reads_format_4(void **state)
 {
     size_t len;
     uint8_t *b = sample_file(&len);
     size_t cite = section(b, len, "CITE");
-    assert_int_equal(cite + 16, len - 8);
-    memmove(b + cite, b + cite + 16, 8); /* drop CITE: the checksum moves */
-    len -= 16;
+    assert_int_equal(cite + 32, len - 8);
+    memmove(b + cite, b + cite + 32, 8); /* drop CITE, PARM: the checksum moves */
+    len -= 32;
     b[10] = 4;
     b[11] = 0;
     put32(b, 16, (uint32_t)len);
@@ -477,9 +499,9 @@ static void test_bcfile_reads_format_3(void **state)
     size_t len;
     uint8_t *b = sample_file(&len);
     size_t extn = section(b, len, "EXTN");
-    assert_int_equal(extn + 12 + 16, len - 8);
-    memmove(b + extn, b + extn + 12 + 16, 8); /* drop EXTN and CITE */
-    len -= 12 + 16;
+    assert_int_equal(extn + 12 + 32, len - 8);
+    memmove(b + extn, b + extn + 12 + 32, 8); /* drop EXTN, CITE, PARM */
+    len -= 12 + 32;
     b[10] = 3;
     b[11] = 0;
     put32(b, 16, (uint32_t)len);
@@ -708,7 +730,7 @@ static void test_bcfile_rejects_trailing_bytes(void **state)
     free(c);
 
     c = insert_byte(b, len, len - 8, NULL, 0);
-    snprintf(want, sizeof want, "offset %zu: 1 bytes after section CITE, "
+    snprintf(want, sizeof want, "offset %zu: 1 bytes after section PARM, "
              "expected the checksum", len - 8);
     assert_rejects(c, len + 1, want);
     free(c);

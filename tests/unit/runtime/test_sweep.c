@@ -142,7 +142,7 @@ static bool names_a_place(const char *err)
     static const char *const prefixes[] = {
         "string ", "type ",     "field ",    "record ",  "member ",
         "enum ",   "constant ", "function ", "location ", "header: ",
-        "code ",   "citation ",
+        "code ",   "citation ", "parameter ",
     };
     for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
         if (strncmp(err, prefixes[i], strlen(prefixes[i])) == 0) {

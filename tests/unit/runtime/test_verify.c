@@ -244,6 +244,22 @@ MUTATE(cite_url) { add_cite(p)->url = p->nstrings + 7; }
 MUTATE(cite_by) { add_cite(p)->by = BC_NO_STRING; }
 MUTATE(cite_func) { add_cite(p)->func = 2; }
 MUTATE(origin) { p->origin = p->nstrings; }
+/* parameters */
+static bc_param *add_param(bc_program *p)
+{
+    p->params = arena_zalloc(&p->arena, sizeof *p->params);
+    p->param_rows = arena_zalloc(&p->arena, sizeof *p->param_rows);
+    assert_true(p->params && p->param_rows);
+    p->params[0] = (bc_param){S_MAIN, FN_MAIN, T_TEXT, 0, 1};
+    p->param_rows[0] = (bc_span_days){100, 200};
+    p->nparams = 1;
+    p->nparam_rows = 1;
+    return p->params;
+}
+MUTATE(param_name) { add_param(p)->name = p->nstrings; }
+MUTATE(param_func) { add_param(p)->func = 2; }
+MUTATE(param_rows) { add_param(p)->nrows = 2; }
+MUTATE(param_row_order) { add_param(p); p->param_rows[0].until = 99; }
 /* types */
 MUTATE(type_kind) { p->types[T_TEXT].kind = 99; }
 MUTATE(type_bound_flag) { p->types[T_SCORE].has_min = 2; }
@@ -415,6 +431,10 @@ static const vcase cases[] = {
     CASE(cite_by, "citation 0: string out of range (20 strings)"),
     CASE(cite_func, "citation 0: function 2 out of range (2 functions)"),
     CASE(origin, "header: source string 20 out of range (20 strings)"),
+    CASE(param_name, "parameter 0: string 20 out of range (20 strings)"),
+    CASE(param_func, "parameter 0: function 2 or type 0 out of range"),
+    CASE(param_rows, "parameter 0: rows 0..2 out of range (1 rows)"),
+    CASE(param_row_order, "parameter row 0: ends before it starts"),
     CASE(type_kind, "type 0: unknown kind 99"),
     CASE(type_bound_flag, "type 4: has_min/has_max 2/1, expected 0 or 1"),
     CASE(type_enum_ref, "type 5: enum 1 out of range (1 enums)"),
