@@ -2487,8 +2487,6 @@ static void check_func(checker *k, sym *f)
  * must be a real date inside the calendar's years (a holiday outside
  * them would never be consulted: days there are refused) and declared
  * once. */
-static void check_cite(checker *k, ast_node *c);
-
 static void holiday_decl(checker *k, ast_node *d)
 {
     int64_t day;

@@ -1847,7 +1847,9 @@ static void gen_inner(cg *g, ast_node *n)
                   base + (uint32_t)r->nfields, sizeof *g->inits)) {
             break;
         }
-        memset(g->inits + base, 0, (size_t)r->nfields * sizeof *g->inits);
+        if (r->nfields) {
+            memset(g->inits + base, 0, (size_t)r->nfields * sizeof *g->inits);
+        }
         g->ninits = base + (uint32_t)r->nfields;
         for (uint32_t i = 0; i < n->list.count; i++) {
             ast_node *init = n->list.items[i];

@@ -554,7 +554,7 @@ bool date_tz_parse(const uint8_t *buf, size_t len, date_tz *tz)
     }
     uint64_t c[6];
     for (int i = 0; i < 6; i++) {
-        c[i] = be32(buf + 20 + 4 * i);
+        c[i] = be32(buf + 20 + (size_t)4 * (size_t)i);
     }
     /* isutcnt isstdcnt leapcnt timecnt typecnt charcnt */
     uint64_t v1 = c[3] * 5 + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
@@ -566,7 +566,7 @@ bool date_tz_parse(const uint8_t *buf, size_t len, date_tz *tz)
         return false;
     }
     for (int i = 0; i < 6; i++) {
-        c[i] = be32(h + 20 + 4 * i);
+        c[i] = be32(h + 20 + (size_t)4 * (size_t)i);
     }
     uint64_t timecnt = c[3], typecnt = c[4];
     uint64_t v2 = timecnt * 9 + typecnt * 6 + c[5] + c[2] * 12 + c[1] + c[0];
@@ -587,7 +587,7 @@ bool date_tz_parse(const uint8_t *buf, size_t len, date_tz *tz)
         if (i > 0 && tz->at[i] <= tz->at[i - 1]) {
             return false;
         }
-        int32_t off = (int32_t)be32(types + 6 * t);
+        int32_t off = (int32_t)be32(types + (size_t)6 * t);
         if (off < -25 * 3600 || off > 26 * 3600) {
             return false;
         }

@@ -951,10 +951,10 @@ static void add_cites(out_writer *w, int32_t only)
     w->buf.len--;
     sb_puts(&w->buf, w->buf.len && w->buf.p[w->buf.len - 1] == '{'
                          ? "\"cites\": [" : ", \"cites\": [");
-    bool first = true;
     if (only >= 0) {
         put_cite(w, (uint32_t)only, true);
     } else {
+        bool first = true;
         for (uint32_t k = 0; k < w->prog->ncites; k++) {
             if (w->cited(w->cited_ud, k)) {
                 put_cite(w, k, first);
