@@ -883,6 +883,16 @@ tally_status tally_session_eval(tally_session *s, const char *json, size_t len,
                                               : TALLY_OK;
 }
 
+const tally_program *api_session_program(const tally_session *s)
+{
+    return s->r.tp;
+}
+
+mem_ctx *api_session_mem(tally_session *s)
+{
+    return &s->mem;
+}
+
 void tally_session_free(tally_session *s)
 {
     if (!s) {
