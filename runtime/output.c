@@ -58,7 +58,7 @@ struct out_writer {
     FILE *f;                /* borrowed */
     uint8_t fmt;            /* out_format */
     bool failed;            /* a write failed or memory ran out */
-    bool nomem;             /* ... and it was memory (see out_nomem) */
+    bool nomem;             /* ... and it was memory (see out_status) */
     uint64_t nwritten;      /* records written (results and errors) */
     strbuf buf;             /* pending output */
     arena tmp;              /* per-result scratch (percent points) */
@@ -66,6 +66,7 @@ struct out_writer {
     size_t errcap;
     size_t rec_start;       /* buf.len where the current result starts */
     bool over_limit;        /* the last result passed OUT_MAX_RESULT */
+    bool refused_nomem;     /* the last result was refused for memory */
     out_cited_fn cited;     /* JSON: add "cites" (out_set_cites), or NULL */
     const void *cited_ud;
     int32_t error_cite;     /* for the next out_error: see out_error_cite */
@@ -154,6 +155,20 @@ static bool refuse(out_writer *w, const seg *at, const char *msg)
     return false;
 }
 
+/* refuse() for a result that could not be written for lack of memory:
+ * out_result then answers RT_ENOMEM, not RT_ERUNTIME. */
+static bool refuse_nomem(out_writer *w, const seg *at)
+{
+    w->refused_nomem = true;
+    return refuse(w, at, "out of memory");
+}
+
+/* The writer's sticky state: RT_OK, or why writing stopped for good. */
+static rt_status sticky(const out_writer *w)
+{
+    return !w->failed ? RT_OK : w->nomem ? RT_ENOMEM : RT_EIO;
+}
+
 static bool flush(out_writer *w)
 {
     if (!w->f) {
@@ -183,7 +198,7 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
             return refuse(w, at, "number too large: more than 100000 digits");
         }
         if (st != DEC_OK) {
-            return refuse(w, at, "out of memory");
+            return refuse_nomem(w, at);
         }
     }
     if (ty->places == BC_PLACES_ANY) {
@@ -200,7 +215,7 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
         sb_puts(&m, " has no exact decimal form; round it in the policy");
         b->len = mark;
         b->p[mark] = '\0';
-        bool ok = m.failed ? refuse(w, at, "out of memory") : refuse(w, at, m.p);
+        bool ok = m.failed ? refuse_nomem(w, at) : refuse(w, at, m.p);
         sb_free(&m);
         return ok;
     }
@@ -212,7 +227,7 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
     dec_format(&d, &m);
     sb_printf(&m, " has more than %u decimal place%s; round it in the policy",
               (unsigned)ty->places, ty->places == 1 ? "" : "s");
-    bool ok = m.failed ? refuse(w, at, "out of memory") : refuse(w, at, m.p);
+    bool ok = m.failed ? refuse_nomem(w, at) : refuse(w, at, m.p);
     sb_free(&m);
     return ok;
 }
@@ -845,10 +860,13 @@ out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
     return w;
 }
 
-bool out_take(out_writer *w, const char **text, size_t *len)
+rt_status out_take(out_writer *w, const char **text, size_t *len)
 {
-    if (TALLY_NEVER(w->f != NULL) || w->failed) {
-        return false;
+    if (TALLY_NEVER(w->f != NULL)) {
+        return RT_EINTERNAL;
+    }
+    if (w->failed) {
+        return sticky(w);
     }
     size_t n = w->buf.len;
     while (n && w->buf.p[n - 1] == '\n') {
@@ -860,7 +878,7 @@ bool out_take(out_writer *w, const char **text, size_t *len)
     *text = n ? w->buf.p : "";
     *len = n;
     w->taken = true;
-    return true;
+    return RT_OK;
 }
 
 void out_free(out_writer *w)
@@ -881,19 +899,9 @@ void out_free(out_writer *w)
     mem_free(w->mem, w, sizeof *w);
 }
 
-bool out_failed(const out_writer *w)
+rt_status out_status(const out_writer *w)
 {
-    return w->failed;
-}
-
-bool out_over_limit(const out_writer *w)
-{
-    return w->over_limit;
-}
-
-bool out_nomem(const out_writer *w)
-{
-    return w->nomem;
+    return sticky(w);
 }
 
 /* Before a record: the JSON array's opening or separator. */
@@ -1006,7 +1014,10 @@ static void cut(out_writer *w, size_t mark, size_t cmark, size_t tmark)
     w->tcells.len = tmark;
 }
 
-bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
+/* out_result's work: true when written; false with the message in
+ * [w]'s err buffer and the reason in its flags. */
+static bool write_result(out_writer *w, const value *v, char *err,
+                         size_t errcap)
 {
     if (err && errcap) {
         err[0] = '\0';
@@ -1021,6 +1032,7 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     size_t mark = w->buf.len, cmark = w->ncells, tmark = w->tcells.len;
     w->rec_start = mark;
     w->over_limit = false;
+    w->refused_nomem = false;
     bool ok;
     if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
         open_record(w);
@@ -1045,7 +1057,21 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     return true;
 }
 
-bool out_error(out_writer *w, const value *key, const char *msg)
+rt_status out_result(out_writer *w, const value *v, char *err,
+                     size_t errcap)
+{
+    if (write_result(w, v, err, errcap)) {
+        return RT_OK;
+    }
+    rt_status st = sticky(w);
+    return st != RT_OK       ? st
+           : w->over_limit   ? RT_ELIMIT
+           : w->refused_nomem ? RT_ENOMEM
+                             : RT_ERUNTIME;
+}
+
+/* out_error's work: false when writing failed. */
+static bool write_error(out_writer *w, const value *key, const char *msg)
 {
     if (w->failed) {
         return false;
@@ -1188,7 +1214,12 @@ static bool print_table(out_writer *w)
     return !w->failed && flush(w);
 }
 
-bool out_finish(out_writer *w)
+rt_status out_error(out_writer *w, const value *key, const char *msg)
+{
+    return write_error(w, key, msg) ? RT_OK : sticky(w);
+}
+
+rt_status out_finish(out_writer *w)
 {
     if (!w->failed) {
         if (w->fmt == OUT_JSON) {
@@ -1206,5 +1237,5 @@ bool out_finish(out_writer *w)
     if (fflush(w->f) != 0) {
         w->failed = true;
     }
-    return !w->failed;
+    return sticky(w);
 }
