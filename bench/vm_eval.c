@@ -73,7 +73,7 @@ static bc_program *compile(mem_ctx *mem, const char *file, const char *src,
     tly_comp c;
     tly_comp_init(&c, mem, file, src, len);
     bc_program *p = NULL;
-    if (tly_parse(&c) && tly_check(&c)) {
+    if (tly_load(&c) && tly_check(&c)) { /* with its imports, as tally_compile */
         p = tly_compile(&c);
     }
     tly_comp_free(&c);

@@ -349,10 +349,11 @@ TALLY_API void tally_session_free(tally_session *s); /* NULL is a no-op */
  * returns TALLY_OK, TALLY_EDATA for a path or value that does not fit
  * (no such field, a setter of the wrong type, a malformed decimal, date
  * or enum spelling, text not UTF-8: tally_record_error says which, naming
- * the field), or TALLY_ENOMEM.  A failed setter changes nothing it set
- * before.  What depends on the whole record (required fields, integer
- * bounds, unique keys, the record's checks) is found when it is
- * evaluated, as for JSON text: the output is then an error record.
+ * the field), or TALLY_ENOMEM.  A setter refused with TALLY_EDATA
+ * leaves the record as it was.  What depends on the whole record
+ * (required fields, integer bounds, unique keys, the record's checks) is
+ * found when it is evaluated, as for JSON text: the output is then an
+ * error record.
  *
  * Memory comes from the session's accounting (its cap applies); a value
  * set twice keeps the first until tally_record_clear.  A record must be
