@@ -639,7 +639,7 @@ static bool check_findings(vfy *v)
         return true;
     }
     if (p->findings_func >= p->nfuncs || p->funcs[p->findings_func].arity != 0) {
-        return fail(v, "findings: function %u is not a function of arity 0",
+        return fail(v, "header: findings function %u is not a function of arity 0",
                     p->findings_func);
     }
     const bc_type *t = p->findings_type < p->ntypes ? &p->types[p->findings_type] : NULL;
@@ -648,7 +648,7 @@ static bool check_findings(vfy *v)
                              ? &p->records[e->ref] : NULL;
     if (!r || r->nfields != BC_FINDING_NFIELDS ||
         (uint64_t)r->first_field + r->nfields > p->nfields) {
-        return fail(v, "findings: type %u is not a list of finding records",
+        return fail(v, "header: findings type %u is not a list of finding records",
                     p->findings_type);
     }
     for (unsigned i = 0; i < BC_FINDING_NFIELDS; i++) {
@@ -660,7 +660,7 @@ static bool check_findings(vfy *v)
             f = NULL;
         }
         if (!f || f->kind != BT_TEXT) {
-            return fail(v, "findings: field %u of the finding record has the wrong type", i);
+            return fail(v, "header: findings field %u has the wrong type", i);
         }
     }
     return true;
