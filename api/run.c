@@ -118,7 +118,7 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
             r->st.evaluated++;
         } else if (vs == VM_OK) {
             char err[512];
-            out_set_findings(r->w, found.kind == VAL_LIST ? &found : NULL);
+            out_set_findings(r->w, key, found.kind == VAL_LIST ? &found : NULL);
             ok = out_result(r->w, &res, err, sizeof err);
             if (!ok && !out_failed(r->w)) {
                 snprintf(msg, sizeof msg, "%s: output %s",
@@ -240,7 +240,8 @@ static tally_status final_status(const tally_run_stats *st)
                           : TALLY_OK;
 }
 
-static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON, OUT_CSV, OUT_TABLE};
+static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON,  OUT_CSV,   OUT_TABLE,
+                                     OUT_JUNIT, OUT_TAP,   OUT_GITHUB};
 
 /* The budget a run gives each record: its own, else the program's. */
 static uint64_t run_budget(const tally_program *tp, const tally_run_options *o)

@@ -240,7 +240,12 @@ typedef enum tally_output_format {
     TALLY_OUTPUT_JSONL,
     TALLY_OUTPUT_JSON,
     TALLY_OUTPUT_CSV,
-    TALLY_OUTPUT_TABLE
+    TALLY_OUTPUT_TABLE,
+    TALLY_OUTPUT_JUNIT,  /* JUnit XML: a test case per record, failing with
+                            its findings, an error for an error record */
+    TALLY_OUTPUT_TAP,    /* TAP version 13, a test point per record */
+    TALLY_OUTPUT_GITHUB  /* GitHub Actions annotations, a line per finding
+                            and per error record */
 } tally_output_format;
 
 typedef struct tally_run_stats {
