@@ -58,7 +58,7 @@ struct out_writer {
     FILE *f;                /* borrowed */
     uint8_t fmt;            /* out_format */
     bool failed;            /* a write failed or memory ran out */
-    bool nomem;             /* ... and it was memory (see out_nomem) */
+    bool nomem;             /* ... and it was memory (see out_status) */
     uint64_t nwritten;      /* records written (results and errors) */
     strbuf buf;             /* pending output */
     arena tmp;              /* per-result scratch (percent points) */
@@ -66,6 +66,7 @@ struct out_writer {
     size_t errcap;
     size_t rec_start;       /* buf.len where the current result starts */
     bool over_limit;        /* the last result passed OUT_MAX_RESULT */
+    bool refused_nomem;     /* the last result was refused for memory */
     out_cited_fn cited;     /* JSON: add "cites" (out_set_cites), or NULL */
     const void *cited_ud;
     int32_t error_cite;     /* for the next out_error: see out_error_cite */
@@ -159,6 +160,20 @@ static bool refuse(out_writer *w, const seg *at, const char *msg)
     return false;
 }
 
+/* refuse() for a result that could not be written for lack of memory:
+ * out_result then answers RT_ENOMEM, not RT_ERUNTIME. */
+static bool refuse_nomem(out_writer *w, const seg *at)
+{
+    w->refused_nomem = true;
+    return refuse(w, at, "out of memory");
+}
+
+/* The writer's sticky state: RT_OK, or why writing stopped for good. */
+static rt_status sticky(const out_writer *w)
+{
+    return !w->failed ? RT_OK : w->nomem ? RT_ENOMEM : RT_EIO;
+}
+
 static bool flush(out_writer *w)
 {
     if (!w->f) {
@@ -188,7 +203,7 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
             return refuse(w, at, "number too large: more than 100000 digits");
         }
         if (st != DEC_OK) {
-            return refuse(w, at, "out of memory");
+            return refuse_nomem(w, at);
         }
     }
     if (ty->places == BC_PLACES_ANY) {
@@ -205,7 +220,7 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
         sb_puts(&m, " has no exact decimal form; round it in the policy");
         b->len = mark;
         b->p[mark] = '\0';
-        bool ok = m.failed ? refuse(w, at, "out of memory") : refuse(w, at, m.p);
+        bool ok = m.failed ? refuse_nomem(w, at) : refuse(w, at, m.p);
         sb_free(&m);
         return ok;
     }
@@ -217,7 +232,7 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
     dec_format(&d, &m);
     sb_printf(&m, " has more than %u decimal place%s; round it in the policy",
               (unsigned)ty->places, ty->places == 1 ? "" : "s");
-    bool ok = m.failed ? refuse(w, at, "out of memory") : refuse(w, at, m.p);
+    bool ok = m.failed ? refuse_nomem(w, at) : refuse(w, at, m.p);
     sb_free(&m);
     return ok;
 }
@@ -851,10 +866,13 @@ out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
     return w;
 }
 
-bool out_take(out_writer *w, const char **text, size_t *len)
+rt_status out_take(out_writer *w, const char **text, size_t *len)
 {
-    if (TALLY_NEVER(w->f != NULL) || w->failed) {
-        return false;
+    if (TALLY_NEVER(w->f != NULL)) {
+        return RT_EINTERNAL;
+    }
+    if (w->failed) {
+        return sticky(w);
     }
     size_t n = w->buf.len;
     while (n && w->buf.p[n - 1] == '\n') {
@@ -866,7 +884,7 @@ bool out_take(out_writer *w, const char **text, size_t *len)
     *text = n ? w->buf.p : "";
     *len = n;
     w->taken = true;
-    return true;
+    return RT_OK;
 }
 
 void out_free(out_writer *w)
@@ -888,19 +906,9 @@ void out_free(out_writer *w)
     mem_free(w->mem, w, sizeof *w);
 }
 
-bool out_failed(const out_writer *w)
+rt_status out_status(const out_writer *w)
 {
-    return w->failed;
-}
-
-bool out_over_limit(const out_writer *w)
-{
-    return w->over_limit;
-}
-
-bool out_nomem(const out_writer *w)
-{
-    return w->nomem;
+    return sticky(w);
 }
 
 /* Before a record: the JSON array's opening or separator. */
@@ -1276,7 +1284,10 @@ static void cut(out_writer *w, size_t mark, size_t cmark, size_t tmark)
     w->tcells.len = tmark;
 }
 
-bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
+/* out_result's work: true when written; false with the message in
+ * [w]'s err buffer and the reason in its flags. */
+static bool write_result(out_writer *w, const value *v, char *err,
+                         size_t errcap)
 {
     if (err && errcap) {
         err[0] = '\0';
@@ -1291,6 +1302,7 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     size_t mark = w->buf.len, cmark = w->ncells, tmark = w->tcells.len;
     w->rec_start = mark;
     w->over_limit = false;
+    w->refused_nomem = false;
     bool ok;
     if (ci_format(w)) {
         put_case(w, w->key, w->findings, NULL);
@@ -1321,7 +1333,21 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     return true;
 }
 
-bool out_findings(out_writer *w, const value *key, const value *list)
+rt_status out_result(out_writer *w, const value *v, char *err,
+                     size_t errcap)
+{
+    if (write_result(w, v, err, errcap)) {
+        return RT_OK;
+    }
+    rt_status st = sticky(w);
+    return st != RT_OK       ? st
+           : w->over_limit   ? RT_ELIMIT
+           : w->refused_nomem ? RT_ENOMEM
+                             : RT_ERUNTIME;
+}
+
+/* out_findings's work: false when writing failed. */
+static bool write_findings(out_writer *w, const value *key, const value *list)
 {
     if (w->failed) {
         return false;
@@ -1365,7 +1391,13 @@ bool out_findings(out_writer *w, const value *key, const value *list)
     return true;
 }
 
-bool out_error(out_writer *w, const value *key, const char *msg)
+rt_status out_findings(out_writer *w, const value *key, const value *list)
+{
+    return write_findings(w, key, list) ? RT_OK : sticky(w);
+}
+
+/* out_error's work: false when writing failed. */
+static bool write_error(out_writer *w, const value *key, const char *msg)
 {
     if (w->failed) {
         return false;
@@ -1512,7 +1544,12 @@ static bool print_table(out_writer *w)
     return !w->failed && flush(w);
 }
 
-bool out_finish(out_writer *w)
+rt_status out_error(out_writer *w, const value *key, const char *msg)
+{
+    return write_error(w, key, msg) ? RT_OK : sticky(w);
+}
+
+rt_status out_finish(out_writer *w)
 {
     if (!w->failed) {
         if (w->fmt == OUT_JSON) {
@@ -1524,7 +1561,7 @@ bool out_finish(out_writer *w)
                 sb_puts(&w->buf, "TAP version 13\n");
             }
             sb_printf(&w->buf, "1..%llu\n", (unsigned long long)w->ncases);
-      } else if (w->fmt == OUT_TABLE &&
+        } else if (w->fmt == OUT_TABLE &&
                    (w->pages == 0 || w->ncells > w->ncols + 1u)) {
             print_table(w); /* the last page; a header alone only when
                                the run had no rows at all */
@@ -1537,5 +1574,5 @@ bool out_finish(out_writer *w)
     if (fflush(w->f) != 0) {
         w->failed = true;
     }
-    return !w->failed;
+    return sticky(w);
 }

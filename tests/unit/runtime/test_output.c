@@ -248,7 +248,7 @@ static const char EMPTY_JSON[] =
 static bool put(out_writer *w, const value *v)
 {
     char err[256];
-    bool ok = out_result(w, v, err, sizeof err);
+    bool ok = out_result(w, v, err, sizeof err) == RT_OK;
     if (!ok) {
         print_error("out_result: %s\n", err);
     }
@@ -267,9 +267,9 @@ static void test_output_jsonl_golden(void **state)
     value e = result(&f->a, "T-2", REGIME_BELOW, NULL, 0, NULL);
     assert_true(put(w, &e));
     value key = txt("T-3");
-    assert_true(out_error(w, &key, "bids[1].price: must be greater than 0"));
-    assert_true(out_error(w, NULL, "line 4: not valid JSON"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "bids[1].price: must be greater than 0"), RT_OK);
+    assert_int_equal(out_error(w, NULL, "line 4: not valid JSON"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     char want[4096];
     snprintf(want, sizeof want,
@@ -288,8 +288,8 @@ static void test_output_json_array(void **state)
     value v = example(&f->a);
     assert_true(put(w, &v));
     value key = txt("T-\"3\"");
-    assert_true(out_error(w, &key, "x"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "x"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     char want[4096];
     snprintf(want, sizeof want,
@@ -302,7 +302,7 @@ static void test_output_json_array_empty(void **state)
 {
     fixture *f = *state;
     out_writer *w = out_new(&f->mem, f->prog, f->f, OUT_JSON);
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(written(f), "[]\n");
 }
@@ -318,21 +318,21 @@ static void test_output_places_refused(void **state)
     value *price = &bad.as.r->fields[3].as.l->items[0].as.r->fields[4];
     assert_int_equal(dec_div(&f->a, &x, &y, &price->as.d), DEC_OK);
     char err[256];
-    assert_false(out_result(w, &bad, err, sizeof err));
-    assert_false(out_failed(w));
+    assert_int_equal(out_result(w, &bad, err, sizeof err), RT_ERUNTIME);
+    assert_int_equal(out_status(w), RT_OK);
     assert_string_equal(err, "bids[0].price_score: 38.21428571428571428571... "
                              "has more than 2 decimal places; round it in "
                              "the policy");
     /* Exact but too long: 38.215. */
     *price = num(&f->a, "38.215");
-    assert_false(out_result(w, &bad, err, sizeof err));
+    assert_int_equal(out_result(w, &bad, err, sizeof err), RT_ERUNTIME);
     assert_string_equal(err, "bids[0].price_score: 38.215 has more than 2 "
                              "decimal places; round it in the policy");
     /* Trailing zeros are fine: 38.2100. */
     *price = num(&f->a, "38.2100");
     assert_true(put(w, &bad));
     assert_true(put(w, &v));
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     char want[4096];
     snprintf(want, sizeof want, "[\n%s,\n%s\n]\n", EXAMPLE_JSON,
@@ -350,15 +350,15 @@ static void test_output_unbound_value(void **state)
     total->kind = VAL_ERROR;
     total->as.e = &e;
     char err[256];
-    assert_false(out_result(w, &v, err, sizeof err));
+    assert_int_equal(out_result(w, &v, err, sizeof err), RT_ERUNTIME);
     assert_string_equal(err, "bids[0].total: not an integer");
     /* A wrong kind is a bug upstream, reported, never a crash. */
     *total = txt("7");
-    assert_false(out_result(w, &v, err, sizeof err));
+    assert_int_equal(out_result(w, &v, err, sizeof err), RT_ERUNTIME);
     assert_string_equal(err,
                         "bids[0].total: value does not match its declared "
                         "type");
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_true(f->text == NULL || f->text[0] == '\0');
 }
@@ -421,7 +421,7 @@ static void test_output_every_type(void **state)
     value v = rec(a, r_all, COUNT(fields), fields);
     out_writer *w = out_new(&mem, p, f->f, OUT_JSONL);
     assert_true(put(w, &v));
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(
         written(f),
@@ -454,9 +454,9 @@ static void test_output_csv(void **state)
                                          "Q1 below minimum")});
     assert_true(put(w, &q));
     value key = txt("T-3");
-    assert_true(out_error(w, &key, "weights: do not add up, really"));
-    assert_true(out_error(w, NULL, "line 9: not valid JSON"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "weights: do not add up, really"), RT_OK);
+    assert_int_equal(out_error(w, NULL, "line 9: not valid JSON"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     char want[4096];
     snprintf(want, sizeof want,
@@ -485,10 +485,10 @@ static void test_output_csv_refused(void **state)
     value *total = &bad.as.r->fields[3].as.l->items[0].as.r->fields[7];
     *total = num(&f->a, "1.001");
     char err[256];
-    assert_false(out_result(w, &bad, err, sizeof err));
+    assert_int_equal(out_result(w, &bad, err, sizeof err), RT_ERUNTIME);
     assert_string_equal(err, "bids[0].total: 1.001 has more than 2 decimal "
                              "places; round it in the policy");
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(written(f), CSV_HEADER);
 }
@@ -522,8 +522,8 @@ static void test_output_csv_shapes(void **state)
     assert_true(put(w, &v1));
     assert_true(put(w, &v2));
     value key = txt("k");
-    assert_true(out_error(w, &key, "bad"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "bad"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(written(f),
                         "id,a.x,a.y,l1,l2,error\n"
@@ -543,7 +543,7 @@ static void test_output_table(void **state)
     assert_true(put(w, &v));
     value e = result(&f->a, "T-2\xc3\xa9", REGIME_BELOW, NULL, 0, NULL);
     assert_true(put(w, &e));
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(
         written(f),
@@ -573,8 +573,8 @@ static void test_output_table_errors(void **state)
     value e = result(&f->a, "T-2", REGIME_BELOW, NULL, 0, NULL);
     assert_true(put(w, &e));
     value key = txt("T-3");
-    assert_true(out_error(w, &key, "weights:\ndo not add up"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "weights:\ndo not add up"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     const char *t = written(f);
     assert_non_null(strstr(t, "bids.rank  error\n"));
@@ -595,12 +595,12 @@ static void test_output_write_error(void **state)
     /* Enough to pass OUT_FLUSH several times. */
     bool ok = true;
     for (int i = 0; i < 1000 && ok; i++) {
-        ok = out_result(w, &v, err, sizeof err);
+        ok = out_result(w, &v, err, sizeof err) == RT_OK;
     }
     assert_false(ok);
-    assert_true(out_failed(w));
-    assert_false(out_error(w, NULL, "x"));
-    assert_false(out_finish(w));
+    assert_int_equal(out_status(w), RT_EIO);
+    assert_int_equal(out_error(w, NULL, "x"), RT_EIO);
+    assert_int_equal(out_finish(w), RT_EIO);
     out_free(w);
     fclose(full);
 }
@@ -617,8 +617,8 @@ static void test_output_enomem(void **state)
             f->mem.fail_at = n;
             out_writer *w = out_new(&f->mem, f->prog, f->f, fmts[k]);
             char err[128];
-            bool ok = w && out_result(w, &v, err, sizeof err) &&
-                      out_finish(w);
+            bool ok = w && out_result(w, &v, err, sizeof err) == RT_OK &&
+                      out_finish(w) == RT_OK;
             f->mem.fail_at = 0;
             out_free(w);
             if (ok) {
@@ -672,8 +672,8 @@ static const char *findings_in(fixture *f, out_format fmt)
     out_set_findings(w, &key2, &none);
     assert_true(put(w, &v));
     value key3 = txt("T#3");
-    assert_true(out_error(w, &key3, "days: not an integer"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key3, "days: not an integer"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     return written(f);
 }
@@ -690,8 +690,8 @@ static void test_output_findings_json(void **state)
     out_set_findings(w, &key, &l);
     value v = result(&f->a, "T-2", REGIME_BELOW, NULL, 0, NULL);
     assert_true(put(w, &v));
-    assert_true(out_findings(w, &key, &l));
-    assert_true(out_finish(w));
+    assert_int_equal(out_findings(w, &key, &l), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(written(f),
         "{\"tender\": \"T-2\", \"regime\": \"below-threshold\", \"award\": null, "
@@ -758,7 +758,7 @@ static void test_output_tap_empty(void **state)
 {
     fixture *f = *state;
     out_writer *w = out_new(&f->mem, f->prog, f->f, OUT_TAP);
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(written(f), "TAP version 13\n1..0\n");
 }
