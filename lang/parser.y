@@ -270,7 +270,7 @@ kw_module: MODULE { yyerrok; } ;
 
 /* import procurement, import "shared/sme.tally", either with `as NAME`
  * and/or `(a, b)`: the names brought in unqualified (lang/module.c reads
- * the file, lang/check.c binds the names). */
+ * the file, lang/resolve.c binds the names). */
 import_decl
     : kw_import IDENT import_as import_names
                         { $$ = $4; $$->sp = @$; $$->name = $2.s; $$->name_sp = @2;
