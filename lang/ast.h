@@ -80,7 +80,7 @@ typedef enum ast_kind {
     AST_PARAM,    /* parameter name: a [cites] = b, or list: AST_ROW */
     AST_ROW,      /* from text(date) [until text2(date)] = a [cites]; the
                      checker sets lo: the first day, hi: the last day in
-                     force when has_hi */
+                     force when has_hi; op: 1 in an amendment */
     AST_DEF,      /* definition name(list: AST_PARAM_DECL): a [cites] = b
                      [c: AST_EXCEPTIONS; b NULL when there is no base
                      value], or, dated, b and c NULL and list2: AST_ROW */
@@ -109,6 +109,11 @@ typedef enum ast_kind {
     AST_MODULE,   /* module name [version text2]: a module's header */
     AST_HOLIDAY,  /* holiday text(date) [cite]: a day the policy
                      adds to the UK bank-holiday calendar; num: the day */
+    AST_AMEND,    /* amend [text3.]name list: AST_ROW: dated rows added to
+                     a parameter or definition another module declares;
+                     name_sp covers the qualified name; the checker sets
+                     sym: what it amends, text2: its name as written,
+                     and op 1 on each of its rows */
     AST_KIND_COUNT
 } ast_kind;
 

@@ -1461,10 +1461,7 @@ static void check_exceptions(checker *k, sym *f)
     }
 }
 
-/* The dated rows of [f]: each 'from D [until E]' a date, E not before D,
- * rows in date order and not overlapping, each value of [f]'s type.
- * Sets row->num (and lo) to D's day and row->hi / has_hi to E's. */
-static void check_rows(checker *k, sym *f, ast_list *rows, const char *what)
+void chk_rows(checker *k, sym *f, ast_list *rows, const char *what)
 {
     int64_t prev = INT64_MIN, prev_end = INT64_MIN;
     bool prev_open = false;
@@ -1541,12 +1538,12 @@ static void check_func(checker *k, sym *f)
     check_cite(k, d->cite);
     if (f->kind == SYM_PARAM) {
         if (f->dated) {
-            check_rows(k, f, &d->list, "the parameter's value");
+            chk_rows(k, f, &d->list, "the parameter's value");
         } else {
             expect(k, d->b, f->ty, "the parameter's value");
         }
     } else if (f->kind == SYM_DEF && f->dated) {
-        check_rows(k, f, &d->list2, "the definition's value");
+        chk_rows(k, f, &d->list2, "the definition's value");
     } else if (f->kind == SYM_DEF) {
         if (d->b) {
             expect(k, d->b, f->ty, "the definition's value");
@@ -1945,6 +1942,11 @@ static void check_file(checker *k, ast_node *root)
         check_func(k, k->res.funcs[i]);
         k->res.dated |= k->res.funcs[i]->dated;
     }
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        if (root->list.items[i]->kind == AST_AMEND) {
+            amend_check(k, root->list.items[i]);
+        }
+    }
     if (k->res.asof) {
         expect(k, k->res.asof->a, &k->t_date, "the evaluation date");
     }
@@ -2017,6 +2019,7 @@ bool tly_check(tly_comp *c)
         check_file(k, froot);
         res_leave(k);
     }
+    amend_merge(k);
     c->checked = &k->res;
     return c->diags.nerrors == 0 && !c->oom;
 }
