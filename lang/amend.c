@@ -288,6 +288,65 @@ static void merge(checker *k, sym *f, ast_node **am, int n)
     *own = merged_rows;
 }
 
+/* Whether the expression or declaration [n] reads [f], directly or
+ * through what it calls; each function is searched once a [stamp].
+ * Nesting is bounded by the parser's and by the number of functions, as
+ * check_func's own recursion is. */
+static bool reaches(ast_node *n, const sym *f, uint32_t stamp)
+{
+    if (!n) {
+        return false;
+    }
+    sym *s = n->sym;
+    if (s && n->kind != AST_AMEND &&
+        (s->kind == SYM_PARAM || s->kind == SYM_DEF || s->kind == SYM_RULE)) {
+        if (s == f) {
+            return true;
+        }
+        if (s->walked != stamp) {
+            s->walked = stamp;
+            if (reaches(s->decl, f, stamp)) {
+                return true;
+            }
+        }
+    }
+    if (reaches(n->a, f, stamp) || reaches(n->b, f, stamp) ||
+        reaches(n->c, f, stamp)) {
+        return true;
+    }
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        if (reaches(n->list.items[i], f, stamp)) {
+            return true;
+        }
+    }
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        if (reaches(n->list2.items[i], f, stamp)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An amendment's row that reads what it amends would make it call
+ * itself: with every row merged, each amendment row's value is searched
+ * for its own item, through every body it reaches (other amendments'
+ * rows included). */
+static void no_cycles(checker *k, ast_node **am, int n)
+{
+    uint32_t stamp = 0;
+    for (int i = 0; i < n; i++) {
+        for (uint32_t r = 0; r < am[i]->list.count; r++) {
+            ast_node *row = am[i]->list.items[r];
+            if (reaches(row->a, am[i]->sym, ++stamp)) {
+                err(k, row->a->sp, "a policy must always finish: compute "
+                    "the value without reading what the amendment amends",
+                    "this amendment of '%s' reads '%s' itself, directly or "
+                    "through other definitions", am[i]->text2, am[i]->sym->name);
+            }
+        }
+    }
+}
+
 void amend_merge(checker *k)
 {
     if (k->namends == 0) {
@@ -306,4 +365,5 @@ void amend_merge(checker *k)
         merge(k, am[i]->sym, am + i, j - i);
         i = j;
     }
+    no_cycles(k, am, k->namends);
 }
