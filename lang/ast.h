@@ -170,6 +170,8 @@ struct ast_node {
     uint8_t conv;    /* implicit conversion after evaluation (AUX_TO_DEC) */
     uint8_t builtin; /* AST_CALL, AST_COMPREH: the chk_builtin (check.h)
                         named, BUILTIN_NONE (0) for none */
+    uint8_t share;   /* lang/percent.c: how a percentage scales the value
+                        (0 until that pass has seen the node) */
 };
 
 /* Returns a new node of [kind] at [sp] in [a]; NULL out of memory (the

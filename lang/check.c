@@ -2020,6 +2020,9 @@ bool tly_check(tly_comp *c)
         res_leave(k);
     }
     amend_merge(k);
+    if (c->diags.nerrors == 0 && !c->oom) {
+        pct_warn(k);
+    }
     c->checked = &k->res;
     return c->diags.nerrors == 0 && !c->oom;
 }

@@ -265,4 +265,12 @@ void amend_check(checker *k, ast_node *d);
  * another row is in force, is reported naming both. */
 void amend_merge(checker *k);
 
+/* ---- percent.c --------------------------------------------------------- */
+
+/* After a clean check: warns wherever a percentage first times a number
+ * (40% * ratio, the fraction) meets a plain integer or decimal in '+',
+ * '-' or a comparison, the likely sign of weights meant as marks; each
+ * warning says how to write marks and how to keep the fraction. */
+void pct_warn(checker *k);
+
 #endif
