@@ -15,6 +15,7 @@
  * (check_int.h).
  */
 #include "check_int.h"
+#include "table.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -1505,6 +1506,212 @@ void chk_rows(checker *k, sym *f, ast_list *rows, const char *what)
     }
 }
 
+/* ---- decision tables ---------------------------------------------------- */
+
+/* The hit policies as written, and what each means (ast.h ast_hit). */
+static const struct hit_word {
+    const char *word, *agg;
+    ast_hit hit;
+} hit_words[] = {
+    {"unique", NULL, AST_HIT_UNIQUE}, {"first", NULL, AST_HIT_FIRST},
+    {"priority", NULL, AST_HIT_PRIORITY}, {"any", NULL, AST_HIT_ANY},
+    {"collect", NULL, AST_HIT_LIST}, {"collect", "sum", AST_HIT_SUM},
+    {"collect", "min", AST_HIT_MIN}, {"collect", "max", AST_HIT_MAX},
+    {"collect", "count", AST_HIT_COUNT},
+};
+
+/* The type each row of table [f] gives under [hit], or NULL after
+ * reporting that the table's declared type does not suit the policy;
+ * &k->t_error for a count table (its rows give nothing). */
+static ty *table_output(checker *k, sym *f, ast_hit hit)
+{
+    ast_node *d = f->decl;
+    ty *t = f->ty;
+    if (ty_is_bad(t)) {
+        return NULL;
+    }
+    switch (hit) {
+    case AST_HIT_LIST:
+        if (t->kind != TY_LIST) {
+            err(k, d->a->sp, "declare its type as 'list of T', T the type of each row's output",
+                "a 'hit collect' table gives the list of the outputs of the rows that match");
+            return NULL;
+        }
+        return t->elem;
+    case AST_HIT_COUNT:
+        if (t->kind != TY_INT) {
+            err(k, d->a->sp, "declare its type as integer",
+                "a 'hit collect count' table gives the number of rows that match");
+            return NULL;
+        }
+        return &k->t_error;
+    case AST_HIT_SUM:
+        if (!ty_is_num(t)) {
+            err(k, d->a->sp, NULL, "a 'hit collect sum' table adds numbers, money or "
+                "percentages, not %s", ty_str(k, t));
+            return NULL;
+        }
+        return t;
+    case AST_HIT_MIN: case AST_HIT_MAX:
+        if (!ty_ordered(t)) {
+            err(k, d->a->sp, NULL, "a 'hit collect %s' table needs outputs that can be "
+                "ordered, not %s", hit == AST_HIT_MIN ? "min" : "max", ty_str(k, t));
+            return NULL;
+        }
+        return t;
+    case AST_HIT_PRIORITY:
+        if (t->kind != TY_ENUM) {
+            err(k, d->a->sp, "declare an enum whose members are listed from the highest "
+                "priority down, and give the table that type",
+                "a 'hit priority' table gives a member of an enum: of the rows that "
+                "match, the one whose output is declared first wins");
+            return NULL;
+        }
+        return t;
+    default:
+        return t;
+    }
+}
+
+/* Whether a column of type [t] can be tested by a table's entries. */
+static bool table_column_ok(const ty *t)
+{
+    switch (t->kind) {
+    case TY_BOOL: case TY_INT: case TY_DEC: case TY_MONEY: case TY_PERCENT:
+    case TY_DATE: case TY_TEXT: case TY_ENUM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Entry [e] of column [p]: its values typed as the column, each written
+ * out; comparisons and ranges only where the column's values are
+ * ordered by more than their spelling. */
+static void check_entry(checker *k, sym *p, ast_node *e)
+{
+    ty *t = p->ty;
+    char what[160];
+    snprintf(what, sizeof what, "the entry for '%.100s'", p->name);
+    if (e->op == AST_ENTRY_EQ && e->a->kind == AST_NAME && strcmp(e->a->name, "any") == 0 &&
+        !(t->kind == TY_ENUM && res_ix_find(&t->decl->ix, "any") >= 0)) {
+        e->op = AST_ENTRY_ANY; /* matches every value */
+        e->a = NULL;
+        return;
+    }
+    if (e->op != AST_ENTRY_EQ && e->op != AST_ENTRY_NE && e->op != AST_ENTRY_SET &&
+        (t->kind == TY_TEXT || t->kind == TY_BOOL)) {
+        err(k, e->sp, "write a value, != a value, or a set such as {\"a\", \"b\"}",
+            "a comparison or a range needs a column of numbers, money, percentages, "
+            "dates or an enum; '%s' is %s", p->name, ty_str(k, t));
+        return;
+    }
+    ast_node *vals[2] = {e->a, e->op == AST_ENTRY_RANGE ? e->b : NULL};
+    uint32_t n = e->op == AST_ENTRY_SET ? e->list.count : vals[1] ? 2 : 1;
+    for (uint32_t i = 0; i < n; i++) {
+        ast_node *v = e->op == AST_ENTRY_SET ? e->list.items[i] : vals[i];
+        if (ty_is_bad(expect(k, v, t, what))) {
+            continue;
+        }
+        if (!tbl_is_constant(v)) {
+            err(k, v->sp, "write the value itself (a number, an amount, a date, a "
+                "text, true or false, or a member of the column's enum); compare "
+                "with a parameter in a definition and give the table the result",
+                "an entry of a table must be a value written out");
+        }
+    }
+}
+
+/* Decision table [f]: its hit policy, columns, rows and outputs; then,
+ * when all of that is sound, lang/table.c's analysis of which inputs
+ * each row matches. */
+static void check_table(checker *k, sym *f)
+{
+    ast_node *d = f->decl, *h = d->c;
+    uint32_t errors = k->c->diags.nerrors;
+    const char *agg = h->a ? h->a->name : NULL;
+    size_t w = 0, nw = sizeof hit_words / sizeof hit_words[0];
+    while (w < nw && !(strcmp(hit_words[w].word, h->name) == 0 &&
+                       (agg && hit_words[w].agg ? strcmp(agg, hit_words[w].agg) == 0
+                                                : agg == hit_words[w].agg))) {
+        w++;
+    }
+    if (w == nw) {
+        err(k, h->sp, "write one of: hit unique, hit first, hit priority, hit any, "
+            "hit collect, hit collect sum, hit collect min, hit collect max, "
+            "hit collect count",
+            "'%s%s%s' is not a hit policy", h->name, agg ? " " : "", agg ? agg : "");
+        return;
+    }
+    ast_hit hit = hit_words[w].hit;
+    h->op = (int16_t)hit;
+    d->ty = f->ty;
+    ty *out = table_output(k, f, hit);
+    if (f->nparams == 0) {
+        err(k, d->name_sp, "give the table parameters: each is one of its columns",
+            "table '%s' has no columns", f->name);
+        return;
+    }
+    if (f->nparams > TBL_MAX_COLUMNS) {
+        err(k, d->list.items[TBL_MAX_COLUMNS]->sp, "split the table",
+            "a table has at most %d columns", TBL_MAX_COLUMNS);
+        return;
+    }
+    if (d->list2.count > TBL_MAX_ROWS) {
+        err(k, d->list2.items[TBL_MAX_ROWS]->sp, "split the table",
+            "a table has at most %d rows", TBL_MAX_ROWS);
+        return;
+    }
+    bool columns_ok = true;
+    for (int j = 0; j < f->nparams; j++) {
+        sym *p = f->params[j];
+        if (!ty_is_bad(p->ty) && !table_column_ok(p->ty)) {
+            err(k, p->decl->a->sp, "compute what the table decides on in a definition "
+                "and give the table that (a number, money, a date, a text, true or "
+                "false, or an enum member)",
+                "a column of a table cannot be %s", ty_str(k, p->ty));
+            columns_ok = false;
+        }
+        columns_ok = columns_ok && !ty_is_bad(p->ty);
+    }
+    for (uint32_t r = 0; r < d->list2.count; r++) {
+        ast_node *row = d->list2.items[r];
+        check_cite(k, row->cite);
+        if (row->list.count != (uint32_t)f->nparams) {
+            err(k, row->sp, "give one entry per column, 'any' where a column does not matter",
+                "row %u of table '%s' has %u entr%s; the table has %d column%s",
+                r + 1, f->name, row->list.count, row->list.count == 1 ? "y" : "ies",
+                f->nparams, f->nparams == 1 ? "" : "s");
+            continue;
+        }
+        for (int j = 0; columns_ok && j < f->nparams; j++) {
+            check_entry(k, f->params[j], row->list.items[j]);
+        }
+        if (hit == AST_HIT_COUNT) {
+            if (row->a) {
+                err(k, row->a->sp, "remove '=> ...': a count table counts the rows that match",
+                    "a row of a 'hit collect count' table has no output");
+            }
+        } else if (!row->a) {
+            err(k, row->sp, "give the row's output after '=>'",
+                "row %u of table '%s' has no output", r + 1, f->name);
+        } else if (out) {
+            expect(k, row->a, out, "the row's output");
+            if (hit == AST_HIT_PRIORITY &&
+                !((row->a->kind == AST_NAME || row->a->kind == AST_GET) && row->a->sym &&
+                  row->a->sym->kind == SYM_MEMBER)) {
+                err(k, row->a->sp, "write the member itself: its place in the enum is "
+                    "its priority",
+                    "under 'hit priority' a row's output must be a member of %s",
+                    ty_str(k, out));
+            }
+        }
+    }
+    if (k->c->diags.nerrors == errors && !k->c->oom) {
+        tbl_analyse(k->c, d, f->params, f->nparams);
+    }
+}
+
 static void check_func(checker *k, sym *f)
 {
     if (f->state == 2 || f->kind == SYM_EXTERN) {
@@ -1542,6 +1749,8 @@ static void check_func(checker *k, sym *f)
         } else {
             expect(k, d->b, f->ty, "the parameter's value");
         }
+    } else if (d->kind == AST_TABLE) {
+        check_table(k, f);
     } else if (f->kind == SYM_DEF && f->dated) {
         chk_rows(k, f, &d->list2, "the definition's value");
     } else if (f->kind == SYM_DEF) {

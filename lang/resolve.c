@@ -479,6 +479,11 @@ void res_collect(checker *k, ast_node *d)
             push_func(k, s);
         }
         break;
+    case AST_TABLE: /* a definition whose body is its rows */
+        if ((s = declare(k, SYM_DEF, d))) {
+            push_func(k, s);
+        }
+        break;
     case AST_ASOF:
         if (k->res.asof) {
             err(k, d->sp, "keep one 'as of' line",
