@@ -156,10 +156,11 @@ static const char *op_words(int op)
 static void warn(checker *k, const ast_node *s, int op)
 {
     const char *verb = op_words(op);
-    char msg[400], hint[400], dbuf[64], pbuf[64], frac[64];
+    char msg[400], hint[400], dbuf[64], pbuf[64];
     const ast_node *p = s->kind == AST_BINARY && s->op == '*' ? s->a : NULL;
     const char *d = p ? source_of(k, s->b, dbuf, sizeof dbuf) : NULL;
     if (p && d && p->kind == AST_PERCENT && strlen(p->text) < 40) {
+        char frac[64];
         fraction_of(p->text, frac, sizeof frac);
         snprintf(msg, sizeof msg, "%s%% * %s is %s × %s, a fraction, not %s "
                  "marks, and %s a plain number", p->text, d, frac, d, p->text,
