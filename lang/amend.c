@@ -289,9 +289,12 @@ static void merge(checker *k, sym *f, ast_node **am, int n)
 }
 
 /* Whether the expression or declaration [n] reads [f], directly or
- * through what it calls; each function is searched once a [stamp].
- * Nesting is bounded by the parser's and by the number of functions, as
- * check_func's own recursion is. */
+ * through what it calls.  Each function is searched once a [stamp] (one
+ * per amended item), its answer kept; one met again while it is being
+ * searched counts as not reading [f], which can be wrong only on a cycle
+ * that does not pass through [f]: such a cycle goes through another
+ * amended item and is reported for that one.  Nesting is bounded by the
+ * parser's and by the number of functions, as check_func's recursion. */
 static bool reaches(ast_node *n, const sym *f, uint32_t stamp)
 {
     if (!n) {
@@ -305,9 +308,11 @@ static bool reaches(ast_node *n, const sym *f, uint32_t stamp)
         }
         if (s->walked != stamp) {
             s->walked = stamp;
-            if (reaches(s->decl, f, stamp)) {
-                return true;
-            }
+            s->walked_hit = false;
+            s->walked_hit = reaches(s->decl, f, stamp);
+        }
+        if (s->walked_hit) {
+            return true;
         }
     }
     if (reaches(n->a, f, stamp) || reaches(n->b, f, stamp) ||
@@ -330,14 +335,18 @@ static bool reaches(ast_node *n, const sym *f, uint32_t stamp)
 /* An amendment's row that reads what it amends would make it call
  * itself: with every row merged, each amendment row's value is searched
  * for its own item, through every body it reaches (other amendments'
- * rows included). */
+ * rows included).  [am] is grouped by item: one search stamp per item,
+ * so the work is the program's size per amended item. */
 static void no_cycles(checker *k, ast_node **am, int n)
 {
     uint32_t stamp = 0;
     for (int i = 0; i < n; i++) {
+        if (i == 0 || am[i]->sym != am[i - 1]->sym) {
+            stamp++;
+        }
         for (uint32_t r = 0; r < am[i]->list.count; r++) {
             ast_node *row = am[i]->list.items[r];
-            if (reaches(row->a, am[i]->sym, ++stamp)) {
+            if (reaches(row->a, am[i]->sym, stamp)) {
                 err(k, row->a->sp, "a policy must always finish: compute "
                     "the value without reading what the amendment amends",
                     "this amendment of '%s' reads '%s' itself, directly or "

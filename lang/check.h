@@ -118,7 +118,9 @@ struct sym {
     int row_base;  /* dated parameter or definition: first row function */
     sym *verdict;  /* rule: its result record */
     uint32_t walked; /* lang/amend.c: the last search for a cycle through
-                        an amendment that reached it */
+                        an amendment that reached it, and whether its
+                        body reads the amended item (walked_hit) */
+    bool walked_hit;
     bool used;
 };
 
