@@ -284,6 +284,11 @@ static void merge(checker *k, sym *f, ast_node **am, int n)
                 "in force until %s", name, r->text, other, p->text2);
         }
     }
+    if (count > MAX_DATED_ROWS && own->count <= MAX_DATED_ROWS) {
+        err(k, items[MAX_DATED_ROWS]->sp, "split the value, or drop rows no "
+            "longer needed", "'%s' has more than %d dated rows, its "
+            "amendments' included", f->name, MAX_DATED_ROWS);
+    }
     ast_list merged_rows = {items, count, total};
     *own = merged_rows;
 }

@@ -1476,6 +1476,10 @@ void chk_rows(checker *k, sym *f, ast_list *rows, const char *what)
             continue;
         }
         row->num = row->lo = day;
+        if (i == MAX_DATED_ROWS) {
+            err(k, row->sp, "split the value, or drop rows no longer needed",
+                "'%s' has more than %d dated rows", f->name, MAX_DATED_ROWS);
+        }
         if (day <= prev) {
             err(k, row->name_sp, "list the rows in date order",
                 "this row does not come after the one before");

@@ -20,6 +20,9 @@
 #include "check.h"
 
 #define MAX_LOCALS 4096 /* names in scope at once; far past real policies */
+#define MAX_DATED_ROWS 128 /* rows of one dated value, amendments included:
+                              compile.c's gen_rows jumps out of at most 128
+                              (past them the earliest would be out of reach) */
 /* Cells of edit-distance tables computed for "did you mean" hints in one
  * policy: ~30 ms.  Without a bound, N unknown names among N declared ones
  * cost N^2 distances; past it, errors go without hints. */
