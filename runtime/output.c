@@ -69,6 +69,8 @@ struct out_writer {
     out_cited_fn cited;     /* JSON: add "cites" (out_set_cites), or NULL */
     const void *cited_ud;
     int32_t error_cite;     /* for the next out_error: see out_error_cite */
+    const value *findings;  /* JSON: the next result's findings (a list of
+                               prog->findings_type), or NULL */
 
     /* Every field's JSON key rendered once, as `, "name": `, so a record
      * costs a copy per field instead of escaping each name again for
@@ -965,6 +967,29 @@ static void add_cites(out_writer *w, int32_t only)
     sb_puts(&w->buf, "]}");
 }
 
+/* Turns the JSON object just written into one with a key "findings": the
+ * list w->findings, written as prog->findings_type. */
+static bool add_findings(out_writer *w)
+{
+    if (w->buf.failed || w->buf.len == 0 || w->buf.p[w->buf.len - 1] != '}') {
+        return true;
+    }
+    w->buf.len--;
+    sb_puts(&w->buf, w->buf.len && w->buf.p[w->buf.len - 1] == '{'
+                         ? "\"findings\": " : ", \"findings\": ");
+    bool ok = put_json(w, &w->buf, w->prog->findings_type, w->findings, NULL);
+    sb_putc(&w->buf, '}');
+    return ok;
+}
+
+void out_set_findings(out_writer *w, const value *findings)
+{
+    w->findings = findings && findings->kind == VAL_LIST &&
+                          w->prog->findings_type != BC_NONE_U16
+                      ? findings
+                      : NULL;
+}
+
 /* Finishes a record: checks memory, counts it and writes a full buffer. */
 static bool print_table(out_writer *w);
 
@@ -1025,6 +1050,9 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
         open_record(w);
         ok = put_json(w, &w->buf, w->prog->output_type, v, NULL);
+        if (ok && w->findings) {
+            ok = add_findings(w);
+        }
         if (ok && w->cited) {
             add_cites(w, -1);
         }
@@ -1041,6 +1069,46 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     }
     if (!commit(w)) {
         return refuse(w, NULL, w->nomem ? "out of memory" : "write error");
+    }
+    return true;
+}
+
+bool out_findings(out_writer *w, const value *key, const value *list)
+{
+    if (w->failed) {
+        return false;
+    }
+    forget_taken(w);
+    if (!list || list->kind != VAL_LIST || (w->fmt != OUT_JSONL && w->fmt != OUT_JSON)) {
+        return true;
+    }
+    const value *k = key && key->kind != VAL_NONE ? key : NULL;
+    const bc_str *input = str_at(w, w->prog->input_name);
+    static const char *const names[BC_FINDING_NFIELDS] = {"code", "severity",
+                                                          "message", "cite", "url"};
+    for (uint32_t i = 0; i < list->as.l->count; i++) {
+        const value *f = &list->as.l->items[i];
+        if (f->kind != VAL_RECORD || f->as.r->count != BC_FINDING_NFIELDS) {
+            continue; /* the verifier has checked the type: never here */
+        }
+        open_record(w);
+        sb_putc(&w->buf, '{');
+        sb_put_json_string(&w->buf, input->p, input->len);
+        sb_puts(&w->buf, ": ");
+        put_key_json(&w->buf, k);
+        for (unsigned j = 0; j < BC_FINDING_NFIELDS; j++) {
+            const value *x = &f->as.r->fields[j];
+            if (x->kind != VAL_TEXT) {
+                continue; /* an absent cite or url */
+            }
+            sb_printf(&w->buf, ", \"%s\": ", names[j]);
+            sb_put_json_string(&w->buf, x->as.s, x->len);
+        }
+        sb_putc(&w->buf, '}');
+        close_record(w);
+        if (!commit(w)) {
+            return false;
+        }
     }
     return true;
 }

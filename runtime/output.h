@@ -73,6 +73,19 @@ void out_set_cites(out_writer *w, out_cited_fn cited, const void *ud);
  * (a runtime error inside a cited definition); k < 0: no key. */
 void out_error_cite(out_writer *w, int32_t k);
 
+/* The findings of the result written next (JSON Lines and JSON): the
+ * result ends with a key "findings" holding [findings], a list of the
+ * program's finding records (borrowed; NULL: no key).  Call before each
+ * out_result of a program with findings. */
+void out_set_findings(out_writer *w, const value *findings);
+
+/* Writes each finding of [list] (a list of the program's finding records)
+ * as a record of its own, {"<input name>": key, "code", "severity",
+ * "message", "cite", "url"} (cite and url when given), for JSON Lines and
+ * JSON; nothing for an empty list or another format.  False on a write
+ * error or out of memory. */
+bool out_findings(out_writer *w, const value *key, const value *list);
+
 /* True once writing has failed (I/O error or out of memory); every later
  * call fails too. */
 bool out_failed(const out_writer *w);
