@@ -139,6 +139,7 @@ void amend_check(checker *k, ast_node *d)
     for (uint32_t i = 0; i < d->list.count; i++) {
         ast_node *row = d->list.items[i];
         row->op = 1; /* an amendment's row (the compiler says so in CITE) */
+        row->text3 = shown;
         if (!row->cite) {
             err(k, row->sp, "end the row with the instrument, e.g. "
                 "cites \"S.I. 2026/1234\"",
@@ -293,69 +294,152 @@ static void merge(checker *k, sym *f, ast_node **am, int n)
     *own = merged_rows;
 }
 
-/* Whether the expression or declaration [n] reads [f], directly or
- * through what it calls.  Each function is searched once a [stamp] (one
- * per amended item), its answer kept; one met again while it is being
- * searched counts as not reading [f], which can be wrong only on a cycle
- * that does not pass through [f]: such a cycle goes through another
- * amended item and is reported for that one.  Nesting is bounded by the
- * parser's and by the number of functions, as check_func's recursion. */
-static bool reaches(ast_node *n, const sym *f, uint32_t stamp)
+/* The search for cycles an amendment makes.  Without amendments no
+ * function reaches itself (check_func reports it), so a cycle now runs
+ * through some amendment's row: the rows' values may read anything, the
+ * amended item itself included, through other definitions or other
+ * amendments' rows.  The calls of every function (parameter, definition,
+ * rule) are listed once, each with the amendment row it is made from,
+ * then walked depth first without recursion; a call back to a function
+ * on the walk's stack closes a cycle, and every amendment row on it is
+ * reported.  Linear in the program's size. */
+typedef struct edge {
+    uint32_t to;     /* index of the function called */
+    ast_node *via;   /* the amendment row the call is made from, or NULL */
+} edge;
+
+typedef struct graph {
+    checker *k;
+    edge *edges;     /* arena */
+    uint32_t nedges, cap;
+    bool failed;     /* out of memory: no search */
+} graph;
+
+static bool is_func(const sym *s)
 {
-    if (!n) {
-        return false;
-    }
-    sym *s = n->sym;
-    if (s && n->kind != AST_AMEND &&
-        (s->kind == SYM_PARAM || s->kind == SYM_DEF || s->kind == SYM_RULE)) {
-        if (s == f) {
-            return true;
-        }
-        if (s->walked != stamp) {
-            s->walked = stamp;
-            s->walked_hit = false;
-            s->walked_hit = reaches(s->decl, f, stamp);
-        }
-        if (s->walked_hit) {
-            return true;
-        }
-    }
-    if (reaches(n->a, f, stamp) || reaches(n->b, f, stamp) ||
-        reaches(n->c, f, stamp)) {
-        return true;
-    }
-    for (uint32_t i = 0; i < n->list.count; i++) {
-        if (reaches(n->list.items[i], f, stamp)) {
-            return true;
-        }
-    }
-    for (uint32_t i = 0; i < n->list2.count; i++) {
-        if (reaches(n->list2.items[i], f, stamp)) {
-            return true;
-        }
-    }
-    return false;
+    return s->kind == SYM_PARAM || s->kind == SYM_DEF || s->kind == SYM_RULE;
 }
 
-/* An amendment's row that reads what it amends would make it call
- * itself: with every row merged, each amendment row's value is searched
- * for its own item, through every body it reaches (other amendments'
- * rows included).  [am] is grouped by item: one search stamp per item,
- * so the work is the program's size per amended item. */
-static void no_cycles(checker *k, ast_node **am, int n)
+/* Lists the calls in [n] (not descending into what they call); [via]:
+ * the amendment row [n] is in.  Nesting is the expression's, which the
+ * checker bounds. */
+static void calls_in(graph *g, ast_node *n, ast_node *via)
 {
-    uint32_t stamp = 0;
-    for (int i = 0; i < n; i++) {
-        if (i == 0 || am[i]->sym != am[i - 1]->sym) {
-            stamp++;
+    if (!n || g->failed) {
+        return;
+    }
+    if (n->kind == AST_ROW) {
+        via = n->op == 1 ? n : NULL;
+    }
+    sym *s = n->sym;
+    if (s && n->kind != AST_AMEND && is_func(s) && s->walked > 0) {
+        if (g->nedges == g->cap) {
+            uint32_t cap = g->cap ? g->cap * 2 : 64;
+            edge *e = alloc(g->k, (size_t)cap * sizeof *e);
+            if (!e) {
+                g->failed = true;
+                return;
+            }
+            if (g->nedges) {
+                memcpy(e, g->edges, (size_t)g->nedges * sizeof *e);
+            }
+            g->edges = e;
+            g->cap = cap;
         }
-        for (uint32_t r = 0; r < am[i]->list.count; r++) {
-            ast_node *row = am[i]->list.items[r];
-            if (reaches(row->a, am[i]->sym, stamp)) {
-                err(k, row->a->sp, "a policy must always finish: compute "
-                    "the value without reading what the amendment amends",
-                    "this amendment of '%s' reads '%s' itself, directly or "
-                    "through other definitions", am[i]->text2, am[i]->sym->name);
+        g->edges[g->nedges++] = (edge){s->walked - 1, via};
+    }
+    calls_in(g, n->a, via);
+    calls_in(g, n->b, via);
+    calls_in(g, n->c, via);
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        calls_in(g, n->list.items[i], via);
+    }
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        calls_in(g, n->list2.items[i], via);
+    }
+}
+
+/* Reports every amendment row on the cycle that the current call of
+ * [stack][top] closes back to [stack][from]: the call each frame from
+ * [from] up is following (next[] is one past it). */
+static void report_cycle(checker *k, sym **f, const uint32_t *next,
+                         const edge *edges, const uint32_t *stack, int from,
+                         int top)
+{
+    for (int i = from; i <= top; i++) {
+        ast_node *row = edges[next[stack[i]] - 1].via;
+        if (row) {
+            err(k, row->a->sp, "a policy must always finish: compute the "
+                "value without reading what the amendment amends",
+                "this amendment of '%s' reads '%s' itself, directly or "
+                "through other definitions", row->text3, f[stack[i]]->name);
+        }
+    }
+}
+
+static void no_cycles(checker *k)
+{
+    int n = k->res.nfuncs;
+    sym **f = k->res.funcs;
+    graph g = {k, NULL, 0, 0, false};
+    uint32_t *first = alloc(k, ((size_t)n + 1) * sizeof *first);
+    uint32_t *next = alloc(k, ((size_t)n + 1) * sizeof *next);
+    uint32_t *stack = alloc(k, ((size_t)n + 1) * sizeof *stack);
+    uint8_t *color = alloc(k, ((size_t)n + 1) * sizeof *color);
+    if (!first || !next || !stack || !color) {
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        f[i]->walked = (uint32_t)i + 1; /* its index, for calls_in */
+    }
+    for (int i = 0; i < n; i++) {
+        first[i] = g.nedges;
+        ast_node *d = f[i]->decl;
+        calls_in(&g, d->a, NULL);
+        calls_in(&g, d->b, NULL);
+        calls_in(&g, d->c, NULL);
+        for (uint32_t j = 0; j < d->list.count; j++) {
+            calls_in(&g, d->list.items[j], NULL);
+        }
+        for (uint32_t j = 0; j < d->list2.count; j++) {
+            calls_in(&g, d->list2.items[j], NULL);
+        }
+    }
+    first[n] = g.nedges;
+    for (int i = 0; i < n; i++) {
+        f[i]->walked = 0;
+    }
+    if (g.failed) {
+        return;
+    }
+    /* color: 0 unvisited, 1 on the stack, 2 done.  next[v]: the next of
+     * v's calls to follow, an index into edges. */
+    for (int root = 0; root < n; root++) {
+        if (color[root]) {
+            continue;
+        }
+        int top = 0;
+        stack[0] = (uint32_t)root;
+        color[root] = 1;
+        next[root] = first[root];
+        while (top >= 0) {
+            uint32_t v = stack[top];
+            if (next[v] == first[v + 1]) {
+                color[v] = 2;
+                top--;
+                continue;
+            }
+            uint32_t w = g.edges[next[v]++].to;
+            if (color[w] == 0) {
+                color[w] = 1;
+                next[w] = first[w];
+                stack[++top] = w;
+            } else if (color[w] == 1) {
+                int from = top;
+                while (from > 0 && stack[from] != w) {
+                    from--;
+                }
+                report_cycle(k, f, next, g.edges, stack, from, top);
             }
         }
     }
@@ -379,5 +463,5 @@ void amend_merge(checker *k)
         merge(k, am[i]->sym, am + i, j - i);
         i = j;
     }
-    no_cycles(k, am, k->namends);
+    no_cycles(k);
 }

@@ -80,7 +80,8 @@ typedef enum ast_kind {
     AST_PARAM,    /* parameter name: a [cites] = b, or list: AST_ROW */
     AST_ROW,      /* from text(date) [until text2(date)] = a [cites]; the
                      checker sets lo: the first day, hi: the last day in
-                     force when has_hi; op: 1 in an amendment */
+                     force when has_hi; op: 1 in an amendment, text3:
+                     then the amended name as written */
     AST_DEF,      /* definition name(list: AST_PARAM_DECL): a [cites] = b
                      [c: AST_EXCEPTIONS; b NULL when there is no base
                      value], or, dated, b and c NULL and list2: AST_ROW */
