@@ -13,8 +13,10 @@
  * merged list back into the declaration, which is all the compiler reads.
  * An amendment adds rows after the declaration's last one: one that would
  * start before it, or while another row (of the declaration or of another
- * amendment) is in force, is an error naming both rows.  Everything lives
- * in the compilation's arena.
+ * amendment) is in force, is an error naming both rows.  A row may not
+ * read what it amends, even through other definitions: the one search
+ * for cycles below runs after the merge.  Everything lives in the
+ * compilation's arena.
  */
 #include "check_int.h"
 

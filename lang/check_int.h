@@ -265,7 +265,8 @@ void amend_check(checker *k, ast_node *d);
 /* Once every file is checked: each amended item's rows and its
  * amendments', in date order, written back into its declaration; an
  * amendment's row before the declaration's last, or starting while
- * another row is in force, is reported naming both. */
+ * another row is in force, is reported naming both, and so is every
+ * amendment row on a cycle of calls (one that reads what it amends). */
 void amend_merge(checker *k);
 
 /* ---- percent.c --------------------------------------------------------- */
