@@ -1462,10 +1462,7 @@ static void check_exceptions(checker *k, sym *f)
     }
 }
 
-/* The dated rows of [f]: each 'from D [until E]' a date, E not before D,
- * rows in date order and not overlapping, each value of [f]'s type.
- * Sets row->num (and lo) to D's day and row->hi / has_hi to E's. */
-static void check_rows(checker *k, sym *f, ast_list *rows, const char *what)
+void chk_rows(checker *k, sym *f, ast_list *rows, const char *what)
 {
     int64_t prev = INT64_MIN, prev_end = INT64_MIN;
     bool prev_open = false;
@@ -1479,6 +1476,10 @@ static void check_rows(checker *k, sym *f, ast_list *rows, const char *what)
             continue;
         }
         row->num = row->lo = day;
+        if (i == MAX_DATED_ROWS) {
+            err(k, row->sp, "split the value, or drop rows no longer needed",
+                "'%s' has more than %d dated rows", f->name, MAX_DATED_ROWS);
+        }
         if (day <= prev) {
             err(k, row->name_sp, "list the rows in date order",
                 "this row does not come after the one before");
@@ -1748,14 +1749,14 @@ static void check_func(checker *k, sym *f)
     check_cite(k, d->cite);
     if (f->kind == SYM_PARAM) {
         if (f->dated) {
-            check_rows(k, f, &d->list, "the parameter's value");
+            chk_rows(k, f, &d->list, "the parameter's value");
         } else {
             expect(k, d->b, f->ty, "the parameter's value");
         }
     } else if (d->kind == AST_TABLE) {
         check_table(k, f);
     } else if (f->kind == SYM_DEF && f->dated) {
-        check_rows(k, f, &d->list2, "the definition's value");
+        chk_rows(k, f, &d->list2, "the definition's value");
     } else if (f->kind == SYM_DEF) {
         if (d->b) {
             expect(k, d->b, f->ty, "the definition's value");
@@ -2225,6 +2226,11 @@ static void check_file(checker *k, ast_node *root)
         check_func(k, k->res.funcs[i]);
         k->res.dated |= k->res.funcs[i]->dated;
     }
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        if (root->list.items[i]->kind == AST_AMEND) {
+            amend_check(k, root->list.items[i]);
+        }
+    }
     if (k->res.asof) {
         expect(k, k->res.asof->a, &k->t_date, "the evaluation date");
     }
@@ -2297,6 +2303,10 @@ bool tly_check(tly_comp *c)
         k->in_policy = file == 0;
         check_file(k, froot);
         res_leave(k);
+    }
+    amend_merge(k);
+    if (c->diags.nerrors == 0 && !c->oom) {
+        pct_warn(k);
     }
     c->checked = &k->res;
     return c->diags.nerrors == 0 && !c->oom;

@@ -527,8 +527,9 @@ static void register_cites(cg *g, tly_checked *k)
             add_cite_item(items, &n, d->cite, "parameter", s->name, s->index, "");
             for (uint32_t r = 0; s->dated && r < d->list.count; r++) {
                 ast_node *row = d->list.items[r];
-                char from[24];
-                snprintf(from, sizeof from, " from %.10s", row->text);
+                char from[40];
+                snprintf(from, sizeof from, " from %.10s%s", row->text,
+                         row->op == 1 ? " (amendment)" : "");
                 add_cite_item(items, &n, row->cite, "parameter", s->name,
                               s->row_base + (int)r, from);
             }
@@ -563,8 +564,9 @@ static void register_cites(cg *g, tly_checked *k)
             }
             for (uint32_t r = 0; s->dated && r < d->list2.count; r++) {
                 ast_node *row = d->list2.items[r];
-                char from[24];
-                snprintf(from, sizeof from, " from %.10s", row->text);
+                char from[40];
+                snprintf(from, sizeof from, " from %.10s%s", row->text,
+                         row->op == 1 ? " (amendment)" : "");
                 add_cite_item(items, &n, row->cite, "definition", s->name,
                               s->row_base + (int)r, from);
             }
