@@ -249,7 +249,10 @@ static uint16_t constant(cg *g, value v, tly_span sp)
     for (; g->consts.slots[j]; j = (j + 1) & mask) {
         uint32_t i = g->consts.slots[j] - 1;
         if (p->consts[i].kind == v.kind && p->consts[i].type == v.type &&
-            val_equal(&p->consts[i], &v)) {
+            val_equal(&p->consts[i], &v) &&
+            (v.kind != VAL_DATETIME || /* equal instants, written alike */
+             (p->consts[i].as.t.off == v.as.t.off &&
+              p->consts[i].as.t.zone == v.as.t.zone))) {
             return (uint16_t)i;
         }
     }

@@ -414,6 +414,12 @@ static bool check_consts(vfy *v)
                 return fail(v, "constant %u: datetime nanoseconds %d, expected "
                             "0..999999999", i, (int)c->as.t.nsec);
             }
+            if (!date_instant_zone_ok(&c->as.t)) {
+                return fail(v, "constant %u: datetime offset %d minutes in "
+                            "zone form %u, expected an offset within "
+                            "+-23:59", i, (int)c->as.t.off,
+                            (unsigned)c->as.t.zone);
+            }
             break;
         case VAL_ENUM:
             if (c->type >= p->nenums) {

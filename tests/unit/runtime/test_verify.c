@@ -312,6 +312,8 @@ MUTATE(const_kind) { p->consts[C_NONE].kind = VAL_LIST; }
 MUTATE(const_nsec) { p->consts[C_DATETIME].as.t.nsec = 1000000000; }
 MUTATE(const_date) { p->consts[C_DATE].as.i = 2932897; }
 MUTATE(const_datetime) { p->consts[C_DATETIME].as.t.sec = INT64_MIN; }
+MUTATE(const_offset) { p->consts[C_DATETIME].as.t.off = 24 * 60; }
+MUTATE(const_zone) { p->consts[C_DATETIME].as.t.zone = DATE_ZONE_COUNT; }
 /* functions */
 MUTATE(func_name) { p->funcs[FN_CHECK].name = S_COUNT; }
 MUTATE(func_arity) { p->funcs[FN_CHECK].nlocals = 0; }
@@ -502,6 +504,10 @@ static const vcase cases[] = {
                      "0001-01-01..9999-12-31"),
     CASE(const_datetime, "constant 6: datetime -9223372036854775808 s from "
                          "1970 is outside years 0001..9999"),
+    CASE(const_offset, "constant 6: datetime offset 1440 minutes in zone "
+                       "form 1, expected an offset within +-23:59"),
+    CASE(const_zone, "constant 6: datetime offset 60 minutes in zone form "
+                     "3, expected an offset within +-23:59"),
     CASE(func_name, "function 1: name string 20 out of range (20 strings)"),
     CASE(func_arity, "function 1: arity 1 above its 0 locals"),
     CASE(func_flags, "function 1: unknown flags 0x04"),
