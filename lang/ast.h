@@ -109,6 +109,19 @@ typedef enum ast_kind {
     AST_MODULE,   /* module name [version text2]: a module's header */
     AST_HOLIDAY,  /* holiday text(date) [cite]: a day the policy
                      adds to the UK bank-holiday calendar; num: the day */
+    AST_TABLE,    /* table name(list: AST_PARAM_DECL): a [cites] c: AST_HIT,
+                     list2: AST_TROW; a decision table, a definition whose
+                     body is its rows (lang/table.c) */
+    AST_HIT,      /* hit name [a]: the hit policy as written ("unique",
+                     "first", "priority", "any", "collect") and a: the
+                     collect's aggregate (AST_NAME "sum", "min", "max",
+                     "count") or NULL; the checker sets op: its ast_hit */
+    AST_TROW,     /* | list: AST_ENTRY, one per column [=> a] [cites]: a
+                     row of a table; a NULL for a count table; the checker
+                     sets b: the row's condition (NULL: every input) */
+    AST_ENTRY,    /* a table cell; op: its ast_entry; a, b: the values it
+                     names (b: a range's upper end), list: a set's values;
+                     num: a range's closed ends (1 low, 2 high) */
     AST_KIND_COUNT
 } ast_kind;
 
@@ -124,6 +137,33 @@ typedef enum ast_unit {
     AST_UNIT_SECONDS,       /* 3 hours, 30 minutes: for date-times only */
     AST_UNIT_COUNT
 } ast_unit;
+
+/* A decision table's hit policy (AST_HIT's op, set by the checker). */
+typedef enum ast_hit {
+    AST_HIT_UNIQUE,   /* exactly one row matches */
+    AST_HIT_FIRST,    /* the first row that matches, in the order written */
+    AST_HIT_PRIORITY, /* the matching row whose output (an enum member)
+                         comes first in its enum */
+    AST_HIT_ANY,      /* rows that match agree on the output */
+    AST_HIT_LIST,     /* collect: the outputs of every row that matches */
+    AST_HIT_SUM,      /* collect sum, min, max, count */
+    AST_HIT_MIN,
+    AST_HIT_MAX,
+    AST_HIT_COUNT
+} ast_hit;
+
+/* What a table cell tests its column against (AST_ENTRY's op). */
+typedef enum ast_entry {
+    AST_ENTRY_ANY,   /* any: every value */
+    AST_ENTRY_EQ,    /* a value */
+    AST_ENTRY_NE,    /* != a */
+    AST_ENTRY_LT,    /* < a */
+    AST_ENTRY_LE,    /* <= a */
+    AST_ENTRY_GT,    /* > a */
+    AST_ENTRY_GE,    /* >= a */
+    AST_ENTRY_RANGE, /* [a..b], [a..b), (a..b], (a..b) */
+    AST_ENTRY_SET    /* {a, b, ...} */
+} ast_entry;
 
 typedef struct ast_node ast_node;
 

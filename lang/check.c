@@ -1,4 +1,4 @@
-/* lang/check.c - name resolution and static type checking.
+/* lang/check.c - static type checking of expressions and declarations.
  *
  * Declarations are collected first (so order in the file does not matter),
  * then types are resolved, then every body is checked.  Each expression
@@ -9,19 +9,15 @@
  * Definitions may not call themselves, directly or not: every policy
  * terminates.  Nothing here allocates outside the compilation's arena.
  *
- * Modules: each file has its own scope of global names (its declarations,
- * its imports' qualifiers and the names its import lists bring in), and
- * files are checked in the loader's order, each after what it imports, so
- * an imported definition is already checked when a body calls it.  A
- * qualified name (m.name, m.Type, m.f(x), m.Rec { }) is looked up among
- * the declarations of m's file alone: nothing leaks from an importer into
- * a module, nor from a module's own imports into its importer.  Local
- * names and a record check's fields shadow a module's qualifier.
+ * This file checks expressions and declarations and drives the check of
+ * a compilation, file by file (tly_check); the types themselves are
+ * types.c's, and the symbol tables, scopes and imports resolve.c's
+ * (check_int.h).
  */
-#include "check.h"
+#include "check_int.h"
+#include "table.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,777 +28,6 @@
 #include "tally_assert.h"
 #include "tally_limits.h"
 
-#define NBUCKETS 256  /* first size of the global table; doubles with it */
-#define MAX_LOAD 4     /* names per bucket before the table doubles */
-#define MAX_LOCALS 4096 /* names in scope at once; far past real policies */
-/* Cells of edit-distance tables computed for "did you mean" hints in one
- * policy: ~30 ms.  Without a bound, N unknown names among N declared ones
- * cost N^2 distances; past it, errors go without hints. */
-#define SUGGEST_BUDGET (1L << 23)
-
-/* One file's global names. */
-typedef struct scope {
-    sym **table;       /* arena, chained by hash */
-    uint32_t nbuckets; /* a power of two */
-    uint32_t nsyms;
-} scope;
-
-typedef struct checker {
-    tly_comp *c;
-    scope *scopes;     /* arena: one per file; k->table is the current's */
-    int cur;           /* the file being checked */
-    bool in_policy;    /* it is the policy (files[0]), not a module */
-    sym **table;       /* arena: global names, chained by hash */
-    uint32_t nbuckets; /* a power of two */
-    uint32_t nsyms;    /* names in the table */
-    long suggest_left; /* SUGGEST_BUDGET, spent by consider() */
-    sym **locals; /* arena: the scope stack, innermost last */
-    int nlocals;
-    int cap;
-    int base;          /* locals below base belong to an outer body */
-    sym *self;         /* the record whose checks are being checked */
-    sym *func;         /* the function whose body is being checked */
-    tly_checked res;
-    int cap_funcs, cap_enums, cap_records, cap_externs; /* room in res's
-                                                           arrays */
-    uint32_t stamp;    /* the last record literal's number (sym.given) */
-    uint8_t *seen;     /* arena: the cases each match open covers, a
-                          region per match (match_expr) */
-    uint32_t nseen, cap_seen;
-    ty t_error, t_bool, t_int, t_dec, t_money, t_percent, t_date,
-        t_datetime, t_duration, t_text, t_none, t_never;
-    ty t_units[AST_UNIT_COUNT]; /* a duration type per unit (days: the
-                                   same as t_duration) */
-    int cap_holidays;
-} checker;
-
-/* ---- helpers ----------------------------------------------------------- */
-
-static void *alloc(checker *k, size_t n)
-{
-    void *p = arena_zalloc(&k->c->arena, n);
-    if (!p) {
-        k->c->oom = true;
-    }
-    return p;
-}
-
-static void err(checker *k, tly_span sp, const char *hint, const char *fmt,
-                ...) __attribute__((format(printf, 4, 5)));
-
-static void err(checker *k, tly_span sp, const char *hint, const char *fmt,
-                ...)
-{
-    char buf[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    diag_add(&k->c->diags, DIAG_ERROR, sp, hint, "%s", buf);
-}
-
-static ty *new_ty(checker *k, ty_kind kind)
-{
-    ty *t = alloc(k, sizeof *t);
-    if (!t) {
-        return &k->t_error;
-    }
-    t->kind = kind;
-    t->places = -1;
-    return t;
-}
-
-static ty *wrap(checker *k, ty_kind kind, ty *elem)
-{
-    ty *t = new_ty(k, kind);
-    if (t != &k->t_error) {
-        t->elem = elem;
-    }
-    return t;
-}
-
-static const char *describe(checker *k, const ty *t)
-{
-    strbuf b;
-    sb_init(&b, k->c->mem);
-    ty_describe(t, &b);
-    const char *s = b.failed || !b.p ? "?" : arena_strndup(&k->c->arena, b.p, b.len);
-    sb_free(&b);
-    return s ? s : "?";
-}
-
-void ty_describe(const ty *t, strbuf *b)
-{
-    switch (t->kind) {
-    case TY_ERROR: sb_puts(b, "an unknown type"); break;
-    case TY_BOOL: sb_puts(b, "bool"); break;
-    case TY_INT: sb_puts(b, "integer"); break;
-    case TY_DEC: sb_puts(b, "decimal"); break;
-    case TY_MONEY:
-        sb_puts(b, "money");
-        if (t->currency && strcmp(t->currency, "GBP") != 0) {
-            sb_printf(b, " in %s", t->currency);
-        }
-        break;
-    case TY_PERCENT: sb_puts(b, "percent"); break;
-    case TY_DATE: sb_puts(b, "date"); break;
-    case TY_DATETIME: sb_puts(b, "datetime"); break;
-    case TY_DURATION:
-        sb_puts(b, "duration");
-        switch ((ast_unit)t->unit) {
-        case AST_UNIT_DAYS: break;
-        case AST_UNIT_WORKING_DAYS: sb_puts(b, " in working days"); break;
-        case AST_UNIT_MONTHS: sb_puts(b, " in months"); break;
-        case AST_UNIT_MONTHS_EARLIER:
-            sb_puts(b, " in months (or earlier)");
-            break;
-        case AST_UNIT_MONTHS_LATER: sb_puts(b, " in months (or later)"); break;
-        case AST_UNIT_SECONDS: sb_puts(b, " in hours and minutes"); break;
-        case AST_UNIT_COUNT: break;
-        }
-        break;
-    case TY_TEXT: sb_puts(b, "text"); break;
-    case TY_ENUM:
-    case TY_RECORD: sb_puts(b, t->decl ? t->decl->name : "?"); break;
-    case TY_LIST: sb_puts(b, "list of "); ty_describe(t->elem, b); break;
-    case TY_MAP: sb_puts(b, "map of text to "); ty_describe(t->elem, b); break;
-    case TY_OPTIONAL: sb_puts(b, "optional "); ty_describe(t->elem, b); break;
-    case TY_NONE: sb_puts(b, "none"); break;
-    case TY_NEVER: sb_puts(b, "fail"); break;
-    case TY_KIND_COUNT: break;
-    }
-}
-
-static bool is_num(const ty *t)
-{
-    return t->kind == TY_INT || t->kind == TY_DEC || t->kind == TY_MONEY ||
-           t->kind == TY_PERCENT;
-}
-
-static bool is_bad(const ty *t)
-{
-    return t->kind == TY_ERROR || t->kind == TY_NEVER;
-}
-
-static bool same(const ty *a, const ty *b)
-{
-    if (a->kind != b->kind) {
-        return false;
-    }
-    switch (a->kind) {
-    case TY_ENUM:
-    case TY_RECORD: return a->decl == b->decl;
-    case TY_MONEY: return strcmp(a->currency, b->currency) == 0;
-    case TY_DURATION: return a->unit == b->unit;
-    case TY_LIST:
-    case TY_MAP:
-    case TY_OPTIONAL: return same(a->elem, b->elem);
-    default: return true;
-    }
-}
-
-/* Can a value of [from] (the type of [n]) be used where [to] is wanted?
- * Records the conversion on [n]. */
-static bool fits(checker *k, ast_node *n, ty *from, ty *to)
-{
-    (void)k;
-    if (is_bad(from) || to->kind == TY_ERROR) {
-        return true;
-    }
-    if (same(from, to)) {
-        return true;
-    }
-    if (to->kind == TY_OPTIONAL) {
-        if (from->kind == TY_NONE) {
-            return true;
-        }
-        if (from->kind == TY_OPTIONAL) {
-            return same(from->elem, to->elem);
-        }
-        return fits(k, n, from, to->elem);
-    }
-    if (to->kind == TY_DEC && from->kind == TY_INT) {
-        if (n) {
-            n->conv |= AUX_TO_DEC;
-        }
-        return true;
-    }
-    if (to->kind == TY_LIST && from->kind == TY_LIST &&
-        from->elem->kind == TY_NEVER) {
-        return true;
-    }
-    return false;
-}
-
-static const char *money_hint(const ty *want)
-{
-    (void)want;
-    return "write an amount of money with its currency, as £5,000 or £0";
-}
-
-static void mismatch(checker *k, ast_node *n, ty *got, ty *want,
-                     const char *what)
-{
-    const char *hint = NULL;
-    if (got->kind == TY_OPTIONAL && same(got->elem, want)) {
-        hint = "this value may be none: use 'x otherwise default' or "
-               "'if x is some v then ... else ...'";
-    } else if (want->kind == TY_MONEY && (got->kind == TY_INT || got->kind == TY_DEC)) {
-        hint = money_hint(want);
-    } else if (want->kind == TY_TEXT && got->kind != TY_OPTIONAL) {
-        hint = "turn a value into text with text(x)";
-    } else if (want->kind == TY_PERCENT && is_num(got)) {
-        hint = "write a percentage as 40%";
-    }
-    err(k, n->sp, hint, "%s should be %s, not %s", what, describe(k, want),
-        describe(k, got));
-}
-
-static uint32_t hash_name(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    }
-    return h;
-}
-
-static uint32_t hash(checker *k, const char *s)
-{
-    return hash_name(s) & (k->nbuckets - 1);
-}
-
-/* Doubles the global table once it holds MAX_LOAD names a bucket, so a
- * lookup stays constant-time however many declarations there are.  The
- * old buckets stay in the arena (as much again as the new, at most). */
-static void grow_table(checker *k)
-{
-    if (k->nsyms < k->nbuckets * MAX_LOAD) {
-        return;
-    }
-    uint32_t n = k->nbuckets * 2;
-    sym **t = arena_zalloc(&k->c->arena, (size_t)n * sizeof *t);
-    if (!t) {
-        return; /* longer chains, still correct */
-    }
-    for (uint32_t b = 0; b < k->nbuckets; b++) {
-        sym *next;
-        for (sym *s = k->table[b]; s; s = next) {
-            next = s->next;
-            uint32_t h = hash_name(s->name) & (n - 1);
-            s->next = t[h];
-            t[h] = s;
-        }
-    }
-    k->table = t;
-    k->nbuckets = n;
-}
-
-/* ---- name indexes ------------------------------------------------------ */
-
-/* Finds the position of [name] in [x]; -1 if absent. */
-static int ix_find(const name_ix *x, const char *name)
-{
-    if (!x->cap) {
-        return -1;
-    }
-    uint32_t mask = x->cap - 1;
-    for (uint32_t j = hash_name(name) & mask; x->slots[j].name;
-         j = (j + 1) & mask) {
-        if (strcmp(x->slots[j].name, name) == 0) {
-            return x->slots[j].pos;
-        }
-    }
-    return -1;
-}
-
-/* Makes [x] an empty index with room for [n] names; false out of memory
- * (the caller then searches linearly). */
-static bool ix_init(checker *k, name_ix *x, uint32_t n)
-{
-    uint32_t cap = 8;
-    while (cap < 2 * n) {
-        cap *= 2;
-    }
-    x->slots = alloc(k, (size_t)cap * sizeof *x->slots);
-    x->cap = x->slots ? cap : 0;
-    return x->slots != NULL;
-}
-
-/* Adds [name] at [pos] to [x] (made by ix_init for enough names) unless
- * it is there already; returns the earlier position, or -1. */
-static int ix_add(name_ix *x, const char *name, int pos)
-{
-    if (!x->cap) {
-        return -1;
-    }
-    uint32_t mask = x->cap - 1;
-    uint32_t j = hash_name(name) & mask;
-    for (; x->slots[j].name; j = (j + 1) & mask) {
-        if (strcmp(x->slots[j].name, name) == 0) {
-            return x->slots[j].pos;
-        }
-    }
-    x->slots[j].name = name;
-    x->slots[j].pos = pos;
-    return -1;
-}
-
-/* The global [name] of the current file as declared or imported
- * (SYM_IMPORT itself, not what it names), or NULL. */
-static sym *lookup_raw(checker *k, const char *name)
-{
-    for (sym *s = k->table[hash(k, name)]; s; s = s->next) {
-        if (strcmp(s->name, name) == 0 && s->kind != SYM_MEMBER) {
-            return s;
-        }
-    }
-    return NULL;
-}
-
-/* What the global [name] of the current file names: a name brought in
- * by an import list is the module's declaration itself. */
-static sym *lookup_global(checker *k, const char *name)
-{
-    sym *s = lookup_raw(k, name);
-    return s && s->kind == SYM_IMPORT ? s->owner : s;
-}
-
-/* Whether [s] is one of its file's own declarations that another file may
- * name: not an import, a qualifier, an enum member or the input. */
-static bool exported(const sym *s)
-{
-    return s->kind != SYM_MEMBER && s->kind != SYM_IMPORT &&
-           s->kind != SYM_MODULE && s->kind != SYM_INPUT;
-}
-
-/* The declaration [name] of file [file], or NULL. */
-static sym *lookup_in(checker *k, int file, const char *name)
-{
-    /* The current file's scope is in k until leave() keeps it. */
-    scope cur = {k->table, k->nbuckets, k->nsyms};
-    const scope *sc = file == k->cur ? &cur : &k->scopes[file];
-    for (sym *s = sc->table[hash_name(name) & (sc->nbuckets - 1)]; s;
-         s = s->next) {
-        if (strcmp(s->name, name) == 0 && exported(s)) {
-            return s;
-        }
-    }
-    return NULL;
-}
-
-/* Enum members live in the same table, possibly several of one name. */
-static sym *lookup_member(checker *k, const char *name, const sym *want_enum,
-                          int *count)
-{
-    sym *found = NULL;
-    *count = 0;
-    if (want_enum && want_enum->ix.cap) {
-        int i = ix_find(&want_enum->ix, name);
-        if (i >= 0 && want_enum->members[i]) {
-            *count = 1;
-            return want_enum->members[i];
-        }
-    }
-    for (sym *s = k->table[hash(k, name)]; s; s = s->next) {
-        if (s->kind == SYM_MEMBER && strcmp(s->name, name) == 0) {
-            if (want_enum && s->owner == want_enum) {
-                *count = 1;
-                return s;
-            }
-            found = s;
-            (*count)++;
-        }
-    }
-    return found;
-}
-
-static sym *new_sym(checker *k, sym_kind kind, const char *name,
-                    ast_node *decl)
-{
-    sym *s = alloc(k, sizeof *s);
-    if (!s) {
-        return NULL; /* k->c->oom is set; every caller gives up its walk */
-    }
-    s->kind = kind;
-    s->name = name;
-    s->decl = decl;
-    s->index = -1;
-    s->slot = -1;
-    return s;
-}
-
-static sym *declare(checker *k, sym_kind kind, ast_node *decl)
-{
-    const char *name = decl->name;
-    if (kind != SYM_MEMBER) {
-        sym *old = lookup_global(k, name);
-        if (old) {
-            uint32_t line, col;
-            tly_position(k->c, old->decl->name_sp.start, NULL, &line, &col);
-            char hint[80];
-            snprintf(hint, sizeof hint, "the first is on line %u", line);
-            err(k, decl->name_sp, hint, "'%s' is declared twice", name);
-            return NULL;
-        }
-    }
-    sym *s = new_sym(k, kind, name, decl);
-    if (!s) {
-        return NULL;
-    }
-    uint32_t h = hash(k, name);
-    s->next = k->table[h];
-    k->table[h] = s;
-    k->nsyms++;
-    grow_table(k);
-    return s;
-}
-
-/* Edit distance, for "did you mean" hints; bounded to short names. */
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40) {
-        return 99;
-    }
-    int row[41];
-    for (size_t j = 0; j <= lb; j++) {
-        row[j] = (int)j;
-    }
-    for (size_t i = 1; i <= la; i++) {
-        int prev = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            int best = prev + cost;
-            if (row[j] + 1 < best) {
-                best = row[j] + 1;
-            }
-            if (row[j - 1] + 1 < best) {
-                best = row[j - 1] + 1;
-            }
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
-typedef struct suggest {
-    const char *best;
-    int dist;
-    const char *name;
-    long *left; /* the checker's suggest_left */
-} suggest;
-
-static void consider(suggest *g, const char *cand)
-{
-    if (*g->left <= 0) {
-        return;
-    }
-    size_t la = strlen(g->name), lb = strlen(cand);
-    *g->left -= 1 + (long)((la < 41 ? la : 1) * (lb < 41 ? lb : 1));
-    int d = distance(g->name, cand);
-    int limit = (int)strlen(g->name) / 3 + 1;
-    if (d <= limit && d < g->dist) {
-        g->dist = d;
-        g->best = cand;
-    }
-}
-
-/* Considers every global name of a kind in [kinds] (bits 1 << sym_kind),
- * while the budget lasts. */
-static void consider_globals(checker *k, suggest *g, unsigned kinds)
-{
-    for (uint32_t b = 0; b < k->nbuckets && *g->left > 0; b++) {
-        for (sym *t = k->table[b]; t && *g->left > 0; t = t->next) {
-            if (kinds & (1u << t->kind)) {
-                consider(g, t->name);
-            }
-        }
-    }
-}
-
-static const char *hint_for(checker *k, suggest *g)
-{
-    if (!g->best) {
-        return NULL;
-    }
-    char buf[120];
-    snprintf(buf, sizeof buf, "did you mean '%s'?", g->best);
-    return arena_strndup(&k->c->arena, buf, strlen(buf));
-}
-
-/* Considers every name of file [file] another file may name, of a kind
- * in [kinds]. */
-static void consider_module(checker *k, suggest *g, int file, unsigned kinds)
-{
-    const scope *sc = &k->scopes[file];
-    for (uint32_t b = 0; b < sc->nbuckets && *g->left > 0; b++) {
-        for (sym *t = sc->table[b]; t && *g->left > 0; t = t->next) {
-            if (exported(t) && (kinds & (1u << t->kind))) {
-                consider(g, t->name);
-            }
-        }
-    }
-}
-
-/* The name a file is known by in messages: its module name, or path. */
-static const char *module_name(checker *k, int file)
-{
-    const tly_file *f = k->c->files[file];
-    return f->name ? f->name : f->path;
-}
-
-/* Reports that module [file] has no [name] of a kind in [kinds] at [sp],
- * suggesting the nearest it has. */
-static void no_such(checker *k, tly_span sp, int file, const char *name,
-                    unsigned kinds, const char *what)
-{
-    suggest g = {NULL, 99, name, &k->suggest_left};
-    consider_module(k, &g, file, kinds);
-    err(k, sp, hint_for(k, &g), "module %s has no %s '%s'",
-        module_name(k, file), what, name);
-}
-
-/* ---- scopes ------------------------------------------------------------ */
-
-static sym *bind_local(checker *k, const char *name, ty *t, ast_node *at)
-{
-    if (k->nlocals == k->cap) {
-        int cap = k->cap ? k->cap * 2 : 32;
-        if (cap > MAX_LOCALS) {
-            err(k, at->sp, NULL, "too many names in scope");
-            return NULL;
-        }
-        sym **l = alloc(k, (size_t)cap * sizeof *l);
-        if (!l) {
-            return NULL;
-        }
-        if (k->nlocals) {
-            memcpy(l, k->locals, (size_t)k->nlocals * sizeof *l);
-        }
-        k->locals = l;
-        k->cap = cap;
-    }
-    sym *s = new_sym(k, SYM_LOCAL, name, at);
-    if (!s) {
-        return NULL;
-    }
-    s->ty = t;
-    k->locals[k->nlocals++] = s;
-    return s;
-}
-
-static sym *lookup_local(checker *k, const char *name)
-{
-    for (int i = k->nlocals - 1; i >= k->base; i--) {
-        if (strcmp(k->locals[i]->name, name) == 0) {
-            return k->locals[i];
-        }
-    }
-    return NULL;
-}
-
-static int field_index(const sym *rec, const char *name)
-{
-    if (rec->ix.cap) {
-        return ix_find(&rec->ix, name);
-    }
-    for (int i = 0; i < rec->nfields; i++) {
-        if (strcmp(rec->fields[i].name, name) == 0) {
-            return i;
-        }
-    }
-    return -1;
-}
-
-/* The file of the module [q] qualifies with, when [q] is a name that
- * is an imported module's qualifier and no local name or field hides it;
- * -1 otherwise. */
-static int module_of(checker *k, const ast_node *q)
-{
-    if (!q || q->kind != AST_NAME || lookup_local(k, q->name) ||
-        (k->self && field_index(k->self, q->name) >= 0)) {
-        return -1;
-    }
-    sym *s = lookup_global(k, q->name);
-    return s && s->kind == SYM_MODULE ? s->ordinal : -1;
-}
-
-/* ---- types ------------------------------------------------------------- */
-
-static ty *resolve_type(checker *k, ast_node *n);
-
-static bool const_int(checker *k, ast_node *n, int64_t *out)
-{
-    bool neg = false;
-    if (n->kind == AST_UNARY && n->op == '-') {
-        neg = true;
-        n = n->a;
-    }
-    if (n->kind != AST_INT) {
-        err(k, n->sp, NULL, "a bound must be a whole number");
-        return false;
-    }
-    char *end;
-    errno = 0;
-    long long v = strtoll(n->text, &end, 10);
-    if (errno || *end) {
-        err(k, n->sp, NULL, "number too large");
-        return false;
-    }
-    *out = neg ? -v : v;
-    return true;
-}
-
-static ty *alias_type(checker *k, sym *s)
-{
-    if (s->state == 1) {
-        err(k, s->decl->name_sp, NULL, "type '%s' is defined in terms of itself",
-            s->name);
-        s->ty = &k->t_error;
-        s->state = 2;
-    }
-    if (s->state == 0) {
-        s->state = 1;
-        s->ty = resolve_type(k, s->decl->a);
-        s->state = 2;
-    }
-    return s->ty;
-}
-
-static ty *resolve_type(checker *k, ast_node *n)
-{
-    switch ((ast_kind)n->kind) {
-    case AST_TYPE_LIST: return wrap(k, TY_LIST, resolve_type(k, n->a));
-    case AST_TYPE_MAP: {
-        ty *key = resolve_type(k, n->a);
-        if (key->kind != TY_TEXT && key->kind != TY_ERROR) {
-            err(k, n->a->sp, NULL, "map keys must be text");
-        }
-        return wrap(k, TY_MAP, resolve_type(k, n->b));
-    }
-    case AST_TYPE_OPT: {
-        ty *in = resolve_type(k, n->a);
-        if (in->kind == TY_OPTIONAL) {
-            err(k, n->sp, NULL, "optional of an optional type");
-            return in;
-        }
-        return wrap(k, TY_OPTIONAL, in);
-    }
-    case AST_TYPE_RANGE: {
-        ty *base = resolve_type(k, n->a);
-        if (base->kind != TY_INT) {
-            if (base->kind != TY_ERROR) {
-                err(k, n->sp, NULL, "only integers can have bounds");
-            }
-            return base;
-        }
-        ty *t = new_ty(k, TY_INT);
-        if (t == &k->t_error) {
-            return t;
-        }
-        if (n->b && const_int(k, n->b, &t->min)) {
-            t->has_min = true;
-        }
-        if (n->c && const_int(k, n->c, &t->max)) {
-            t->has_max = true;
-        }
-        if (t->has_min && t->has_max && t->min > t->max) {
-            err(k, n->sp, NULL, "the lower bound is above the upper bound");
-        }
-        return t;
-    }
-    case AST_TYPE_NAME: {
-        static const struct {
-            const char *name;
-            ty_kind kind;
-        } builtin[] = {
-            {"bool", TY_BOOL},         {"integer", TY_INT},
-            {"decimal", TY_DEC},       {"money", TY_MONEY},
-            {"percent", TY_PERCENT},   {"date", TY_DATE},
-            {"datetime", TY_DATETIME}, {"duration", TY_DURATION},
-            {"text", TY_TEXT},
-        };
-        if (n->text3) {
-            sym *q = lookup_global(k, n->text3);
-            if (!q || q->kind != SYM_MODULE) {
-                char hint[120];
-                snprintf(hint, sizeof hint, "import it first: import %.80s",
-                         n->text3);
-                err(k, n->sp, hint, "unknown module '%s'", n->text3);
-                return &k->t_error;
-            }
-            sym *t = lookup_in(k, q->ordinal, n->name);
-            if (t && (t->kind == SYM_ENUM || t->kind == SYM_RECORD)) {
-                n->sym = t;
-                return t->ty;
-            }
-            if (t && t->kind == SYM_ALIAS) {
-                return alias_type(k, t);
-            }
-            no_such(k, n->name_sp, q->ordinal, n->name,
-                    1u << SYM_ENUM | 1u << SYM_RECORD | 1u << SYM_ALIAS, "type");
-            return &k->t_error;
-        }
-        for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
-            if (strcmp(n->name, builtin[i].name) != 0) {
-                continue;
-            }
-            if (n->num == -2) {
-                if (builtin[i].kind != TY_DEC && builtin[i].kind != TY_MONEY &&
-                    builtin[i].kind != TY_PERCENT) {
-                    err(k, n->sp, NULL, "only decimals take a number of places");
-                    break;
-                }
-                long places = strtol(n->text, NULL, 10);
-                if (places < 0 || places > LIM_MAX_PLACES) {
-                    err(k, n->sp, NULL, "places must be between 0 and "
-                        LIM_STR(LIM_MAX_PLACES));
-                    break;
-                }
-                ty *t = new_ty(k, builtin[i].kind);
-                t->places = (int)places;
-                t->currency = "GBP";
-                return t;
-            }
-            switch (builtin[i].kind) {
-            case TY_BOOL: return &k->t_bool;
-            case TY_INT: return &k->t_int;
-            case TY_DEC: return &k->t_dec;
-            case TY_MONEY: return &k->t_money;
-            case TY_PERCENT: return &k->t_percent;
-            case TY_DATE: return &k->t_date;
-            case TY_DATETIME: return &k->t_datetime;
-            case TY_DURATION: return &k->t_duration;
-            default: return &k->t_text;
-            }
-        }
-        sym *s = lookup_global(k, n->name);
-        if (s && (s->kind == SYM_ENUM || s->kind == SYM_RECORD)) {
-            n->sym = s;
-            return s->ty;
-        }
-        if (s && s->kind == SYM_ALIAS) {
-            return alias_type(k, s);
-        }
-        suggest g = {NULL, 99, n->name, &k->suggest_left};
-        for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
-            consider(&g, builtin[i].name);
-        }
-        consider_globals(k, &g, 1u << SYM_ENUM | 1u << SYM_RECORD |
-                                    1u << SYM_ALIAS);
-        err(k, n->name_sp, hint_for(k, &g), "unknown type '%s'", n->name);
-        return &k->t_error;
-    }
-    default:
-        err(k, n->sp, NULL, "not a type");
-        return &k->t_error;
-    }
-}
-
 /* ---- expressions ------------------------------------------------------- */
 
 static ty *expr(checker *k, ast_node *n, ty *want);
@@ -812,8 +37,8 @@ static void check_func(checker *k, sym *f);
 static ty *expect(checker *k, ast_node *n, ty *want, const char *what)
 {
     ty *t = expr(k, n, want);
-    if (!fits(k, n, t, want)) {
-        mismatch(k, n, t, want, what);
+    if (!ty_fits(k, n, t, want)) {
+        ty_mismatch(k, n, t, want, what);
         return &k->t_error;
     }
     return want;
@@ -865,15 +90,15 @@ static ty *global_value(checker *k, ast_node *n, sym *s)
 
 static ty *name_expr(checker *k, ast_node *n, ty *want)
 {
-    sym *s = lookup_local(k, n->name);
+    sym *s = res_lookup_local(k, n->name);
     if (s) {
         n->sym = s;
         return s->ty;
     }
     if (k->self) {
-        int i = field_index(k->self, n->name);
+        int i = res_field_index(k->self, n->name);
         if (i >= 0) {
-            sym *f = new_sym(k, SYM_FIELD, n->name, n);
+            sym *f = res_new_sym(k, SYM_FIELD, n->name, n);
             if (!f) {
                 return &k->t_error;
             }
@@ -889,8 +114,8 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
     if (want && want->kind == TY_OPTIONAL && want->elem->kind == TY_ENUM) {
         want_enum = want->elem->decl;
     }
-    sym *m = lookup_member(k, n->name, want_enum, &count);
-    s = lookup_global(k, n->name);
+    sym *m = res_lookup_member(k, n->name, want_enum, &count);
+    s = res_lookup_global(k, n->name);
     if (s) {
         ty *t = global_value(k, n, s);
         if (t) {
@@ -919,29 +144,29 @@ static ty *name_expr(checker *k, ast_node *n, ty *want)
     /* Unknown: suggest the nearest name in scope. */
     suggest g = {NULL, 99, n->name, &k->suggest_left};
     for (int i = k->base; i < k->nlocals; i++) {
-        consider(&g, k->locals[i]->name);
+        res_consider(&g, k->locals[i]->name);
     }
     if (k->self) {
         for (int i = 0; i < k->self->nfields; i++) {
-            consider(&g, k->self->fields[i].name);
+            res_consider(&g, k->self->fields[i].name);
         }
     }
-    consider_globals(k, &g, ~(1u << SYM_ENUM | 1u << SYM_RECORD |
-                              1u << SYM_ALIAS));
-    err(k, n->sp, hint_for(k, &g), "unknown name '%s'", n->name);
+    res_consider_globals(k, &g, ~(1u << SYM_ENUM | 1u << SYM_RECORD |
+                                  1u << SYM_ALIAS));
+    err(k, n->sp, res_hint_for(k, &g), "unknown name '%s'", n->name);
     return &k->t_error;
 }
 
 static ty *get_expr(checker *k, ast_node *n)
 {
     /* module.name */
-    int mod = module_of(k, n->a);
+    int mod = res_module_of(k, n->a);
     if (mod >= 0) {
-        sym *s = lookup_in(k, mod, n->name);
+        sym *s = res_lookup_in(k, mod, n->name);
         if (!s) {
-            no_such(k, n->name_sp, mod, n->name,
-                    ~(1u << SYM_ENUM | 1u << SYM_RECORD | 1u << SYM_ALIAS),
-                    "definition or parameter");
+            res_no_such(k, n->name_sp, mod, n->name,
+                        ~(1u << SYM_ENUM | 1u << SYM_RECORD | 1u << SYM_ALIAS),
+                        "definition or parameter");
             return &k->t_error;
         }
         n->kind = AST_NAME;
@@ -955,14 +180,14 @@ static ty *get_expr(checker *k, ast_node *n)
     }
     /* Enum.member, module.Enum.member */
     sym *e = NULL;
-    if (n->a->kind == AST_NAME && !lookup_local(k, n->a->name)) {
-        e = lookup_global(k, n->a->name);
-    } else if (n->a->kind == AST_GET && (mod = module_of(k, n->a->a)) >= 0) {
-        e = lookup_in(k, mod, n->a->name);
+    if (n->a->kind == AST_NAME && !res_lookup_local(k, n->a->name)) {
+        e = res_lookup_global(k, n->a->name);
+    } else if (n->a->kind == AST_GET && (mod = res_module_of(k, n->a->a)) >= 0) {
+        e = res_lookup_in(k, mod, n->a->name);
     }
     {
         if (e && e->kind == SYM_ENUM) {
-            int i = ix_find(&e->ix, n->name);
+            int i = res_ix_find(&e->ix, n->name);
             if (i >= 0 && e->members[i]) {
                 n->kind = AST_NAME;
                 n->sym = e->members[i];
@@ -974,7 +199,7 @@ static ty *get_expr(checker *k, ast_node *n)
         }
     }
     ty *t = expr(k, n->a, NULL);
-    if (is_bad(t)) {
+    if (ty_is_bad(t)) {
         return &k->t_error;
     }
     if (t->kind == TY_OPTIONAL && t->elem->kind == TY_RECORD) {
@@ -985,92 +210,23 @@ static ty *get_expr(checker *k, ast_node *n)
     }
     if (t->kind != TY_RECORD) {
         err(k, n->name_sp, NULL, "%s has no fields (looking for '%s')",
-            describe(k, t), n->name);
+            ty_str(k, t), n->name);
         return &k->t_error;
     }
     sym *r = t->decl;
-    int i = field_index(r, n->name);
+    int i = res_field_index(r, n->name);
     if (i < 0) {
         suggest g = {NULL, 99, n->name, &k->suggest_left};
         for (int j = 0; j < r->nfields; j++) {
-            consider(&g, r->fields[j].name);
+            res_consider(&g, r->fields[j].name);
         }
-        err(k, n->name_sp, hint_for(k, &g), "%s has no field '%s'", r->name,
+        err(k, n->name_sp, res_hint_for(k, &g), "%s has no field '%s'", r->name,
             n->name);
         return &k->t_error;
     }
     n->aux = i;
     n->sym = r;
     return r->fields[i].ty;
-}
-
-/* Result type of arithmetic [op] on [a] and [b]; NULL if not allowed. */
-static ty *arith(checker *k, int op, ast_node *n, ty *a, ty *b,
-                 const char **hint)
-{
-    ty_kind x = a->kind, y = b->kind;
-    *hint = NULL;
-    if (x == TY_INT && y == TY_INT) {
-        if (op == '/') {
-            n->a->conv |= AUX_TO_DEC;
-            n->b->conv |= AUX_TO_DEC;
-            return &k->t_dec;
-        }
-        return &k->t_int;
-    }
-    bool xd = x == TY_INT || x == TY_DEC, yd = y == TY_INT || y == TY_DEC;
-    if (xd && yd) {
-        if (x == TY_INT) n->a->conv |= AUX_TO_DEC;
-        if (y == TY_INT) n->b->conv |= AUX_TO_DEC;
-        return &k->t_dec;
-    }
-    if (x == TY_INT) n->a->conv |= AUX_TO_DEC;
-    if (y == TY_INT) n->b->conv |= AUX_TO_DEC;
-    if (x == TY_MONEY && y == TY_MONEY) {
-        if (strcmp(a->currency, b->currency) != 0) {
-            *hint = "convert one amount to the other currency first";
-            return NULL;
-        }
-        if (op == '+' || op == '-') {
-            return a;
-        }
-        if (op == '/') {
-            return &k->t_dec;
-        }
-        *hint = "multiply money by a number or a percentage, not by money";
-        return NULL;
-    }
-    if (x == TY_MONEY && (yd || y == TY_PERCENT)) {
-        if (op == '*' || op == '/') {
-            return a;
-        }
-        *hint = "write the amount as money, as £5,000";
-        return NULL;
-    }
-    if ((xd || x == TY_PERCENT) && y == TY_MONEY) {
-        if (op == '*') {
-            return b;
-        }
-        *hint = op == '/' ? NULL : "write the amount as money, as £5,000";
-        return NULL;
-    }
-    if (x == TY_PERCENT && y == TY_PERCENT) {
-        if (op == '+' || op == '-' || op == '*') {
-            return a;
-        }
-        return &k->t_dec;
-    }
-    if ((x == TY_PERCENT && yd) || (xd && y == TY_PERCENT)) {
-        if (op == '*') {
-            return &k->t_dec; /* 50% of a number is a decimal: 50% * 3 = 1.5 */
-        }
-        if (op == '/' && x == TY_PERCENT) {
-            return a;
-        }
-        *hint = "write a percentage as 40% or turn it into a number";
-        return NULL;
-    }
-    return NULL;
 }
 
 static const char *op_name(int op);
@@ -1139,7 +295,7 @@ static ty *date_arith(checker *k, int op, ast_node *n, ty *a, ty *b)
         hint = "a duration is multiplied by an integer, as n * 1 day";
     }
     err(k, n->sp, hint, "cannot use %s on %s and %s", op_name(op),
-        describe(k, a), describe(k, b));
+        ty_str(k, a), ty_str(k, b));
     return &k->t_error;
 }
 
@@ -1162,44 +318,6 @@ static const char *op_name(int op)
     case OTHERWISE: return "otherwise";
     default: return "?";
     }
-}
-
-static bool ordered(const ty *t)
-{
-    switch (t->kind) {
-    case TY_INT: case TY_DEC: case TY_MONEY: case TY_PERCENT: case TY_DATE:
-    case TY_DATETIME: case TY_DURATION: case TY_TEXT: case TY_ENUM:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* Brings [a] and [b] to one comparable type, recording conversions. */
-static ty *unify(checker *k, ast_node *na, ty *a, ast_node *nb, ty *b)
-{
-    if (is_bad(a)) return b;
-    if (is_bad(b)) return a;
-    if (same(a, b)) return a;
-    if (a->kind == TY_INT && b->kind == TY_DEC) {
-        na->conv |= AUX_TO_DEC;
-        return b;
-    }
-    if (a->kind == TY_DEC && b->kind == TY_INT) {
-        nb->conv |= AUX_TO_DEC;
-        return a;
-    }
-    if (a->kind == TY_OPTIONAL && fits(k, nb, b, a->elem)) return a;
-    if (b->kind == TY_OPTIONAL && fits(k, na, a, b->elem)) return b;
-    if (a->kind == TY_NONE && b->kind == TY_OPTIONAL) return b;
-    if (b->kind == TY_NONE && a->kind == TY_OPTIONAL) return a;
-    if (a->kind == TY_NONE) return wrap(k, TY_OPTIONAL, b);
-    if (b->kind == TY_NONE) return wrap(k, TY_OPTIONAL, a);
-    if (a->kind == TY_LIST && b->kind == TY_LIST) {
-        if (a->elem->kind == TY_NEVER) return b;
-        if (b->elem->kind == TY_NEVER) return a;
-    }
-    return NULL;
 }
 
 /* When one side is money and the other a plain number, the author almost
@@ -1235,13 +353,13 @@ static bool money_vs_number(checker *k, ast_node *n, ty *a, ty *b,
  * be?  Then it takes its type from the other side of the operator. */
 static bool ambiguous_member(checker *k, ast_node *n)
 {
-    if (n->kind != AST_NAME || lookup_local(k, n->name) ||
-        lookup_global(k, n->name) ||
-        (k->self && field_index(k->self, n->name) >= 0)) {
+    if (n->kind != AST_NAME || res_lookup_local(k, n->name) ||
+        res_lookup_global(k, n->name) ||
+        (k->self && res_field_index(k->self, n->name) >= 0)) {
         return false;
     }
     int count;
-    lookup_member(k, n->name, NULL, &count);
+    res_lookup_member(k, n->name, NULL, &count);
     return count > 1;
 }
 
@@ -1251,7 +369,7 @@ static ty *binary(checker *k, ast_node *n, ty *want)
     if (op == OR && n->b->kind == AST_NAME &&
         (strcmp(n->b->name, "earlier") == 0 ||
          strcmp(n->b->name, "later") == 0) &&
-        !lookup_local(k, n->b->name) && !lookup_global(k, n->b->name)) {
+        !res_lookup_local(k, n->b->name) && !res_lookup_global(k, n->b->name)) {
         /* "d + 1 month\n or earlier": the direction belongs to the
          * duration, written on its line (the scanner reads it there). */
         expr(k, n->a, NULL);
@@ -1266,54 +384,54 @@ static ty *binary(checker *k, ast_node *n, ty *want)
         return &k->t_bool;
     }
     if (op == OTHERWISE) {
-        ty *a = expr(k, n->a, want ? wrap(k, TY_OPTIONAL, want) : NULL);
-        if (is_bad(a)) {
+        ty *a = expr(k, n->a, want ? ty_wrap(k, TY_OPTIONAL, want) : NULL);
+        if (ty_is_bad(a)) {
             expr(k, n->b, NULL);
             return &k->t_error;
         }
         if (a->kind != TY_OPTIONAL) {
             err(k, n->a->sp, NULL,
                 "'otherwise' needs a value that may be none, and this is %s",
-                describe(k, a));
+                ty_str(k, a));
             expr(k, n->b, NULL);
             return &k->t_error;
         }
         ty *e = a->elem;
         ty *b = expr(k, n->b, e);
-        if (fits(k, n->b, b, e)) {
+        if (ty_fits(k, n->b, b, e)) {
             return e;
         }
         if (e->kind == TY_INT && b->kind == TY_DEC) {
             n->a->conv |= AUX_TO_DEC; /* integer-or-none otherwise decimal */
             return b;
         }
-        mismatch(k, n->b, b, e, "the value after 'otherwise'");
+        ty_mismatch(k, n->b, b, e, "the value after 'otherwise'");
         return &k->t_error;
     }
     if (op == IN) {
         ty *l;
         if (!ambiguous_member(k, n->a)) {
             ty *x = expr(k, n->a, NULL);
-            l = expr(k, n->b, is_bad(x) ? NULL : wrap(k, TY_LIST, x));
-            if (is_bad(l)) {
+            l = expr(k, n->b, ty_is_bad(x) ? NULL : ty_wrap(k, TY_LIST, x));
+            if (ty_is_bad(l)) {
                 return &k->t_bool;
             }
             if (l->kind != TY_LIST) {
-                err(k, n->b->sp, NULL, "'is in' needs a list, not %s", describe(k, l));
+                err(k, n->b->sp, NULL, "'is in' needs a list, not %s", ty_str(k, l));
                 return &k->t_bool;
             }
-            if (!is_bad(x) && !fits(k, n->a, x, l->elem)) {
-                mismatch(k, n->a, x, l->elem, "the value looked for");
+            if (!ty_is_bad(x) && !ty_fits(k, n->a, x, l->elem)) {
+                ty_mismatch(k, n->a, x, l->elem, "the value looked for");
             }
             return &k->t_bool;
         }
         l = expr(k, n->b, NULL);
-        if (is_bad(l)) {
+        if (ty_is_bad(l)) {
             expr(k, n->a, NULL);
             return &k->t_bool;
         }
         if (l->kind != TY_LIST) {
-            err(k, n->b->sp, NULL, "'is in' needs a list, not %s", describe(k, l));
+            err(k, n->b->sp, NULL, "'is in' needs a list, not %s", ty_str(k, l));
             expr(k, n->a, NULL);
             return &k->t_bool;
         }
@@ -1331,38 +449,38 @@ static ty *binary(checker *k, ast_node *n, ty *want)
         b = expr(k, n->b, (a->kind == TY_ENUM || a->kind == TY_OPTIONAL) ? a : NULL);
     }
     (void)hint_ty;
-    if (is_bad(a) || is_bad(b)) {
+    if (ty_is_bad(a) || ty_is_bad(b)) {
         return (op == '=' || op == NE || op == '<' || op == LE || op == '>' ||
                 op == GE)
                    ? &k->t_bool
                    : &k->t_error;
     }
     if (op == '=' || op == NE) {
-        if (!unify(k, n->a, a, n->b, b) &&
+        if (!ty_unify(k, n->a, a, n->b, b) &&
             !money_vs_number(k, n, a, b, "compare")) {
             const char *hint = NULL;
             if ((a->kind == TY_MONEY && (b->kind == TY_INT || b->kind == TY_DEC)) ||
                 (b->kind == TY_MONEY && (a->kind == TY_INT || a->kind == TY_DEC))) {
-                hint = money_hint(NULL);
+                hint = ty_money_hint(NULL);
             }
-            err(k, n->sp, hint, "cannot compare %s with %s", describe(k, a),
-                describe(k, b));
+            err(k, n->sp, hint, "cannot compare %s with %s", ty_str(k, a),
+                ty_str(k, b));
         }
         return &k->t_bool;
     }
     if (op == '<' || op == LE || op == '>' || op == GE) {
-        ty *u = unify(k, n->a, a, n->b, b);
-        if ((!u || !ordered(u)) && !money_vs_number(k, n, a, b, "compare")) {
+        ty *u = ty_unify(k, n->a, a, n->b, b);
+        if ((!u || !ty_ordered(u)) && !money_vs_number(k, n, a, b, "compare")) {
             const char *hint = NULL;
             if ((a->kind == TY_MONEY && (b->kind == TY_INT || b->kind == TY_DEC)) ||
                 (b->kind == TY_MONEY && (a->kind == TY_INT || a->kind == TY_DEC))) {
-                hint = money_hint(NULL);
+                hint = ty_money_hint(NULL);
             } else if (a->kind == TY_OPTIONAL || b->kind == TY_OPTIONAL) {
                 hint = "a value that may be none cannot be ordered: use "
                        "'x otherwise default'";
             }
-            err(k, n->sp, hint, "cannot order %s against %s", describe(k, a),
-                describe(k, b));
+            err(k, n->sp, hint, "cannot order %s against %s", ty_str(k, a),
+                ty_str(k, b));
         }
         return &k->t_bool;
     }
@@ -1372,7 +490,7 @@ static ty *binary(checker *k, ast_node *n, ty *want)
     }
     if ((a->kind == TY_TEXT || b->kind == TY_TEXT) && op == '+') {
         err(k, n->sp, "turn the value into text with text(x) first",
-            "cannot join %s and %s", describe(k, a), describe(k, b));
+            "cannot join %s and %s", ty_str(k, a), ty_str(k, b));
         return &k->t_error;
     }
     ty *dr = date_arith(k, op, n, a, b);
@@ -1380,7 +498,7 @@ static ty *binary(checker *k, ast_node *n, ty *want)
         return dr;
     }
     const char *hint;
-    ty *r = is_num(a) && is_num(b) ? arith(k, op, n, a, b, &hint)
+    ty *r = ty_is_num(a) && ty_is_num(b) ? ty_arith(k, op, n, a, b, &hint)
                                    : (hint = NULL, NULL);
     if (!r && (op == '+' || op == '-') &&
         money_vs_number(k, n, a, b, op == '+' ? "add" : "subtract")) {
@@ -1392,7 +510,7 @@ static ty *binary(checker *k, ast_node *n, ty *want)
     }
     if (!r) {
         err(k, n->sp, hint, "cannot use %s on %s and %s", op_name(op),
-            describe(k, a), describe(k, b));
+            ty_str(k, a), ty_str(k, b));
         return &k->t_error;
     }
     return r;
@@ -1408,12 +526,12 @@ static int cond(checker *k, ast_node *n)
         return 0;
     }
     ty *t = expr(k, n->a, NULL);
-    if (!is_bad(t) && t->kind != TY_OPTIONAL) {
+    if (!ty_is_bad(t) && t->kind != TY_OPTIONAL) {
         err(k, n->a->sp, NULL, "'is some' needs a value that may be none, and this is %s",
-            describe(k, t));
+            ty_str(k, t));
         t = &k->t_error;
     }
-    sym *s = bind_local(k, n->name, is_bad(t) ? &k->t_error : t->elem, n);
+    sym *s = res_bind_local(k, n->name, ty_is_bad(t) ? &k->t_error : t->elem, n);
     n->sym = s;
     return s ? 1 : 0;
 }
@@ -1423,10 +541,10 @@ static ty *join(checker *k, ast_node *na, ty *a, ast_node *nb, ty *b,
 {
     if (a->kind == TY_NEVER) return b;
     if (b->kind == TY_NEVER) return a;
-    ty *u = unify(k, na, a, nb, b);
+    ty *u = ty_unify(k, na, a, nb, b);
     if (!u) {
         err(k, nb->sp, NULL, "%s: one branch is %s and the other %s", what,
-            describe(k, a), describe(k, b));
+            ty_str(k, a), ty_str(k, b));
         return &k->t_error;
     }
     return u;
@@ -1464,18 +582,18 @@ static ty *comprehension(checker *k, ast_node *n, ty *want)
     n->builtin = (uint8_t)b;
     ty *src = expr(k, n->b, NULL);
     ty *elem = &k->t_error;
-    if (!is_bad(src)) {
+    if (!ty_is_bad(src)) {
         if (src->kind != TY_LIST) {
             err(k, n->b->sp, NULL, "can only go through a list, not %s",
-                describe(k, src));
+                ty_str(k, src));
         } else {
             elem = src->elem;
         }
     }
     int mark = k->nlocals;
-    n->sym = bind_local(k, n->text, elem, n);
+    n->sym = res_bind_local(k, n->text, elem, n);
     if (n->var2) {
-        sym *pos = bind_local(k, n->var2, &k->t_int, n);
+        sym *pos = res_bind_local(k, n->var2, &k->t_int, n);
         if (pos) {
             pos->ordinal = 1; /* marks a position variable */
         }
@@ -1492,8 +610,8 @@ static ty *comprehension(checker *k, ast_node *n, ty *want)
     for (uint32_t i = 0; i < n->list2.count; i++) {
         ast_node *key = n->list2.items[i];
         ty *kt = expr(k, key->a, NULL);
-        if (!is_bad(kt) && !ordered(kt) && kt->kind != TY_BOOL) {
-            err(k, key->sp, NULL, "cannot sort by %s", describe(k, kt));
+        if (!ty_is_bad(kt) && !ty_ordered(kt) && kt->kind != TY_BOOL) {
+            err(k, key->sp, NULL, "cannot sort by %s", ty_str(k, kt));
         }
         key->ty = kt;
     }
@@ -1502,16 +620,16 @@ static ty *comprehension(checker *k, ast_node *n, ty *want)
         err(k, n->list2.items[0]->sp, NULL, "'by' is only for sort(...)");
     }
     if (!agg) {
-        if (body_want && fits(k, n->a, body, body_want)) {
+        if (body_want && ty_fits(k, n->a, body, body_want)) {
             body = body_want;
         }
-        return wrap(k, TY_LIST, body);
+        return ty_wrap(k, TY_LIST, body);
     }
     n->aux = 0;
     switch (b) {
     case BUILTIN_SUM:
-        if (!is_bad(body) && !is_num(body)) {
-            err(k, n->a->sp, NULL, "sum needs numbers, not %s", describe(k, body));
+        if (!ty_is_bad(body) && !ty_is_num(body)) {
+            err(k, n->a->sp, NULL, "sum needs numbers, not %s", ty_str(k, body));
             return &k->t_error;
         }
         return body;
@@ -1519,23 +637,23 @@ static ty *comprehension(checker *k, ast_node *n, ty *want)
         return &k->t_int;
     case BUILTIN_ALL:
     case BUILTIN_ANY:
-        if (!fits(k, n->a, body, &k->t_bool)) {
-            mismatch(k, n->a, body, &k->t_bool, "the condition");
+        if (!ty_fits(k, n->a, body, &k->t_bool)) {
+            ty_mismatch(k, n->a, body, &k->t_bool, "the condition");
         }
         return &k->t_bool;
     case BUILTIN_LOWEST:
     case BUILTIN_HIGHEST:
-        if (!is_bad(body) && !ordered(body)) {
+        if (!ty_is_bad(body) && !ty_ordered(body)) {
             err(k, n->a->sp, NULL, "%s needs values that can be ordered, not %s",
-                agg, describe(k, body));
+                agg, ty_str(k, body));
             return &k->t_error;
         }
         return body;
     case BUILTIN_FIRST:
-        if (is_bad(body)) {
+        if (ty_is_bad(body)) {
             return body;
         }
-        return body->kind == TY_OPTIONAL ? body : wrap(k, TY_OPTIONAL, body);
+        return body->kind == TY_OPTIONAL ? body : ty_wrap(k, TY_OPTIONAL, body);
     case BUILTIN_SORT:
         if (n->list2.count == 0) {
             err(k, n->sp, "write sort(x for x in list by key descending, ...)",
@@ -1545,7 +663,7 @@ static ty *comprehension(checker *k, ast_node *n, ty *want)
             err(k, n->sp, NULL,
                 "sort takes at most " LIM_STR(LIM_MAX_SORT_KEYS) " keys");
         }
-        return wrap(k, TY_LIST, body);
+        return ty_wrap(k, TY_LIST, body);
     case BUILTIN_NONE:
         break;
     case BUILTIN_TEXT: /* not BUILTIN_AGG: chk_builtin_find never gives */
@@ -1575,13 +693,13 @@ static ty *call(checker *k, ast_node *n, ty *want)
     int mod = -1;
     if (n->c) {
         /* module.f(args): never a builtin */
-        mod = module_of(k, n->c);
+        mod = res_module_of(k, n->c);
         if (mod < 0) {
-            if (n->c->kind == AST_NAME && !lookup_local(k, n->c->name) &&
-                !lookup_global(k, n->c->name)) {
+            if (n->c->kind == AST_NAME && !res_lookup_local(k, n->c->name) &&
+                !res_lookup_global(k, n->c->name)) {
                 suggest g = {NULL, 99, n->c->name, &k->suggest_left};
-                consider_globals(k, &g, 1u << SYM_MODULE);
-                err(k, n->c->sp, hint_for(k, &g), "unknown module '%s'",
+                res_consider_globals(k, &g, 1u << SYM_MODULE);
+                err(k, n->c->sp, res_hint_for(k, &g), "unknown module '%s'",
                     n->c->name);
             } else {
                 err(k, n->name_sp, "only a module's definitions are called "
@@ -1596,7 +714,7 @@ static ty *call(checker *k, ast_node *n, ty *want)
         }
         n->c = NULL;
         n->builtin = BUILTIN_NONE;
-        s = lookup_in(k, mod, f);
+        s = res_lookup_in(k, mod, f);
         goto lookup_done;
     }
     chk_builtin b = chk_builtin_find(f, BUILTIN_CALL);
@@ -1611,11 +729,11 @@ static ty *call(checker *k, ast_node *n, ty *want)
             return &k->t_text;
         }
         ty *t = expr(k, args[0], NULL);
-        if (!is_bad(t) && (t->kind == TY_LIST || t->kind == TY_MAP ||
-                           t->kind == TY_RECORD || t->kind == TY_OPTIONAL ||
-                           (t->kind == TY_DURATION &&
+        if (!ty_is_bad(t) && (t->kind == TY_LIST || t->kind == TY_MAP ||
+                              t->kind == TY_RECORD || t->kind == TY_OPTIONAL ||
+                              (t->kind == TY_DURATION &&
                             t->unit != AST_UNIT_DAYS))) {
-            err(k, args[0]->sp, NULL, "cannot turn %s into text", describe(k, t));
+            err(k, args[0]->sp, NULL, "cannot turn %s into text", ty_str(k, t));
         }
         n->aux = 0;
         return &k->t_text;
@@ -1631,9 +749,9 @@ static ty *call(checker *k, ast_node *n, ty *want)
             args[0]->conv |= AUX_TO_DEC;
             t = &k->t_dec;
         }
-        if (!is_bad(t) && t->kind != TY_DEC && t->kind != TY_MONEY &&
+        if (!ty_is_bad(t) && t->kind != TY_DEC && t->kind != TY_MONEY &&
             t->kind != TY_PERCENT) {
-            err(k, args[0]->sp, NULL, "cannot round %s", describe(k, t));
+            err(k, args[0]->sp, NULL, "cannot round %s", ty_str(k, t));
         }
         expect(k, args[1], &k->t_int, "the number of places");
         ast_node *m = args[2];
@@ -1663,13 +781,13 @@ static ty *call(checker *k, ast_node *n, ty *want)
         }
         ty *ta = expr(k, args[0], NULL);
         ty *tb = expr(k, args[1], NULL);
-        ty *u = unify(k, args[0], ta, args[1], tb);
-        if (!u || (!is_bad(u) && !ordered(u))) {
+        ty *u = ty_unify(k, args[0], ta, args[1], tb);
+        if (!u || (!ty_is_bad(u) && !ty_ordered(u))) {
             const char *hint = (ta->kind == TY_MONEY || tb->kind == TY_MONEY)
-                                   ? money_hint(NULL)
+                                   ? ty_money_hint(NULL)
                                    : NULL;
-            err(k, n->sp, hint, "cannot compare %s with %s", describe(k, ta),
-                describe(k, tb));
+            err(k, n->sp, hint, "cannot compare %s with %s", ty_str(k, ta),
+                ty_str(k, tb));
             return &k->t_error;
         }
         return u;
@@ -1706,8 +824,8 @@ static ty *call(checker *k, ast_node *n, ty *want)
         return &k->t_int;
     case BUILTIN_COUNT: {
         ty *t = expr(k, args[0], NULL);
-        if (!is_bad(t) && t->kind != TY_LIST && t->kind != TY_MAP) {
-            err(k, args[0]->sp, NULL, "count needs a list, not %s", describe(k, t));
+        if (!ty_is_bad(t) && t->kind != TY_LIST && t->kind != TY_MAP) {
+            err(k, args[0]->sp, NULL, "count needs a list, not %s", ty_str(k, t));
         }
         n->aux = 1;
         return &k->t_int;
@@ -1725,7 +843,7 @@ static ty *call(checker *k, ast_node *n, ty *want)
         TALLY_UNREACHABLE();
         break;
     }
-    s = lookup_global(k, f);
+    s = res_lookup_global(k, f);
 lookup_done:
     if (!s || (s->kind != SYM_DEF && s->kind != SYM_RULE &&
                s->kind != SYM_PARAM && s->kind != SYM_EXTERN)) {
@@ -1735,23 +853,23 @@ lookup_done:
                     expr(k, args[i], NULL);
                 }
             }
-            no_such(k, n->name_sp, mod, f,
-                    1u << SYM_DEF | 1u << SYM_RULE | 1u << SYM_EXTERN,
-                    "definition");
+            res_no_such(k, n->name_sp, mod, f,
+                        1u << SYM_DEF | 1u << SYM_RULE | 1u << SYM_EXTERN,
+                        "definition");
             return &k->t_error;
         }
         suggest g = {NULL, 99, f, &k->suggest_left};
         for (int i = BUILTIN_NONE + 1; i < BUILTIN_KIND_COUNT; i++) {
-            consider(&g, chk_builtins[i].name);
+            res_consider(&g, chk_builtins[i].name);
         }
-        consider_globals(k, &g, 1u << SYM_DEF | 1u << SYM_RULE |
+        res_consider_globals(k, &g, 1u << SYM_DEF | 1u << SYM_RULE |
                                     1u << SYM_EXTERN);
         for (uint32_t i = 0; i < argc; i++) {
             if (args[i]->kind != AST_MODE) {
                 expr(k, args[i], NULL);
             }
         }
-        err(k, n->name_sp, hint_for(k, &g), "unknown definition '%s'", f);
+        err(k, n->name_sp, res_hint_for(k, &g), "unknown definition '%s'", f);
         return &k->t_error;
     }
     if ((int)argc != s->nparams) {
@@ -1774,16 +892,16 @@ static ty *record_lit(checker *k, ast_node *n)
 {
     sym *r;
     if (n->c) {
-        int mod = module_of(k, n->c);
+        int mod = res_module_of(k, n->c);
         if (mod < 0) {
             err(k, n->c->sp, NULL, "'%s' is not an imported module",
                 n->c->kind == AST_NAME ? n->c->name : "this");
             r = NULL;
         } else {
-            r = lookup_in(k, mod, n->name);
+            r = res_lookup_in(k, mod, n->name);
             if (!r || r->kind != SYM_RECORD) {
-                no_such(k, n->name_sp, mod, n->name, 1u << SYM_RECORD,
-                        "record type");
+                res_no_such(k, n->name_sp, mod, n->name, 1u << SYM_RECORD,
+                            "record type");
                 n->c = NULL;
                 for (uint32_t i = 0; i < n->list.count; i++) {
                     expr(k, n->list.items[i]->a, NULL);
@@ -1793,7 +911,7 @@ static ty *record_lit(checker *k, ast_node *n)
         }
         n->c = NULL;
     } else {
-        r = lookup_global(k, n->name);
+        r = res_lookup_global(k, n->name);
     }
     if (!r || r->kind != SYM_RECORD) {
         err(k, n->name_sp, NULL, "unknown record type '%s'", n->name);
@@ -1817,14 +935,14 @@ static ty *record_lit(checker *k, ast_node *n)
     int required = 0;     /* required fields given */
     for (uint32_t i = 0; i < n->list.count; i++) {
         ast_node *init = n->list.items[i];
-        int fi = field_index(r, init->name);
+        int fi = res_field_index(r, init->name);
         init->aux = fi;
         if (fi < 0) {
             suggest g = {NULL, 99, init->name, &k->suggest_left};
             for (int j = 0; j < r->nfields; j++) {
-                consider(&g, r->fields[j].name);
+                res_consider(&g, r->fields[j].name);
             }
-            err(k, init->name_sp, hint_for(k, &g), "%s has no field '%s'",
+            err(k, init->name_sp, res_hint_for(k, &g), "%s has no field '%s'",
                 r->name, init->name);
             unknown = true;
             continue;
@@ -1887,9 +1005,9 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
     ty *result = NULL;
     ast_node *result_node = NULL;
     bool is_enum = t->kind == TY_ENUM, is_opt = t->kind == TY_OPTIONAL;
-    if (!is_bad(t) && !is_enum && !is_opt) {
+    if (!ty_is_bad(t) && !is_enum && !is_opt) {
         err(k, n->a->sp, NULL, "match needs an enum or a value that may be none, not %s",
-            describe(k, t));
+            ty_str(k, t));
         t = &k->t_error;
     }
     /* What the arms cover, in a region of the checker's scratch stack
@@ -1916,12 +1034,12 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
         }
         for (uint32_t j = 0; j < arm->list.count; j++) {
             ast_node *p = arm->list.items[j];
-            if (is_bad(t)) {
+            if (ty_is_bad(t)) {
                 continue;
             }
             if (p->kind == AST_NAME && is_enum) {
                 sym *e = t->decl;
-                int found = ix_find(&e->ix, p->name);
+                int found = res_ix_find(&e->ix, p->name);
                 if (found < 0 || !e->members[found]) {
                     err(k, p->sp, NULL, "%s has no member '%s'", e->name, p->name);
                     continue;
@@ -1944,9 +1062,9 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
                 }
                 covered += !k->seen[base + 1];
                 k->seen[base + 1] = 1;
-                p->sym = bind_local(k, p->name, t->elem, p);
+                p->sym = res_bind_local(k, p->name, t->elem, p);
             } else {
-                err(k, p->sp, NULL, "this pattern cannot match %s", describe(k, t));
+                err(k, p->sp, NULL, "this pattern cannot match %s", ty_str(k, t));
             }
         }
         ty *bt = expr(k, arm->a, want ? want : result);
@@ -1965,13 +1083,13 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
     /* Widen every arm to the common type (1, 2 and 0.5: all decimal). */
     for (uint32_t i = 0; result && i < n->list.count; i++) {
         ast_node *body = n->list.items[i]->a;
-        fits(k, body, body->ty, result);
+        ty_fits(k, body, body->ty, result);
     }
     if (n->c && result) {
-        fits(k, n->c, n->c->ty, result);
+        ty_fits(k, n->c, n->c->ty, result);
     }
     if (n->c) {
-    } else if (!is_bad(t) && covered < nmem) {
+    } else if (!ty_is_bad(t) && covered < nmem) {
         for (int m = 0; m < nmem; m++) {
             if (!k->seen[base + (uint32_t)m]) {
                 const char *missing = is_enum ? t->decl->members[m]->name
@@ -1994,7 +1112,7 @@ static ty *literal_money(checker *k, ast_node *n)
     if (strcmp(n->name, "GBP") == 0) {
         return &k->t_money;
     }
-    ty *t = new_ty(k, TY_MONEY);
+    ty *t = ty_new(k, TY_MONEY);
     t->currency = n->name;
     return t;
 }
@@ -2049,21 +1167,21 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
     case AST_GET: return get_expr(k, n);
     case AST_INDEX: {
         ty *t = expr(k, n->a, NULL);
-        if (is_bad(t)) {
+        if (ty_is_bad(t)) {
             expr(k, n->b, NULL);
             return &k->t_error;
         }
         if (t->kind == TY_MAP) {
             expect(k, n->b, &k->t_text, "a map key");
             n->aux = 0;
-            return t->elem->kind == TY_OPTIONAL ? t->elem : wrap(k, TY_OPTIONAL, t->elem);
+            return t->elem->kind == TY_OPTIONAL ? t->elem : ty_wrap(k, TY_OPTIONAL, t->elem);
         }
         if (t->kind == TY_LIST) {
             expect(k, n->b, &k->t_int, "a position in a list");
             n->aux = 1;
             return t->elem;
         }
-        err(k, n->sp, NULL, "cannot look up a value in %s", describe(k, t));
+        err(k, n->sp, NULL, "cannot look up a value in %s", ty_str(k, t));
         expr(k, n->b, NULL);
         return &k->t_error;
     }
@@ -2078,8 +1196,8 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
     case AST_UNARY:
         if (n->op == '-') {
             ty *t = expr(k, n->a, NULL);
-            if (!is_bad(t) && !is_num(t)) {
-                err(k, n->sp, NULL, "cannot negate %s", describe(k, t));
+            if (!ty_is_bad(t) && !ty_is_num(t)) {
+                err(k, n->sp, NULL, "cannot negate %s", ty_str(k, t));
                 return &k->t_error;
             }
             return t;
@@ -2089,8 +1207,8 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
     case AST_BINARY: return binary(k, n, want);
     case AST_IS_NONE: {
         ty *t = expr(k, n->a, NULL);
-        if (!is_bad(t) && t->kind != TY_OPTIONAL) {
-            err(k, n->sp, NULL, "%s is never none", describe(k, t));
+        if (!ty_is_bad(t) && t->kind != TY_OPTIONAL) {
+            err(k, n->sp, NULL, "%s is never none", ty_str(k, t));
         }
         return &k->t_bool;
     }
@@ -2110,7 +1228,7 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
     case AST_LET: {
         ty *t = expr(k, n->a, NULL);
         int mark = k->nlocals;
-        n->sym = bind_local(k, n->name, t, n);
+        n->sym = res_bind_local(k, n->name, t, n);
         ty *r = expr(k, n->b, want);
         k->nlocals = mark;
         return r;
@@ -2123,8 +1241,8 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
             ast_node *e = n->list.items[i];
             ty *t = expr(k, e, elem ? elem : got);
             if (elem) {
-                if (!fits(k, e, t, elem)) {
-                    mismatch(k, e, t, elem, "a list element");
+                if (!ty_fits(k, e, t, elem)) {
+                    ty_mismatch(k, e, t, elem, "a list element");
                 }
                 continue;
             }
@@ -2132,10 +1250,10 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
                 got = t;
                 first = e;
             } else {
-                ty *u = unify(k, first, got, e, t);
+                ty *u = ty_unify(k, first, got, e, t);
                 if (!u) {
                     err(k, e->sp, NULL, "a list holds one type: %s then %s",
-                        describe(k, got), describe(k, t));
+                        ty_str(k, got), ty_str(k, t));
                 } else {
                     got = u;
                 }
@@ -2147,21 +1265,21 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
         /* Widen every element to the common type (1, 2, 0.5: all decimal). */
         for (uint32_t i = 0; got && i < n->list.count; i++) {
             ast_node *e = n->list.items[i];
-            fits(k, e, e->ty, got);
+            ty_fits(k, e, e->ty, got);
         }
-        return wrap(k, TY_LIST, got ? got : &k->t_never);
+        return ty_wrap(k, TY_LIST, got ? got : &k->t_never);
     }
     case AST_COMPREH: return comprehension(k, n, want);
     case AST_RECORD_LIT: return record_lit(k, n);
     case AST_ON: {
-        int mod = n->a->kind == AST_GET ? module_of(k, n->a->a) : -1;
+        int mod = n->a->kind == AST_GET ? res_module_of(k, n->a->a) : -1;
         if (mod >= 0) {
-            sym *p = lookup_in(k, mod, n->a->name);
+            sym *p = res_lookup_in(k, mod, n->a->name);
             if (!p || (p->kind != SYM_PARAM && p->kind != SYM_DEF) ||
                 !p->dated || p->nparams > 0) {
-                no_such(k, n->a->name_sp, mod, n->a->name,
-                        1u << SYM_PARAM | 1u << SYM_DEF,
-                        "dated parameter or definition without parameters");
+                res_no_such(k, n->a->name_sp, mod, n->a->name,
+                            1u << SYM_PARAM | 1u << SYM_DEF,
+                            "dated parameter or definition without parameters");
                 expr(k, n->b, NULL);
                 return &k->t_error;
             }
@@ -2169,14 +1287,14 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
             p->used = true;
             check_func(k, p);
             expect(k, n->b, &k->t_date, "the date");
-            return wrap(k, TY_OPTIONAL, p->ty);
+            return ty_wrap(k, TY_OPTIONAL, p->ty);
         }
         if (n->a->kind != AST_NAME) {
             err(k, n->a->sp, NULL, "only a dated parameter has a value on a date");
             expr(k, n->b, NULL);
             return &k->t_error;
         }
-        sym *p = lookup_global(k, n->a->name);
+        sym *p = res_lookup_global(k, n->a->name);
         if (!p || (p->kind != SYM_PARAM && p->kind != SYM_DEF) || !p->dated ||
             p->nparams > 0) {
             err(k, n->a->sp, "declare it with rows 'from DATE = value'",
@@ -2189,7 +1307,7 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
         p->used = true;
         check_func(k, p);
         expect(k, n->b, &k->t_date, "the date");
-        return wrap(k, TY_OPTIONAL, p->ty);
+        return ty_wrap(k, TY_OPTIONAL, p->ty);
     }
     case AST_FAIL:
         expect(k, n->a, &k->t_text, "the failure message");
@@ -2219,30 +1337,6 @@ static ty *expr(checker *k, ast_node *n, ty *want)
 
 /* ---- declarations ------------------------------------------------------ */
 
-/* Appends [s] to the array [*arr] of [*count] syms and [*cap] room,
- * doubling it when full: copying it on every append made 40,000
- * declarations cost 6 GB. */
-static void push_sym(checker *k, sym ***arr, int *count, int *cap, sym *s)
-{
-    if (*count == *cap) {
-        int n = *cap ? *cap * 2 : 16;
-        sym **a = alloc(k, (size_t)n * sizeof *a);
-        if (!a) {
-            return;
-        }
-        if (*count) {
-            memcpy(a, *arr, (size_t)*count * sizeof *a);
-        }
-        *arr = a;
-        *cap = n;
-    }
-    (*arr)[(*count)++] = s;
-}
-
-static void push_func(checker *k, sym *s)
-{
-    push_sym(k, &k->res.funcs, &k->res.nfuncs, &k->cap_funcs, s);
-}
 
 /* Checks the body of a parameter, definition or rule, once.  Called when
  * the body is reached in order and when another body calls it, which is
@@ -2415,6 +1509,212 @@ static void check_rows(checker *k, sym *f, ast_list *rows, const char *what)
     }
 }
 
+/* ---- decision tables ---------------------------------------------------- */
+
+/* The hit policies as written, and what each means (ast.h ast_hit). */
+static const struct hit_word {
+    const char *word, *agg;
+    ast_hit hit;
+} hit_words[] = {
+    {"unique", NULL, AST_HIT_UNIQUE}, {"first", NULL, AST_HIT_FIRST},
+    {"priority", NULL, AST_HIT_PRIORITY}, {"any", NULL, AST_HIT_ANY},
+    {"collect", NULL, AST_HIT_LIST}, {"collect", "sum", AST_HIT_SUM},
+    {"collect", "min", AST_HIT_MIN}, {"collect", "max", AST_HIT_MAX},
+    {"collect", "count", AST_HIT_COUNT},
+};
+
+/* The type each row of table [f] gives under [hit], or NULL after
+ * reporting that the table's declared type does not suit the policy;
+ * &k->t_error for a count table (its rows give nothing). */
+static ty *table_output(checker *k, sym *f, ast_hit hit)
+{
+    ast_node *d = f->decl;
+    ty *t = f->ty;
+    if (ty_is_bad(t)) {
+        return NULL;
+    }
+    switch (hit) {
+    case AST_HIT_LIST:
+        if (t->kind != TY_LIST) {
+            err(k, d->a->sp, "declare its type as 'list of T', T the type of each row's output",
+                "a 'hit collect' table gives the list of the outputs of the rows that match");
+            return NULL;
+        }
+        return t->elem;
+    case AST_HIT_COUNT:
+        if (t->kind != TY_INT) {
+            err(k, d->a->sp, "declare its type as integer",
+                "a 'hit collect count' table gives the number of rows that match");
+            return NULL;
+        }
+        return &k->t_error;
+    case AST_HIT_SUM:
+        if (!ty_is_num(t)) {
+            err(k, d->a->sp, NULL, "a 'hit collect sum' table adds numbers, money or "
+                "percentages, not %s", ty_str(k, t));
+            return NULL;
+        }
+        return t;
+    case AST_HIT_MIN: case AST_HIT_MAX:
+        if (!ty_ordered(t)) {
+            err(k, d->a->sp, NULL, "a 'hit collect %s' table needs outputs that can be "
+                "ordered, not %s", hit == AST_HIT_MIN ? "min" : "max", ty_str(k, t));
+            return NULL;
+        }
+        return t;
+    case AST_HIT_PRIORITY:
+        if (t->kind != TY_ENUM) {
+            err(k, d->a->sp, "declare an enum whose members are listed from the highest "
+                "priority down, and give the table that type",
+                "a 'hit priority' table gives a member of an enum: of the rows that "
+                "match, the one whose output is declared first wins");
+            return NULL;
+        }
+        return t;
+    default:
+        return t;
+    }
+}
+
+/* Whether a column of type [t] can be tested by a table's entries. */
+static bool table_column_ok(const ty *t)
+{
+    switch (t->kind) {
+    case TY_BOOL: case TY_INT: case TY_DEC: case TY_MONEY: case TY_PERCENT:
+    case TY_DATE: case TY_TEXT: case TY_ENUM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Entry [e] of column [p]: its values typed as the column, each written
+ * out; comparisons and ranges only where the column's values are
+ * ordered by more than their spelling. */
+static void check_entry(checker *k, sym *p, ast_node *e)
+{
+    ty *t = p->ty;
+    char what[160];
+    snprintf(what, sizeof what, "the entry for '%.100s'", p->name);
+    if (e->op == AST_ENTRY_EQ && e->a->kind == AST_NAME && strcmp(e->a->name, "any") == 0 &&
+        !(t->kind == TY_ENUM && res_ix_find(&t->decl->ix, "any") >= 0)) {
+        e->op = AST_ENTRY_ANY; /* matches every value */
+        e->a = NULL;
+        return;
+    }
+    if (e->op != AST_ENTRY_EQ && e->op != AST_ENTRY_NE && e->op != AST_ENTRY_SET &&
+        (t->kind == TY_TEXT || t->kind == TY_BOOL)) {
+        err(k, e->sp, "write a value, != a value, or a set such as {\"a\", \"b\"}",
+            "a comparison or a range needs a column of numbers, money, percentages, "
+            "dates or an enum; '%s' is %s", p->name, ty_str(k, t));
+        return;
+    }
+    ast_node *vals[2] = {e->a, e->op == AST_ENTRY_RANGE ? e->b : NULL};
+    uint32_t n = e->op == AST_ENTRY_SET ? e->list.count : vals[1] ? 2 : 1;
+    for (uint32_t i = 0; i < n; i++) {
+        ast_node *v = e->op == AST_ENTRY_SET ? e->list.items[i] : vals[i];
+        if (ty_is_bad(expect(k, v, t, what))) {
+            continue;
+        }
+        if (!tbl_is_constant(v)) {
+            err(k, v->sp, "write the value itself (a number, an amount, a date, a "
+                "text, true or false, or a member of the column's enum); compare "
+                "with a parameter in a definition and give the table the result",
+                "an entry of a table must be a value written out");
+        }
+    }
+}
+
+/* Decision table [f]: its hit policy, columns, rows and outputs; then,
+ * when all of that is sound, lang/table.c's analysis of which inputs
+ * each row matches. */
+static void check_table(checker *k, sym *f)
+{
+    ast_node *d = f->decl, *h = d->c;
+    uint32_t errors = k->c->diags.nerrors;
+    const char *agg = h->a ? h->a->name : NULL;
+    size_t w = 0, nw = sizeof hit_words / sizeof hit_words[0];
+    while (w < nw && !(strcmp(hit_words[w].word, h->name) == 0 &&
+                       (agg && hit_words[w].agg ? strcmp(agg, hit_words[w].agg) == 0
+                                                : agg == hit_words[w].agg))) {
+        w++;
+    }
+    if (w == nw) {
+        err(k, h->sp, "write one of: hit unique, hit first, hit priority, hit any, "
+            "hit collect, hit collect sum, hit collect min, hit collect max, "
+            "hit collect count",
+            "'%s%s%s' is not a hit policy", h->name, agg ? " " : "", agg ? agg : "");
+        return;
+    }
+    ast_hit hit = hit_words[w].hit;
+    h->op = (int16_t)hit;
+    d->ty = f->ty;
+    ty *out = table_output(k, f, hit);
+    if (f->nparams == 0) {
+        err(k, d->name_sp, "give the table parameters: each is one of its columns",
+            "table '%s' has no columns", f->name);
+        return;
+    }
+    if (f->nparams > TBL_MAX_COLUMNS) {
+        err(k, d->list.items[TBL_MAX_COLUMNS]->sp, "split the table",
+            "a table has at most %d columns", TBL_MAX_COLUMNS);
+        return;
+    }
+    if (d->list2.count > TBL_MAX_ROWS) {
+        err(k, d->list2.items[TBL_MAX_ROWS]->sp, "split the table",
+            "a table has at most %d rows", TBL_MAX_ROWS);
+        return;
+    }
+    bool columns_ok = true;
+    for (int j = 0; j < f->nparams; j++) {
+        sym *p = f->params[j];
+        if (!ty_is_bad(p->ty) && !table_column_ok(p->ty)) {
+            err(k, p->decl->a->sp, "compute what the table decides on in a definition "
+                "and give the table that (a number, money, a date, a text, true or "
+                "false, or an enum member)",
+                "a column of a table cannot be %s", ty_str(k, p->ty));
+            columns_ok = false;
+        }
+        columns_ok = columns_ok && !ty_is_bad(p->ty);
+    }
+    for (uint32_t r = 0; r < d->list2.count; r++) {
+        ast_node *row = d->list2.items[r];
+        check_cite(k, row->cite);
+        if (row->list.count != (uint32_t)f->nparams) {
+            err(k, row->sp, "give one entry per column, 'any' where a column does not matter",
+                "row %u of table '%s' has %u entr%s; the table has %d column%s",
+                r + 1, f->name, row->list.count, row->list.count == 1 ? "y" : "ies",
+                f->nparams, f->nparams == 1 ? "" : "s");
+            continue;
+        }
+        for (int j = 0; columns_ok && j < f->nparams; j++) {
+            check_entry(k, f->params[j], row->list.items[j]);
+        }
+        if (hit == AST_HIT_COUNT) {
+            if (row->a) {
+                err(k, row->a->sp, "remove '=> ...': a count table counts the rows that match",
+                    "a row of a 'hit collect count' table has no output");
+            }
+        } else if (!row->a) {
+            err(k, row->sp, "give the row's output after '=>'",
+                "row %u of table '%s' has no output", r + 1, f->name);
+        } else if (out) {
+            expect(k, row->a, out, "the row's output");
+            if (hit == AST_HIT_PRIORITY &&
+                !((row->a->kind == AST_NAME || row->a->kind == AST_GET) && row->a->sym &&
+                  row->a->sym->kind == SYM_MEMBER)) {
+                err(k, row->a->sp, "write the member itself: its place in the enum is "
+                    "its priority",
+                    "under 'hit priority' a row's output must be a member of %s",
+                    ty_str(k, out));
+            }
+        }
+    }
+    if (k->c->diags.nerrors == errors && !k->c->oom) {
+        tbl_analyse(k->c, d, f->params, f->nparams);
+    }
+}
+
 static void check_func(checker *k, sym *f)
 {
     if (f->state == 2 || f->kind == SYM_EXTERN) {
@@ -2438,7 +1738,7 @@ static void check_func(checker *k, sym *f)
     for (int i = 0; i < f->nparams; i++) {
         sym *p = f->params[i];
         if (k->nlocals < MAX_LOCALS) {
-            sym *l = bind_local(k, p->name, p->ty, p->decl);
+            sym *l = res_bind_local(k, p->name, p->ty, p->decl);
             if (l) {
                 k->locals[k->nlocals - 1] = p; /* keep the same sym */
             }
@@ -2452,6 +1752,8 @@ static void check_func(checker *k, sym *f)
         } else {
             expect(k, d->b, f->ty, "the parameter's value");
         }
+    } else if (d->kind == AST_TABLE) {
+        check_table(k, f);
     } else if (f->kind == SYM_DEF && f->dated) {
         check_rows(k, f, &d->list2, "the definition's value");
     } else if (f->kind == SYM_DEF) {
@@ -2487,7 +1789,7 @@ static void check_func(checker *k, sym *f)
  * must be a real date inside the calendar's years (a holiday outside
  * them would never be consulted: days there are refused) and declared
  * once. */
-static void holiday_decl(checker *k, ast_node *d)
+void chk_holiday_decl(checker *k, ast_node *d)
 {
     int64_t day;
     check_cite(k, d->cite);
@@ -2531,117 +1833,6 @@ static void holiday_decl(checker *k, ast_node *d)
     r->holidays[r->nholidays++] = day;
 }
 
-static void collect(checker *k, ast_node *d)
-{
-    sym *s;
-    switch ((ast_kind)d->kind) {
-    case AST_ENUM:
-        if (!(s = declare(k, SYM_ENUM, d))) {
-            return;
-        }
-        s->ty = new_ty(k, TY_ENUM);
-        s->ty->decl = s;
-        s->label = d->text ? d->text : d->name;
-        s->nmembers = (int)d->list.count;
-        s->members = alloc(k, (size_t)(d->list.count + 1) * sizeof *s->members);
-        if (!s->members) {
-            return;
-        }
-        ix_init(k, &s->ix, d->list.count);
-        for (uint32_t i = 0; i < d->list.count; i++) {
-            ast_node *m = d->list.items[i];
-            bool twice = false;
-            if (s->ix.cap) {
-                twice = ix_add(&s->ix, m->name, (int)i) >= 0;
-            } else {
-                for (uint32_t j = 0; j < i && !twice; j++) {
-                    twice = strcmp(d->list.items[j]->name, m->name) == 0;
-                }
-            }
-            if (twice) {
-                err(k, m->name_sp, NULL, "'%s' is listed twice", m->name);
-            }
-            sym *ms = declare(k, SYM_MEMBER, m);
-            if (!ms) {
-                continue;
-            }
-            ms->owner = s;
-            ms->ordinal = (int)i;
-            s->members[i] = ms;
-        }
-        push_sym(k, &k->res.enums, &k->res.nenums, &k->cap_enums, s);
-        break;
-    case AST_RECORD:
-        if (!(s = declare(k, SYM_RECORD, d))) {
-            return;
-        }
-        s->ty = new_ty(k, TY_RECORD);
-        s->ty->decl = s;
-        push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, s);
-        break;
-    case AST_ALIAS:
-        declare(k, SYM_ALIAS, d);
-        break;
-    case AST_PARAM:
-        if ((s = declare(k, SYM_PARAM, d))) {
-            s->dated = d->b == NULL;
-            push_func(k, s);
-        }
-        break;
-    case AST_DEF:
-        if ((s = declare(k, SYM_DEF, d))) {
-            s->dated = d->b == NULL && d->c == NULL;
-            push_func(k, s);
-        }
-        break;
-    case AST_ASOF:
-        if (k->res.asof) {
-            err(k, d->sp, "keep one 'as of' line",
-                "a policy has one evaluation date");
-            return;
-        }
-        k->res.asof = d;
-        break;
-    case AST_RULE:
-        if ((s = declare(k, SYM_RULE, d))) {
-            push_func(k, s);
-        }
-        break;
-    case AST_HOLIDAY:
-        holiday_decl(k, d);
-        break;
-    case AST_EXTERN:
-        if ((s = declare(k, SYM_EXTERN, d))) {
-            push_sym(k, &k->res.externs, &k->res.nexterns, &k->cap_externs,
-                     s);
-        }
-        break;
-    case AST_INPUT:
-        if (!k->in_policy) {
-            return; /* the loader reported it */
-        }
-        if (k->res.input) {
-            err(k, d->sp, NULL, "a policy has one input");
-            return;
-        }
-        if ((s = declare(k, SYM_INPUT, d))) {
-            k->res.input = s;
-        }
-        break;
-    case AST_OUTPUT:
-        if (!k->in_policy) {
-            return;
-        }
-        if (k->res.output) {
-            err(k, d->sp, NULL, "a policy has one output");
-            return;
-        }
-        k->res.output = d;
-        break;
-    default:
-        break;
-    }
-}
 
 static void record_fields(checker *k, sym *r)
 {
@@ -2656,21 +1847,21 @@ static void record_fields(checker *k, sym *r)
     }
     r->nfields = 0;
     name_ix ix = {NULL, 0};
-    ix_init(k, &ix, (uint32_t)n);
+    res_ix_init(k, &ix, (uint32_t)n);
     for (uint32_t i = 0; i < d->list.count; i++) {
         ast_node *f = d->list.items[i];
         if (f->kind != AST_FIELD_DECL) {
             continue;
         }
-        if (ix.cap ? ix_add(&ix, f->name, r->nfields) >= 0
-                   : field_index(r, f->name) >= 0) {
+        if (ix.cap ? res_ix_add(&ix, f->name, r->nfields) >= 0
+            : res_field_index(r, f->name) >= 0) {
             err(k, f->name_sp, NULL, "field '%s' is declared twice", f->name);
             continue;
         }
         field_info *fi = &r->fields[r->nfields++];
         fi->name = f->name;
         fi->json = f->text ? f->text : f->name;
-        fi->ty = resolve_type(k, f->a);
+        fi->ty = ty_resolve(k, f->a);
         fi->decl = f;
         fi->unique_key = -1;
         f->ty = fi->ty;
@@ -2697,7 +1888,7 @@ static void record_options(checker *k, sym *r)
                     err(k, o->sp, NULL, "'unique by' needs a list of records");
                     continue;
                 }
-                int ki = field_index(t->elem->decl, o->name);
+                int ki = res_field_index(t->elem->decl, o->name);
                 if (ki < 0) {
                     err(k, o->name_sp, NULL, "%s has no field '%s'",
                         t->elem->decl->name, o->name);
@@ -2736,7 +1927,7 @@ static void record_checks(checker *k, sym *r)
         if (ch->b) {
             expect(k, ch->b, &k->t_text, "the message after 'else'");
         }
-        if (ch->text && field_index(r, ch->text) < 0) {
+        if (ch->text && res_field_index(r, ch->text) < 0) {
             err(k, ch->sp, NULL, "%s has no field '%s' to report at", r->name,
                 ch->text);
         }
@@ -2747,7 +1938,7 @@ static void record_checks(checker *k, sym *r)
 static void signature(checker *k, sym *f)
 {
     ast_node *d = f->decl;
-    f->ty = resolve_type(k, d->a);
+    f->ty = ty_resolve(k, d->a);
     if (f->kind == SYM_PARAM) {
         return;
     }
@@ -2757,12 +1948,12 @@ static void signature(checker *k, sym *f)
         return;
     }
     name_ix ix = {NULL, 0};
-    ix_init(k, &ix, (uint32_t)f->nparams);
+    res_ix_init(k, &ix, (uint32_t)f->nparams);
     for (int i = 0; i < f->nparams; i++) {
         ast_node *p = d->list.items[i];
         bool twice = false;
         if (ix.cap) {
-            twice = ix_add(&ix, p->name, i) >= 0;
+            twice = res_ix_add(&ix, p->name, i) >= 0;
         } else {
             for (int j = 0; j < i && !twice; j++) {
                 twice = strcmp(f->params[j]->name, p->name) == 0;
@@ -2771,22 +1962,22 @@ static void signature(checker *k, sym *f)
         if (twice) {
             err(k, p->name_sp, NULL, "parameter '%s' is listed twice", p->name);
         }
-        sym *ps = new_sym(k, SYM_LOCAL, p->name, p);
+        sym *ps = res_new_sym(k, SYM_LOCAL, p->name, p);
         if (!ps) {
             f->nparams = i;
             return;
         }
-        ps->ty = resolve_type(k, p->a);
+        ps->ty = ty_resolve(k, p->a);
         p->sym = ps;
         f->params[i] = ps;
     }
     if (f->kind == SYM_RULE) {
         /* A rule's result: its outcome and the reason for it. */
-        sym *v = new_sym(k, SYM_RECORD, f->name, d);
+        sym *v = res_new_sym(k, SYM_RECORD, f->name, d);
         if (!v) {
             return;
         }
-        v->ty = new_ty(k, TY_RECORD);
+        v->ty = ty_new(k, TY_RECORD);
         v->ty->decl = v;
         v->nfields = 2;
         v->fields = alloc(k, 2 * sizeof *v->fields);
@@ -2795,10 +1986,10 @@ static void signature(checker *k, sym *f)
         }
         v->fields[0] = (field_info){"outcome", "outcome", f->ty, NULL, -1, false};
         v->fields[1] = (field_info){"reason", "reason",
-                                    wrap(k, TY_OPTIONAL, &k->t_text), NULL, -1,
+                                    ty_wrap(k, TY_OPTIONAL, &k->t_text), NULL, -1,
                                     true};
         f->verdict = v;
-        push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, v);
+        res_push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, v);
     }
 }
 
@@ -2838,9 +2029,9 @@ static void extern_signature(checker *k, sym *f)
     for (int i = 0; i < f->nparams; i++) {
         ty *t = f->params[i]->ty;
         char c = native_letter(t);
-        if (!c && !is_bad(t)) {
+        if (!c && !ty_is_bad(t)) {
             err(k, d->list.items[i]->a->sp, hint,
-                "a native function cannot take %s", describe(k, t));
+                "a native function cannot take %s", ty_str(k, t));
         }
         if (!c) {
             c = '?';
@@ -2849,9 +2040,9 @@ static void extern_signature(checker *k, sym *f)
     }
     letters[n] = '\0';
     char r = native_letter(f->ty);
-    if (!r && !is_bad(f->ty)) {
+    if (!r && !ty_is_bad(f->ty)) {
         err(k, d->a->sp, hint, "a native function cannot give %s",
-            describe(k, f->ty));
+            ty_str(k, f->ty));
     }
     const char *lib = d->b->text;
     bool ok = d->b->len > 0 && d->b->len <= 255 && lib[0] != '.' &&
@@ -2875,155 +2066,12 @@ static void extern_signature(checker *k, sym *f)
     }
 }
 
-static bool bindable(checker *k, ty *t, int depth)
-{
-    if (depth > 32) {
-        return false;
-    }
-    switch (t->kind) {
-    case TY_LIST:
-    case TY_MAP:
-    case TY_OPTIONAL: return bindable(k, t->elem, depth + 1);
-    case TY_RECORD: {
-        sym *r = t->decl;
-        if (r->state == 1) {
-            return false; /* a record that contains itself */
-        }
-        int saved = r->state;
-        r->state = 1;
-        bool ok = true;
-        for (int i = 0; i < r->nfields && ok; i++) {
-            ok = bindable(k, r->fields[i].ty, depth + 1);
-        }
-        r->state = saved;
-        return ok;
-    }
-    default: return true;
-    }
-}
 
 tly_checked *chk_results(tly_comp *c)
 {
     return c->checked;
 }
 
-static bool is_ident(const char *s)
-{
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) {
-        return false;
-    }
-    for (s++; *s; s++) {
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* "FILE:LINE:COL" of span offset [off], for a hint naming the other side
- * of a clash. */
-static void where(checker *k, uint32_t off, char *buf, size_t cap)
-{
-    const tly_file *f;
-    uint32_t line, col;
-    tly_position(k->c, off, &f, &line, &col);
-    snprintf(buf, cap, "%s:%u:%u", f->path ? f->path : "", line, col);
-}
-
-/* Puts [name] in the current file's scope as a module qualifier (kind
- * SYM_MODULE) or an imported name (SYM_IMPORT of [target]), unless it
- * clashes with a declaration or another import: an error at [at] naming
- * both sides. */
-static void bind_import(checker *k, sym_kind kind, const char *name,
-                        ast_node *at, int file, sym *target)
-{
-    sym *old = lookup_raw(k, name);
-    if (old) {
-        if (old->kind == kind && old->ordinal == file && old->owner == target) {
-            return; /* the same thing again: no ambiguity */
-        }
-        char other[300], hint[400];
-        where(k, old->decl->name_sp.start, other, sizeof other);
-        if (old->kind == SYM_IMPORT || old->kind == SYM_MODULE) {
-            snprintf(hint, sizeof hint,
-                     "the other import is at %s; list '%s' in one of them only "
-                     "and qualify the other", other, name);
-            if (kind == SYM_MODULE || old->kind == SYM_MODULE) {
-                snprintf(hint, sizeof hint,
-                         "the other import is at %s; import one of them "
-                         "'as' another name", other);
-            }
-            err(k, at->name_sp, hint, "'%s' is imported from both %s and %s",
-                name, module_name(k, old->ordinal), module_name(k, file));
-        } else if (kind == SYM_MODULE) {
-            snprintf(hint, sizeof hint,
-                     "the declaration is at %s; import the module 'as' another "
-                     "name", other);
-            err(k, at->name_sp, hint,
-                "'%s' names both an imported module and a declaration of this "
-                "file", name);
-        } else {
-            snprintf(hint, sizeof hint,
-                     "the declaration is at %s; rename it, or leave '%s' out of "
-                     "the import list and write %s.%s", other, name,
-                     module_name(k, file), name);
-            err(k, at->name_sp, hint,
-                "'%s' is imported from %s and also declared in this file",
-                name, module_name(k, file));
-        }
-        return;
-    }
-    sym *s = new_sym(k, kind, name, at);
-    if (!s) {
-        return;
-    }
-    s->ordinal = file;
-    s->owner = target;
-    uint32_t h = hash(k, name);
-    s->next = k->table[h];
-    k->table[h] = s;
-    k->nsyms++;
-    grow_table(k);
-}
-
-/* Binds the imports of the current file, whose declarations are all
- * collected: each module's qualifier, and the names of import lists. */
-static void bind_imports(checker *k, ast_node *root)
-{
-    for (uint32_t i = 0; i < root->list.count; i++) {
-        ast_node *d = root->list.items[i];
-        if (d->kind != AST_IMPORT) {
-            continue;
-        }
-        if (k->c->nfiles == 0 || d->num < 0 || d->num >= k->c->nfiles) {
-            if (k->c->nfiles == 0) {
-                err(k, d->sp, NULL, "imports are resolved only when a policy "
-                    "is compiled from its file");
-            }
-            continue;
-        }
-        int file = (int)d->num;
-        const char *q = d->a ? d->a->name : d->op == 0 ? d->name
-                                                        : k->c->files[file]->name;
-        ast_node *qat = d->a ? d->a : d;
-        if (!q || !is_ident(q)) {
-            err(k, d->name_sp, "write: import \"...\" as NAME",
-                "'%s' is not a name to qualify with", q ? q : "");
-        } else {
-            bind_import(k, SYM_MODULE, q, qat, file, NULL);
-        }
-        for (uint32_t j = 0; j < d->list.count; j++) {
-            ast_node *n = d->list.items[j];
-            sym *s = lookup_in(k, file, n->name);
-            if (!s) {
-                no_such(k, n->name_sp, file, n->name, ~0u, "declaration");
-                continue;
-            }
-            bind_import(k, SYM_IMPORT, n->name, n, file, s);
-        }
-    }
-}
 
 /* Checks one file, [root], in the current scope: its declarations, then
  * the policy's input and output when [k->in_policy]. */
@@ -3032,9 +2080,9 @@ static void check_file(checker *k, ast_node *root)
     tly_comp *c = k->c;
     int r0 = k->res.nrecords, f0 = k->res.nfuncs, x0 = k->res.nexterns;
     for (uint32_t i = 0; i < root->list.count; i++) {
-        collect(k, root->list.items[i]);
+        res_collect(k, root->list.items[i]);
     }
-    bind_imports(k, root);
+    res_bind_imports(k, root);
     int r1 = k->res.nrecords;
     for (int i = r0; i < r1; i++) {
         record_fields(k, k->res.records[i]);
@@ -3045,9 +2093,9 @@ static void check_file(checker *k, ast_node *root)
     for (uint32_t i = 0; i < root->list.count; i++) {
         ast_node *d = root->list.items[i];
         if (d->kind == AST_ALIAS) {
-            sym *s = lookup_raw(k, d->name);
+            sym *s = res_lookup_raw(k, d->name);
             if (s && s->kind == SYM_ALIAS) {
-                alias_type(k, s);
+                ty_alias(k, s);
             }
         }
     }
@@ -3072,10 +2120,10 @@ static void check_file(checker *k, ast_node *root)
         }
     } else {
         ast_node *d = in->decl;
-        sym *r = lookup_global(k, d->text);
+        sym *r = res_lookup_global(k, d->text);
         if (d->text3) {
-            sym *q = lookup_global(k, d->text3);
-            r = q && q->kind == SYM_MODULE ? lookup_in(k, q->ordinal, d->text)
+            sym *q = res_lookup_global(k, d->text3);
+            r = q && q->kind == SYM_MODULE ? res_lookup_in(k, q->ordinal, d->text)
                                            : NULL;
         }
         if (!r || r->kind != SYM_RECORD) {
@@ -3084,7 +2132,7 @@ static void check_file(checker *k, ast_node *root)
             in->ty = &k->t_error;
         } else {
             in->ty = r->ty;
-            int key = field_index(r, d->text2);
+            int key = res_field_index(r, d->text2);
             if (key < 0) {
                 err(k, d->sp, NULL, "%s has no field '%s' to key records by",
                     r->name, d->text2);
@@ -3092,7 +2140,7 @@ static void check_file(checker *k, ast_node *root)
                 err(k, d->sp, NULL, "the key field '%s' must be text", d->text2);
             }
             d->num = key;
-            if (!bindable(k, r->ty, 0)) {
+            if (!ty_bindable(k, r->ty, 0)) {
                 err(k, d->sp, NULL, "the input record contains itself");
             }
         }
@@ -3120,7 +2168,7 @@ static void check_file(checker *k, ast_node *root)
         }
     } else {
         ast_node *o = k->res.output;
-        ty *t = resolve_type(k, o->a);
+        ty *t = ty_resolve(k, o->a);
         if (t->kind != TY_RECORD && t->kind != TY_ERROR) {
             err(k, o->a->sp, NULL, "the output must be a record type");
         }
@@ -3129,25 +2177,6 @@ static void check_file(checker *k, ast_node *root)
     }
 }
 
-/* Makes file [file]'s scope the current one, with an empty table. */
-static bool enter(checker *k, int file)
-{
-    k->cur = file;
-    k->nbuckets = NBUCKETS;
-    k->nsyms = 0;
-    k->table = arena_zalloc(&k->c->arena, NBUCKETS * sizeof *k->table);
-    if (!k->table) {
-        k->c->oom = true;
-        return false;
-    }
-    return true;
-}
-
-/* Keeps the current file's scope for the files that import it. */
-static void leave(checker *k)
-{
-    k->scopes[k->cur] = (scope){k->table, k->nbuckets, k->nsyms};
-}
 
 bool tly_check(tly_comp *c)
 {
@@ -3190,12 +2219,12 @@ bool tly_check(tly_comp *c)
     for (int i = 0; i < norder && !c->oom; i++) {
         int file = order[i];
         ast_node *froot = c->nfiles ? c->files[file]->root : root;
-        if (!froot || !enter(k, file)) {
+        if (!froot || !res_enter(k, file)) {
             continue;
         }
         k->in_policy = file == 0;
         check_file(k, froot);
-        leave(k);
+        res_leave(k);
     }
     c->checked = &k->res;
     return c->diags.nerrors == 0 && !c->oom;

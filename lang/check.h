@@ -1,10 +1,11 @@
 /* lang/check.h - types and symbols shared by the checker and compiler.
  *
- * The checker (check.c) resolves every name of a parsed policy to a sym,
- * gives every expression a ty, records implicit conversions on the nodes,
- * and rejects ill-typed policies with diagnostics in the author's words.
- * The compiler (compile.c) reads the results and never re-checks.  All of
- * it lives in the compilation's arena.
+ * The checker (check.c, with types.c and resolve.c: check_int.h)
+ * resolves every name of a parsed policy to a sym, gives every expression
+ * a ty, records implicit conversions on the nodes, and rejects ill-typed
+ * policies with diagnostics in the author's words.  The compiler
+ * (compile.c) reads the results and never re-checks.  All of it lives in
+ * the compilation's arena.
  */
 #ifndef TALLY_LANG_CHECK_H
 #define TALLY_LANG_CHECK_H

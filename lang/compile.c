@@ -535,6 +535,14 @@ static void register_cites(cg *g, tly_checked *k)
                 add_cite_item(items, &n, row->cite, "parameter", s->name,
                               s->row_base + (int)r, from);
             }
+        } else if (d->kind == AST_TABLE) {
+            add_cite_item(items, &n, d->cite, "table", s->name, s->index, "");
+            for (uint32_t r = 0; r < d->list2.count; r++) {
+                char row[24];
+                snprintf(row, sizeof row, ", row %u", r + 1);
+                add_cite_item(items, &n, d->list2.items[r]->cite, "table", s->name,
+                              -1, row);
+            }
         } else if (s->kind == SYM_RULE) {
             add_cite_item(items, &n, d->cite, "rule", s->name, s->index, "");
             for (uint32_t w = 0; w < d->list2.count; w++) {
@@ -1671,6 +1679,319 @@ static void gen_exceptions(cg *g, sym *s)
     g->nlocals = mark;
 }
 
+/* ---- decision tables -------------------------------------------------- */
+
+/* Jumps to [*miss] unless the inputs (the table's parameters, locals
+ * 0..n-1) match [row]; falls through when they do. */
+static void gen_row_test(cg *g, ast_node *row, fwd *miss)
+{
+    static const bc_op cmp[] = {
+        [AST_ENTRY_EQ] = OP_EQ, [AST_ENTRY_NE] = OP_NE, [AST_ENTRY_LT] = OP_LT,
+        [AST_ENTRY_LE] = OP_LE, [AST_ENTRY_GT] = OP_GT, [AST_ENTRY_GE] = OP_GE,
+    };
+    for (uint32_t j = 0; j < row->list.count; j++) {
+        ast_node *e = row->list.items[j];
+        switch ((ast_entry)e->op) {
+        case AST_ENTRY_ANY:
+            break;
+        case AST_ENTRY_EQ: case AST_ENTRY_NE: case AST_ENTRY_LT:
+        case AST_ENTRY_LE: case AST_ENTRY_GT: case AST_ENTRY_GE:
+            load(g, (int)j, e->sp);
+            gen(g, e->a);
+            op0(g, cmp[e->op], e->sp);
+            chain(g, jump(g, OP_JUMP_IF_FALSE, e->sp), miss);
+            break;
+        case AST_ENTRY_RANGE:
+            load(g, (int)j, e->sp);
+            gen(g, e->a);
+            op0(g, e->num & 1 ? OP_GE : OP_GT, e->sp);
+            chain(g, jump(g, OP_JUMP_IF_FALSE, e->sp), miss);
+            load(g, (int)j, e->sp);
+            gen(g, e->b);
+            op0(g, e->num & 2 ? OP_LE : OP_LT, e->sp);
+            chain(g, jump(g, OP_JUMP_IF_FALSE, e->sp), miss);
+            break;
+        case AST_ENTRY_SET: {
+            fwd hit = {0, 0};
+            for (uint32_t i = 0; i < e->list.count; i++) {
+                load(g, (int)j, e->sp);
+                gen(g, e->list.items[i]);
+                op0(g, OP_EQ, e->sp);
+                chain(g, jump(g, OP_JUMP_IF_TRUE, e->sp), &hit);
+            }
+            chain(g, jump(g, OP_JUMP, e->sp), miss);
+            land(g, hit);
+            break;
+        }
+        }
+    }
+}
+
+/* Pushes "[prefix] value = 12, sme = true": [prefix] and the table's
+ * inputs, as text. */
+static void push_inputs(cg *g, sym *s, const char *prefix, tly_span sp)
+{
+    push_text(g, prefix, strlen(prefix), sp);
+    for (int j = 0; j < s->nparams; j++) {
+        char name[120];
+        snprintf(name, sizeof name, "%s%.100s = ", j ? ", " : "", s->params[j]->name);
+        push_text(g, name, strlen(name), sp);
+        op0(g, OP_CONCAT, sp);
+        load(g, j, sp);
+        emit(g, OP_TO_TEXT, sp, 0, ASM_OPERANDS(BC_PLACES_ANY));
+        op0(g, OP_CONCAT, sp);
+    }
+}
+
+/* Fails with "no row of table 'x' matches value = ...". */
+static void gen_no_row(cg *g, sym *s, tly_span sp)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "no row of table '%.120s' matches ", s->name);
+    push_inputs(g, s, msg, sp);
+    op0(g, OP_FAIL, sp);
+    stack(g, 0, 1); /* stands for the value this way never gives */
+    g->dead = true;
+}
+
+/* Fails with [what] and the inputs, then " [row N, line L, cites X]" for
+ * each row whose slot in [matched] holds true. */
+static void gen_rows_fail(cg *g, sym *s, const char *what, int matched, tly_span sp)
+{
+    push_inputs(g, s, what, sp);
+    push_text(g, ":", 1, sp);
+    op0(g, OP_CONCAT, sp);
+    ast_list *rows = &s->decl->list2;
+    for (uint32_t r = 0; r < rows->count; r++) {
+        ast_node *row = rows->items[r];
+        char piece[300], at[200];
+        exception_piece(g, row, at, sizeof at);
+        snprintf(piece, sizeof piece, " [row %u, %s", r + 1, at + 2);
+        load(g, matched + (int)r, sp);
+        fwd skip = jump(g, OP_JUMP_IF_FALSE, sp);
+        push_text(g, piece, strlen(piece), sp);
+        op0(g, OP_CONCAT, sp);
+        land(g, skip);
+    }
+    op0(g, OP_FAIL, sp);
+    g->dead = true;
+}
+
+/* The rows of priority table [s] in the order they are tried: by the
+ * place of their output (an enum member the checker has required) in
+ * its enum, then in the order written. */
+static void priority_order(ast_list *rows, uint32_t *order)
+{
+    for (uint32_t i = 0; i < rows->count; i++) {
+        order[i] = i;
+    }
+    for (uint32_t i = 1; i < rows->count; i++) {
+        for (uint32_t k = i; k > 0; k--) {
+            const sym *a = rows->items[order[k - 1]]->a->sym;
+            const sym *b = rows->items[order[k]]->a->sym;
+            if (a->ordinal <= b->ordinal) {
+                break;
+            }
+            uint32_t t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    }
+}
+
+/* The body of decision table [s] under its hit policy (ast.h ast_hit);
+ * the rows that decide are cited as they do. */
+static void gen_table(cg *g, sym *s)
+{
+    ast_node *d = s->decl;
+    ast_list *rows = &d->list2;
+    uint32_t n = rows->count;
+    tly_span sp = d->c->sp;
+    int mark = g->nlocals;
+    ast_hit hit = (ast_hit)d->c->op;
+    switch (hit) {
+    case AST_HIT_FIRST:
+    case AST_HIT_PRIORITY: {
+        uint32_t *order = arena_alloc(g->pa, (n ? n : 1) * sizeof *order);
+        if (!order) {
+            oom(g);
+            return;
+        }
+        if (hit == AST_HIT_PRIORITY) {
+            priority_order(rows, order);
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                order[i] = i;
+            }
+        }
+        fwd ends = {0, 0};
+        for (uint32_t i = 0; i < n; i++) {
+            ast_node *row = rows->items[order[i]];
+            fwd miss = {0, 0};
+            gen_row_test(g, row, &miss);
+            cite(g, row->cite, row->sp);
+            gen(g, row->a);
+            chain(g, jump(g, OP_JUMP, row->sp), &ends);
+            land(g, miss);
+        }
+        if (!g->dead) {
+            gen_no_row(g, s, sp);
+        }
+        land(g, ends);
+        break;
+    }
+    case AST_HIT_UNIQUE:
+    case AST_HIT_ANY: {
+        int matched = g->nlocals;
+        for (uint32_t i = 0; i < n; i++) {
+            new_slot(g); /* holds: row i matches */
+        }
+        int count = new_slot(g);
+        push_int(g, 0, sp);
+        store(g, count, sp);
+        for (uint32_t i = 0; i < n; i++) {
+            ast_node *row = rows->items[i];
+            fwd miss = {0, 0};
+            gen_row_test(g, row, &miss);
+            load(g, count, row->sp);
+            push_int(g, 1, row->sp);
+            op0(g, OP_ADD_INT, row->sp);
+            store(g, count, row->sp);
+            op0(g, OP_PUSH_TRUE, row->sp);
+            fwd next = jump(g, OP_JUMP, row->sp);
+            land(g, miss);
+            op0(g, OP_PUSH_FALSE, row->sp);
+            land(g, next);
+            store(g, matched + (int)i, row->sp);
+        }
+        load(g, count, sp);
+        push_int(g, 0, sp);
+        op0(g, OP_GT, sp);
+        fwd some = jump(g, OP_JUMP_IF_TRUE, sp);
+        gen_no_row(g, s, sp);
+        land(g, some);
+        char what[200];
+        if (hit == AST_HIT_UNIQUE) {
+            load(g, count, sp);
+            push_int(g, 1, sp);
+            op0(g, OP_GT, sp);
+            fwd one = jump(g, OP_JUMP_IF_FALSE, sp);
+            snprintf(what, sizeof what, "more than one row of table '%.120s' matches ",
+                     s->name);
+            gen_rows_fail(g, s, what, matched, sp);
+            land(g, one);
+        }
+        /* The first row that matches gives the value. */
+        int val = new_slot(g);
+        fwd got = {0, 0};
+        for (uint32_t i = 0; i < n; i++) {
+            ast_node *row = rows->items[i];
+            fwd next = {0, 0};
+            if (i + 1 < n) {
+                load(g, matched + (int)i, row->sp);
+                next = jump(g, OP_JUMP_IF_FALSE, row->sp);
+            }
+            cite(g, row->cite, row->sp);
+            gen(g, row->a);
+            store(g, val, row->sp);
+            chain(g, jump(g, OP_JUMP, row->sp), &got);
+            land(g, next);
+        }
+        land(g, got);
+        if (hit == AST_HIT_ANY) {
+            /* Every other row that matches must give the same. */
+            fwd bad = {0, 0};
+            for (uint32_t i = 1; i < n; i++) {
+                ast_node *row = rows->items[i];
+                load(g, matched + (int)i, row->sp);
+                fwd skip = jump(g, OP_JUMP_IF_FALSE, row->sp);
+                cite(g, row->cite, row->sp);
+                gen(g, row->a);
+                load(g, val, row->sp);
+                op0(g, OP_NE, row->sp);
+                chain(g, jump(g, OP_JUMP_IF_TRUE, row->sp), &bad);
+                land(g, skip);
+            }
+            fwd fine = jump(g, OP_JUMP, sp);
+            land(g, bad);
+            snprintf(what, sizeof what, "rows of table '%.120s' give different "
+                     "outputs for ", s->name);
+            gen_rows_fail(g, s, what, matched, sp);
+            land(g, fine);
+        }
+        load(g, val, sp);
+        break;
+    }
+    case AST_HIT_LIST:
+    case AST_HIT_SUM:
+    case AST_HIT_COUNT: {
+        int acc = new_slot(g);
+        if (hit == AST_HIT_LIST) {
+            op0(g, OP_LIST_NEW, sp);
+        } else if (hit == AST_HIT_COUNT || s->ty->kind == TY_INT) {
+            push_int(g, 0, sp);
+        } else {
+            op16(g, OP_CONST, constant(g, val_dec(dec_from_int(0)), sp), sp, 0);
+        }
+        store(g, acc, sp);
+        for (uint32_t i = 0; i < n; i++) {
+            ast_node *row = rows->items[i];
+            fwd miss = {0, 0};
+            gen_row_test(g, row, &miss);
+            cite(g, row->cite, row->sp);
+            load(g, acc, row->sp);
+            if (hit == AST_HIT_COUNT) {
+                push_int(g, 1, row->sp);
+                op0(g, OP_ADD_INT, row->sp);
+                store(g, acc, row->sp);
+            } else if (hit == AST_HIT_SUM) {
+                gen(g, row->a);
+                op0(g, s->ty->kind == TY_INT ? OP_ADD_INT : OP_ADD_DEC, row->sp);
+                store(g, acc, row->sp);
+            } else {
+                gen(g, row->a);
+                op0(g, OP_LIST_APPEND, row->sp);
+                op0(g, OP_POP, row->sp);
+            }
+            land(g, miss);
+        }
+        load(g, acc, sp);
+        break;
+    }
+    case AST_HIT_MIN:
+    case AST_HIT_MAX: {
+        int acc = new_slot(g), have = new_slot(g);
+        op0(g, OP_PUSH_FALSE, sp);
+        store(g, have, sp);
+        op0(g, OP_PUSH_NONE, sp);
+        store(g, acc, sp);
+        for (uint32_t i = 0; i < n; i++) {
+            ast_node *row = rows->items[i];
+            fwd miss = {0, 0};
+            gen_row_test(g, row, &miss);
+            cite(g, row->cite, row->sp);
+            gen(g, row->a);
+            load(g, have, row->sp);
+            fwd first = jump(g, OP_JUMP_IF_FALSE, row->sp);
+            load(g, acc, row->sp);
+            op0(g, hit == AST_HIT_MIN ? OP_MIN : OP_MAX, row->sp);
+            land(g, first);
+            store(g, acc, row->sp);
+            op0(g, OP_PUSH_TRUE, row->sp);
+            store(g, have, row->sp);
+            land(g, miss);
+        }
+        load(g, have, sp);
+        fwd some = jump(g, OP_JUMP_IF_TRUE, sp);
+        gen_no_row(g, s, sp);
+        land(g, some);
+        load(g, acc, sp);
+        break;
+    }
+    }
+    g->nlocals = mark;
+}
+
 /* The body of dated [s] named without 'on': its value on the evaluation
  * date ([asof_fn]), or a runtime error naming it and the date. */
 static void gen_dated(cg *g, sym *s, uint16_t asof_fn)
@@ -2429,6 +2750,8 @@ bc_program *tly_compile(tly_comp *c)
         cite(&g, d->cite, d->sp);
         if (s->kind == SYM_RULE) {
             gen_rule(&g, s);
+        } else if (d->kind == AST_TABLE) {
+            gen_table(&g, s);
         } else if (s->kind == SYM_DEF && d->c) {
             gen_exceptions(&g, s);
         } else {

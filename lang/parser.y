@@ -195,7 +195,8 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token OTHERWISE "otherwise" OUTPUT "output" OVER "over" PARAMETER "parameter"
 %token POLICY "policy" RECORD "record" RULE "rule" SOME "some"
 %token SOURCE "source" THEN "then" TO "to" TRUE "true" TYPE "type"
-%token HOLIDAY "holiday"
+%token HOLIDAY "holiday" TABLE "table" HIT "hit"
+%token ARROW "=>" DOTDOT ".." ROW "'|' (a table row)"
 %token UNIQUE "unique" UNLESS "unless" UNTIL "until" VERSION "version" WHEN "when" WHERE "where"
 
 %type <node> program decls decl header enum_decl members member record_decl
@@ -206,6 +207,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
+%type <node> table_decl hit trows trow entries entry
 %type <tok> rename label at_path
 %type <num> direction
 
@@ -247,7 +249,7 @@ decls
 decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
     | rule_decl | input_decl | output_decl | extern_decl | asof_decl
-    | import_decl | module_decl | holiday_decl
+    | import_decl | module_decl | holiday_decl | table_decl
     | error             { $$ = NULL; }
     ;
 
@@ -265,12 +267,13 @@ kw_output: OUTPUT { yyerrok; } ;
 kw_extern: EXTERN { yyerrok; } ;
 kw_import: IMPORT { yyerrok; } ;
 kw_module: MODULE { yyerrok; } ;
+kw_table: TABLE { yyerrok; } ;
 
 /* ---- modules ------------------------------------------------------------ */
 
 /* import procurement, import "shared/sme.tally", either with `as NAME`
  * and/or `(a, b)`: the names brought in unqualified (lang/module.c reads
- * the file, lang/check.c binds the names). */
+ * the file, lang/resolve.c binds the names). */
 import_decl
     : kw_import IDENT import_as import_names
                         { $$ = $4; $$->sp = @$; $$->name = $2.s; $$->name_sp = @2;
@@ -480,6 +483,66 @@ exception
 overs
     : IDENT             { $$ = push(c, N(AST_UNLESS, @$), named(c, AST_NAME, @1, $1, @1)); }
     | overs ',' IDENT   { $$ = push(c, $1, named(c, AST_NAME, @3, $3, @3)); }
+    ;
+
+/* ---- decision tables (checked by lang/table.c) ------------------------- */
+
+/* table band(value: money, sme: bool): Band cites "..." hit unique
+ * (the citation may also follow the hit policy)
+ *   | < £30,000              | any   => small  cites "para 4(a)"
+ *   | [£30,000..£100,000)    | true  => medium
+ * A row starts with '|' at the start of a line (the scanner's ROW); its
+ * entries, one per parameter, are separated by '|'. */
+table_decl
+    : kw_table IDENT params ':' type cites hit cites trows
+                        { $$ = $3; $$->kind = AST_TABLE; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->a = $5; $$->cite = $6 ? $6 : $8;
+                          $$->c = $7; $$->list2 = $9->list; }
+    ;
+
+hit
+    : HIT UNIQUE        { $$ = N(AST_HIT, @$); $$->name = "unique"; $$->name_sp = @2; }
+    | HIT IDENT         { $$ = named(c, AST_HIT, @$, $2, @2); }
+    | HIT IDENT IDENT   { $$ = named(c, AST_HIT, @$, $2, @2);
+                          $$->a = named(c, AST_NAME, @3, $3, @3); }
+    ;
+
+trows
+    : trow              { $$ = push(c, N(AST_TABLE, @$), $1); }
+    | trows trow        { $$ = push(c, $1, $2); }
+    ;
+
+trow
+    : ROW entries ARROW expr cites
+                        { $$ = $2; $$->sp = @$; $$->a = $4; $$->cite = $5; }
+    | ROW entries cites { $$ = $2; $$->sp = @$; $$->cite = $3; }
+    ;
+
+entries
+    : entry             { $$ = push(c, N(AST_TROW, @$), $1); }
+    | entries '|' entry { $$ = push(c, $1, $3); }
+    ;
+
+entry
+    : expr              { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_EQ; $$->a = $1; }
+    | NE expr           { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_NE; $$->a = $2; }
+    | '<' expr          { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_LT; $$->a = $2; }
+    | LE expr           { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_LE; $$->a = $2; }
+    | '>' expr          { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_GT; $$->a = $2; }
+    | GE expr           { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_GE; $$->a = $2; }
+    | '[' expr DOTDOT expr ']'
+                        { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_RANGE; $$->a = $2;
+                          $$->b = $4; $$->num = 3; }
+    | '[' expr DOTDOT expr ')'
+                        { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_RANGE; $$->a = $2;
+                          $$->b = $4; $$->num = 1; }
+    | '(' expr DOTDOT expr ']'
+                        { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_RANGE; $$->a = $2;
+                          $$->b = $4; $$->num = 2; }
+    | '(' expr DOTDOT expr ')'
+                        { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_RANGE; $$->a = $2;
+                          $$->b = $4; $$->num = 0; }
+    | '{' exprs '}'     { $$ = $2; $$->kind = AST_ENTRY; $$->sp = @$; $$->op = AST_ENTRY_SET; }
     ;
 
 /* The evaluation date of each record: what dated parameters and
@@ -779,6 +842,23 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
                          "syntax error %s: %s is a reserved word", near, gname);
                 return 0;
             }
+        }
+    }
+    /* Decision tables: the hit policy before the rows, a row per line. */
+    for (int i = 0; i < n; i++) {
+        if (expected[i] == YYSYMBOL_HIT && got == YYSYMBOL_ROW) {
+            diag_add(&c->diags, DIAG_ERROR, *loc,
+                     "write 'hit unique', 'hit first', 'hit priority', 'hit any' or "
+                     "'hit collect' on the line before the rows",
+                     "syntax error %s: a table names its hit policy before its rows", near);
+            return 0;
+        }
+        if (expected[i] == YYSYMBOL_ROW && got == (yysymbol_kind_t)YYTRANSLATE('|')) {
+            diag_add(&c->diags, DIAG_ERROR, *loc,
+                     "start each row of a table on a line of its own",
+                     "syntax error %s: a row has its entries, then '=>' and its "
+                     "output", near);
+            return 0;
         }
     }
     static const char *const closer_text[] = {"')'", "']'", "'}'"};

@@ -1,4 +1,5 @@
-/* tests/unit/lang/test_check.c - unit tests for lang/check.c.
+/* tests/unit/lang/test_check.c - unit tests for the checker
+ * (lang/check.c, types.c, resolve.c).
  *
  * Each case is a declaration or two written as a policy author would, put
  * in front of a small, correct policy (a Bid input, an output, an enum, a
