@@ -724,8 +724,16 @@ static ty *call(checker *k, ast_node *n, ty *want)
     n->builtin = (uint8_t)b;
     switch (b) {
     case BUILTIN_TEXT: {
-        if (argc != 1) {
-            err(k, n->sp, NULL, "text takes one value");
+        if (argc == 2 && (args[1]->kind != AST_NAME ||
+                          strcmp(args[1]->name, "plain") != 0)) {
+            err(k, args[1]->sp,
+                "write text(x) for the usual form or text(x, plain) for "
+                "digits alone",
+                "text's second argument can only be 'plain'");
+            argc = 1;
+        }
+        if (argc != 1 && argc != 2) {
+            err(k, n->sp, NULL, "text takes one value (and perhaps 'plain')");
             return &k->t_text;
         }
         ty *t = expr(k, args[0], NULL);

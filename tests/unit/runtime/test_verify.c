@@ -166,9 +166,10 @@ static void test_verify_accepts_variants(void **state)
     assert_verifies(p);
     bc_program_free(p);
 
-    /* TO_TEXT takes 0..30 places or 255, shortest */
+    /* TO_TEXT takes 0..30 places, each perhaps flagged grouped (0x40)
+     * and with a pound sign (0x80), 254 (percent) or 255 (shortest) */
     for (int places = 0; places <= 255; places++) {
-        if (places > 30 && places < 255) {
+        if ((places & 0x3F) > 30 && places < 254) {
             continue;
         }
         p = sample(NULL);
@@ -386,6 +387,12 @@ MUTATE(to_text_places)
     i[0] = OP_TO_TEXT;
     i[1] = 31;
 }
+MUTATE(to_text_flagged_places)
+{
+    uint8_t *i = at(p, FN_MAIN, MAIN_ROUND);
+    i[0] = OP_TO_TEXT;
+    i[1] = 0xC0 | 31; /* grouped, pound, 31 places */
+}
 MUTATE(sort_no_keys) { *at(p, FN_MAIN, MAIN_STORE) = OP_SORT; }
 MUTATE(sort_many_keys)
 {
@@ -570,6 +577,9 @@ static const vcase cases[] = {
                     "(seconds) or 1 (days)"),
     CASE(to_text_places, "function main at 0079: TO_TEXT with 31 places, "
                          "expected 0..30, 254 (percent) or 255 (shortest)"),
+    CASE(to_text_flagged_places, "function main at 0079: TO_TEXT with 223 "
+                                 "places, expected 0..30, 254 (percent) or "
+                                 "255 (shortest)"),
     CASE(sort_no_keys, "function main at 0006: SORT with 0 keys, expected "
                        "1..8"),
     CASE(sort_many_keys, "function main at 0006: SORT with 9 keys, expected "
