@@ -866,6 +866,20 @@ lookup_done:
                         "definition");
             return &k->t_error;
         }
+        chk_builtin agg = chk_builtin_find(f, BUILTIN_AGG);
+        if (agg != BUILTIN_NONE) {
+            /* sum(x.xs): the name is right, the form is not */
+            for (uint32_t i = 0; i < argc; i++) {
+                if (args[i]->kind != AST_MODE) {
+                    expr(k, args[i], NULL);
+                }
+            }
+            char hint[96];
+            snprintf(hint, sizeof hint, "write %s(v for v in LIST), with "
+                     "'where' to keep some", f);
+            err(k, n->name_sp, hint, "%s goes through a list with 'for'", f);
+            return &k->t_error;
+        }
         suggest g = {NULL, 99, f, &k->suggest_left};
         for (int i = BUILTIN_NONE + 1; i < BUILTIN_KIND_COUNT; i++) {
             res_consider(&g, chk_builtins[i].name);
