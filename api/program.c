@@ -435,6 +435,7 @@ const char *tally_status_name(tally_status s)
     case TALLY_ECANCELED: return "canceled";
     case TALLY_ENATIVE: return "native function not bound";
     case TALLY_EOPTION: return "invalid option";
+    case TALLY_EFINDINGS: return "findings at or above the fail-on level";
     }
     return "unknown status";
 }

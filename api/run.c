@@ -45,6 +45,8 @@ typedef struct runner {
     size_t cap; /* the memory cap, 0 for none */
     mem_ctx *mem; /* borrowed: the accounting, whose hit_cap tells the cap
                      from the allocator running out */
+    bool findings_only;    /* tally_run_options.findings_only */
+    tally_fail_on fail_on; /* tally_run_options.fail_on */
     strbuf *msgs; /* parallel: messages kept, NUL-separated, for the
                      writer thread to pass on in input order; NULL: sent
                      at once */
@@ -56,6 +58,29 @@ static void say(runner *r, const char *text)
         sb_put(r->msgs, text, strlen(text) + 1);
     } else {
         api_message(&r->tp->cfg, text);
+    }
+}
+
+/* Counts the findings of [list] in r->st, and those at or above the
+ * run's fail_on. */
+static void count_findings(runner *r, const value *list)
+{
+    for (uint32_t i = 0; i < list->as.l->count; i++) {
+        const value *f = &list->as.l->items[i];
+        r->st.findings++;
+        if (r->fail_on == TALLY_FAIL_ON_NONE || f->kind != VAL_RECORD ||
+            f->as.r->count != BC_FINDING_NFIELDS) {
+            continue;
+        }
+        const value *sev = &f->as.r->fields[BC_FINDING_SEVERITY];
+        tally_fail_on level = TALLY_FAIL_ON_NOTICE;
+        if (sev->kind == VAL_TEXT && sev->len == 5 && memcmp(sev->as.s, "error", 5) == 0) {
+            level = TALLY_FAIL_ON_ERROR;
+        } else if (sev->kind == VAL_TEXT && sev->len == 7 &&
+                   memcmp(sev->as.s, "warning", 7) == 0) {
+            level = TALLY_FAIL_ON_WARNING;
+        }
+        r->st.failing += level >= r->fail_on;
     }
 }
 
@@ -78,12 +103,22 @@ static tally_status handle(runner *r, data_status ds, const value *in_rec,
         ok = out_error(r->w, &de->key, msg);
         r->st.rejected++;
     } else {
-        value res;
+        value res, found = val_none();
         vm_error ve;
         vm_status vs = vm_eval(r->v, &r->rec, in_rec, &res, &ve);
         const value *key = record_key(p, in_rec);
-        if (vs == VM_OK) {
+        if (vs == VM_OK && p->findings_func != BC_NONE_U16) {
+            vs = vm_eval_findings(r->v, &found, &ve);
+        }
+        if (vs == VM_OK && found.kind == VAL_LIST) {
+            count_findings(r, &found);
+        }
+        if (vs == VM_OK && r->findings_only) {
+            ok = out_findings(r->w, key, &found);
+            r->st.evaluated++;
+        } else if (vs == VM_OK) {
             char err[512];
+            out_set_findings(r->w, key, found.kind == VAL_LIST ? &found : NULL);
             ok = out_result(r->w, &res, err, sizeof err);
             if (!ok && !out_failed(r->w)) {
                 snprintf(msg, sizeof msg, "%s: output %s",
@@ -199,10 +234,14 @@ static void setup_vm(vm *v, uint64_t budget, bool has_as_of, int64_t as_of)
 
 static tally_status final_status(const tally_run_stats *st)
 {
-    return st->failed ? TALLY_ERUNTIME : st->rejected ? TALLY_EDATA : TALLY_OK;
+    return st->failed     ? TALLY_ERUNTIME
+           : st->rejected ? TALLY_EDATA
+           : st->failing  ? TALLY_EFINDINGS
+                          : TALLY_OK;
 }
 
-static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON, OUT_CSV, OUT_TABLE};
+static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON,  OUT_CSV,   OUT_TABLE,
+                                     OUT_JUNIT, OUT_TAP,   OUT_GITHUB};
 
 /* The budget a run gives each record: its own, else the program's. */
 static uint64_t run_budget(const tally_program *tp, const tally_run_options *o)
@@ -265,6 +304,8 @@ static tally_status run_sequential(const tally_program *tp,
     r.tp = tp;
     r.p = p;
     r.records_not_lines = data_reader_format(rd) == DATA_JSON_ARRAY;
+    r.findings_only = o->findings_only != 0;
+    r.fail_on = o->fail_on;
     r.cap = m->cap;
     r.mem = m;
     arena_init(&r.rec, m);
@@ -372,6 +413,8 @@ typedef struct pool {
     const ffi_table *natives; /* the run's, shared read-only */
     uint64_t budget;       /* per record */
     bool cites;            /* tally_run_options.cites */
+    bool findings_only;    /* tally_run_options.findings_only */
+    tally_fail_on fail_on; /* tally_run_options.fail_on */
     bool has_as_of;        /* tally_run_options.as_of, parsed */
     int64_t as_of;
     pthread_mutex_t mu;
@@ -393,6 +436,8 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
     r.p = p;
     r.v = v;
     r.msgs = &s->msgs;
+    r.findings_only = pl->findings_only;
+    r.fail_on = pl->fail_on;
     r.cap = m->cap;
     r.mem = m;
     arena_init(&r.rec, m);
@@ -516,6 +561,8 @@ static tally_status drain(const tally_program *tp, slot *s, FILE *out,
     st->evaluated += s->st.evaluated;
     st->rejected += s->st.rejected;
     st->failed += s->st.failed;
+    st->findings += s->st.findings;
+    st->failing += s->st.failing;
     sb_clear(&s->text);
     sb_clear(&s->msgs);
     s->n = 0;
@@ -575,6 +622,8 @@ static tally_status run_parallel(const tally_program *tp,
     pl.natives = natives;
     pl.budget = run_budget(tp, o);
     pl.cites = o->cites != 0;
+    pl.findings_only = o->findings_only != 0;
+    pl.fail_on = o->fail_on;
     run_as_of(tp, o, &pl.has_as_of, &pl.as_of); /* checked by tally_run */
     pl.nslots = o->jobs * 2;
     pl.slots = calloc(pl.nslots, sizeof *pl.slots);

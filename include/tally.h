@@ -54,7 +54,9 @@ typedef enum tally_status {
     TALLY_ENATIVE,   /* a native function cannot be bound: its library is
                         not allowed, fails to load, lacks the function, or
                         disagrees with the policy's declaration */
-    TALLY_EOPTION    /* a run option is not valid (the message says which) */
+    TALLY_EOPTION,   /* a run option is not valid (the message says which) */
+    TALLY_EFINDINGS  /* every record was evaluated, and some findings were
+                        at or above tally_run_options.fail_on */
 } tally_status;
 
 /* Realloc-style allocator: ptr NULL allocates, new_size 0 frees. */
@@ -238,7 +240,12 @@ typedef enum tally_output_format {
     TALLY_OUTPUT_JSONL,
     TALLY_OUTPUT_JSON,
     TALLY_OUTPUT_CSV,
-    TALLY_OUTPUT_TABLE
+    TALLY_OUTPUT_TABLE,
+    TALLY_OUTPUT_JUNIT,  /* JUnit XML: a test case per record, failing with
+                            its findings, an error for an error record */
+    TALLY_OUTPUT_TAP,    /* TAP version 13, a test point per record */
+    TALLY_OUTPUT_GITHUB  /* GitHub Actions annotations, a line per finding
+                            and per error record */
 } tally_output_format;
 
 typedef struct tally_run_stats {
@@ -246,7 +253,18 @@ typedef struct tally_run_stats {
     uint64_t evaluated; /* results written */
     uint64_t rejected;  /* records rejected as bad data */
     uint64_t failed;    /* records on which the policy failed */
+    uint64_t findings;  /* findings reported, of every severity */
+    uint64_t failing;   /* of those, at or above tally_run_options.fail_on */
 } tally_run_stats;
+
+/* The least severity of finding that makes a run's status
+ * TALLY_EFINDINGS (tally_run_options.fail_on). */
+typedef enum tally_fail_on {
+    TALLY_FAIL_ON_NONE,    /* findings never change the status */
+    TALLY_FAIL_ON_NOTICE,  /* any finding */
+    TALLY_FAIL_ON_WARNING, /* a warning or an error */
+    TALLY_FAIL_ON_ERROR    /* an error */
+} tally_fail_on;
 
 /* Called every [progress_every] records, for progress displays. */
 typedef void (*tally_progress_fn)(void *ud, const tally_run_stats *s);
@@ -285,6 +303,16 @@ typedef struct tally_run_options {
                    error record inside a cited definition ends with that
                    one.  CSV and table output have no place for them:
                    there it is ignored (tally run refuses the pair). */
+    int findings_only; /* non-zero, JSON Lines and JSON output: write each
+                          finding of the policy's 'finding' declarations as
+                          a record of its own ({"<input>": key, "code",
+                          "severity", "message", "cite", "url"}) instead of
+                          the results; error records are written as ever.
+                          Without it a result ends with "findings": [...]
+                          when the policy declares findings. */
+    tally_fail_on fail_on; /* findings at or above this severity make the
+                              status TALLY_EFINDINGS (when no record failed
+                              or was rejected) */
     const char *as_of; /* "YYYY-MM-DD": the evaluation date of every
                           record, overriding the policy's 'as of' line;
                           dated parameters and definitions named without

@@ -30,6 +30,14 @@ typedef enum out_format {
     OUT_JSON,  /* one JSON array, elements separated by ",\n" */
     OUT_CSV,   /* RFC 4180 quoting, header row, "\n" line ends */
     OUT_TABLE, /* aligned columns for people, printed at out_finish */
+    OUT_JUNIT, /* JUnit XML: a test case per record, failing when it has
+                  findings, an error when it could not be evaluated;
+                  held until out_finish (the counts come first) */
+    OUT_TAP,   /* TAP version 13: "ok"/"not ok" per record, findings and
+                  errors in a YAML block, the plan at the end */
+    OUT_GITHUB,/* GitHub Actions workflow commands: a "::error", "::warning"
+                  or "::notice" line per finding, "::error" per error
+                  record; nothing for a clean record */
     OUT_FORMAT_COUNT
 } out_format;
 
@@ -72,6 +80,21 @@ void out_set_cites(out_writer *w, out_cited_fn cited, const void *ud);
 /* With citations on, the next out_error ends with "cites": [citation k]
  * (a runtime error inside a cited definition); k < 0: no key. */
 void out_error_cite(out_writer *w, int32_t k);
+
+/* The findings of the result written next and its record's key (both
+ * borrowed; NULL: none): in JSON Lines and JSON the result ends with a
+ * key "findings" holding [findings], a list of the program's finding
+ * records; the CI formats (JUnit, TAP, GitHub) write the findings under
+ * the key.  Call before each out_result. */
+void out_set_findings(out_writer *w, const value *key, const value *findings);
+
+/* Writes each finding of [list] (a list of the program's finding records)
+ * as a record of its own, {"<input name>": key, "code", "severity",
+ * "message", "cite", "url"} (cite and url when given), for JSON Lines and
+ * JSON; nothing for an empty list.  The CI formats write the record as
+ * out_result would.  CSV and table: nothing.  False on a write error or
+ * out of memory. */
+bool out_findings(out_writer *w, const value *key, const value *list);
 
 /* True once writing has failed (I/O error or out of memory); every later
  * call fails too. */

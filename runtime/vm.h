@@ -109,6 +109,13 @@ bool vm_cited(const vm *v, uint32_t k);
 vm_status vm_eval(vm *v, arena *a, const value *input, value *out,
                   vm_error *err);
 
+/* After a vm_eval that returned VM_OK, and before anything else runs on
+ * [v]: lists the same record's findings (prog->findings_func, a list of
+ * finding records) in *[out], in the same arena, with the same budget
+ * and citations; none when the program declares no findings.  Fails
+ * as vm_eval does. */
+vm_status vm_eval_findings(vm *v, value *out, vm_error *err);
+
 /* Calls function [func] of the program with [nargs] arguments [args]
  * (borrowed) and stores its result in *[out], outside any input record:
  * INPUT pushes none.  Memo results are not kept between calls.  For tests

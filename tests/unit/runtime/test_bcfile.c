@@ -308,9 +308,9 @@ static void test_bcfile_round_trip_empty(void **state)
     sb_init(&b, &mem);
     char err[256];
     assert_true(bc_write(p, &b, err, sizeof err));
-    /* header 20 + 15 sections of 8 + counts (12 x 4) + HEAD 24 + CITE's
-     * origin and count 8 + PARM's two counts 8 + sum 8 */
-    assert_int_equal(b.len, 20 + 15 * 8 + 12 * 4 + 24 + 8 + 8 + 8);
+    /* header 20 + 16 sections of 8 + counts (12 x 4) + HEAD 24 + CITE's
+     * origin and count 8 + PARM's two counts 8 + FIND 4 + sum 8 */
+    assert_int_equal(b.len, 20 + 16 * 8 + 12 * 4 + 24 + 8 + 8 + 4 + 8);
     bc_program *q = NULL;
     assert_true(bc_read(&mem, (const uint8_t *)b.p, b.len, &q, err,
                         sizeof err));
@@ -366,7 +366,12 @@ static void test_bcfile_header_layout(void **state)
     size_t mods = section(b, len, "MODS");
     assert_int_equal(mods, parm + 8 + 8);
     assert_int_equal(bc_u32(b + mods + 4), 4); /* no modules */
-    assert_int_equal(mods + 8 + 4, len - 8);
+    size_t find = section(b, len, "FIND");
+    assert_int_equal(find, mods + 8 + 4);
+    assert_int_equal(bc_u32(b + find + 4), 4); /* no findings */
+    assert_int_equal(bc_u16(b + find + 8), BC_NONE_U16);
+    assert_int_equal(bc_u16(b + find + 10), BC_NONE_U16);
+    assert_int_equal(find + 8 + 4, len - 8);
     /* published FNV-1a 64 test vectors */
     assert_true(bc_checksum((const uint8_t *)"", 0) == 0xcbf29ce484222325u);
     assert_true(bc_checksum((const uint8_t *)"a", 1) ==
@@ -475,9 +480,10 @@ static void test_bcfile_round_trip_cites(void **state)
     assert_int_equal(mem.live, 0);
 }
 
-/* [b] rewritten as a file of format [version] (3, 4 or 5): no MODS, for
- * 4 and 3 no CITE or PARM, for 3 no EXTN either, and LOCS entries without their
- * module; a new buffer (malloc) of *[len] bytes, re-sealed. */
+/* [b] rewritten as a file of format [version] (3 to 6): no FIND; for 5
+ * and below no MODS and LOCS entries without their module, for 4 and 3
+ * no CITE or PARM, for 3 no EXTN either; a new buffer (malloc) of *[len]
+ * bytes, re-sealed. */
 static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
 {
     uint8_t *c = malloc(*len);
@@ -486,14 +492,15 @@ static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
     size_t in = 20, out = 20;
     while (in < *len - 8) {
         uint32_t slen = bc_u32(b + in + 4);
-        if (memcmp(b + in, "MODS", 4) == 0 ||
+        if (memcmp(b + in, "FIND", 4) == 0 ||
+            (version <= 5 && memcmp(b + in, "MODS", 4) == 0) ||
             (version <= 4 && (memcmp(b + in, "CITE", 4) == 0 ||
                               memcmp(b + in, "PARM", 4) == 0)) ||
             (version == 3 && memcmp(b + in, "EXTN", 4) == 0)) {
             in += 8 + slen;
             continue;
         }
-        if (memcmp(b + in, "LOCS", 4) == 0) {
+        if (version <= 5 && memcmp(b + in, "LOCS", 4) == 0) {
             uint32_t n = bc_u32(b + in + 8);
             memcpy(c + out, "LOCS", 4);
             put32(c, out + 4, 4 + 12 * n);
@@ -519,12 +526,12 @@ static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
 }
 
 /* Files of format 3 (no EXTN section: no native functions), 4 (no CITE:
- * it cites nothing, no source line) and 5 (no MODS: no modules;
- * locations without one) are still read; a later format must have what
- * it added. */
+ * it cites nothing, no source line), 5 (no MODS: no modules; locations
+ * without one) and 6 (no FIND: no findings) are still read; a later
+ * format must have what it added. */
 static void test_bcfile_reads_older_formats(void **state)
 {
-    for (int version = 3; version <= 5; version++) {
+    for (int version = 3; version <= 6; version++) {
         size_t len0, len;
         uint8_t *b0 = sample_file(&len0);
         len = len0;
@@ -539,6 +546,7 @@ static void test_bcfile_reads_older_formats(void **state)
         assert_int_equal(p->nexterns, 0);
         assert_int_equal(p->nmodules, 0);
         assert_int_equal(p->ncites, 0);
+        assert_int_equal(p->findings_func, BC_NONE_U16);
         if (version < 5) {
             assert_int_equal(p->origin, BC_NO_STRING);
         }
@@ -559,8 +567,7 @@ static void test_bcfile_reads_older_formats(void **state)
         assert_int_equal(mem.live, 0);
         b[10] = (uint8_t)(version + 1);
         reseal(b, len);
-        assert_rejects(b, len, version < 5 ? "expected a section head"
-                                           : "location");
+        assert_rejects(b, len, version == 5 ? "location" : "expected a section head");
         free(b);
         free(b0);
     }
@@ -834,7 +841,7 @@ static void test_bcfile_rejects_trailing_bytes(void **state)
     free(c);
 
     c = insert_byte(b, len, len - 8, NULL, 0);
-    snprintf(want, sizeof want, "offset %zu: 1 bytes after section MODS, "
+    snprintf(want, sizeof want, "offset %zu: 1 bytes after section FIND, "
              "expected the checksum", len - 8);
     assert_rejects(c, len + 1, want);
     free(c);

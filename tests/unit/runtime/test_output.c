@@ -6,7 +6,9 @@
  * the reference's layout, omitted none fields, decimal places (and the
  * refusal of a result that would need rounding), CSV with flattened and
  * exploded columns and RFC 4180 quoting, the aligned table, error
- * records, and a failing stream.
+ * records, a failing stream, and findings: after a JSON result, one
+ * record each, and in the CI formats (JUnit XML, TAP, GitHub
+ * annotations) with their escapes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -626,6 +628,141 @@ static void test_output_enomem(void **state)
     }
 }
 
+/* ---- findings ------------------------------------------------------- */
+
+/* Gives the fixture's program a finding record and findings_type; the
+ * record's index in *[r]. */
+static void add_findings(bc_program *p, uint16_t *r)
+{
+    uint16_t t_text = type(p, BT_TEXT, 0);
+    uint16_t t_opt = type(p, BT_OPTIONAL, t_text);
+    fdef fd[] = {{"code", t_text, 0}, {"severity", t_text, 0}, {"message", t_text, 0},
+                 {"cite", t_opt, OMIT}, {"url", t_opt, OMIT}};
+    *r = record(p, "finding", COUNT(fd), fd);
+    p->findings_type = type(p, BT_LIST, type(p, BT_RECORD, *r));
+}
+
+static value finding(arena *a, uint16_t r, const char *code, const char *sev,
+                     const char *msg, const char *cite)
+{
+    value f[5] = {txt(code), txt(sev), txt(msg), cite ? txt(cite) : val_none(),
+                  val_none()};
+    return rec(a, r, 5, f);
+}
+
+/* Writes the example result with two findings and an error record in
+ * format [fmt]; returns what was written. */
+static const char *findings_in(fixture *f, out_format fmt)
+{
+    uint16_t r;
+    add_findings(f->prog, &r);
+    f->prog->title = str(f->prog, "Checks & <more>");
+    out_writer *w = out_new(&f->mem, f->prog, f->f, fmt);
+    assert_non_null(w);
+    value fs[2] = {finding(&f->a, r, "TP-1", "warning", "short <period> & \"more\"",
+                           "s.54"),
+                   finding(&f->a, r, "K%,:", "notice", "two\nlines", NULL)};
+    value l = list(&f->a, 2, fs);
+    value key = txt("T-1");
+    value v = example(&f->a);
+    out_set_findings(w, &key, &l);
+    assert_true(put(w, &v));
+    value none = list(&f->a, 0, NULL);
+    value key2 = txt("T-2");
+    out_set_findings(w, &key2, &none);
+    assert_true(put(w, &v));
+    value key3 = txt("T#3");
+    assert_true(out_error(w, &key3, "days: not an integer"));
+    assert_true(out_finish(w));
+    out_free(w);
+    return written(f);
+}
+
+static void test_output_findings_json(void **state)
+{
+    fixture *f = *state;
+    uint16_t r;
+    add_findings(f->prog, &r);
+    out_writer *w = out_new(&f->mem, f->prog, f->f, OUT_JSONL);
+    value fs[1] = {finding(&f->a, r, "TP-1", "warning", "short", "s.54")};
+    value l = list(&f->a, 1, fs);
+    value key = txt("T-1");
+    out_set_findings(w, &key, &l);
+    value v = result(&f->a, "T-2", REGIME_BELOW, NULL, 0, NULL);
+    assert_true(put(w, &v));
+    assert_true(out_findings(w, &key, &l));
+    assert_true(out_finish(w));
+    out_free(w);
+    assert_string_equal(written(f),
+        "{\"tender\": \"T-2\", \"regime\": \"below-threshold\", \"award\": null, "
+        "\"bids\": [], \"findings\": [{\"code\": \"TP-1\", \"severity\": \"warning\", "
+        "\"message\": \"short\", \"cite\": \"s.54\"}]}\n"
+        "{\"tender\": \"T-1\", \"code\": \"TP-1\", \"severity\": \"warning\", "
+        "\"message\": \"short\", \"cite\": \"s.54\"}\n");
+}
+
+static void test_output_junit(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(findings_in(f, OUT_JUNIT),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<testsuites name=\"Checks &amp; &lt;more&gt;\" tests=\"3\" failures=\"1\" errors=\"1\">\n"
+        "  <testsuite name=\"Checks &amp; &lt;more&gt;\" tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\">\n"
+        "    <testcase classname=\"tender\" name=\"T-1\">\n"
+        "      <failure type=\"TP-1\" message=\"short &lt;period&gt; &amp; &quot;more&quot; "
+        "(and 1 more)\">warning TP-1: short &lt;period&gt; &amp; &quot;more&quot; (cites "
+        "s.54)&#10;notice K%,:: two&#10;lines</failure>\n"
+        "    </testcase>\n"
+        "    <testcase classname=\"tender\" name=\"T-2\"/>\n"
+        "    <testcase classname=\"tender\" name=\"T#3\">\n"
+        "      <error message=\"days: not an integer\"/>\n"
+        "    </testcase>\n"
+        "  </testsuite>\n"
+        "</testsuites>\n");
+}
+
+static void test_output_tap(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(findings_in(f, OUT_TAP),
+        "TAP version 13\n"
+        "not ok 1 - T-1\n"
+        "  ---\n"
+        "  findings:\n"
+        "    - code: \"TP-1\"\n"
+        "      severity: \"warning\"\n"
+        "      message: \"short <period> & \\\"more\\\"\"\n"
+        "      cite: \"s.54\"\n"
+        "    - code: \"K%,:\"\n"
+        "      severity: \"notice\"\n"
+        "      message: \"two\\nlines\"\n"
+        "  ...\n"
+        "ok 2 - T-2\n"
+        "not ok 3 - T_3\n"
+        "  ---\n"
+        "  error: \"days: not an integer\"\n"
+        "  ...\n"
+        "1..3\n");
+}
+
+static void test_output_github(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(findings_in(f, OUT_GITHUB),
+        "::warning title=TP-1::T-1: warning TP-1: short <period> & \"more\" (cites s.54)\n"
+        "::notice title=K%25%2C%3A::T-1: notice K%25,:: two%0Alines\n"
+        "::error title=T#3::T#3: days: not an integer\n");
+}
+
+static void test_output_tap_empty(void **state)
+{
+    fixture *f = *state;
+    out_writer *w = out_new(&f->mem, f->prog, f->f, OUT_TAP);
+    assert_true(out_finish(w));
+    out_free(w);
+    assert_string_equal(written(f), "TAP version 13\n1..0\n");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -643,6 +780,11 @@ int main(void)
         T(test_output_table_errors),
         T(test_output_write_error),
         T(test_output_enomem),
+        T(test_output_findings_json),
+        T(test_output_junit),
+        T(test_output_tap),
+        T(test_output_github),
+        T(test_output_tap_empty),
     };
 #undef T
     return cmocka_run_group_tests_name("output", tests, NULL, NULL);

@@ -333,6 +333,10 @@ MUTATE(key_field_type) { p->key_field = 1; }
 MUTATE(output_func_range) { p->output_func = 2; }
 MUTATE(output_func_arity) { p->output_func = FN_CHECK; }
 MUTATE(output_type) { p->output_type = T_COUNT; }
+MUTATE(findings_func_range) { p->findings_func = 2; p->findings_type = T_BIDS; }
+MUTATE(findings_func_arity) { p->findings_func = FN_CHECK; p->findings_type = T_BIDS; }
+MUTATE(findings_type_shape) { p->findings_func = FN_MAIN; p->findings_type = T_BIDS; }
+MUTATE(findings_type_range) { p->findings_func = FN_MAIN; p->findings_type = T_COUNT; }
 /* locations */
 MUTATE(locs_unsorted)
 {
@@ -540,6 +544,14 @@ static const vcase cases[] = {
     CASE(output_func_arity, "header: output function 1 has arity 1, "
                             "expected 0"),
     CASE(output_type, "header: output type 9 out of range (9 types)"),
+    CASE(findings_func_range, "header: findings function 2 is not a function "
+                              "of arity 0"),
+    CASE(findings_func_arity, "header: findings function 1 is not a function "
+                              "of arity 0"),
+    CASE(findings_type_shape, "header: findings type 3 is not a list of "
+                              "finding records"),
+    CASE(findings_type_range, "header: findings type 9 is not a list of "
+                              "finding records"),
     CASE(locs_unsorted, "location 2: pc 22 is below the previous location's "
                         "pc 35, expected sorted by pc"),
     CASE(loc_outside, "location 5: pc 106 outside the code (106 bytes)"),
