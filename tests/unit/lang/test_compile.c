@@ -263,12 +263,12 @@ static void test_compile_money_and_percent(void **state)
     run *r = compile(
         "record In { id: text, price: money, p: percent }\n"
         "input x: In keyed by id\n"
-        "record Out { a: money, b: money, c: decimal, d: text }\n"
+        "record Out { a: money, b: money, c: decimal, d: text, e: text }\n"
         "output o: Out = Out { a: x.price * x.p, b: x.price * 40% + £1,000,\n"
-        "  c: x.price / £10, d: text(x.price) }\n");
+        "  c: x.price / £10, d: text(x.price), e: text(x.price, plain) }\n");
     assert_string_equal(
-        result(r, "{\"id\": \"1\", \"price\": \"250.00\", \"p\": \"10\"}"),
-        "{a: 25, b: 1100, c: 25, d: \"250.00\"}");
+        result(r, "{\"id\": \"1\", \"price\": \"1250.00\", \"p\": \"10\"}"),
+        "{a: 125, b: 1500, c: 125, d: \"\u00a31,250.00\", e: \"1250.00\"}");
     done(r);
 }
 
@@ -634,11 +634,12 @@ static void test_compile_match_arms_widen_every_arm(void **state)
 static void test_compile_percent_of_integer(void **state)
 {
     (void)state;
+    /* 50% * 3 is 150%, held as the fraction 1.5 */
     run *r = compile("record In { id: text, n: integer }\n"
                      "input x: In keyed by id\n"
-                     "record Out { a: decimal, b: decimal, d: decimal }\n"
+                     "record Out { a: percent, b: percent, d: decimal }\n"
                      "output o: Out = Out { a: 50% * x.n, b: x.n * 50%,\n"
-                     "  d: (50% * x.n) * 2 }\n");
+                     "  d: (50% * x.n) * 2 / 100% }\n");
     assert_string_equal(result(r, "{\"id\": \"1\", \"n\": 3}"),
                         "{a: 1.5, b: 1.5, d: 3}");
     done(r);
