@@ -804,29 +804,25 @@ static void test_check_types_and_conversions(void **state)
     done(k);
 }
 
-static void test_check_percent_times_number_is_percent(void **state)
+static void test_check_percent_of_integer_is_decimal(void **state)
 {
     (void)state;
-    checked *k = check_case("definition a: percent = 50% * bid.score\n"
-                            "definition b: percent = bid.score * 50%\n"
-                            "definition c: percent = 50% / bid.score\n"
-                            "definition d: decimal = 50% * bid.score / 1%\n");
+    checked *k = check_case("definition a: decimal = 50% * bid.score\n"
+                            "definition b: decimal = bid.score * 50%\n");
     assert_clean(k);
-    /* A number scales a percentage, by * as by /: 50% * 3 is 150%. */
-    assert_int_equal(def_body(k, "a")->ty->kind, TY_PERCENT);
-    assert_int_equal(def_body(k, "b")->ty->kind, TY_PERCENT);
-    assert_int_equal(def_body(k, "c")->ty->kind, TY_PERCENT);
-    assert_int_equal(def_body(k, "d")->ty->kind, TY_DEC);
+    /* 50% of 3 is 1.5: not an integer. */
+    assert_int_equal(def_body(k, "a")->ty->kind, TY_DEC);
+    assert_int_equal(def_body(k, "b")->ty->kind, TY_DEC);
     done(k);
 }
 
-static void test_check_percent_times_number_is_not_a_decimal(void **state)
+static void test_check_percent_of_integer_is_not_an_integer(void **state)
 {
     (void)state;
-    checked *k = check_case("definition a: decimal = 50% * bid.score");
+    checked *k = check_case("definition a: integer = 50% * bid.score");
     assert_one_error(k,
                      "t.tally:1:25: error: the definition's value should be "
-                     "decimal, not percent",
+                     "integer, not decimal",
                      NULL);
     done(k);
 }
@@ -925,8 +921,8 @@ int main(void)
         TEST(test_check_record_checks),
         TEST(test_check_award_example),
         TEST(test_check_types_and_conversions),
-        TEST(test_check_percent_times_number_is_percent),
-        TEST(test_check_percent_times_number_is_not_a_decimal),
+        TEST(test_check_percent_of_integer_is_decimal),
+        TEST(test_check_percent_of_integer_is_not_an_integer),
         TEST(test_check_list_literal_widens_every_element),
         TEST(test_check_results_for_compiler),
     };

@@ -634,12 +634,11 @@ static void test_compile_match_arms_widen_every_arm(void **state)
 static void test_compile_percent_of_integer(void **state)
 {
     (void)state;
-    /* 50% * 3 is 150%, held as the fraction 1.5 */
     run *r = compile("record In { id: text, n: integer }\n"
                      "input x: In keyed by id\n"
-                     "record Out { a: percent, b: percent, d: decimal }\n"
+                     "record Out { a: decimal, b: decimal, d: decimal }\n"
                      "output o: Out = Out { a: 50% * x.n, b: x.n * 50%,\n"
-                     "  d: (50% * x.n) * 2 / 100% }\n");
+                     "  d: (50% * x.n) * 2 }\n");
     assert_string_equal(result(r, "{\"id\": \"1\", \"n\": 3}"),
                         "{a: 1.5, b: 1.5, d: 3}");
     done(r);
