@@ -405,9 +405,7 @@ ty *ty_arith(checker *k, int op, ast_node *n, ty *a, ty *b,
     }
     if ((x == TY_PERCENT && yd) || (xd && y == TY_PERCENT)) {
         if (op == '*') {
-            /* a number scales a percentage, as it scales money, and as
-             * dividing does: 40% * 2 is 80%, 40% / 2 is 20% */
-            return x == TY_PERCENT ? a : b;
+            return &k->t_dec; /* 50% of a number is a decimal: 50% * 3 = 1.5 */
         }
         if (op == '/' && x == TY_PERCENT) {
             return a;
