@@ -95,10 +95,9 @@ static tally_status written(runner *r, rt_status ws)
     return api_status(ws);
 }
 
-/* Writes the one output record for one input record: a result (with its
- * findings), its findings alone, or an error record.  [ds] is the
- * reader's or binder's status for it.  Returns TALLY_OK, or the status
- * that stops the run. */
+/* Writes the one output record for one input record: a result, or an
+ * error record.  [ds] is the reader's or binder's status for it.
+ * Returns TALLY_OK, or the status that stops the run. */
 static tally_status handle(runner *r, rt_status ds, const value *in_rec,
                            const data_error *de)
 {
@@ -126,8 +125,11 @@ static tally_status handle(runner *r, rt_status ds, const value *in_rec,
         count_findings(r, &found);
     }
     if (st == RT_OK && r->findings_only) {
-        r->st.evaluated++;
-        return written(r, out_findings(r->w, key, &found));
+        st = out_findings(r->w, key, &found);
+        if (st == RT_OK) {
+            r->st.evaluated++;
+        }
+        return written(r, st);
     }
     char err[512];
     bool in_output = false; /* the result was made but cannot be written */

@@ -240,6 +240,26 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
 static bool put_json(out_writer *w, strbuf *b, uint16_t t, const value *v,
                      const seg *at);
 
+/* Refuses integer [i] outside the bounds of its output type [ty] (as
+ * binding refuses one on input), saying what the type allows. */
+static bool out_of_range(out_writer *w, const bc_type *ty, int64_t i,
+                         const seg *at)
+{
+    char msg[160];
+    if (ty->has_min && ty->has_max) {
+        snprintf(msg, sizeof msg, "%lld out of range: its type allows %lld "
+                 "to %lld", (long long)i, (long long)ty->min,
+                 (long long)ty->max);
+    } else if (ty->has_min) {
+        snprintf(msg, sizeof msg, "%lld out of range: its type allows at "
+                 "least %lld", (long long)i, (long long)ty->min);
+    } else {
+        snprintf(msg, sizeof msg, "%lld out of range: its type allows at "
+                 "most %lld", (long long)i, (long long)ty->max);
+    }
+    return refuse(w, at, msg);
+}
+
 static bool mismatch(out_writer *w, const value *v, const seg *at)
 {
     if (v->kind == VAL_ERROR) {
@@ -264,6 +284,10 @@ static bool put_scalar(out_writer *w, strbuf *b, const bc_type *ty,
     case BT_DURATION:
         if (v->kind != (ty->kind == BT_INT ? VAL_INT : VAL_DURATION)) {
             return mismatch(w, v, at);
+        }
+        if (ty->kind == BT_INT && ((ty->has_min && v->as.i < ty->min) ||
+                                   (ty->has_max && v->as.i > ty->max))) {
+            return out_of_range(w, ty, v->as.i, at);
         }
         sb_put_i64(b, v->as.i);
         return true;
@@ -1347,8 +1371,7 @@ rt_status out_result(out_writer *w, const value *v, char *err,
 }
 
 /* out_findings's work: false when writing failed. */
-static bool write_findings(out_writer *w, const value *key,
-                           const value *list)
+static bool write_findings(out_writer *w, const value *key, const value *list)
 {
     if (w->failed) {
         return false;
@@ -1562,7 +1585,7 @@ rt_status out_finish(out_writer *w)
                 sb_puts(&w->buf, "TAP version 13\n");
             }
             sb_printf(&w->buf, "1..%llu\n", (unsigned long long)w->ncases);
-      } else if (w->fmt == OUT_TABLE &&
+        } else if (w->fmt == OUT_TABLE &&
                    (w->pages == 0 || w->ncells > w->ncols + 1u)) {
             print_table(w); /* the last page; a header alone only when
                                the run had no rows at all */

@@ -98,7 +98,7 @@ void out_set_findings(out_writer *w, const value *key, const value *findings);
  * "message", "cite", "url"} (cite and url when given), for JSON Lines and
  * JSON; nothing for an empty list.  The CI formats write the record as
  * out_result would.  CSV and table: nothing.  RT_OK, or RT_EIO /
- * RT_ENOMEM when writing failed (for good). */
+ * RT_ENOMEM as out_status. */
 rt_status out_findings(out_writer *w, const value *key, const value *list);
 
 /* RT_OK while writing works; once it has failed, for good, RT_EIO (a
