@@ -82,7 +82,10 @@ static const char usage_run[] =
     "record of DATA (or standard input), writing one result or one error\n"
     "record per input record, in input order.\n"
     "\n"
-    "  --format jsonl|json|csv|table   output format (default jsonl)\n"
+    "  --format jsonl|json|csv|table|junit|tap|github\n"
+    "                                  output format (default jsonl); junit,\n"
+    "                                  tap and github report each record's\n"
+    "                                  findings and errors for CI\n"
     "  --output FILE, -o FILE          write to FILE instead of standard\n"
     "                                  output (see below)\n"
     "  --input jsonl|json|auto         input format (default auto)\n"
@@ -636,7 +639,11 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             else if (strcmp(val, "json") == 0) o.output = TALLY_OUTPUT_JSON;
             else if (strcmp(val, "csv") == 0) o.output = TALLY_OUTPUT_CSV;
             else if (strcmp(val, "table") == 0) o.output = TALLY_OUTPUT_TABLE;
-            else rc = usage_error("--format is jsonl, json, csv or table", usage_run);
+            else if (strcmp(val, "junit") == 0) o.output = TALLY_OUTPUT_JUNIT;
+            else if (strcmp(val, "tap") == 0) o.output = TALLY_OUTPUT_TAP;
+            else if (strcmp(val, "github") == 0) o.output = TALLY_OUTPUT_GITHUB;
+            else rc = usage_error("--format is jsonl, json, csv, table, junit, tap or github",
+                                  usage_run);
         } else if (strcmp(a, "--input") == 0) {
             if (!val) { rc = usage_error("--input needs a value", usage_run); break; }
             i++;
@@ -726,9 +733,10 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         rc = usage_error("--cite needs --format jsonl or json: a CSV or table "
                          "row has no place for a list of citations", usage_run);
     }
-    if (rc == EXIT_OK && o.findings_only && o.output != TALLY_OUTPUT_JSONL &&
-        o.output != TALLY_OUTPUT_JSON) {
-        rc = usage_error("--findings-only needs --format jsonl or json", usage_run);
+    if (rc == EXIT_OK && o.findings_only &&
+        (o.output == TALLY_OUTPUT_CSV || o.output == TALLY_OUTPUT_TABLE)) {
+        rc = usage_error("--findings-only needs --format jsonl, json, junit, tap or "
+                         "github", usage_run);
     }
     if (rc != EXIT_OK) {
         free(data);

@@ -1205,21 +1205,21 @@ static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
     return true;
 }
 
-bc_load_status bc_load(mem_ctx *mem, const uint8_t *buf, size_t len,
-                       bc_program **out, char *err, size_t errcap)
+rt_status bc_load(mem_ctx *mem, const uint8_t *buf, size_t len,
+                  bc_program **out, char *err, size_t errcap)
 {
     if (err && errcap) {
         err[0] = '\0';
     }
     reader r = {.buf = buf, .err = err, .errcap = errcap};
     if (read_file(&r, mem, len, out)) {
-        return BC_LOAD_OK;
+        return RT_OK;
     }
-    return r.nomem ? BC_LOAD_NOMEM : BC_LOAD_INVALID;
+    return r.nomem ? RT_ENOMEM : RT_EINVALID;
 }
 
 bool bc_read(mem_ctx *mem, const uint8_t *buf, size_t len, bc_program **out,
              char *err, size_t errcap)
 {
-    return bc_load(mem, buf, len, out, err, errcap) == BC_LOAD_OK;
+    return bc_load(mem, buf, len, out, err, errcap) == RT_OK;
 }

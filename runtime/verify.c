@@ -1132,19 +1132,19 @@ static bool verify(vfy *v)
            check_code(v);
 }
 
-vfy_status vfy_check(const bc_program *p, char *err, size_t errcap)
+rt_status vfy_check(const bc_program *p, char *err, size_t errcap)
 {
     vfy v = {.p = p, .mem = p->arena.mem, .err = err, .errcap = errcap};
     if (err && errcap) {
         err[0] = '\0';
     }
     if (verify(&v)) {
-        return VFY_OK;
+        return RT_OK;
     }
-    return v.nomem ? VFY_NOMEM : VFY_INVALID;
+    return v.nomem ? RT_ENOMEM : RT_EINVALID;
 }
 
 bool vfy_program(const bc_program *p, char *err, size_t errcap)
 {
-    return vfy_check(p, err, errcap) == VFY_OK;
+    return vfy_check(p, err, errcap) == RT_OK;
 }

@@ -590,7 +590,7 @@ static void test_bcfile_modules(void **state)
     char err[256];
     assert_true(bc_read(&mem, b, len, &q, err, sizeof err));
     assert_prog_equal(p, q);
-    assert_int_equal(vfy_check(q, err, sizeof err), VFY_OK);
+    assert_int_equal(vfy_check(q, err, sizeof err), RT_OK);
     assert_string_equal(bc_loc_file(q, &q->locs[0]),
                         q->strings[S_SOURCE].p);
     strbuf d;
@@ -617,11 +617,11 @@ static void test_bcfile_modules(void **state)
     free(c);
     /* a name that is no string; a location's module that is not there */
     p->modules[0].name = 999;
-    assert_int_equal(vfy_check(p, err, sizeof err), VFY_INVALID);
+    assert_int_equal(vfy_check(p, err, sizeof err), RT_EINVALID);
     assert_non_null(strstr(err, "module 0: name string 999 out of range"));
     p->modules[0].name = S_GROUND;
     p->locs[0].module = 5;
-    assert_int_equal(vfy_check(p, err, sizeof err), VFY_INVALID);
+    assert_int_equal(vfy_check(p, err, sizeof err), RT_EINVALID);
     assert_non_null(strstr(err, "location 0: module 5 out of range (1 modules)"));
     free(b);
     bc_program_free(p);
@@ -951,15 +951,15 @@ static void test_bcfile_read_out_of_memory(void **state)
         mem.fail_at = n;
         bc_program *p = NULL;
         char err[256];
-        bc_load_status st = bc_load(&mem, b, len, &p, err, sizeof err);
-        if (st == BC_LOAD_OK) {
+        rt_status st = bc_load(&mem, b, len, &p, err, sizeof err);
+        if (st == RT_OK) {
             bc_program_free(p);
             assert_int_equal(mem.live, 0);
             assert_true(n > 1);
             break;
         }
         /* the status says it, not only the message */
-        assert_int_equal(st, BC_LOAD_NOMEM);
+        assert_int_equal(st, RT_ENOMEM);
         assert_null(p);
         assert_non_null(strstr(err, "out of memory"));
         assert_int_equal(mem.live, 0);
@@ -969,7 +969,7 @@ static void test_bcfile_read_out_of_memory(void **state)
     mem_init(&mem);
     bc_program *p = NULL;
     b[len / 2] ^= 0x40;
-    assert_int_equal(bc_load(&mem, b, len, &p, NULL, 0), BC_LOAD_INVALID);
+    assert_int_equal(bc_load(&mem, b, len, &p, NULL, 0), RT_EINVALID);
     assert_null(p);
     free(b);
 }

@@ -209,15 +209,15 @@ static void test_verify_out_of_memory(void **state)
         size_t before = mem.live;
         mem.fail_at = n;
         char err[256];
-        vfy_status st = vfy_check(p, err, sizeof err);
+        rt_status st = vfy_check(p, err, sizeof err);
         assert_int_equal(mem.live, before);
         bc_program_free(p);
-        if (st == VFY_OK) {
+        if (st == RT_OK) {
             assert_true(n > 1);
             break;
         }
         /* the status says it, not only the message */
-        assert_int_equal(st, VFY_NOMEM);
+        assert_int_equal(st, RT_ENOMEM);
         assert_string_equal(err, "out of memory");
     }
 }
@@ -635,7 +635,7 @@ static void test_verify_rejects_each_fault(void **state)
         char err[256] = "";
         bool ok = vfy_program(p, err, sizeof err);
         /* a broken program is invalid, never "out of memory" */
-        assert_int_equal(vfy_check(p, NULL, 0), ok ? VFY_OK : VFY_INVALID);
+        assert_int_equal(vfy_check(p, NULL, 0), ok ? RT_OK : RT_EINVALID);
         if (ok) {
             print_error("case %s: accepted, expected \"%s\"\n", cases[i].name,
                         want);
