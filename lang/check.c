@@ -724,8 +724,16 @@ static ty *call(checker *k, ast_node *n, ty *want)
     n->builtin = (uint8_t)b;
     switch (b) {
     case BUILTIN_TEXT: {
-        if (argc != 1) {
-            err(k, n->sp, NULL, "text takes one value");
+        if (argc == 2 && (args[1]->kind != AST_NAME ||
+                          strcmp(args[1]->name, "plain") != 0)) {
+            err(k, args[1]->sp,
+                "write text(x) for the usual form or text(x, plain) for "
+                "digits alone",
+                "text's second argument can only be 'plain'");
+            argc = 1;
+        }
+        if (argc != 1 && argc != 2) {
+            err(k, n->sp, NULL, "text takes one value (and perhaps 'plain')");
             return &k->t_text;
         }
         ty *t = expr(k, args[0], NULL);
@@ -856,6 +864,20 @@ lookup_done:
             res_no_such(k, n->name_sp, mod, f,
                         1u << SYM_DEF | 1u << SYM_RULE | 1u << SYM_EXTERN,
                         "definition");
+            return &k->t_error;
+        }
+        chk_builtin agg = chk_builtin_find(f, BUILTIN_AGG);
+        if (agg != BUILTIN_NONE) {
+            /* sum(x.xs): the name is right, the form is not */
+            for (uint32_t i = 0; i < argc; i++) {
+                if (args[i]->kind != AST_MODE) {
+                    expr(k, args[i], NULL);
+                }
+            }
+            char hint[96];
+            snprintf(hint, sizeof hint, "write %s(v for v in LIST), with "
+                     "'where' to keep some", f);
+            err(k, n->name_sp, hint, "%s goes through a list with 'for'", f);
             return &k->t_error;
         }
         suggest g = {NULL, 99, f, &k->suggest_left};

@@ -864,14 +864,23 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
     }
     /* A missing closing bracket is the likeliest cause when one is
      * acceptable here: say so rather than list every operator. */
-    /* A reserved word where a name was wanted. */
+    /* A reserved word where a name was wanted.  Under parse.error custom
+     * a keyword's symbol name is its spelling without quotes ("match"),
+     * while the other tokens are upper case (IDENT) or, for the
+     * end of input and errors, below YYSYMBOL_YYUNDEF's. */
     const char *gname = yysymbol_name(got);
-    if (gname[0] == '"' && gname[1] >= 'a' && gname[1] <= 'z') {
+    if (got > YYSYMBOL_YYUNDEF && gname[0] >= 'a' && gname[0] <= 'z') {
         for (int i = 0; i < n; i++) {
             if (expected[i] == YYSYMBOL_IDENT) {
                 diag_add(&c->diags, DIAG_ERROR, *loc,
                          "choose another name; 'as \"...\"' keeps the name the data uses",
-                         "syntax error %s: %s is a reserved word", near, gname);
+                         "syntax error %s: '%s' is a reserved word", near, gname);
+                /* What follows the word (its ':') is no second error. */
+                size_t at = loc->end - c->base;
+                while (at < c->len && (c->src[at] == ' ' || c->src[at] == '\t')) {
+                    at++;
+                }
+                c->quiet_at = (int64_t)(c->base + at);
                 return 0;
             }
         }
