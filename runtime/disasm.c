@@ -119,11 +119,13 @@ static void put_value(strbuf *b, const bc_program *p, const value *v)
     case VAL_DATETIME:
         if (v->as.t.sec >= (int64_t)LIM_MIN_DAY * LIM_SEC_PER_DAY &&
             v->as.t.sec < ((int64_t)LIM_MAX_DAY + 1) * LIM_SEC_PER_DAY &&
-            v->as.t.nsec >= 0 && v->as.t.nsec <= 999999999) {
+            v->as.t.nsec >= 0 && v->as.t.nsec <= 999999999 &&
+            date_instant_zone_ok(&v->as.t)) {
             date_instant_format(&v->as.t, b);
         } else {
-            sb_printf(b, "%lld s %d ns?", (long long)v->as.t.sec,
-                      (int)v->as.t.nsec);
+            sb_printf(b, "%lld s %d ns %d min/%u?", (long long)v->as.t.sec,
+                      (int)v->as.t.nsec, (int)v->as.t.off,
+                      (unsigned)v->as.t.zone);
         }
         return;
     case VAL_DURATION:
