@@ -60,6 +60,9 @@ typedef enum data_format {
     DATA_JSONL,      /* one JSON text per line */
     DATA_JSON_ARRAY, /* one JSON array of records */
     DATA_AUTO,       /* decided by data_sniff */
+    DATA_WRAPPED,    /* records in an array inside each top-level object:
+                        at a JSON pointer (data_reader_records_at), or
+                        OCDS packages (data_reader_ocds) */
     DATA_FORMAT_COUNT
 } data_format;
 
@@ -67,7 +70,10 @@ typedef enum data_format {
  * is a JSON array when, after a byte order mark and white space, it
  * starts with '[' and that array does not close on its first line, or
  * closes there with nothing but white space after it to the end of the
- * input; anything else is JSON Lines (a first line `[1]` followed by
+ * input.  It is DATA_WRAPPED, read as data_reader_ocds reads (an OCDS
+ * package's releases or records, or the object as one record), when it
+ * starts with '{' and nothing else on that line: an object printed over
+ * many lines.  Anything else is JSON Lines (a first line `[1]` followed by
  * records is a bad first line, not an array with garbage after it, so no
  * later record is lost).  An array whose first line is longer than
  * DATA_MAX_RECORD is an array.  The reader and the parallel runner's
@@ -121,6 +127,28 @@ typedef struct data_reader data_reader;
  * Buffers are drawn from [mem].  NULL out of memory. */
 data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
                              data_format fmt, const char *in_name);
+
+/* Makes [r] (created with DATA_WRAPPED, before its first record) read
+ * the records of the array at JSON pointer [pointer] ("/data/items":
+ * object keys, with ~1 for '/' and ~0 for '~'; no array indices) in each
+ * top-level JSON object of the input: one object, possibly pretty-printed
+ * over many lines, or one a line.  The array's elements are streamed one
+ * at a time, so memory stays flat however large the wrapper; the
+ * wrapper's other members are skipped.  An object without such an array
+ * gives one error record ("no array at /data/items").  Keys are matched
+ * as written in the data (a key spelled with \u escapes does not match).
+ * False (and [r] unchanged) when [pointer] is not of that form or
+ * memory runs out. */
+bool data_reader_records_at(data_reader *r, const char *pointer);
+
+/* Makes [r] (created with DATA_WRAPPED) read Open Contracting Data
+ * Standard data as published: each top-level object is a release
+ * package (its "releases" are the records), a record package (the
+ * "compiledRelease" of each of its "records" is a record), or a release
+ * itself (JSON Lines of releases).  Packages may be pretty-printed over
+ * many lines or one a line, and are streamed as data_reader_records_at
+ * streams.  False out of memory. */
+bool data_reader_ocds(data_reader *r);
 
 /* Frees [r] and its buffers (not the stream); NULL is a no-op. */
 void data_reader_free(data_reader *r);

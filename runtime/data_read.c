@@ -27,6 +27,26 @@ typedef enum arr_state {
     ARR_DONE
 } arr_state;
 
+/* Components a JSON pointer of --records-at may have; keys longer than
+ * WRAP_KEY_MAX bytes never match one. */
+#define WRAP_MAX_COMPONENTS 16
+#define WRAP_KEY_MAX 256
+
+typedef struct wrap_path {
+    char *comp[WRAP_MAX_COMPONENTS]; /* owned, unescaped keys */
+    size_t len[WRAP_MAX_COMPONENTS];
+    int n;
+    bool compiled; /* each element's "compiledRelease" is the record */
+    char *text;    /* owned: the pointer as written, for messages */
+} wrap_path;
+
+typedef enum wrap_state {
+    W_TOP,   /* before a top-level value */
+    W_ELEMS, /* inside the records' array, before an element */
+    W_REST,  /* after it: the enclosing objects' rest is skipped */
+    W_DONE
+} wrap_state;
+
 struct data_reader {
     mem_ctx *mem;           /* borrowed */
     const bc_program *prog; /* borrowed */
@@ -50,6 +70,16 @@ struct data_reader {
     bool elem_too_long;     /* array: the element in hand passed
                                DATA_MAX_RECORD; its text is dropped */
     binder *b;              /* owned */
+    /* DATA_WRAPPED: where the records are (see "wrapped records") */
+    wrap_path paths[2];     /* the arrays to look for; owned */
+    int npaths;
+    bool ocds;              /* an object with none of them is a record */
+    uint8_t wrap;           /* wrap_state */
+    int wpath;              /* the path matched in the object in hand */
+    long wdepth;            /* W_REST: containers still to close */
+    bool holding;           /* the top-level object's text is kept in
+                               r->text: it may be a record itself */
+    bool held_too_long;     /* ... and it passed DATA_MAX_RECORD */
 };
 
 data_format data_reader_format(const data_reader *r)
@@ -89,10 +119,115 @@ data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
     return r;
 }
 
+static void wrap_path_free(mem_ctx *mem, wrap_path *w)
+{
+    for (int i = 0; i < w->n; i++) {
+        mem_free(mem, w->comp[i], w->len[i] + 1);
+    }
+    if (w->text) {
+        mem_free(mem, w->text, strlen(w->text) + 1);
+    }
+    memset(w, 0, sizeof *w);
+}
+
+/* Parses JSON pointer [pointer] into [w]; false if it is not "/key..."
+ * (at most WRAP_MAX_COMPONENTS keys, ~ only as ~0 or ~1) or out of
+ * memory, [w] then empty. */
+static bool wrap_path_parse(mem_ctx *mem, const char *pointer, wrap_path *w)
+{
+    memset(w, 0, sizeof *w);
+    if (pointer[0] != '/') {
+        return false;
+    }
+    w->text = mem_strndup(mem, pointer, strlen(pointer));
+    if (!w->text) {
+        return false;
+    }
+    const char *p = pointer;
+    while (*p == '/') {
+        p++;
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (w->n == WRAP_MAX_COMPONENTS) {
+            wrap_path_free(mem, w);
+            return false;
+        }
+        char *c = mem_alloc(mem, n + 1);
+        if (!c) {
+            wrap_path_free(mem, w);
+            return false;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (p[i] != '~') {
+                c[k++] = p[i];
+            } else if (i + 1 < n && (p[i + 1] == '0' || p[i + 1] == '1')) {
+                c[k++] = p[i + 1] == '0' ? '~' : '/';
+                i++;
+            } else {
+                mem_free(mem, c, n + 1);
+                wrap_path_free(mem, w);
+                return false;
+            }
+        }
+        c[k] = '\0';
+        w->comp[w->n] = c;
+        w->len[w->n] = k;
+        w->n++;
+        /* the allocation is n + 1 bytes: free it by that size */
+        if (k != n) {
+            char *exact = mem_strndup(mem, c, k);
+            mem_free(mem, c, n + 1);
+            if (!exact) {
+                w->n--;
+                wrap_path_free(mem, w);
+                return false;
+            }
+            w->comp[w->n - 1] = exact;
+        }
+        p += n;
+    }
+    return *p == '\0';
+}
+
+bool data_reader_records_at(data_reader *r, const char *pointer)
+{
+    wrap_path w;
+    if (r->started || r->npaths || !wrap_path_parse(r->mem, pointer, &w)) {
+        return false;
+    }
+    r->paths[0] = w;
+    r->npaths = 1;
+    return true;
+}
+
+static bool set_ocds(data_reader *r)
+{
+    if (!wrap_path_parse(r->mem, "/releases", &r->paths[0])) {
+        return false;
+    }
+    r->npaths = 1;
+    if (!wrap_path_parse(r->mem, "/records", &r->paths[1])) {
+        return false; /* data_reader_free frees paths[0] */
+    }
+    r->paths[1].compiled = true;
+    r->npaths = 2;
+    r->ocds = true;
+    return true;
+}
+
+bool data_reader_ocds(data_reader *r)
+{
+    return !r->started && !r->npaths && set_ocds(r);
+}
+
 void data_reader_free(data_reader *r)
 {
     if (!r) {
         return;
+    }
+    for (int i = 0; i < r->npaths; i++) {
+        wrap_path_free(r->mem, &r->paths[i]);
     }
     data_binder_free(r->b);
     sb_free(&r->text);
@@ -148,7 +283,8 @@ enum {
     SNIFF_SPACE, /* white space before the first value */
     SNIFF_ARRAY, /* inside the first value, an array, on its first line */
     SNIFF_LINE,  /* after it closed, on the same line */
-    SNIFF_AFTER  /* on later lines: is there anything but white space? */
+    SNIFF_AFTER, /* on later lines: is there anything but white space? */
+    SNIFF_OBJECT /* after a first '{': is the rest of its line blank? */
 };
 
 void data_sniff_init(data_sniffer *sn)
@@ -186,12 +322,23 @@ data_format data_sniff_feed(data_sniffer *sn, const char *s, size_t len)
             if (is_space(c)) {
                 continue;
             }
-            if (c != '[') {
+            if (c != '[' && c != '{') {
                 return decided(sn, DATA_JSONL);
             }
-            sn->phase = SNIFF_ARRAY;
+            sn->phase = c == '[' ? SNIFF_ARRAY : SNIFF_OBJECT;
             sn->first = sn->seen;
             sn->depth = 1;
+            continue;
+        case SNIFF_OBJECT:
+            /* A line "{" alone is no JSON Lines record: it opens an object
+             * printed over many lines (a package, or a record).  Anything
+             * else on the line makes it a record, good or bad. */
+            if (c == '\n') {
+                return decided(sn, DATA_WRAPPED);
+            }
+            if (!is_space(c)) {
+                return decided(sn, DATA_JSONL);
+            }
             continue;
         case SNIFF_ARRAY:
             if (c == '\n' || sn->seen - sn->first > DATA_MAX_RECORD) {
@@ -237,9 +384,11 @@ data_format data_sniff_end(data_sniffer *sn)
     if (sn->result != DATA_AUTO) {
         return (data_format)sn->result;
     }
-    /* Only an array's first line (closed or not) leaves it undecided. */
-    return decided(sn, sn->phase >= SNIFF_ARRAY ? DATA_JSON_ARRAY
-                                                : DATA_JSONL);
+    /* Only an array's first line (closed or not) leaves it undecided, or
+     * a first line "{": one (bad) JSON Lines record. */
+    return decided(sn, sn->phase >= SNIFF_ARRAY && sn->phase <= SNIFF_AFTER
+                           ? DATA_JSON_ARRAY
+                           : DATA_JSONL);
 }
 
 /* Drops a UTF-8 byte order mark at the start of input and, for DATA_AUTO,
@@ -295,6 +444,11 @@ static bool start(data_reader *r)
         f = data_sniff_end(&sn);
     }
     r->fmt = (uint8_t)f;
+    if (f == DATA_WRAPPED && !set_ocds(r)) {
+        r->eof = true;
+        r->fmt = DATA_JSONL;
+        return false;
+    }
     return true;
 }
 
@@ -587,6 +741,394 @@ static data_status next_element(data_reader *r, arena *a, value *out,
     return DATA_EOF;
 }
 
+/* ---- wrapped records (DATA_WRAPPED) ----------------------------------- */
+
+/* The input is a sequence of top-level objects (one, pretty-printed, or
+ * one a line).  In each, the members are scanned a byte at a time along
+ * the path of one of r->paths; the other members' values are skipped
+ * without being held.  Once the path's array is reached its elements are
+ * framed by scan_element and bound one at a time, as a JSON array's are;
+ * after it, the rest of the object is skipped.  For OCDS, a top-level
+ * object's text is held while its members are scanned: if none is
+ * "releases" or "records", the object is itself a release. */
+
+/* The next byte, consumed (and held, while holding); -1 at the end. */
+static int take(data_reader *r)
+{
+    if (!refill(r)) {
+        return -1;
+    }
+    char c = r->blk[r->blk_pos++];
+    if (r->holding) {
+        if (r->text.len >= DATA_MAX_RECORD) {
+            r->held_too_long = true;
+            r->holding = false;
+            sb_clear(&r->text);
+        } else {
+            sb_putc(&r->text, c);
+        }
+    }
+    return (unsigned char)c;
+}
+
+/* The next byte that is not white space, not consumed; -1 at the end. */
+static int wpeek(data_reader *r)
+{
+    while (refill(r)) {
+        char c = r->blk[r->blk_pos];
+        if (!is_space(c)) {
+            return (unsigned char)c;
+        }
+        take(r);
+    }
+    return -1;
+}
+
+/* Consumes the rest of a string whose opening quote is consumed, keeping
+ * its first WRAP_KEY_MAX raw bytes in [key] (when not NULL) and their
+ * count in *len (WRAP_KEY_MAX + 1: longer).  False at the end of input. */
+static bool take_string(data_reader *r, char *key, size_t *len)
+{
+    size_t n = 0;
+    bool esc = false;
+    for (;;) {
+        int c = take(r);
+        if (c == -1) {
+            return false;
+        }
+        if (!esc && c == '"') {
+            break;
+        }
+        esc = !esc && c == '\\';
+        if (key && n <= WRAP_KEY_MAX) {
+            if (n < WRAP_KEY_MAX) {
+                key[n] = (char)c;
+            }
+            n++;
+        }
+    }
+    if (len) {
+        *len = n;
+    }
+    return true;
+}
+
+/* Consumes bytes until [depth] open containers have closed (strings
+ * skipped whole).  False at the end of input. */
+static bool skip_open(data_reader *r, long depth)
+{
+    while (depth > 0) {
+        int c = take(r);
+        if (c == -1) {
+            return false;
+        }
+        if (c == '"') {
+            if (!take_string(r, NULL, NULL)) {
+                return false;
+            }
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return true;
+}
+
+/* Consumes one value (a string, a container, or a scalar up to the byte
+ * that ends it).  False at the end of input. */
+static bool skip_value(data_reader *r)
+{
+    int c = wpeek(r);
+    if (c == -1) {
+        return false;
+    }
+    if (c == '"') {
+        take(r);
+        return take_string(r, NULL, NULL);
+    }
+    if (c == '{' || c == '[') {
+        take(r);
+        return skip_open(r, 1);
+    }
+    while (c != -1 && c != ',' && c != '}' && c != ']' && !is_space((char)c)) {
+        take(r);
+        c = refill(r) ? (unsigned char)r->blk[r->blk_pos] : -1;
+    }
+    return true;
+}
+
+/* In-memory: the offset after the JSON value starting at [i] of [s]
+ * (white space before it skipped), or SIZE_MAX if it does not end. */
+static size_t value_end(const char *s, size_t n, size_t i)
+{
+    long depth = 0;
+    bool in_str = false, esc = false;
+    while (i < n && is_space(s[i])) {
+        i++;
+    }
+    for (; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (esc) {
+                esc = false;
+            } else if (c == '\\') {
+                esc = true;
+            } else if (c == '"') {
+                in_str = false;
+                if (depth == 0) {
+                    return i + 1;
+                }
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) {
+                return i; /* a scalar ended by its container */
+            }
+            if (--depth == 0) {
+                return i + 1;
+            }
+        } else if (depth == 0 && (c == ',' || is_space(c))) {
+            return i;
+        }
+    }
+    return depth == 0 && !in_str ? n : SIZE_MAX;
+}
+
+/* In-memory: the value of member [key] of the JSON object [s], as
+ * *at / *len; false if [s] is not an object or has no such member. */
+static bool find_member(const char *s, size_t n, const char *key,
+                        size_t *at, size_t *len)
+{
+    size_t klen = strlen(key), i = 0;
+    while (i < n && is_space(s[i])) {
+        i++;
+    }
+    if (i == n || s[i] != '{') {
+        return false;
+    }
+    i++;
+    for (;;) {
+        while (i < n && (is_space(s[i]) || s[i] == ',')) {
+            i++;
+        }
+        if (i == n || s[i] != '"') {
+            return false;
+        }
+        size_t ks = ++i;
+        while (i < n && s[i] != '"') {
+            i += s[i] == '\\' ? 2 : 1;
+        }
+        if (i >= n) {
+            return false;
+        }
+        size_t ke = i++;
+        while (i < n && is_space(s[i])) {
+            i++;
+        }
+        if (i == n || s[i] != ':') {
+            return false;
+        }
+        i++;
+        while (i < n && is_space(s[i])) {
+            i++;
+        }
+        size_t vs = i, ve = value_end(s, n, i);
+        if (ve == SIZE_MAX) {
+            return false;
+        }
+        if (ke - ks == klen && memcmp(s + ks, key, klen) == 0) {
+            *at = vs;
+            *len = ve - vs;
+            return true;
+        }
+        i = ve;
+    }
+}
+
+static data_status wrap_error(data_reader *r, arena *a, data_error *err,
+                              const char *msg)
+{
+    r->line++;
+    return array_error(r, a, err, msg);
+}
+
+/* Binds the element in r->text (framed by scan_element). */
+static data_status wrap_bind(data_reader *r, arena *a, value *out,
+                             data_error *err)
+{
+    r->line++;
+    if (r->text.failed) {
+        err->line = r->line;
+        return DATA_ENOMEM;
+    }
+    if (r->elem_too_long) {
+        return too_long(r, a, err);
+    }
+    const char *s = r->text.p ? r->text.p : "";
+    size_t len = r->text.len;
+    if (is_blank(s, len)) {
+        return array_error(r, a, err, "not valid JSON");
+    }
+    if (r->paths[r->wpath].compiled) {
+        size_t at, n;
+        if (!find_member(s, len, "compiledRelease", &at, &n)) {
+            return array_error(r, a, err, "a record with no compiledRelease");
+        }
+        s += at;
+        len = n;
+    }
+    return data_binder_bind(r->b, r->prog->input_record, s, len, r->line, a,
+                            out, err);
+}
+
+/* The next element of the records' array, or on to the next object. */
+static data_status wrap_elements(data_reader *r, arena *a, value *out,
+                                 data_error *err);
+
+/* Scans the members of the top-level object whose '{' is consumed, along
+ * the paths, to the records' array or the object's end. */
+static data_status wrap_object(data_reader *r, arena *a, value *out,
+                               data_error *err)
+{
+    int level = 0; /* path components matched: objects entered */
+    r->wpath = -1;
+    for (;;) {
+        int c = wpeek(r);
+        if (c == ',') {
+            take(r);
+            continue;
+        }
+        if (c == '}') {
+            take(r);
+            if (level == 0 && r->ocds) {
+                /* no package member: the object is a release */
+                r->holding = false;
+                r->wrap = W_TOP;
+                r->line++;
+                if (r->held_too_long) {
+                    return too_long(r, a, err);
+                }
+                if (r->text.failed) {
+                    err->line = r->line;
+                    return DATA_ENOMEM;
+                }
+                return data_binder_bind(r->b, r->prog->input_record,
+                                        r->text.p, r->text.len, r->line, a,
+                                        out, err);
+            }
+            r->holding = false;
+            r->wdepth = level;
+            r->wrap = level ? W_REST : W_TOP;
+            char msg[300];
+            snprintf(msg, sizeof msg, "no array at %s",
+                     r->paths[r->wpath < 0 ? 0 : r->wpath].text);
+            return wrap_error(r, a, err, msg);
+        }
+        char key[WRAP_KEY_MAX];
+        size_t klen = 0;
+        if (c != '"' || (take(r), !take_string(r, key, &klen)) ||
+            wpeek(r) != ':') {
+            r->holding = false;
+            r->wrap = W_DONE;
+            return wrap_error(r, a, err, c == -1 ? "not valid JSON: the input ends inside an object" : "not valid JSON");
+        }
+        take(r);
+        int v = wpeek(r);
+        int hit = -1;
+        for (int i = 0; i < r->npaths && hit < 0; i++) {
+            const wrap_path *w = &r->paths[i];
+            if ((r->wpath < 0 || r->wpath == i) && level < w->n &&
+                w->len[level] == klen &&
+                memcmp(w->comp[level], key, klen) == 0 &&
+                v == (level + 1 == w->n ? '[' : '{')) {
+                hit = i;
+            }
+        }
+        if (hit < 0) {
+            if (!skip_value(r)) {
+                r->holding = false;
+                r->wrap = W_DONE;
+                return wrap_error(r, a, err, "not valid JSON: the input ends inside an object");
+            }
+            continue;
+        }
+        take(r);
+        r->holding = false;
+        sb_clear(&r->text);
+        r->wpath = hit;
+        level++;
+        if (level == r->paths[hit].n) {
+            r->wdepth = level; /* the objects around the array */
+            r->wrap = W_ELEMS;
+            if (wpeek(r) == ']') {
+                take(r);
+                r->wrap = W_REST;
+            }
+            return wrap_elements(r, a, out, err);
+        }
+    }
+}
+
+static data_status wrap_elements(data_reader *r, arena *a, value *out,
+                                 data_error *err)
+{
+    for (;;) {
+        switch ((wrap_state)r->wrap) {
+        case W_TOP: {
+            int c = wpeek(r);
+            if (c == -1) {
+                r->wrap = W_DONE;
+                return r->io_error ? io_error(r, a, err) : DATA_EOF;
+            }
+            take(r);
+            if (c != '{') {
+                r->wrap = W_DONE;
+                return wrap_error(r, a, err, "not a JSON object");
+            }
+            sb_clear(&r->text);
+            r->held_too_long = false;
+            if (r->ocds) {
+                r->holding = true;
+                sb_putc(&r->text, '{');
+            }
+            return wrap_object(r, a, out, err);
+        }
+        case W_ELEMS: {
+            sb_clear(&r->text);
+            r->elem_too_long = false;
+            int c = scan_element(r);
+            if (c == -1) {
+                r->wrap = W_DONE;
+                if (r->io_error) {
+                    return io_error(r, a, err);
+                }
+                return wrap_error(r, a, err, "not valid JSON: the array is not closed");
+            }
+            if (c == ']') {
+                r->wrap = W_REST;
+            }
+            return wrap_bind(r, a, out, err);
+        }
+        case W_REST:
+            if (!skip_open(r, r->wdepth)) {
+                r->wrap = W_DONE;
+                return wrap_error(r, a, err, "not valid JSON: the input ends inside an object");
+            }
+            r->wrap = W_TOP;
+            continue;
+        case W_DONE:
+            return DATA_EOF;
+        }
+        return DATA_EOF;
+    }
+}
+
 bool data_reader_start(data_reader *r)
 {
     return r->started || start(r);
@@ -619,6 +1161,13 @@ data_status data_reader_next(data_reader *r, arena *a, value *out,
     }
     if (r->fmt == DATA_JSON_ARRAY) {
         return data_finish(next_element(r, a, out, err), err);
+    }
+    if (r->fmt == DATA_WRAPPED) {
+        if (TALLY_NEVER(r->npaths == 0)) {
+            err->msg = "internal error: wrapped records with no path";
+            return DATA_IO_ERROR;
+        }
+        return data_finish(wrap_elements(r, a, out, err), err);
     }
     return data_finish(next_line(r, a, out, err), err);
 }

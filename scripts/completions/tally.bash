@@ -23,18 +23,18 @@ _tally()
     fi
     case $prev in
     --format) COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur")); return ;;
-    --input) COMPREPLY=($(compgen -W "jsonl json auto" -- "$cur")); return ;;
+    --input) COMPREPLY=($(compgen -W "jsonl json ocds auto" -- "$cur")); return ;;
     --memory-cap)
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
-    --budget|--max-errors|--jobs|-j|--as-of) return ;;
+    --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
     --output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --lib-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --budget --memory-cap --max-errors --lib-path --as-of --cite --jobs -j --allow-native --help --" ;;
+    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --jobs -j --allow-native --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--max-errors --memory-cap --lib-path --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
@@ -48,7 +48,7 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac
