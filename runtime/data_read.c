@@ -44,6 +44,8 @@ typedef enum wrap_state {
     W_TOP,   /* before a top-level value */
     W_ELEMS, /* inside the records' array, before an element */
     W_REST,  /* after it: the enclosing objects' rest is skipped */
+    W_RESYNC, /* after bad JSON: on at the next line starting with '{' */
+    W_UNCLOSED, /* the input ended inside the array, after an element */
     W_DONE
 } wrap_state;
 
@@ -80,6 +82,7 @@ struct data_reader {
     bool holding;           /* the top-level object's text is kept in
                                r->text: it may be a record itself */
     bool held_too_long;     /* ... and it passed DATA_MAX_RECORD */
+    char last;              /* the byte take() consumed last */
 };
 
 data_format data_reader_format(const data_reader *r)
@@ -759,6 +762,7 @@ static int take(data_reader *r)
         return -1;
     }
     char c = r->blk[r->blk_pos++];
+    r->last = c;
     if (r->holding) {
         if (r->text.len >= DATA_MAX_RECORD) {
             r->held_too_long = true;
@@ -958,6 +962,17 @@ static data_status wrap_error(data_reader *r, arena *a, data_error *err,
     return array_error(r, a, err, msg);
 }
 
+/* An error that leaves the reader lost in the input: the next line that
+ * starts with '{' (a JSON Lines record; the indented lines inside a
+ * pretty-printed object do not) starts afresh. */
+static data_status wrap_lost(data_reader *r, arena *a, data_error *err,
+                             const char *msg)
+{
+    r->holding = false;
+    r->wrap = W_RESYNC;
+    return wrap_error(r, a, err, msg);
+}
+
 /* Binds the element in r->text (framed by scan_element). */
 static data_status wrap_bind(data_reader *r, arena *a, value *out,
                              data_error *err)
@@ -1034,9 +1049,7 @@ static data_status wrap_object(data_reader *r, arena *a, value *out,
         size_t klen = 0;
         if (c != '"' || (take(r), !take_string(r, key, &klen)) ||
             wpeek(r) != ':') {
-            r->holding = false;
-            r->wrap = W_DONE;
-            return wrap_error(r, a, err, c == -1 ? "not valid JSON: the input ends inside an object" : "not valid JSON");
+            return wrap_lost(r, a, err, "not valid JSON");
         }
         take(r);
         int v = wpeek(r);
@@ -1052,9 +1065,7 @@ static data_status wrap_object(data_reader *r, arena *a, value *out,
         }
         if (hit < 0) {
             if (!skip_value(r)) {
-                r->holding = false;
-                r->wrap = W_DONE;
-                return wrap_error(r, a, err, "not valid JSON: the input ends inside an object");
+                return wrap_lost(r, a, err, "not valid JSON");
             }
             continue;
         }
@@ -1088,8 +1099,7 @@ static data_status wrap_elements(data_reader *r, arena *a, value *out,
             }
             take(r);
             if (c != '{') {
-                r->wrap = W_DONE;
-                return wrap_error(r, a, err, "not a JSON object");
+                return wrap_lost(r, a, err, "not a JSON object");
             }
             sb_clear(&r->text);
             r->held_too_long = false;
@@ -1108,7 +1118,13 @@ static data_status wrap_elements(data_reader *r, arena *a, value *out,
                 if (r->io_error) {
                     return io_error(r, a, err);
                 }
-                return wrap_error(r, a, err, "not valid JSON: the array is not closed");
+                if (!r->elem_too_long && !r->text.failed &&
+                    is_blank(r->text.p ? r->text.p : "", r->text.len)) {
+                    return wrap_error(r, a, err,
+                                      "not valid JSON: the array is not "
+                                      "closed");
+                }
+                r->wrap = W_UNCLOSED; /* the element first, as in arrays */
             }
             if (c == ']') {
                 r->wrap = W_REST;
@@ -1118,10 +1134,24 @@ static data_status wrap_elements(data_reader *r, arena *a, value *out,
         case W_REST:
             if (!skip_open(r, r->wdepth)) {
                 r->wrap = W_DONE;
-                return wrap_error(r, a, err, "not valid JSON: the input ends inside an object");
+                return wrap_error(r, a, err, "not valid JSON: the object is "
+                                             "not closed");
             }
             r->wrap = W_TOP;
             continue;
+        case W_RESYNC:
+            if (!refill(r)) {
+                r->wrap = W_DONE;
+            } else if (r->last == '\n' && r->blk[r->blk_pos] == '{') {
+                r->wrap = W_TOP;
+            } else {
+                take(r);
+            }
+            continue;
+        case W_UNCLOSED:
+            r->wrap = W_DONE;
+            return wrap_error(r, a, err,
+                              "not valid JSON: the array is not closed");
         case W_DONE:
             return DATA_EOF;
         }
