@@ -753,7 +753,8 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                        FILE *in, FILE *out, tally_run_stats *stats)
 {
     static const data_format in_fmt[] = {DATA_AUTO, DATA_JSONL,
-                                         DATA_JSON_ARRAY, DATA_WRAPPED};
+                                         DATA_JSON_ARRAY, DATA_WRAPPED,
+                                         DATA_CSV};
     tally_run_stats st;
     memset(&st, 0, sizeof st);
     bool has_as_of;
@@ -779,7 +780,15 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                                       o->records_at ? DATA_WRAPPED
                                                     : in_fmt[o->input],
                                       o->input_name ? o->input_name : "input");
-    if (rd && o->records_at && !data_reader_records_at(rd, o->records_at)) {
+    char why[300];
+    if (!o->records_at && o->input == TALLY_INPUT_CSV &&
+        data_csv_refusal(tp->prog, why, sizeof why)) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "tally: %s", why);
+        api_message(&tp->cfg, msg);
+        result = TALLY_EOPTION;
+    } else if (rd && o->records_at &&
+               !data_reader_records_at(rd, o->records_at)) {
         api_message(&tp->cfg, "tally: --records-at needs a JSON pointer to "
                               "an array, such as /data/items");
         result = TALLY_EOPTION;

@@ -84,10 +84,13 @@ static const char usage_run[] =
     "  --format jsonl|json|csv|table   output format (default jsonl)\n"
     "  --output FILE, -o FILE          write to FILE instead of standard\n"
     "                                  output (see below)\n"
-    "  --input jsonl|json|ocds|auto    input format (default auto); ocds:\n"
+    "  --input jsonl|json|ocds|csv|auto\n"
+    "                                  input format (default auto); ocds:\n"
     "                                  release or record packages (each\n"
     "                                  release, or record's compiledRelease,\n"
-    "                                  one record) or releases, one a line\n"
+    "                                  one record) or releases, one a line;\n"
+    "                                  csv: a header row of field names,\n"
+    "                                  then a record a row\n"
     "  --records-at POINTER            the records are the array at JSON\n"
     "                                  pointer POINTER (/data/items) in each\n"
     "                                  top-level object, streamed\n"
@@ -641,8 +644,9 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             if (strcmp(val, "jsonl") == 0) o.input = TALLY_INPUT_JSONL;
             else if (strcmp(val, "json") == 0) o.input = TALLY_INPUT_JSON;
             else if (strcmp(val, "ocds") == 0) o.input = TALLY_INPUT_OCDS;
+            else if (strcmp(val, "csv") == 0) o.input = TALLY_INPUT_CSV;
             else if (strcmp(val, "auto") == 0) o.input = TALLY_INPUT_AUTO;
-            else rc = usage_error("--input is jsonl, json, ocds or auto", usage_run);
+            else rc = usage_error("--input is jsonl, json, ocds, csv or auto", usage_run);
         } else if (strcmp(a, "--records-at") == 0) {
             if (!val || val[0] != '/') {
                 rc = usage_error("--records-at needs a JSON pointer such as /data/items",

@@ -232,11 +232,15 @@ typedef enum tally_input_format {
                           is a whole value and more lines follow */
     TALLY_INPUT_JSONL,
     TALLY_INPUT_JSON,
-    TALLY_INPUT_OCDS   /* Open Contracting data as published: release
+    TALLY_INPUT_OCDS,  /* Open Contracting data as published: release
                           packages (each release a record), record
                           packages (each record's compiledRelease), and
                           releases, one object a line; packages may be
                           pretty-printed, and are streamed */
+    TALLY_INPUT_CSV    /* a header row naming the input record's fields
+                          (by their data names), then a record a row;
+                          refused (TALLY_EOPTION) when the input record
+                          has a record, list or map field */
 } tally_input_format;
 
 typedef enum tally_output_format {

@@ -63,6 +63,7 @@ typedef enum data_format {
     DATA_WRAPPED,    /* records in an array inside each top-level object:
                         at a JSON pointer (data_reader_records_at), or
                         OCDS packages (data_reader_ocds) */
+    DATA_CSV,        /* a header row, then a record a row (libcsv) */
     DATA_FORMAT_COUNT
 } data_format;
 
@@ -149,6 +150,28 @@ bool data_reader_records_at(data_reader *r, const char *pointer);
  * many lines or one a line, and are streamed as data_reader_records_at
  * streams.  False out of memory. */
 bool data_reader_ocds(data_reader *r);
+
+/* Why [prog]'s input record cannot be read from CSV (a field that is a
+ * record, list or map: CSV cells hold only scalars), written to [buf] of
+ * [n] bytes; NULL when it can.  DATA_CSV reads:
+ *
+ *   - a header row naming the columns: a column fills the input record's
+ *     field whose data name (its name, or its `as "..."` rename) it
+ *     bears; other columns are ignored; a name given twice is an error;
+ *   - then one record a row, cells quoted or not (RFC 4180: "" for a
+ *     quote inside quotes, line breaks inside quotes), rows ended by LF
+ *     or CRLF, a UTF-8 byte order mark dropped.  A cell is bound as the
+ *     JSON string of its text, except: an integer or duration cell of
+ *     digits is a number, a bool cell "true" or "false" a boolean, and
+ *     an empty cell (unquoted) none for an optional field and the empty
+ *     text for a text field;
+ *   - errors name the row (the header is row 1) and the column:
+ *     "row 3, column 2 (price): not a decimal string".
+ *
+ * The parser is libcsv; its buffer, outside the memory cap, holds one
+ * cell, and a cell longer than DATA_MAX_RECORD ends the input with an
+ * error. */
+const char *data_csv_refusal(const bc_program *prog, char *buf, size_t n);
 
 /* Frees [r] and its buffers (not the stream); NULL is a no-op. */
 void data_reader_free(data_reader *r);

@@ -12,7 +12,10 @@
 #include "tally_assert.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <csv.h>
 
 /* Bytes read from the stream at a time: large enough that fread's cost
  * vanishes, small enough to stay in L2. */
@@ -49,6 +52,8 @@ typedef enum wrap_state {
     W_DONE
 } wrap_state;
 
+typedef struct csv_state csv_state;
+
 struct data_reader {
     mem_ctx *mem;           /* borrowed */
     const bc_program *prog; /* borrowed */
@@ -83,6 +88,8 @@ struct data_reader {
                                r->text: it may be a record itself */
     bool held_too_long;     /* ... and it passed DATA_MAX_RECORD */
     char last;              /* the byte take() consumed last */
+    /* DATA_CSV (see "CSV") */
+    csv_state *csv;         /* owned, NULL until the first record */
 };
 
 data_format data_reader_format(const data_reader *r)
@@ -224,11 +231,14 @@ bool data_reader_ocds(data_reader *r)
     return !r->started && !r->npaths && set_ocds(r);
 }
 
+static void csv_state_free(data_reader *r);
+
 void data_reader_free(data_reader *r)
 {
     if (!r) {
         return;
     }
+    csv_state_free(r);
     for (int i = 0; i < r->npaths; i++) {
         wrap_path_free(r->mem, &r->paths[i]);
     }
@@ -1159,6 +1169,382 @@ static data_status wrap_elements(data_reader *r, arena *a, value *out,
     }
 }
 
+/* ---- CSV (DATA_CSV) ----------------------------------------------------- */
+
+/* libcsv parses each block and calls back for every cell and every row's
+ * end.  The header row makes the column map; each later row is written
+ * as a JSON object of the mapped cells (typed as data.h says), queued in
+ * [ready], and bound from there one at a time, so the binder, its
+ * checks and its messages are the JSON ones.  Rows are queued a block at
+ * a time: the queue holds at most one block's rows and the row in
+ * hand. */
+
+/* A field's column map entry: none. */
+#define CSV_NO_FIELD UINT32_MAX
+
+/* Errors a row may carry, before binding. */
+enum { CSV_ROW_OK, CSV_ROW_EXTRA, CSV_ROW_TOO_LONG };
+
+typedef struct csv_row_head {
+    long row;     /* 1-based; the header is row 1 */
+    size_t len;   /* bytes of JSON after this head */
+    int problem;  /* CSV_ROW_* */
+} csv_row_head;
+
+struct csv_state {
+    struct csv_parser p;
+    bool header_done;
+    bool done;        /* parsing is over: only [ready] is left */
+    const char *fatal; /* static: the input cannot be read on */
+    long fatal_row;   /* ... the row it names, or 0 for the row in hand */
+    long row;         /* rows ended so far */
+    uint32_t cell;    /* cells so far in the row in hand */
+    uint32_t *col;    /* owned: column -> field index, CSV_NO_FIELD */
+    size_t ncols;
+    size_t colcap;
+    strbuf names;     /* header: the names, NUL-separated */
+    strbuf cur;       /* the row in hand, as JSON */
+    bool cur_extra;   /* ... has more cells than the header */
+    bool cur_too_long;
+    strbuf ready;     /* completed rows: csv_row_head, then JSON */
+    size_t ready_pos;
+    data_reader *r;   /* borrowed: the reader */
+};
+
+/* libcsv's allocations: refused past a cell of DATA_MAX_RECORD bytes, so
+ * one endless cell cannot take all memory (its buffer is outside the
+ * memory cap). */
+static void *csv_realloc_capped(void *p, size_t size)
+{
+    if (size > DATA_MAX_RECORD + 4096) {
+        return NULL;
+    }
+    return realloc(p, size);
+}
+
+static void csv_state_free(data_reader *r)
+{
+    csv_state *c = r->csv;
+    if (!c) {
+        return;
+    }
+    csv_free(&c->p);
+    mem_free(r->mem, c->col, c->colcap * sizeof *c->col);
+    sb_free(&c->names);
+    sb_free(&c->cur);
+    sb_free(&c->ready);
+    mem_free(r->mem, c, sizeof *c);
+    r->csv = NULL;
+}
+
+static const bc_type *csv_base(const bc_program *p, uint16_t t, bool *opt)
+{
+    *opt = false;
+    while (p->types[t].kind == BT_OPTIONAL) {
+        *opt = true;
+        t = p->types[t].ref;
+    }
+    return &p->types[t];
+}
+
+const char *data_csv_refusal(const bc_program *prog, char *buf, size_t n)
+{
+    const bc_record *rec = &prog->records[prog->input_record];
+    for (uint32_t i = 0; i < rec->nfields; i++) {
+        const bc_field *f = bc_record_field(prog, rec, i);
+        bool opt;
+        const bc_type *t = csv_base(prog, f->type, &opt);
+        const char *what = t->kind == BT_RECORD ? "a record"
+                           : t->kind == BT_LIST ? "a list"
+                           : t->kind == BT_MAP  ? "a map"
+                                                : NULL;
+        if (what) {
+            const bc_str *name = &prog->strings[f->json];
+            snprintf(buf, n, "CSV input cannot fill field \"%.*s\": it is %s, "
+                     "and a CSV cell holds one value; read JSON instead",
+                     (int)(name->len > 200 ? 200 : name->len), name->p, what);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static bool digits_only(const char *s, size_t len)
+{
+    size_t i = len > 0 && s[0] == '-';
+    if (i == len) {
+        return false;
+    }
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The cell's field is [f]: writes `"key":value` to the row in hand. */
+static void csv_put_cell(csv_state *c, const bc_field *f, const char *s,
+                         size_t len, bool empty_unquoted)
+{
+    const bc_program *p = c->r->prog;
+    bool opt;
+    const bc_type *t = csv_base(p, f->type, &opt);
+    strbuf *b = &c->cur;
+    sb_putc(b, b->len ? ',' : '{');
+    const bc_str *key = &p->strings[f->json];
+    sb_put_json_string(b, key->p, key->len);
+    sb_putc(b, ':');
+    if (empty_unquoted && opt) {
+        sb_puts(b, "null");
+        return;
+    }
+    if ((t->kind == BT_INT || t->kind == BT_DURATION) &&
+        digits_only(s, len)) {
+        sb_put(b, s, len);
+    } else if (t->kind == BT_BOOL && ((len == 4 && memcmp(s, "true", 4) == 0) ||
+                                      (len == 5 && memcmp(s, "false", 5) == 0))) {
+        sb_put(b, s, len);
+    } else {
+        sb_put_json_string(b, s ? s : "", len);
+    }
+}
+
+static void csv_on_cell(void *cell, size_t len, void *data)
+{
+    csv_state *c = data;
+    const char *s = cell;
+    uint32_t col = c->cell++;
+    if (!c->header_done) {
+        sb_put(&c->names, s ? s : "", len);
+        sb_putc(&c->names, '\0');
+        return;
+    }
+    if (col >= c->ncols) {
+        c->cur_extra = true;
+        return;
+    }
+    if (c->col[col] == CSV_NO_FIELD || c->cur_too_long) {
+        return;
+    }
+    const bc_program *p = c->r->prog;
+    const bc_record *rec = &p->records[p->input_record];
+    csv_put_cell(c, bc_record_field(p, rec, c->col[col]), s, len, s == NULL);
+    if (c->cur.len > DATA_MAX_RECORD) {
+        c->cur_too_long = true;
+        sb_clear(&c->cur);
+    }
+}
+
+/* The header has ended: maps its columns to fields. */
+static void csv_header(csv_state *c)
+{
+    data_reader *r = c->r;
+    const bc_program *p = r->prog;
+    const bc_record *rec = &p->records[p->input_record];
+    c->header_done = true;
+    c->ncols = c->cell;
+    c->colcap = c->ncols ? c->ncols : 1;
+    c->col = mem_alloc(r->mem, c->colcap * sizeof *c->col);
+    if (!c->col || c->names.failed) {
+        c->fatal = "out of memory reading the CSV header";
+        return;
+    }
+    const char *name = c->names.p;
+    for (size_t k = 0; k < c->ncols; k++) {
+        size_t len = strlen(name);
+        c->col[k] = CSV_NO_FIELD;
+        for (uint32_t i = 0; i < rec->nfields; i++) {
+            const bc_str *js = &p->strings[bc_record_field(p, rec, i)->json];
+            if (js->len == len && memcmp(js->p, name, len) == 0) {
+                c->col[k] = i;
+            }
+        }
+        for (size_t j = 0; j < k && c->col[k] != CSV_NO_FIELD; j++) {
+            if (c->col[j] == c->col[k]) {
+                c->fatal = "the header names a column twice";
+                c->fatal_row = 1;
+            }
+        }
+        name += len + 1;
+    }
+}
+
+static void csv_on_row(int term, void *data)
+{
+    csv_state *c = data;
+    (void)term;
+    c->row++;
+    if (!c->header_done) {
+        csv_header(c);
+        c->cell = 0;
+        return;
+    }
+    if (c->fatal) {
+        return; /* the header is bad: no row can be read */
+    }
+    csv_row_head h = {c->row, 0, CSV_ROW_OK};
+    if (c->cur_too_long) {
+        h.problem = CSV_ROW_TOO_LONG;
+    } else if (c->cur_extra) {
+        h.problem = CSV_ROW_EXTRA;
+    } else {
+        if (c->cur.len == 0) {
+            sb_putc(&c->cur, '{');
+        }
+        sb_putc(&c->cur, '}');
+        h.len = c->cur.len;
+    }
+    sb_put(&c->ready, (const char *)&h, sizeof h);
+    if (h.problem == CSV_ROW_OK) {
+        sb_put(&c->ready, c->cur.p, c->cur.len);
+    }
+    sb_clear(&c->cur);
+    c->cur_extra = c->cur_too_long = false;
+    c->cell = 0;
+}
+
+/* Feeds the next block to libcsv, or ends the parse at the end of the
+ * input. */
+static void csv_feed(data_reader *r)
+{
+    csv_state *c = r->csv;
+    if (refill(r)) {
+        size_t n = r->blk_len - r->blk_pos;
+        size_t used = csv_parse(&c->p, r->blk + r->blk_pos, n, csv_on_cell,
+                                csv_on_row, c);
+        r->blk_pos = r->blk_len;
+        if (used != n) {
+            c->done = true;
+            c->fatal = csv_error(&c->p) == CSV_ENOMEM
+                           ? "a cell longer than the record limit"
+                           : "not valid CSV: a quote inside an unquoted "
+                             "cell, or after a quoted one";
+        }
+        return;
+    }
+    c->done = true;
+    if (csv_fini(&c->p, csv_on_cell, csv_on_row, c) != 0) {
+        c->fatal = "not valid CSV: a quoted cell is not closed";
+    }
+}
+
+/* Rewrites a binding error's path as the row and the column. */
+static void csv_name_cell(data_reader *r, arena *a, long row, data_error *err)
+{
+    csv_state *c = r->csv;
+    char buf[512];
+    if (!err->path) {
+        snprintf(buf, sizeof buf, "row %ld", row);
+    } else {
+        const bc_program *p = r->prog;
+        const bc_record *rec = &p->records[p->input_record];
+        size_t col = c->ncols;
+        for (size_t k = 0; k < c->ncols; k++) {
+            if (c->col[k] == CSV_NO_FIELD) {
+                continue;
+            }
+            const bc_str *js =
+                &p->strings[bc_record_field(p, rec, c->col[k])->json];
+            if (strlen(err->path) == js->len &&
+                memcmp(err->path, js->p, js->len) == 0) {
+                col = k;
+            }
+        }
+        if (col < c->ncols) {
+            snprintf(buf, sizeof buf, "row %ld, column %zu (%.300s)", row,
+                     col + 1, err->path);
+        } else {
+            snprintf(buf, sizeof buf, "row %ld: %.300s", row, err->path);
+        }
+    }
+    const char *path = arena_strndup(a, buf, strlen(buf));
+    if (path) {
+        err->path = path;
+    }
+}
+
+static data_status csv_row_error(data_reader *r, arena *a, long row,
+                                 data_error *err, const char *msg)
+{
+    memset(err, 0, sizeof *err);
+    err->line = row;
+    err->key = val_none();
+    err->msg = arena_strndup(a, msg, strlen(msg));
+    if (!err->msg) {
+        return DATA_ENOMEM;
+    }
+    csv_name_cell(r, a, row, err);
+    return DATA_ERROR;
+}
+
+static data_status next_csv(data_reader *r, arena *a, value *out,
+                            data_error *err)
+{
+    if (!r->csv) {
+        csv_state *c = mem_alloc(r->mem, sizeof *c);
+        if (!c) {
+            return DATA_ENOMEM;
+        }
+        memset(c, 0, sizeof *c);
+        if (csv_init(&c->p, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL) != 0) {
+            mem_free(r->mem, c, sizeof *c);
+            return DATA_ENOMEM;
+        }
+        csv_set_realloc_func(&c->p, csv_realloc_capped);
+        c->r = r;
+        sb_init(&c->names, r->mem);
+        sb_init(&c->cur, r->mem);
+        sb_init(&c->ready, r->mem);
+        r->csv = c;
+    }
+    csv_state *c = r->csv;
+    for (;;) {
+        if (c->ready_pos < c->ready.len) {
+            csv_row_head h;
+            memcpy(&h, c->ready.p + c->ready_pos, sizeof h);
+            const char *json = c->ready.p + c->ready_pos + sizeof h;
+            c->ready_pos += sizeof h + h.len;
+            r->line = h.row;
+            if (h.problem == CSV_ROW_EXTRA) {
+                return csv_row_error(r, a, h.row, err,
+                                     "more cells than the header has columns");
+            }
+            if (h.problem == CSV_ROW_TOO_LONG) {
+                char msg[64];
+                snprintf(msg, sizeof msg, "row longer than %zu bytes",
+                         DATA_MAX_RECORD);
+                return csv_row_error(r, a, h.row, err, msg);
+            }
+            data_status st = data_binder_bind(r->b, r->prog->input_record,
+                                              json, h.len, h.row, a, out, err);
+            if (st == DATA_ERROR) {
+                csv_name_cell(r, a, h.row, err);
+            }
+            return st;
+        }
+        sb_clear(&c->ready);
+        c->ready_pos = 0;
+        if (c->ready.failed || c->cur.failed) {
+            c->done = true;
+            c->fatal = "out of memory reading CSV";
+        }
+        if (c->fatal) {
+            const char *msg = c->fatal;
+            c->fatal = NULL;
+            c->done = true;
+            r->eof = true;
+            r->blk_pos = r->blk_len;
+            return csv_row_error(r, a, c->fatal_row ? c->fatal_row : c->row + 1,
+                                 err, msg);
+        }
+        if (c->done) {
+            return r->io_error ? io_error(r, a, err) : DATA_EOF;
+        }
+        csv_feed(r);
+    }
+}
+
 bool data_reader_start(data_reader *r)
 {
     return r->started || start(r);
@@ -1191,6 +1577,9 @@ data_status data_reader_next(data_reader *r, arena *a, value *out,
     }
     if (r->fmt == DATA_JSON_ARRAY) {
         return data_finish(next_element(r, a, out, err), err);
+    }
+    if (r->fmt == DATA_CSV) {
+        return data_finish(next_csv(r, a, out, err), err);
     }
     if (r->fmt == DATA_WRAPPED) {
         if (TALLY_NEVER(r->npaths == 0)) {
