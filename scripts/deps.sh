@@ -10,7 +10,7 @@ command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 # local_date() reads Europe/London from the time-zone database at run time.
 [ -f "${TZDIR:-/usr/share/zoneinfo}/Europe/London" ] || missing="$missing tzdata"
-for pair in cmocka.h:libcmocka-dev yajl/yajl_parse.h:libyajl-dev gmp.h:libgmp-dev \
+for pair in cmocka.h:libcmocka-dev yajl/yajl_parse.h:libyajl-dev csv.h:libcsv-dev gmp.h:libgmp-dev \
             ffi.h:libffi-dev; do
     h=${pair%%:*}; p=${pair#*:}
     if ! echo "#include <$h>" | ${CC:-cc} -E -x c - >/dev/null 2>&1; then

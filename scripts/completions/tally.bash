@@ -23,7 +23,7 @@ _tally()
     fi
     case $prev in
     --format) COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur")); return ;;
-    --input) COMPREPLY=($(compgen -W "jsonl json ocds auto" -- "$cur")); return ;;
+    --input) COMPREPLY=($(compgen -W "jsonl json ocds csv auto" -- "$cur")); return ;;
     --memory-cap)
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
