@@ -452,6 +452,127 @@ static void test_data_read_records_at_pointer(void **state)
     data_reader_free(r);
 }
 
+/* A flat record for CSV: id (the key), n: integer, m as "Money (£)":
+ * money, o: optional text, b: bool. */
+static bc_program *csv_program(mem_ctx *mem)
+{
+    bc_program *p = prog_new(mem);
+    uint16_t t_text = type(p, BT_TEXT, 0);
+    fdef row[] = {{"id", t_text, NU},
+                  {"n", int_type(p, false, 0, false, 0), NU},
+                  {"Money (\xc2\xa3)", type(p, BT_MONEY, 0), NU},
+                  {"o", type(p, BT_OPTIONAL, t_text), NU},
+                  {"b", type(p, BT_BOOL, 0), NU}};
+    p->input_record = record(p, "Row", COUNT(row), row);
+    p->input_name = str(p, "row");
+    p->key_field = 0;
+    return p;
+}
+
+/* Reads [text] as CSV with csv_program; like read_all, with the key in
+ * g->key for records and errors alike. */
+static int read_csv(fixture *f, const char *text, size_t len, got *out,
+                    int cap)
+{
+    bc_program *p = csv_program(&f->mem);
+    FILE *fp = file_with(text, len);
+    data_reader *r = data_reader_new(&f->mem, p, fp, DATA_CSV, "t");
+    assert_non_null(r);
+    int n = 0;
+    for (;;) {
+        arena_reset(&f->a);
+        value v;
+        data_error e;
+        data_status st = data_reader_next(r, &f->a, &v, &e);
+        if (st == DATA_EOF) {
+            break;
+        }
+        assert_true(n < cap);
+        got *g = &out[n++];
+        memset(g, 0, sizeof *g);
+        g->st = st;
+        const value *k = st == DATA_RECORD ? field(&v, 0) : &e.key;
+        if (k->kind == VAL_TEXT) {
+            snprintf(g->key, sizeof g->key, "%.*s", (int)k->len, k->as.s);
+        }
+        if (st == DATA_ERROR) {
+            g->line = e.line;
+            snprintf(g->path, sizeof g->path, "%s", e.path ? e.path : "");
+            snprintf(g->msg, sizeof g->msg, "%s", e.msg);
+        }
+    }
+    data_reader_free(r);
+    fclose(fp);
+    arena_reset(&f->a);
+    bc_program_free(p);
+    return n;
+}
+
+#define CSV(lit, out) read_csv(f, lit, sizeof lit - 1, out, COUNT(out))
+
+static void test_data_read_csv(void **state)
+{
+    fixture *f = *state;
+    got g[8];
+    /* BOM, CRLF, quotes, a quoted line break, columns in any order, an
+     * unknown column, empty cells. */
+    assert_int_equal(CSV("\xEF\xBB\xBFx,b,id,Money (\xc2\xa3),n,o\r\n"
+                         "1,true,\"A,1\",12.50,3,\r\n"
+                         "2,false,\"B \"\"q\"\"\",0,-4,\"two\r\nlines\"\r\n"
+                         "3,true,C,1,5,\"\"", g), 3);
+    assert_int_equal(g[0].st, DATA_RECORD);
+    assert_string_equal(g[0].key, "A,1");
+    assert_string_equal(g[1].key, "B \"q\"");
+    assert_string_equal(g[2].key, "C");
+    /* Errors by row and column; more cells than the header. */
+    assert_int_equal(CSV("id,n,Money (\xc2\xa3),o,b\n"
+                         "A,x,1,,true\n"
+                         "B,1,1e3,,true\n"
+                         "C,1,1,,yes\n"
+                         "D,1,1,,true,extra\n"
+                         "E,1,1,,true\n"
+                         "F,1,,,true\n", g), 6);
+    assert_string_equal(g[0].path, "row 2, column 2 (n)");
+    assert_string_equal(g[0].msg, "not an integer");
+    assert_string_equal(g[0].key, "A");
+    assert_string_equal(g[1].path, "row 3, column 3 (Money (\xc2\xa3))");
+    assert_string_equal(g[1].msg, "not a decimal string");
+    assert_string_equal(g[2].path, "row 4, column 5 (b)");
+    assert_string_equal(g[3].path, "row 5");
+    assert_string_equal(g[3].msg, "more cells than the header has columns");
+    assert_int_equal(g[4].st, DATA_RECORD);
+    assert_string_equal(g[5].path, "row 7, column 3 (Money (\xc2\xa3))");
+    /* A missing column: the field is missing in every row. */
+    assert_int_equal(CSV("id,n,b\nA,1,true\n", g), 1);
+    assert_string_equal(g[0].path, "row 2: Money (\xc2\xa3)");
+    assert_string_equal(g[0].msg, "missing");
+    /* Malformed: a column twice; bad quoting; an unclosed quote. */
+    assert_int_equal(CSV("id,id\nA,B\n", g), 1);
+    assert_string_equal(g[0].path, "row 1");
+    assert_string_equal(g[0].msg, "the header names a column twice");
+    assert_int_equal(CSV("id,n,Money (\xc2\xa3),o,b\nA,1,1,a\"b,true\nB,1,1,,true\n", g), 1);
+    assert_string_equal(g[0].path, "row 2");
+    assert_int_equal(CSV("id,n\n\"A,1\n", g), 1);
+    assert_string_equal(g[0].msg, "not valid CSV: a quoted cell is not closed");
+    /* Nothing at all, or a header alone: no records. */
+    assert_int_equal(CSV("", g), 0);
+    assert_int_equal(CSV("id,n\r\n", g), 0);
+}
+
+/* CSV is refused for a record with a record, list or map inside. */
+static void test_data_read_csv_refusal(void **state)
+{
+    fixture *f = *state;
+    char buf[300];
+    assert_non_null(data_csv_refusal(f->prog, buf, sizeof buf));
+    assert_string_equal(buf, "CSV input cannot fill field \"buyer\": it is a "
+                             "record, and a CSV cell holds one value; read "
+                             "JSON instead");
+    bc_program *p = csv_program(&f->mem);
+    assert_null(data_csv_refusal(p, buf, sizeof buf));
+    bc_program_free(p);
+}
+
 /* Memory stays flat in a package 20x larger. */
 static void test_data_read_wrapped_flat(void **state)
 {
@@ -614,6 +735,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_data_read_wrapped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_read_records_at_pointer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_read_wrapped_flat, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_csv, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_csv_refusal, setup, teardown),
         cmocka_unit_test(test_data_read_sniff),
         cmocka_unit_test_setup_teardown(test_data_read_first_line_array, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_read_long_first_line, setup, teardown),
