@@ -1,7 +1,8 @@
 /* api/api.h - what the two halves of the embedding API share (internal).
  *
  * api/program.c makes and keeps programs (compile, load, build, disasm);
- * api/run.c runs them over records.  Both see the program handle and the
+ * api/run.c runs them over records; api/record.c builds a record through
+ * the API for a session.  Both see the program handle and the
  * helpers here; nothing outside api/ includes this header.
  */
 #ifndef TALLY_API_API_H
@@ -12,6 +13,7 @@
 #include "bytecode.h"
 #include "ffi_native.h"
 #include "mem.h"
+#include "status.h"
 
 struct tally_program {
     mem_ctx mem;       /* the embedder's allocator and cap */
@@ -22,6 +24,17 @@ struct tally_program {
     size_t nregs;
     size_t cap_regs;
 };
+
+/* The program [s] runs, and the memory accounting its records draw on
+ * (api/record.c's records are counted with the session's). */
+const tally_program *api_session_program(const tally_session *s);
+mem_ctx *api_session_mem(tally_session *s);
+
+/* The API's status for the runtime's [s] (runtime/status.h): the one
+ * place a runtime status becomes a tally_status.  RT_OK and RT_EOF are
+ * TALLY_OK; a limit is a failed record, TALLY_ERUNTIME; RT_EINTERNAL
+ * (and anything unknown) TALLY_EINTERNAL. */
+tally_status api_status(rt_status s);
 
 /* Sends [text] to cfg->message, if there is one. */
 void api_message(const tally_config *cfg, const char *text);

@@ -18,6 +18,24 @@
 #include "front.h"
 #include "verify.h"
 
+tally_status api_status(rt_status s)
+{
+    switch (s) {
+    case RT_OK:
+    case RT_EOF: return TALLY_OK;
+    case RT_EDATA: return TALLY_EDATA;
+    case RT_ERUNTIME:
+    case RT_ELIMIT: return TALLY_ERUNTIME;
+    case RT_ENOMEM: return TALLY_ENOMEM;
+    case RT_EIO: return TALLY_EIO;
+    case RT_EINVALID: return TALLY_EBYTECODE;
+    case RT_ENATIVE: return TALLY_ENATIVE;
+    case RT_EINTERNAL:
+    case RT_STATUS_COUNT: break;
+    }
+    return TALLY_EINTERNAL;
+}
+
 void api_message(const tally_config *cfg, const char *text)
 {
     if (cfg && cfg->message) {
@@ -200,9 +218,9 @@ static tally_status front(const tally_config *cfg, const char *file,
         return st;
     }
     char err[256];
-    vfy_status vs = vfy_check(p, err, sizeof err);
-    if (vs != VFY_OK) {
-        if (vs == VFY_NOMEM) {
+    rt_status vs = vfy_check(p, err, sizeof err);
+    if (vs != RT_OK) {
+        if (vs == RT_ENOMEM) {
             api_message(cfg, "tally: out of memory while compiling");
             bc_program_free(p);
             return TALLY_ENOMEM;
@@ -267,11 +285,11 @@ tally_status tally_load(const tally_config *cfg, const char *file,
     }
     char err[256];
     bc_program *p = NULL;
-    bc_load_status ls = bc_load(&tp->mem, buf, len, &p, err, sizeof err);
-    vfy_status vs = ls == BC_LOAD_OK ? vfy_check(p, err, sizeof err)
-                                     : VFY_INVALID;
-    if (ls != BC_LOAD_OK || vs != VFY_OK) {
-        if (ls == BC_LOAD_NOMEM || vs == VFY_NOMEM) {
+    rt_status ls = bc_load(&tp->mem, buf, len, &p, err, sizeof err);
+    rt_status vs = ls == RT_OK ? vfy_check(p, err, sizeof err)
+                               : RT_EINVALID;
+    if (ls != RT_OK || vs != RT_OK) {
+        if (ls == RT_ENOMEM || vs == RT_ENOMEM) {
             api_message(cfg, "tally: out of memory while loading the program");
             bc_program_free(p);
             program_release(tp);
@@ -435,6 +453,7 @@ const char *tally_status_name(tally_status s)
     case TALLY_ECANCELED: return "canceled";
     case TALLY_ENATIVE: return "native function not bound";
     case TALLY_EOPTION: return "invalid option";
+    case TALLY_EFINDINGS: return "findings at or above the fail-on level";
     }
     return "unknown status";
 }

@@ -45,6 +45,8 @@ typedef struct runner {
     size_t cap; /* the memory cap, 0 for none */
     mem_ctx *mem; /* borrowed: the accounting, whose hit_cap tells the cap
                      from the allocator running out */
+    bool findings_only;    /* tally_run_options.findings_only */
+    tally_fail_on fail_on; /* tally_run_options.fail_on */
     strbuf *msgs; /* parallel: messages kept, NUL-separated, for the
                      writer thread to pass on in input order; NULL: sent
                      at once */
@@ -59,92 +61,147 @@ static void say(runner *r, const char *text)
     }
 }
 
+/* Counts the findings of [list] in r->st, and those at or above the
+ * run's fail_on. */
+static void count_findings(runner *r, const value *list)
+{
+    for (uint32_t i = 0; i < list->as.l->count; i++) {
+        const value *f = &list->as.l->items[i];
+        r->st.findings++;
+        if (r->fail_on == TALLY_FAIL_ON_NONE || f->kind != VAL_RECORD ||
+            f->as.r->count != BC_FINDING_NFIELDS) {
+            continue;
+        }
+        const value *sev = &f->as.r->fields[BC_FINDING_SEVERITY];
+        tally_fail_on level = TALLY_FAIL_ON_NOTICE;
+        if (sev->kind == VAL_TEXT && sev->len == 5 && memcmp(sev->as.s, "error", 5) == 0) {
+            level = TALLY_FAIL_ON_ERROR;
+        } else if (sev->kind == VAL_TEXT && sev->len == 7 &&
+                   memcmp(sev->as.s, "warning", 7) == 0) {
+            level = TALLY_FAIL_ON_WARNING;
+        }
+        r->st.failing += level >= r->fail_on;
+    }
+}
+
+/* What the writer's answer [ws] means for the run: TALLY_OK, or the
+ * status that stops it (out of memory said; a write error left to the
+ * caller, who knows the stream). */
+static tally_status written(runner *r, rt_status ws)
+{
+    if (ws == RT_ENOMEM) {
+        say(r, "tally: out of memory writing the output");
+    }
+    return api_status(ws);
+}
+
 /* Writes the one output record for one input record: a result, or an
- * error record.  Returns TALLY_OK, or the status that stops the run. */
-static tally_status handle(runner *r, data_status ds, const value *in_rec,
+ * error record.  [ds] is the reader's or binder's status for it.
+ * Returns TALLY_OK, or the status that stops the run. */
+static tally_status handle(runner *r, rt_status ds, const value *in_rec,
                            const data_error *de)
 {
     const bc_program *p = r->p;
     char msg[1024];
-    bool ok;
     r->st.records++;
-    if (ds == DATA_ERROR) {
+    if (ds == RT_EDATA) {
         if (de->path) {
             snprintf(msg, sizeof msg, "%s: %s", de->path, de->msg);
         } else {
             snprintf(msg, sizeof msg, "%s %ld: %s",
                      r->records_not_lines ? "record" : "line", de->line, de->msg);
         }
-        ok = out_error(r->w, &de->key, msg);
         r->st.rejected++;
-    } else {
-        value res;
-        vm_error ve;
-        vm_status vs = vm_eval(r->v, &r->rec, in_rec, &res, &ve);
-        const value *key = record_key(p, in_rec);
-        if (vs == VM_OK) {
-            char err[512];
-            ok = out_result(r->w, &res, err, sizeof err);
-            if (!ok && !out_failed(r->w)) {
-                snprintf(msg, sizeof msg, "%s: output %s",
-                         out_over_limit(r->w) ? "limit exceeded"
-                                              : "runtime error",
-                         err);
-                ok = out_error(r->w, key, msg);
-                r->st.failed++;
-            } else {
-                r->st.evaluated++;
-            }
-        } else if (vs == VM_DATA_ERROR) {
-            if (ve.path && ve.path[0]) {
-                snprintf(msg, sizeof msg, "%s: %s", ve.path, ve.msg);
-            } else {
-                snprintf(msg, sizeof msg, "%s", ve.msg);
-            }
-            ok = out_error(r->w, key, msg);
-            r->st.rejected++;
-        } else if (vs == VM_ENOMEM && r->cap && r->mem->hit_cap) {
-            /* Over the memory cap: this record fails, the run goes on
-             * (its arena is reset by the caller). */
-            snprintf(msg, sizeof msg, "limit exceeded: memory cap of %zu bytes reached",
-                     r->cap);
-            ok = out_error(r->w, key, msg);
-            r->st.failed++;
-            char note[300];
-            snprintf(note, sizeof note, "tally: a record needs more than the memory cap of %zu bytes",
-                     r->cap);
-            say(r, note);
-        } else if (vs == VM_ENOMEM) {
-            say(r, "tally: out of memory evaluating a record");
-            return TALLY_ENOMEM;
+        return written(r, out_error(r->w, &de->key, msg));
+    }
+    value res, found = val_none();
+    vm_error ve;
+    rt_status st = vm_eval(r->v, &r->rec, in_rec, &res, &ve);
+    const value *key = record_key(p, in_rec);
+    if (st == RT_OK && p->findings_func != BC_NONE_U16) {
+        st = vm_eval_findings(r->v, &found, &ve);
+    }
+    if (st == RT_OK && found.kind == VAL_LIST) {
+        count_findings(r, &found);
+    }
+    if (st == RT_OK && r->findings_only) {
+        st = out_findings(r->w, key, &found);
+        if (st == RT_OK) {
+            r->st.evaluated++;
+        }
+        return written(r, st);
+    }
+    char err[512];
+    bool in_output = false; /* the result was made but cannot be written */
+    if (st == RT_OK) {
+        out_set_findings(r->w, key, found.kind == VAL_LIST ? &found : NULL);
+        st = out_result(r->w, &res, err, sizeof err);
+        if (st == RT_OK) {
+            r->st.evaluated++;
+            return TALLY_OK;
+        }
+        if (out_status(r->w) != RT_OK) {
+            return written(r, st); /* writing stopped for good */
+        }
+        in_output = true;
+    }
+    switch (st) {
+    case RT_EDATA:
+        if (ve.path && ve.path[0]) {
+            snprintf(msg, sizeof msg, "%s: %s", ve.path, ve.msg);
         } else {
-            const char *what = vs == VM_LIMIT ? "limit exceeded" : "runtime error";
-            snprintf(msg, sizeof msg, "%s: %s (%s:%u:%u)", what, ve.msg,
-                     ve.file ? ve.file : bc_string(p, p->source), ve.line,
-                     ve.col);
-            out_error_cite(r->w, ve.cite);
-            ok = out_error(r->w, key, msg);
-            r->st.failed++;
-            char full[8192];
-            snprintf(full, sizeof full, "%s:%u:%u: %s: %s\n%s",
-                     ve.file ? ve.file : bc_string(p, p->source), ve.line,
-                     ve.col, what, ve.msg,
-                     ve.trace ? ve.trace : "");
-            size_t fl = strlen(full);
-            while (fl && full[fl - 1] == '\n') {
-                full[--fl] = '\0';
-            }
-            say(r, full);
+            snprintf(msg, sizeof msg, "%s", ve.msg);
         }
-    }
-    if (!ok && out_failed(r->w)) {
-        if (out_nomem(r->w)) {
-            say(r, "tally: out of memory writing the output");
+        r->st.rejected++;
+        return written(r, out_error(r->w, key, msg));
+    case RT_ENOMEM:
+        if (!r->cap || !r->mem->hit_cap) {
+            say(r, in_output ? "tally: out of memory writing the output"
+                             : "tally: out of memory evaluating a record");
             return TALLY_ENOMEM;
         }
-        return TALLY_EIO; /* the caller, who knows [out], reports it */
+        /* Over the memory cap: this record fails, the run goes on (its
+         * arena is reset by the caller). */
+        snprintf(msg, sizeof msg, "limit exceeded: memory cap of %zu bytes reached",
+                 r->cap);
+        r->st.failed++;
+        st = out_error(r->w, key, msg);
+        char note[300];
+        snprintf(note, sizeof note, "tally: a record needs more than the memory cap of %zu bytes",
+                 r->cap);
+        say(r, note);
+        return written(r, st);
+    case RT_ERUNTIME:
+    case RT_ELIMIT:
+        break;
+    default:
+        say(r, "tally: internal error: an unexpected status evaluating a "
+               "record");
+        return TALLY_EINTERNAL;
     }
-    return TALLY_OK;
+    const char *what = rt_status_name(st); /* "runtime error", "limit
+                                               exceeded" */
+    r->st.failed++;
+    if (in_output) {
+        snprintf(msg, sizeof msg, "%s: output %s", what, err);
+        return written(r, out_error(r->w, key, msg));
+    }
+    snprintf(msg, sizeof msg, "%s: %s (%s:%u:%u)", what, ve.msg,
+             ve.file ? ve.file : bc_string(p, p->source), ve.line,
+             ve.col);
+    out_error_cite(r->w, ve.cite);
+    rt_status ws = out_error(r->w, key, msg);
+    char full[8192];
+    snprintf(full, sizeof full, "%s:%u:%u: %s: %s\n%s",
+             ve.file ? ve.file : bc_string(p, p->source), ve.line,
+             ve.col, what, ve.msg,
+             ve.trace ? ve.trace : "");
+    size_t fl = strlen(full);
+    while (fl && full[fl - 1] == '\n') {
+        full[--fl] = '\0';
+    }
+    say(r, full);
+    return written(r, ws);
 }
 
 static bool cited_in(const void *ud, uint32_t k)
@@ -199,10 +256,14 @@ static void setup_vm(vm *v, uint64_t budget, bool has_as_of, int64_t as_of)
 
 static tally_status final_status(const tally_run_stats *st)
 {
-    return st->failed ? TALLY_ERUNTIME : st->rejected ? TALLY_EDATA : TALLY_OK;
+    return st->failed     ? TALLY_ERUNTIME
+           : st->rejected ? TALLY_EDATA
+           : st->failing  ? TALLY_EFINDINGS
+                          : TALLY_OK;
 }
 
-static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON, OUT_CSV, OUT_TABLE};
+static const out_format out_fmt[] = {OUT_JSONL, OUT_JSON,  OUT_CSV,   OUT_TABLE,
+                                     OUT_JUNIT, OUT_TAP,   OUT_GITHUB};
 
 /* The budget a run gives each record: its own, else the program's. */
 static uint64_t run_budget(const tally_program *tp, const tally_run_options *o)
@@ -245,10 +306,7 @@ static tally_status cap_record(runner *r, long line)
     snprintf(text, sizeof text, "tally: line %ld: %s", line, msg);
     say(r, text);
     snprintf(text, sizeof text, "limit exceeded: %s", msg);
-    if (!out_error(r->w, NULL, text)) {
-        return out_nomem(r->w) ? TALLY_ENOMEM : TALLY_EIO;
-    }
-    return TALLY_OK;
+    return api_status(out_error(r->w, NULL, text));
 }
 
 /* Evaluates every record [rd] reads on this thread, with the run's
@@ -266,6 +324,8 @@ static tally_status run_sequential(const tally_program *tp,
     r.p = p;
     r.records_not_lines = data_reader_format(rd) == DATA_JSON_ARRAY ||
                           data_reader_format(rd) == DATA_WRAPPED;
+    r.findings_only = o->findings_only != 0;
+    r.fail_on = o->fail_on;
     r.cap = m->cap;
     r.mem = m;
     arena_init(&r.rec, m);
@@ -289,11 +349,11 @@ static tally_status run_sequential(const tally_program *tp,
             break;
         }
         m->hit_cap = false;
-        data_status ds = data_reader_next(rd, &r.rec, &in_rec, &de);
-        if (ds == DATA_EOF) {
+        rt_status ds = data_reader_next(rd, &r.rec, &in_rec, &de);
+        if (ds == RT_EOF) {
             break;
         }
-        if (ds == DATA_ENOMEM && r.cap && m->hit_cap) {
+        if (ds == RT_ENOMEM && r.cap && m->hit_cap) {
             arena_reset(&r.rec);
             result = cap_record(&r, de.line);
             if (result != TALLY_OK) {
@@ -301,11 +361,11 @@ static tally_status run_sequential(const tally_program *tp,
             }
             continue;
         }
-        if (ds == DATA_IO_ERROR || ds == DATA_ENOMEM) {
+        if (ds == RT_EIO || ds == RT_ENOMEM) {
             char msg[600];
             snprintf(msg, sizeof msg, "tally: %s", de.msg ? de.msg : "cannot read the input");
             api_message(&tp->cfg, msg);
-            result = ds == DATA_IO_ERROR ? TALLY_EIO : TALLY_ENOMEM;
+            result = ds == RT_EIO ? TALLY_EIO : TALLY_ENOMEM;
             break;
         }
         result = handle(&r, ds, &in_rec, &de);
@@ -318,8 +378,9 @@ static tally_status run_sequential(const tally_program *tp,
             o->progress(o->progress_ud, &r.st);
         }
     }
-    if (!out_finish(r.w) && result == TALLY_OK) {
-        result = TALLY_EIO;
+    rt_status fin = out_finish(r.w);
+    if (fin != RT_OK && result == TALLY_OK) {
+        result = api_status(fin);
     }
     if (result == TALLY_OK) {
         result = final_status(&r.st);
@@ -373,6 +434,8 @@ typedef struct pool {
     const ffi_table *natives; /* the run's, shared read-only */
     uint64_t budget;       /* per record */
     bool cites;            /* tally_run_options.cites */
+    bool findings_only;    /* tally_run_options.findings_only */
+    tally_fail_on fail_on; /* tally_run_options.fail_on */
     bool has_as_of;        /* tally_run_options.as_of, parsed */
     int64_t as_of;
     pthread_mutex_t mu;
@@ -394,6 +457,8 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
     r.p = p;
     r.v = v;
     r.msgs = &s->msgs;
+    r.findings_only = pl->findings_only;
+    r.fail_on = pl->fail_on;
     r.cap = m->cap;
     r.mem = m;
     arena_init(&r.rec, m);
@@ -414,7 +479,7 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
         value in_rec;
         data_error de;
         m->hit_cap = false;
-        data_status ds;
+        rt_status ds;
         if (s->kinds[i] == ENTRY_TEXT) {
             ds = data_bind_json(p, p->input_record, line, len, s->lines[i],
                                 &r.rec, &in_rec, &de);
@@ -423,16 +488,16 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
             de.key = val_none();
             de.line = s->lines[i];
             de.msg = line;
-            ds = s->kinds[i] == ENTRY_ERROR ? DATA_ERROR : DATA_ENOMEM;
+            ds = s->kinds[i] == ENTRY_ERROR ? RT_EDATA : RT_ENOMEM;
             m->hit_cap = s->kinds[i] == ENTRY_CAP;
         }
-        if (ds == DATA_ENOMEM && r.cap && m->hit_cap) {
+        if (ds == RT_ENOMEM && r.cap && m->hit_cap) {
             /* as a sequential run: this record fails, the run goes on */
             arena_reset(&r.rec);
             s->status = cap_record(&r, s->lines[i]);
             continue;
         }
-        if (ds == DATA_ENOMEM) {
+        if (ds == RT_ENOMEM) {
             say(&r, "tally: out of memory reading the input");
             s->status = TALLY_ENOMEM;
             break;
@@ -440,8 +505,8 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
         s->status = handle(&r, ds, &in_rec, &de);
         arena_reset(&r.rec);
     }
-    if (r.w && !out_finish(r.w) && s->status == TALLY_OK) {
-        s->status = TALLY_EIO;
+    if (r.w && s->status == TALLY_OK) {
+        s->status = api_status(out_finish(r.w));
     }
     out_free(r.w);
     if (f) {
@@ -517,6 +582,8 @@ static tally_status drain(const tally_program *tp, slot *s, FILE *out,
     st->evaluated += s->st.evaluated;
     st->rejected += s->st.rejected;
     st->failed += s->st.failed;
+    st->findings += s->st.findings;
+    st->failing += s->st.failing;
     sb_clear(&s->text);
     sb_clear(&s->msgs);
     s->n = 0;
@@ -576,6 +643,8 @@ static tally_status run_parallel(const tally_program *tp,
     pl.natives = natives;
     pl.budget = run_budget(tp, o);
     pl.cites = o->cites != 0;
+    pl.findings_only = o->findings_only != 0;
+    pl.fail_on = o->fail_on;
     run_as_of(tp, o, &pl.has_as_of, &pl.as_of); /* checked by tally_run */
     pl.nslots = o->jobs * 2;
     pl.slots = calloc(pl.nslots, sizeof *pl.slots);
@@ -631,27 +700,27 @@ static tally_status run_parallel(const tally_program *tp,
             data_error de;
             arena_reset(&scratch);
             m->hit_cap = false;
-            data_status ds = data_reader_next_text(rd, &scratch, &text, &len,
-                                                   &de);
-            if (ds == DATA_EOF) {
+            rt_status ds = data_reader_next_text(rd, &scratch, &text, &len,
+                                                 &de);
+            if (ds == RT_EOF) {
                 eof = true;
                 break;
             }
             entry_kind kind = ENTRY_TEXT;
-            if (ds == DATA_ERROR) {
+            if (ds == RT_EDATA) {
                 kind = ENTRY_ERROR;
                 text = de.msg;
                 len = strlen(de.msg);
-            } else if (ds == DATA_ENOMEM && m->cap && m->hit_cap) {
+            } else if (ds == RT_ENOMEM && m->cap && m->hit_cap) {
                 kind = ENTRY_CAP;
                 text = "";
                 len = 0;
-            } else if (ds != DATA_RECORD) {
+            } else if (ds != RT_OK) {
                 char msg[600];
                 snprintf(msg, sizeof msg, "tally: %s",
                          de.msg ? de.msg : "cannot read the input");
                 api_message(&tp->cfg, msg);
-                result = ds == DATA_IO_ERROR ? TALLY_EIO : TALLY_ENOMEM;
+                result = ds == RT_EIO ? TALLY_EIO : TALLY_ENOMEM;
                 eof = true;
                 break;
             }
@@ -729,14 +798,14 @@ static tally_status bind_natives(const tally_program *tp, mem_ctx *m,
         return TALLY_OK;
     }
     char err[600];
-    ffi_outcome fo = ffi_bind(m, tp->prog, tp->cfg.allow_native, tp->regs,
-                              tp->nregs, nt, err, sizeof err);
-    if (fo == FFI_ENOMEM) {
+    rt_status fo = ffi_bind(m, tp->prog, tp->cfg.allow_native, tp->regs,
+                            tp->nregs, nt, err, sizeof err);
+    if (fo == RT_ENOMEM) {
         api_message(&tp->cfg, "tally: out of memory while binding native "
                               "functions");
         return TALLY_ENOMEM;
     }
-    if (fo != FFI_DONE) {
+    if (fo != RT_OK) {
         const bc_program *p = tp->prog;
         char msg[800];
         snprintf(msg, sizeof msg, "%s: %s",
@@ -881,12 +950,12 @@ tally_status tally_session_eval(tally_session *s, const char *json, size_t len,
     value in_rec;
     data_error de;
     s->mem.hit_cap = false;
-    data_status ds = data_bind_json(p, p->input_record, json, len, line,
-                                    &r->rec, &in_rec, &de);
+    rt_status ds = data_bind_json(p, p->input_record, json, len, line,
+                                  &r->rec, &in_rec, &de);
     tally_status st;
-    if (ds == DATA_ENOMEM && r->cap && s->mem.hit_cap) {
+    if (ds == RT_ENOMEM && r->cap && s->mem.hit_cap) {
         st = cap_record(r, line);
-    } else if (ds == DATA_ENOMEM) {
+    } else if (ds == RT_ENOMEM) {
         st = TALLY_ENOMEM;
     } else {
         st = handle(r, ds, &in_rec, &de);
@@ -895,13 +964,24 @@ tally_status tally_session_eval(tally_session *s, const char *json, size_t len,
     if (st != TALLY_OK) {
         return st;
     }
-    if (!out_take(r->w, out, out_len)) {
+    rt_status taken = out_take(r->w, out, out_len);
+    if (taken != RT_OK) {
         *out = NULL;
-        return out_nomem(r->w) ? TALLY_ENOMEM : TALLY_EINTERNAL;
+        return taken == RT_ENOMEM ? TALLY_ENOMEM : TALLY_EINTERNAL;
     }
     return r->st.failed > before.failed     ? TALLY_ERUNTIME
            : r->st.rejected > before.rejected ? TALLY_EDATA
                                               : TALLY_OK;
+}
+
+const tally_program *api_session_program(const tally_session *s)
+{
+    return s->r.tp;
+}
+
+mem_ctx *api_session_mem(tally_session *s)
+{
+    return &s->mem;
 }
 
 void tally_session_free(tally_session *s)

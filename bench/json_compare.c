@@ -277,13 +277,13 @@ static long tally_read(const bc_program *prog, mem_ctx *mem, FILE *in,
         arena_reset(&a);
         value v;
         data_error e;
-        data_status st = data_reader_next(r, &a, &v, &e);
-        if (st == DATA_EOF) {
+        rt_status st = data_reader_next(r, &a, &v, &e);
+        if (st == RT_EOF) {
             break;
         }
-        if (st == DATA_RECORD) {
+        if (st == RT_OK) {
             (*records)++;
-        } else if (st == DATA_ERROR) {
+        } else if (st == RT_EDATA) {
             bad++;
         } else {
             bad = -1;

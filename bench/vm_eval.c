@@ -73,7 +73,7 @@ static bc_program *compile(mem_ctx *mem, const char *file, const char *src,
     tly_comp c;
     tly_comp_init(&c, mem, file, src, len);
     bc_program *p = NULL;
-    if (tly_parse(&c) && tly_check(&c)) {
+    if (tly_load(&c) && tly_check(&c)) { /* with its imports, as tally_compile */
         p = tly_compile(&c);
     }
     tly_comp_free(&c);
@@ -95,10 +95,10 @@ static int cmp_u64(const void *a, const void *b)
 
 /* One input record, bound and kept until its batch is evaluated. */
 typedef struct held {
-    data_status st; /* DATA_RECORD or DATA_ERROR; value and error text in
+    rt_status st;   /* RT_OK or RT_EDATA; value and error text in
                        the batch's arena */
-    value rec;      /* DATA_RECORD: the bound tender */
-    data_error err; /* DATA_ERROR: why it was rejected */
+    value rec;      /* RT_OK: the bound tender */
+    data_error err; /* RT_EDATA: why it was rejected */
 } held;
 
 typedef struct bench {
@@ -123,14 +123,14 @@ static void eval_one(bench *b, held *h)
 {
     char msg[1024];
     const bc_program *p = b->p;
-    bool ok;
-    if (h->st == DATA_ERROR) {
+    rt_status ws = RT_OK; /* the writer's answer */
+    if (h->st == RT_EDATA) {
         if (h->err.path) {
             snprintf(msg, sizeof msg, "%s: %s", h->err.path, h->err.msg);
         } else {
             snprintf(msg, sizeof msg, "line %ld: %s", h->err.line, h->err.msg);
         }
-        ok = out_error(b->w, &h->err.key, msg);
+        ws = out_error(b->w, &h->err.key, msg);
     } else {
         value res;
         vm_error ve;
@@ -138,10 +138,11 @@ static void eval_one(bench *b, held *h)
         const value *key = record_key(p, &h->rec);
         if (vs == VM_OK) {
             char err[512];
-            ok = out_result(b->w, &res, err, sizeof err);
-            if (!ok && !out_failed(b->w)) {
-                snprintf(msg, sizeof msg, "runtime error: output %s", err);
-                ok = out_error(b->w, key, msg);
+            ws = out_result(b->w, &res, err, sizeof err);
+            if (ws != RT_OK && out_status(b->w) == RT_OK) {
+                snprintf(msg, sizeof msg, "%s: output %s", rt_status_name(ws),
+                         err);
+                ws = out_error(b->w, key, msg);
             }
         } else if (vs == VM_DATA_ERROR) {
             if (ve.path && ve.path[0]) {
@@ -149,18 +150,18 @@ static void eval_one(bench *b, held *h)
             } else {
                 snprintf(msg, sizeof msg, "%s", ve.msg);
             }
-            ok = out_error(b->w, key, msg);
+            ws = out_error(b->w, key, msg);
         } else if (vs == VM_ENOMEM) {
             die("out of memory evaluating a record", NULL);
         } else {
             snprintf(msg, sizeof msg, "%s: %s (%s:%u:%u)",
-                     vs == VM_LIMIT ? "limit exceeded" : "runtime error",
+                     rt_status_name(vs),
                      ve.msg, bc_string(p, p->source), ve.line, ve.col);
-            ok = out_error(b->w, key, msg);
+            ws = out_error(b->w, key, msg);
         }
         arena_reset(&b->scratch);
     }
-    if (!ok && out_failed(b->w)) {
+    if (ws != RT_OK && out_status(b->w) != RT_OK) {
         die("cannot write the output", NULL);
     }
 }
@@ -175,7 +176,7 @@ static void eval_batch(bench *b, held *hs, size_t n, arena *hold)
     b->tenders += n;
     for (size_t i = 0; i < n; i++) {
         const value *r = &hs[i].rec;
-        if (hs[i].st == DATA_RECORD && b->bids_field < r->as.r->count &&
+        if (hs[i].st == RT_OK && b->bids_field < r->as.r->count &&
             r->as.r->fields[b->bids_field].kind == VAL_LIST) {
             b->bids += r->as.r->fields[b->bids_field].as.l->count;
         }
@@ -272,10 +273,10 @@ int main(int argc, char **argv)
         }
         held *h = &hs[n];
         h->st = data_reader_next(r, &hold, &h->rec, &h->err);
-        if (h->st == DATA_EOF) {
+        if (h->st == RT_EOF) {
             break;
         }
-        if (h->st != DATA_RECORD && h->st != DATA_ERROR) {
+        if (h->st != RT_OK && h->st != RT_EDATA) {
             die("cannot read the input", h->err.msg);
         }
         n++;
@@ -283,7 +284,7 @@ int main(int argc, char **argv)
     peak_live = mem.live > peak_live ? mem.live : peak_live;
     eval_batch(&b, hs, n, &hold);
     arena_free(&hold);
-    if (!out_finish(b.w)) {
+    if (out_finish(b.w) != RT_OK) {
         die("cannot write the output", NULL);
     }
     fprintf(stderr,

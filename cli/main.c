@@ -26,7 +26,8 @@ enum {
     EXIT_RUNTIME = 3, /* the policy failed on some record */
     EXIT_USAGE = 4,   /* bad command line */
     EXIT_INTERNAL = 5,/* a bug in Tally, or out of memory */
-    EXIT_IO = 6       /* a file could not be read or written */
+    EXIT_IO = 6,      /* a file could not be read or written */
+    EXIT_FINDINGS = 7 /* findings at or above --fail-on were reported */
 };
 
 static const char usage_main[] =
@@ -81,7 +82,10 @@ static const char usage_run[] =
     "record of DATA (or standard input), writing one result or one error\n"
     "record per input record, in input order.\n"
     "\n"
-    "  --format jsonl|json|csv|table   output format (default jsonl)\n"
+    "  --format jsonl|json|csv|table|junit|tap|github\n"
+    "                                  output format (default jsonl); junit,\n"
+    "                                  tap and github report each record's\n"
+    "                                  findings and errors for CI\n"
     "  --output FILE, -o FILE          write to FILE instead of standard\n"
     "                                  output (see below)\n"
     "  --input jsonl|json|ocds|csv|auto\n"
@@ -117,6 +121,12 @@ static const char usage_run[] =
     "                                  the definitions, parameter rows and\n"
     "                                  rule arms that decided it (JSON\n"
     "                                  formats)\n"
+    "  --findings-only                 write the policy's findings, one\n"
+    "                                  record each, instead of the results\n"
+    "                                  (JSON formats)\n"
+    "  --fail-on LEVEL                 exit with status 7 when a finding of\n"
+    "                                  LEVEL or above is reported: findings\n"
+    "                                  (any), notice, warning or error\n"
     "  --allow-native LIB              let the policy's extern definitions\n"
     "                                  call native library LIB (a name, found\n"
     "                                  as LIB.so on the library path, or a\n"
@@ -172,6 +182,7 @@ static int exit_for(tally_status s)
     case TALLY_EINTERNAL:
     case TALLY_ECANCELED: return EXIT_INTERNAL; /* the CLI never cancels */
     case TALLY_EOPTION: return EXIT_USAGE;
+    case TALLY_EFINDINGS: return EXIT_FINDINGS;
     }
     return EXIT_INTERNAL;
 }
@@ -637,7 +648,11 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             else if (strcmp(val, "json") == 0) o.output = TALLY_OUTPUT_JSON;
             else if (strcmp(val, "csv") == 0) o.output = TALLY_OUTPUT_CSV;
             else if (strcmp(val, "table") == 0) o.output = TALLY_OUTPUT_TABLE;
-            else rc = usage_error("--format is jsonl, json, csv or table", usage_run);
+            else if (strcmp(val, "junit") == 0) o.output = TALLY_OUTPUT_JUNIT;
+            else if (strcmp(val, "tap") == 0) o.output = TALLY_OUTPUT_TAP;
+            else if (strcmp(val, "github") == 0) o.output = TALLY_OUTPUT_GITHUB;
+            else rc = usage_error("--format is jsonl, json, csv, table, junit, tap or github",
+                                  usage_run);
         } else if (strcmp(a, "--input") == 0) {
             if (!val) { rc = usage_error("--input needs a value", usage_run); break; }
             i++;
@@ -673,6 +688,23 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             i++;
         } else if (strcmp(a, "--cite") == 0) {
             o.cites = 1;
+        } else if (strcmp(a, "--findings-only") == 0) {
+            o.findings_only = 1;
+        } else if (strcmp(a, "--fail-on") == 0) {
+            static const char *const levels[] = {"findings", "notice", "warning", "error"};
+            static const tally_fail_on values[] = {TALLY_FAIL_ON_NOTICE, TALLY_FAIL_ON_NOTICE,
+                                                   TALLY_FAIL_ON_WARNING, TALLY_FAIL_ON_ERROR};
+            size_t l = 0;
+            while (val && l < 4 && strcmp(val, levels[l]) != 0) {
+                l++;
+            }
+            if (!val || l == 4) {
+                rc = usage_error("--fail-on needs findings, notice, warning or error",
+                                 usage_run);
+                break;
+            }
+            o.fail_on = values[l];
+            i++;
         } else if (strcmp(a, "--allow-native") == 0) {
             if (!val || !val[0]) {
                 rc = usage_error("--allow-native needs a library name or path",
@@ -719,6 +751,11 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         o.output != TALLY_OUTPUT_JSON) {
         rc = usage_error("--cite needs --format jsonl or json: a CSV or table "
                          "row has no place for a list of citations", usage_run);
+    }
+    if (rc == EXIT_OK && o.findings_only &&
+        (o.output == TALLY_OUTPUT_CSV || o.output == TALLY_OUTPUT_TABLE)) {
+        rc = usage_error("--findings-only needs --format jsonl, json, junit, tap or "
+                         "github", usage_run);
     }
     if (rc != EXIT_OK) {
         free(data);
@@ -777,12 +814,16 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         total.evaluated += s.evaluated;
         total.rejected += s.rejected;
         total.failed += s.failed;
+        total.findings += s.findings;
+        total.failing += s.failing;
         if (st == TALLY_EIO || st == TALLY_ENOMEM || st == TALLY_EINTERNAL ||
             st == TALLY_ENATIVE || st == TALLY_EOPTION) {
             worst = st;
             break;
         }
-        if (st == TALLY_ERUNTIME || (st == TALLY_EDATA && worst == TALLY_OK)) {
+        if (st == TALLY_ERUNTIME ||
+            (st == TALLY_EDATA && (worst == TALLY_OK || worst == TALLY_EFINDINGS)) ||
+            (st == TALLY_EFINDINGS && worst == TALLY_OK)) {
             worst = st;
         }
     }
@@ -796,6 +837,14 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         fprintf(stderr, "tally: %llu records: %llu evaluated, %llu rejected, %llu failed",
                 (unsigned long long)total.records, (unsigned long long)total.evaluated,
                 (unsigned long long)total.rejected, (unsigned long long)total.failed);
+        if (total.findings || o.fail_on || o.findings_only) {
+            fprintf(stderr, "; %llu finding%s", (unsigned long long)total.findings,
+                    total.findings == 1 ? "" : "s");
+            if (o.fail_on) {
+                fprintf(stderr, ", %llu at or above --fail-on",
+                        (unsigned long long)total.failing);
+            }
+        }
         if (info.title[0]) {
             /* Which policy, in which version, decided: for the run's log. */
             fprintf(stderr, " (policy \"%s\"", info.title);
@@ -811,7 +860,7 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
                 worst != TALLY_EINTERNAL && worst != TALLY_ENATIVE &&
                 worst != TALLY_EOPTION;
     if (!outf_close(&of, keep) && (worst == TALLY_OK || worst == TALLY_EDATA ||
-                                   worst == TALLY_ERUNTIME)) {
+                                   worst == TALLY_ERUNTIME || worst == TALLY_EFINDINGS)) {
         worst = TALLY_EIO;
     }
     free(data);

@@ -54,7 +54,9 @@ typedef enum tally_status {
     TALLY_ENATIVE,   /* a native function cannot be bound: its library is
                         not allowed, fails to load, lacks the function, or
                         disagrees with the policy's declaration */
-    TALLY_EOPTION    /* a run option is not valid (the message says which) */
+    TALLY_EOPTION,   /* a run option is not valid (the message says which) */
+    TALLY_EFINDINGS  /* every record was evaluated, and some findings were
+                        at or above tally_run_options.fail_on */
 } tally_status;
 
 /* Realloc-style allocator: ptr NULL allocates, new_size 0 frees. */
@@ -247,7 +249,12 @@ typedef enum tally_output_format {
     TALLY_OUTPUT_JSONL,
     TALLY_OUTPUT_JSON,
     TALLY_OUTPUT_CSV,
-    TALLY_OUTPUT_TABLE
+    TALLY_OUTPUT_TABLE,
+    TALLY_OUTPUT_JUNIT,  /* JUnit XML: a test case per record, failing with
+                            its findings, an error for an error record */
+    TALLY_OUTPUT_TAP,    /* TAP version 13, a test point per record */
+    TALLY_OUTPUT_GITHUB  /* GitHub Actions annotations, a line per finding
+                            and per error record */
 } tally_output_format;
 
 typedef struct tally_run_stats {
@@ -255,7 +262,18 @@ typedef struct tally_run_stats {
     uint64_t evaluated; /* results written */
     uint64_t rejected;  /* records rejected as bad data */
     uint64_t failed;    /* records on which the policy failed */
+    uint64_t findings;  /* findings reported, of every severity */
+    uint64_t failing;   /* of those, at or above tally_run_options.fail_on */
 } tally_run_stats;
+
+/* The least severity of finding that makes a run's status
+ * TALLY_EFINDINGS (tally_run_options.fail_on). */
+typedef enum tally_fail_on {
+    TALLY_FAIL_ON_NONE,    /* findings never change the status */
+    TALLY_FAIL_ON_NOTICE,  /* any finding */
+    TALLY_FAIL_ON_WARNING, /* a warning or an error */
+    TALLY_FAIL_ON_ERROR    /* an error */
+} tally_fail_on;
 
 /* Called every [progress_every] records, for progress displays. */
 typedef void (*tally_progress_fn)(void *ud, const tally_run_stats *s);
@@ -294,6 +312,16 @@ typedef struct tally_run_options {
                    error record inside a cited definition ends with that
                    one.  CSV and table output have no place for them:
                    there it is ignored (tally run refuses the pair). */
+    int findings_only; /* non-zero, JSON Lines and JSON output: write each
+                          finding of the policy's 'finding' declarations as
+                          a record of its own ({"<input>": key, "code",
+                          "severity", "message", "cite", "url"}) instead of
+                          the results; error records are written as ever.
+                          Without it a result ends with "findings": [...]
+                          when the policy declares findings. */
+    tally_fail_on fail_on; /* findings at or above this severity make the
+                              status TALLY_EFINDINGS (when no record failed
+                              or was rejected) */
     const char *as_of; /* "YYYY-MM-DD": the evaluation date of every
                           record, overriding the policy's 'as of' line;
                           dated parameters and definitions named without
@@ -348,6 +376,93 @@ TALLY_API tally_status tally_session_eval(tally_session *s, const char *json,
                                           size_t *out_len);
 
 TALLY_API void tally_session_free(tally_session *s); /* NULL is a no-op */
+
+/* A record built through the API, for an embedder that holds the values
+ * rather than JSON text: made for one session, set field by field, then
+ * evaluated by tally_session_eval_record, which gives exactly what
+ * tally_session_eval gives for the same record as JSON.
+ *
+ * A [path] names a value inside the input record by the data's keys (the
+ * names JSON text would use): "id", "supplier.name", "bids[0].price" (a
+ * list element: [N], where N is at most the list's length so far, and N
+ * equal to it appends), "scores[\"Q1\"]" (a map entry: a quoted key, with
+ * \" and \\ escapes).  The records, lists and map entries a path goes
+ * through are made as needed.  Each setter checks the path against the
+ * program's input types and the value against the field's type, and
+ * returns TALLY_OK, TALLY_EDATA for a path or value that does not fit
+ * (no such field, a setter of the wrong type, a malformed decimal, date
+ * or enum spelling, text not UTF-8: tally_record_error says which, naming
+ * the field), or TALLY_ENOMEM.  A setter refused with TALLY_EDATA
+ * leaves the record as it was.  What depends on the whole record
+ * (required fields, integer bounds, unique keys, the record's checks) is
+ * found when it is evaluated, as for JSON text: the output is then an
+ * error record.
+ *
+ * Memory comes from the session's accounting (its cap applies); a value
+ * set twice keeps the first until tally_record_clear.  A record must be
+ * freed before its session, and, like its session, used by one thread at
+ * a time. */
+typedef struct tally_record tally_record;
+
+/* A new, empty record for [s]'s program's input; TALLY_ENOMEM if none. */
+TALLY_API tally_status tally_record_new(tally_session *s, tally_record **out);
+
+/* Empties [r] for the next record, keeping its memory for reuse. */
+TALLY_API void tally_record_clear(tally_record *r);
+
+TALLY_API void tally_record_free(tally_record *r); /* NULL is a no-op */
+
+/* The message of the last failed call on [r] ("bids[0].prise: Bid has no
+ * field 'prise'"), or "" after a call that succeeded.  Valid until the
+ * next call on [r]. */
+TALLY_API const char *tally_record_error(const tally_record *r);
+
+/* An integer field, or a duration in days. */
+TALLY_API tally_status tally_record_set_int(tally_record *r, const char *path,
+                                            int64_t v);
+TALLY_API tally_status tally_record_set_duration(tally_record *r,
+                                                 const char *path,
+                                                 int64_t days);
+/* A decimal, money or percent field from its exact decimal text:
+ * "1234.50", "-3", "40" (percent, as in data, is in percentage points:
+ * "40" is 40%).  Never a double. */
+TALLY_API tally_status tally_record_set_decimal(tally_record *r,
+                                                const char *path,
+                                                const char *digits);
+TALLY_API tally_status tally_record_set_bool(tally_record *r, const char *path,
+                                             int v);
+/* A text field: [len] bytes of UTF-8 at [s] (copied). */
+TALLY_API tally_status tally_record_set_text(tally_record *r, const char *path,
+                                             const char *s, size_t len);
+/* A date field ("2026-04-25") or a datetime field
+ * ("2026-04-28T07:02:00Z", an offset or Z required). */
+TALLY_API tally_status tally_record_set_date(tally_record *r, const char *path,
+                                             const char *date);
+/* An enum field, by the member's spelling in data ("above-threshold"). */
+TALLY_API tally_status tally_record_set_enum(tally_record *r, const char *path,
+                                             const char *spelling);
+/* An optional field (or list element, or map value) set to none. */
+TALLY_API tally_status tally_record_set_none(tally_record *r,
+                                             const char *path);
+/* A list or map field set to empty (a list or map that is never set is
+ * missing, as a key left out of JSON text is). */
+TALLY_API tally_status tally_record_set_empty(tally_record *r,
+                                              const char *path);
+
+/* [r] as the JSON text tally_session_eval_record evaluates, in *out /
+ * *out_len (valid until the next call on [r]); TALLY_ENOMEM if it cannot
+ * be made.  Fields come in declaration order, map entries in the order
+ * first set. */
+TALLY_API tally_status tally_record_json(tally_record *r, const char **out,
+                                         size_t *out_len);
+
+/* Evaluates the record built in [r] (made for [s]) as tally_session_eval
+ * evaluates JSON text: the same output line in *out / *out_len, the same
+ * statuses, and TALLY_EOPTION when [r] belongs to another session. */
+TALLY_API tally_status tally_session_eval_record(tally_session *s,
+                                                 tally_record *r,
+                                                 const char **out,
+                                                 size_t *out_len);
 
 /* Writes to [out] a JSON description of what [p] reads and writes, for
  * tools that build forms or check data against a policy:

@@ -49,7 +49,7 @@ const char *ast_kind_name(ast_kind kind)
         "record-decl", "field-decl", "where", "unique", "omit", "check",
         "alias", "parameter", "row", "definition", "rule", "when", "param",
         "input", "output", "as-of", "exceptions", "unless", "cite", "extern",
-        "import", "module", "holiday", "table", "hit", "table-row", "entry",
+        "import", "module", "holiday", "table", "hit", "table-row", "entry", "finding",
     };
     return kind < AST_KIND_COUNT ? names[kind] : "?";
 }

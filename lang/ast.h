@@ -123,6 +123,9 @@ typedef enum ast_kind {
     AST_ENTRY,    /* a table cell; op: its ast_entry; a, b: the values it
                      names (b: a range's upper end), list: a set's values;
                      num: a range's closed ends (1 low, 2 high) */
+    AST_FINDING,  /* finding text(code) name(severity) [cites] [c: for
+                     AST_NAME(the variable) a: the list] when a because b:
+                     what a CI check reports about a record */
     AST_KIND_COUNT
 } ast_kind;
 

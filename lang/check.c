@@ -1785,6 +1785,77 @@ static void check_func(checker *k, sym *f)
     f->state = 2;
 }
 
+/* ---- findings ------------------------------------------------------------ */
+
+/* The record every finding is reported as: code, severity, message, and
+ * the citation and its link (omitted when the finding has none). */
+static sym *finding_record(checker *k, ast_node *at)
+{
+    sym *v = res_new_sym(k, SYM_RECORD, "finding", at);
+    if (!v) {
+        return NULL;
+    }
+    v->ty = ty_new(k, TY_RECORD);
+    v->ty->decl = v;
+    v->nfields = 5;
+    v->fields = alloc(k, 5 * sizeof *v->fields);
+    if (!v->fields) {
+        return NULL;
+    }
+    ty *opt = ty_wrap(k, TY_OPTIONAL, &k->t_text);
+    const char *names[] = {"code", "severity", "message", "cite", "url"};
+    for (int i = 0; i < 5; i++) {
+        v->fields[i] = (field_info){names[i], names[i], i < 3 ? &k->t_text : opt,
+                                    NULL, -1, i >= 3};
+    }
+    res_push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, v);
+    return v;
+}
+
+/* The policy's findings: a severity of error, warning or notice, a code,
+ * a condition and a text message, optionally for each element of a
+ * list. */
+static void check_findings(checker *k)
+{
+    if (k->res.nfindings == 0) {
+        return;
+    }
+    k->res.finding = finding_record(k, k->res.findings[0]);
+    if (!k->res.finding) {
+        return;
+    }
+    k->res.findings_ty = ty_wrap(k, TY_LIST, k->res.finding->ty);
+    for (int i = 0; i < k->res.nfindings; i++) {
+        ast_node *f = k->res.findings[i];
+        if (strcmp(f->name, "error") != 0 && strcmp(f->name, "warning") != 0 &&
+            strcmp(f->name, "notice") != 0) {
+            err(k, f->name_sp, "write error, warning or notice",
+                "'%s' is not a severity", f->name);
+        }
+        if (f->len == 0 || strlen(f->text) != f->len) {
+            err(k, f->sp, "give the finding a code such as \"TP-001\"",
+                "a finding's code must be non-empty text without NUL characters");
+        }
+        check_cite(k, f->cite);
+        int saved = k->nlocals;
+        if (f->c) {
+            ty *lt = expr(k, f->c->a, NULL);
+            if (lt->kind != TY_LIST && !ty_is_bad(lt)) {
+                err(k, f->c->a->sp, NULL, "a finding goes through a list: 'for x in "
+                    "LIST', and this is %s", ty_str(k, lt));
+            }
+            if (k->nlocals < MAX_LOCALS) {
+                f->c->sym = res_bind_local(k, f->c->name,
+                                           lt->kind == TY_LIST ? lt->elem : &k->t_error,
+                                           f->c);
+            }
+        }
+        cond(k, f->a);
+        expect(k, f->b, &k->t_text, "the finding's message");
+        k->nlocals = saved;
+    }
+}
+
 /* "holiday 2026-06-15": a day added to the bank-holiday calendar.  It
  * must be a real date inside the calendar's years (a holiday outside
  * them would never be consulted: days there are refused) and declared
@@ -2175,6 +2246,7 @@ static void check_file(checker *k, ast_node *root)
         k->res.output_ty = t;
         expect(k, o->b, t, "the output");
     }
+    check_findings(k);
 }
 
 

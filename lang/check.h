@@ -186,6 +186,11 @@ typedef struct tly_checked {
     ast_node *asof;   /* AST_ASOF: the evaluation date, or NULL */
     bool dated;       /* some parameter or definition has dated rows: the
                          compiler then builds the evaluation-date function */
+    ast_node **findings; /* arena: the policy's AST_FINDINGs, in order */
+    int nfindings;
+    sym *finding;        /* the record each finding is reported as
+                            (code, severity, message, cite, url), or NULL */
+    ty *findings_ty;     /* list of that record */
     int64_t *holidays; /* arena: the days of the policy's holiday
                           declarations, in declaration order */
     int nholidays;

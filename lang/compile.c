@@ -1989,6 +1989,68 @@ static void gen_table(cg *g, sym *s)
     g->nlocals = mark;
 }
 
+/* ---- findings ------------------------------------------------------------ */
+
+/* The findings function: the list of the findings that hold for the
+ * record, in the order declared (and, for one that goes through a list,
+ * in the list's order), each a record of k->finding. */
+static void gen_findings(cg *g, tly_checked *k)
+{
+    tly_span sp0 = k->findings[0]->sp;
+    int acc = new_slot(g);
+    op0(g, OP_LIST_NEW, sp0);
+    store(g, acc, sp0);
+    for (int i = 0; i < k->nfindings && !g->failed; i++) {
+        ast_node *f = k->findings[i];
+        tly_span sp = f->sp;
+        int mark = g->nlocals;
+        uint32_t top = 0;
+        fwd done = {0, 0};
+        if (f->c) {
+            gen(g, f->c->a);
+            int list = new_slot(g);
+            store(g, list, sp);
+            int idx = new_slot(g);
+            push_int(g, 0, sp);
+            store(g, idx, sp);
+            top = here(g);
+            g->target = top;
+            f->c->sym->slot = new_slot(g);
+            emit(g, OP_FOR_NEXT, sp, 0,
+                 ASM_OPERANDS(0, (uint32_t)list, (uint32_t)idx,
+                              (uint32_t)f->c->sym->slot));
+            done = (fwd){jump_operand_at(g, OP_FOR_NEXT), g->depth};
+        }
+        fwd skip = {0, 0};
+        branch(g, f->a, false, &skip);
+        cite(g, f->cite, sp);
+        load(g, acc, sp);
+        push_text(g, f->text, f->len, sp);
+        push_text(g, f->name, strlen(f->name), sp);
+        gen(g, f->b);
+        if (f->cite) {
+            push_text(g, f->cite->text, f->cite->len, sp);
+        } else {
+            op0(g, OP_PUSH_NONE, sp);
+        }
+        if (f->cite && f->cite->text2) {
+            push_text(g, f->cite->text2, (size_t)f->cite->num, sp);
+        } else {
+            op0(g, OP_PUSH_NONE, sp);
+        }
+        op16(g, OP_RECORD, (uint16_t)k->finding->index, sp, 5);
+        op0(g, OP_LIST_APPEND, sp);
+        op0(g, OP_POP, sp);
+        land(g, skip);
+        if (f->c) {
+            loop_to(g, top, sp);
+            land(g, done);
+        }
+        g->nlocals = mark;
+    }
+    load(g, acc, sp0);
+}
+
 /* The body of dated [s] named without 'on': its value on the evaluation
  * date ([asof_fn]), or a runtime error naming it and the date. */
 static void gen_dated(cg *g, sym *s, uint16_t asof_fn)
@@ -2712,6 +2774,7 @@ bc_program *tly_compile(tly_comp *c)
     }
     (void)check_base;
     uint32_t out_fn = nf++;
+    uint32_t find_fn = k->nfindings ? nf++ : UINT32_MAX;
     if (nf >= 0xFFFF) {
         fail(&g, (tly_span){0, 0}, "too many definitions in one policy");
     }
@@ -2815,6 +2878,13 @@ bc_program *tly_compile(tly_comp *c)
         begin(&g, 0);
         gen(&g, k->output->b);
         finish(&g, (uint16_t)out_fn, k->output->name, 0, k->output->sp);
+    }
+    if (!g.failed && find_fn != UINT32_MAX) {
+        begin(&g, 0);
+        gen_findings(&g, k);
+        finish(&g, (uint16_t)find_fn, "findings", 0, k->findings[0]->sp);
+        p->findings_func = (uint16_t)find_fn;
+        p->findings_type = type_index(&g, k->findings_ty);
     }
     /* Header. */
     ast_node *pol = k->policy;

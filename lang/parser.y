@@ -222,7 +222,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token OTHERWISE "otherwise" OUTPUT "output" OVER "over" PARAMETER "parameter"
 %token POLICY "policy" RECORD "record" RULE "rule" SOME "some"
 %token SOURCE "source" THEN "then" TO "to" TRUE "true" TYPE "type"
-%token HOLIDAY "holiday" TABLE "table" HIT "hit"
+%token HOLIDAY "holiday" TABLE "table" HIT "hit" FINDING "finding"
 %token ARROW "=>" DOTDOT ".." ROW "'|' (a table row)"
 %token UNIQUE "unique" UNLESS "unless" UNTIL "until" VERSION "version" WHEN "when" WHERE "where"
 
@@ -234,7 +234,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
-%type <node> table_decl hit trows trow entries entry
+%type <node> table_decl hit trows trow entries entry finding_decl finding_for
 %type <tok> rename label at_path
 %type <num> direction
 
@@ -276,7 +276,7 @@ decls
 decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
     | rule_decl | input_decl | output_decl | extern_decl | asof_decl
-    | import_decl | module_decl | holiday_decl | table_decl
+    | import_decl | module_decl | holiday_decl | table_decl | finding_decl
     | error             { $$ = NULL; }
     ;
 
@@ -295,6 +295,7 @@ kw_extern: EXTERN { yyerrok; } ;
 kw_import: IMPORT { yyerrok; } ;
 kw_module: MODULE { yyerrok; } ;
 kw_table: TABLE { yyerrok; } ;
+kw_finding: FINDING { yyerrok; } ;
 
 /* ---- modules ------------------------------------------------------------ */
 
@@ -572,6 +573,23 @@ entry
                         { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_RANGE; $$->a = $2;
                           $$->b = $4; $$->num = 0; }
     | '{' exprs '}'     { $$ = $2; $$->kind = AST_ENTRY; $$->sp = @$; $$->op = AST_ENTRY_SET; }
+    ;
+
+/* ---- findings ------------------------------------------------------------ */
+
+/* finding "TP-001" warning cites "s.54" [for b in LIST]
+ *   when COND because MESSAGE
+ * What a check reports about a record (api/run.c writes them). */
+finding_decl
+    : kw_finding STRING IDENT cites finding_for WHEN cond BECAUSE expr
+                        { $$ = N(AST_FINDING, @$); $$->text = $2.s; $$->len = $2.len;
+                          $$->name = $3.s; $$->name_sp = @3; $$->cite = $4; $$->c = $5;
+                          $$->a = $7; $$->b = $9; }
+    ;
+
+finding_for
+    : %empty            { $$ = NULL; }
+    | FOR IDENT IN expr { $$ = named(c, AST_NAME, @$, $2, @2); $$->a = $4; }
     ;
 
 /* The evaluation date of each record: what dated parameters and

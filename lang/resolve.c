@@ -518,6 +518,25 @@ void res_collect(checker *k, ast_node *d)
             k->res.input = s;
         }
         break;
+    case AST_FINDING:
+        if (!k->in_policy) {
+            err(k, d->sp, "declare findings in the policy that imports this module",
+                "a finding belongs to a policy, not to a module");
+            return;
+        }
+        if (k->res.nfindings % 16 == 0) {
+            ast_node **grown = alloc(k, (size_t)(k->res.nfindings + 16) * sizeof *grown);
+            if (!grown) {
+                return;
+            }
+            if (k->res.nfindings) {
+                memcpy(grown, k->res.findings,
+                       (size_t)k->res.nfindings * sizeof *grown);
+            }
+            k->res.findings = grown;
+        }
+        k->res.findings[k->res.nfindings++] = d;
+        break;
     case AST_OUTPUT:
         if (!k->in_policy) {
             return;

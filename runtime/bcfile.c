@@ -21,7 +21,8 @@
  *       20       sections, each: u32 tag (four ASCII letters), u32 payload
  *                length, payload; all fifteen, in the order of the
  *                table (format 3, still read, has no EXTN, CITE, PARM or MODS;
- *                format 4 no CITE, PARM or MODS; format 5 no MODS)
+ *                format 4 no CITE, PARM or MODS; format 5 no MODS;
+ *                format 6 no FIND)
  *      end-8  8  u64 checksum: FNV-1a 64 of every byte before it
  *
  *   section  payload ("N x" is a u32 count N followed by N entries)
@@ -50,6 +51,9 @@
  *         the parameters, then the days their dated rows are in force
  *   MODS  N x { u32 name, u32 version, u32 origin }      (from format 6)
  *         the imported modules compiled in (bc_module)
+ *   FIND  u16 findings_func, u16 findings_type            (from format 7)
+ *         the function listing a record's findings and its result type,
+ *         0xFFFF both when the policy declares none
  *
  * From format 6 a LOCS entry ends with u16 module: the module of that
  * source position (an index in MODS) or 0xFFFF for the policy's own.
@@ -107,12 +111,13 @@ enum {
     SEC_CITE, /* from format 5 */
     SEC_PARM, /* from format 5 */
     SEC_MODS, /* from format 6 */
+    SEC_FIND, /* from format 7 */
     SEC_COUNT
 };
 
 static const char section_tag[SEC_COUNT][5] = {
     "STRS", "CNST", "TYPE", "FILD", "RECD", "MEMB",
-    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "CITE", "PARM", "MODS",
+    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "CITE", "PARM", "MODS", "FIND",
 };
 
 /* Bytes per entry of the fixed-size tables. */
@@ -479,6 +484,11 @@ static bool write_body(const bc_program *p, strbuf *b, char *err,
         put_u32(b, p->modules[i].version);
         put_u32(b, p->modules[i].origin);
     }
+    end_section(b, at);
+
+    at = begin_section(b, SEC_FIND);
+    put_u16(b, p->findings_func);
+    put_u16(b, p->findings_type);
     end_section(b, at);
     return true;
 }
@@ -945,6 +955,17 @@ static bool read_modules(reader *r)
     return ok;
 }
 
+static bool read_findings(reader *r)
+{
+    bc_program *p = r->prog;
+    if (!need(r, 4, "the findings function")) {
+        return false;
+    }
+    p->findings_func = get_u16(r);
+    p->findings_type = get_u16(r);
+    return true;
+}
+
 static bool read_head(reader *r)
 {
     bc_program *p = r->prog;
@@ -1040,7 +1061,7 @@ static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_CODE] = read_code,    [SEC_LOCS] = read_locs,
     [SEC_HEAD] = read_head,    [SEC_EXTN] = read_externs,
     [SEC_CITE] = read_cites,   [SEC_PARM] = read_params,
-    [SEC_MODS] = read_modules,
+    [SEC_MODS] = read_modules,  [SEC_FIND] = read_findings,
 };
 
 /* Prints a four-byte tag for a message, non-printable bytes as '?'. */
@@ -1169,9 +1190,10 @@ static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
     }
     /* Format 3 ends with HEAD: it cannot name a native function; format
      * 4 ends with EXTN: it cites nothing; format 5 with PARM: it has no
-     * modules. */
+     * modules; format 6 with MODS: it has no findings. */
     r->version = version;
-    int nsections = version >= 6   ? SEC_COUNT
+    int nsections = version >= 7   ? SEC_COUNT
+                    : version == 6 ? SEC_FIND
                     : version == 5 ? SEC_MODS
                     : version == 4 ? SEC_CITE
                                    : SEC_EXTN;
@@ -1183,21 +1205,21 @@ static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
     return true;
 }
 
-bc_load_status bc_load(mem_ctx *mem, const uint8_t *buf, size_t len,
-                       bc_program **out, char *err, size_t errcap)
+rt_status bc_load(mem_ctx *mem, const uint8_t *buf, size_t len,
+                  bc_program **out, char *err, size_t errcap)
 {
     if (err && errcap) {
         err[0] = '\0';
     }
     reader r = {.buf = buf, .err = err, .errcap = errcap};
     if (read_file(&r, mem, len, out)) {
-        return BC_LOAD_OK;
+        return RT_OK;
     }
-    return r.nomem ? BC_LOAD_NOMEM : BC_LOAD_INVALID;
+    return r.nomem ? RT_ENOMEM : RT_EINVALID;
 }
 
 bool bc_read(mem_ctx *mem, const uint8_t *buf, size_t len, bc_program **out,
              char *err, size_t errcap)
 {
-    return bc_load(mem, buf, len, out, err, errcap) == BC_LOAD_OK;
+    return bc_load(mem, buf, len, out, err, errcap) == RT_OK;
 }

@@ -14,6 +14,7 @@
 
 #include "bytecode.h"
 #include "mem.h"
+#include "status.h"
 
 /* Appends the file form of [p] (borrowed) to [out].  Returns false and
  * writes a message to [err] (at most [errcap] bytes, NUL-terminated) when
@@ -33,16 +34,10 @@ bool bc_write(const bc_program *p, strbuf *out, char *err, size_t errcap);
 bool bc_read(mem_ctx *mem, const uint8_t *buf, size_t len, bc_program **out,
              char *err, size_t errcap);
 
-typedef enum bc_load_status {
-    BC_LOAD_OK,
-    BC_LOAD_INVALID, /* the bytes are not a program: [err] says where */
-    BC_LOAD_NOMEM    /* memory ran out reading them */
-} bc_load_status;
-
 /* bc_read, telling out of memory from a bad file by status, never by the
- * message. */
-bc_load_status bc_load(mem_ctx *mem, const uint8_t *buf, size_t len,
-                       bc_program **out, char *err, size_t errcap);
+ * message: RT_OK, RT_EINVALID ([err] says where) or RT_ENOMEM. */
+rt_status bc_load(mem_ctx *mem, const uint8_t *buf, size_t len,
+                  bc_program **out, char *err, size_t errcap);
 
 /* The file checksum (64-bit FNV-1a) of [len] bytes at [buf].  A file ends
  * with the checksum of every byte before it; exposed so fuzz targets and

@@ -57,6 +57,8 @@ bc_program *bc_program_new(mem_ctx *mem)
     arena_init(&p->arena, mem);
     p->key_field = BC_NONE_U16;
     p->output_func = BC_NONE_U16;
+    p->findings_func = BC_NONE_U16;
+    p->findings_type = BC_NONE_U16;
     p->origin = BC_NO_STRING;
     return p;
 }

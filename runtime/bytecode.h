@@ -24,12 +24,19 @@
 /* 4 added the EXTN section and CALL_NATIVE; 5 the CITE and PARM sections
  * and the CITE and EVAL_DATE instructions; 6 the MODS section (the
  * modules compiled in), a module per source location, and the date and
- * working-day instructions (numbered after those).  Files of formats 3
- * (no native functions), 4 (no citations) and 5 (no modules, no date
- * instructions) are still read: the rest of the format is the same. */
-#define BC_FORMAT_VERSION 6
+ * working-day instructions (numbered after those); 7 the FIND section
+ * (a policy's findings).  Files of formats 3 (no native functions), 4
+ * (no citations), 5 (no modules, no date instructions) and 6 (no
+ * findings) are still read: the rest of the format is the same. */
+#define BC_FORMAT_VERSION 7
 #define BC_FORMAT_MIN_VERSION 3
 #define BC_NONE_U16 0xFFFFu
+
+/* The fields of a finding record (bc_program.findings_type's elements),
+ * in order: code, severity ("error", "warning" or "notice") and message
+ * are text; cite and url optional text. */
+enum { BC_FINDING_CODE, BC_FINDING_SEVERITY, BC_FINDING_MESSAGE, BC_FINDING_CITE,
+       BC_FINDING_URL, BC_FINDING_NFIELDS };
 #define BC_NO_STRING 0xFFFFFFFFu /* a string field that names none */
 #define BC_PLACES_ANY 0xFFu
 #define BC_TEXT_PERCENT 0xFEu /* TO_TEXT: a percent, as "12.5%" */
@@ -294,6 +301,11 @@ typedef struct bc_program {
     uint16_t key_field;    /* field of input_record naming a record */
     uint16_t output_func;  /* function, arity 0, building the result */
     uint16_t output_type;  /* type index of its result */
+    uint16_t findings_func; /* function, arity 0, listing the record's
+                               findings, or BC_NONE_U16 when the policy
+                               declares none */
+    uint16_t findings_type; /* its result: a list of records of code,
+                               severity, message, cite and url (BC_FINDING_*) */
 
     bc_str *strings;
     uint32_t nstrings;

@@ -23,6 +23,7 @@
 
 #include "bytecode.h"
 #include "mem.h"
+#include "status.h"
 #include "value.h"
 
 /* Containers nested deeper than this are rejected ("nesting too deep").
@@ -105,19 +106,15 @@ typedef struct data_error {
                       it could not be read */
     const char *path; /* arena: "bids[1].price"; NULL for a problem with the
                          record as a whole (not JSON, no key) */
-    const char *msg;  /* arena (static "out of memory" for DATA_ENOMEM):
+    const char *msg;  /* arena (static "out of memory" for RT_ENOMEM):
                          "unknown exclusion ground \"arson\"" */
 } data_error;
 
-typedef enum data_status {
-    DATA_RECORD,   /* *out holds a bound record */
-    DATA_ERROR,    /* *err describes a rejected record; the reader has
-                      moved past it */
-    DATA_EOF,      /* no more records */
-    DATA_IO_ERROR, /* reading failed; err->msg says why */
-    DATA_ENOMEM,   /* out of memory (or the memory cap was hit) */
-    DATA_STATUS_COUNT
-} data_status;
+/* Reading and binding answer with the runtime's status (status.h):
+ * RT_OK (*out holds a bound record), RT_EDATA (*err describes a rejected
+ * record; the reader has moved past it), RT_EOF (no more records), RT_EIO
+ * (reading failed; err->msg says why), RT_ENOMEM (out of memory, or the
+ * memory cap was hit). */
 
 typedef struct data_reader data_reader;
 
@@ -184,15 +181,15 @@ bool data_reader_start(data_reader *r);
 
 /* The next record of JSON Lines, framed but not bound: for a caller that
  * binds elsewhere (the parallel run's workers, with data_bind_json).
- * DATA_RECORD with the line's bytes in *text / *len (valid until the next
+ * RT_OK with the line's bytes in *text / *len (valid until the next
  * call; a line may hold NUL bytes) and its number in err->line; or what
- * data_reader_next returns for the line itself (DATA_ERROR: too long;
- * DATA_ENOMEM), DATA_EOF or DATA_IO_ERROR.  The framing (byte order
+ * data_reader_next returns for the line itself (RT_EDATA: too long;
+ * RT_ENOMEM), RT_EOF or RT_EIO.  The framing (byte order
  * mark, blank lines, line numbers, limits) is the reader's own, so a
  * record framed here and bound there is the record data_reader_next
  * would give.  Only for a reader whose format is DATA_JSONL. */
-data_status data_reader_next_text(data_reader *r, arena *a, const char **text,
-                                  size_t *len, data_error *err);
+rt_status data_reader_next_text(data_reader *r, arena *a, const char **text,
+                                size_t *len, data_error *err);
 
 /* The format [r] reads: as given to data_reader_new, or, for DATA_AUTO,
  * what the first record showed (DATA_AUTO until then). */
@@ -200,25 +197,25 @@ data_format data_reader_format(const data_reader *r);
 
 /* Reads and binds the next record, allocating the value and any message in
  * [a] (the per-record arena, which the caller resets between records).
- * DATA_RECORD: *out is a VAL_RECORD of prog->input_record.  DATA_ERROR:
+ * RT_OK: *out is a VAL_RECORD of prog->input_record.  RT_EDATA:
  * *err describes the rejected record and the reader has moved past it.
- * DATA_IO_ERROR: err->msg says why (then DATA_EOF follows).  DATA_ENOMEM:
+ * RT_EIO: err->msg says why (then RT_EOF follows).  RT_ENOMEM:
  * err->msg is the static "out of memory", err->line the record's line,
  * and the reader has moved past that record, so a caller whose memory
  * cap stopped one large record may go on with the next.  *err is always initialised.
  * Blank lines are skipped; a UTF-8 byte order mark at the start of input
  * is ignored. */
-data_status data_reader_next(data_reader *r, arena *a, value *out,
-                             data_error *err);
+rt_status data_reader_next(data_reader *r, arena *a, value *out,
+                           data_error *err);
 
 /* Binds one complete JSON text [json] of [len] bytes to record type
  * [record] of [prog].  The key rule (a string member named by
  * prog->key_field) applies when [record] is prog->input_record.  [line]
  * is copied into err->line.  Values and messages live in [a]; the parser's
  * own memory is drawn from a->mem and freed before returning.  Returns
- * DATA_RECORD, DATA_ERROR or DATA_ENOMEM (err->msg "out of memory"). */
-data_status data_bind_json(const bc_program *prog, uint16_t record,
-                           const char *json, size_t len, long line, arena *a,
-                           value *out, data_error *err);
+ * RT_OK, RT_EDATA or RT_ENOMEM (err->msg "out of memory"). */
+rt_status data_bind_json(const bc_program *prog, uint16_t record,
+                         const char *json, size_t len, long line, arena *a,
+                         value *out, data_error *err);
 
 #endif

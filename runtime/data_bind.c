@@ -56,7 +56,7 @@
  * a refused request does not return: ya_realloc longjmps back to bind(),
  * which frees every block on the list (yajl's handle is abandoned
  * mid-parse, with nothing of ours on the frames skipped) and reports
- * DATA_ENOMEM.  This is the one non-local jump in Tally; it is confined
+ * RT_ENOMEM.  This is the one non-local jump in Tally; it is confined
  * to bind() and the allocator below, as Lua confines its own to ldo.c. */
 typedef struct ya_block ya_block;
 struct ya_block {
@@ -1652,12 +1652,12 @@ static void binder_start(binder *b, uint16_t record, arena *a)
 }
 
 /* Sets a record-level error (no path, no key). */
-static data_status record_error(binder *b, data_error *err, const char *msg)
+static rt_status record_error(binder *b, data_error *err, const char *msg)
 {
     err->key = val_none();
     err->path = NULL;
     err->msg = arena_strndup(b->a, msg, strlen(msg));
-    return err->msg ? DATA_ERROR : DATA_ENOMEM;
+    return err->msg ? RT_EDATA : RT_ENOMEM;
 }
 
 /* yajl's own memory for a text of [len] bytes: the handle, lexer and
@@ -1669,7 +1669,7 @@ static size_t yajl_need(size_t len)
     return 2 * len + 8192;
 }
 
-data_status data_binder_bind(binder *b, uint16_t record, const char *json,
+rt_status data_binder_bind(binder *b, uint16_t record, const char *json,
                         size_t len, long line, arena *a, value *out,
                         data_error *err)
 {
@@ -1687,7 +1687,7 @@ data_status data_binder_bind(binder *b, uint16_t record, const char *json,
         (b->mem->live > b->mem->cap ||
          b->mem->cap - b->mem->live < yajl_need(len))) {
         b->mem->hit_cap = true; /* the cap's refusal, as mem_realloc's */
-        return DATA_ENOMEM;
+        return RT_ENOMEM;
     }
     binder_start(b, record, a);
     /* b->ya lives outside this frame, so it keeps its value across the
@@ -1699,7 +1699,7 @@ data_status data_binder_bind(binder *b, uint16_t record, const char *json,
     if (setjmp(escape) != 0) {
         b->ya.escape = NULL;
         ya_free_all(&b->ya);
-        return DATA_ENOMEM;
+        return RT_ENOMEM;
     }
     b->ya.escape = &escape;
     yajl_alloc_funcs afs = {ya_malloc, ya_realloc, ya_free, &b->ya};
@@ -1726,7 +1726,7 @@ data_status data_binder_bind(binder *b, uint16_t record, const char *json,
     b->ya.escape = NULL;
     ya_free_all(&b->ya); /* nothing, unless yajl leaks */
     if (!h || b->nomem) {
-        return DATA_ENOMEM;
+        return RT_ENOMEM;
     }
     if (st != yajl_status_ok) {
         return record_error(b, err, "not valid JSON");
@@ -1744,16 +1744,16 @@ data_status data_binder_bind(binder *b, uint16_t record, const char *json,
             sb_puts(&b->sb, " missing or not a string");
         }
         const char *msg = sb_to_arena(b);
-        return msg ? record_error(b, err, msg) : DATA_ENOMEM;
+        return msg ? record_error(b, err, msg) : RT_ENOMEM;
     }
     if (b->failed) {
         err->key = b->key;
         err->path = b->err_path;
         err->msg = b->err_msg;
-        return DATA_ERROR;
+        return RT_EDATA;
     }
     *out = b->result;
-    return DATA_RECORD;
+    return RT_OK;
 }
 
 binder *data_binder_new(mem_ctx *mem, const bc_program *prog)
@@ -1774,18 +1774,18 @@ void data_binder_free(binder *b)
     }
 }
 
-data_status data_bind_json(const bc_program *prog, uint16_t record,
-                           const char *json, size_t len, long line, arena *a,
-                           value *out, data_error *err)
+rt_status data_bind_json(const bc_program *prog, uint16_t record,
+                         const char *json, size_t len, long line, arena *a,
+                         value *out, data_error *err)
 {
     memset(err, 0, sizeof *err);
     err->line = line;
     err->key = val_none();
     binder *b = data_binder_new(a->mem, prog);
     if (!b) {
-        return data_finish(DATA_ENOMEM, err);
+        return data_finish(RT_ENOMEM, err);
     }
-    data_status st = data_binder_bind(b, record, json, len, line, a, out, err);
+    rt_status st = data_binder_bind(b, record, json, len, line, a, out, err);
     data_binder_free(b);
     return data_finish(st, err);
 }

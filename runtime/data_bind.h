@@ -19,18 +19,18 @@ binder *data_binder_new(mem_ctx *mem, const bc_program *prog);
 void data_binder_free(binder *b);
 
 /* Binds the [len] bytes of JSON at [json], the record on line (or
- * element) [line], as record type [record]: DATA_RECORD with the value
- * in *out, DATA_ERROR with *err filled (messages in [a]), or
- * DATA_ENOMEM. */
-data_status data_binder_bind(binder *b, uint16_t record, const char *json,
-                             size_t len, long line, arena *a, value *out,
-                             data_error *err);
+ * element) [line], as record type [record]: RT_OK with the value
+ * in *out, RT_EDATA with *err filled (messages in [a]), or
+ * RT_ENOMEM. */
+rt_status data_binder_bind(binder *b, uint16_t record, const char *json,
+                           size_t len, long line, arena *a, value *out,
+                           data_error *err);
 
-/* [st], with *err's message set for DATA_ENOMEM (which may come with
+/* [st], with *err's message set for RT_ENOMEM (which may come with
  * nothing else filled in). */
-static inline data_status data_finish(data_status st, data_error *err)
+static inline rt_status data_finish(rt_status st, data_error *err)
 {
-    if (st == DATA_ENOMEM) {
+    if (st == RT_ENOMEM) {
         err->path = NULL;
         err->key = val_none();
         err->msg = "out of memory";

@@ -465,7 +465,7 @@ static bool start(data_reader *r)
     return true;
 }
 
-static data_status io_error(data_reader *r, arena *a, data_error *err)
+static rt_status io_error(data_reader *r, arena *a, data_error *err)
 {
     r->io_error = false;
     char msg[256];
@@ -475,14 +475,14 @@ static data_status io_error(data_reader *r, arena *a, data_error *err)
     err->line = r->line;
     err->key = val_none();
     err->msg = arena_strndup(a, msg, strlen(msg));
-    return err->msg ? DATA_IO_ERROR : DATA_ENOMEM;
+    return err->msg ? RT_EIO : RT_ENOMEM;
 }
 
-static data_status array_error(data_reader *r, arena *a, data_error *err,
-                               const char *msg);
+static rt_status array_error(data_reader *r, arena *a, data_error *err,
+                             const char *msg);
 
 /* The error for a record over DATA_MAX_RECORD bytes. */
-static data_status too_long(data_reader *r, arena *a, data_error *err)
+static rt_status too_long(data_reader *r, arena *a, data_error *err)
 {
     char msg[64];
     snprintf(msg, sizeof msg, "record longer than %zu bytes",
@@ -490,11 +490,11 @@ static data_status too_long(data_reader *r, arena *a, data_error *err)
     return array_error(r, a, err, msg);
 }
 
-/* Frames the next line that is not blank: DATA_RECORD with its text in
+/* Frames the next line that is not blank: RT_OK with its text in
  * *text / *len (valid until the next call), or an error of the line
- * itself (too long, memory), or DATA_EOF / DATA_IO_ERROR. */
-static data_status frame_line(data_reader *r, arena *a, const char **text,
-                              size_t *text_len, data_error *err)
+ * itself (too long, memory), or RT_EOF / RT_EIO. */
+static rt_status frame_line(data_reader *r, arena *a, const char **text,
+                            size_t *text_len, data_error *err)
 {
     for (;;) {
         const char *s = NULL;
@@ -508,7 +508,7 @@ static data_status frame_line(data_reader *r, arena *a, const char **text,
                     return io_error(r, a, err);
                 }
                 if (r->text.len == 0 && skipped == 0 && !lost) {
-                    return DATA_EOF;
+                    return RT_EOF;
                 }
                 s = r->text.p; /* a last line without '\n' */
                 len = r->text.len;
@@ -556,7 +556,7 @@ static data_status frame_line(data_reader *r, arena *a, const char **text,
         r->line++;
         if (lost) {
             err->line = r->line;
-            return DATA_ENOMEM; /* past the line: the caller may go on */
+            return RT_ENOMEM; /* past the line: the caller may go on */
         }
         if (skipped) {
             return too_long(r, a, err);
@@ -567,17 +567,17 @@ static data_status frame_line(data_reader *r, arena *a, const char **text,
         *text = s;
         *text_len = len;
         err->line = r->line;
-        return DATA_RECORD;
+        return RT_OK;
     }
 }
 
-static data_status next_line(data_reader *r, arena *a, value *out,
-                             data_error *err)
+static rt_status next_line(data_reader *r, arena *a, value *out,
+                           data_error *err)
 {
     const char *s;
     size_t len;
-    data_status st = frame_line(r, a, &s, &len, err);
-    if (st != DATA_RECORD) {
+    rt_status st = frame_line(r, a, &s, &len, err);
+    if (st != RT_OK) {
         return st;
     }
     return data_binder_bind(r->b, r->prog->input_record, s, len, r->line, a,
@@ -661,18 +661,18 @@ static int scan_element(data_reader *r)
     return -1;
 }
 
-static data_status array_error(data_reader *r, arena *a, data_error *err,
-                               const char *msg)
+static rt_status array_error(data_reader *r, arena *a, data_error *err,
+                             const char *msg)
 {
     memset(err, 0, sizeof *err);
     err->line = r->line;
     err->key = val_none();
     err->msg = arena_strndup(a, msg, strlen(msg));
-    return err->msg ? DATA_ERROR : DATA_ENOMEM;
+    return err->msg ? RT_EDATA : RT_ENOMEM;
 }
 
-static data_status next_element(data_reader *r, arena *a, value *out,
-                                data_error *err)
+static rt_status next_element(data_reader *r, arena *a, value *out,
+                              data_error *err)
 {
     int c;
     switch ((arr_state)r->arr) {
@@ -680,7 +680,7 @@ static data_status next_element(data_reader *r, arena *a, value *out,
         c = peek_nonspace(r);
         if (c == -1) {
             r->arr = ARR_DONE;
-            return r->io_error ? io_error(r, a, err) : DATA_EOF;
+            return r->io_error ? io_error(r, a, err) : RT_EOF;
         }
         if (c != '[') {
             r->arr = ARR_DONE;
@@ -712,7 +712,7 @@ static data_status next_element(data_reader *r, arena *a, value *out,
                 r->arr = ARR_DONE;
             }
             err->line = r->line;
-            return DATA_ENOMEM;
+            return RT_ENOMEM;
         }
         if (r->elem_too_long) {
             if (c == -1) {
@@ -728,9 +728,9 @@ static data_status next_element(data_reader *r, arena *a, value *out,
             }
             return array_error(r, a, err, "not valid JSON");
         }
-        data_status st = data_binder_bind(r->b, r->prog->input_record, s, r->text.len,
+        rt_status st = data_binder_bind(r->b, r->prog->input_record, s, r->text.len,
                               r->line, a, out, err);
-        if (r->arr == ARR_UNCLOSED && st != DATA_RECORD) {
+        if (r->arr == ARR_UNCLOSED && st != RT_OK) {
             r->arr = ARR_DONE; /* the element's error says it all */
         }
         return st;
@@ -739,7 +739,7 @@ static data_status next_element(data_reader *r, arena *a, value *out,
         c = peek_nonspace(r);
         r->arr = ARR_DONE;
         if (c == -1) {
-            return r->io_error ? io_error(r, a, err) : DATA_EOF;
+            return r->io_error ? io_error(r, a, err) : RT_EOF;
         }
         r->line++;
         return array_error(r, a, err, "not valid JSON");
@@ -749,9 +749,9 @@ static data_status next_element(data_reader *r, arena *a, value *out,
         return array_error(r, a, err,
                            "not valid JSON: the array is not closed");
     case ARR_DONE:
-        return DATA_EOF;
+        return RT_EOF;
     }
-    return DATA_EOF;
+    return RT_EOF;
 }
 
 /* ---- wrapped records (DATA_WRAPPED) ----------------------------------- */
@@ -1550,30 +1550,30 @@ bool data_reader_start(data_reader *r)
     return r->started || start(r);
 }
 
-data_status data_reader_next_text(data_reader *r, arena *a, const char **text,
-                                  size_t *len, data_error *err)
+rt_status data_reader_next_text(data_reader *r, arena *a, const char **text,
+                                size_t *len, data_error *err)
 {
     memset(err, 0, sizeof *err);
     err->key = val_none();
     err->line = r->line;
     if (!r->started && !start(r)) {
-        return DATA_ENOMEM;
+        return RT_ENOMEM;
     }
     if (TALLY_NEVER(r->fmt != DATA_JSONL)) {
         err->msg = "internal error: records framed as text in a JSON array";
-        return DATA_IO_ERROR;
+        return RT_EIO;
     }
     return data_finish(frame_line(r, a, text, len, err), err);
 }
 
-data_status data_reader_next(data_reader *r, arena *a, value *out,
-                             data_error *err)
+rt_status data_reader_next(data_reader *r, arena *a, value *out,
+                           data_error *err)
 {
     memset(err, 0, sizeof *err);
     err->key = val_none();
     err->line = r->line;
     if (!r->started && !start(r)) {
-        return DATA_ENOMEM;
+        return RT_ENOMEM;
     }
     if (r->fmt == DATA_JSON_ARRAY) {
         return data_finish(next_element(r, a, out, err), err);

@@ -51,10 +51,10 @@ struct ffi_table {
     ffi_type *atypes[6];
 };
 
-static ffi_outcome bind_fail(char *err, size_t errcap, const char *fmt, ...)
+static rt_status bind_fail(char *err, size_t errcap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static ffi_outcome bind_fail(char *err, size_t errcap, const char *fmt, ...)
+static rt_status bind_fail(char *err, size_t errcap, const char *fmt, ...)
 {
     if (err && errcap) {
         va_list ap;
@@ -62,7 +62,7 @@ static ffi_outcome bind_fail(char *err, size_t errcap, const char *fmt, ...)
         vsnprintf(err, errcap, fmt, ap);
         va_end(ap);
     }
-    return FFI_EBIND;
+    return RT_ENATIVE;
 }
 
 bool ffi_signature_ok(const char *params, char result)
@@ -193,9 +193,9 @@ static void *open_library(ffi_table *t, const char *const *allow, long i,
 }
 
 /* Binds extern [x] to a symbol of an allowed library. */
-static ffi_outcome bind_library(ffi_table *t, const bc_extern *x,
-                               const char *const *allow, char *err,
-                               size_t errcap)
+static rt_status bind_library(ffi_table *t, const bc_extern *x,
+                             const char *const *allow, char *err,
+                             size_t errcap)
 {
     const bc_program *p = t->prog;
     const char *name = bc_string(p, x->name);
@@ -210,7 +210,7 @@ static ffi_outcome bind_library(ffi_table *t, const bc_extern *x,
     }
     void *h = open_library(t, allow, i, lib, name, err, errcap);
     if (!h) {
-        return FFI_EBIND;
+        return RT_ENATIVE;
     }
     dlerror();
     const tally_native_library *m = dlsym(h, "tally_native_manifest");
@@ -259,23 +259,23 @@ static ffi_outcome bind_library(ffi_table *t, const bc_extern *x,
     tally_native_fn fn;
     memcpy(&fn, &sym, sizeof fn);
     t->b[x - p->externs] = (ffi_binding){fn, NULL};
-    return FFI_DONE;
+    return RT_OK;
 }
 
-ffi_outcome ffi_bind(mem_ctx *mem, const bc_program *p,
-                    const char *const *allow, const ffi_reg *regs,
-                    size_t nregs, ffi_table **out, char *err, size_t errcap)
+rt_status ffi_bind(mem_ctx *mem, const bc_program *p,
+                  const char *const *allow, const ffi_reg *regs,
+                  size_t nregs, ffi_table **out, char *err, size_t errcap)
 {
     *out = NULL;
     if (err && errcap) {
         err[0] = '\0';
     }
     if (p->nexterns == 0) {
-        return FFI_DONE;
+        return RT_OK;
     }
     ffi_table *t = mem_alloc(mem, sizeof *t);
     if (!t) {
-        return FFI_ENOMEM;
+        return RT_ENOMEM;
     }
     memset(t, 0, sizeof *t);
     t->mem = mem;
@@ -288,7 +288,7 @@ ffi_outcome ffi_bind(mem_ctx *mem, const bc_program *p,
     t->handles = mem_alloc(mem, (t->nallow + 1) * sizeof *t->handles);
     if (!t->b || !t->handles) {
         ffi_free(t);
-        return FFI_ENOMEM;
+        return RT_ENOMEM;
     }
     memset(t->b, 0, t->nb * sizeof *t->b);
     memset(t->handles, 0, (t->nallow + 1) * sizeof *t->handles);
@@ -328,14 +328,14 @@ ffi_outcome ffi_bind(mem_ctx *mem, const bc_program *p,
             t->b[i] = (ffi_binding){r->fn, r->ud};
             continue;
         }
-        ffi_outcome st = bind_library(t, x, allow, err, errcap);
-        if (st != FFI_DONE) {
+        rt_status st = bind_library(t, x, allow, err, errcap);
+        if (st != RT_OK) {
             ffi_free(t);
             return st;
         }
     }
     *out = t;
-    return FFI_DONE;
+    return RT_OK;
 }
 
 void ffi_free(ffi_table *t)
@@ -403,7 +403,7 @@ static bool exact_text(arena *a, const dec *d, tally_native_value *nv,
     return ok;
 }
 
-ffi_outcome ffi_invoke(const ffi_table *t, uint16_t x, const value *args,
+rt_status ffi_invoke(const ffi_table *t, uint16_t x, const value *args,
                     arena *a, value *out, size_t *bytes, const char **msg)
 {
     const bc_program *p = t->prog;
@@ -423,48 +423,48 @@ ffi_outcome ffi_invoke(const ffi_table *t, uint16_t x, const value *args,
         switch (letters[k]) {
         case TALLY_NATIVE_BOOL:
             if (v->kind != VAL_BOOL) {
-                return FFI_ECONFUSED;
+                return RT_EINTERNAL;
             }
             nv->i = v->as.b ? 1 : 0;
             break;
         case TALLY_NATIVE_INTEGER:
             if (v->kind != VAL_INT) {
-                return FFI_ECONFUSED;
+                return RT_EINTERNAL;
             }
             nv->i = v->as.i;
             break;
         case TALLY_NATIVE_DATE:
             if (v->kind != VAL_DATE) {
-                return FFI_ECONFUSED;
+                return RT_EINTERNAL;
             }
             nv->i = v->as.i;
             break;
         case TALLY_NATIVE_DECIMAL:
         case TALLY_NATIVE_MONEY:
             if (v->kind != VAL_DEC) {
-                return FFI_ECONFUSED;
+                return RT_EINTERNAL;
             }
             if (!exact_text(a, &v->as.d, nv, &nomem)) {
                 if (nomem) {
-                    return FFI_ENOMEM;
+                    return RT_ENOMEM;
                 }
                 *msg = call_msg(a, "argument %zu of native function '%s' "
                                 "has no exact decimal form: round it first",
                                 k + 1, name);
-                return FFI_EFAILED;
+                return RT_ERUNTIME;
             }
             *bytes += nv->len;
             break;
         case TALLY_NATIVE_TEXT:
             if (v->kind != VAL_TEXT) {
-                return FFI_ECONFUSED;
+                return RT_EINTERNAL;
             }
             nv->p = v->len ? v->as.s : "";
             nv->len = v->len;
             *bytes += v->len;
             break;
         default:
-            return FFI_ECONFUSED; /* verify.c proved the letters */
+            return RT_EINTERNAL; /* verify.c proved the letters */
         }
     }
     char buf[TALLY_NATIVE_BUF_CAP];
@@ -502,37 +502,37 @@ ffi_outcome ffi_invoke(const ffi_table *t, uint16_t x, const value *args,
         } else {
             *msg = call_msg(a, "native function '%s' failed: %s", name, err);
         }
-        return FFI_EFAILED;
+        return RT_ERUNTIME;
     }
     switch (ex->result) {
     case TALLY_NATIVE_BOOL:
         if (res.i != 0 && res.i != 1) {
             *msg = call_msg(a, "native function '%s' returned %lld for a "
                             "bool, expected 0 or 1", name, (long long)res.i);
-            return FFI_EFAILED;
+            return RT_ERUNTIME;
         }
         *out = val_bool(res.i == 1);
-        return FFI_DONE;
+        return RT_OK;
     case TALLY_NATIVE_INTEGER:
         *out = val_int(res.i);
-        return FFI_DONE;
+        return RT_OK;
     case TALLY_NATIVE_DATE:
         if (res.i < MIN_DAY || res.i > MAX_DAY) {
             *msg = call_msg(a, "native function '%s' returned day %lld, "
                             "outside 0001-01-01..9999-12-31", name,
                             (long long)res.i);
-            return FFI_EFAILED;
+            return RT_ERUNTIME;
         }
         *out = val_int(res.i);
         out->kind = VAL_DATE;
-        return FFI_DONE;
+        return RT_OK;
     default:
         break;
     }
     if (!res.p && res.len) {
         *msg = call_msg(a, "native function '%s' returned %zu bytes at "
                         "a NULL pointer", name, res.len);
-        return FFI_EFAILED;
+        return RT_ERUNTIME;
     }
     const char *rp = res.len ? res.p : "";
     if (ex->result == TALLY_NATIVE_TEXT) {
@@ -540,40 +540,40 @@ ffi_outcome ffi_invoke(const ffi_table *t, uint16_t x, const value *args,
             *msg = call_msg(a, "native function '%s' returned a text of %zu "
                             "bytes, more than the %zu allowed", name, res.len,
                             (size_t)DATA_MAX_TEXT);
-            return FFI_EFAILED;
+            return RT_ERUNTIME;
         }
         if (!utf8_valid(rp, res.len)) {
             *msg = call_msg(a, "native function '%s' returned a text that is "
                             "not valid UTF-8", name);
-            return FFI_EFAILED;
+            return RT_ERUNTIME;
         }
         char *s = arena_strndup(a, rp, res.len);
         if (!s) {
-            return FFI_ENOMEM;
+            return RT_ENOMEM;
         }
         *out = val_text(s, (uint32_t)res.len);
         *bytes += res.len;
-        return FFI_DONE;
+        return RT_OK;
     }
     /* decimal, money */
     if (res.len == 0 || res.len > DATA_MAX_DECIMAL) {
         *msg = call_msg(a, "native function '%s' returned a decimal of %zu "
                         "bytes, expected 1 to %d", name, res.len,
                         DATA_MAX_DECIMAL);
-        return FFI_EFAILED;
+        return RT_ERUNTIME;
     }
     dec d;
     dec_status ds = dec_parse(a, rp, res.len, &d);
     if (ds == DEC_ENOMEM) {
-        return FFI_ENOMEM;
+        return RT_ENOMEM;
     }
     if (ds != DEC_OK) {
         *msg = call_msg(a, "native function '%s' returned a malformed "
                         "decimal (expected digits with an optional '-' "
                         "and '.')", name);
-        return FFI_EFAILED;
+        return RT_ERUNTIME;
     }
     *out = val_dec(d);
     *bytes += res.len;
-    return FFI_DONE;
+    return RT_OK;
 }

@@ -20,6 +20,7 @@
 
 #include "bytecode.h"
 #include "mem.h"
+#include "status.h"
 #include "tally_native.h"
 #include "value.h"
 
@@ -43,13 +44,11 @@ typedef struct ffi_reg {
 
 typedef struct ffi_table ffi_table;
 
-typedef enum ffi_outcome {
-    FFI_DONE,
-    FFI_EBIND,    /* bind: a declaration cannot be bound; err says why */
-    FFI_EFAILED,  /* call: the function failed or returned a bad value */
-    FFI_ECONFUSED, /* call: an argument is not of its declared kind */
-    FFI_ENOMEM
-} ffi_outcome;
+/* Binding and calls answer with the runtime's status (status.h): RT_OK;
+ * RT_ENATIVE (bind: a declaration cannot be bound; err says why);
+ * RT_ERUNTIME (call: the function failed or returned a bad value);
+ * RT_EINTERNAL (call: an argument is not of its declared kind, which the
+ * verifier rules out); RT_ENOMEM. */
 
 /* Binds every extern definition of [p] (borrowed; must outlive the
  * table): first to an entry of [regs] ([nregs] of them, borrowed) with
@@ -59,10 +58,10 @@ typedef enum ffi_outcome {
  * [allow] does not name, and nothing when [p] has no extern definition
  * (*[out] is then NULL).  On success *[out] is a new table, freed with
  * ffi_free.  On failure writes the reason, naming the declaration, to
- * [err] and returns FFI_EBIND or FFI_ENOMEM; nothing stays loaded. */
-ffi_outcome ffi_bind(mem_ctx *mem, const bc_program *p,
-                    const char *const *allow, const ffi_reg *regs,
-                    size_t nregs, ffi_table **out, char *err, size_t errcap);
+ * [err] and returns RT_ENATIVE or RT_ENOMEM; nothing stays loaded. */
+rt_status ffi_bind(mem_ctx *mem, const bc_program *p,
+                  const char *const *allow, const ffi_reg *regs,
+                  size_t nregs, ffi_table **out, char *err, size_t errcap);
 
 /* Unloads the libraries of [t] and frees it; NULL is a no-op. */
 void ffi_free(ffi_table *t);
@@ -70,9 +69,9 @@ void ffi_free(ffi_table *t);
 /* Calls extern definition [x] of the table's program with its arguments
  * [args] (arity of them, borrowed), storing the result in *[out], made
  * in [a].  *[bytes] receives the bytes of text marshalled (arguments and
- * result), for the budget.  On FFI_EFAILED *[msg] (in [a], or static)
+ * result), for the budget.  On RT_ERUNTIME *[msg] (in [a], or static)
  * says what went wrong, for a runtime error at the call site. */
-ffi_outcome ffi_invoke(const ffi_table *t, uint16_t x, const value *args,
+rt_status ffi_invoke(const ffi_table *t, uint16_t x, const value *args,
                     arena *a, value *out, size_t *bytes, const char **msg);
 
 /* Whether the letters [params] and [result] form a signature a native

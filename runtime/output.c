@@ -58,7 +58,7 @@ struct out_writer {
     FILE *f;                /* borrowed */
     uint8_t fmt;            /* out_format */
     bool failed;            /* a write failed or memory ran out */
-    bool nomem;             /* ... and it was memory (see out_nomem) */
+    bool nomem;             /* ... and it was memory (see out_status) */
     uint64_t nwritten;      /* records written (results and errors) */
     strbuf buf;             /* pending output */
     arena tmp;              /* per-result scratch (percent points) */
@@ -66,9 +66,15 @@ struct out_writer {
     size_t errcap;
     size_t rec_start;       /* buf.len where the current result starts */
     bool over_limit;        /* the last result passed OUT_MAX_RESULT */
+    bool refused_nomem;     /* the last result was refused for memory */
     out_cited_fn cited;     /* JSON: add "cites" (out_set_cites), or NULL */
     const void *cited_ud;
     int32_t error_cite;     /* for the next out_error: see out_error_cite */
+    const value *findings;  /* the next result's findings (a list of
+                               prog->findings_type), or NULL */
+    const value *key;       /* the next result's record key, or NULL */
+    strbuf cases;           /* JUnit: every test case, until out_finish */
+    uint64_t ncases, nfailures, nerrors; /* JUnit: counts; TAP: ncases */
 
     /* Every field's JSON key rendered once, as `, "name": `, so a record
      * costs a copy per field instead of escaping each name again for
@@ -154,6 +160,20 @@ static bool refuse(out_writer *w, const seg *at, const char *msg)
     return false;
 }
 
+/* refuse() for a result that could not be written for lack of memory:
+ * out_result then answers RT_ENOMEM, not RT_ERUNTIME. */
+static bool refuse_nomem(out_writer *w, const seg *at)
+{
+    w->refused_nomem = true;
+    return refuse(w, at, "out of memory");
+}
+
+/* The writer's sticky state: RT_OK, or why writing stopped for good. */
+static rt_status sticky(const out_writer *w)
+{
+    return !w->failed ? RT_OK : w->nomem ? RT_ENOMEM : RT_EIO;
+}
+
 static bool flush(out_writer *w)
 {
     if (!w->f) {
@@ -183,7 +203,7 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
             return refuse(w, at, "number too large: more than 100000 digits");
         }
         if (st != DEC_OK) {
-            return refuse(w, at, "out of memory");
+            return refuse_nomem(w, at);
         }
     }
     if (ty->places == BC_PLACES_ANY) {
@@ -200,7 +220,7 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
         sb_puts(&m, " has no exact decimal form; round it in the policy");
         b->len = mark;
         b->p[mark] = '\0';
-        bool ok = m.failed ? refuse(w, at, "out of memory") : refuse(w, at, m.p);
+        bool ok = m.failed ? refuse_nomem(w, at) : refuse(w, at, m.p);
         sb_free(&m);
         return ok;
     }
@@ -212,7 +232,7 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
     dec_format(&d, &m);
     sb_printf(&m, " has more than %u decimal place%s; round it in the policy",
               (unsigned)ty->places, ty->places == 1 ? "" : "s");
-    bool ok = m.failed ? refuse(w, at, "out of memory") : refuse(w, at, m.p);
+    bool ok = m.failed ? refuse_nomem(w, at) : refuse(w, at, m.p);
     sb_free(&m);
     return ok;
 }
@@ -828,6 +848,7 @@ out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
     sb_init(&w->cellb, mem);
     sb_init(&w->tcells, mem);
     sb_init(&w->keys, mem);
+    sb_init(&w->cases, mem);
     arena_init(&w->tmp, mem);
     arena_init(&w->colmem, mem);
     /* Every format needs the keys: CSV and table cells holding a record
@@ -845,10 +866,13 @@ out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
     return w;
 }
 
-bool out_take(out_writer *w, const char **text, size_t *len)
+rt_status out_take(out_writer *w, const char **text, size_t *len)
 {
-    if (TALLY_NEVER(w->f != NULL) || w->failed) {
-        return false;
+    if (TALLY_NEVER(w->f != NULL)) {
+        return RT_EINTERNAL;
+    }
+    if (w->failed) {
+        return sticky(w);
     }
     size_t n = w->buf.len;
     while (n && w->buf.p[n - 1] == '\n') {
@@ -860,7 +884,7 @@ bool out_take(out_writer *w, const char **text, size_t *len)
     *text = n ? w->buf.p : "";
     *len = n;
     w->taken = true;
-    return true;
+    return RT_OK;
 }
 
 void out_free(out_writer *w)
@@ -872,6 +896,7 @@ void out_free(out_writer *w)
     sb_free(&w->cellb);
     sb_free(&w->tcells);
     sb_free(&w->keys);
+    sb_free(&w->cases);
     mem_free(w->mem, w->key_off,
              (w->prog->nfields + (size_t)1) * sizeof(size_t));
     arena_free(&w->tmp);
@@ -881,19 +906,9 @@ void out_free(out_writer *w)
     mem_free(w->mem, w, sizeof *w);
 }
 
-bool out_failed(const out_writer *w)
+rt_status out_status(const out_writer *w)
 {
-    return w->failed;
-}
-
-bool out_over_limit(const out_writer *w)
-{
-    return w->over_limit;
-}
-
-bool out_nomem(const out_writer *w)
-{
-    return w->nomem;
+    return sticky(w);
 }
 
 /* Before a record: the JSON array's opening or separator. */
@@ -965,6 +980,269 @@ static void add_cites(out_writer *w, int32_t only)
     sb_puts(&w->buf, "]}");
 }
 
+/* Turns the JSON object just written into one with a key "findings": the
+ * list w->findings, written as prog->findings_type. */
+static bool add_findings(out_writer *w)
+{
+    if (w->buf.failed || w->buf.len == 0 || w->buf.p[w->buf.len - 1] != '}') {
+        return true;
+    }
+    w->buf.len--;
+    sb_puts(&w->buf, w->buf.len && w->buf.p[w->buf.len - 1] == '{'
+                         ? "\"findings\": " : ", \"findings\": ");
+    bool ok = put_json(w, &w->buf, w->prog->findings_type, w->findings, NULL);
+    sb_putc(&w->buf, '}');
+    return ok;
+}
+
+void out_set_findings(out_writer *w, const value *key, const value *findings)
+{
+    w->key = key && key->kind != VAL_NONE ? key : NULL;
+    w->findings = findings && findings->kind == VAL_LIST &&
+                          w->prog->findings_type != BC_NONE_U16
+                      ? findings
+                      : NULL;
+}
+
+/* ---- CI formats: JUnit XML, TAP, GitHub Actions ---------------------------- */
+
+static bool ci_format(const out_writer *w)
+{
+    return w->fmt == OUT_JUNIT || w->fmt == OUT_TAP || w->fmt == OUT_GITHUB;
+}
+
+/* Field [i] of finding [f] (BC_FINDING_*), or NULL when absent. */
+static const value *finding_field(const value *f, unsigned i)
+{
+    if (f->kind != VAL_RECORD || f->as.r->count != BC_FINDING_NFIELDS ||
+        f->as.r->fields[i].kind != VAL_TEXT) {
+        return NULL;
+    }
+    return &f->as.r->fields[i];
+}
+
+/* The record's key as plain text ("?" when it has none). */
+static void put_key_text(strbuf *b, const value *k)
+{
+    if (!k) {
+        sb_putc(b, '?');
+    } else if (k->kind == VAL_TEXT) {
+        sb_put(b, k->as.s, k->len);
+    } else {
+        put_key_json(b, k);
+    }
+}
+
+/* [s] as XML character data or an attribute value: markup characters as
+ * entities, and the control characters XML 1.0 does not allow as '?'. */
+static void put_xml(strbuf *b, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '&': sb_puts(b, "&amp;"); break;
+        case '<': sb_puts(b, "&lt;"); break;
+        case '>': sb_puts(b, "&gt;"); break;
+        case '"': sb_puts(b, "&quot;"); break;
+        case '\'': sb_puts(b, "&apos;"); break;
+        case '\n': sb_puts(b, "&#10;"); break;
+        case '\r': sb_puts(b, "&#13;"); break;
+        case '\t': sb_puts(b, "&#9;"); break;
+        default: sb_putc(b, c < 0x20 ? '?' : (char)c); break;
+        }
+    }
+}
+
+static void put_xml_value(strbuf *b, const value *v)
+{
+    if (v) {
+        put_xml(b, v->as.s, v->len);
+    }
+}
+
+/* "warning TP-001: message (cites X)": one finding as a line of text. */
+static void put_finding_line(strbuf *b, const value *f, bool xml)
+{
+    const value *parts[] = {finding_field(f, BC_FINDING_SEVERITY),
+                            finding_field(f, BC_FINDING_CODE),
+                            finding_field(f, BC_FINDING_MESSAGE)};
+    const char *seps[] = {"", " ", ": "};
+    for (int i = 0; i < 3; i++) {
+        sb_puts(b, seps[i]);
+        if (parts[i] && xml) {
+            put_xml_value(b, parts[i]);
+        } else if (parts[i]) {
+            sb_put(b, parts[i]->as.s, parts[i]->len);
+        }
+    }
+    const value *cite = finding_field(f, BC_FINDING_CITE);
+    if (cite) {
+        sb_puts(b, " (cites ");
+        if (xml) {
+            put_xml_value(b, cite);
+        } else {
+            sb_put(b, cite->as.s, cite->len);
+        }
+        sb_putc(b, ')');
+    }
+}
+
+/* A GitHub workflow command's message or property: '%', CR and LF (and,
+ * in a property, ':' and ',') as %XX. */
+static void put_gh(strbuf *b, const char *s, size_t len, bool property)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '%' || c == '\r' || c == '\n' || (property && (c == ':' || c == ','))) {
+            sb_printf(b, "%%%02X", (unsigned char)c);
+        } else {
+            sb_putc(b, c);
+        }
+    }
+}
+
+/* One record in a CI format: its findings ([list], may be NULL) or, with
+ * [error], the message of its error record. */
+static void put_case(out_writer *w, const value *key, const value *list, const char *error)
+{
+    uint32_t n = list && list->kind == VAL_LIST ? list->as.l->count : 0;
+    const bc_str *input = str_at(w, w->prog->input_name);
+    strbuf keyb;
+    sb_init(&keyb, w->mem);
+    put_key_text(&keyb, key);
+    const char *k = keyb.p ? keyb.p : "?";
+    w->ncases++;
+    if (w->fmt == OUT_JUNIT) {
+        strbuf *b = &w->cases;
+        sb_puts(b, "    <testcase classname=\"");
+        put_xml(b, input->p, input->len);
+        sb_puts(b, "\" name=\"");
+        put_xml(b, k, keyb.len);
+        sb_puts(b, "\"");
+        if (error) {
+            w->nerrors++;
+            sb_puts(b, ">\n      <error message=\"");
+            put_xml(b, error, strlen(error));
+            sb_puts(b, "\"/>\n    </testcase>\n");
+        } else if (n == 0) {
+            sb_puts(b, "/>\n");
+        } else {
+            w->nfailures++;
+            const value *first = &list->as.l->items[0];
+            const value *code = finding_field(first, BC_FINDING_CODE);
+            const value *msg = finding_field(first, BC_FINDING_MESSAGE);
+            sb_puts(b, ">\n      <failure type=\"");
+            put_xml_value(b, code);
+            sb_puts(b, "\" message=\"");
+            put_xml_value(b, msg);
+            if (n > 1) {
+                sb_printf(b, " (and %u more)", n - 1);
+            }
+            sb_puts(b, "\">");
+            for (uint32_t i = 0; i < n; i++) {
+                sb_puts(b, i ? "&#10;" : "");
+                put_finding_line(b, &list->as.l->items[i], true);
+            }
+            sb_puts(b, "</failure>\n    </testcase>\n");
+        }
+    } else if (w->fmt == OUT_TAP) {
+        strbuf *b = &w->buf;
+        if (w->ncases == 1) {
+            sb_puts(b, "TAP version 13\n");
+        }
+        sb_printf(b, "%s %llu - ", error || n ? "not ok" : "ok",
+                  (unsigned long long)w->ncases);
+        for (size_t i = 0; i < keyb.len; i++) { /* '#' would start a directive */
+            sb_putc(b, k[i] == '#' || k[i] == '\n' || k[i] == '\r' ? '_' : k[i]);
+        }
+        sb_putc(b, '\n');
+        if (error) {
+            sb_puts(b, "  ---\n  error: ");
+            sb_put_json_string(b, error, strlen(error));
+            sb_puts(b, "\n  ...\n");
+        } else if (n) {
+            static const char *const names[BC_FINDING_NFIELDS] = {
+                "code", "severity", "message", "cite", "url"};
+            sb_puts(b, "  ---\n  findings:\n");
+            for (uint32_t i = 0; i < n; i++) {
+                for (unsigned j = 0; j < BC_FINDING_NFIELDS; j++) {
+                    const value *x = finding_field(&list->as.l->items[i], j);
+                    if (x) {
+                        sb_printf(b, "    %s%s: ", j ? "  " : "- ", names[j]);
+                        sb_put_json_string(b, x->as.s, x->len);
+                        sb_putc(b, '\n');
+                    }
+                }
+            }
+            sb_puts(b, "  ...\n");
+        }
+    } else {
+        strbuf *b = &w->buf;
+        if (error) {
+            sb_puts(b, "::error title=");
+            put_gh(b, k, keyb.len, true);
+            sb_puts(b, "::");
+            put_gh(b, k, keyb.len, false);
+            sb_puts(b, ": ");
+            put_gh(b, error, strlen(error), false);
+            sb_putc(b, '\n');
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            const value *f = &list->as.l->items[i];
+            const value *sev = finding_field(f, BC_FINDING_SEVERITY);
+            const value *code = finding_field(f, BC_FINDING_CODE);
+            const char *cmd = sev && sev->len == 5 && memcmp(sev->as.s, "error", 5) == 0
+                                  ? "error"
+                              : sev && sev->len == 7 && memcmp(sev->as.s, "warning", 7) == 0
+                                  ? "warning"
+                                  : "notice";
+            sb_printf(b, "::%s title=", cmd);
+            if (code) {
+                put_gh(b, code->as.s, code->len, true);
+            }
+            sb_puts(b, "::");
+            put_gh(b, k, keyb.len, false);
+            sb_puts(b, ": ");
+            strbuf line;
+            sb_init(&line, w->mem);
+            put_finding_line(&line, f, false);
+            put_gh(b, line.p ? line.p : "", line.len, false);
+            if (line.failed) {
+                b->failed = true;
+            }
+            sb_free(&line);
+            sb_putc(b, '\n');
+        }
+    }
+    if (keyb.failed) {
+        w->buf.failed = true;
+    }
+    sb_free(&keyb);
+}
+
+/* JUnit: the document, now that the counts are known. */
+static void junit_document(out_writer *w)
+{
+    const bc_str *title = str_at(w, w->prog->title);
+    const bc_str *name = title->len ? title : str_at(w, w->prog->source);
+    strbuf *b = &w->buf;
+    sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"");
+    put_xml(b, name->p, name->len);
+    sb_printf(b, "\" tests=\"%llu\" failures=\"%llu\" errors=\"%llu\">\n",
+              (unsigned long long)w->ncases, (unsigned long long)w->nfailures,
+              (unsigned long long)w->nerrors);
+    sb_puts(b, "  <testsuite name=\"");
+    put_xml(b, name->p, name->len);
+    sb_printf(b, "\" tests=\"%llu\" failures=\"%llu\" errors=\"%llu\" skipped=\"0\">\n",
+              (unsigned long long)w->ncases, (unsigned long long)w->nfailures,
+              (unsigned long long)w->nerrors);
+    sb_put(b, w->cases.p, w->cases.len);
+    sb_puts(b, "  </testsuite>\n</testsuites>\n");
+    if (w->cases.failed) {
+        b->failed = true;
+    }
+}
+
 /* Finishes a record: checks memory, counts it and writes a full buffer. */
 static bool print_table(out_writer *w);
 
@@ -1006,7 +1284,10 @@ static void cut(out_writer *w, size_t mark, size_t cmark, size_t tmark)
     w->tcells.len = tmark;
 }
 
-bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
+/* out_result's work: true when written; false with the message in
+ * [w]'s err buffer and the reason in its flags. */
+static bool write_result(out_writer *w, const value *v, char *err,
+                         size_t errcap)
 {
     if (err && errcap) {
         err[0] = '\0';
@@ -1021,10 +1302,17 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     size_t mark = w->buf.len, cmark = w->ncells, tmark = w->tcells.len;
     w->rec_start = mark;
     w->over_limit = false;
+    w->refused_nomem = false;
     bool ok;
-    if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
+    if (ci_format(w)) {
+        put_case(w, w->key, w->findings, NULL);
+        ok = true;
+    } else if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
         open_record(w);
         ok = put_json(w, &w->buf, w->prog->output_type, v, NULL);
+        if (ok && w->findings) {
+            ok = add_findings(w);
+        }
         if (ok && w->cited) {
             add_cites(w, -1);
         }
@@ -1045,12 +1333,80 @@ bool out_result(out_writer *w, const value *v, char *err, size_t errcap)
     return true;
 }
 
-bool out_error(out_writer *w, const value *key, const char *msg)
+rt_status out_result(out_writer *w, const value *v, char *err,
+                     size_t errcap)
+{
+    if (write_result(w, v, err, errcap)) {
+        return RT_OK;
+    }
+    rt_status st = sticky(w);
+    return st != RT_OK       ? st
+           : w->over_limit   ? RT_ELIMIT
+           : w->refused_nomem ? RT_ENOMEM
+                             : RT_ERUNTIME;
+}
+
+/* out_findings's work: false when writing failed. */
+static bool write_findings(out_writer *w, const value *key, const value *list)
 {
     if (w->failed) {
         return false;
     }
     forget_taken(w);
+    if (ci_format(w)) {
+        put_case(w, key, list, NULL);
+        return commit(w);
+    }
+    if (!list || list->kind != VAL_LIST || (w->fmt != OUT_JSONL && w->fmt != OUT_JSON)) {
+        return true;
+    }
+    const value *k = key && key->kind != VAL_NONE ? key : NULL;
+    const bc_str *input = str_at(w, w->prog->input_name);
+    static const char *const names[BC_FINDING_NFIELDS] = {"code", "severity",
+                                                          "message", "cite", "url"};
+    for (uint32_t i = 0; i < list->as.l->count; i++) {
+        const value *f = &list->as.l->items[i];
+        if (f->kind != VAL_RECORD || f->as.r->count != BC_FINDING_NFIELDS) {
+            continue; /* the verifier has checked the type: never here */
+        }
+        open_record(w);
+        sb_putc(&w->buf, '{');
+        sb_put_json_string(&w->buf, input->p, input->len);
+        sb_puts(&w->buf, ": ");
+        put_key_json(&w->buf, k);
+        for (unsigned j = 0; j < BC_FINDING_NFIELDS; j++) {
+            const value *x = &f->as.r->fields[j];
+            if (x->kind != VAL_TEXT) {
+                continue; /* an absent cite or url */
+            }
+            sb_printf(&w->buf, ", \"%s\": ", names[j]);
+            sb_put_json_string(&w->buf, x->as.s, x->len);
+        }
+        sb_putc(&w->buf, '}');
+        close_record(w);
+        if (!commit(w)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+rt_status out_findings(out_writer *w, const value *key, const value *list)
+{
+    return write_findings(w, key, list) ? RT_OK : sticky(w);
+}
+
+/* out_error's work: false when writing failed. */
+static bool write_error(out_writer *w, const value *key, const char *msg)
+{
+    if (w->failed) {
+        return false;
+    }
+    forget_taken(w);
+    if (ci_format(w)) {
+        put_case(w, key && key->kind != VAL_NONE ? key : NULL, NULL, msg);
+        return commit(w);
+    }
     const value *k = key && key->kind != VAL_NONE ? key : NULL;
     size_t mark = w->buf.len, cmark = w->ncells, tmark = w->tcells.len;
     if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
@@ -1188,11 +1544,23 @@ static bool print_table(out_writer *w)
     return !w->failed && flush(w);
 }
 
-bool out_finish(out_writer *w)
+rt_status out_error(out_writer *w, const value *key, const char *msg)
+{
+    return write_error(w, key, msg) ? RT_OK : sticky(w);
+}
+
+rt_status out_finish(out_writer *w)
 {
     if (!w->failed) {
         if (w->fmt == OUT_JSON) {
             sb_puts(&w->buf, w->nwritten ? "\n]\n" : "[]\n");
+        } else if (w->fmt == OUT_JUNIT) {
+            junit_document(w);
+        } else if (w->fmt == OUT_TAP) {
+            if (w->ncases == 0) {
+                sb_puts(&w->buf, "TAP version 13\n");
+            }
+            sb_printf(&w->buf, "1..%llu\n", (unsigned long long)w->ncases);
         } else if (w->fmt == OUT_TABLE &&
                    (w->pages == 0 || w->ncells > w->ncols + 1u)) {
             print_table(w); /* the last page; a header alone only when
@@ -1206,5 +1574,5 @@ bool out_finish(out_writer *w)
     if (fflush(w->f) != 0) {
         w->failed = true;
     }
-    return !w->failed;
+    return sticky(w);
 }

@@ -18,6 +18,7 @@
 
 #include "bytecode.h"
 #include "mem.h"
+#include "status.h"
 #include "value.h"
 
 /* Nested records flattened into CSV/table columns deeper than this are
@@ -30,6 +31,14 @@ typedef enum out_format {
     OUT_JSON,  /* one JSON array, elements separated by ",\n" */
     OUT_CSV,   /* RFC 4180 quoting, header row, "\n" line ends */
     OUT_TABLE, /* aligned columns for people, printed at out_finish */
+    OUT_JUNIT, /* JUnit XML: a test case per record, failing when it has
+                  findings, an error when it could not be evaluated;
+                  held until out_finish (the counts come first) */
+    OUT_TAP,   /* TAP version 13: "ok"/"not ok" per record, findings and
+                  errors in a YAML block, the plan at the end */
+    OUT_GITHUB,/* GitHub Actions workflow commands: a "::error", "::warning"
+                  or "::notice" line per finding, "::error" per error
+                  record; nothing for a clean record */
     OUT_FORMAT_COUNT
 } out_format;
 
@@ -48,17 +57,21 @@ typedef struct out_writer out_writer;
 out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
                     out_format fmt);
 
-/* Writes result [v] (borrowed; of type prog->output_type).  When [v]
- * cannot be written exactly -- a decimal needing more places than its
- * type prints, or an unbound value (VAL_ERROR) -- writes nothing, puts
- * "path: problem" in [err] (of [errcap] bytes) and returns false.  Also
- * false, with a message, on a write error or out of memory; out_failed
- * tells those apart. */
-bool out_result(out_writer *w, const value *v, char *err, size_t errcap);
+/* Writes result [v] (borrowed; of type prog->output_type) and returns
+ * RT_OK.  When [v] cannot be written it writes nothing, puts "path:
+ * problem" in [err] (of [errcap] bytes) and returns why: RT_ERUNTIME for
+ * a value with no exact form (a decimal needing more places than its
+ * type prints, an unbound value), RT_ELIMIT for a result past
+ * OUT_MAX_RESULT or a number too large to print, RT_ENOMEM when memory
+ * ran out for this result; the writer goes on after those three.  RT_EIO
+ * or RT_ENOMEM when writing failed for good (out_status). */
+rt_status out_result(out_writer *w, const value *v, char *err,
+                     size_t errcap);
 
 /* Writes an error record: {"<input name>": key, "error": msg}, key null
- * when [key] is NULL or none.  False on a write error or out of memory. */
-bool out_error(out_writer *w, const value *key, const char *msg);
+ * when [key] is NULL or none.  RT_OK, or RT_EIO / RT_ENOMEM when writing
+ * failed (for good). */
+rt_status out_error(out_writer *w, const value *key, const char *msg);
 
 /* Whether citation k of the program decided the result being written. */
 typedef bool (*out_cited_fn)(const void *ud, uint32_t k);
@@ -73,29 +86,36 @@ void out_set_cites(out_writer *w, out_cited_fn cited, const void *ud);
  * (a runtime error inside a cited definition); k < 0: no key. */
 void out_error_cite(out_writer *w, int32_t k);
 
-/* True once writing has failed (I/O error or out of memory); every later
- * call fails too. */
-bool out_failed(const out_writer *w);
+/* The findings of the result written next and its record's key (both
+ * borrowed; NULL: none): in JSON Lines and JSON the result ends with a
+ * key "findings" holding [findings], a list of the program's finding
+ * records; the CI formats (JUnit, TAP, GitHub) write the findings under
+ * the key.  Call before each out_result. */
+void out_set_findings(out_writer *w, const value *key, const value *findings);
 
-/* True when the last out_result refused its result for passing the size
- * one result may have as JSON (64 MiB, the largest record read): a limit,
- * which a caller reports as "limit exceeded", not as a runtime error. */
-bool out_over_limit(const out_writer *w);
+/* Writes each finding of [list] (a list of the program's finding records)
+ * as a record of its own, {"<input name>": key, "code", "severity",
+ * "message", "cite", "url"} (cite and url when given), for JSON Lines and
+ * JSON; nothing for an empty list.  The CI formats write the record as
+ * out_result would.  CSV and table: nothing.  RT_OK, or RT_EIO /
+ * RT_ENOMEM as out_status. */
+rt_status out_findings(out_writer *w, const value *key, const value *list);
 
-/* True when that failure was for lack of memory (or the memory cap), not
- * a write error: a caller reports TALLY_ENOMEM rather than TALLY_EIO. */
-bool out_nomem(const out_writer *w);
+/* RT_OK while writing works; once it has failed, for good, RT_EIO (a
+ * write error) or RT_ENOMEM (memory, or the memory cap), and every later
+ * call fails the same way. */
+rt_status out_status(const out_writer *w);
 
 /* Closes a JSON array, prints a table, writes what is buffered and
- * flushes the stream.  False if any write failed along the way. */
-bool out_finish(out_writer *w);
+ * flushes the stream.  RT_OK, or out_status's failure if any write failed
+ * along the way. */
+rt_status out_finish(out_writer *w);
 
 /* For a writer made with no stream (out_new's [f] NULL, JSON Lines):
  * the output record the last out_result or out_error wrote, without its
  * newline (NUL-terminated), in *text / *len, valid until the next call
- * on [w].  False if
- * writing failed. */
-bool out_take(out_writer *w, const char **text, size_t *len);
+ * on [w].  RT_OK, or out_status's failure if writing failed. */
+rt_status out_take(out_writer *w, const char **text, size_t *len);
 
 /* Frees [w] (without finishing it; the stream is not closed).  NULL is a
  * no-op. */

@@ -629,6 +629,43 @@ static bool check_externs(vfy *v)
     return true;
 }
 
+/* The findings function, when there is one: arity 0, giving a list of
+ * records of code, severity and message (text) and cite and url
+ * (optional text), as the runner writes them (BC_FINDING_*). */
+static bool check_findings(vfy *v)
+{
+    const bc_program *p = v->p;
+    if (p->findings_func == BC_NONE_U16 && p->findings_type == BC_NONE_U16) {
+        return true;
+    }
+    if (p->findings_func >= p->nfuncs || p->funcs[p->findings_func].arity != 0) {
+        return fail(v, "header: findings function %u is not a function of arity 0",
+                    p->findings_func);
+    }
+    const bc_type *t = p->findings_type < p->ntypes ? &p->types[p->findings_type] : NULL;
+    const bc_type *e = t && t->kind == BT_LIST && t->ref < p->ntypes ? &p->types[t->ref] : NULL;
+    const bc_record *r = e && e->kind == BT_RECORD && e->ref < p->nrecords
+                             ? &p->records[e->ref] : NULL;
+    if (!r || r->nfields != BC_FINDING_NFIELDS ||
+        (uint64_t)r->first_field + r->nfields > p->nfields) {
+        return fail(v, "header: findings type %u is not a list of finding records",
+                    p->findings_type);
+    }
+    for (unsigned i = 0; i < BC_FINDING_NFIELDS; i++) {
+        uint16_t ft = p->fields[r->first_field + i].type;
+        const bc_type *f = ft < p->ntypes ? &p->types[ft] : NULL;
+        if (f && i >= BC_FINDING_CITE && f->kind == BT_OPTIONAL && f->ref < p->ntypes) {
+            f = &p->types[f->ref];
+        } else if (i >= BC_FINDING_CITE) {
+            f = NULL;
+        }
+        if (!f || f->kind != BT_TEXT) {
+            return fail(v, "header: findings field %u has the wrong type", i);
+        }
+    }
+    return true;
+}
+
 static bool check_header(vfy *v)
 {
     const bc_program *p = v->p;
@@ -669,7 +706,7 @@ static bool check_header(vfy *v)
         return fail(v, "header: output type %u out of range (%u types)",
                     p->output_type, p->ntypes);
     }
-    return true;
+    return check_findings(v);
 }
 
 static bool check_locs(vfy *v)
@@ -1095,19 +1132,19 @@ static bool verify(vfy *v)
            check_code(v);
 }
 
-vfy_status vfy_check(const bc_program *p, char *err, size_t errcap)
+rt_status vfy_check(const bc_program *p, char *err, size_t errcap)
 {
     vfy v = {.p = p, .mem = p->arena.mem, .err = err, .errcap = errcap};
     if (err && errcap) {
         err[0] = '\0';
     }
     if (verify(&v)) {
-        return VFY_OK;
+        return RT_OK;
     }
-    return v.nomem ? VFY_NOMEM : VFY_INVALID;
+    return v.nomem ? RT_ENOMEM : RT_EINVALID;
 }
 
 bool vfy_program(const bc_program *p, char *err, size_t errcap)
 {
-    return vfy_check(p, err, errcap) == VFY_OK;
+    return vfy_check(p, err, errcap) == RT_OK;
 }

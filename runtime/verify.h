@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "bytecode.h"
+#include "status.h"
 
 /* Checks [p] (borrowed; may come from an untrusted file through bc_read):
  * every table cross-reference is in range, every instruction decodes
@@ -29,14 +30,9 @@
  * returning; out of memory is reported as a failure. */
 bool vfy_program(const bc_program *p, char *err, size_t errcap);
 
-typedef enum vfy_status {
-    VFY_OK,
-    VFY_INVALID, /* the program breaks a rule: [err] says which */
-    VFY_NOMEM    /* scratch memory ran out before it could tell */
-} vfy_status;
-
 /* vfy_program, telling out of memory from an invalid program by status,
- * never by the message. */
-vfy_status vfy_check(const bc_program *p, char *err, size_t errcap);
+ * never by the message: RT_OK, RT_EINVALID ([err] says which rule) or
+ * RT_ENOMEM (scratch memory ran out before it could tell). */
+rt_status vfy_check(const bc_program *p, char *err, size_t errcap);
 
 #endif

@@ -155,19 +155,6 @@ struct vm {
     vm_error *err;       /* borrowed: where failures are described */
 };
 
-const char *vm_status_name(vm_status s)
-{
-    switch (s) {
-    case VM_OK: return "ok";
-    case VM_DATA_ERROR: return "data error";
-    case VM_RUNTIME_ERROR: return "runtime error";
-    case VM_LIMIT: return "limit exceeded";
-    case VM_ENOMEM: return "out of memory";
-    case VM_STATUS_COUNT: break;
-    }
-    return "unknown status";
-}
-
 /* Marks, in v->needs_walk, every type and record from which a record with
  * a check can be reached: a reverse breadth-first search from the checked
  * records over "contains" edges, linear in types plus fields.  Tolerates
@@ -1438,18 +1425,14 @@ static vm_status call_native(vm *v, uint16_t x, const value *args,
         return VM_LIMIT;
     }
     size_t bytes = 0;
-    ffi_outcome fo = ffi_invoke(v->natives, x, args, v->a, out, &bytes, msg);
+    rt_status fo = ffi_invoke(v->natives, x, args, v->a, out, &bytes, msg);
     if (!charge(v, bytes / VM_TEXT_UNIT)) {
         return VM_LIMIT;
     }
-    switch (fo) {
-    case FFI_DONE: return VM_OK;
-    case FFI_EFAILED: return VM_RUNTIME_ERROR;
-    case FFI_ECONFUSED: *msg = NULL; return VM_RUNTIME_ERROR;
-    case FFI_ENOMEM: return VM_ENOMEM;
-    case FFI_EBIND: break;
+    if (fo == RT_OK || fo == RT_ERUNTIME || fo == RT_ENOMEM) {
+        return fo; /* the VM's status already */
     }
-    *msg = NULL;
+    *msg = NULL; /* type confusion, or a call never bound: a bug */
     return VM_RUNTIME_ERROR;
 }
 
@@ -2516,6 +2499,24 @@ vm_status vm_eval(vm *v, arena *a, const value *input, value *out,
     }
     value res;
     vm_status st = execute(v, p->output_func, NULL, 0, &res);
+    if (st == VM_OK) {
+        *out = res;
+    }
+    return st;
+}
+
+vm_status vm_eval_findings(vm *v, value *out, vm_error *err)
+{
+    const bc_program *p = v->prog;
+    memset(err, 0, sizeof *err);
+    err->cite = -1;
+    v->err = err;
+    *out = val_none();
+    if (p->findings_func == BC_NONE_U16) {
+        return VM_OK;
+    }
+    value res;
+    vm_status st = execute(v, p->findings_func, NULL, 0, &res);
     if (st == VM_OK) {
         *out = res;
     }

@@ -8,6 +8,10 @@ command -v flex  >/dev/null 2>&1 || missing="$missing flex"
 command -v bison >/dev/null 2>&1 || missing="$missing bison"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
+# The CI formats' tests: xmllint validates JUnit XML against a schema,
+# Perl's TAP::Parser reads TAP as prove does.
+command -v xmllint >/dev/null 2>&1 || missing="$missing libxml2-utils"
+perl -MTAP::Parser -e 1 >/dev/null 2>&1 || missing="$missing perl"
 # local_date() reads Europe/London from the time-zone database at run time.
 [ -f "${TZDIR:-/usr/share/zoneinfo}/Europe/London" ] || missing="$missing tzdata"
 for pair in cmocka.h:libcmocka-dev yajl/yajl_parse.h:libyajl-dev csv.h:libcsv-dev gmp.h:libgmp-dev \

@@ -22,8 +22,9 @@ _tally()
         return
     fi
     case $prev in
-    --format) COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur")); return ;;
+    --format) COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur")); return ;;
     --input) COMPREPLY=($(compgen -W "jsonl json ocds csv auto" -- "$cur")); return ;;
+    --fail-on) COMPREPLY=($(compgen -W "findings notice warning error" -- "$cur")); return ;;
     --memory-cap)
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
@@ -34,7 +35,7 @@ _tally()
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --jobs -j --allow-native --help --" ;;
+    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --findings-only --fail-on --jobs -j --allow-native --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--max-errors --memory-cap --lib-path --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
@@ -48,7 +49,7 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac

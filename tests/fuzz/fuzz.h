@@ -321,7 +321,7 @@ static vm_status fuzz_eval(vm *v, arena *rec, const value *in)
     value out;
     vm_error err;
     vm_status st = vm_eval(v, rec, in, &out, &err);
-    FUZZ_CHECK(st < VM_STATUS_COUNT, "vm_eval returned %d", (int)st);
+    FUZZ_CHECK(st < RT_STATUS_COUNT, "vm_eval returned %d", (int)st);
     FUZZ_CHECK(err.status == st || st == VM_OK, "err.status %d for %d",
                (int)err.status, (int)st);
     if (st != VM_OK) {

@@ -42,13 +42,13 @@ static void fuzz_bytecode_run(mem_ctx *mem, const bc_program *p)
         value in, out;
         data_error de;
         vm_error ve;
-        data_status ds = data_bind_json(p, p->input_record, recs[i], lens[i],
-                                        i + 1, &rec, &in, &de);
-        if (ds == DATA_RECORD &&
+        rt_status ds = data_bind_json(p, p->input_record, recs[i], lens[i],
+                                      i + 1, &rec, &in, &de);
+        if (ds == RT_OK &&
             vm_eval(v, &rec, &in, &out, &ve) == VM_OK) {
             char err[256];
             out_result(w, &out, err, sizeof err);
-        } else if (ds != DATA_RECORD) {
+        } else if (ds != RT_OK) {
             FUZZ_CHECK(de.msg != NULL, "a binding error without a message");
         } else {
             FUZZ_CHECK(ve.msg != NULL, "a vm error without a message");

@@ -5,7 +5,7 @@
  * policy (compiled once, at the first input) and its result written to a
  * memory stream, as tally_run does, in the output format the input's
  * length picks (size % 4: JSON Lines, JSON, CSV, table), so every writer
- * meets hostile texts.  Checked: the reader ends with DATA_EOF, in JSON
+ * meets hostile texts.  Checked: the reader ends with RT_EOF, in JSON
  * Lines every record it reports yields exactly one output line (result or
  * error record), every line that is not blank is one record (so format
  * detection or framing that lost a line is a finding), and every byte
@@ -89,30 +89,30 @@ static int fuzz_data(const uint8_t *data, size_t size)
         value in_rec, res;
         data_error de;
         vm_error ve;
-        data_status ds = data_reader_next(r, &rec, &in_rec, &de);
-        if (ds == DATA_EOF) {
+        rt_status ds = data_reader_next(r, &rec, &in_rec, &de);
+        if (ds == RT_EOF) {
             break;
         }
-        FUZZ_CHECK(ds != DATA_IO_ERROR, "a read error on a memory stream");
-        if (ds == DATA_ENOMEM) {
+        FUZZ_CHECK(ds != RT_EIO, "a read error on a memory stream");
+        if (ds == RT_ENOMEM) {
             stopped = true; /* the cap: the run stops, as tally_run does */
             break;
         }
         records++;
-        FUZZ_CHECK(de.msg != NULL || ds == DATA_RECORD,
+        FUZZ_CHECK(de.msg != NULL || ds == RT_OK,
                    "a rejected record without a message");
         bool ok;
-        if (ds == DATA_ERROR) {
-            ok = out_error(w, &de.key, de.msg);
+        if (ds == RT_EDATA) {
+            ok = out_error(w, &de.key, de.msg) == RT_OK;
         } else {
-            FUZZ_CHECK(ds == DATA_RECORD, "data_reader_next returned %d",
+            FUZZ_CHECK(ds == RT_OK, "data_reader_next returned %d",
                        (int)ds);
             vm_status vs = vm_eval(v, &rec, &in_rec, &res, &ve);
             if (vs == VM_OK) {
                 char err[512];
-                ok = out_result(w, &res, err, sizeof err);
+                ok = out_result(w, &res, err, sizeof err) == RT_OK;
                 if (!ok) {
-                    ok = out_error(w, NULL, err);
+                    ok = out_error(w, NULL, err) == RT_OK;
                 }
             } else if (vs == VM_ENOMEM) {
                 stopped = true;
@@ -120,7 +120,7 @@ static int fuzz_data(const uint8_t *data, size_t size)
                 break;
             } else {
                 FUZZ_CHECK(ve.msg != NULL, "a vm error without a message");
-                ok = out_error(w, NULL, ve.msg);
+                ok = out_error(w, NULL, ve.msg) == RT_OK;
             }
         }
         arena_reset(&rec);
@@ -128,7 +128,7 @@ static int fuzz_data(const uint8_t *data, size_t size)
     }
     arena_free(&rec);
     data_format read_as = data_reader_format(r);
-    FUZZ_CHECK(out_finish(w), "finishing the output failed");
+    FUZZ_CHECK(out_finish(w) == RT_OK, "finishing the output failed");
     out_free(w);
     vm_free(v);
     data_reader_free(r);

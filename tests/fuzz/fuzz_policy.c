@@ -73,12 +73,12 @@ static void fuzz_policy_run(mem_ctx *mem, const bc_program *p)
     for (int i = 0; i < FUZZ_RECORDS; i++) {
         value in;
         data_error de;
-        data_status ds = data_bind_json(p, p->input_record, recs[i], lens[i],
-                                        i + 1, &rec, &in, &de);
-        if (ds == DATA_RECORD) {
+        rt_status ds = data_bind_json(p, p->input_record, recs[i], lens[i],
+                                      i + 1, &rec, &in, &de);
+        if (ds == RT_OK) {
             fuzz_eval(v, &rec, &in);
         } else {
-            FUZZ_CHECK(ds == DATA_ERROR || ds == DATA_ENOMEM,
+            FUZZ_CHECK(ds == RT_EDATA || ds == RT_ENOMEM,
                        "data_bind_json returned %d", (int)ds);
             FUZZ_CHECK(de.msg != NULL, "a binding error without a message");
         }
@@ -117,15 +117,16 @@ static bool fuzz_policy_results(mem_ctx *mem, const bc_program *p, strbuf *b)
         data_error de;
         vm_error ve;
         if (data_bind_json(p, p->input_record, recs[i], lens[i], i + 1, &rec,
-                           &in, &de) != DATA_RECORD) {
+                           &in, &de) != RT_OK) {
             arena_reset(&rec);
             continue;
         }
         vm_status st = vm_eval(v, &rec, &in, &out, &ve);
         if (st == VM_OK) {
             char err[256];
-            if (!out_result(w, &out, err, sizeof err)) {
-                comparable = !out_nomem(w);
+            rt_status ws = out_result(w, &out, err, sizeof err);
+            if (ws != RT_OK) {
+                comparable = ws != RT_ENOMEM;
                 fprintf(f, "output refused: %s\n", err);
             }
         } else if (st == VM_LIMIT || st == VM_ENOMEM) {
@@ -137,7 +138,7 @@ static bool fuzz_policy_results(mem_ctx *mem, const bc_program *p, strbuf *b)
         arena_reset(&rec);
     }
     if (w) {
-        comparable = out_finish(w) && comparable;
+        comparable = out_finish(w) == RT_OK && comparable;
     }
     out_free(w);
     vm_free(v);

@@ -22,6 +22,8 @@
 
 #include "tally.h"
 
+#include "api.h" /* api_status, the one mapping from the runtime's status */
+
 #include "../slurp.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -506,6 +508,25 @@ static void test_api_version(void **state)
     assert_string_equal(tally_version(), TALLY_VERSION);
 }
 
+/* ---- statuses ------------------------------------------------------------ */
+
+/* Every runtime status becomes the API's in one place, as documented. */
+static void test_api_status_mapping(void **state)
+{
+    (void)state;
+    assert_int_equal(api_status(RT_OK), TALLY_OK);
+    assert_int_equal(api_status(RT_EOF), TALLY_OK);
+    assert_int_equal(api_status(RT_EDATA), TALLY_EDATA);
+    assert_int_equal(api_status(RT_ERUNTIME), TALLY_ERUNTIME);
+    assert_int_equal(api_status(RT_ELIMIT), TALLY_ERUNTIME);
+    assert_int_equal(api_status(RT_ENOMEM), TALLY_ENOMEM);
+    assert_int_equal(api_status(RT_EIO), TALLY_EIO);
+    assert_int_equal(api_status(RT_EINVALID), TALLY_EBYTECODE);
+    assert_int_equal(api_status(RT_ENATIVE), TALLY_ENATIVE);
+    assert_int_equal(api_status(RT_EINTERNAL), TALLY_EINTERNAL);
+    assert_int_equal(api_status(RT_STATUS_COUNT), TALLY_EINTERNAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_api_version),
         cmocka_unit_test(test_api_modules),
         cmocka_unit_test(test_api_modules_diagnostic),
+        cmocka_unit_test(test_api_status_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

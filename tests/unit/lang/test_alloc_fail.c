@@ -93,7 +93,7 @@ static const af_known known_bugs[] = {
      "tally_load is reported as TALLY_EBYTECODE, not TALLY_ENOMEM"},
     {"phase: run", "tally_run: input/output error",
      "api/run.c: the output writer running out of memory in tally_run "
-     "is reported as TALLY_EIO, not TALLY_ENOMEM (out_nomem() tells)"},
+     "is reported as TALLY_EIO, not TALLY_ENOMEM (out_status() tells)"},
 };
 
 /* Ns past this are not tried: a sweep this long means the counting is
@@ -363,19 +363,19 @@ static int internal_child(long n)
                 value in_rec, res;
                 data_error de;
                 vm_error ve;
-                data_status ds = data_reader_next(r, &rec, &in_rec, &de);
-                AF_CHECK(ds != DATA_IO_ERROR, "data_reader_next: %s",
+                rt_status ds = data_reader_next(r, &rec, &in_rec, &de);
+                AF_CHECK(ds != RT_EIO, "data_reader_next: %s",
                          de.msg ? de.msg : "?");
-                if (ds == DATA_EOF) {
+                if (ds == RT_EOF) {
                     break;
                 }
                 bool ok = true, was_lost = false;
-                if (ds == DATA_ENOMEM) {
+                if (ds == RT_ENOMEM) {
                     was_lost = true;
-                } else if (ds == DATA_ERROR) {
-                    ok = out_error(w, &de.key, de.msg);
+                } else if (ds == RT_EDATA) {
+                    ok = out_error(w, &de.key, de.msg) == RT_OK;
                 } else {
-                    AF_CHECK(ds == DATA_RECORD, "data_reader_next returned %d",
+                    AF_CHECK(ds == RT_OK, "data_reader_next returned %d",
                              (int)ds);
                     vm_status vs = vm_eval(v, &rec, &in_rec, &res, &ve);
                     AF_CHECK(vs == VM_OK || vs == VM_ENOMEM, "vm_eval: %s",
@@ -383,12 +383,18 @@ static int internal_child(long n)
                     if (vs == VM_ENOMEM) {
                         was_lost = true;
                     } else {
-                        ok = out_result(w, &res, err, sizeof err);
+                        rt_status ws = out_result(w, &res, err, sizeof err);
+                        if (ws == RT_ENOMEM && out_status(w) == RT_OK) {
+                            was_lost = true; /* this result, not the writer */
+                        } else {
+                            ok = ws == RT_OK;
+                        }
                     }
                 }
                 arena_reset(&rec);
                 if (!ok) {
-                    AF_CHECK(out_nomem(w), "writing failed: %s", err);
+                    AF_CHECK(out_status(w) == RT_ENOMEM, "writing failed: %s",
+                             err);
                     writer_dead = true;
                     break;
                 }
@@ -420,7 +426,7 @@ static int internal_child(long n)
 
 /* A record longer than the reader's 64 KiB block (its text is gathered in
  * a growing buffer), then a short one: a refused allocation may cost the
- * long record (DATA_ENOMEM, the reader moving past it), never the next. */
+ * long record (RT_ENOMEM, the reader moving past it), never the next. */
 static int reader_child(long n)
 {
     mem_ctx mem;
@@ -454,18 +460,18 @@ static int reader_child(long n)
         for (;;) {
             value v;
             data_error de;
-            data_status ds = data_reader_next(r, &rec, &v, &de);
+            rt_status ds = data_reader_next(r, &rec, &v, &de);
             arena_reset(&rec);
-            if (ds == DATA_EOF) {
+            if (ds == RT_EOF) {
                 break;
             }
-            AF_CHECK(ds == DATA_RECORD || ds == DATA_ENOMEM,
+            AF_CHECK(ds == RT_OK || ds == RT_ENOMEM,
                      "data_reader_next returned %d: %s", (int)ds,
                      de.msg ? de.msg : "?");
-            AF_CHECK(de.line == answered + lost + 1 || ds == DATA_RECORD,
+            AF_CHECK(de.line == answered + lost + 1 || ds == RT_OK,
                      "error on line %ld", de.line);
-            lost += ds == DATA_ENOMEM;
-            answered += ds == DATA_RECORD;
+            lost += ds == RT_ENOMEM;
+            answered += ds == RT_OK;
         }
         AF_CHECK(lost <= 1 && answered + lost == 2,
                  "%d records read and %d lost, of 2", answered, lost);

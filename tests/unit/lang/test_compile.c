@@ -150,9 +150,9 @@ static vm_status eval(run *r, const char *json)
     value in;
     data_error de;
     memset(&de, 0, sizeof de);
-    data_status ds = data_bind_json(r->p, r->p->input_record, json,
-                                    strlen(json), 1, &r->rec, &in, &de);
-    if (ds != DATA_RECORD) {
+    rt_status ds = data_bind_json(r->p, r->p->input_record, json,
+                                  strlen(json), 1, &r->rec, &in, &de);
+    if (ds != RT_OK) {
         fail_msg("input %s not bound: %s: %s", json, de.path ? de.path : "",
                  de.msg ? de.msg : "?");
     }
@@ -166,7 +166,7 @@ static const char *result(run *r, const char *json)
 {
     if (eval(r, json) != VM_OK) {
         sb_clear(&r->buf);
-        sb_printf(&r->buf, "%s: %s%s%s", vm_status_name(r->st),
+        sb_printf(&r->buf, "%s: %s%s%s", rt_status_name(r->st),
                   r->err.path && r->err.path[0] ? r->err.path : "",
                   r->err.path && r->err.path[0] ? ": " : "",
                   r->err.msg ? r->err.msg : "?");

@@ -204,8 +204,8 @@ static char *patched(const char *from, const char *to)
     return s;
 }
 
-static data_status bind(fixture *f, const char *json, value *out,
-                        data_error *err)
+static rt_status bind(fixture *f, const char *json, value *out,
+                      data_error *err)
 {
     arena_reset(&f->a);
     return data_bind_json(f->prog, f->prog->input_record, json, strlen(json),
@@ -219,8 +219,8 @@ static void expect_error(fixture *f, const char *json, const char *path,
 {
     value v;
     data_error e;
-    data_status st = bind(f, json, &v, &e);
-    if (st != DATA_ERROR) {
+    rt_status st = bind(f, json, &v, &e);
+    if (st != RT_EDATA) {
         fail_msg("expected %s: %s, bound (%d) %.120s", path ? path : "-",
                  msg, st, json);
     }
@@ -242,7 +242,7 @@ static void expect_patched_error(fixture *f, const char *from, const char *to,
     expect_error(f, s, path, msg);
     value v;
     data_error e;
-    assert_int_equal(bind(f, s, &v, &e), DATA_ERROR);
+    assert_int_equal(bind(f, s, &v, &e), RT_EDATA);
     assert_int_equal(e.key.kind, VAL_TEXT);
     assert_memory_equal(e.key.as.s, "T-000001", 8);
     free(s);

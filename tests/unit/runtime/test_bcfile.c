@@ -306,9 +306,9 @@ static void test_bcfile_round_trip_empty(void **state)
     sb_init(&b, &mem);
     char err[256];
     assert_true(bc_write(p, &b, err, sizeof err));
-    /* header 20 + 15 sections of 8 + counts (12 x 4) + HEAD 24 + CITE's
-     * origin and count 8 + PARM's two counts 8 + sum 8 */
-    assert_int_equal(b.len, 20 + 15 * 8 + 12 * 4 + 24 + 8 + 8 + 8);
+    /* header 20 + 16 sections of 8 + counts (12 x 4) + HEAD 24 + CITE's
+     * origin and count 8 + PARM's two counts 8 + FIND 4 + sum 8 */
+    assert_int_equal(b.len, 20 + 16 * 8 + 12 * 4 + 24 + 8 + 8 + 4 + 8);
     bc_program *q = NULL;
     assert_true(bc_read(&mem, (const uint8_t *)b.p, b.len, &q, err,
                         sizeof err));
@@ -364,7 +364,12 @@ static void test_bcfile_header_layout(void **state)
     size_t mods = section(b, len, "MODS");
     assert_int_equal(mods, parm + 8 + 8);
     assert_int_equal(bc_u32(b + mods + 4), 4); /* no modules */
-    assert_int_equal(mods + 8 + 4, len - 8);
+    size_t find = section(b, len, "FIND");
+    assert_int_equal(find, mods + 8 + 4);
+    assert_int_equal(bc_u32(b + find + 4), 4); /* no findings */
+    assert_int_equal(bc_u16(b + find + 8), BC_NONE_U16);
+    assert_int_equal(bc_u16(b + find + 10), BC_NONE_U16);
+    assert_int_equal(find + 8 + 4, len - 8);
     /* published FNV-1a 64 test vectors */
     assert_true(bc_checksum((const uint8_t *)"", 0) == 0xcbf29ce484222325u);
     assert_true(bc_checksum((const uint8_t *)"a", 1) ==
@@ -473,9 +478,10 @@ static void test_bcfile_round_trip_cites(void **state)
     assert_int_equal(mem.live, 0);
 }
 
-/* [b] rewritten as a file of format [version] (3, 4 or 5): no MODS, for
- * 4 and 3 no CITE or PARM, for 3 no EXTN either, and LOCS entries without their
- * module; a new buffer (malloc) of *[len] bytes, re-sealed. */
+/* [b] rewritten as a file of format [version] (3 to 6): no FIND; for 5
+ * and below no MODS and LOCS entries without their module, for 4 and 3
+ * no CITE or PARM, for 3 no EXTN either; a new buffer (malloc) of *[len]
+ * bytes, re-sealed. */
 static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
 {
     uint8_t *c = malloc(*len);
@@ -484,14 +490,15 @@ static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
     size_t in = 20, out = 20;
     while (in < *len - 8) {
         uint32_t slen = bc_u32(b + in + 4);
-        if (memcmp(b + in, "MODS", 4) == 0 ||
+        if (memcmp(b + in, "FIND", 4) == 0 ||
+            (version <= 5 && memcmp(b + in, "MODS", 4) == 0) ||
             (version <= 4 && (memcmp(b + in, "CITE", 4) == 0 ||
                               memcmp(b + in, "PARM", 4) == 0)) ||
             (version == 3 && memcmp(b + in, "EXTN", 4) == 0)) {
             in += 8 + slen;
             continue;
         }
-        if (memcmp(b + in, "LOCS", 4) == 0) {
+        if (version <= 5 && memcmp(b + in, "LOCS", 4) == 0) {
             uint32_t n = bc_u32(b + in + 8);
             memcpy(c + out, "LOCS", 4);
             put32(c, out + 4, 4 + 12 * n);
@@ -517,12 +524,12 @@ static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
 }
 
 /* Files of format 3 (no EXTN section: no native functions), 4 (no CITE:
- * it cites nothing, no source line) and 5 (no MODS: no modules;
- * locations without one) are still read; a later format must have what
- * it added. */
+ * it cites nothing, no source line), 5 (no MODS: no modules; locations
+ * without one) and 6 (no FIND: no findings) are still read; a later
+ * format must have what it added. */
 static void test_bcfile_reads_older_formats(void **state)
 {
-    for (int version = 3; version <= 5; version++) {
+    for (int version = 3; version <= 6; version++) {
         size_t len0, len;
         uint8_t *b0 = sample_file(&len0);
         len = len0;
@@ -537,6 +544,7 @@ static void test_bcfile_reads_older_formats(void **state)
         assert_int_equal(p->nexterns, 0);
         assert_int_equal(p->nmodules, 0);
         assert_int_equal(p->ncites, 0);
+        assert_int_equal(p->findings_func, BC_NONE_U16);
         if (version < 5) {
             assert_int_equal(p->origin, BC_NO_STRING);
         }
@@ -557,8 +565,7 @@ static void test_bcfile_reads_older_formats(void **state)
         assert_int_equal(mem.live, 0);
         b[10] = (uint8_t)(version + 1);
         reseal(b, len);
-        assert_rejects(b, len, version < 5 ? "expected a section head"
-                                           : "location");
+        assert_rejects(b, len, version == 5 ? "location" : "expected a section head");
         free(b);
         free(b0);
     }
@@ -583,7 +590,7 @@ static void test_bcfile_modules(void **state)
     char err[256];
     assert_true(bc_read(&mem, b, len, &q, err, sizeof err));
     assert_prog_equal(p, q);
-    assert_int_equal(vfy_check(q, err, sizeof err), VFY_OK);
+    assert_int_equal(vfy_check(q, err, sizeof err), RT_OK);
     assert_string_equal(bc_loc_file(q, &q->locs[0]),
                         q->strings[S_SOURCE].p);
     strbuf d;
@@ -610,11 +617,11 @@ static void test_bcfile_modules(void **state)
     free(c);
     /* a name that is no string; a location's module that is not there */
     p->modules[0].name = 999;
-    assert_int_equal(vfy_check(p, err, sizeof err), VFY_INVALID);
+    assert_int_equal(vfy_check(p, err, sizeof err), RT_EINVALID);
     assert_non_null(strstr(err, "module 0: name string 999 out of range"));
     p->modules[0].name = S_GROUND;
     p->locs[0].module = 5;
-    assert_int_equal(vfy_check(p, err, sizeof err), VFY_INVALID);
+    assert_int_equal(vfy_check(p, err, sizeof err), RT_EINVALID);
     assert_non_null(strstr(err, "location 0: module 5 out of range (1 modules)"));
     free(b);
     bc_program_free(p);
@@ -831,7 +838,7 @@ static void test_bcfile_rejects_trailing_bytes(void **state)
     free(c);
 
     c = insert_byte(b, len, len - 8, NULL, 0);
-    snprintf(want, sizeof want, "offset %zu: 1 bytes after section MODS, "
+    snprintf(want, sizeof want, "offset %zu: 1 bytes after section FIND, "
              "expected the checksum", len - 8);
     assert_rejects(c, len + 1, want);
     free(c);
@@ -944,15 +951,15 @@ static void test_bcfile_read_out_of_memory(void **state)
         mem.fail_at = n;
         bc_program *p = NULL;
         char err[256];
-        bc_load_status st = bc_load(&mem, b, len, &p, err, sizeof err);
-        if (st == BC_LOAD_OK) {
+        rt_status st = bc_load(&mem, b, len, &p, err, sizeof err);
+        if (st == RT_OK) {
             bc_program_free(p);
             assert_int_equal(mem.live, 0);
             assert_true(n > 1);
             break;
         }
         /* the status says it, not only the message */
-        assert_int_equal(st, BC_LOAD_NOMEM);
+        assert_int_equal(st, RT_ENOMEM);
         assert_null(p);
         assert_non_null(strstr(err, "out of memory"));
         assert_int_equal(mem.live, 0);
@@ -962,7 +969,7 @@ static void test_bcfile_read_out_of_memory(void **state)
     mem_init(&mem);
     bc_program *p = NULL;
     b[len / 2] ^= 0x40;
-    assert_int_equal(bc_load(&mem, b, len, &p, NULL, 0), BC_LOAD_INVALID);
+    assert_int_equal(bc_load(&mem, b, len, &p, NULL, 0), RT_EINVALID);
     assert_null(p);
     free(b);
 }

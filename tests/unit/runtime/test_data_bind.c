@@ -28,7 +28,7 @@ static void test_data_bind_good_tender(void **state)
     fixture *f = *state;
     value v;
     data_error e;
-    assert_int_equal(bind(f, GOOD, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, GOOD, &v, &e), RT_OK);
     assert_int_equal(v.kind, VAL_RECORD);
     assert_int_equal(v.type, f->prog->input_record);
     assert_int_equal(v.as.r->count, 11);
@@ -79,12 +79,12 @@ static void test_data_bind_percent_and_optional(void **state)
     value v;
     data_error e;
     char *s = patched("\"35.0\"", "\"12.5\"");
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     const value *bid = &field(&v, T_BIDS)->as.l->items[0];
     assert_dec(field(field(bid, B_SOCIAL), 2), "0.125", &f->a);
     free(s);
     s = patched("\"reserved\": null", "\"reserved\": \"local-sme\"");
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     assert_int_equal(field(&v, T_RESERVED)->kind, VAL_ENUM);
     assert_int_equal(field(&v, T_RESERVED)->as.i, 0);
     free(s);
@@ -186,28 +186,28 @@ static void test_data_bind_bad_input_file(void **state)
         arena_reset(&f->a);
         value v;
         data_error e;
-        data_status st = data_reader_next(r, &f->a, &v, &e);
+        rt_status st = data_reader_next(r, &f->a, &v, &e);
         char *error = expected_error(want);
         if (!error) { /* a tender the policy evaluates */
-            assert_int_equal(st, DATA_RECORD);
+            assert_int_equal(st, RT_OK);
             ok++;
             continue;
         }
         const char *msg;
         char *path = expected_path(error, &msg);
         if (is_policy_check(msg)) {
-            assert_int_equal(st, DATA_RECORD);
+            assert_int_equal(st, RT_OK);
             policy++;
         } else if (path && strstr(path, ".scores.")) {
             /* A bad score binds as an error value, raised when read. */
-            assert_int_equal(st, DATA_RECORD);
+            assert_int_equal(st, RT_OK);
             const value *s = score_entry(&v, path);
             assert_int_equal(s->kind, VAL_ERROR);
             assert_string_equal(s->as.e->path, path);
             assert_string_equal(s->as.e->msg, msg);
             in_map++;
         } else {
-            if (st != DATA_ERROR) {
+            if (st != RT_EDATA) {
                 fail_msg("line %ld: expected \"%s\", bound", n, error);
             }
             assert_int_equal(e.line, n);
@@ -228,7 +228,7 @@ static void test_data_bind_bad_input_file(void **state)
     arena_reset(&f->a);
     value v;
     data_error e;
-    assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_EOF);
+    assert_int_equal(data_reader_next(r, &f->a, &v, &e), RT_EOF);
     assert_int_equal(n, 33);
     assert_int_equal(ok, 2);
     assert_int_equal(policy, 5);
@@ -250,11 +250,11 @@ static void test_data_bind_edge_file(void **state)
         arena_reset(&f->a);
         value v;
         data_error e;
-        data_status st = data_reader_next(r, &f->a, &v, &e);
-        if (st == DATA_EOF) {
+        rt_status st = data_reader_next(r, &f->a, &v, &e);
+        if (st == RT_EOF) {
             break;
         }
-        if (st == DATA_ERROR) {
+        if (st == RT_EDATA) {
             assert_int_equal(e.line, 21);
             assert_string_equal(e.path, "bids[1].supplier.exclusions[1]");
             assert_string_equal(e.msg, "unknown exclusion ground \"bribe\"");
@@ -262,7 +262,7 @@ static void test_data_bind_edge_file(void **state)
             errors++;
             continue;
         }
-        assert_int_equal(st, DATA_RECORD);
+        assert_int_equal(st, RT_OK);
         records++;
     }
     assert_int_equal(records, 65);
@@ -300,7 +300,7 @@ static void test_data_bind_record_level(void **state)
     value v;
     data_error e;
     assert_int_equal(bind(f, "{\"buyer\": 3, \"id\": \"late\"}", &v, &e),
-                     DATA_ERROR);
+                     RT_EDATA);
     assert_string_equal(e.path, "buyer");
     assert_string_equal(e.msg, "not an object");
     assert_text(&e.key, "late");
@@ -330,21 +330,21 @@ static void test_data_bind_field_errors(void **state)
     char *s = patched("\"staff\": 45", "\"staff\": 9223372036854775807");
     value v;
     data_error e;
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     const value *sup = field(&field(&v, T_BIDS)->as.l->items[0], B_SUPPLIER);
     assert_int_equal(field(sup, S_STAFF)->as.i, INT64_MAX);
     free(s);
     s = patched("\"staff\": 45", "\"staff\": -0");
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     free(s);
     /* 18 digits, the most the binder's short path reads, and 19. */
     s = patched("\"staff\": 45", "\"staff\": 999999999999999999");
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     sup = field(&field(&v, T_BIDS)->as.l->items[0], B_SUPPLIER);
     assert_int_equal(field(sup, S_STAFF)->as.i, 999999999999999999);
     free(s);
     s = patched("\"staff\": 45", "\"staff\": 1000000000000000000");
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     sup = field(&field(&v, T_BIDS)->as.l->items[0], B_SUPPLIER);
     assert_int_equal(field(sup, S_STAFF)->as.i, 1000000000000000000);
     free(s);
@@ -398,7 +398,7 @@ static void test_data_bind_lone_surrogate(void **state)
         char *s = patched("\"NF1 2AB\"", fine[i]);
         value v;
         data_error e;
-        assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+        assert_int_equal(bind(f, s, &v, &e), RT_OK);
         free(s);
     }
 }
@@ -442,17 +442,17 @@ static void test_data_bind_field_errors_more(void **state)
                                  "\"id\": null}, \"more\": [[[]]], \"cpv\"");
     value v;
     data_error e;
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     free(s);
     s = patched("\"staff\": 45", "\"staff\": 45, \"x\": [true]");
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     free(s);
     /* A long bad value is cut in the message. */
     char big[400] = "\"exclusions\": [\"";
     memset(big + strlen(big), 'z', 200);
     strcpy(big + strlen(big), "\"]");
     s = patched("\"exclusions\": []", big);
-    assert_int_equal(bind(f, s, &v, &e), DATA_ERROR);
+    assert_int_equal(bind(f, s, &v, &e), RT_EDATA);
     assert_true(strlen(e.msg) < 100);
     assert_non_null(strstr(e.msg, "zzz\"..."));
     free(s);
@@ -466,7 +466,7 @@ static void test_data_bind_map_errors(void **state)
     char *s = patched("{\"Q1\": 4, \"Q2\": 3}",
                       "{\"Q1\": \"x\", \"Q2\": 3, \"Q9\": null, "
                       "\"Q8\": [1, {\"a\": [2]}], \"Q7\": 9}");
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     free(s);
     const value *scores =
         field(&field(&v, T_BIDS)->as.l->items[0], B_SCORES);
@@ -492,10 +492,10 @@ static void test_data_bind_map_errors(void **state)
     s = patched("{\"Q1\": 4, \"Q2\": 3}", "{\"Q1\": {}, \"Q2\": 3}");
     char *at = strstr(s, "\"local_jobs\": 3");
     memcpy(at, "\"local_jobs\": T", 15);
-    assert_int_equal(bind(f, s, &v, &e), DATA_ERROR);
+    assert_int_equal(bind(f, s, &v, &e), RT_EDATA);
     assert_null(e.path);
     memcpy(at, "\"local_jobs\": 0", 15);
-    assert_int_equal(bind(f, s, &v, &e), DATA_RECORD);
+    assert_int_equal(bind(f, s, &v, &e), RT_OK);
     char *s2 = malloc(strlen(s) + 2);
     size_t pre = (size_t)(at - s) + 14;
     memcpy(s2, s, pre);
@@ -543,7 +543,7 @@ static void test_data_bind_unique(void **state)
     char *s = patched("\"questions\": [", list);
     value v;
     data_error e;
-    assert_int_equal(bind(f, s, &v, &e), DATA_ERROR);
+    assert_int_equal(bind(f, s, &v, &e), RT_EDATA);
     assert_string_equal(e.path, "questions[17].id");
     assert_string_equal(e.msg, "duplicate id \"Q5\"");
     free(s);
@@ -577,12 +577,12 @@ static void test_data_bind_nesting(void **state)
         }
         s[n++] = '}';
         arena_reset(&a);
-        data_status st = data_bind_json(p, 0, s, (size_t)n, 1, &a, &v, &e);
+        rt_status st = data_bind_json(p, 0, s, (size_t)n, 1, &a, &v, &e);
         /* The record is level 1, x's lists levels 2.. */
         if (depth + 1 <= DATA_MAX_DEPTH) {
-            assert_int_equal(st, DATA_RECORD);
+            assert_int_equal(st, RT_OK);
         } else {
-            assert_int_equal(st, DATA_ERROR);
+            assert_int_equal(st, RT_EDATA);
             assert_string_equal(e.msg, "nesting too deep");
             assert_int_equal(strncmp(e.path, "x[0][0]", 7), 0);
             assert_int_equal(strlen(e.path),
@@ -603,7 +603,7 @@ static void test_data_bind_nesting(void **state)
     s[n++] = '}';
     arena_reset(&a);
     assert_int_equal(data_bind_json(p, 0, s, (size_t)n, 1, &a, &v, &e),
-                     DATA_RECORD);
+                     RT_OK);
     free(s);
     arena_free(&a);
     bc_program_free(p);
@@ -690,13 +690,13 @@ static void test_data_bind_enomem(void **state)
         arena_free(&f->a);
         arena_init(&f->a, &f->mem);
         f->mem.fail_at = n;
-        data_status st = data_bind_json(f->prog, f->prog->input_record, s,
-                                        strlen(s), 1, &f->a, &v, &e);
+        rt_status st = data_bind_json(f->prog, f->prog->input_record, s,
+                                      strlen(s), 1, &f->a, &v, &e);
         f->mem.fail_at = 0;
-        if (st == DATA_RECORD) {
+        if (st == RT_OK) {
             break;
         }
-        assert_int_equal(st, DATA_ENOMEM);
+        assert_int_equal(st, RT_ENOMEM);
         assert_string_equal(e.msg, "out of memory");
         failures++;
     }
@@ -707,7 +707,7 @@ static void test_data_bind_enomem(void **state)
     f->mem.cap = f->mem.live + 1000;
     assert_int_equal(data_bind_json(f->prog, f->prog->input_record, s,
                                     strlen(s), 1, &f->a, &v, &e),
-                     DATA_ENOMEM);
+                     RT_ENOMEM);
     f->mem.cap = 0;
     free(s);
 }

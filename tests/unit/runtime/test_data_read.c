@@ -31,7 +31,7 @@ static FILE *file_with(const char *text, size_t len)
 }
 
 typedef struct got {
-    data_status st;
+    rt_status st;
     long line;
     char path[64];
     char msg[96];
@@ -39,7 +39,7 @@ typedef struct got {
 } got;
 
 /* Reads every record of [fp] into [out] (at most [cap]); returns the count
- * (the final DATA_EOF not included). */
+ * (the final RT_EOF not included). */
 static int read_all(fixture *f, FILE *fp, data_format fmt, got *out,
                     int cap)
 {
@@ -50,19 +50,19 @@ static int read_all(fixture *f, FILE *fp, data_format fmt, got *out,
         arena_reset(&f->a);
         value v;
         data_error e;
-        data_status st = data_reader_next(r, &f->a, &v, &e);
-        if (st == DATA_EOF) {
+        rt_status st = data_reader_next(r, &f->a, &v, &e);
+        if (st == RT_EOF) {
             break;
         }
         assert_true(n < cap);
         got *g = &out[n++];
         memset(g, 0, sizeof *g);
         g->st = st;
-        if (st == DATA_RECORD) {
+        if (st == RT_OK) {
             const value *k = field(&v, T_ID);
             snprintf(g->key, sizeof g->key, "%.*s", (int)k->len, k->as.s);
         } else {
-            assert_int_equal(st, DATA_ERROR);
+            assert_int_equal(st, RT_EDATA);
             g->line = e.line;
             snprintf(g->path, sizeof g->path, "%s", e.path ? e.path : "");
             snprintf(g->msg, sizeof g->msg, "%s", e.msg);
@@ -98,10 +98,10 @@ static void test_data_read_lines(void **state)
     got g[8];
     int n = read_all(f, file_with(text, (size_t)len), DATA_JSONL, g, 8);
     assert_int_equal(n, 4);
-    assert_int_equal(g[0].st, DATA_RECORD);
+    assert_int_equal(g[0].st, RT_OK);
     assert_string_equal(g[0].key, "A");
     assert_string_equal(g[1].key, "B");
-    assert_int_equal(g[2].st, DATA_ERROR);
+    assert_int_equal(g[2].st, RT_EDATA);
     assert_int_equal(g[2].line, 6);
     assert_string_equal(g[2].msg, "not a JSON object");
     assert_string_equal(g[3].key, "C");
@@ -109,7 +109,7 @@ static void test_data_read_lines(void **state)
     len = snprintf(text, sizeof text, "%s\n%.*s", a, 100, b);
     n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
     assert_int_equal(n, 2);
-    assert_int_equal(g[1].st, DATA_ERROR);
+    assert_int_equal(g[1].st, RT_EDATA);
     assert_int_equal(g[1].line, 2);
     assert_string_equal(g[1].msg, "not valid JSON");
     /* Empty and blank inputs have no records. */
@@ -146,7 +146,7 @@ static void test_data_read_huge_line(void **state)
         arena_reset(&f->a);
         value v;
         data_error e;
-        assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_RECORD);
+        assert_int_equal(data_reader_next(r, &f->a, &v, &e), RT_OK);
         assert_int_equal(field(&v, T_TITLE)->len,
                          i == 1 ? strlen("Grounds maintenance, north parks")
                                 : big);
@@ -154,7 +154,7 @@ static void test_data_read_huge_line(void **state)
     arena_reset(&f->a);
     value v;
     data_error e;
-    assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_EOF);
+    assert_int_equal(data_reader_next(r, &f->a, &v, &e), RT_EOF);
     data_reader_free(r);
     fclose(fp);
     free(text);
@@ -170,9 +170,9 @@ static void test_data_read_io_error(void **state)
     data_reader *r = data_reader_new(&f->mem, f->prog, fp, DATA_AUTO, "in");
     value v;
     data_error e;
-    assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_IO_ERROR);
+    assert_int_equal(data_reader_next(r, &f->a, &v, &e), RT_EIO);
     assert_int_equal(strncmp(e.msg, "in: read error: ", 16), 0);
-    assert_int_equal(data_reader_next(r, &f->a, &v, &e), DATA_EOF);
+    assert_int_equal(data_reader_next(r, &f->a, &v, &e), RT_EOF);
     data_reader_free(r);
     fclose(fp);
     data_reader_free(NULL);
@@ -201,11 +201,11 @@ static void test_data_read_memory_flat(void **state)
             arena_reset(&f->a);
             value v;
             data_error e;
-            data_status st = data_reader_next(r, &f->a, &v, &e);
-            if (st == DATA_EOF) {
+            rt_status st = data_reader_next(r, &f->a, &v, &e);
+            if (st == RT_EOF) {
                 break;
             }
-            assert_int_equal(st, DATA_RECORD);
+            assert_int_equal(st, RT_OK);
             n++;
         }
         assert_int_equal(n, counts[k]);
@@ -231,7 +231,7 @@ static void test_data_read_array(void **state)
     assert_int_equal(n, 4);
     assert_string_equal(g[0].key, "A,]\"[");
     assert_string_equal(g[1].key, "B");
-    assert_int_equal(g[2].st, DATA_ERROR);
+    assert_int_equal(g[2].st, RT_EDATA);
     assert_int_equal(g[2].line, 3);
     assert_string_equal(g[2].msg, "not a JSON object");
     assert_int_equal(g[3].line, 4);
@@ -257,12 +257,12 @@ static void test_data_read_array(void **state)
     len = snprintf(text, cap, "[%s, %.50s", b, b);
     n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
     assert_int_equal(n, 2);
-    assert_int_equal(g[0].st, DATA_RECORD);
+    assert_int_equal(g[0].st, RT_OK);
     assert_string_equal(g[1].msg, "not valid JSON");
     len = snprintf(text, cap, "[%s", b);
     n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
     assert_int_equal(n, 2);
-    assert_int_equal(g[0].st, DATA_RECORD);
+    assert_int_equal(g[0].st, RT_OK);
     assert_string_equal(g[1].msg, "not valid JSON: the array is not closed");
     n = read_all(f, file_with("[", 1), DATA_AUTO, g, 8);
     assert_int_equal(n, 1);
@@ -629,7 +629,7 @@ static void test_data_read_first_line_array(void **state)
         int len = snprintf(text, cap, "%s\n%s\n\n%s\n", firsts[i], a, b);
         int n = read_all(f, file_with(text, (size_t)len), DATA_AUTO, g, 8);
         assert_int_equal(n, 3);
-        assert_int_equal(g[0].st, DATA_ERROR);
+        assert_int_equal(g[0].st, RT_EDATA);
         assert_int_equal(g[0].line, 1);
         assert_string_equal(g[1].key, "A");
         assert_string_equal(g[2].key, "B");
@@ -688,7 +688,7 @@ static void test_data_read_long_first_line(void **state)
 }
 
 /* Every allocation the binder and reader make may fail: the result is
- * DATA_ENOMEM (or success), never a crash or a leak. */
+ * RT_ENOMEM (or success), never a crash or a leak. */
 
 static void test_data_read_enomem(void **state)
 {
@@ -706,17 +706,17 @@ static void test_data_read_enomem(void **state)
         f->mem.fail_at = n;
         data_reader *r =
             data_reader_new(&f->mem, f->prog, fp, DATA_AUTO, "t");
-        data_status st = DATA_ENOMEM;
+        rt_status st = RT_ENOMEM;
         if (r) {
             st = data_reader_next(r, &f->a, &v, &e);
         }
         f->mem.fail_at = 0;
         data_reader_free(r);
         fclose(fp);
-        if (st == DATA_RECORD) {
+        if (st == RT_OK) {
             break;
         }
-        assert_int_equal(st, DATA_ENOMEM);
+        assert_int_equal(st, RT_ENOMEM);
         if (r) {
             assert_string_equal(e.msg, "out of memory");
         }

@@ -6,7 +6,9 @@
  * the reference's layout, omitted none fields, decimal places (and the
  * refusal of a result that would need rounding), CSV with flattened and
  * exploded columns and RFC 4180 quoting, the aligned table, error
- * records, and a failing stream.
+ * records, a failing stream, and findings: after a JSON result, one
+ * record each, and in the CI formats (JUnit XML, TAP, GitHub
+ * annotations) with their escapes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -246,7 +248,7 @@ static const char EMPTY_JSON[] =
 static bool put(out_writer *w, const value *v)
 {
     char err[256];
-    bool ok = out_result(w, v, err, sizeof err);
+    bool ok = out_result(w, v, err, sizeof err) == RT_OK;
     if (!ok) {
         print_error("out_result: %s\n", err);
     }
@@ -265,9 +267,9 @@ static void test_output_jsonl_golden(void **state)
     value e = result(&f->a, "T-2", REGIME_BELOW, NULL, 0, NULL);
     assert_true(put(w, &e));
     value key = txt("T-3");
-    assert_true(out_error(w, &key, "bids[1].price: must be greater than 0"));
-    assert_true(out_error(w, NULL, "line 4: not valid JSON"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "bids[1].price: must be greater than 0"), RT_OK);
+    assert_int_equal(out_error(w, NULL, "line 4: not valid JSON"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     char want[4096];
     snprintf(want, sizeof want,
@@ -286,8 +288,8 @@ static void test_output_json_array(void **state)
     value v = example(&f->a);
     assert_true(put(w, &v));
     value key = txt("T-\"3\"");
-    assert_true(out_error(w, &key, "x"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "x"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     char want[4096];
     snprintf(want, sizeof want,
@@ -300,7 +302,7 @@ static void test_output_json_array_empty(void **state)
 {
     fixture *f = *state;
     out_writer *w = out_new(&f->mem, f->prog, f->f, OUT_JSON);
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(written(f), "[]\n");
 }
@@ -316,21 +318,21 @@ static void test_output_places_refused(void **state)
     value *price = &bad.as.r->fields[3].as.l->items[0].as.r->fields[4];
     assert_int_equal(dec_div(&f->a, &x, &y, &price->as.d), DEC_OK);
     char err[256];
-    assert_false(out_result(w, &bad, err, sizeof err));
-    assert_false(out_failed(w));
+    assert_int_equal(out_result(w, &bad, err, sizeof err), RT_ERUNTIME);
+    assert_int_equal(out_status(w), RT_OK);
     assert_string_equal(err, "bids[0].price_score: 38.21428571428571428571... "
                              "has more than 2 decimal places; round it in "
                              "the policy");
     /* Exact but too long: 38.215. */
     *price = num(&f->a, "38.215");
-    assert_false(out_result(w, &bad, err, sizeof err));
+    assert_int_equal(out_result(w, &bad, err, sizeof err), RT_ERUNTIME);
     assert_string_equal(err, "bids[0].price_score: 38.215 has more than 2 "
                              "decimal places; round it in the policy");
     /* Trailing zeros are fine: 38.2100. */
     *price = num(&f->a, "38.2100");
     assert_true(put(w, &bad));
     assert_true(put(w, &v));
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     char want[4096];
     snprintf(want, sizeof want, "[\n%s,\n%s\n]\n", EXAMPLE_JSON,
@@ -348,15 +350,15 @@ static void test_output_unbound_value(void **state)
     total->kind = VAL_ERROR;
     total->as.e = &e;
     char err[256];
-    assert_false(out_result(w, &v, err, sizeof err));
+    assert_int_equal(out_result(w, &v, err, sizeof err), RT_ERUNTIME);
     assert_string_equal(err, "bids[0].total: not an integer");
     /* A wrong kind is a bug upstream, reported, never a crash. */
     *total = txt("7");
-    assert_false(out_result(w, &v, err, sizeof err));
+    assert_int_equal(out_result(w, &v, err, sizeof err), RT_ERUNTIME);
     assert_string_equal(err,
                         "bids[0].total: value does not match its declared "
                         "type");
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_true(f->text == NULL || f->text[0] == '\0');
 }
@@ -419,7 +421,7 @@ static void test_output_every_type(void **state)
     value v = rec(a, r_all, COUNT(fields), fields);
     out_writer *w = out_new(&mem, p, f->f, OUT_JSONL);
     assert_true(put(w, &v));
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(
         written(f),
@@ -452,9 +454,9 @@ static void test_output_csv(void **state)
                                          "Q1 below minimum")});
     assert_true(put(w, &q));
     value key = txt("T-3");
-    assert_true(out_error(w, &key, "weights: do not add up, really"));
-    assert_true(out_error(w, NULL, "line 9: not valid JSON"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "weights: do not add up, really"), RT_OK);
+    assert_int_equal(out_error(w, NULL, "line 9: not valid JSON"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     char want[4096];
     snprintf(want, sizeof want,
@@ -483,10 +485,10 @@ static void test_output_csv_refused(void **state)
     value *total = &bad.as.r->fields[3].as.l->items[0].as.r->fields[7];
     *total = num(&f->a, "1.001");
     char err[256];
-    assert_false(out_result(w, &bad, err, sizeof err));
+    assert_int_equal(out_result(w, &bad, err, sizeof err), RT_ERUNTIME);
     assert_string_equal(err, "bids[0].total: 1.001 has more than 2 decimal "
                              "places; round it in the policy");
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(written(f), CSV_HEADER);
 }
@@ -520,8 +522,8 @@ static void test_output_csv_shapes(void **state)
     assert_true(put(w, &v1));
     assert_true(put(w, &v2));
     value key = txt("k");
-    assert_true(out_error(w, &key, "bad"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "bad"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(written(f),
                         "id,a.x,a.y,l1,l2,error\n"
@@ -541,7 +543,7 @@ static void test_output_table(void **state)
     assert_true(put(w, &v));
     value e = result(&f->a, "T-2\xc3\xa9", REGIME_BELOW, NULL, 0, NULL);
     assert_true(put(w, &e));
-    assert_true(out_finish(w));
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     assert_string_equal(
         written(f),
@@ -571,8 +573,8 @@ static void test_output_table_errors(void **state)
     value e = result(&f->a, "T-2", REGIME_BELOW, NULL, 0, NULL);
     assert_true(put(w, &e));
     value key = txt("T-3");
-    assert_true(out_error(w, &key, "weights:\ndo not add up"));
-    assert_true(out_finish(w));
+    assert_int_equal(out_error(w, &key, "weights:\ndo not add up"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
     out_free(w);
     const char *t = written(f);
     assert_non_null(strstr(t, "bids.rank  error\n"));
@@ -593,12 +595,12 @@ static void test_output_write_error(void **state)
     /* Enough to pass OUT_FLUSH several times. */
     bool ok = true;
     for (int i = 0; i < 1000 && ok; i++) {
-        ok = out_result(w, &v, err, sizeof err);
+        ok = out_result(w, &v, err, sizeof err) == RT_OK;
     }
     assert_false(ok);
-    assert_true(out_failed(w));
-    assert_false(out_error(w, NULL, "x"));
-    assert_false(out_finish(w));
+    assert_int_equal(out_status(w), RT_EIO);
+    assert_int_equal(out_error(w, NULL, "x"), RT_EIO);
+    assert_int_equal(out_finish(w), RT_EIO);
     out_free(w);
     fclose(full);
 }
@@ -615,8 +617,8 @@ static void test_output_enomem(void **state)
             f->mem.fail_at = n;
             out_writer *w = out_new(&f->mem, f->prog, f->f, fmts[k]);
             char err[128];
-            bool ok = w && out_result(w, &v, err, sizeof err) &&
-                      out_finish(w);
+            bool ok = w && out_result(w, &v, err, sizeof err) == RT_OK &&
+                      out_finish(w) == RT_OK;
             f->mem.fail_at = 0;
             out_free(w);
             if (ok) {
@@ -624,6 +626,141 @@ static void test_output_enomem(void **state)
             }
         }
     }
+}
+
+/* ---- findings ------------------------------------------------------- */
+
+/* Gives the fixture's program a finding record and findings_type; the
+ * record's index in *[r]. */
+static void add_findings(bc_program *p, uint16_t *r)
+{
+    uint16_t t_text = type(p, BT_TEXT, 0);
+    uint16_t t_opt = type(p, BT_OPTIONAL, t_text);
+    fdef fd[] = {{"code", t_text, 0}, {"severity", t_text, 0}, {"message", t_text, 0},
+                 {"cite", t_opt, OMIT}, {"url", t_opt, OMIT}};
+    *r = record(p, "finding", COUNT(fd), fd);
+    p->findings_type = type(p, BT_LIST, type(p, BT_RECORD, *r));
+}
+
+static value finding(arena *a, uint16_t r, const char *code, const char *sev,
+                     const char *msg, const char *cite)
+{
+    value f[5] = {txt(code), txt(sev), txt(msg), cite ? txt(cite) : val_none(),
+                  val_none()};
+    return rec(a, r, 5, f);
+}
+
+/* Writes the example result with two findings and an error record in
+ * format [fmt]; returns what was written. */
+static const char *findings_in(fixture *f, out_format fmt)
+{
+    uint16_t r;
+    add_findings(f->prog, &r);
+    f->prog->title = str(f->prog, "Checks & <more>");
+    out_writer *w = out_new(&f->mem, f->prog, f->f, fmt);
+    assert_non_null(w);
+    value fs[2] = {finding(&f->a, r, "TP-1", "warning", "short <period> & \"more\"",
+                           "s.54"),
+                   finding(&f->a, r, "K%,:", "notice", "two\nlines", NULL)};
+    value l = list(&f->a, 2, fs);
+    value key = txt("T-1");
+    value v = example(&f->a);
+    out_set_findings(w, &key, &l);
+    assert_true(put(w, &v));
+    value none = list(&f->a, 0, NULL);
+    value key2 = txt("T-2");
+    out_set_findings(w, &key2, &none);
+    assert_true(put(w, &v));
+    value key3 = txt("T#3");
+    assert_int_equal(out_error(w, &key3, "days: not an integer"), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
+    out_free(w);
+    return written(f);
+}
+
+static void test_output_findings_json(void **state)
+{
+    fixture *f = *state;
+    uint16_t r;
+    add_findings(f->prog, &r);
+    out_writer *w = out_new(&f->mem, f->prog, f->f, OUT_JSONL);
+    value fs[1] = {finding(&f->a, r, "TP-1", "warning", "short", "s.54")};
+    value l = list(&f->a, 1, fs);
+    value key = txt("T-1");
+    out_set_findings(w, &key, &l);
+    value v = result(&f->a, "T-2", REGIME_BELOW, NULL, 0, NULL);
+    assert_true(put(w, &v));
+    assert_int_equal(out_findings(w, &key, &l), RT_OK);
+    assert_int_equal(out_finish(w), RT_OK);
+    out_free(w);
+    assert_string_equal(written(f),
+        "{\"tender\": \"T-2\", \"regime\": \"below-threshold\", \"award\": null, "
+        "\"bids\": [], \"findings\": [{\"code\": \"TP-1\", \"severity\": \"warning\", "
+        "\"message\": \"short\", \"cite\": \"s.54\"}]}\n"
+        "{\"tender\": \"T-1\", \"code\": \"TP-1\", \"severity\": \"warning\", "
+        "\"message\": \"short\", \"cite\": \"s.54\"}\n");
+}
+
+static void test_output_junit(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(findings_in(f, OUT_JUNIT),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<testsuites name=\"Checks &amp; &lt;more&gt;\" tests=\"3\" failures=\"1\" errors=\"1\">\n"
+        "  <testsuite name=\"Checks &amp; &lt;more&gt;\" tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\">\n"
+        "    <testcase classname=\"tender\" name=\"T-1\">\n"
+        "      <failure type=\"TP-1\" message=\"short &lt;period&gt; &amp; &quot;more&quot; "
+        "(and 1 more)\">warning TP-1: short &lt;period&gt; &amp; &quot;more&quot; (cites "
+        "s.54)&#10;notice K%,:: two&#10;lines</failure>\n"
+        "    </testcase>\n"
+        "    <testcase classname=\"tender\" name=\"T-2\"/>\n"
+        "    <testcase classname=\"tender\" name=\"T#3\">\n"
+        "      <error message=\"days: not an integer\"/>\n"
+        "    </testcase>\n"
+        "  </testsuite>\n"
+        "</testsuites>\n");
+}
+
+static void test_output_tap(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(findings_in(f, OUT_TAP),
+        "TAP version 13\n"
+        "not ok 1 - T-1\n"
+        "  ---\n"
+        "  findings:\n"
+        "    - code: \"TP-1\"\n"
+        "      severity: \"warning\"\n"
+        "      message: \"short <period> & \\\"more\\\"\"\n"
+        "      cite: \"s.54\"\n"
+        "    - code: \"K%,:\"\n"
+        "      severity: \"notice\"\n"
+        "      message: \"two\\nlines\"\n"
+        "  ...\n"
+        "ok 2 - T-2\n"
+        "not ok 3 - T_3\n"
+        "  ---\n"
+        "  error: \"days: not an integer\"\n"
+        "  ...\n"
+        "1..3\n");
+}
+
+static void test_output_github(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(findings_in(f, OUT_GITHUB),
+        "::warning title=TP-1::T-1: warning TP-1: short <period> & \"more\" (cites s.54)\n"
+        "::notice title=K%25%2C%3A::T-1: notice K%25,:: two%0Alines\n"
+        "::error title=T#3::T#3: days: not an integer\n");
+}
+
+static void test_output_tap_empty(void **state)
+{
+    fixture *f = *state;
+    out_writer *w = out_new(&f->mem, f->prog, f->f, OUT_TAP);
+    assert_int_equal(out_finish(w), RT_OK);
+    out_free(w);
+    assert_string_equal(written(f), "TAP version 13\n1..0\n");
 }
 
 int main(void)
@@ -643,6 +780,11 @@ int main(void)
         T(test_output_table_errors),
         T(test_output_write_error),
         T(test_output_enomem),
+        T(test_output_findings_json),
+        T(test_output_junit),
+        T(test_output_tap),
+        T(test_output_github),
+        T(test_output_tap_empty),
     };
 #undef T
     return cmocka_run_group_tests_name("output", tests, NULL, NULL);

@@ -171,19 +171,19 @@ static void run_program(sweep *s, mem_ctx *mem, const bc_program *p)
         value in, out;
         data_error de;
         vm_error ve;
-        data_status ds = data_bind_json(p, p->input_record, s->rec[i],
-                                        s->rec_len[i], i + 1, &rec, &in, &de);
-        if (ds != DATA_RECORD) {
-            assert_true(ds == DATA_ERROR);
+        rt_status ds = data_bind_json(p, p->input_record, s->rec[i],
+                                      s->rec_len[i], i + 1, &rec, &in, &de);
+        if (ds != RT_OK) {
+            assert_true(ds == RT_EDATA);
             assert_non_null(de.msg);
         } else {
             vm_status vs = vm_eval(v, &rec, &in, &out, &ve);
             if (vs == VM_OK) {
                 char err[256];
-                if (out_result(w, &out, err, sizeof err)) {
+                if (out_result(w, &out, err, sizeof err) == RT_OK) {
                     s->results++;
                 } else {
-                    assert_false(out_failed(w));
+                    assert_int_equal(out_status(w), RT_OK);
                 }
             } else {
                 assert_int_equal(ve.status, vs);

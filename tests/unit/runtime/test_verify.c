@@ -209,15 +209,15 @@ static void test_verify_out_of_memory(void **state)
         size_t before = mem.live;
         mem.fail_at = n;
         char err[256];
-        vfy_status st = vfy_check(p, err, sizeof err);
+        rt_status st = vfy_check(p, err, sizeof err);
         assert_int_equal(mem.live, before);
         bc_program_free(p);
-        if (st == VFY_OK) {
+        if (st == RT_OK) {
             assert_true(n > 1);
             break;
         }
         /* the status says it, not only the message */
-        assert_int_equal(st, VFY_NOMEM);
+        assert_int_equal(st, RT_ENOMEM);
         assert_string_equal(err, "out of memory");
     }
 }
@@ -330,6 +330,10 @@ MUTATE(key_field_type) { p->key_field = 1; }
 MUTATE(output_func_range) { p->output_func = 2; }
 MUTATE(output_func_arity) { p->output_func = FN_CHECK; }
 MUTATE(output_type) { p->output_type = T_COUNT; }
+MUTATE(findings_func_range) { p->findings_func = 2; p->findings_type = T_BIDS; }
+MUTATE(findings_func_arity) { p->findings_func = FN_CHECK; p->findings_type = T_BIDS; }
+MUTATE(findings_type_shape) { p->findings_func = FN_MAIN; p->findings_type = T_BIDS; }
+MUTATE(findings_type_range) { p->findings_func = FN_MAIN; p->findings_type = T_COUNT; }
 /* locations */
 MUTATE(locs_unsorted)
 {
@@ -527,6 +531,14 @@ static const vcase cases[] = {
     CASE(output_func_arity, "header: output function 1 has arity 1, "
                             "expected 0"),
     CASE(output_type, "header: output type 9 out of range (9 types)"),
+    CASE(findings_func_range, "header: findings function 2 is not a function "
+                              "of arity 0"),
+    CASE(findings_func_arity, "header: findings function 1 is not a function "
+                              "of arity 0"),
+    CASE(findings_type_shape, "header: findings type 3 is not a list of "
+                              "finding records"),
+    CASE(findings_type_range, "header: findings type 9 is not a list of "
+                              "finding records"),
     CASE(locs_unsorted, "location 2: pc 22 is below the previous location's "
                         "pc 35, expected sorted by pc"),
     CASE(loc_outside, "location 5: pc 106 outside the code (106 bytes)"),
@@ -623,7 +635,7 @@ static void test_verify_rejects_each_fault(void **state)
         char err[256] = "";
         bool ok = vfy_program(p, err, sizeof err);
         /* a broken program is invalid, never "out of memory" */
-        assert_int_equal(vfy_check(p, NULL, 0), ok ? VFY_OK : VFY_INVALID);
+        assert_int_equal(vfy_check(p, NULL, 0), ok ? RT_OK : RT_EINVALID);
         if (ok) {
             print_error("case %s: accepted, expected \"%s\"\n", cases[i].name,
                         want);

@@ -1305,12 +1305,24 @@ static void test_vm_stack_limit(void **state)
     run_begin(&r, b);
     assert_int_equal(run_eval(&r, NULL), VM_LIMIT);
     assert_string_equal(r.err.msg, "operand stack limit exceeded");
-    assert_string_equal(vm_status_name(r.err.status), "limit exceeded");
+    assert_string_equal(rt_status_name(r.err.status), "limit exceeded");
     assert_int_equal(r.err.line, 2);
     assert_non_null(r.err.trace);
     run_end(&r);
-    assert_string_equal(vm_status_name(VM_DATA_ERROR), "data error");
-    assert_string_equal(vm_status_name(VM_RUNTIME_ERROR), "runtime error");
+    assert_string_equal(rt_status_name(VM_DATA_ERROR), "data error");
+    assert_string_equal(rt_status_name(VM_RUNTIME_ERROR), "runtime error");
+    /* The VM's statuses are the runtime's: one name per status, none
+     * shared, and a value outside the enum is named as such. */
+    for (int i = 0; i < RT_STATUS_COUNT; i++) {
+        assert_string_not_equal(rt_status_name((rt_status)i),
+                                "unknown status");
+        for (int j = 0; j < i; j++) {
+            assert_string_not_equal(rt_status_name((rt_status)i),
+                                    rt_status_name((rt_status)j));
+        }
+    }
+    assert_string_equal(rt_status_name(RT_STATUS_COUNT), "unknown status");
+    assert_int_equal(VM_ENOMEM, RT_ENOMEM);
 }
 
 static void test_vm_fail(void **state)
