@@ -917,8 +917,11 @@ int main(int argc, char **argv)
     int rc = command(&cfg, &ld, argc, argv);
     libs_free(&ld);
     /* What went to stdio's stdout (help, version) is written only now,
-     * when it is small: fflush's errno is the reason. */
-    if (fflush(stdout) != 0) {
+     * when it is small: fflush's errno is the reason.  A text longer
+     * than stdio's buffer (tally run --help) met the error while it was
+     * written: the stream's error flag keeps it, and the write's errno
+     * is still the reason. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "tally: cannot write standard output: %s\n",
                 strerror(errno));
         rc = rc == EXIT_OK ? EXIT_IO : rc;

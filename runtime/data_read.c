@@ -965,7 +965,7 @@ static bool find_member(const char *s, size_t n, const char *key,
     }
 }
 
-static data_status wrap_error(data_reader *r, arena *a, data_error *err,
+static rt_status wrap_error(data_reader *r, arena *a, data_error *err,
                               const char *msg)
 {
     r->line++;
@@ -975,7 +975,7 @@ static data_status wrap_error(data_reader *r, arena *a, data_error *err,
 /* An error that leaves the reader lost in the input: the next line that
  * starts with '{' (a JSON Lines record; the indented lines inside a
  * pretty-printed object do not) starts afresh. */
-static data_status wrap_lost(data_reader *r, arena *a, data_error *err,
+static rt_status wrap_lost(data_reader *r, arena *a, data_error *err,
                              const char *msg)
 {
     r->holding = false;
@@ -984,13 +984,13 @@ static data_status wrap_lost(data_reader *r, arena *a, data_error *err,
 }
 
 /* Binds the element in r->text (framed by scan_element). */
-static data_status wrap_bind(data_reader *r, arena *a, value *out,
+static rt_status wrap_bind(data_reader *r, arena *a, value *out,
                              data_error *err)
 {
     r->line++;
     if (r->text.failed) {
         err->line = r->line;
-        return DATA_ENOMEM;
+        return RT_ENOMEM;
     }
     if (r->elem_too_long) {
         return too_long(r, a, err);
@@ -1013,12 +1013,12 @@ static data_status wrap_bind(data_reader *r, arena *a, value *out,
 }
 
 /* The next element of the records' array, or on to the next object. */
-static data_status wrap_elements(data_reader *r, arena *a, value *out,
+static rt_status wrap_elements(data_reader *r, arena *a, value *out,
                                  data_error *err);
 
 /* Scans the members of the top-level object whose '{' is consumed, along
  * the paths, to the records' array or the object's end. */
-static data_status wrap_object(data_reader *r, arena *a, value *out,
+static rt_status wrap_object(data_reader *r, arena *a, value *out,
                                data_error *err)
 {
     int level = 0; /* path components matched: objects entered */
@@ -1041,7 +1041,7 @@ static data_status wrap_object(data_reader *r, arena *a, value *out,
                 }
                 if (r->text.failed) {
                     err->line = r->line;
-                    return DATA_ENOMEM;
+                    return RT_ENOMEM;
                 }
                 return data_binder_bind(r->b, r->prog->input_record,
                                         r->text.p, r->text.len, r->line, a,
@@ -1096,7 +1096,7 @@ static data_status wrap_object(data_reader *r, arena *a, value *out,
     }
 }
 
-static data_status wrap_elements(data_reader *r, arena *a, value *out,
+static rt_status wrap_elements(data_reader *r, arena *a, value *out,
                                  data_error *err)
 {
     for (;;) {
@@ -1105,7 +1105,7 @@ static data_status wrap_elements(data_reader *r, arena *a, value *out,
             int c = wpeek(r);
             if (c == -1) {
                 r->wrap = W_DONE;
-                return r->io_error ? io_error(r, a, err) : DATA_EOF;
+                return r->io_error ? io_error(r, a, err) : RT_EOF;
             }
             take(r);
             if (c != '{') {
@@ -1163,9 +1163,9 @@ static data_status wrap_elements(data_reader *r, arena *a, value *out,
             return wrap_error(r, a, err,
                               "not valid JSON: the array is not closed");
         case W_DONE:
-            return DATA_EOF;
+            return RT_EOF;
         }
-        return DATA_EOF;
+        return RT_EOF;
     }
 }
 
@@ -1464,7 +1464,7 @@ static void csv_name_cell(data_reader *r, arena *a, long row, data_error *err)
     }
 }
 
-static data_status csv_row_error(data_reader *r, arena *a, long row,
+static rt_status csv_row_error(data_reader *r, arena *a, long row,
                                  data_error *err, const char *msg)
 {
     memset(err, 0, sizeof *err);
@@ -1472,24 +1472,24 @@ static data_status csv_row_error(data_reader *r, arena *a, long row,
     err->key = val_none();
     err->msg = arena_strndup(a, msg, strlen(msg));
     if (!err->msg) {
-        return DATA_ENOMEM;
+        return RT_ENOMEM;
     }
     csv_name_cell(r, a, row, err);
-    return DATA_ERROR;
+    return RT_EDATA;
 }
 
-static data_status next_csv(data_reader *r, arena *a, value *out,
+static rt_status next_csv(data_reader *r, arena *a, value *out,
                             data_error *err)
 {
     if (!r->csv) {
         csv_state *c = mem_alloc(r->mem, sizeof *c);
         if (!c) {
-            return DATA_ENOMEM;
+            return RT_ENOMEM;
         }
         memset(c, 0, sizeof *c);
         if (csv_init(&c->p, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL) != 0) {
             mem_free(r->mem, c, sizeof *c);
-            return DATA_ENOMEM;
+            return RT_ENOMEM;
         }
         csv_set_realloc_func(&c->p, csv_realloc_capped);
         c->r = r;
@@ -1516,9 +1516,9 @@ static data_status next_csv(data_reader *r, arena *a, value *out,
                          DATA_MAX_RECORD);
                 return csv_row_error(r, a, h.row, err, msg);
             }
-            data_status st = data_binder_bind(r->b, r->prog->input_record,
+            rt_status st = data_binder_bind(r->b, r->prog->input_record,
                                               json, h.len, h.row, a, out, err);
-            if (st == DATA_ERROR) {
+            if (st == RT_EDATA) {
                 csv_name_cell(r, a, h.row, err);
             }
             return st;
@@ -1539,7 +1539,7 @@ static data_status next_csv(data_reader *r, arena *a, value *out,
                                  err, msg);
         }
         if (c->done) {
-            return r->io_error ? io_error(r, a, err) : DATA_EOF;
+            return r->io_error ? io_error(r, a, err) : RT_EOF;
         }
         csv_feed(r);
     }
@@ -1584,7 +1584,7 @@ rt_status data_reader_next(data_reader *r, arena *a, value *out,
     if (r->fmt == DATA_WRAPPED) {
         if (TALLY_NEVER(r->npaths == 0)) {
             err->msg = "internal error: wrapped records with no path";
-            return DATA_IO_ERROR;
+            return RT_EIO;
         }
         return data_finish(wrap_elements(r, a, out, err), err);
     }

@@ -620,8 +620,8 @@ static void expect_amount(fixture *f, const char *from, const char *to,
     char *s = patched(from, to);
     value v;
     data_error e;
-    data_status st = bind(f, s, &v, &e);
-    if (st != DATA_RECORD) {
+    rt_status st = bind(f, s, &v, &e);
+    if (st != RT_OK) {
         fail_msg("%s: not bound: %s: %s", to, e.path ? e.path : "-", e.msg);
     }
     const value *x = &v.as.r->fields[T_EST];

@@ -352,8 +352,8 @@ static int read_wrapped(fixture *f, const char *text, const char *pointer,
         arena_reset(&f->a);
         value v;
         data_error e;
-        data_status st = data_reader_next(r, &f->a, &v, &e);
-        if (st == DATA_EOF) {
+        rt_status st = data_reader_next(r, &f->a, &v, &e);
+        if (st == RT_EOF) {
             break;
         }
         assert_true(n < cap);
@@ -361,7 +361,7 @@ static int read_wrapped(fixture *f, const char *text, const char *pointer,
         memset(g, 0, sizeof *g);
         g->st = st;
         g->line = e.line;
-        if (st == DATA_RECORD) {
+        if (st == RT_OK) {
             const value *k = field(&v, T_ID);
             snprintf(g->key, sizeof g->key, "%.*s", (int)k->len, k->as.s);
         } else {
@@ -400,7 +400,7 @@ static void test_data_read_wrapped(void **state)
     assert_int_equal(read_wrapped(f, text, NULL, g, 8), 4);
     assert_string_equal(g[0].key, "A");
     assert_string_equal(g[1].key, "B");
-    assert_int_equal(g[2].st, DATA_ERROR);
+    assert_int_equal(g[2].st, RT_EDATA);
     assert_int_equal(g[2].line, 3);
     assert_string_equal(g[2].msg, "a record with no compiledRelease");
     assert_string_equal(g[3].key, "A");
@@ -412,7 +412,7 @@ static void test_data_read_wrapped(void **state)
              a, b);
     assert_int_equal(read_wrapped(f, text, "/d~1x/a~0b", g, 8), 2);
     assert_string_equal(g[0].key, "A");
-    assert_int_equal(g[1].st, DATA_ERROR);
+    assert_int_equal(g[1].st, RT_EDATA);
     assert_string_equal(g[1].msg, "no array at /d~1x/a~0b");
 
     /* Bad JSON: one error, then on at the next line starting with '{'. */
@@ -483,19 +483,19 @@ static int read_csv(fixture *f, const char *text, size_t len, got *out,
         arena_reset(&f->a);
         value v;
         data_error e;
-        data_status st = data_reader_next(r, &f->a, &v, &e);
-        if (st == DATA_EOF) {
+        rt_status st = data_reader_next(r, &f->a, &v, &e);
+        if (st == RT_EOF) {
             break;
         }
         assert_true(n < cap);
         got *g = &out[n++];
         memset(g, 0, sizeof *g);
         g->st = st;
-        const value *k = st == DATA_RECORD ? field(&v, 0) : &e.key;
+        const value *k = st == RT_OK ? field(&v, 0) : &e.key;
         if (k->kind == VAL_TEXT) {
             snprintf(g->key, sizeof g->key, "%.*s", (int)k->len, k->as.s);
         }
-        if (st == DATA_ERROR) {
+        if (st == RT_EDATA) {
             g->line = e.line;
             snprintf(g->path, sizeof g->path, "%s", e.path ? e.path : "");
             snprintf(g->msg, sizeof g->msg, "%s", e.msg);
@@ -520,7 +520,7 @@ static void test_data_read_csv(void **state)
                          "1,true,\"A,1\",12.50,3,\r\n"
                          "2,false,\"B \"\"q\"\"\",0,-4,\"two\r\nlines\"\r\n"
                          "3,true,C,1,5,\"\"", g), 3);
-    assert_int_equal(g[0].st, DATA_RECORD);
+    assert_int_equal(g[0].st, RT_OK);
     assert_string_equal(g[0].key, "A,1");
     assert_string_equal(g[1].key, "B \"q\"");
     assert_string_equal(g[2].key, "C");
@@ -540,7 +540,7 @@ static void test_data_read_csv(void **state)
     assert_string_equal(g[2].path, "row 4, column 5 (b)");
     assert_string_equal(g[3].path, "row 5");
     assert_string_equal(g[3].msg, "more cells than the header has columns");
-    assert_int_equal(g[4].st, DATA_RECORD);
+    assert_int_equal(g[4].st, RT_OK);
     assert_string_equal(g[5].path, "row 7, column 3 (Money (\xc2\xa3))");
     /* A missing column: the field is missing in every row. */
     assert_int_equal(CSV("id,n,b\nA,1,true\n", g), 1);
@@ -598,11 +598,11 @@ static void test_data_read_wrapped_flat(void **state)
             arena_reset(&f->a);
             value v;
             data_error e;
-            data_status st = data_reader_next(r, &f->a, &v, &e);
-            if (st == DATA_EOF) {
+            rt_status st = data_reader_next(r, &f->a, &v, &e);
+            if (st == RT_EOF) {
                 break;
             }
-            assert_int_equal(st, DATA_RECORD);
+            assert_int_equal(st, RT_OK);
             n++;
         }
         assert_int_equal(data_reader_format(r), DATA_WRAPPED);
