@@ -49,7 +49,8 @@ const char *ast_kind_name(ast_kind kind)
         "record-decl", "field-decl", "where", "unique", "omit", "check",
         "alias", "parameter", "row", "definition", "rule", "when", "param",
         "input", "output", "as-of", "exceptions", "unless", "cite", "extern",
-        "import", "module", "holiday", "table", "hit", "table-row", "entry", "finding",
+        "import", "module", "holiday", "table", "hit", "table-row", "entry",
+        "finding", "amend",
     };
     return kind < AST_KIND_COUNT ? names[kind] : "?";
 }

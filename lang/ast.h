@@ -81,7 +81,8 @@ typedef enum ast_kind {
     AST_PARAM,    /* parameter name: a [cites] = b, or list: AST_ROW */
     AST_ROW,      /* from text(date) [until text2(date)] = a [cites]; the
                      checker sets lo: the first day, hi: the last day in
-                     force when has_hi */
+                     force when has_hi; op: 1 in an amendment, text3:
+                     then the amended name as written */
     AST_DEF,      /* definition name(list: AST_PARAM_DECL): a [cites] = b
                      [c: AST_EXCEPTIONS; b NULL when there is no base
                      value], or, dated, b and c NULL and list2: AST_ROW */
@@ -126,6 +127,11 @@ typedef enum ast_kind {
     AST_FINDING,  /* finding text(code) name(severity) [cites] [c: for
                      AST_NAME(the variable) a: the list] when a because b:
                      what a CI check reports about a record */
+    AST_AMEND,    /* amend [text3.]name list: AST_ROW: dated rows added to
+                     a parameter or definition another module declares;
+                     name_sp covers the qualified name; the checker sets
+                     sym: what it amends, text2: its name as written,
+                     and op 1 on each of its rows */
     AST_KIND_COUNT
 } ast_kind;
 
@@ -213,6 +219,8 @@ struct ast_node {
     uint8_t conv;    /* implicit conversion after evaluation (AUX_TO_DEC) */
     uint8_t builtin; /* AST_CALL, AST_COMPREH: the chk_builtin (check.h)
                         named, BUILTIN_NONE (0) for none */
+    uint8_t share;   /* lang/percent.c: how a percentage scales the value
+                        (0 until that pass has seen the node) */
 };
 
 /* Returns a new node of [kind] at [sp] in [a]; NULL out of memory (the

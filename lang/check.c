@@ -724,8 +724,16 @@ static ty *call(checker *k, ast_node *n, ty *want)
     n->builtin = (uint8_t)b;
     switch (b) {
     case BUILTIN_TEXT: {
-        if (argc != 1) {
-            err(k, n->sp, NULL, "text takes one value");
+        if (argc == 2 && (args[1]->kind != AST_NAME ||
+                          strcmp(args[1]->name, "plain") != 0)) {
+            err(k, args[1]->sp,
+                "write text(x) for the usual form or text(x, plain) for "
+                "digits alone",
+                "text's second argument can only be 'plain'");
+            argc = 1;
+        }
+        if (argc != 1 && argc != 2) {
+            err(k, n->sp, NULL, "text takes one value (and perhaps 'plain')");
             return &k->t_text;
         }
         ty *t = expr(k, args[0], NULL);
@@ -856,6 +864,20 @@ lookup_done:
             res_no_such(k, n->name_sp, mod, f,
                         1u << SYM_DEF | 1u << SYM_RULE | 1u << SYM_EXTERN,
                         "definition");
+            return &k->t_error;
+        }
+        chk_builtin agg = chk_builtin_find(f, BUILTIN_AGG);
+        if (agg != BUILTIN_NONE) {
+            /* sum(x.xs): the name is right, the form is not */
+            for (uint32_t i = 0; i < argc; i++) {
+                if (args[i]->kind != AST_MODE) {
+                    expr(k, args[i], NULL);
+                }
+            }
+            char hint[96];
+            snprintf(hint, sizeof hint, "write %s(v for v in LIST), with "
+                     "'where' to keep some", f);
+            err(k, n->name_sp, hint, "%s goes through a list with 'for'", f);
             return &k->t_error;
         }
         suggest g = {NULL, 99, f, &k->suggest_left};
@@ -1462,10 +1484,7 @@ static void check_exceptions(checker *k, sym *f)
     }
 }
 
-/* The dated rows of [f]: each 'from D [until E]' a date, E not before D,
- * rows in date order and not overlapping, each value of [f]'s type.
- * Sets row->num (and lo) to D's day and row->hi / has_hi to E's. */
-static void check_rows(checker *k, sym *f, ast_list *rows, const char *what)
+void chk_rows(checker *k, sym *f, ast_list *rows, const char *what)
 {
     int64_t prev = INT64_MIN, prev_end = INT64_MIN;
     bool prev_open = false;
@@ -1479,6 +1498,10 @@ static void check_rows(checker *k, sym *f, ast_list *rows, const char *what)
             continue;
         }
         row->num = row->lo = day;
+        if (i == MAX_DATED_ROWS) {
+            err(k, row->sp, "split the value, or drop rows no longer needed",
+                "'%s' has more than %d dated rows", f->name, MAX_DATED_ROWS);
+        }
         if (day <= prev) {
             err(k, row->name_sp, "list the rows in date order",
                 "this row does not come after the one before");
@@ -1748,14 +1771,14 @@ static void check_func(checker *k, sym *f)
     check_cite(k, d->cite);
     if (f->kind == SYM_PARAM) {
         if (f->dated) {
-            check_rows(k, f, &d->list, "the parameter's value");
+            chk_rows(k, f, &d->list, "the parameter's value");
         } else {
             expect(k, d->b, f->ty, "the parameter's value");
         }
     } else if (d->kind == AST_TABLE) {
         check_table(k, f);
     } else if (f->kind == SYM_DEF && f->dated) {
-        check_rows(k, f, &d->list2, "the definition's value");
+        chk_rows(k, f, &d->list2, "the definition's value");
     } else if (f->kind == SYM_DEF) {
         if (d->b) {
             expect(k, d->b, f->ty, "the definition's value");
@@ -2225,6 +2248,11 @@ static void check_file(checker *k, ast_node *root)
         check_func(k, k->res.funcs[i]);
         k->res.dated |= k->res.funcs[i]->dated;
     }
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        if (root->list.items[i]->kind == AST_AMEND) {
+            amend_check(k, root->list.items[i]);
+        }
+    }
     if (k->res.asof) {
         expect(k, k->res.asof->a, &k->t_date, "the evaluation date");
     }
@@ -2297,6 +2325,10 @@ bool tly_check(tly_comp *c)
         k->in_policy = file == 0;
         check_file(k, froot);
         res_leave(k);
+    }
+    amend_merge(k);
+    if (c->diags.nerrors == 0 && !c->oom) {
+        pct_warn(k);
     }
     c->checked = &k->res;
     return c->diags.nerrors == 0 && !c->oom;

@@ -20,6 +20,9 @@
 #include "check.h"
 
 #define MAX_LOCALS 4096 /* names in scope at once; far past real policies */
+#define MAX_DATED_ROWS 128 /* rows of one dated value, amendments included:
+                              compile.c's gen_rows jumps out of at most 128
+                              (past them the earliest would be out of reach) */
 /* Cells of edit-distance tables computed for "did you mean" hints in one
  * policy: ~30 ms.  Without a bound, N unknown names among N declared ones
  * cost N^2 distances; past it, errors go without hints. */
@@ -59,6 +62,9 @@ typedef struct checker {
     ty t_units[AST_UNIT_COUNT]; /* a duration type per unit (days: the
                                    same as t_duration) */
     int cap_holidays;
+    ast_node **amends; /* arena: the AST_AMENDs checked (amend.c), merged
+                          into what they amend once every file is */
+    int namends, cap_amends;
 } checker;
 
 /* A "did you mean" search: the nearest candidate to [name] so far. */
@@ -241,5 +247,34 @@ void res_leave(checker *k);
  * them would never be consulted: days there are refused) and declared
  * once. */
 void chk_holiday_decl(checker *k, ast_node *d);
+
+/* The dated rows [rows] of [f]: each 'from D [until E]' a date, E not
+ * before D, the rows in date order and not overlapping, each a value of
+ * [f]'s type ([what] names it in messages), in the current scope.  Sets
+ * each row's lo (and num) to D's day and hi / has_hi to E's. */
+void chk_rows(checker *k, sym *f, ast_list *rows, const char *what);
+
+/* ---- amend.c ----------------------------------------------------------- */
+
+/* Checks the amendment [d] in the current file: what it names (a dated
+ * parameter or definition of another module, imported here), its rows
+ * (chk_rows, each citing its instrument, the definition's parameters in
+ * scope); keeps it for amend_merge.  Errors are reported. */
+void amend_check(checker *k, ast_node *d);
+
+/* Once every file is checked: each amended item's rows and its
+ * amendments', in date order, written back into its declaration; an
+ * amendment's row before the declaration's last, or starting while
+ * another row is in force, is reported naming both, and so is every
+ * amendment row on a cycle of calls (one that reads what it amends). */
+void amend_merge(checker *k);
+
+/* ---- percent.c --------------------------------------------------------- */
+
+/* After a clean check: warns wherever a percentage first times a number
+ * (40% * ratio, the fraction) meets a plain integer or decimal in '+',
+ * '-' or a comparison, the likely sign of weights meant as marks; each
+ * warning says how to write marks and how to keep the fraction. */
+void pct_warn(checker *k);
 
 #endif

@@ -249,7 +249,10 @@ static uint16_t constant(cg *g, value v, tly_span sp)
     for (; g->consts.slots[j]; j = (j + 1) & mask) {
         uint32_t i = g->consts.slots[j] - 1;
         if (p->consts[i].kind == v.kind && p->consts[i].type == v.type &&
-            val_equal(&p->consts[i], &v)) {
+            val_equal(&p->consts[i], &v) &&
+            (v.kind != VAL_DATETIME || /* equal instants, written alike */
+             (p->consts[i].as.t.off == v.as.t.off &&
+              p->consts[i].as.t.zone == v.as.t.zone))) {
             return (uint16_t)i;
         }
     }
@@ -527,8 +530,9 @@ static void register_cites(cg *g, tly_checked *k)
             add_cite_item(items, &n, d->cite, "parameter", s->name, s->index, "");
             for (uint32_t r = 0; s->dated && r < d->list.count; r++) {
                 ast_node *row = d->list.items[r];
-                char from[24];
-                snprintf(from, sizeof from, " from %.10s", row->text);
+                char from[40];
+                snprintf(from, sizeof from, " from %.10s%s", row->text,
+                         row->op == 1 ? " (amendment)" : "");
                 add_cite_item(items, &n, row->cite, "parameter", s->name,
                               s->row_base + (int)r, from);
             }
@@ -563,8 +567,9 @@ static void register_cites(cg *g, tly_checked *k)
             }
             for (uint32_t r = 0; s->dated && r < d->list2.count; r++) {
                 ast_node *row = d->list2.items[r];
-                char from[24];
-                snprintf(from, sizeof from, " from %.10s", row->text);
+                char from[40];
+                snprintf(from, sizeof from, " from %.10s%s", row->text,
+                         row->op == 1 ? " (amendment)" : "");
                 add_cite_item(items, &n, row->cite, "definition", s->name,
                               s->row_base + (int)r, from);
             }
@@ -904,11 +909,42 @@ static void gen_call(cg *g, ast_node *n)
     ast_node **args = n->list.items;
     if (!n->sym) {
         switch ((chk_builtin)n->builtin) {
-        case BUILTIN_TEXT:
+        case BUILTIN_TEXT: {
+            /* text(x, plain): as an output field writes x (the checker
+             * let only 'plain' be a second argument). */
+            bool plain = n->list.count == 2;
+            const ty *t = args[0]->ty;
+            if (t && t->kind == TY_MONEY && !plain) {
+                /* "£1,234.50" and "-£5.00"; other currencies "EUR
+                 * 1,234.50" and "EUR -5.00" */
+                const char *cur = t->currency ? t->currency : "GBP";
+                bool gbp = strcmp(cur, "GBP") == 0;
+                if (!gbp) {
+                    char pre[16];
+                    int len = snprintf(pre, sizeof pre, "%s ", cur);
+                    push_text(g, pre, (size_t)len, n->sp);
+                }
+                gen(g, args[0]);
+                emit(g, OP_TO_TEXT, n->sp, 0,
+                     ASM_OPERANDS(text_places(t) | BC_TEXT_GROUPED |
+                                  (gbp ? BC_TEXT_POUND : 0)));
+                if (!gbp) {
+                    op0(g, OP_CONCAT, n->sp);
+                }
+                return;
+            }
             gen(g, args[0]);
-            emit(g, OP_TO_TEXT, n->sp, 0,
-                 ASM_OPERANDS(text_places(args[0]->ty)));
+            if (t && t->kind == TY_PERCENT && plain) {
+                /* percentage points, as output writes them: "40" */
+                op16(g, OP_CONST,
+                     constant(g, val_dec(dec_from_int(100)), n->sp), n->sp, 0);
+                op0(g, OP_MUL_DEC, n->sp);
+                emit(g, OP_TO_TEXT, n->sp, 0, ASM_OPERANDS(BC_PLACES_ANY));
+                return;
+            }
+            emit(g, OP_TO_TEXT, n->sp, 0, ASM_OPERANDS(text_places(t)));
             return;
+        }
         case BUILTIN_ROUND: {
             /* A percent is held as a fraction (83.33% is 0.8333) but its
              * places count in percent units, as it is written and

@@ -4,6 +4,7 @@
  * token names are declared in parser.y.  Sorted by spelling: the scanner
  * binary-searches it.
  */
+TALLY_KW("amend", AMEND)
 TALLY_KW("and", AND)
 TALLY_KW("as", AS)
 TALLY_KW("ascending", ASCENDING)

@@ -211,7 +211,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 
 %token <tok> IDENT INT DECIMAL MONEY PERCENT STRING DATE DATETIME DURATION
 %token NE "!=" LE "<=" GE ">=" ASOF "as of"
-%token AND "and" AS "as" ASCENDING "ascending" AT "at" BECAUSE "because"
+%token AMEND "amend" AND "and" AS "as" ASCENDING "ascending" AT "at" BECAUSE "because"
 %token BETWEEN "between" BY "by" CHECK "check" CITES "cites"
 %token DEFINITION "definition" DESCENDING "descending" ELSE "else" END "end"
 %token ENUM "enum" EXTERN "extern" FAIL "fail" FALSE "false" FOR "for" FROM "from" IF "if"
@@ -230,7 +230,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> record_items record_item field_decl field_opts check_decl type
 %type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
 %type <node> extern_decl asof_decl exceptions exception overs holiday_decl
-%type <node> import_decl import_as import_names name_list module_decl
+%type <node> import_decl import_as import_names name_list module_decl amend_decl
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
@@ -276,7 +276,7 @@ decls
 decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
     | rule_decl | input_decl | output_decl | extern_decl | asof_decl
-    | import_decl | module_decl | holiday_decl | table_decl | finding_decl
+    | import_decl | module_decl | holiday_decl | table_decl | finding_decl | amend_decl
     | error             { $$ = NULL; }
     ;
 
@@ -294,6 +294,7 @@ kw_output: OUTPUT { yyerrok; } ;
 kw_extern: EXTERN { yyerrok; } ;
 kw_import: IMPORT { yyerrok; } ;
 kw_module: MODULE { yyerrok; } ;
+kw_amend: AMEND { yyerrok; } ;
 kw_table: TABLE { yyerrok; } ;
 kw_finding: FINDING { yyerrok; } ;
 
@@ -341,6 +342,19 @@ holiday_decl
     : kw_holiday DATE cites
                         { $$ = N(AST_HOLIDAY, @$); $$->text = $2.s; $$->cite = $3;
                           $$->name_sp = @2; }
+    ;
+
+/* amend procurement.thresholds  from 2027-01-01 = ... cites "S.I. ...":
+ * dated rows a module adds to a dated parameter or definition it
+ * imports (lang/check.c merges them into the program's). */
+amend_decl
+    : kw_amend IDENT rows
+                        { $$ = $3; $$->kind = AST_AMEND; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; }
+    | kw_amend IDENT '.' IDENT rows
+                        { $$ = $5; $$->kind = AST_AMEND; $$->sp = @$; $$->name = $4.s;
+                          $$->text3 = $2.s; $$->name_sp.start = @2.start;
+                          $$->name_sp.end = @4.end; }
     ;
 
 /* ---- enumerations ---------------------------------------------------- */
@@ -879,14 +893,23 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
     }
     /* A missing closing bracket is the likeliest cause when one is
      * acceptable here: say so rather than list every operator. */
-    /* A reserved word where a name was wanted. */
+    /* A reserved word where a name was wanted.  Under parse.error custom
+     * a keyword's symbol name is its spelling without quotes ("match"),
+     * while the other tokens are upper case (IDENT) or, for the
+     * end of input and errors, below YYSYMBOL_YYUNDEF's. */
     const char *gname = yysymbol_name(got);
-    if (gname[0] == '"' && gname[1] >= 'a' && gname[1] <= 'z') {
+    if (got > YYSYMBOL_YYUNDEF && gname[0] >= 'a' && gname[0] <= 'z') {
         for (int i = 0; i < n; i++) {
             if (expected[i] == YYSYMBOL_IDENT) {
                 diag_add(&c->diags, DIAG_ERROR, *loc,
                          "choose another name; 'as \"...\"' keeps the name the data uses",
-                         "syntax error %s: %s is a reserved word", near, gname);
+                         "syntax error %s: '%s' is a reserved word", near, gname);
+                /* What follows the word (its ':') is no second error. */
+                size_t at = loc->end - c->base;
+                while (at < c->len && (c->src[at] == ' ' || c->src[at] == '\t')) {
+                    at++;
+                }
+                c->quiet_at = (int64_t)(c->base + at);
                 return 0;
             }
         }

@@ -91,6 +91,9 @@ enum {
     CK_DURATION, /* i64 days */
     CK_TEXT,     /* u32 string index */
     CK_ENUM,     /* u16 enum index, i64 member ordinal */
+    CK_DATETIME_AT, /* i64 seconds, i32 nanoseconds, i16 offset in minutes,
+                       u8 date_zone: an instant written with an offset
+                       (CK_DATETIME is one written with Z) */
     CK_COUNT
 };
 
@@ -287,9 +290,13 @@ static bool write_const(const bc_program *p, uint32_t i, strbuf *b, char *err,
         put_u64(b, (uint64_t)v->as.i);
         return true;
     case VAL_DATETIME:
-        put_u8(b, CK_DATETIME);
+        put_u8(b, v->as.t.zone == DATE_ZONE_Z ? CK_DATETIME : CK_DATETIME_AT);
         put_u64(b, (uint64_t)v->as.t.sec);
         put_u32(b, (uint32_t)v->as.t.nsec);
+        if (v->as.t.zone != DATE_ZONE_Z) {
+            put_u16(b, (uint16_t)v->as.t.off);
+            put_u8(b, v->as.t.zone);
+        }
         return true;
     case VAL_DURATION:
         put_u8(b, CK_DURATION);
@@ -741,12 +748,18 @@ static bool read_const(reader *r, uint32_t i, value *v)
         return true;
     }
     case CK_DATETIME:
-        if (!need(r, 12, "an instant")) {
+    case CK_DATETIME_AT:
+        if (!need(r, kind == CK_DATETIME ? 12 : 15, "an instant")) {
             return false;
         }
         v->kind = VAL_DATETIME;
         v->as.t.sec = (int64_t)get_u64(r);
         v->as.t.nsec = (int32_t)get_u32(r);
+        if (kind == CK_DATETIME_AT) {
+            /* verify.c checks the pair (date_instant_zone_ok). */
+            v->as.t.off = (int16_t)get_u16(r);
+            v->as.t.zone = get_u8(r);
+        }
         return true;
     case CK_TEXT: {
         if (!need(r, 4, "a string index")) {

@@ -40,6 +40,12 @@ enum { BC_FINDING_CODE, BC_FINDING_SEVERITY, BC_FINDING_MESSAGE, BC_FINDING_CITE
 #define BC_NO_STRING 0xFFFFFFFFu /* a string field that names none */
 #define BC_PLACES_ANY 0xFFu
 #define BC_TEXT_PERCENT 0xFEu /* TO_TEXT: a percent, as "12.5%" */
+/* TO_TEXT of an amount of money: places (<= LIM_MAX_PLACES, under
+ * BC_TEXT_PLACES_MASK) with these flags: thousands separators, and a
+ * pound sign between the sign and the digits ("-£1,234.50"). */
+#define BC_TEXT_PLACES_MASK 0x3Fu
+#define BC_TEXT_GROUPED 0x40u
+#define BC_TEXT_POUND 0x80u
 #define BC_UNIT_SECONDS 0u    /* TIME_UNIT: the duration counts seconds */
 #define BC_UNIT_DAYS 1u       /* TIME_UNIT: days of 86400 seconds */
 

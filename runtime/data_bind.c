@@ -1535,9 +1535,16 @@ static int end_container(binder *b)
     case FR_RECORD: {
         const bc_record *r = &b->prog->records[f->type];
         /* Each field is bound at most once (a second is a duplicate key),
-         * so a full count means none is missing. */
+         * so a full count means none is missing.  An optional field whose
+         * key is absent is none, as if it were null (output leaves such a
+         * field out with 'omitted when none', so what it writes reads
+         * back); any other absent field is missing. */
         for (uint32_t i = 0; f->count < r->nfields && i < r->nfields; i++) {
             if (f->rec->fields[i].kind == SLOT_UNSET) {
+                if (type_at(b, f->fields[i].type)->kind == BT_OPTIONAL) {
+                    f->rec->fields[i] = val_none();
+                    continue;
+                }
                 f->field = i;
                 ok = fail(b, "missing");
                 break;

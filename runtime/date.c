@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tally_assert.h"
 #include "tally_limits.h"
 #include "uk_holidays.inc"
 
@@ -192,6 +193,9 @@ bool date_instant_parse(const char *s, size_t len, date_instant *out)
         }
     }
     int64_t offset = 0;
+    out->off = 0;
+    out->zone = DATE_ZONE_Z;
+    out->pad = 0;
     if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
         i++;
     } else if (i < len && (s[i] == '+' || s[i] == '-')) {
@@ -203,6 +207,12 @@ bool date_instant_parse(const char *s, size_t len, date_instant *out)
         offset = (int64_t)oh * 3600 + (int64_t)om * 60;
         if (s[i] == '-') {
             offset = -offset;
+        }
+        if (offset == 0 && s[i] == '-') {
+            out->zone = DATE_ZONE_UNKNOWN;
+        } else {
+            out->zone = DATE_ZONE_OFFSET;
+            out->off = (int16_t)(offset / 60);
         }
         i += 6;
     } else {
@@ -218,11 +228,28 @@ bool date_instant_parse(const char *s, size_t len, date_instant *out)
     return true;
 }
 
+bool date_instant_zone_ok(const date_instant *t)
+{
+    switch (t->zone) {
+    case DATE_ZONE_OFFSET:
+        return t->off >= -DATE_MAX_OFF_MIN && t->off <= DATE_MAX_OFF_MIN;
+    case DATE_ZONE_Z:
+    case DATE_ZONE_UNKNOWN:
+        return t->off == 0;
+    default:
+        return false;
+    }
+}
+
 void date_instant_format(const date_instant *t, strbuf *b)
 {
     assert(t->nsec >= 0 && t->nsec < NSEC_PER_SEC && "contract: nsec");
-    int64_t days = floor_div(t->sec, SECS_PER_DAY);
-    int64_t rem = floor_mod(t->sec, SECS_PER_DAY);
+    assert(date_instant_zone_ok(t) && "contract: zone");
+    /* The local time the offset names; sec is within years 1..9999
+     * wherever it came from (parser, verifier, VM), so no overflow. */
+    int64_t local = t->sec + (int64_t)t->off * 60;
+    int64_t days = floor_div(local, SECS_PER_DAY);
+    int64_t rem = floor_mod(local, SECS_PER_DAY);
     put_ymd(b, days);
     sb_printf(b, "T%02d:%02d:%02d", (int)(rem / 3600), (int)(rem / 60 % 60),
               (int)(rem % 60));
@@ -235,7 +262,17 @@ void date_instant_format(const date_instant *t, strbuf *b)
         }
         sb_printf(b, ".%0*d", width, (int)f);
     }
-    sb_putc(b, 'Z');
+    switch ((date_zone)t->zone) {
+    case DATE_ZONE_OFFSET: {
+        int m = t->off < 0 ? -t->off : t->off;
+        sb_printf(b, "%c%02d:%02d", t->off < 0 ? '-' : '+', m / 60, m % 60);
+        break;
+    }
+    case DATE_ZONE_UNKNOWN: sb_puts(b, "-00:00"); break;
+    case DATE_ZONE_Z: sb_putc(b, 'Z'); break;
+    case DATE_ZONE_COUNT:
+    default: TALLY_UNREACHABLE(); /* date_instant_zone_ok, asserted */
+    }
 }
 
 int date_instant_cmp(const date_instant *x, const date_instant *y)

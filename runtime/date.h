@@ -4,7 +4,9 @@
  * Dates are days since 1970-01-01 in the proleptic Gregorian calendar.
  * Date-times are instants: UTC seconds since the epoch plus nanoseconds,
  * so "2026-04-02T12:31:59.5+01:00" and "2026-04-02T11:31:59.5Z" compare
- * equal.  Parsers are strict and work on untrusted text.  The bank-holiday
+ * equal.  Each also keeps, in bytes the struct would pad anyway, the
+ * offset it was written with, so it is written back as it came: the
+ * offset is how the instant is shown, never part of what it is.  Parsers are strict and work on untrusted text.  The bank-holiday
  * calendar is compiled in (uk_holidays.inc) and covers whole years only:
  * a question about a day outside them is refused, never answered as if
  * that year had no holidays.
@@ -18,10 +20,31 @@
 
 #include "mem.h"
 
+/* How an instant's offset was written (RFC 3339, section 4.3). */
+typedef enum date_zone {
+    DATE_ZONE_Z,       /* "Z" or "z": UTC; off is 0 */
+    DATE_ZONE_OFFSET,  /* "+hh:mm" or "-hh:mm" (not "-00:00"): off */
+    DATE_ZONE_UNKNOWN, /* "-00:00": UTC, local offset unknown; off is 0 */
+    DATE_ZONE_COUNT
+} date_zone;
+
+/* The largest offset RFC 3339 text can give: 23:59, in minutes. */
+#define DATE_MAX_OFF_MIN (23 * 60 + 59)
+
 typedef struct date_instant {
     int64_t sec;  /* seconds since 1970-01-01T00:00:00Z */
     int32_t nsec; /* 0..999999999 */
+    int16_t off;  /* offset written, minutes east of UTC, within
+                     +-DATE_MAX_OFF_MIN; 0 unless zone is DATE_ZONE_OFFSET */
+    uint8_t zone; /* date_zone; a zeroed instant is UTC, written "Z" */
+    uint8_t pad;  /* 0 */
 } date_instant;
+
+_Static_assert(sizeof(date_instant) == 16, "fits a value's payload");
+
+/* Whether [t]'s offset fields are consistent (for untrusted bytecode):
+ * zone in range, off within DATE_MAX_OFF_MIN and 0 unless an offset. */
+bool date_instant_zone_ok(const date_instant *t);
 
 /* Parses "YYYY-MM-DD" (exactly that shape, a real calendar day, years
  * 0001-9999) into days since the epoch.  False on anything else. */
@@ -42,16 +65,19 @@ void date_format(int64_t days, strbuf *b);
 int date_weekday(int64_t days);
 
 /* Parses RFC 3339 "YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|z|+hh:mm|-hh:mm)"
- * ('T' or 't'; seconds 00-59, hours 00-23, offsets up to 23:59).  False on
- * anything else, including more than 9 fractional digits. */
+ * ('T' or 't'; seconds 00-59, hours 00-23, offsets up to 23:59), keeping
+ * the offset as written in [out]->off and ->zone.  False on anything
+ * else, including more than 9 fractional digits. */
 bool date_instant_parse(const char *s, size_t len, date_instant *out);
 
-/* Appends the instant as UTC "YYYY-MM-DDTHH:MM:SS[.f]Z", the fraction
- * without trailing zeros (years as date_format).  [t]->nsec must be in
- * 0..999999999 (asserted). */
+/* Appends the instant as RFC 3339 in the offset it was written with:
+ * local "YYYY-MM-DDTHH:MM:SS[.f]" then "Z", "+hh:mm" or "-00:00" as
+ * [t]->zone says, the fraction without trailing zeros (years as
+ * date_format).  [t]->nsec must be in 0..999999999 and its zone fields
+ * consistent (date_instant_zone_ok) (both asserted). */
 void date_instant_format(const date_instant *t, strbuf *b);
 
-/* Returns <0, 0, >0. */
+/* Orders the instants, whatever their offsets: <0, 0, >0. */
 int date_instant_cmp(const date_instant *x, const date_instant *y);
 
 /* ---- calendar arithmetic ------------------------------------------- */

@@ -475,8 +475,12 @@ static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
         sb_puts(b, sep);
         if (a == BC_PLACES_ANY) {
             sb_puts(b, "shortest");
+        } else if (a == BC_TEXT_PERCENT) {
+            sb_puts(b, "percent");
         } else {
-            sb_printf(b, "%u places", a);
+            sb_printf(b, "%u places%s%s", a & BC_TEXT_PLACES_MASK,
+                      a & BC_TEXT_GROUPED ? " grouped" : "",
+                      a & BC_TEXT_POUND ? " pound" : "");
         }
         return;
     case OPND_NKEYS:

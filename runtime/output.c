@@ -240,6 +240,26 @@ static bool put_dec(out_writer *w, strbuf *b, const bc_type *ty,
 static bool put_json(out_writer *w, strbuf *b, uint16_t t, const value *v,
                      const seg *at);
 
+/* Refuses integer [i] outside the bounds of its output type [ty] (as
+ * binding refuses one on input), saying what the type allows. */
+static bool out_of_range(out_writer *w, const bc_type *ty, int64_t i,
+                         const seg *at)
+{
+    char msg[160];
+    if (ty->has_min && ty->has_max) {
+        snprintf(msg, sizeof msg, "%lld out of range: its type allows %lld "
+                 "to %lld", (long long)i, (long long)ty->min,
+                 (long long)ty->max);
+    } else if (ty->has_min) {
+        snprintf(msg, sizeof msg, "%lld out of range: its type allows at "
+                 "least %lld", (long long)i, (long long)ty->min);
+    } else {
+        snprintf(msg, sizeof msg, "%lld out of range: its type allows at "
+                 "most %lld", (long long)i, (long long)ty->max);
+    }
+    return refuse(w, at, msg);
+}
+
 static bool mismatch(out_writer *w, const value *v, const seg *at)
 {
     if (v->kind == VAL_ERROR) {
@@ -264,6 +284,10 @@ static bool put_scalar(out_writer *w, strbuf *b, const bc_type *ty,
     case BT_DURATION:
         if (v->kind != (ty->kind == BT_INT ? VAL_INT : VAL_DURATION)) {
             return mismatch(w, v, at);
+        }
+        if (ty->kind == BT_INT && ((ty->has_min && v->as.i < ty->min) ||
+                                   (ty->has_max && v->as.i > ty->max))) {
+            return out_of_range(w, ty, v->as.i, at);
         }
         sb_put_i64(b, v->as.i);
         return true;

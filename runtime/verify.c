@@ -414,6 +414,12 @@ static bool check_consts(vfy *v)
                 return fail(v, "constant %u: datetime nanoseconds %d, expected "
                             "0..999999999", i, (int)c->as.t.nsec);
             }
+            if (!date_instant_zone_ok(&c->as.t)) {
+                return fail(v, "constant %u: datetime offset %d minutes in "
+                            "zone form %u, expected an offset within "
+                            "+-23:59", i, (int)c->as.t.off,
+                            (unsigned)c->as.t.zone);
+            }
             break;
         case VAL_ENUM:
             if (c->type >= p->nenums) {
@@ -871,14 +877,19 @@ static bool check_operand(vfy *v, const walk *w, uint32_t pc,
                            "%u (days)", name, a, BC_UNIT_SECONDS, BC_UNIT_DAYS);
         }
         return true;
-    case OPND_PLACES:
-        if (a > LIM_MAX_PLACES && a != BC_PLACES_ANY &&
-            a != BC_TEXT_PERCENT) {
+    case OPND_PLACES: {
+        /* Places, perhaps flagged as money's (bytecode.h). */
+        uint32_t n = a == BC_PLACES_ANY || a == BC_TEXT_PERCENT
+                         ? a
+                         : (a & BC_TEXT_PLACES_MASK);
+        if (n > LIM_MAX_PLACES && n != BC_PLACES_ANY &&
+            n != BC_TEXT_PERCENT) {
             return fail_at(v, w, pc, "%s with %u places, expected 0..%d, %u "
                            "(percent) or %u (shortest)", name, a,
                            LIM_MAX_PLACES, BC_TEXT_PERCENT, BC_PLACES_ANY);
         }
         return true;
+    }
     case OPND_NKEYS:
         if (a < 1 || a > LIM_MAX_SORT_KEYS) {
             return fail_at(v, w, pc, "%s with %u keys, expected 1..%d", name,

@@ -826,10 +826,67 @@ static const val_list **sort_rows(vm *v, const val_list **rows,
 _Static_assert(VM_MAX_TEXT == VM_MAX_TEXT_BYTES, "keep the message true");
 _Static_assert(VM_MAX_ITEMS == VM_MAX_ITEMS_COUNT, "keep the message true");
 
+/* Rewrites the fixed-point number in [b] ("-1234567.50") as money is
+ * written: a comma between each three digits of its whole part and, when
+ * [pound], a pound sign after the sign ("-£1,234,567.50").  Out of memory
+ * leaves b->failed set. */
+static void group_money(strbuf *b, bool pound)
+{
+    size_t neg = b->len && b->p[0] == '-';
+    size_t ilen = 0;
+    while (neg + ilen < b->len && b->p[neg + ilen] != '.') {
+        ilen++;
+    }
+    static const char pound_utf8[] = "\xc2\xa3"; /* U+00A3 */
+    size_t extra = (ilen ? (ilen - 1) / 3 : 0) +
+                   (pound ? sizeof pound_utf8 - 1 : 0);
+    if (extra == 0 || !sb_reserve(b, extra)) {
+        return;
+    }
+    char *p = b->p;
+    size_t src = b->len, dst = b->len + extra;
+    while (src > neg + ilen) { /* the point and the fraction */
+        p[--dst] = p[--src];
+    }
+    for (size_t k = 0; k < ilen; k++) {
+        if (k && k % 3 == 0) {
+            p[--dst] = ',';
+        }
+        p[--dst] = p[--src];
+    }
+    if (pound) {
+        dst -= sizeof pound_utf8 - 1;
+        memcpy(p + dst, pound_utf8, sizeof pound_utf8 - 1);
+    }
+    VM_ASSERT(dst == neg && src == neg);
+    b->len += extra;
+    p[b->len] = '\0';
+}
+
+/* The runtime error of text() on a number [b] holds that it cannot write
+ * exactly: with no finite decimal form (it ends "..."), or with more than
+ * [places] places.  The message, in the record arena, says to round. */
+static const char *text_inexact(vm *v, const strbuf *b, unsigned places)
+{
+    bool endless = b->len >= 3 && memcmp(b->p + b->len - 3, "...", 3) == 0;
+    int shown = b->len > 60 ? 60 : (int)b->len;
+    const char *more = b->len > 60 ? "..." : "";
+    if (endless || places == BC_PLACES_ANY) {
+        return fmt_msg(v, "text() of %.*s%s: no exact decimal form; round "
+                       "it first, as in text(round(x, 2, half up))",
+                       shown, b->p ? b->p : "", more);
+    }
+    return fmt_msg(v, "text() of %.*s%s: more than %u decimal place%s; round "
+                   "it first, as in text(round(x, %u, half up))",
+                   shown, b->p ? b->p : "", more, places,
+                   places == 1 ? "" : "s", places);
+}
+
 /* TO_TEXT: the text form of scalar [x] into *[out].  Returns VM_OK,
  * VM_ENOMEM, VM_LIMIT (*[why] says which: the budget, a number or a text
- * too large), or VM_RUNTIME_ERROR for a kind with no text form (type
- * confusion). */
+ * too large), or VM_RUNTIME_ERROR: with *[why] set, a number text()
+ * cannot write exactly (text_inexact); with *[why] NULL, a kind with no
+ * text form (type confusion). */
 static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
                                                    unsigned places, value *out,
                                                    const char **why)
@@ -874,23 +931,44 @@ static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
             *why = NULL;
             return VM_LIMIT;
         }
-        if (places == BC_TEXT_PERCENT) {
-            /* A percent is held as a fraction: 0.125 reads "12.5%". */
-            dec hundred = dec_from_int(100), pts;
-            dec_status ds = dec_mul(v->a, &x->as.d, &hundred, &pts);
-            if (ds == DEC_TOO_BIG) {
-                *why = MSG_NUMBER_TOO_BIG;
-                return VM_LIMIT;
+        if (places == BC_TEXT_PERCENT || places == BC_PLACES_ANY) {
+            dec d = x->as.d;
+            if (places == BC_TEXT_PERCENT) {
+                /* A percent is held as a fraction: 0.125 reads "12.5%". */
+                dec hundred = dec_from_int(100);
+                dec_status ds = dec_mul(v->a, &x->as.d, &hundred, &d);
+                if (ds == DEC_TOO_BIG) {
+                    *why = MSG_NUMBER_TOO_BIG;
+                    return VM_LIMIT;
+                }
+                if (ds != DEC_OK) {
+                    return VM_ENOMEM;
+                }
             }
-            if (ds != DEC_OK) {
-                return VM_ENOMEM;
+            dec_format(&d, b);
+            if (!b->failed && b->len >= 3 &&
+                memcmp(b->p + b->len - 3, "...", 3) == 0) {
+                /* 1/3 has no text that is true: the policy rounds */
+                if (places == BC_TEXT_PERCENT) {
+                    sb_putc(b, '%');
+                }
+                *why = text_inexact(v, b, BC_PLACES_ANY);
+                return VM_RUNTIME_ERROR;
             }
-            dec_format(&pts, b);
-            sb_putc(b, '%');
-        } else if (places == BC_PLACES_ANY ||
-                   dec_format_fixed(&x->as.d, (int)places, b) != DEC_OK) {
-            sb_clear(b);
-            dec_format(&x->as.d, b);
+            if (places == BC_TEXT_PERCENT) {
+                sb_putc(b, '%');
+            }
+        } else {
+            unsigned n = places & BC_TEXT_PLACES_MASK;
+            if (dec_format_fixed(&x->as.d, (int)n, b) != DEC_OK) {
+                sb_clear(b);
+                dec_format(&x->as.d, b);
+                *why = b->failed ? "out of memory" : text_inexact(v, b, n);
+                return VM_RUNTIME_ERROR;
+            }
+            if (places & (BC_TEXT_GROUPED | BC_TEXT_POUND)) {
+                group_money(b, (places & BC_TEXT_POUND) != 0);
+            }
         }
         break;
     case VAL_DATE:
@@ -2180,6 +2258,9 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
                     goto budget;
                 }
                 THROW(VM_LIMIT, why);
+            }
+            if (why) {
+                THROW(VM_RUNTIME_ERROR, why);
             }
             CONFUSED();
         }

@@ -17,6 +17,10 @@ Each test is a policy with its expectations beside it, in comments:
   # expect error L:C: text   `tally check` must fail (exit 1) with an error
                              at line L, column C whose message contains
                              text; every error it reports must be expected
+  # expect warning L:C: text `tally check` or `tally run` must warn at line
+                             L, column C with a message containing text;
+                             every warning it gives must be expected, so a
+                             test without this line proves there is none
   # expect exit N            the exit status of the run (default 0)
   # run with: ARGS           extra arguments for `tally run` (split on
                              spaces), e.g. --cite
@@ -37,13 +41,15 @@ TIMEOUT = 20  # seconds per tally invocation; no test comes near it
 
 JSON_DIRECTIVE = re.compile(r"^\s*#\s*(input|expect)\s*:(.*)$")
 EXPECT_ERROR = re.compile(r"^\s*#\s*expect\s+error\s+(\d+):(\d+):\s*(.*)$")
+EXPECT_WARNING = re.compile(r"^\s*#\s*expect\s+warning\s+(\d+):(\d+):\s*(.*)$")
 EXPECT_EXIT = re.compile(r"^\s*#\s*expect\s+exit\s+(\d+)\s*$")
 RUN_WITH = re.compile(r"^\s*#\s*run with:(.*)$")
 
 
 def is_directive(line):
     return bool(JSON_DIRECTIVE.match(line) or EXPECT_ERROR.match(line)
-                or EXPECT_EXIT.match(line) or RUN_WITH.match(line))
+                or EXPECT_WARNING.match(line) or EXPECT_EXIT.match(line)
+                or RUN_WITH.match(line))
 
 
 class BadTest(Exception):
@@ -70,12 +76,12 @@ def json_directive(first, lines, i, what, lineno):
 
 
 def parse_test(path):
-    """Returns the test's inputs, expected outputs, expected errors (a list
-    of (line, col, text)), expected exit status (None: default) and extra
-    run arguments."""
+    """Returns the test's inputs, expected outputs, expected errors and
+    warnings (lists of (line, col, text)), expected exit status (None:
+    default) and extra run arguments."""
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
-    inputs, outputs, errors, exit_code, run_args = [], [], [], None, []
+    inputs, outputs, errors, warnings, exit_code, run_args = [], [], [], [], None, []
     i = 0
     while i < len(lines):
         lineno = i + 1
@@ -83,6 +89,7 @@ def parse_test(path):
         e = EXPECT_ERROR.match(lines[i])
         x = EXPECT_EXIT.match(lines[i])
         w = RUN_WITH.match(lines[i])
+        wn = EXPECT_WARNING.match(lines[i])
         if w:
             run_args += w.group(1).split()
         elif m:
@@ -94,6 +101,8 @@ def parse_test(path):
                 outputs.append(value)
         elif e:
             errors.append((int(e.group(1)), int(e.group(2)), e.group(3).strip()))
+        elif wn:
+            warnings.append((int(wn.group(1)), int(wn.group(2)), wn.group(3).strip()))
         elif x:
             exit_code = int(x.group(1))
         elif re.match(r"^\s*#\s*expect\b", lines[i]):
@@ -103,7 +112,7 @@ def parse_test(path):
         raise BadTest("a test expects either errors or outputs, not both")
     if len(inputs) != len(outputs):
         raise BadTest("%d inputs but %d expected outputs" % (len(inputs), len(outputs)))
-    return inputs, outputs, errors, exit_code, run_args
+    return inputs, outputs, errors, warnings, exit_code, run_args
 
 
 # A sanitizer report (from a build with SAN=1) fails the test whatever the
@@ -128,7 +137,26 @@ def invoke(tally, args, cwd, stdin=""):
     return (p.returncode, p.stdout.decode("utf-8", "replace"), err)
 
 
-def run_errors(tally, path, errors, exit_code):
+def check_warnings(name, err, warnings):
+    """The problems with the warnings in [err], the standard error of a
+    check or run of [name]: each expected one given, no other."""
+    pat = re.compile(r"^" + re.escape(name) + r":(\d+):(\d+): warning: (.*)$")
+    reported = [(int(m.group(1)), int(m.group(2)), m.group(3))
+                for m in map(pat.match, err.splitlines()) if m]
+    problems = []
+    for (line, col, text) in warnings:
+        hit = next((r for r in reported
+                    if r[0] == line and r[1] == col and text in r[2]), None)
+        if hit:
+            reported.remove(hit)
+        else:
+            problems.append("no warning at %d:%d (%s)" % (line, col, text))
+    for (line, col, msg) in reported:
+        problems.append("unexpected warning %d:%d: %s" % (line, col, msg))
+    return problems
+
+
+def run_errors(tally, path, errors, warnings, exit_code):
     """A policy that must fail `tally check` with exactly these errors."""
     name = os.path.basename(path)
     rc, _, err = invoke(tally, ["check", name], os.path.dirname(path))
@@ -158,10 +186,10 @@ def run_errors(tally, path, errors, exit_code):
     for (line, col, msg) in unmatched:
         if not any(p.startswith("error at %d:%d " % (line, col)) for p in problems):
             problems.append("unexpected error %d:%d: %s" % (line, col, msg))
-    return problems
+    return problems + check_warnings(name, err, warnings)
 
 
-def run_outputs(tally, path, inputs, outputs, exit_code, run_args):
+def run_outputs(tally, path, inputs, outputs, warnings, exit_code, run_args):
     """A policy run on [inputs] that must print [outputs]."""
     name = os.path.basename(path)
     stdin = "".join(x + "\n" for x in inputs)
@@ -185,10 +213,10 @@ def run_outputs(tally, path, inputs, outputs, exit_code, run_args):
         if value != want:
             problems.append("output %d is %s, expected %s"
                             % (k, json.dumps(value), json.dumps(want)))
-    return problems
+    return problems + check_warnings(name, err, warnings)
 
 
-def run_check(tally, path, exit_code):
+def run_check(tally, path, warnings, exit_code):
     """A policy with nothing to run: it must check cleanly (or exit N)."""
     name = os.path.basename(path)
     rc, _, err = invoke(tally, ["check", name], os.path.dirname(path))
@@ -197,20 +225,21 @@ def run_check(tally, path, exit_code):
         first = err.strip().splitlines()[:1]
         return ["check exited %d, expected %d%s" % (
             rc, want_rc, (": " + first[0]) if first else "")]
-    return []
+    return check_warnings(name, err, warnings)
 
 
 def run_test(tally, path):
     try:
-        inputs, outputs, errors, exit_code, run_args = parse_test(path)
+        inputs, outputs, errors, warnings, exit_code, run_args = parse_test(path)
     except BadTest as e:
         return ["malformed test: %s" % e]
     try:
         if errors:
-            return run_errors(tally, path, errors, exit_code)
+            return run_errors(tally, path, errors, warnings, exit_code)
         if inputs:
-            return run_outputs(tally, path, inputs, outputs, exit_code, run_args)
-        return run_check(tally, path, exit_code)
+            return run_outputs(tally, path, inputs, outputs, warnings,
+                               exit_code, run_args)
+        return run_check(tally, path, warnings, exit_code)
     except subprocess.TimeoutExpired:
         return ["timed out after %d s" % TIMEOUT]
     except SanitizerReport as e:

@@ -146,6 +146,28 @@ static void test_api_diagnostic_check(void **state)
     assert_string_equal(s.hint[0], "did you mean 'price'?");
 }
 
+/* A warning (a percentage weighting meeting marks) comes as data with
+ * its severity, and the policy is still correct. */
+static void test_api_diagnostic_warning(void **state)
+{
+    (void)state;
+    seen s;
+    assert_int_equal(check_text("record Bid { id: text, r: decimal, q: decimal }\n"
+                                "input b: Bid keyed by id\n"
+                                "record Out { v: decimal }\n"
+                                "output o: Out = Out { v: b.q + 40% * b.r }\n",
+                                0, &s),
+                     TALLY_OK);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.severity[0], TALLY_SEVERITY_WARNING);
+    assert_string_equal(s.code[0], "check");
+    assert_int_equal(s.line[0], 4);
+    assert_int_equal(s.column[0], 32);
+    assert_int_equal(s.end_column[0], 40);
+    assert_non_null(strstr(s.message[0], "40% * b.r is 0.4 × b.r"));
+    assert_non_null(strstr(s.hint[0], "40 * b.r"));
+}
+
 static void test_api_diagnostic_syntax(void **state)
 {
     (void)state;
@@ -531,6 +553,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_diagnostic_check),
+        cmocka_unit_test(test_api_diagnostic_warning),
         cmocka_unit_test(test_api_diagnostic_syntax),
         cmocka_unit_test(test_api_diagnostic_cap),
         cmocka_unit_test(test_api_session_sample),

@@ -263,12 +263,12 @@ static void test_compile_money_and_percent(void **state)
     run *r = compile(
         "record In { id: text, price: money, p: percent }\n"
         "input x: In keyed by id\n"
-        "record Out { a: money, b: money, c: decimal, d: text }\n"
+        "record Out { a: money, b: money, c: decimal, d: text, e: text }\n"
         "output o: Out = Out { a: x.price * x.p, b: x.price * 40% + £1,000,\n"
-        "  c: x.price / £10, d: text(x.price) }\n");
+        "  c: x.price / £10, d: text(x.price), e: text(x.price, plain) }\n");
     assert_string_equal(
-        result(r, "{\"id\": \"1\", \"price\": \"250.00\", \"p\": \"10\"}"),
-        "{a: 25, b: 1100, c: 25, d: \"250.00\"}");
+        result(r, "{\"id\": \"1\", \"price\": \"1250.00\", \"p\": \"10\"}"),
+        "{a: 125, b: 1500, c: 125, d: \"\u00a31,250.00\", e: \"1250.00\"}");
     done(r);
 }
 

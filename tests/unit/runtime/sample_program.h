@@ -144,7 +144,9 @@ static bc_program *sample(mem_ctx *mem)
     c[C_DATE].kind = VAL_DATE;
     c[C_DATE].as.i = day;
     c[C_DATETIME].kind = VAL_DATETIME;
-    c[C_DATETIME].as.t = (date_instant){day * 86400 + 45296, 500000000};
+    /* 12:34:56.5Z written as 13:34:56.5+01:00: the offset round-trips */
+    c[C_DATETIME].as.t = (date_instant){day * 86400 + 45296, 500000000, 60,
+                                        DATE_ZONE_OFFSET, 0};
     c[C_DURATION].kind = VAL_DURATION;
     c[C_DURATION].as.i = 30;
     c[C_ENUM].kind = VAL_ENUM;

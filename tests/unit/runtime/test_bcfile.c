@@ -56,6 +56,8 @@ static void assert_value_equal(const bc_program *pa, const value *x,
     case VAL_DATETIME:
         assert_true(x->as.t.sec == y->as.t.sec);
         assert_int_equal(x->as.t.nsec, y->as.t.nsec);
+        assert_int_equal(x->as.t.off, y->as.t.off);
+        assert_int_equal(x->as.t.zone, y->as.t.zone);
         break;
     case VAL_TEXT: {
         assert_memory_equal(x->as.s, y->as.s, x->len);
@@ -768,6 +770,7 @@ static size_t const_at(const uint8_t *b, size_t len, uint32_t i)
         case 5: pos += 13; break;
         case 7: pos += 5; break;
         case 8: pos += 11; break;
+        case 9: pos += 16; break;
         default: fail_msg("kind %u", b[pos]);
         }
     }
@@ -784,9 +787,9 @@ static void test_bcfile_rejects_bad_constants(void **state)
     assert_non_null(c);
     size_t at = const_at(b, len, 3);
     memcpy(c, b, len);
-    c[at] = 9;
+    c[at] = 10;
     reseal(c, len);
-    snprintf(want, sizeof want, "offset %zu: constant 3: unknown kind 9", at);
+    snprintf(want, sizeof want, "offset %zu: constant 3: unknown kind 10", at);
     assert_rejects(c, len, want);
 
     memcpy(c, b, len);

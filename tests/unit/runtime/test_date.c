@@ -247,6 +247,55 @@ static void test_date_instant_parse_offsets(void **state)
     }
 }
 
+/* The offset is kept as written: Z, a signed offset in minutes, or
+ * RFC 3339's "-00:00" (offset unknown), distinct from "+00:00". */
+static void test_date_instant_parse_keeps_offset(void **state)
+{
+    static const struct {
+        const char *s;
+        int off;
+        date_zone zone;
+    } cases[] = {
+        {"2026-04-02T11:31:59Z", 0, DATE_ZONE_Z},
+        {"2026-04-02T11:31:59z", 0, DATE_ZONE_Z},
+        {"2026-04-02T12:31:59+01:00", 60, DATE_ZONE_OFFSET},
+        {"2026-04-01T23:30:00-05:30", -330, DATE_ZONE_OFFSET},
+        {"2026-04-02T11:31:59+00:00", 0, DATE_ZONE_OFFSET},
+        {"2026-04-02T11:31:59-00:00", 0, DATE_ZONE_UNKNOWN},
+        {"2026-04-02T11:31:59+23:59", 1439, DATE_ZONE_OFFSET},
+        {"2026-04-02T11:31:59-23:59", -1439, DATE_ZONE_OFFSET},
+        {"2026-04-02T11:31:59-00:01", -1, DATE_ZONE_OFFSET},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        date_instant t = instant(cases[i].s);
+        assert_int_equal(t.off, cases[i].off);
+        assert_int_equal(t.zone, cases[i].zone);
+        assert_int_equal(t.pad, 0);
+        assert_true(date_instant_zone_ok(&t));
+    }
+}
+
+static void test_date_instant_zone_ok(void **state)
+{
+    date_instant t = {0, 0, 0, DATE_ZONE_Z, 0};
+    assert_true(date_instant_zone_ok(&t));
+    t.off = 60;
+    assert_false(date_instant_zone_ok(&t)); /* Z with an offset */
+    t.zone = DATE_ZONE_UNKNOWN;
+    assert_false(date_instant_zone_ok(&t));
+    t.zone = DATE_ZONE_OFFSET;
+    assert_true(date_instant_zone_ok(&t));
+    t.off = DATE_MAX_OFF_MIN + 1;
+    assert_false(date_instant_zone_ok(&t));
+    t.off = -DATE_MAX_OFF_MIN - 1;
+    assert_false(date_instant_zone_ok(&t));
+    t.off = -DATE_MAX_OFF_MIN;
+    assert_true(date_instant_zone_ok(&t));
+    t.off = 0;
+    t.zone = DATE_ZONE_COUNT;
+    assert_false(date_instant_zone_ok(&t));
+}
+
 static void test_date_instant_parse_rejects(void **state)
 {
     static const char *const bad[] = {
@@ -289,8 +338,23 @@ static void test_date_instant_parse_rejects(void **state)
 
 static void test_date_instant_format(void **state)
 {
+    /* Written back in the offset it came with. */
     date_instant t = instant("2026-04-02T12:31:59.5+01:00");
-    assert_instant_fmt(&t, "2026-04-02T11:31:59.5Z");
+    assert_instant_fmt(&t, "2026-04-02T12:31:59.5+01:00");
+    t = instant("2026-04-01T23:30:00.000-05:30");
+    assert_instant_fmt(&t, "2026-04-01T23:30:00-05:30");
+    t = instant("2026-04-02T11:31:59-00:00");
+    assert_instant_fmt(&t, "2026-04-02T11:31:59-00:00");
+    t = instant("2026-04-02T11:31:59+00:00");
+    assert_instant_fmt(&t, "2026-04-02T11:31:59+00:00");
+    t = instant("0001-01-01T00:00:00+23:59");
+    assert_instant_fmt(&t, "0001-01-01T00:00:00+23:59");
+    t = instant("9999-12-31T23:59:59-23:59");
+    assert_instant_fmt(&t, "9999-12-31T23:59:59-23:59");
+    /* The same instant, made UTC, is written in UTC. */
+    t.off = 0;
+    t.zone = DATE_ZONE_Z;
+    assert_instant_fmt(&t, "+10000-01-01T23:58:59Z");
     t = instant("2026-04-02T11:31:59.120000000Z");
     assert_instant_fmt(&t, "2026-04-02T11:31:59.12Z");
     t = instant("2026-04-02T11:31:59.000000001Z");
@@ -298,19 +362,22 @@ static void test_date_instant_format(void **state)
     t = instant("2026-04-02T11:31:59.000Z");
     assert_instant_fmt(&t, "2026-04-02T11:31:59Z");
     t = instant("2026-01-01T00:30:00+01:00");
+    assert_instant_fmt(&t, "2026-01-01T00:30:00+01:00");
+    t.off = 0;
+    t.zone = DATE_ZONE_Z;
     assert_instant_fmt(&t, "2025-12-31T23:30:00Z");
-    date_instant raw = {-1, 0};
+    date_instant raw = {.sec = -1, .nsec = 0};
     assert_instant_fmt(&raw, "1969-12-31T23:59:59Z");
-    raw = (date_instant){-86400, 250000000};
+    raw = (date_instant){.sec = -86400, .nsec = 250000000};
     assert_instant_fmt(&raw, "1969-12-31T00:00:00.25Z");
-    raw = (date_instant){0, 0};
+    raw = (date_instant){.sec = 0, .nsec = 0};
     assert_instant_fmt(&raw, "1970-01-01T00:00:00Z");
-    raw = (date_instant){-62135596800 - 1, 0};
+    raw = (date_instant){.sec = -62135596800 - 1, .nsec = 0};
     assert_instant_fmt(&raw, "0000-12-31T23:59:59Z");
     /* The extremes of int64 seconds format without overflow. */
-    raw = (date_instant){INT64_MAX, 999999999};
+    raw = (date_instant){.sec = INT64_MAX, .nsec = 999999999};
     assert_instant_fmt(&raw, "+292277026596-12-04T15:30:07.999999999Z");
-    raw = (date_instant){INT64_MIN, 0};
+    raw = (date_instant){.sec = INT64_MIN, .nsec = 0};
     assert_instant_fmt(&raw, "-292277022657-01-27T08:29:52Z");
 }
 
@@ -343,7 +410,7 @@ static void test_date_instant_cmp_order(void **state)
             }
         }
     }
-    date_instant x = {INT64_MIN, 0}, y = {INT64_MAX, 0};
+    date_instant x = {.sec = INT64_MIN}, y = {.sec = INT64_MAX};
     assert_true(date_instant_cmp(&x, &y) < 0);
     assert_true(date_instant_cmp(&y, &x) > 0);
 }
@@ -665,7 +732,7 @@ static void test_date_tz_rule_matches_table(void **state)
         cut.count--;
     }
     assert_true(full.count > cut.count + 50);
-    date_instant to = {full.at[full.count - 1], 0};
+    date_instant to = {.sec = full.at[full.count - 1]};
     for (date_instant t = from; t.sec <= to.sec; t.sec += 3600) {
         assert_int_equal(date_tz_offset(&cut, &t), date_tz_offset(&full, &t));
     }
@@ -719,7 +786,7 @@ static void test_date_tz_rejects_malformed(void **state)
 static void *london_thread(void *arg)
 {
     int64_t *out = arg;
-    date_instant t = {1782948600, 0}; /* 2026-07-01T23:30:00Z */
+    date_instant t = {.sec = 1782948600}; /* 2026-07-01T23:30:00Z */
     const char *why;
     *out = date_london_date(&t, out, &why) ? *out : -1;
     return NULL;
@@ -757,6 +824,8 @@ int main(void)
         cmocka_unit_test(test_date_format_years),
         cmocka_unit_test(test_date_weekday),
         cmocka_unit_test(test_date_instant_parse_offsets),
+        cmocka_unit_test(test_date_instant_parse_keeps_offset),
+        cmocka_unit_test(test_date_instant_zone_ok),
         cmocka_unit_test(test_date_instant_parse_rejects),
         cmocka_unit_test(test_date_instant_format),
         cmocka_unit_test(test_date_instant_cmp_order),

@@ -166,9 +166,10 @@ static void test_verify_accepts_variants(void **state)
     assert_verifies(p);
     bc_program_free(p);
 
-    /* TO_TEXT takes 0..30 places or 255, shortest */
+    /* TO_TEXT takes 0..30 places, each perhaps flagged grouped (0x40)
+     * and with a pound sign (0x80), 254 (percent) or 255 (shortest) */
     for (int places = 0; places <= 255; places++) {
-        if (places > 30 && places < 255) {
+        if ((places & 0x3F) > 30 && places < 254) {
             continue;
         }
         p = sample(NULL);
@@ -312,6 +313,8 @@ MUTATE(const_kind) { p->consts[C_NONE].kind = VAL_LIST; }
 MUTATE(const_nsec) { p->consts[C_DATETIME].as.t.nsec = 1000000000; }
 MUTATE(const_date) { p->consts[C_DATE].as.i = 2932897; }
 MUTATE(const_datetime) { p->consts[C_DATETIME].as.t.sec = INT64_MIN; }
+MUTATE(const_offset) { p->consts[C_DATETIME].as.t.off = 24 * 60; }
+MUTATE(const_zone) { p->consts[C_DATETIME].as.t.zone = DATE_ZONE_COUNT; }
 /* functions */
 MUTATE(func_name) { p->funcs[FN_CHECK].name = S_COUNT; }
 MUTATE(func_arity) { p->funcs[FN_CHECK].nlocals = 0; }
@@ -387,6 +390,12 @@ MUTATE(to_text_places)
     uint8_t *i = at(p, FN_MAIN, MAIN_ROUND);
     i[0] = OP_TO_TEXT;
     i[1] = 31;
+}
+MUTATE(to_text_flagged_places)
+{
+    uint8_t *i = at(p, FN_MAIN, MAIN_ROUND);
+    i[0] = OP_TO_TEXT;
+    i[1] = 0xC0 | 31; /* grouped, pound, 31 places */
 }
 MUTATE(sort_no_keys) { *at(p, FN_MAIN, MAIN_STORE) = OP_SORT; }
 MUTATE(sort_many_keys)
@@ -506,6 +515,10 @@ static const vcase cases[] = {
                      "0001-01-01..9999-12-31"),
     CASE(const_datetime, "constant 6: datetime -9223372036854775808 s from "
                          "1970 is outside years 0001..9999"),
+    CASE(const_offset, "constant 6: datetime offset 1440 minutes in zone "
+                       "form 1, expected an offset within +-23:59"),
+    CASE(const_zone, "constant 6: datetime offset 60 minutes in zone form "
+                     "3, expected an offset within +-23:59"),
     CASE(func_name, "function 1: name string 20 out of range (20 strings)"),
     CASE(func_arity, "function 1: arity 1 above its 0 locals"),
     CASE(func_flags, "function 1: unknown flags 0x04"),
@@ -576,6 +589,9 @@ static const vcase cases[] = {
                     "(seconds) or 1 (days)"),
     CASE(to_text_places, "function main at 0079: TO_TEXT with 31 places, "
                          "expected 0..30, 254 (percent) or 255 (shortest)"),
+    CASE(to_text_flagged_places, "function main at 0079: TO_TEXT with 223 "
+                                 "places, expected 0..30, 254 (percent) or "
+                                 "255 (shortest)"),
     CASE(sort_no_keys, "function main at 0006: SORT with 0 keys, expected "
                        "1..8"),
     CASE(sort_many_keys, "function main at 0006: SORT with 9 keys, expected "

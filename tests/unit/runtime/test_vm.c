@@ -1765,34 +1765,43 @@ static void test_vm_to_text(void **state)
         {0xFF, "-9223372036854775808"},
         {2, "38.20"},
         {0, "7"},
-        {2, "0.33333333333333333333..."}, /* not exact in 2 places */
+        {3, "0.125"},                      /* 1/8, computed */
         {0xFF, "0.3"},
-        {1, "0.125"},                      /* needs 3 places */
+        {2 | BC_TEXT_GROUPED | BC_TEXT_POUND, "-\u00a31,234,567.50"},
         {0xFF, "true"},
         {0xFF, "false"},
         {0xFF, "2026-03-14"},
-        {0xFF, "2026-04-02T11:32:00.5Z"},
+        {0xFF, "2026-04-02T12:32:00.5+01:00"}, /* its own offset */
         {0xFF, "30 days"},
         {0xFF, "sub-central"},
         {0xFF, "abc"},
         {0xFF, "none"},
         {0xFF, ""},
+        /* money: separators between threes, the pound after the sign */
+        {0 | BC_TEXT_GROUPED, "999"},
+        {0 | BC_TEXT_GROUPED, "1,000"},
+        {1 | BC_TEXT_GROUPED, "-100,000.5"},
+        {2 | BC_TEXT_GROUPED | BC_TEXT_POUND, "\u00a30.00"},
+        {2 | BC_TEXT_POUND, "-\u00a30.05"},
+        {2 | BC_TEXT_GROUPED | BC_TEXT_POUND, "\u00a3123,456,789,012,345,678,901,234.00"},
     };
     uint16_t ks[] = {
         tb_k_int(b, -42), tb_k_int(b, INT64_MIN), tb_k_dec(b, "38.2"),
-        tb_k_dec(b, "7"), 0 /* 1/3, computed */, tb_k_dec(b, "0.30"),
-        tb_k_dec(b, "0.125"), tb_k(b, val_bool(true)),
+        tb_k_dec(b, "7"), 0 /* 1/8, computed */, tb_k_dec(b, "0.30"),
+        tb_k_dec(b, "-1234567.5"), tb_k(b, val_bool(true)),
         tb_k(b, val_bool(false)), tb_k(b, kinded(VAL_DATE, day)), tb_k(b, tv),
         tb_k(b, kinded(VAL_DURATION, 30)), tb_k(b, ev), tb_k_text(b, "abc"),
-        tb_k(b, val_none()), tb_k_text(b, ""),
+        tb_k(b, val_none()), tb_k_text(b, ""), tb_k_dec(b, "999"),
+        tb_k_dec(b, "1000"), tb_k_dec(b, "-100000.5"), tb_k_dec(b, "0"),
+        tb_k_dec(b, "-0.05"), tb_k_dec(b, "123456789012345678901234"),
     };
     size_t n = sizeof ks / sizeof ks[0];
-    uint16_t one = tb_k_dec(b, "1"), three = tb_k_dec(b, "3");
+    uint16_t one = tb_k_dec(b, "1"), eight = tb_k_dec(b, "8");
     uint16_t f = tb_func(b, "main", 0, 0, 0);
     for (size_t i = 0; i < n; i++) {
         if (i == 4) {
             op16(b, OP_CONST, one);
-            op16(b, OP_CONST, three);
+            op16(b, OP_CONST, eight);
             op0(b, OP_DIV_DEC);
         } else {
             op16(b, OP_CONST, ks[i]);
@@ -1810,6 +1819,50 @@ static void test_vm_to_text(void **state)
         assert_text(item(&r.out, (uint32_t)i), want[i].want);
     }
     run_end(&r);
+}
+
+/* text() of a number it cannot write exactly in the places asked: a
+ * runtime error whose message says to round first. */
+static void test_vm_to_text_inexact(void **state)
+{
+    static const struct {
+        const char *num, *den;
+        uint8_t places;
+        const char *msg;
+    } cases[] = {
+        {"1", "3", 2, "text() of 0.33333333333333333333...: no exact decimal "
+                      "form; round it first, as in text(round(x, 2, half up))"},
+        {"1", "3", 0xFF, "text() of 0.33333333333333333333...: no exact "
+                         "decimal form; round it first, as in "
+                         "text(round(x, 2, half up))"},
+        {"1", "3", BC_TEXT_PERCENT,
+         "text() of 33.33333333333333333333...%: no exact decimal form; "
+         "round it first, as in text(round(x, 2, half up))"},
+        {"1", "8", 2 | BC_TEXT_GROUPED | BC_TEXT_POUND,
+         "text() of 0.125: more than 2 decimal places; round it first, as "
+         "in text(round(x, 2, half up))"},
+        {"1", "8", 1, "text() of 0.125: more than 1 decimal place; round it "
+                      "first, as in text(round(x, 1, half up))"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tb *b = tb_new();
+        uint16_t f = tb_func(b, "main", 0, 0, 0);
+        op16(b, OP_CONST, tb_k_dec(b, cases[i].num));
+        op16(b, OP_CONST, tb_k_dec(b, cases[i].den));
+        op0(b, OP_DIV_DEC);
+        tb_at(b, 4, 9);
+        op8(b, OP_TO_TEXT, cases[i].places);
+        op0(b, OP_RET);
+        tb_end(b);
+        tb_finish(b, f);
+        run r;
+        run_begin(&r, b);
+        assert_int_equal(run_eval(&r, NULL), VM_RUNTIME_ERROR);
+        assert_string_equal(r.err.msg, cases[i].msg);
+        assert_int_equal(r.err.line, 4);
+        assert_int_equal(r.err.col, 9);
+        run_end(&r);
+    }
 }
 
 /* ---- memory ------------------------------------------------------------ */
@@ -1890,6 +1943,7 @@ int main(void)
         cmocka_unit_test(test_vm_checks_paths),
         cmocka_unit_test(test_vm_type_confusion),
         cmocka_unit_test(test_vm_to_text),
+        cmocka_unit_test(test_vm_to_text_inexact),
         cmocka_unit_test(test_vm_out_of_memory),
     };
     return cmocka_run_group_tests_name("vm", tests, NULL, NULL);
