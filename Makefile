@@ -39,7 +39,7 @@ T_CPPFLAGS   += -DTALLY_COMPUTED_GOTO
 endif
 T_CFLAGS     := -std=gnu11 $(WARN) -fvisibility=hidden
 T_LDFLAGS    :=
-LDLIBS       := -lyajl -lgmp -lffi -ldl -lpthread
+LDLIBS       := -lyajl -lcsv -lgmp -lffi -ldl -lpthread
 ifeq ($(SAN),thread)
 T_CFLAGS     += -fsanitize=thread -fno-omit-frame-pointer
 T_LDFLAGS    += -fsanitize=thread

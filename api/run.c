@@ -322,7 +322,8 @@ static tally_status run_sequential(const tally_program *tp,
     memset(&r, 0, sizeof r);
     r.tp = tp;
     r.p = p;
-    r.records_not_lines = data_reader_format(rd) == DATA_JSON_ARRAY;
+    r.records_not_lines = data_reader_format(rd) == DATA_JSON_ARRAY ||
+                          data_reader_format(rd) == DATA_WRAPPED;
     r.findings_only = o->findings_only != 0;
     r.fail_on = o->fail_on;
     r.cap = m->cap;
@@ -821,7 +822,8 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                        FILE *in, FILE *out, tally_run_stats *stats)
 {
     static const data_format in_fmt[] = {DATA_AUTO, DATA_JSONL,
-                                         DATA_JSON_ARRAY};
+                                         DATA_JSON_ARRAY, DATA_WRAPPED,
+                                         DATA_CSV};
     tally_run_stats st;
     memset(&st, 0, sizeof st);
     bool has_as_of;
@@ -844,9 +846,28 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
         return result;
     }
     data_reader *rd = data_reader_new(&run_mem, tp->prog, in,
-                                      in_fmt[o->input],
+                                      o->records_at ? DATA_WRAPPED
+                                                    : in_fmt[o->input],
                                       o->input_name ? o->input_name : "input");
-    if (!rd || !data_reader_start(rd)) {
+    char why[300];
+    if (!o->records_at && o->input == TALLY_INPUT_CSV &&
+        data_csv_refusal(tp->prog, why, sizeof why)) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "tally: %s", why);
+        api_message(&tp->cfg, msg);
+        result = TALLY_EOPTION;
+    } else if (rd && o->records_at &&
+               !data_reader_records_at(rd, o->records_at)) {
+        api_message(&tp->cfg, "tally: --records-at needs a JSON pointer to "
+                              "an array, such as /data/items");
+        result = TALLY_EOPTION;
+    } else if (rd && !o->records_at && o->input == TALLY_INPUT_OCDS &&
+               !data_reader_ocds(rd)) {
+        rd = (data_reader_free(rd), NULL);
+    }
+    if (result != TALLY_OK) {
+        /* reported above */
+    } else if (!rd || !data_reader_start(rd)) {
         api_message(&tp->cfg, "tally: out of memory reading the input");
         result = TALLY_ENOMEM;
     } else if (o->jobs > 1 && o->output == TALLY_OUTPUT_JSONL &&

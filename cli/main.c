@@ -88,7 +88,16 @@ static const char usage_run[] =
     "                                  findings and errors for CI\n"
     "  --output FILE, -o FILE          write to FILE instead of standard\n"
     "                                  output (see below)\n"
-    "  --input jsonl|json|auto         input format (default auto)\n"
+    "  --input jsonl|json|ocds|csv|auto\n"
+    "                                  input format (default auto); ocds:\n"
+    "                                  release or record packages (each\n"
+    "                                  release, or record's compiledRelease,\n"
+    "                                  one record) or releases, one a line;\n"
+    "                                  csv: a header row of field names,\n"
+    "                                  then a record a row\n"
+    "  --records-at POINTER            the records are the array at JSON\n"
+    "                                  pointer POINTER (/data/items) in each\n"
+    "                                  top-level object, streamed\n"
     "  --budget N                      work allowed per record: loop\n"
     "                                  iterations, calls, and longer steps in\n"
     "                                  proportion (default 100000000)\n"
@@ -649,8 +658,18 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             i++;
             if (strcmp(val, "jsonl") == 0) o.input = TALLY_INPUT_JSONL;
             else if (strcmp(val, "json") == 0) o.input = TALLY_INPUT_JSON;
+            else if (strcmp(val, "ocds") == 0) o.input = TALLY_INPUT_OCDS;
+            else if (strcmp(val, "csv") == 0) o.input = TALLY_INPUT_CSV;
             else if (strcmp(val, "auto") == 0) o.input = TALLY_INPUT_AUTO;
-            else rc = usage_error("--input is jsonl, json or auto", usage_run);
+            else rc = usage_error("--input is jsonl, json, ocds, csv or auto", usage_run);
+        } else if (strcmp(a, "--records-at") == 0) {
+            if (!val || val[0] != '/') {
+                rc = usage_error("--records-at needs a JSON pointer such as /data/items",
+                                 usage_run);
+                break;
+            }
+            o.records_at = val;
+            i++;
         } else if (strcmp(a, "--output") == 0 || strcmp(a, "-o") == 0) {
             if (!val) { rc = usage_error("--output needs a file name", usage_run); break; }
             out_path = argv[++i];
@@ -898,8 +917,11 @@ int main(int argc, char **argv)
     int rc = command(&cfg, &ld, argc, argv);
     libs_free(&ld);
     /* What went to stdio's stdout (help, version) is written only now,
-     * when it is small: fflush's errno is the reason. */
-    if (fflush(stdout) != 0) {
+     * when it is small: fflush's errno is the reason.  A text longer
+     * than stdio's buffer (tally run --help) met the error while it was
+     * written: the stream's error flag keeps it, and the write's errno
+     * is still the reason. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "tally: cannot write standard output: %s\n",
                 strerror(errno));
         rc = rc == EXIT_OK ? EXIT_IO : rc;

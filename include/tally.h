@@ -233,7 +233,16 @@ typedef enum tally_input_format {
     TALLY_INPUT_AUTO,  /* a JSON array, or JSON Lines when the first line
                           is a whole value and more lines follow */
     TALLY_INPUT_JSONL,
-    TALLY_INPUT_JSON
+    TALLY_INPUT_JSON,
+    TALLY_INPUT_OCDS,  /* Open Contracting data as published: release
+                          packages (each release a record), record
+                          packages (each record's compiledRelease), and
+                          releases, one object a line; packages may be
+                          pretty-printed, and are streamed */
+    TALLY_INPUT_CSV    /* a header row naming the input record's fields
+                          (by their data names), then a record a row;
+                          refused (TALLY_EOPTION) when the input record
+                          has a record, list or map field */
 } tally_input_format;
 
 typedef enum tally_output_format {
@@ -318,6 +327,12 @@ typedef struct tally_run_options {
                           dated parameters and definitions named without
                           'on' take their value in force that day.  NULL:
                           the policy's own.  Not a date: TALLY_EOPTION. */
+    const char *records_at; /* a JSON pointer ("/data/items"): the records
+                               are the elements of the array there in each
+                               top-level object of the input (one, or one
+                               a line), streamed; overrides [input].  NULL:
+                               none.  Not a pointer of object keys:
+                               TALLY_EOPTION. */
 } tally_run_options;
 
 /* Evaluates [p] on every record read from [in], writing one result or one

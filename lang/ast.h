@@ -70,7 +70,8 @@ typedef enum ast_kind {
     AST_POLICY,   /* text: title; text2: version; text3: source */
     AST_ENUM,     /* name, text: label or NULL, list: AST_MEMBER */
     AST_MEMBER,   /* name, text: JSON spelling or NULL */
-    AST_RECORD,   /* name, list: AST_FIELD_DECL and AST_CHECK */
+    AST_RECORD,   /* name, list: AST_FIELD_DECL and AST_CHECK; op: flags
+                     AST_RECORD_* */
     AST_FIELD_DECL, /* name, text: JSON name or NULL, a: type, list: opts */
     AST_WHERE,    /* field option: where a [else b] */
     AST_UNIQUE,   /* field option: unique by name */
@@ -133,6 +134,10 @@ typedef enum ast_kind {
                      and op 1 on each of its rows */
     AST_KIND_COUNT
 } ast_kind;
+
+/* AST_RECORD's op: the record says `amounts as strings` (its decimal,
+ * money and percent data, at any depth, must be JSON strings). */
+#define AST_RECORD_AMOUNT_TEXT 1
 
 /* The unit of a duration literal (AST_DURATION's op), and of a duration
  * type (check.h's ty.unit).  Weeks are written as 7 days, years as 12

@@ -130,6 +130,33 @@ static ast_node *with(ast_node *n, ast_node *a, ast_node *b, ast_node *cc)
 }
 
 /* Adds a declaration to the program; the header goes in its own place. */
+/* The record option `amounts as strings` ([w1] and [w2] the two names),
+ * which sets AST_RECORD_AMOUNT_TEXT on [rec]; any other pair of names
+ * there is an error. */
+static void record_option(struct tly_comp *c, ast_node *rec, tly_tok w1,
+                          tly_span sp1, tly_tok w2, tly_span sp2)
+{
+    if (strcmp(w1.s, "amounts") != 0) {
+        diag_add(&c->diags, DIAG_ERROR, sp1,
+                 "a field is 'name: type' (or 'name as \"key\": type'); "
+                 "the record option is 'amounts as strings'",
+                 "syntax error: unexpected '%s as %s' in a record", w1.s, w2.s);
+        return;
+    }
+    if (strcmp(w2.s, "strings") != 0) {
+        diag_add(&c->diags, DIAG_ERROR, sp2,
+                 "write 'amounts as strings'",
+                 "syntax error: amounts can only be declared 'as strings'");
+        return;
+    }
+    if (rec->op & AST_RECORD_AMOUNT_TEXT) {
+        diag_add(&c->diags, DIAG_ERROR, sp1, NULL,
+                 "'amounts as strings' is declared twice");
+        return;
+    }
+    rec->op |= AST_RECORD_AMOUNT_TEXT;
+}
+
 static ast_node *add_decl(struct tly_comp *c, ast_node *prog, ast_node *d)
 {
     if (!d) {
@@ -373,6 +400,8 @@ record_decl
 record_items
     : %empty            { $$ = N(AST_RECORD, @$); }
     | record_items record_item  { $$ = $2 ? push(c, $1, $2) : $1; }
+    | record_items IDENT AS IDENT comma
+                        { $$ = $1; record_option(c, $$, $2, @2, $4, @4); }
     ;
 
 record_item

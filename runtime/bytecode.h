@@ -185,6 +185,10 @@ typedef struct bc_type {
 } bc_type;
 
 #define BC_FIELD_OMIT_NONE 1u /* output leaves the key out when none */
+#define BC_FIELD_AMOUNT_TEXT 2u /* input: a decimal, money or percent in
+                                   this field's value, at any depth, must
+                                   be a JSON string ("amounts as strings") */
+#define BC_FIELD_FLAGS (BC_FIELD_OMIT_NONE | BC_FIELD_AMOUNT_TEXT)
 
 typedef struct bc_field {
     uint32_t name;       /* string: the policy's name */

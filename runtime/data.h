@@ -61,6 +61,10 @@ typedef enum data_format {
     DATA_JSONL,      /* one JSON text per line */
     DATA_JSON_ARRAY, /* one JSON array of records */
     DATA_AUTO,       /* decided by data_sniff */
+    DATA_WRAPPED,    /* records in an array inside each top-level object:
+                        at a JSON pointer (data_reader_records_at), or
+                        OCDS packages (data_reader_ocds) */
+    DATA_CSV,        /* a header row, then a record a row (libcsv) */
     DATA_FORMAT_COUNT
 } data_format;
 
@@ -68,7 +72,10 @@ typedef enum data_format {
  * is a JSON array when, after a byte order mark and white space, it
  * starts with '[' and that array does not close on its first line, or
  * closes there with nothing but white space after it to the end of the
- * input; anything else is JSON Lines (a first line `[1]` followed by
+ * input.  It is DATA_WRAPPED, read as data_reader_ocds reads (an OCDS
+ * package's releases or records, or the object as one record), when it
+ * starts with '{' and nothing else on that line: an object printed over
+ * many lines.  Anything else is JSON Lines (a first line `[1]` followed by
  * records is a bad first line, not an array with garbage after it, so no
  * later record is lost).  An array whose first line is longer than
  * DATA_MAX_RECORD is an array.  The reader and the parallel runner's
@@ -118,6 +125,50 @@ typedef struct data_reader data_reader;
  * Buffers are drawn from [mem].  NULL out of memory. */
 data_reader *data_reader_new(mem_ctx *mem, const bc_program *prog, FILE *in,
                              data_format fmt, const char *in_name);
+
+/* Makes [r] (created with DATA_WRAPPED, before its first record) read
+ * the records of the array at JSON pointer [pointer] ("/data/items":
+ * object keys, with ~1 for '/' and ~0 for '~'; no array indices) in each
+ * top-level JSON object of the input: one object, possibly pretty-printed
+ * over many lines, or one a line.  The array's elements are streamed one
+ * at a time, so memory stays flat however large the wrapper; the
+ * wrapper's other members are skipped.  An object without such an array
+ * gives one error record ("no array at /data/items").  Keys are matched
+ * as written in the data (a key spelled with \u escapes does not match).
+ * False (and [r] unchanged) when [pointer] is not of that form or
+ * memory runs out. */
+bool data_reader_records_at(data_reader *r, const char *pointer);
+
+/* Makes [r] (created with DATA_WRAPPED) read Open Contracting Data
+ * Standard data as published: each top-level object is a release
+ * package (its "releases" are the records), a record package (the
+ * "compiledRelease" of each of its "records" is a record), or a release
+ * itself (JSON Lines of releases).  Packages may be pretty-printed over
+ * many lines or one a line, and are streamed as data_reader_records_at
+ * streams.  False out of memory. */
+bool data_reader_ocds(data_reader *r);
+
+/* Why [prog]'s input record cannot be read from CSV (a field that is a
+ * record, list or map: CSV cells hold only scalars), written to [buf] of
+ * [n] bytes; NULL when it can.  DATA_CSV reads:
+ *
+ *   - a header row naming the columns: a column fills the input record's
+ *     field whose data name (its name, or its `as "..."` rename) it
+ *     bears; other columns are ignored; a name given twice is an error;
+ *   - then one record a row, cells quoted or not (RFC 4180: "" for a
+ *     quote inside quotes, line breaks inside quotes), rows ended by LF
+ *     or CRLF, a UTF-8 byte order mark dropped.  A cell is bound as the
+ *     JSON string of its text, except: an integer or duration cell of
+ *     digits is a number, a bool cell "true" or "false" a boolean, and
+ *     an empty cell (unquoted) none for an optional field and the empty
+ *     text for a text field;
+ *   - errors name the row (the header is row 1) and the column:
+ *     "row 3, column 2 (price): not a decimal string".
+ *
+ * The parser is libcsv; its buffer, outside the memory cap, holds one
+ * cell, and a cell longer than DATA_MAX_RECORD ends the input with an
+ * error. */
+const char *data_csv_refusal(const bc_program *prog, char *buf, size_t n);
 
 /* Frees [r] and its buffers (not the stream); NULL is a no-op. */
 void data_reader_free(data_reader *r);

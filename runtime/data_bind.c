@@ -694,6 +694,49 @@ static bool bind_decimal(binder *b, bc_type_kind k, const char *s,
     return true;
 }
 
+/* True if the amount about to be bound must be a JSON string: some
+ * record on the path to it takes "amounts as strings" (the flag is on
+ * each of its fields), which holds for everything bound inside it. */
+static COLD bool amounts_as_text(const binder *b)
+{
+    for (long i = 0; i < b->depth; i++) {
+        const frame *f = &b->frames[i];
+        if (f->kind == FR_RECORD && f->rec->count > 0 &&
+            (f->fields[f->field].flags & BC_FIELD_AMOUNT_TEXT)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Binds a JSON number's text to a decimal, money or percent, exactly:
+ * the text is the value (dec_parse_number), never a double. */
+static bool bind_number(binder *b, bc_type_kind k, const char *s, size_t len,
+                        value *v)
+{
+    dec d;
+    dec_status st = dec_parse_number(b->a, s, len, DATA_MAX_DECIMAL, &d);
+    if (st == DEC_OK && k == BT_PERCENT) {
+        dec hundred = dec_from_int(100);
+        st = dec_div(b->a, &d, &hundred, &d);
+    }
+    if (st == DEC_ENOMEM) {
+        b->nomem = true;
+        return false;
+    }
+    if (st == DEC_TOO_BIG) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "number with more than %d digits",
+                 DATA_MAX_DECIMAL);
+        return fail(b, msg);
+    }
+    if (st != DEC_OK) {
+        return fail(b, type_problem(k));
+    }
+    *v = val_dec(d);
+    return true;
+}
+
 static COLD bool fail_enum(binder *b, uint16_t e, const char *s, size_t len)
 {
     const bc_enum *en = &b->prog->enums[e];
@@ -759,8 +802,12 @@ static INLINE_EVENT bool bind_scalar(binder *b, uint16_t t, json_kind jk,
     case BT_DEC:
     case BT_MONEY:
     case BT_PERCENT:
-        /* SPEC: award-evaluation, Input: money is a decimal string; a JSON
-         * number would have passed through binary floating point. */
+        /* A JSON number binds from its text, exactly.  SPEC:
+         * award-evaluation, Input: there money is a decimal string, and
+         * the policy says so with "amounts as strings". */
+        if (jk == J_NUMBER && !amounts_as_text(b)) {
+            return bind_number(b, k, s, len, v);
+        }
         if (jk != J_STRING) {
             return fail(b, type_problem(k));
         }

@@ -622,6 +622,114 @@ dec_status dec_parse(arena *a, const char *s, size_t len, dec *out)
     return parse_long(a, s, len, out);
 }
 
+dec_status dec_parse_number(arena *a, const char *s, size_t len,
+                            size_t max_digits, dec *out)
+{
+    size_t i = 0;
+    bool neg = len > 0 && s[0] == '-';
+    i += neg;
+    size_t istart = i;
+    while (i < len && is_digit(s[i])) {
+        i++;
+    }
+    size_t iend = i, fstart = i, fend = i;
+    if (iend == istart) {
+        return DEC_SYNTAX;
+    }
+    if (i < len && s[i] == '.') {
+        fstart = ++i;
+        while (i < len && is_digit(s[i])) {
+            i++;
+        }
+        fend = i;
+        if (fend == fstart) {
+            return DEC_SYNTAX;
+        }
+    }
+    if (i == len) { /* no exponent: a decimal string as it stands */
+        if ((iend - istart) + (fend - fstart) > max_digits) {
+            return DEC_TOO_BIG;
+        }
+        return dec_parse(a, s, len, out);
+    }
+    if (s[i] != 'e' && s[i] != 'E') {
+        return DEC_SYNTAX;
+    }
+    i++;
+    bool eneg = i < len && s[i] == '-';
+    i += i < len && (s[i] == '-' || s[i] == '+');
+    size_t estart = i;
+    /* The exponent saturates far beyond any digit limit: its text may be
+     * long ("1e0000000000000000000001"), its value needs no more. */
+    int64_t e = 0;
+    for (; i < len && is_digit(s[i]); i++) {
+        e = e > 1000000000 ? e : e * 10 + (s[i] - '0');
+    }
+    if (i != len || i == estart) {
+        return DEC_SYNTAX;
+    }
+    e = eneg ? -e : e;
+    /* The digits, as one run d[0..n) with the point after [point] of
+     * them, leading and trailing zeros dropped. */
+    size_t nint = iend - istart, nfrac = fend - fstart;
+    char *d = arena_alloc(a, nint + nfrac + 1);
+    if (!d) {
+        return DEC_ENOMEM;
+    }
+    memcpy(d, s + istart, nint);
+    memcpy(d + nint, s + fstart, nfrac);
+    size_t n = nint + nfrac, lead = 0;
+    while (lead < n && d[lead] == '0') {
+        lead++;
+    }
+    while (n > lead && d[n - 1] == '0') {
+        n--;
+    }
+    if (lead == n) { /* all zeros: zero, whatever the sign or exponent */
+        *out = dec_from_int(0);
+        return DEC_OK;
+    }
+    int64_t point = (int64_t)nint + e - (int64_t)lead;
+    d += lead;
+    n -= lead;
+    /* Written out: 0.000ddd, ddd000 or dd.d; bounded before it is made. */
+    int64_t digits = point <= 0                ? 1 - point + (int64_t)n
+                     : point >= (int64_t)n ? point
+                                               : (int64_t)n;
+    if (digits > (int64_t)max_digits) {
+        return DEC_TOO_BIG;
+    }
+    size_t cap = (size_t)digits + 3;
+    char *t = arena_alloc(a, cap);
+    if (!t) {
+        return DEC_ENOMEM;
+    }
+    size_t k = 0;
+    if (neg) {
+        t[k++] = '-';
+    }
+    if (point <= 0) {
+        t[k++] = '0';
+        t[k++] = '.';
+        memset(t + k, '0', (size_t)-point);
+        k += (size_t)-point;
+        memcpy(t + k, d, n);
+        k += n;
+    } else if (point >= (int64_t)n) {
+        memcpy(t + k, d, n);
+        k += n;
+        memset(t + k, '0', (size_t)point - n);
+        k += (size_t)point - n;
+    } else {
+        memcpy(t + k, d, (size_t)point);
+        k += (size_t)point;
+        t[k++] = '.';
+        memcpy(t + k, d + point, n - (size_t)point);
+        k += n - (size_t)point;
+    }
+    return dec_parse(a, t, k, out);
+}
+
 dec_status dec_add(arena *a, const dec *x, const dec *y, dec *out)
 {
     if (__builtin_expect((x->d != 0) & (y->d != 0), 1) &&

@@ -72,6 +72,18 @@ dec dec_from_int(int64_t i);
  * DEC_SYNTAX or DEC_ENOMEM on failure, leaving *out unspecified. */
 dec_status dec_parse(arena *a, const char *s, size_t len, dec *out);
 
+/* Parses a JSON number's text exactly, never through binary floating
+ * point: optional '-', digits, optionally '.' and digits, optionally 'e'
+ * or 'E', an optional sign and digits ("248652.47", "1e3", "-0",
+ * "2.5E-3").  The value is the one the text denotes: the exponent shifts
+ * the decimal point, and "-0" is zero.  DEC_TOO_BIG when the value,
+ * written out as a decimal string without an exponent, would need more
+ * than [max_digits] digits (so "1e999999999" costs no more than its text),
+ * DEC_SYNTAX for anything that is not a number, DEC_ENOMEM; *out is then
+ * unspecified. */
+dec_status dec_parse_number(arena *a, const char *s, size_t len,
+                            size_t max_digits, dec *out);
+
 /* Exact arithmetic; big results are allocated in [a], and their limbs,
  * which GMP allocates, are counted in a->mem (against its cap) until the
  * arena is reset.  Inputs are borrowed and may alias out.  Before calling

@@ -315,6 +315,9 @@ static void put_tables(strbuf *b, const bc_program *p)
             if (f->flags & BC_FIELD_OMIT_NONE) {
                 sb_puts(b, ", omit when none");
             }
+            if (f->flags & BC_FIELD_AMOUNT_TEXT) {
+                sb_puts(b, ", amounts as strings");
+            }
             sb_putc(b, '\n');
         }
     }

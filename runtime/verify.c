@@ -273,7 +273,7 @@ static bool check_fields(vfy *v)
             return fail(v, "field %u: type %u out of range (%u types)", i,
                         f->type, p->ntypes);
         }
-        if (f->flags & ~BC_FIELD_OMIT_NONE) {
+        if (f->flags & ~BC_FIELD_FLAGS) {
             return fail(v, "field %u: unknown flags 0x%02x", i, f->flags);
         }
         if (f->unique_key == BC_NONE_U16) {

@@ -14,7 +14,7 @@ command -v xmllint >/dev/null 2>&1 || missing="$missing libxml2-utils"
 perl -MTAP::Parser -e 1 >/dev/null 2>&1 || missing="$missing perl"
 # local_date() reads Europe/London from the time-zone database at run time.
 [ -f "${TZDIR:-/usr/share/zoneinfo}/Europe/London" ] || missing="$missing tzdata"
-for pair in cmocka.h:libcmocka-dev yajl/yajl_parse.h:libyajl-dev gmp.h:libgmp-dev \
+for pair in cmocka.h:libcmocka-dev yajl/yajl_parse.h:libyajl-dev csv.h:libcsv-dev gmp.h:libgmp-dev \
             ffi.h:libffi-dev; do
     h=${pair%%:*}; p=${pair#*:}
     if ! echo "#include <$h>" | ${CC:-cc} -E -x c - >/dev/null 2>&1; then

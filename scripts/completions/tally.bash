@@ -23,19 +23,19 @@ _tally()
     fi
     case $prev in
     --format) COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur")); return ;;
-    --input) COMPREPLY=($(compgen -W "jsonl json auto" -- "$cur")); return ;;
+    --input) COMPREPLY=($(compgen -W "jsonl json ocds csv auto" -- "$cur")); return ;;
     --fail-on) COMPREPLY=($(compgen -W "findings notice warning error" -- "$cur")); return ;;
     --memory-cap)
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
-    --budget|--max-errors|--jobs|-j|--as-of) return ;;
+    --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
     --output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --lib-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --budget --memory-cap --max-errors --lib-path --as-of --cite --findings-only --fail-on --jobs -j --allow-native --help --" ;;
+    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --findings-only --fail-on --jobs -j --allow-native --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--max-errors --memory-cap --lib-path --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
@@ -49,7 +49,7 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac

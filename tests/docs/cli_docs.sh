@@ -75,7 +75,7 @@ expect() { # expect "WANT" WORD... : the completions of the words are WANT
 expect "run " tally ru
 expect "--format " tally run a.tally --fo
 expect "csv " tally run a.tally --format c
-expect "auto json jsonl " tally run a.tally --input ""
+expect "auto csv json jsonl ocds " tally run a.tally --input ""
 expect "unlimited " tally run a.tally --memory-cap ""
 expect "a.tally b.tbc " tally run ""
 expect "a.tally b.tbc data.jsonl " tally run a.tally ""

@@ -58,11 +58,14 @@ class BadTest(Exception):
 
 def json_directive(first, lines, i, what, lineno):
     """Parses the JSON text starting with [first]; while it is incomplete,
-    appends the comment lines after line [i].  Returns (value, next i)."""
+    appends the comment lines after line [i].  Returns (value, next i,
+    the text on one line).  An input is sent to tally as that text, not
+    re-encoded, so its numbers reach tally as written (Python would turn
+    0.1 into a double and 1e1000 into Infinity)."""
     text = first
     while True:
         try:
-            return json.loads(text), i
+            return json.loads(text), i, text.replace("\n", " ")
         except json.JSONDecodeError:
             if i + 1 < len(lines) and lines[i + 1].lstrip().startswith("#") \
                     and not is_directive(lines[i + 1]):
@@ -90,9 +93,12 @@ def parse_test(path):
         if w:
             run_args += w.group(1).split()
         elif m:
-            value, i = json_directive(m.group(2).strip(), lines, i, m.group(1),
-                                      lineno)
-            (inputs if m.group(1) == "input" else outputs).append(value)
+            value, i, text = json_directive(m.group(2).strip(), lines, i,
+                                            m.group(1), lineno)
+            if m.group(1) == "input":
+                inputs.append(text)
+            else:
+                outputs.append(value)
         elif e:
             errors.append((int(e.group(1)), int(e.group(2)), e.group(3).strip()))
         elif wn:
@@ -186,7 +192,7 @@ def run_errors(tally, path, errors, warnings, exit_code):
 def run_outputs(tally, path, inputs, outputs, warnings, exit_code, run_args):
     """A policy run on [inputs] that must print [outputs]."""
     name = os.path.basename(path)
-    stdin = "".join(json.dumps(x) + "\n" for x in inputs)
+    stdin = "".join(x + "\n" for x in inputs)
     rc, out, err = invoke(tally, ["run", name] + run_args,
                           os.path.dirname(path), stdin)
     problems = []

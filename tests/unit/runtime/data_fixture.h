@@ -131,6 +131,11 @@ static bc_program *award_program(mem_ctx *mem)
         {"questions", type(p, BT_LIST, type(p, BT_RECORD, r_question)), 0},
         {"bids", type(p, BT_LIST, type(p, BT_RECORD, r_bid)), NU}};
     p->input_record = record(p, "Tender", COUNT(tender), tender);
+    /* amounts as strings: a JSON number for an amount is bad input */
+    for (uint16_t i = 0; i < COUNT(tender); i++) {
+        p->fields[p->records[p->input_record].first_field + i].flags |=
+            BC_FIELD_AMOUNT_TEXT;
+    }
     p->input_name = str(p, "tender");
     p->key_field = T_ID;
     return p;

@@ -611,6 +611,72 @@ static void test_data_bind_nesting(void **state)
 }
 
 
+/* Binds GOOD with [from] patched to [to] and checks that field [field]
+ * of the tender (or, when [in_bid], the first bid's price) is the
+ * decimal string [want] exactly. */
+static void expect_amount(fixture *f, const char *from, const char *to,
+                          bool in_bid, const char *want)
+{
+    char *s = patched(from, to);
+    value v;
+    data_error e;
+    rt_status st = bind(f, s, &v, &e);
+    if (st != RT_OK) {
+        fail_msg("%s: not bound: %s: %s", to, e.path ? e.path : "-", e.msg);
+    }
+    const value *x = &v.as.r->fields[T_EST];
+    if (in_bid) {
+        x = &v.as.r->fields[T_BIDS].as.l->items[0].as.r->fields[B_PRICE];
+    }
+    dec d;
+    assert_int_equal(dec_parse(&f->a, want, strlen(want), &d), DEC_OK);
+    assert_int_equal(x->kind, VAL_DEC);
+    if (dec_cmp(&x->as.d, &d) != 0) {
+        fail_msg("%s: not %s", to, want);
+    }
+    free(s);
+}
+
+/* A JSON number binds to an amount exactly from its text, unless the
+ * record says "amounts as strings" (the award fixture does: its flag is
+ * on the tender's fields and holds at every depth below). */
+static void test_data_bind_numbers(void **state)
+{
+    fixture *f = *state;
+    expect_patched_error(f, "\"231500.00\"", "231500.00", "bids[0].price",
+                         "not a decimal string");
+    bc_record *t = &f->prog->records[f->prog->input_record];
+    for (uint16_t i = 0; i < t->nfields; i++) {
+        f->prog->fields[t->first_field + i].flags &= ~BC_FIELD_AMOUNT_TEXT;
+    }
+    expect_amount(f, "\"250000.00\"", "248652.47", false, "248652.47");
+    expect_amount(f, "\"250000.00\"", "0.1", false, "0.1");
+    expect_amount(f, "\"250000.00\"", "-0", false, "0");
+    expect_amount(f, "\"250000.00\"", "-0.0e-7", false, "0");
+    expect_amount(f, "\"250000.00\"", "1e3", false, "1000");
+    expect_amount(f, "\"250000.00\"", "2.5E+2", false, "250");
+    expect_amount(f, "\"250000.00\"", "12345E-4", false, "1.2345");
+    expect_amount(f, "\"250000.00\"", "0.00123e2", false, "0.123");
+    expect_amount(f, "\"250000.00\"", "-1.5e-3", false, "-0.0015");
+    expect_amount(f, "\"250000.00\"", "123456789012345678901234567890.5",
+                  false, "123456789012345678901234567890.5");
+    expect_amount(f, "\"231500.00\"", "231500.01", true, "231500.01");
+    expect_patched_error(f, "\"250000.00\"", "1e1000", "estimated_value",
+                         "number with more than 1000 digits");
+    expect_patched_error(f, "\"250000.00\"", "1e99999999999999999999",
+                         "estimated_value",
+                         "number with more than 1000 digits");
+    expect_amount(f, "\"250000.00\"", "0e99999999999999999999", false, "0");
+    char big[1001];
+    big[0] = '1';
+    memset(big + 1, '0', 999);
+    big[1000] = '\0';
+    expect_amount(f, "\"250000.00\"", "1e999", false, big);
+    /* integers stay integers: no fraction, no exponent, 64 bits */
+    expect_patched_error(f, "\"staff\": 45", "\"staff\": 1e2",
+                         "bids[0].supplier.staff", "not an integer");
+}
+
 static void test_data_bind_enomem(void **state)
 {
     fixture *f = *state;
@@ -660,6 +726,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_data_bind_unique, setup, teardown),
         cmocka_unit_test(test_data_bind_nesting),
         cmocka_unit_test_setup_teardown(test_data_bind_lone_surrogate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_bind_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_bind_enomem, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

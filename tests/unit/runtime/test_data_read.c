@@ -326,6 +326,293 @@ static void test_data_read_sniff(void **state)
     assert_int_equal(SNIFF(" \n "), DATA_JSONL);
     assert_int_equal(SNIFF("\xEF\xBB{}"), DATA_JSONL); /* half a BOM */
     assert_int_equal(SNIFF("x[]"), DATA_JSONL);
+    /* An object: printed over many lines ("{" alone on the first line)
+     * is wrapped; anything after "{" on the line is a JSON Lines record,
+     * whole or not. */
+    assert_int_equal(SNIFF("{\n  \"releases\": []\n}\n"), DATA_WRAPPED);
+    assert_int_equal(SNIFF("\xEF\xBB\xBF\n  { \t\r\n}"), DATA_WRAPPED);
+    assert_int_equal(SNIFF("{\"id\": \"B-not-json\", \"buyer\": \n{}"),
+                     DATA_JSONL);
+    assert_int_equal(SNIFF("{ \"releases\": [\n]}"), DATA_JSONL);
+    assert_int_equal(SNIFF("{"), DATA_JSONL);
+    assert_int_equal(SNIFF("{   "), DATA_JSONL);
+}
+
+/* Reads [text] wrapped: at [pointer], or as OCDS when it is NULL. */
+static int read_wrapped(fixture *f, const char *text, const char *pointer,
+                        got *out, int cap)
+{
+    FILE *fp = file_with(text, strlen(text));
+    data_reader *r = data_reader_new(&f->mem, f->prog, fp, DATA_WRAPPED, "t");
+    assert_non_null(r);
+    assert_true(pointer ? data_reader_records_at(r, pointer)
+                        : data_reader_ocds(r));
+    int n = 0;
+    for (;;) {
+        arena_reset(&f->a);
+        value v;
+        data_error e;
+        rt_status st = data_reader_next(r, &f->a, &v, &e);
+        if (st == RT_EOF) {
+            break;
+        }
+        assert_true(n < cap);
+        got *g = &out[n++];
+        memset(g, 0, sizeof *g);
+        g->st = st;
+        g->line = e.line;
+        if (st == RT_OK) {
+            const value *k = field(&v, T_ID);
+            snprintf(g->key, sizeof g->key, "%.*s", (int)k->len, k->as.s);
+        } else {
+            snprintf(g->path, sizeof g->path, "%s", e.path ? e.path : "");
+            snprintf(g->msg, sizeof g->msg, "%s", e.msg);
+        }
+    }
+    data_reader_free(r);
+    fclose(fp);
+    return n;
+}
+
+static void test_data_read_wrapped(void **state)
+{
+    fixture *f = *state;
+    char *a = good_with_id("A"), *b = good_with_id("B");
+    size_t cap = 4 * strlen(GOOD) + 1024;
+    char *text = malloc(cap);
+    got g[8];
+
+    /* A pretty-printed package: members before and after, strings that
+     * look like brackets, the records' key inside a string. */
+    snprintf(text, cap,
+             "{\n  \"uri\": \"x]}\\\"[{\",\n  \"n\": [1, {\"releases\": 2}],"
+             "\n  \"releases\": [\n    %s,\n    %s\n  ],\n  \"z\": {}\n}\n",
+             a, b);
+    assert_int_equal(read_wrapped(f, text, NULL, g, 8), 2);
+    assert_string_equal(g[0].key, "A");
+    assert_string_equal(g[1].key, "B");
+
+    /* Packages one a line, a record package, a bare record. */
+    snprintf(text, cap,
+             "{\"releases\": [%s]}\n{\"records\": [{\"ocid\": 1, "
+             "\"compiledRelease\": %s}, {\"ocid\": 2}]}\n%s\n",
+             a, b, a);
+    assert_int_equal(read_wrapped(f, text, NULL, g, 8), 4);
+    assert_string_equal(g[0].key, "A");
+    assert_string_equal(g[1].key, "B");
+    assert_int_equal(g[2].st, RT_EDATA);
+    assert_int_equal(g[2].line, 3);
+    assert_string_equal(g[2].msg, "a record with no compiledRelease");
+    assert_string_equal(g[3].key, "A");
+
+    /* A pointer: nested keys, escapes, an object without the array. */
+    snprintf(text, cap,
+             "{\"d/x\": {\"a~b\": [%s]}}\n{\"d/x\": 1}\n"
+             "{\"d/x\": {\"a~b\": [], \"q\": [%s]}, \"w\": [[]]}\n",
+             a, b);
+    assert_int_equal(read_wrapped(f, text, "/d~1x/a~0b", g, 8), 2);
+    assert_string_equal(g[0].key, "A");
+    assert_int_equal(g[1].st, RT_EDATA);
+    assert_string_equal(g[1].msg, "no array at /d~1x/a~0b");
+
+    /* Bad JSON: one error, then on at the next line starting with '{'. */
+    snprintf(text, cap, "{\"releases\": [%s, 7]}\n[1]\n{\"a\" 1}\n"
+                        "{\"releases\": [%s]}\n{\"releases\": [%s",
+             a, b, a);
+    assert_int_equal(read_wrapped(f, text, NULL, g, 8), 7);
+    assert_string_equal(g[0].key, "A");
+    assert_string_equal(g[1].msg, "not a JSON object");
+    assert_string_equal(g[2].msg, "not a JSON object");
+    assert_string_equal(g[3].msg, "not valid JSON");
+    assert_string_equal(g[4].key, "B");
+    assert_string_equal(g[5].key, "A"); /* the element before the end */
+    assert_string_equal(g[6].msg, "not valid JSON: the array is not closed");
+
+    free(text);
+    free(a);
+    free(b);
+}
+
+/* Pointers: object keys only, ~ only as ~0 or ~1. */
+static void test_data_read_records_at_pointer(void **state)
+{
+    fixture *f = *state;
+    const char *bad[] = {"", "data", "/a~", "/a~2", "/a/b~x",
+                         "/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        data_reader *r = data_reader_new(&f->mem, f->prog, stdin,
+                                         DATA_WRAPPED, "t");
+        assert_false(data_reader_records_at(r, bad[i]));
+        data_reader_free(r);
+    }
+    data_reader *r = data_reader_new(&f->mem, f->prog, stdin, DATA_WRAPPED,
+                                     "t");
+    assert_true(data_reader_records_at(r, "/"));  /* the key "" */
+    assert_false(data_reader_ocds(r));           /* one or the other */
+    data_reader_free(r);
+}
+
+/* A flat record for CSV: id (the key), n: integer, m as "Money (£)":
+ * money, o: optional text, b: bool. */
+static bc_program *csv_program(mem_ctx *mem)
+{
+    bc_program *p = prog_new(mem);
+    uint16_t t_text = type(p, BT_TEXT, 0);
+    fdef row[] = {{"id", t_text, NU},
+                  {"n", int_type(p, false, 0, false, 0), NU},
+                  {"Money (\xc2\xa3)", type(p, BT_MONEY, 0), NU},
+                  {"o", type(p, BT_OPTIONAL, t_text), NU},
+                  {"b", type(p, BT_BOOL, 0), NU}};
+    p->input_record = record(p, "Row", COUNT(row), row);
+    p->input_name = str(p, "row");
+    p->key_field = 0;
+    return p;
+}
+
+/* Reads [text] as CSV with csv_program; like read_all, with the key in
+ * g->key for records and errors alike. */
+static int read_csv(fixture *f, const char *text, size_t len, got *out,
+                    int cap)
+{
+    bc_program *p = csv_program(&f->mem);
+    FILE *fp = file_with(text, len);
+    data_reader *r = data_reader_new(&f->mem, p, fp, DATA_CSV, "t");
+    assert_non_null(r);
+    int n = 0;
+    for (;;) {
+        arena_reset(&f->a);
+        value v;
+        data_error e;
+        rt_status st = data_reader_next(r, &f->a, &v, &e);
+        if (st == RT_EOF) {
+            break;
+        }
+        assert_true(n < cap);
+        got *g = &out[n++];
+        memset(g, 0, sizeof *g);
+        g->st = st;
+        const value *k = st == RT_OK ? field(&v, 0) : &e.key;
+        if (k->kind == VAL_TEXT) {
+            snprintf(g->key, sizeof g->key, "%.*s", (int)k->len, k->as.s);
+        }
+        if (st == RT_EDATA) {
+            g->line = e.line;
+            snprintf(g->path, sizeof g->path, "%s", e.path ? e.path : "");
+            snprintf(g->msg, sizeof g->msg, "%s", e.msg);
+        }
+    }
+    data_reader_free(r);
+    fclose(fp);
+    arena_reset(&f->a);
+    bc_program_free(p);
+    return n;
+}
+
+#define CSV(lit, out) read_csv(f, lit, sizeof lit - 1, out, COUNT(out))
+
+static void test_data_read_csv(void **state)
+{
+    fixture *f = *state;
+    got g[8];
+    /* BOM, CRLF, quotes, a quoted line break, columns in any order, an
+     * unknown column, empty cells. */
+    assert_int_equal(CSV("\xEF\xBB\xBFx,b,id,Money (\xc2\xa3),n,o\r\n"
+                         "1,true,\"A,1\",12.50,3,\r\n"
+                         "2,false,\"B \"\"q\"\"\",0,-4,\"two\r\nlines\"\r\n"
+                         "3,true,C,1,5,\"\"", g), 3);
+    assert_int_equal(g[0].st, RT_OK);
+    assert_string_equal(g[0].key, "A,1");
+    assert_string_equal(g[1].key, "B \"q\"");
+    assert_string_equal(g[2].key, "C");
+    /* Errors by row and column; more cells than the header. */
+    assert_int_equal(CSV("id,n,Money (\xc2\xa3),o,b\n"
+                         "A,x,1,,true\n"
+                         "B,1,1e3,,true\n"
+                         "C,1,1,,yes\n"
+                         "D,1,1,,true,extra\n"
+                         "E,1,1,,true\n"
+                         "F,1,,,true\n", g), 6);
+    assert_string_equal(g[0].path, "row 2, column 2 (n)");
+    assert_string_equal(g[0].msg, "not an integer");
+    assert_string_equal(g[0].key, "A");
+    assert_string_equal(g[1].path, "row 3, column 3 (Money (\xc2\xa3))");
+    assert_string_equal(g[1].msg, "not a decimal string");
+    assert_string_equal(g[2].path, "row 4, column 5 (b)");
+    assert_string_equal(g[3].path, "row 5");
+    assert_string_equal(g[3].msg, "more cells than the header has columns");
+    assert_int_equal(g[4].st, RT_OK);
+    assert_string_equal(g[5].path, "row 7, column 3 (Money (\xc2\xa3))");
+    /* A missing column: the field is missing in every row. */
+    assert_int_equal(CSV("id,n,b\nA,1,true\n", g), 1);
+    assert_string_equal(g[0].path, "row 2: Money (\xc2\xa3)");
+    assert_string_equal(g[0].msg, "missing");
+    /* Malformed: a column twice; bad quoting; an unclosed quote. */
+    assert_int_equal(CSV("id,id\nA,B\n", g), 1);
+    assert_string_equal(g[0].path, "row 1");
+    assert_string_equal(g[0].msg, "the header names a column twice");
+    assert_int_equal(CSV("id,n,Money (\xc2\xa3),o,b\nA,1,1,a\"b,true\nB,1,1,,true\n", g), 1);
+    assert_string_equal(g[0].path, "row 2");
+    assert_int_equal(CSV("id,n\n\"A,1\n", g), 1);
+    assert_string_equal(g[0].msg, "not valid CSV: a quoted cell is not closed");
+    /* Nothing at all, or a header alone: no records. */
+    assert_int_equal(CSV("", g), 0);
+    assert_int_equal(CSV("id,n\r\n", g), 0);
+}
+
+/* CSV is refused for a record with a record, list or map inside. */
+static void test_data_read_csv_refusal(void **state)
+{
+    fixture *f = *state;
+    char buf[300];
+    assert_non_null(data_csv_refusal(f->prog, buf, sizeof buf));
+    assert_string_equal(buf, "CSV input cannot fill field \"buyer\": it is a "
+                             "record, and a CSV cell holds one value; read "
+                             "JSON instead");
+    bc_program *p = csv_program(&f->mem);
+    assert_null(data_csv_refusal(p, buf, sizeof buf));
+    bc_program_free(p);
+}
+
+/* Memory stays flat in a package 20x larger. */
+static void test_data_read_wrapped_flat(void **state)
+{
+    fixture *f = *state;
+    size_t peaks[2];
+    int counts[2] = {100, 2000};
+    for (int k = 0; k < 2; k++) {
+        FILE *fp = tmpfile();
+        fprintf(fp, "{\n  \"releases\": [\n");
+        for (int i = 0; i < counts[k]; i++) {
+            fprintf(fp, "%s%s\n", i ? "," : "", GOOD);
+        }
+        fprintf(fp, "]\n}\n");
+        rewind(fp);
+        arena_free(&f->a);
+        arena_init(&f->a, &f->mem);
+        size_t base = f->mem.live;
+        f->mem.peak = base;
+        data_reader *r =
+            data_reader_new(&f->mem, f->prog, fp, DATA_AUTO, "t");
+        int n = 0;
+        for (;;) {
+            arena_reset(&f->a);
+            value v;
+            data_error e;
+            rt_status st = data_reader_next(r, &f->a, &v, &e);
+            if (st == RT_EOF) {
+                break;
+            }
+            assert_int_equal(st, RT_OK);
+            n++;
+        }
+        assert_int_equal(data_reader_format(r), DATA_WRAPPED);
+        assert_int_equal(n, counts[k]);
+        peaks[k] = f->mem.peak - base;
+        data_reader_free(r);
+        fclose(fp);
+    }
+    assert_int_equal(peaks[0], peaks[1]);
+    assert_true(peaks[1] < 256 * 1024);
 }
 
 static void test_data_read_first_line_array(void **state)
@@ -445,6 +732,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_data_read_huge_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_read_io_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_read_memory_flat, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_wrapped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_records_at_pointer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_wrapped_flat, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_csv, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_read_csv_refusal, setup, teardown),
         cmocka_unit_test(test_data_read_sniff),
         cmocka_unit_test_setup_teardown(test_data_read_first_line_array, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_read_long_first_line, setup, teardown),
