@@ -743,6 +743,9 @@ static void gen(cg *g, ast_node *n);
 
 static uint8_t text_places(const ty *t)
 {
+    if (!t) {
+        return BC_PLACES_ANY; /* never: the checker types every argument */
+    }
     if (t->kind == TY_MONEY) {
         return t->places >= 0 ? (uint8_t)t->places : 2;
     }

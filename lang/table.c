@@ -488,15 +488,15 @@ static void put_input(an *A, strbuf *b)
 static void put_rows(strbuf *b, const int *which, int n)
 {
     sb_puts(b, n == 1 ? "row " : "rows ");
-    int shown = n > 8 ? 8 : n;
-    for (int i = 0; i < shown; i++) {
+    for (int i = 0; i < n; i++) {
+        if (i == 8) {
+            sb_puts(b, " and others");
+            break;
+        }
         if (i > 0) {
             sb_puts(b, i == n - 1 ? " and " : ", ");
         }
         sb_printf(b, "%d", which[i] + 1);
-    }
-    if (shown < n) {
-        sb_puts(b, " and others");
     }
 }
 
