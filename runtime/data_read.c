@@ -1299,14 +1299,17 @@ static void csv_put_cell(csv_state *c, const bc_field *f, const char *s,
         sb_puts(b, "null");
         return;
     }
-    if ((t->kind == BT_INT || t->kind == BT_DURATION) &&
-        digits_only(s, len)) {
-        sb_put(b, s, len);
-    } else if (t->kind == BT_BOOL && ((len == 4 && memcmp(s, "true", 4) == 0) ||
-                                      (len == 5 && memcmp(s, "false", 5) == 0))) {
+    if (!s) {
+        s = ""; /* an empty cell */
+        len = 0;
+    }
+    bool as_is = ((t->kind == BT_INT || t->kind == BT_DURATION) && digits_only(s, len)) ||
+                 (t->kind == BT_BOOL && ((len == 4 && memcmp(s, "true", 4) == 0) ||
+                                         (len == 5 && memcmp(s, "false", 5) == 0)));
+    if (as_is) {
         sb_put(b, s, len);
     } else {
-        sb_put_json_string(b, s ? s : "", len);
+        sb_put_json_string(b, s, len);
     }
 }
 

@@ -1072,7 +1072,13 @@ static void put_xml(strbuf *b, const char *s, size_t len)
         case '\n': sb_puts(b, "&#10;"); break;
         case '\r': sb_puts(b, "&#13;"); break;
         case '\t': sb_puts(b, "&#9;"); break;
-        default: sb_putc(b, c < 0x20 ? '?' : (char)c); break;
+        default:
+            if (c < 0x20) {
+                sb_putc(b, '?');
+            } else {
+                sb_putc(b, s[i]);
+            }
+            break;
         }
     }
 }
@@ -1177,7 +1183,11 @@ static void put_case(out_writer *w, const value *key, const value *list, const c
         sb_printf(b, "%s %llu - ", error || n ? "not ok" : "ok",
                   (unsigned long long)w->ncases);
         for (size_t i = 0; i < keyb.len; i++) { /* '#' would start a directive */
-            sb_putc(b, k[i] == '#' || k[i] == '\n' || k[i] == '\r' ? '_' : k[i]);
+            char ch = k[i];
+            if (ch == '#' || ch == '\n' || ch == '\r') {
+                ch = '_';
+            }
+            sb_putc(b, ch);
         }
         sb_putc(b, '\n');
         if (error) {
