@@ -566,8 +566,8 @@ static bool uncovered(an *A, int j, const uint8_t *live, uint8_t *const *want)
          * compare the sets themselves on a hash match.) */
         bool dup = false;
         for (int s = 0; s < nseen && !dup; s++) {
-            if (seen[2 * s] == h) {
-                int y = (int)seen[2 * s + 1];
+            if (seen[(size_t)2 * s] == h) {
+                int y = (int)seen[(size_t)2 * s + 1];
                 dup = true;
                 for (int r = 0; r < A->nrows && dup; r++) {
                     dup = (live[r] && row_holds(A, r, j, y)) == (sub[r] != 0);
@@ -577,8 +577,8 @@ static bool uncovered(an *A, int j, const uint8_t *live, uint8_t *const *want)
         if (dup) {
             continue;
         }
-        seen[2 * nseen] = h;
-        seen[2 * nseen + 1] = (uint64_t)x;
+        seen[(size_t)2 * nseen] = h;
+        seen[(size_t)2 * nseen + 1] = (uint64_t)x;
         nseen++;
         A->pt[j] = x;
         if (uncovered(A, j + 1, sub, want)) {
