@@ -1863,10 +1863,17 @@ static ty *test_path(checker *k, ast_node *n)
         if (t->kind == TY_MAP && n->b->kind == AST_TEXT) {
             return n->ty = t->elem;
         }
-        err(k, n->b->sp, "write a list's position as a whole number from 0, "
-            "a map's key as text",
-            "an expectation's path goes through %s with a written %s",
-            ty_str(k, t), t->kind == TY_MAP ? "key" : "position");
+        if (t->kind == TY_LIST) {
+            err(k, n->b->sp, "write result.bids[0] for the first",
+                "a position in %s is a whole number written from 0",
+                ty_str(k, t));
+        } else if (t->kind == TY_MAP) {
+            err(k, n->b->sp, NULL, "a key of %s is written as text",
+                ty_str(k, t));
+        } else {
+            err(k, n->b->sp, NULL, "%s has no positions or keys",
+                ty_str(k, t));
+        }
         return n->ty = &k->t_error;
     }
     default:
@@ -1993,11 +2000,13 @@ static void check_tests(checker *k, ast_node *root)
             }
         }
         if (ngiven == 0) {
-            err(k, t->name_sp, "add: given tender \"KEY\" from \"FILE.jsonl\"",
-                "the test is given no record");
+            char hint[200];
+            snprintf(hint, sizeof hint, "add: given %s \"KEY\" from \"FILE.jsonl\"",
+                     k->res.input ? k->res.input->name : "tender");
+            err(k, t->name_sp, hint, "the test is given no record");
         }
         if (!expects) {
-            err(k, t->name_sp, "add: expect result.FIELD = VALUE",
+            err(k, (tly_span){t->sp.start, t->sp.start + 4}, "add: expect result.FIELD = VALUE",
                 "the test expects nothing");
         }
     }
@@ -2395,7 +2404,7 @@ static void check_file(checker *k, ast_node *root)
         signature(k, k->res.externs[i]);
         extern_signature(k, k->res.externs[i]);
     }
-    if (!k->in_policy) {
+    if (!k->in_policy || root->b) {
         for (uint32_t i = 0; i < root->list.count; i++) {
             if (root->list.items[i]->kind == AST_TEST) {
                 err(k, root->list.items[i]->sp,
@@ -2479,7 +2488,9 @@ static void check_file(checker *k, ast_node *root)
         expect(k, o->b, t, "the output");
     }
     check_findings(k);
-    check_tests(k, root);
+    if (!is_module) {
+        check_tests(k, root);
+    }
 }
 
 
