@@ -29,6 +29,7 @@
 #include "decimal.h"
 #include "front.h"
 #include "output.h"
+#include "parser.h"
 #include "vm.h"
 
 /* ---- the plan: what a test gives and expects --------------------------- */
@@ -75,6 +76,171 @@ typedef struct tpoint {
     uint64_t hits;
 } tpoint;
 
+/* ---- mutants ------------------------------------------------------------------ */
+
+typedef struct tsurvivor {
+    const char *where;  /* file:line:col */
+    const char *change; /* "< becomes <=" */
+} tsurvivor;
+
+/* A walk over the policy's own declarations, numbering the places a
+ * mutant can change: counting them (target -1), or changing the
+ * [target]th and describing it. */
+typedef struct mwalk {
+    tly_comp *c;
+    int n;          /* places seen so far */
+    int target;
+    bool applied;
+    tly_span at;    /* where the change is */
+    char change[160];
+} mwalk;
+
+/* [text], a literal's digits, one unit up in its last place ("0.19" ->
+ * "0.20", "99" -> "100"), in [c]'s arena; NULL out of memory. */
+static char *bump(tly_comp *c, const char *text)
+{
+    size_t n = strlen(text);
+    char *d = arena_alloc(&c->arena, n + 2);
+    if (!d) {
+        return NULL;
+    }
+    memcpy(d + 1, text, n + 1);
+    d[0] = '0';
+    for (size_t i = n; i > 0; i--) {
+        char *ch = &d[i];
+        if (*ch < '0' || *ch > '9') {
+            continue;
+        }
+        if (*ch < '9') {
+            (*ch)++;
+            break;
+        }
+        *ch = '0';
+        if (i == 1) {
+            d[0] = '1';
+        }
+    }
+    return d[0] == '0' ? d + 1 : d;
+}
+
+/* One place: when it is the target, applies [fn]'s change. */
+static bool site(mwalk *w)
+{
+    return w->n++ == w->target;
+}
+
+static void mwalk_node(mwalk *w, ast_node *n, int depth)
+{
+    if (!n || depth > 400 || w->applied) {
+        return;
+    }
+    switch ((ast_kind)n->kind) {
+    case AST_TEST:
+        return;
+    case AST_INT:
+    case AST_DEC:
+    case AST_MONEY:
+        if (n->text && site(w)) {
+            char *b = bump(w->c, n->text);
+            if (b) {
+                const char *pound = n->kind == AST_MONEY ? "£" : "";
+                snprintf(w->change, sizeof w->change, "%s%s becomes %s%s",
+                         pound, n->text, pound, b);
+                n->text = b;
+                w->at = n->sp;
+                w->applied = true;
+            }
+            return;
+        }
+        break;
+    case AST_BINARY: {
+        static const struct { int from, to; const char *a, *b; } swaps[] = {
+            {'<', LE, "<", "<="}, {LE, '<', "<=", "<"},
+            {'>', GE, ">", ">="}, {GE, '>', ">=", ">"},
+            {AND, OR, "and", "or"}, {OR, AND, "or", "and"},
+        };
+        for (size_t i = 0; i < sizeof swaps / sizeof swaps[0]; i++) {
+            if (n->op == swaps[i].from && site(w)) {
+                snprintf(w->change, sizeof w->change, "%s becomes %s",
+                         swaps[i].a, swaps[i].b);
+                n->op = (int16_t)swaps[i].to;
+                w->at = n->sp;
+                w->applied = true;
+                return;
+            }
+        }
+        break;
+    }
+    case AST_SORT_KEY:
+        if (site(w)) {
+            snprintf(w->change, sizeof w->change, "%s becomes %s",
+                     n->op ? "descending" : "ascending",
+                     n->op ? "ascending" : "descending");
+            n->op = (int16_t)!n->op;
+            w->at = n->sp;
+            w->applied = true;
+            return;
+        }
+        break;
+    case AST_MODE:
+        if (n->name && n->text && strcmp(n->name, "half") == 0 && site(w)) {
+            const char *to = strcmp(n->text, "up") == 0 ? "even" : "up";
+            snprintf(w->change, sizeof w->change, "half %s becomes half %s",
+                     n->text, to);
+            n->text = to;
+            w->at = n->sp;
+            w->applied = true;
+            return;
+        }
+        break;
+    case AST_RULE:
+        for (uint32_t i = 0; n->list2.count > 1 && i < n->list2.count; i++) {
+            if (site(w)) {
+                ast_node *arm = n->list2.items[i];
+                snprintf(w->change, sizeof w->change,
+                         "the when arm of rule %s is dropped", n->name);
+                memmove(&n->list2.items[i], &n->list2.items[i + 1],
+                        (n->list2.count - i - 1) * sizeof *n->list2.items);
+                n->list2.count--;
+                w->at = arm->sp;
+                w->applied = true;
+                return;
+            }
+        }
+        break;
+    default:
+        break;
+    }
+    mwalk_node(w, n->a, depth + 1);
+    mwalk_node(w, n->b, depth + 1);
+    mwalk_node(w, n->c, depth + 1);
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        mwalk_node(w, n->list.items[i], depth + 1);
+    }
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        mwalk_node(w, n->list2.items[i], depth + 1);
+    }
+}
+
+/* Walks the policy's own definitions, rules, parameters, tables, output
+ * and findings (not its records' checks, which guard the data, nor its
+ * tests). */
+static void mwalk_policy(mwalk *w)
+{
+    ast_node *root = w->c->nfiles ? w->c->files[0]->root : w->c->root;
+    for (uint32_t i = 0; root && i < root->list.count && !w->applied; i++) {
+        ast_node *d = root->list.items[i];
+        switch ((ast_kind)d->kind) {
+        case AST_DEF: case AST_RULE: case AST_PARAM: case AST_TABLE:
+        case AST_OUTPUT: case AST_FINDING:
+            mwalk_node(w, d, 0);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 /* ---- results --------------------------------------------------------------- */
 
 enum { R_PASS, R_FAIL, R_SKIP };
@@ -105,6 +271,13 @@ struct tally_tests {
     tcase *cases;
     int ncases;
     const char *key_field; /* the input's key, by its data name */
+    int nsites;            /* places a mutant can change */
+    int mutant;            /* the mutant being compiled, or -1 */
+    mwalk last;            /* its change */
+    const char *last_where; /* and where it is */
+    tsurvivor *surv;
+    size_t nsurv, cap_surv;
+    unsigned mutants, killed;
     int override;          /* the test whose `with` lines apply, or -1 */
     bool failed_alloc;
 };
@@ -179,6 +352,7 @@ tally_status tally_tests_new(const tally_config *cfg,
         t->o = *o;
     }
     t->override = -1;
+    t->mutant = -1;
     *out = t;
     return TALLY_OK;
 }
@@ -191,6 +365,7 @@ void tally_tests_free(tally_tests *t)
     free(t->res);
     free(t->broken);
     free(t->pts);
+    free(t->surv);
     arena_free(&t->a);
     free(t);
 }
@@ -404,12 +579,29 @@ static bool read_plan(void *ud, tly_comp *c)
     return !t->failed_alloc;
 }
 
+/* Counts the places a mutant can change, as loaded (before the checker
+ * has seen them, as put_overrides sees them). */
+static void count_sites(void *ud, tly_comp *c)
+{
+    tally_tests *t = ud;
+    mwalk count = {c, 0, -1, false, {0, 0}, ""};
+    mwalk_policy(&count);
+    t->nsites = count.n;
+}
+
 /* Puts test [t->override]'s `with` values in place of the parameters'
  * own, before the check: the compiled program is the policy with those
  * values (lang/check.c then checks each where the parameter is). */
 static void put_overrides(void *ud, tly_comp *c)
 {
     tally_tests *t = ud;
+    if (t->mutant >= 0) {
+        mwalk w = {c, 0, t->mutant, false, {0, 0}, ""};
+        mwalk_policy(&w);
+        t->last = w;
+        t->last_where = w.applied ? where_of(t, c, w.at.start, true, NULL)
+                                  : "?";
+    }
     ast_node *root = c->files[0]->root;
     int ordinal = 0;
     for (uint32_t i = 0; i < root->list.count; i++) {
@@ -836,19 +1028,19 @@ static void add_coverage(tally_tests *t, const tally_program *p, vm *v)
     }
 }
 
-/* Runs [tc] on [p]; adds its result. */
-static void run_case(tally_tests *t, const char *suite, const tally_program *p,
-                     const tcase *tc, const char *key_field)
+/* Runs [tc] on [p]: true when every expectation holds; else false, with
+ * why appended to [b].  With [count], adds the probe counts. */
+static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
+                      const char *key_field, strbuf *bp, bool count)
 {
-    strbuf b;
-    sb_init(&b, &t->mem);
+    strbuf b = *bp;
     size_t len = 0;
     const char *why = NULL;
     char *rec = given_record(t, tc, key_field, &len, &why);
     if (!rec) {
         sb_printf(&b, "  %s\n", why ? why : "out of memory");
-        add_result(t, suite, tc, R_FAIL, take(t, &b));
-        return;
+        *bp = b;
+        return false;
     }
     tally_run_options ro;
     memset(&ro, 0, sizeof ro);
@@ -858,8 +1050,8 @@ static void run_case(tally_tests *t, const char *suite, const tally_program *p,
     if (st != TALLY_OK) {
         free(rec);
         sb_printf(&b, "  cannot evaluate: %s\n", tally_status_name(st));
-        add_result(t, suite, tc, R_FAIL, take(t, &b));
-        return;
+        *bp = b;
+        return false;
     }
     const char *out = NULL;
     size_t out_len = 0;
@@ -916,11 +1108,21 @@ static void run_case(tally_tests *t, const char *suite, const tally_program *p,
             ok = false;
         }
     }
-    if (t->o.coverage) {
+    if (count) {
         add_coverage(t, p, api_session_vm(s));
     }
     tally_session_free(s);
-    if (ok) {
+    *bp = b;
+    return ok;
+}
+
+/* Runs [tc] on [p]; adds its result. */
+static void run_case(tally_tests *t, const char *suite, const tally_program *p,
+                     const tcase *tc, const char *key_field)
+{
+    strbuf b;
+    sb_init(&b, &t->mem);
+    if (eval_case(t, p, tc, key_field, &b, t->o.coverage != 0)) {
         sb_free(&b);
         add_result(t, suite, tc, R_PASS, NULL);
     } else {
@@ -967,6 +1169,79 @@ static char *slurp(const char *path, size_t *len)
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+/* Runs the file's tests (those not filtered out) against each mutant of
+ * its policy, when they all passed on the policy itself: a mutant is
+ * killed when a test fails on it (or the checker refuses it), and
+ * survives otherwise. */
+static void mutate(tally_tests *t, const char *suite, const char *file,
+                   const char *tests_path, const char *src, size_t len,
+                   size_t first, const char *key_field, const tcase *cases,
+                   int ncases)
+{
+    for (size_t i = first; i < t->nres; i++) {
+        if (t->res[i].status == R_FAIL) {
+            if (t->o.report) {
+                fprintf(t->o.report, "%s: no mutation testing while a test "
+                        "fails\n", suite);
+            }
+            return;
+        }
+    }
+    int nsites = t->nsites;
+    for (int m = 0; m < nsites && !t->failed_alloc; m++) {
+        t->mutant = m;
+        t->last_where = "?";
+        t->last.change[0] = '\0';
+        t->last.applied = false;
+        tally_program *mp = NULL;
+        api_front_hook mh = {tests_path, false, put_overrides, NULL, t};
+        t->quiet = true;
+        tally_status st = api_front(&t->cfg, file, NULL, src, len, &mp, &mh);
+        t->quiet = false;
+        const char *where = t->last_where;
+        const char *change = dup(t, t->last.change);
+        bool killed = st != TALLY_OK;
+        for (int i = 0; i < ncases && !killed; i++) {
+            const tcase *tc = &cases[i];
+            if (t->o.filter && !strstr(tc->name, t->o.filter)) {
+                continue;
+            }
+            tally_program *own = NULL;
+            const tally_program *run = mp;
+            if (tc->has_with) {
+                t->override = tc->ordinal;
+                t->quiet = true;
+                st = api_front(&t->cfg, file, NULL, src, len, &own, &mh);
+                t->quiet = false;
+                t->override = -1;
+                if (st != TALLY_OK) {
+                    killed = true;
+                    tally_program_free(own);
+                    break;
+                }
+                run = own;
+            }
+            strbuf b;
+            sb_init(&b, &t->mem);
+            killed = !eval_case(t, run, tc, key_field, &b, false);
+            sb_free(&b);
+            tally_program_free(own);
+        }
+        tally_program_free(mp);
+        if (!t->last.applied) {
+            continue; /* no such place after all: no mutant */
+        }
+        t->mutants++;
+        if (killed) {
+            t->killed++;
+        } else if (grow(t, (void **)&t->surv, &t->cap_surv, t->nsurv,
+                        sizeof *t->surv)) {
+            t->surv[t->nsurv++] = (tsurvivor){where, change ? change : "?"};
+        }
+    }
+    t->mutant = -1;
 }
 
 static void broken(tally_tests *t, const char *path)
@@ -1051,7 +1326,8 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
         tests_path = path;
     }
     const char *file = tests_path ? policy : path;
-    api_front_hook h = {tests_path, t->o.coverage != 0, NULL, read_plan, t};
+    api_front_hook h = {tests_path, t->o.coverage != 0, count_sites, read_plan,
+                        t};
     tally_program *base = NULL;
     t->cases = NULL;
     t->ncases = 0;
@@ -1065,6 +1341,7 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
     const char *key_field = t->key_field;
     int ncases = t->ncases;
     tcase *cases = t->cases;
+    size_t first = t->nres; /* this file's results start here */
     for (int i = 0; i < ncases && !t->failed_alloc; i++) {
         const tcase *tc = &cases[i];
         if (t->o.filter && !strstr(tc->name, t->o.filter)) {
@@ -1093,6 +1370,10 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
         run_case(t, suite, own, tc, key_field);
         tally_program_free(own);
     }
+    if (t->o.mutate && !t->failed_alloc) {
+        mutate(t, suite, file, tests_path, src, len, first, key_field,
+               cases, ncases);
+    }
     tally_program_free(base);
     free(src);
     return t->failed_alloc ? TALLY_ENOMEM : TALLY_OK;
@@ -1111,6 +1392,8 @@ void tally_tests_counts(const tally_tests *t, tally_test_counts *out)
         }
     }
     out->broken = (unsigned)t->nbroken;
+    out->mutants = t->mutants;
+    out->killed = t->killed;
     for (size_t i = 0; i < t->npts; i++) {
         out->coverable++;
         out->covered += t->pts[i].hits > 0;
@@ -1328,6 +1611,16 @@ tally_status tally_tests_write(const tally_tests *t, tally_tests_format fmt,
     case TALLY_TESTS_JUNIT: put_junit(t, &b); break;
     case TALLY_TESTS_COVERAGE: put_coverage(t, &b, false); break;
     case TALLY_TESTS_COVERAGE_JSON: put_coverage(t, &b, true); break;
+    case TALLY_TESTS_MUTANTS:
+        sb_printf(&b, "mutation: %u of %u mutants killed (", t->killed,
+                  t->mutants);
+        put_percent(&b, t->killed, t->mutants);
+        sb_puts(&b, "%)\n");
+        for (size_t i = 0; i < t->nsurv; i++) {
+            sb_printf(&b, "  survived: %s: %s\n", t->surv[i].where,
+                      t->surv[i].change);
+        }
+        break;
     }
     if (b.failed) {
         sb_free(&b);

@@ -31,7 +31,9 @@ enum {
     EXIT_IO = 6,      /* a file could not be read or written */
     EXIT_FINDINGS = 7, /* findings at or above --fail-on were reported */
     EXIT_TESTS = 8,    /* tally test: a test failed */
-    EXIT_COVERAGE = 9  /* tally test: coverage below --min-coverage */
+    EXIT_COVERAGE = 9, /* tally test: coverage below --min-coverage */
+    EXIT_MUTATION = 10 /* tally test: mutation score below
+                          --min-mutation-score */
 };
 
 static const char usage_main[] =
@@ -53,7 +55,8 @@ static const char usage_main[] =
     "exit status: 0 success, 1 policy or bytecode errors, 2 input records\n"
     "rejected, 3 runtime error in the policy, 4 usage error, 5 internal error\n"
     "or out of memory, 6 input/output error, 7 findings at or above\n"
-    "--fail-on, 8 a test failed, 9 test coverage below --min-coverage\n";
+    "--fail-on, 8 a test failed, 9 test coverage below --min-coverage,\n"
+    "10 mutation score below --min-mutation-score\n";
 
 static const char usage_check[] =
     "usage: tally check POLICY... [options]\n"
@@ -183,6 +186,15 @@ static const char usage_test[] =
     "  --min-coverage P                exit with status 9 when less than P\n"
     "                                  percent of the points were reached\n"
     "                                  (implies --coverage)\n"
+    "  --mutate                        when a file's tests pass, run them on\n"
+    "                                  each mutant of its policy (a number one\n"
+    "                                  unit up, < and <= or and and or swapped,\n"
+    "                                  a when arm dropped, a sort direction or\n"
+    "                                  rounding mode changed) and list the\n"
+    "                                  mutants no test noticed\n"
+    "  --min-mutation-score P          exit with status 10 when less than P\n"
+    "                                  percent of the mutants were killed\n"
+    "                                  (implies --mutate)\n"
     "  --lib-path DIR                  look for imported modules (import NAME)\n"
     "                                  in DIR first; repeatable, or DIR:DIR\n"
     "  --max-errors N                  report at most N errors per policy\n"
@@ -192,8 +204,9 @@ static const char usage_test[] =
     "\n"
     "Tests run one after another (there is no --jobs).  Exit status 0 when\n"
     "every test passed, 8 when one failed, 9 when all passed but coverage\n"
-    "is below --min-coverage, 1 when a policy or its tests have errors, 4\n"
-    "for a usage error, 6 when a file cannot be read or written.\n";
+    "is below --min-coverage, 10 when the mutation score is below\n"
+    "--min-mutation-score, 1 when a policy or its tests have errors, 4 for\n"
+    "a usage error, 6 when a file cannot be read or written.\n";
 
 static const char usage_disasm[] =
     "usage: tally disasm [--lib-path DIR] PROGRAM\n"
@@ -1046,8 +1059,8 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     memset(&o, 0, sizeof o);
     const char *junit = NULL, *cov_json = NULL;
     bool tap = false;
-    uint64_t min_cov = 0;
-    bool has_min = false;
+    uint64_t min_cov = 0, min_mut = 0;
+    bool has_min = false, has_min_mut = false;
     const char **given = calloc((size_t)argc + 1, sizeof *given);
     if (!given) {
         return EXIT_INTERNAL;
@@ -1073,9 +1086,14 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             o.coverage = 1;
             continue;
         }
+        if (strcmp(a, "--mutate") == 0) {
+            o.mutate = 1;
+            continue;
+        }
         if (strcmp(a, "--filter") == 0 || strcmp(a, "--junit") == 0 ||
             strcmp(a, "--coverage-json") == 0 ||
-            strcmp(a, "--min-coverage") == 0) {
+            strcmp(a, "--min-coverage") == 0 ||
+            strcmp(a, "--min-mutation-score") == 0) {
             if (!val) {
                 char msg[200];
                 snprintf(msg, sizeof msg, "%s needs a value", a);
@@ -1090,6 +1108,15 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             } else if (strcmp(a, "--coverage-json") == 0) {
                 cov_json = val;
                 o.coverage = 1;
+            } else if (strcmp(a, "--min-mutation-score") == 0) {
+                if (!parse_u64(val, &min_mut) || min_mut > 100) {
+                    free(given);
+                    return usage_error("--min-mutation-score needs a whole "
+                                       "number of percent, 0 to 100",
+                                       usage_test);
+                }
+                has_min_mut = true;
+                o.mutate = 1;
             } else {
                 if (!parse_u64(val, &min_cov) || min_cov > 100) {
                     free(given);
@@ -1166,6 +1193,10 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         tally_tests_write(t, TALLY_TESTS_COVERAGE, stdout) != TALLY_OK) {
         rc = rc == EXIT_OK ? EXIT_IO : rc;
     }
+    if (o.mutate && !tap &&
+        tally_tests_write(t, TALLY_TESTS_MUTANTS, stdout) != TALLY_OK) {
+        rc = rc == EXIT_OK ? EXIT_IO : rc;
+    }
     if (junit && !write_report(t, TALLY_TESTS_JUNIT, junit)) {
         rc = rc == EXIT_OK ? EXIT_IO : rc;
     }
@@ -1188,6 +1219,13 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
                 "--min-coverage %llu%%\n", k.covered, k.coverable,
                 (unsigned long long)min_cov);
     }
+    bool weak = has_min_mut &&
+                (uint64_t)k.killed * 100 < min_mut * k.mutants;
+    if (weak) {
+        fprintf(stderr, "tally: %u of %u mutants killed is below "
+                "--min-mutation-score %llu%%\n", k.killed, k.mutants,
+                (unsigned long long)min_mut);
+    }
     tally_tests_free(t);
     if (rc != EXIT_OK) {
         return rc;
@@ -1201,7 +1239,7 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     if (ps.count == 0 || k.passed + k.failed + k.skipped == 0) {
         fprintf(stderr, "tally: no tests found\n");
     }
-    return low ? EXIT_COVERAGE : EXIT_OK;
+    return low ? EXIT_COVERAGE : weak ? EXIT_MUTATION : EXIT_OK;
 }
 
 /* Runs the command named by argv[1]. */

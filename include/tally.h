@@ -514,6 +514,14 @@ typedef struct tally_test_options {
                            which rule arms, branches, match cases,
                            exceptions, table rows and definitions the tests
                            reach (tally_tests_write TALLY_TESTS_COVERAGE) */
+    int mutate;         /* non-zero: after a file's tests all pass, run them
+                           again against each mutant of its policy (one
+                           small change: a number one unit up in its last
+                           place, < and <= swapped, and and or swapped, a
+                           rule's when arm dropped, a sort direction or a
+                           rounding mode changed); a mutant no test fails
+                           survives (tally_tests_write
+                           TALLY_TESTS_MUTANTS) */
     FILE *report;       /* each failed test described as it fails (its
                            file:line, each unmet expectation with expected
                            and actual values and where the actual value
@@ -524,6 +532,8 @@ typedef struct tally_test_counts {
     unsigned passed, failed, skipped;
     unsigned broken;    /* files whose policy or tests did not compile */
     unsigned covered, coverable; /* coverage points reached, and in all */
+    unsigned mutants, killed;    /* mutants run, and those a test failed
+                                    on (or the checker refused) */
 } tally_test_counts;
 
 /* What tally_tests_write writes. */
@@ -532,7 +542,9 @@ typedef enum tally_tests_format {
     TALLY_TESTS_JUNIT,         /* JUnit XML, a test suite per file */
     TALLY_TESTS_COVERAGE,      /* per file, the percentage and every point
                                   not reached, by kind, name and line */
-    TALLY_TESTS_COVERAGE_JSON  /* the same as one JSON object */
+    TALLY_TESTS_COVERAGE_JSON, /* the same as one JSON object */
+    TALLY_TESTS_MUTANTS        /* the mutation score, and each surviving
+                                  mutant's place and change */
 } tally_tests_format;
 
 /* A new, empty set of results for tests run with [o] ([o] copied; its
