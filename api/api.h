@@ -60,6 +60,13 @@ tally_status api_front(const tally_config *cfg, const char *file,
                        const char *base_dir, const char *src, size_t len,
                        tally_program **out, const api_front_hook *h);
 
+/* When [src], the text of the file at [path], is a test file (it
+ * declares no input or output and imports a policy by path), checks the
+ * policy it imports with its tests (api/test.c); else returns
+ * TALLY_EOPTION having done nothing. */
+tally_status api_check_tests_file(const tally_config *cfg, const char *path,
+                                  const char *src, size_t len);
+
 /* Sends [text] to cfg->message, if there is one. */
 void api_message(const tally_config *cfg, const char *text);
 

@@ -283,6 +283,13 @@ tally_status tally_compile_in(const tally_config *cfg, const char *file,
 tally_status tally_check(const tally_config *cfg, const char *file,
                          const char *src, size_t len)
 {
+    /* A test file is checked with the policy it tests. */
+    tally_status st = file && !(cfg && cfg->no_file_imports)
+                          ? api_check_tests_file(cfg, file, src, len)
+                          : TALLY_EOPTION;
+    if (st != TALLY_EOPTION) {
+        return st;
+    }
     return front(cfg, file, NULL, src, len, NULL);
 }
 

@@ -32,7 +32,7 @@
 #include "parser.h"
 #include "vm.h"
 
-/* ---- the plan: what a test gives and expects --------------------------- */
+/* ---- the plan: what a test gives and expects -------------------------- */
 
 typedef struct tstep {
     const char *key; /* a field's data name or a map key; NULL: [index] */
@@ -67,7 +67,7 @@ typedef struct tcase {
     int nex;
 } tcase;
 
-/* ---- coverage points ----------------------------------------------------- */
+/* ---- coverage points -------------------------------------------------- */
 
 typedef struct tpoint {
     const char *file;   /* arena */
@@ -76,7 +76,7 @@ typedef struct tpoint {
     uint64_t hits;
 } tpoint;
 
-/* ---- mutants ------------------------------------------------------------------ */
+/* ---- mutants ---------------------------------------------------------- */
 
 typedef struct tsurvivor {
     const char *where;  /* file:line:col */
@@ -241,7 +241,7 @@ static void mwalk_policy(mwalk *w)
     }
 }
 
-/* ---- results --------------------------------------------------------------- */
+/* ---- results ---------------------------------------------------------- */
 
 enum { R_PASS, R_FAIL, R_SKIP };
 
@@ -370,7 +370,7 @@ void tally_tests_free(tally_tests *t)
     free(t);
 }
 
-/* ---- reading the plan off the checked AST --------------------------------- */
+/* ---- reading the plan off the checked AST ----------------------------- */
 
 static const char *where_of(tally_tests *t, tly_comp *c, uint32_t off,
                             bool with_col, unsigned *line_out)
@@ -487,7 +487,8 @@ static bool read_plan(void *ud, tly_comp *c)
     tly_checked *k = chk_results(c);
     ast_node *root = c->files[0]->root;
     const char *key_field = NULL;
-    if (k->input && k->input->ty->kind == TY_RECORD && k->input->decl->num >= 0) {
+    if (k->input && k->input->ty->kind == TY_RECORD &&
+        k->input->decl->num >= 0) {
         key_field = k->input->ty->decl->fields[k->input->decl->num].json;
     }
     t->key_field = key_field ? dup(t, key_field) : NULL;
@@ -630,7 +631,7 @@ static void put_overrides(void *ud, tly_comp *c)
     }
 }
 
-/* ---- JSON: just enough to walk the output writer's records --------------- */
+/* ---- JSON: just enough to walk the output writer's records ------------ */
 
 static const char *ws(const char *p, const char *e)
 {
@@ -764,7 +765,7 @@ static bool element(const char **p, const char **e, long index)
     return false;
 }
 
-/* ---- running one test ------------------------------------------------------ */
+/* ---- running one test ------------------------------------------------- */
 
 /* The record of [tc] from its data file, JSON Lines (or one object): the
  * one whose key field is tc->key, or the first.  Malloc'd; NULL with
@@ -887,9 +888,12 @@ static bool check_value(tally_tests *t, const texpect *e, const char *out,
             parent_e = pe;
             parent_steps = i;
         }
-        present = s->key ? (q < pe && *q == '{' ? member(&p, &pe, s->key, s->key_len)
-                                                : false)
-                         : element(&p, &pe, s->index);
+        if (s->key) {
+            present = q < pe && *q == '{' &&
+                      member(&p, &pe, s->key, s->key_len);
+        } else {
+            present = element(&p, &pe, s->index);
+        }
         if (present && pe - p == 4 && memcmp(p, "null", 4) == 0 &&
             i + 1 < e->nsteps) {
             present = false;
@@ -1130,7 +1134,7 @@ static void run_case(tally_tests *t, const char *suite, const tally_program *p,
     }
 }
 
-/* ---- one file ------------------------------------------------------------- */
+/* ---- one file --------------------------------------------------------- */
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -1254,7 +1258,8 @@ static void broken(tally_tests *t, const char *path)
 
 /* The policy a test file [path] (text [src]) tests: the file its first
  * `import "..."` names, relative to it; NULL when [src] is a policy
- * itself (it declares an input) or names none. */
+ * itself (it declares an input or output), a module, or holds no test
+ * or names no policy. */
 static char *policy_under_test(tally_tests *t, const char *path,
                                const char *src, size_t len, bool *is_policy)
 {
@@ -1262,12 +1267,15 @@ static char *policy_under_test(tally_tests *t, const char *path,
     tly_comp c;
     tly_comp_init(&c, &t->mem, path, src, len);
     char *found = NULL;
+    bool has_test = false;
     if (tly_parse(&c) && c.root) {
+        *is_policy = c.root->b != NULL; /* a module: checked as itself */
         for (uint32_t i = 0; i < c.root->list.count; i++) {
             ast_node *d = c.root->list.items[i];
             if (d->kind == AST_INPUT || d->kind == AST_OUTPUT) {
                 *is_policy = true;
             }
+            has_test |= d->kind == AST_TEST;
             if (!found && d->kind == AST_IMPORT && d->op == 1 &&
                 strlen(d->text) == d->len) {
                 const char *slash = strrchr(path, '/');
@@ -1284,7 +1292,36 @@ static char *policy_under_test(tally_tests *t, const char *path,
         *is_policy = true; /* let the full compile report its errors */
     }
     tly_comp_free(&c);
-    return *is_policy ? NULL : found;
+    return *is_policy || !has_test ? NULL : found;
+}
+
+tally_status api_check_tests_file(const tally_config *cfg, const char *path,
+                                  const char *src, size_t len)
+{
+    tally_tests *t = NULL;
+    if (tally_tests_new(cfg, NULL, &t) != TALLY_OK) {
+        return TALLY_ENOMEM;
+    }
+    bool is_policy;
+    char *policy = policy_under_test(t, path, src, len, &is_policy);
+    tally_status st = TALLY_EOPTION;
+    if (!is_policy && policy) {
+        size_t plen;
+        char *psrc = slurp(policy, &plen);
+        if (!psrc) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "tally: cannot read '%s': %s", policy,
+                     strerror(errno));
+            api_message(cfg, msg);
+            st = TALLY_EIO;
+        } else {
+            api_front_hook h = {path, false, NULL, NULL, NULL};
+            st = api_front(cfg, policy, NULL, psrc, plen, NULL, &h);
+            free(psrc);
+        }
+    }
+    tally_tests_free(t);
+    return st;
 }
 
 tally_status tally_tests_file(tally_tests *t, const char *path)
@@ -1379,7 +1416,7 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
     return t->failed_alloc ? TALLY_ENOMEM : TALLY_OK;
 }
 
-/* ---- reports ----------------------------------------------------------------- */
+/* ---- reports ---------------------------------------------------------- */
 
 void tally_tests_counts(const tally_tests *t, tally_test_counts *out)
 {
@@ -1531,7 +1568,8 @@ static void put_tap(const tally_tests *t, strbuf *b)
             sb_puts(b, "  ---\n  at: ");
             sb_put_json_string(b, r->where, strlen(r->where));
             sb_puts(b, "\n  message: ");
-            sb_put_json_string(b, r->why ? r->why : "", r->why ? strlen(r->why) : 0);
+            sb_put_json_string(b, r->why ? r->why : "",
+                               r->why ? strlen(r->why) : 0);
             sb_puts(b, "\n  ...\n");
         }
     }
@@ -1547,8 +1585,9 @@ static void put_junit(const tally_tests *t, strbuf *b)
     tally_test_counts k;
     tally_tests_counts(t, &k);
     sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    sb_printf(b, "<testsuites name=\"tally test\" tests=\"%zu\" failures=\"%u\" "
-              "errors=\"%u\">\n", t->nres + t->nbroken, k.failed, k.broken);
+    sb_printf(b, "<testsuites name=\"tally test\" tests=\"%zu\" "
+              "failures=\"%u\" errors=\"%u\">\n", t->nres + t->nbroken,
+              k.failed, k.broken);
     for (size_t i = 0; i < t->nres;) {
         size_t j = i;
         unsigned fails = 0, skips = 0;
@@ -1573,14 +1612,17 @@ static void put_junit(const tally_tests *t, strbuf *b)
             }
             sb_puts(b, "\">\n");
             if (r->status == R_SKIP) {
-                sb_puts(b, "      <skipped message=\"not matched by --filter\"/>\n");
+                sb_puts(b, "      <skipped message=\"not matched by "
+                        "--filter\"/>\n");
             } else {
                 sb_puts(b, "      <failure message=\"");
-                out_put_xml(b, r->brief ? r->brief : "", r->brief ? strlen(r->brief) : 0);
+                out_put_xml(b, r->brief ? r->brief : "",
+                            r->brief ? strlen(r->brief) : 0);
                 sb_puts(b, "\">");
                 out_put_xml(b, r->where, strlen(r->where));
                 sb_puts(b, "&#10;");
-                out_put_xml(b, r->why ? r->why : "", r->why ? strlen(r->why) : 0);
+                out_put_xml(b, r->why ? r->why : "",
+                            r->why ? strlen(r->why) : 0);
                 sb_puts(b, "</failure>\n");
             }
             sb_puts(b, "    </testcase>\n");

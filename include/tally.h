@@ -175,7 +175,9 @@ TALLY_API tally_status tally_compile(const tally_config *cfg, const char *file,
                                      tally_program **out);
 
 /* Checks policy text without producing a program; the same messages as
- * tally_compile. */
+ * tally_compile.  A test file ([src] holds tests and imports the policy
+ * it tests by path, and [file] is its path) is checked with that policy,
+ * read from the file system (not when cfg->no_file_imports). */
 TALLY_API tally_status tally_check(const tally_config *cfg, const char *file,
                                    const char *src, size_t len);
 
