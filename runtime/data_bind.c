@@ -7,7 +7,9 @@
  * entries wait on a reused scratch stack until their container closes and
  * are then copied to the arena at their exact size.  After the first error
  * the binder keeps listening (to tell invalid JSON apart and to find the
- * record's key) but binds nothing more.
+ * record's key) but binds nothing more; with all errors asked for, it
+ * notes the error, puts none where the bad value was (skipping a bad
+ * container's contents) and binds on, so later problems are found too.
  *
  * The reader (data_read.c) frames the input into records and hands each
  * one's text here.  Nothing here trusts the input: every problem takes an
@@ -231,8 +233,14 @@ typedef struct binder {
     bool skip_next;   /* the next value belongs to an unknown key */
     bool failed;      /* an error is recorded: bind nothing more */
     bool nomem;       /* out of memory: the parse is canceled */
+    bool all_errors;  /* go on past a rejecting error (data_binder_all_errors) */
+    bool skip_fill;   /* the value being skipped (to skip_base) was bad:
+                         deliver none for it when it ends */
     const char *err_path; /* arena: first error */
     const char *err_msg;  /* arena */
+    uint32_t nerr;        /* rejecting errors found (all_errors) */
+    data_issue *more;     /* arena: errors after the first, up to
+                             DATA_MAX_ERRORS - 1 (all_errors) */
     value result;
 
     value *scratch; /* owned: pending list elements and map entries */
@@ -353,6 +361,32 @@ static inline bool scratch_push(binder *b, value v)
     return true;
 }
 
+/* Notes the error [path]: [m] that rejects the record.  Without all
+ * errors the first one stops the binding; with them each is kept (up to
+ * DATA_MAX_ERRORS) and the binding goes on.  Returns false. */
+static COLD bool reject(binder *b, const char *path, const char *m)
+{
+    if (b->nerr == 0) {
+        b->err_path = path;
+        b->err_msg = m;
+    } else if (b->nerr < DATA_MAX_ERRORS) {
+        if (!b->more) {
+            b->more = arena_alloc(b->a, (DATA_MAX_ERRORS - 1) *
+                                            sizeof *b->more);
+            if (!b->more) {
+                b->nomem = true;
+                return false;
+            }
+        }
+        b->more[b->nerr - 1] = (data_issue){path, m};
+    }
+    b->nerr++;
+    if (!b->all_errors) {
+        b->failed = true;
+    }
+    return false;
+}
+
 /* Records error [msg] for the value being bound in frames[0..n-1] (see
  * build_path; [extra] names a field below it).  Inside a map entry, unless
  * [hard], the entry becomes a VAL_ERROR and the rest of its value is
@@ -377,10 +411,7 @@ static COLD bool fail_path(binder *b, long n, const char *extra,
         return false;
     }
     if (k < 0) {
-        b->failed = true;
-        b->err_path = path;
-        b->err_msg = m;
-        return false;
+        return reject(b, path, m);
     }
     /* SPEC: award-evaluation, Input: a score for a question the tender
      * does not ask is ignored, so a bad map entry fails only if read. */
@@ -401,6 +432,16 @@ static COLD bool fail_path(binder *b, long n, const char *extra,
     }
     b->skip_next = false;
     b->skip_base = k + 1;
+    return false;
+}
+
+/* An error for the value at the current depth after which nothing more
+ * can be bound, even with all errors asked for (a limit, or a map key
+ * that is not text).  Always returns false. */
+static COLD bool fail_stop(binder *b, long n, const char *msg)
+{
+    fail_path(b, n, NULL, msg, true);
+    b->failed = true;
     return false;
 }
 
@@ -465,7 +506,7 @@ static bool deliver_item(binder *b, frame *f, value v)
         if (f->count >= DATA_MAX_ITEMS) {
             char msg[64];
             snprintf(msg, sizeof msg, "more than %u elements", DATA_MAX_ITEMS);
-            return fail_path(b, b->depth, NULL, msg, true);
+            return fail_stop(b, b->depth, msg);
         }
         if (!scratch_push(b, v)) {
             return false;
@@ -476,7 +517,7 @@ static bool deliver_item(binder *b, frame *f, value v)
         if (f->count >= DATA_MAX_ITEMS) {
             char msg[64];
             snprintf(msg, sizeof msg, "more than %u entries", DATA_MAX_ITEMS);
-            return fail_path(b, b->depth, NULL, msg, true);
+            return fail_stop(b, b->depth, msg);
         }
         if (!scratch_push(b, f->key) || !scratch_push(b, v)) {
             return false;
@@ -899,6 +940,18 @@ static bool binding(const binder *b)
     return !b->failed && b->skip_base < 0;
 }
 
+/* After a scalar failed to bind: a bad map entry ends with it; with all
+ * errors, none takes its place, so that the record is not also "missing"
+ * it and later list indices stay right. */
+static COLD void bad_scalar(binder *b)
+{
+    if (b->skip_base == b->depth) {
+        b->skip_base = -1; /* the bad map entry was this scalar */
+    } else if (binding(b)) {
+        deliver(b, val_none());
+    }
+}
+
 static INLINE_EVENT int scalar_event(binder *b, json_kind jk, const char *s,
                                      size_t len, bool bv)
 {
@@ -916,8 +969,8 @@ static INLINE_EVENT int scalar_event(binder *b, json_kind jk, const char *s,
     value v;
     if (bind_scalar(b, expected_type(b), jk, s, len, bv, &v)) {
         deliver(b, v);
-    } else if (b->skip_base == b->depth) {
-        b->skip_base = -1; /* the bad map entry was this scalar */
+    } else {
+        bad_scalar(b);
     }
     return !b->nomem;
 }
@@ -1073,9 +1126,7 @@ static COLD int lone_string(binder *b)
         return !b->nomem;
     }
     fail(b, LONE_SURROGATE);
-    if (b->skip_base == b->depth) {
-        b->skip_base = -1; /* as scalar_event after a failed scalar */
-    }
+    bad_scalar(b); /* as scalar_event after a failed scalar */
     return !b->nomem;
 }
 
@@ -1141,7 +1192,7 @@ static int start_container(binder *b, bool is_map)
         return 1;
     }
     if (b->depth >= DATA_MAX_DEPTH) {
-        fail_path(b, b->depth, NULL, "nesting too deep", true);
+        fail_stop(b, b->depth, "nesting too deep");
         b->depth++;
         return !b->nomem;
     }
@@ -1175,6 +1226,11 @@ static int start_container(binder *b, bool is_map)
         }
     } else {
         fail(b, type_problem((bc_type_kind)ty->kind));
+        if (binding(b)) {
+            /* all errors: skip the contents, none in its place */
+            b->skip_base = b->depth;
+            b->skip_fill = true;
+        }
     }
     b->depth++;
     return !b->nomem;
@@ -1196,7 +1252,7 @@ static COLD int bad_map_key(binder *b, const char *problem)
 {
     char msg[96];
     snprintf(msg, sizeof msg, "a key is %s", problem);
-    fail_path(b, b->depth - 1, NULL, msg, true);
+    fail_stop(b, b->depth - 1, msg);
     return !b->nomem;
 }
 
@@ -1286,7 +1342,7 @@ static COLD int lone_key(binder *b, const char *s, size_t len)
     if (binding(b)) {
         long depth = b->depth;
         bad_map_key(b, LONE_SURROGATE);
-        if (depth == 1 && b->failed) {
+        if (depth == 1 && b->failed && b->nerr == 1) {
             b->err_path = NULL; /* a key of the record itself */
         }
     }
@@ -1525,8 +1581,14 @@ static int end_container(binder *b)
         b->depth--;
         if (b->skip_base == b->depth) {
             b->skip_base = -1;
+            if (b->skip_fill) {
+                b->skip_fill = false;
+                if (binding(b)) {
+                    deliver(b, val_none()); /* for the bad container */
+                }
+            }
         }
-        return 1;
+        return !b->nomem;
     }
     frame *f = &b->frames[b->depth - 1];
     value v = {0};
@@ -1547,7 +1609,9 @@ static int end_container(binder *b)
                 }
                 f->field = i;
                 ok = fail(b, "missing");
-                break;
+                if (!binding(b)) {
+                    break;
+                }
             }
         }
         v.kind = VAL_RECORD;
@@ -1596,7 +1660,7 @@ static int end_container(binder *b)
         }
         if (j >= 0) {
             f->key = keys[j];
-            ok = fail_path(b, b->depth, NULL, "duplicate key", true);
+            ok = fail_stop(b, b->depth, "duplicate key");
         }
         v.kind = VAL_MAP;
         v.as.m = m;
@@ -1615,8 +1679,12 @@ static int end_container(binder *b)
     if (!ok) {
         if (b->skip_base == b->depth) {
             b->skip_base = -1; /* the bad map entry was this container */
+        } else if (binding(b)) {
+            /* all errors: the rejected container's place holds none */
+            b->nscratch = f->base;
+            deliver(b, val_none());
         }
-        return 1;
+        return !b->nomem;
     }
     deliver(b, v);
     return !b->nomem;
@@ -1652,8 +1720,10 @@ static void binder_start(binder *b, uint16_t record, arena *a)
     b->depth = 0;
     b->top = TOP_NONE;
     b->skip_base = -1;
-    b->skip_next = b->failed = b->nomem = false;
+    b->skip_next = b->failed = b->nomem = b->skip_fill = false;
     b->err_path = b->err_msg = NULL;
+    b->nerr = 0;
+    b->more = NULL;
     b->result = val_none();
     b->nscratch = 0;
 }
@@ -1753,10 +1823,14 @@ rt_status data_binder_bind(binder *b, uint16_t record, const char *json,
         const char *msg = sb_to_arena(b);
         return msg ? record_error(b, err, msg) : RT_ENOMEM;
     }
-    if (b->failed) {
+    if (b->nerr > 0) {
         err->key = b->key;
         err->path = b->err_path;
         err->msg = b->err_msg;
+        uint32_t kept = b->nerr < DATA_MAX_ERRORS ? b->nerr : DATA_MAX_ERRORS;
+        err->more = kept > 1 ? b->more : NULL;
+        err->nmore = kept - 1;
+        err->unshown = b->nerr - kept;
         return RT_EDATA;
     }
     *out = b->result;
@@ -1772,6 +1846,11 @@ binder *data_binder_new(mem_ctx *mem, const bc_program *prog)
     return b;
 }
 
+void data_binder_all_errors(binder *b, bool on)
+{
+    b->all_errors = on;
+}
+
 void data_binder_free(binder *b)
 {
     if (b) {
@@ -1785,6 +1864,15 @@ rt_status data_bind_json(const bc_program *prog, uint16_t record,
                          const char *json, size_t len, long line, arena *a,
                          value *out, data_error *err)
 {
+    return data_bind_json_errors(prog, record, json, len, line, false, a, out,
+                                 err);
+}
+
+rt_status data_bind_json_errors(const bc_program *prog, uint16_t record,
+                                const char *json, size_t len, long line,
+                                bool all_errors, arena *a, value *out,
+                                data_error *err)
+{
     memset(err, 0, sizeof *err);
     err->line = line;
     err->key = val_none();
@@ -1792,6 +1880,7 @@ rt_status data_bind_json(const bc_program *prog, uint16_t record,
     if (!b) {
         return data_finish(RT_ENOMEM, err);
     }
+    b->all_errors = all_errors;
     rt_status st = data_binder_bind(b, record, json, len, line, a, out, err);
     data_binder_free(b);
     return data_finish(st, err);
