@@ -139,6 +139,10 @@ typedef enum ast_kind {
  * money and percent data, at any depth, must be JSON strings). */
 #define AST_RECORD_AMOUNT_TEXT 1
 
+/* AST_FIELD_DECL's op: the field is `text or integer` (an id that data
+ * may write as a JSON integer, bound as text by its exact digits). */
+#define AST_FIELD_INT_TEXT 1
+
 /* The unit of a duration literal (AST_DURATION's op), and of a duration
  * type (check.h's ty.unit).  Weeks are written as 7 days, years as 12
  * months, hours and minutes as seconds, by the scanner. */

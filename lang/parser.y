@@ -157,6 +157,21 @@ static void record_option(struct tly_comp *c, ast_node *rec, tly_tok w1,
     rec->op |= AST_RECORD_AMOUNT_TEXT;
 }
 
+/* A field typed `T or [w]` ([sp] its place): only `text or integer`
+ * (AST_FIELD_INT_TEXT; the checker sees that T is text). */
+static void field_or(struct tly_comp *c, ast_node *field, tly_tok w,
+                     tly_span sp)
+{
+    if (strcmp(w.s, "integer") != 0) {
+        diag_add(&c->diags, DIAG_ERROR, sp,
+                 "an id that data write as a string or a number is "
+                 "'text or integer'",
+                 "a field can be 'text or integer', not 'or %s'", w.s);
+        return;
+    }
+    field->op |= AST_FIELD_INT_TEXT;
+}
+
 static ast_node *add_decl(struct tly_comp *c, ast_node *prog, ast_node *d)
 {
     if (!d) {
@@ -413,6 +428,10 @@ field_decl
     : IDENT rename ':' type field_opts
                         { $$ = $5; $$->kind = AST_FIELD_DECL; $$->sp = @$; $$->name = $1.s;
                           $$->name_sp = @1; $$->text = $2.s; $$->a = $4; }
+    | IDENT rename ':' type OR IDENT field_opts
+                        { $$ = $7; $$->kind = AST_FIELD_DECL; $$->sp = @$; $$->name = $1.s;
+                          $$->name_sp = @1; $$->text = $2.s; $$->a = $4;
+                          field_or(c, $$, $6, @6); }
     ;
 
 field_opts

@@ -188,7 +188,12 @@ typedef struct bc_type {
 #define BC_FIELD_AMOUNT_TEXT 2u /* input: a decimal, money or percent in
                                    this field's value, at any depth, must
                                    be a JSON string ("amounts as strings") */
-#define BC_FIELD_FLAGS (BC_FIELD_OMIT_NONE | BC_FIELD_AMOUNT_TEXT)
+#define BC_FIELD_INT_TEXT 4u /* input: a JSON integer bound to text in this
+                                field's value (itself, or the elements of
+                                its list) is kept as its digits ("text or
+                                integer") */
+#define BC_FIELD_FLAGS \
+    (BC_FIELD_OMIT_NONE | BC_FIELD_AMOUNT_TEXT | BC_FIELD_INT_TEXT)
 
 typedef struct bc_field {
     uint32_t name;       /* string: the policy's name */

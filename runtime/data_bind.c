@@ -750,6 +750,40 @@ static COLD bool amounts_as_text(const binder *b)
     return false;
 }
 
+/* True if the JSON number text [s] of [len] bytes is an integer: an
+ * optional '-' and digits, no fraction or exponent (yajl has checked the
+ * grammar; the length is bounded by DATA_MAX_TEXT as any text is). */
+static bool json_integer(const char *s, size_t len)
+{
+    if (len > DATA_MAX_TEXT) {
+        return false;
+    }
+    for (size_t i = s[0] == '-'; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* True if a JSON integer may bind to the text about to be bound: the
+ * record field it is in (itself, or inside its list or optional) is
+ * `text or integer`. */
+static COLD bool int_as_text(const binder *b)
+{
+    for (long i = b->depth - 1; i >= 0; i--) {
+        const frame *f = &b->frames[i];
+        if (f->kind == FR_RECORD) {
+            return f->rec->count > 0 &&
+                   (f->fields[f->field].flags & BC_FIELD_INT_TEXT);
+        }
+        if (f->kind == FR_MAP) {
+            return false;
+        }
+    }
+    return false;
+}
+
 /* Binds a JSON number's text to a decimal, money or percent, exactly:
  * the text is the value (dec_parse_number), never a double. */
 static bool bind_number(binder *b, bc_type_kind k, const char *s, size_t len,
@@ -883,6 +917,9 @@ static INLINE_EVENT bool bind_scalar(binder *b, uint16_t t, json_kind jk,
         v->as.i = i;
         return true;
     case BT_TEXT:
+        if (jk == J_NUMBER && int_as_text(b) && json_integer(s, len)) {
+            return keep_text(b, s, len, v); /* the digits, as written */
+        }
         if (jk != J_STRING) {
             return fail(b, type_problem(k));
         }
