@@ -189,8 +189,14 @@ typedef enum frame_kind {
     FR_RECORD,
     FR_LIST,
     FR_MAP,
+    FR_MONEY, /* an amount written as {"amount": ..., "currency": ...} */
     FR_KIND_COUNT
 } frame_kind;
+
+/* FR_MONEY's members (frame.field), and what it has seen (frame.count). */
+#define MONEY_AMOUNT 0u
+#define MONEY_CURRENCY 1u
+#define MONEY_OTHER 2u
 
 typedef struct frame {
     uint8_t kind;        /* frame_kind */
@@ -206,7 +212,9 @@ typedef struct frame {
     size_t base;         /* first scratch slot of this container's values */
     val_record *rec;     /* FR_RECORD: arena; slots SLOT_UNSET until bound */
     const bc_field *fields; /* FR_RECORD: the record's fields (borrowed) */
-    value key;           /* FR_MAP: key of the entry being bound (arena) */
+    value key;           /* FR_MAP: key of the entry being bound (arena);
+                            FR_MONEY: the amount, once bound */
+    value cur;           /* FR_MONEY: the currency (text, arena) or none */
 } frame;
 
 typedef enum top_kind { TOP_NONE, TOP_OBJECT, TOP_OTHER } top_kind;
@@ -325,6 +333,12 @@ static void build_path(binder *b, long n, const char *extra)
                 sb_putc(&b->sb, '.');
             }
             sb_put(&b->sb, f->key.as.s, f->key.len);
+            break;
+        case FR_MONEY:
+            if (f->field == MONEY_AMOUNT || f->field == MONEY_CURRENCY) {
+                sb_puts(&b->sb, f->field == MONEY_AMOUNT ? ".amount"
+                                                         : ".currency");
+            }
             break;
         case FR_KIND_COUNT:
             break;
@@ -523,6 +537,9 @@ static bool deliver_item(binder *b, frame *f, value v)
             return false;
         }
         f->count++;
+        return true;
+    case FR_MONEY:
+        f->key = v; /* the amount (the currency is kept by money_currency) */
         return true;
     case FR_KIND_COUNT:
         break;
@@ -989,6 +1006,28 @@ static COLD void bad_scalar(binder *b)
     }
 }
 
+/* A scalar member of an amount object: the currency is checked and kept
+ * here (false: nothing more to do); the amount goes on to bind_scalar
+ * (true). */
+static COLD bool money_member(binder *b, json_kind jk, const char *s,
+                              size_t len)
+{
+    frame *f = &b->frames[b->depth - 1];
+    if (f->field != MONEY_CURRENCY) {
+        return true;
+    }
+    if (jk == J_NULL) {
+        f->cur = val_none();
+        return false;
+    }
+    if (jk != J_STRING) {
+        fail(b, "not a string");
+        return false;
+    }
+    copy_text(b, s, len, &f->cur);
+    return false;
+}
+
 static INLINE_EVENT int scalar_event(binder *b, json_kind jk, const char *s,
                                      size_t len, bool bv)
 {
@@ -1002,6 +1041,11 @@ static INLINE_EVENT int scalar_event(binder *b, json_kind jk, const char *s,
     if (!binding(b) || b->skip_next) {
         b->skip_next = false;
         return !b->nomem;
+    }
+    if (__builtin_expect(b->frames[b->depth - 1].kind == FR_MONEY, 0)) {
+        if (!money_member(b, jk, s, len)) {
+            return !b->nomem;
+        }
     }
     value v;
     if (bind_scalar(b, expected_type(b), jk, s, len, bv, &v)) {
@@ -1244,6 +1288,15 @@ static int start_container(binder *b, bool is_map)
         if (!push_record(b, ty->ref)) {
             return 0;
         }
+    } else if (is_map && ty->kind == BT_MONEY && !amounts_as_text(b)) {
+        /* OCDS writes an amount as {"amount": 1.5, "currency": "GBP"} */
+        f->kind = FR_MONEY;
+        f->type = t;
+        f->expect = expected_type(b); /* optional money: a null amount is none */
+        f->field = MONEY_OTHER;
+        f->count = 0;
+        f->base = b->nscratch;
+        f->key = f->cur = val_none();
     } else if (is_map && ty->kind == BT_MAP) {
         f->kind = FR_MAP;
         f->type = f->expect = ty->ref;
@@ -1324,6 +1377,25 @@ static __attribute__((noinline)) uint32_t find_field(const binder *b,
     return n;
 }
 
+/* on_map_key in an amount object: "amount" and "currency" are read
+ * (each once), anything else skipped. */
+static COLD int money_key(binder *b, frame *f, const char *s, size_t len)
+{
+    uint32_t m = len == 6 && memcmp(s, "amount", 6) == 0     ? MONEY_AMOUNT
+                 : len == 8 && memcmp(s, "currency", 8) == 0 ? MONEY_CURRENCY
+                                                             : MONEY_OTHER;
+    f->field = m;
+    if (m == MONEY_OTHER) {
+        b->skip_next = true;
+        return 1;
+    }
+    if (f->count & (1u << m)) {
+        fail(b, "duplicate key");
+    }
+    f->count |= 1u << m;
+    return !b->nomem;
+}
+
 /* on_map_key in general: any depth, container, or state. */
 static __attribute__((noinline)) int map_key_general(binder *b, const char *s,
                                                      size_t len)
@@ -1338,6 +1410,9 @@ static __attribute__((noinline)) int map_key_general(binder *b, const char *s,
     frame *f = &b->frames[b->depth - 1];
     if (f->kind == FR_MAP) {
         return map_key(b, f, s, len);
+    }
+    if (f->kind == FR_MONEY) {
+        return money_key(b, f, s, len);
     }
     /* FR_RECORD: data usually come in declaration order, so try the
      * field after the last one first. */
@@ -1608,6 +1683,53 @@ static bool check_unique(binder *b, frame *f, const value *items)
     return fail_path(b, b->depth, kj->p, msg, false);
 }
 
+/* The value of the amount object in [f] (at the top), in *v: its amount
+ * when its currency is absent, null or the money type's own (GBP); none
+ * when the amount is absent or null and the field is optional.  Money
+ * read from data has no currency of its own yet (value.h: it is the
+ * type's), so an amount in another currency is refused, never taken for
+ * pounds.  False (the error recorded) otherwise. */
+static COLD bool money_end(binder *b, frame *f, value *v)
+{
+    const bc_type *ty = type_at(b, f->type);
+    const bc_str *want = str_at(b, ty->currency);
+    f->field = MONEY_OTHER; /* errors name the amount object itself */
+    if (f->cur.kind == VAL_TEXT &&
+        !(f->cur.len == want->len && memcmp(f->cur.as.s, want->p, want->len) == 0)) {
+        strbuf q;
+        sb_init(&q, b->mem);
+        sb_puts(&q, "an amount in ");
+        sb_put_json_string(&q, f->cur.as.s,
+                           f->cur.len > MSG_VALUE_MAX ? MSG_VALUE_MAX
+                                                      : f->cur.len);
+        sb_printf(&q, " cannot be read as money in %.*s", (int)want->len,
+                  want->p);
+        if (q.failed) {
+            sb_free(&q);
+            b->nomem = true;
+            return false;
+        }
+        fail_path(b, b->depth - 1, NULL, q.p, false);
+        sb_free(&q);
+        return false;
+    }
+    if (f->key.kind == VAL_DEC) {
+        *v = f->key;
+        return true;
+    }
+    const frame *up = &b->frames[b->depth - 2];
+    if (type_at(b, up->expect)->kind == BT_OPTIONAL) {
+        *v = val_none();
+        return true;
+    }
+    if (f->count & (1u << MONEY_AMOUNT)) {
+        f->field = MONEY_AMOUNT;
+        return fail(b, "not a decimal string"); /* null */
+    }
+    f->field = MONEY_AMOUNT;
+    return fail(b, "missing");
+}
+
 /* Closes the container at the top of the stack. */
 static int end_container(binder *b)
 {
@@ -1703,6 +1825,9 @@ static int end_container(binder *b)
         v.as.m = m;
         break;
     }
+    case FR_MONEY:
+        ok = money_end(b, f, &v);
+        break;
     case FR_KIND_COUNT:
         break;
     }
