@@ -157,6 +157,26 @@ static void record_option(struct tly_comp *c, ast_node *rec, tly_tok w1,
     rec->op |= AST_RECORD_AMOUNT_TEXT;
 }
 
+/* An enum declared `enum E [w] { ... }` ([sp] the word's place): only
+ * `open`, which adds the member `other` (AST_MEMBER_OTHER), holding any
+ * code the data use that no member spells. */
+static void enum_open(struct tly_comp *c, ast_node *en, tly_tok w,
+                      tly_span sp)
+{
+    if (strcmp(w.s, "open") != 0) {
+        diag_add(&c->diags, DIAG_ERROR, sp,
+                 "an enum whose data may hold codes it does not list is "
+                 "'enum NAME open { ... }'",
+                 "syntax error near '%s': expected '{' or 'open'", w.s);
+        return;
+    }
+    tly_tok other = {.s = "other"};
+    ast_node *m = named(c, AST_MEMBER, sp, other, sp);
+    m->text = "";
+    m->op = AST_MEMBER_OTHER;
+    push(c, en, m);
+}
+
 /* A field typed `T or [w]` ([sp] its place): only `text or integer`
  * (AST_FIELD_INT_TEXT; the checker sees that T is text). */
 static void field_or(struct tly_comp *c, ast_node *field, tly_tok w,
@@ -378,6 +398,10 @@ enum_decl
     : kw_enum IDENT label '{' members comma '}'
                         { $$ = $5; $$->kind = AST_ENUM; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->text = $3.s; }
+    | kw_enum IDENT label IDENT '{' members comma '}'
+                        { $$ = $6; $$->kind = AST_ENUM; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->text = $3.s;
+                          enum_open(c, $$, $4, @4); }
     ;
 
 label

@@ -212,9 +212,14 @@ typedef struct bc_record {
                           BC_NONE_U16; it raises CHECK_FAIL on bad data */
 } bc_record;
 
+/* An open enum (`enum E open { ... }`) ends with the member 'other',
+ * whose data spelling is empty (no other member may have one): a code
+ * that no member spells binds to it, the code kept in the value (see
+ * VAL_ENUM in value.h), and output writes the code back. */
 typedef struct bc_member {
     uint32_t name; /* string: the policy's identifier */
-    uint32_t json; /* string: the spelling in data and output */
+    uint32_t json; /* string: the spelling in data and output; empty for
+                      an open enum's 'other' */
 } bc_member;
 
 typedef struct bc_enum {

@@ -841,6 +841,24 @@ static COLD bool fail_enum(binder *b, uint16_t e, const char *s, size_t len)
     return fail_quoted(b, prefix, s, len);
 }
 
+/* Binds [s] of [len] bytes, a code no member of open enum [e] spells,
+ * to its last member, 'other', keeping the code. */
+static COLD bool bind_other(binder *b, uint16_t e, const char *s, size_t len,
+                            value *v)
+{
+    value code;
+    if (!copy_text(b, s, len, &code)) {
+        return false;
+    }
+    *v = (value){0};
+    v->kind = VAL_ENUM;
+    v->type = e;
+    v->as.en.i = b->prog->enums[e].nmembers - 1;
+    v->as.en.code = code.as.s;
+    v->len = code.len;
+    return true;
+}
+
 static bool bind_enum(binder *b, uint16_t e, const char *s, size_t len,
                       value *v)
 {
@@ -848,13 +866,18 @@ static bool bind_enum(binder *b, uint16_t e, const char *s, size_t len,
     for (uint32_t i = 0; i < en->nmembers; i++) {
         const bc_member *mb = &b->prog->members[en->first_member + i];
         const bc_str *m = str_at(b, mb->json);
-        if (m->len == len && same_bytes(m->p, s, len)) {
+        if (m->len == len && same_bytes(m->p, s, len) && len > 0) {
             *v = (value){0};
             v->kind = VAL_ENUM;
             v->type = e;
             v->as.i = i;
             return true;
         }
+    }
+    if (en->nmembers > 0 &&
+        str_at(b, b->prog->members[en->first_member + en->nmembers - 1].json)
+                ->len == 0) {
+        return bind_other(b, e, s, len, v);
     }
     return fail_enum(b, e, s, len);
 }
