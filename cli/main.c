@@ -131,6 +131,9 @@ static const char usage_run[] =
     "                                  the definitions, parameter rows and\n"
     "                                  rule arms that decided it (JSON\n"
     "                                  formats)\n"
+    "  --all-errors                    a rejected record's error names every\n"
+    "                                  problem in it, in order (up to 20),\n"
+    "                                  not only the first\n"
     "  --findings-only                 write the policy's findings, one\n"
     "                                  record each, instead of the results\n"
     "                                  (JSON formats)\n"
@@ -745,6 +748,8 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             i++;
         } else if (strcmp(a, "--cite") == 0) {
             o.cites = 1;
+        } else if (strcmp(a, "--all-errors") == 0) {
+            o.all_errors = 1;
         } else if (strcmp(a, "--findings-only") == 0) {
             o.findings_only = 1;
         } else if (strcmp(a, "--fail-on") == 0) {

@@ -329,6 +329,10 @@ typedef struct tally_run_options {
                           dated parameters and definitions named without
                           'on' take their value in force that day.  NULL:
                           the policy's own.  Not a date: TALLY_EOPTION. */
+    int all_errors; /* non-zero: a rejected record's error names every
+                       problem found in it, in document order ("bids[0]
+                       .price: not a decimal string; buyer: missing"), up
+                       to 20, then "; and N more"; zero: only the first */
     const char *records_at; /* a JSON pointer ("/data/items"): the records
                                are the elements of the array there in each
                                top-level object of the input (one, or one

@@ -154,6 +154,14 @@ typedef enum ast_kind {
  * money and percent data, at any depth, must be JSON strings). */
 #define AST_RECORD_AMOUNT_TEXT 1
 
+/* AST_MEMBER's op: the member `other` an open enum adds (its data
+ * spelling is empty: see bc_member). */
+#define AST_MEMBER_OTHER 1
+
+/* AST_FIELD_DECL's op: the field is `text or integer` (an id that data
+ * may write as a JSON integer, bound as text by its exact digits). */
+#define AST_FIELD_INT_TEXT 1
+
 /* The unit of a duration literal (AST_DURATION's op), and of a duration
  * type (check.h's ty.unit).  Weeks are written as 7 days, years as 12
  * months, hours and minutes as seconds, by the scanner. */

@@ -2033,7 +2033,7 @@ static sym *finding_record(checker *k, ast_node *at)
     const char *names[] = {"code", "severity", "message", "cite", "url"};
     for (int i = 0; i < 5; i++) {
         v->fields[i] = (field_info){names[i], names[i], i < 3 ? &k->t_text : opt,
-                                    NULL, -1, i >= 3};
+                                    NULL, -1, i >= 3, false};
     }
     res_push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, v);
     return v;
@@ -2173,6 +2173,18 @@ static void record_options(checker *k, sym *r)
     for (int i = 0; i < r->nfields; i++) {
         field_info *fi = &r->fields[i];
         ast_node *f = fi->decl;
+        if (f && (f->op & AST_FIELD_INT_TEXT)) {
+            ty *t = fi->ty;
+            while (t->kind == TY_OPTIONAL || t->kind == TY_LIST) {
+                t = t->elem;
+            }
+            if (t->kind != TY_TEXT && t->kind != TY_ERROR) {
+                err(k, f->a->sp, "write 'text or integer' (an id kept as "
+                    "text, whichever way the data write it)",
+                    "only text can be 'or integer'");
+            }
+            fi->int_text = true;
+        }
         for (uint32_t j = 0; j < f->list.count; j++) {
             ast_node *o = f->list.items[j];
             if (o->kind == AST_OMIT) {
@@ -2282,10 +2294,11 @@ static void signature(checker *k, sym *f)
         if (!v->fields) {
             return;
         }
-        v->fields[0] = (field_info){"outcome", "outcome", f->ty, NULL, -1, false};
+        v->fields[0] = (field_info){"outcome", "outcome", f->ty, NULL, -1, false,
+                                    false};
         v->fields[1] = (field_info){"reason", "reason",
                                     ty_wrap(k, TY_OPTIONAL, &k->t_text), NULL, -1,
-                                    true};
+                                    true, false};
         f->verdict = v;
         res_push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, v);
     }

@@ -2757,6 +2757,9 @@ static void layout(cg *g)
             bf->type = type_index(g, fi->ty);
             bf->unique_key = fi->unique_key >= 0 ? (uint16_t)fi->unique_key : BC_NONE_U16;
             bf->flags = fi->omit_none ? BC_FIELD_OMIT_NONE : 0;
+            if (fi->int_text) {
+                bf->flags |= BC_FIELD_INT_TEXT;
+            }
             if (r->decl && r->decl->kind == AST_RECORD &&
                 (r->decl->op & AST_RECORD_AMOUNT_TEXT)) {
                 bf->flags |= BC_FIELD_AMOUNT_TEXT;

@@ -157,6 +157,41 @@ static void record_option(struct tly_comp *c, ast_node *rec, tly_tok w1,
     rec->op |= AST_RECORD_AMOUNT_TEXT;
 }
 
+/* An enum declared `enum E [w] { ... }` ([sp] the word's place): only
+ * `open`, which adds the member `other` (AST_MEMBER_OTHER), holding any
+ * code the data use that no member spells. */
+static void enum_open(struct tly_comp *c, ast_node *en, tly_tok w,
+                      tly_span sp)
+{
+    if (strcmp(w.s, "open") != 0) {
+        diag_add(&c->diags, DIAG_ERROR, sp,
+                 "an enum whose data may hold codes it does not list is "
+                 "'enum NAME open { ... }'",
+                 "syntax error near '%s': expected '{' or 'open'", w.s);
+        return;
+    }
+    tly_tok other = {.s = "other"};
+    ast_node *m = named(c, AST_MEMBER, sp, other, sp);
+    m->text = "";
+    m->op = AST_MEMBER_OTHER;
+    push(c, en, m);
+}
+
+/* A field typed `T or [w]` ([sp] its place): only `text or integer`
+ * (AST_FIELD_INT_TEXT; the checker sees that T is text). */
+static void field_or(struct tly_comp *c, ast_node *field, tly_tok w,
+                     tly_span sp)
+{
+    if (strcmp(w.s, "integer") != 0) {
+        diag_add(&c->diags, DIAG_ERROR, sp,
+                 "an id that data write as a string or a number is "
+                 "'text or integer'",
+                 "a field can be 'text or integer', not 'or %s'", w.s);
+        return;
+    }
+    field->op |= AST_FIELD_INT_TEXT;
+}
+
 static ast_node *add_decl(struct tly_comp *c, ast_node *prog, ast_node *d)
 {
     if (!d) {
@@ -368,6 +403,10 @@ enum_decl
     : kw_enum IDENT label '{' members comma '}'
                         { $$ = $5; $$->kind = AST_ENUM; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->text = $3.s; }
+    | kw_enum IDENT label IDENT '{' members comma '}'
+                        { $$ = $6; $$->kind = AST_ENUM; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->text = $3.s;
+                          enum_open(c, $$, $4, @4); }
     ;
 
 label
@@ -418,6 +457,10 @@ field_decl
     : IDENT rename ':' type field_opts
                         { $$ = $5; $$->kind = AST_FIELD_DECL; $$->sp = @$; $$->name = $1.s;
                           $$->name_sp = @1; $$->text = $2.s; $$->a = $4; }
+    | IDENT rename ':' type OR IDENT field_opts
+                        { $$ = $7; $$->kind = AST_FIELD_DECL; $$->sp = @$; $$->name = $1.s;
+                          $$->name_sp = @1; $$->text = $2.s; $$->a = $4;
+                          field_or(c, $$, $6, @6); }
     ;
 
 field_opts

@@ -188,7 +188,12 @@ typedef struct bc_type {
 #define BC_FIELD_AMOUNT_TEXT 2u /* input: a decimal, money or percent in
                                    this field's value, at any depth, must
                                    be a JSON string ("amounts as strings") */
-#define BC_FIELD_FLAGS (BC_FIELD_OMIT_NONE | BC_FIELD_AMOUNT_TEXT)
+#define BC_FIELD_INT_TEXT 4u /* input: a JSON integer bound to text in this
+                                field's value (itself, or the elements of
+                                its list) is kept as its digits ("text or
+                                integer") */
+#define BC_FIELD_FLAGS \
+    (BC_FIELD_OMIT_NONE | BC_FIELD_AMOUNT_TEXT | BC_FIELD_INT_TEXT)
 
 typedef struct bc_field {
     uint32_t name;       /* string: the policy's name */
@@ -207,9 +212,14 @@ typedef struct bc_record {
                           BC_NONE_U16; it raises CHECK_FAIL on bad data */
 } bc_record;
 
+/* An open enum (`enum E open { ... }`) ends with the member 'other',
+ * whose data spelling is empty (no other member may have one): a code
+ * that no member spells binds to it, the code kept in the value (see
+ * VAL_ENUM in value.h), and output writes the code back. */
 typedef struct bc_member {
     uint32_t name; /* string: the policy's identifier */
-    uint32_t json; /* string: the spelling in data and output */
+    uint32_t json; /* string: the spelling in data and output; empty for
+                      an open enum's 'other' */
 } bc_member;
 
 typedef struct bc_enum {

@@ -318,6 +318,9 @@ static void put_tables(strbuf *b, const bc_program *p)
             if (f->flags & BC_FIELD_AMOUNT_TEXT) {
                 sb_puts(b, ", amounts as strings");
             }
+            if (f->flags & BC_FIELD_INT_TEXT) {
+                sb_puts(b, ", text or integer");
+            }
             sb_putc(b, '\n');
         }
     }

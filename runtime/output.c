@@ -345,6 +345,15 @@ static bool put_scalar(out_writer *w, strbuf *b, const bc_type *ty,
         }
         const bc_str *s =
             str_at(w, w->prog->members[en->first_member + v->as.i].json);
+        bc_str code;
+        if (s->len == 0) { /* an open enum's other: the code, or 'other' */
+            s = str_at(w, w->prog->members[en->first_member + v->as.i].name);
+            if (v->as.en.code) {
+                code.p = v->as.en.code;
+                code.len = v->len;
+                s = &code;
+            }
+        }
         if (json) {
             sb_put_json_string(b, s->p, s->len);
         } else {

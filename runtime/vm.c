@@ -944,6 +944,13 @@ static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
             return VM_RUNTIME_ERROR;
         }
         const bc_str *s = &p->strings[p->members[m].json];
+        if (s->len == 0 && x->as.en.code) { /* an open enum's other: its code */
+            *out = val_text(x->as.en.code, x->len);
+            return VM_OK;
+        }
+        if (s->len == 0 && p->members[m].name < p->nstrings) {
+            s = &p->strings[p->members[m].name]; /* 'other' */
+        }
         *out = val_text(s->p, s->len);
         return VM_OK;
     }

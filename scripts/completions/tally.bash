@@ -36,7 +36,7 @@ _tally()
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --findings-only --fail-on --jobs -j --allow-native --help --" ;;
+    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --all-errors --findings-only --fail-on --jobs -j --allow-native --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--max-errors --memory-cap --lib-path --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
