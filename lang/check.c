@@ -2018,7 +2018,7 @@ static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
     }
     bool rounds = agg == BC_AGG_SUM || agg == BC_AGG_MEAN || agg == BC_AGG_SHARE;
     bool must_round = agg == BC_AGG_MEAN || agg == BC_AGG_SHARE;
-    if (argc != 1 && !(rounds && argc == 3)) {
+    if ((argc != 1 || must_round) && !(rounds && argc == 3)) {
         err(k, a->sp, must_round ? "write it as in mean(x, 2, half up): a mean or a share "
                                    "is exact until rounded"
                                  : rounds ? "write sum(x), or sum(x, PLACES, MODE)"

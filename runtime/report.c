@@ -829,11 +829,15 @@ static rt_status write_one(rep_state *s, const rtab *t, FILE *f, out_format fmt,
 {
     row *rows;
     uint32_t n;
-    rt_status st = finish_rows(s, t, &rows, &n, err, errcap);
+    const bc_str *name = &s->p->strings[t->rp->name];
+    char e[512];
+    rt_status st = finish_rows(s, t, &rows, &n, e, sizeof e);
+    if (st == RT_ERUNTIME) {
+        snprintf(err, errcap, "report %s: %s", name->p, e);
+    }
     if (st != RT_OK) {
         return st;
     }
-    const bc_str *name = &s->p->strings[t->rp->name];
     out_writer *w = out_new_as(s->mem, s->p, fmt == OUT_JSONL ? NULL : f, fmt,
                                t->rp->out_type);
     if (!w) {
@@ -842,7 +846,6 @@ static rt_status write_one(rep_state *s, const rtab *t, FILE *f, out_format fmt,
     strbuf head;
     sb_init(&head, s->mem);
     sb_put_json_string(&head, name->p, name->len);
-    char e[512];
     for (uint32_t i = 0; i < n && st == RT_OK; i++) {
         st = out_result(w, rows[i].v, e, sizeof e);
         if (st != RT_OK && out_status(w) == RT_OK) {
