@@ -25,8 +25,6 @@ const char cli_usage_merge[] =
     "  --partial                       write the merged partial state\n"
     "                                  instead, to be merged again (a\n"
     "                                  combiner)\n"
-    "  --lib-path DIR                  look for imported modules in DIR\n"
-    "                                  first\n"
     "\n"
     "Exit status 0, 1 when PROGRAM has errors, 2 when a partial is not one\n"
     "of PROGRAM's reports, 3 for a result with no exact form, 4 for a usage\n"
