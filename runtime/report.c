@@ -1097,7 +1097,7 @@ rt_status rep_write_partial(rep_state *s, FILE *f)
     for (uint32_t i = 0; i < p->nreports && ok; i++) {
         const rtab *t = &s->t[i];
         const bc_str *name = &p->strings[t->rp->name];
-        sb_puts(&b, i ? ",\n {\"report\": " : "\n {\"report\": ");
+        sb_puts(&b, i ? ", {\"report\": " : "{\"report\": ");
         sb_put_json_string(&b, name->p, name->len);
         sb_puts(&b, ", \"groups\": [");
         /* Groups in key order, so equal states give equal files. */
@@ -1130,7 +1130,7 @@ rt_status rep_write_partial(rep_state *s, FILE *f)
         qsort(rows, t->n, sizeof *rows, by_keys_only);
         for (uint32_t r = 0; r < t->n && ok; r++) {
             const group *g = t->g[rows[r].v->as.r->fields[t->rp->nkeys].as.i];
-            sb_puts(&b, r ? ",\n  [[" : "\n  [[");
+            sb_puts(&b, r ? ", [[" : "[[");
             for (uint16_t k = 0; k < t->rp->nkeys; k++) {
                 if (k) {
                     sb_puts(&b, ", ");
@@ -1149,7 +1149,7 @@ rt_status rep_write_partial(rep_state *s, FILE *f)
         sb_puts(&b, "]}");
         arena_reset(&s->tmp);
     }
-    sb_puts(&b, "\n]}\n");
+    sb_puts(&b, "]}\n");
     rt_status st = ok && !b.failed ? RT_OK : RT_ENOMEM;
     arena_reset(&s->tmp);
     if (st == RT_OK && (fwrite(b.p, 1, b.len, f) != b.len || fflush(f) != 0)) {
@@ -1451,13 +1451,17 @@ static rt_status read_tree(rd *r, yajl_val root)
     return compact(s) ? RT_OK : RT_ENOMEM;
 }
 
-rt_status rep_read_partial(rep_state *s, const char *text, size_t len, const char *name,
-                           char *err, size_t errcap)
+/* One partial state, the [len] bytes at [text] ([line] of the file, 0
+ * when it is the whole file). */
+static rt_status read_one(rep_state *s, const char *text, size_t len, const char *name,
+                          long line, char *err, size_t errcap)
 {
-    rd r = {s, name, err, errcap};
-    if (memchr(text, '\0', len)) {
-        return bad(&r, "", "not a partial report: it holds a NUL byte");
+    char where[600];
+    if (line) {
+        snprintf(where, sizeof where, "%s: line %ld", name, line);
+        name = where;
     }
+    rd r = {s, name, err, errcap};
     char *z = mem_alloc(s->mem, len + 1);
     if (!z) {
         return RT_ENOMEM;
@@ -1489,4 +1493,42 @@ rt_status rep_read_partial(rep_state *s, const char *text, size_t len, const cha
     rt_status st = read_tree(&r, root);
     yajl_tree_free(root);
     return st;
+}
+
+rt_status rep_read_partial(rep_state *s, const char *text, size_t len, const char *name,
+                           char *err, size_t errcap)
+{
+    if (memchr(text, '\0', len)) {
+        rd r = {s, name, err, errcap};
+        return bad(&r, "", "not a partial report: it holds a NUL byte");
+    }
+    /* Several partials, one a line (a map-reduce job's mappers' output
+     * gathered), or one, on one line or more. */
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\n' && i + 1 < len && text[i + 1] == '{') {
+            lines++;
+        }
+    }
+    if (!lines) {
+        return read_one(s, text, len, name, 0, err, errcap);
+    }
+    long line = 1;
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        size_t k = at;
+        while (k < end && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r')) {
+            k++;
+        }
+        if (k < end) {
+            rt_status st = read_one(s, text + at, end - at, name, line, err, errcap);
+            if (st != RT_OK) {
+                return st;
+            }
+        }
+        at = end + 1;
+        line++;
+    }
+    return RT_OK;
 }
