@@ -527,82 +527,133 @@ static rt_status fold_acc(rep_state *s, const bc_report_col *c, acc *a, const ac
     return RT_OK;
 }
 
+/* A copy of [o] (ncols accumulators after nk keys) in [to], its
+ * distinct sets in new slot arrays; NULL (with what was made freed or
+ * left in [to]) out of memory. */
+static group *copy_group(rep_state *s, arena *to, const group *o, uint16_t nk, uint16_t nc,
+                         size_t *bytes)
+{
+    group *g = arena_alloc(to, sizeof *g);
+    value *kv = arena_alloc(to, (nk ? nk : 1) * sizeof *kv);
+    acc *ac = arena_zalloc(to, (nc ? nc : 1) * sizeof *ac);
+    char *kb = arena_alloc(to, o->klen ? o->klen : 1);
+    if (!g || !kv || !ac || !kb) {
+        return NULL;
+    }
+    *g = *o;
+    memcpy(kb, o->kb, o->klen);
+    g->kb = kb;
+    g->keys = kv;
+    g->accs = ac;
+    *bytes += sizeof *g + nk * sizeof *kv + nc * sizeof *ac + o->klen;
+    for (uint16_t k = 0; k < nk; k++) {
+        if (!copy_value(to, &o->keys[k], &kv[k], bytes)) {
+            return NULL;
+        }
+    }
+    bool ok = true;
+    for (uint16_t c = 0; c < nc && ok; c++) {
+        const acc *oa = &o->accs[c];
+        ac[c] = *oa;
+        ac[c].set.e = NULL;
+        if (oa->has && !copy_value(to, &oa->v, &ac[c].v, bytes)) {
+            ok = false;
+            break;
+        }
+        if (!oa->set.cap) {
+            continue;
+        }
+        dent *e = mem_alloc(s->mem, oa->set.cap * sizeof *e);
+        if (!e) {
+            ok = false;
+            break;
+        }
+        memset(e, 0, oa->set.cap * sizeof *e);
+        ac[c].set.e = e;
+        for (uint32_t j = 0; j < oa->set.cap && ok; j++) {
+            const dent *d = &oa->set.e[j];
+            if (!d->bytes) {
+                continue;
+            }
+            char *b = arena_alloc(to, d->len ? d->len : 1);
+            ok = b && copy_value(to, &d->v, &e[j].v, bytes);
+            if (ok) {
+                memcpy(b, d->bytes, d->len);
+                e[j].bytes = b;
+                e[j].len = d->len;
+                e[j].hash = d->hash;
+                *bytes += d->len;
+            }
+        }
+    }
+    if (!ok) {
+        for (uint16_t c = 0; c < nc; c++) {
+            mem_free(s->mem, ac[c].set.e, ac[c].set.e ? o->accs[c].set.cap * sizeof(dent) : 0);
+        }
+        return NULL;
+    }
+    return g;
+}
+
 /* Copies the live state into the other arena and empties this one,
- * when the waste passes what is live. */
-static bool compact(rep_state *s)
+ * when the waste passes what is live.  Out of memory it leaves the state
+ * as it was (compacting is only ever an economy). */
+static void compact(rep_state *s)
 {
     if (s->waste < COMPACT_MIN || s->waste < s->live) {
-        return true;
+        return;
     }
     arena *to = &s->ar[1 - s->cur];
-    size_t bytes = 0;
+    size_t total = 0, bytes = 0;
     for (uint32_t i = 0; i < s->p->nreports; i++) {
+        total += s->t[i].n;
+    }
+    group **ng = mem_alloc(s->mem, (total ? total : 1) * sizeof *ng);
+    if (!ng) {
+        return;
+    }
+    size_t made = 0;
+    bool ok = true;
+    for (uint32_t i = 0; i < s->p->nreports && ok; i++) {
         rtab *t = &s->t[i];
-        uint16_t nk = t->rp->nkeys, nc = t->rp->ncols;
-        for (uint32_t gi = 0; gi < t->n; gi++) {
-            group *o = t->g[gi];
-            group *g = arena_alloc(to, sizeof *g);
-            value *kv = arena_alloc(to, (nk ? nk : 1) * sizeof *kv);
-            acc *ac = arena_alloc(to, (nc ? nc : 1) * sizeof *ac);
-            char *kb = arena_alloc(to, o->klen ? o->klen : 1);
-            if (!g || !kv || !ac || !kb) {
-                arena_reset(to);
-                return false;
-            }
-            *g = *o;
-            memcpy(kb, o->kb, o->klen);
-            g->kb = kb;
-            bytes += sizeof *g + nk * sizeof *kv + nc * sizeof *ac + o->klen;
-            for (uint16_t k = 0; k < nk; k++) {
-                if (!copy_value(to, &o->keys[k], &kv[k], &bytes)) {
-                    arena_reset(to);
-                    return false;
-                }
-            }
-            for (uint16_t c = 0; c < nc; c++) {
-                ac[c] = o->accs[c];
-                if (o->accs[c].has &&
-                    !copy_value(to, &o->accs[c].v, &ac[c].v, &bytes)) {
-                    arena_reset(to);
-                    return false;
-                }
-            }
-            g->keys = kv;
-            g->accs = ac;
-            /* The sets' slot arrays are mem_ blocks: only what the
-             * entries point at moves, and it moves in place below once
-             * nothing can fail... */
-            t->g[gi] = g; /* ...so groups switch now; entries next */
+        for (uint32_t gi = 0; gi < t->n && ok; gi++) {
+            ng[made] = copy_group(s, to, t->g[gi], t->rp->nkeys, t->rp->ncols, &bytes);
+            ok = ng[made] != NULL;
+            made += ok;
         }
     }
+    if (!ok) {
+        /* undo: the copies' slot arrays, then their arena */
+        size_t k = 0;
+        for (uint32_t i = 0; i < s->p->nreports && k < made; i++) {
+            rtab *t = &s->t[i];
+            for (uint32_t gi = 0; gi < t->n && k < made; gi++, k++) {
+                for (uint16_t c = 0; c < t->rp->ncols; c++) {
+                    dset *d = &ng[k]->accs[c].set;
+                    mem_free(s->mem, d->e, d->e ? d->cap * sizeof *d->e : 0);
+                }
+            }
+        }
+        arena_reset(to);
+        mem_free(s->mem, ng, (total ? total : 1) * sizeof *ng);
+        return;
+    }
+    size_t k = 0;
     for (uint32_t i = 0; i < s->p->nreports; i++) {
         rtab *t = &s->t[i];
-        for (uint32_t gi = 0; gi < t->n; gi++) {
+        for (uint32_t gi = 0; gi < t->n; gi++, k++) {
             for (uint16_t c = 0; c < t->rp->ncols; c++) {
                 dset *d = &t->g[gi]->accs[c].set;
-                for (uint32_t j = 0; j < d->cap; j++) {
-                    dent *e = &d->e[j];
-                    if (!e->bytes) {
-                        continue;
-                    }
-                    char *b = arena_alloc(to, e->len ? e->len : 1);
-                    value v;
-                    if (!b || !copy_value(to, &e->v, &v, &bytes)) {
-                        return false; /* half moved: the caller stops the run */
-                    }
-                    memcpy(b, e->bytes, e->len);
-                    e->bytes = b;
-                    e->v = v;
-                    bytes += e->len;
-                }
+                mem_free(s->mem, d->e, d->cap * sizeof *d->e);
             }
+            t->g[gi] = ng[k];
         }
     }
+    mem_free(s->mem, ng, (total ? total : 1) * sizeof *ng);
     arena_reset(live(s));
     s->cur = 1 - s->cur;
     s->live = bytes;
     s->waste = 0;
-    return true;
 }
 
 rt_status rep_add(rep_state *s, uint32_t report, const value *rows, char *err, size_t errcap)
@@ -629,7 +680,8 @@ rt_status rep_add(rep_state *s, uint32_t report, const value *rows, char *err, s
             }
         }
     }
-    return compact(s) ? RT_OK : RT_ENOMEM;
+    compact(s);
+    return RT_OK;
 }
 
 rt_status rep_merge(rep_state *into, const rep_state *from, char *err, size_t errcap)
@@ -652,7 +704,8 @@ rt_status rep_merge(rep_state *into, const rep_state *from, char *err, size_t er
             }
         }
     }
-    return compact(into) ? RT_OK : RT_ENOMEM;
+    compact(into);
+    return RT_OK;
 }
 
 /* ---- finishing ----------------------------------------------------------- */
@@ -1448,7 +1501,8 @@ static rt_status read_tree(rd *r, yajl_val root)
             return st;
         }
     }
-    return compact(s) ? RT_OK : RT_ENOMEM;
+    compact(s);
+    return RT_OK;
 }
 
 /* One partial state, the [len] bytes at [text] ([line] of the file, 0
