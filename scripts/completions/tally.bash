@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run disasm describe merge --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run disasm describe test merge --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -37,7 +37,8 @@ _tally()
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
     --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
-    --output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --output|-o|--junit|--coverage-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --filter|--min-coverage|--min-mutation-score) return ;;
     --lib-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
     esac
@@ -48,6 +49,7 @@ _tally()
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--max-errors --memory-cap --lib-path --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
+    test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
     if [[ $cur == -* ]]; then
@@ -58,12 +60,14 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--report|--report-format|--report-partial) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--report|--report-format|--report-partial) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac
     done
-    if [[ $cmd == build || $cmd == check ]]; then
+    if [[ $cmd == test ]]; then
+        COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
+    elif [[ $cmd == build || $cmd == check ]]; then
         [[ $cmd == build && $nargs -gt 0 ]] && return
         COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
     elif [[ $nargs -eq 0 ]]; then
