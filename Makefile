@@ -280,6 +280,8 @@ clean:
 
 # `make bench` (bench/README.md): Tally against hand-written baselines on
 # generated tenders, run interleaved.  BENCH_SIZES="1000 1000000" goes large.
+# Then a report's peak memory over 100,000 and 1,000,000 generated records
+# (tests/tools/report_memory.py), which must be flat.
 BENCH_SIZES ?= 1000 10000 100000
 BENCH_RUNS  ?= 5
 BENCH_ARGS  ?=
@@ -291,6 +293,7 @@ bench: deps
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $(BUILD)/bench/spawn bench/spawn.c
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $(BUILD)/bench/vm_eval bench/vm_eval.c $(LIB) $(LDLIBS)
 	python3 bench/run.py --build $(BUILD) --sizes "$(BENCH_SIZES)" --runs $(BENCH_RUNS) $(BENCH_ARGS)
+	python3 tests/tools/report_memory.py $(TALLY) 100000 1000000
 
 # `make bench-instr BASE=REV` (bench/README.md): instructions per tender
 # of the award example, this tree against REV, counted by callgrind.

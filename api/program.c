@@ -701,4 +701,5 @@ void tally_program_policy(const tally_program *tp, tally_policy_info *out)
     out->version = p->version < p->nstrings ? bc_string(p, p->version) : "";
     out->origin = p->origin < p->nstrings ? bc_string(p, p->origin) : "";
     out->ncites = p->ncites;
+    out->nreports = p->nreports;
 }

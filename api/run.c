@@ -20,6 +20,7 @@
 #include "date.h"
 #include "ffi_native.h"
 #include "output.h"
+#include "report.h"
 #include "vm.h"
 
 /* ---- running ------------------------------------------------------------ */
@@ -48,6 +49,8 @@ typedef struct runner {
     bool findings_only;    /* tally_run_options.findings_only */
     bool all_errors;       /* tally_run_options.all_errors */
     tally_fail_on fail_on; /* tally_run_options.fail_on */
+    rep_state *rep;        /* borrowed: where the records' report rows go,
+                              or NULL (a session) */
     strbuf *msgs; /* parallel: messages kept, NUL-separated, for the
                      writer thread to pass on in input order; NULL: sent
                      at once */
@@ -122,6 +125,29 @@ static rt_status all_errors_out(runner *r, const data_error *de,
     return st;
 }
 
+/* Adds [rows] (one list per report, or NULL) to the run's reports, once
+ * the record's result is written: TALLY_OK, or the status that stops the
+ * run. */
+static tally_status add_rows(runner *r, const value *rows)
+{
+    for (uint32_t i = 0; rows && i < r->p->nreports; i++) {
+        char err[300];
+        rt_status st = rep_add(r->rep, i, &rows[i], err, sizeof err);
+        if (st == RT_ENOMEM) {
+            say(r, "tally: out of memory adding to the reports");
+            return TALLY_ENOMEM;
+        }
+        if (st != RT_OK) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "tally: report %s: %s",
+                     bc_string(r->p, r->p->reports[i].name), err);
+            say(r, msg);
+            return TALLY_ERUNTIME;
+        }
+    }
+    return TALLY_OK;
+}
+
 /* Writes the one output record for one input record: a result, or an
  * error record.  [ds] is the reader's or binder's status for it.
  * Returns TALLY_OK, or the status that stops the run. */
@@ -154,10 +180,19 @@ static tally_status handle(runner *r, rt_status ds, const value *in_rec,
     if (st == RT_OK && found.kind == VAL_LIST) {
         count_findings(r, &found);
     }
+    value *rows = NULL; /* each report's rows for this record */
+    if (st == RT_OK && r->rep && p->nreports) {
+        rows = arena_alloc(&r->rec, p->nreports * sizeof *rows);
+        st = rows ? RT_OK : RT_ENOMEM;
+        for (uint32_t i = 0; st == RT_OK && i < p->nreports; i++) {
+            st = vm_eval_report(r->v, i, &rows[i], &ve);
+        }
+    }
     if (st == RT_OK && r->findings_only) {
         st = out_findings(r->w, key, &found);
         if (st == RT_OK) {
             r->st.evaluated++;
+            return add_rows(r, rows);
         }
         return written(r, st);
     }
@@ -168,7 +203,7 @@ static tally_status handle(runner *r, rt_status ds, const value *in_rec,
         st = out_result(r->w, &res, err, sizeof err);
         if (st == RT_OK) {
             r->st.evaluated++;
-            return TALLY_OK;
+            return add_rows(r, rows);
         }
         if (out_status(r->w) != RT_OK) {
             return written(r, st); /* writing stopped for good */
@@ -344,7 +379,7 @@ static tally_status cap_record(runner *r, long line)
 static tally_status run_sequential(const tally_program *tp,
                                    const ffi_table *natives,
                                    const tally_run_options *o, data_reader *rd,
-                                   mem_ctx *m, FILE *out,
+                                   mem_ctx *m, FILE *out, rep_state *rep,
                                    tally_run_stats *stats)
 {
     const bc_program *p = tp->prog;
@@ -357,6 +392,7 @@ static tally_status run_sequential(const tally_program *tp,
     r.findings_only = o->findings_only != 0;
     r.all_errors = o->all_errors != 0;
     r.fail_on = o->fail_on;
+    r.rep = rep;
     r.cap = m->cap;
     r.mem = m;
     arena_init(&r.rec, m);
@@ -470,6 +506,7 @@ typedef struct pool {
     tally_fail_on fail_on; /* tally_run_options.fail_on */
     bool has_as_of;        /* tally_run_options.as_of, parsed */
     int64_t as_of;
+    bool reports;          /* the run keeps reports: each worker its part */
     pthread_mutex_t mu;
     pthread_cond_t filled; /* a slot became FILLED, or the run ends */
     pthread_cond_t done;   /* a slot became DONE */
@@ -479,7 +516,7 @@ typedef struct pool {
     bool closing;
 } pool;
 
-static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
+static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m, rep_state *rep)
 {
     const tally_program *tp = pl->tp;
     const bc_program *p = tp->prog;
@@ -492,6 +529,7 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
     r.findings_only = pl->findings_only;
     r.all_errors = pl->all_errors;
     r.fail_on = pl->fail_on;
+    r.rep = rep;
     r.cap = m->cap;
     r.mem = m;
     arena_init(&r.rec, m);
@@ -555,6 +593,10 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
 typedef struct worker {
     pool *pl;
     mem_ctx mem; /* this worker's accounting */
+    rep_state *rep; /* owned: this worker's part of the reports, merged in
+                       worker order when the run ends; NULL without
+                       reports */
+    bool rep_failed; /* the part could not be made */
     pthread_t th;
 } worker;
 
@@ -571,6 +613,13 @@ static void *work(void *arg)
         setup_vm(v, pl->budget, pl->has_as_of, pl->as_of);
         vm_set_natives(v, pl->natives);
     }
+    if (v && pl->reports) {
+        wk->rep = rep_new(&wk->mem, pl->tp->prog);
+        if (!wk->rep) {
+            vm_free(v);
+            v = NULL; /* each batch then fails as out of memory */
+        }
+    }
     pthread_mutex_lock(&pl->mu);
     for (;;) {
         slot *s = &pl->slots[pl->next_take % pl->nslots];
@@ -585,7 +634,7 @@ static void *work(void *arg)
         pl->next_take++;
         pthread_mutex_unlock(&pl->mu);
         if (v) {
-            process_batch(pl, s, v, &wk->mem);
+            process_batch(pl, s, v, &wk->mem, wk->rep);
         } else {
             s->status = TALLY_ENOMEM;
         }
@@ -666,7 +715,7 @@ static bool slot_add(slot *s, const char *line, size_t len, long lineno,
 static tally_status run_parallel(const tally_program *tp,
                                  const ffi_table *natives,
                                  const tally_run_options *o, data_reader *rd,
-                                 mem_ctx *m, FILE *out,
+                                 mem_ctx *m, FILE *out, rep_state *rep,
                                  tally_run_stats *stats)
 {
     tally_run_stats st;
@@ -680,6 +729,7 @@ static tally_status run_parallel(const tally_program *tp,
     pl.findings_only = o->findings_only != 0;
     pl.all_errors = o->all_errors != 0;
     pl.fail_on = o->fail_on;
+    pl.reports = rep != NULL;
     run_as_of(tp, o, &pl.has_as_of, &pl.as_of); /* checked by tally_run */
     pl.nslots = o->jobs * 2;
     pl.slots = calloc(pl.nslots, sizeof *pl.slots);
@@ -796,6 +846,22 @@ static tally_status run_parallel(const tally_program *tp,
     for (unsigned i = 0; i < started; i++) {
         pthread_join(wk[i].th, NULL);
     }
+    /* Each worker's part of the reports, in worker order (the merge is
+     * exact, so any order gives the same report). */
+    for (unsigned i = 0; i < started; i++) {
+        if (rep && wk[i].rep && result == TALLY_OK) {
+            char err[300];
+            rt_status rs = rep_merge(rep, wk[i].rep, err, sizeof err);
+            if (rs != RT_OK) {
+                char msg[400];
+                snprintf(msg, sizeof msg, "tally: %s", rs == RT_ENOMEM
+                         ? "out of memory merging the reports" : err);
+                api_message(&tp->cfg, msg);
+                result = rs == RT_ENOMEM ? TALLY_ENOMEM : TALLY_ERUNTIME;
+            }
+        }
+        rep_free(wk[i].rep);
+    }
     arena_free(&scratch);
     for (unsigned i = 0; i < pl.nslots; i++) {
         sb_free(&pl.slots[i].text);
@@ -853,6 +919,35 @@ static tally_status bind_natives(const tally_program *tp, mem_ctx *m,
     return TALLY_OK;
 }
 
+/* Writes the run's reports where [o] says: the partial state, the
+ * report, or both.  TALLY_OK or the status that ends the run. */
+static tally_status write_reports(const tally_program *tp, const tally_run_options *o,
+                                  rep_state *rep, FILE *out)
+{
+    static const out_format fmts[] = {OUT_JSONL, OUT_JSON,  OUT_CSV,   OUT_TABLE,
+                                      OUT_JSONL, OUT_JSONL, OUT_JSONL};
+    rt_status st = RT_OK;
+    char err[600] = "";
+    if (o->report_partial) {
+        st = rep_write_partial(rep, o->report_partial);
+    }
+    if (st == RT_OK && (o->report || !o->report_partial)) {
+        FILE *f = o->report ? o->report : out;
+        tally_output_format fmt = o->report ? o->report_format : o->output;
+        st = rep_write(rep, f, fmts[fmt <= TALLY_OUTPUT_GITHUB ? fmt : 0], err, sizeof err);
+    }
+    if (st == RT_ERUNTIME) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "tally: %s", err);
+        api_message(&tp->cfg, msg);
+        return TALLY_ERUNTIME;
+    }
+    if (st == RT_ENOMEM) {
+        api_message(&tp->cfg, "tally: out of memory writing the reports");
+    }
+    return api_status(st);
+}
+
 tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                        FILE *in, FILE *out, tally_run_stats *stats)
 {
@@ -879,6 +974,27 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
             *stats = st;
         }
         return result;
+    }
+    rep_state *rep = NULL;
+    if (tp->prog->nreports) {
+        if (!o->report && !o->report_partial && o->output >= TALLY_OUTPUT_JUNIT) {
+            api_message(&tp->cfg, "tally: the policy's reports need their own file "
+                                  "(--report FILE) with a CI output format");
+            if (stats) {
+                *stats = st;
+            }
+            ffi_free(nt);
+            return TALLY_EOPTION;
+        }
+        rep = rep_new(&run_mem, tp->prog);
+        if (!rep) {
+            api_message(&tp->cfg, "tally: out of memory starting the reports");
+            ffi_free(nt);
+            if (stats) {
+                *stats = st;
+            }
+            return TALLY_ENOMEM;
+        }
     }
     data_reader *rd = data_reader_new(&run_mem, tp->prog, in,
                                       o->records_at ? DATA_WRAPPED
@@ -913,10 +1029,18 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
         /* Parallel runs take JSON Lines and write JSON Lines; anything
          * else runs on one thread.  Either way one reader frames the
          * input, so both see the same records. */
-        result = run_parallel(tp, nt, o, rd, &run_mem, out, &st);
+        result = run_parallel(tp, nt, o, rd, &run_mem, out, rep, &st);
     } else {
-        result = run_sequential(tp, nt, o, rd, &run_mem, out, &st);
+        result = run_sequential(tp, nt, o, rd, &run_mem, out, rep, &st);
     }
+    if (rep && (result == TALLY_OK || result == TALLY_EDATA ||
+                result == TALLY_ERUNTIME || result == TALLY_EFINDINGS)) {
+        tally_status rs = write_reports(tp, o, rep, out);
+        if (rs != TALLY_OK) {
+            result = rs;
+        }
+    }
+    rep_free(rep);
     data_reader_free(rd);
     ffi_free(nt);
     if (stats) {
@@ -1040,4 +1164,48 @@ void tally_session_free(tally_session *s)
     ffi_free(s->natives);
     mem_ctx m = s->mem;
     mem_free(&m, s, sizeof *s);
+}
+
+/* ---- merging partial reports ---------------------------------------------- */
+
+tally_status tally_report_merge(const tally_program *tp, size_t n, const char *const *names,
+                                const char *const *texts, const size_t *lens,
+                                tally_output_format format, int partial, FILE *out)
+{
+    static const out_format fmts[] = {OUT_JSONL, OUT_JSON, OUT_CSV, OUT_TABLE};
+    if (!tp->prog->nreports) {
+        api_message(&tp->cfg, "tally: the policy declares no report to merge");
+        return TALLY_EOPTION;
+    }
+    if ((unsigned)format > TALLY_OUTPUT_TABLE) {
+        api_message(&tp->cfg, "tally: reports are written as JSON Lines, JSON, CSV "
+                              "or a table");
+        return TALLY_EOPTION;
+    }
+    mem_ctx m = run_mem_of(tp, NULL);
+    rep_state *rep = rep_new(&m, tp->prog);
+    if (!rep) {
+        api_message(&tp->cfg, "tally: out of memory merging the reports");
+        return TALLY_ENOMEM;
+    }
+    rt_status st = RT_OK;
+    char err[800] = "";
+    for (size_t i = 0; i < n && st == RT_OK; i++) {
+        st = rep_read_partial(rep, texts[i], lens[i], names[i], err, sizeof err);
+    }
+    if (st == RT_OK) {
+        st = partial ? rep_write_partial(rep, out)
+                     : rep_write(rep, out, fmts[format], err, sizeof err);
+    }
+    rep_free(rep);
+    if (st == RT_EDATA || st == RT_ERUNTIME) {
+        char msg[900];
+        snprintf(msg, sizeof msg, "tally: %s", err);
+        api_message(&tp->cfg, msg);
+        return st == RT_EDATA ? TALLY_EDATA : TALLY_ERUNTIME;
+    }
+    if (st == RT_ENOMEM) {
+        api_message(&tp->cfg, "tally: out of memory merging the reports");
+    }
+    return api_status(st);
 }

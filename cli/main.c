@@ -19,7 +19,13 @@
 #include <unistd.h>
 
 #include "outfile.h"
+#include "report.h"
 #include "tally.h"
+
+#define usage_error cli_usage_error
+#define exit_for cli_exit_for
+#define slurp cli_slurp
+#define load_program cli_load_program
 
 enum {
     EXIT_OK = 0,
@@ -47,6 +53,8 @@ static const char usage_main[] =
     "                             standard input when no DATA is given)\n"
     "  disasm PROGRAM             list a program's bytecode\n"
     "  describe PROGRAM           what a program reads and writes, as JSON\n"
+    "  merge PROGRAM PARTIAL...   merge partial reports of runs over parts of\n"
+    "                             a corpus into the policy's reports\n"
     "  test [PATH...]             run the tests of policies and test files\n"
     "                             (directories searched; default .)\n"
     "\n"
@@ -140,6 +148,15 @@ static const char usage_run[] =
     "  --fail-on LEVEL                 exit with status 7 when a finding of\n"
     "                                  LEVEL or above is reported: findings\n"
     "                                  (any), notice, warning or error\n"
+    "  --report FILE                   write the policy's reports to FILE\n"
+    "                                  instead of after the results\n"
+    "  --report-format jsonl|json|csv|table\n"
+    "                                  the reports' format (default: from\n"
+    "                                  FILE's extension .json, .csv or .txt,\n"
+    "                                  else jsonl)\n"
+    "  --report-partial FILE           write the reports' partial state (for\n"
+    "                                  `tally merge`) to FILE instead of the\n"
+    "                                  reports\n"
     "  --allow-native LIB              let the policy's extern definitions\n"
     "                                  call native library LIB (a name, found\n"
     "                                  as LIB.so on the library path, or a\n"
@@ -222,13 +239,13 @@ static void on_message(void *ud, const char *text)
     fprintf(stderr, "%s\n", text);
 }
 
-static int usage_error(const char *msg, const char *usage)
+int cli_usage_error(const char *msg, const char *usage)
 {
     fprintf(stderr, "tally: %s\n%s", msg, usage);
     return EXIT_USAGE;
 }
 
-static int exit_for(tally_status s)
+int cli_exit_for(tally_status s)
 {
     switch (s) {
     case TALLY_OK: return EXIT_OK;
@@ -249,7 +266,7 @@ static int exit_for(tally_status s)
 
 /* Reads a whole file (policies and bytecode are small); NULL on error,
  * with errno set. */
-static char *slurp(const char *path, size_t *len)
+char *cli_slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -293,8 +310,8 @@ static bool is_bytecode(const char *buf, size_t len)
 }
 
 /* Loads a policy or a bytecode file into a program. */
-static int load_program(const tally_config *cfg, const char *path,
-                        tally_program **out)
+int cli_load_program(const tally_config *cfg, const char *path,
+                     tally_program **out)
 {
     size_t len;
     char *buf = slurp(path, &len);
@@ -689,6 +706,9 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         return EXIT_INTERNAL;
     }
     int rc = EXIT_OK;
+    cli_reports reports;
+    memset(&reports, 0, sizeof reports);
+    reports.format = -1;
     bool options = true; /* until `--` */
     for (int i = 0; i < argc && rc == EXIT_OK; i++) {
         const char *a = argv[i];
@@ -800,6 +820,8 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             if (compile_option(cfg, ld, argc, argv, &i, usage_run, &rc) < 0) {
                 break;
             }
+        } else if (cli_report_option(&reports, argc, argv, &i, usage_run, &rc) != 0) {
+            /* taken, or rc says why not */
         } else {
             char msg[200];
             snprintf(msg, sizeof msg, "unknown option '%s' for run", a);
@@ -832,6 +854,16 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     tally_program *p;
     rc = load_program(cfg, prog_path, &p);
+    tally_policy_info pinfo;
+    if (rc == EXIT_OK) {
+        tally_program_policy(p, &pinfo);
+        if (pinfo.nreports && o.output >= TALLY_OUTPUT_JUNIT && !reports.path &&
+            !reports.partial_path) {
+            rc = usage_error("the policy's reports need their own file (--report FILE) "
+                             "with --format junit, tap or github", usage_run);
+            tally_program_free(p);
+        }
+    }
     if (rc != EXIT_OK) {
         free(data);
         free(allow);
@@ -868,7 +900,13 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         }
         o.input_name = strcmp(data[i], "-") == 0 ? "<stdin>" : data[i];
         tally_run_stats s;
-        tally_status st = tally_run(p, &o, in, of.f, &s);
+        memset(&s, 0, sizeof s);
+        tally_status st = cli_reports_attach(&reports, p, &o, o.input_name)
+                              ? tally_run(p, &o, in, of.f, &s)
+                              : TALLY_ENOMEM;
+        if (!cli_reports_collect(&reports, &o) && st != TALLY_ENOMEM) {
+            st = TALLY_ENOMEM;
+        }
         if (in != stdin) {
             fclose(in);
         }
@@ -892,6 +930,14 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     if (pr.shown) {
         fputc('\n', stderr);
     }
+    if (worst == TALLY_OK || worst == TALLY_EDATA || worst == TALLY_ERUNTIME ||
+        worst == TALLY_EFINDINGS) {
+        tally_status rs = cli_reports_finish(&reports, p, o.output, of.f);
+        if (rs != TALLY_OK && (rs != TALLY_ERUNTIME || worst != TALLY_EDATA)) {
+            worst = rs == TALLY_EDATA ? TALLY_EINTERNAL : rs;
+        }
+    }
+    cli_reports_free(&reports);
     if (worst != TALLY_ENATIVE && worst != TALLY_EOPTION) {
         /* (else nothing ran: the message says why) */
         tally_policy_info info;
@@ -1278,6 +1324,16 @@ static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     if (strcmp(cmd, "disasm") == 0) {
         return show_program(cfg, ld, argc - 2, argv + 2, usage_disasm, "disasm",
                             tally_disasm);
+    }
+    if (strcmp(cmd, "merge") == 0) {
+        if (wants_help(argc - 2, argv + 2)) {
+            fputs(cli_usage_merge, stdout);
+            return EXIT_OK;
+        }
+        if (!libs_done(ld, cfg)) {
+            return EXIT_INTERNAL;
+        }
+        return cmd_merge(cfg, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "describe") == 0) {
         return show_program(cfg, ld, argc - 2, argv + 2, usage_describe,

@@ -339,6 +339,19 @@ typedef struct tally_run_options {
                                a line), streamed; overrides [input].  NULL:
                                none.  Not a pointer of object keys:
                                TALLY_EOPTION. */
+    FILE *report; /* where the policy's reports are written once every
+                     record is read: NULL writes them to the run's output
+                     after the results (refused, TALLY_EOPTION, for the CI
+                     formats) unless [report_partial] is given */
+    tally_output_format report_format; /* JSONL, JSON, CSV or TABLE: the
+                                          format of [report]; ignored when
+                                          reports go to the run's output,
+                                          which take its format */
+    FILE *report_partial; /* non-NULL: the reports' partial state is
+                             written here as JSON (exact sums, counts,
+                             least and greatest values, distinct values)
+                             for tally_report_merge, and no report is
+                             written unless [report] is given */
 } tally_run_options;
 
 /* Evaluates [p] on every record read from [in], writing one result or one
@@ -356,6 +369,24 @@ typedef struct tally_run_options {
 TALLY_API tally_status tally_run(const tally_program *p,
                                  const tally_run_options *opts, FILE *in,
                                  FILE *out, tally_run_stats *stats);
+
+/* Merges the [n] partial report states in [texts] (each [lens] bytes,
+ * named [names] in messages), as tally_run_options.report_partial wrote
+ * them for runs of [p] over parts of a corpus, and writes the reports to
+ * [out] in [format] (JSONL, JSON, CSV or TABLE): the bytes one run over
+ * the whole corpus writes.  With [partial] non-zero it writes the merged
+ * partial state instead, to be merged again.  Returns TALLY_OK;
+ * TALLY_EDATA, with a message naming the file and the place, for a text
+ * that is not a partial state of [p]'s reports (another policy, version
+ * or layout of its reports, or damaged); TALLY_EOPTION when [p] declares
+ * no report; TALLY_ERUNTIME for a result with no exact form;
+ * TALLY_ENOMEM; TALLY_EIO when writing [out] failed. */
+TALLY_API tally_status tally_report_merge(const tally_program *p, size_t n,
+                                          const char *const *names,
+                                          const char *const *texts,
+                                          const size_t *lens,
+                                          tally_output_format format,
+                                          int partial, FILE *out);
 
 /* A session evaluates records one at a time, for an embedder that has
  * them one at a time (a request handler, a queue consumer) rather than as
@@ -499,6 +530,7 @@ typedef struct tally_policy_info {
     const char *version;
     const char *origin; /* the header's `source "..."` */
     unsigned ncites;
+    unsigned nreports; /* the policy's report declarations */
 } tally_policy_info;
 
 TALLY_API void tally_program_policy(const tally_program *p,

@@ -132,6 +132,8 @@ typedef enum ast_kind {
                      name_sp covers the qualified name; the checker sets
                      sym: what it amends, text2: its name as written,
                      and op 1 on each of its rows */
+    AST_REPORT,   /* report name: an aggregate over every record of a run
+                     (parser.y's report_decl says which fields hold what) */
     /* tests (tally test; api/test.c runs them) */
     AST_TEST,     /* test text(name, len) list: AST_GIVEN, AST_ASOF,
                      AST_WITH, AST_EXPECT in the order written */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytecode.h"
 #include "decimal.h"
 #include "date.h"
 #include "parser.h"
@@ -2083,6 +2084,317 @@ static void check_findings(checker *k)
     }
 }
 
+/* ---- reports ------------------------------------------------------------- */
+
+/* Whether a report can group by, or count distinct, values of [t]
+ * (runtime/report.c compares and encodes these). */
+static bool groupable(const ty *t)
+{
+    if (t->kind == TY_OPTIONAL) {
+        t = t->elem;
+    }
+    switch (t->kind) {
+    case TY_BOOL: case TY_INT: case TY_DEC: case TY_MONEY: case TY_PERCENT:
+    case TY_DATE: case TY_DURATION: case TY_TEXT: case TY_ENUM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A record made by the checker for a report: [n] fields, named later. */
+static sym *report_record(checker *k, const char *name, ast_node *at, int n)
+{
+    sym *v = res_new_sym(k, SYM_RECORD, name, at);
+    if (!v) {
+        return NULL;
+    }
+    v->ty = ty_new(k, TY_RECORD);
+    v->ty->decl = v;
+    v->nfields = n;
+    v->fields = alloc(k, (size_t)(n ? n : 1) * sizeof *v->fields);
+    if (!v->fields) {
+        return NULL;
+    }
+    return v;
+}
+
+/* The aggregates a column may name, as bc_agg numbers them. */
+static const char *const report_aggs[] = {"count", "sum", "min", "max", "mean",
+                                          "share", "count_distinct"};
+
+/* The rounding of a column written AGG(x, PLACES, MODE): sets col->lo and
+ * col->hi; false (reported) when they are not a whole number of places
+ * and a mode. */
+static bool report_rounding(checker *k, ast_node *col, ast_node *places, ast_node *m)
+{
+    char *end;
+    long n = places->kind == AST_INT ? strtol(places->text, &end, 10) : -1;
+    if (places->kind != AST_INT || n < 0 || n > LIM_MAX_PLACES) {
+        err(k, places->sp, "write the places as a whole number, as in mean(x, 2, half up)",
+            "the places of a report column are a number from 0 to %d", LIM_MAX_PLACES);
+        return false;
+    }
+    char mode[64];
+    if (m->kind == AST_MODE) {
+        snprintf(mode, sizeof mode, "%s %s", m->name, m->text);
+    } else if (m->kind == AST_NAME) {
+        snprintf(mode, sizeof mode, "%s", m->name);
+    } else {
+        mode[0] = '\0';
+    }
+    dec_round_mode rm = dec_round_mode_from_name(mode);
+    if (rm == DEC_ROUND_MODE_COUNT) {
+        err(k, m->sp, "the modes are half up, half down, half even, up, down, ceiling and floor",
+            "unknown rounding mode '%s'", mode);
+        return false;
+    }
+    col->lo = n;
+    col->hi = rm;
+    return true;
+}
+
+/* [t] with [places] places on output (a fresh copy), or [t] itself for
+ * -1. */
+static ty *with_places(checker *k, ty *t, int64_t places)
+{
+    if (places < 0 || ty_is_bad(t)) {
+        return t;
+    }
+    ty *c = ty_new(k, t->kind);
+    if (c != &k->t_error) {
+        *c = *t;
+        c->places = (int)places;
+    }
+    return c;
+}
+
+/* One column [col] of a report: its aggregate, argument and result type
+ * (*arg, *res). */
+static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
+{
+    ast_node *a = col->a;
+    *arg = &k->t_int;
+    *res = &k->t_int;
+    col->lo = -1;
+    col->b = NULL;
+    int agg = -1;
+    for (int i = 0; i < (int)(sizeof report_aggs / sizeof report_aggs[0]); i++) {
+        if (a->name && strcmp(a->name, report_aggs[i]) == 0) {
+            agg = i;
+        }
+    }
+    if (agg < 0) {
+        err(k, a->name_sp, "a column is count, sum(x), min(x), max(x), mean(x, PLACES, MODE), "
+            "share(CONDITION, PLACES, MODE) or count_distinct(x)",
+            "unknown report aggregate '%s'", a->name ? a->name : "?");
+        *res = &k->t_error;
+        return;
+    }
+    col->num = agg;
+    if (a->kind == AST_COMPREH) {
+        if (agg != BC_AGG_DISTINCT) {
+            err(k, a->sp, "write the comprehension inside the argument, as in "
+                "sum(sum(b.price for b in t.bids))",
+                "only count_distinct goes through a list with 'for' in a report column");
+            *res = &k->t_error;
+            return;
+        }
+        a->name = NULL; /* a list comprehension: its elements are counted */
+        ty *lt = expr(k, a, NULL);
+        col->op = 1;
+        col->b = a;
+        *arg = lt;
+        if (!ty_is_bad(lt) && (lt->kind != TY_LIST || !groupable(lt->elem))) {
+            err(k, a->sp, NULL, "count_distinct counts texts, enums, numbers, dates or "
+                "booleans, not %s", ty_str(k, lt->kind == TY_LIST ? lt->elem : lt));
+        }
+        return;
+    }
+    ast_node **args = a->list.items;
+    int argc = (int)a->list.count;
+    if (agg == BC_AGG_COUNT) {
+        if (argc) {
+            err(k, a->sp, "count counts the rows of a group; count_distinct(x) counts "
+                "different values", "count takes no argument in a report");
+        }
+        return;
+    }
+    bool rounds = agg == BC_AGG_SUM || agg == BC_AGG_MEAN || agg == BC_AGG_SHARE;
+    bool must_round = agg == BC_AGG_MEAN || agg == BC_AGG_SHARE;
+    if ((argc != 1 || must_round) && !(rounds && argc == 3)) {
+        err(k, a->sp, must_round ? "write it as in mean(x, 2, half up): a mean or a share "
+                                   "is exact until rounded"
+                                 : rounds ? "write sum(x), or sum(x, PLACES, MODE)"
+                                          : NULL,
+            "%s takes %s", report_aggs[agg],
+            must_round ? "a value, the places and a rounding mode"
+                       : rounds ? "one value, then optionally the places and a mode"
+                                : "one value");
+        *res = &k->t_error;
+        return;
+    }
+    if (argc == 3 && !report_rounding(k, col, args[1], args[2])) {
+        *res = &k->t_error;
+        return;
+    }
+    ast_node *x = args[0];
+    col->b = x;
+    ty *t = agg == BC_AGG_SHARE ? expect_bool(k, x, "a share's condition") : expr(k, x, NULL);
+    *arg = t;
+    if (ty_is_bad(t)) {
+        *res = &k->t_error;
+        return;
+    }
+    ty *base = t->kind == TY_OPTIONAL ? t->elem : t;
+    switch (agg) {
+    case BC_AGG_SUM:
+    case BC_AGG_MEAN:
+        if (!ty_is_num(base) || base->kind == TY_DURATION) {
+            err(k, x->sp, NULL, "%s adds numbers, money or percentages, not %s",
+                report_aggs[agg], ty_str(k, t));
+            *res = &k->t_error;
+            return;
+        }
+        if (agg == BC_AGG_SUM) {
+            *res = col->lo >= 0 && base->kind == TY_INT ? &k->t_error : base;
+            if (col->lo >= 0 && base->kind == TY_INT) {
+                err(k, args[1]->sp, "an integer sum is exact: write sum(x)",
+                    "an integer sum has no places to round to");
+                return;
+            }
+        } else {
+            *res = base->kind == TY_INT ? &k->t_dec : base;
+            if (t->kind == TY_OPTIONAL) {
+                *res = ty_wrap(k, TY_OPTIONAL, with_places(k, *res, col->lo));
+                return;
+            }
+        }
+        *res = with_places(k, *res, col->lo);
+        return;
+    case BC_AGG_MIN:
+    case BC_AGG_MAX:
+    case BC_AGG_DISTINCT:
+        if (!groupable(t)) {
+            err(k, x->sp, NULL, "%s takes a text, an enum, a number, a date or a boolean, "
+                "not %s", report_aggs[agg], ty_str(k, t));
+            *res = &k->t_error;
+            return;
+        }
+        *res = agg == BC_AGG_DISTINCT ? &k->t_int : t;
+        return;
+    case BC_AGG_SHARE:
+        *res = with_places(k, &k->t_percent, col->lo);
+        return;
+    default:
+        return;
+    }
+}
+
+/* The policy's reports: the variable each goes through, its keys (of
+ * types it can group by) and columns, names unique among them, the top
+ * line's column; and the two records the compiler builds: the rows a
+ * record gives (keys, then each column's argument) and the report's
+ * result (keys, then each column's result). */
+static void check_reports(checker *k)
+{
+    for (int r = 0; r < k->res.nreports; r++) {
+        ast_node *d = k->res.reports[r];
+        int mark = k->nlocals;
+        ast_node *v = d->c;
+        if (!v->a) {
+            const char *in = k->res.input ? k->res.input->name : NULL;
+            if (in && strcmp(v->name, in) != 0) {
+                err(k, v->name_sp, NULL, "'for each' names the input, '%s'", in);
+            }
+        } else {
+            ty *lt = expr(k, v->a, NULL);
+            if (lt->kind != TY_LIST && !ty_is_bad(lt)) {
+                err(k, v->a->sp, "write 'for each INPUT' to report on every record",
+                    "a report goes through a list: 'for x in LIST', and this is %s",
+                    ty_str(k, lt));
+            }
+            if (k->nlocals < MAX_LOCALS) {
+                v->sym = res_bind_local(k, v->name,
+                                        lt->kind == TY_LIST ? lt->elem : &k->t_error, v);
+            }
+        }
+        if (d->b) {
+            cond(k, d->b);
+        }
+        int nkeys = (int)d->list.count, ncols = (int)d->list2.count;
+        int n = nkeys + ncols;
+        char *rows_name = alloc(k, strlen(d->name) + 16);
+        char *out_name = alloc(k, strlen(d->name) + 16);
+        if (!rows_name || !out_name) {
+            k->nlocals = mark;
+            return;
+        }
+        sprintf(rows_name, "report %s rows", d->name);
+        sprintf(out_name, "report %s", d->name);
+        sym *rows = report_record(k, rows_name, d, n);
+        sym *out = report_record(k, out_name, d, n);
+        if (!rows || !out) {
+            k->nlocals = mark;
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            ast_node *f = i < nkeys ? d->list.items[i] : d->list2.items[i - nkeys];
+            for (int j = 0; j < i; j++) {
+                ast_node *g = j < nkeys ? d->list.items[j] : d->list2.items[j - nkeys];
+                if (strcmp(f->name, g->name) == 0) {
+                    err(k, f->name_sp, "give each key and column of a report its own name",
+                        "'%s' is named twice in report %s", f->name, d->name);
+                }
+            }
+            ty *arg, *res;
+            if (i < nkeys) {
+                arg = res = expr(k, f->a, NULL);
+                if (!ty_is_bad(arg) && !groupable(arg)) {
+                    err(k, f->a->sp, NULL, "a report groups by a text, an enum, a number, a "
+                        "date or a boolean, not %s", ty_str(k, arg));
+                }
+            } else {
+                report_column(k, f, &arg, &res);
+            }
+            rows->fields[i] = (field_info){f->name, f->name, arg, NULL, -1, false, false};
+            out->fields[i] = (field_info){f->name, f->name, res, NULL, -1, false, false};
+        }
+        ast_node *top = d->a;
+        if (top) {
+            char *end;
+            errno = 0;
+            long long tn = strtoll(top->text, &end, 10);
+            if (errno || tn < 1 || tn > UINT32_MAX) {
+                err(k, top->sp, NULL, "top takes a number of rows from 1 to %u",
+                    (unsigned)UINT32_MAX);
+            }
+            top->num = tn;
+            top->aux = -1;
+            for (int c = 0; c < ncols; c++) {
+                if (strcmp(d->list2.items[c]->name, top->name) == 0) {
+                    top->aux = c;
+                }
+            }
+            if (top->aux < 0) {
+                err(k, top->name_sp, "top N by COLUMN orders by one of the report's columns",
+                    "report %s has no column '%s'", d->name, top->name);
+            }
+        }
+        d->sym = out;
+        d->sym2 = rows;
+        d->ty = ty_wrap(k, TY_LIST, rows->ty);
+        res_push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, rows);
+        res_push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, out);
+        for (int j = 0; j < r; j++) {
+            if (strcmp(k->res.reports[j]->name, d->name) == 0) {
+                err(k, d->name_sp, NULL, "report %s is declared twice", d->name);
+            }
+        }
+        k->nlocals = mark;
+    }
+}
+
 /* "holiday 2026-06-15": a day added to the bank-holiday calendar.  It
  * must be a real date inside the calendar's years (a holiday outside
  * them would never be consulted: days there are refused) and declared
@@ -2501,6 +2813,7 @@ static void check_file(checker *k, ast_node *root)
         expect(k, o->b, t, "the output");
     }
     check_findings(k);
+    check_reports(k);
     if (!is_module) {
         check_tests(k, root);
     }

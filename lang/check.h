@@ -194,6 +194,15 @@ typedef struct tly_checked {
     sym *finding;        /* the record each finding is reported as
                             (code, severity, message, cite, url), or NULL */
     ty *findings_ty;     /* list of that record */
+    ast_node **reports;  /* arena: the policy's AST_REPORTs, in order; the
+                            checker sets on each: sym, its result record;
+                            sym2, its row record, ty a list of it; on each column
+                            (list2's AST_FIELD_INIT): num its bc_agg, lo
+                            its rounding places (-1: none), hi its
+                            dec_round_mode, op 1 when its argument is a
+                            list, b the argument (NULL for count); on the
+                            top line (a): num, N, and aux, the column */
+    int nreports;
     int64_t *holidays; /* arena: the days of the policy's holiday
                           declarations, in declaration order */
     int nholidays;

@@ -2149,6 +2149,65 @@ static void gen_findings(cg *g, tly_checked *k)
     load(g, acc, sp0);
 }
 
+/* ---- reports ------------------------------------------------------------- */
+
+/* The rows function of report [d]: the list of the rows the record gives
+ * it, each a record of d->sym2 (the keys, then each column's argument):
+ * one row, or none when 'where' fails, for 'for each'; one per element
+ * that passes 'where' for 'for x in LIST'. */
+static void gen_report(cg *g, ast_node *d)
+{
+    tly_span sp = d->sp;
+    int acc = new_slot(g);
+    op0(g, OP_LIST_NEW, sp);
+    store(g, acc, sp);
+    uint32_t top = 0;
+    fwd done = {0, 0};
+    ast_node *v = d->c;
+    if (v->a) {
+        gen(g, v->a);
+        int list = new_slot(g);
+        store(g, list, sp);
+        int idx = new_slot(g);
+        push_int(g, 0, sp);
+        store(g, idx, sp);
+        top = here(g);
+        g->target = top;
+        v->sym->slot = new_slot(g);
+        emit(g, OP_FOR_NEXT, sp, 0,
+             ASM_OPERANDS(0, (uint32_t)list, (uint32_t)idx, (uint32_t)v->sym->slot));
+        done = (fwd){jump_operand_at(g, OP_FOR_NEXT), g->depth};
+    }
+    fwd skip = {0, 0};
+    if (d->b) {
+        branch(g, d->b, false, &skip);
+    }
+    load(g, acc, sp);
+    uint32_t n = d->list.count + d->list2.count;
+    for (uint32_t i = 0; i < d->list.count; i++) {
+        gen(g, d->list.items[i]->a);
+    }
+    for (uint32_t i = 0; i < d->list2.count; i++) {
+        ast_node *col = d->list2.items[i];
+        if (col->b) {
+            gen(g, col->b);
+        } else {
+            push_int(g, 1, col->sp);
+        }
+    }
+    op16(g, OP_RECORD, (uint16_t)d->sym2->index, sp, (int)n);
+    op0(g, OP_LIST_APPEND, sp);
+    op0(g, OP_POP, sp);
+    if (d->b) {
+        land(g, skip);
+    }
+    if (v->a) {
+        loop_to(g, top, sp);
+        land(g, done);
+    }
+    load(g, acc, sp);
+}
+
 /* The body of dated [s] named without 'on': its value on the evaluation
  * date ([asof_fn]), or a runtime error naming it and the date. */
 static void gen_dated(cg *g, sym *s, uint16_t asof_fn)
@@ -2878,6 +2937,8 @@ bc_program *tly_compile(tly_comp *c)
     (void)check_base;
     uint32_t out_fn = nf++;
     uint32_t find_fn = k->nfindings ? nf++ : UINT32_MAX;
+    uint32_t rep_fn = nf;
+    nf += (uint32_t)k->nreports;
     if (nf >= 0xFFFF) {
         fail(&g, (tly_span){0, 0}, "too many definitions in one policy");
     }
@@ -2996,6 +3057,42 @@ bc_program *tly_compile(tly_comp *c)
         finish(&g, (uint16_t)find_fn, "findings", 0, k->findings[0]->sp);
         p->findings_func = (uint16_t)find_fn;
         p->findings_type = type_index(&g, k->findings_ty);
+    }
+    if (!g.failed && k->nreports) {
+        p->reports = arena_zalloc(g.pa, (size_t)k->nreports * sizeof *p->reports);
+        if (!p->reports) {
+            oom(&g);
+        }
+    }
+    for (int i = 0; !g.failed && i < k->nreports; i++) {
+        ast_node *d = k->reports[i];
+        begin(&g, 0);
+        gen_report(&g, d);
+        char name[200];
+        snprintf(name, sizeof name, "report %s", d->name);
+        finish(&g, (uint16_t)(rep_fn + (uint32_t)i), name, 0, d->sp);
+        bc_report *rp = &p->reports[p->nreports++];
+        rp->name = cstring(&g, d->name);
+        rp->func = (uint16_t)(rep_fn + (uint32_t)i);
+        rp->in_type = type_index(&g, d->ty);
+        rp->out_type = type_index(&g, d->sym->ty);
+        rp->nkeys = (uint16_t)d->list.count;
+        rp->ncols = (uint16_t)d->list2.count;
+        rp->top_col = d->a ? (uint16_t)d->a->aux : BC_NONE_U16;
+        rp->top_desc = d->a ? (uint8_t)d->a->op : 0;
+        rp->top = d->a ? (uint32_t)d->a->num : 0;
+        rp->cols = arena_zalloc(g.pa, (size_t)(rp->ncols ? rp->ncols : 1) * sizeof *rp->cols);
+        if (!rp->cols) {
+            oom(&g);
+            break;
+        }
+        for (uint16_t c = 0; c < rp->ncols; c++) {
+            ast_node *col = d->list2.items[c];
+            rp->cols[c].agg = (uint8_t)col->num;
+            rp->cols[c].places = col->lo >= 0 ? (uint8_t)col->lo : BC_PLACES_ANY;
+            rp->cols[c].mode = col->lo >= 0 ? (uint8_t)col->hi : 0;
+            rp->cols[c].flags = col->op ? BC_REPORT_LIST : 0;
+        }
     }
     /* Header. */
     ast_node *pol = k->policy;

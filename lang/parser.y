@@ -192,6 +192,17 @@ static void field_or(struct tly_comp *c, ast_node *field, tly_tok w,
     field->op |= AST_FIELD_INT_TEXT;
 }
 
+/* A word of a report declaration that is not reserved ([want]: each,
+ * group, columns or top): anything else there is a syntax error. */
+static void report_word(struct tly_comp *c, tly_tok w, tly_span sp,
+                        const char *want, const char *hint)
+{
+    if (strcmp(w.s, want) != 0) {
+        diag_add(&c->diags, DIAG_ERROR, sp, hint,
+                 "syntax error: expected '%s' in a report, found '%s'", want, w.s);
+    }
+}
+
 static ast_node *add_decl(struct tly_comp *c, ast_node *prog, ast_node *d)
 {
     if (!d) {
@@ -257,7 +268,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token OTHERWISE "otherwise" OUTPUT "output" OVER "over" PARAMETER "parameter"
 %token POLICY "policy" RECORD "record" RULE "rule" SOME "some"
 %token SOURCE "source" THEN "then" TO "to" TRUE "true" TYPE "type"
-%token HOLIDAY "holiday" TABLE "table" HIT "hit" FINDING "finding"
+%token HOLIDAY "holiday" TABLE "table" HIT "hit" FINDING "finding" REPORT "report"
 %token ARROW "=>" DOTDOT ".." ROW "'|' (a table row)"
 %token TEST "test" GIVEN "given" EXPECT "expect" WITH "with"
 %token UNIQUE "unique" UNLESS "unless" UNTIL "until" VERSION "version" WHEN "when" WHERE "where"
@@ -271,9 +282,10 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
 %type <node> table_decl hit trows trow entries entry finding_decl finding_for
+%type <node> report_decl report_for report_where report_rest report_keys report_cols report_col report_agg report_top
 %type <node> test_decl test_clauses test_clause
 %type <tok> rename label at_path
-%type <num> direction
+%type <num> direction report_dir
 
 %precedence LOWEST
 %precedence ASOF /* an 'as of' after a test's clauses is the test's own */
@@ -315,6 +327,7 @@ decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
     | rule_decl | input_decl | output_decl | extern_decl | asof_decl
     | import_decl | module_decl | holiday_decl | table_decl | finding_decl | amend_decl
+    | report_decl
     | test_decl
     | error             { $$ = NULL; }
     ;
@@ -336,6 +349,7 @@ kw_module: MODULE { yyerrok; } ;
 kw_amend: AMEND { yyerrok; } ;
 kw_table: TABLE { yyerrok; } ;
 kw_finding: FINDING { yyerrok; } ;
+kw_report: REPORT { yyerrok; } ;
 kw_test: TEST { yyerrok; } ;
 
 /* ---- modules ------------------------------------------------------------ */
@@ -692,6 +706,94 @@ finding_decl
 finding_for
     : %empty            { $$ = NULL; }
     | FOR IDENT IN expr { $$ = named(c, AST_NAME, @$, $2, @2); $$->a = $4; }
+    ;
+
+/* ---- reports -------------------------------------------------------------- */
+
+/* report NAME
+ *   for each INPUT | for x in LIST
+ *   [where COND]
+ *   [group by EXPR as NAME, ...]
+ *   columns NAME: AGG ...
+ *   [top N by COLUMN [ascending|descending]]
+ * An aggregate over every record of a run (api/run.c, runtime/report.c).
+ * The words each, group, columns and top are not reserved: report_word
+ * checks them.  AST_REPORT: name; c: AST_NAME(the variable), its a the
+ * list or NULL for each input record; b: the where condition or NULL;
+ * list: AST_FIELD_INIT(as-name, a key); list2: AST_FIELD_INIT(column, a
+ * its aggregate); a: the top line or NULL, an AST_REPORT whose text is N
+ * (sp its place), name the column and op 1 for descending. */
+report_decl
+    : kw_report IDENT report_for report_where IDENT report_rest
+                        { $$ = $6; $$->kind = AST_REPORT; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->c = $3; $$->b = $4;
+                          report_word(c, $5, @5, $$->list.count ? "group" : "columns",
+                                      "after 'for' and 'where' write 'group by KEY as NAME' "
+                                      "or 'columns'"); }
+    ;
+
+report_for
+    : FOR IDENT IDENT   { $$ = named(c, AST_NAME, @3, $3, @3);
+                          report_word(c, $2, @2, "each",
+                                      "write 'for each INPUT' or 'for x in LIST'"); }
+    | FOR IDENT IN expr { $$ = named(c, AST_NAME, @2, $2, @2); $$->a = $4; }
+    ;
+
+report_where
+    : %empty            { $$ = NULL; }
+    | WHERE cond        { $$ = $2; }
+    ;
+
+report_rest
+    : BY report_keys IDENT report_cols report_top
+                        { $$ = $4; $$->list = $2->list; $$->a = $5;
+                          report_word(c, $3, @3, "columns",
+                                      "after the group keys write 'columns'"); }
+    | report_cols report_top
+                        { $$ = $1; $$->a = $2; }
+    ;
+
+report_keys
+    : expr AS IDENT     { ast_node *k = named(c, AST_FIELD_INIT, @$, $3, @3); k->a = $1;
+                          $$ = push(c, N(AST_REPORT, @$), k); }
+    | report_keys ',' expr AS IDENT
+                        { ast_node *k = named(c, AST_FIELD_INIT, @3, $5, @5); k->a = $3;
+                          $$ = push(c, $1, k); }
+    ;
+
+report_cols
+    : report_col        { $$ = push2(c, N(AST_REPORT, @$), $1); }
+    | report_cols report_col { $$ = push2(c, $1, $2); }
+    ;
+
+report_col
+    : IDENT ':' report_agg
+                        { $$ = named(c, AST_FIELD_INIT, @$, $1, @1); $$->a = $3; }
+    ;
+
+report_agg
+    : IDENT             { $$ = named(c, AST_CALL, @$, $1, @1); }
+    | IDENT '(' args ')' { $$ = $3; $$->kind = AST_CALL; $$->sp = @$; $$->name = $1.s;
+                          $$->name_sp = @1; }
+    | IDENT '(' comprehension ')'
+                        { $$ = $3; $$->name = $1.s; $$->name_sp = @1; $$->sp = @$; }
+    ;
+
+report_top
+    : %empty            { $$ = NULL; }
+    | IDENT INT BY IDENT report_dir
+                        { $$ = named(c, AST_REPORT, @$, $4, @4); $$->text = $2.s;
+                          $$->sp = @2; $$->op = (int16_t)$5;
+                          report_word(c, $1, @1, "top",
+                                      "a column is 'name: aggregate'; the last line may be "
+                                      "'top N by COLUMN'"); }
+    ;
+
+/* The order of the top rows: greatest first unless 'ascending'. */
+report_dir
+    : %empty            { $$ = 1; }
+    | ASCENDING         { $$ = 0; }
+    | DESCENDING        { $$ = 1; }
     ;
 
 /* The evaluation date of each record: what dated parameters and

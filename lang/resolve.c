@@ -550,6 +550,24 @@ void res_collect(checker *k, ast_node *d)
         }
         k->res.findings[k->res.nfindings++] = d;
         break;
+    case AST_REPORT:
+        if (!k->in_policy) {
+            err(k, d->sp, "declare reports in the policy that imports this module",
+                "a report belongs to a policy, not to a module");
+            return;
+        }
+        if (k->res.nreports % 16 == 0) {
+            ast_node **grown = alloc(k, (size_t)(k->res.nreports + 16) * sizeof *grown);
+            if (!grown) {
+                return;
+            }
+            if (k->res.nreports) {
+                memcpy(grown, k->res.reports, (size_t)k->res.nreports * sizeof *grown);
+            }
+            k->res.reports = grown;
+        }
+        k->res.reports[k->res.nreports++] = d;
+        break;
     case AST_OUTPUT:
         if (!k->in_policy) {
             return;

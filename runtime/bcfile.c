@@ -22,7 +22,7 @@
  *                length, payload; all fifteen, in the order of the
  *                table (format 3, still read, has no EXTN, CITE, PARM or MODS;
  *                format 4 no CITE, PARM or MODS; format 5 no MODS;
- *                format 6 no FIND)
+ *                format 6 no FIND; format 7 no REPT)
  *      end-8  8  u64 checksum: FNV-1a 64 of every byte before it
  *
  *   section  payload ("N x" is a u32 count N followed by N entries)
@@ -54,6 +54,10 @@
  *   FIND  u16 findings_func, u16 findings_type            (from format 7)
  *         the function listing a record's findings and its result type,
  *         0xFFFF both when the policy declares none
+ *   REPT  N x { u32 name, u16 func, u16 in_type, u16 out_type, u16 nkeys,
+ *               u16 ncols, u16 top_col, u8 top_desc, u32 top,
+ *               ncols x { u8 agg, u8 places, u8 mode, u8 flags } }
+ *         the policy's reports (bc_report)                (from format 8)
  *
  * From format 6 a LOCS entry ends with u16 module: the module of that
  * source position (an index in MODS) or 0xFFFF for the policy's own.
@@ -115,12 +119,13 @@ enum {
     SEC_PARM, /* from format 5 */
     SEC_MODS, /* from format 6 */
     SEC_FIND, /* from format 7 */
+    SEC_REPT, /* from format 8 */
     SEC_COUNT
 };
 
 static const char section_tag[SEC_COUNT][5] = {
     "STRS", "CNST", "TYPE", "FILD", "RECD", "MEMB",
-    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "CITE", "PARM", "MODS", "FIND",
+    "ENUM", "FUNC", "CODE", "LOCS", "HEAD", "EXTN", "CITE", "PARM", "MODS", "FIND", "REPT",
 };
 
 /* Bytes per entry of the fixed-size tables. */
@@ -496,6 +501,28 @@ static bool write_body(const bc_program *p, strbuf *b, char *err,
     at = begin_section(b, SEC_FIND);
     put_u16(b, p->findings_func);
     put_u16(b, p->findings_type);
+    end_section(b, at);
+
+    at = begin_section(b, SEC_REPT);
+    put_u32(b, p->nreports);
+    for (uint32_t i = 0; i < p->nreports; i++) {
+        const bc_report *rp = &p->reports[i];
+        put_u32(b, rp->name);
+        put_u16(b, rp->func);
+        put_u16(b, rp->in_type);
+        put_u16(b, rp->out_type);
+        put_u16(b, rp->nkeys);
+        put_u16(b, rp->ncols);
+        put_u16(b, rp->top_col);
+        put_u8(b, rp->top_desc);
+        put_u32(b, rp->top);
+        for (uint16_t c = 0; c < rp->ncols; c++) {
+            put_u8(b, rp->cols[c].agg);
+            put_u8(b, rp->cols[c].places);
+            put_u8(b, rp->cols[c].mode);
+            put_u8(b, rp->cols[c].flags);
+        }
+    }
     end_section(b, at);
     return true;
 }
@@ -979,6 +1006,46 @@ static bool read_findings(reader *r)
     return true;
 }
 
+/* The reports: fixed entries of REPORT_LEN bytes, each followed by its
+ * columns, COLUMN_LEN bytes each. */
+#define REPORT_LEN 21
+#define COLUMN_LEN 4
+static bool read_reports(reader *r)
+{
+    bc_program *p = r->prog;
+    bool ok;
+    if (!get_count(r, REPORT_LEN, "reports", &p->nreports)) {
+        return false;
+    }
+    p->reports = alloc_table(r, p->nreports, sizeof *p->reports, &ok);
+    for (uint32_t i = 0; ok && i < p->nreports; i++) {
+        bc_report *rp = &p->reports[i];
+        if (!need(r, REPORT_LEN, "a report")) {
+            return false;
+        }
+        rp->name = get_u32(r);
+        rp->func = get_u16(r);
+        rp->in_type = get_u16(r);
+        rp->out_type = get_u16(r);
+        rp->nkeys = get_u16(r);
+        rp->ncols = get_u16(r);
+        rp->top_col = get_u16(r);
+        rp->top_desc = get_u8(r);
+        rp->top = get_u32(r);
+        if (!need(r, (size_t)rp->ncols * COLUMN_LEN, "a report's columns")) {
+            return false;
+        }
+        rp->cols = alloc_table(r, rp->ncols, sizeof *rp->cols, &ok);
+        for (uint16_t c = 0; ok && c < rp->ncols; c++) {
+            rp->cols[c].agg = get_u8(r);
+            rp->cols[c].places = get_u8(r);
+            rp->cols[c].mode = get_u8(r);
+            rp->cols[c].flags = get_u8(r);
+        }
+    }
+    return ok;
+}
+
 static bool read_head(reader *r)
 {
     bc_program *p = r->prog;
@@ -1075,6 +1142,7 @@ static bool (*const section_reader[SEC_COUNT])(reader *) = {
     [SEC_HEAD] = read_head,    [SEC_EXTN] = read_externs,
     [SEC_CITE] = read_cites,   [SEC_PARM] = read_params,
     [SEC_MODS] = read_modules,  [SEC_FIND] = read_findings,
+    [SEC_REPT] = read_reports,
 };
 
 /* Prints a four-byte tag for a message, non-printable bytes as '?'. */
@@ -1203,9 +1271,11 @@ static bool read_file(reader *r, mem_ctx *mem, size_t len, bc_program **out)
     }
     /* Format 3 ends with HEAD: it cannot name a native function; format
      * 4 ends with EXTN: it cites nothing; format 5 with PARM: it has no
-     * modules; format 6 with MODS: it has no findings. */
+     * modules; format 6 with MODS: it has no findings; format 7 with
+     * FIND: it has no reports. */
     r->version = version;
-    int nsections = version >= 7   ? SEC_COUNT
+    int nsections = version >= 8   ? SEC_COUNT
+                    : version == 7 ? SEC_REPT
                     : version == 6 ? SEC_FIND
                     : version == 5 ? SEC_MODS
                     : version == 4 ? SEC_CITE

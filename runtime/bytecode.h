@@ -25,10 +25,11 @@
  * and the CITE and EVAL_DATE instructions; 6 the MODS section (the
  * modules compiled in), a module per source location, and the date and
  * working-day instructions (numbered after those); 7 the FIND section
- * (a policy's findings).  Files of formats 3 (no native functions), 4
- * (no citations), 5 (no modules, no date instructions) and 6 (no
- * findings) are still read: the rest of the format is the same. */
-#define BC_FORMAT_VERSION 7
+ * (a policy's findings); 8 the REPT section (its reports).  Files of
+ * formats 3 (no native functions), 4 (no citations), 5 (no modules, no
+ * date instructions), 6 (no findings) and 7 (no reports) are still read:
+ * the rest of the format is the same. */
+#define BC_FORMAT_VERSION 8
 #define BC_FORMAT_MIN_VERSION 3
 #define BC_NONE_U16 0xFFFFu
 
@@ -300,6 +301,48 @@ typedef struct bc_module {
                          copy built into Tally) */
 } bc_module;
 
+/* What a report column computes over the rows of a group (bc_report_col
+ * .agg).  The argument is the column's field of the report's row record. */
+typedef enum bc_agg {
+    BC_AGG_COUNT,    /* rows in the group (the argument is ignored) */
+    BC_AGG_SUM,      /* exact total of a number; none skipped */
+    BC_AGG_MIN,      /* least value; none skipped, none if every one is */
+    BC_AGG_MAX,      /* greatest value; likewise */
+    BC_AGG_MEAN,     /* exact sum / count of the values not none */
+    BC_AGG_SHARE,    /* true rows / rows, a percent */
+    BC_AGG_DISTINCT, /* how many different values (elements, for a list) */
+    BC_AGG_COUNT_
+} bc_agg;
+
+/* A report column: its aggregate and the rounding of its result. */
+typedef struct bc_report_col {
+    uint8_t agg;    /* bc_agg */
+    uint8_t places; /* rounding places, or BC_PLACES_ANY for none */
+    uint8_t mode;   /* dec_round_mode when rounding */
+    uint8_t flags;  /* BC_REPORT_LIST */
+} bc_report_col;
+
+#define BC_REPORT_LIST 1u /* DISTINCT: the argument is a list, each element
+                             a value */
+
+/* A report: the function [func] (arity 0) lists, for the record being
+ * evaluated, its rows -- a list ([in_type]) of records holding the group
+ * keys then one argument per column; runtime/report.c groups the rows of
+ * every record and writes each group as a record of [out_type] (keys,
+ * then the columns' results, under their names). */
+typedef struct bc_report {
+    uint32_t name;       /* string */
+    uint16_t func;       /* function, arity 0 */
+    uint16_t in_type;    /* list of records of nkeys + ncols fields */
+    uint16_t out_type;   /* record of nkeys + ncols fields */
+    uint16_t nkeys;
+    uint16_t ncols;
+    uint16_t top_col;    /* column ordering the top rows, or BC_NONE_U16 */
+    uint8_t top_desc;    /* 1: greatest first */
+    uint32_t top;        /* rows kept (0: every group) */
+    bc_report_col *cols; /* arena: ncols */
+} bc_report;
+
 typedef struct bc_str {
     const char *p; /* arena, NUL-terminated */
     uint32_t len;  /* bytes, without the NUL */
@@ -364,6 +407,8 @@ typedef struct bc_program {
     uint32_t nparam_rows;
     bc_module *modules; /* imported modules; none for a one-file policy */
     uint32_t nmodules;
+    bc_report *reports; /* the policy's reports, in declaration order */
+    uint32_t nreports;
     bc_probe *probes;   /* coverage points, COVER operands index them;
                            none unless compiled for coverage, and never
                            written to or read from a file */

@@ -1209,6 +1209,50 @@ void dec_format(const dec *x, strbuf *b)
     sb_put(b, "...", 3);
 }
 
+void dec_format_exact(const dec *x, strbuf *b)
+{
+    size_t mark = b->len;
+    dec_format(x, b);
+    if (b->failed || b->len < mark + 3 || memcmp(b->p + b->len - 3, "...", 3) != 0) {
+        return;
+    }
+    b->len = mark;
+    b->p[mark] = '\0';
+    if (!DEC_IS_BIG(*x)) {
+        sb_put_i64(b, x->u.n);
+        sb_printf(b, "/%llu", (unsigned long long)x->d);
+        return;
+    }
+    mpq_srcptr q = x->u.big->q;
+    size_t need = mpz_sizeinbase(mpq_numref(q), 10) + mpz_sizeinbase(mpq_denref(q), 10) + 3;
+    if (!sb_grow(b, need)) {
+        return;
+    }
+    mpq_get_str(b->p + b->len, 10, q); /* "N/D", NUL-terminated, in room */
+    b->len += strlen(b->p + b->len);
+}
+
+dec_status dec_parse_exact(arena *a, const char *s, size_t len, dec *out)
+{
+    const char *slash = memchr(s, '/', len);
+    if (!slash) {
+        return dec_parse(a, s, len, out);
+    }
+    dec n, d;
+    size_t nl = (size_t)(slash - s);
+    dec_status st = dec_parse(a, s, nl, &n);
+    if (st == DEC_OK) {
+        st = dec_parse(a, slash + 1, len - nl - 1, &d);
+    }
+    if (st == DEC_OK && (!dec_is_integer(&n) || !dec_is_integer(&d) || dec_sign(&d) <= 0)) {
+        st = DEC_SYNTAX;
+    }
+    if (st == DEC_OK) {
+        st = dec_div(a, &n, &d, out);
+    }
+    return st == DEC_DIV_ZERO ? DEC_SYNTAX : st;
+}
+
 /* ---- rounding mode names --------------------------------------------- */
 
 dec_round_mode dec_round_mode_from_name(const char *name)

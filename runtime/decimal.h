@@ -131,6 +131,16 @@ dec_status dec_format_fixed(const dec *x, int places, strbuf *b);
  * 20 places followed by "..." so it can never be mistaken for exact. */
 void dec_format(const dec *x, strbuf *b);
 
+/* Appends x exactly: its shortest decimal form when it has one, else
+ * "N/D" (numerator and denominator in lowest terms: "1/3", "-7/6").  For
+ * state written to be read back (report partials). */
+void dec_format_exact(const dec *x, strbuf *b);
+
+/* Parses what dec_format_exact writes: a strict decimal string, or two
+ * strict integers "N/D" with D > 0.  DEC_SYNTAX or DEC_ENOMEM on failure
+ * (and DEC_TOO_BIG as dec_div). */
+dec_status dec_parse_exact(arena *a, const char *s, size_t len, dec *out);
+
 /* Parses a rounding mode name ("half up", "half even", "floor", ...) as
  * written in a policy; returns DEC_ROUND_MODE_COUNT when unknown. */
 dec_round_mode dec_round_mode_from_name(const char *name);

@@ -222,6 +222,40 @@ static void put_type(strbuf *b, const bc_program *p, const bc_type *t)
     }
 }
 
+/* The reports (format 8): each with its function, types, keys and
+ * columns, their rounding and the top line.  Indices are shown, not
+ * trusted: a listing may be of a file the verifier refused. */
+static void put_reports(strbuf *b, const bc_program *p)
+{
+    static const char *const agg[BC_AGG_COUNT_] = {"count", "sum", "min", "max",
+                                                  "mean", "share", "count_distinct"};
+    for (uint32_t i = 0; i < p->nreports; i++) {
+        const bc_report *rp = &p->reports[i];
+        sb_printf(b, "report %u ", i);
+        put_quoted(b, p, rp->name);
+        sb_puts(b, " function ");
+        put_func_name(b, p, rp->func);
+        sb_printf(b, ", rows type %u, result type %u, %u key%s\n", rp->in_type,
+                  rp->out_type, rp->nkeys, rp->nkeys == 1 ? "" : "s");
+        for (uint16_t c = 0; c < rp->ncols; c++) {
+            const bc_report_col *col = &rp->cols[c];
+            sb_printf(b, "  column %u %s", c, col->agg < BC_AGG_COUNT_ ? agg[col->agg] : "?");
+            if (col->flags & BC_REPORT_LIST) {
+                sb_puts(b, " of a list");
+            }
+            if (col->places != BC_PLACES_ANY) {
+                const char *m = dec_round_mode_name((dec_round_mode)col->mode);
+                sb_printf(b, ", round %u %s", col->places, m ? m : "?");
+            }
+            sb_putc(b, '\n');
+        }
+        if (rp->top) {
+            sb_printf(b, "  top %u by column %u %s\n", rp->top, rp->top_col,
+                      rp->top_desc ? "descending" : "ascending");
+        }
+    }
+}
+
 static void put_header(strbuf *b, const bc_program *p)
 {
     sb_puts(b, "policy ");
@@ -261,6 +295,7 @@ static void put_header(strbuf *b, const bc_program *p)
         put_quoted(b, p, m->origin);
         sb_putc(b, '\n');
     }
+    put_reports(b, p);
 }
 
 static void put_tables(strbuf *b, const bc_program *p)

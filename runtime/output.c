@@ -90,6 +90,10 @@ struct out_writer {
     uint32_t cols_cap;
     uint32_t key_col; /* column of the record's key */
     bool key_added;   /* key_col was added (not in the output type) */
+    uint16_t type;    /* the type of what out_result writes: the program's
+                         output type, or another (out_new_as) */
+    bool bare;        /* out_new_as: no key column is added, and CSV has no
+                         error column */
     bool explode;     /* one row per element of the list below */
     uint16_t list_depth;
     uint16_t list_path[OUT_MAX_COLUMN_DEPTH]; /* to the exploded list */
@@ -651,9 +655,9 @@ static bool walk_cols(out_writer *w, uint16_t rec, const char *prefix,
 static bool build_cols(out_writer *w)
 {
     const char *input = bc_string(w->prog, w->prog->input_name);
-    uint16_t rec = record_of(w, w->prog->output_type);
+    uint16_t rec = record_of(w, w->type);
     if (rec == BC_NONE_U16) {
-        if (!add_col(w, "value", 0, w->prog->output_type, false, NULL, 0)) {
+        if (!add_col(w, "value", 0, w->type, false, NULL, 0)) {
             return false;
         }
     } else {
@@ -670,7 +674,7 @@ static bool build_cols(out_writer *w)
             break;
         }
     }
-    if (w->key_col == UINT32_MAX) {
+    if (w->key_col == UINT32_MAX && !w->bare) {
         /* Error records need somewhere to put the key: a first column. */
         if (!add_col(w, input, 0, 0, false, NULL, 0)) {
             return false;
@@ -796,6 +800,9 @@ static bool end_row(out_writer *w)
 static bool header(out_writer *w)
 {
     for (uint32_t i = 0; i <= w->ncols; i++) {
+        if (i == w->ncols && w->bare && w->fmt == OUT_CSV) {
+            break;
+        }
         sb_clear(&w->cellb);
         sb_puts(&w->cellb, i < w->ncols ? w->cols[i].name : "error");
         if (!emit_cell(w, i)) {
@@ -835,7 +842,7 @@ static bool result_rows(out_writer *w, const value *v)
             }
         }
         sb_clear(&w->cellb);
-        if (!emit_cell(w, w->ncols) || !end_row(w)) {
+        if ((!(w->bare && w->fmt == OUT_CSV) && !emit_cell(w, w->ncols)) || !end_row(w)) {
             return false;
         }
     }
@@ -864,8 +871,9 @@ static bool render_keys(out_writer *w)
     return !w->keys.failed;
 }
 
-out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
-                    out_format fmt)
+/* out_new's and out_new_as's work: [bare] for the latter. */
+static out_writer *new_writer(mem_ctx *mem, const bc_program *prog, FILE *f,
+                              out_format fmt, uint16_t type, bool bare)
 {
     out_writer *w = mem_alloc(mem, sizeof *w);
     if (!w) {
@@ -874,6 +882,8 @@ out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
     memset(w, 0, sizeof *w);
     w->mem = mem;
     w->prog = prog;
+    w->type = type;
+    w->bare = bare;
     w->f = f;
     w->fmt = (uint8_t)fmt;
     w->error_cite = -1;
@@ -897,6 +907,18 @@ out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
         }
     }
     return w;
+}
+
+out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
+                    out_format fmt)
+{
+    return new_writer(mem, prog, f, fmt, prog->output_type, false);
+}
+
+out_writer *out_new_as(mem_ctx *mem, const bc_program *prog, FILE *f,
+                       out_format fmt, uint16_t type)
+{
+    return new_writer(mem, prog, f, fmt, type, true);
 }
 
 rt_status out_take(out_writer *w, const char **text, size_t *len)
@@ -1355,7 +1377,7 @@ static bool write_result(out_writer *w, const value *v, char *err,
         ok = true;
     } else if (w->fmt == OUT_JSONL || w->fmt == OUT_JSON) {
         open_record(w);
-        ok = put_json(w, &w->buf, w->prog->output_type, v, NULL);
+        ok = put_json(w, &w->buf, w->type, v, NULL);
         if (ok && w->findings) {
             ok = add_findings(w);
         }

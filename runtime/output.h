@@ -57,6 +57,13 @@ typedef struct out_writer out_writer;
 out_writer *out_new(mem_ctx *mem, const bc_program *prog, FILE *f,
                     out_format fmt);
 
+/* Like out_new, for values of type [type] (a record type of [prog])
+ * instead of the program's output: a report's rows (runtime/report.c).
+ * Only out_result, out_take, out_finish and out_free are for it; CSV
+ * has no error column, and no key column is added. */
+out_writer *out_new_as(mem_ctx *mem, const bc_program *prog, FILE *f,
+                       out_format fmt, uint16_t type);
+
 /* Writes result [v] (borrowed; of type prog->output_type) and returns
  * RT_OK.  When [v] cannot be written it writes nothing, puts "path:
  * problem" in [err] (of [errcap] bytes) and returns why: RT_ERUNTIME for

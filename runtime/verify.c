@@ -672,6 +672,160 @@ static bool check_findings(vfy *v)
     return true;
 }
 
+/* The record a type index names through [list] levels of list (0 or 1),
+ * or NULL when it is not one whose fields are all in the table. */
+static const bc_record *record_through(const bc_program *p, uint16_t t, int list)
+{
+    const bc_type *ty = t < p->ntypes ? &p->types[t] : NULL;
+    if (list && ty) {
+        ty = ty->kind == BT_LIST && ty->ref < p->ntypes ? &p->types[ty->ref] : NULL;
+    }
+    const bc_record *r = ty && ty->kind == BT_RECORD && ty->ref < p->nrecords
+                             ? &p->records[ty->ref] : NULL;
+    if (r && (uint64_t)r->first_field + r->nfields > p->nfields) {
+        return NULL;
+    }
+    return r;
+}
+
+/* [t] without its optional, or BC_NONE_U16 when out of range. */
+static uint16_t strip_optional(const bc_program *p, uint16_t t)
+{
+    if (t < p->ntypes && p->types[t].kind == BT_OPTIONAL) {
+        t = p->types[t].ref;
+    }
+    return t < p->ntypes ? t : BC_NONE_U16;
+}
+
+/* Whether a value of type [t] can key a group or be counted distinct:
+ * one that report.c compares and encodes (no date-times, no
+ * structures). */
+static bool groupable(const bc_program *p, uint16_t t)
+{
+    if (t == BC_NONE_U16) {
+        return false;
+    }
+    switch (p->types[t].kind) {
+    case BT_BOOL: case BT_INT: case BT_DEC: case BT_MONEY: case BT_PERCENT:
+    case BT_DATE: case BT_DURATION: case BT_TEXT: case BT_ENUM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool numeric(const bc_program *p, uint16_t t)
+{
+    if (t == BC_NONE_U16) {
+        return false;
+    }
+    uint8_t k = p->types[t].kind;
+    return k == BT_INT || k == BT_DEC || k == BT_MONEY || k == BT_PERCENT;
+}
+
+/* One column [c] of report [i]: its argument of type [in] and its result
+ * of type [out] agree with its aggregate, as report.c relies on. */
+static bool check_report_col(vfy *v, uint32_t i, uint16_t c, const bc_report_col *col,
+                             uint16_t in, uint16_t out)
+{
+    const bc_program *p = v->p;
+    uint16_t a = strip_optional(p, in), o = strip_optional(p, out);
+    if (col->agg >= BC_AGG_COUNT_) {
+        return fail(v, "report %u: column %u has no aggregate %u", i, c, col->agg);
+    }
+    if (col->places != BC_PLACES_ANY &&
+        (col->places > LIM_MAX_PLACES || col->mode >= DEC_ROUND_MODE_COUNT)) {
+        return fail(v, "report %u: column %u rounds to %u places in mode %u", i, c,
+                    col->places, col->mode);
+    }
+    if ((col->flags & ~BC_REPORT_LIST) ||
+        ((col->flags & BC_REPORT_LIST) && col->agg != BC_AGG_DISTINCT)) {
+        return fail(v, "report %u: column %u has flags 0x%x", i, c, col->flags);
+    }
+    bool ok = o != BC_NONE_U16;
+    switch ((bc_agg)col->agg) {
+    case BC_AGG_COUNT:
+        ok = ok && p->types[o].kind == BT_INT;
+        break;
+    case BC_AGG_DISTINCT:
+        if (col->flags & BC_REPORT_LIST) {
+            a = a != BC_NONE_U16 && p->types[a].kind == BT_LIST
+                    ? strip_optional(p, p->types[a].ref) : BC_NONE_U16;
+        }
+        ok = ok && p->types[o].kind == BT_INT && groupable(p, a);
+        break;
+    case BC_AGG_SUM:
+        ok = ok && numeric(p, a) && p->types[o].kind == p->types[a].kind;
+        break;
+    case BC_AGG_MIN:
+    case BC_AGG_MAX:
+        ok = ok && groupable(p, a) && p->types[o].kind == p->types[a].kind &&
+             p->types[o].ref == p->types[a].ref;
+        break;
+    case BC_AGG_MEAN:
+        ok = ok && numeric(p, a) &&
+             p->types[o].kind == (p->types[a].kind == BT_INT ? BT_DEC : p->types[a].kind);
+        break;
+    case BC_AGG_SHARE:
+        ok = ok && a != BC_NONE_U16 && p->types[a].kind == BT_BOOL &&
+             p->types[o].kind == BT_PERCENT;
+        break;
+    case BC_AGG_COUNT_:
+        TALLY_UNREACHABLE();
+    }
+    if (!ok) {
+        return fail(v, "report %u: column %u: argument type %u and result type %u do not "
+                    "fit its aggregate", i, c, in, out);
+    }
+    return true;
+}
+
+/* Each report: its function (arity 0), its row type (a list of records
+ * of keys then arguments) and its result type (a record of keys then
+ * results), keys of types report.c can group by, and columns that fit
+ * their aggregates. */
+static bool check_reports(vfy *v)
+{
+    const bc_program *p = v->p;
+    for (uint32_t i = 0; i < p->nreports; i++) {
+        const bc_report *rp = &p->reports[i];
+        if (!str_ok(v, rp->name, "report", i, "name")) {
+            return false;
+        }
+        if (rp->func >= p->nfuncs || p->funcs[rp->func].arity != 0) {
+            return fail(v, "report %u: function %u is not a function of arity 0", i,
+                        rp->func);
+        }
+        const bc_record *in = record_through(p, rp->in_type, 1);
+        const bc_record *out = record_through(p, rp->out_type, 0);
+        uint32_t n = (uint32_t)rp->nkeys + rp->ncols;
+        if (!in || !out || in->nfields != n || out->nfields != n) {
+            return fail(v, "report %u: types %u and %u are not a list of rows and a "
+                        "record of %u fields", i, rp->in_type, rp->out_type, n);
+        }
+        if ((rp->top_col != BC_NONE_U16 && rp->top_col >= rp->ncols) || rp->top_desc > 1 ||
+            (rp->top_col == BC_NONE_U16) != (rp->top == 0)) {
+            return fail(v, "report %u: top %u by column %u", i, rp->top, rp->top_col);
+        }
+        for (uint16_t k = 0; k < rp->nkeys; k++) {
+            uint16_t a = p->fields[in->first_field + k].type;
+            uint16_t b = p->fields[out->first_field + k].type;
+            if (a != b || !groupable(p, strip_optional(p, a))) {
+                return fail(v, "report %u: key %u has types %u and %u, expected one "
+                            "type to group by", i, k, a, b);
+            }
+        }
+        for (uint16_t c = 0; c < rp->ncols; c++) {
+            if (!check_report_col(v, i, c, &rp->cols[c],
+                                  p->fields[in->first_field + rp->nkeys + c].type,
+                                  p->fields[out->first_field + rp->nkeys + c].type)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static bool check_header(vfy *v)
 {
     const bc_program *p = v->p;
@@ -698,7 +852,8 @@ static bool check_header(vfy *v)
         }
     }
     if (p->output_func == BC_NONE_U16) {
-        return true; /* a library: vm_eval reports it has no output */
+        return check_reports(v); /* a library: vm_eval reports it has no
+                                    output */
     }
     if (p->output_func >= p->nfuncs) {
         return fail(v, "header: output function %u out of range (%u "
@@ -712,7 +867,7 @@ static bool check_header(vfy *v)
         return fail(v, "header: output type %u out of range (%u types)",
                     p->output_type, p->ntypes);
     }
-    return check_findings(v);
+    return check_findings(v) && check_reports(v);
 }
 
 static bool check_locs(vfy *v)

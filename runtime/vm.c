@@ -2646,6 +2646,24 @@ vm_status vm_eval_findings(vm *v, value *out, vm_error *err)
     return st;
 }
 
+vm_status vm_eval_report(vm *v, uint32_t report, value *out, vm_error *err)
+{
+    const bc_program *p = v->prog;
+    memset(err, 0, sizeof *err);
+    err->cite = -1;
+    v->err = err;
+    *out = val_none();
+    if (report >= p->nreports) {
+        return VM_OK;
+    }
+    value res;
+    vm_status st = execute(v, p->reports[report].func, NULL, 0, &res);
+    if (st == VM_OK) {
+        *out = res;
+    }
+    return st;
+}
+
 vm_status vm_call(vm *v, arena *a, uint16_t func, const value *args,
                   uint16_t nargs, value *out, vm_error *err)
 {

@@ -127,6 +127,11 @@ vm_status vm_eval(vm *v, arena *a, const value *input, value *out,
  * as vm_eval does. */
 vm_status vm_eval_findings(vm *v, value *out, vm_error *err);
 
+/* Like vm_eval_findings, for report [report] of the program: the rows the
+ * record gives it (a list of its in_type's records) in *[out]; none when
+ * there is no such report. */
+vm_status vm_eval_report(vm *v, uint32_t report, value *out, vm_error *err);
+
 /* Calls function [func] of the program with [nargs] arguments [args]
  * (borrowed) and stores its result in *[out], outside any input record:
  * INPUT pushes none.  Memo results are not kept between calls.  For tests

@@ -18,11 +18,19 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run disasm describe test --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run disasm describe test merge --help --version" -- "$cur"))
         return
     fi
     case $prev in
-    --format) COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur")); return ;;
+    --format)
+        if [[ $cmd == merge ]]; then
+            COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur"))
+        fi
+        return ;;
+    --report-format) COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur")); return ;;
+    --report|--report-partial) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --input) COMPREPLY=($(compgen -W "jsonl json ocds csv auto" -- "$cur")); return ;;
     --fail-on) COMPREPLY=($(compgen -W "findings notice warning error" -- "$cur")); return ;;
     --memory-cap)
@@ -36,7 +44,8 @@ _tally()
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --all-errors --findings-only --fail-on --jobs -j --allow-native --help --" ;;
+    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --all-errors --findings-only --fail-on --jobs -j --report --report-format --report-partial --allow-native --help --" ;;
+    merge) opts="--format --output -o --partial --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--max-errors --memory-cap --lib-path --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
@@ -51,7 +60,7 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--report|--report-format|--report-partial) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac

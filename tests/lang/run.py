@@ -14,6 +14,9 @@ Each test is a policy with its expectations beside it, in comments:
   # expect: {...}            the JSON output record for the input of the
                              same rank, compared as JSON values (key order
                              and spacing are free); continues like input
+  # report: {...}            a line of the policy's reports, printed after
+                             every output record, in order (compared as
+                             JSON values, continuing like input)
   # expect error L:C: text   `tally check` must fail (exit 1) with an error
                              at line L, column C whose message contains
                              text; every error it reports must be expected
@@ -39,7 +42,7 @@ import sys
 
 TIMEOUT = 20  # seconds per tally invocation; no test comes near it
 
-JSON_DIRECTIVE = re.compile(r"^\s*#\s*(input|expect)\s*:(.*)$")
+JSON_DIRECTIVE = re.compile(r"^\s*#\s*(input|expect|report)\s*:(.*)$")
 EXPECT_ERROR = re.compile(r"^\s*#\s*expect\s+error\s+(\d+):(\d+):\s*(.*)$")
 EXPECT_WARNING = re.compile(r"^\s*#\s*expect\s+warning\s+(\d+):(\d+):\s*(.*)$")
 EXPECT_EXIT = re.compile(r"^\s*#\s*expect\s+exit\s+(\d+)\s*$")
@@ -82,6 +85,7 @@ def parse_test(path):
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     inputs, outputs, errors, warnings, exit_code, run_args = [], [], [], [], None, []
+    reports = []
     i = 0
     while i < len(lines):
         lineno = i + 1
@@ -97,6 +101,8 @@ def parse_test(path):
                                             m.group(1), lineno)
             if m.group(1) == "input":
                 inputs.append(text)
+            elif m.group(1) == "report":
+                reports.append(value)
             else:
                 outputs.append(value)
         elif e:
@@ -112,6 +118,9 @@ def parse_test(path):
         raise BadTest("a test expects either errors or outputs, not both")
     if len(inputs) != len(outputs):
         raise BadTest("%d inputs but %d expected outputs" % (len(inputs), len(outputs)))
+    if reports and not inputs:
+        raise BadTest("report lines need inputs")
+    outputs += reports
     return inputs, outputs, errors, warnings, exit_code, run_args
 
 

@@ -308,9 +308,9 @@ static void test_bcfile_round_trip_empty(void **state)
     sb_init(&b, &mem);
     char err[256];
     assert_true(bc_write(p, &b, err, sizeof err));
-    /* header 20 + 16 sections of 8 + counts (12 x 4) + HEAD 24 + CITE's
+    /* header 20 + 17 sections of 8 + counts (13 x 4) + HEAD 24 + CITE's
      * origin and count 8 + PARM's two counts 8 + FIND 4 + sum 8 */
-    assert_int_equal(b.len, 20 + 16 * 8 + 12 * 4 + 24 + 8 + 8 + 4 + 8);
+    assert_int_equal(b.len, 20 + 17 * 8 + 13 * 4 + 24 + 8 + 8 + 4 + 8);
     bc_program *q = NULL;
     assert_true(bc_read(&mem, (const uint8_t *)b.p, b.len, &q, err,
                         sizeof err));
@@ -371,7 +371,11 @@ static void test_bcfile_header_layout(void **state)
     assert_int_equal(bc_u32(b + find + 4), 4); /* no findings */
     assert_int_equal(bc_u16(b + find + 8), BC_NONE_U16);
     assert_int_equal(bc_u16(b + find + 10), BC_NONE_U16);
-    assert_int_equal(find + 8 + 4, len - 8);
+    size_t rept = section(b, len, "REPT");
+    assert_int_equal(rept, find + 8 + 4);
+    assert_int_equal(bc_u32(b + rept + 4), 4); /* no reports */
+    assert_int_equal(bc_u32(b + rept + 8), 0);
+    assert_int_equal(rept + 8 + 4, len - 8);
     /* published FNV-1a 64 test vectors */
     assert_true(bc_checksum((const uint8_t *)"", 0) == 0xcbf29ce484222325u);
     assert_true(bc_checksum((const uint8_t *)"a", 1) ==
@@ -480,7 +484,8 @@ static void test_bcfile_round_trip_cites(void **state)
     assert_int_equal(mem.live, 0);
 }
 
-/* [b] rewritten as a file of format [version] (3 to 6): no FIND; for 5
+/* [b] rewritten as a file of format [version] (3 to 7): no REPT; for 6
+ * and below no FIND; for 5
  * and below no MODS and LOCS entries without their module, for 4 and 3
  * no CITE or PARM, for 3 no EXTN either; a new buffer (malloc) of *[len]
  * bytes, re-sealed. */
@@ -492,7 +497,8 @@ static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
     size_t in = 20, out = 20;
     while (in < *len - 8) {
         uint32_t slen = bc_u32(b + in + 4);
-        if (memcmp(b + in, "FIND", 4) == 0 ||
+        if (memcmp(b + in, "REPT", 4) == 0 ||
+            (version <= 6 && memcmp(b + in, "FIND", 4) == 0) ||
             (version <= 5 && memcmp(b + in, "MODS", 4) == 0) ||
             (version <= 4 && (memcmp(b + in, "CITE", 4) == 0 ||
                               memcmp(b + in, "PARM", 4) == 0)) ||
@@ -527,11 +533,11 @@ static uint8_t *downgrade(const uint8_t *b, size_t *len, int version)
 
 /* Files of format 3 (no EXTN section: no native functions), 4 (no CITE:
  * it cites nothing, no source line), 5 (no MODS: no modules; locations
- * without one) and 6 (no FIND: no findings) are still read; a later
- * format must have what it added. */
+ * without one), 6 (no FIND: no findings) and 7 (no REPT: no reports)
+ * are still read; a later format must have what it added. */
 static void test_bcfile_reads_older_formats(void **state)
 {
-    for (int version = 3; version <= 6; version++) {
+    for (int version = 3; version <= 7; version++) {
         size_t len0, len;
         uint8_t *b0 = sample_file(&len0);
         len = len0;
@@ -547,6 +553,7 @@ static void test_bcfile_reads_older_formats(void **state)
         assert_int_equal(p->nmodules, 0);
         assert_int_equal(p->ncites, 0);
         assert_int_equal(p->findings_func, BC_NONE_U16);
+        assert_int_equal(p->nreports, 0);
         if (version < 5) {
             assert_int_equal(p->origin, BC_NO_STRING);
         }
@@ -841,7 +848,7 @@ static void test_bcfile_rejects_trailing_bytes(void **state)
     free(c);
 
     c = insert_byte(b, len, len - 8, NULL, 0);
-    snprintf(want, sizeof want, "offset %zu: 1 bytes after section FIND, "
+    snprintf(want, sizeof want, "offset %zu: 1 bytes after section REPT, "
              "expected the checksum", len - 8);
     assert_rejects(c, len + 1, want);
     free(c);

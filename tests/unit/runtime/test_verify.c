@@ -104,6 +104,21 @@ static void test_verify_fixture_layout(void **state)
     bc_program_free(p);
 }
 
+/* The sample with a report added verifies: the fixture of the report
+ * faults below is valid without them. */
+static bc_report *add_report(bc_program *p);
+static void test_verify_accepts_report(void **state)
+{
+    (void)state;
+    mem_ctx mem;
+    mem_init(&mem);
+    bc_program *p = sample(&mem);
+    add_report(p);
+    assert_verifies(p);
+    bc_program_free(p);
+    assert_int_equal(mem.live, 0);
+}
+
 static void test_verify_accepts_sample(void **state)
 {
     mem_ctx mem;
@@ -337,6 +352,31 @@ MUTATE(findings_func_range) { p->findings_func = 2; p->findings_type = T_BIDS; }
 MUTATE(findings_func_arity) { p->findings_func = FN_CHECK; p->findings_type = T_BIDS; }
 MUTATE(findings_type_shape) { p->findings_func = FN_MAIN; p->findings_type = T_BIDS; }
 MUTATE(findings_type_range) { p->findings_func = FN_MAIN; p->findings_type = T_COUNT; }
+/* reports: a valid one first (each bid a row: key id, the sum of the
+ * prices, the greatest ground), then one fault each */
+static bc_report *add_report(bc_program *p)
+{
+    bc_report *r = arena_zalloc(&p->arena, sizeof *r);
+    bc_report_col *c = arena_zalloc(&p->arena, 2 * sizeof *c);
+    assert_non_null(r);
+    assert_non_null(c);
+    c[0] = (bc_report_col){BC_AGG_SUM, BC_PLACES_ANY, 0, 0};
+    c[1] = (bc_report_col){BC_AGG_MAX, BC_PLACES_ANY, 0, 0};
+    *r = (bc_report){S_TITLE, FN_MAIN, T_BIDS, T_BID, 1, 2, BC_NONE_U16, 0, 0, c};
+    p->reports = r;
+    p->nreports = 1;
+    return r;
+}
+MUTATE(report_func) { add_report(p)->func = FN_CHECK; }
+MUTATE(report_types) { add_report(p)->in_type = T_BID; }
+MUTATE(report_agg) { add_report(p)->cols[0].agg = 9; }
+MUTATE(report_arg_type) { add_report(p)->cols[0].agg = BC_AGG_SHARE; }
+MUTATE(report_distinct_list) { add_report(p)->cols[1] = (bc_report_col){BC_AGG_DISTINCT, BC_PLACES_ANY, 0, BC_REPORT_LIST}; }
+MUTATE(report_round) { add_report(p)->cols[0].places = 31; }
+MUTATE(report_flags) { add_report(p)->cols[0].flags = BC_REPORT_LIST; }
+MUTATE(report_top) { bc_report *r = add_report(p); r->top = 3; r->top_col = 5; }
+MUTATE(report_top_none) { add_report(p)->top = 3; }
+MUTATE(report_name) { add_report(p)->name = 999; }
 /* locations */
 MUTATE(locs_unsorted)
 {
@@ -552,6 +592,19 @@ static const vcase cases[] = {
                               "finding records"),
     CASE(findings_type_range, "header: findings type 9 is not a list of "
                               "finding records"),
+    CASE(report_func, "report 0: function 1 is not a function of arity 0"),
+    CASE(report_types, "report 0: types 2 and 2 are not a list of rows and a record "
+                       "of 3 fields"),
+    CASE(report_agg, "report 0: column 0 has no aggregate 9"),
+    CASE(report_arg_type, "report 0: column 0: argument type 1 and result type 1 do "
+                          "not fit its aggregate"),
+    CASE(report_distinct_list, "report 0: column 1: argument type 5 and result type 5 "
+                               "do not fit its aggregate"),
+    CASE(report_round, "report 0: column 0 rounds to 31 places in mode 0"),
+    CASE(report_flags, "report 0: column 0 has flags 0x1"),
+    CASE(report_top, "report 0: top 3 by column 5"),
+    CASE(report_top_none, "report 0: top 3 by column 65535"),
+    CASE(report_name, "report 0: name string 999 out of range (20 strings)"),
     CASE(locs_unsorted, "location 2: pc 22 is below the previous location's "
                         "pc 35, expected sorted by pc"),
     CASE(loc_outside, "location 5: pc 106 outside the code (106 bytes)"),
@@ -676,6 +729,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verify_fixture_layout),
         cmocka_unit_test(test_verify_accepts_sample),
+        cmocka_unit_test(test_verify_accepts_report),
         cmocka_unit_test(test_verify_accepts_variants),
         cmocka_unit_test(test_verify_out_of_memory),
         cmocka_unit_test(test_verify_rejects_each_fault),
