@@ -81,7 +81,7 @@ NATIVE_SRC  := $(sort $(wildcard tests/native/*.c))
 NATIVE_LIBS := $(NATIVE_SRC:tests/native/%.c=$(BUILD)/tests/native/libtally_%.so)
 
 .PHONY: all lib deps run test unit lang-tests golden clean bench docs tsan \
-        install uninstall install-test
+        install uninstall install-test fmt-check
 all: $(TALLY) lib
 ifeq ($(BUILD),build)
 	@mkdir -p bin && ln -sfn ../$(TALLY) bin/tally
@@ -203,6 +203,11 @@ lang-tests: deps
 golden: deps
 	@$(MAKE) --no-print-directory $(TALLY) $(NATIVE_LIBS)
 	sh tests/golden/run.sh $(TALLY)
+
+# The repository's own policies are in the canonical layout (`tally fmt`).
+FMT_POLICIES := $(sort $(wildcard examples/*/*.tally stdlib/*.tally))
+fmt-check: $(TALLY)
+	$(TALLY) fmt --check $(FMT_POLICIES)
 
 # Threads sharing one program, under ThreadSanitizer: any data race fails.
 TSAN_TESTS := tests/api/test_threads

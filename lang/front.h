@@ -125,6 +125,12 @@ void tly_position(tly_comp *c, uint32_t off, const tly_file **file,
 /* The bytes at span offset [off] (inside some file's text). */
 const char *tly_text_at(tly_comp *c, uint32_t off);
 
+/* Writes c->src in the canonical layout (lang/fmt.c) to [out] (cleared
+ * first).  False when it does not parse (its syntax errors in c->diags),
+ * out of memory (c->oom), or if the layout would change its tokens (an
+ * internal error, in c->diags). */
+bool tly_format(tly_comp *c, strbuf *out);
+
 /* Resolves names and checks types of c->root; true when there were no
  * errors. */
 bool tly_check(tly_comp *c);
