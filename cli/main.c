@@ -55,9 +55,14 @@ static const char usage_check[] =
     "usage: tally check POLICY... [options]\n"
     "Parses and type-checks each policy and reports every error as\n"
     "file:line:col: error: message, with the source line and a hint.\n"
-    "Exit status 0 when all are correct, 1 when any has errors, else 6 when\n"
-    "a file cannot be read; 4 for a usage error.\n"
+    "Warnings (file:line:col: warning: message [Wnnn name]) do not change\n"
+    "the status unless --strict is given; a comment `# tally: allow NAME\n"
+    "because \"reason\"` on the line, or just above it, silences one.\n"
+    "Exit status 0 when all are correct, 1 when any has errors (or, with\n"
+    "--strict, warnings), else 6 when a file cannot be read; 4 for a usage\n"
+    "error.\n"
     "\n"
+    "  --strict                        fail (exit 1) when any warning remains\n"
     "  --lib-path DIR                  look for imported modules (import NAME)\n"
     "                                  in DIR first; repeatable, or DIR:DIR\n"
     "  --max-errors N                  report at most N errors per policy\n"
@@ -401,6 +406,14 @@ static int compile_option(tally_config *cfg, lib_dirs *ld, int argc,
     return 1;
 }
 
+/* Counts the warnings of one check (tally check --strict). */
+static void count_warning(void *ud, const tally_diagnostic *d)
+{
+    if (d->severity == TALLY_SEVERITY_WARNING) {
+        (*(unsigned long *)ud)++;
+    }
+}
+
 static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -413,6 +426,7 @@ static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     int rc = EXIT_OK, nfiles = 0;
     bool options = true; /* until `--` */
+    bool strict = false;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!options || a[0] != '-' || !a[1]) {
@@ -421,6 +435,10 @@ static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         }
         if (strcmp(a, "--") == 0) {
             options = false;
+            continue;
+        }
+        if (strcmp(a, "--strict") == 0) {
+            strict = true;
             continue;
         }
         int got = compile_option(cfg, ld, argc, argv, &i, usage_check, &rc);
@@ -452,7 +470,19 @@ static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             rc = rc == EXIT_OK ? EXIT_IO : rc;
             continue;
         }
+        unsigned long warnings = 0;
+        if (strict) {
+            cfg->diagnostic = count_warning;
+            cfg->diagnostic_ud = &warnings;
+        }
         int r = exit_for(tally_check(cfg, files[i], buf, len));
+        cfg->diagnostic = NULL;
+        cfg->diagnostic_ud = NULL;
+        if (r == EXIT_OK && warnings > 0) {
+            fprintf(stderr, "tally: %s: %lu warning%s, and --strict fails on "
+                    "any\n", files[i], warnings, warnings == 1 ? "" : "s");
+            r = EXIT_POLICY;
+        }
         free(buf);
         if (r != EXIT_OK && (rc == EXIT_OK || rc == EXIT_IO)) {
             rc = r;

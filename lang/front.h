@@ -135,6 +135,12 @@ bool tly_format(tly_comp *c, strbuf *out);
  * errors. */
 bool tly_check(tly_comp *c);
 
+/* Drops every warning of c->diags silenced by a comment `# tally: allow
+ * NAME because "reason"` on its line or in the comment lines just above
+ * (lang/lint.c); a silencing comment without a reason silences nothing
+ * and the warning's hint says so. */
+void lint_allow(tly_comp *c);
+
 /* Compiles the checked c->root into a new program; NULL on failure (a
  * diagnostic says why). */
 bc_program *tly_compile(tly_comp *c);
