@@ -62,6 +62,9 @@ typedef struct tly_comp {
     uint32_t open[64]; /* scanner: offsets of unclosed brackets */
     char open_ch[64];  /* scanner: which bracket each is */
     int nopen;
+    uint32_t closed_at; /* scanner: the opening bracket the last closing
+                           one matched (or popped, when of another kind) */
+    char closed_ch;
     int64_t quiet_at;  /* parser: skip a syntax error at this offset (the
                           scanner already explained it), or -1 */
     int depth;      /* current nesting, checked against TLY_MAX_NESTING */

@@ -510,7 +510,9 @@ static bool names_anywhere(const ast_node *n, const char *name)
     if (!n || n->kind == AST_IMPORT) {
         return false;
     }
-    if ((n->name && strcmp(n->name, name) == 0) ||
+    /* A literal's name field is its currency, or unset: not a name. */
+    bool literal = n->kind <= AST_NONE;
+    if ((!literal && n->name && strcmp(n->name, name) == 0) ||
         (n->kind == AST_INPUT && n->text && strcmp(n->text, name) == 0) ||
         (n->sym && n->sym->kind == SYM_MEMBER && n->sym->owner &&
          n->sym->owner->name && strcmp(n->sym->owner->name, name) == 0)) {
