@@ -80,7 +80,7 @@ UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 NATIVE_SRC  := $(sort $(wildcard tests/native/*.c))
 NATIVE_LIBS := $(NATIVE_SRC:tests/native/%.c=$(BUILD)/tests/native/libtally_%.so)
 
-.PHONY: all lib deps run test unit lang-tests golden clean bench docs tsan \
+.PHONY: all lib deps run test unit lang-tests golden clean bench bench-instr docs tsan \
         install uninstall install-test fmt-check
 all: $(TALLY) lib
 ifeq ($(BUILD),build)
@@ -296,6 +296,13 @@ bench: deps
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $(BUILD)/bench/spawn bench/spawn.c
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $(BUILD)/bench/vm_eval bench/vm_eval.c $(LIB) $(LDLIBS)
 	python3 bench/run.py --build $(BUILD) --sizes "$(BENCH_SIZES)" --runs $(BENCH_RUNS) $(BENCH_ARGS)
+
+# `make bench-instr BASE=REV` (bench/README.md): instructions per tender
+# of the award example, this tree against REV, counted by callgrind.
+BASE ?= HEAD~1
+BENCH_TENDERS ?= 1000
+bench-instr:
+	sh bench/instr.sh $(BASE) $(BENCH_TENDERS)
 
 -include $(shell find $(BUILD)/obj $(BUILD)/pic $(BUILD)/tests -name '*.d' 2>/dev/null)
 

@@ -502,6 +502,34 @@ static void add_cite_item(cite_item *items, uint32_t *n, ast_node *c,
     }
 }
 
+/* Cites each of the numbered parts [parts] of [name] (table rows, rule
+ * arms): detail ", <label> N". */
+static void add_part_cites(cite_item *items, uint32_t *n, const ast_list *parts,
+                           const char *kind, const char *name,
+                           const char *label)
+{
+    for (uint32_t r = 0; r < parts->count; r++) {
+        char what[40];
+        snprintf(what, sizeof what, ", %s %u", label, r + 1);
+        add_cite_item(items, n, parts->items[r]->cite, kind, name, -1, what);
+    }
+}
+
+/* Cites each dated row [rows] of [s] (a parameter's or a definition's):
+ * detail " from DATE", marked when an amendment added the row. */
+static void add_row_cites(cite_item *items, uint32_t *n, const sym *s,
+                          const ast_list *rows, const char *kind)
+{
+    for (uint32_t r = 0; s->dated && r < rows->count; r++) {
+        const ast_node *row = rows->items[r];
+        char from[40];
+        snprintf(from, sizeof from, " from %.10s%s", row->text,
+                 row->op == 1 ? " (amendment)" : "");
+        add_cite_item(items, n, row->cite, kind, s->name,
+                      s->row_base + (int)r, from);
+    }
+}
+
 /* Fills the program's citations, in the order the policy writes them, and
  * remembers each one's index in its AST_CITE (c->slot) for CITE.  After
  * function indices are assigned. */
@@ -528,30 +556,13 @@ static void register_cites(cg *g, tly_checked *k)
         ast_node *d = s->decl;
         if (s->kind == SYM_PARAM) {
             add_cite_item(items, &n, d->cite, "parameter", s->name, s->index, "");
-            for (uint32_t r = 0; s->dated && r < d->list.count; r++) {
-                ast_node *row = d->list.items[r];
-                char from[40];
-                snprintf(from, sizeof from, " from %.10s%s", row->text,
-                         row->op == 1 ? " (amendment)" : "");
-                add_cite_item(items, &n, row->cite, "parameter", s->name,
-                              s->row_base + (int)r, from);
-            }
+            add_row_cites(items, &n, s, &d->list, "parameter");
         } else if (d->kind == AST_TABLE) {
             add_cite_item(items, &n, d->cite, "table", s->name, s->index, "");
-            for (uint32_t r = 0; r < d->list2.count; r++) {
-                char row[24];
-                snprintf(row, sizeof row, ", row %u", r + 1);
-                add_cite_item(items, &n, d->list2.items[r]->cite, "table", s->name,
-                              -1, row);
-            }
+            add_part_cites(items, &n, &d->list2, "table", s->name, "row");
         } else if (s->kind == SYM_RULE) {
             add_cite_item(items, &n, d->cite, "rule", s->name, s->index, "");
-            for (uint32_t w = 0; w < d->list2.count; w++) {
-                char arm[24];
-                snprintf(arm, sizeof arm, ", arm %u", w + 1);
-                add_cite_item(items, &n, d->list2.items[w]->cite, "rule", s->name,
-                              -1, arm);
-            }
+            add_part_cites(items, &n, &d->list2, "rule", s->name, "arm");
             add_cite_item(items, &n, d->else_cite, "rule", s->name, -1, ", else");
         } else {
             add_cite_item(items, &n, d->cite, "definition", s->name, s->index, "");
@@ -565,14 +576,7 @@ static void register_cites(cg *g, tly_checked *k)
                 }
                 add_cite_item(items, &n, w->cite, "definition", s->name, -1, what);
             }
-            for (uint32_t r = 0; s->dated && r < d->list2.count; r++) {
-                ast_node *row = d->list2.items[r];
-                char from[40];
-                snprintf(from, sizeof from, " from %.10s%s", row->text,
-                         row->op == 1 ? " (amendment)" : "");
-                add_cite_item(items, &n, row->cite, "definition", s->name,
-                              s->row_base + (int)r, from);
-            }
+            add_row_cites(items, &n, s, &d->list2, "definition");
         }
     }
     for (int i = 0; i < k->nexterns; i++) {

@@ -707,8 +707,18 @@ static __attribute__((noinline)) int eq_slow(vm *v, const value *x,
 /* 1 when equal, 0 when not, -1 when the budget ran out. */
 static inline int eq_values(vm *v, const value *x, const value *y)
 {
-    if (x->kind == y->kind && is_ikind(x->kind)) {
-        return x->as.i == y->as.i;
+    if (x->kind == y->kind) {
+        if (is_ikind(x->kind)) {
+            return x->as.i == y->as.i;
+        }
+        /* Enum members and booleans are compared often (rule outcomes,
+         * `is in` over grounds) and cost nothing to compare here. */
+        if (x->kind == VAL_ENUM) {
+            return x->type == y->type && x->as.i == y->as.i;
+        }
+        if (x->kind == VAL_BOOL) {
+            return x->as.b == y->as.b;
+        }
     }
     return eq_slow(v, x, y);
 }

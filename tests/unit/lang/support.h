@@ -8,7 +8,8 @@
  * TEST() attaches to every case, frees the fixture instead and neither the
  * next test nor ASan sees the leak.  One fixture is open at a time.
  *
- * Also diag_first_line(): a diagnostic as `tally check` prints it.
+ * Also diag_first_line(): a diagnostic as `tally check` prints it; and
+ * check_parts(): the `checked` fixture of test_check.c and test_table.c.
  *
  * Static functions only; include once per test, after <cmocka.h>.
  */
@@ -19,6 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "check.h"
 #include "front.h"
 
 /* The running test's fixture; all NULL between tests. */
@@ -79,6 +84,52 @@ static const char *diag_first_line(const tly_comp *c, uint32_t i, strbuf *out)
         *nl = '\0';
     }
     return out->p;
+}
+
+/* ---- a checked policy -------------------------------------------------- */
+
+/* test_check.c and test_table.c: a policy parsed and checked, with its
+ * diagnostics; free it with done(). */
+typedef struct checked {
+    mem_ctx mem;
+    tly_comp c;
+    char *src; /* owned */
+    size_t len;
+    bool parsed, ok;
+    strbuf out;
+} checked;
+
+/* Frees what a checked fixture holds; done() and teardown() then free it. */
+static void checked_release(void *f)
+{
+    checked *k = f;
+    sb_free(&k->out);
+    tly_comp_free(&k->c);
+    mem_free(&k->mem, k->src, k->len + 1);
+}
+
+/* Parses and checks [head] followed by [tail] (either may be ""): the
+ * test fails if the text does not parse.  Free the result with done(). */
+static checked *check_parts(const char *head, const char *tail)
+{
+    checked *k = calloc(1, sizeof *k);
+    assert_non_null(k);
+    fixture_begin(k, &k->mem, checked_release);
+    mem_init(&k->mem);
+    k->len = strlen(head) + strlen(tail);
+    k->src = mem_alloc(&k->mem, k->len + 1);
+    assert_non_null(k->src);
+    snprintf(k->src, k->len + 1, "%s%s", head, tail);
+    tly_comp_init(&k->c, &k->mem, "t.tally", k->src, k->len);
+    sb_init(&k->out, &k->mem);
+    k->parsed = tly_load(&k->c);
+    if (!k->parsed) {
+        print_error("did not parse: %s\n",
+                    k->c.diags.count ? k->c.diags.items[0].msg : "?");
+    }
+    assert_true(k->parsed);
+    k->ok = tly_check(&k->c);
+    return k;
 }
 
 #endif /* TALLY_TESTS_UNIT_LANG_SUPPORT_H */

@@ -48,44 +48,10 @@ static const char base_src[] = "\n"
                                "parameter rate: decimal from 2025-01-01 = 0.1\n"
                                "definition f(x: integer): integer = x\n";
 
-typedef struct checked {
-    mem_ctx mem;
-    tly_comp c;
-    char *src; /* owned */
-    size_t len;
-    bool parsed, ok;
-    strbuf out;
-} checked;
-
-/* Frees what a fixture holds; done() and teardown() then free it. */
-static void release(void *f)
-{
-    checked *k = f;
-    sb_free(&k->out);
-    tly_comp_free(&k->c);
-    mem_free(&k->mem, k->src, k->len + 1);
-}
-
 /* Parses and checks [src]; free the result with done(). */
 static checked *check_text(const char *src)
 {
-    checked *k = calloc(1, sizeof *k);
-    assert_non_null(k);
-    fixture_begin(k, &k->mem, release);
-    mem_init(&k->mem);
-    k->len = strlen(src);
-    k->src = mem_strndup(&k->mem, src, k->len);
-    assert_non_null(k->src);
-    tly_comp_init(&k->c, &k->mem, "t.tally", k->src, k->len);
-    sb_init(&k->out, &k->mem);
-    k->parsed = tly_load(&k->c);
-    if (!k->parsed) {
-        print_error("did not parse: %s\n",
-                    k->c.diags.count ? k->c.diags.items[0].msg : "?");
-    }
-    assert_true(k->parsed);
-    k->ok = tly_check(&k->c);
-    return k;
+    return check_parts(src, "");
 }
 
 /* Checks [snippet] followed by the base policy. */

@@ -31,39 +31,10 @@ static const char tail_src[] = "\n"
                                "record Out { v: bool }\n"
                                "output r: Out = Out { v: true }\n";
 
-typedef struct checked {
-    mem_ctx mem;
-    tly_comp c;
-    char *src; /* owned */
-    size_t len;
-    bool ok;
-    strbuf out;
-} checked;
-
-static void release(void *f)
-{
-    checked *k = f;
-    sb_free(&k->out);
-    tly_comp_free(&k->c);
-    mem_free(&k->mem, k->src, k->len + 1);
-}
-
 /* Parses and checks [table] followed by the tail policy. */
 static checked *check_table(const char *table)
 {
-    checked *k = calloc(1, sizeof *k);
-    assert_non_null(k);
-    fixture_begin(k, &k->mem, release);
-    mem_init(&k->mem);
-    k->len = strlen(table) + strlen(tail_src);
-    k->src = mem_alloc(&k->mem, k->len + 1);
-    assert_non_null(k->src);
-    snprintf(k->src, k->len + 1, "%s%s", table, tail_src);
-    tly_comp_init(&k->c, &k->mem, "t.tally", k->src, k->len);
-    sb_init(&k->out, &k->mem);
-    assert_true(tly_load(&k->c));
-    k->ok = tly_check(&k->c);
-    return k;
+    return check_parts(table, tail_src);
 }
 
 /* The message of diagnostic [i], without its place. */
