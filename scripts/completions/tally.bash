@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run disasm describe --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run fmt disasm describe --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -37,7 +37,8 @@ _tally()
     case $cmd in
     run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --findings-only --fail-on --jobs -j --allow-native --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
-    check) opts="--max-errors --memory-cap --lib-path --help --" ;;
+    check) opts="--strict --max-errors --memory-cap --lib-path --help --" ;;
+    fmt) opts="--check --write --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
     *) return ;;
     esac
@@ -54,7 +55,7 @@ _tally()
         *) ((nargs++)) ;;
         esac
     done
-    if [[ $cmd == build || $cmd == check ]]; then
+    if [[ $cmd == build || $cmd == check || $cmd == fmt ]]; then
         [[ $cmd == build && $nargs -gt 0 ]] && return
         COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
     elif [[ $nargs -eq 0 ]]; then
