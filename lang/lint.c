@@ -37,6 +37,7 @@
  */
 #include "check_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "parser.h"
@@ -107,6 +108,9 @@ static bool set_add(checker *k, sym_set *s, const sym *p)
 
 typedef struct lint {
     checker *k;
+    const sym **globals; /* arena: the file's definitions, parameters,
+                            rules and tables, sorted by name */
+    size_t nglobals;
     sym_set used;     /* symbols some node other than their own names */
     sym_set in_input; /* enums and records the input can hold */
 } lint;
@@ -320,17 +324,46 @@ static void conditions(lint *L, const ast_node *n)
 
 /* ---- shadowing ----------------------------------------------------------- */
 
-/* The file's own declaration named [name] (a definition, parameter, rule
- * or table), or NULL. */
-static const sym *global_named(checker *k, const char *name)
+static int by_name(const void *a, const void *b)
 {
+    return strcmp((*(const sym *const *)a)->name, (*(const sym *const *)b)->name);
+}
+
+/* Fills L->globals: the file's definitions, parameters, rules and tables
+ * by name (a binary search each: a policy may have many thousands). */
+static void collect_globals(lint *L)
+{
+    checker *k = L->k;
+    L->globals = alloc(k, ((size_t)k->res.nfuncs + 1) * sizeof *L->globals);
+    if (!L->globals) {
+        return;
+    }
     for (int i = 0; i < k->res.nfuncs; i++) {
         const sym *f = k->res.funcs[i];
-        if (f->decl && file_of(k, f->decl->sp.start) == 0 && f->name &&
-            strcmp(f->name, name) == 0 &&
+        if (f->decl && f->name && file_of(k, f->decl->sp.start) == 0 &&
             (f->decl->kind == AST_DEF || f->decl->kind == AST_PARAM ||
              f->decl->kind == AST_RULE || f->decl->kind == AST_TABLE)) {
-            return f;
+            L->globals[L->nglobals++] = f;
+        }
+    }
+    qsort(L->globals, L->nglobals, sizeof *L->globals, by_name);
+}
+
+/* The file's own declaration named [name] (a definition, parameter, rule
+ * or table), or NULL. */
+static const sym *global_named(const lint *L, const char *name)
+{
+    size_t lo = 0, hi = L->nglobals;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(L->globals[mid]->name, name);
+        if (c == 0) {
+            return L->globals[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
     return NULL;
@@ -341,7 +374,7 @@ static void shadow_one(lint *L, const char *name, tly_span at)
     if (!name) {
         return;
     }
-    const sym *g = global_named(L->k, name);
+    const sym *g = global_named(L, name);
     if (g) {
         uint32_t line, col;
         tly_position(L->k->c, g->decl->sp.start, NULL, &line, &col);
@@ -546,7 +579,7 @@ static bool decl_kind_named(const ast_node *d)
 void lint_warn(checker *k)
 {
     tly_comp *c = k->c;
-    lint L = {k, {0}, {0}};
+    lint L = {k, NULL, 0, {0}, {0}};
     int nfiles = c->nfiles ? c->nfiles : 1;
     for (int f = 0; f < nfiles; f++) {
         ast_node *root = c->nfiles ? c->files[f]->root : c->root;
@@ -566,6 +599,10 @@ void lint_warn(checker *k)
     }
     ast_node *root = c->nfiles ? c->files[0]->root : c->root;
     if (!root) {
+        return;
+    }
+    collect_globals(&L);
+    if (c->oom) {
         return;
     }
     bool is_policy = k->res.output != NULL && !root->b;
@@ -729,6 +766,11 @@ void lint_allow(tly_comp *c)
 {
     diag_list *l = &c->diags;
     uint32_t kept = 0;
+    /* The last line looked at, and its answer for the last name: many
+     * warnings on one long line (a generated policy) cost one scan. */
+    const char *last_ls = NULL, *last_le = NULL, *last_name = NULL;
+    size_t last_nlen = 0;
+    int last_got = 0;
     for (uint32_t i = 0; i < l->count; i++) {
         diag *d = &l->items[i];
         size_t nlen = 0;
@@ -741,10 +783,17 @@ void lint_allow(tly_comp *c)
                 off = f->len;
             }
             const char *src = f->src, *end = src + f->len;
+            if (last_ls && src + off >= last_ls && src + off < last_le &&
+                last_nlen == nlen && memcmp(last_name, name, nlen) == 0) {
+                got = last_got;
+                goto decided;
+            }
             const char *ls = src + off;
             while (ls > src && ls[-1] != '\n') ls--;
             const char *le = src + off;
             while (le < end && *le != '\n') le++;
+            last_ls = ls;
+            last_le = le;
             got = allows(ls, le, name, nlen);
             /* The comment lines just above. */
             while (!got && ls > src) {
@@ -757,7 +806,11 @@ void lint_allow(tly_comp *c)
                 got = allows(ps, pe, name, nlen);
                 ls = ps;
             }
+            last_name = name;
+            last_nlen = nlen;
+            last_got = got;
         }
+    decided:
         if (got == 1) {
             continue;
         }
