@@ -979,6 +979,11 @@ const tally_program *api_session_program(const tally_session *s)
     return s->r.tp;
 }
 
+struct vm *api_session_vm(tally_session *s)
+{
+    return s->r.v;
+}
+
 mem_ctx *api_session_mem(tally_session *s)
 {
     return &s->mem;

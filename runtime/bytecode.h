@@ -295,6 +295,14 @@ typedef struct bc_str {
     uint32_t len;  /* bytes, without the NUL */
 } bc_str;
 
+/* A coverage point of a program compiled for tally test --coverage: a
+ * rule arm, branch, match case, exception, table row or definition. */
+typedef struct bc_probe {
+    const char *file; /* the program's arena: its file, as compiled */
+    const char *what; /* the program's arena: "rule assessment: when" */
+    uint32_t line, col;
+} bc_probe;
+
 typedef struct bc_program {
     arena arena; /* owns everything below */
 
@@ -346,6 +354,10 @@ typedef struct bc_program {
     uint32_t nparam_rows;
     bc_module *modules; /* imported modules; none for a one-file policy */
     uint32_t nmodules;
+    bc_probe *probes;   /* coverage points, COVER operands index them;
+                           none unless compiled for coverage, and never
+                           written to or read from a file */
+    uint32_t nprobes;
 } bc_program;
 
 /* Allocates an empty program drawing on [mem]; NULL out of memory. */

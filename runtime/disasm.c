@@ -435,6 +435,12 @@ static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
             sb_printf(b, "#%u?", a);
         }
         return;
+    case OPND_PROBE:
+        sb_printf(b, "%s%u", sep, a);
+        if (a < p->nprobes) {
+            sb_printf(b, " %s", p->probes[a].what);
+        }
+        return;
     case OPND_CITE:
         sb_printf(b, "%s%u", sep, a);
         if (a < p->ncites) {

@@ -1057,9 +1057,7 @@ static void put_key_text(strbuf *b, const value *k)
     }
 }
 
-/* [s] as XML character data or an attribute value: markup characters as
- * entities, and the control characters XML 1.0 does not allow as '?'. */
-static void put_xml(strbuf *b, const char *s, size_t len)
+void out_put_xml(strbuf *b, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -1081,6 +1079,11 @@ static void put_xml(strbuf *b, const char *s, size_t len)
             break;
         }
     }
+}
+
+static void put_xml(strbuf *b, const char *s, size_t len)
+{
+    out_put_xml(b, s, len);
 }
 
 static void put_xml_value(strbuf *b, const value *v)

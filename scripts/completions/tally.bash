@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run fmt disasm describe --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run fmt disasm describe test --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -29,7 +29,8 @@ _tally()
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
     --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
-    --output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --output|-o|--junit|--coverage-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --filter|--min-coverage|--min-mutation-score) return ;;
     --lib-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
     esac
@@ -40,6 +41,7 @@ _tally()
     check) opts="--strict --max-errors --memory-cap --lib-path --help --" ;;
     fmt) opts="--check --write --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
+    test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
     if [[ $cur == -* ]]; then
@@ -50,12 +52,14 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac
     done
-    if [[ $cmd == build || $cmd == check || $cmd == fmt ]]; then
+    if [[ $cmd == test ]]; then
+        COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
+    elif [[ $cmd == build || $cmd == check || $cmd == fmt ]]; then
         [[ $cmd == build && $nargs -gt 0 ]] && return
         COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
     elif [[ $nargs -eq 0 ]]; then
