@@ -81,7 +81,7 @@ NATIVE_SRC  := $(sort $(wildcard tests/native/*.c))
 NATIVE_LIBS := $(NATIVE_SRC:tests/native/%.c=$(BUILD)/tests/native/libtally_%.so)
 
 .PHONY: all lib deps run test unit lang-tests golden clean bench bench-instr docs tsan \
-        install uninstall install-test
+        install uninstall install-test fmt-check
 all: $(TALLY) lib
 ifeq ($(BUILD),build)
 	@mkdir -p bin && ln -sfn ../$(TALLY) bin/tally
@@ -204,6 +204,11 @@ golden: deps
 	@$(MAKE) --no-print-directory $(TALLY) $(NATIVE_LIBS)
 	sh tests/golden/run.sh $(TALLY)
 
+# The repository's own policies are in the canonical layout (`tally fmt`).
+FMT_POLICIES := $(sort $(wildcard examples/*/*.tally stdlib/*.tally))
+fmt-check: $(TALLY)
+	$(TALLY) fmt --check $(FMT_POLICIES)
+
 # Threads sharing one program, under ThreadSanitizer: any data race fails.
 TSAN_TESTS := tests/api/test_threads
 tsan: deps
@@ -223,6 +228,8 @@ DOCDIR      ?= $(DATADIR)/doc/tally
 MANDIR      ?= $(DATADIR)/man
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+VIMDIR      ?= $(DATADIR)/vim/vimfiles
+TEXTMATEDIR ?= $(DATADIR)/tally/editors/textmate
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 $(BUILD)/tally.pc: scripts/tally.pc.in include/tally.h
@@ -235,7 +242,8 @@ $(BUILD)/tally.pc: scripts/tally.pc.in include/tally.h
 install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(VIMDIR)/syntax $(DESTDIR)$(VIMDIR)/ftdetect $(DESTDIR)$(TEXTMATEDIR)
 	install -m 755 $(TALLY) $(DESTDIR)$(BINDIR)/tally
 	install -m 644 include/tally.h $(DESTDIR)$(INCLUDEDIR)/tally.h
 	install -m 644 include/tally_native.h $(DESTDIR)$(INCLUDEDIR)/tally_native.h
@@ -248,6 +256,9 @@ install: $(TALLY) $(LIB) $(SO) $(BUILD)/tally.pc
 	install -m 644 docs/tally.1 $(DESTDIR)$(MANDIR)/man1/tally.1
 	install -m 644 scripts/completions/tally.bash $(DESTDIR)$(BASHCOMPDIR)/tally
 	install -m 644 scripts/completions/_tally $(DESTDIR)$(ZSHCOMPDIR)/_tally
+	install -m 644 editors/vim/syntax/tally.vim $(DESTDIR)$(VIMDIR)/syntax/tally.vim
+	install -m 644 editors/vim/ftdetect/tally.vim $(DESTDIR)$(VIMDIR)/ftdetect/tally.vim
+	install -m 644 editors/textmate/tally.tmLanguage.json $(DESTDIR)$(TEXTMATEDIR)/tally.tmLanguage.json
 	install -d $(DESTDIR)$(DATADIR)/tally/stdlib
 	install -m 644 $(STDLIB_SRC) $(DESTDIR)$(DATADIR)/tally/stdlib/
 
@@ -257,7 +268,8 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/libtally.a $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) \
 	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libtally.so \
 	    $(DESTDIR)$(PKGCONFIGDIR)/tally.pc $(DESTDIR)$(MANDIR)/man1/tally.1 \
-	    $(DESTDIR)$(BASHCOMPDIR)/tally $(DESTDIR)$(ZSHCOMPDIR)/_tally
+	    $(DESTDIR)$(BASHCOMPDIR)/tally $(DESTDIR)$(ZSHCOMPDIR)/_tally \
+	    $(DESTDIR)$(VIMDIR)/syntax/tally.vim $(DESTDIR)$(VIMDIR)/ftdetect/tally.vim
 	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/tally
 
 # Regenerates docs/opcodes.md from the opcode list, and fails if the

@@ -299,6 +299,28 @@ tally_status tally_check_in(const tally_config *cfg, const char *file,
     return front(cfg, file, base_dir, src, len, NULL);
 }
 
+tally_status tally_format(const tally_config *cfg, const char *file,
+                          const char *src, size_t len, FILE *out)
+{
+    mem_ctx m;
+    setup_mem(&m, cfg);
+    tly_comp c;
+    tly_comp_init(&c, &m, file, src, len);
+    c.diags.stage = DIAG_SYNTAX;
+    strbuf b;
+    sb_init(&b, &m);
+    bool ok = tly_format(&c, &b);
+    report(cfg, &c);
+    tally_status st = c.oom ? TALLY_ENOMEM : ok ? TALLY_OK
+                      : c.diags.nerrors ? TALLY_EPOLICY : TALLY_EINTERNAL;
+    if (st == TALLY_OK && b.len && fwrite(b.p, 1, b.len, out) != b.len) {
+        st = TALLY_EIO;
+    }
+    sb_free(&b);
+    tly_comp_free(&c);
+    return st;
+}
+
 tally_status tally_load(const tally_config *cfg, const char *file,
                         const uint8_t *buf, size_t len, tally_program **out)
 {

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diff.h"
 #include "outfile.h"
 #include "report.h"
 #include "tally.h"
@@ -51,6 +52,8 @@ static const char usage_main[] =
     "  run PROGRAM [DATA...]      evaluate a policy (.tally) or bytecode file\n"
     "                             over tender data (JSON Lines or a JSON array;\n"
     "                             standard input when no DATA is given)\n"
+    "  fmt POLICY...              print policies in the canonical layout\n"
+    "                             (--check: show a diff; --write: rewrite)\n"
     "  disasm PROGRAM             list a program's bytecode\n"
     "  describe PROGRAM           what a program reads and writes, as JSON\n"
     "  merge PROGRAM PARTIAL...   merge partial reports of runs over parts of\n"
@@ -70,14 +73,39 @@ static const char usage_check[] =
     "usage: tally check POLICY... [options]\n"
     "Parses and type-checks each policy and reports every error as\n"
     "file:line:col: error: message, with the source line and a hint.\n"
+    "Warnings (file:line:col: warning: message [Wnnn name]) do not change\n"
+    "the status unless --strict is given; a comment `# tally: allow NAME\n"
+    "because \"reason\"` on the line, or just above it, silences one.\n"
     "Exit status 0 when all are correct, 1 when any has errors, else 6 when\n"
     "a file cannot be read; 4 for a usage error.\n"
+    "With --strict, a warning that remains counts as an error (exit 1).\n"
     "\n"
+    "  --strict                        fail (exit 1) when any warning remains\n"
     "  --lib-path DIR                  look for imported modules (import NAME)\n"
     "                                  in DIR first; repeatable, or DIR:DIR\n"
     "  --max-errors N                  report at most N errors per policy\n"
     "                                  (default 50; 0 reports all)\n"
     "  --memory-cap BYTES              stop when compiling uses more memory\n";
+
+static const char usage_fmt[] =
+    "usage: tally fmt [--check | --write] POLICY...\n"
+    "Lays each policy out in the canonical layout (docs/language.md,\n"
+    "\"Layout\"): the same tokens and comments, with canonical spacing and\n"
+    "indentation.  A policy with syntax errors is reported and left alone.\n"
+    "\n"
+    "  (no option)                     print the formatted policies on\n"
+    "                                  standard output\n"
+    "  --check                         print nothing for a formatted policy;\n"
+    "                                  for any other, a unified diff of what\n"
+    "                                  would change, on standard output\n"
+    "  --write                         rewrite each policy that is not\n"
+    "                                  formatted in place (through a\n"
+    "                                  temporary file renamed onto it)\n"
+    "\n"
+    "Exit status 0 when every policy was formatted (with --check: already\n"
+    "in the layout), 1 when one has syntax errors or, with --check, is not\n"
+    "formatted, 4 for a usage error, 6 when a file cannot be read or\n"
+    "written.\n";
 
 static const char usage_build[] =
     "usage: tally build POLICY -o FILE [options]\n"
@@ -455,6 +483,14 @@ static int compile_option(tally_config *cfg, lib_dirs *ld, int argc,
     return 1;
 }
 
+/* Counts the warnings of one check (tally check --strict). */
+static void count_warning(void *ud, const tally_diagnostic *d)
+{
+    if (d->severity == TALLY_SEVERITY_WARNING) {
+        (*(unsigned long *)ud)++;
+    }
+}
+
 static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -467,6 +503,7 @@ static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     int rc = EXIT_OK, nfiles = 0;
     bool options = true; /* until `--` */
+    bool strict = false;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!options || a[0] != '-' || !a[1]) {
@@ -475,6 +512,10 @@ static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         }
         if (strcmp(a, "--") == 0) {
             options = false;
+            continue;
+        }
+        if (strcmp(a, "--strict") == 0) {
+            strict = true;
             continue;
         }
         int got = compile_option(cfg, ld, argc, argv, &i, usage_check, &rc);
@@ -506,13 +547,130 @@ static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             rc = rc == EXIT_OK ? EXIT_IO : rc;
             continue;
         }
+        unsigned long warnings = 0;
+        if (strict) {
+            cfg->diagnostic = count_warning;
+            cfg->diagnostic_ud = &warnings;
+        }
         int r = exit_for(tally_check(cfg, files[i], buf, len));
+        cfg->diagnostic = NULL;
+        cfg->diagnostic_ud = NULL;
+        if (r == EXIT_OK && warnings > 0) {
+            fprintf(stderr, "tally: %s: %lu warning%s, and --strict fails on "
+                    "any\n", files[i], warnings, warnings == 1 ? "" : "s");
+            r = EXIT_POLICY;
+        }
         free(buf);
         if (r != EXIT_OK && (rc == EXIT_OK || rc == EXIT_IO)) {
             rc = r;
         }
     }
     free(files);
+    return rc;
+}
+
+/* Formats one policy [path] into a new buffer *[out] (the caller frees
+ * it); the exit status. */
+static int format_one(const tally_config *cfg, const char *path,
+                      const char *src, size_t len, char **out, size_t *olen)
+{
+    *out = NULL;
+    *olen = 0;
+    FILE *f = open_memstream(out, olen);
+    if (!f) {
+        return EXIT_INTERNAL;
+    }
+    tally_status st = tally_format(cfg, path, src, len, f);
+    if (fclose(f) != 0 && st == TALLY_OK) {
+        st = TALLY_ENOMEM;
+    }
+    return exit_for(st);
+}
+
+static int cmd_fmt(tally_config *cfg, int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_fmt, stdout);
+        return EXIT_OK;
+    }
+    bool check = false, write = false, options = true;
+    int nfiles = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options || a[0] != '-' || !a[1]) {
+            nfiles++;
+        } else if (strcmp(a, "--") == 0) {
+            options = false;
+        } else if (strcmp(a, "--check") == 0) {
+            check = true;
+        } else if (strcmp(a, "--write") == 0) {
+            write = true;
+        } else {
+            char msg[200];
+            snprintf(msg, sizeof msg, "unknown option '%s' for fmt", a);
+            return usage_error(msg, usage_fmt);
+        }
+    }
+    if (check && write) {
+        return usage_error("--check and --write cannot be used together",
+                           usage_fmt);
+    }
+    if (nfiles < 1) {
+        return usage_error("fmt needs a policy file", usage_fmt);
+    }
+    int rc = EXIT_OK;
+    options = true;
+    for (int i = 0; i < argc; i++) {
+        const char *path = argv[i];
+        if (options && path[0] == '-' && path[1]) {
+            if (strcmp(path, "--") == 0) {
+                options = false;
+            }
+            continue;
+        }
+        size_t len;
+        char *src = slurp(path, &len);
+        if (!src) {
+            fprintf(stderr, "tally: cannot read %s: %s\n", path,
+                    strerror(errno));
+            rc = rc == EXIT_OK ? EXIT_IO : rc;
+            continue;
+        }
+        char *out;
+        size_t olen;
+        int r = format_one(cfg, path, src, len, &out, &olen);
+        bool same = r == EXIT_OK && olen == len && memcmp(out, src, len) == 0;
+        if (r != EXIT_OK) {
+            /* the library has said why */
+        } else if (check) {
+            if (!same) {
+                if (!diff_unified(stdout, path, src, len, out, olen)) {
+                    r = EXIT_INTERNAL;
+                } else {
+                    r = EXIT_POLICY;
+                }
+            }
+        } else if (write) {
+            outfile of;
+            if (same) {
+                /* nothing to do: the file is not touched */
+            } else if (!outf_open(&of, path)) {
+                r = EXIT_IO;
+            } else {
+                fwrite(out, 1, olen, of.f);
+                if (!outf_close(&of, true)) {
+                    r = EXIT_IO;
+                }
+            }
+        } else if (olen && fwrite(out, 1, olen, stdout) != olen) {
+            r = EXIT_IO;
+        }
+        free(out);
+        free(src);
+        if (r != EXIT_OK && (rc == EXIT_OK || rc == EXIT_IO)) {
+            rc = r;
+        }
+    }
     return rc;
 }
 
@@ -1311,6 +1469,9 @@ static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     if (strcmp(cmd, "check") == 0) {
         return cmd_check(cfg, ld, argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "fmt") == 0) {
+        return cmd_fmt(cfg, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "build") == 0) {
         return cmd_build(cfg, ld, argc - 2, argv + 2);

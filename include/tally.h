@@ -195,6 +195,16 @@ TALLY_API tally_status tally_check_in(const tally_config *cfg, const char *file,
                                       const char *base_dir, const char *src,
                                       size_t len);
 
+/* Writes the policy text [src] ([len] bytes; [file] names it in
+ * messages) to [out] in Tally's canonical layout (`tally fmt`,
+ * docs/language.md "Layout"): the same tokens, comments kept, spacing
+ * and indentation made canonical.  Imports are not read.  A policy with
+ * syntax errors is not formatted: TALLY_EPOLICY, each error through
+ * tally_config.message, nothing written.  TALLY_EIO when writing [out]
+ * fails. */
+TALLY_API tally_status tally_format(const tally_config *cfg, const char *file,
+                                    const char *src, size_t len, FILE *out);
+
 /* Reads and verifies a bytecode file held in [buf].  A malformed or
  * hostile file gives TALLY_EBYTECODE and a message naming the offset. */
 TALLY_API tally_status tally_load(const tally_config *cfg, const char *file,

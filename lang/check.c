@@ -2871,7 +2871,9 @@ bool tly_check(tly_comp *c)
     amend_merge(k);
     if (c->diags.nerrors == 0 && !c->oom) {
         pct_warn(k);
+        lint_warn(k);
     }
+    lint_allow(c);
     c->checked = &k->res;
     return c->diags.nerrors == 0 && !c->oom;
 }

@@ -277,4 +277,12 @@ void amend_merge(checker *k);
  * warning says how to write marks and how to keep the fraction. */
 void pct_warn(checker *k);
 
+/* ---- lint.c ------------------------------------------------------------ */
+
+/* After a clean check: the coded warnings of lang/lint.c (unused
+ * declarations, parameters, imports and members, constant conditions,
+ * unreachable arms, shadowed names, impossible weights, uncited
+ * definitions in legal text), each message ending "[Wnnn name]". */
+void lint_warn(checker *k);
+
 #endif

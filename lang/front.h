@@ -62,6 +62,9 @@ typedef struct tly_comp {
     uint32_t open[64]; /* scanner: offsets of unclosed brackets */
     char open_ch[64];  /* scanner: which bracket each is */
     int nopen;
+    uint32_t closed_at; /* scanner: the opening bracket the last closing
+                           one matched (or popped, when of another kind) */
+    char closed_ch;
     int64_t quiet_at;  /* parser: skip a syntax error at this offset (the
                           scanner already explained it), or -1 */
     int depth;      /* current nesting, checked against TLY_MAX_NESTING */
@@ -136,9 +139,21 @@ void tly_position(tly_comp *c, uint32_t off, const tly_file **file,
 /* The bytes at span offset [off] (inside some file's text). */
 const char *tly_text_at(tly_comp *c, uint32_t off);
 
+/* Writes c->src in the canonical layout (lang/fmt.c) to [out] (cleared
+ * first).  False when it does not parse (its syntax errors in c->diags),
+ * out of memory (c->oom), or if the layout would change its tokens (an
+ * internal error, in c->diags). */
+bool tly_format(tly_comp *c, strbuf *out);
+
 /* Resolves names and checks types of c->root; true when there were no
  * errors. */
 bool tly_check(tly_comp *c);
+
+/* Drops every warning of c->diags silenced by a comment `# tally: allow
+ * NAME because "reason"` on its line or in the comment lines just above
+ * (lang/lint.c); a silencing comment without a reason silences nothing
+ * and the warning's hint says so. */
+void lint_allow(tly_comp *c);
 
 /* Compiles the checked c->root into a new program; NULL on failure (a
  * diagnostic says why). */

@@ -1048,6 +1048,121 @@ static const char *describe(yysymbol_kind_t s)
     }
 }
 
+/* Words authors bring from other languages where a declaration starts,
+ * and Tally's word for each. */
+static const struct {
+    const char *word;
+    const char *tally;
+    const char *form;
+} wrong_words[] = {
+    {"function", "definition", "definition NAME(PARAM: TYPE): TYPE = ..."},
+    {"func", "definition", "definition NAME(PARAM: TYPE): TYPE = ..."},
+    {"fun", "definition", "definition NAME(PARAM: TYPE): TYPE = ..."},
+    {"fn", "definition", "definition NAME(PARAM: TYPE): TYPE = ..."},
+    {"def", "definition", "definition NAME(PARAM: TYPE): TYPE = ..."},
+    {"define", "definition", "definition NAME(PARAM: TYPE): TYPE = ..."},
+    {"const", "definition", "definition NAME: TYPE = ..."},
+    {"var", "definition", "definition NAME: TYPE = ..."},
+    {"val", "definition", "definition NAME: TYPE = ..."},
+    {"struct", "record", "record NAME { FIELD: TYPE ... }"},
+    {"class", "record", "record NAME { FIELD: TYPE ... }"},
+    {"enumeration", "enum", "enum NAME { MEMBER, ... }"},
+    {"param", "parameter", "parameter NAME: TYPE = VALUE"},
+    {"constant", "parameter", "parameter NAME: TYPE = VALUE"},
+    {"use", "import", "import NAME (NAMES)"},
+    {"include", "import", "import NAME (NAMES)"},
+    {"require", "import", "import NAME (NAMES)"},
+};
+
+/* Edit distance of [a] ([alen] bytes) and [b], at most 3 (more: 3). */
+static int near_word(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    if (alen > 20 || blen > 20 || (alen > blen ? alen - blen : blen - alen) > 2) {
+        return 3;
+    }
+    int d[21][21];
+    for (size_t i = 0; i <= alen; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= blen; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= alen; i++) {
+        for (size_t j = 1; j <= blen; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[alen][blen] < 3 ? d[alen][blen] : 3;
+}
+
+/* Where the text before span offset [off] ends: back over white space
+ * and comments, so that a missing word is shown where it goes. */
+static uint32_t end_before(const struct tly_comp *c, uint32_t off)
+{
+    size_t i = off - c->base;
+    for (;;) {
+        while (i > 0 && (c->src[i - 1] == ' ' || c->src[i - 1] == '\t' ||
+                         c->src[i - 1] == '\n' || c->src[i - 1] == '\r')) {
+            i--;
+        }
+        /* A comment ends the line: find its '#' outside text. */
+        size_t ls = i;
+        while (ls > 0 && c->src[ls - 1] != '\n') {
+            ls--;
+        }
+        size_t hash = i;
+        bool in_text = false;
+        for (size_t k = ls; k < i; k++) {
+            if (c->src[k] == '"' && (k == ls || c->src[k - 1] != '\\')) {
+                in_text = !in_text;
+            } else if (c->src[k] == '#' && !in_text) {
+                hash = k;
+                break;
+            }
+        }
+        if (hash == i) {
+            return c->base + (uint32_t)i;
+        }
+        i = hash;
+    }
+}
+
+/* "line L, column C" of span offset [off], into [buf]. */
+static void where_is(struct tly_comp *c, uint32_t off, char *buf, size_t size)
+{
+    uint32_t line, col;
+    tly_position(c, off, NULL, &line, &col);
+    snprintf(buf, size, "line %u, column %u", line, col);
+}
+
+static bool expects(const yysymbol_kind_t *expected, int n, yysymbol_kind_t s)
+{
+    for (int i = 0; i < n; i++) {
+        if (expected[i] == s) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A token that ends what came before it: a declaration's first word, the
+ * end of the file, a closing bracket or a comma. */
+static bool ends_expression(yysymbol_kind_t s)
+{
+    switch (s) {
+    case YYSYMBOL_YYEOF: case YYSYMBOL_DEFINITION: case YYSYMBOL_RECORD:
+    case YYSYMBOL_ENUM: case YYSYMBOL_PARAMETER: case YYSYMBOL_RULE:
+    case YYSYMBOL_INPUT: case YYSYMBOL_OUTPUT: case YYSYMBOL_TYPE:
+    case YYSYMBOL_POLICY: case YYSYMBOL_TABLE: case YYSYMBOL_FINDING:
+    case YYSYMBOL_IMPORT: case YYSYMBOL_MODULE: case YYSYMBOL_AMEND:
+    case YYSYMBOL_HOLIDAY: case YYSYMBOL_EXTERN:
+        return true;
+    default:
+        return s == YYTRANSLATE(')') || s == YYTRANSLATE(']') ||
+               s == YYTRANSLATE('}') || s == YYTRANSLATE(',');
+    }
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
                                  struct tly_comp *c)
 {
@@ -1081,8 +1196,66 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
         snprintf(near, sizeof near, "near '%.*s'", (int)len,
                  c->src + (loc->start - c->base));
     }
+    /* A word from another language where a declaration starts. */
+    if (expects(expected, n, YYSYMBOL_DEFINITION) &&
+        (got == YYSYMBOL_IDENT || got == YYSYMBOL_LET)) {
+        const char *w = c->src + (loc->start - c->base);
+        size_t wl = loc->end - loc->start;
+        if (got == YYSYMBOL_LET) {
+            diag_add(&c->diags, DIAG_ERROR, *loc,
+                     "write 'definition NAME: TYPE = VALUE'",
+                     "syntax error %s: 'let' names a value inside an expression "
+                     "('let x = ... in ...'); a declaration starts with "
+                     "'definition'", near);
+            return 0;
+        }
+        for (size_t i = 0; i < sizeof wrong_words / sizeof wrong_words[0]; i++) {
+            if (strlen(wrong_words[i].word) == wl &&
+                memcmp(wrong_words[i].word, w, wl) == 0) {
+                char hint[120];
+                snprintf(hint, sizeof hint, "write '%s'", wrong_words[i].form);
+                diag_add(&c->diags, DIAG_ERROR, *loc, hint,
+                         "syntax error %s: Tally writes '%s' here, not '%.*s'",
+                         near, wrong_words[i].tally, (int)wl, w);
+                return 0;
+            }
+        }
+        /* A misspelt declaration word: say which was meant. */
+        static const char *const decl_words[] = {
+            "definition", "record", "enum", "parameter", "rule", "input",
+            "output", "type", "policy", "table", "finding", "import",
+            "module", "amend", "holiday", "extern"};
+        for (size_t i = 0; i < sizeof decl_words / sizeof decl_words[0]; i++) {
+            if (wl >= 3 && near_word(w, wl, decl_words[i]) <= (wl > 5 ? 2 : 1)) {
+                char hint[80];
+                snprintf(hint, sizeof hint, "did you mean '%s'?", decl_words[i]);
+                diag_add(&c->diags, DIAG_ERROR, *loc, hint, "syntax error %s",
+                         near);
+                return 0;
+            }
+        }
+    }
+    /* A forgotten 'else': shown where it goes, after what came before. */
+    if (expects(expected, n, YYSYMBOL_ELSE) && ends_expression(got)) {
+        uint32_t at = end_before(c, got == YYSYMBOL_YYEOF ? c->base + (uint32_t)c->len
+                                                           : loc->start);
+        tly_span sp = {at, at};
+        if (expects(expected, n, YYSYMBOL_WHEN)) {
+            diag_add(&c->diags, DIAG_ERROR, sp,
+                     "end the rule with 'else VALUE because \"...\"', for the "
+                     "cases no 'when' arm takes",
+                     "syntax error: the rule has no 'else' arm");
+        } else {
+            diag_add(&c->diags, DIAG_ERROR, sp,
+                     "add 'else VALUE' here: an 'if' has a value either way",
+                     "syntax error: 'if ... then ...' without 'else'");
+        }
+        return 0;
+    }
     /* A missing closing bracket is the likeliest cause when one is
-     * acceptable here: say so rather than list every operator. */
+     * acceptable here: say so rather than list every operator.  The
+     * hint says where the bracket left open is: the one [got] closed, if
+     * it is a closing bracket of another kind, else the innermost. */
     /* A reserved word where a name was wanted.  Under parse.error custom
      * a keyword's symbol name is its spelling without quotes ("match"),
      * while the other tokens are upper case (IDENT) or, for the
@@ -1125,8 +1298,26 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
     for (size_t k = 0; n > 5 && k < sizeof closer_text / sizeof closer_text[0]; k++) {
         for (int i = 0; i < n; i++) {
             if (strcmp(yysymbol_name(expected[i]), closer_text[k]) == 0) {
-                diag_add(&c->diags, DIAG_ERROR, *loc,
-                         "every opening bracket needs its closing one",
+                char hint[120] = "every opening bracket needs its closing one";
+                bool closer = got == YYTRANSLATE(')') || got == YYTRANSLATE(']') ||
+                              got == YYTRANSLATE('}');
+                uint32_t open_at = 0;
+                char open_ch = 0;
+                if (closer && c->closed_ch) {
+                    open_at = c->closed_at;
+                    open_ch = c->closed_ch;
+                } else if (!closer && c->nopen > 0 &&
+                           c->nopen <= (int)(sizeof c->open / sizeof c->open[0])) {
+                    open_at = c->open[c->nopen - 1];
+                    open_ch = c->open_ch[c->nopen - 1];
+                }
+                if (open_ch == "([{"[k]) {
+                    char w[48];
+                    where_is(c, open_at, w, sizeof w);
+                    snprintf(hint, sizeof hint, "close the '%c' opened at %s",
+                             open_ch, w);
+                }
+                diag_add(&c->diags, DIAG_ERROR, *loc, hint,
                          "syntax error %s: expected %s", near, closer_text[k]);
                 return 0;
             }

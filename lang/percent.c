@@ -188,7 +188,7 @@ static void warn(checker *k, const ast_node *s, int op)
                  "not percentages; if the fraction is meant, put the number "
                  "first (x * 40%%)");
     }
-    diag_add(&k->c->diags, DIAG_WARNING, s->sp, hint, "%s", msg);
+    diag_add(&k->c->diags, DIAG_WARNING, s->sp, hint, "%s [W601 percent-marks]", msg);
 }
 
 static int scale(checker *k, ast_node *n);

@@ -926,7 +926,7 @@ bool tbl_analyse(tly_comp *c, ast_node *t, sym *const *params, int ncols)
         diag_add(&c->diags, DIAG_WARNING, t->name_sp,
                  "split the table, or give its columns fewer distinct values",
                  "table '%s' is too large to prove free of gaps and unreachable "
-                 "rows; those are found at run time instead", t->name);
+                 "rows; those are found at run time instead [W602 table-too-large]", t->name);
     }
     return !A.failed;
 }

@@ -6,8 +6,10 @@
 # freshly generated data (tests/tools/check_generated.sh), and the
 # generated worst cases of one run (tests/hostile/work/worst_case.py), and
 # the manual page and completions against the command, and every example
-# of the language reference (tests/docs), and the award example's tests
-# (tally test examples/award).
+# of the language reference (tests/docs), the award example's tests
+# (tally test examples/award), `tally fmt` over every policy of the
+# repository (tests/fmt), and the editor grammars against the reserved
+# words and the policies (tests/editors).
 TALLY=$1
 status=0
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,4 +26,6 @@ sh "$root/tests/docs/cli_docs.sh" "$TALLY" || status=1
 python3 "$root/tests/docs/language.py" "$TALLY" || status=1
 # The award example's own tests (examples/award/award_test.tally).
 (cd "$root" && "$TALLY" test examples/award) || status=1
+python3 "$root/tests/fmt/run.py" "$TALLY" || status=1
+python3 "$root/tests/editors/grammar.py" || status=1
 exit $status

@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run disasm describe test merge --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -47,7 +47,8 @@ _tally()
     run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --all-errors --findings-only --fail-on --jobs -j --report --report-format --report-partial --allow-native --help --" ;;
     merge) opts="--format --output -o --partial --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
-    check) opts="--max-errors --memory-cap --lib-path --help --" ;;
+    check) opts="--strict --max-errors --memory-cap --lib-path --help --" ;;
+    fmt) opts="--check --write --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
     test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
@@ -67,7 +68,7 @@ _tally()
     done
     if [[ $cmd == test ]]; then
         COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
-    elif [[ $cmd == build || $cmd == check ]]; then
+    elif [[ $cmd == build || $cmd == check || $cmd == fmt ]]; then
         [[ $cmd == build && $nargs -gt 0 ]] && return
         COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
     elif [[ $nargs -eq 0 ]]; then

@@ -6,7 +6,7 @@
 #   - every file `make install` promises is there: the binary, the header,
 #     libtally.a, libtally.so.X.Y.Z with its soname link and dev link,
 #     tally.pc, the docs, the manual page and the shell completions, the
-#     standard library's modules;
+#     standard library's modules, the Vim syntax and the TextMate grammar;
 #   - the shared library's soname is libtally.so.MAJOR, and it exports the
 #     tally_ API and nothing else;
 #   - examples/embed builds with `pkg-config --cflags --libs tally` (CC and
@@ -29,7 +29,9 @@ for f in bin/tally include/tally.h include/tally_native.h lib/libtally.a lib/lib
          lib/pkgconfig/tally.pc share/doc/tally/README.md \
          share/doc/tally/opcodes.md share/man/man1/tally.1 \
          share/bash-completion/completions/tally share/zsh/site-functions/_tally \
-         share/tally/stdlib/procurement.tally; do
+         share/tally/stdlib/procurement.tally share/vim/vimfiles/syntax/tally.vim \
+         share/vim/vimfiles/ftdetect/tally.vim \
+         share/tally/editors/textmate/tally.tmLanguage.json; do
     [ -e "$root$prefix/$f" ] || fail "$prefix/$f was not installed"
 done
 so=$(cd "$lib" && ls libtally.so.*.*.* 2>/dev/null)

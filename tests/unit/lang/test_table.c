@@ -31,10 +31,24 @@ static const char tail_src[] = "\n"
                                "record Out { v: bool }\n"
                                "output r: Out = Out { v: true }\n";
 
-/* Parses and checks [table] followed by the tail policy. */
+/* Parses and checks [table] followed by the tail policy.  The warnings
+ * of lang/lint.c (codes W1xx to W5xx: the table is never used, nor the
+ * enum's members) are dropped: the tables here are fragments; the
+ * table analysis's own warning (W602) is kept. */
 static checked *check_table(const char *table)
 {
-    return check_parts(table, tail_src);
+    checked *k = check_parts(table, tail_src);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < k->c.diags.count; i++) {
+        const diag *d = &k->c.diags.items[i];
+        const char *code = d->sev == DIAG_WARNING ? strstr(d->msg, " [W") : NULL;
+        if (code && code[3] >= '1' && code[3] <= '5') {
+            continue;
+        }
+        k->c.diags.items[kept++] = *d;
+    }
+    k->c.diags.count = kept;
+    return k;
 }
 
 /* The message of diagnostic [i], without its place. */
@@ -237,7 +251,8 @@ static void test_budget_gives_a_warning(void **state)
     assert_int_equal(k->c.diags.items[0].sev, DIAG_WARNING);
     assert_string_equal(message(k, 0),
                         "table 't' is too large to prove free of gaps and "
-                        "unreachable rows; those are found at run time instead");
+                        "unreachable rows; those are found at run time instead "
+                        "[W602 table-too-large]");
     done(k);
 }
 

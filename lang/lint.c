@@ -1,0 +1,824 @@
+/* lang/lint.c - the warnings of `tally check`, and silencing them.
+ *
+ * After a policy checks cleanly this pass reads the checked AST (the
+ * checker's n->sym links) and warns, each warning with a code and a name
+ * written after its message as "[W101 unused-definition]":
+ *
+ *   W101 unused-definition  a definition, rule, table or parameter of a
+ *                           policy (a file with an output) that nothing
+ *                           names; a module's are exported, never unused
+ *   W102 unused-parameter   a parameter of a definition or rule its body
+ *                           never reads (a table's columns read all)
+ *   W103 unused-import      a name an import list brings in, unused
+ *   W104 unused-member      a member of an enum of the policy that is
+ *                           never named, when the input record cannot
+ *                           hold the enum at any depth: the value can
+ *                           never exist
+ *   W201 constant-condition a condition that is always true or always
+ *                           false: `true`, `false`, `x = x`, `x < x` ...
+ *   W202 unreachable-arm    a rule arm (or its else) after an arm whose
+ *                           condition is always true
+ *   W301 shadowed-name      a parameter or a name bound by let, for or
+ *                           `is some` that hides a declaration of the
+ *                           file
+ *   W401 weights-sum        a record check `a + b + ... = N` that the
+ *                           fields' declared bounds make impossible
+ *   W501 uncited-definition a definition, parameter, rule or table
+ *                           without `cites` in a file marked as legal
+ *                           text by a comment line `# tally: legal`
+ *
+ * (W601 percent-marks is lang/percent.c's, W602 table-too-large
+ * lang/table.c's.)  Everything here is sound where it can see: a warning
+ * is given only when the fact is certain from the text and the types.
+ *
+ * lint_allow then drops each warning silenced on its line, or by the
+ * comment lines just above it, with `# tally: allow NAME because "..."`;
+ * without a reason the warning stays and its hint says to give one.
+ */
+#include "check_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "parser.h"
+
+/* ---- a set of symbols ---------------------------------------------------- */
+
+typedef struct sym_set {
+    const sym **slots; /* arena; NULL: empty */
+    size_t cap;        /* a power of two */
+    size_t count;
+} sym_set;
+
+static size_t hash_ptr(const void *p)
+{
+    uintptr_t x = (uintptr_t)p;
+    x ^= x >> 17;
+    x *= (uintptr_t)0x9E3779B97F4A7C15ull;
+    return (size_t)(x ^ (x >> 29));
+}
+
+static bool set_has(const sym_set *s, const sym *p)
+{
+    if (!s->cap) {
+        return false;
+    }
+    for (size_t i = hash_ptr(p) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        if (!s->slots[i]) {
+            return false;
+        }
+        if (s->slots[i] == p) {
+            return true;
+        }
+    }
+}
+
+static bool set_add(checker *k, sym_set *s, const sym *p)
+{
+    if ((s->count + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        const sym **n = alloc(k, cap * sizeof *n);
+        if (!n) {
+            return false;
+        }
+        for (size_t i = 0; i < s->cap; i++) {
+            if (s->slots[i]) {
+                size_t j = hash_ptr(s->slots[i]) & (cap - 1);
+                while (n[j]) {
+                    j = (j + 1) & (cap - 1);
+                }
+                n[j] = s->slots[i];
+            }
+        }
+        s->slots = n;
+        s->cap = cap;
+    }
+    size_t i = hash_ptr(p) & (s->cap - 1);
+    while (s->slots[i] && s->slots[i] != p) {
+        i = (i + 1) & (s->cap - 1);
+    }
+    if (!s->slots[i]) {
+        s->slots[i] = p;
+        s->count++;
+    }
+    return true;
+}
+
+/* ---- walking ------------------------------------------------------------- */
+
+typedef struct lint {
+    checker *k;
+    const sym **globals; /* arena: the file's definitions, parameters,
+                            rules and tables, sorted by name */
+    size_t nglobals;
+    sym_set used;     /* symbols some node other than their own names */
+    sym_set in_input; /* enums and records the input can hold */
+} lint;
+
+/* Marks the enums data of type [t] can hold: its own, and its records'
+ * fields' (records once each: they are marked too). */
+static void mark_type(lint *L, const ty *t)
+{
+    for (; t; t = t->elem) {
+        if (t->kind == TY_ENUM && t->decl) {
+            set_add(L->k, &L->in_input, t->decl);
+        }
+        if (t->kind == TY_RECORD && t->decl && !set_has(&L->in_input, t->decl)) {
+            const sym *r = t->decl;
+            set_add(L->k, &L->in_input, r);
+            for (int j = 0; j < r->nfields; j++) {
+                mark_type(L, r->fields[j].ty);
+            }
+        }
+        if (t->kind != TY_LIST && t->kind != TY_MAP && t->kind != TY_OPTIONAL) {
+            break;
+        }
+    }
+}
+
+/* Marks every symbol [n] and its children name (recursion bounded by the
+ * parser's nesting limit). */
+static void mark(lint *L, const ast_node *n)
+{
+    if (!n) {
+        return;
+    }
+    if (n->sym && n->sym->decl != n) {
+        set_add(L->k, &L->used, n->sym);
+    }
+    if (n->sym2 && n->sym2->decl != n) {
+        set_add(L->k, &L->used, n->sym2);
+    }
+    mark(L, n->a);
+    mark(L, n->b);
+    mark(L, n->c);
+    mark(L, n->cite);
+    mark(L, n->else_cite);
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        mark(L, n->list.items[i]);
+    }
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        mark(L, n->list2.items[i]);
+    }
+}
+
+static int file_of(checker *k, uint32_t off)
+{
+    return tly_file_at(k->c, off)->index;
+}
+
+static void warn(checker *k, tly_span sp, const char *code, const char *hint,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void warn(checker *k, tly_span sp, const char *code, const char *hint,
+                 const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    diag_add(&k->c->diags, DIAG_WARNING, sp, hint, "%s [%s]", buf, code);
+}
+
+static const char *decl_word(const ast_node *d)
+{
+    switch (d->kind) {
+    case AST_PARAM: return "parameter";
+    case AST_RULE: return "rule";
+    case AST_TABLE: return "table";
+    default: return "definition";
+    }
+}
+
+/* ---- constant conditions ------------------------------------------------- */
+
+/* The same name or field path on both sides: x, x.a.b. */
+static bool same_path(const ast_node *a, const ast_node *b)
+{
+    if (!a || !b || a->kind != b->kind) {
+        return false;
+    }
+    if (a->kind == AST_NAME) {
+        return a->sym && a->sym == b->sym;
+    }
+    if (a->kind == AST_GET) {
+        return a->name && b->name && strcmp(a->name, b->name) == 0 &&
+               same_path(a->a, b->a);
+    }
+    return false;
+}
+
+/* 1 always true, 0 always false, -1 not known. */
+static int constant(const ast_node *n)
+{
+    if (!n) {
+        return -1;
+    }
+    if (n->kind == AST_BOOL) {
+        return n->num != 0;
+    }
+    if (n->kind == AST_UNARY && n->op == NOT) {
+        int v = constant(n->a);
+        return v < 0 ? -1 : !v;
+    }
+    if (n->kind == AST_BINARY && same_path(n->a, n->b)) {
+        switch (n->op) {
+        case '=': case LE: case GE: return 1;
+        case NE: case '<': case '>': return 0;
+        default: return -1;
+        }
+    }
+    if (n->kind == AST_BINARY && (n->op == AND || n->op == OR)) {
+        int x = constant(n->a), y = constant(n->b);
+        if (n->op == AND && (x == 0 || y == 0)) {
+            return 0;
+        }
+        if (n->op == OR && (x == 1 || y == 1)) {
+            return 1;
+        }
+        return x == 1 && y == 1 ? 1 : x == 0 && y == 0 ? 0 : -1;
+    }
+    return -1;
+}
+
+static void check_cond(lint *L, const ast_node *cond, const char *what)
+{
+    int v = constant(cond);
+    if (v >= 0) {
+        warn(L->k, cond->sp, "W201 constant-condition",
+             v ? "remove the condition, or write the one meant"
+               : "remove what it guards, or write the condition meant",
+             "this %s is always %s", what, v ? "true" : "false");
+    }
+}
+
+/* Conditions anywhere below [n]. */
+static void conditions(lint *L, const ast_node *n)
+{
+    if (!n) {
+        return;
+    }
+    switch (n->kind) {
+    case AST_IF:
+        if (n->a && n->a->kind != AST_SOME_COND) {
+            check_cond(L, n->a, "condition");
+        }
+        break;
+    case AST_COMPREH:
+        if (n->c) {
+            check_cond(L, n->c, "'where' condition");
+        }
+        break;
+    case AST_CHECK:
+        check_cond(L, n->a, "check");
+        break;
+    case AST_UNLESS:
+        check_cond(L, n->a, "exception's condition");
+        break;
+    case AST_FINDING:
+        check_cond(L, n->a, "finding's condition");
+        break;
+    case AST_RULE: {
+        bool after_true = false;
+        for (uint32_t i = 0; i < n->list2.count; i++) {
+            const ast_node *w = n->list2.items[i];
+            if (after_true) {
+                warn(L->k, w->sp, "W202 unreachable-arm",
+                     "an earlier arm's condition is always true",
+                     "this arm of rule '%s' is never reached", n->name);
+                after_true = false; /* once per rule */
+                break;
+            }
+            if (!w->a || w->a->kind == AST_SOME_COND) {
+                continue;
+            }
+            int v = constant(w->a);
+            if (v >= 0) {
+                check_cond(L, w->a, "arm's condition");
+            }
+            if (v == 1) {
+                after_true = true;
+            }
+        }
+        if (after_true && n->c) {
+            warn(L->k, n->c->sp, "W202 unreachable-arm",
+                 "an earlier arm's condition is always true",
+                 "the else of rule '%s' is never reached", n->name);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    conditions(L, n->a);
+    conditions(L, n->b);
+    conditions(L, n->c);
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        conditions(L, n->list.items[i]);
+    }
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        conditions(L, n->list2.items[i]);
+    }
+}
+
+/* ---- shadowing ----------------------------------------------------------- */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(const sym *const *)a)->name, (*(const sym *const *)b)->name);
+}
+
+/* Fills L->globals: the file's definitions, parameters, rules and tables
+ * by name (a binary search each: a policy may have many thousands). */
+static void collect_globals(lint *L)
+{
+    checker *k = L->k;
+    L->globals = alloc(k, ((size_t)k->res.nfuncs + 1) * sizeof *L->globals);
+    if (!L->globals) {
+        return;
+    }
+    for (int i = 0; i < k->res.nfuncs; i++) {
+        const sym *f = k->res.funcs[i];
+        if (f->decl && f->name && file_of(k, f->decl->sp.start) == 0 &&
+            (f->decl->kind == AST_DEF || f->decl->kind == AST_PARAM ||
+             f->decl->kind == AST_RULE || f->decl->kind == AST_TABLE)) {
+            L->globals[L->nglobals++] = f;
+        }
+    }
+    qsort(L->globals, L->nglobals, sizeof *L->globals, by_name);
+}
+
+/* The file's own declaration named [name] (a definition, parameter, rule
+ * or table), or NULL. */
+static const sym *global_named(const lint *L, const char *name)
+{
+    size_t lo = 0, hi = L->nglobals;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(L->globals[mid]->name, name);
+        if (c == 0) {
+            return L->globals[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+static void shadow_one(lint *L, const char *name, tly_span at)
+{
+    if (!name) {
+        return;
+    }
+    const sym *g = global_named(L, name);
+    if (g) {
+        uint32_t line, col;
+        tly_position(L->k->c, g->decl->sp.start, NULL, &line, &col);
+        char hint[160];
+        snprintf(hint, sizeof hint, "rename it: inside, '%s' no longer means "
+                 "the %s of line %u", name, decl_word(g->decl), line);
+        warn(L->k, at, "W301 shadowed-name", hint,
+             "'%s' hides the %s '%s'", name, decl_word(g->decl), name);
+    }
+}
+
+static void shadows(lint *L, const ast_node *n)
+{
+    if (!n) {
+        return;
+    }
+    switch (n->kind) {
+    case AST_LET:
+        shadow_one(L, n->name, n->name_sp.end ? n->name_sp : n->sp);
+        break;
+    case AST_SOME_COND:
+        shadow_one(L, n->name, n->name_sp.end ? n->name_sp : n->sp);
+        break;
+    case AST_COMPREH:
+        shadow_one(L, n->text, n->sp);
+        break;
+    case AST_PARAM_DECL:
+        shadow_one(L, n->name, n->name_sp.end ? n->name_sp : n->sp);
+        break;
+    default:
+        break;
+    }
+    shadows(L, n->a);
+    shadows(L, n->b);
+    shadows(L, n->c);
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        shadows(L, n->list.items[i]);
+    }
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        shadows(L, n->list2.items[i]);
+    }
+}
+
+/* ---- weights ------------------------------------------------------------- */
+
+/* Adds the bounds of the sum [n] of fields (a + b + ...) to [lo]/[hi];
+ * false when a term is not a field or a bound is missing ([*has_lo] and
+ * [*has_hi] are cleared for a missing one). */
+static bool sum_bounds(const ast_node *n, int64_t *lo, int64_t *hi,
+                       bool *has_lo, bool *has_hi)
+{
+    if (n->kind == AST_BINARY && n->op == '+') {
+        return sum_bounds(n->a, lo, hi, has_lo, has_hi) &&
+               sum_bounds(n->b, lo, hi, has_lo, has_hi);
+    }
+    if (n->kind != AST_NAME || !n->sym || n->sym->kind != SYM_FIELD ||
+        !n->ty || n->ty->kind != TY_INT) {
+        return false;
+    }
+    const ty *t = n->ty;
+    /* Bounds are at most LIM-sized; sums of a record's fields stay far
+     * from overflow, but guard anyway. */
+    if (t->has_min && *has_lo && !__builtin_add_overflow(*lo, t->min, lo)) {
+    } else {
+        *has_lo = false;
+    }
+    if (t->has_max && *has_hi && !__builtin_add_overflow(*hi, t->max, hi)) {
+    } else {
+        *has_hi = false;
+    }
+    return true;
+}
+
+static bool int_literal(const ast_node *n, int64_t *v)
+{
+    if (n->kind != AST_INT || !n->text) {
+        return false;
+    }
+    int64_t x = 0;
+    for (const char *p = n->text; *p; p++) {
+        if (*p < '0' || *p > '9' || x > (INT64_MAX - 9) / 10) {
+            return false;
+        }
+        x = x * 10 + (*p - '0');
+    }
+    *v = x;
+    return true;
+}
+
+static void weights(lint *L, const ast_node *rec)
+{
+    for (uint32_t i = 0; i < rec->list.count; i++) {
+        const ast_node *ch = rec->list.items[i];
+        if (ch->kind != AST_CHECK || !ch->a || ch->a->kind != AST_BINARY ||
+            ch->a->op != '=') {
+            continue;
+        }
+        const ast_node *sum = ch->a->a, *lit = ch->a->b;
+        int64_t want;
+        if (!int_literal(lit, &want)) {
+            sum = ch->a->b;
+            lit = ch->a->a;
+            if (!int_literal(lit, &want)) {
+                continue;
+            }
+        }
+        int64_t lo = 0, hi = 0;
+        bool has_lo = true, has_hi = true;
+        if (!sum_bounds(sum, &lo, &hi, &has_lo, &has_hi)) {
+            continue;
+        }
+        if (has_hi && hi < want) {
+            warn(L->k, ch->a->sp, "W401 weights-sum",
+                 "widen the fields' bounds, or check the total meant",
+                 "these fields add up to at most %lld, never %lld",
+                 (long long)hi, (long long)want);
+        } else if (has_lo && lo > want) {
+            warn(L->k, ch->a->sp, "W401 weights-sum",
+                 "lower the fields' bounds, or check the total meant",
+                 "these fields add up to at least %lld, never %lld",
+                 (long long)lo, (long long)want);
+        }
+    }
+}
+
+/* ---- the file's text ----------------------------------------------------- */
+
+/* Whether the text [s, s + len) has a comment line starting "# tally:
+ * legal" (spaces allowed between the words). */
+static bool marked_legal(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t e = i;
+        while (e < len && s[e] != '\n') {
+            e++;
+        }
+        size_t p = i;
+        while (p < e && (s[p] == ' ' || s[p] == '\t')) {
+            p++;
+        }
+        if (p < e && s[p] == '#') {
+            p++;
+            while (p < e && s[p] == ' ') p++;
+            if (e - p >= 6 && memcmp(s + p, "tally:", 6) == 0) {
+                p += 6;
+                while (p < e && s[p] == ' ') p++;
+                if (e - p >= 5 && memcmp(s + p, "legal", 5) == 0 &&
+                    (e - p == 5 || s[p + 5] == ' ' || s[p + 5] == '\r')) {
+                    return true;
+                }
+            }
+        }
+        i = e + 1;
+    }
+    return false;
+}
+
+/* ---- imports ------------------------------------------------------------- */
+
+/* Whether some node under [n], outside import declarations, names [name]:
+ * as a name, a type, an input's type, or through a member of the enum
+ * [name].  A name spelled alike counts (never a false warning). */
+static bool names_anywhere(const ast_node *n, const char *name)
+{
+    if (!n || n->kind == AST_IMPORT) {
+        return false;
+    }
+    /* A literal's name field is its currency, or unset: not a name. */
+    bool literal = n->kind <= AST_NONE;
+    if ((!literal && n->name && strcmp(n->name, name) == 0) ||
+        (n->kind == AST_INPUT && n->text && strcmp(n->text, name) == 0) ||
+        (n->sym && n->sym->kind == SYM_MEMBER && n->sym->owner &&
+         n->sym->owner->name && strcmp(n->sym->owner->name, name) == 0)) {
+        return true;
+    }
+    if (names_anywhere(n->a, name) || names_anywhere(n->b, name) ||
+        names_anywhere(n->c, name)) {
+        return true;
+    }
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        if (names_anywhere(n->list.items[i], name)) {
+            return true;
+        }
+    }
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        if (names_anywhere(n->list2.items[i], name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- the pass ------------------------------------------------------------ */
+
+static bool decl_kind_named(const ast_node *d)
+{
+    return d->kind == AST_DEF || d->kind == AST_PARAM || d->kind == AST_RULE ||
+           d->kind == AST_TABLE;
+}
+
+void lint_warn(checker *k)
+{
+    tly_comp *c = k->c;
+    lint L = {k, NULL, 0, {0}, {0}};
+    int nfiles = c->nfiles ? c->nfiles : 1;
+    for (int f = 0; f < nfiles; f++) {
+        ast_node *root = c->nfiles ? c->files[f]->root : c->root;
+        if (!root) {
+            continue;
+        }
+        mark(&L, root);
+        if (root->a) {
+            mark(&L, root->a);
+        }
+    }
+    if (k->res.input) {
+        mark_type(&L, k->res.input->ty);
+    }
+    if (c->oom) {
+        return;
+    }
+    ast_node *root = c->nfiles ? c->files[0]->root : c->root;
+    if (!root) {
+        return;
+    }
+    collect_globals(&L);
+    if (c->oom) {
+        return;
+    }
+    bool is_policy = k->res.output != NULL && !root->b;
+    const tly_file *f0 = tly_file_at(c, root->sp.start);
+    bool legal = marked_legal(f0->src, f0->len);
+
+    /* W101, W102, W501: the file's own declarations. */
+    for (int i = 0; i < k->res.nfuncs; i++) {
+        sym *s = k->res.funcs[i];
+        const ast_node *d = s->decl;
+        if (!d || !decl_kind_named(d) || file_of(k, d->sp.start) != 0) {
+            continue;
+        }
+        if (is_policy && !set_has(&L.used, s)) {
+            warn(k, d->name_sp, "W101 unused-definition",
+                 "remove it, or use it",
+                 "%s '%s' is never used", decl_word(d), s->name);
+        }
+        if (d->kind == AST_DEF || d->kind == AST_RULE) {
+            for (int j = 0; j < s->nparams; j++) {
+                const sym *p = s->params[j];
+                if (!set_has(&L.used, p) && p->decl) {
+                    warn(k, p->decl->name_sp.end ? p->decl->name_sp : p->decl->sp,
+                         "W102 unused-parameter",
+                         "remove it, or use it in the body",
+                         "parameter '%s' of '%s' is never used", p->name, s->name);
+                }
+            }
+        }
+        if (legal && !d->cite && !(d->kind == AST_RULE && d->list2.count &&
+                                   d->list2.items[0]->cite)) {
+            warn(k, d->name_sp, "W501 uncited-definition",
+                 "add 'cites \"...\"' naming the provision it applies",
+                 "%s '%s' cites no provision, in a file marked as legal text",
+                 decl_word(d), s->name);
+        }
+    }
+    /* W103: names import lists bring in. */
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        const ast_node *d = root->list.items[i];
+        if (d->kind != AST_IMPORT) {
+            continue;
+        }
+        /* Each name costs a walk of the file: bounded for a hostile one. */
+        for (uint32_t j = 0; j < d->list.count && d->list.count <= 256; j++) {
+            const ast_node *nm = d->list.items[j];
+            if (!nm->name) {
+                continue;
+            }
+            if (!names_anywhere(root, nm->name)) {
+                warn(k, nm->sp, "W103 unused-import",
+                     "remove it from the import list",
+                     "'%s' is imported but never used", nm->name);
+            }
+        }
+    }
+    /* W104: enums of a policy no data can hold. */
+    if (is_policy) {
+        for (int i = 0; i < k->res.nenums; i++) {
+            const sym *e = k->res.enums[i];
+            if (!e->decl || file_of(k, e->decl->sp.start) != 0 ||
+                set_has(&L.in_input, e)) {
+                continue;
+            }
+            for (int j = 0; j < e->nmembers; j++) {
+                const sym *m = e->members[j];
+                if (!set_has(&L.used, m)) {
+                    warn(k, m->decl ? m->decl->sp : e->decl->name_sp,
+                         "W104 unused-member",
+                         "no input can hold this enum, so a member no "
+                         "expression names never occurs; remove it",
+                         "member '%s' of enum '%s' is never used", m->name,
+                         e->name);
+                }
+            }
+        }
+    }
+    /* W201, W202, W301, W401 over the file's declarations. */
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        const ast_node *d = root->list.items[i];
+        conditions(&L, d);
+        if (d->kind != AST_IMPORT) {
+            shadows(&L, d);
+        }
+        if (d->kind == AST_RECORD) {
+            weights(&L, d);
+        }
+    }
+}
+
+/* ---- silencing ----------------------------------------------------------- */
+
+/* The warning's name: "unused-definition" from a message ending "[W101
+ * unused-definition]"; NULL when it has none. */
+static const char *warning_name(const char *msg, size_t *len)
+{
+    size_t n = strlen(msg);
+    if (n < 4 || msg[n - 1] != ']') {
+        return NULL;
+    }
+    const char *open = strrchr(msg, '[');
+    const char *sp = open ? strchr(open, ' ') : NULL;
+    if (!open || open[1] != 'W' || !sp) {
+        return NULL;
+    }
+    *len = (size_t)(msg + n - 1 - (sp + 1));
+    return sp + 1;
+}
+
+/* In the line [s, e): "# tally: allow NAME" -> 0 none, 1 with a reason
+ * (because "..."), 2 without. */
+static int allows(const char *s, const char *e, const char *name, size_t nlen)
+{
+    const char *p = s;
+    while (p < e && *p != '#') {
+        if (*p == '"') { /* text may hold a '#' */
+            p++;
+            while (p < e && *p != '"') {
+                p += *p == '\\' ? 2 : 1;
+            }
+        }
+        p++;
+    }
+    if (p >= e) {
+        return 0;
+    }
+    p++;
+    while (p < e && *p == ' ') p++;
+    static const char tag[] = "tally: allow";
+    if ((size_t)(e - p) < sizeof tag - 1 || memcmp(p, tag, sizeof tag - 1) != 0) {
+        return 0;
+    }
+    p += sizeof tag - 1;
+    while (p < e && *p == ' ') p++;
+    if ((size_t)(e - p) < nlen || memcmp(p, name, nlen) != 0 ||
+        (p + nlen < e && p[nlen] != ' ' && p[nlen] != '\r')) {
+        return 0;
+    }
+    p += nlen;
+    while (p < e && *p == ' ') p++;
+    static const char because[] = "because";
+    if ((size_t)(e - p) < sizeof because - 1 ||
+        memcmp(p, because, sizeof because - 1) != 0) {
+        return 2;
+    }
+    p += sizeof because - 1;
+    while (p < e && *p == ' ') p++;
+    if (p + 2 >= e || *p != '"' || p[1] == '"') {
+        return 2;
+    }
+    return 1;
+}
+
+static bool comment_only(const char *s, const char *e)
+{
+    while (s < e && (*s == ' ' || *s == '\t')) s++;
+    return s < e && *s == '#';
+}
+
+void lint_allow(tly_comp *c)
+{
+    diag_list *l = &c->diags;
+    uint32_t kept = 0;
+    /* The last line looked at, and its answer for the last name: many
+     * warnings on one long line (a generated policy) cost one scan. */
+    const char *last_ls = NULL, *last_le = NULL, *last_name = NULL;
+    size_t last_nlen = 0;
+    int last_got = 0;
+    for (uint32_t i = 0; i < l->count; i++) {
+        diag *d = &l->items[i];
+        size_t nlen = 0;
+        const char *name = d->sev == DIAG_WARNING ? warning_name(d->msg, &nlen) : NULL;
+        int got = 0;
+        if (name) {
+            const tly_file *f = tly_file_at(c, d->sp.start);
+            size_t off = d->sp.start - f->base;
+            if (off > f->len) {
+                off = f->len;
+            }
+            const char *src = f->src, *end = src + f->len;
+            if (last_ls && src + off >= last_ls && src + off < last_le &&
+                last_nlen == nlen && memcmp(last_name, name, nlen) == 0) {
+                got = last_got;
+                goto decided;
+            }
+            const char *ls = src + off;
+            while (ls > src && ls[-1] != '\n') ls--;
+            const char *le = src + off;
+            while (le < end && *le != '\n') le++;
+            last_ls = ls;
+            last_le = le;
+            got = allows(ls, le, name, nlen);
+            /* The comment lines just above. */
+            while (!got && ls > src) {
+                const char *pe = ls - 1;
+                const char *ps = pe;
+                while (ps > src && ps[-1] != '\n') ps--;
+                if (!comment_only(ps, pe)) {
+                    break;
+                }
+                got = allows(ps, pe, name, nlen);
+                ls = ps;
+            }
+            last_name = name;
+            last_nlen = nlen;
+            last_got = got;
+        }
+    decided:
+        if (got == 1) {
+            continue;
+        }
+        if (got == 2) {
+            d->hint = "the 'tally: allow' comment needs a reason: "
+                      "# tally: allow NAME because \"why\"";
+        }
+        l->items[kept++] = *d;
+    }
+    l->count = kept;
+}
