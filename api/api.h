@@ -1,7 +1,7 @@
 /* api/api.h - what the two halves of the embedding API share (internal).
  *
  * api/program.c makes and keeps programs (compile, load, build, disasm);
- * api/run.c runs them over records; api/record.c builds a record through
+ * api/doc.c writes a policy's methodology; api/run.c runs them over records; api/record.c builds a record through
  * the API for a session.  Both see the program handle and the
  * helpers here; nothing outside api/ includes this header.
  */
@@ -35,6 +35,16 @@ mem_ctx *api_session_mem(tally_session *s);
  * TALLY_OK; a limit is a failed record, TALLY_ERUNTIME; RT_EINTERNAL
  * (and anything unknown) TALLY_EINTERNAL. */
 tally_status api_status(rt_status s);
+
+/* Points [m] at cfg's allocator and memory cap (0: the default cap,
+ * TALLY_NO_MEMORY_CAP: none); [cfg] may be NULL. */
+void api_setup_mem(mem_ctx *m, const tally_config *cfg);
+
+struct tly_comp;
+/* Sends the diagnostics of compilation [c] to cfg->message (and
+ * cfg->diagnostic) in source order, at most cfg->max_errors of them,
+ * then a line counting the rest. */
+void api_report(const tally_config *cfg, struct tly_comp *c);
 
 /* Sends [text] to cfg->message, if there is one. */
 void api_message(const tally_config *cfg, const char *text);
