@@ -329,8 +329,8 @@ static bool comment_above(const tly_file *f, size_t at, size_t *from,
     return first < ls;
 }
 
-/* The comment at the end of the line holding byte [at] of [f], after
- * the code there (outside string literals); false when there is none. */
+/* The comment at the end of the line holding byte [at] of [f], when
+ * nothing but a comma stands between [at] and it; false otherwise. */
 static bool comment_after(const tly_file *f, size_t at, const char **text,
                           size_t *len)
 {
@@ -347,6 +347,9 @@ static bool comment_after(const tly_file *f, size_t at, const char **text,
         } else if (ch == '#' && !in_str) {
             size_t e;
             return comment_line(f, i, &e, text, len) && *len > 0;
+        } else if (!in_str && ch != ' ' && ch != '\t' && ch != ',' &&
+                   ch != '\r' && !(i == at && (ch == '}' || ch == ')'))) {
+            return false; /* more code follows: the comment is not ours */
         }
         i++;
     }
@@ -550,7 +553,14 @@ static rows gather_rows(doc *d, ast_node *decl, ast_list *own)
             ast_node *a = root->list.items[i];
             if (a->kind == AST_AMEND && a->sym && a->sym->decl == decl) {
                 for (uint32_t j = 0; j < a->list.count && r.count < cap; j++) {
-                    r.items[r.count++] = a->list.items[j];
+                    /* lang/amend.c may have added them to [own] already */
+                    bool seen = false;
+                    for (int k = 0; k < r.count && !seen; k++) {
+                        seen = r.items[k] == a->list.items[j];
+                    }
+                    if (!seen) {
+                        r.items[r.count++] = a->list.items[j];
+                    }
                 }
             }
         }
@@ -860,7 +870,9 @@ static void render_param(doc *d, ast_node *n)
     }
 }
 
-static void signature(doc *d, ast_node *n, const char *returns)
+/* "Takes ...; returns T[after]." and the citation. */
+static void signature(doc *d, ast_node *n, const char *returns,
+                      const char *after)
 {
     docw_para_begin(&d->w);
     takes(d, &n->list);
@@ -873,6 +885,7 @@ static void signature(doc *d, ast_node *n, const char *returns)
     if (n->a) {
         code_of(d, n->a);
     }
+    docw_puts(&d->w, after);
     docw_puts(&d->w, ".");
     cites_sentence(d, n->cite);
     docw_para_end(&d->w);
@@ -953,7 +966,7 @@ static void render_def(doc *d, ast_node *n)
 {
     decl_heading(d, "Definition", n->name);
     decl_comment(d, n);
-    signature(d, n, "returns ");
+    signature(d, n, "returns ", "");
     if (n->list2.count) {
         rows r = gather_rows(d, n, &n->list2);
         value_on_day(d, &r);
@@ -969,7 +982,7 @@ static void render_rule(doc *d, ast_node *n)
 {
     decl_heading(d, "Rule", n->name);
     decl_comment(d, n);
-    signature(d, n, "gives a reason and ");
+    signature(d, n, "gives ", ", with a reason");
     docw_para_begin(&d->w);
     docw_puts(&d->w, "The arms are tried in order; the first whose condition "
                      "holds gives the outcome and its reason.");
@@ -1041,7 +1054,7 @@ static void render_table(doc *d, ast_node *n)
 {
     decl_heading(d, "Decision table", n->name);
     decl_comment(d, n);
-    signature(d, n, "gives ");
+    signature(d, n, "gives ", "");
     docw_para_begin(&d->w);
     docw_puts(&d->w, n->c ? hit_words(n->c) : "");
     docw_puts(&d->w, " An entry is a value, a comparison (< 5), a range "
@@ -1124,7 +1137,7 @@ static void render_extern(doc *d, ast_node *n)
 {
     decl_heading(d, "External definition", n->name);
     decl_comment(d, n);
-    signature(d, n, "returns ");
+    signature(d, n, "returns ", "");
     docw_para_begin(&d->w);
     docw_puts(&d->w, "Computed by the native library ");
     if (n->b) {

@@ -18,11 +18,17 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run disasm describe --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run disasm describe doc --help --version" -- "$cur"))
         return
     fi
     case $prev in
-    --format) COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur")); return ;;
+    --format)
+        if [[ $cmd == doc ]]; then
+            COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur"))
+        fi
+        return ;;
     --input) COMPREPLY=($(compgen -W "jsonl json ocds csv auto" -- "$cur")); return ;;
     --fail-on) COMPREPLY=($(compgen -W "findings notice warning error" -- "$cur")); return ;;
     --memory-cap)
@@ -30,6 +36,7 @@ _tally()
         return ;;
     --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
     --output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --out) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --lib-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
     esac
@@ -39,6 +46,7 @@ _tally()
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--max-errors --memory-cap --lib-path --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
+    doc) opts="--out -o --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
     if [[ $cur == -* ]]; then
@@ -49,13 +57,13 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--out) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac
     done
-    if [[ $cmd == build || $cmd == check ]]; then
-        [[ $cmd == build && $nargs -gt 0 ]] && return
+    if [[ $cmd == build || $cmd == check || $cmd == doc ]]; then
+        [[ $cmd != check && $nargs -gt 0 ]] && return
         COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
     elif [[ $nargs -eq 0 ]]; then
         COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -f -X '!*.tbc' -- "$cur")
