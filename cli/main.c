@@ -970,21 +970,32 @@ static int cmd_doc(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         fprintf(stderr, "tally: cannot read %s: %s\n", policy, strerror(errno));
         return EXIT_IO;
     }
-    /* Checked before DIR is made, so a policy with errors leaves none. */
-    tally_status st = tally_check(cfg, policy, buf, len);
-    if (st != TALLY_OK) {
+    /* Written to memory first, so a policy with errors leaves no DIR. */
+    char *doc = NULL;
+    size_t doclen = 0;
+    FILE *mem = open_memstream(&doc, &doclen);
+    if (!mem) {
         free(buf);
+        return EXIT_INTERNAL;
+    }
+    tally_status st = tally_doc(cfg, policy, buf, len, &o, mem);
+    free(buf);
+    if (fclose(mem) != 0 && st == TALLY_OK) {
+        st = TALLY_ENOMEM;
+    }
+    if (st != TALLY_OK) {
+        free(doc);
         return exit_for(st);
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "tally: cannot write %s: %s\n", dir, strerror(errno));
-        free(buf);
+        free(doc);
         return EXIT_IO;
     }
     size_t plen = strlen(dir) + sizeof "/index.html";
     char *path = malloc(plen);
     if (!path) {
-        free(buf);
+        free(doc);
         return EXIT_INTERNAL;
     }
     snprintf(path, plen, "%s/%s", dir,
@@ -992,15 +1003,15 @@ static int cmd_doc(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     outfile of;
     if (!outf_open(&of, path)) {
         free(path);
-        free(buf);
+        free(doc);
         return EXIT_IO;
     }
-    st = tally_doc(cfg, policy, buf, len, &o, of.f);
-    if (!outf_close(&of, st == TALLY_OK) && st == TALLY_OK) {
+    (void)fwrite(doc, 1, doclen, of.f); /* outf_close reports a failure */
+    if (!outf_close(&of, true)) {
         st = TALLY_EIO;
     }
+    free(doc);
     free(path);
-    free(buf);
     return exit_for(st);
 }
 

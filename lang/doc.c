@@ -1527,13 +1527,21 @@ void doc_render(tly_comp *c, const doc_options *o, strbuf *out)
     if (d.has_day) {
         day_text(d.day, d.day_text, sizeof d.day_text);
     }
-    const char *title = pol && pol->text ? pol->text : d.policy->path;
+    /* A module alone (tally check accepts one) is titled by its header. */
+    const ast_node *mod = root && !pol ? root->b : NULL;
+    char modtitle[200];
+    if (mod && mod->name) {
+        snprintf(modtitle, sizeof modtitle, "Module %s", mod->name);
+    }
+    const char *title = pol && pol->text ? pol->text
+                        : mod && mod->name ? modtitle : d.policy->path;
+    const char *version = pol ? pol->text2 : mod ? mod->text2 : NULL;
     docw_begin(&d.w, o->format, out, title);
     docw_heading(&d.w, 1, NULL, title);
     docw_para_begin(&d.w);
-    if (pol && pol->text2) {
+    if (version) {
         docw_puts(&d.w, "Version ");
-        docw_puts(&d.w, pol->text2);
+        docw_puts(&d.w, version);
         docw_puts(&d.w, ". ");
     }
     if (pol && pol->text3) {
@@ -1541,10 +1549,12 @@ void doc_render(tly_comp *c, const doc_options *o, strbuf *out)
         docw_puts(&d.w, pol->text3);
         docw_puts(&d.w, ". ");
     }
-    docw_puts(&d.w, "This document is the evaluation methodology as the "
+    docw_puts(&d.w, mod ? "This document is the module " :
+                    "This document is the evaluation methodology as the "
                     "policy ");
     docw_code(&d.w, d.policy->path, strlen(d.policy->path));
-    docw_puts(&d.w, " states it: Tally evaluates tenders by exactly these "
+    docw_puts(&d.w, mod ? " as it states itself." :
+                    " states it: Tally evaluates tenders by exactly these "
                     "rules.");
     if (d.has_day) {
         docw_puts(&d.w, " Values that change over time are shown as in "
