@@ -32,6 +32,7 @@ typedef struct doc {
     bool in_section;    /* an h2 is open: declarations are h3 */
     ast_node **cites;   /* arena: every distinct citation, first use first */
     int ncites, capcites;
+    ast_node **set;     /* arena: the same, hashed; 2 * capcites slots */
     sym **used;         /* arena: imported declarations the policy names */
     int nused, capused;
     const tly_file *policy; /* the policy's file */
@@ -398,17 +399,36 @@ static bool same_cite(const ast_node *a, const ast_node *b)
     return a->num == b->num && memcmp(a->text2, b->text2, (size_t)a->num) == 0;
 }
 
+static uint32_t cite_hash(const ast_node *c)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (uint32_t i = 0; i < c->len; i++) {
+        h = (h ^ (unsigned char)c->text[i]) * 16777619u;
+    }
+    for (int64_t i = 0; c->text2 && i < c->num; i++) {
+        h = (h ^ (unsigned char)c->text2[i]) * 16777619u;
+    }
+    return h;
+}
+
+/* Adds [cite] to the references unless an equal one is there: a hash
+ * set ([set], open addressing, at most half full) keeps this linear in
+ * the policy's citations. */
 static void note_cite(doc *d, ast_node *cite)
 {
-    for (int i = 0; i < d->ncites; i++) {
-        if (same_cite(d->cites[i], cite)) {
-            return;
+    uint32_t mask = (uint32_t)d->capcites * 2 - 1;
+    if (d->capcites) {
+        for (uint32_t i = cite_hash(cite) & mask; d->set[i]; i = (i + 1) & mask) {
+            if (same_cite(d->set[i], cite)) {
+                return;
+            }
         }
     }
     if (d->ncites == d->capcites) {
         int cap = d->capcites ? d->capcites * 2 : 16;
         ast_node **n = arena_alloc(&d->c->arena, (size_t)cap * sizeof *n);
-        if (!n) {
+        ast_node **set = arena_zalloc(&d->c->arena, (size_t)cap * 2 * sizeof *set);
+        if (!n || !set) {
             d->w.out->failed = true;
             return;
         }
@@ -416,8 +436,22 @@ static void note_cite(doc *d, ast_node *cite)
             memcpy(n, d->cites, (size_t)d->ncites * sizeof *n);
         }
         d->cites = n;
+        d->set = set;
         d->capcites = cap;
+        mask = (uint32_t)cap * 2 - 1;
+        for (int k = 0; k < d->ncites; k++) {
+            uint32_t i = cite_hash(n[k]) & mask;
+            while (set[i]) {
+                i = (i + 1) & mask;
+            }
+            set[i] = n[k];
+        }
     }
+    uint32_t i = cite_hash(cite) & mask;
+    while (d->set[i]) {
+        i = (i + 1) & mask;
+    }
+    d->set[i] = cite;
     d->cites[d->ncites++] = cite;
 }
 
@@ -524,56 +558,12 @@ typedef struct rows {
     int count;
 } rows;
 
-/* The rows of dated [decl], its own and every amendment's, by date. */
-static rows gather_rows(doc *d, ast_node *decl, ast_list *own)
+/* The rows of dated [decl] by date: [own], its list, into which the
+ * checker (lang/amend.c) has merged every amendment's rows in date
+ * order. */
+static rows rows_of(const ast_list *own)
 {
-    rows r = {NULL, 0};
-    int cap = (int)own->count;
-    int nfiles = d->c->nfiles ? d->c->nfiles : 1;
-    for (int fi = 0; fi < nfiles; fi++) {
-        ast_node *root = d->c->nfiles ? d->c->files[fi]->root : d->c->root;
-        for (uint32_t i = 0; root && i < root->list.count; i++) {
-            ast_node *a = root->list.items[i];
-            if (a->kind == AST_AMEND && a->sym && a->sym->decl == decl) {
-                cap += (int)a->list.count;
-            }
-        }
-    }
-    r.items = arena_alloc(&d->c->arena, (size_t)(cap ? cap : 1) * sizeof *r.items);
-    if (!r.items) {
-        d->w.out->failed = true;
-        return r;
-    }
-    for (uint32_t i = 0; i < own->count; i++) {
-        r.items[r.count++] = own->items[i];
-    }
-    for (int fi = 0; fi < nfiles; fi++) {
-        ast_node *root = d->c->nfiles ? d->c->files[fi]->root : d->c->root;
-        for (uint32_t i = 0; root && i < root->list.count; i++) {
-            ast_node *a = root->list.items[i];
-            if (a->kind == AST_AMEND && a->sym && a->sym->decl == decl) {
-                for (uint32_t j = 0; j < a->list.count && r.count < cap; j++) {
-                    /* lang/amend.c may have added them to [own] already */
-                    bool seen = false;
-                    for (int k = 0; k < r.count && !seen; k++) {
-                        seen = r.items[k] == a->list.items[j];
-                    }
-                    if (!seen) {
-                        r.items[r.count++] = a->list.items[j];
-                    }
-                }
-            }
-        }
-    }
-    for (int i = 1; i < r.count; i++) { /* insertion sort: a few rows */
-        ast_node *x = r.items[i];
-        int j = i - 1;
-        while (j >= 0 && r.items[j]->lo > x->lo) {
-            r.items[j + 1] = r.items[j];
-            j--;
-        }
-        r.items[j + 1] = x;
-    }
+    rows r = {own->items, (int)own->count};
     return r;
 }
 
@@ -864,7 +854,7 @@ static void render_param(doc *d, ast_node *n)
     cites_sentence(d, n->cite);
     docw_para_end(&d->w);
     if (!n->b) {
-        rows r = gather_rows(d, n, &n->list);
+        rows r = rows_of(&n->list);
         value_on_day(d, &r);
         rows_table(d, n->name, &r);
     }
@@ -968,7 +958,7 @@ static void render_def(doc *d, ast_node *n)
     decl_comment(d, n);
     signature(d, n, "returns ", "");
     if (n->list2.count) {
-        rows r = gather_rows(d, n, &n->list2);
+        rows r = rows_of(&n->list2);
         value_on_day(d, &r);
         rows_table(d, n->name, &r);
     } else if (n->c) {
@@ -1415,7 +1405,7 @@ static void render_values(doc *d, ast_node *root)
                 code_cell(d, p->b);
                 text_cell(d, "always", false);
             } else {
-                rows r = gather_rows(d, p, &p->list);
+                rows r = rows_of(&p->list);
                 ast_node *now = in_force(d, &r);
                 code_cell(d, now ? now->a : NULL);
                 text_cell(d, now ? now->text : d->has_day ? "none in force"
