@@ -10,6 +10,8 @@
 
 #include "tally.h"
 
+#include <stdbool.h>
+
 #include "bytecode.h"
 #include "ffi_native.h"
 #include "mem.h"
@@ -30,6 +32,9 @@ struct tally_program {
 const tally_program *api_session_program(const tally_session *s);
 mem_ctx *api_session_mem(tally_session *s);
 
+/* The VM [s] evaluates with (tally test reads its coverage counts). */
+struct vm *api_session_vm(tally_session *s);
+
 /* The API's status for the runtime's [s] (runtime/status.h): the one
  * place a runtime status becomes a tally_status.  RT_OK and RT_EOF are
  * TALLY_OK; a limit is a failed record, TALLY_ERUNTIME; RT_EINTERNAL
@@ -45,6 +50,31 @@ struct tly_comp;
  * cfg->diagnostic) in source order, at most cfg->max_errors of them,
  * then a line counting the rest. */
 void api_report(const tally_config *cfg, struct tly_comp *c);
+/* What tally test adds to a compile (api/test.c): a test file appended
+ * to the policy, an instrumented program, and two looks at the front
+ * end's state: after loading (to put a test's parameter values in place)
+ * and after checking (to read the tests; false stops the compile). */
+struct tly_comp;
+typedef struct api_front_hook {
+    const char *tests_path; /* lang/front.h tly_comp.tests_path, or NULL */
+    bool coverage;          /* compile with coverage probes */
+    void (*loaded)(void *ud, struct tly_comp *c);
+    bool (*checked)(void *ud, struct tly_comp *c);
+    void *ud;
+} api_front_hook;
+
+/* Compiles (out non-NULL) or checks policy text as tally_compile_in and
+ * tally_check_in do, with [h]'s additions (NULL: none). */
+tally_status api_front(const tally_config *cfg, const char *file,
+                       const char *base_dir, const char *src, size_t len,
+                       tally_program **out, const api_front_hook *h);
+
+/* When [src], the text of the file at [path], is a test file (it
+ * declares no input or output and imports a policy by path), checks the
+ * policy it imports with its tests (api/test.c); else returns
+ * TALLY_EOPTION having done nothing. */
+tally_status api_check_tests_file(const tally_config *cfg, const char *path,
+                                  const char *src, size_t len);
 
 /* Sends [text] to cfg->message, if there is one. */
 void api_message(const tally_config *cfg, const char *text);

@@ -190,6 +190,13 @@ static tally_status front(const tally_config *cfg, const char *file,
                           const char *base_dir, const char *src, size_t len,
                           tally_program **out)
 {
+    return api_front(cfg, file, base_dir, src, len, out, NULL);
+}
+
+tally_status api_front(const tally_config *cfg, const char *file,
+                       const char *base_dir, const char *src, size_t len,
+                       tally_program **out, const api_front_hook *h)
+{
     tally_program *tp = NULL;
     mem_ctx m;
     api_setup_mem(&m, cfg);
@@ -199,10 +206,22 @@ static tally_status front(const tally_config *cfg, const char *file,
     c.base_dir = base_dir;
     c.lib_path = cfg ? cfg->lib_path : NULL;
     c.no_file_imports = cfg && cfg->no_file_imports;
+    if (h) {
+        c.tests_path = h->tests_path;
+        c.coverage = h->coverage;
+        c.plain = h->coverage; /* no inlining: every call reaches its
+                                  definition's coverage point */
+    }
     bool ok = tly_load(&c);
+    if (ok && h && h->loaded) {
+        h->loaded(h->ud, &c);
+    }
     if (ok) {
         c.diags.stage = DIAG_CHECK;
         ok = tly_check(&c);
+    }
+    if (ok && h && h->checked) {
+        ok = h->checked(h->ud, &c);
     }
     bc_program *p = NULL;
     if (ok && out) {
@@ -264,6 +283,13 @@ tally_status tally_compile_in(const tally_config *cfg, const char *file,
 tally_status tally_check(const tally_config *cfg, const char *file,
                          const char *src, size_t len)
 {
+    /* A test file is checked with the policy it tests. */
+    tally_status st = file && !(cfg && cfg->no_file_imports)
+                          ? api_check_tests_file(cfg, file, src, len)
+                          : TALLY_EOPTION;
+    if (st != TALLY_EOPTION) {
+        return st;
+    }
     return front(cfg, file, NULL, src, len, NULL);
 }
 

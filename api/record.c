@@ -586,6 +586,9 @@ static tally_status check_enum(tally_record *r, const bc_type *ty,
         if (m->len == len && memcmp(m->p, s, len) == 0) {
             return TALLY_OK;
         }
+        if (m->len == 0 && i + 1 == en->nmembers) {
+            return TALLY_OK; /* an open enum: any code is its 'other' */
+        }
     }
     const char *label = bc_string(p, en->label);
     snprintf(buf, cap, "unknown %s '%.*s'",

@@ -46,6 +46,7 @@ typedef struct runner {
     mem_ctx *mem; /* borrowed: the accounting, whose hit_cap tells the cap
                      from the allocator running out */
     bool findings_only;    /* tally_run_options.findings_only */
+    bool all_errors;       /* tally_run_options.all_errors */
     tally_fail_on fail_on; /* tally_run_options.fail_on */
     strbuf *msgs; /* parallel: messages kept, NUL-separated, for the
                      writer thread to pass on in input order; NULL: sent
@@ -95,6 +96,32 @@ static tally_status written(runner *r, rt_status ws)
     return api_status(ws);
 }
 
+/* Writes the error record of a rejected record with several problems
+ * ([de], the first already formatted in [first]): "first; path: msg;
+ * ...; and N more". */
+static rt_status all_errors_out(runner *r, const data_error *de,
+                                const char *first)
+{
+    strbuf sb;
+    sb_init(&sb, r->mem);
+    sb_puts(&sb, first);
+    for (uint32_t i = 0; i < de->nmore; i++) {
+        const data_issue *d = &de->more[i];
+        sb_puts(&sb, "; ");
+        if (d->path[0]) {
+            sb_puts(&sb, d->path);
+            sb_puts(&sb, ": ");
+        }
+        sb_puts(&sb, d->msg);
+    }
+    if (de->unshown) {
+        sb_printf(&sb, "; and %u more", (unsigned)de->unshown);
+    }
+    rt_status st = sb.failed ? RT_ENOMEM : out_error(r->w, &de->key, sb.p);
+    sb_free(&sb);
+    return st;
+}
+
 /* Writes the one output record for one input record: a result, or an
  * error record.  [ds] is the reader's or binder's status for it.
  * Returns TALLY_OK, or the status that stops the run. */
@@ -112,7 +139,10 @@ static tally_status handle(runner *r, rt_status ds, const value *in_rec,
                      r->records_not_lines ? "record" : "line", de->line, de->msg);
         }
         r->st.rejected++;
-        return written(r, out_error(r->w, &de->key, msg));
+        if (de->nmore == 0 && de->unshown == 0) {
+            return written(r, out_error(r->w, &de->key, msg));
+        }
+        return written(r, all_errors_out(r, de, msg));
     }
     value res, found = val_none();
     vm_error ve;
@@ -325,6 +355,7 @@ static tally_status run_sequential(const tally_program *tp,
     r.records_not_lines = data_reader_format(rd) == DATA_JSON_ARRAY ||
                           data_reader_format(rd) == DATA_WRAPPED;
     r.findings_only = o->findings_only != 0;
+    r.all_errors = o->all_errors != 0;
     r.fail_on = o->fail_on;
     r.cap = m->cap;
     r.mem = m;
@@ -435,6 +466,7 @@ typedef struct pool {
     uint64_t budget;       /* per record */
     bool cites;            /* tally_run_options.cites */
     bool findings_only;    /* tally_run_options.findings_only */
+    bool all_errors;       /* tally_run_options.all_errors */
     tally_fail_on fail_on; /* tally_run_options.fail_on */
     bool has_as_of;        /* tally_run_options.as_of, parsed */
     int64_t as_of;
@@ -458,6 +490,7 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
     r.v = v;
     r.msgs = &s->msgs;
     r.findings_only = pl->findings_only;
+    r.all_errors = pl->all_errors;
     r.fail_on = pl->fail_on;
     r.cap = m->cap;
     r.mem = m;
@@ -481,8 +514,9 @@ static void process_batch(pool *pl, slot *s, vm *v, mem_ctx *m)
         m->hit_cap = false;
         rt_status ds;
         if (s->kinds[i] == ENTRY_TEXT) {
-            ds = data_bind_json(p, p->input_record, line, len, s->lines[i],
-                                &r.rec, &in_rec, &de);
+            ds = data_bind_json_errors(p, p->input_record, line, len,
+                                       s->lines[i], r.all_errors, &r.rec,
+                                       &in_rec, &de);
         } else {
             memset(&de, 0, sizeof de);
             de.key = val_none();
@@ -644,6 +678,7 @@ static tally_status run_parallel(const tally_program *tp,
     pl.budget = run_budget(tp, o);
     pl.cites = o->cites != 0;
     pl.findings_only = o->findings_only != 0;
+    pl.all_errors = o->all_errors != 0;
     pl.fail_on = o->fail_on;
     run_as_of(tp, o, &pl.has_as_of, &pl.as_of); /* checked by tally_run */
     pl.nslots = o->jobs * 2;
@@ -865,6 +900,9 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
                !data_reader_ocds(rd)) {
         rd = (data_reader_free(rd), NULL);
     }
+    if (rd && o->all_errors) {
+        data_reader_all_errors(rd);
+    }
     if (result != TALLY_OK) {
         /* reported above */
     } else if (!rd || !data_reader_start(rd)) {
@@ -912,6 +950,7 @@ tally_status tally_session_new(const tally_program *tp,
     r->tp = tp;
     r->p = tp->prog;
     r->records_not_lines = true;
+    r->all_errors = o && o->all_errors;
     r->cap = s->mem.cap;
     r->mem = &s->mem;
     arena_init(&r->rec, &s->mem);
@@ -950,8 +989,9 @@ tally_status tally_session_eval(tally_session *s, const char *json, size_t len,
     value in_rec;
     data_error de;
     s->mem.hit_cap = false;
-    rt_status ds = data_bind_json(p, p->input_record, json, len, line,
-                                  &r->rec, &in_rec, &de);
+    rt_status ds = data_bind_json_errors(p, p->input_record, json, len, line,
+                                         r->all_errors, &r->rec, &in_rec,
+                                         &de);
     tally_status st;
     if (ds == RT_ENOMEM && r->cap && s->mem.hit_cap) {
         st = cap_record(r, line);
@@ -977,6 +1017,11 @@ tally_status tally_session_eval(tally_session *s, const char *json, size_t len,
 const tally_program *api_session_program(const tally_session *s)
 {
     return s->r.tp;
+}
+
+struct vm *api_session_vm(tally_session *s)
+{
+    return s->r.v;
 }
 
 mem_ctx *api_session_mem(tally_session *s)

@@ -13,8 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "outfile.h"
@@ -28,7 +29,11 @@ enum {
     EXIT_USAGE = 4,   /* bad command line */
     EXIT_INTERNAL = 5,/* a bug in Tally, or out of memory */
     EXIT_IO = 6,      /* a file could not be read or written */
-    EXIT_FINDINGS = 7 /* findings at or above --fail-on were reported */
+    EXIT_FINDINGS = 7, /* findings at or above --fail-on were reported */
+    EXIT_TESTS = 8,    /* tally test: a test failed */
+    EXIT_COVERAGE = 9, /* tally test: coverage below --min-coverage */
+    EXIT_MUTATION = 10 /* tally test: mutation score below
+                          --min-mutation-score */
 };
 
 static const char usage_main[] =
@@ -42,12 +47,18 @@ static const char usage_main[] =
     "                             standard input when no DATA is given)\n"
     "  disasm PROGRAM             list a program's bytecode\n"
     "  describe PROGRAM           what a program reads and writes, as JSON\n"
+    "  doc POLICY --out DIR       write the policy's methodology for\n"
+    "                             publication (HTML or Markdown)\n"
+    "  test [PATH...]             run the tests of policies and test files\n"
+    "                             (directories searched; default .)\n"
     "\n"
     "options: --help (also after a command), --version\n"
     "\n"
     "exit status: 0 success, 1 policy or bytecode errors, 2 input records\n"
     "rejected, 3 runtime error in the policy, 4 usage error, 5 internal error\n"
-    "or out of memory, 6 input/output error\n";
+    "or out of memory, 6 input/output error, 7 findings at or above\n"
+    "--fail-on, 8 a test failed, 9 test coverage below --min-coverage,\n"
+    "10 mutation score below --min-mutation-score\n";
 
 static const char usage_check[] =
     "usage: tally check POLICY... [options]\n"
@@ -122,6 +133,9 @@ static const char usage_run[] =
     "                                  the definitions, parameter rows and\n"
     "                                  rule arms that decided it (JSON\n"
     "                                  formats)\n"
+    "  --all-errors                    a rejected record's error names every\n"
+    "                                  problem in it, in order (up to 20),\n"
+    "                                  not only the first\n"
     "  --findings-only                 write the policy's findings, one\n"
     "                                  record each, instead of the results\n"
     "                                  (JSON formats)\n"
@@ -151,6 +165,53 @@ static const char usage_run[] =
     "native library not allowed, not found or not matching), 4 for\n"
     "a usage error, 5 for an internal error or out of memory, 6 when a file\n"
     "cannot be read or written.\n";
+
+static const char usage_test[] =
+    "usage: tally test [PATH...] [options]\n"
+    "Runs the `test` blocks of each policy PATH, or of each test file\n"
+    "(whose `import \"POLICY.tally\"` names the policy it tests); a\n"
+    "directory is searched, with its subdirectories, for .tally files that\n"
+    "hold tests (default: the current directory).  Each failed test is\n"
+    "described on standard output (its file:line, and each unmet\n"
+    "expectation with the expected and actual values and the result record\n"
+    "holding the actual one); the last line is \"N passed, N failed\" (and\n"
+    "\", N skipped\" when --filter left some out).\n"
+    "\n"
+    "  --filter TEXT                   run only tests whose name contains\n"
+    "                                  TEXT; the others count as skipped\n"
+    "  --tap                           write TAP version 13 to standard\n"
+    "                                  output instead of the text report\n"
+    "  --junit FILE                    also write JUnit XML to FILE\n"
+    "  --coverage                      report which rule arms, branches,\n"
+    "                                  match cases, exceptions, table rows\n"
+    "                                  and definitions the tests reached, per\n"
+    "                                  file, listing those not reached\n"
+    "  --coverage-json FILE            write that report as JSON to FILE\n"
+    "                                  (implies --coverage)\n"
+    "  --min-coverage P                exit with status 9 when less than P\n"
+    "                                  percent of the points were reached\n"
+    "                                  (implies --coverage)\n"
+    "  --mutate                        when a file's tests pass, run them on\n"
+    "                                  each mutant of its policy (a number one\n"
+    "                                  unit up, < and <= or and and or swapped,\n"
+    "                                  a when arm dropped, a sort direction or\n"
+    "                                  rounding mode changed) and list the\n"
+    "                                  mutants no test noticed\n"
+    "  --min-mutation-score P          exit with status 10 when less than P\n"
+    "                                  percent of the mutants were killed\n"
+    "                                  (implies --mutate)\n"
+    "  --lib-path DIR                  look for imported modules (import NAME)\n"
+    "                                  in DIR first; repeatable, or DIR:DIR\n"
+    "  --max-errors N                  report at most N errors per policy\n"
+    "                                  (default 50; 0 reports all)\n"
+    "  --memory-cap BYTES              stop when compiling uses more memory\n"
+    "  --                              end of options: the rest are paths\n"
+    "\n"
+    "Tests run one after another (there is no --jobs).  Exit status 0 when\n"
+    "every test passed, 8 when one failed, 9 when all passed but coverage\n"
+    "is below --min-coverage, 10 when the mutation score is below\n"
+    "--min-mutation-score, 1 when a policy or its tests have errors, 4 for\n"
+    "a usage error, 6 when a file cannot be read or written.\n";
 
 static const char usage_disasm[] =
     "usage: tally disasm [--lib-path DIR] PROGRAM\n"
@@ -689,6 +750,8 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             i++;
         } else if (strcmp(a, "--cite") == 0) {
             o.cites = 1;
+        } else if (strcmp(a, "--all-errors") == 0) {
+            o.all_errors = 1;
         } else if (strcmp(a, "--findings-only") == 0) {
             o.findings_only = 1;
         } else if (strcmp(a, "--fail-on") == 0) {
@@ -870,6 +933,322 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     return exit_for(worst);
 }
 
+/* ---- tally test ------------------------------------------------------------ */
+
+typedef struct paths {
+    char **items; /* owned */
+    size_t count, cap;
+} paths;
+
+static bool paths_add(paths *ps, const char *p)
+{
+    if (ps->count == ps->cap) {
+        size_t nc = ps->cap ? ps->cap * 2 : 16;
+        char **ni = realloc(ps->items, nc * sizeof *ni);
+        if (!ni) {
+            return false;
+        }
+        ps->items = ni;
+        ps->cap = nc;
+    }
+    char *d = strdup(p);
+    if (!d) {
+        return false;
+    }
+    ps->items[ps->count++] = d;
+    return true;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether the policy text at [path] holds a test: a line that begins,
+ * after blanks, with `test "`. */
+static bool holds_tests(const char *path)
+{
+    size_t len;
+    char *buf = slurp(path, &len);
+    if (!buf) {
+        return false;
+    }
+    bool found = false;
+    for (size_t i = 0; i < len && !found; i++) {
+        if (i == 0 || buf[i - 1] == '\n') {
+            size_t j = i;
+            while (j < len && (buf[j] == ' ' || buf[j] == '\t')) {
+                j++;
+            }
+            found = len - j > 6 && memcmp(buf + j, "test", 4) == 0 &&
+                    (buf[j + 4] == ' ' || buf[j + 4] == '\t');
+        }
+    }
+    free(buf);
+    return found;
+}
+
+/* Adds the .tally files holding tests under directory [dir], in name
+ * order, subdirectories included (not those whose names begin with '.'). */
+static bool find_tests(paths *ps, const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "tally: cannot read %s: %s\n", dir, strerror(errno));
+        return false;
+    }
+    paths here = {0};
+    bool ok = true;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && ok) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        char *p = malloc(n);
+        if (!p) {
+            ok = false;
+            break;
+        }
+        snprintf(p, n, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, e->d_name);
+        ok = paths_add(&here, p);
+        free(p);
+    }
+    closedir(d);
+    if (here.count) {
+        qsort(here.items, here.count, sizeof *here.items, by_name);
+    }
+    for (size_t i = 0; i < here.count && ok; i++) {
+        const char *p = here.items[i];
+        struct stat st;
+        if (stat(p, &st) != 0) {
+            continue;
+        }
+        size_t n = strlen(p);
+        if (S_ISDIR(st.st_mode) && depth < 32) {
+            ok = find_tests(ps, p, depth + 1);
+        } else if (S_ISREG(st.st_mode) && n > 6 &&
+                   strcmp(p + n - 6, ".tally") == 0 && holds_tests(p)) {
+            ok = paths_add(ps, p);
+        }
+    }
+    for (size_t i = 0; i < here.count; i++) {
+        free(here.items[i]);
+    }
+    free(here.items);
+    return ok;
+}
+
+/* Writes the report [fmt] of [t] to [path] (atomically when a regular
+ * file); false after a message. */
+static bool write_report(tally_tests *t, tally_tests_format fmt,
+                         const char *path)
+{
+    outfile of;
+    if (!outf_open(&of, path)) {
+        return false;
+    }
+    tally_status st = tally_tests_write(t, fmt, of.f);
+    bool ok = outf_close(&of, st == TALLY_OK) && st == TALLY_OK;
+    if (st == TALLY_ENOMEM) {
+        fprintf(stderr, "tally: out of memory writing %s\n", path);
+    }
+    return ok;
+}
+
+static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_test, stdout);
+        return EXIT_OK;
+    }
+    tally_test_options o;
+    memset(&o, 0, sizeof o);
+    const char *junit = NULL, *cov_json = NULL;
+    bool tap = false;
+    uint64_t min_cov = 0, min_mut = 0;
+    bool has_min = false, has_min_mut = false;
+    const char **given = calloc((size_t)argc + 1, sizeof *given);
+    if (!given) {
+        return EXIT_INTERNAL;
+    }
+    int ngiven = 0, rc = EXIT_OK;
+    bool options = true; /* until `--` */
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options || a[0] != '-' || !a[1]) {
+            given[ngiven++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options = false;
+            continue;
+        }
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--tap") == 0) {
+            tap = true;
+            continue;
+        }
+        if (strcmp(a, "--coverage") == 0) {
+            o.coverage = 1;
+            continue;
+        }
+        if (strcmp(a, "--mutate") == 0) {
+            o.mutate = 1;
+            continue;
+        }
+        if (strcmp(a, "--filter") == 0 || strcmp(a, "--junit") == 0 ||
+            strcmp(a, "--coverage-json") == 0 ||
+            strcmp(a, "--min-coverage") == 0 ||
+            strcmp(a, "--min-mutation-score") == 0) {
+            if (!val) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "%s needs a value", a);
+                free(given);
+                return usage_error(msg, usage_test);
+            }
+            i++;
+            if (strcmp(a, "--filter") == 0) {
+                o.filter = val;
+            } else if (strcmp(a, "--junit") == 0) {
+                junit = val;
+            } else if (strcmp(a, "--coverage-json") == 0) {
+                cov_json = val;
+                o.coverage = 1;
+            } else if (strcmp(a, "--min-mutation-score") == 0) {
+                if (!parse_u64(val, &min_mut) || min_mut > 100) {
+                    free(given);
+                    return usage_error("--min-mutation-score needs a whole "
+                                       "number of percent, 0 to 100",
+                                       usage_test);
+                }
+                has_min_mut = true;
+                o.mutate = 1;
+            } else {
+                if (!parse_u64(val, &min_cov) || min_cov > 100) {
+                    free(given);
+                    return usage_error("--min-coverage needs a whole number of "
+                                       "percent, 0 to 100", usage_test);
+                }
+                has_min = true;
+                o.coverage = 1;
+            }
+            continue;
+        }
+        int got = compile_option(cfg, ld, argc, argv, &i, usage_test, &rc);
+        if (got < 0) {
+            free(given);
+            return rc;
+        }
+        if (got == 0) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "unknown option '%s' for test", a);
+            free(given);
+            return usage_error(msg, usage_test);
+        }
+    }
+    if (!libs_done(ld, cfg)) {
+        free(given);
+        return EXIT_INTERNAL;
+    }
+    if (ngiven == 0) {
+        given[ngiven++] = ".";
+    }
+    paths ps = {0};
+    for (int i = 0; i < ngiven; i++) {
+        struct stat st;
+        if (stat(given[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (!find_tests(&ps, given[i], 0)) {
+                rc = EXIT_IO;
+            }
+        } else if (!paths_add(&ps, given[i])) {
+            rc = EXIT_INTERNAL;
+        }
+    }
+    free(given);
+    o.report = tap ? NULL : stdout;
+    tally_tests *t = NULL;
+    if (rc == EXIT_OK && tally_tests_new(cfg, &o, &t) != TALLY_OK) {
+        rc = EXIT_INTERNAL;
+    }
+    bool policy_errors = false;
+    for (size_t i = 0; t && i < ps.count; i++) {
+        tally_status st = tally_tests_file(t, ps.items[i]);
+        if (st == TALLY_EPOLICY) {
+            policy_errors = true;
+        } else if (st == TALLY_EIO) {
+            rc = EXIT_IO;
+        } else if (st != TALLY_OK) {
+            rc = EXIT_INTERNAL;
+        }
+    }
+    for (size_t i = 0; i < ps.count; i++) {
+        free(ps.items[i]);
+    }
+    free(ps.items);
+    if (!t) {
+        return rc;
+    }
+    tally_test_counts k;
+    tally_tests_counts(t, &k);
+    if (tap) {
+        if (tally_tests_write(t, TALLY_TESTS_TAP, stdout) != TALLY_OK) {
+            rc = rc == EXIT_OK ? EXIT_IO : rc;
+        }
+    }
+    if (o.coverage && !tap &&
+        tally_tests_write(t, TALLY_TESTS_COVERAGE, stdout) != TALLY_OK) {
+        rc = rc == EXIT_OK ? EXIT_IO : rc;
+    }
+    if (o.mutate && !tap &&
+        tally_tests_write(t, TALLY_TESTS_MUTANTS, stdout) != TALLY_OK) {
+        rc = rc == EXIT_OK ? EXIT_IO : rc;
+    }
+    if (junit && !write_report(t, TALLY_TESTS_JUNIT, junit)) {
+        rc = rc == EXIT_OK ? EXIT_IO : rc;
+    }
+    if (cov_json && !write_report(t, TALLY_TESTS_COVERAGE_JSON, cov_json)) {
+        rc = rc == EXIT_OK ? EXIT_IO : rc;
+    }
+    FILE *sum = tap ? stderr : stdout;
+    fprintf(sum, "%u passed, %u failed", k.passed, k.failed);
+    if (k.skipped) {
+        fprintf(sum, ", %u skipped", k.skipped);
+    }
+    if (k.broken) {
+        fprintf(sum, ", %u file%s with errors", k.broken,
+                k.broken == 1 ? "" : "s");
+    }
+    fputc('\n', sum);
+    bool low = has_min && (uint64_t)k.covered * 100 < min_cov * k.coverable;
+    if (low) {
+        fprintf(stderr, "tally: coverage %u of %u points is below "
+                "--min-coverage %llu%%\n", k.covered, k.coverable,
+                (unsigned long long)min_cov);
+    }
+    bool weak = has_min_mut &&
+                (uint64_t)k.killed * 100 < min_mut * k.mutants;
+    if (weak) {
+        fprintf(stderr, "tally: %u of %u mutants killed is below "
+                "--min-mutation-score %llu%%\n", k.killed, k.mutants,
+                (unsigned long long)min_mut);
+    }
+    tally_tests_free(t);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    if (policy_errors) {
+        return EXIT_POLICY;
+    }
+    if (k.failed) {
+        return EXIT_TESTS;
+    }
+    if (ps.count == 0 || k.passed + k.failed + k.skipped == 0) {
+        fprintf(stderr, "tally: no tests found\n");
+    }
+    return low ? EXIT_COVERAGE : weak ? EXIT_MUTATION : EXIT_OK;
+}
+
 static const char usage_doc[] =
     "usage: tally doc POLICY --out DIR [options]\n"
     "Writes the methodology POLICY states, for publication with a tender:\n"
@@ -1039,6 +1418,9 @@ static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0) {
         return cmd_run(cfg, ld, argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "test") == 0) {
+        return cmd_test(cfg, ld, argc - 2, argv + 2);
     }
     if (strcmp(cmd, "disasm") == 0) {
         return show_program(cfg, ld, argc - 2, argv + 2, usage_disasm, "disasm",

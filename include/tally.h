@@ -175,7 +175,9 @@ TALLY_API tally_status tally_compile(const tally_config *cfg, const char *file,
                                      tally_program **out);
 
 /* Checks policy text without producing a program; the same messages as
- * tally_compile. */
+ * tally_compile.  A test file ([src] holds tests and imports the policy
+ * it tests by path, and [file] is its path) is checked with that policy,
+ * read from the file system (not when cfg->no_file_imports). */
 TALLY_API tally_status tally_check(const tally_config *cfg, const char *file,
                                    const char *src, size_t len);
 
@@ -327,6 +329,10 @@ typedef struct tally_run_options {
                           dated parameters and definitions named without
                           'on' take their value in force that day.  NULL:
                           the policy's own.  Not a date: TALLY_EOPTION. */
+    int all_errors; /* non-zero: a rejected record's error names every
+                       problem found in it, in document order ("bids[0]
+                       .price: not a decimal string; buyer: missing"), up
+                       to 20, then "; and N more"; zero: only the first */
     const char *records_at; /* a JSON pointer ("/data/items"): the records
                                are the elements of the array there in each
                                top-level object of the input (one, or one
@@ -527,6 +533,78 @@ typedef struct tally_doc_options {
 TALLY_API tally_status tally_doc(const tally_config *cfg, const char *file,
                                  const char *src, size_t len,
                                  const tally_doc_options *opts, FILE *out);
+/* ---- tests (tally test) ----------------------------------------------------
+ *
+ * A policy's `test` blocks, in its own file or in a test file importing it
+ * (`import "award.tally"`, then tests), are worked examples: a record
+ * given from a data file, an optional evaluation date and parameter
+ * values, and what the output must hold.  A tally_tests gathers the
+ * results of the tests of any number of files, and their coverage. */
+typedef struct tally_tests tally_tests;
+
+typedef struct tally_test_options {
+    const char *filter; /* run only the tests whose name contains this;
+                           the others count as skipped.  NULL: all */
+    int coverage;       /* non-zero: compile instrumented programs and count
+                           which rule arms, branches, match cases,
+                           exceptions, table rows and definitions the tests
+                           reach (tally_tests_write TALLY_TESTS_COVERAGE) */
+    int mutate;         /* non-zero: after a file's tests all pass, run them
+                           again against each mutant of its policy (one
+                           small change: a number one unit up in its last
+                           place, < and <= swapped, and and or swapped, a
+                           rule's when arm dropped, a sort direction or a
+                           rounding mode changed); a mutant no test fails
+                           survives (tally_tests_write
+                           TALLY_TESTS_MUTANTS) */
+    FILE *report;       /* each failed test described as it fails (its
+                           file:line, each unmet expectation with expected
+                           and actual values and where the actual value
+                           sits in the result); NULL: none */
+} tally_test_options;
+
+typedef struct tally_test_counts {
+    unsigned passed, failed, skipped;
+    unsigned broken;    /* files whose policy or tests did not compile */
+    unsigned covered, coverable; /* coverage points reached, and in all */
+    unsigned mutants, killed;    /* mutants run, and those a test failed
+                                    on (or the checker refused) */
+} tally_test_counts;
+
+/* What tally_tests_write writes. */
+typedef enum tally_tests_format {
+    TALLY_TESTS_TAP,           /* TAP version 13, a test point per test */
+    TALLY_TESTS_JUNIT,         /* JUnit XML, a test suite per file */
+    TALLY_TESTS_COVERAGE,      /* per file, the percentage and every point
+                                  not reached, by kind, name and line */
+    TALLY_TESTS_COVERAGE_JSON, /* the same as one JSON object */
+    TALLY_TESTS_MUTANTS        /* the mutation score, and each surviving
+                                  mutant's place and change */
+} tally_tests_format;
+
+/* A new, empty set of results for tests run with [o] ([o] copied; its
+ * filter borrowed).  TALLY_OK or TALLY_ENOMEM. */
+TALLY_API tally_status tally_tests_new(const tally_config *cfg,
+                                       const tally_test_options *o,
+                                       tally_tests **out);
+
+/* Compiles the tests of the file at [path] (a policy holding tests, or a
+ * test file whose `import "..."` names the policy it tests) and runs
+ * them, adding their results.  Returns TALLY_OK when they ran, passing or
+ * not; TALLY_EPOLICY when the policy or its tests have errors (sent to
+ * cfg->message; the file counts as broken); TALLY_EIO when [path] cannot
+ * be read; TALLY_ENOMEM. */
+TALLY_API tally_status tally_tests_file(tally_tests *t, const char *path);
+
+TALLY_API void tally_tests_counts(const tally_tests *t,
+                                  tally_test_counts *out);
+
+/* Writes the results so far to [out] in [fmt].  TALLY_OK, TALLY_EIO
+ * when writing failed, TALLY_ENOMEM. */
+TALLY_API tally_status tally_tests_write(const tally_tests *t,
+                                         tally_tests_format fmt, FILE *out);
+
+TALLY_API void tally_tests_free(tally_tests *t); /* NULL is a no-op */
 
 /* The message for a status. */
 TALLY_API const char *tally_status_name(tally_status s);

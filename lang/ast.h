@@ -132,12 +132,35 @@ typedef enum ast_kind {
                      name_sp covers the qualified name; the checker sets
                      sym: what it amends, text2: its name as written,
                      and op 1 on each of its rows */
+    /* tests (tally test; api/test.c runs them) */
+    AST_TEST,     /* test text(name, len) list: AST_GIVEN, AST_ASOF,
+                     AST_WITH, AST_EXPECT in the order written */
+    AST_GIVEN,    /* given name(the input) [text(key)] from text2(file);
+                     text NULL: the file's first record */
+    AST_WITH,     /* with name = a: a parameter's value for one test;
+                     op 1 once the runner has put a in the parameter */
+    AST_EXPECT,   /* expect a = b (op AST_EXPECT_VALUE: a is a path into
+                     the output, b the value), or expect error/rejected
+                     text (len): a substring of the error record */
     AST_KIND_COUNT
 } ast_kind;
+
+/* AST_EXPECT's op. */
+#define AST_EXPECT_VALUE 0    /* expect result.x = value */
+#define AST_EXPECT_ERROR 1    /* expect error "...": the policy fails */
+#define AST_EXPECT_REJECTED 2 /* expect rejected "...": bad data */
 
 /* AST_RECORD's op: the record says `amounts as strings` (its decimal,
  * money and percent data, at any depth, must be JSON strings). */
 #define AST_RECORD_AMOUNT_TEXT 1
+
+/* AST_MEMBER's op: the member `other` an open enum adds (its data
+ * spelling is empty: see bc_member). */
+#define AST_MEMBER_OTHER 1
+
+/* AST_FIELD_DECL's op: the field is `text or integer` (an id that data
+ * may write as a JSON integer, bound as text by its exact digits). */
+#define AST_FIELD_INT_TEXT 1
 
 /* The unit of a duration literal (AST_DURATION's op), and of a duration
  * type (check.h's ty.unit).  Weeks are written as 7 days, years as 12

@@ -1808,6 +1808,210 @@ static void check_func(checker *k, sym *f)
     f->state = 2;
 }
 
+/* ---- tests ---------------------------------------------------------------- */
+
+/* Checks the path [n] of an expectation, `result.bids[2].total`: the
+ * output's name, then fields (by their names, as the policy writes
+ * them), list positions (integers from 0) and map keys (text); each
+ * step's node gets its type, and an AST_GET its field's index in aux.
+ * Returns the type at the end of the path. */
+static ty *test_path(checker *k, ast_node *n)
+{
+    ast_node *o = k->res.output;
+    switch ((ast_kind)n->kind) {
+    case AST_NAME:
+        if (!o || strcmp(n->name, o->name) != 0) {
+            err(k, n->sp, o ? "an expectation starts at the output" : NULL,
+                "'%s' is not the policy's output%s%s%s", n->name,
+                o ? " ('" : "", o ? o->name : "", o ? "')" : "");
+            return n->ty = &k->t_error;
+        }
+        return n->ty = k->res.output_ty ? k->res.output_ty : &k->t_error;
+    case AST_GET: {
+        ty *t = test_path(k, n->a);
+        while (t->kind == TY_OPTIONAL) {
+            t = t->elem;
+        }
+        if (ty_is_bad(t)) {
+            return n->ty = &k->t_error;
+        }
+        if (t->kind != TY_RECORD) {
+            err(k, n->name_sp, NULL, "%s has no fields, so no '%s'",
+                ty_str(k, t), n->name);
+            return n->ty = &k->t_error;
+        }
+        int i = res_field_index(t->decl, n->name);
+        if (i < 0) {
+            err(k, n->name_sp, NULL, "%s has no field '%s'", t->decl->name,
+                n->name);
+            return n->ty = &k->t_error;
+        }
+        n->aux = i;
+        return n->ty = t->decl->fields[i].ty;
+    }
+    case AST_INDEX: {
+        ty *t = test_path(k, n->a);
+        while (t->kind == TY_OPTIONAL) {
+            t = t->elem;
+        }
+        if (ty_is_bad(t)) {
+            return n->ty = &k->t_error;
+        }
+        if (t->kind == TY_LIST && n->b->kind == AST_INT) {
+            return n->ty = t->elem;
+        }
+        if (t->kind == TY_MAP && n->b->kind == AST_TEXT) {
+            return n->ty = t->elem;
+        }
+        if (t->kind == TY_LIST) {
+            err(k, n->b->sp, "write result.bids[0] for the first",
+                "a position in %s is a whole number written from 0",
+                ty_str(k, t));
+        } else if (t->kind == TY_MAP) {
+            err(k, n->b->sp, NULL, "a key of %s is written as text",
+                ty_str(k, t));
+        } else {
+            err(k, n->b->sp, NULL, "%s has no positions or keys",
+                ty_str(k, t));
+        }
+        return n->ty = &k->t_error;
+    }
+    default:
+        err(k, n->sp, "write the output's name and fields: result.bids[0].total",
+            "an expectation names a value of the output");
+        return n->ty = &k->t_error;
+    }
+}
+
+/* A value an expectation compares with: a literal (a negative number
+ * too), an enum member or none. */
+static bool test_literal(const ast_node *n)
+{
+    switch ((ast_kind)n->kind) {
+    case AST_INT: case AST_DEC: case AST_MONEY: case AST_PERCENT:
+    case AST_TEXT: case AST_DATE: case AST_DATETIME: case AST_BOOL:
+    case AST_NONE:
+        return true;
+    case AST_NAME:
+        return n->sym && n->sym->kind == SYM_MEMBER;
+    case AST_UNARY:
+        return n->op == '-' && (n->a->kind == AST_INT || n->a->kind == AST_DEC ||
+                                n->a->kind == AST_MONEY ||
+                                n->a->kind == AST_PERCENT);
+    default:
+        return false;
+    }
+}
+
+/* The tests of the policy (and of its test file): what each gives,
+ * overrides and expects, against the input, the parameters and the
+ * output (api/test.c runs them). */
+static void check_tests(checker *k, ast_node *root)
+{
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        ast_node *t = root->list.items[i];
+        if (t->kind != AST_TEST) {
+            continue;
+        }
+        if (t->len == 0 || strlen(t->text) != t->len) {
+            err(k, t->name_sp, NULL, "a test's name must be non-empty text");
+        }
+        int ngiven = 0, nasof = 0;
+        bool expects = false;
+        for (uint32_t j = 0; j < t->list.count; j++) {
+            ast_node *cl = t->list.items[j];
+            switch ((ast_kind)cl->kind) {
+            case AST_GIVEN:
+                if (++ngiven > 1) {
+                    err(k, cl->sp, NULL, "a test is given one record");
+                }
+                if (k->res.input && strcmp(cl->name, k->res.input->name) != 0) {
+                    err(k, cl->name_sp, NULL,
+                        "'%s' is not the policy's input ('%s')", cl->name,
+                        k->res.input->name);
+                }
+                if (cl->a->len == 0 || strlen(cl->text2) != cl->a->len) {
+                    err(k, cl->a->sp, NULL, "not a file name");
+                }
+                break;
+            case AST_ASOF:
+                if (++nasof > 1) {
+                    err(k, cl->sp, "a policy's own 'as of' line goes before its tests",
+                        "a test has one evaluation date");
+                } else if (cl->a->kind != AST_DATE) {
+                    err(k, cl->a->sp, "write a date: as of 2026-03-01",
+                        "a test's evaluation date is a written date");
+                } else {
+                    expect(k, cl->a, &k->t_date, "the evaluation date");
+                }
+                break;
+            case AST_WITH: {
+                if (cl->op == 1) {
+                    break; /* put in the parameter, checked there */
+                }
+                sym *s = res_lookup_global(k, cl->name);
+                if (s && s->kind == SYM_IMPORT) {
+                    s = s->owner;
+                }
+                if (!s || s->kind != SYM_PARAM) {
+                    err(k, cl->name_sp, "a test can set a parameter's value",
+                        "'%s' is not a parameter", cl->name);
+                    break;
+                }
+                expect(k, cl->a, s->ty, "the parameter's value");
+                break;
+            }
+            case AST_EXPECT:
+                expects = true;
+                if (cl->name) {
+                    if (strcmp(cl->name, "error") == 0) {
+                        cl->op = AST_EXPECT_ERROR;
+                    } else if (strcmp(cl->name, "rejected") == 0) {
+                        cl->op = AST_EXPECT_REJECTED;
+                    } else {
+                        err(k, cl->name_sp,
+                            "write: expect error \"...\" (the policy fails) or "
+                            "expect rejected \"...\" (bad data)",
+                            "'%s' is not a kind of error", cl->name);
+                    }
+                    if (strlen(cl->text) != cl->len) {
+                        err(k, cl->sp, NULL, "an expected message must not hold NUL characters");
+                    }
+                    break;
+                }
+                if (cl->a->kind != AST_BINARY || cl->a->op != '=') {
+                    err(k, cl->a->sp, "write: expect result.award = \"S-00002\"",
+                        "an expectation compares a value of the output with '='");
+                    break;
+                }
+                ty *pt = test_path(k, cl->a->a);
+                if (ty_is_bad(pt)) {
+                    break;
+                }
+                expect(k, cl->a->b, pt, "the expected value");
+                if (!test_literal(cl->a->b)) {
+                    err(k, cl->a->b->sp, "write the value itself: a number, "
+                        "text, date, enum member or none",
+                        "an expected value is written out");
+                }
+                break;
+            default:
+                break;
+            }
+        }
+        if (ngiven == 0) {
+            char hint[200];
+            snprintf(hint, sizeof hint, "add: given %s \"KEY\" from \"FILE.jsonl\"",
+                     k->res.input ? k->res.input->name : "tender");
+            err(k, t->name_sp, hint, "the test is given no record");
+        }
+        if (!expects) {
+            err(k, (tly_span){t->sp.start, t->sp.start + 4}, "add: expect result.FIELD = VALUE",
+                "the test expects nothing");
+        }
+    }
+}
+
 /* ---- findings ------------------------------------------------------------ */
 
 /* The record every finding is reported as: code, severity, message, and
@@ -1829,7 +2033,7 @@ static sym *finding_record(checker *k, ast_node *at)
     const char *names[] = {"code", "severity", "message", "cite", "url"};
     for (int i = 0; i < 5; i++) {
         v->fields[i] = (field_info){names[i], names[i], i < 3 ? &k->t_text : opt,
-                                    NULL, -1, i >= 3};
+                                    NULL, -1, i >= 3, false};
     }
     res_push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, v);
     return v;
@@ -1969,6 +2173,18 @@ static void record_options(checker *k, sym *r)
     for (int i = 0; i < r->nfields; i++) {
         field_info *fi = &r->fields[i];
         ast_node *f = fi->decl;
+        if (f && (f->op & AST_FIELD_INT_TEXT)) {
+            ty *t = fi->ty;
+            while (t->kind == TY_OPTIONAL || t->kind == TY_LIST) {
+                t = t->elem;
+            }
+            if (t->kind != TY_TEXT && t->kind != TY_ERROR) {
+                err(k, f->a->sp, "write 'text or integer' (an id kept as "
+                    "text, whichever way the data write it)",
+                    "only text can be 'or integer'");
+            }
+            fi->int_text = true;
+        }
         for (uint32_t j = 0; j < f->list.count; j++) {
             ast_node *o = f->list.items[j];
             if (o->kind == AST_OMIT) {
@@ -2078,10 +2294,11 @@ static void signature(checker *k, sym *f)
         if (!v->fields) {
             return;
         }
-        v->fields[0] = (field_info){"outcome", "outcome", f->ty, NULL, -1, false};
+        v->fields[0] = (field_info){"outcome", "outcome", f->ty, NULL, -1, false,
+                                    false};
         v->fields[1] = (field_info){"reason", "reason",
                                     ty_wrap(k, TY_OPTIONAL, &k->t_text), NULL, -1,
-                                    true};
+                                    true, false};
         f->verdict = v;
         res_push_sym(k, &k->res.records, &k->res.nrecords, &k->cap_records, v);
     }
@@ -2200,6 +2417,15 @@ static void check_file(checker *k, ast_node *root)
         signature(k, k->res.externs[i]);
         extern_signature(k, k->res.externs[i]);
     }
+    if (!k->in_policy || root->b) {
+        for (uint32_t i = 0; i < root->list.count; i++) {
+            if (root->list.items[i]->kind == AST_TEST) {
+                err(k, root->list.items[i]->sp,
+                    "write tests in the policy, or in a test file importing it",
+                    "a module's file holds no tests");
+            }
+        }
+    }
     /* A module's own file, checked alone, has no input or output. */
     bool is_module = root->b != NULL;
     /* The input and output. */
@@ -2275,6 +2501,9 @@ static void check_file(checker *k, ast_node *root)
         expect(k, o->b, t, "the output");
     }
     check_findings(k);
+    if (!is_module) {
+        check_tests(k, root);
+    }
 }
 
 

@@ -87,6 +87,7 @@ typedef struct field_info {
     ast_node *decl;  /* AST_FIELD_DECL, or NULL for a verdict */
     int unique_key;  /* index in the element record, or -1 */
     bool omit_none;
+    bool int_text;   /* `text or integer`: a JSON integer binds as text */
 } field_info;
 
 struct sym {

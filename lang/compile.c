@@ -78,6 +78,9 @@ typedef struct cg {
     ast_node **inits;   /* program arena: a stack of record
                            literals' initializers, by field */
     uint32_t ninits, cap_inits;
+    const char *fkind, *fname; /* the declaration being compiled, for
+                                  coverage points ("rule", "assessment") */
+    uint32_t cap_probes;
 } cg;
 
 static void fail(cg *g, tly_span sp, const char *fmt, ...)
@@ -469,6 +472,51 @@ static void op0(cg *g, bc_op op, tly_span sp)
 static void op16(cg *g, bc_op op, uint16_t a, tly_span sp, int pop)
 {
     emit(g, op, sp, pop, ASM_OPERANDS(a));
+}
+
+/* With c->coverage (tally test --coverage), a coverage point at [sp]:
+ * [what] is reached here.  Only the policy's own file has them (the
+ * standard library and other modules are tested where they are
+ * written).  Without coverage, nothing: a normal program pays nothing. */
+static void cover(cg *g, tly_span sp, const char *what)
+{
+    if (!g->c->coverage || g->failed || !g->fname) {
+        return;
+    }
+    const char *file = g->c->file;
+    uint32_t line, col;
+    if (g->c->nfiles) {
+        const tly_file *f;
+        tly_position(g->c, sp.start, &f, &line, &col);
+        if (f->index != 0) {
+            return;
+        }
+        file = f->path;
+    } else {
+        uint32_t ls;
+        diag_map_position(&g->map, sp.start, &line, &col, &ls);
+    }
+    bc_program *p = g->p;
+    if (p->nprobes >= 0xFFFF) {
+        fail(g, sp, "too many coverage points in one policy");
+        return;
+    }
+    if (!grow(g, (void **)&p->probes, &g->cap_probes, p->nprobes,
+              p->nprobes + 1, sizeof *p->probes)) {
+        return;
+    }
+    char buf[400];
+    snprintf(buf, sizeof buf, "%s %s: %s", g->fkind, g->fname, what);
+    bc_probe *pr = &p->probes[p->nprobes];
+    pr->file = arena_strndup(g->pa, file, strlen(file));
+    pr->what = arena_strndup(g->pa, buf, strlen(buf));
+    pr->line = line;
+    pr->col = col;
+    if (!pr->file || !pr->what) {
+        oom(g);
+        return;
+    }
+    op16(g, OP_COVER, (uint16_t)p->nprobes++, sp, 0);
 }
 
 /* One citation to register: [c] (an AST_CITE), what cites it ([what],
@@ -1283,10 +1331,12 @@ static void gen_if(cg *g, ast_node *n)
     int mark = g->nlocals;
     bool some;
     fwd no = gen_cond(g, n->a, &some);
+    cover(g, n->b->sp, "then");
     gen(g, n->b);
     g->nlocals = mark;
     fwd end = jump(g, OP_JUMP, n->sp);
     land_cond(g, no, some, n->sp);
+    cover(g, n->c->sp, "else");
     gen(g, n->c);
     land(g, end);
 }
@@ -1335,12 +1385,14 @@ static void gen_match(cg *g, ast_node *n)
             load(g, tmp, some_pat->sp);
             store(g, some_pat->sym->slot, some_pat->sp);
         }
+        cover(g, arm->sp, "case");
         gen(g, arm->a);
         g->nlocals = mark;
         ends[nends++] = jump(g, OP_JUMP, arm->sp);
         land(g, next);
     }
     if (n->c) {
+        cover(g, n->c->sp, "else");
         gen(g, n->c);
     } else {
         push_text(g, "no case of the match applies", 28, n->sp);
@@ -1686,6 +1738,7 @@ static void gen_exceptions(cg *g, sym *s)
         ast_node *w = ex->items[i];
         load(g, wins + (int)i, w->sp);
         fwd next = jump(g, OP_JUMP_IF_FALSE, w->sp);
+        cover(g, w->sp, "exception");
         cite(g, w->cite, w->sp);
         gen(g, w->b);
         ends[nends++] = jump(g, OP_JUMP, w->sp);
@@ -1693,6 +1746,7 @@ static void gen_exceptions(cg *g, sym *s)
     }
     /* None applies. */
     if (d->b) {
+        cover(g, d->b->sp, "no exception applies");
         gen(g, d->b);
     } else {
         strbuf m;
@@ -1765,6 +1819,7 @@ static void gen_row_test(cg *g, ast_node *row, fwd *miss)
         }
         }
     }
+    cover(g, row->sp, "row");
 }
 
 /* Pushes "[prefix] value = 12, sme = true": [prefix] and the table's
@@ -2513,6 +2568,7 @@ static void gen_rule(cg *g, sym *s)
         int mark = g->nlocals;
         bool some;
         fwd no = gen_cond(g, w->a, &some);
+        cover(g, w->sp, "when");
         cite(g, w->cite, w->sp);
         gen(g, w->b);
         gen(g, w->c);
@@ -2522,6 +2578,7 @@ static void gen_rule(cg *g, sym *s)
         g->nlocals = mark;
         land_cond(g, no, some, w->sp);
     }
+    cover(g, d->c->sp, "else");
     cite(g, d->else_cite, d->c->sp);
     gen(g, d->c);
     if (d->b) {
@@ -2700,6 +2757,9 @@ static void layout(cg *g)
             bf->type = type_index(g, fi->ty);
             bf->unique_key = fi->unique_key >= 0 ? (uint16_t)fi->unique_key : BC_NONE_U16;
             bf->flags = fi->omit_none ? BC_FIELD_OMIT_NONE : 0;
+            if (fi->int_text) {
+                bf->flags |= BC_FIELD_INT_TEXT;
+            }
             if (r->decl && r->decl->kind == AST_RECORD &&
                 (r->decl->op & AST_RECORD_AMOUNT_TEXT)) {
                 bf->flags |= BC_FIELD_AMOUNT_TEXT;
@@ -2836,6 +2896,9 @@ bc_program *tly_compile(tly_comp *c)
         for (int a = 0; a < s->nparams; a++) {
             s->params[a]->slot = a;
         }
+        g.fname = s->kind == SYM_PARAM ? NULL : s->name;
+        g.fkind = s->kind == SYM_RULE ? "rule"
+                  : d->kind == AST_TABLE ? "table" : "definition";
         if (s->dated) {
             /* Named without 'on': the value on the evaluation date. */
             cite(&g, d->cite, d->sp);
@@ -2847,6 +2910,7 @@ bc_program *tly_compile(tly_comp *c)
                 begin(&g, s->nparams);
                 char name[200];
                 snprintf(name, sizeof name, "%s from %s", s->name, row->text);
+                cover(&g, row->sp, "row");
                 cite(&g, row->cite, row->sp);
                 gen(&g, row->a);
                 finish(&g, (uint16_t)(s->row_base + (int)r), name, s->nparams,
@@ -2855,6 +2919,9 @@ bc_program *tly_compile(tly_comp *c)
             continue;
         }
         cite(&g, d->cite, d->sp);
+        if (s->kind == SYM_DEF && d->kind != AST_TABLE) {
+            cover(&g, d->name_sp, "reached");
+        }
         if (s->kind == SYM_RULE) {
             gen_rule(&g, s);
         } else if (d->kind == AST_TABLE) {
@@ -2866,6 +2933,7 @@ bc_program *tly_compile(tly_comp *c)
         }
         finish(&g, (uint16_t)s->index, s->name, s->nparams, d->sp);
     }
+    g.fname = NULL;
     for (int i = 0; i < k->nrecords && !g.failed; i++) {
         sym *r = k->records[i];
         if (p->records[i].check_fn == BC_NONE_U16) {

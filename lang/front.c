@@ -16,6 +16,7 @@ void tly_comp_init(tly_comp *c, mem_ctx *mem, const char *file,
     c->len = len;
     diag_init(&c->diags, &c->arena);
     c->quiet_at = -1;
+    c->tests_file = -1;
 }
 
 void tly_comp_free(tly_comp *c)

@@ -96,6 +96,15 @@ typedef struct tly_comp {
     bool no_builtin_stdlib;       /* only lib_path and the installed copy */
     bool no_file_imports;         /* `import "PATH"` is refused */
     tly_file solo;     /* tly_file_at's answer without a file table */
+    const char *tests_path; /* borrowed, or NULL: a test file (tally test)
+                               whose tests tly_load adds to the policy's
+                               declarations, its spans its own (the file
+                               after the policy's modules) */
+    int tests_file;    /* tly_load: the test file's index, or -1 */
+    bool coverage;     /* tly_compile: emit a COVER instruction at each
+                          rule arm, branch, case, exception and table row
+                          (tally test --coverage); bc_program.probes names
+                          them */
 } tly_comp;
 
 void tly_comp_init(tly_comp *c, mem_ctx *mem, const char *file,
@@ -111,7 +120,9 @@ bool tly_parse(tly_comp *c);
  * importing file, standard-library modules by name through c->lib_path,
  * the installed copy, then the built-in one.  An import cycle, an
  * unknown module, an unreadable file or a module declaring an input or
- * output is an error at the import.  True when all parsed. */
+ * output is an error at the import.  With c->tests_path, then reads that
+ * test file and adds its tests to the policy's declarations: it may hold
+ * only tests and imports of the policy itself.  True when all parsed. */
 bool tly_load(tly_comp *c);
 
 /* The file holding span offset [off]: files[0]'s stand-in (path c->file,

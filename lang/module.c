@@ -476,6 +476,69 @@ static void library_rules(tly_comp *c, int i)
     }
 }
 
+/* Reads the test file c->tests_path after every module, and moves its
+ * tests into the policy's declarations, where they are checked in the
+ * policy's scope.  Besides tests it may only import the policy. */
+static void add_tests(tly_comp *c)
+{
+    tly_span none = {0, 0};
+    char *key = canonical(c, c->tests_path);
+    if (!key) {
+        if (!c->oom) {
+            error(c, none, NULL, "cannot read '%s': %s", c->tests_path,
+                  strerror(errno));
+        }
+        return;
+    }
+    if (find_key(c, key) >= 0) {
+        error(c, none, NULL, "'%s' is the policy or one of its modules, not "
+              "a test file", c->tests_path);
+        return;
+    }
+    char *src;
+    size_t len;
+    if (!read_file(c, none, c->tests_path, &src, &len)) {
+        return;
+    }
+    int j = add_file(c, none, c->tests_path, key, src, len);
+    if (j < 0) {
+        return;
+    }
+    tly_file *f = c->files[j];
+    f->dir = dir_of(c, c->tests_path);
+    f->state = 2;
+    c->tests_file = j;
+    if (!parse_file(c, j)) {
+        return;
+    }
+    ast_node *root = c->files[0]->root;
+    for (uint32_t k = 0; k < f->root->list.count; k++) {
+        ast_node *d = f->root->list.items[k];
+        if (d->kind == AST_TEST) {
+            if (!ast_push(&c->arena, &root->list, d)) {
+                c->oom = true;
+                return;
+            }
+            continue;
+        }
+        if (d->kind == AST_IMPORT && d->op == 1 && f->dir &&
+            strlen(d->text) == d->len) {
+            char *path = join(c, f->dir, d->text);
+            char *ikey = path ? canonical(c, path) : NULL;
+            if (ikey && strcmp(ikey, c->files[0]->key) == 0) {
+                continue;
+            }
+        }
+        error(c, d->sp, "keep declarations in the policy; a test file imports "
+              "it and holds tests", "a test file holds only tests and the "
+              "import of the policy it tests");
+    }
+    if (f->root->a || f->root->b) {
+        error(c, (f->root->a ? f->root->a : f->root->b)->sp, NULL,
+              "a test file has no policy or module header");
+    }
+}
+
 bool tly_load(tly_comp *c)
 {
     c->files = arena_zalloc(&c->arena, TLY_MAX_MODULES * sizeof *c->files);
@@ -509,6 +572,9 @@ bool tly_load(tly_comp *c)
     visit(c, 0);
     for (int i = 1; i < c->nfiles; i++) {
         library_rules(c, i);
+    }
+    if (c->tests_path && c->diags.nerrors == 0 && !c->oom) {
+        add_tests(c);
     }
     return c->diags.nerrors == 0 && !c->oom;
 }

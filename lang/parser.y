@@ -157,6 +157,41 @@ static void record_option(struct tly_comp *c, ast_node *rec, tly_tok w1,
     rec->op |= AST_RECORD_AMOUNT_TEXT;
 }
 
+/* An enum declared `enum E [w] { ... }` ([sp] the word's place): only
+ * `open`, which adds the member `other` (AST_MEMBER_OTHER), holding any
+ * code the data use that no member spells. */
+static void enum_open(struct tly_comp *c, ast_node *en, tly_tok w,
+                      tly_span sp)
+{
+    if (strcmp(w.s, "open") != 0) {
+        diag_add(&c->diags, DIAG_ERROR, sp,
+                 "an enum whose data may hold codes it does not list is "
+                 "'enum NAME open { ... }'",
+                 "syntax error near '%s': expected '{' or 'open'", w.s);
+        return;
+    }
+    tly_tok other = {.s = "other"};
+    ast_node *m = named(c, AST_MEMBER, sp, other, sp);
+    m->text = "";
+    m->op = AST_MEMBER_OTHER;
+    push(c, en, m);
+}
+
+/* A field typed `T or [w]` ([sp] its place): only `text or integer`
+ * (AST_FIELD_INT_TEXT; the checker sees that T is text). */
+static void field_or(struct tly_comp *c, ast_node *field, tly_tok w,
+                     tly_span sp)
+{
+    if (strcmp(w.s, "integer") != 0) {
+        diag_add(&c->diags, DIAG_ERROR, sp,
+                 "an id that data write as a string or a number is "
+                 "'text or integer'",
+                 "a field can be 'text or integer', not 'or %s'", w.s);
+        return;
+    }
+    field->op |= AST_FIELD_INT_TEXT;
+}
+
 static ast_node *add_decl(struct tly_comp *c, ast_node *prog, ast_node *d)
 {
     if (!d) {
@@ -224,6 +259,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token SOURCE "source" THEN "then" TO "to" TRUE "true" TYPE "type"
 %token HOLIDAY "holiday" TABLE "table" HIT "hit" FINDING "finding"
 %token ARROW "=>" DOTDOT ".." ROW "'|' (a table row)"
+%token TEST "test" GIVEN "given" EXPECT "expect" WITH "with"
 %token UNIQUE "unique" UNLESS "unless" UNTIL "until" VERSION "version" WHEN "when" WHERE "where"
 
 %type <node> program decls decl header enum_decl members member record_decl
@@ -235,10 +271,12 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
 %type <node> table_decl hit trows trow entries entry finding_decl finding_for
+%type <node> test_decl test_clauses test_clause
 %type <tok> rename label at_path
 %type <num> direction
 
 %precedence LOWEST
+%precedence ASOF /* an 'as of' after a test's clauses is the test's own */
 
 %left OTHERWISE
 %left OR
@@ -277,6 +315,7 @@ decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
     | rule_decl | input_decl | output_decl | extern_decl | asof_decl
     | import_decl | module_decl | holiday_decl | table_decl | finding_decl | amend_decl
+    | test_decl
     | error             { $$ = NULL; }
     ;
 
@@ -297,6 +336,7 @@ kw_module: MODULE { yyerrok; } ;
 kw_amend: AMEND { yyerrok; } ;
 kw_table: TABLE { yyerrok; } ;
 kw_finding: FINDING { yyerrok; } ;
+kw_test: TEST { yyerrok; } ;
 
 /* ---- modules ------------------------------------------------------------ */
 
@@ -363,6 +403,10 @@ enum_decl
     : kw_enum IDENT label '{' members comma '}'
                         { $$ = $5; $$->kind = AST_ENUM; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->text = $3.s; }
+    | kw_enum IDENT label IDENT '{' members comma '}'
+                        { $$ = $6; $$->kind = AST_ENUM; $$->sp = @$; $$->name = $2.s;
+                          $$->name_sp = @2; $$->text = $3.s;
+                          enum_open(c, $$, $4, @4); }
     ;
 
 label
@@ -413,6 +457,10 @@ field_decl
     : IDENT rename ':' type field_opts
                         { $$ = $5; $$->kind = AST_FIELD_DECL; $$->sp = @$; $$->name = $1.s;
                           $$->name_sp = @1; $$->text = $2.s; $$->a = $4; }
+    | IDENT rename ':' type OR IDENT field_opts
+                        { $$ = $7; $$->kind = AST_FIELD_DECL; $$->sp = @$; $$->name = $1.s;
+                          $$->name_sp = @1; $$->text = $2.s; $$->a = $4;
+                          field_or(c, $$, $6, @6); }
     ;
 
 field_opts
@@ -587,6 +635,46 @@ entry
                         { $$ = N(AST_ENTRY, @$); $$->op = AST_ENTRY_RANGE; $$->a = $2;
                           $$->b = $4; $$->num = 0; }
     | '{' exprs '}'     { $$ = $2; $$->kind = AST_ENTRY; $$->sp = @$; $$->op = AST_ENTRY_SET; }
+    ;
+
+/* ---- tests ---------------------------------------------------------------- */
+
+/* test "S-00007 is excluded for fraud"
+ *   given tender "T-0001" from "sample.jsonl"
+ *   as of 2026-03-01
+ *   with minimum_insurance = £10,000,000
+ *   expect result.award = "S-00002"
+ *   expect error "no threshold"
+ * A worked example the policy must reproduce (tally test, api/test.c).
+ * An 'as of' line after a test's clauses is the test's: a policy's own
+ * 'as of' goes before its tests.  Which words may follow 'expect' and whether the '=' form is a path and
+ * a value are the checker's to say (lang/check.c). */
+test_decl
+    : kw_test STRING test_clauses %prec LOWEST
+                        { $$ = $3; $$->sp = @$; $$->text = $2.s; $$->len = $2.len;
+                          $$->name_sp = @2; }
+    ;
+
+test_clauses
+    : %empty            { $$ = N(AST_TEST, @$); }
+    | test_clauses test_clause
+                        { $$ = push(c, $1, $2); }
+    ;
+
+test_clause
+    : GIVEN IDENT STRING FROM STRING
+                        { $$ = named(c, AST_GIVEN, @$, $2, @2); $$->text = $3.s;
+                          $$->len = $3.len; $$->text2 = $5.s; $$->a = lit(c, AST_TEXT, @5, $5); }
+    | GIVEN IDENT FROM STRING
+                        { $$ = named(c, AST_GIVEN, @$, $2, @2); $$->text2 = $4.s;
+                          $$->a = lit(c, AST_TEXT, @4, $4); }
+    | ASOF expr         { $$ = N(AST_ASOF, @$); $$->a = $2; }
+    | WITH IDENT '=' expr
+                        { $$ = named(c, AST_WITH, @$, $2, @2); $$->a = $4; }
+    | EXPECT expr       { $$ = N(AST_EXPECT, @$); $$->op = AST_EXPECT_VALUE; $$->a = $2; }
+    | EXPECT IDENT STRING
+                        { $$ = named(c, AST_EXPECT, @$, $2, @2); $$->text = $3.s;
+                          $$->len = $3.len; $$->op = AST_EXPECT_ERROR; }
     ;
 
 /* ---- findings ------------------------------------------------------------ */

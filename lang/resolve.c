@@ -443,8 +443,21 @@ void res_collect(checker *k, ast_node *d)
                     twice = strcmp(d->list.items[j]->name, m->name) == 0;
                 }
             }
-            if (twice) {
+            if (twice && m->op == AST_MEMBER_OTHER) {
+                uint32_t j = 0; /* the member the author named 'other' */
+                while (j < i && strcmp(d->list.items[j]->name, "other") != 0) {
+                    j++;
+                }
+                err(k, d->list.items[j]->name_sp,
+                    "an open enum has its own 'other', for the codes it does "
+                    "not list: name this member differently",
+                    "'other' is a member of every open enum");
+            } else if (twice) {
                 err(k, m->name_sp, NULL, "'%s' is listed twice", m->name);
+            }
+            if (m->text && !m->text[0] && m->op != AST_MEMBER_OTHER) {
+                err(k, m->name_sp, NULL,
+                    "a member's data spelling cannot be empty");
             }
             sym *ms = declare(k, SYM_MEMBER, m);
             if (!ms) {

@@ -188,7 +188,12 @@ typedef struct bc_type {
 #define BC_FIELD_AMOUNT_TEXT 2u /* input: a decimal, money or percent in
                                    this field's value, at any depth, must
                                    be a JSON string ("amounts as strings") */
-#define BC_FIELD_FLAGS (BC_FIELD_OMIT_NONE | BC_FIELD_AMOUNT_TEXT)
+#define BC_FIELD_INT_TEXT 4u /* input: a JSON integer bound to text in this
+                                field's value (itself, or the elements of
+                                its list) is kept as its digits ("text or
+                                integer") */
+#define BC_FIELD_FLAGS \
+    (BC_FIELD_OMIT_NONE | BC_FIELD_AMOUNT_TEXT | BC_FIELD_INT_TEXT)
 
 typedef struct bc_field {
     uint32_t name;       /* string: the policy's name */
@@ -207,9 +212,14 @@ typedef struct bc_record {
                           BC_NONE_U16; it raises CHECK_FAIL on bad data */
 } bc_record;
 
+/* An open enum (`enum E open { ... }`) ends with the member 'other',
+ * whose data spelling is empty (no other member may have one): a code
+ * that no member spells binds to it, the code kept in the value (see
+ * VAL_ENUM in value.h), and output writes the code back. */
 typedef struct bc_member {
     uint32_t name; /* string: the policy's identifier */
-    uint32_t json; /* string: the spelling in data and output */
+    uint32_t json; /* string: the spelling in data and output; empty for
+                      an open enum's 'other' */
 } bc_member;
 
 typedef struct bc_enum {
@@ -295,6 +305,14 @@ typedef struct bc_str {
     uint32_t len;  /* bytes, without the NUL */
 } bc_str;
 
+/* A coverage point of a program compiled for tally test --coverage: a
+ * rule arm, branch, match case, exception, table row or definition. */
+typedef struct bc_probe {
+    const char *file; /* the program's arena: its file, as compiled */
+    const char *what; /* the program's arena: "rule assessment: when" */
+    uint32_t line, col;
+} bc_probe;
+
 typedef struct bc_program {
     arena arena; /* owns everything below */
 
@@ -346,6 +364,10 @@ typedef struct bc_program {
     uint32_t nparam_rows;
     bc_module *modules; /* imported modules; none for a one-file policy */
     uint32_t nmodules;
+    bc_probe *probes;   /* coverage points, COVER operands index them;
+                           none unless compiled for coverage, and never
+                           written to or read from a file */
+    uint32_t nprobes;
 } bc_program;
 
 /* Allocates an empty program drawing on [mem]; NULL out of memory. */

@@ -99,6 +99,19 @@ data_format data_sniff_feed(data_sniffer *sn, const char *s, size_t len);
 /* The format, at the end of the input. */
 data_format data_sniff_end(data_sniffer *sn);
 
+/* One more problem of a rejected record, after the first (see
+ * data_error.more). */
+typedef struct data_issue {
+    const char *path; /* arena: as data_error.path (never NULL) */
+    const char *msg;  /* arena */
+} data_issue;
+
+/* With all errors asked for (data_reader_all_errors), a rejected record
+ * reports at most this many problems (the first and DATA_MAX_ERRORS - 1
+ * more), then how many it left out: 20 fill a screen and name every
+ * problem of a record typed in by hand. */
+#define DATA_MAX_ERRORS 20
+
 typedef struct data_error {
     long line;     /* JSONL: 1-based line where the record starts;
                       array: 1-based element number */
@@ -108,6 +121,12 @@ typedef struct data_error {
                          record as a whole (not JSON, no key) */
     const char *msg;  /* arena (static "out of memory" for RT_ENOMEM):
                          "unknown exclusion ground \"arson\"" */
+    const data_issue *more; /* arena: with all errors asked for, the
+                               record's later problems in document order
+                               (a field's "missing" when its object
+                               closes); NULL when none */
+    uint32_t nmore;   /* entries of [more] */
+    uint32_t unshown; /* problems found past DATA_MAX_ERRORS */
 } data_error;
 
 /* Reading and binding answer with the runtime's status (status.h):
@@ -170,6 +189,16 @@ bool data_reader_ocds(data_reader *r);
  * error. */
 const char *data_csv_refusal(const bc_program *prog, char *buf, size_t n);
 
+/* Makes [r] report every problem of a rejected record (data_error.more),
+ * up to DATA_MAX_ERRORS, instead of only the first.  The binder goes on
+ * past a bad value as if it had been null: a value of the wrong JSON kind
+ * (its contents skipped), a bad scalar, a missing field, a duplicate key
+ * or unique value.  It still stops at the first problem that makes the
+ * rest unreadable: nesting too deep, too many elements or entries, a map
+ * key that is not text (and JSON that is not valid, or has no key, which
+ * are whole-record errors either way). */
+void data_reader_all_errors(data_reader *r);
+
 /* Frees [r] and its buffers (not the stream); NULL is a no-op. */
 void data_reader_free(data_reader *r);
 
@@ -217,5 +246,12 @@ rt_status data_reader_next(data_reader *r, arena *a, value *out,
 rt_status data_bind_json(const bc_program *prog, uint16_t record,
                          const char *json, size_t len, long line, arena *a,
                          value *out, data_error *err);
+
+/* data_bind_json, reporting every problem of a rejected record as
+ * data_reader_all_errors does when [all_errors]. */
+rt_status data_bind_json_errors(const bc_program *prog, uint16_t record,
+                                const char *json, size_t len, long line,
+                                bool all_errors, arena *a, value *out,
+                                data_error *err);
 
 #endif

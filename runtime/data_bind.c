@@ -7,7 +7,9 @@
  * entries wait on a reused scratch stack until their container closes and
  * are then copied to the arena at their exact size.  After the first error
  * the binder keeps listening (to tell invalid JSON apart and to find the
- * record's key) but binds nothing more.
+ * record's key) but binds nothing more; with all errors asked for, it
+ * notes the error, puts none where the bad value was (skipping a bad
+ * container's contents) and binds on, so later problems are found too.
  *
  * The reader (data_read.c) frames the input into records and hands each
  * one's text here.  Nothing here trusts the input: every problem takes an
@@ -187,8 +189,14 @@ typedef enum frame_kind {
     FR_RECORD,
     FR_LIST,
     FR_MAP,
+    FR_MONEY, /* an amount written as {"amount": ..., "currency": ...} */
     FR_KIND_COUNT
 } frame_kind;
+
+/* FR_MONEY's members (frame.field), and what it has seen (frame.count). */
+#define MONEY_AMOUNT 0u
+#define MONEY_CURRENCY 1u
+#define MONEY_OTHER 2u
 
 typedef struct frame {
     uint8_t kind;        /* frame_kind */
@@ -204,7 +212,9 @@ typedef struct frame {
     size_t base;         /* first scratch slot of this container's values */
     val_record *rec;     /* FR_RECORD: arena; slots SLOT_UNSET until bound */
     const bc_field *fields; /* FR_RECORD: the record's fields (borrowed) */
-    value key;           /* FR_MAP: key of the entry being bound (arena) */
+    value key;           /* FR_MAP: key of the entry being bound (arena);
+                            FR_MONEY: the amount, once bound */
+    value cur;           /* FR_MONEY: the currency (text, arena) or none */
 } frame;
 
 typedef enum top_kind { TOP_NONE, TOP_OBJECT, TOP_OTHER } top_kind;
@@ -231,8 +241,14 @@ typedef struct binder {
     bool skip_next;   /* the next value belongs to an unknown key */
     bool failed;      /* an error is recorded: bind nothing more */
     bool nomem;       /* out of memory: the parse is canceled */
+    bool all_errors;  /* go on past a rejecting error (data_binder_all_errors) */
+    bool skip_fill;   /* the value being skipped (to skip_base) was bad:
+                         deliver none for it when it ends */
     const char *err_path; /* arena: first error */
     const char *err_msg;  /* arena */
+    uint32_t nerr;        /* rejecting errors found (all_errors) */
+    data_issue *more;     /* arena: errors after the first, up to
+                             DATA_MAX_ERRORS - 1 (all_errors) */
     value result;
 
     value *scratch; /* owned: pending list elements and map entries */
@@ -318,6 +334,12 @@ static void build_path(binder *b, long n, const char *extra)
             }
             sb_put(&b->sb, f->key.as.s, f->key.len);
             break;
+        case FR_MONEY:
+            if (f->field == MONEY_AMOUNT || f->field == MONEY_CURRENCY) {
+                sb_puts(&b->sb, f->field == MONEY_AMOUNT ? ".amount"
+                                                         : ".currency");
+            }
+            break;
         case FR_KIND_COUNT:
             break;
         }
@@ -353,6 +375,32 @@ static inline bool scratch_push(binder *b, value v)
     return true;
 }
 
+/* Notes the error [path]: [m] that rejects the record.  Without all
+ * errors the first one stops the binding; with them each is kept (up to
+ * DATA_MAX_ERRORS) and the binding goes on.  Returns false. */
+static COLD bool reject(binder *b, const char *path, const char *m)
+{
+    if (b->nerr == 0) {
+        b->err_path = path;
+        b->err_msg = m;
+    } else if (b->nerr < DATA_MAX_ERRORS) {
+        if (!b->more) {
+            b->more = arena_alloc(b->a, (DATA_MAX_ERRORS - 1) *
+                                            sizeof *b->more);
+            if (!b->more) {
+                b->nomem = true;
+                return false;
+            }
+        }
+        b->more[b->nerr - 1] = (data_issue){path, m};
+    }
+    b->nerr++;
+    if (!b->all_errors) {
+        b->failed = true;
+    }
+    return false;
+}
+
 /* Records error [msg] for the value being bound in frames[0..n-1] (see
  * build_path; [extra] names a field below it).  Inside a map entry, unless
  * [hard], the entry becomes a VAL_ERROR and the rest of its value is
@@ -377,10 +425,7 @@ static COLD bool fail_path(binder *b, long n, const char *extra,
         return false;
     }
     if (k < 0) {
-        b->failed = true;
-        b->err_path = path;
-        b->err_msg = m;
-        return false;
+        return reject(b, path, m);
     }
     /* SPEC: award-evaluation, Input: a score for a question the tender
      * does not ask is ignored, so a bad map entry fails only if read. */
@@ -401,6 +446,16 @@ static COLD bool fail_path(binder *b, long n, const char *extra,
     }
     b->skip_next = false;
     b->skip_base = k + 1;
+    return false;
+}
+
+/* An error for the value at the current depth after which nothing more
+ * can be bound, even with all errors asked for (a limit, or a map key
+ * that is not text).  Always returns false. */
+static COLD bool fail_stop(binder *b, long n, const char *msg)
+{
+    fail_path(b, n, NULL, msg, true);
+    b->failed = true;
     return false;
 }
 
@@ -465,7 +520,7 @@ static bool deliver_item(binder *b, frame *f, value v)
         if (f->count >= DATA_MAX_ITEMS) {
             char msg[64];
             snprintf(msg, sizeof msg, "more than %u elements", DATA_MAX_ITEMS);
-            return fail_path(b, b->depth, NULL, msg, true);
+            return fail_stop(b, b->depth, msg);
         }
         if (!scratch_push(b, v)) {
             return false;
@@ -476,12 +531,15 @@ static bool deliver_item(binder *b, frame *f, value v)
         if (f->count >= DATA_MAX_ITEMS) {
             char msg[64];
             snprintf(msg, sizeof msg, "more than %u entries", DATA_MAX_ITEMS);
-            return fail_path(b, b->depth, NULL, msg, true);
+            return fail_stop(b, b->depth, msg);
         }
         if (!scratch_push(b, f->key) || !scratch_push(b, v)) {
             return false;
         }
         f->count++;
+        return true;
+    case FR_MONEY:
+        f->key = v; /* the amount (the currency is kept by money_currency) */
         return true;
     case FR_KIND_COUNT:
         break;
@@ -709,6 +767,40 @@ static COLD bool amounts_as_text(const binder *b)
     return false;
 }
 
+/* True if the JSON number text [s] of [len] bytes is an integer: an
+ * optional '-' and digits, no fraction or exponent (yajl has checked the
+ * grammar; the length is bounded by DATA_MAX_TEXT as any text is). */
+static bool json_integer(const char *s, size_t len)
+{
+    if (len > DATA_MAX_TEXT) {
+        return false;
+    }
+    for (size_t i = s[0] == '-'; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* True if a JSON integer may bind to the text about to be bound: the
+ * record field it is in (itself, or inside its list or optional) is
+ * `text or integer`. */
+static COLD bool int_as_text(const binder *b)
+{
+    for (long i = b->depth - 1; i >= 0; i--) {
+        const frame *f = &b->frames[i];
+        if (f->kind == FR_RECORD) {
+            return f->rec->count > 0 &&
+                   (f->fields[f->field].flags & BC_FIELD_INT_TEXT);
+        }
+        if (f->kind == FR_MAP) {
+            return false;
+        }
+    }
+    return false;
+}
+
 /* Binds a JSON number's text to a decimal, money or percent, exactly:
  * the text is the value (dec_parse_number), never a double. */
 static bool bind_number(binder *b, bc_type_kind k, const char *s, size_t len,
@@ -749,6 +841,24 @@ static COLD bool fail_enum(binder *b, uint16_t e, const char *s, size_t len)
     return fail_quoted(b, prefix, s, len);
 }
 
+/* Binds [s] of [len] bytes, a code no member of open enum [e] spells,
+ * to its last member, 'other', keeping the code. */
+static COLD bool bind_other(binder *b, uint16_t e, const char *s, size_t len,
+                            value *v)
+{
+    value code;
+    if (!copy_text(b, s, len, &code)) {
+        return false;
+    }
+    *v = (value){0};
+    v->kind = VAL_ENUM;
+    v->type = e;
+    v->as.en.i = b->prog->enums[e].nmembers - 1;
+    v->as.en.code = code.as.s;
+    v->len = code.len;
+    return true;
+}
+
 static bool bind_enum(binder *b, uint16_t e, const char *s, size_t len,
                       value *v)
 {
@@ -756,13 +866,18 @@ static bool bind_enum(binder *b, uint16_t e, const char *s, size_t len,
     for (uint32_t i = 0; i < en->nmembers; i++) {
         const bc_member *mb = &b->prog->members[en->first_member + i];
         const bc_str *m = str_at(b, mb->json);
-        if (m->len == len && same_bytes(m->p, s, len)) {
+        if (m->len == len && same_bytes(m->p, s, len) && len > 0) {
             *v = (value){0};
             v->kind = VAL_ENUM;
             v->type = e;
             v->as.i = i;
             return true;
         }
+    }
+    if (en->nmembers > 0 &&
+        str_at(b, b->prog->members[en->first_member + en->nmembers - 1].json)
+                ->len == 0) {
+        return bind_other(b, e, s, len, v);
     }
     return fail_enum(b, e, s, len);
 }
@@ -842,6 +957,9 @@ static INLINE_EVENT bool bind_scalar(binder *b, uint16_t t, json_kind jk,
         v->as.i = i;
         return true;
     case BT_TEXT:
+        if (jk == J_NUMBER && int_as_text(b) && json_integer(s, len)) {
+            return keep_text(b, s, len, v); /* the digits, as written */
+        }
         if (jk != J_STRING) {
             return fail(b, type_problem(k));
         }
@@ -899,6 +1017,40 @@ static bool binding(const binder *b)
     return !b->failed && b->skip_base < 0;
 }
 
+/* After a scalar failed to bind: a bad map entry ends with it; with all
+ * errors, none takes its place, so that the record is not also "missing"
+ * it and later list indices stay right. */
+static COLD void bad_scalar(binder *b)
+{
+    if (b->skip_base == b->depth) {
+        b->skip_base = -1; /* the bad map entry was this scalar */
+    } else if (binding(b)) {
+        deliver(b, val_none());
+    }
+}
+
+/* A scalar member of an amount object: the currency is checked and kept
+ * here (false: nothing more to do); the amount goes on to bind_scalar
+ * (true). */
+static COLD bool money_member(binder *b, json_kind jk, const char *s,
+                              size_t len)
+{
+    frame *f = &b->frames[b->depth - 1];
+    if (f->field != MONEY_CURRENCY) {
+        return true;
+    }
+    if (jk == J_NULL) {
+        f->cur = val_none();
+        return false;
+    }
+    if (jk != J_STRING) {
+        fail(b, "not a string");
+        return false;
+    }
+    copy_text(b, s, len, &f->cur);
+    return false;
+}
+
 static INLINE_EVENT int scalar_event(binder *b, json_kind jk, const char *s,
                                      size_t len, bool bv)
 {
@@ -913,11 +1065,16 @@ static INLINE_EVENT int scalar_event(binder *b, json_kind jk, const char *s,
         b->skip_next = false;
         return !b->nomem;
     }
+    if (__builtin_expect(b->frames[b->depth - 1].kind == FR_MONEY, 0)) {
+        if (!money_member(b, jk, s, len)) {
+            return !b->nomem;
+        }
+    }
     value v;
     if (bind_scalar(b, expected_type(b), jk, s, len, bv, &v)) {
         deliver(b, v);
-    } else if (b->skip_base == b->depth) {
-        b->skip_base = -1; /* the bad map entry was this scalar */
+    } else {
+        bad_scalar(b);
     }
     return !b->nomem;
 }
@@ -1073,9 +1230,7 @@ static COLD int lone_string(binder *b)
         return !b->nomem;
     }
     fail(b, LONE_SURROGATE);
-    if (b->skip_base == b->depth) {
-        b->skip_base = -1; /* as scalar_event after a failed scalar */
-    }
+    bad_scalar(b); /* as scalar_event after a failed scalar */
     return !b->nomem;
 }
 
@@ -1141,7 +1296,7 @@ static int start_container(binder *b, bool is_map)
         return 1;
     }
     if (b->depth >= DATA_MAX_DEPTH) {
-        fail_path(b, b->depth, NULL, "nesting too deep", true);
+        fail_stop(b, b->depth, "nesting too deep");
         b->depth++;
         return !b->nomem;
     }
@@ -1156,6 +1311,15 @@ static int start_container(binder *b, bool is_map)
         if (!push_record(b, ty->ref)) {
             return 0;
         }
+    } else if (is_map && ty->kind == BT_MONEY && !amounts_as_text(b)) {
+        /* OCDS writes an amount as {"amount": 1.5, "currency": "GBP"} */
+        f->kind = FR_MONEY;
+        f->type = t;
+        f->expect = expected_type(b); /* optional money: a null amount is none */
+        f->field = MONEY_OTHER;
+        f->count = 0;
+        f->base = b->nscratch;
+        f->key = f->cur = val_none();
     } else if (is_map && ty->kind == BT_MAP) {
         f->kind = FR_MAP;
         f->type = f->expect = ty->ref;
@@ -1175,6 +1339,11 @@ static int start_container(binder *b, bool is_map)
         }
     } else {
         fail(b, type_problem((bc_type_kind)ty->kind));
+        if (binding(b)) {
+            /* all errors: skip the contents, none in its place */
+            b->skip_base = b->depth;
+            b->skip_fill = true;
+        }
     }
     b->depth++;
     return !b->nomem;
@@ -1196,7 +1365,7 @@ static COLD int bad_map_key(binder *b, const char *problem)
 {
     char msg[96];
     snprintf(msg, sizeof msg, "a key is %s", problem);
-    fail_path(b, b->depth - 1, NULL, msg, true);
+    fail_stop(b, b->depth - 1, msg);
     return !b->nomem;
 }
 
@@ -1231,6 +1400,25 @@ static __attribute__((noinline)) uint32_t find_field(const binder *b,
     return n;
 }
 
+/* on_map_key in an amount object: "amount" and "currency" are read
+ * (each once), anything else skipped. */
+static COLD int money_key(binder *b, frame *f, const char *s, size_t len)
+{
+    uint32_t m = len == 6 && memcmp(s, "amount", 6) == 0     ? MONEY_AMOUNT
+                 : len == 8 && memcmp(s, "currency", 8) == 0 ? MONEY_CURRENCY
+                                                             : MONEY_OTHER;
+    f->field = m;
+    if (m == MONEY_OTHER) {
+        b->skip_next = true;
+        return 1;
+    }
+    if (f->count & (1u << m)) {
+        fail(b, "duplicate key");
+    }
+    f->count |= 1u << m;
+    return !b->nomem;
+}
+
 /* on_map_key in general: any depth, container, or state. */
 static __attribute__((noinline)) int map_key_general(binder *b, const char *s,
                                                      size_t len)
@@ -1245,6 +1433,9 @@ static __attribute__((noinline)) int map_key_general(binder *b, const char *s,
     frame *f = &b->frames[b->depth - 1];
     if (f->kind == FR_MAP) {
         return map_key(b, f, s, len);
+    }
+    if (f->kind == FR_MONEY) {
+        return money_key(b, f, s, len);
     }
     /* FR_RECORD: data usually come in declaration order, so try the
      * field after the last one first. */
@@ -1286,7 +1477,7 @@ static COLD int lone_key(binder *b, const char *s, size_t len)
     if (binding(b)) {
         long depth = b->depth;
         bad_map_key(b, LONE_SURROGATE);
-        if (depth == 1 && b->failed) {
+        if (depth == 1 && b->failed && b->nerr == 1) {
             b->err_path = NULL; /* a key of the record itself */
         }
     }
@@ -1515,6 +1706,53 @@ static bool check_unique(binder *b, frame *f, const value *items)
     return fail_path(b, b->depth, kj->p, msg, false);
 }
 
+/* The value of the amount object in [f] (at the top), in *v: its amount
+ * when its currency is absent, null or the money type's own (GBP); none
+ * when the amount is absent or null and the field is optional.  Money
+ * read from data has no currency of its own yet (value.h: it is the
+ * type's), so an amount in another currency is refused, never taken for
+ * pounds.  False (the error recorded) otherwise. */
+static COLD bool money_end(binder *b, frame *f, value *v)
+{
+    const bc_type *ty = type_at(b, f->type);
+    const bc_str *want = str_at(b, ty->currency);
+    f->field = MONEY_OTHER; /* errors name the amount object itself */
+    if (f->cur.kind == VAL_TEXT &&
+        !(f->cur.len == want->len && memcmp(f->cur.as.s, want->p, want->len) == 0)) {
+        strbuf q;
+        sb_init(&q, b->mem);
+        sb_puts(&q, "an amount in ");
+        sb_put_json_string(&q, f->cur.as.s,
+                           f->cur.len > MSG_VALUE_MAX ? MSG_VALUE_MAX
+                                                      : f->cur.len);
+        sb_printf(&q, " cannot be read as money in %.*s", (int)want->len,
+                  want->p);
+        if (q.failed) {
+            sb_free(&q);
+            b->nomem = true;
+            return false;
+        }
+        fail_path(b, b->depth - 1, NULL, q.p, false);
+        sb_free(&q);
+        return false;
+    }
+    if (f->key.kind == VAL_DEC) {
+        *v = f->key;
+        return true;
+    }
+    const frame *up = &b->frames[b->depth - 2];
+    if (type_at(b, up->expect)->kind == BT_OPTIONAL) {
+        *v = val_none();
+        return true;
+    }
+    if (f->count & (1u << MONEY_AMOUNT)) {
+        f->field = MONEY_AMOUNT;
+        return fail(b, "not a decimal string"); /* null */
+    }
+    f->field = MONEY_AMOUNT;
+    return fail(b, "missing");
+}
+
 /* Closes the container at the top of the stack. */
 static int end_container(binder *b)
 {
@@ -1525,8 +1763,14 @@ static int end_container(binder *b)
         b->depth--;
         if (b->skip_base == b->depth) {
             b->skip_base = -1;
+            if (b->skip_fill) {
+                b->skip_fill = false;
+                if (binding(b)) {
+                    deliver(b, val_none()); /* for the bad container */
+                }
+            }
         }
-        return 1;
+        return !b->nomem;
     }
     frame *f = &b->frames[b->depth - 1];
     value v = {0};
@@ -1547,7 +1791,9 @@ static int end_container(binder *b)
                 }
                 f->field = i;
                 ok = fail(b, "missing");
-                break;
+                if (!binding(b)) {
+                    break;
+                }
             }
         }
         v.kind = VAL_RECORD;
@@ -1596,12 +1842,15 @@ static int end_container(binder *b)
         }
         if (j >= 0) {
             f->key = keys[j];
-            ok = fail_path(b, b->depth, NULL, "duplicate key", true);
+            ok = fail_stop(b, b->depth, "duplicate key");
         }
         v.kind = VAL_MAP;
         v.as.m = m;
         break;
     }
+    case FR_MONEY:
+        ok = money_end(b, f, &v);
+        break;
     case FR_KIND_COUNT:
         break;
     }
@@ -1615,8 +1864,12 @@ static int end_container(binder *b)
     if (!ok) {
         if (b->skip_base == b->depth) {
             b->skip_base = -1; /* the bad map entry was this container */
+        } else if (binding(b)) {
+            /* all errors: the rejected container's place holds none */
+            b->nscratch = f->base;
+            deliver(b, val_none());
         }
-        return 1;
+        return !b->nomem;
     }
     deliver(b, v);
     return !b->nomem;
@@ -1652,8 +1905,10 @@ static void binder_start(binder *b, uint16_t record, arena *a)
     b->depth = 0;
     b->top = TOP_NONE;
     b->skip_base = -1;
-    b->skip_next = b->failed = b->nomem = false;
+    b->skip_next = b->failed = b->nomem = b->skip_fill = false;
     b->err_path = b->err_msg = NULL;
+    b->nerr = 0;
+    b->more = NULL;
     b->result = val_none();
     b->nscratch = 0;
 }
@@ -1753,10 +2008,14 @@ rt_status data_binder_bind(binder *b, uint16_t record, const char *json,
         const char *msg = sb_to_arena(b);
         return msg ? record_error(b, err, msg) : RT_ENOMEM;
     }
-    if (b->failed) {
+    if (b->nerr > 0) {
         err->key = b->key;
         err->path = b->err_path;
         err->msg = b->err_msg;
+        uint32_t kept = b->nerr < DATA_MAX_ERRORS ? b->nerr : DATA_MAX_ERRORS;
+        err->more = kept > 1 ? b->more : NULL;
+        err->nmore = kept - 1;
+        err->unshown = b->nerr - kept;
         return RT_EDATA;
     }
     *out = b->result;
@@ -1772,6 +2031,11 @@ binder *data_binder_new(mem_ctx *mem, const bc_program *prog)
     return b;
 }
 
+void data_binder_all_errors(binder *b, bool on)
+{
+    b->all_errors = on;
+}
+
 void data_binder_free(binder *b)
 {
     if (b) {
@@ -1785,6 +2049,15 @@ rt_status data_bind_json(const bc_program *prog, uint16_t record,
                          const char *json, size_t len, long line, arena *a,
                          value *out, data_error *err)
 {
+    return data_bind_json_errors(prog, record, json, len, line, false, a, out,
+                                 err);
+}
+
+rt_status data_bind_json_errors(const bc_program *prog, uint16_t record,
+                                const char *json, size_t len, long line,
+                                bool all_errors, arena *a, value *out,
+                                data_error *err)
+{
     memset(err, 0, sizeof *err);
     err->line = line;
     err->key = val_none();
@@ -1792,6 +2065,7 @@ rt_status data_bind_json(const bc_program *prog, uint16_t record,
     if (!b) {
         return data_finish(RT_ENOMEM, err);
     }
+    b->all_errors = all_errors;
     rt_status st = data_binder_bind(b, record, json, len, line, a, out, err);
     data_binder_free(b);
     return data_finish(st, err);

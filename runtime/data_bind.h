@@ -15,6 +15,10 @@ typedef struct binder binder;
  * out of memory.  One binder serves any number of records in turn. */
 binder *data_binder_new(mem_ctx *mem, const bc_program *prog);
 
+/* Makes [b] report every problem of a rejected record, up to
+ * DATA_MAX_ERRORS (see data_reader_all_errors), when [on]. */
+void data_binder_all_errors(binder *b, bool on);
+
 /* Frees [b]; NULL is a no-op. */
 void data_binder_free(binder *b);
 
@@ -34,6 +38,8 @@ static inline rt_status data_finish(rt_status st, data_error *err)
         err->path = NULL;
         err->key = val_none();
         err->msg = "out of memory";
+        err->more = NULL;
+        err->nmore = err->unshown = 0;
     }
     return st;
 }

@@ -233,6 +233,11 @@ bool data_reader_ocds(data_reader *r)
 
 static void csv_state_free(data_reader *r);
 
+void data_reader_all_errors(data_reader *r)
+{
+    data_binder_all_errors(r->b, true);
+}
+
 void data_reader_free(data_reader *r)
 {
     if (!r) {
@@ -1432,12 +1437,14 @@ static void csv_feed(data_reader *r)
     }
 }
 
-/* Rewrites a binding error's path as the row and the column. */
-static void csv_name_cell(data_reader *r, arena *a, long row, data_error *err)
+/* The path [path] of a binding error in row [row] as the row and the
+ * column, in [a] ([path] itself out of memory). */
+static const char *csv_cell_name(data_reader *r, arena *a, long row,
+                                 const char *path)
 {
     csv_state *c = r->csv;
     char buf[512];
-    if (!err->path) {
+    if (!path) {
         snprintf(buf, sizeof buf, "row %ld", row);
     } else {
         const bc_program *p = r->prog;
@@ -1449,22 +1456,38 @@ static void csv_name_cell(data_reader *r, arena *a, long row, data_error *err)
             }
             const bc_str *js =
                 &p->strings[bc_record_field(p, rec, c->col[k])->json];
-            if (strlen(err->path) == js->len &&
-                memcmp(err->path, js->p, js->len) == 0) {
+            if (strlen(path) == js->len &&
+                memcmp(path, js->p, js->len) == 0) {
                 col = k;
             }
         }
         if (col < c->ncols) {
             snprintf(buf, sizeof buf, "row %ld, column %zu (%.300s)", row,
-                     col + 1, err->path);
+                     col + 1, path);
         } else {
-            snprintf(buf, sizeof buf, "row %ld: %.300s", row, err->path);
+            snprintf(buf, sizeof buf, "row %ld: %.300s", row, path);
         }
     }
-    const char *path = arena_strndup(a, buf, strlen(buf));
-    if (path) {
-        err->path = path;
+    const char *named = arena_strndup(a, buf, strlen(buf));
+    return named ? named : path;
+}
+
+/* Rewrites a binding error's paths as the row and the column. */
+static void csv_name_cell(data_reader *r, arena *a, long row, data_error *err)
+{
+    err->path = csv_cell_name(r, a, row, err->path);
+    if (err->nmore == 0) {
+        return;
     }
+    data_issue *more = arena_alloc(a, err->nmore * sizeof *more);
+    if (!more) {
+        return; /* the paths stay as the binder wrote them */
+    }
+    for (uint32_t i = 0; i < err->nmore; i++) {
+        more[i].path = csv_cell_name(r, a, row, err->more[i].path);
+        more[i].msg = err->more[i].msg;
+    }
+    err->more = more;
 }
 
 static rt_status csv_row_error(data_reader *r, arena *a, long row,

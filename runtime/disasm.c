@@ -318,6 +318,9 @@ static void put_tables(strbuf *b, const bc_program *p)
             if (f->flags & BC_FIELD_AMOUNT_TEXT) {
                 sb_puts(b, ", amounts as strings");
             }
+            if (f->flags & BC_FIELD_INT_TEXT) {
+                sb_puts(b, ", text or integer");
+            }
             sb_putc(b, '\n');
         }
     }
@@ -433,6 +436,12 @@ static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
             put_name(b, p, p->externs[a].name);
         } else {
             sb_printf(b, "#%u?", a);
+        }
+        return;
+    case OPND_PROBE:
+        sb_printf(b, "%s%u", sep, a);
+        if (a < p->nprobes) {
+            sb_printf(b, " %s", p->probes[a].what);
         }
         return;
     case OPND_CITE:

@@ -345,6 +345,15 @@ static bool put_scalar(out_writer *w, strbuf *b, const bc_type *ty,
         }
         const bc_str *s =
             str_at(w, w->prog->members[en->first_member + v->as.i].json);
+        bc_str code;
+        if (s->len == 0) { /* an open enum's other: the code, or 'other' */
+            s = str_at(w, w->prog->members[en->first_member + v->as.i].name);
+            if (v->as.en.code) {
+                code.p = v->as.en.code;
+                code.len = v->len;
+                s = &code;
+            }
+        }
         if (json) {
             sb_put_json_string(b, s->p, s->len);
         } else {
@@ -1057,9 +1066,7 @@ static void put_key_text(strbuf *b, const value *k)
     }
 }
 
-/* [s] as XML character data or an attribute value: markup characters as
- * entities, and the control characters XML 1.0 does not allow as '?'. */
-static void put_xml(strbuf *b, const char *s, size_t len)
+void out_put_xml(strbuf *b, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -1081,6 +1088,11 @@ static void put_xml(strbuf *b, const char *s, size_t len)
             break;
         }
     }
+}
+
+static void put_xml(strbuf *b, const char *s, size_t len)
+{
+    out_put_xml(b, s, len);
 }
 
 static void put_xml_value(strbuf *b, const value *v)

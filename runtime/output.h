@@ -121,4 +121,10 @@ rt_status out_take(out_writer *w, const char **text, size_t *len);
  * no-op. */
 void out_free(out_writer *w);
 
+/* Appends [len] bytes of [s] to [b] as XML character data or an attribute
+ * value: markup characters as entities, and the control characters XML
+ * 1.0 does not allow as '?' (the JUnit writer's escaping, which the test
+ * runner's JUnit report shares: api/test.c). */
+void out_put_xml(strbuf *b, const char *s, size_t len);
+
 #endif

@@ -34,7 +34,9 @@ typedef enum val_kind {
     VAL_DATETIME, /* as.t */
     VAL_DURATION, /* as.i: days */
     VAL_TEXT,     /* as.s, len bytes of UTF-8, not NUL-terminated */
-    VAL_ENUM,     /* as.i: member ordinal; type: enum index */
+    VAL_ENUM,     /* as.i: member ordinal; type: enum index; for an open
+                     enum's 'other' read from data, as.en.code holds the
+                     code (len bytes, arena), else as.en.code is NULL */
     VAL_RECORD,   /* as.r; type: record index */
     VAL_LIST,     /* as.l */
     VAL_MAP,      /* as.m; keys are texts */
@@ -58,6 +60,10 @@ typedef struct value {
         dec d;
         date_instant t;
         const char *s; /* arena */
+        struct {
+            int64_t i;        /* as.i: the ordinal */
+            const char *code; /* arena: see VAL_ENUM */
+        } en;
         val_record *r; /* arena */
         val_list *l;   /* arena */
         val_map *m;    /* arena */

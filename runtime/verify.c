@@ -831,6 +831,12 @@ static bool check_operand(vfy *v, const walk *w, uint32_t pc,
                            "definitions)", name, a, p->nexterns);
         }
         return true;
+    case OPND_PROBE:
+        if (a >= p->nprobes) {
+            return fail_at(v, w, pc, "%s %u out of range (%u coverage "
+                           "points)", name, a, p->nprobes);
+        }
+        return true;
     case OPND_CITE:
         if (a >= p->ncites) {
             return fail_at(v, w, pc, "%s %u out of range (%u citations)",

@@ -144,6 +144,8 @@ struct vm {
                                  functions, or NULL */
     bool has_as_of;      /* the run gives an evaluation date: */
     int64_t as_of;       /*   days since 1970-01-01 (EVAL_DATE) */
+    uint64_t *probe_hits; /* owned, nprobes entries when the program has
+                             coverage points: the visits of each */
     uint32_t *cite_gen;  /* owned, ncites entries, when citations are
                             collected (vm_collect_cites): cites[k] was noted
                             this record when cite_gen[k] == gen; else NULL
@@ -287,6 +289,14 @@ vm *vm_new(mem_ctx *mem, const bc_program *prog)
         return NULL;
     }
     memset(v->memo_gen, 0, nf * sizeof(uint32_t));
+    if (prog->nprobes) {
+        v->probe_hits = mem_alloc(mem, prog->nprobes * sizeof(uint64_t));
+        if (!v->probe_hits) {
+            vm_free(v);
+            return NULL;
+        }
+        memset(v->probe_hits, 0, prog->nprobes * sizeof(uint64_t));
+    }
     for (uint32_t f = 0; f < prog->nfuncs; f++) {
         if (prog->funcs[f].flags & BC_FUNC_MEMO1) {
             v->memo1 = mem_alloc(mem, nf * VM_MEMO1_WAYS * sizeof(memo1_entry));
@@ -320,6 +330,9 @@ void vm_free(vm *v)
     if (v->cite_gen) {
         mem_free(v->mem, v->cite_gen, p->ncites * sizeof(uint32_t));
     }
+    if (v->probe_hits) {
+        mem_free(v->mem, v->probe_hits, p->nprobes * sizeof(uint64_t));
+    }
     sb_free(&v->sb);
     mem_free(v->mem, v, sizeof *v);
 }
@@ -328,6 +341,11 @@ void vm_set_as_of(vm *v, bool has, int64_t day)
 {
     v->has_as_of = has;
     v->as_of = day;
+}
+
+const uint64_t *vm_probe_counts(const vm *v)
+{
+    return v->probe_hits;
 }
 
 bool vm_collect_cites(vm *v)
@@ -926,6 +944,13 @@ static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
             return VM_RUNTIME_ERROR;
         }
         const bc_str *s = &p->strings[p->members[m].json];
+        if (s->len == 0 && x->as.en.code) { /* an open enum's other: its code */
+            *out = val_text(x->as.en.code, x->len);
+            return VM_OK;
+        }
+        if (s->len == 0 && p->members[m].name < p->nstrings) {
+            s = &p->strings[p->members[m].name]; /* 'other' */
+        }
         *out = val_text(s->p, s->len);
         return VM_OK;
     }
@@ -2206,6 +2231,13 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             *sp++ = val_none();
         }
         VM_NEXT(BC_OP_LEN(EVAL_DATE));
+    }
+
+    VM_CASE(COVER): {
+        uint16_t k = BC_ARG(ip, COVER, 0);
+        VM_ASSERT(k < prog->nprobes && v->probe_hits);
+        v->probe_hits[k]++;
+        VM_NEXT(BC_OP_LEN(COVER));
     }
 
     VM_CASE(CITE): {

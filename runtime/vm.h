@@ -103,6 +103,10 @@ void vm_set_as_of(vm *v, bool has, int64_t day);
  * (nothing changes).  Off by default: CITE then costs one test. */
 bool vm_collect_cites(vm *v);
 
+/* The visits of each of the program's coverage points (prog->probes)
+ * over every evaluation so far, or NULL when it has none. */
+const uint64_t *vm_probe_counts(const vm *v);
+
 /* After a vm_eval, until the next: whether cites[k] was noted. */
 bool vm_cited(const vm *v, uint32_t k);
 

@@ -8,6 +8,9 @@
 # the manual page and completions against the command, the HTML of
 # tally doc (tidy, and a headless Chromium screenshot where installed),
 # and every example of the language reference (tests/docs).
+# the manual page and completions against the command, and every example
+# of the language reference (tests/docs), and the award example's tests
+# (tally test examples/award).
 TALLY=$1
 status=0
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,4 +26,6 @@ python3 "$root/tests/hostile/work/worst_case.py" "$TALLY" || status=1
 sh "$root/tests/docs/cli_docs.sh" "$TALLY" || status=1
 sh "$root/tests/docs/doc_html.sh" "$TALLY" || status=1
 python3 "$root/tests/docs/language.py" "$TALLY" || status=1
+# The award example's own tests (examples/award/award_test.tally).
+(cd "$root" && "$TALLY" test examples/award) || status=1
 exit $status

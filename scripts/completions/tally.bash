@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run disasm describe doc --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run disasm describe test doc --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -35,18 +35,19 @@ _tally()
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
     --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
-    --output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --out) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --lib-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    --output|-o|--junit|--coverage-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --filter|--min-coverage|--min-mutation-score) return ;;
+    --lib-path|--out) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --findings-only --fail-on --jobs -j --allow-native --help --" ;;
+    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --all-errors --findings-only --fail-on --jobs -j --allow-native --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--max-errors --memory-cap --lib-path --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
     doc) opts="--out -o --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
+    test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
     if [[ $cur == -* ]]; then
@@ -57,13 +58,15 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--out) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--out) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac
     done
-    if [[ $cmd == build || $cmd == check || $cmd == doc ]]; then
-        [[ $cmd != check && $nargs -gt 0 ]] && return
+    if [[ $cmd == test ]]; then
+        COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
+    elif [[ $cmd == build || $cmd == check ]]; then
+        [[ $cmd == build && $nargs -gt 0 ]] && return
         COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -d -- "$cur"))
     elif [[ $nargs -eq 0 ]]; then
         COMPREPLY=($(compgen -f -X '!*.tally' -- "$cur") $(compgen -f -X '!*.tbc' -- "$cur")

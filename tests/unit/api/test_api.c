@@ -530,6 +530,49 @@ static void test_api_version(void **state)
     assert_string_equal(tally_version(), TALLY_VERSION);
 }
 
+/* ---- tests (tally test) -------------------------------------------------- */
+
+/* The golden fee policy's tests through the API: counts, coverage counted
+ * by hand (two rule arms, a definition and its two branches), and a
+ * second file's results added to the first's. */
+static void test_api_tests(void **state)
+{
+    (void)state;
+    tally_test_options o;
+    memset(&o, 0, sizeof o);
+    o.coverage = 1;
+    o.filter = "order";
+    tally_tests *t = NULL;
+    assert_int_equal(tally_tests_new(NULL, &o, &t), TALLY_OK);
+    assert_int_equal(tally_tests_file(t, "tests/golden/test-fail/policy.tally"),
+                     TALLY_OK);
+    tally_test_counts k;
+    tally_tests_counts(t, &k);
+    /* "order": a large order (passes), an urgent one (fails on its
+     * band), a refused one and a missing one (fail); two skipped. */
+    assert_int_equal(k.passed, 1);
+    assert_int_equal(k.failed, 3);
+    assert_int_equal(k.skipped, 2);
+    assert_int_equal(k.broken, 0);
+    assert_int_equal(k.coverable, 5);
+    assert_int_equal(k.covered, 5);
+    assert_int_equal(tally_tests_file(t, "tests/golden/test-file/fees/policy_test.tally"),
+                     TALLY_OK);
+    assert_int_equal(tally_tests_file(t, "tests/golden/no-such.tally"), TALLY_EIO);
+    tally_tests_counts(t, &k);
+    assert_int_equal(k.passed, 2); /* "a rate of 5%" is skipped */
+    assert_int_equal(k.skipped, 3);
+    assert_int_equal(k.broken, 1);
+    assert_int_equal(k.coverable, 10); /* the same points in two files */
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(tally_tests_write(t, TALLY_TESTS_JUNIT, f), TALLY_OK);
+    assert_int_equal(tally_tests_write(t, TALLY_TESTS_COVERAGE_JSON, f), TALLY_OK);
+    fclose(f);
+    tally_tests_free(t);
+    tally_tests_free(NULL);
+}
+
 /* ---- statuses ------------------------------------------------------------ */
 
 /* Every runtime status becomes the API's in one place, as documented. */
@@ -566,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_api_modules),
         cmocka_unit_test(test_api_modules_diagnostic),
         cmocka_unit_test(test_api_status_mapping),
+        cmocka_unit_test(test_api_tests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -677,6 +677,163 @@ static void test_data_bind_numbers(void **state)
                          "bids[0].supplier.staff", "not an integer");
 }
 
+/* Binds [json] reporting all errors. */
+static rt_status bind_all(fixture *f, const char *json, value *out,
+                          data_error *err)
+{
+    arena_reset(&f->a);
+    return data_bind_json_errors(f->prog, f->prog->input_record, json,
+                                 strlen(json), 7, true, &f->a, out, err);
+}
+
+/* GOOD with each [from] in turn replaced by its [to]. */
+static char *patched_all(const char *const (*pairs)[2], int n)
+{
+    char *s = malloc(strlen(GOOD) + 1);
+    strcpy(s, GOOD);
+    for (int i = 0; i < n; i++) {
+        char *at = strstr(s, pairs[i][0]);
+        assert_non_null(at);
+        size_t pre = (size_t)(at - s);
+        char *t = malloc(strlen(s) + strlen(pairs[i][1]) + 1);
+        memcpy(t, s, pre);
+        strcpy(t + pre, pairs[i][1]);
+        strcat(t, at + strlen(pairs[i][0]));
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+static void test_data_bind_all_errors(void **state)
+{
+    fixture *f = *state;
+    value v;
+    data_error e;
+    /* Every problem, in document order; a value of the wrong kind is
+     * skipped whole; a missing field is named when its object closes; a
+     * bad score (a map entry) is not a problem of the record. */
+    static const char *const many[][2] = {
+        {"\"sub-central\"", "\"local\""},
+        {"\"2026-03-14\"", "[\"2026-03-14\"]"},
+        {"{\"id\": \"Q1\", \"weight\": \"20\"", "{\"id\": \"Q1\", \"weight\": 20.5e"},
+        {"\"staff\": 45, ", ""},
+        {"\"local\": true", "\"local\": {\"a\": [1, 2]}"},
+        {"\"exclusions\": []", "\"exclusions\": [\"fraud\", 3, \"x\"]"},
+        {"\"Q1\": 4", "\"Q1\": \"four\""},
+        {"\"apprenticeships\": 2", "\"apprenticeships\": -2"},
+    };
+    /* 20.5e is not JSON: first check the rest with a good weight */
+    char *s = patched_all(many, 8);
+    assert_int_equal(bind_all(f, s, &v, &e), RT_EDATA);
+    assert_null(e.path); /* not valid JSON: the record as a whole */
+    assert_string_equal(e.msg, "not valid JSON");
+    assert_int_equal(e.nmore, 0);
+    free(s);
+    static const char *const fixed[][2] = {
+        {"\"sub-central\"", "\"local\""},
+        {"\"2026-03-14\"", "[\"2026-03-14\"]"},
+        {"{\"id\": \"Q1\", \"weight\": \"20\"", "{\"id\": \"Q1\", \"weight\": true"},
+        {"\"staff\": 45, ", ""},
+        {"\"local\": true", "\"local\": {\"a\": [1, 2]}"},
+        {"\"exclusions\": []", "\"exclusions\": [\"fraud\", 3, \"x\"]"},
+        {"\"Q1\": 4", "\"Q1\": \"four\""},
+        {"\"apprenticeships\": 2", "\"apprenticeships\": -2"},
+    };
+    s = patched_all(fixed, 8);
+    assert_int_equal(bind_all(f, s, &v, &e), RT_EDATA);
+    assert_int_equal(e.key.kind, VAL_TEXT);
+    assert_memory_equal(e.key.as.s, "T-000001", 8);
+    static const char *const want[][2] = {
+        {"buyer.type", "unknown buyer type \"local\""},
+        {"published", "not a date YYYY-MM-DD"},
+        {"questions[0].weight", "not a decimal string"},
+        {"bids[0].supplier.local", "not a boolean"},
+        {"bids[0].supplier.exclusions[1]", "not a string"},
+        {"bids[0].supplier.exclusions[2]", "unknown exclusion ground \"x\""},
+        {"bids[0].supplier.staff", "missing"},
+        {"bids[0].social_value.apprenticeships", "-2 out of range"},
+    };
+    assert_string_equal(e.path, want[0][0]);
+    assert_string_equal(e.msg, want[0][1]);
+    assert_int_equal(e.nmore, 7);
+    assert_int_equal(e.unshown, 0);
+    for (int i = 1; i < 8; i++) {
+        assert_string_equal(e.more[i - 1].path, want[i][0]);
+        assert_string_equal(e.more[i - 1].msg, want[i][1]);
+    }
+    /* Without the option, only the first. */
+    assert_int_equal(bind(f, s, &v, &e), RT_EDATA);
+    assert_string_equal(e.path, "buyer.type");
+    assert_int_equal(e.nmore, 0);
+    assert_null(e.more);
+    free(s);
+    /* One problem: as without the option; a good record binds. */
+    static const char *const one[][2] = {{"\"250000.00\"", "\"250k\""}};
+    s = patched_all(one, 1);
+    assert_int_equal(bind_all(f, s, &v, &e), RT_EDATA);
+    assert_string_equal(e.path, "estimated_value");
+    assert_int_equal(e.nmore, 0);
+    assert_int_equal(e.unshown, 0);
+    free(s);
+    assert_int_equal(bind_all(f, GOOD, &v, &e), RT_OK);
+    /* Past DATA_MAX_ERRORS: counted, not kept. */
+    char list[4096] = "\"exclusions\": [";
+    for (int i = 0; i < 25; i++) {
+        sprintf(list + strlen(list), "%s%d", i ? ", " : "", i);
+    }
+    strcat(list, "]");
+    const char *const lots[][2] = {{"\"exclusions\": []", list}};
+    s = patched_all(lots, 1);
+    assert_int_equal(bind_all(f, s, &v, &e), RT_EDATA);
+    assert_string_equal(e.path, "bids[0].supplier.exclusions[0]");
+    assert_int_equal(e.nmore, DATA_MAX_ERRORS - 1);
+    assert_int_equal(e.unshown, 25 - DATA_MAX_ERRORS);
+    assert_string_equal(e.more[DATA_MAX_ERRORS - 2].path,
+                        "bids[0].supplier.exclusions[19]");
+    free(s);
+    /* A repeated map key stops the binding: nothing after it is named. */
+    static const char *const stop[][2] = {
+        {"{\"Q1\": 4, \"Q2\": 3}", "{\"Q1\": 4, \"Q1\": 3}"},
+        {"\"apprenticeships\": 2", "\"apprenticeships\": -2"},
+    };
+    s = patched_all(stop, 2);
+    assert_int_equal(bind_all(f, s, &v, &e), RT_EDATA);
+    assert_string_equal(e.path, "bids[0].scores.Q1");
+    assert_string_equal(e.msg, "duplicate key");
+    assert_int_equal(e.nmore, 0);
+    free(s);
+    /* A duplicate unique key, then more. */
+    static const char *const dup[][2] = {
+        {"{\"id\": \"Q2\"", "{\"id\": \"Q1\""},
+        {"\"price\": \"231500.00\"", "\"price\": null"},
+    };
+    s = patched_all(dup, 2);
+    assert_int_equal(bind_all(f, s, &v, &e), RT_EDATA);
+    assert_string_equal(e.path, "questions[1].id");
+    assert_string_equal(e.msg, "duplicate id \"Q1\"");
+    assert_int_equal(e.nmore, 1);
+    assert_string_equal(e.more[0].path, "bids[0].price");
+    free(s);
+    /* Every allocation refused in turn: out of memory, never a crash. */
+    s = patched_all(fixed, 8);
+    for (long n = 1; n < 400; n++) {
+        arena_free(&f->a);
+        arena_init(&f->a, &f->mem);
+        f->mem.fail_at = n;
+        rt_status st = data_bind_json_errors(f->prog, f->prog->input_record,
+                                             s, strlen(s), 1, true, &f->a, &v,
+                                             &e);
+        f->mem.fail_at = 0;
+        if (st == RT_EDATA) {
+            assert_int_equal(e.nmore, 7);
+            break;
+        }
+        assert_int_equal(st, RT_ENOMEM);
+    }
+    free(s);
+}
+
 static void test_data_bind_enomem(void **state)
 {
     fixture *f = *state;
@@ -727,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_data_bind_nesting),
         cmocka_unit_test_setup_teardown(test_data_bind_lone_surrogate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_bind_numbers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_bind_all_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_bind_enomem, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,1674 @@
+/* api/test.c - tally test: a policy's tests, run (include/tally.h).
+ *
+ * A test (lang/parser.y's test_decl, checked by lang/check.c) is given a
+ * record from a data file, maybe an evaluation date and parameter values,
+ * and expects values of the output or an error.  Here each file's tests
+ * are compiled with their policy (api_front, the test file appended), read
+ * off the checked AST into a plan in this run's arena, and run one by one
+ * through a session (api/run.c) on the program: the base program, or for
+ * a test with `with` lines one compiled with those values put in place of
+ * the parameters'.  Expectations are paths into the output record the
+ * session writes, compared as JSON (numbers by value, exactly, through
+ * runtime/decimal.c), so a passing test and `tally run` see the same
+ * result.  With coverage, programs are compiled with COVER instructions
+ * and the session's VM counts each probe (runtime/vm.c); the counts are
+ * merged by the probe's place and kind, so programs compiled for
+ * different tests of one file add up.
+ *
+ * Owns nothing global; everything lives in a tally_tests' arena.  Never
+ * prints except to the report stream and the caller's message callback.
+ */
+#include "api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "decimal.h"
+#include "front.h"
+#include "output.h"
+#include "parser.h"
+#include "vm.h"
+
+/* ---- the plan: what a test gives and expects -------------------------- */
+
+typedef struct tstep {
+    const char *key; /* a field's data name or a map key; NULL: [index] */
+    size_t key_len;
+    long index;
+} tstep;
+
+enum { VK_NUM, VK_JSON, VK_NONE };
+
+typedef struct texpect {
+    int op;             /* AST_EXPECT_* */
+    const char *where;  /* "file:line:col" */
+    const char *src;    /* the expectation as written */
+    const char *path;   /* the path as written */
+    tstep *steps;
+    int nsteps;
+    int vkind;          /* VK_* */
+    const char *want;   /* VK_NUM: the number; VK_JSON: JSON text; an
+                           error's substring, JSON-escaped */
+} texpect;
+
+typedef struct tcase {
+    const char *name;
+    const char *file;     /* where the test is written */
+    unsigned line;
+    const char *data;     /* the data file, as a path from here */
+    const char *key;      /* NULL: the file's first record */
+    const char *as_of;    /* NULL: the policy's own */
+    int ordinal;          /* among the tests of the compilation */
+    bool has_with;
+    texpect *ex;
+    int nex;
+} tcase;
+
+/* ---- coverage points -------------------------------------------------- */
+
+typedef struct tpoint {
+    const char *file;   /* arena */
+    const char *what;   /* "rule assessment, arm 2" */
+    unsigned line, col;
+    uint64_t hits;
+} tpoint;
+
+/* ---- mutants ---------------------------------------------------------- */
+
+typedef struct tsurvivor {
+    const char *where;  /* file:line:col */
+    const char *change; /* "< becomes <=" */
+} tsurvivor;
+
+/* A walk over the policy's own declarations, numbering the places a
+ * mutant can change: counting them (target -1), or changing the
+ * [target]th and describing it. */
+typedef struct mwalk {
+    tly_comp *c;
+    int n;          /* places seen so far */
+    int target;
+    bool applied;
+    tly_span at;    /* where the change is */
+    char change[160];
+} mwalk;
+
+/* [text], a literal's digits, one unit up in its last place ("0.19" ->
+ * "0.20", "99" -> "100"), in [c]'s arena; NULL out of memory. */
+static char *bump(tly_comp *c, const char *text)
+{
+    size_t n = strlen(text);
+    char *d = arena_alloc(&c->arena, n + 2);
+    if (!d) {
+        return NULL;
+    }
+    memcpy(d + 1, text, n + 1);
+    d[0] = '0';
+    for (size_t i = n; i > 0; i--) {
+        char *ch = &d[i];
+        if (*ch < '0' || *ch > '9') {
+            continue;
+        }
+        if (*ch < '9') {
+            (*ch)++;
+            break;
+        }
+        *ch = '0';
+        if (i == 1) {
+            d[0] = '1';
+        }
+    }
+    return d[0] == '0' ? d + 1 : d;
+}
+
+/* One place: when it is the target, applies [fn]'s change. */
+static bool site(mwalk *w)
+{
+    return w->n++ == w->target;
+}
+
+static void mwalk_node(mwalk *w, ast_node *n, int depth)
+{
+    if (!n || depth > 400 || w->applied) {
+        return;
+    }
+    switch ((ast_kind)n->kind) {
+    case AST_TEST:
+        return;
+    case AST_INT:
+    case AST_DEC:
+    case AST_MONEY:
+        if (n->text && site(w)) {
+            char *b = bump(w->c, n->text);
+            if (b) {
+                const char *pound = n->kind == AST_MONEY ? "£" : "";
+                snprintf(w->change, sizeof w->change, "%s%s becomes %s%s",
+                         pound, n->text, pound, b);
+                n->text = b;
+                w->at = n->sp;
+                w->applied = true;
+            }
+            return;
+        }
+        break;
+    case AST_BINARY: {
+        static const struct { int from, to; const char *a, *b; } swaps[] = {
+            {'<', LE, "<", "<="}, {LE, '<', "<=", "<"},
+            {'>', GE, ">", ">="}, {GE, '>', ">=", ">"},
+            {AND, OR, "and", "or"}, {OR, AND, "or", "and"},
+        };
+        for (size_t i = 0; i < sizeof swaps / sizeof swaps[0]; i++) {
+            if (n->op == swaps[i].from && site(w)) {
+                snprintf(w->change, sizeof w->change, "%s becomes %s",
+                         swaps[i].a, swaps[i].b);
+                n->op = (int16_t)swaps[i].to;
+                w->at = n->sp;
+                w->applied = true;
+                return;
+            }
+        }
+        break;
+    }
+    case AST_SORT_KEY:
+        if (site(w)) {
+            snprintf(w->change, sizeof w->change, "%s becomes %s",
+                     n->op ? "descending" : "ascending",
+                     n->op ? "ascending" : "descending");
+            n->op = (int16_t)!n->op;
+            w->at = n->sp;
+            w->applied = true;
+            return;
+        }
+        break;
+    case AST_MODE:
+        if (n->name && n->text && strcmp(n->name, "half") == 0 && site(w)) {
+            const char *to = strcmp(n->text, "up") == 0 ? "even" : "up";
+            snprintf(w->change, sizeof w->change, "half %s becomes half %s",
+                     n->text, to);
+            n->text = to;
+            w->at = n->sp;
+            w->applied = true;
+            return;
+        }
+        break;
+    case AST_RULE:
+        for (uint32_t i = 0; n->list2.count > 1 && i < n->list2.count; i++) {
+            if (site(w)) {
+                ast_node *arm = n->list2.items[i];
+                snprintf(w->change, sizeof w->change,
+                         "the when arm of rule %s is dropped", n->name);
+                memmove(&n->list2.items[i], &n->list2.items[i + 1],
+                        (n->list2.count - i - 1) * sizeof *n->list2.items);
+                n->list2.count--;
+                w->at = arm->sp;
+                w->applied = true;
+                return;
+            }
+        }
+        break;
+    default:
+        break;
+    }
+    mwalk_node(w, n->a, depth + 1);
+    mwalk_node(w, n->b, depth + 1);
+    mwalk_node(w, n->c, depth + 1);
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        mwalk_node(w, n->list.items[i], depth + 1);
+    }
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        mwalk_node(w, n->list2.items[i], depth + 1);
+    }
+}
+
+/* Walks the policy's own definitions, rules, parameters, tables, output
+ * and findings (not its records' checks, which guard the data, nor its
+ * tests). */
+static void mwalk_policy(mwalk *w)
+{
+    ast_node *root = w->c->nfiles ? w->c->files[0]->root : w->c->root;
+    for (uint32_t i = 0; root && i < root->list.count && !w->applied; i++) {
+        ast_node *d = root->list.items[i];
+        switch ((ast_kind)d->kind) {
+        case AST_DEF: case AST_RULE: case AST_PARAM: case AST_TABLE:
+        case AST_OUTPUT: case AST_FINDING:
+            mwalk_node(w, d, 0);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+enum { R_PASS, R_FAIL, R_SKIP };
+
+typedef struct tresult {
+    const char *suite; /* the file given */
+    const char *name;
+    const char *where; /* file:line */
+    int status;        /* R_* */
+    const char *why;   /* R_FAIL: what went wrong, several lines */
+    const char *brief; /* R_FAIL: its first line */
+} tresult;
+
+struct tally_tests {
+    mem_ctx mem;
+    arena a;
+    tally_config cfg;      /* the caller's, with our message filter */
+    const tally_config *outer;
+    tally_test_options o;
+    bool quiet;            /* drop messages (a runtime trace in a test) */
+    tresult *res;
+    size_t nres, cap_res;
+    const char **broken;   /* files that did not compile */
+    size_t nbroken, cap_broken;
+    tpoint *pts;
+    size_t npts, cap_pts;
+    /* while one file is compiled */
+    tcase *cases;
+    int ncases;
+    const char *key_field; /* the input's key, by its data name */
+    int nsites;            /* places a mutant can change */
+    int mutant;            /* the mutant being compiled, or -1 */
+    mwalk last;            /* its change */
+    const char *last_where; /* and where it is */
+    tsurvivor *surv;
+    size_t nsurv, cap_surv;
+    unsigned mutants, killed;
+    int override;          /* the test whose `with` lines apply, or -1 */
+    bool failed_alloc;
+};
+
+static void on_message(void *ud, const char *text)
+{
+    tally_tests *t = ud;
+    if (!t->quiet && t->outer) {
+        api_message(t->outer, text);
+    }
+}
+
+static char *dup_n(tally_tests *t, const char *s, size_t n)
+{
+    char *d = arena_strndup(&t->a, s, n);
+    if (!d) {
+        t->failed_alloc = true;
+    }
+    return d;
+}
+
+static char *dup(tally_tests *t, const char *s)
+{
+    return s ? dup_n(t, s, strlen(s)) : NULL;
+}
+
+static char *take(tally_tests *t, strbuf *b)
+{
+    char *d = b->failed ? NULL : dup_n(t, b->p ? b->p : "", b->len);
+    if (b->failed) {
+        t->failed_alloc = true;
+    }
+    sb_free(b);
+    return d;
+}
+
+static bool grow(tally_tests *t, void **arr, size_t *cap, size_t n,
+                 size_t size)
+{
+    if (n < *cap) {
+        return true;
+    }
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *p = realloc(*arr, nc * size);
+    if (!p) {
+        t->failed_alloc = true;
+        return false;
+    }
+    *arr = p;
+    *cap = nc;
+    return true;
+}
+
+tally_status tally_tests_new(const tally_config *cfg,
+                             const tally_test_options *o, tally_tests **out)
+{
+    *out = NULL;
+    tally_tests *t = calloc(1, sizeof *t);
+    if (!t) {
+        return TALLY_ENOMEM;
+    }
+    mem_init(&t->mem);
+    arena_init(&t->a, &t->mem);
+    if (cfg) {
+        t->cfg = *cfg;
+    }
+    t->outer = cfg;
+    t->cfg.message = on_message;
+    t->cfg.message_ud = t;
+    t->cfg.diagnostic = NULL;
+    if (o) {
+        t->o = *o;
+    }
+    t->override = -1;
+    t->mutant = -1;
+    *out = t;
+    return TALLY_OK;
+}
+
+void tally_tests_free(tally_tests *t)
+{
+    if (!t) {
+        return;
+    }
+    free(t->res);
+    free(t->broken);
+    free(t->pts);
+    free(t->surv);
+    arena_free(&t->a);
+    free(t);
+}
+
+/* ---- reading the plan off the checked AST ----------------------------- */
+
+static const char *where_of(tally_tests *t, tly_comp *c, uint32_t off,
+                            bool with_col, unsigned *line_out)
+{
+    const tly_file *f;
+    uint32_t line, col;
+    tly_position(c, off, &f, &line, &col);
+    char buf[64];
+    if (with_col) {
+        snprintf(buf, sizeof buf, ":%u:%u", line, col);
+    } else {
+        snprintf(buf, sizeof buf, ":%u", line);
+    }
+    if (line_out) {
+        *line_out = line;
+    }
+    size_t n = strlen(f->path) + strlen(buf) + 1;
+    char *s = arena_alloc(&t->a, n);
+    if (!s) {
+        t->failed_alloc = true;
+        return "?";
+    }
+    snprintf(s, n, "%s%s", f->path, buf);
+    return s;
+}
+
+static const char *source_of(tally_tests *t, tly_comp *c, tly_span sp)
+{
+    return dup_n(t, tly_text_at(c, sp.start), sp.end - sp.start);
+}
+
+/* The steps of the path [n] (lang/check.c test_path set the types). */
+static void path_steps(tally_tests *t, ast_node *n, texpect *e)
+{
+    if (n->kind == AST_NAME) {
+        e->steps = arena_zalloc(&t->a, 64 * sizeof *e->steps);
+        if (!e->steps) {
+            t->failed_alloc = true;
+        }
+        return;
+    }
+    path_steps(t, n->a, e);
+    if (!e->steps || e->nsteps >= 64) {
+        e->steps = NULL;
+        return;
+    }
+    tstep *s = &e->steps[e->nsteps++];
+    if (n->kind == AST_GET) {
+        const ty *pt = n->a->ty;
+        while (pt->kind == TY_OPTIONAL) {
+            pt = pt->elem;
+        }
+        const char *json = pt->decl->fields[n->aux].json;
+        s->key_len = strlen(json);
+        s->key = dup_n(t, json, s->key_len);
+    } else if (n->b->kind == AST_INT) {
+        s->index = strtol(n->b->text, NULL, 10);
+    } else {
+        s->key = dup_n(t, n->b->text, n->b->len);
+        s->key_len = n->b->len;
+    }
+}
+
+/* The value [v] of an expectation whose path has type [pt], as the
+ * output writer would spell it. */
+static void expected_value(tally_tests *t, const ty *pt, ast_node *v,
+                           texpect *e)
+{
+    while (pt->kind == TY_OPTIONAL) {
+        pt = pt->elem;
+    }
+    strbuf b;
+    sb_init(&b, &t->mem);
+    if (v->kind == AST_NONE) {
+        e->vkind = VK_NONE;
+        e->want = "none";
+        return;
+    }
+    switch (pt->kind) {
+    case TY_INT:
+    case TY_DEC:
+    case TY_MONEY:
+    case TY_PERCENT:
+        e->vkind = VK_NUM;
+        if (v->kind == AST_UNARY) {
+            sb_putc(&b, '-');
+            v = v->a;
+        }
+        sb_puts(&b, v->text);
+        break;
+    case TY_BOOL:
+        e->vkind = VK_JSON;
+        sb_puts(&b, v->num ? "true" : "false");
+        break;
+    case TY_ENUM: {
+        const ast_node *m = v->sym->decl;
+        const char *sp = m->text ? m->text : m->name;
+        e->vkind = VK_JSON;
+        sb_put_json_string(&b, sp, strlen(sp));
+        break;
+    }
+    default: /* text, date, date-time */
+        e->vkind = VK_JSON;
+        sb_put_json_string(&b, v->text, v->kind == AST_TEXT ? v->len
+                                                             : strlen(v->text));
+        break;
+    }
+    e->want = take(t, &b);
+}
+
+static bool read_plan(void *ud, tly_comp *c)
+{
+    tally_tests *t = ud;
+    tly_checked *k = chk_results(c);
+    ast_node *root = c->files[0]->root;
+    const char *key_field = NULL;
+    if (k->input && k->input->ty->kind == TY_RECORD &&
+        k->input->decl->num >= 0) {
+        key_field = k->input->ty->decl->fields[k->input->decl->num].json;
+    }
+    t->key_field = key_field ? dup(t, key_field) : NULL;
+    /* The tests that run: the test file's, or the policy's own. */
+    int target = c->tests_file >= 0 ? c->tests_file : 0;
+    int ordinal = 0, n = 0;
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        n += root->list.items[i]->kind == AST_TEST;
+    }
+    t->cases = arena_zalloc(&t->a, (size_t)(n ? n : 1) * sizeof *t->cases);
+    t->ncases = 0;
+    if (!t->cases) {
+        t->failed_alloc = true;
+        return false;
+    }
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        ast_node *d = root->list.items[i];
+        if (d->kind != AST_TEST) {
+            continue;
+        }
+        int ord = ordinal++;
+        if (tly_file_at(c, d->sp.start)->index != target) {
+            continue;
+        }
+        tcase *tc = &t->cases[t->ncases++];
+        tc->ordinal = ord;
+        tc->name = dup_n(t, d->text, d->len);
+        tc->file = dup(t, tly_file_at(c, d->sp.start)->path);
+        where_of(t, c, d->sp.start, false, &tc->line);
+        tc->ex = arena_zalloc(&t->a, (d->list.count + 1) * sizeof *tc->ex);
+        if (!tc->ex) {
+            t->failed_alloc = true;
+            return false;
+        }
+        const tly_file *tf = tly_file_at(c, d->sp.start);
+        for (uint32_t j = 0; j < d->list.count; j++) {
+            ast_node *cl = d->list.items[j];
+            switch ((ast_kind)cl->kind) {
+            case AST_GIVEN: {
+                const char *dir = tf->dir ? tf->dir : ".";
+                size_t len = strlen(dir) + strlen(cl->text2) + 2;
+                char *p = arena_alloc(&t->a, len);
+                if (!p) {
+                    t->failed_alloc = true;
+                    return false;
+                }
+                if (cl->text2[0] == '/' || strcmp(dir, ".") == 0) {
+                    snprintf(p, len, "%s", cl->text2);
+                } else {
+                    snprintf(p, len, "%s/%s", dir, cl->text2);
+                }
+                tc->data = p;
+                tc->key = cl->text ? dup_n(t, cl->text, cl->len) : NULL;
+                break;
+            }
+            case AST_ASOF:
+                tc->as_of = dup(t, cl->a->text);
+                break;
+            case AST_WITH:
+                tc->has_with = true;
+                break;
+            case AST_EXPECT: {
+                texpect *e = &tc->ex[tc->nex++];
+                e->op = cl->op;
+                e->where = where_of(t, c, cl->sp.start, true, NULL);
+                e->src = source_of(t, c, cl->sp);
+                if (cl->op != AST_EXPECT_VALUE) {
+                    strbuf b;
+                    sb_init(&b, &t->mem);
+                    sb_put_json_string(&b, cl->text, cl->len);
+                    char *w = take(t, &b);
+                    if (w) {
+                        size_t wl = strlen(w);
+                        w[wl - 1] = '\0'; /* without its quotes */
+                        e->want = w + 1;
+                    }
+                    break;
+                }
+                e->path = source_of(t, c, cl->a->a->sp);
+                path_steps(t, cl->a->a, e);
+                expected_value(t, cl->a->a->ty, cl->a->b, e);
+                break;
+            }
+            default:
+                break;
+            }
+        }
+    }
+    return !t->failed_alloc;
+}
+
+/* Counts the places a mutant can change, as loaded (before the checker
+ * has seen them, as put_overrides sees them). */
+static void count_sites(void *ud, tly_comp *c)
+{
+    tally_tests *t = ud;
+    mwalk count = {c, 0, -1, false, {0, 0}, ""};
+    mwalk_policy(&count);
+    t->nsites = count.n;
+}
+
+/* Puts test [t->override]'s `with` values in place of the parameters'
+ * own, before the check: the compiled program is the policy with those
+ * values (lang/check.c then checks each where the parameter is). */
+static void put_overrides(void *ud, tly_comp *c)
+{
+    tally_tests *t = ud;
+    if (t->mutant >= 0) {
+        mwalk w = {c, 0, t->mutant, false, {0, 0}, ""};
+        mwalk_policy(&w);
+        t->last = w;
+        t->last_where = w.applied ? where_of(t, c, w.at.start, true, NULL)
+                                  : "?";
+    }
+    ast_node *root = c->files[0]->root;
+    int ordinal = 0;
+    for (uint32_t i = 0; i < root->list.count; i++) {
+        ast_node *d = root->list.items[i];
+        if (d->kind != AST_TEST || ordinal++ != t->override) {
+            continue;
+        }
+        for (uint32_t j = 0; j < d->list.count; j++) {
+            ast_node *w = d->list.items[j];
+            if (w->kind != AST_WITH) {
+                continue;
+            }
+            for (int f = 0; f < c->nfiles && w->op != 1; f++) {
+                ast_node *fr = c->files[f]->root;
+                for (uint32_t k = 0; fr && k < fr->list.count; k++) {
+                    ast_node *p = fr->list.items[k];
+                    if (p->kind == AST_PARAM && strcmp(p->name, w->name) == 0) {
+                        p->b = w->a;
+                        p->list.count = 0;
+                        w->op = 1;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* ---- JSON: just enough to walk the output writer's records ------------ */
+
+static const char *ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')) {
+        p++;
+    }
+    return p;
+}
+
+/* The end of the JSON value at [p], or NULL when it is malformed. */
+static const char *skip(const char *p, const char *e, int depth)
+{
+    p = ws(p, e);
+    if (p >= e || depth > 200) {
+        return NULL;
+    }
+    if (*p == '"') {
+        for (p++; p < e; p++) {
+            if (*p == '\\') {
+                p++;
+            } else if (*p == '"') {
+                return p + 1;
+            }
+        }
+        return NULL;
+    }
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        p = ws(p + 1, e);
+        if (p < e && *p == close) {
+            return p + 1;
+        }
+        for (;;) {
+            if (close == '}') {
+                p = skip(p, e, depth + 1); /* the key */
+                p = p ? ws(p, e) : NULL;
+                if (!p || p >= e || *p != ':') {
+                    return NULL;
+                }
+                p++;
+            }
+            p = skip(p, e, depth + 1);
+            p = p ? ws(p, e) : NULL;
+            if (!p || p >= e) {
+                return NULL;
+            }
+            if (*p == close) {
+                return p + 1;
+            }
+            if (*p != ',') {
+                return NULL;
+            }
+            p++;
+        }
+    }
+    while (p < e && *p != ',' && *p != '}' && *p != ']' && *p != ' ' &&
+           *p != '\n') {
+        p++;
+    }
+    return p;
+}
+
+/* The value of member [key] of the object at [*p], or false. */
+static bool member(const char **p, const char **e, const char *key,
+                   size_t klen)
+{
+    const char *q = ws(*p, *e), *end = *e;
+    if (q >= end || *q != '{') {
+        return false;
+    }
+    strbuf kb;
+    mem_ctx m;
+    mem_init(&m);
+    sb_init(&kb, &m);
+    sb_put_json_string(&kb, key, klen);
+    bool found = false;
+    q = ws(q + 1, end);
+    while (q < end && *q == '"') {
+        const char *ke = skip(q, end, 0);
+        if (!ke) {
+            break;
+        }
+        bool same = !kb.failed && (size_t)(ke - q) == kb.len &&
+                    memcmp(q, kb.p, kb.len) == 0;
+        q = ws(ke, end);
+        if (q >= end || *q != ':') {
+            break;
+        }
+        q = ws(q + 1, end);
+        const char *ve = skip(q, end, 0);
+        if (!ve) {
+            break;
+        }
+        if (same) {
+            *p = q;
+            *e = ve;
+            found = true;
+            break;
+        }
+        q = ws(ve, end);
+        if (q < end && *q == ',') {
+            q = ws(q + 1, end);
+        }
+    }
+    sb_free(&kb);
+    return found;
+}
+
+static bool element(const char **p, const char **e, long index)
+{
+    const char *q = ws(*p, *e), *end = *e;
+    if (q >= end || *q != '[' || index < 0) {
+        return false;
+    }
+    q = ws(q + 1, end);
+    for (long i = 0; q < end && *q != ']'; i++) {
+        const char *ve = skip(q, end, 0);
+        if (!ve) {
+            return false;
+        }
+        if (i == index) {
+            *p = q;
+            *e = ve;
+            return true;
+        }
+        q = ws(ve, end);
+        if (q < end && *q == ',') {
+            q = ws(q + 1, end);
+        }
+    }
+    return false;
+}
+
+/* ---- running one test ------------------------------------------------- */
+
+/* The record of [tc] from its data file, JSON Lines (or one object): the
+ * one whose key field is tc->key, or the first.  Malloc'd; NULL with
+ * *why set. */
+static char *given_record(tally_tests *t, const tcase *tc,
+                          const char *key_field, size_t *len,
+                          const char **why)
+{
+    FILE *f = fopen(tc->data, "rb");
+    if (!f) {
+        strbuf b;
+        sb_init(&b, &t->mem);
+        sb_printf(&b, "cannot read '%s': %s", tc->data, strerror(errno));
+        *why = take(t, &b);
+        return NULL;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    char *found = NULL;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        const char *p = ws(line, line + n), *e = line + n;
+        if (p >= e) {
+            continue;
+        }
+        if (!tc->key) {
+            found = line;
+            *len = (size_t)n;
+            line = NULL;
+            break;
+        }
+        const char *vp = p, *ve = e;
+        if (key_field && member(&vp, &ve, key_field, strlen(key_field))) {
+            strbuf kb;
+            sb_init(&kb, &t->mem);
+            sb_put_json_string(&kb, tc->key, strlen(tc->key));
+            bool same = !kb.failed && (size_t)(ve - vp) == kb.len &&
+                        memcmp(vp, kb.p, kb.len) == 0;
+            sb_free(&kb);
+            if (same) {
+                found = line;
+                *len = (size_t)n;
+                line = NULL;
+                break;
+            }
+        }
+    }
+    free(line);
+    fclose(f);
+    if (!found) {
+        strbuf b;
+        sb_init(&b, &t->mem);
+        if (tc->key) {
+            sb_printf(&b, "no record keyed \"%s\" in '%s'", tc->key, tc->data);
+        } else {
+            sb_printf(&b, "no record in '%s'", tc->data);
+        }
+        *why = take(t, &b);
+    }
+    return found;
+}
+
+/* Whether the JSON value [a, ae) equals what [e] wants. */
+static bool value_is(tally_tests *t, const texpect *e, const char *a,
+                     const char *ae, bool present)
+{
+    if (e->vkind == VK_NONE) {
+        return !present || (ae - a == 4 && memcmp(a, "null", 4) == 0);
+    }
+    if (!present) {
+        return false;
+    }
+    if (e->vkind == VK_JSON) {
+        return (size_t)(ae - a) == strlen(e->want) &&
+               memcmp(a, e->want, strlen(e->want)) == 0;
+    }
+    if (ae - a >= 2 && *a == '"') {
+        a++;
+        ae--;
+    }
+    arena da;
+    arena_init(&da, &t->mem);
+    dec x, y;
+    bool same = dec_parse(&da, a, (size_t)(ae - a), &x) == DEC_OK &&
+                dec_parse(&da, e->want, strlen(e->want), &y) == DEC_OK &&
+                dec_cmp(&x, &y) == 0;
+    arena_free(&da);
+    return same;
+}
+
+/* Appends at most [max] bytes of [s, e) to [b], marking a cut. */
+static void put_cut(strbuf *b, const char *s, const char *e, size_t max)
+{
+    size_t n = (size_t)(e - s);
+    if (n <= max) {
+        sb_put(b, s, n);
+        return;
+    }
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) {
+        max--; /* never inside a UTF-8 character */
+    }
+    sb_put(b, s, max);
+    sb_puts(b, " ...");
+}
+
+/* Checks expectation [e] against the output record [out]; appends why
+ * it fails to [b] and returns false, or returns true. */
+static bool check_value(tally_tests *t, const texpect *e, const char *out,
+                        size_t out_len, strbuf *b)
+{
+    const char *p = out, *pe = out + out_len;
+    const char *parent = p, *parent_e = pe;
+    int parent_steps = 0;
+    bool present = e->steps != NULL;
+    for (int i = 0; present && i < e->nsteps; i++) {
+        const tstep *s = &e->steps[i];
+        const char *q = ws(p, pe);
+        if (q < pe && *q == '{') {
+            parent = p;
+            parent_e = pe;
+            parent_steps = i;
+        }
+        if (s->key) {
+            present = q < pe && *q == '{' &&
+                      member(&p, &pe, s->key, s->key_len);
+        } else {
+            present = element(&p, &pe, s->index);
+        }
+        if (present && pe - p == 4 && memcmp(p, "null", 4) == 0 &&
+            i + 1 < e->nsteps) {
+            present = false;
+        }
+    }
+    if (value_is(t, e, p, pe, present)) {
+        return true;
+    }
+    sb_printf(b, "  %s: expect %s\n", e->where, e->src + strlen("expect "));
+    if (e->vkind == VK_NONE) {
+        sb_puts(b, "    expected: none\n");
+    } else {
+        sb_printf(b, "    expected: %s\n", e->want);
+    }
+    sb_puts(b, "    actual:   ");
+    if (present) {
+        put_cut(b, p, pe, 400);
+    } else {
+        sb_puts(b, "(not in the result)");
+    }
+    sb_putc(b, '\n');
+    /* Where the value sits: the record holding it, as the run wrote it. */
+    sb_puts(b, "    in ");
+    const char *path = e->path ? e->path : "";
+    size_t plen = strlen(path);
+    /* The path as written up to the parent's steps: cut the source at
+     * the (parent_steps)th '.' or '[' after the output's name. */
+    size_t cut = plen;
+    int seen = -1;
+    for (size_t i = 0; i < plen; i++) {
+        if (path[i] == '.' || path[i] == '[') {
+            if (++seen == parent_steps) {
+                cut = i;
+                break;
+            }
+        }
+    }
+    sb_put(b, path, cut);
+    sb_puts(b, ": ");
+    put_cut(b, ws(parent, parent_e), parent_e, 600);
+    sb_putc(b, '\n');
+    return false;
+}
+
+/* Whether [n] bytes at [s] hold the text [w]. */
+static bool contains(const char *s, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+    for (size_t i = 0; i + wl <= n; i++) {
+        if (memcmp(s + i, w, wl) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The "error" member of an error record, as JSON text. */
+static void error_text(const char *out, size_t len, const char **p,
+                       const char **e)
+{
+    *p = out;
+    *e = out + len;
+    if (!member(p, e, "error", 5)) {
+        *p = out;
+        *e = out + len;
+    }
+}
+
+static void add_result(tally_tests *t, const char *suite, const tcase *tc,
+                       int status, const char *why)
+{
+    if (!grow(t, (void **)&t->res, &t->cap_res, t->nres, sizeof *t->res)) {
+        return;
+    }
+    tresult *r = &t->res[t->nres++];
+    r->suite = suite;
+    r->name = tc->name;
+    strbuf b;
+    sb_init(&b, &t->mem);
+    sb_printf(&b, "%s:%u", tc->file, tc->line);
+    r->where = take(t, &b);
+    r->status = status;
+    r->why = why;
+    r->brief = NULL;
+    if (why) {
+        const char *w = why;
+        while (*w == ' ') {
+            w++;
+        }
+        const char *nl = strchr(w, '\n');
+        r->brief = dup_n(t, w, nl ? (size_t)(nl - w) : strlen(w));
+    }
+    if (status == R_FAIL && t->o.report) {
+        fprintf(t->o.report, "FAIL %s: \"%s\"\n%s", r->where ? r->where : "?",
+                tc->name, why ? why : "");
+        if (why && *why && why[strlen(why) - 1] != '\n') {
+            fputc('\n', t->o.report);
+        }
+    }
+}
+
+/* Adds the probe counts of the VM [v] running [p] to the file's points. */
+static void add_coverage(tally_tests *t, const tally_program *p, vm *v)
+{
+    const bc_program *bp = p->prog;
+    const uint64_t *hits = vm_probe_counts(v);
+    for (uint32_t i = 0; i < bp->nprobes; i++) {
+        const bc_probe *pr = &bp->probes[i];
+        const char *file = pr->file;
+        const char *what = pr->what;
+        size_t j = 0;
+        for (; j < t->npts; j++) {
+            tpoint *q = &t->pts[j];
+            if (q->line == pr->line && q->col == pr->col &&
+                strcmp(q->file, file) == 0 && strcmp(q->what, what) == 0) {
+                break;
+            }
+        }
+        if (j == t->npts) {
+            if (!grow(t, (void **)&t->pts, &t->cap_pts, t->npts,
+                      sizeof *t->pts)) {
+                return;
+            }
+            tpoint *q = &t->pts[t->npts++];
+            q->file = dup(t, file);
+            q->what = dup(t, what);
+            q->line = pr->line;
+            q->col = pr->col;
+            q->hits = 0;
+            if (!q->file || !q->what) {
+                t->npts--;
+                return;
+            }
+        }
+        t->pts[j].hits += hits ? hits[i] : 0;
+    }
+}
+
+/* Runs [tc] on [p]: true when every expectation holds; else false, with
+ * why appended to [b].  With [count], adds the probe counts. */
+static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
+                      const char *key_field, strbuf *bp, bool count)
+{
+    strbuf b = *bp;
+    size_t len = 0;
+    const char *why = NULL;
+    char *rec = given_record(t, tc, key_field, &len, &why);
+    if (!rec) {
+        sb_printf(&b, "  %s\n", why ? why : "out of memory");
+        *bp = b;
+        return false;
+    }
+    tally_run_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.as_of = tc->as_of;
+    tally_session *s = NULL;
+    tally_status st = tally_session_new(p, &ro, &s);
+    if (st != TALLY_OK) {
+        free(rec);
+        sb_printf(&b, "  cannot evaluate: %s\n", tally_status_name(st));
+        *bp = b;
+        return false;
+    }
+    const char *out = NULL;
+    size_t out_len = 0;
+    t->quiet = true;
+    st = tally_session_eval(s, rec, len, &out, &out_len);
+    t->quiet = false;
+    free(rec);
+    bool ok = true;
+    if (!out) {
+        sb_printf(&b, "  cannot evaluate: %s\n", tally_status_name(st));
+        ok = false;
+    }
+    bool stop = !ok; /* nothing to compare with */
+    for (int i = 0; !stop && i < tc->nex; i++) {
+        const texpect *e = &tc->ex[i];
+        const char *ep, *ee;
+        if (e->op == AST_EXPECT_VALUE) {
+            if (st != TALLY_OK) {
+                error_text(out, out_len, &ep, &ee);
+                sb_printf(&b, "  %s: expect %s\n    but the %s: ", e->where,
+                          e->src + strlen("expect "),
+                          st == TALLY_EDATA ? "record was rejected"
+                                            : "policy failed");
+                put_cut(&b, ep, ee, 600);
+                sb_putc(&b, '\n');
+                ok = false;
+                stop = true;
+                break;
+            }
+            if (!check_value(t, e, out, out_len, &b)) {
+                ok = false;
+            }
+            continue;
+        }
+        tally_status want = e->op == AST_EXPECT_ERROR ? TALLY_ERUNTIME
+                                                      : TALLY_EDATA;
+        error_text(out, out_len, &ep, &ee);
+        bool has = st == want && e->want &&
+                   contains(ep, (size_t)(ee - ep), e->want);
+        if (!has) {
+            sb_printf(&b, "  %s: %s\n    expected: %s containing \"%s\"\n"
+                      "    actual:   ", e->where, e->src,
+                      want == TALLY_EDATA ? "the record rejected"
+                                          : "the policy to fail",
+                      e->want ? e->want : "");
+            if (st == TALLY_OK) {
+                sb_puts(&b, "a result: ");
+                put_cut(&b, out, out + out_len, 400);
+            } else {
+                sb_puts(&b, st == TALLY_EDATA ? "rejected: " : "failed: ");
+                put_cut(&b, ep, ee, 400);
+            }
+            sb_putc(&b, '\n');
+            ok = false;
+        }
+    }
+    if (count) {
+        add_coverage(t, p, api_session_vm(s));
+    }
+    tally_session_free(s);
+    *bp = b;
+    return ok;
+}
+
+/* Runs [tc] on [p]; adds its result. */
+static void run_case(tally_tests *t, const char *suite, const tally_program *p,
+                     const tcase *tc, const char *key_field)
+{
+    strbuf b;
+    sb_init(&b, &t->mem);
+    if (eval_case(t, p, tc, key_field, &b, t->o.coverage != 0)) {
+        sb_free(&b);
+        add_result(t, suite, tc, R_PASS, NULL);
+    } else {
+        add_result(t, suite, tc, R_FAIL, take(t, &b));
+    }
+}
+
+/* ---- one file --------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 > cap) {
+            size_t nc = cap ? cap * 2 : 65536;
+            char *nb = realloc(buf, nc + 1);
+            if (!nb || nc > TLY_MAX_SOURCE * 2) {
+                free(nb ? nb : buf);
+                fclose(f);
+                errno = nb ? EFBIG : ENOMEM;
+                return NULL;
+            }
+            buf = nb;
+            cap = nc;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            break;
+        }
+    }
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* Runs the file's tests (those not filtered out) against each mutant of
+ * its policy, when they all passed on the policy itself: a mutant is
+ * killed when a test fails on it (or the checker refuses it), and
+ * survives otherwise. */
+static void mutate(tally_tests *t, const char *suite, const char *file,
+                   const char *tests_path, const char *src, size_t len,
+                   size_t first, const char *key_field, const tcase *cases,
+                   int ncases)
+{
+    for (size_t i = first; i < t->nres; i++) {
+        if (t->res[i].status == R_FAIL) {
+            if (t->o.report) {
+                fprintf(t->o.report, "%s: no mutation testing while a test "
+                        "fails\n", suite);
+            }
+            return;
+        }
+    }
+    int nsites = t->nsites;
+    for (int m = 0; m < nsites && !t->failed_alloc; m++) {
+        t->mutant = m;
+        t->last_where = "?";
+        t->last.change[0] = '\0';
+        t->last.applied = false;
+        tally_program *mp = NULL;
+        api_front_hook mh = {tests_path, false, put_overrides, NULL, t};
+        t->quiet = true;
+        tally_status st = api_front(&t->cfg, file, NULL, src, len, &mp, &mh);
+        t->quiet = false;
+        const char *where = t->last_where;
+        const char *change = dup(t, t->last.change);
+        bool killed = st != TALLY_OK;
+        for (int i = 0; i < ncases && !killed; i++) {
+            const tcase *tc = &cases[i];
+            if (t->o.filter && !strstr(tc->name, t->o.filter)) {
+                continue;
+            }
+            tally_program *own = NULL;
+            const tally_program *run = mp;
+            if (tc->has_with) {
+                t->override = tc->ordinal;
+                t->quiet = true;
+                st = api_front(&t->cfg, file, NULL, src, len, &own, &mh);
+                t->quiet = false;
+                t->override = -1;
+                if (st != TALLY_OK) {
+                    killed = true;
+                    tally_program_free(own);
+                    break;
+                }
+                run = own;
+            }
+            strbuf b;
+            sb_init(&b, &t->mem);
+            killed = !eval_case(t, run, tc, key_field, &b, false);
+            sb_free(&b);
+            tally_program_free(own);
+        }
+        tally_program_free(mp);
+        if (!t->last.applied) {
+            continue; /* no such place after all: no mutant */
+        }
+        t->mutants++;
+        if (killed) {
+            t->killed++;
+        } else if (grow(t, (void **)&t->surv, &t->cap_surv, t->nsurv,
+                        sizeof *t->surv)) {
+            t->surv[t->nsurv++] = (tsurvivor){where, change ? change : "?"};
+        }
+    }
+    t->mutant = -1;
+}
+
+static void broken(tally_tests *t, const char *path)
+{
+    if (grow(t, (void **)&t->broken, &t->cap_broken, t->nbroken,
+             sizeof *t->broken)) {
+        t->broken[t->nbroken++] = dup(t, path);
+    }
+}
+
+/* The policy a test file [path] (text [src]) tests: the file its first
+ * `import "..."` names, relative to it; NULL when [src] is a policy
+ * itself (it declares an input or output), a module, or holds no test
+ * or names no policy. */
+static char *policy_under_test(tally_tests *t, const char *path,
+                               const char *src, size_t len, bool *is_policy)
+{
+    *is_policy = false;
+    tly_comp c;
+    tly_comp_init(&c, &t->mem, path, src, len);
+    char *found = NULL;
+    bool has_test = false;
+    if (tly_parse(&c) && c.root) {
+        *is_policy = c.root->b != NULL; /* a module: checked as itself */
+        for (uint32_t i = 0; i < c.root->list.count; i++) {
+            ast_node *d = c.root->list.items[i];
+            if (d->kind == AST_INPUT || d->kind == AST_OUTPUT) {
+                *is_policy = true;
+            }
+            has_test |= d->kind == AST_TEST;
+            if (!found && d->kind == AST_IMPORT && d->op == 1 &&
+                strlen(d->text) == d->len) {
+                const char *slash = strrchr(path, '/');
+                strbuf b;
+                sb_init(&b, &t->mem);
+                if (slash && d->text[0] != '/') {
+                    sb_put(&b, path, (size_t)(slash - path + 1));
+                }
+                sb_puts(&b, d->text);
+                found = take(t, &b);
+            }
+        }
+    } else {
+        *is_policy = true; /* let the full compile report its errors */
+    }
+    tly_comp_free(&c);
+    return *is_policy || !has_test ? NULL : found;
+}
+
+tally_status api_check_tests_file(const tally_config *cfg, const char *path,
+                                  const char *src, size_t len)
+{
+    tally_tests *t = NULL;
+    if (tally_tests_new(cfg, NULL, &t) != TALLY_OK) {
+        return TALLY_ENOMEM;
+    }
+    bool is_policy;
+    char *policy = policy_under_test(t, path, src, len, &is_policy);
+    tally_status st = TALLY_EOPTION;
+    if (!is_policy && policy) {
+        size_t plen;
+        char *psrc = slurp(policy, &plen);
+        if (!psrc) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "tally: cannot read '%s': %s", policy,
+                     strerror(errno));
+            api_message(cfg, msg);
+            st = TALLY_EIO;
+        } else {
+            api_front_hook h = {path, false, NULL, NULL, NULL};
+            st = api_front(cfg, policy, NULL, psrc, plen, NULL, &h);
+            free(psrc);
+        }
+    }
+    tally_tests_free(t);
+    return st;
+}
+
+tally_status tally_tests_file(tally_tests *t, const char *path)
+{
+    size_t len;
+    char *src = slurp(path, &len);
+    if (!src) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "tally: cannot read '%s': %s", path,
+                 strerror(errno));
+        api_message(t->outer, msg);
+        broken(t, path);
+        return TALLY_EIO;
+    }
+    const char *suite = dup(t, path);
+    bool is_policy;
+    char *policy = policy_under_test(t, path, src, len, &is_policy);
+    const char *tests_path = NULL;
+    if (!is_policy) {
+        if (!policy) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "%s: error: a test file imports the "
+                     "policy it tests: import \"POLICY.tally\"", path);
+            api_message(t->outer, msg);
+            free(src);
+            broken(t, path);
+            return TALLY_EPOLICY;
+        }
+        free(src);
+        src = slurp(policy, &len);
+        if (!src) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "tally: cannot read '%s': %s", policy,
+                     strerror(errno));
+            api_message(t->outer, msg);
+            broken(t, path);
+            return TALLY_EIO;
+        }
+        tests_path = path;
+    }
+    const char *file = tests_path ? policy : path;
+    api_front_hook h = {tests_path, t->o.coverage != 0, count_sites, read_plan,
+                        t};
+    tally_program *base = NULL;
+    t->cases = NULL;
+    t->ncases = 0;
+    t->key_field = NULL;
+    tally_status st = api_front(&t->cfg, file, NULL, src, len, &base, &h);
+    if (st != TALLY_OK) {
+        free(src);
+        broken(t, path);
+        return st == TALLY_ENOMEM ? TALLY_ENOMEM : TALLY_EPOLICY;
+    }
+    const char *key_field = t->key_field;
+    int ncases = t->ncases;
+    tcase *cases = t->cases;
+    size_t first = t->nres; /* this file's results start here */
+    for (int i = 0; i < ncases && !t->failed_alloc; i++) {
+        const tcase *tc = &cases[i];
+        if (t->o.filter && !strstr(tc->name, t->o.filter)) {
+            add_result(t, suite, tc, R_SKIP, NULL);
+            continue;
+        }
+        if (!tc->has_with) {
+            run_case(t, suite, base, tc, key_field);
+            continue;
+        }
+        tally_program *own = NULL;
+        api_front_hook oh = {tests_path, t->o.coverage != 0, put_overrides,
+                             NULL, t};
+        t->override = tc->ordinal;
+        st = api_front(&t->cfg, file, NULL, src, len, &own, &oh);
+        t->override = -1;
+        if (st != TALLY_OK) {
+            tally_program_free(own);
+            strbuf b;
+            sb_init(&b, &t->mem);
+            sb_puts(&b, "  the policy with this test's parameter values does "
+                    "not compile (see above)\n");
+            add_result(t, suite, tc, R_FAIL, take(t, &b));
+            continue;
+        }
+        run_case(t, suite, own, tc, key_field);
+        tally_program_free(own);
+    }
+    if (t->o.mutate && !t->failed_alloc) {
+        mutate(t, suite, file, tests_path, src, len, first, key_field,
+               cases, ncases);
+    }
+    tally_program_free(base);
+    free(src);
+    return t->failed_alloc ? TALLY_ENOMEM : TALLY_OK;
+}
+
+/* ---- reports ---------------------------------------------------------- */
+
+void tally_tests_counts(const tally_tests *t, tally_test_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < t->nres; i++) {
+        switch (t->res[i].status) {
+        case R_PASS: out->passed++; break;
+        case R_FAIL: out->failed++; break;
+        default: out->skipped++; break;
+        }
+    }
+    out->broken = (unsigned)t->nbroken;
+    out->mutants = t->mutants;
+    out->killed = t->killed;
+    for (size_t i = 0; i < t->npts; i++) {
+        out->coverable++;
+        out->covered += t->pts[i].hits > 0;
+    }
+}
+
+/* "87.5": [n] of [d] as a percentage, one decimal, rounded down (100
+ * only when every point is reached); "100.0" when there is nothing. */
+static void put_percent(strbuf *b, size_t n, size_t d)
+{
+    uint64_t tenths = d ? (uint64_t)n * 1000 / d : 1000;
+    sb_printf(b, "%llu.%llu", (unsigned long long)(tenths / 10),
+              (unsigned long long)(tenths % 10));
+}
+
+/* The points' order: by file (first seen), then line and column. */
+static int by_point(const void *a, const void *b)
+{
+    const tpoint *x = a, *y = b;
+    if (x->line != y->line) {
+        return x->line < y->line ? -1 : 1;
+    }
+    if (x->col != y->col) {
+        return x->col < y->col ? -1 : 1;
+    }
+    return strcmp(x->what, y->what);
+}
+
+static void put_coverage(const tally_tests *t, strbuf *b, bool json)
+{
+    /* Group the points by file, in the order first seen; sort each. */
+    const char **files = calloc(t->npts + 1, sizeof *files);
+    tpoint *pts = malloc((t->npts + 1) * sizeof *pts);
+    if (!files || !pts) {
+        free(files);
+        free(pts);
+        b->failed = true;
+        return;
+    }
+    size_t nfiles = 0;
+    for (size_t i = 0; i < t->npts; i++) {
+        size_t f = 0;
+        while (f < nfiles && strcmp(files[f], t->pts[i].file) != 0) {
+            f++;
+        }
+        if (f == nfiles) {
+            files[nfiles++] = t->pts[i].file;
+        }
+    }
+    size_t all = 0, all_hit = 0;
+    if (json) {
+        sb_puts(b, "{\"files\": [");
+    }
+    for (size_t f = 0; f < nfiles; f++) {
+        size_t n = 0, hit = 0;
+        for (size_t i = 0; i < t->npts; i++) {
+            if (strcmp(t->pts[i].file, files[f]) == 0) {
+                pts[n++] = t->pts[i];
+                hit += t->pts[i].hits > 0;
+            }
+        }
+        qsort(pts, n, sizeof *pts, by_point);
+        all += n;
+        all_hit += hit;
+        if (json) {
+            sb_puts(b, f ? ", {\"file\": " : "{\"file\": ");
+            sb_put_json_string(b, files[f], strlen(files[f]));
+            sb_printf(b, ", \"covered\": %zu, \"total\": %zu, \"percent\": ",
+                      hit, n);
+            put_percent(b, hit, n);
+            sb_puts(b, ", \"uncovered\": [");
+        } else {
+            sb_printf(b, "%s: %zu of %zu coverage points (", files[f], hit, n);
+            put_percent(b, hit, n);
+            sb_puts(b, "%)\n");
+        }
+        bool first = true;
+        for (size_t i = 0; i < n; i++) {
+            if (pts[i].hits) {
+                continue;
+            }
+            if (json) {
+                sb_printf(b, "%s{\"line\": %u, \"col\": %u, \"what\": ",
+                          first ? "" : ", ", pts[i].line, pts[i].col);
+                sb_put_json_string(b, pts[i].what, strlen(pts[i].what));
+                sb_putc(b, '}');
+            } else {
+                sb_printf(b, "  not reached: %s:%u:%u %s\n", files[f],
+                          pts[i].line, pts[i].col, pts[i].what);
+            }
+            first = false;
+        }
+        if (json) {
+            sb_puts(b, "]}");
+        }
+    }
+    if (json) {
+        sb_printf(b, "], \"covered\": %zu, \"total\": %zu, \"percent\": ",
+                  all_hit, all);
+        put_percent(b, all_hit, all);
+        sb_puts(b, "}\n");
+    } else {
+        sb_printf(b, "coverage: %zu of %zu points (", all_hit, all);
+        put_percent(b, all_hit, all);
+        sb_puts(b, "%)\n");
+    }
+    free(files);
+    free(pts);
+}
+
+/* A TAP description: '#' would start a directive, a newline end it. */
+static void put_tap_text(strbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        sb_putc(b, *s == '#' || *s == '\n' || *s == '\r' ? '_' : *s);
+    }
+}
+
+static void put_tap(const tally_tests *t, strbuf *b)
+{
+    sb_puts(b, "TAP version 13\n");
+    sb_printf(b, "1..%zu\n", t->nres + t->nbroken);
+    size_t n = 0;
+    for (size_t i = 0; i < t->nres; i++) {
+        const tresult *r = &t->res[i];
+        sb_printf(b, "%s %zu - ", r->status == R_FAIL ? "not ok" : "ok", ++n);
+        put_tap_text(b, r->suite);
+        sb_puts(b, ": ");
+        put_tap_text(b, r->name);
+        if (r->status == R_SKIP) {
+            sb_puts(b, " # SKIP not matched by --filter");
+        }
+        sb_putc(b, '\n');
+        if (r->status == R_FAIL) {
+            sb_puts(b, "  ---\n  at: ");
+            sb_put_json_string(b, r->where, strlen(r->where));
+            sb_puts(b, "\n  message: ");
+            sb_put_json_string(b, r->why ? r->why : "",
+                               r->why ? strlen(r->why) : 0);
+            sb_puts(b, "\n  ...\n");
+        }
+    }
+    for (size_t i = 0; i < t->nbroken; i++) {
+        sb_printf(b, "not ok %zu - ", ++n);
+        put_tap_text(b, t->broken[i]);
+        sb_puts(b, ": does not compile\n");
+    }
+}
+
+static void put_junit(const tally_tests *t, strbuf *b)
+{
+    tally_test_counts k;
+    tally_tests_counts(t, &k);
+    sb_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    sb_printf(b, "<testsuites name=\"tally test\" tests=\"%zu\" "
+              "failures=\"%u\" errors=\"%u\">\n", t->nres + t->nbroken,
+              k.failed, k.broken);
+    for (size_t i = 0; i < t->nres;) {
+        size_t j = i;
+        unsigned fails = 0, skips = 0;
+        while (j < t->nres && strcmp(t->res[j].suite, t->res[i].suite) == 0) {
+            fails += t->res[j].status == R_FAIL;
+            skips += t->res[j].status == R_SKIP;
+            j++;
+        }
+        sb_puts(b, "  <testsuite name=\"");
+        out_put_xml(b, t->res[i].suite, strlen(t->res[i].suite));
+        sb_printf(b, "\" tests=\"%zu\" failures=\"%u\" errors=\"0\" "
+                  "skipped=\"%u\">\n", j - i, fails, skips);
+        for (; i < j; i++) {
+            const tresult *r = &t->res[i];
+            sb_puts(b, "    <testcase classname=\"");
+            out_put_xml(b, r->suite, strlen(r->suite));
+            sb_puts(b, "\" name=\"");
+            out_put_xml(b, r->name, strlen(r->name));
+            if (r->status == R_PASS) {
+                sb_puts(b, "\"/>\n");
+                continue;
+            }
+            sb_puts(b, "\">\n");
+            if (r->status == R_SKIP) {
+                sb_puts(b, "      <skipped message=\"not matched by "
+                        "--filter\"/>\n");
+            } else {
+                sb_puts(b, "      <failure message=\"");
+                out_put_xml(b, r->brief ? r->brief : "",
+                            r->brief ? strlen(r->brief) : 0);
+                sb_puts(b, "\">");
+                out_put_xml(b, r->where, strlen(r->where));
+                sb_puts(b, "&#10;");
+                out_put_xml(b, r->why ? r->why : "",
+                            r->why ? strlen(r->why) : 0);
+                sb_puts(b, "</failure>\n");
+            }
+            sb_puts(b, "    </testcase>\n");
+        }
+        sb_puts(b, "  </testsuite>\n");
+    }
+    for (size_t i = 0; i < t->nbroken; i++) {
+        sb_puts(b, "  <testsuite name=\"");
+        out_put_xml(b, t->broken[i], strlen(t->broken[i]));
+        sb_puts(b, "\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n"
+                "    <testcase classname=\"");
+        out_put_xml(b, t->broken[i], strlen(t->broken[i]));
+        sb_puts(b, "\" name=\"compile\">\n      <error message=\"the policy or "
+                "its tests have errors\"/>\n    </testcase>\n  </testsuite>\n");
+    }
+    sb_puts(b, "</testsuites>\n");
+}
+
+tally_status tally_tests_write(const tally_tests *t, tally_tests_format fmt,
+                               FILE *out)
+{
+    mem_ctx m;
+    mem_init(&m);
+    strbuf b;
+    sb_init(&b, &m);
+    switch (fmt) {
+    case TALLY_TESTS_TAP: put_tap(t, &b); break;
+    case TALLY_TESTS_JUNIT: put_junit(t, &b); break;
+    case TALLY_TESTS_COVERAGE: put_coverage(t, &b, false); break;
+    case TALLY_TESTS_COVERAGE_JSON: put_coverage(t, &b, true); break;
+    case TALLY_TESTS_MUTANTS:
+        sb_printf(&b, "mutation: %u of %u mutants killed (", t->killed,
+                  t->mutants);
+        put_percent(&b, t->killed, t->mutants);
+        sb_puts(&b, "%)\n");
+        for (size_t i = 0; i < t->nsurv; i++) {
+            sb_printf(&b, "  survived: %s: %s\n", t->surv[i].where,
+                      t->surv[i].change);
+        }
+        break;
+    }
+    if (b.failed) {
+        sb_free(&b);
+        return TALLY_ENOMEM;
+    }
+    bool ok = fwrite(b.p ? b.p : "", 1, b.len, out) == b.len;
+    sb_free(&b);
+    return ok ? TALLY_OK : TALLY_EIO;
+}
