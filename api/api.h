@@ -1,7 +1,7 @@
 /* api/api.h - what the two halves of the embedding API share (internal).
  *
  * api/program.c makes and keeps programs (compile, load, build, disasm);
- * api/run.c runs them over records; api/record.c builds a record through
+ * api/doc.c writes a policy's methodology; api/run.c runs them over records; api/record.c builds a record through
  * the API for a session.  Both see the program handle and the
  * helpers here; nothing outside api/ includes this header.
  */
@@ -41,11 +41,20 @@ struct vm *api_session_vm(tally_session *s);
  * (and anything unknown) TALLY_EINTERNAL. */
 tally_status api_status(rt_status s);
 
+/* Points [m] at cfg's allocator and memory cap (0: the default cap,
+ * TALLY_NO_MEMORY_CAP: none); [cfg] may be NULL. */
+void api_setup_mem(mem_ctx *m, const tally_config *cfg);
+
+struct tly_comp;
+
+/* Sends the diagnostics of compilation [c] to cfg->message (and
+ * cfg->diagnostic) in source order, at most cfg->max_errors of them,
+ * then a line counting the rest. */
+void api_report(const tally_config *cfg, struct tly_comp *c);
 /* What tally test adds to a compile (api/test.c): a test file appended
  * to the policy, an instrumented program, and two looks at the front
  * end's state: after loading (to put a test's parameter values in place)
  * and after checking (to read the tests; false stops the compile). */
-struct tly_comp;
 typedef struct api_front_hook {
     const char *tests_path; /* lang/front.h tly_comp.tests_path, or NULL */
     bool coverage;          /* compile with coverage probes */

@@ -43,7 +43,7 @@ void api_message(const tally_config *cfg, const char *text)
     }
 }
 
-static void setup_mem(mem_ctx *m, const tally_config *cfg)
+void api_setup_mem(mem_ctx *m, const tally_config *cfg)
 {
     mem_init(m);
     if (cfg) {
@@ -126,7 +126,7 @@ static void send_diagnostic(const tally_config *cfg, const diag_map *map,
     cfg->diagnostic(cfg->diagnostic_ud, &td);
 }
 
-static void report(const tally_config *cfg, tly_comp *c)
+void api_report(const tally_config *cfg, tly_comp *c)
 {
     if (c->oom) {
         api_message(cfg, "tally: out of memory while compiling");
@@ -199,7 +199,7 @@ tally_status api_front(const tally_config *cfg, const char *file,
 {
     tally_program *tp = NULL;
     mem_ctx m;
-    setup_mem(&m, cfg);
+    api_setup_mem(&m, cfg);
     tly_comp c;
     tly_comp_init(&c, &m, file, src, len);
     c.diags.stage = DIAG_SYNTAX;
@@ -229,7 +229,7 @@ tally_status api_front(const tally_config *cfg, const char *file,
         p = tly_compile(&c);
         ok = p != NULL;
     }
-    report(cfg, &c);
+    api_report(cfg, &c);
     tally_status st = c.oom ? TALLY_ENOMEM : ok ? TALLY_OK : TALLY_EPOLICY;
     tly_comp_free(&c);
     if (st != TALLY_OK || !out) {
@@ -303,14 +303,14 @@ tally_status tally_format(const tally_config *cfg, const char *file,
                           const char *src, size_t len, FILE *out)
 {
     mem_ctx m;
-    setup_mem(&m, cfg);
+    api_setup_mem(&m, cfg);
     tly_comp c;
     tly_comp_init(&c, &m, file, src, len);
     c.diags.stage = DIAG_SYNTAX;
     strbuf b;
     sb_init(&b, &m);
     bool ok = tly_format(&c, &b);
-    report(cfg, &c);
+    api_report(cfg, &c);
     tally_status st = c.oom ? TALLY_ENOMEM : ok ? TALLY_OK
                       : c.diags.nerrors ? TALLY_EPOLICY : TALLY_EINTERNAL;
     if (st == TALLY_OK && b.len && fwrite(b.p, 1, b.len, out) != b.len) {
@@ -326,7 +326,7 @@ tally_status tally_load(const tally_config *cfg, const char *file,
 {
     *out = NULL;
     mem_ctx m;
-    setup_mem(&m, cfg);
+    api_setup_mem(&m, cfg);
     tally_program *tp = program_new(&m, cfg);
     if (!tp) {
         return TALLY_ENOMEM;

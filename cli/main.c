@@ -58,6 +58,8 @@ static const char usage_main[] =
     "  describe PROGRAM           what a program reads and writes, as JSON\n"
     "  merge PROGRAM PARTIAL...   merge partial reports of runs over parts of\n"
     "                             a corpus into the policy's reports\n"
+    "  doc POLICY --out DIR       write the policy's methodology for\n"
+    "                             publication (HTML or Markdown)\n"
     "  test [PATH...]             run the tests of policies and test files\n"
     "                             (directories searched; default .)\n"
     "\n"
@@ -1451,6 +1453,151 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     return low ? EXIT_COVERAGE : weak ? EXIT_MUTATION : EXIT_OK;
 }
 
+static const char usage_doc[] =
+    "usage: tally doc POLICY --out DIR [options]\n"
+    "Writes the methodology POLICY states, for publication with a tender:\n"
+    "its header, the authors' comments as prose, every record, parameter\n"
+    "(its value on a day and its history), definition, rule, exception,\n"
+    "decision table, finding and output, the imported items it uses, and\n"
+    "every citation, linked where the policy gives an address.  DIR (made\n"
+    "when missing) receives index.html, or index.md with --format markdown.\n"
+    "A policy with errors writes nothing: its errors are shown as by check.\n"
+    "Exit status 0, 1 when the policy has errors, 4 for a usage error, 6\n"
+    "when POLICY cannot be read or DIR cannot be written.\n"
+    "\n"
+    "  --out DIR, -o DIR               where index.html or index.md goes\n"
+    "  --format html|markdown          the document's format (default html)\n"
+    "  --as-of DATE                    show dated values as in force on DATE\n"
+    "                                  (YYYY-MM-DD; default: the policy's\n"
+    "                                  'as of' date if it writes one, else\n"
+    "                                  today, in UTC)\n"
+    "  --lib-path DIR                  look for imported modules (import NAME)\n"
+    "                                  in DIR first; repeatable, or DIR:DIR\n"
+    "  --max-errors N                  report at most N errors (default 50;\n"
+    "                                  0 reports all)\n"
+    "  --memory-cap BYTES              stop when checking uses more memory\n";
+
+static int cmd_doc(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_doc, stdout);
+        return EXIT_OK;
+    }
+    const char *policy = NULL, *dir = NULL;
+    tally_doc_options o;
+    memset(&o, 0, sizeof o);
+    int rc = EXIT_OK;
+    bool options = true; /* until `--` */
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!options || a[0] != '-' || !a[1]) {
+            if (policy) {
+                return usage_error("doc takes one policy", usage_doc);
+            }
+            policy = a;
+        } else if (strcmp(a, "--") == 0) {
+            options = false;
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
+            if (!val || !*val) {
+                return usage_error("--out needs a directory", usage_doc);
+            }
+            dir = val;
+            i++;
+        } else if (strcmp(a, "--format") == 0) {
+            if (val && strcmp(val, "html") == 0) {
+                o.format = TALLY_DOC_HTML;
+            } else if (val && strcmp(val, "markdown") == 0) {
+                o.format = TALLY_DOC_MARKDOWN;
+            } else {
+                return usage_error("--format needs html or markdown", usage_doc);
+            }
+            i++;
+        } else if (strcmp(a, "--as-of") == 0) {
+            if (!val || !valid_date(val)) {
+                return usage_error("--as-of needs a date YYYY-MM-DD", usage_doc);
+            }
+            o.as_of = val;
+            i++;
+        } else {
+            int got = compile_option(cfg, ld, argc, argv, &i, usage_doc, &rc);
+            if (got < 0) {
+                return rc;
+            }
+            if (got == 0) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "unknown option '%s' for doc", a);
+                return usage_error(msg, usage_doc);
+            }
+        }
+    }
+    if (!policy) {
+        return usage_error("doc needs a policy file", usage_doc);
+    }
+    if (!dir) {
+        return usage_error("doc needs --out DIR", usage_doc);
+    }
+    if (!libs_done(ld, cfg)) {
+        return EXIT_INTERNAL;
+    }
+    char today[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) &&
+        strftime(today, sizeof today, "%Y-%m-%d", &tm) == 10) {
+        o.today = today;
+    }
+    size_t len;
+    char *buf = slurp(policy, &len);
+    if (!buf) {
+        fprintf(stderr, "tally: cannot read %s: %s\n", policy, strerror(errno));
+        return EXIT_IO;
+    }
+    /* Written to memory first, so a policy with errors leaves no DIR. */
+    char *doc = NULL;
+    size_t doclen = 0;
+    FILE *mem = open_memstream(&doc, &doclen);
+    if (!mem) {
+        free(buf);
+        return EXIT_INTERNAL;
+    }
+    tally_status st = tally_doc(cfg, policy, buf, len, &o, mem);
+    free(buf);
+    if (fclose(mem) != 0 && st == TALLY_OK) {
+        st = TALLY_ENOMEM;
+    }
+    if (st != TALLY_OK) {
+        free(doc);
+        return exit_for(st);
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "tally: cannot write %s: %s\n", dir, strerror(errno));
+        free(doc);
+        return EXIT_IO;
+    }
+    size_t plen = strlen(dir) + sizeof "/index.html";
+    char *path = malloc(plen);
+    if (!path) {
+        free(doc);
+        return EXIT_INTERNAL;
+    }
+    snprintf(path, plen, "%s/%s", dir,
+             o.format == TALLY_DOC_MARKDOWN ? "index.md" : "index.html");
+    outfile of;
+    if (!outf_open(&of, path)) {
+        free(path);
+        free(doc);
+        return EXIT_IO;
+    }
+    (void)fwrite(doc, 1, doclen, of.f); /* outf_close reports a failure */
+    if (!outf_close(&of, true)) {
+        st = TALLY_EIO;
+    }
+    free(doc);
+    free(path);
+    return exit_for(st);
+}
+
 /* Runs the command named by argv[1]. */
 static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 {
@@ -1499,6 +1646,9 @@ static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     if (strcmp(cmd, "describe") == 0) {
         return show_program(cfg, ld, argc - 2, argv + 2, usage_describe,
                             "describe", tally_describe);
+    }
+    if (strcmp(cmd, "doc") == 0) {
+        return cmd_doc(cfg, ld, argc - 2, argv + 2);
     }
     char msg[200];
     snprintf(msg, sizeof msg, "unknown command '%s'", cmd);

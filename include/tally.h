@@ -546,6 +546,35 @@ typedef struct tally_policy_info {
 TALLY_API void tally_program_policy(const tally_program *p,
                                     tally_policy_info *out);
 
+typedef enum tally_doc_format {
+    TALLY_DOC_HTML,    /* one self-contained page: inline CSS, no scripts */
+    TALLY_DOC_MARKDOWN /* GitHub-flavoured Markdown */
+} tally_doc_format;
+
+typedef struct tally_doc_options {
+    tally_doc_format format;
+    const char *as_of; /* "YYYY-MM-DD": dated values are shown as in force
+                          that day.  NULL: the policy's `as of` when it is
+                          a date written out, else [today] */
+    const char *today; /* "YYYY-MM-DD" used when neither gives a day;
+                          NULL: no day (dated values show their history
+                          only) */
+} tally_doc_options;
+
+/* Checks the policy text [src] of [len] bytes, named [file] in messages
+ * (its `import "PATH"` lines resolved from [file]'s directory), and
+ * writes to [out] the methodology a council publishes with its tender:
+ * the header, the authors' comments as prose, every record, enum,
+ * parameter (its value on the day and its dated history), definition,
+ * rule, exception, decision table, finding and the output, the imported
+ * modules' items the policy uses, and every citation once, as links
+ * where the policy gives an address.  A policy with errors gives
+ * TALLY_EPOLICY and its diagnostics, as tally_check does, and writes
+ * nothing; a malformed date in [opts] TALLY_EOPTION (message sent);
+ * a failed write TALLY_EIO without a message. */
+TALLY_API tally_status tally_doc(const tally_config *cfg, const char *file,
+                                 const char *src, size_t len,
+                                 const tally_doc_options *opts, FILE *out);
 /* ---- tests (tally test) ----------------------------------------------------
  *
  * A policy's `test` blocks, in its own file or in a test file importing it

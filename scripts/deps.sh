@@ -12,6 +12,8 @@ command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 # Perl's TAP::Parser reads TAP as prove does.
 command -v xmllint >/dev/null 2>&1 || missing="$missing libxml2-utils"
 perl -MTAP::Parser -e 1 >/dev/null 2>&1 || missing="$missing perl"
+# tally doc's HTML is checked with HTML Tidy.
+command -v tidy >/dev/null 2>&1 || missing="$missing tidy"
 # local_date() reads Europe/London from the time-zone database at run time.
 [ -f "${TZDIR:-/usr/share/zoneinfo}/Europe/London" ] || missing="$missing tzdata"
 for pair in cmocka.h:libcmocka-dev yajl/yajl_parse.h:libyajl-dev csv.h:libcsv-dev gmp.h:libgmp-dev \

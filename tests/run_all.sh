@@ -5,6 +5,9 @@
 # award example against the spec's independent expected outputs on
 # freshly generated data (tests/tools/check_generated.sh), and the
 # generated worst cases of one run (tests/hostile/work/worst_case.py), and
+# the manual page and completions against the command, the HTML of
+# tally doc (tidy, and a headless Chromium screenshot where installed),
+# and every example of the language reference (tests/docs).
 # the manual page and completions against the command, and every example
 # of the language reference (tests/docs), the award example's tests
 # (tally test examples/award), `tally fmt` over every policy of the
@@ -23,6 +26,7 @@ if [ -f "$root/tests/tools/check_generated.sh" ]; then
 fi
 python3 "$root/tests/hostile/work/worst_case.py" "$TALLY" || status=1
 sh "$root/tests/docs/cli_docs.sh" "$TALLY" || status=1
+sh "$root/tests/docs/doc_html.sh" "$TALLY" || status=1
 python3 "$root/tests/docs/language.py" "$TALLY" || status=1
 # The award example's own tests (examples/award/award_test.tally).
 (cd "$root" && "$TALLY" test examples/award) || status=1

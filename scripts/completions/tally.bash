@@ -18,13 +18,15 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc --help --version" -- "$cur"))
         return
     fi
     case $prev in
     --format)
         if [[ $cmd == merge ]]; then
             COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur"))
+        elif [[ $cmd == doc ]]; then
+            COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur"))
         fi
@@ -39,7 +41,7 @@ _tally()
     --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
     --output|-o|--junit|--coverage-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --filter|--min-coverage|--min-mutation-score) return ;;
-    --lib-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    --lib-path|--out) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
     esac
     local opts
@@ -50,6 +52,7 @@ _tally()
     check) opts="--strict --max-errors --memory-cap --lib-path --help --" ;;
     fmt) opts="--check --write --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
+    doc) opts="--out -o --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
     test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
@@ -61,7 +64,7 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--report|--report-format|--report-partial) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--report|--report-format|--report-partial|--out) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac
