@@ -596,7 +596,6 @@ typedef struct worker {
     rep_state *rep; /* owned: this worker's part of the reports, merged in
                        worker order when the run ends; NULL without
                        reports */
-    bool rep_failed; /* the part could not be made */
     pthread_t th;
 } worker;
 

@@ -1082,7 +1082,6 @@ static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
                 put_cut(&b, ep, ee, 600);
                 sb_putc(&b, '\n');
                 ok = false;
-                stop = true;
                 break;
             }
             if (!check_value(t, e, out, out_len, &b)) {
@@ -1148,7 +1147,7 @@ static char *slurp(const char *path, size_t *len)
         if (n + 4096 > cap) {
             size_t nc = cap ? cap * 2 : 65536;
             char *nb = realloc(buf, nc + 1);
-            if (!nb || nc > TLY_MAX_SOURCE * 2) {
+            if (!nb || nc > (size_t)TLY_MAX_SOURCE * 2) {
                 free(nb ? nb : buf);
                 fclose(f);
                 errno = nb ? EFBIG : ENOMEM;
@@ -1545,7 +1544,11 @@ static void put_coverage(const tally_tests *t, strbuf *b, bool json)
 static void put_tap_text(strbuf *b, const char *s)
 {
     for (; *s; s++) {
-        sb_putc(b, *s == '#' || *s == '\n' || *s == '\r' ? '_' : *s);
+        char c = *s;
+        if (c == '#' || c == '\n' || c == '\r') {
+            c = '_';
+        }
+        sb_putc(b, c);
     }
 }
 

@@ -71,7 +71,7 @@ static void put(FILE *out, char mark, const line *l)
 bool diff_unified(FILE *out, const char *name, const char *a, size_t alen,
                   const char *b, size_t blen)
 {
-    size_t na, nb;
+    size_t na = 0, nb = 0;
     line *la = split(a, alen, &na);
     line *lb = split(b, blen, &nb);
     op *ops = malloc((na + nb + 1) * sizeof *ops);
@@ -89,7 +89,7 @@ bool diff_unified(FILE *out, const char *name, const char *a, size_t alen,
         }
         /* The nearest pair (i + di, j + dj) of equal lines. */
         size_t best_i = na, best_j = nb, best = (size_t)-1;
-        for (size_t d = 1; d <= 2 * DIFF_LOOKAHEAD && best == (size_t)-1; d++) {
+        for (size_t d = 1; d <= (size_t)2 * DIFF_LOOKAHEAD && best == (size_t)-1; d++) {
             for (size_t di = 0; di <= d; di++) {
                 size_t dj = d - di;
                 if (di > DIFF_LOOKAHEAD || dj > DIFF_LOOKAHEAD ||
@@ -127,7 +127,7 @@ bool diff_unified(FILE *out, const char *name, const char *a, size_t alen,
         size_t end = k, same = 0;
         for (size_t e = k; e < n; e++) {
             if (ops[e].kind == 0) {
-                if (++same > 2 * DIFF_CONTEXT) {
+                if (++same > (size_t)2 * DIFF_CONTEXT) {
                     break;
                 }
             } else {

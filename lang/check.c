@@ -2497,7 +2497,7 @@ static void record_options(checker *k, sym *r)
             }
             fi->int_text = true;
         }
-        for (uint32_t j = 0; j < f->list.count; j++) {
+        for (uint32_t j = 0; f && j < f->list.count; j++) {
             ast_node *o = f->list.items[j];
             if (o->kind == AST_OMIT) {
                 if (fi->ty->kind != TY_OPTIONAL) {

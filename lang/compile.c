@@ -3086,12 +3086,12 @@ bc_program *tly_compile(tly_comp *c)
             oom(&g);
             break;
         }
-        for (uint16_t c = 0; c < rp->ncols; c++) {
-            ast_node *col = d->list2.items[c];
-            rp->cols[c].agg = (uint8_t)col->num;
-            rp->cols[c].places = col->lo >= 0 ? (uint8_t)col->lo : BC_PLACES_ANY;
-            rp->cols[c].mode = col->lo >= 0 ? (uint8_t)col->hi : 0;
-            rp->cols[c].flags = col->op ? BC_REPORT_LIST : 0;
+        for (uint16_t ci = 0; ci < rp->ncols; ci++) {
+            ast_node *col = d->list2.items[ci];
+            rp->cols[ci].agg = (uint8_t)col->num;
+            rp->cols[ci].places = col->lo >= 0 ? (uint8_t)col->lo : BC_PLACES_ANY;
+            rp->cols[ci].mode = col->lo >= 0 ? (uint8_t)col->hi : 0;
+            rp->cols[ci].flags = col->op ? BC_REPORT_LIST : 0;
         }
     }
     /* Header. */

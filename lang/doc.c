@@ -736,8 +736,6 @@ static void render_record(doc *d, ast_node *n)
                          "as a JSON string, never a number.");
         docw_para_end(&d->w);
     }
-    const char *heads[] = {"Field", "In the data", "Type", "Optional",
-                           "Conditions", "Description"};
     char caption[300];
     snprintf(caption, sizeof caption, "Fields of %s", n->name);
     int nfields = 0;
@@ -747,6 +745,8 @@ static void render_record(doc *d, ast_node *n)
     strbuf b;
     sb_init(&b, d->c->mem);
     if (nfields) {
+        const char *heads[] = {"Field", "In the data", "Type", "Optional",
+                               "Conditions", "Description"};
         docw_table_begin(&d->w, caption, 6, heads);
     }
     for (uint32_t i = 0; i < n->list.count; i++) {
@@ -1355,7 +1355,7 @@ static void render_used(doc *d)
             docw_para_end(&d->w);
             last = f;
         }
-        d->module = f->name;
+        d->module = f ? f->name : NULL;
         render_decl(d, n);
         d->module = NULL;
     }

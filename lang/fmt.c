@@ -74,6 +74,8 @@ static bool scan_all(tly_comp *c, tok_list *out)
     }
     jmp_buf jb;
     YY_BUFFER_STATE volatile buf = NULL;
+    /* Every way out of this function sets it back to NULL. */
+    // cppcheck-suppress autoVariables
     c->lex_jmp = &jb;
     if (setjmp(jb) != 0) {
         c->lex_jmp = NULL;
@@ -208,8 +210,7 @@ static size_t spacing(int a, int b, size_t gap, bool row, bool keep)
     if (b == '[') {
         return ends_value(a) ? had : 1;
     }
-    if (a == '{' || b == '}' || a == DOTDOT || b == DOTDOT || a == '-' ||
-        b == '-') {
+    if (a == '{' || b == '}' || a == DOTDOT || b == DOTDOT || b == '-') {
         return had;
     }
     return 1;

@@ -393,8 +393,6 @@ static void shadows(lint *L, const ast_node *n)
     }
     switch (n->kind) {
     case AST_LET:
-        shadow_one(L, n->name, n->name_sp.end ? n->name_sp : n->sp);
-        break;
     case AST_SOME_COND:
         shadow_one(L, n->name, n->name_sp.end ? n->name_sp : n->sp);
         break;
@@ -502,6 +500,13 @@ static void weights(lint *L, const ast_node *rec)
 
 /* ---- the file's text ----------------------------------------------------- */
 
+/* Whether the [n] bytes at [s] begin with [w]. */
+static bool starts(const char *s, size_t n, const char *w)
+{
+    size_t k = strlen(w);
+    return n >= k && memcmp(s, w, k) == 0;
+}
+
 /* Whether the text [s, s + len) has a comment line starting "# tally:
  * legal" (spaces allowed between the words). */
 static bool marked_legal(const char *s, size_t len)
@@ -519,10 +524,10 @@ static bool marked_legal(const char *s, size_t len)
         if (p < e && s[p] == '#') {
             p++;
             while (p < e && s[p] == ' ') p++;
-            if (e - p >= 6 && memcmp(s + p, "tally:", 6) == 0) {
+            if (starts(s + p, e - p, "tally:")) {
                 p += 6;
                 while (p < e && s[p] == ' ') p++;
-                if (e - p >= 5 && memcmp(s + p, "legal", 5) == 0 &&
+                if (starts(s + p, e - p, "legal") &&
                     (e - p == 5 || s[p + 5] == ' ' || s[p + 5] == '\r')) {
                     return true;
                 }

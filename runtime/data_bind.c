@@ -2013,7 +2013,7 @@ rt_status data_binder_bind(binder *b, uint16_t record, const char *json,
         err->path = b->err_path;
         err->msg = b->err_msg;
         uint32_t kept = b->nerr < DATA_MAX_ERRORS ? b->nerr : DATA_MAX_ERRORS;
-        err->more = kept > 1 ? b->more : NULL;
+        err->more = b->nerr > 1 ? b->more : NULL;
         err->nmore = kept - 1;
         err->unshown = b->nerr - kept;
         return RT_EDATA;

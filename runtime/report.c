@@ -1297,12 +1297,12 @@ static const char *get_value(rep_state *s, yajl_val v, uint16_t t, value *out)
             return "not a string";
         }
         size_t len = strlen(str);
-        char *c = arena_alloc(&s->tmp, len ? len : 1);
+        char *c = arena_alloc(&s->tmp, len + 1);
         if (!c) {
             s->nomem = true;
             return "out of memory";
         }
-        memcpy(c, str, len);
+        memcpy(c, str, len + 1);
         *out = val_text(c, (uint32_t)len);
         return NULL;
     }
@@ -1511,6 +1511,7 @@ static rt_status read_one(rep_state *s, const char *text, size_t len, const char
                           long line, char *err, size_t errcap)
 {
     char where[600];
+    err[0] = '\0';
     if (line) {
         snprintf(where, sizeof where, "%s: line %ld", name, line);
         name = where;
@@ -1531,7 +1532,10 @@ static rt_status read_one(rep_state *s, const char *text, size_t len, const char
          * place: one line, spaces run together. */
         char *w = why;
         for (char *c = why; *c; c++) {
-            char ch = *c == '\n' ? ' ' : *c;
+            char ch = *c;
+            if (ch == '\n') {
+                ch = ' ';
+            }
             if (ch != ' ' || (w > why && w[-1] != ' ')) {
                 *w++ = ch;
             }
