@@ -21,7 +21,7 @@ record agrees, 1 (with the differences) otherwise.
 import datetime
 import json
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -188,15 +188,58 @@ def expected(r):
         "suppliers": len(sups),
         "sme_suppliers": sum(1 for s in sups if supplier_sme(s)),
         "findings": findings,
+        # For the report only (not an output field): the value of the
+        # awards with an SME among their suppliers.
+        "_sme_awarded": sum(
+            (amount(a.get("value")) or Decimal(0) for a in awards
+             if any(supplier_sme(s) for s in (a.get("suppliers") or []))),
+            Decimal(0)),
+        "_awarded": awarded,
     }
+
+
+def by_buyer(records):
+    """The report by_buyer: per buyer (no buyer first, then by code
+    point), notices, the sums awarded and awarded to SMEs, the largest,
+    and the share of notices with an SME supplier, to 0.1 half up."""
+    groups = {}
+    for w in records:
+        groups.setdefault(w["buyer"], []).append(w)
+    rows = []
+    for buyer in sorted(groups, key=lambda b: (b is not None, b or "")):
+        g = groups[buyer]
+        with_sme = sum(1 for w in g if w["sme_suppliers"] > 0)
+        share = (Decimal(with_sme * 100) / Decimal(len(g))).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP)
+        rows.append({
+            "report": "by_buyer", "buyer": buyer, "notices": len(g),
+            "awarded": money(sum((w["_awarded"] for w in g), Decimal(0))),
+            "sme_awarded": money(sum((w["_sme_awarded"] for w in g),
+                                     Decimal(0))),
+            "largest_award": money(max(w["_awarded"] for w in g)),
+            "notices_with_sme": str(share),
+        })
+    return rows
 
 
 def main():
     out_path, data = sys.argv[1], sys.argv[2:]
     with open(out_path, encoding="utf-8") as f:
-        got = [json.loads(line) for line in f if line.strip()]
+        lines = [json.loads(line) for line in f if line.strip()]
+    got = [g for g in lines if "report" not in g]
+    got_report = [g for g in lines if "report" in g]
     want = [expected(r) for r in releases(data)]
+    want_report = by_buyer(want)
+    for w in want:
+        del w["_sme_awarded"], w["_awarded"]
     bad = 0
+    if got_report != want_report:
+        bad += 1
+        print(f"compliance: report by_buyer: {len(got_report)} rows written, "
+              f"{len(want_report)} expected")
+        for g, w in zip(got_report, want_report):
+            if g != w:
+                print(f"compliance: report row: tally {g}, expected {w}")
     if len(got) != len(want):
         print(f"compliance: {len(got)} records written, {len(want)} expected")
         bad += 1
@@ -208,7 +251,8 @@ def main():
             print(f"compliance: {w['ocid']}: tally, expected: {diff}")
     if bad:
         return 1
-    print(f"compliance: {len(want)} records agree")
+    print(f"compliance: {len(want)} records and {len(want_report)} report "
+          f"rows agree")
     return 0
 
 
