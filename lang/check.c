@@ -684,6 +684,29 @@ static ty *comprehension(checker *k, ast_node *n, ty *want)
     return &k->t_error;
 }
 
+/* The rounding mode [m] names (`half up`, `floor`...), or
+ * DEC_ROUND_MODE_COUNT, reported, when it names none: for round() and a
+ * report column's rounding. */
+static dec_round_mode rounding_mode(checker *k, const ast_node *m)
+{
+    char mode[64];
+    if (m->kind == AST_MODE) {
+        snprintf(mode, sizeof mode, "%s %s", m->name, m->text);
+    } else if (m->kind == AST_NAME) {
+        snprintf(mode, sizeof mode, "%s", m->name);
+    } else {
+        mode[0] = '\0';
+    }
+    dec_round_mode rm = dec_round_mode_from_name(mode);
+    if (rm == DEC_ROUND_MODE_COUNT) {
+        err(k, m->sp,
+            "the modes are half up, half down, half even, up, down, "
+            "ceiling and floor",
+            "unknown rounding mode '%s'", mode);
+    }
+    return rm;
+}
+
 static ty *call(checker *k, ast_node *n, ty *want)
 {
     const char *f = n->name;
@@ -764,22 +787,7 @@ static ty *call(checker *k, ast_node *n, ty *want)
         }
         expect(k, args[1], &k->t_int, "the number of places");
         ast_node *m = args[2];
-        char mode[64];
-        if (m->kind == AST_MODE) {
-            snprintf(mode, sizeof mode, "%s %s", m->name, m->text);
-        } else if (m->kind == AST_NAME) {
-            snprintf(mode, sizeof mode, "%s", m->name);
-        } else {
-            mode[0] = '\0';
-        }
-        dec_round_mode rm = dec_round_mode_from_name(mode);
-        if (rm == DEC_ROUND_MODE_COUNT) {
-            err(k, m->sp,
-                "the modes are half up, half down, half even, up, down, "
-                "ceiling and floor",
-                "unknown rounding mode '%s'", mode);
-        }
-        m->num = rm;
+        m->num = rounding_mode(k, m);
         return t;
     }
     case BUILTIN_MIN:
@@ -2135,18 +2143,8 @@ static bool report_rounding(checker *k, ast_node *col, ast_node *places, ast_nod
             "the places of a report column are a number from 0 to %d", LIM_MAX_PLACES);
         return false;
     }
-    char mode[64];
-    if (m->kind == AST_MODE) {
-        snprintf(mode, sizeof mode, "%s %s", m->name, m->text);
-    } else if (m->kind == AST_NAME) {
-        snprintf(mode, sizeof mode, "%s", m->name);
-    } else {
-        mode[0] = '\0';
-    }
-    dec_round_mode rm = dec_round_mode_from_name(mode);
+    dec_round_mode rm = rounding_mode(k, m);
     if (rm == DEC_ROUND_MODE_COUNT) {
-        err(k, m->sp, "the modes are half up, half down, half even, up, down, ceiling and floor",
-            "unknown rounding mode '%s'", mode);
         return false;
     }
     col->lo = n;
