@@ -201,7 +201,9 @@ TALLY_API tally_status tally_check_in(const tally_config *cfg, const char *file,
  * and indentation made canonical.  Imports are not read.  A policy with
  * syntax errors is not formatted: TALLY_EPOLICY, each error through
  * tally_config.message, nothing written.  TALLY_EIO when writing [out]
- * fails. */
+ * fails.  TALLY_EINTERNAL (with a message asking for the policy to be
+ * reported) if the layout it made would not read back as the same
+ * tokens: a bug in the formatter, checked on every call. */
 TALLY_API tally_status tally_format(const tally_config *cfg, const char *file,
                                     const char *src, size_t len, FILE *out);
 
