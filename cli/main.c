@@ -485,6 +485,34 @@ static int compile_option(tally_config *cfg, lib_dirs *ld, int argc,
     return 1;
 }
 
+/* Takes the compile options (compile_option) out of the [*argc]
+ * arguments of [argv], up to a `--`, and closes the gap: what is left is
+ * the command's own.  For a command whose own options are parsed
+ * elsewhere (`tally merge`, cli/report.c).  False, with *rc set, when an
+ * option's value is wrong. */
+static bool take_compile_options(tally_config *cfg, lib_dirs *ld, int *argc,
+                                 char **argv, const char *usage, int *rc)
+{
+    int kept = 0, i = 0;
+    for (; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+        int from = i;
+        int got = strncmp(argv[i], "--", 2) == 0
+                      ? compile_option(cfg, ld, *argc, argv, &i, usage, rc)
+                      : 0;
+        if (got < 0) {
+            return false;
+        }
+        if (got == 0) {
+            argv[kept++] = argv[from];
+        }
+    }
+    for (; i < *argc; i++) {
+        argv[kept++] = argv[i];
+    }
+    *argc = kept;
+    return true;
+}
+
 /* Counts the warnings of one check (tally check --strict). */
 static void count_warning(void *ud, const tally_diagnostic *d)
 {
@@ -1640,10 +1668,14 @@ static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             fputs(cli_usage_merge, stdout);
             return EXIT_OK;
         }
+        int n = argc - 2, rc = EXIT_OK;
+        if (!take_compile_options(cfg, ld, &n, argv + 2, cli_usage_merge, &rc)) {
+            return rc;
+        }
         if (!libs_done(ld, cfg)) {
             return EXIT_INTERNAL;
         }
-        return cmd_merge(cfg, argc - 2, argv + 2);
+        return cmd_merge(cfg, n, argv + 2);
     }
     if (strcmp(cmd, "describe") == 0) {
         return show_program(cfg, ld, argc - 2, argv + 2, usage_describe,
