@@ -899,6 +899,8 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     cli_reports reports;
     memset(&reports, 0, sizeof reports);
     reports.format = -1;
+    tally_json_array ja = {0, 0}; /* --format json: one array over every
+                                     input, the reports' rows last */
     bool options = true; /* until `--` */
     for (int i = 0; i < argc && rc == EXIT_OK; i++) {
         const char *a = argv[i];
@@ -1036,6 +1038,9 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         free(allow);
         return rc;
     }
+    if (o.output == TALLY_OUTPUT_JSON) {
+        o.json_array = &ja;
+    }
     cfg->allow_native = nallow ? allow : NULL;
     if (!libs_done(ld, cfg)) {
         free(data);
@@ -1122,10 +1127,15 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     if (worst == TALLY_OK || worst == TALLY_EDATA || worst == TALLY_ERUNTIME ||
         worst == TALLY_EFINDINGS) {
-        tally_status rs = cli_reports_finish(&reports, p, o.output, of.f);
+        tally_status rs = cli_reports_finish(&reports, p, o.output, o.json_array, of.f);
         if (rs != TALLY_OK && (rs != TALLY_ERUNTIME || worst != TALLY_EDATA)) {
             worst = rs == TALLY_EDATA ? TALLY_EINTERNAL : rs;
         }
+    }
+    if (ja.open && tally_json_array_close(&ja, of.f) != TALLY_OK &&
+        (worst == TALLY_OK || worst == TALLY_EDATA || worst == TALLY_ERUNTIME ||
+         worst == TALLY_EFINDINGS)) {
+        worst = TALLY_EIO;
     }
     cli_reports_free(&reports);
     if (worst != TALLY_ENATIVE && worst != TALLY_EOPTION) {
