@@ -567,16 +567,21 @@ static size_t gaps_of(ask_ctx *c, const value *mine, const value *first,
 }
 
 /* The fields that say why [mine] is not ranked: enums differing from the
- * first's, and what [mine] has that the first's leaves none. */
+ * first's, and what [mine] has that the first's leaves none; with no
+ * first, its enums and texts.  Its first text is its name, not a reason. */
 static void why_unranked(ask_ctx *c, const value *mine, const value *first,
                          bool json, strbuf *b)
 {
     const bc_program *p = c->p;
     const bc_record *r = &p->records[mine->as.r->type];
-    bool any = false;
+    bool any = false, named = false;
     for (uint32_t k = 0; k < r->nfields && k < mine->as.r->count; k++) {
         const bc_field *f = bc_record_field(p, r, k);
         const value *a = &mine->as.r->fields[k];
+        if (a->kind == VAL_TEXT && !named) {
+            named = true; /* the element's name (put_name), not a reason */
+            continue;
+        }
         const value *o = first ? &first->as.r->fields[k] : NULL;
         bool differs = a->kind == VAL_ENUM && (!o || !val_equal(a, o));
         bool only_mine = a->kind != VAL_NONE && o && o->kind == VAL_NONE;
@@ -1039,8 +1044,10 @@ static tally_status explain(ask_ctx *c, FILE *out, tally_whynot_result *res)
                 }
                 sb_puts(&b, ").\n");
             } else {
-                sb_puts(&b, "the ranking's order: no number of its result is "
-                            "behind the first's.\n");
+                sb_puts(&b, "the ranking's order: the first is ahead on no "
+                            "number of the result, read as higher is better "
+                            "(a policy that ranks lower numbers first, or "
+                            "breaks a tie, decides here).\n");
             }
             if (ngaps) {
                 sb_puts(&b, "Gap to the first (first minus this):\n");
@@ -1087,7 +1094,7 @@ static tally_status explain(ask_ctx *c, FILE *out, tally_whynot_result *res)
                                   "the rest is more than price can make up.\n",
                               (long long)rank_at_one);
                 } else {
-                    sb_puts(&b, "at 0.01 it is still not ranked.\n");
+                    sb_puts(&b, "at 0.01 it is not ranked.\n");
                 }
                 break;
             case TALLY_WHYNOT_NOT_MONOTONE:
