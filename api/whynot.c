@@ -422,7 +422,8 @@ static void note_failure(ask_ctx *c, rt_status st)
     } else if (st == RT_EDATA) {
         snprintf(c->fail, sizeof c->fail, "%s%s%s",
                  c->ve.path && c->ve.path[0] ? c->ve.path : "",
-                 c->ve.path && c->ve.path[0] ? ": " : "", c->ve.msg);
+                 c->ve.path && c->ve.path[0] ? ": " : "",
+                 c->ve.msg ? c->ve.msg : "rejected");
     } else {
         snprintf(c->fail, sizeof c->fail, "%s: %s (%s:%u:%u)",
                  rt_status_name(st), c->ve.msg ? c->ve.msg : "",
@@ -444,7 +445,12 @@ static wn_probe probe(void *ud, int64_t cents)
     value nv = val_dec(price);
     rt_status st = replace(&c->probe, c->p, c->input, &c->vary, 0, c->bid,
                            &nv, &changed);
-    if (st == RT_OK) {
+    if (st == RT_EDATA) {
+        /* an optional record or list on the way is none */
+        memset(&c->ve, 0, sizeof c->ve);
+        c->ve.msg = "the field to vary is not there (an optional on its "
+                    "path is none)";
+    } else if (st == RT_OK) {
         st = vm_eval(c->v, &c->probe, &changed, &res, &c->ve);
     }
     if (st != RT_OK) {
@@ -457,12 +463,13 @@ static wn_probe probe(void *ud, int64_t cents)
 
 /* ---- writing values ------------------------------------------------------- */
 
-/* [v] of type [t] as a person reads it; decimals exact, at the type's
- * places when it fixes them. */
+/* [v] of type [t] (BC_NONE_U16: none known) as a person reads it;
+ * decimals exact, at the type's places when it fixes them. */
 static void put_value(ask_ctx *c, uint16_t t, const value *v, strbuf *b)
 {
     const bc_program *p = c->p;
-    const bc_type *ty = strip(p, &t);
+    static const bc_type any = {.kind = BT_DEC, .places = BC_PLACES_ANY};
+    const bc_type *ty = t < p->ntypes ? strip(p, &t) : &any;
     switch ((val_kind)v->kind) {
     case VAL_NONE: sb_puts(b, "none"); break;
     case VAL_BOOL: sb_puts(b, v->as.b ? "true" : "false"); break;
@@ -646,7 +653,7 @@ static bool matches(ask_ctx *c, const value *el, int64_t i, const char *where)
     const char *want = eq + 1;
     size_t flen = (size_t)(eq - where);
     value got = val_none();
-    uint16_t t = 0;
+    uint16_t t = BC_NONE_U16;
     bool found = false;
     if (el) {
         int f = field_named(c->p, el->as.r->type, where, flen);
@@ -908,7 +915,7 @@ static tally_status explain(ask_ctx *c, FILE *out, tally_whynot_result *res)
     strbuf keyt;
     sb_init(&keyt, c->mem);
     if (key) {
-        put_value(c, 0, key, &keyt);
+        put_value(c, BC_NONE_U16, key, &keyt);
     }
 
     if (json) {
