@@ -79,4 +79,48 @@ tally_status api_check_tests_file(const tally_config *cfg, const char *path,
 /* Sends [text] to cfg->message, if there is one. */
 void api_message(const tally_config *cfg, const char *text);
 
+/* ---- why not (api/whynot.c) ------------------------------------------------
+ *
+ * The price search on its own, over a probe the caller supplies, so that
+ * it can be tested with made-up policies (tests/unit/api/test_whynot.c).
+ * Prices are whole hundredths ("cents": pennies for pounds). */
+typedef enum wn_probe {
+    WN_FIRST,     /* at this price the element ranks first */
+    WN_NOT_FIRST, /* it does not (ranks lower, or is not ranked) */
+    WN_STOP       /* the evaluation failed: the search stops */
+} wn_probe;
+
+typedef wn_probe (*wn_probe_fn)(void *ud, int64_t cents);
+
+typedef enum wn_outcome {
+    WN_FOUND,        /* price: the largest ranking first */
+    WN_NONE,         /* not first at 1 cent, nor at any price sampled */
+    WN_NOT_MONOTONE, /* first at wins_at, not first at loses_at < wins_at */
+    WN_STOPPED       /* the probe at stopped_at said WN_STOP */
+} wn_outcome;
+
+/* Prices sampled on each side of an answer to test it: a lower price must
+ * rank first wherever the answer does.  16 keeps the search under a
+ * hundred runs of the program for any price below 2^63 cents. */
+#define WN_SPREAD 16
+
+typedef struct wn_search {
+    wn_outcome outcome;
+    int64_t price;      /* WN_FOUND */
+    int64_t wins_at;    /* WN_NOT_MONOTONE */
+    int64_t loses_at;   /* WN_NOT_MONOTONE */
+    int64_t stopped_at; /* WN_STOPPED */
+    unsigned probes;    /* calls of the probe */
+} wn_search;
+
+/* Finds the largest price in [1, hi] cents at which [f] says WN_FIRST,
+ * where [f] says WN_NOT_FIRST at [hi] (asked unless [hi_known]): first
+ * at 1 cent, then a bisection keeping "first at lo, not at hi", then the
+ * answer and the answer + 1 asked again, then WN_SPREAD prices evenly
+ * spread over [1, answer] (each must be first) and over (answer, hi]
+ * (none may be).  When 1 cent is not first, WN_SPREAD prices over
+ * [1, hi] are asked: any first there is WN_NOT_MONOTONE.  hi >= 1. */
+void wn_search_price(wn_probe_fn f, void *ud, int64_t hi, bool hi_known,
+                     wn_search *out);
+
 #endif

@@ -22,6 +22,7 @@
 #include "outfile.h"
 #include "report.h"
 #include "tally.h"
+#include "whynot.h"
 
 #define usage_error cli_usage_error
 #define exit_for cli_exit_for
@@ -62,6 +63,8 @@ static const char usage_main[] =
     "                             publication (HTML or Markdown)\n"
     "  test [PATH...]             run the tests of policies and test files\n"
     "                             (directories searched; default .)\n"
+    "  whynot POLICY DATA         why a bid did not win: what decided it, its\n"
+    "                             gaps to the first, the price that would win\n"
     "\n"
     "options: --help (also after a command), --version\n"
     "\n"
@@ -514,6 +517,19 @@ static bool take_compile_options(tally_config *cfg, lib_dirs *ld, int *argc,
 }
 
 /* Counts the warnings of one check (tally check --strict). */
+/* compile_option and libs_done for the commands in other files
+ * (cli/whynot.h). */
+int cli_compile_option(tally_config *cfg, lib_dirs *ld, int argc, char **argv,
+                       int *i, const char *usage, int *rc)
+{
+    return compile_option(cfg, ld, argc, argv, i, usage, rc);
+}
+
+bool cli_libs_done(lib_dirs *ld, tally_config *cfg)
+{
+    return libs_done(ld, cfg);
+}
+
 static void count_warning(void *ud, const tally_diagnostic *d)
 {
     if (d->severity == TALLY_SEVERITY_WARNING) {
@@ -1693,6 +1709,9 @@ static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     if (strcmp(cmd, "doc") == 0) {
         return cmd_doc(cfg, ld, argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "whynot") == 0) {
+        return cmd_whynot(cfg, ld, argc - 2, argv + 2);
     }
     char msg[200];
     snprintf(msg, sizeof msg, "unknown command '%s'", cmd);

@@ -678,6 +678,82 @@ TALLY_API tally_status tally_tests_write(const tally_tests *t,
 
 TALLY_API void tally_tests_free(tally_tests *t); /* NULL is a no-op */
 
+/* ---- why not (tally whynot) ---------------------------------------------
+ *
+ * For one element of a list in the input (a bid of a tender) that does not
+ * rank first: what decided it, its gap to the element that does on every
+ * number of the result, and the largest price at which it would have
+ * ranked first with everything else unchanged.  The price is found by
+ * evaluating the compiled policy again, not by a formula: the record is
+ * bound once, then the one input field is varied in whole hundredths (a
+ * penny) and the program re-run, a bisection between 0.01 and the present
+ * price, checked at the answer and a penny above it, and at evenly spread
+ * prices on both sides; a policy under which a lower price does not
+ * always rank at least as well is reported as such, never answered. */
+typedef enum tally_whynot_format {
+    TALLY_WHYNOT_TEXT, /* plain words, for a person */
+    TALLY_WHYNOT_JSON  /* one JSON object (docs: "tally whynot") */
+} tally_whynot_format;
+
+typedef struct tally_whynot_options {
+    const char *record; /* the key of the record to explain (the input's
+                           `keyed by` field); NULL: the first record */
+    long bid;           /* the element's index in the list, from 0; or -1:
+                           chosen by [where] */
+    const char *where;  /* with bid -1: "FIELD=VALUE", the one element whose
+                           result field FIELD (or, failing that, input field
+                           FIELD, dotted: "supplier.id") reads VALUE */
+    const char *vary;   /* the input field varied, with [i] for the
+                           element: NULL means "bids[i].price"; money or
+                           decimal */
+    const char *rank;   /* the result field holding the element's rank, 1
+                           for first: NULL means "bids[i].rank"; integer,
+                           none when not ranked */
+    const char *total;  /* the result field that sums the criteria (told
+                           apart from them when saying what decided it);
+                           NULL means "total" */
+    tally_whynot_format format;
+} tally_whynot_options;
+
+typedef enum tally_whynot_outcome {
+    TALLY_WHYNOT_PRICE,        /* [price]: the largest price ranking first */
+    TALLY_WHYNOT_NO_PRICE,     /* no price from 0.01 up ranks first */
+    TALLY_WHYNOT_WINNER,       /* the element ranks first already */
+    TALLY_WHYNOT_NOT_MONOTONE, /* a price ranks first above one that does
+                                  not: no single largest price is claimed */
+    TALLY_WHYNOT_FAILED        /* the policy failed at a price tried */
+} tally_whynot_outcome;
+
+typedef struct tally_whynot_result {
+    tally_whynot_outcome outcome;
+    long bid;            /* the element explained */
+    char price[64];      /* TALLY_WHYNOT_PRICE: exact, "54086.99" */
+    unsigned evaluations; /* runs of the program the answer took */
+} tally_whynot_result;
+
+/* Explains why the element [o]->bid (or [o]->where) of the record in the
+ * [len] bytes of JSON text at [json] does not rank first, evaluating with
+ * session [s], and writes the explanation to [out] in [o]->format.
+ * Returns TALLY_OK with *res filled; TALLY_EOPTION (message sent) for a
+ * path that the program's input or output does not have or that is not
+ * of the right type, an element that is not there, or a record of
+ * another key than [o]->record; TALLY_EDATA for a rejected record and
+ * TALLY_ERUNTIME when the policy fails on it (messages sent; for a
+ * failure at a price tried, res->outcome is TALLY_WHYNOT_FAILED and the
+ * explanation says where); TALLY_ENOMEM; TALLY_EIO when writing [out]
+ * failed. */
+TALLY_API tally_status tally_whynot(tally_session *s, const char *json,
+                                    size_t len, const tally_whynot_options *o,
+                                    FILE *out, tally_whynot_result *res);
+
+/* tally_whynot for the record keyed [o]->record among the records read
+ * from [in] (JSON Lines or a JSON array, as tally_run reads them; [name]
+ * names it in messages).  No such record: TALLY_EOPTION. */
+TALLY_API tally_status tally_whynot_in(tally_session *s, FILE *in,
+                                       const char *name,
+                                       const tally_whynot_options *o,
+                                       FILE *out, tally_whynot_result *res);
+
 /* The message for a status. */
 TALLY_API const char *tally_status_name(tally_status s);
 

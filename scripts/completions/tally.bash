@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc whynot --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -27,6 +27,8 @@ _tally()
             COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur"))
         elif [[ $cmd == doc ]]; then
             COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
+        elif [[ $cmd == whynot ]]; then
+            COMPREPLY=($(compgen -W "text json" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur"))
         fi
@@ -41,6 +43,7 @@ _tally()
     --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
     --output|-o|--junit|--coverage-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --filter|--min-coverage|--min-mutation-score) return ;;
+    --record|--bid|--where|--vary|--rank|--total) return ;;
     --lib-path|--out) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --allow-native) COMPREPLY=($(compgen -f -X '!*.so' -- "$cur")); return ;;
     esac
@@ -53,6 +56,7 @@ _tally()
     fmt) opts="--check --write --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
     doc) opts="--out -o --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
+    whynot) opts="--record --bid --where --vary --rank --total --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
     test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
@@ -65,6 +69,7 @@ _tally()
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
         --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--report|--report-format|--report-partial|--out) ((i++)) ;;
+        --record|--bid|--where|--vary|--rank|--total) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac
