@@ -19,6 +19,10 @@ one near the s.74 limits, with or without indexation.
 --edge puts the hand-built edge cases (EDGE, below) first, each once,
 then the generated ones; their titles start "EDGE name:".
 
+--expected-report reads contracts and writes the portfolio reports as
+CSV (tally run --report FILE.csv), computed here too; with
+--report-format json, as JSON (--report FILE.json).
+
 --expected reads contracts and writes what the policy must output for
 each (results, findings, and an error record for one the policy must
 reject), computed here with exact decimals from the procedure
@@ -158,10 +162,10 @@ def edge_cases():
     add("mod-works-15pc-penny", "works: 15% and a penny is not",
         category="works", proposed=proposal("P1", "150000.01"))
     add("mod-aggregate", "past modifications bring the aggregate to the threshold: "
-        "the next is refused; near the limit",
-        modifications=[{"id": "M1", "made": "2026-06-01", "value_change": "100000.00",
+        "the next is refused; at 80% of it, near the limit",
+        modifications=[{"id": "M1", "made": "2026-06-01", "value_change": "120000.00",
                         "term_change_months": 0, "ground": "none", "below_threshold": True},
-                       {"id": "M2", "made": "2026-09-01", "value_change": "-57720.00",
+                       {"id": "M2", "made": "2026-09-01", "value_change": "-46176.00",
                         "term_change_months": 0, "ground": "none", "below_threshold": True},
                        {"id": "M3", "made": "2026-10-01", "value_change": "30000.00",
                         "term_change_months": 0, "ground": "none", "below_threshold": False}],
@@ -421,7 +425,15 @@ def expected(c):
     # The findings are in the order the policy declares them.
     order = ["KPI-001", "KPI-002", "PAY-001", "PAY-002", "MOD-001", "MOD-002", "MOD-003"]
     findings.sort(key=lambda f: order.index(f["code"]))
-    out = {"contract": key, "kpis_required": required, "review": reason is not None}
+    sup = c["supplier"]
+    sme = sup["staff"] < 250 and (D(sup["turnover"]) <= D("44000000")
+                                  or D(sup["balance_sheet"]) <= D("38000000"))
+    paid = sum((D(p["amount"]) for p in c["payments"] if p["paid"]), D(0))
+    out = {"contract": key, "supplier_size": "sme" if sme else "large",
+           "paid": str(paid.quantize(PENNY)),
+           "kpis_required": required,
+           "kpi_duty_met": c["light_touch"] or not required or len(c["kpis"]) >= 3,
+           "review": reason is not None}
     if reason is not None:
         out["review_reason"] = reason
     out["late_payments"] = len(late)
@@ -431,10 +443,93 @@ def expected(c):
     out["service_credit"] = str(credit)
     out["aggregated_modifications"] = str(agg.quantize(PENNY))
     out["headroom"] = str((th - agg).quantize(PENNY))
+    out["near_limit"] = agg >= th * D("0.8")
     if mod is not None:
         out["modification"] = mod
     out["findings"] = findings
     return out
+
+
+def share(n, d):
+    return str((D(n) * 100 / d).quantize(D("0.1"), ROUND_HALF_UP)) if d else "0.0"
+
+
+def expected_report(lines):
+    """The four portfolio reports as CSV, computed from the procedure."""
+    size, total, kpi, near = {}, [0, D(0), 0, 0, 0], {}, {}
+    for line in lines:
+        if not line.strip():
+            continue
+        c = json.loads(line)
+        r = expected(c)
+        if "error" in r:
+            continue
+        value = D(c["original_value"])
+        vcse = c["supplier"]["vcse"]
+        k = (0 if r["supplier_size"] == "sme" else 1, vcse)
+        g = size.setdefault(k, [0, D(0), D(0)])
+        g[0] += 1
+        g[1] += value
+        g[2] += D(r["paid"])
+        total[0] += 1
+        total[1] += value
+        total[2] += r["supplier_size"] == "sme"
+        total[3] += vcse
+        total[4] += r["supplier_size"] == "sme" or vcse
+        for kp in c["kpis"]:
+            rs = kp["results"]
+
+            def missed(x):
+                a, t = D(x["actual"]), D(kp["target"])
+                return a < t if kp["direction"] == "at-least" else a > t
+            if rs and missed(rs[-1]):
+                g = kpi.setdefault(c["buyer"], [0, set(), 0])
+                g[0] += 1
+                g[1].add(c["id"])
+                g[2] += any(missed(rs[i]) and missed(rs[i - 1]) for i in range(1, len(rs)))
+        agg = D(r["aggregated_modifications"])
+        head = D(r["headroom"])
+        if agg >= (agg + head) * D("0.8"):
+            g = near.setdefault(c["buyer"], [0, D(0), None])
+            g[0] += 1
+            g[1] += agg
+            g[2] = head if g[2] is None else min(g[2], head)
+    out = ["# report spend_by_size", "size,vcse,contracts,value,paid"]
+    for (sz, vc), g in sorted(size.items()):
+        out.append("%s,%s,%d,%s,%s" % ("sme" if sz == 0 else "large", "true" if vc else "false",
+                                       g[0], money(g[1]), money(g[2])))
+    out += ["", "# report sme_vcse_share", "contracts,value,sme_share,vcse_share,sme_or_vcse_share"]
+    if total[0]:
+        out.append("%d,%s,%s,%s,%s" % (total[0], money(total[1]), share(total[2], total[0]),
+                                       share(total[3], total[0]), share(total[4], total[0])))
+    out += ["", "# report kpis_at_risk", "buyer,kpis,contracts,missed_twice"]
+    for b in sorted(kpi, key=lambda x: x.encode()):
+        g = kpi[b]
+        out.append("%s,%d,%d,%s" % (b, g[0], len(g[1]), share(g[2], g[0])))
+    out += ["", "# report modifications_near_limit", "buyer,contracts,aggregated,least_headroom"]
+    for b in sorted(near, key=lambda x: x.encode()):
+        g = near[b]
+        out.append("%s,%d,%s,%s" % (b, g[0], money(g[1]), money(g[2])))
+    return "\n".join(out) + "\n"
+
+
+def report_json(csv_text):
+    """The same reports in the layout of tally run --report FILE.json."""
+    ints, bools = {"contracts", "kpis"}, {"vcse"}
+    parts = []
+    for block in csv_text.strip("\n").split("\n\n"):
+        lines = block.split("\n")
+        name, head, rows = lines[0][len("# report "):], lines[1].split(","), lines[2:]
+        objs = []
+        for r in rows:
+            cells = []
+            for k, v in zip(head, r.split(",")):
+                j = v if k in ints else ("true" if v == "true" else "false") if k in bools \
+                    else json.dumps(v, ensure_ascii=False)
+                cells.append("%s: %s" % (json.dumps(k), j))
+            objs.append("{" + ", ".join(cells) + "}")
+        parts.append("%s: [\n%s\n]\n" % (json.dumps(name), ",\n".join(objs)))
+    return "{" + ", ".join(parts) + "}\n"
 
 
 def main():
@@ -443,8 +538,14 @@ def main():
     ap.add_argument("--contracts", type=int, default=20)
     ap.add_argument("--edge", action="store_true")
     ap.add_argument("--expected", action="store_true")
+    ap.add_argument("--expected-report", action="store_true")
+    ap.add_argument("--report-format", choices=["csv", "json"], default="csv")
     a = ap.parse_args()
     w = sys.stdout.write
+    if a.expected_report:
+        csv_text = expected_report(sys.stdin)
+        w(csv_text if a.report_format == "csv" else report_json(csv_text))
+        return 0
     if a.expected:
         for line in sys.stdin:
             if line.strip():
