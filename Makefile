@@ -294,6 +294,9 @@ clean:
 # generated tenders, run interleaved.  BENCH_SIZES="1000 1000000" goes large.
 # Then a report's peak memory over 100,000 and 1,000,000 generated records
 # (tests/tools/report_memory.py), which must be flat.
+# Then the contracts portfolio reports over 10,000 and 100,000 generated
+# contracts (tests/tools/portfolio_memory.py): flat, the same bytes with
+# --jobs 2.
 BENCH_SIZES ?= 1000 10000 100000
 BENCH_RUNS  ?= 5
 BENCH_ARGS  ?=
@@ -306,6 +309,7 @@ bench: deps
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $(BUILD)/bench/vm_eval bench/vm_eval.c $(LIB) $(LDLIBS)
 	python3 bench/run.py --build $(BUILD) --sizes "$(BENCH_SIZES)" --runs $(BENCH_RUNS) $(BENCH_ARGS)
 	python3 tests/tools/report_memory.py $(TALLY) 100000 1000000
+	python3 tests/tools/portfolio_memory.py $(TALLY) 10000 100000
 
 # `make bench-instr BASE=REV` (bench/README.md): instructions per tender
 # of the award example, this tree against REV, counted by callgrind.

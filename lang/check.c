@@ -2565,6 +2565,7 @@ static void signature(checker *k, sym *f)
     f->nparams = (int)d->list.count;
     f->params = alloc(k, (size_t)(f->nparams + 1) * sizeof *f->params);
     if (!f->params) {
+        f->nparams = 0; /* out of memory: no parameters for check_func to walk */
         return;
     }
     name_ix ix = {NULL, 0};
