@@ -151,6 +151,12 @@ struct vm {
                             this record when cite_gen[k] == gen; else NULL
                             and CITE does nothing */
 
+    uint32_t tr_max;     /* vm_set_trace: events kept per evaluation, 0:
+                            no trace */
+    vm_trace_event *tr;  /* record arena: this evaluation's events */
+    uint32_t tr_count, tr_cap;
+    bool tr_truncated;   /* an event past tr_max was dropped */
+
     /* Per evaluation (vm_eval / vm_call): */
     arena *a;            /* borrowed: the record arena */
     value input;         /* what INPUT pushes */
@@ -359,6 +365,70 @@ bool vm_collect_cites(vm *v)
         return false;
     }
     memset(v->cite_gen, 0, n * sizeof(uint32_t));
+    return true;
+}
+
+bool vm_set_trace(vm *v, uint32_t max_events)
+{
+    if (max_events && !vm_collect_cites(v)) {
+        return false;
+    }
+    v->tr_max = max_events;
+    return true;
+}
+
+const vm_trace_event *vm_trace(const vm *v, uint32_t *count, bool *truncated)
+{
+    *count = v->tr_count;
+    *truncated = v->tr_truncated;
+    return v->tr_count ? v->tr : NULL;
+}
+
+/* Forgets the trace (its events are in a record arena now reset or
+ * about to be). */
+static void trace_reset(vm *v)
+{
+    v->tr = NULL;
+    v->tr_count = v->tr_cap = 0;
+    v->tr_truncated = false;
+}
+
+/* Notes one event; past tr_max drops it and marks the trace truncated.
+ * The array doubles in the record arena (the old copies stay there until
+ * the reset: at most twice tr_max events in all).  False out of
+ * memory. */
+static __attribute__((noinline)) bool trace_add(vm *v, uint8_t kind,
+                                                uint16_t a, uint16_t b,
+                                                uint32_t pc, const value *val,
+                                                const void *rec)
+{
+    if (v->tr_count == v->tr_cap) {
+        if (v->tr_cap >= v->tr_max) {
+            v->tr_truncated = true;
+            return true;
+        }
+        uint32_t cap = v->tr_cap ? v->tr_cap * 2 : 64;
+        if (cap > v->tr_max) {
+            cap = v->tr_max;
+        }
+        vm_trace_event *n = arena_alloc(v->a, (size_t)cap * sizeof *n);
+        if (!n) {
+            return false;
+        }
+        if (v->tr_count) {
+            memcpy(n, v->tr, (size_t)v->tr_count * sizeof *n);
+        }
+        v->tr = n;
+        v->tr_cap = cap;
+    }
+    vm_trace_event *e = &v->tr[v->tr_count++];
+    e->kind = kind;
+    e->a = a;
+    e->b = b;
+    e->depth = v->depth;
+    e->pc = pc;
+    e->val = val ? *val : val_none();
+    e->rec = rec;
     return true;
 }
 
@@ -2237,6 +2307,10 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         uint16_t k = BC_ARG(ip, COVER, 0);
         VM_ASSERT(k < prog->nprobes && v->probe_hits);
         v->probe_hits[k]++;
+        if (v->tr_max &&
+            !trace_add(v, VM_TR_ARM, k, 0, (uint32_t)(ip - code), NULL, NULL)) {
+            NOMEM();
+        }
         VM_NEXT(BC_OP_LEN(COVER));
     }
 
@@ -2245,8 +2319,72 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             uint16_t k = BC_ARG(ip, CITE, 0);
             VM_ASSERT(k < prog->ncites);
             v->cite_gen[k] = v->gen;
+            if (v->tr_max && !trace_add(v, VM_TR_CITE, k, 0,
+                                        (uint32_t)(ip - code), NULL, NULL)) {
+                NOMEM();
+            }
         }
         VM_NEXT(BC_OP_LEN(CITE));
+    }
+
+    /* Derivation traces: only in programs compiled for tracing. */
+    VM_CASE(TRACE_ENTER): {
+        if (v->tr_max) {
+            uint16_t f = FR->func;
+            uint32_t pc = (uint32_t)(ip - code);
+            if (!trace_add(v, VM_TR_ENTER, f, 0, pc, NULL, NULL)) {
+                NOMEM();
+            }
+            for (uint16_t i = 0; i < prog->funcs[f].arity; i++) {
+                if (!trace_add(v, VM_TR_ARG, f, i, pc, &locals[i], NULL)) {
+                    NOMEM();
+                }
+            }
+        }
+        VM_NEXT(BC_OP_LEN(TRACE_ENTER));
+    }
+
+    VM_CASE(TRACE_EXIT): {
+        if (v->tr_max && !trace_add(v, VM_TR_EXIT, FR->func, 0,
+                                    (uint32_t)(ip - code), sp - 1, NULL)) {
+            NOMEM();
+        }
+        VM_NEXT(BC_OP_LEN(TRACE_EXIT));
+    }
+
+    VM_CASE(TRACE_FIELD): {
+        uint16_t r = BC_ARG(ip, TRACE_FIELD, 0);
+        uint16_t fi = BC_ARG(ip, TRACE_FIELD, 1);
+        const value *x = sp - 1;
+        if (UNLIKELY(x->kind != VAL_RECORD || x->as.r->type != r ||
+                     fi >= x->as.r->count)) {
+            CONFUSED();
+        }
+        if (v->tr_max &&
+            !trace_add(v, VM_TR_FIELD, r, fi, (uint32_t)(ip - code),
+                       &x->as.r->fields[fi], x->as.r)) {
+            NOMEM();
+        }
+        VM_NEXT(BC_OP_LEN(TRACE_FIELD));
+    }
+
+    VM_CASE(TRACE_INIT): {
+        if (v->tr_max &&
+            !trace_add(v, VM_TR_INIT, BC_ARG(ip, TRACE_INIT, 0),
+                       BC_ARG(ip, TRACE_INIT, 1), (uint32_t)(ip - code),
+                       sp - 1, NULL)) {
+            NOMEM();
+        }
+        VM_NEXT(BC_OP_LEN(TRACE_INIT));
+    }
+
+    VM_CASE(TRACE_REC): {
+        if (v->tr_max &&
+            !trace_add(v, VM_TR_REC, BC_ARG(ip, TRACE_REC, 0), 0,
+                       (uint32_t)(ip - code), sp - 1, NULL)) {
+            NOMEM();
+        }
+        VM_NEXT(BC_OP_LEN(TRACE_REC));
     }
 
     VM_CASE(CALL_NATIVE): {
@@ -2577,6 +2715,7 @@ static void begin(vm *v, arena *a, const value *input, value *out,
     memset(err, 0, sizeof *err);
     err->cite = -1;
     *out = val_none();
+    trace_reset(v);
     v->a = a;
     v->err = err;
     v->fuel = v->budget ? v->budget : UINT64_MAX;
@@ -2621,6 +2760,7 @@ vm_status vm_eval(vm *v, arena *a, const value *input, value *out,
         return walk_confused(v, "the program has no output function");
     }
     value res;
+    trace_reset(v); /* the output's derivation only, not the checks' */
     vm_status st = execute(v, p->output_func, NULL, 0, &res);
     if (st == VM_OK) {
         *out = res;
