@@ -212,6 +212,10 @@ tally_status api_front(const tally_config *cfg, const char *file,
         c.plain = h->coverage; /* no inlining: every call reaches its
                                   definition's coverage point */
     }
+    if (cfg && cfg->trace) {
+        c.trace = true;
+        c.plain = true; /* every definition called, so every one traced */
+    }
     bool ok = tly_load(&c);
     if (ok && h && h->loaded) {
         h->loaded(h->ud, &c);

@@ -2411,6 +2411,9 @@ static void gen_inner(cg *g, ast_node *n)
             memset(g->inits + base, 0, (size_t)r->nfields * sizeof *g->inits);
         }
         g->ninits = base + (uint32_t)r->nfields;
+        if (g->c->trace && !g->failed && !g->dead) {
+            op16(g, OP_TRACE_BEGIN, (uint16_t)r->index, n->sp, 0);
+        }
         for (uint32_t i = 0; i < n->list.count; i++) {
             ast_node *init = n->list.items[i];
             if (init->aux >= 0 && init->aux < r->nfields) {

@@ -2387,6 +2387,15 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         VM_NEXT(BC_OP_LEN(TRACE_REC));
     }
 
+    VM_CASE(TRACE_BEGIN): {
+        if (v->tr_max &&
+            !trace_add(v, VM_TR_BEGIN, BC_ARG(ip, TRACE_BEGIN, 0), 0,
+                       (uint32_t)(ip - code), NULL, NULL)) {
+            NOMEM();
+        }
+        VM_NEXT(BC_OP_LEN(TRACE_BEGIN));
+    }
+
     VM_CASE(CALL_NATIVE): {
         uint16_t x = BC_ARG(ip, CALL_NATIVE, 0);
         VM_ASSERT(x < prog->nexterns);

@@ -127,6 +127,7 @@ typedef enum vm_trace_kind {
     VM_TR_FIELD, /* field b of record rec (of type a) read: val */
     VM_TR_INIT,  /* field b of a record literal of type a is val */
     VM_TR_REC,   /* the record val (type a) was built from those fields */
+    VM_TR_BEGIN, /* a record literal of type a begins */
     VM_TR_ARM,   /* coverage point a (prog->probes: an arm taken) */
     VM_TR_CITE   /* citation a (prog->cites) decided part of the result */
 } vm_trace_kind;
