@@ -370,6 +370,9 @@ bool vm_collect_cites(vm *v)
 
 bool vm_set_trace(vm *v, uint32_t max_events)
 {
+    if (!v->prog->traced) {
+        max_events = 0; /* nothing to note: its CITEs are not traced */
+    }
     if (max_events && !vm_collect_cites(v)) {
         return false;
     }

@@ -145,7 +145,8 @@ typedef struct vm_trace_event {
 
 /* Keeps a trace of at most [max_events] events of each vm_eval (0: off,
  * the default) and collects citations (vm_collect_cites).  Only programs
- * compiled for tracing give events.  False out of memory. */
+ * compiled for tracing give events: for others this does nothing.  False
+ * out of memory. */
 bool vm_set_trace(vm *v, uint32_t max_events);
 
 /* After a vm_eval, until the arena given to it is reset: the events of
