@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc explain --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -27,6 +27,8 @@ _tally()
             COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur"))
         elif [[ $cmd == doc ]]; then
             COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
+        elif [[ $cmd == explain ]]; then
+            COMPREPLY=($(compgen -W "text json" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur"))
         fi
@@ -39,6 +41,7 @@ _tally()
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
     --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
+    --record|--path|--max-steps) return ;;
     --output|-o|--junit|--coverage-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --filter|--min-coverage|--min-mutation-score) return ;;
     --lib-path|--out) COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -46,13 +49,14 @@ _tally()
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --all-errors --findings-only --fail-on --jobs -j --report --report-format --report-partial --allow-native --help --" ;;
+    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --explain --all-errors --findings-only --fail-on --jobs -j --report --report-format --report-partial --allow-native --help --" ;;
     merge) opts="--format --output -o --partial --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--strict --max-errors --memory-cap --lib-path --help --" ;;
     fmt) opts="--check --write --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
     doc) opts="--out -o --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
+    explain) opts="--record --path --format --input --as-of --max-steps --max-errors --lib-path --help" ;;
     test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
@@ -64,7 +68,7 @@ _tally()
     local nargs=0
     for ((i = i + 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--report|--report-format|--report-partial|--out) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--report|--report-format|--report-partial|--out|--record|--path|--max-steps) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac

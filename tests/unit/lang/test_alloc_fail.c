@@ -211,7 +211,16 @@ static long count_lines(const char *buf, size_t len)
 
 /* Runs [p] over the fixture records with [jobs] worker threads; returns
  * the status after checking that every record was accounted for. */
+static tally_status api_run_opts(const tally_program *p, unsigned jobs,
+                                 bool explain);
+
 static tally_status api_run(const tally_program *p, unsigned jobs)
+{
+    return api_run_opts(p, jobs, false);
+}
+
+static tally_status api_run_opts(const tally_program *p, unsigned jobs,
+                                 bool explain)
 {
     FILE *in = fmemopen(fx.data, fx.data_len, "r");
     char *obuf = NULL;
@@ -222,6 +231,7 @@ static tally_status api_run(const tally_program *p, unsigned jobs)
     memset(&o, 0, sizeof o);
     o.input_name = "sample";
     o.jobs = jobs;
+    o.explain = explain;
     tally_run_stats st;
     tally_status s = tally_run(p, &o, in, out, &st);
     fclose(in);
@@ -296,6 +306,44 @@ static int api_child(long n)
         tally_program_free(p);
     } else {
         AF_CHECK(p == NULL, "a failed compile returned a program");
+    }
+    AF_CHECK(a.live == 0, "%zu bytes not returned", a.live);
+    return a.failed ? AF_CLEAN : AF_DONE;
+}
+
+/* One child of the tracing sweep: a program compiled for tracing,
+ * tally_explain of one field of the third record, and tally run
+ * --explain, through the refusing hook; every byte must come back. */
+static int explain_child(long n)
+{
+    af_alloc a = {PTHREAD_MUTEX_INITIALIZER, 0, n, false, 0};
+    tally_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.alloc = af_hook;
+    cfg.alloc_ud = &a;
+    cfg.trace = 1;
+    tally_program *p = NULL;
+    fprintf(stderr, "phase: compile for tracing\n");
+    tally_status s = tally_compile(&cfg, "award.tally", fx.src, fx.src_len, &p);
+    AF_CHECK(s == TALLY_OK || (a.failed && s == TALLY_ENOMEM),
+             "tally_compile: %s", tally_status_name(s));
+    if (s == TALLY_OK) {
+        fprintf(stderr, "phase: explain\n");
+        FILE *in = fmemopen(fx.data, fx.data_len, "r");
+        FILE *sink = fopen("/dev/null", "w");
+        AF_CHECK(in && sink, "cannot open streams");
+        tally_explain_options o;
+        memset(&o, 0, sizeof o);
+        o.record = "T-000003";
+        o.path = "bids[0].total";
+        s = tally_explain(p, &o, in, sink);
+        fclose(in);
+        fclose(sink);
+        AF_CHECK(s == TALLY_OK || (a.failed && s == TALLY_ENOMEM),
+                 "tally_explain: %s", tally_status_name(s));
+        fprintf(stderr, "phase: run --explain\n");
+        api_run_opts(p, 1, true);
+        tally_program_free(p);
     }
     AF_CHECK(a.live == 0, "%zu bytes not returned", a.live);
     return a.failed ? AF_CLEAN : AF_DONE;
@@ -620,6 +668,11 @@ static void test_alloc_fail_internals(void **state)
     sweep("internals", internal_child);
 }
 
+static void test_alloc_fail_explain(void **state)
+{
+    sweep("tracing", explain_child);
+}
+
 static void test_alloc_fail_reader_long_line(void **state)
 {
     sweep("reader, long line", reader_child);
@@ -631,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_alloc_fail_public_api),
         cmocka_unit_test(test_alloc_fail_internals),
         cmocka_unit_test(test_alloc_fail_reader_long_line),
+        cmocka_unit_test(test_alloc_fail_explain),
     };
     return cmocka_run_group_tests_name("alloc_fail", tests, setup, teardown);
 }
