@@ -41,7 +41,10 @@ typedef struct xnode xnode;
 struct xnode {
     uint8_t kind;       /* xkind */
     bool done;          /* closed by its EXIT, INIT or REC */
+    bool memo;          /* XN_CALL: a result reused (VM_TR_MEMO), no body */
+    uint32_t mark;      /* compact rendering: visited for field mark */
     uint16_t field;     /* XN_INIT: field index; BC_NONE_U16 while pending */
+    uint16_t func;      /* XN_CALL: the function */
     uint32_t ev;        /* the event that made it (INIT: the INIT) */
     uint32_t begin_ev;  /* XN_INIT: unused; XN_CALL: its ENTER */
     value val;          /* XN_CALL, XN_INIT, XN_LIT once done */
@@ -65,7 +68,12 @@ struct xtree {
     uint32_t nlits;
     in_rec *ins;    /* input records, by identity */
     uint32_t nins, cap_ins;
-    strbuf *seen;   /* text: calls already expanded, "f\x1fargs\n" */
+    strbuf *seen;   /* text: calls already expanded, "f(args) = v\n" */
+    xnode **calls;  /* finished calls that ran, by function then order */
+    uint32_t ncalls;
+    xnode **rcalls; /* those whose result is a record, by its identity */
+    uint32_t nrcalls;
+    uint32_t gen;   /* compact rendering: the field being gathered */
     bool failed;    /* out of memory */
 };
 
@@ -97,6 +105,17 @@ static int cmp_lit(const void *x, const void *y)
     const void *a = (*(xnode *const *)x)->val.as.r;
     const void *b = (*(xnode *const *)y)->val.as.r;
     return a < b ? -1 : a > b;
+}
+
+/* Calls by function, then in the order they ran. */
+static int cmp_call(const void *x, const void *y)
+{
+    const xnode *a = *(xnode *const *)x, *b = *(xnode *const *)y;
+    int32_t d = (int32_t)a->func - (int32_t)b->func;
+    if (d) {
+        return d < 0 ? -1 : 1;
+    }
+    return a->ev < b->ev ? -1 : a->ev > b->ev;
 }
 
 static int cmp_in(const void *x, const void *y)
@@ -205,9 +224,22 @@ xtree *xt_build(const bc_program *p, arena *a, const vm_trace_event *ev,
         switch ((vm_trace_kind)e->kind) {
         case VM_TR_ENTER:
             top = add_node(t, top, XN_CALL, i);
+            if (top) {
+                top->func = e->a;
+            }
             break;
         case VM_TR_ARG:
-            break; /* read from after the ENTER */
+            break; /* read from after the ENTER or MEMO */
+        case VM_TR_MEMO: {
+            xnode *m = add_node(t, top, XN_CALL, i);
+            if (m) {
+                m->func = e->a;
+                m->memo = true;
+                m->done = true;
+                m->val = e->val;
+            }
+            break;
+        }
         case VM_TR_EXIT:
             while (top != t->root && top->kind != XN_CALL) {
                 top = top->parent;
@@ -262,7 +294,13 @@ xtree *xt_build(const bc_program *p, arena *a, const vm_trace_event *ev,
     }
     /* The literals, by the identity of the record each built. */
     t->lits = arena_alloc(a, (nlits ? nlits : 1) * sizeof *t->lits);
-    if (!t->lits) {
+    uint32_t ncalls = 0;
+    for (uint32_t i = 0; i < nev; i++) {
+        ncalls += ev[i].kind == VM_TR_ENTER;
+    }
+    t->calls = arena_alloc(a, (ncalls ? ncalls : 1) * sizeof *t->calls);
+    t->rcalls = arena_alloc(a, (ncalls ? ncalls : 1) * sizeof *t->rcalls);
+    if (!t->lits || !t->calls || !t->rcalls) {
         return NULL;
     }
     xnode *stack[256];
@@ -275,6 +313,13 @@ xtree *xt_build(const bc_program *p, arena *a, const vm_trace_event *ev,
                 t->nlits < nlits) {
                 t->lits[t->nlits++] = c;
             }
+            if (c->kind == XN_CALL && c->done && !c->memo &&
+                t->ncalls < ncalls) {
+                t->calls[t->ncalls++] = c;
+                if (c->val.kind == VAL_RECORD) {
+                    t->rcalls[t->nrcalls++] = c;
+                }
+            }
             if (c->first) {
                 if (sp == 256) {
                     /* Deeper than any policy nests: walk it in turn. */
@@ -285,6 +330,8 @@ xtree *xt_build(const bc_program *p, arena *a, const vm_trace_event *ev,
         }
     }
     qsort(t->lits, t->nlits, sizeof *t->lits, cmp_lit);
+    qsort(t->rcalls, t->nrcalls, sizeof *t->rcalls, cmp_lit);
+    qsort(t->calls, t->ncalls, sizeof *t->calls, cmp_call);
     if (input) {
         index_input(t, input, bc_string(p, p->input_name), 0);
         if (t->failed) {
@@ -517,19 +564,54 @@ typedef struct rctx {
 
 /* The call whose result is the record [r] (a rule's verdict), or NULL:
  * a read of its field is explained by that call. */
-static xnode *call_of(xnode *n, const void *r, int depth)
+static xnode *call_of(const xtree *t, const void *r)
 {
-    if (depth > 200) {
-        return NULL;
-    }
-    for (xnode *c = n->first; c; c = c->next) {
-        if (c->kind == XN_CALL && c->done && c->val.kind == VAL_RECORD &&
-            c->val.as.r == r) {
-            return c;
+    size_t lo = 0, hi = t->nrcalls;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const void *m = t->rcalls[mid]->val.as.r;
+        if (m == r) {
+            while (mid > 0 && t->rcalls[mid - 1]->val.as.r == r) {
+                mid--; /* the first that made it */
+            }
+            return t->rcalls[mid];
         }
-        xnode *f = c->first ? call_of(c, r, depth + 1) : NULL;
-        if (f) {
-            return f;
+        if ((const char *)m < (const char *)r) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+/* The call that computed the result memo call [n] reuses: the first of
+ * its function that ran with equal arguments, or NULL. */
+static xnode *full_call(const xtree *t, const xnode *n)
+{
+    size_t lo = 0, hi = t->ncalls;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->calls[mid]->func < n->func) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for (size_t k = lo; k < t->ncalls && t->calls[k]->func == n->func; k++) {
+        const xnode *c = t->calls[k];
+        bool same = true;
+        uint32_t i = n->ev + 1, j = c->ev + 1;
+        for (; i < t->nev && t->ev[i].kind == VM_TR_ARG && t->ev[i].a == n->func;
+             i++, j++) {
+            if (j >= t->nev || t->ev[j].kind != VM_TR_ARG ||
+                !val_equal(&t->ev[i].val, &t->ev[j].val)) {
+                same = false;
+                break;
+            }
+        }
+        if (same) {
+            return (xnode *)c;
         }
     }
     return NULL;
@@ -618,18 +700,30 @@ static void render(rctx *c, xnode *n, int ind)
     const bc_program *p = t->p;
     strbuf *b = c->b;
     const vm_trace_event *e = &t->ev[n->ev];
+    if (n->kind == XN_CALL && n->memo) {
+        xnode *full = full_call(t, n);
+        if (full) {
+            n = full;
+            e = &t->ev[n->ev];
+        }
+    }
     if (++c->depth > 400) {
         c->depth--;
         return;
     }
     if (c->compact) {
+        if (n->mark == t->gen) {
+            c->depth--;
+            return; /* gathered already for this field */
+        }
+        n->mark = t->gen;
         if (n->kind == XN_ARM) {
             note_arm(c, n);
         } else if (n->kind == XN_CITE) {
             note_cite(c, n);
         } else if (n->kind == XN_READ && e->val.kind != VAL_RECORD &&
                    !input_path(t, e->rec)) {
-            xnode *src = call_of(t->root, e->rec, 0);
+            xnode *src = call_of(t, e->rec);
             if (src) {
                 render_children(c, src, ind);
             }
@@ -704,7 +798,7 @@ static void render(rctx *c, xnode *n, int ind)
             sb_put(b, v.p ? v.p : "", v.len);
             sb_puts(b, "  (");
             put_at(p, b, e->pc, false);
-            sb_puts(b, seen ? ", as above)\n" : ")\n");
+            sb_puts(b, seen ? ", as above)\n" : n->memo ? ", remembered)\n" : ")\n");
             if (!seen) {
                 render_children(c, n, ind + 1);
             }
@@ -721,7 +815,7 @@ static void render(rctx *c, xnode *n, int ind)
         strbuf v;
         sb_init(&v, b->mem);
         put_value(t, &v, &e->val, f ? type_of(p, f->type) : NULL);
-        xnode *src = in ? NULL : call_of(t->root, e->rec, 0);
+        xnode *src = in ? NULL : call_of(t, e->rec);
         if (c->json) {
             sb_puts(b, "{\"kind\": \"read\", \"field\": ");
             sb_put_json_string(b, fname, strlen(fname));
@@ -982,6 +1076,7 @@ static void leaf_out(void *ud, const char *path, const value *x,
         sb_init(&cites, b->mem);
         c->arms = &arms;
         c->cites = &cites;
+        t->gen++;
         if (src) {
             render_children(c, src, 0);
         }

@@ -528,6 +528,14 @@ static void trace0(cg *g, bc_op op, tly_span sp)
     }
 }
 
+/* With c->trace, TRACE_CALL of function [f] at [sp], before its CALL. */
+static void trace_call(cg *g, uint16_t f, tly_span sp)
+{
+    if (g->c->trace && !g->failed && !g->dead) {
+        op16(g, OP_TRACE_CALL, f, sp, 0);
+    }
+}
+
 /* With c->trace, TRACE_FIELD or TRACE_INIT [op] of field [fi] of record
  * type [rec] at [sp]; else nothing. */
 static void trace_field(cg *g, bc_op op, uint16_t rec, uint16_t fi,
@@ -1093,6 +1101,9 @@ static void gen_call(cg *g, ast_node *n)
     if (n->sym->kind == SYM_EXTERN) {
         cite(g, n->sym->decl->cite, n->sp);
     }
+    if (n->sym->kind != SYM_EXTERN) {
+        trace_call(g, (uint16_t)n->sym->index, n->sp);
+    }
     op16(g, n->sym->kind == SYM_EXTERN ? OP_CALL_NATIVE : OP_CALL,
          (uint16_t)n->sym->index, n->sp, (int)n->list.count);
 }
@@ -1111,6 +1122,7 @@ static void gen_name(cg *g, ast_node *n)
     case SYM_PARAM:
     case SYM_DEF:
     case SYM_RULE:
+        trace_call(g, (uint16_t)s->index, n->sp);
         op16(g, OP_CALL, (uint16_t)s->index, n->sp, 0);
         break;
     case SYM_EXTERN:
@@ -1634,6 +1646,7 @@ static void gen_rows(cg *g, sym *s, int day, tly_span sp, fwd *ends,
         for (int a = 0; a < s->nparams; a++) {
             load(g, a, sp);
         }
+        trace_call(g, (uint16_t)(s->row_base + (int)i), sp);
         op16(g, OP_CALL, (uint16_t)(s->row_base + (int)i), sp, s->nparams);
         ends[(*nends)++] = jump(g, OP_JUMP, sp);
         land(g, next);
@@ -2644,9 +2657,7 @@ static void finish(cg *g, uint16_t index, const char *name, int arity,
     f->max_stack = (uint16_t)(g->max_depth + 1);
     /* Every function is pure, so results can be reused within a record. */
     f->flags = arity == 0 ? BC_FUNC_MEMO : arity == 1 ? BC_FUNC_MEMO1 : 0;
-    if (g->c->trace) {
-        f->flags = 0; /* a trace shows every call's derivation */
-    }
+    /* Traced programs keep the flags: TRACE_CALL notes each reuse. */
     f->code_off = g->fstart;
     f->code_len = g->p->code_len - g->fstart;
 }

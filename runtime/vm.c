@@ -435,6 +435,33 @@ static __attribute__((noinline)) bool trace_add(vm *v, uint8_t kind,
     return true;
 }
 
+/* Whether CALL of [f] with its arguments below [sp] will reuse a result
+ * remembered this record (as CALL decides it), and that result in
+ * *[out].  Only TRACE_CALL asks. */
+static __attribute__((noinline)) bool memo_peek(vm *v, uint16_t f,
+                                                const value *sp, value *out)
+{
+    const bc_func *callee = &v->prog->funcs[f];
+    if ((callee->flags & BC_FUNC_MEMO) && v->memo_gen[f] == v->gen) {
+        *out = v->memo[f];
+        return true;
+    }
+    if (callee->flags & BC_FUNC_MEMO1) {
+        const value *k = sp - 1;
+        uint64_t w1 = k->as.d.u.n ^ ((uint64_t)k->kind << 56), w2 = k->as.d.d;
+        uint64_t h = (w1 * 0x9E3779B97F4A7C15u) ^ (w2 * 0xC2B2AE3D27D4EB4Fu);
+        uint32_t m1 = (uint32_t)f * VM_MEMO1_WAYS + (uint32_t)(h >> 59);
+        const memo1_entry *e = &v->memo1[m1];
+        if (e->gen == v->gen && e->key.kind == k->kind &&
+            e->key.type == k->type && e->key.len == k->len &&
+            e->key.as.d.u.n == k->as.d.u.n && e->key.as.d.d == k->as.d.d) {
+            *out = e->result;
+            return true;
+        }
+    }
+    return false;
+}
+
 bool vm_cited(const vm *v, uint32_t k)
 {
     return v->cite_gen && k < v->prog->ncites && v->cite_gen[k] == v->gen;
@@ -2390,6 +2417,28 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         VM_NEXT(BC_OP_LEN(TRACE_REC));
     }
 
+    VM_CASE(TRACE_CALL): {
+        uint16_t f = BC_ARG(ip, TRACE_CALL, 0);
+        VM_ASSERT(f < prog->nfuncs);
+        uint16_t n = prog->funcs[f].arity;
+        if (UNLIKELY((size_t)(sp - locals) < n)) {
+            CONFUSED();
+        }
+        value r;
+        if (v->tr_max && memo_peek(v, f, sp, &r)) {
+            uint32_t pc = (uint32_t)(ip - code);
+            if (!trace_add(v, VM_TR_MEMO, f, 0, pc, &r, NULL)) {
+                NOMEM();
+            }
+            for (uint16_t i = 0; i < n; i++) {
+                if (!trace_add(v, VM_TR_ARG, f, i, pc, sp - n + i, NULL)) {
+                    NOMEM();
+                }
+            }
+        }
+        VM_NEXT(BC_OP_LEN(TRACE_CALL));
+    }
+
     VM_CASE(TRACE_BEGIN): {
         if (v->tr_max &&
             !trace_add(v, VM_TR_BEGIN, BC_ARG(ip, TRACE_BEGIN, 0), 0,
@@ -2772,7 +2821,6 @@ vm_status vm_eval(vm *v, arena *a, const value *input, value *out,
         return walk_confused(v, "the program has no output function");
     }
     value res;
-    trace_reset(v); /* the output's derivation only, not the checks' */
     vm_status st = execute(v, p->output_func, NULL, 0, &res);
     if (st == VM_OK) {
         *out = res;

@@ -128,6 +128,8 @@ typedef enum vm_trace_kind {
     VM_TR_INIT,  /* field b of a record literal of type a is val */
     VM_TR_REC,   /* the record val (type a) was built from those fields */
     VM_TR_BEGIN, /* a record literal of type a begins */
+    VM_TR_MEMO,  /* function a's result for these arguments (ARG events
+                    follow) is val, remembered: its body does not run */
     VM_TR_ARM,   /* coverage point a (prog->probes: an arm taken) */
     VM_TR_CITE   /* citation a (prog->cites) decided part of the result */
 } vm_trace_kind;
@@ -150,8 +152,10 @@ typedef struct vm_trace_event {
 bool vm_set_trace(vm *v, uint32_t max_events);
 
 /* After a vm_eval, until the arena given to it is reset: the events of
- * its output evaluation in *[count] (none: NULL), and in *[truncated]
- * whether more happened than vm_set_trace allowed. */
+ * its evaluation (the record checks', then the output's: a result the
+ * checks computed and the output reuses was derived there) in *[count]
+ * (none: NULL), and in *[truncated] whether more happened than
+ * vm_set_trace allowed. */
 const vm_trace_event *vm_trace(const vm *v, uint32_t *count, bool *truncated);
 
 /* Evaluates one bound input record [input] (a VAL_RECORD of
