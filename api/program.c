@@ -361,6 +361,11 @@ tally_status tally_load(const tally_config *cfg, const char *file,
 
 tally_status tally_build(const tally_program *p, uint8_t **buf, size_t *len)
 {
+    if (p->prog->traced) {
+        api_message(&p->cfg, "tally: a program compiled for tracing "
+                             "(tally_config.trace) is not written to a file");
+        return TALLY_EOPTION;
+    }
     mem_ctx m = hook_of(p);
     strbuf b;
     sb_init(&b, &m);

@@ -219,7 +219,8 @@ TALLY_API tally_status tally_load(const tally_config *cfg, const char *file,
 
 /* Serializes [p]; *buf (owned by the caller, free with tally_buffer_free
  * and the same [p] and *len: the buffer comes from p's allocator and is
- * exactly *len bytes) receives the bytes. */
+ * exactly *len bytes) receives the bytes.  A program compiled with
+ * tally_config.trace is refused (TALLY_EOPTION, with a message). */
 TALLY_API tally_status tally_build(const tally_program *p, uint8_t **buf,
                                    size_t *len);
 TALLY_API void tally_buffer_free(const tally_program *p, uint8_t *buf,
