@@ -1653,6 +1653,81 @@ static vm_status call_native(vm *v, uint16_t x, const value *args,
  * empty stack until it returns, storing the result in *[out].  Errors fill
  * v->err through raise().  Not re-entrant: the checks walker and vm_eval
  * call it one run after another. */
+/* Runs trace instruction [ip] (a TRACE_*; code at [code]) of the
+ * running frame, whose locals are [locals] and stack top [sp]: notes its
+ * event when tracing.  0, or 1 out of memory, or 2 for a value of the
+ * wrong kind. */
+static __attribute__((noinline)) int trace_instr(vm *v, const uint8_t *ip,
+                                                 const uint8_t *code,
+                                                 const value *sp,
+                                                 const value *locals)
+{
+    const bc_program *prog = v->prog;
+    uint32_t pc = (uint32_t)(ip - code);
+    uint16_t f = v->frames[v->depth].func;
+    switch ((bc_op)*ip) {
+    case OP_TRACE_ENTER:
+        if (v->tr_max) {
+            if (!trace_add(v, VM_TR_ENTER, f, 0, pc, NULL, NULL)) {
+                return 1;
+            }
+            for (uint16_t i = 0; i < prog->funcs[f].arity; i++) {
+                if (!trace_add(v, VM_TR_ARG, f, i, pc, &locals[i], NULL)) {
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    case OP_TRACE_EXIT:
+        return v->tr_max && !trace_add(v, VM_TR_EXIT, f, 0, pc, sp - 1, NULL);
+    case OP_TRACE_FIELD: {
+        uint16_t r = BC_ARG(ip, TRACE_FIELD, 0);
+        uint16_t fi = BC_ARG(ip, TRACE_FIELD, 1);
+        const value *x = sp - 1;
+        if (x->kind != VAL_RECORD || x->as.r->type != r ||
+            fi >= x->as.r->count) {
+            return 2;
+        }
+        return v->tr_max && !trace_add(v, VM_TR_FIELD, r, fi, pc,
+                                       &x->as.r->fields[fi], x->as.r);
+    }
+    case OP_TRACE_INIT:
+        return v->tr_max && !trace_add(v, VM_TR_INIT,
+                                       BC_ARG(ip, TRACE_INIT, 0),
+                                       BC_ARG(ip, TRACE_INIT, 1), pc, sp - 1,
+                                       NULL);
+    case OP_TRACE_REC:
+        return v->tr_max && !trace_add(v, VM_TR_REC, BC_ARG(ip, TRACE_REC, 0),
+                                       0, pc, sp - 1, NULL);
+    case OP_TRACE_BEGIN:
+        return v->tr_max && !trace_add(v, VM_TR_BEGIN,
+                                       BC_ARG(ip, TRACE_BEGIN, 0), 0, pc,
+                                       NULL, NULL);
+    case OP_TRACE_CALL: {
+        uint16_t g = BC_ARG(ip, TRACE_CALL, 0);
+        VM_ASSERT(g < prog->nfuncs);
+        uint16_t n = prog->funcs[g].arity;
+        if ((size_t)(sp - locals) < n) {
+            return 2;
+        }
+        value r;
+        if (v->tr_max && memo_peek(v, g, sp, &r)) {
+            if (!trace_add(v, VM_TR_MEMO, g, 0, pc, &r, NULL)) {
+                return 1;
+            }
+            for (uint16_t i = 0; i < n; i++) {
+                if (!trace_add(v, VM_TR_ARG, g, i, pc, sp - n + i, NULL)) {
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+    default:
+        return 2;
+    }
+}
+
 static vm_status execute(vm *v, uint16_t func, const value *args,
                          uint16_t nargs, value *out)
 {
@@ -2357,95 +2432,24 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         VM_NEXT(BC_OP_LEN(CITE));
     }
 
-    /* Derivation traces: only in programs compiled for tracing. */
-    VM_CASE(TRACE_ENTER): {
-        if (v->tr_max) {
-            uint16_t f = FR->func;
-            uint32_t pc = (uint32_t)(ip - code);
-            if (!trace_add(v, VM_TR_ENTER, f, 0, pc, NULL, NULL)) {
-                NOMEM();
-            }
-            for (uint16_t i = 0; i < prog->funcs[f].arity; i++) {
-                if (!trace_add(v, VM_TR_ARG, f, i, pc, &locals[i], NULL)) {
-                    NOMEM();
-                }
-            }
-        }
-        VM_NEXT(BC_OP_LEN(TRACE_ENTER));
-    }
-
-    VM_CASE(TRACE_EXIT): {
-        if (v->tr_max && !trace_add(v, VM_TR_EXIT, FR->func, 0,
-                                    (uint32_t)(ip - code), sp - 1, NULL)) {
-            NOMEM();
-        }
-        VM_NEXT(BC_OP_LEN(TRACE_EXIT));
-    }
-
-    VM_CASE(TRACE_FIELD): {
-        uint16_t r = BC_ARG(ip, TRACE_FIELD, 0);
-        uint16_t fi = BC_ARG(ip, TRACE_FIELD, 1);
-        const value *x = sp - 1;
-        if (UNLIKELY(x->kind != VAL_RECORD || x->as.r->type != r ||
-                     fi >= x->as.r->count)) {
-            CONFUSED();
-        }
-        if (v->tr_max &&
-            !trace_add(v, VM_TR_FIELD, r, fi, (uint32_t)(ip - code),
-                       &x->as.r->fields[fi], x->as.r)) {
-            NOMEM();
-        }
-        VM_NEXT(BC_OP_LEN(TRACE_FIELD));
-    }
-
-    VM_CASE(TRACE_INIT): {
-        if (v->tr_max &&
-            !trace_add(v, VM_TR_INIT, BC_ARG(ip, TRACE_INIT, 0),
-                       BC_ARG(ip, TRACE_INIT, 1), (uint32_t)(ip - code),
-                       sp - 1, NULL)) {
-            NOMEM();
-        }
-        VM_NEXT(BC_OP_LEN(TRACE_INIT));
-    }
-
-    VM_CASE(TRACE_REC): {
-        if (v->tr_max &&
-            !trace_add(v, VM_TR_REC, BC_ARG(ip, TRACE_REC, 0), 0,
-                       (uint32_t)(ip - code), sp - 1, NULL)) {
-            NOMEM();
-        }
-        VM_NEXT(BC_OP_LEN(TRACE_REC));
-    }
-
+    /* Derivation traces: only in programs compiled for tracing, and out
+     * of line, so that the loop is compiled as it was without them. */
+    VM_CASE(TRACE_ENTER):
+    VM_CASE(TRACE_EXIT):
+    VM_CASE(TRACE_FIELD):
+    VM_CASE(TRACE_INIT):
+    VM_CASE(TRACE_REC):
+    VM_CASE(TRACE_BEGIN):
     VM_CASE(TRACE_CALL): {
-        uint16_t f = BC_ARG(ip, TRACE_CALL, 0);
-        VM_ASSERT(f < prog->nfuncs);
-        uint16_t n = prog->funcs[f].arity;
-        if (UNLIKELY((size_t)(sp - locals) < n)) {
-            CONFUSED();
-        }
-        value r;
-        if (v->tr_max && memo_peek(v, f, sp, &r)) {
-            uint32_t pc = (uint32_t)(ip - code);
-            if (!trace_add(v, VM_TR_MEMO, f, 0, pc, &r, NULL)) {
+        int tr = trace_instr(v, ip, code, sp, locals);
+        if (UNLIKELY(tr != 0)) {
+            if (tr == 1) {
                 NOMEM();
             }
-            for (uint16_t i = 0; i < n; i++) {
-                if (!trace_add(v, VM_TR_ARG, f, i, pc, sp - n + i, NULL)) {
-                    NOMEM();
-                }
-            }
+            CONFUSED();
         }
-        VM_NEXT(BC_OP_LEN(TRACE_CALL));
-    }
-
-    VM_CASE(TRACE_BEGIN): {
-        if (v->tr_max &&
-            !trace_add(v, VM_TR_BEGIN, BC_ARG(ip, TRACE_BEGIN, 0), 0,
-                       (uint32_t)(ip - code), NULL, NULL)) {
-            NOMEM();
-        }
-        VM_NEXT(BC_OP_LEN(TRACE_BEGIN));
+        ip += bc_ops[*ip].len;
+        VM_DISPATCH();
     }
 
     VM_CASE(CALL_NATIVE): {
