@@ -212,6 +212,10 @@ tally_status api_front(const tally_config *cfg, const char *file,
         c.plain = h->coverage; /* no inlining: every call reaches its
                                   definition's coverage point */
     }
+    if (cfg && cfg->trace) {
+        c.trace = true;
+        c.plain = true; /* every definition called, so every one traced */
+    }
     bool ok = tly_load(&c);
     if (ok && h && h->loaded) {
         h->loaded(h->ud, &c);
@@ -358,6 +362,11 @@ tally_status tally_load(const tally_config *cfg, const char *file,
 
 tally_status tally_build(const tally_program *p, uint8_t **buf, size_t *len)
 {
+    if (p->prog->traced) {
+        api_message(&p->cfg, "tally: a program compiled for tracing "
+                             "(tally_config.trace) is not written to a file");
+        return TALLY_EOPTION;
+    }
     mem_ctx m = hook_of(p);
     strbuf b;
     sb_init(&b, &m);

@@ -18,6 +18,7 @@
 
 #include "data.h"
 #include "date.h"
+#include "explain.h"
 #include "ffi_native.h"
 #include "output.h"
 #include "report.h"
@@ -54,7 +55,41 @@ typedef struct runner {
     strbuf *msgs; /* parallel: messages kept, NUL-separated, for the
                      writer thread to pass on in input order; NULL: sent
                      at once */
+    bool explain;  /* tally_run_options.explain: the vm keeps a trace */
 } runner;
+
+/* run --explain: the member "explain": {...} of [res], the result of
+ * [in_rec] just evaluated on [r]'s vm, in the record arena; NULL out of
+ * memory. */
+static const char *explain_member(runner *r, const value *in_rec,
+                                  const value *res)
+{
+    uint32_t nev;
+    bool trunc;
+    const vm_trace_event *ev = vm_trace(r->v, &nev, &trunc);
+    strbuf seen, b;
+    sb_init(&seen, r->mem);
+    sb_init(&b, r->mem);
+    const char *out = NULL;
+    xtree *t = xt_build(r->p, &r->rec, ev, nev, trunc, in_rec, &seen);
+    const bc_program *p = r->p;
+    if (t) {
+        sb_puts(&b, "\"explain\": {");
+        xt_render(t, &b, res, NULL, true, true,
+                  bc_string(p, p->funcs[p->output_func].name));
+        if (trunc) {
+            sb_puts(&b, b.p[b.len - 1] == '{' ? "" : ", ");
+            sb_puts(&b, "\"truncated\": true");
+        }
+        sb_putc(&b, '}');
+        if (!b.failed) {
+            out = arena_strndup(&r->rec, b.p, b.len);
+        }
+    }
+    sb_free(&seen);
+    sb_free(&b);
+    return out;
+}
 
 static void say(runner *r, const char *text)
 {
@@ -174,6 +209,11 @@ static tally_status handle(runner *r, rt_status ds, const value *in_rec,
     vm_error ve;
     rt_status st = vm_eval(r->v, &r->rec, in_rec, &res, &ve);
     const value *key = record_key(p, in_rec);
+    if (st == RT_OK && r->explain) {
+        const char *m = explain_member(r, in_rec, &res);
+        st = m ? RT_OK : RT_ENOMEM;
+        out_set_extra(r->w, m);
+    }
     if (st == RT_OK && p->findings_func != BC_NONE_U16) {
         st = vm_eval_findings(r->v, &found, &ve);
     }
@@ -402,6 +442,8 @@ static tally_status run_sequential(const tally_program *tp,
     r.findings_only = o->findings_only != 0;
     r.all_errors = o->all_errors != 0;
     r.fail_on = o->fail_on;
+    r.explain = o->explain && (o->output == TALLY_OUTPUT_JSONL ||
+                               o->output == TALLY_OUTPUT_JSON);
     r.rep = rep;
     r.cap = m->cap;
     r.mem = m;
@@ -409,7 +451,8 @@ static tally_status run_sequential(const tally_program *tp,
     r.v = vm_new(m, p);
     r.w = out_new(m, p, out, out_fmt[o->output]);
     tally_status result = TALLY_OK;
-    if (!r.v || !r.w || !want_cites(o->cites != 0, r.v, r.w)) {
+    if (!r.v || !r.w || !want_cites(o->cites != 0, r.v, r.w) ||
+        (r.explain && !vm_set_trace(r.v, TALLY_DEFAULT_TRACE_EVENTS))) {
         result = TALLY_ENOMEM;
         goto done;
     }
@@ -1008,6 +1051,15 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
     }
     /* The run's own accounting (run_mem_of): the cap applies to this
      * run's bytes, as to each worker's. */
+    if (o->explain && !tp->prog->traced) {
+        api_message(&tp->cfg, "tally: --explain needs a program compiled for "
+                              "tracing: run the policy's source, not a built "
+                              "bytecode file");
+        if (stats) {
+            *stats = st;
+        }
+        return TALLY_EOPTION;
+    }
     mem_ctx run_mem = run_mem_of(tp, o);
     ffi_table *nt = NULL;
     tally_status result = bind_natives(tp, &run_mem, &nt);
@@ -1073,7 +1125,7 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
     } else if (!rd || !data_reader_start(rd)) {
         api_message(&tp->cfg, "tally: out of memory reading the input");
         result = TALLY_ENOMEM;
-    } else if (o->jobs > 1 && o->output == TALLY_OUTPUT_JSONL &&
+    } else if (o->jobs > 1 && !o->explain && o->output == TALLY_OUTPUT_JSONL &&
                data_reader_format(rd) == DATA_JSONL) {
         /* Parallel runs take JSON Lines and write JSON Lines; anything
          * else runs on one thread.  Either way one reader frames the

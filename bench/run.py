@@ -55,6 +55,9 @@ def contenders(build, tbc, batch):
                                      "--batch", str(batch), d], "eval"),
         "tally-run": (lambda d: [tally, "run", POLICY, d], "e2e"),
         "tally-run-bytecode": (lambda d: [tally, "run", tbc, d], "e2e"),
+        # tracing on: the traced program, a reason tree per result
+        # (tally-run is the same run with tracing off)
+        "tally-run-explain": (lambda d: [tally, "run", "--explain", POLICY, d], "e2e"),
         # one process on every core; the baseline stays single-threaded,
         # so its ratio shows what --jobs buys, not a like-for-like race
         "tally-run-jobs": (lambda d: [tally, "run", "--jobs", str(JOBS), POLICY, d],
@@ -74,6 +77,7 @@ def contenders(build, tbc, batch):
 
 
 SLOW = {"python", "lua"}
+TRACED = {"tally-run-explain"}  # output: tally run's plus "explain"
 
 
 def run_once(argv, spawn=None):
@@ -140,7 +144,8 @@ def check(cs, sizes, files):
     for label, path in inputs:
         want, want_text = output_of(cs["tally-run"][0](path))
         for name, (argv, kind) in cs.items():
-            if name == "tally-run" or (name in SLOW and label not in ("edge", str(sizes[0]))):
+            if name == "tally-run" or ((name in SLOW or name in TRACED)
+                                       and label not in ("edge", str(sizes[0]))):
                 continue
             if kind == "eval":
                 tmp = os.path.join(os.path.dirname(files[sizes[0]]), f"check-{name}.jsonl")
@@ -156,6 +161,13 @@ def check(cs, sizes, files):
                 got, text = output_of(argv(path))
             how = "bytes"
             same = got == want
+            if name in TRACED:
+                # the same results, each with its "explain" member
+                lines = [json.loads(l) for l in text.splitlines()]
+                for x in lines:
+                    x.pop("explain", None)
+                same = lines == [json.loads(l) for l in want_text.splitlines()]
+                how = "json"
             if not same and name in SLOW and text is not None and want_text is not None:
                 same = ([json.loads(l) for l in text.splitlines()]
                         == [json.loads(l) for l in want_text.splitlines()])
@@ -220,6 +232,11 @@ def measure(cs, files, sizes, runs, slow_max, nbids, spawn):
             m["rss_ratio"] = m["peak_rss_kb"] / base["peak_rss_kb"]
         results[n] = size
         print_size(n, nbids[n], size)
+        if "tally-run-explain" in size:
+            off, on = size["tally-run"], size["tally-run-explain"]
+            print(f"  tracing: off (tally-run) {off['time_ratio']:.2f} x baseline; "
+                  f"on (tally-run-explain) {on['time_ratio']:.2f} x baseline, "
+                  f"{on['time_s'] / off['time_s']:.2f} x tracing off\n", flush=True)
     return results
 
 

@@ -65,6 +65,8 @@ static const char usage_main[] =
     "                             (directories searched; default .)\n"
     "  whynot POLICY DATA         why a bid did not win: what decided it, its\n"
     "                             gaps to the first, the price that would win\n"
+    "  explain POLICY DATA --record ID\n"
+    "                             show how a record's result was derived\n"
     "\n"
     "options: --help (also after a command), --version\n"
     "\n"
@@ -172,6 +174,10 @@ static const char usage_run[] =
     "                                  the definitions, parameter rows and\n"
     "                                  rule arms that decided it (JSON\n"
     "                                  formats)\n"
+    "  --explain                       end each result with \"explain\": for\n"
+    "                                  each field an arm or citation decided,\n"
+    "                                  those arms and citations (JSON\n"
+    "                                  formats; needs the policy's source)\n"
     "  --all-errors                    a rejected record's error names every\n"
     "                                  problem in it, in order (up to 20),\n"
     "                                  not only the first\n"
@@ -976,6 +982,9 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             i++;
         } else if (strcmp(a, "--cite") == 0) {
             o.cites = 1;
+        } else if (strcmp(a, "--explain") == 0) {
+            o.explain = 1;
+            cfg->trace = 1;
         } else if (strcmp(a, "--all-errors") == 0) {
             o.all_errors = 1;
         } else if (strcmp(a, "--findings-only") == 0) {
@@ -1043,6 +1052,11 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         o.output != TALLY_OUTPUT_JSON) {
         rc = usage_error("--cite needs --format jsonl or json: a CSV or table "
                          "row has no place for a list of citations", usage_run);
+    }
+    if (rc == EXIT_OK && o.explain && o.output != TALLY_OUTPUT_JSONL &&
+        o.output != TALLY_OUTPUT_JSON) {
+        rc = usage_error("--explain needs --format jsonl or json: a CSV or table "
+                         "row has no place for a reason tree", usage_run);
     }
     if (rc == EXIT_OK && o.findings_only &&
         (o.output == TALLY_OUTPUT_CSV || o.output == TALLY_OUTPUT_TABLE)) {
@@ -1533,6 +1547,138 @@ static const char usage_doc[] =
     "                                  0 reports all)\n"
     "  --memory-cap BYTES              stop when checking uses more memory\n";
 
+/* ---- tally explain (api/explain.c, docs/explain.md) ---- */
+
+static const char usage_explain[] =
+    "usage: tally explain POLICY DATA --record ID [options]\n"
+    "Evaluates the record of DATA whose key (the field the policy's input\n"
+    "is `keyed by`) is ID, and prints how its result was derived: for each\n"
+    "field, an indented tree of the definitions and rules that ran, with\n"
+    "their arguments and values, the input fields they read (by path), the\n"
+    "arms taken and the provisions cited, each with its policy line.\n"
+    "\n"
+    "  --record ID                     the key of the record to explain\n"
+    "  --path FIELD                    only this field of the result, or part\n"
+    "                                  of it: bids[2].total (0-based)\n"
+    "  --format text|json              text (default), or the versioned trace\n"
+    "                                  JSON of docs/explain.md\n"
+    "  --input jsonl|json|ocds|csv|auto\n"
+    "                                  input format (default auto)\n"
+    "  --as-of DATE                    the evaluation date (YYYY-MM-DD)\n"
+    "  --max-steps N                   keep at most N trace events (default\n"
+    "                                  200000); past it the trace is cut\n"
+    "                                  short and says so\n"
+    "  --lib-path DIR                  look for imported modules in DIR first\n"
+    "  --max-errors N                  report at most N errors in the policy\n"
+    "\n"
+    "Exit status 0, 1 when the policy has errors, 2 when the record is\n"
+    "rejected as bad data, 3 when the policy fails on it, 4 for a usage\n"
+    "error or when no record has that key or the result has no such field,\n"
+    "6 when a file cannot be read.\n";
+
+static int cmd_explain(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_explain, stdout);
+        return EXIT_OK;
+    }
+    tally_explain_options o;
+    memset(&o, 0, sizeof o);
+    o.input = TALLY_INPUT_AUTO;
+    const char *policy = NULL, *data = NULL;
+    int rc = EXIT_OK;
+    for (int i = 0; i < argc && rc == EXIT_OK; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-' || !a[1]) {
+            if (!policy) {
+                policy = a;
+            } else if (!data) {
+                data = a;
+            } else {
+                rc = usage_error("explain takes one policy and one data file",
+                                 usage_explain);
+            }
+        } else if (strcmp(a, "--record") == 0) {
+            if (!val) { rc = usage_error("--record needs a key", usage_explain); break; }
+            o.record = argv[++i];
+        } else if (strcmp(a, "--path") == 0) {
+            if (!val) { rc = usage_error("--path needs a field", usage_explain); break; }
+            o.path = argv[++i];
+        } else if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
+            if (!val) { rc = usage_error("--format needs a value", usage_explain); break; }
+            i++;
+            if (strcmp(val, "json") == 0) o.json = 1;
+            else if (strcmp(val, "text") != 0)
+                rc = usage_error("--format is text or json", usage_explain);
+        } else if (strcmp(a, "--input") == 0) {
+            if (!val) { rc = usage_error("--input needs a value", usage_explain); break; }
+            i++;
+            if (strcmp(val, "jsonl") == 0) o.input = TALLY_INPUT_JSONL;
+            else if (strcmp(val, "json") == 0) o.input = TALLY_INPUT_JSON;
+            else if (strcmp(val, "ocds") == 0) o.input = TALLY_INPUT_OCDS;
+            else if (strcmp(val, "csv") == 0) o.input = TALLY_INPUT_CSV;
+            else if (strcmp(val, "auto") == 0) o.input = TALLY_INPUT_AUTO;
+            else rc = usage_error("--input is jsonl, json, ocds, csv or auto", usage_explain);
+        } else if (strcmp(a, "--as-of") == 0) {
+            if (!val || !valid_date(val)) {
+                rc = usage_error("--as-of needs a date YYYY-MM-DD", usage_explain);
+                break;
+            }
+            o.as_of = argv[++i];
+        } else if (strcmp(a, "--max-steps") == 0) {
+            uint64_t n;
+            if (!val || !parse_u64(val, &n) || n == 0 || n > 100000000) {
+                rc = usage_error("--max-steps needs a number from 1 to 100000000",
+                                 usage_explain);
+                break;
+            }
+            o.max_events = (uint32_t)n;
+            i++;
+        } else if (strcmp(a, "--max-errors") == 0 ||
+                   strcmp(a, "--lib-path") == 0) {
+            if (compile_option(cfg, ld, argc, argv, &i, usage_explain, &rc) < 0) {
+                break;
+            }
+        } else {
+            char msg[200];
+            snprintf(msg, sizeof msg, "unknown option '%s' for explain", a);
+            rc = usage_error(msg, usage_explain);
+        }
+    }
+    if (rc == EXIT_OK && (!policy || !data)) {
+        rc = usage_error("explain needs a policy and a data file", usage_explain);
+    }
+    if (rc == EXIT_OK && !o.record) {
+        rc = usage_error("explain needs --record ID", usage_explain);
+    }
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    if (!libs_done(ld, cfg)) {
+        return EXIT_INTERNAL;
+    }
+    cfg->trace = 1;
+    tally_program *p;
+    rc = load_program(cfg, policy, &p);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    FILE *in = strcmp(data, "-") == 0 ? stdin : fopen(data, "rb");
+    if (!in) {
+        fprintf(stderr, "tally: cannot read %s: %s\n", data, strerror(errno));
+        tally_program_free(p);
+        return EXIT_IO;
+    }
+    o.input_name = strcmp(data, "-") == 0 ? "<stdin>" : data;
+    tally_status st = tally_explain(p, &o, in, stdout);
+    if (in != stdin) {
+        fclose(in);
+    }
+    tally_program_free(p);
+    return st == TALLY_EOPTION ? EXIT_USAGE : exit_for(st);
+}
+
 static int cmd_doc(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -1712,6 +1858,9 @@ static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     if (strcmp(cmd, "whynot") == 0) {
         return cmd_whynot(cfg, ld, argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "explain") == 0) {
+        return cmd_explain(cfg, ld, argc - 2, argv + 2);
     }
     char msg[200];
     snprintf(msg, sizeof msg, "unknown command '%s'", cmd);

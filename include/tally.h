@@ -142,6 +142,12 @@ typedef struct tally_config {
                                  read the compiling process's files (an
                                  imported file's lines can appear in
                                  diagnostics); `import NAME` still works */
+    int trace;                /* non-zero: compile programs for derivation
+                                 traces (tally_explain, tally_run_options
+                                 .explain): every call, field read, arm
+                                 and record literal is noted; slower, no
+                                 results reused within a record, never
+                                 written by tally_build */
 } tally_config;
 
 #define TALLY_DEFAULT_BUDGET 100000000u /* far above any real tender */
@@ -215,7 +221,8 @@ TALLY_API tally_status tally_load(const tally_config *cfg, const char *file,
 
 /* Serializes [p]; *buf (owned by the caller, free with tally_buffer_free
  * and the same [p] and *len: the buffer comes from p's allocator and is
- * exactly *len bytes) receives the bytes. */
+ * exactly *len bytes) receives the bytes.  A program compiled with
+ * tally_config.trace is refused (TALLY_EOPTION, with a message). */
 TALLY_API tally_status tally_build(const tally_program *p, uint8_t **buf,
                                    size_t *len);
 TALLY_API void tally_buffer_free(const tally_program *p, uint8_t *buf,
@@ -392,6 +399,10 @@ typedef struct tally_run_options {
                                      array, its reports (when they go to
                                      [out]) as its last elements, each
                                      with "report": NAME first */
+    int explain; /* non-zero, JSON Lines and JSON output, with a program
+                    compiled with tally_config.trace (else TALLY_EOPTION):
+                    each result ends with "explain", its compact reason
+                    tree (docs/explain.md) */
 } tally_run_options;
 
 /* Evaluates [p] on every record read from [in], writing one result or one
@@ -409,6 +420,46 @@ typedef struct tally_run_options {
 TALLY_API tally_status tally_run(const tally_program *p,
                                  const tally_run_options *opts, FILE *in,
                                  FILE *out, tally_run_stats *stats);
+
+/* ---- derivation traces: tally explain (docs/explain.md) ---------------- */
+
+/* What tally_explain explains and how it writes it. */
+typedef struct tally_explain_options {
+    tally_input_format input; /* as tally_run_options.input */
+    const char *input_name;   /* for messages */
+    const char *record;       /* the key (the input's `keyed by` field, as
+                                 text) of the record to explain: the first
+                                 record whose key it is */
+    const char *path;         /* NULL: every field of the result; else one
+                                 field or part of it, "bids[2].total"
+                                 (0-based positions, as error paths),
+                                 optionally after "result." (the output's
+                                 name) */
+    int json;                 /* non-zero: the versioned trace JSON
+                                 (trace_version 1) instead of text */
+    uint32_t max_events;      /* events kept per record; 0: the default,
+                                 TALLY_DEFAULT_TRACE_EVENTS; past it the
+                                 trace says "trace truncated" */
+    const char *as_of;        /* as tally_run_options.as_of */
+} tally_explain_options;
+
+#define TALLY_DEFAULT_TRACE_EVENTS 200000u
+
+/* Reads records from [in] until the one whose key is opts->record,
+ * evaluates it with [p] (compiled with tally_config.trace, else
+ * TALLY_EOPTION) and writes to [out] the derivation of its result, or of
+ * the field opts->path: an indented tree of the definitions and rules
+ * that ran with their arguments and values, the input fields they read
+ * (by path from the input record), the arms taken and the citations on
+ * the way, each with its place in the policy.  Returns TALLY_OK;
+ * TALLY_EOPTION, with a message, when no record has that key or the
+ * result has no such field; TALLY_EDATA when the record is rejected as
+ * bad data and TALLY_ERUNTIME when the policy fails on it (the message
+ * says why; the text shows the derivation up to the failure);
+ * TALLY_EIO / TALLY_ENOMEM as tally_run. */
+TALLY_API tally_status tally_explain(const tally_program *p,
+                                     const tally_explain_options *opts,
+                                     FILE *in, FILE *out);
 
 /* Merges the [n] partial report states in [texts] (each [lens] bytes,
  * named [names] in messages), as tally_run_options.report_partial wrote

@@ -480,7 +480,7 @@ static void op16(cg *g, bc_op op, uint16_t a, tly_span sp, int pop)
  * written).  Without coverage, nothing: a normal program pays nothing. */
 static void cover(cg *g, tly_span sp, const char *what)
 {
-    if (!g->c->coverage || g->failed || !g->fname) {
+    if ((!g->c->coverage && !g->c->trace) || g->failed || !g->fname) {
         return;
     }
     const char *file = g->c->file;
@@ -517,6 +517,33 @@ static void cover(cg *g, tly_span sp, const char *what)
         return;
     }
     op16(g, OP_COVER, (uint16_t)p->nprobes++, sp, 0);
+}
+
+/* With c->trace (tally explain), instruction [op] of the TRACE_* family
+ * (no operands) at [sp]; else nothing. */
+static void trace0(cg *g, bc_op op, tly_span sp)
+{
+    if (g->c->trace && !g->failed && !g->dead) {
+        op0(g, op, sp);
+    }
+}
+
+/* With c->trace, TRACE_CALL of function [f] at [sp], before its CALL. */
+static void trace_call(cg *g, uint16_t f, tly_span sp)
+{
+    if (g->c->trace && !g->failed && !g->dead) {
+        op16(g, OP_TRACE_CALL, f, sp, 0);
+    }
+}
+
+/* With c->trace, TRACE_FIELD or TRACE_INIT [op] of field [fi] of record
+ * type [rec] at [sp]; else nothing. */
+static void trace_field(cg *g, bc_op op, uint16_t rec, uint16_t fi,
+                        tly_span sp)
+{
+    if (g->c->trace && !g->failed && !g->dead) {
+        emit(g, op, sp, 0, ASM_OPERANDS(rec, fi));
+    }
 }
 
 /* One citation to register: [c] (an AST_CITE), what cites it ([what],
@@ -762,6 +789,7 @@ static void field(cg *g, uint16_t rec, uint16_t fi, tly_span sp)
         g->depth--;
         emit(g, OP_LOAD_FIELD, sp, 0, ASM_OPERANDS(slot, rec, fi));
     } else {
+        trace_field(g, OP_TRACE_FIELD, rec, fi, sp);
         emit(g, OP_FIELD, sp, 0, ASM_OPERANDS(rec, fi));
     }
 }
@@ -1073,6 +1101,9 @@ static void gen_call(cg *g, ast_node *n)
     if (n->sym->kind == SYM_EXTERN) {
         cite(g, n->sym->decl->cite, n->sp);
     }
+    if (n->sym->kind != SYM_EXTERN) {
+        trace_call(g, (uint16_t)n->sym->index, n->sp);
+    }
     op16(g, n->sym->kind == SYM_EXTERN ? OP_CALL_NATIVE : OP_CALL,
          (uint16_t)n->sym->index, n->sp, (int)n->list.count);
 }
@@ -1091,6 +1122,7 @@ static void gen_name(cg *g, ast_node *n)
     case SYM_PARAM:
     case SYM_DEF:
     case SYM_RULE:
+        trace_call(g, (uint16_t)s->index, n->sp);
         op16(g, OP_CALL, (uint16_t)s->index, n->sp, 0);
         break;
     case SYM_EXTERN:
@@ -1614,6 +1646,7 @@ static void gen_rows(cg *g, sym *s, int day, tly_span sp, fwd *ends,
         for (int a = 0; a < s->nparams; a++) {
             load(g, a, sp);
         }
+        trace_call(g, (uint16_t)(s->row_base + (int)i), sp);
         op16(g, OP_CALL, (uint16_t)(s->row_base + (int)i), sp, s->nparams);
         ends[(*nends)++] = jump(g, OP_JUMP, sp);
         land(g, next);
@@ -2389,6 +2422,9 @@ static void gen_inner(cg *g, ast_node *n)
             memset(g->inits + base, 0, (size_t)r->nfields * sizeof *g->inits);
         }
         g->ninits = base + (uint32_t)r->nfields;
+        if (g->c->trace && !g->failed && !g->dead) {
+            op16(g, OP_TRACE_BEGIN, (uint16_t)r->index, n->sp, 0);
+        }
         for (uint32_t i = 0; i < n->list.count; i++) {
             ast_node *init = n->list.items[i];
             if (init->aux >= 0 && init->aux < r->nfields) {
@@ -2402,9 +2438,14 @@ static void gen_inner(cg *g, ast_node *n)
             } else {
                 op0(g, OP_PUSH_NONE, n->sp);
             }
+            trace_field(g, OP_TRACE_INIT, (uint16_t)r->index, (uint16_t)f,
+                        init ? init->sp : n->sp);
         }
         g->ninits = base;
         op16(g, OP_RECORD, (uint16_t)r->index, n->sp, r->nfields);
+        if (g->c->trace && !g->failed) {
+            op16(g, OP_TRACE_REC, (uint16_t)r->index, n->sp, 0);
+        }
         break;
     }
     case AST_ON:
@@ -2595,6 +2636,7 @@ static void finish(cg *g, uint16_t index, const char *name, int arity,
                    tly_span sp)
 {
     if (!g->dead) {
+        trace0(g, OP_TRACE_EXIT, sp);
         op0(g, OP_RET, sp);
     }
     g->dead = true;
@@ -2613,6 +2655,7 @@ static void finish(cg *g, uint16_t index, const char *name, int arity,
     f->max_stack = (uint16_t)(g->max_depth + 1);
     /* Every function is pure, so results can be reused within a record. */
     f->flags = arity == 0 ? BC_FUNC_MEMO : arity == 1 ? BC_FUNC_MEMO1 : 0;
+    /* Traced programs keep the flags: TRACE_CALL notes each reuse. */
     f->code_off = g->fstart;
     f->code_len = g->p->code_len - g->fstart;
 }
@@ -2630,6 +2673,7 @@ static void gen_rule(cg *g, sym *s)
         gen(g, w->b);
         gen(g, w->c);
         op16(g, OP_RECORD, (uint16_t)s->verdict->index, w->sp, 2);
+        trace0(g, OP_TRACE_EXIT, w->sp);
         op0(g, OP_RET, w->sp);
         g->dead = true;
         g->nlocals = mark;
@@ -2952,6 +2996,7 @@ bc_program *tly_compile(tly_comp *c)
         sym *s = k->funcs[i];
         ast_node *d = s->decl;
         begin(&g, s->nparams);
+        trace0(&g, OP_TRACE_ENTER, d->sp);
         for (int a = 0; a < s->nparams; a++) {
             s->params[a]->slot = a;
         }
@@ -2967,6 +3012,7 @@ bc_program *tly_compile(tly_comp *c)
             for (uint32_t r = 0; r < rows->count && !g.failed; r++) {
                 ast_node *row = rows->items[r];
                 begin(&g, s->nparams);
+                trace0(&g, OP_TRACE_ENTER, row->sp);
                 char name[200];
                 snprintf(name, sizeof name, "%s from %s", s->name, row->text);
                 cover(&g, row->sp, "row");
@@ -3046,6 +3092,7 @@ bc_program *tly_compile(tly_comp *c)
     }
     if (!g.failed) {
         begin(&g, 0);
+        trace0(&g, OP_TRACE_ENTER, k->output->sp);
         gen(&g, k->output->b);
         finish(&g, (uint16_t)out_fn, k->output->name, 0, k->output->sp);
     }
@@ -3103,6 +3150,7 @@ bc_program *tly_compile(tly_comp *c)
     p->key_field = (uint16_t)k->input->decl->num;
     p->output_func = (uint16_t)out_fn;
     p->output_type = type_index(&g, k->output_ty);
+    p->traced = c->trace;
     if (g.failed || c->oom) {
         bc_program_free(p);
         return NULL;

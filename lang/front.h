@@ -110,6 +110,11 @@ typedef struct tly_comp {
                           rule arm, branch, case, exception and table row
                           (tally test --coverage); bc_program.probes names
                           them */
+    bool trace;        /* tly_compile: a program for derivation traces
+                          (tally explain): coverage points at every arm,
+                          TRACE_* instructions at each function's entry
+                          and return, field read and record literal, no
+                          memo flags; bc_program.traced */
 } tly_comp;
 
 void tly_comp_init(tly_comp *c, mem_ctx *mem, const char *file,

@@ -413,6 +413,9 @@ typedef struct bc_program {
                            none unless compiled for coverage, and never
                            written to or read from a file */
     uint32_t nprobes;
+    bool traced;        /* compiled for tracing (tally explain): may hold
+                           the TRACE_* instructions; never written to or
+                           read from a file */
 } bc_program;
 
 /* Allocates an empty program drawing on [mem]; NULL out of memory. */

@@ -75,6 +75,8 @@ struct out_writer {
     out_cited_fn cited;     /* JSON: add "cites" (out_set_cites), or NULL */
     const void *cited_ud;
     int32_t error_cite;     /* for the next out_error: see out_error_cite */
+    const char *extra;      /* the next result's last member, JSON text
+                               (out_set_extra), or NULL */
     const value *findings;  /* the next result's findings (a list of
                                prog->findings_type), or NULL */
     const value *key;       /* the next result's record key, or NULL */
@@ -1057,6 +1059,11 @@ static bool add_findings(out_writer *w)
     return ok;
 }
 
+void out_set_extra(out_writer *w, const char *member)
+{
+    w->extra = member;
+}
+
 void out_set_findings(out_writer *w, const value *key, const value *findings)
 {
     w->key = key && key->kind != VAL_NONE ? key : NULL;
@@ -1390,6 +1397,13 @@ static bool write_result(out_writer *w, const value *v, char *err,
         }
         if (ok && w->cited) {
             add_cites(w, -1);
+        }
+        if (ok && w->extra && w->buf.len && w->buf.p[w->buf.len - 1] == '}') {
+            w->buf.len--;
+            sb_puts(&w->buf, ", ");
+            sb_puts(&w->buf, w->extra);
+            sb_putc(&w->buf, '}');
+            w->extra = NULL;
         }
         close_record(w);
     } else {

@@ -100,6 +100,11 @@ void out_error_cite(out_writer *w, int32_t k);
  * the key.  Call before each out_result. */
 void out_set_findings(out_writer *w, const value *key, const value *findings);
 
+/* JSON Lines and JSON: the next result ends with [member] (borrowed until
+ * then), one complete member, '"explain": {...}' (tally run --explain);
+ * NULL: none.  Used once. */
+void out_set_extra(out_writer *w, const char *member);
+
 /* Writes each finding of [list] (a list of the program's finding records)
  * as a record of its own, {"<input name>": key, "code", "severity",
  * "message", "cite", "url"} (cite and url when given), for JSON Lines and

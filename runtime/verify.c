@@ -1109,6 +1109,10 @@ static bool decode(vfy *v, walk *w)
             return fail_at(v, w, pc, "unknown opcode %u (%d defined)", op,
                            OP_COUNT);
         }
+        if (op >= OP_TRACE_ENTER && op <= OP_TRACE_CALL && !v->p->traced) {
+            return fail_at(v, w, pc, "%s in a program not compiled for "
+                           "tracing", bc_ops[op].name);
+        }
         uint32_t n = bc_ops[op].len;
         if (n > len - pc) {
             return fail_at(v, w, pc, "%s needs %u operand byte(s), the "

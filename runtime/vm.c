@@ -151,6 +151,12 @@ struct vm {
                             this record when cite_gen[k] == gen; else NULL
                             and CITE does nothing */
 
+    uint32_t tr_max;     /* vm_set_trace: events kept per evaluation, 0:
+                            no trace */
+    vm_trace_event *tr;  /* record arena: this evaluation's events */
+    uint32_t tr_count, tr_cap;
+    bool tr_truncated;   /* an event past tr_max was dropped */
+
     /* Per evaluation (vm_eval / vm_call): */
     arena *a;            /* borrowed: the record arena */
     value input;         /* what INPUT pushes */
@@ -360,6 +366,100 @@ bool vm_collect_cites(vm *v)
     }
     memset(v->cite_gen, 0, n * sizeof(uint32_t));
     return true;
+}
+
+bool vm_set_trace(vm *v, uint32_t max_events)
+{
+    if (!v->prog->traced) {
+        max_events = 0; /* nothing to note: its CITEs are not traced */
+    }
+    if (max_events && !vm_collect_cites(v)) {
+        return false;
+    }
+    v->tr_max = max_events;
+    return true;
+}
+
+const vm_trace_event *vm_trace(const vm *v, uint32_t *count, bool *truncated)
+{
+    *count = v->tr_count;
+    *truncated = v->tr_truncated;
+    return v->tr_count ? v->tr : NULL;
+}
+
+/* Forgets the trace (its events are in a record arena now reset or
+ * about to be). */
+static void trace_reset(vm *v)
+{
+    v->tr = NULL;
+    v->tr_count = v->tr_cap = 0;
+    v->tr_truncated = false;
+}
+
+/* Notes one event; past tr_max drops it and marks the trace truncated.
+ * The array doubles in the record arena (the old copies stay there until
+ * the reset: at most twice tr_max events in all).  False out of
+ * memory. */
+static __attribute__((noinline)) bool trace_add(vm *v, uint8_t kind,
+                                                uint16_t a, uint16_t b,
+                                                uint32_t pc, const value *val,
+                                                const void *rec)
+{
+    if (v->tr_count == v->tr_cap) {
+        if (v->tr_cap >= v->tr_max) {
+            v->tr_truncated = true;
+            return true;
+        }
+        uint32_t cap = v->tr_cap ? v->tr_cap * 2 : 64;
+        if (cap > v->tr_max) {
+            cap = v->tr_max;
+        }
+        vm_trace_event *n = arena_alloc(v->a, (size_t)cap * sizeof *n);
+        if (!n) {
+            return false;
+        }
+        if (v->tr_count) {
+            memcpy(n, v->tr, (size_t)v->tr_count * sizeof *n);
+        }
+        v->tr = n;
+        v->tr_cap = cap;
+    }
+    vm_trace_event *e = &v->tr[v->tr_count++];
+    e->kind = kind;
+    e->a = a;
+    e->b = b;
+    e->depth = v->depth;
+    e->pc = pc;
+    e->val = val ? *val : val_none();
+    e->rec = rec;
+    return true;
+}
+
+/* Whether CALL of [f] with its arguments below [sp] will reuse a result
+ * remembered this record (as CALL decides it), and that result in
+ * *[out].  Only TRACE_CALL asks. */
+static __attribute__((noinline)) bool memo_peek(vm *v, uint16_t f,
+                                                const value *sp, value *out)
+{
+    const bc_func *callee = &v->prog->funcs[f];
+    if ((callee->flags & BC_FUNC_MEMO) && v->memo_gen[f] == v->gen) {
+        *out = v->memo[f];
+        return true;
+    }
+    if (callee->flags & BC_FUNC_MEMO1) {
+        const value *k = sp - 1;
+        uint64_t w1 = k->as.d.u.n ^ ((uint64_t)k->kind << 56), w2 = k->as.d.d;
+        uint64_t h = (w1 * 0x9E3779B97F4A7C15u) ^ (w2 * 0xC2B2AE3D27D4EB4Fu);
+        uint32_t m1 = (uint32_t)f * VM_MEMO1_WAYS + (uint32_t)(h >> 59);
+        const memo1_entry *e = &v->memo1[m1];
+        if (e->gen == v->gen && e->key.kind == k->kind &&
+            e->key.type == k->type && e->key.len == k->len &&
+            e->key.as.d.u.n == k->as.d.u.n && e->key.as.d.d == k->as.d.d) {
+            *out = e->result;
+            return true;
+        }
+    }
+    return false;
 }
 
 bool vm_cited(const vm *v, uint32_t k)
@@ -1553,6 +1653,81 @@ static vm_status call_native(vm *v, uint16_t x, const value *args,
  * empty stack until it returns, storing the result in *[out].  Errors fill
  * v->err through raise().  Not re-entrant: the checks walker and vm_eval
  * call it one run after another. */
+/* Runs trace instruction [ip] (a TRACE_*; code at [code]) of the
+ * running frame, whose locals are [locals] and stack top [sp]: notes its
+ * event when tracing.  0, or 1 out of memory, or 2 for a value of the
+ * wrong kind. */
+static __attribute__((noinline)) int trace_instr(vm *v, const uint8_t *ip,
+                                                 const uint8_t *code,
+                                                 const value *sp,
+                                                 const value *locals)
+{
+    const bc_program *prog = v->prog;
+    uint32_t pc = (uint32_t)(ip - code);
+    uint16_t f = v->frames[v->depth].func;
+    switch ((bc_op)*ip) {
+    case OP_TRACE_ENTER:
+        if (v->tr_max) {
+            if (!trace_add(v, VM_TR_ENTER, f, 0, pc, NULL, NULL)) {
+                return 1;
+            }
+            for (uint16_t i = 0; i < prog->funcs[f].arity; i++) {
+                if (!trace_add(v, VM_TR_ARG, f, i, pc, &locals[i], NULL)) {
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    case OP_TRACE_EXIT:
+        return v->tr_max && !trace_add(v, VM_TR_EXIT, f, 0, pc, sp - 1, NULL);
+    case OP_TRACE_FIELD: {
+        uint16_t r = BC_ARG(ip, TRACE_FIELD, 0);
+        uint16_t fi = BC_ARG(ip, TRACE_FIELD, 1);
+        const value *x = sp - 1;
+        if (x->kind != VAL_RECORD || x->as.r->type != r ||
+            fi >= x->as.r->count) {
+            return 2;
+        }
+        return v->tr_max && !trace_add(v, VM_TR_FIELD, r, fi, pc,
+                                       &x->as.r->fields[fi], x->as.r);
+    }
+    case OP_TRACE_INIT:
+        return v->tr_max && !trace_add(v, VM_TR_INIT,
+                                       BC_ARG(ip, TRACE_INIT, 0),
+                                       BC_ARG(ip, TRACE_INIT, 1), pc, sp - 1,
+                                       NULL);
+    case OP_TRACE_REC:
+        return v->tr_max && !trace_add(v, VM_TR_REC, BC_ARG(ip, TRACE_REC, 0),
+                                       0, pc, sp - 1, NULL);
+    case OP_TRACE_BEGIN:
+        return v->tr_max && !trace_add(v, VM_TR_BEGIN,
+                                       BC_ARG(ip, TRACE_BEGIN, 0), 0, pc,
+                                       NULL, NULL);
+    case OP_TRACE_CALL: {
+        uint16_t g = BC_ARG(ip, TRACE_CALL, 0);
+        VM_ASSERT(g < prog->nfuncs);
+        uint16_t n = prog->funcs[g].arity;
+        if ((size_t)(sp - locals) < n) {
+            return 2;
+        }
+        value r;
+        if (v->tr_max && memo_peek(v, g, sp, &r)) {
+            if (!trace_add(v, VM_TR_MEMO, g, 0, pc, &r, NULL)) {
+                return 1;
+            }
+            for (uint16_t i = 0; i < n; i++) {
+                if (!trace_add(v, VM_TR_ARG, g, i, pc, sp - n + i, NULL)) {
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+    default:
+        return 2;
+    }
+}
+
 static vm_status execute(vm *v, uint16_t func, const value *args,
                          uint16_t nargs, value *out)
 {
@@ -2237,6 +2412,10 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         uint16_t k = BC_ARG(ip, COVER, 0);
         VM_ASSERT(k < prog->nprobes && v->probe_hits);
         v->probe_hits[k]++;
+        if (v->tr_max &&
+            !trace_add(v, VM_TR_ARM, k, 0, (uint32_t)(ip - code), NULL, NULL)) {
+            NOMEM();
+        }
         VM_NEXT(BC_OP_LEN(COVER));
     }
 
@@ -2245,8 +2424,32 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             uint16_t k = BC_ARG(ip, CITE, 0);
             VM_ASSERT(k < prog->ncites);
             v->cite_gen[k] = v->gen;
+            if (v->tr_max && !trace_add(v, VM_TR_CITE, k, 0,
+                                        (uint32_t)(ip - code), NULL, NULL)) {
+                NOMEM();
+            }
         }
         VM_NEXT(BC_OP_LEN(CITE));
+    }
+
+    /* Derivation traces: only in programs compiled for tracing, and out
+     * of line, so that the loop is compiled as it was without them. */
+    VM_CASE(TRACE_ENTER):
+    VM_CASE(TRACE_EXIT):
+    VM_CASE(TRACE_FIELD):
+    VM_CASE(TRACE_INIT):
+    VM_CASE(TRACE_REC):
+    VM_CASE(TRACE_BEGIN):
+    VM_CASE(TRACE_CALL): {
+        int tr = trace_instr(v, ip, code, sp, locals);
+        if (UNLIKELY(tr != 0)) {
+            if (tr == 1) {
+                NOMEM();
+            }
+            CONFUSED();
+        }
+        ip += bc_ops[*ip].len;
+        VM_DISPATCH();
     }
 
     VM_CASE(CALL_NATIVE): {
@@ -2577,6 +2780,7 @@ static void begin(vm *v, arena *a, const value *input, value *out,
     memset(err, 0, sizeof *err);
     err->cite = -1;
     *out = val_none();
+    trace_reset(v);
     v->a = a;
     v->err = err;
     v->fuel = v->budget ? v->budget : UINT64_MAX;

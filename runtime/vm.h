@@ -110,6 +110,54 @@ const uint64_t *vm_probe_counts(const vm *v);
 /* After a vm_eval, until the next: whether cites[k] was noted. */
 bool vm_cited(const vm *v, uint32_t k);
 
+/* ---- derivation traces (tally explain) ----------------------------------
+ *
+ * A program compiled for tracing (bc_program.traced: TRACE_* and COVER
+ * instructions, no memo flags) run on a vm with vm_set_trace notes, per
+ * output evaluation, what its derivation did, as a flat list of events in
+ * execution order; nesting follows [depth].  A normal program holds none
+ * of those instructions, so its runs pay nothing for them.  The events
+ * live in the record arena (released with it, after the record); at most
+ * [max_events] of them are kept, after which the trace is cut short and
+ * says so (vm_trace's *truncated). */
+typedef enum vm_trace_kind {
+    VM_TR_ENTER, /* function a entered */
+    VM_TR_ARG,   /* its argument b is val */
+    VM_TR_EXIT,  /* function a returns val */
+    VM_TR_FIELD, /* field b of record rec (of type a) read: val */
+    VM_TR_INIT,  /* field b of a record literal of type a is val */
+    VM_TR_REC,   /* the record val (type a) was built from those fields */
+    VM_TR_BEGIN, /* a record literal of type a begins */
+    VM_TR_MEMO,  /* function a's result for these arguments (ARG events
+                    follow) is val, remembered: its body does not run */
+    VM_TR_ARM,   /* coverage point a (prog->probes: an arm taken) */
+    VM_TR_CITE   /* citation a (prog->cites) decided part of the result */
+} vm_trace_kind;
+
+typedef struct vm_trace_event {
+    uint8_t kind;    /* vm_trace_kind */
+    uint16_t a, b;   /* as vm_trace_kind says */
+    uint32_t depth;  /* call depth: 0 in the output function */
+    uint32_t pc;     /* code offset of the instruction that noted it: its
+                        source position is bc_loc_find(prog, pc) */
+    value val;       /* as vm_trace_kind says; record arena */
+    const void *rec; /* VM_TR_FIELD: the record read (val_record *), to
+                        tell which input field it was */
+} vm_trace_event;
+
+/* Keeps a trace of at most [max_events] events of each vm_eval (0: off,
+ * the default) and collects citations (vm_collect_cites).  Only programs
+ * compiled for tracing give events: for others this does nothing.  False
+ * out of memory. */
+bool vm_set_trace(vm *v, uint32_t max_events);
+
+/* After a vm_eval, until the arena given to it is reset: the events of
+ * its evaluation (the record checks', then the output's: a result the
+ * checks computed and the output reuses was derived there) in *[count]
+ * (none: NULL), and in *[truncated] whether more happened than
+ * vm_set_trace allowed. */
+const vm_trace_event *vm_trace(const vm *v, uint32_t *count, bool *truncated);
+
 /* Evaluates one bound input record [input] (a VAL_RECORD of
  * prog->input_record, borrowed): runs the record checks over it (see
  * vm.c, "Checks"), then calls prog->output_func and stores its result in

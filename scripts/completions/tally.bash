@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc whynot --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc whynot explain --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -27,7 +27,7 @@ _tally()
             COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur"))
         elif [[ $cmd == doc ]]; then
             COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
-        elif [[ $cmd == whynot ]]; then
+        elif [[ $cmd == whynot || $cmd == explain ]]; then
             COMPREPLY=($(compgen -W "text json" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur"))
@@ -41,6 +41,7 @@ _tally()
         [[ $cmd == run ]] && COMPREPLY=($(compgen -W "unlimited" -- "$cur"))
         return ;;
     --budget|--max-errors|--jobs|-j|--as-of|--records-at) return ;;
+    --record|--path|--max-steps) return ;;
     --output|-o|--junit|--coverage-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --filter|--min-coverage|--min-mutation-score) return ;;
     --record|--bid|--where|--vary|--rank|--total) return ;;
@@ -49,7 +50,7 @@ _tally()
     esac
     local opts
     case $cmd in
-    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --all-errors --findings-only --fail-on --jobs -j --report --report-format --report-partial --allow-native --help --" ;;
+    run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --explain --all-errors --findings-only --fail-on --jobs -j --report --report-format --report-partial --allow-native --help --" ;;
     merge) opts="--format --output -o --partial --lib-path --max-errors --memory-cap --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--strict --max-errors --memory-cap --lib-path --help --" ;;
@@ -57,6 +58,7 @@ _tally()
     disasm|describe) opts="--lib-path --help" ;;
     doc) opts="--out -o --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
     whynot) opts="--record --bid --where --vary --rank --total --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
+    explain) opts="--record --path --format --input --as-of --max-steps --max-errors --lib-path --help" ;;
     test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
@@ -70,6 +72,7 @@ _tally()
         case ${COMP_WORDS[i]} in
         --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--report|--report-format|--report-partial|--out) ((i++)) ;;
         --record|--bid|--where|--vary|--rank|--total) ((i++)) ;;
+        --format|--input|--records-at|--budget|--memory-cap|--max-errors|--jobs|-j|--output|-o|--allow-native|--lib-path|--as-of|--fail-on|--filter|--junit|--coverage-json|--min-coverage|--min-mutation-score|--report|--report-format|--report-partial|--out|--record|--path|--max-steps) ((i++)) ;;
         -*) ;;
         *) ((nargs++)) ;;
         esac

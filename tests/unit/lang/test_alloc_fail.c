@@ -301,6 +301,58 @@ static int api_child(long n)
     return a.failed ? AF_CLEAN : AF_DONE;
 }
 
+/* One child of the tracing sweep: a program compiled for tracing,
+ * tally_explain of one field of the first record, and tally run
+ * --explain of that record alone, through the refusing hook; every byte
+ * must come back.  One small record keeps the sweep (a child per
+ * allocation) short. */
+static int explain_child(long n)
+{
+    af_alloc a = {PTHREAD_MUTEX_INITIALIZER, 0, n, false, 0};
+    tally_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.alloc = af_hook;
+    cfg.alloc_ud = &a;
+    cfg.trace = 1;
+    tally_program *p = NULL;
+    fprintf(stderr, "phase: compile for tracing\n");
+    tally_status s = tally_compile(&cfg, "award.tally", fx.src, fx.src_len, &p);
+    AF_CHECK(s == TALLY_OK || (a.failed && s == TALLY_ENOMEM),
+             "tally_compile: %s", tally_status_name(s));
+    if (s == TALLY_OK) {
+        fprintf(stderr, "phase: explain\n");
+        size_t one = lines_len(fx.data, 1);
+        FILE *in = fmemopen(fx.data, one, "r");
+        FILE *sink = fopen("/dev/null", "w");
+        AF_CHECK(in && sink, "cannot open streams");
+        tally_explain_options o;
+        memset(&o, 0, sizeof o);
+        o.record = "T-000001";
+        o.path = "bids[0].sme";
+        s = tally_explain(p, &o, in, sink);
+        fclose(in);
+        fclose(sink);
+        AF_CHECK(s == TALLY_OK || (a.failed && s == TALLY_ENOMEM),
+                 "tally_explain: %s", tally_status_name(s));
+        fprintf(stderr, "phase: run --explain\n");
+        in = fmemopen(fx.data, one, "r");
+        sink = fopen("/dev/null", "w");
+        AF_CHECK(in && sink, "cannot open streams");
+        tally_run_options ro;
+        memset(&ro, 0, sizeof ro);
+        ro.explain = 1;
+        tally_run_stats st;
+        s = tally_run(p, &ro, in, sink, &st);
+        fclose(in);
+        fclose(sink);
+        AF_CHECK(s == TALLY_OK || (a.failed && s == TALLY_ENOMEM),
+                 "tally_run --explain: %s", tally_status_name(s));
+        tally_program_free(p);
+    }
+    AF_CHECK(a.live == 0, "%zu bytes not returned", a.live);
+    return a.failed ? AF_CLEAN : AF_DONE;
+}
+
 /* ---- the internals ----------------------------------------------------- */
 
 static int internal_child(long n)
@@ -620,6 +672,11 @@ static void test_alloc_fail_internals(void **state)
     sweep("internals", internal_child);
 }
 
+static void test_alloc_fail_explain(void **state)
+{
+    sweep("tracing", explain_child);
+}
+
 static void test_alloc_fail_reader_long_line(void **state)
 {
     sweep("reader, long line", reader_child);
@@ -631,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_alloc_fail_public_api),
         cmocka_unit_test(test_alloc_fail_internals),
         cmocka_unit_test(test_alloc_fail_reader_long_line),
+        cmocka_unit_test(test_alloc_fail_explain),
     };
     return cmocka_run_group_tests_name("alloc_fail", tests, setup, teardown);
 }

@@ -51,6 +51,8 @@ static bc_program *fixture(mem_ctx *mem)
     p->probes = arena_zalloc(a, sizeof *p->probes);
     p->probes[0] = (bc_probe){"main.tally", "definition main: reached", 1, 1};
     p->nprobes = 1;
+    p->traced = true; /* in memory, as compiled for tracing: TRACE_* may
+                         appear */
     p->consts = arena_zalloc(a, sizeof *p->consts);
     p->consts[0] = val_int(1);
     p->nconsts = 1;
@@ -196,6 +198,28 @@ static void test_opcodes_lengths_agree(void **state)
         for (unsigned i = 0; i < o->nopnds; i++) {
             assert_int_equal(y[i], x[i]);
         }
+    }
+}
+
+/* The TRACE_* instructions verify only in a program compiled for
+ * tracing: a normal program, and so every file, is refused with them. */
+static void test_opcodes_trace_needs_traced_program(void **state)
+{
+    (void)state;
+    mem_ctx mem;
+    mem_init(&mem);
+    for (int op = OP_TRACE_ENTER; op <= OP_TRACE_CALL; op++) {
+        bc_program *p = fixture(&mem);
+        p->traced = false;
+        uint32_t x[BC_MAX_OPNDS];
+        valid_operands((bc_op)op, x);
+        uint32_t pc = lay_out(p, (bc_op)op, x);
+        char err[256], want[256];
+        assert_false(vfy_program(p, err, sizeof err));
+        snprintf(want, sizeof want, "function main at %04x: %s in a program "
+                 "not compiled for tracing", (unsigned)pc, bc_ops[op].name);
+        assert_string_equal(err, want);
+        bc_program_free(p);
     }
 }
 
@@ -356,6 +380,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opcodes_lengths_agree),
         cmocka_unit_test(test_opcodes_verifier_steps_by_length),
+        cmocka_unit_test(test_opcodes_trace_needs_traced_program),
         cmocka_unit_test(test_opcodes_valid_operands_verify),
         cmocka_unit_test(test_opcodes_every_checked_operand_is_checked),
         cmocka_unit_test(test_opcodes_jumps),
