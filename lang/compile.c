@@ -815,6 +815,35 @@ static bool is_int(const ast_node *n)
     return n->ty && n->ty->kind == TY_INT && !(n->conv & AUX_TO_DEC);
 }
 
+/* Is [t] 'money in currency', or optional such money? */
+static bool dyn_ty(const ty *t)
+{
+    return t && (ty_money_dyn(t) ||
+                 (t->kind == TY_OPTIONAL && ty_money_dyn(t->elem)));
+}
+
+/* Does [n]'s value carry its currency ('money in currency', or fixed
+ * money converted to it)? */
+static bool carries_cur(const ast_node *n)
+{
+    return n && (dyn_ty(n->ty) || (n->conv & AUX_TO_CUR));
+}
+
+/* Before an operation [verb] on the two values on top of the stack, the
+ * results of [a] and [b]: when either carries its currency, CUR_JOIN
+ * checks the two agree (a runtime error at [sp] naming both if not) and
+ * gives the currency to the result; [untag] for a result that is no
+ * amount (money / money). */
+static void cur_join(cg *g, const ast_node *a, const ast_node *b,
+                     bc_cur_verb verb, bool untag, tly_span sp)
+{
+    if (!carries_cur(a) && !carries_cur(b)) {
+        return;
+    }
+    emit(g, OP_CUR_JOIN, sp, 0,
+         ASM_OPERANDS((uint32_t)verb | (untag ? BC_CUR_UNTAG : 0)));
+}
+
 /* ---- definitions compiled in place ------------------------------------- */
 
 /* A call costs a frame and, for one argument, a memo lookup: more than
@@ -969,6 +998,15 @@ static void gen_call(cg *g, ast_node *n)
              * let only 'plain' be a second argument). */
             bool plain = n->list.count == 2;
             const ty *t = args[0]->ty;
+            if (ty_money_dyn(t) && !plain) {
+                /* the currency is the value's: TO_TEXT writes "£1,234.50"
+                 * for GBP, "EUR 1,234.50" for another */
+                gen(g, args[0]);
+                emit(g, OP_TO_TEXT, n->sp, 0,
+                     ASM_OPERANDS(text_places(t) | BC_TEXT_GROUPED |
+                                  BC_TEXT_POUND));
+                return;
+            }
             if (t && t->kind == TY_MONEY && !plain) {
                 /* "£1,234.50" and "-£5.00"; other currencies "EUR
                  * 1,234.50" and "EUR -5.00" */
@@ -1024,6 +1062,9 @@ static void gen_call(cg *g, ast_node *n)
         case BUILTIN_MAX:
             gen(g, args[0]);
             gen(g, args[1]);
+            cur_join(g, args[0], args[1],
+                     n->builtin == BUILTIN_MIN ? BC_CUR_MIN : BC_CUR_MAX, false,
+                     n->sp);
             op0(g, n->builtin == BUILTIN_MIN ? OP_MIN : OP_MAX, n->sp);
             return;
         case BUILTIN_COUNT:
@@ -1190,12 +1231,14 @@ static void gen_arith(cg *g, ast_node *n)
     }
     bool ints = is_int(n->a) && is_int(n->b);
     bc_op o;
+    bc_cur_verb verb;
     switch (op) {
-    case '+': o = ints ? OP_ADD_INT : OP_ADD_DEC; break;
-    case '-': o = ints ? OP_SUB_INT : OP_SUB_DEC; break;
-    case '*': o = ints ? OP_MUL_INT : OP_MUL_DEC; break;
-    default: o = OP_DIV_DEC; break;
+    case '+': o = ints ? OP_ADD_INT : OP_ADD_DEC; verb = BC_CUR_ADD; break;
+    case '-': o = ints ? OP_SUB_INT : OP_SUB_DEC; verb = BC_CUR_SUB; break;
+    case '*': o = ints ? OP_MUL_INT : OP_MUL_DEC; verb = BC_CUR_MUL; break;
+    default: o = OP_DIV_DEC; verb = BC_CUR_DIV; break;
     }
+    cur_join(g, n->a, n->b, verb, n->ty->kind != TY_MONEY, n->sp);
     op0(g, o, n->sp);
 }
 
@@ -1245,6 +1288,10 @@ static void gen_binary(cg *g, ast_node *n)
         gen(g, n->b);
         bc_op o = n->op == '=' ? OP_EQ : n->op == NE ? OP_NE : n->op == '<' ? OP_LT
                   : n->op == LE ? OP_LE : n->op == '>' ? OP_GT : OP_GE;
+        bc_cur_verb verb = n->op == '=' ? BC_CUR_EQ : n->op == NE ? BC_CUR_NE
+                           : n->op == '<' ? BC_CUR_LT : n->op == LE ? BC_CUR_LE
+                           : n->op == '>' ? BC_CUR_GT : BC_CUR_GE;
+        cur_join(g, n->a, n->b, verb, true, n->sp);
         op0(g, o, n->sp);
         return;
     }
@@ -1505,6 +1552,7 @@ static void gen_comprehension(cg *g, ast_node *n)
     case A_SUM:
         load(g, acc, n->sp);
         gen(g, n->a);
+        cur_join(g, n->a, n->a, BC_CUR_SUM, false, n->a->sp);
         op0(g, n->ty->kind == TY_INT ? OP_ADD_INT : OP_ADD_DEC, n->sp);
         store(g, acc, n->sp);
         break;
@@ -1538,6 +1586,8 @@ static void gen_comprehension(cg *g, ast_node *n)
         fwd set = jump(g, OP_JUMP_IF_TRUE, n->sp);
         load(g, acc, n->sp);
         load(g, tmp, n->sp);
+        cur_join(g, n->a, n->a, kind == A_MIN ? BC_CUR_LOWEST : BC_CUR_HIGHEST,
+                 false, n->a->sp);
         op0(g, kind == A_MIN ? OP_MIN : OP_MAX, n->sp);
         store(g, acc, n->sp);
         fwd next = jump(g, OP_JUMP, n->sp);
@@ -2545,11 +2595,21 @@ static void gen(cg *g, ast_node *n)
                     (n->kind == AST_INT && (n->conv & AUX_TO_DEC));
     if (foldable && fold_operand(g, n, &v)) {
         op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
-        return;
+    } else {
+        gen_inner(g, n);
+        if (n->conv & AUX_TO_DEC) {
+            op0(g, OP_INT_TO_DEC, n->sp);
+        }
     }
-    gen_inner(g, n);
-    if (n->conv & AUX_TO_DEC) {
-        op0(g, OP_INT_TO_DEC, n->sp);
+    if ((n->conv & AUX_TO_CUR) && n->ty) {
+        /* fixed-currency money used as 'money in currency' */
+        const ty *t = n->ty->kind == TY_OPTIONAL ? n->ty->elem : n->ty;
+        uint32_t k = cstring(g, t->currency);
+        if (k > 0xFFFFu) {
+            fail(g, n->sp, "too many strings in the program (more than 65536)");
+            return;
+        }
+        op16(g, OP_CUR_SET, (uint16_t)k, n->sp, 0);
     }
 }
 

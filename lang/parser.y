@@ -511,6 +511,8 @@ type
     | IDENT '.' IDENT   { $$ = named(c, AST_TYPE_NAME, @$, $3, @3); $$->num = -1;
                           $$->text3 = $1.s; }
     | IDENT '(' INT ')' { $$ = named(c, AST_TYPE_NAME, @$, $1, @1); $$->text = $3.s; $$->num = -2; }
+    | IDENT IN IDENT    { $$ = named(c, AST_TYPE_NAME, @$, $1, @1); $$->text = $3.s; $$->num = -3;
+                          $$->name_sp = @3; }
     | LIST OF type      { $$ = N(AST_TYPE_LIST, @$); $$->a = $3; }
     | MAP OF type TO type  { $$ = N(AST_TYPE_MAP, @$); $$->a = $3; $$->b = $5; }
     | OPTIONAL type     { $$ = N(AST_TYPE_OPT, @$); $$->a = $2; }

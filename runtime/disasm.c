@@ -541,6 +541,19 @@ static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
         sb_puts(b, sep);
         put_quoted(b, p, a);
         return;
+    case OPND_CURRENCY:
+        sb_puts(b, sep);
+        put_quoted(b, p, a);
+        return;
+    case OPND_CUR_VERB:
+        sb_puts(b, sep);
+        sb_puts(b, (a & BC_CUR_VERB_MASK) < BC_CUR_VERB_COUNT
+                       ? bc_cur_verb_names[a & BC_CUR_VERB_MASK]
+                       : "operation?");
+        if (a & BC_CUR_UNTAG) {
+            sb_puts(b, " untag");
+        }
+        return;
     case OPND_JUMP: /* put_operands prints targets last */
     case OPND_LOOP:
     case OPND_NONE:

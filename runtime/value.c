@@ -69,7 +69,7 @@ bool val_equal(const value *x, const value *y)
     case VAL_DURATION:
         return x->as.i == y->as.i;
     case VAL_DEC:
-        return dec_equal(&x->as.d, &y->as.d);
+        return x->type == y->type && dec_equal(&x->as.d, &y->as.d);
     case VAL_DATETIME:
         return x->as.t.sec == y->as.t.sec && x->as.t.nsec == y->as.t.nsec;
     case VAL_TEXT:

@@ -1074,6 +1074,23 @@ static bool check_operand(vfy *v, const walk *w, uint32_t pc,
                            "strings)", name, a, p->nstrings);
         }
         return true;
+    case OPND_CURRENCY:
+        if (a >= p->nstrings) {
+            return fail_at(v, w, pc, "%s currency string %u out of range "
+                           "(%u strings)", name, a, p->nstrings);
+        }
+        if (val_cur_pack(p->strings[a].p, p->strings[a].len) == VAL_CUR_NONE) {
+            return fail_at(v, w, pc, "%s currency string %u is not three "
+                           "capital letters", name, a);
+        }
+        return true;
+    case OPND_CUR_VERB:
+        if ((a & ~(BC_CUR_VERB_MASK | BC_CUR_UNTAG)) != 0 ||
+            (a & BC_CUR_VERB_MASK) >= BC_CUR_VERB_COUNT) {
+            return fail_at(v, w, pc, "%s operation %u out of range (%d "
+                           "operations)", name, a, BC_CUR_VERB_COUNT);
+        }
+        return true;
     case OPND_NONE:
     case OPND_KIND_COUNT:
         break;
