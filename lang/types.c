@@ -191,6 +191,9 @@ void ty_mismatch(checker *k, ast_node *n, ty *got, ty *want,
     if (got->kind == TY_OPTIONAL && same(got->elem, want)) {
         hint = "this value may be none: use 'x otherwise default' or "
                "'if x is some v then ... else ...'";
+    } else if (want->kind == TY_MONEY && ty_money_dyn(got)) {
+        hint = "an amount in 'money in currency' may be in any currency, and "
+               "there are no exchange rates: declare this 'money in currency' too";
     } else if (want->kind == TY_MONEY && (got->kind == TY_INT || got->kind == TY_DEC)) {
         hint = ty_money_hint(want);
     } else if (want->kind == TY_TEXT && got->kind != TY_OPTIONAL) {
@@ -325,7 +328,7 @@ ty *ty_resolve(checker *k, ast_node *n)
                  * currency each value carries (from the data) */
                 if (builtin[i].kind != TY_MONEY) {
                     err(k, n->sp, NULL, "only money is in a currency");
-                    break;
+                    return &k->t_error;
                 }
                 if (strcmp(n->text, TY_CURRENCY_OF_VALUE) == 0) {
                     ty *t = ty_new(k, TY_MONEY);
@@ -338,7 +341,7 @@ ty *ty_resolve(checker *k, ast_node *n)
                         "amount gives, or a code such as 'money in EUR'",
                         "'%s' is not a currency code (ISO 4217: three "
                         "capital letters)", n->text);
-                    break;
+                    return &k->t_error;
                 }
                 if (strcmp(n->text, "GBP") == 0) {
                     return &k->t_money;

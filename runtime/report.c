@@ -133,6 +133,11 @@ static void encode(strbuf *b, const value *v)
     }
     case VAL_DEC:
         dec_format_exact(&v->as.d, b);
+        if (v->type != VAL_CUR_NONE) { /* EUR 5 and USD 5 are two keys */
+            char c[4];
+            val_cur_code(v->type, c);
+            sb_put(b, c, 3);
+        }
         sb_putc(b, '\0');
         break;
     case VAL_TEXT: {
@@ -190,7 +195,13 @@ static int compare(const value *x, const value *y)
     if (x->kind == VAL_NONE || y->kind == VAL_NONE) {
         return (x->kind != VAL_NONE) - (y->kind != VAL_NONE);
     }
-    return val_compare(x, y);
+    int c = val_compare(x, y);
+    if (c == 0 && x->kind == VAL_DEC) {
+        /* equal amounts in two currencies: by the packed code, i.e.
+         * alphabetically, so groups keep one order */
+        c = (x->type > y->type) - (x->type < y->type);
+    }
+    return c;
 }
 
 /* ---- the state ------------------------------------------------------- */
@@ -421,6 +432,25 @@ static bool replace(rep_state *s, acc *a, const value *v)
     return true;
 }
 
+/* Amounts that carry their currency ('money in currency', value.h) in
+ * two currencies never fold into one sum, least or greatest: there is no
+ * rate table.  RT_ERUNTIME (the message in [err]) when [have] and [x]
+ * carry different currencies; [what] is the column's verb. */
+static rt_status same_currency(const value *have, const value *x, const char *what,
+                               char *err, size_t errcap)
+{
+    if (have->kind != VAL_DEC || x->kind != VAL_DEC || have->type == x->type ||
+        have->type == VAL_CUR_NONE || x->type == VAL_CUR_NONE) {
+        return RT_OK;
+    }
+    char ch[4], cx[4];
+    val_cur_code(have->type, ch);
+    val_cur_code(x->type, cx);
+    snprintf(err, errcap, "a report cannot %s money in %s and money in %s "
+             "(amounts in different currencies: group by the currency)", what, ch, cx);
+    return RT_ERUNTIME;
+}
+
 /* Adds the number [x] to the sum in [a]. */
 static rt_status add_to_sum(rep_state *s, acc *a, const value *x, char *err, size_t errcap)
 {
@@ -434,7 +464,12 @@ static rt_status add_to_sum(rep_state *s, acc *a, const value *x, char *err, siz
     if (!a->has) {
         return replace(s, a, &d) ? RT_OK : RT_ENOMEM;
     }
+    rt_status cs = same_currency(&a->v, &d, "sum", err, errcap);
+    if (cs != RT_OK) {
+        return cs;
+    }
     value r = val_dec(dec_from_int(0));
+    r.type = a->v.type != VAL_CUR_NONE ? a->v.type : d.type;
     dec_status st = dec_add(&s->tmp, &a->v.as.d, &d.as.d, &r.as.d);
     if (st == DEC_TOO_BIG) {
         snprintf(err, errcap, "a sum in a report has more than %d digits", DEC_MAX_DIGITS);
@@ -471,6 +506,14 @@ static rt_status fold(rep_state *s, const bc_report_col *c, acc *a, const value 
     case BC_AGG_MAX:
         if (x->kind == VAL_NONE) {
             return RT_OK;
+        }
+        if (a->has) {
+            rt_status cs = same_currency(&a->v, x, c->agg == BC_AGG_MIN ? "take the min of"
+                                                                        : "take the max of",
+                                         err, errcap);
+            if (cs != RT_OK) {
+                return cs;
+            }
         }
         if (!a->has || (c->agg == BC_AGG_MIN ? compare(x, &a->v) < 0
                                              : compare(x, &a->v) > 0)) {
@@ -794,6 +837,7 @@ static rt_status result(rep_state *s, const rtab *t, uint16_t c, const acc *a, v
         return RT_OK;
     }
     *out = val_dec(x);
+    out->type = a->has ? a->v.type : VAL_CUR_NONE; /* money in currency */
     return RT_OK;
 }
 
@@ -1038,6 +1082,12 @@ static void put_value(strbuf *b, const bc_program *p, uint16_t t, const value *v
     case VAL_DEC:
         sb_putc(b, '"');
         dec_format_exact(&v->as.d, b);
+        if (v->type != VAL_CUR_NONE) { /* money in currency: "12.5 EUR" */
+            char c[4];
+            val_cur_code(v->type, c);
+            sb_putc(b, ' ');
+            sb_put(b, c, 3);
+        }
         sb_putc(b, '"');
         return;
     case VAL_TEXT:
@@ -1079,9 +1129,7 @@ static bool put_acc(rep_state *s, strbuf *b, const rtab *t, uint16_t c, const ac
     case BC_AGG_MEAN:
         sb_putc(b, '[');
         if (a->has) {
-            sb_putc(b, '"');
-            dec_format_exact(&a->v.as.d, b);
-            sb_putc(b, '"');
+            put_value(b, p, arg, &a->v); /* "12.5", or "12.5 EUR" */
         } else {
             sb_puts(b, "null");
         }
@@ -1281,7 +1329,17 @@ static const char *get_value(rep_state *s, yajl_val v, uint16_t t, value *out)
     case BT_MONEY:
     case BT_PERCENT: {
         dec d;
-        dec_status st = str ? dec_parse_exact(&s->tmp, str, strlen(str), &d) : DEC_SYNTAX;
+        size_t len = str ? strlen(str) : 0;
+        uint16_t cur = VAL_CUR_NONE;
+        if (ty->kind == BT_MONEY && len > 4 && str[len - 4] == ' ') {
+            /* money in currency: "12.5 EUR" (put_value) */
+            cur = val_cur_pack(str + len - 3, 3);
+            if (cur == VAL_CUR_NONE) {
+                return "not a currency code after the amount";
+            }
+            len -= 4;
+        }
+        dec_status st = str ? dec_parse_exact(&s->tmp, str, len, &d) : DEC_SYNTAX;
         if (st == DEC_ENOMEM) {
             s->nomem = true;
             return "out of memory";
@@ -1290,6 +1348,7 @@ static const char *get_value(rep_state *s, yajl_val v, uint16_t t, value *out)
             return "not an exact decimal string";
         }
         *out = val_dec(d);
+        out->type = cur;
         return NULL;
     }
     case BT_TEXT: {
@@ -1356,14 +1415,21 @@ static rt_status get_acc(rd *r, const rtab *t, uint16_t c, yajl_val v, acc *a,
         if (!YAJL_IS_NULL(x)) {
             dec d;
             const char *str = str_of(x);
-            dec_status st = str ? dec_parse_exact(&s->tmp, str, strlen(str), &d) : DEC_SYNTAX;
+            size_t len = str ? strlen(str) : 0;
+            uint16_t cur = VAL_CUR_NONE;
+            if (len > 4 && str[len - 4] == ' ') { /* money in currency */
+                cur = val_cur_pack(str + len - 3, 3);
+                len -= 4;
+            }
+            dec_status st = str ? dec_parse_exact(&s->tmp, str, len, &d) : DEC_SYNTAX;
             if (st == DEC_ENOMEM) {
                 return RT_ENOMEM;
             }
-            if (st != DEC_OK) {
+            if (st != DEC_OK || (len != strlen(str) && cur == VAL_CUR_NONE)) {
                 return bad(r, place, "the sum is not an exact decimal string");
             }
             o.v = val_dec(d);
+            o.v.type = cur;
             o.has = true;
         }
         break;
