@@ -2129,7 +2129,7 @@ static sym *report_record(checker *k, const char *name, ast_node *at, int n)
 
 /* The aggregates a column may name, as bc_agg numbers them. */
 static const char *const report_aggs[] = {"count", "sum", "min", "max", "mean",
-                                          "share", "count_distinct"};
+                                          "share", "count_distinct", "share"};
 
 /* The rounding of a column written AGG(x, PLACES, MODE): sets col->lo and
  * col->hi; false (reported) when they are not a whole number of places
@@ -2177,10 +2177,16 @@ static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
     col->lo = -1;
     col->b = NULL;
     int agg = -1;
-    for (int i = 0; i < (int)(sizeof report_aggs / sizeof report_aggs[0]); i++) {
+    for (int i = 0; i < BC_AGG_DISTINCT + 1; i++) {
         if (a->name && strcmp(a->name, report_aggs[i]) == 0) {
             agg = i;
         }
+    }
+    if (a->c && agg != BC_AGG_SHARE && agg >= 0) {
+        err(k, a->c->sp, "only share weighs its condition by a value: share(COND of "
+            "VALUE, PLACES, MODE)", "'of' has no meaning in %s", report_aggs[agg]);
+        *res = &k->t_error;
+        return;
     }
     if (agg < 0) {
         err(k, a->name_sp, "a column is count, sum(x), min(x), max(x), mean(x, PLACES, MODE), "
@@ -2238,6 +2244,27 @@ static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
     }
     ast_node *x = args[0];
     col->b = x;
+    if (a->c) {
+        /* share(COND of VALUE, P, MODE): a share of the total VALUE */
+        col->num = BC_AGG_VSHARE;
+        col->c = a->c;
+        expect_bool(k, x, "a share's condition");
+        ty *w = expr(k, a->c, NULL);
+        ty *wb = w->kind == TY_OPTIONAL ? w->elem : w;
+        if (ty_is_bad(w)) {
+            *res = &k->t_error;
+            return;
+        }
+        if (!ty_is_num(wb)) {
+            err(k, a->c->sp, NULL, "a share weighs rows by numbers, money or "
+                "percentages, not %s", ty_str(k, w));
+            *res = &k->t_error;
+            return;
+        }
+        *arg = ty_wrap(k, TY_LIST, ty_wrap(k, TY_OPTIONAL, wb));
+        *res = ty_wrap(k, TY_OPTIONAL, with_places(k, &k->t_percent, col->lo));
+        return;
+    }
     ty *t = agg == BC_AGG_SHARE ? expect_bool(k, x, "a share's condition") : expr(k, x, NULL);
     *arg = t;
     if (ty_is_bad(t)) {

@@ -2239,7 +2239,18 @@ static void gen_report(cg *g, ast_node *d)
     }
     for (uint32_t i = 0; i < d->list2.count; i++) {
         ast_node *col = d->list2.items[i];
-        if (col->b) {
+        if (col->num == BC_AGG_VSHARE) {
+            /* [VALUE if COND else none, VALUE] */
+            gen(g, col->b);
+            fwd f = jump(g, OP_JUMP_IF_FALSE, col->sp);
+            gen(g, col->c);
+            fwd end = jump(g, OP_JUMP, col->sp);
+            land(g, f);
+            op0(g, OP_PUSH_NONE, col->sp);
+            land(g, end);
+            gen(g, col->c);
+            op16(g, OP_LIST, 2, col->sp, 2);
+        } else if (col->b) {
             gen(g, col->b);
         } else {
             push_int(g, 1, col->sp);

@@ -779,6 +779,16 @@ report_agg
                           $$->name_sp = @1; }
     | IDENT '(' comprehension ')'
                         { $$ = $3; $$->name = $1.s; $$->name_sp = @1; $$->sp = @$; }
+    /* share(COND of VALUE, PLACES, MODE): c holds VALUE */
+    | IDENT '(' expr OF expr ',' args ')'
+                        { $$ = push(c, N(AST_CALL, @$), $3);
+                          for (uint32_t i = 0; i < $7->list.count; i++) {
+                              push(c, $$, $7->list.items[i]);
+                          }
+                          $$->name = $1.s; $$->name_sp = @1; $$->c = $5; }
+    | IDENT '(' expr OF expr ')'
+                        { $$ = push(c, N(AST_CALL, @$), $3);
+                          $$->name = $1.s; $$->name_sp = @1; $$->c = $5; }
     ;
 
 report_top

@@ -328,6 +328,11 @@ typedef enum bc_agg {
     BC_AGG_MEAN,     /* exact sum / count of the values not none */
     BC_AGG_SHARE,    /* true rows / rows, a percent */
     BC_AGG_DISTINCT, /* how many different values (elements, for a list) */
+    BC_AGG_VSHARE,   /* share(COND of VALUE): the sum of VALUE over the rows
+                        where COND holds / its sum over every row, a
+                        percent, none when that is zero; the argument is
+                        a list [VALUE if COND else none, VALUE] and a row
+                        whose VALUE is none is skipped (format 9) */
     BC_AGG_COUNT_
 } bc_agg;
 

@@ -228,7 +228,8 @@ static void put_type(strbuf *b, const bc_program *p, const bc_type *t)
 static void put_reports(strbuf *b, const bc_program *p)
 {
     static const char *const agg[BC_AGG_COUNT_] = {"count", "sum", "min", "max",
-                                                  "mean", "share", "count_distinct"};
+                                                  "mean", "share", "count_distinct",
+                                                  "share of"};
     for (uint32_t i = 0; i < p->nreports; i++) {
         const bc_report *rp = &p->reports[i];
         sb_printf(b, "report %u ", i);

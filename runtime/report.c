@@ -49,7 +49,10 @@ typedef struct acc {
     uint64_t n;    /* rows (count, share) or values not none (sum, mean) */
     uint64_t hits; /* share: rows whose condition held */
     bool has;      /* sum, mean, min, max: v holds a value */
-    value v;       /* the sum (VAL_DEC), least or greatest value */
+    value v;       /* the sum (VAL_DEC), least or greatest value; vshare:
+                      the sum where the condition held */
+    bool has_w;    /* vshare: w holds a value */
+    value w;       /* vshare: the sum over every row */
     dset set;      /* count_distinct */
 } acc;
 
@@ -417,19 +420,25 @@ static group *group_for(rep_state *s, rtab *t, const value *keys)
 
 /* ---- accumulating ------------------------------------------------------ */
 
-/* Replaces a->v by [v] (kept in the live arena). */
-static bool replace(rep_state *s, acc *a, const value *v)
+/* Replaces *[slot] (set when *[has]) by [v] (kept in the live arena). */
+static bool replace_in(rep_state *s, value *slot, bool *has, const value *v)
 {
-    if (a->has) {
-        s->waste += payload(&a->v);
+    if (*has) {
+        s->waste += payload(slot);
     }
     value c;
     if (!copy_value(live(s), v, &c, &s->live)) {
         return false;
     }
-    a->v = c;
-    a->has = true;
+    *slot = c;
+    *has = true;
     return true;
+}
+
+/* Replaces a->v by [v]. */
+static bool replace(rep_state *s, acc *a, const value *v)
+{
+    return replace_in(s, &a->v, &a->has, v);
 }
 
 /* Amounts that carry their currency ('money in currency', value.h) in
@@ -451,8 +460,18 @@ static rt_status same_currency(const value *have, const value *x, const char *wh
     return RT_ERUNTIME;
 }
 
+static rt_status add_into(rep_state *s, value *sum, bool *has, const value *x, char *err,
+                          size_t errcap);
+
 /* Adds the number [x] to the sum in [a]. */
 static rt_status add_to_sum(rep_state *s, acc *a, const value *x, char *err, size_t errcap)
+{
+    return add_into(s, &a->v, &a->has, x, err, errcap);
+}
+
+/* Adds the number [x] to *[sum] (none yet unless *[has]). */
+static rt_status add_into(rep_state *s, value *sum, bool *has, const value *x, char *err,
+                          size_t errcap)
 {
     value d = *x;
     if (d.kind == VAL_INT) {
@@ -461,16 +480,16 @@ static rt_status add_to_sum(rep_state *s, acc *a, const value *x, char *err, siz
     if (d.kind != VAL_DEC) {
         return RT_OK; /* the verifier has checked the type */
     }
-    if (!a->has) {
-        return replace(s, a, &d) ? RT_OK : RT_ENOMEM;
+    if (!*has) {
+        return replace_in(s, sum, has, &d) ? RT_OK : RT_ENOMEM;
     }
-    rt_status cs = same_currency(&a->v, &d, "sum", err, errcap);
+    rt_status cs = same_currency(sum, &d, "sum", err, errcap);
     if (cs != RT_OK) {
         return cs;
     }
     value r = val_dec(dec_from_int(0));
-    r.type = a->v.type != VAL_CUR_NONE ? a->v.type : d.type;
-    dec_status st = dec_add(&s->tmp, &a->v.as.d, &d.as.d, &r.as.d);
+    r.type = sum->type != VAL_CUR_NONE ? sum->type : d.type;
+    dec_status st = dec_add(&s->tmp, &sum->as.d, &d.as.d, &r.as.d);
     if (st == DEC_TOO_BIG) {
         snprintf(err, errcap, "a sum in a report has more than %d digits", DEC_MAX_DIGITS);
         return RT_ERUNTIME;
@@ -478,7 +497,7 @@ static rt_status add_to_sum(rep_state *s, acc *a, const value *x, char *err, siz
     if (st != DEC_OK) {
         return RT_ENOMEM;
     }
-    bool ok = replace(s, a, &r);
+    bool ok = replace_in(s, sum, has, &r);
     arena_reset(&s->tmp);
     return ok ? RT_OK : RT_ENOMEM;
 }
@@ -520,6 +539,24 @@ static rt_status fold(rep_state *s, const bc_report_col *c, acc *a, const value 
             return replace(s, a, x) ? RT_OK : RT_ENOMEM;
         }
         return RT_OK;
+    case BC_AGG_VSHARE: {
+        /* [VALUE if COND else none, VALUE]: a row without VALUE counts
+         * nowhere */
+        if (x->kind != VAL_LIST || x->as.l->count != 2 ||
+            x->as.l->items[1].kind == VAL_NONE) {
+            return RT_OK;
+        }
+        a->n++;
+        rt_status st = add_into(s, &a->w, &a->has_w, &x->as.l->items[1], err, errcap);
+        if (st == RT_OK && x->as.l->items[0].kind != VAL_NONE) {
+            a->hits++;
+            st = add_into(s, &a->v, &a->has, &x->as.l->items[0], err, errcap);
+        }
+        if (st == RT_OK && a->has && a->has_w) {
+            st = same_currency(&a->w, &a->v, "sum", err, errcap);
+        }
+        return st;
+    }
     case BC_AGG_DISTINCT:
         if (c->flags & BC_REPORT_LIST) {
             if (x->kind != VAL_LIST) {
@@ -557,6 +594,18 @@ static rt_status fold_acc(rep_state *s, const bc_report_col *c, acc *a, const ac
     case BC_AGG_MIN:
     case BC_AGG_MAX:
         return o->has ? fold(s, c, a, &o->v, err, errcap) : RT_OK;
+    case BC_AGG_VSHARE: {
+        a->n += o->n;
+        a->hits += o->hits;
+        rt_status st = o->has_w ? add_into(s, &a->w, &a->has_w, &o->w, err, errcap) : RT_OK;
+        if (st == RT_OK && o->has) {
+            st = add_into(s, &a->v, &a->has, &o->v, err, errcap);
+        }
+        if (st == RT_OK && a->has && a->has_w) {
+            st = same_currency(&a->w, &a->v, "sum", err, errcap);
+        }
+        return st;
+    }
     case BC_AGG_DISTINCT:
         for (uint32_t i = 0; i < o->set.cap; i++) {
             if (o->set.e[i].bytes && !dset_add(s, &a->set, &o->set.e[i].v)) {
@@ -599,7 +648,8 @@ static group *copy_group(rep_state *s, arena *to, const group *o, uint16_t nk, u
         const acc *oa = &o->accs[c];
         ac[c] = *oa;
         ac[c].set.e = NULL;
-        if (oa->has && !copy_value(to, &oa->v, &ac[c].v, bytes)) {
+        if ((oa->has && !copy_value(to, &oa->v, &ac[c].v, bytes)) ||
+            (oa->has_w && !copy_value(to, &oa->w, &ac[c].w, bytes))) {
             ok = false;
             break;
         }
@@ -812,6 +862,14 @@ static rt_status result(rep_state *s, const rtab *t, uint16_t c, const acc *a, v
     case BC_AGG_SHARE: {
         dec h = dec_from_int((int64_t)a->hits), n = dec_from_int((int64_t)(a->n ? a->n : 1));
         st = dec_div(&s->tmp, &h, &n, &x);
+        break;
+    }
+    case BC_AGG_VSHARE: {
+        if (!a->has_w || dec_sign(&a->w.as.d) == 0) {
+            return RT_OK; /* no value to share: none */
+        }
+        dec h = a->has ? a->v.as.d : dec_from_int(0);
+        st = dec_div(&s->tmp, &h, &a->w.as.d, &x);
         break;
     }
     default:
@@ -1125,6 +1183,21 @@ static bool put_acc(rep_state *s, strbuf *b, const rtab *t, uint16_t c, const ac
     case BC_AGG_SHARE:
         sb_printf(b, "[%llu, %llu]", (unsigned long long)a->hits, (unsigned long long)a->n);
         return true;
+    case BC_AGG_VSHARE: /* [rows that hold, rows, their sum, the total] */
+        sb_printf(b, "[%llu, %llu, ", (unsigned long long)a->hits, (unsigned long long)a->n);
+        if (a->has) {
+            put_value(b, p, 0, &a->v);
+        } else {
+            sb_puts(b, "null");
+        }
+        sb_puts(b, ", ");
+        if (a->has_w) {
+            put_value(b, p, 0, &a->w);
+        } else {
+            sb_puts(b, "null");
+        }
+        sb_putc(b, ']');
+        return true;
     case BC_AGG_SUM:
     case BC_AGG_MEAN:
         sb_putc(b, '[');
@@ -1382,6 +1455,36 @@ static const char *get_value(rep_state *s, yajl_val v, uint16_t t, value *out)
     }
 }
 
+/* A partial's sum [x]: null (nothing summed: *[has] false), or an exact
+ * decimal string, for money in currency followed by its code ("12.5
+ * EUR"), into *[out].  0, or -1 out of memory, 1 when malformed. */
+static int get_sum(rep_state *s, yajl_val x, value *out, bool *has)
+{
+    *has = false;
+    if (YAJL_IS_NULL(x)) {
+        return 0;
+    }
+    dec d;
+    const char *str = str_of(x);
+    size_t len = str ? strlen(str) : 0;
+    uint16_t cur = VAL_CUR_NONE;
+    if (len > 4 && str[len - 4] == ' ') { /* money in currency */
+        cur = val_cur_pack(str + len - 3, 3);
+        len -= 4;
+    }
+    dec_status st = str ? dec_parse_exact(&s->tmp, str, len, &d) : DEC_SYNTAX;
+    if (st == DEC_ENOMEM) {
+        return -1;
+    }
+    if (st != DEC_OK || (len != strlen(str) && cur == VAL_CUR_NONE)) {
+        return 1;
+    }
+    *out = val_dec(d);
+    out->type = cur;
+    *has = true;
+    return 0;
+}
+
 /* Column [c]'s state [v] of report [t], folded into [a]. */
 static rt_status get_acc(rd *r, const rtab *t, uint16_t c, yajl_val v, acc *a,
                          const char *place)
@@ -1411,26 +1514,24 @@ static rt_status get_acc(rd *r, const rtab *t, uint16_t c, yajl_val v, acc *a,
             !get_count(v->u.array.values[1], &o.n)) {
             return bad(r, place, "not [sum, values]");
         }
-        yajl_val x = v->u.array.values[0];
-        if (!YAJL_IS_NULL(x)) {
-            dec d;
-            const char *str = str_of(x);
-            size_t len = str ? strlen(str) : 0;
-            uint16_t cur = VAL_CUR_NONE;
-            if (len > 4 && str[len - 4] == ' ') { /* money in currency */
-                cur = val_cur_pack(str + len - 3, 3);
-                len -= 4;
-            }
-            dec_status st = str ? dec_parse_exact(&s->tmp, str, len, &d) : DEC_SYNTAX;
-            if (st == DEC_ENOMEM) {
-                return RT_ENOMEM;
-            }
-            if (st != DEC_OK || (len != strlen(str) && cur == VAL_CUR_NONE)) {
-                return bad(r, place, "the sum is not an exact decimal string");
-            }
-            o.v = val_dec(d);
-            o.v.type = cur;
-            o.has = true;
+        int got = get_sum(s, v->u.array.values[0], &o.v, &o.has);
+        if (got != 0) {
+            return got < 0 ? RT_ENOMEM : bad(r, place, "the sum is not an exact decimal string");
+        }
+        break;
+    }
+    case BC_AGG_VSHARE: {
+        if (!YAJL_IS_ARRAY(v) || v->u.array.len != 4 ||
+            !get_count(v->u.array.values[0], &o.hits) ||
+            !get_count(v->u.array.values[1], &o.n) || o.hits > o.n) {
+            return bad(r, place, "not [rows that hold, rows, their sum, the total]");
+        }
+        int got = get_sum(s, v->u.array.values[2], &o.v, &o.has);
+        if (got == 0) {
+            got = get_sum(s, v->u.array.values[3], &o.w, &o.has_w);
+        }
+        if (got != 0) {
+            return got < 0 ? RT_ENOMEM : bad(r, place, "a sum is not an exact decimal string");
         }
         break;
     }

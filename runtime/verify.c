@@ -770,6 +770,11 @@ static bool check_report_col(vfy *v, uint32_t i, uint16_t c, const bc_report_col
         ok = ok && a != BC_NONE_U16 && p->types[a].kind == BT_BOOL &&
              p->types[o].kind == BT_PERCENT;
         break;
+    case BC_AGG_VSHARE:
+        a = a != BC_NONE_U16 && p->types[a].kind == BT_LIST
+                ? strip_optional(p, p->types[a].ref) : BC_NONE_U16;
+        ok = ok && numeric(p, a) && p->types[o].kind == BT_PERCENT;
+        break;
     case BC_AGG_COUNT_:
         TALLY_UNREACHABLE();
     }
