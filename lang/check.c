@@ -2182,7 +2182,7 @@ static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
             agg = i;
         }
     }
-    if (a->c && agg != BC_AGG_SHARE && agg >= 0) {
+    if (a->kind == AST_CALL && a->c && agg != BC_AGG_SHARE && agg >= 0) {
         err(k, a->c->sp, "only share weighs its condition by a value: share(COND of "
             "VALUE, PLACES, MODE)", "'of' has no meaning in %s", report_aggs[agg]);
         *res = &k->t_error;
@@ -2244,7 +2244,7 @@ static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
     }
     ast_node *x = args[0];
     col->b = x;
-    if (a->c) {
+    if (a->kind == AST_CALL && a->c) {
         /* share(COND of VALUE, P, MODE): a share of the total VALUE */
         col->num = BC_AGG_VSHARE;
         col->c = a->c;
