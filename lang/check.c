@@ -2176,6 +2176,7 @@ static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
     *res = &k->t_int;
     col->lo = -1;
     col->b = NULL;
+    col->op = 0;
     int agg = -1;
     for (int i = 0; i < BC_AGG_DISTINCT + 1; i++) {
         if (a->name && strcmp(a->name, report_aggs[i]) == 0) {
@@ -2248,12 +2249,28 @@ static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
         /* share(COND of VALUE, P, MODE): a share of the total VALUE */
         col->num = BC_AGG_VSHARE;
         col->c = a->c;
-        expect_bool(k, x, "a share's condition");
+        ty *pt = expr(k, x, NULL);
         ty *w = expr(k, a->c, NULL);
         ty *wb = w->kind == TY_OPTIONAL ? w->elem : w;
-        if (ty_is_bad(w)) {
+        ty *pb = pt->kind == TY_OPTIONAL ? pt->elem : pt;
+        if (ty_is_bad(w) || ty_is_bad(pt)) {
             *res = &k->t_error;
             return;
+        }
+        if (pb->kind != TY_BOOL) {
+            /* share(PART of WHOLE): sum of PART over sum of WHOLE, PART a
+             * value of WHOLE's type (a part of it, row by row) */
+            if (!ty_is_num(pb) || pb->kind != wb->kind ||
+                (pb->kind == TY_MONEY && !ty_money_dyn(pb) && !ty_money_dyn(wb) &&
+                 strcmp(pb->currency, wb->currency) != 0)) {
+                err(k, x->sp, "write share(CONDITION of VALUE, ...) or share(PART of "
+                    "WHOLE, ...) with PART and WHOLE of one type",
+                    "a share's part should be a condition or %s, not %s",
+                    ty_str(k, wb), ty_str(k, pt));
+                *res = &k->t_error;
+                return;
+            }
+            col->op = 2;
         }
         if (!ty_is_num(wb)) {
             err(k, a->c->sp, NULL, "a share weighs rows by numbers, money or "

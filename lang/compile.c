@@ -2239,7 +2239,12 @@ static void gen_report(cg *g, ast_node *d)
     }
     for (uint32_t i = 0; i < d->list2.count; i++) {
         ast_node *col = d->list2.items[i];
-        if (col->num == BC_AGG_VSHARE) {
+        if (col->num == BC_AGG_VSHARE && col->op == 2) {
+            /* [PART, WHOLE] */
+            gen(g, col->b);
+            gen(g, col->c);
+            op16(g, OP_LIST, 2, col->sp, 2);
+        } else if (col->num == BC_AGG_VSHARE) {
             /* [VALUE if COND else none, VALUE] */
             gen(g, col->b);
             fwd f = jump(g, OP_JUMP_IF_FALSE, col->sp);
@@ -3162,7 +3167,7 @@ bc_program *tly_compile(tly_comp *c)
             rp->cols[ci].agg = (uint8_t)col->num;
             rp->cols[ci].places = col->lo >= 0 ? (uint8_t)col->lo : BC_PLACES_ANY;
             rp->cols[ci].mode = col->lo >= 0 ? (uint8_t)col->hi : 0;
-            rp->cols[ci].flags = col->op ? BC_REPORT_LIST : 0;
+            rp->cols[ci].flags = col->op == 1 ? BC_REPORT_LIST : 0;
         }
     }
     /* Header. */
