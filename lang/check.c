@@ -1059,13 +1059,40 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
             for (uint32_t j = 0; j < arm->list.count; j++) {
                 if (arm->list.items[j]->kind == AST_SOME_PAT) {
                     err(k, arm->list.items[j]->sp, NULL,
-                        "'some' must be the only pattern of its arm");
+                        arm->list.items[j]->text
+                            ? "'other(NAME)' must be the only pattern of its arm"
+                            : "'some' must be the only pattern of its arm");
                 }
             }
         }
         for (uint32_t j = 0; j < arm->list.count; j++) {
             ast_node *p = arm->list.items[j];
             if (ty_is_bad(t)) {
+                continue;
+            }
+            if (p->kind == AST_SOME_PAT && p->text) {
+                /* other(c): the open enum's member 'other', its code in c */
+                int found = is_enum ? res_ix_find(&t->decl->ix, "other") : -1;
+                sym *m = found >= 0 ? t->decl->members[found] : NULL;
+                /* bound even when wrong: one error, not one per use */
+                p->sym = res_bind_local(k, p->name, &k->t_text, p);
+                if (strcmp(p->text, "other") != 0) {
+                    err(k, p->sp, "an open enum's unknown code is matched as other(NAME)",
+                        "'%s(...)' is not a pattern", p->text);
+                    continue;
+                }
+                if (!m || !m->decl || m->decl->op != AST_MEMBER_OTHER) {
+                    err(k, p->sp, "declare the enum 'open' to take codes it does not list",
+                        "other(%s) matches the unknown codes of an open enum, and %s "
+                        "is not one", p->name, ty_str(k, t));
+                    continue;
+                }
+                if (k->seen[base + (uint32_t)found]) {
+                    err(k, p->sp, NULL, "'other' is matched twice");
+                }
+                covered += !k->seen[base + (uint32_t)found];
+                k->seen[base + (uint32_t)found] = 1;
+                p->aux = found; /* the member's ordinal */
                 continue;
             }
             if (p->kind == AST_NAME && is_enum) {

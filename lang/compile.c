@@ -1411,6 +1411,16 @@ static void gen_match(cg *g, ast_node *n)
             if (p->kind == AST_NONE) {
                 op0(g, OP_IS_NONE, p->sp);
                 chain(g, jump(g, OP_JUMP_IF_TRUE, p->sp), &hits);
+            } else if (p->kind == AST_SOME_PAT && p->text) {
+                /* other(c): the member 'other' (any code), c its text */
+                value v = val_none();
+                v.kind = VAL_ENUM;
+                v.type = (uint16_t)n->a->ty->decl->index;
+                v.as.i = p->aux;
+                op16(g, OP_CONST, constant(g, v, p->sp), p->sp, 0);
+                op0(g, OP_EQ, p->sp);
+                chain(g, jump(g, OP_JUMP_IF_TRUE, p->sp), &hits);
+                some_pat = p;
             } else if (p->kind == AST_SOME_PAT) {
                 op0(g, OP_IS_NONE, p->sp);
                 chain(g, jump(g, OP_JUMP_IF_FALSE, p->sp), &hits);
@@ -1430,6 +1440,9 @@ static void gen_match(cg *g, ast_node *n)
         if (some_pat) {
             some_pat->sym->slot = new_slot(g);
             load(g, tmp, some_pat->sp);
+            if (some_pat->text) {
+                emit(g, OP_TO_TEXT, some_pat->sp, 0, ASM_OPERANDS(BC_PLACES_ANY));
+            }
             store(g, some_pat->sym->slot, some_pat->sp);
         }
         cover(g, arm->sp, "case");

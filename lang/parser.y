@@ -1029,6 +1029,11 @@ pattern
     : IDENT             { $$ = named(c, AST_NAME, @$, $1, @1); }
     | NONE              { $$ = N(AST_NONE, @$); }
     | SOME IDENT        { $$ = named(c, AST_SOME_PAT, @$, $2, @2); }
+    /* other(c): an open enum's unknown code, bound as text (text: the
+     * word before the bracket, which the checker wants to be 'other') */
+    | IDENT '(' IDENT ')'
+                        { $$ = named(c, AST_SOME_PAT, @$, $3, @3); $$->text = $1.s;
+                          $$->name_sp = @1; }
     ;
 
 inits

@@ -132,6 +132,15 @@ static void encode(strbuf *b, const value *v)
             x[i] = (unsigned char)((uint64_t)v->as.i >> (8 * i));
         }
         sb_put(b, (const char *)x, 8);
+        if (v->kind == VAL_ENUM && v->as.en.code) {
+            /* an open enum's unknown code: "payer" apart from "reviewBody" */
+            unsigned char l[4];
+            for (int i = 0; i < 4; i++) {
+                l[i] = (unsigned char)(v->len >> (8 * i));
+            }
+            sb_put(b, (const char *)l, 4);
+            sb_put(b, v->as.en.code, v->len);
+        }
         break;
     }
     case VAL_DEC:
@@ -170,6 +179,14 @@ static bool copy_value(arena *a, const value *v, value *out, size_t *bytes)
         memcpy(t, v->as.s, v->len);
         out->as.s = t;
         *bytes += v->len;
+    } else if (v->kind == VAL_ENUM && v->as.en.code) {
+        char *t = arena_alloc(a, v->len ? v->len : 1);
+        if (!t) {
+            return false;
+        }
+        memcpy(t, v->as.en.code, v->len);
+        out->as.en.code = t;
+        *bytes += v->len;
     } else if (v->kind == VAL_DEC && DEC_IS_BIG(v->as.d)) {
         dec zero = dec_from_int(0);
         if (dec_add(a, &v->as.d, &zero, &out->as.d) != DEC_OK) {
@@ -183,7 +200,7 @@ static bool copy_value(arena *a, const value *v, value *out, size_t *bytes)
 /* The bytes [v]'s payload takes in an arena, as copy_value counts them. */
 static size_t payload(const value *v)
 {
-    if (v->kind == VAL_TEXT) {
+    if (v->kind == VAL_TEXT || (v->kind == VAL_ENUM && v->as.en.code)) {
         return v->len;
     }
     if (v->kind == VAL_DEC && DEC_IS_BIG(v->as.d)) {
@@ -203,6 +220,15 @@ static int compare(const value *x, const value *y)
         /* equal amounts in two currencies: by the packed code, i.e.
          * alphabetically, so groups keep one order */
         c = (x->type > y->type) - (x->type < y->type);
+    }
+    if (c == 0 && x->kind == VAL_ENUM && (x->as.en.code || y->as.en.code)) {
+        /* unknown codes of an open enum: by their bytes (no code first) */
+        if (!x->as.en.code || !y->as.en.code) {
+            return (x->as.en.code != NULL) - (y->as.en.code != NULL);
+        }
+        uint32_t n = x->len < y->len ? x->len : y->len;
+        c = n ? memcmp(x->as.en.code, y->as.en.code, n) : 0;
+        c = c ? c : (x->len > y->len) - (x->len < y->len);
     }
     return c;
 }
@@ -1152,6 +1178,10 @@ static void put_value(strbuf *b, const bc_program *p, uint16_t t, const value *v
         sb_put_json_string(b, v->as.s, v->len);
         return;
     case VAL_ENUM: {
+        if (v->as.en.code) { /* an open enum's unknown code, as read */
+            sb_put_json_string(b, v->as.en.code, v->len);
+            return;
+        }
         const bc_enum *e = ty->kind == BT_ENUM ? &p->enums[ty->ref] : NULL;
         const char *m = e && v->as.i >= 0 && v->as.i < e->nmembers
                             ? bc_string(p, p->members[e->first_member + v->as.i].json)
@@ -1441,12 +1471,30 @@ static const char *get_value(rep_state *s, yajl_val v, uint16_t t, value *out)
     case BT_ENUM: {
         const bc_enum *e = &p->enums[ty->ref];
         for (uint16_t m = 0; str && m < e->nmembers; m++) {
-            if (strcmp(bc_string(p, p->members[e->first_member + m].json), str) == 0) {
+            const char *mj = bc_string(p, p->members[e->first_member + m].json);
+            if (mj[0] && strcmp(mj, str) == 0) { /* "": an open enum's other */
                 *out = val_int(m);
                 out->kind = VAL_ENUM;
                 out->type = ty->ref;
                 return NULL;
             }
+        }
+        if (str && e->nmembers > 0 &&
+            bc_string(p, p->members[e->first_member + e->nmembers - 1].json)[0] == '\0') {
+            /* an open enum: a code it does not list is its 'other' */
+            size_t len = strlen(str);
+            char *c = arena_alloc(&s->tmp, len ? len : 1);
+            if (!c) {
+                s->nomem = true;
+                return "out of memory";
+            }
+            memcpy(c, str, len);
+            *out = val_int(e->nmembers - 1);
+            out->kind = VAL_ENUM;
+            out->type = ty->ref;
+            out->as.en.code = len ? c : NULL; /* "": the policy's 'other' */
+            out->len = (uint32_t)len;
+            return NULL;
         }
         return "not a member of the enum";
     }

@@ -76,7 +76,7 @@ bool val_equal(const value *x, const value *y)
         return x->len == y->len &&
                (x->len == 0 || memcmp(x->as.s, y->as.s, x->len) == 0);
     case VAL_ENUM:
-        return x->type == y->type && x->as.i == y->as.i;
+        return x->type == y->type && x->as.i == y->as.i && val_codes_alike(x, y);
     case VAL_RECORD: {
         const val_record *a = x->as.r, *b = y->as.r;
         if (a == b) {

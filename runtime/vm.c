@@ -732,7 +732,8 @@ static inline int eq_values(vm *v, const value *x, const value *y)
         /* Enum members and booleans are compared often (rule outcomes,
          * `is in` over grounds) and cost nothing to compare here. */
         if (x->kind == VAL_ENUM) {
-            return x->type == y->type && x->as.i == y->as.i;
+            return x->type == y->type && x->as.i == y->as.i &&
+                   (x->as.en.code == y->as.en.code || val_codes_alike(x, y));
         }
         if (x->kind == VAL_BOOL) {
             return x->as.b == y->as.b;
