@@ -2104,6 +2104,7 @@ static void gen_table(cg *g, sym *s)
                 store(g, acc, row->sp);
             } else if (hit == AST_HIT_SUM) {
                 gen(g, row->a);
+                cur_join(g, row->a, row->a, BC_CUR_SUM, false, row->sp);
                 op0(g, s->ty->kind == TY_INT ? OP_ADD_INT : OP_ADD_DEC, row->sp);
                 store(g, acc, row->sp);
             } else {
@@ -2132,6 +2133,8 @@ static void gen_table(cg *g, sym *s)
             load(g, have, row->sp);
             fwd first = jump(g, OP_JUMP_IF_FALSE, row->sp);
             load(g, acc, row->sp);
+            cur_join(g, row->a, row->a, hit == AST_HIT_MIN ? BC_CUR_MIN : BC_CUR_MAX, false,
+                     row->sp);
             op0(g, hit == AST_HIT_MIN ? OP_MIN : OP_MAX, row->sp);
             land(g, first);
             store(g, acc, row->sp);
