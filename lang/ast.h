@@ -241,7 +241,7 @@ struct ast_node {
     struct sym *sym2; /* AST_COMPREH: the position variable */
     int slot;        /* local slot for bound names */
     int aux;         /* checker/compiler scratch */
-    uint8_t conv;    /* implicit conversion after evaluation (AUX_TO_DEC) */
+    uint8_t conv;    /* implicit conversion after evaluation (AUX_TO_*) */
     uint8_t builtin; /* AST_CALL, AST_COMPREH: the chk_builtin (check.h)
                         named, BUILTIN_NONE (0) for none */
     uint8_t share;   /* lang/percent.c: how a percentage scales the value

@@ -1059,13 +1059,40 @@ static ty *match_expr(checker *k, ast_node *n, ty *want)
             for (uint32_t j = 0; j < arm->list.count; j++) {
                 if (arm->list.items[j]->kind == AST_SOME_PAT) {
                     err(k, arm->list.items[j]->sp, NULL,
-                        "'some' must be the only pattern of its arm");
+                        arm->list.items[j]->text
+                            ? "'other(NAME)' must be the only pattern of its arm"
+                            : "'some' must be the only pattern of its arm");
                 }
             }
         }
         for (uint32_t j = 0; j < arm->list.count; j++) {
             ast_node *p = arm->list.items[j];
             if (ty_is_bad(t)) {
+                continue;
+            }
+            if (p->kind == AST_SOME_PAT && p->text) {
+                /* other(c): the open enum's member 'other', its code in c */
+                int found = is_enum ? res_ix_find(&t->decl->ix, "other") : -1;
+                sym *m = found >= 0 ? t->decl->members[found] : NULL;
+                /* bound even when wrong: one error, not one per use */
+                p->sym = res_bind_local(k, p->name, &k->t_text, p);
+                if (strcmp(p->text, "other") != 0) {
+                    err(k, p->sp, "an open enum's unknown code is matched as other(NAME)",
+                        "'%s(...)' is not a pattern", p->text);
+                    continue;
+                }
+                if (!m || !m->decl || m->decl->op != AST_MEMBER_OTHER) {
+                    err(k, p->sp, "declare the enum 'open' to take codes it does not list",
+                        "other(%s) matches the unknown codes of an open enum, and %s "
+                        "is not one", p->name, ty_str(k, t));
+                    continue;
+                }
+                if (k->seen[base + (uint32_t)found]) {
+                    err(k, p->sp, NULL, "'other' is matched twice");
+                }
+                covered += !k->seen[base + (uint32_t)found];
+                k->seen[base + (uint32_t)found] = 1;
+                p->aux = found; /* the member's ordinal */
                 continue;
             }
             if (p->kind == AST_NAME && is_enum) {
@@ -2129,7 +2156,7 @@ static sym *report_record(checker *k, const char *name, ast_node *at, int n)
 
 /* The aggregates a column may name, as bc_agg numbers them. */
 static const char *const report_aggs[] = {"count", "sum", "min", "max", "mean",
-                                          "share", "count_distinct"};
+                                          "share", "count_distinct", "share"};
 
 /* The rounding of a column written AGG(x, PLACES, MODE): sets col->lo and
  * col->hi; false (reported) when they are not a whole number of places
@@ -2176,11 +2203,18 @@ static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
     *res = &k->t_int;
     col->lo = -1;
     col->b = NULL;
+    col->op = 0;
     int agg = -1;
-    for (int i = 0; i < (int)(sizeof report_aggs / sizeof report_aggs[0]); i++) {
+    for (int i = 0; i < BC_AGG_DISTINCT + 1; i++) {
         if (a->name && strcmp(a->name, report_aggs[i]) == 0) {
             agg = i;
         }
+    }
+    if (a->kind == AST_CALL && a->c && agg != BC_AGG_SHARE && agg >= 0) {
+        err(k, a->c->sp, "only share weighs its condition by a value: share(COND of "
+            "VALUE, PLACES, MODE)", "'of' has no meaning in %s", report_aggs[agg]);
+        *res = &k->t_error;
+        return;
     }
     if (agg < 0) {
         err(k, a->name_sp, "a column is count, sum(x), min(x), max(x), mean(x, PLACES, MODE), "
@@ -2238,6 +2272,43 @@ static void report_column(checker *k, ast_node *col, ty **arg, ty **res)
     }
     ast_node *x = args[0];
     col->b = x;
+    if (a->kind == AST_CALL && a->c) {
+        /* share(COND of VALUE, P, MODE): a share of the total VALUE */
+        col->num = BC_AGG_VSHARE;
+        col->c = a->c;
+        ty *pt = expr(k, x, NULL);
+        ty *w = expr(k, a->c, NULL);
+        ty *wb = w->kind == TY_OPTIONAL ? w->elem : w;
+        ty *pb = pt->kind == TY_OPTIONAL ? pt->elem : pt;
+        if (ty_is_bad(w) || ty_is_bad(pt)) {
+            *res = &k->t_error;
+            return;
+        }
+        if (pb->kind != TY_BOOL) {
+            /* share(PART of WHOLE): sum of PART over sum of WHOLE, PART a
+             * value of WHOLE's type (a part of it, row by row) */
+            if (!ty_is_num(pb) || pb->kind != wb->kind ||
+                (pb->kind == TY_MONEY && !ty_money_dyn(pb) && !ty_money_dyn(wb) &&
+                 strcmp(pb->currency, wb->currency) != 0)) {
+                err(k, x->sp, "write share(CONDITION of VALUE, ...) or share(PART of "
+                    "WHOLE, ...) with PART and WHOLE of one type",
+                    "a share's part should be a condition or %s, not %s",
+                    ty_str(k, wb), ty_str(k, pt));
+                *res = &k->t_error;
+                return;
+            }
+            col->op = 2;
+        }
+        if (!ty_is_num(wb)) {
+            err(k, a->c->sp, NULL, "a share weighs rows by numbers, money or "
+                "percentages, not %s", ty_str(k, w));
+            *res = &k->t_error;
+            return;
+        }
+        *arg = ty_wrap(k, TY_LIST, ty_wrap(k, TY_OPTIONAL, wb));
+        *res = ty_wrap(k, TY_OPTIONAL, with_places(k, &k->t_percent, col->lo));
+        return;
+    }
     ty *t = agg == BC_AGG_SHARE ? expect_bool(k, x, "a share's condition") : expr(k, x, NULL);
     *arg = t;
     if (ty_is_bad(t)) {

@@ -171,6 +171,18 @@ typedef enum chk_date_op {
 
 /* Flags on ast_node.aux set by the checker for the compiler. */
 #define AUX_TO_DEC 1 /* convert this integer to a decimal after evaluating */
+#define AUX_TO_CUR 2 /* this money's fixed currency goes with the value:
+                        it is used as 'money in currency' */
+
+/* The currency of a 'money in currency' type: each value carries its own
+ * (an ISO 4217 code can never be this word). */
+#define TY_CURRENCY_OF_VALUE "currency"
+
+/* Is [t] 'money in currency'? */
+bool ty_money_dyn(const ty *t);
+
+/* Is [s] an ISO 4217-shaped code: exactly three capital letters A-Z? */
+bool ty_currency_code(const char *s);
 
 /* The checker's results, kept for the compiler. */
 typedef struct tly_checked {

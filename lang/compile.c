@@ -843,6 +843,35 @@ static bool is_int(const ast_node *n)
     return n->ty && n->ty->kind == TY_INT && !(n->conv & AUX_TO_DEC);
 }
 
+/* Is [t] 'money in currency', or optional such money? */
+static bool dyn_ty(const ty *t)
+{
+    return t && (ty_money_dyn(t) ||
+                 (t->kind == TY_OPTIONAL && ty_money_dyn(t->elem)));
+}
+
+/* Does [n]'s value carry its currency ('money in currency', or fixed
+ * money converted to it)? */
+static bool carries_cur(const ast_node *n)
+{
+    return n && (dyn_ty(n->ty) || (n->conv & AUX_TO_CUR));
+}
+
+/* Before an operation [verb] on the two values on top of the stack, the
+ * results of [a] and [b]: when either carries its currency, CUR_JOIN
+ * checks the two agree (a runtime error at [sp] naming both if not) and
+ * gives the currency to the result; [untag] for a result that is no
+ * amount (money / money). */
+static void cur_join(cg *g, const ast_node *a, const ast_node *b,
+                     bc_cur_verb verb, bool untag, tly_span sp)
+{
+    if (!carries_cur(a) && !carries_cur(b)) {
+        return;
+    }
+    emit(g, OP_CUR_JOIN, sp, 0,
+         ASM_OPERANDS((uint32_t)verb | (untag ? BC_CUR_UNTAG : 0)));
+}
+
 /* ---- definitions compiled in place ------------------------------------- */
 
 /* A call costs a frame and, for one argument, a memo lookup: more than
@@ -997,6 +1026,15 @@ static void gen_call(cg *g, ast_node *n)
              * let only 'plain' be a second argument). */
             bool plain = n->list.count == 2;
             const ty *t = args[0]->ty;
+            if (ty_money_dyn(t) && !plain) {
+                /* the currency is the value's: TO_TEXT writes "£1,234.50"
+                 * for GBP, "EUR 1,234.50" for another */
+                gen(g, args[0]);
+                emit(g, OP_TO_TEXT, n->sp, 0,
+                     ASM_OPERANDS(text_places(t) | BC_TEXT_GROUPED |
+                                  BC_TEXT_POUND));
+                return;
+            }
             if (t && t->kind == TY_MONEY && !plain) {
                 /* "£1,234.50" and "-£5.00"; other currencies "EUR
                  * 1,234.50" and "EUR -5.00" */
@@ -1052,6 +1090,9 @@ static void gen_call(cg *g, ast_node *n)
         case BUILTIN_MAX:
             gen(g, args[0]);
             gen(g, args[1]);
+            cur_join(g, args[0], args[1],
+                     n->builtin == BUILTIN_MIN ? BC_CUR_MIN : BC_CUR_MAX, false,
+                     n->sp);
             op0(g, n->builtin == BUILTIN_MIN ? OP_MIN : OP_MAX, n->sp);
             return;
         case BUILTIN_COUNT:
@@ -1222,12 +1263,14 @@ static void gen_arith(cg *g, ast_node *n)
     }
     bool ints = is_int(n->a) && is_int(n->b);
     bc_op o;
+    bc_cur_verb verb;
     switch (op) {
-    case '+': o = ints ? OP_ADD_INT : OP_ADD_DEC; break;
-    case '-': o = ints ? OP_SUB_INT : OP_SUB_DEC; break;
-    case '*': o = ints ? OP_MUL_INT : OP_MUL_DEC; break;
-    default: o = OP_DIV_DEC; break;
+    case '+': o = ints ? OP_ADD_INT : OP_ADD_DEC; verb = BC_CUR_ADD; break;
+    case '-': o = ints ? OP_SUB_INT : OP_SUB_DEC; verb = BC_CUR_SUB; break;
+    case '*': o = ints ? OP_MUL_INT : OP_MUL_DEC; verb = BC_CUR_MUL; break;
+    default: o = OP_DIV_DEC; verb = BC_CUR_DIV; break;
     }
+    cur_join(g, n->a, n->b, verb, n->ty->kind != TY_MONEY, n->sp);
     op0(g, o, n->sp);
 }
 
@@ -1277,6 +1320,10 @@ static void gen_binary(cg *g, ast_node *n)
         gen(g, n->b);
         bc_op o = n->op == '=' ? OP_EQ : n->op == NE ? OP_NE : n->op == '<' ? OP_LT
                   : n->op == LE ? OP_LE : n->op == '>' ? OP_GT : OP_GE;
+        bc_cur_verb verb = n->op == '=' ? BC_CUR_EQ : n->op == NE ? BC_CUR_NE
+                           : n->op == '<' ? BC_CUR_LT : n->op == LE ? BC_CUR_LE
+                           : n->op == '>' ? BC_CUR_GT : BC_CUR_GE;
+        cur_join(g, n->a, n->b, verb, true, n->sp);
         op0(g, o, n->sp);
         return;
     }
@@ -1396,6 +1443,16 @@ static void gen_match(cg *g, ast_node *n)
             if (p->kind == AST_NONE) {
                 op0(g, OP_IS_NONE, p->sp);
                 chain(g, jump(g, OP_JUMP_IF_TRUE, p->sp), &hits);
+            } else if (p->kind == AST_SOME_PAT && p->text) {
+                /* other(c): the member 'other' (any code), c its text */
+                value v = val_none();
+                v.kind = VAL_ENUM;
+                v.type = (uint16_t)n->a->ty->decl->index;
+                v.as.i = p->aux;
+                op16(g, OP_CONST, constant(g, v, p->sp), p->sp, 0);
+                op0(g, OP_EQ, p->sp);
+                chain(g, jump(g, OP_JUMP_IF_TRUE, p->sp), &hits);
+                some_pat = p;
             } else if (p->kind == AST_SOME_PAT) {
                 op0(g, OP_IS_NONE, p->sp);
                 chain(g, jump(g, OP_JUMP_IF_FALSE, p->sp), &hits);
@@ -1415,6 +1472,9 @@ static void gen_match(cg *g, ast_node *n)
         if (some_pat) {
             some_pat->sym->slot = new_slot(g);
             load(g, tmp, some_pat->sp);
+            if (some_pat->text) {
+                emit(g, OP_TO_TEXT, some_pat->sp, 0, ASM_OPERANDS(BC_PLACES_ANY));
+            }
             store(g, some_pat->sym->slot, some_pat->sp);
         }
         cover(g, arm->sp, "case");
@@ -1537,6 +1597,7 @@ static void gen_comprehension(cg *g, ast_node *n)
     case A_SUM:
         load(g, acc, n->sp);
         gen(g, n->a);
+        cur_join(g, n->a, n->a, BC_CUR_SUM, false, n->a->sp);
         op0(g, n->ty->kind == TY_INT ? OP_ADD_INT : OP_ADD_DEC, n->sp);
         store(g, acc, n->sp);
         break;
@@ -1570,6 +1631,8 @@ static void gen_comprehension(cg *g, ast_node *n)
         fwd set = jump(g, OP_JUMP_IF_TRUE, n->sp);
         load(g, acc, n->sp);
         load(g, tmp, n->sp);
+        cur_join(g, n->a, n->a, kind == A_MIN ? BC_CUR_LOWEST : BC_CUR_HIGHEST,
+                 false, n->a->sp);
         op0(g, kind == A_MIN ? OP_MIN : OP_MAX, n->sp);
         store(g, acc, n->sp);
         fwd next = jump(g, OP_JUMP, n->sp);
@@ -2074,6 +2137,7 @@ static void gen_table(cg *g, sym *s)
                 store(g, acc, row->sp);
             } else if (hit == AST_HIT_SUM) {
                 gen(g, row->a);
+                cur_join(g, row->a, row->a, BC_CUR_SUM, false, row->sp);
                 op0(g, s->ty->kind == TY_INT ? OP_ADD_INT : OP_ADD_DEC, row->sp);
                 store(g, acc, row->sp);
             } else {
@@ -2102,6 +2166,8 @@ static void gen_table(cg *g, sym *s)
             load(g, have, row->sp);
             fwd first = jump(g, OP_JUMP_IF_FALSE, row->sp);
             load(g, acc, row->sp);
+            cur_join(g, row->a, row->a, hit == AST_HIT_MIN ? BC_CUR_MIN : BC_CUR_MAX, false,
+                     row->sp);
             op0(g, hit == AST_HIT_MIN ? OP_MIN : OP_MAX, row->sp);
             land(g, first);
             store(g, acc, row->sp);
@@ -2220,7 +2286,23 @@ static void gen_report(cg *g, ast_node *d)
     }
     for (uint32_t i = 0; i < d->list2.count; i++) {
         ast_node *col = d->list2.items[i];
-        if (col->b) {
+        if (col->num == BC_AGG_VSHARE && col->op == 2) {
+            /* [PART, WHOLE] */
+            gen(g, col->b);
+            gen(g, col->c);
+            op16(g, OP_LIST, 2, col->sp, 2);
+        } else if (col->num == BC_AGG_VSHARE) {
+            /* [VALUE if COND else none, VALUE] */
+            gen(g, col->b);
+            fwd f = jump(g, OP_JUMP_IF_FALSE, col->sp);
+            gen(g, col->c);
+            fwd end = jump(g, OP_JUMP, col->sp);
+            land(g, f);
+            op0(g, OP_PUSH_NONE, col->sp);
+            land(g, end);
+            gen(g, col->c);
+            op16(g, OP_LIST, 2, col->sp, 2);
+        } else if (col->b) {
             gen(g, col->b);
         } else {
             push_int(g, 1, col->sp);
@@ -2584,11 +2666,21 @@ static void gen(cg *g, ast_node *n)
                     (n->kind == AST_INT && (n->conv & AUX_TO_DEC));
     if (foldable && fold_operand(g, n, &v)) {
         op16(g, OP_CONST, constant(g, v, n->sp), n->sp, 0);
-        return;
+    } else {
+        gen_inner(g, n);
+        if (n->conv & AUX_TO_DEC) {
+            op0(g, OP_INT_TO_DEC, n->sp);
+        }
     }
-    gen_inner(g, n);
-    if (n->conv & AUX_TO_DEC) {
-        op0(g, OP_INT_TO_DEC, n->sp);
+    if ((n->conv & AUX_TO_CUR) && n->ty) {
+        /* fixed-currency money used as 'money in currency' */
+        const ty *t = n->ty->kind == TY_OPTIONAL ? n->ty->elem : n->ty;
+        uint32_t k = cstring(g, t->currency);
+        if (k > 0xFFFFu) {
+            fail(g, n->sp, "too many strings in the program (more than 65536)");
+            return;
+        }
+        op16(g, OP_CUR_SET, (uint16_t)k, n->sp, 0);
     }
 }
 
@@ -3136,7 +3228,7 @@ bc_program *tly_compile(tly_comp *c)
             rp->cols[ci].agg = (uint8_t)col->num;
             rp->cols[ci].places = col->lo >= 0 ? (uint8_t)col->lo : BC_PLACES_ANY;
             rp->cols[ci].mode = col->lo >= 0 ? (uint8_t)col->hi : 0;
-            rp->cols[ci].flags = col->op ? BC_REPORT_LIST : 0;
+            rp->cols[ci].flags = col->op == 1 ? BC_REPORT_LIST : 0;
         }
     }
     /* Header. */

@@ -511,6 +511,8 @@ type
     | IDENT '.' IDENT   { $$ = named(c, AST_TYPE_NAME, @$, $3, @3); $$->num = -1;
                           $$->text3 = $1.s; }
     | IDENT '(' INT ')' { $$ = named(c, AST_TYPE_NAME, @$, $1, @1); $$->text = $3.s; $$->num = -2; }
+    | IDENT IN IDENT    { $$ = named(c, AST_TYPE_NAME, @$, $1, @1); $$->text = $3.s; $$->num = -3;
+                          $$->name_sp = @3; }
     | LIST OF type      { $$ = N(AST_TYPE_LIST, @$); $$->a = $3; }
     | MAP OF type TO type  { $$ = N(AST_TYPE_MAP, @$); $$->a = $3; $$->b = $5; }
     | OPTIONAL type     { $$ = N(AST_TYPE_OPT, @$); $$->a = $2; }
@@ -777,6 +779,16 @@ report_agg
                           $$->name_sp = @1; }
     | IDENT '(' comprehension ')'
                         { $$ = $3; $$->name = $1.s; $$->name_sp = @1; $$->sp = @$; }
+    /* share(COND of VALUE, PLACES, MODE): c holds VALUE */
+    | IDENT '(' expr OF expr ',' args ')'
+                        { $$ = push(c, N(AST_CALL, @$), $3);
+                          for (uint32_t i = 0; i < $7->list.count; i++) {
+                              push(c, $$, $7->list.items[i]);
+                          }
+                          $$->name = $1.s; $$->name_sp = @1; $$->c = $5; }
+    | IDENT '(' expr OF expr ')'
+                        { $$ = push(c, N(AST_CALL, @$), $3);
+                          $$->name = $1.s; $$->name_sp = @1; $$->c = $5; }
     ;
 
 report_top
@@ -1017,6 +1029,11 @@ pattern
     : IDENT             { $$ = named(c, AST_NAME, @$, $1, @1); }
     | NONE              { $$ = N(AST_NONE, @$); }
     | SOME IDENT        { $$ = named(c, AST_SOME_PAT, @$, $2, @2); }
+    /* other(c): an open enum's unknown code, bound as text (text: the
+     * word before the bracket, which the checker wants to be 'other') */
+    | IDENT '(' IDENT ')'
+                        { $$ = named(c, AST_SOME_PAT, @$, $3, @3); $$->text = $1.s;
+                          $$->name_sp = @1; }
     ;
 
 inits

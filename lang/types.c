@@ -91,6 +91,29 @@ void ty_describe(const ty *t, strbuf *b)
     }
 }
 
+bool ty_currency_code(const char *s)
+{
+    return s && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
+           s[2] >= 'A' && s[2] <= 'Z' && s[3] == '\0';
+}
+
+bool ty_money_dyn(const ty *t)
+{
+    return t && t->kind == TY_MONEY && t->currency &&
+           strcmp(t->currency, TY_CURRENCY_OF_VALUE) == 0;
+}
+
+/* Static money of [from] used as 'money in currency' ([to]): the value
+ * takes its type's currency when evaluated (AUX_TO_CUR on [n]). */
+static bool to_dyn(ast_node *n, const ty *from, const ty *to)
+{
+    if (!n || from->kind != TY_MONEY || !ty_money_dyn(to) || ty_money_dyn(from)) {
+        return false;
+    }
+    n->conv |= AUX_TO_CUR;
+    return true;
+}
+
 bool ty_is_num(const ty *t)
 {
     return t->kind == TY_INT || t->kind == TY_DEC || t->kind == TY_MONEY ||
@@ -135,9 +158,12 @@ bool ty_fits(checker *k, ast_node *n, ty *from, ty *to)
             return true;
         }
         if (from->kind == TY_OPTIONAL) {
-            return same(from->elem, to->elem);
+            return same(from->elem, to->elem) || to_dyn(n, from->elem, to->elem);
         }
         return ty_fits(k, n, from, to->elem);
+    }
+    if (to_dyn(n, from, to)) {
+        return true;
     }
     if (to->kind == TY_DEC && from->kind == TY_INT) {
         if (n) {
@@ -165,6 +191,9 @@ void ty_mismatch(checker *k, ast_node *n, ty *got, ty *want,
     if (got->kind == TY_OPTIONAL && same(got->elem, want)) {
         hint = "this value may be none: use 'x otherwise default' or "
                "'if x is some v then ... else ...'";
+    } else if (want->kind == TY_MONEY && ty_money_dyn(got)) {
+        hint = "an amount in 'money in currency' may be in any currency, and "
+               "there are no exchange rates: declare this 'money in currency' too";
     } else if (want->kind == TY_MONEY && (got->kind == TY_INT || got->kind == TY_DEC)) {
         hint = ty_money_hint(want);
     } else if (want->kind == TY_TEXT && got->kind != TY_OPTIONAL) {
@@ -294,6 +323,33 @@ ty *ty_resolve(checker *k, ast_node *n)
             if (strcmp(n->name, builtin[i].name) != 0) {
                 continue;
             }
+            if (n->num == -3) {
+                /* money in EUR: a fixed currency; money in currency: the
+                 * currency each value carries (from the data) */
+                if (builtin[i].kind != TY_MONEY) {
+                    err(k, n->sp, NULL, "only money is in a currency");
+                    return &k->t_error;
+                }
+                if (strcmp(n->text, TY_CURRENCY_OF_VALUE) == 0) {
+                    ty *t = ty_new(k, TY_MONEY);
+                    t->currency = TY_CURRENCY_OF_VALUE;
+                    return t;
+                }
+                if (!ty_currency_code(n->text)) {
+                    err(k, n->name_sp,
+                        "write 'money in currency' for the currency each "
+                        "amount gives, or a code such as 'money in EUR'",
+                        "'%s' is not a currency code (ISO 4217: three "
+                        "capital letters)", n->text);
+                    return &k->t_error;
+                }
+                if (strcmp(n->text, "GBP") == 0) {
+                    return &k->t_money;
+                }
+                ty *t = ty_new(k, TY_MONEY);
+                t->currency = n->text;
+                return t;
+            }
             if (n->num == -2) {
                 if (builtin[i].kind != TY_DEC && builtin[i].kind != TY_MONEY &&
                     builtin[i].kind != TY_PERCENT) {
@@ -369,6 +425,12 @@ ty *ty_arith(checker *k, int op, ast_node *n, ty *a, ty *b,
     }
     if (x == TY_INT) n->a->conv |= AUX_TO_DEC;
     if (y == TY_INT) n->b->conv |= AUX_TO_DEC;
+    if (x == TY_MONEY && y == TY_MONEY && ty_money_dyn(a) != ty_money_dyn(b)) {
+        /* money in currency with a fixed currency: checked when run */
+        ty *d = ty_money_dyn(a) ? a : b;
+        to_dyn(ty_money_dyn(a) ? n->b : n->a, ty_money_dyn(a) ? b : a, d);
+        a = b = d;
+    }
     if (x == TY_MONEY && y == TY_MONEY) {
         if (strcmp(a->currency, b->currency) != 0) {
             *hint = "convert one amount to the other currency first";
@@ -441,6 +503,8 @@ ty *ty_unify(checker *k, ast_node *na, ty *a, ast_node *nb, ty *b)
         nb->conv |= AUX_TO_DEC;
         return a;
     }
+    if (to_dyn(na, a, b)) return b;
+    if (to_dyn(nb, b, a)) return a;
     if (a->kind == TY_OPTIONAL && ty_fits(k, nb, b, a->elem)) return a;
     if (b->kind == TY_OPTIONAL && ty_fits(k, na, a, b->elem)) return b;
     if (a->kind == TY_NONE && b->kind == TY_OPTIONAL) return b;

@@ -47,6 +47,17 @@ _Static_assert(sizeof bc_opnds / sizeof bc_opnds[0] == OPND_KIND_COUNT,
 #include "operands.def"
 #undef TALLY_OPERAND
 
+const char *const bc_cur_verb_names[BC_CUR_VERB_COUNT] = {
+    [BC_CUR_ADD] = "+",        [BC_CUR_SUB] = "-",
+    [BC_CUR_MUL] = "*",        [BC_CUR_DIV] = "/",
+    [BC_CUR_EQ] = "=",         [BC_CUR_NE] = "!=",
+    [BC_CUR_LT] = "<",         [BC_CUR_LE] = "<=",
+    [BC_CUR_GT] = ">",         [BC_CUR_GE] = ">=",
+    [BC_CUR_MIN] = "min",      [BC_CUR_MAX] = "max",
+    [BC_CUR_SUM] = "sum",      [BC_CUR_LOWEST] = "lowest",
+    [BC_CUR_HIGHEST] = "highest", [BC_CUR_MATCH] = "a match",
+};
+
 bc_program *bc_program_new(mem_ctx *mem)
 {
     bc_program *p = mem_alloc(mem, sizeof *p);

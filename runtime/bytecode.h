@@ -25,11 +25,13 @@
  * and the CITE and EVAL_DATE instructions; 6 the MODS section (the
  * modules compiled in), a module per source location, and the date and
  * working-day instructions (numbered after those); 7 the FIND section
- * (a policy's findings); 8 the REPT section (its reports).  Files of
- * formats 3 (no native functions), 4 (no citations), 5 (no modules, no
- * date instructions), 6 (no findings) and 7 (no reports) are still read:
- * the rest of the format is the same. */
-#define BC_FORMAT_VERSION 8
+ * (a policy's findings); 8 the REPT section (its reports); 9 the
+ * CUR_SET and CUR_JOIN instructions and money types whose currency is
+ * "currency" (BC_CURRENCY_OF_VALUE).  Files of formats 3 (no native
+ * functions), 4 (no citations), 5 (no modules, no date instructions), 6
+ * (no findings), 7 (no reports) and 8 (no currency carried by a value)
+ * are still read: the rest of the format is the same. */
+#define BC_FORMAT_VERSION 9
 #define BC_FORMAT_MIN_VERSION 3
 #define BC_NONE_U16 0xFFFFu
 
@@ -47,6 +49,21 @@ enum { BC_FINDING_CODE, BC_FINDING_SEVERITY, BC_FINDING_MESSAGE, BC_FINDING_CITE
 #define BC_TEXT_PLACES_MASK 0x3Fu
 #define BC_TEXT_GROUPED 0x40u
 #define BC_TEXT_POUND 0x80u
+/* A BT_MONEY type whose currency string is this word is 'money in
+ * currency': each value carries its own (value.h); no ISO 4217 code is
+ * spelt so. */
+#define BC_CURRENCY_OF_VALUE "currency"
+/* CUR_JOIN's operand: the operation, for its message, and a flag. */
+typedef enum bc_cur_verb {
+    BC_CUR_ADD, BC_CUR_SUB, BC_CUR_MUL, BC_CUR_DIV, BC_CUR_EQ, BC_CUR_NE,
+    BC_CUR_LT, BC_CUR_LE, BC_CUR_GT, BC_CUR_GE, BC_CUR_MIN, BC_CUR_MAX,
+    BC_CUR_SUM, BC_CUR_LOWEST, BC_CUR_HIGHEST, BC_CUR_MATCH,
+    BC_CUR_VERB_COUNT
+} bc_cur_verb;
+#define BC_CUR_VERB_MASK 0x1Fu
+#define BC_CUR_UNTAG 0x80u /* the result is no amount: carry no currency */
+/* How [v] (a bc_cur_verb) is written in messages: "+", "min", ... */
+extern const char *const bc_cur_verb_names[BC_CUR_VERB_COUNT];
 #define BC_UNIT_SECONDS 0u    /* TIME_UNIT: the duration counts seconds */
 #define BC_UNIT_DAYS 1u       /* TIME_UNIT: days of 86400 seconds */
 
@@ -311,6 +328,11 @@ typedef enum bc_agg {
     BC_AGG_MEAN,     /* exact sum / count of the values not none */
     BC_AGG_SHARE,    /* true rows / rows, a percent */
     BC_AGG_DISTINCT, /* how many different values (elements, for a list) */
+    BC_AGG_VSHARE,   /* share(COND of VALUE): the sum of VALUE over the rows
+                        where COND holds / its sum over every row, a
+                        percent, none when that is zero; the argument is
+                        a list [VALUE if COND else none, VALUE] and a row
+                        whose VALUE is none is skipped (format 9) */
     BC_AGG_COUNT_
 } bc_agg;
 

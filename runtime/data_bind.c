@@ -293,6 +293,17 @@ static const bc_str *str_at(const binder *b, uint32_t i)
     return &b->prog->strings[i];
 }
 
+/* Is [ty] 'money in currency' (each value carries its own currency)? */
+static bool money_dyn(const binder *b, const bc_type *ty)
+{
+    if (ty->kind != BT_MONEY) {
+        return false;
+    }
+    const bc_str *c = str_at(b, ty->currency);
+    return c->len == sizeof BC_CURRENCY_OF_VALUE - 1 &&
+           memcmp(c->p, BC_CURRENCY_OF_VALUE, c->len) == 0;
+}
+
 /* Copies the message under construction in b->sb to the arena. */
 static const char *sb_to_arena(binder *b)
 {
@@ -921,12 +932,19 @@ static INLINE_EVENT bool bind_scalar(binder *b, uint16_t t, json_kind jk,
          * award-evaluation, Input: there money is a decimal string, and
          * the policy says so with "amounts as strings". */
         if (jk == J_NUMBER && !amounts_as_text(b)) {
-            return bind_number(b, k, s, len, v);
-        }
-        if (jk != J_STRING) {
+            if (!bind_number(b, k, s, len, v)) {
+                return false;
+            }
+        } else if (jk != J_STRING) {
             return fail(b, type_problem(k));
+        } else if (!bind_decimal(b, k, s, len, v)) {
+            return false;
         }
-        return bind_decimal(b, k, s, len, v);
+        if (k == BT_MONEY && money_dyn(b, ty)) {
+            /* an amount with no currency given: pounds, as ever */
+            v->type = val_cur_pack("GBP", 3);
+        }
+        return true;
     case BT_DATE:
         if (jk != J_STRING || !date_parse(s, len, &i)) {
             return fail(b, type_problem(k));
@@ -1717,7 +1735,33 @@ static COLD bool money_end(binder *b, frame *f, value *v)
     const bc_type *ty = type_at(b, f->type);
     const bc_str *want = str_at(b, ty->currency);
     f->field = MONEY_OTHER; /* errors name the amount object itself */
-    if (f->cur.kind == VAL_TEXT &&
+    if (money_dyn(b, ty)) {
+        /* money in currency: any ISO 4217-shaped code, kept in the
+         * value; absent or null is GBP */
+        uint16_t c = f->cur.kind == VAL_TEXT
+                         ? val_cur_pack(f->cur.as.s, f->cur.len)
+                         : val_cur_pack("GBP", 3);
+        if (c == VAL_CUR_NONE) {
+            strbuf q;
+            sb_init(&q, b->mem);
+            sb_puts(&q, "currency ");
+            sb_put_json_string(&q, f->cur.as.s,
+                               f->cur.len > MSG_VALUE_MAX ? MSG_VALUE_MAX
+                                                          : f->cur.len);
+            sb_puts(&q, " is not a currency code (three capital letters, ISO 4217)");
+            if (q.failed) {
+                sb_free(&q);
+                b->nomem = true;
+                return false;
+            }
+            fail_path(b, b->depth - 1, NULL, q.p, false);
+            sb_free(&q);
+            return false;
+        }
+        if (f->key.kind == VAL_DEC) {
+            f->key.type = c;
+        }
+    } else if (f->cur.kind == VAL_TEXT &&
         !(f->cur.len == want->len && memcmp(f->cur.as.s, want->p, want->len) == 0)) {
         strbuf q;
         sb_init(&q, b->mem);

@@ -228,7 +228,8 @@ static void put_type(strbuf *b, const bc_program *p, const bc_type *t)
 static void put_reports(strbuf *b, const bc_program *p)
 {
     static const char *const agg[BC_AGG_COUNT_] = {"count", "sum", "min", "max",
-                                                  "mean", "share", "count_distinct"};
+                                                  "mean", "share", "count_distinct",
+                                                  "share of"};
     for (uint32_t i = 0; i < p->nreports; i++) {
         const bc_report *rp = &p->reports[i];
         sb_printf(b, "report %u ", i);
@@ -540,6 +541,19 @@ static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
     case OPND_PATH:
         sb_puts(b, sep);
         put_quoted(b, p, a);
+        return;
+    case OPND_CURRENCY:
+        sb_puts(b, sep);
+        put_quoted(b, p, a);
+        return;
+    case OPND_CUR_VERB:
+        sb_puts(b, sep);
+        sb_puts(b, (a & BC_CUR_VERB_MASK) < BC_CUR_VERB_COUNT
+                       ? bc_cur_verb_names[a & BC_CUR_VERB_MASK]
+                       : "operation?");
+        if (a & BC_CUR_UNTAG) {
+            sb_puts(b, " untag");
+        }
         return;
     case OPND_JUMP: /* put_operands prints targets last */
     case OPND_LOOP:

@@ -309,6 +309,21 @@ static bool put_scalar(out_writer *w, strbuf *b, const bc_type *ty,
             return mismatch(w, v, at);
         }
         size_t mark = b->len;
+        const bc_str *cs = ty->kind == BT_MONEY ? str_at(w, ty->currency) : NULL;
+        bool dyn = cs && cs->len == sizeof BC_CURRENCY_OF_VALUE - 1 &&
+                   memcmp(cs->p, BC_CURRENCY_OF_VALUE, cs->len) == 0;
+        char code[4] = "GBP"; /* an amount that carries none: pounds */
+        if (dyn && v->type != VAL_CUR_NONE) {
+            val_cur_code(v->type, code);
+        }
+        /* money in currency: {"amount": "12.50", "currency": "EUR"} in
+         * JSON, as OCDS writes it; "EUR 12.50" in a CSV or table cell */
+        if (dyn) {
+            sb_puts(b, json ? "{\"amount\": " : code);
+            if (!json) {
+                sb_putc(b, ' ');
+            }
+        }
         if (json) {
             sb_putc(b, '"');
         }
@@ -318,6 +333,9 @@ static bool put_scalar(out_writer *w, strbuf *b, const bc_type *ty,
         }
         if (json) {
             sb_putc(b, '"');
+        }
+        if (dyn && json) {
+            sb_printf(b, ", \"currency\": \"%s\"}", code);
         }
         return true;
     }

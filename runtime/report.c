@@ -49,7 +49,10 @@ typedef struct acc {
     uint64_t n;    /* rows (count, share) or values not none (sum, mean) */
     uint64_t hits; /* share: rows whose condition held */
     bool has;      /* sum, mean, min, max: v holds a value */
-    value v;       /* the sum (VAL_DEC), least or greatest value */
+    value v;       /* the sum (VAL_DEC), least or greatest value; vshare:
+                      the sum where the condition held */
+    bool has_w;    /* vshare: w holds a value */
+    value w;       /* vshare: the sum over every row */
     dset set;      /* count_distinct */
 } acc;
 
@@ -129,10 +132,24 @@ static void encode(strbuf *b, const value *v)
             x[i] = (unsigned char)((uint64_t)v->as.i >> (8 * i));
         }
         sb_put(b, (const char *)x, 8);
+        if (v->kind == VAL_ENUM && v->as.en.code) {
+            /* an open enum's unknown code: "payer" apart from "reviewBody" */
+            unsigned char l[4];
+            for (int i = 0; i < 4; i++) {
+                l[i] = (unsigned char)(v->len >> (8 * i));
+            }
+            sb_put(b, (const char *)l, 4);
+            sb_put(b, v->as.en.code, v->len);
+        }
         break;
     }
     case VAL_DEC:
         dec_format_exact(&v->as.d, b);
+        if (v->type != VAL_CUR_NONE) { /* EUR 5 and USD 5 are two keys */
+            char c[4];
+            val_cur_code(v->type, c);
+            sb_put(b, c, 3);
+        }
         sb_putc(b, '\0');
         break;
     case VAL_TEXT: {
@@ -162,6 +179,14 @@ static bool copy_value(arena *a, const value *v, value *out, size_t *bytes)
         memcpy(t, v->as.s, v->len);
         out->as.s = t;
         *bytes += v->len;
+    } else if (v->kind == VAL_ENUM && v->as.en.code) {
+        char *t = arena_alloc(a, v->len ? v->len : 1);
+        if (!t) {
+            return false;
+        }
+        memcpy(t, v->as.en.code, v->len);
+        out->as.en.code = t;
+        *bytes += v->len;
     } else if (v->kind == VAL_DEC && DEC_IS_BIG(v->as.d)) {
         dec zero = dec_from_int(0);
         if (dec_add(a, &v->as.d, &zero, &out->as.d) != DEC_OK) {
@@ -175,7 +200,7 @@ static bool copy_value(arena *a, const value *v, value *out, size_t *bytes)
 /* The bytes [v]'s payload takes in an arena, as copy_value counts them. */
 static size_t payload(const value *v)
 {
-    if (v->kind == VAL_TEXT) {
+    if (v->kind == VAL_TEXT || (v->kind == VAL_ENUM && v->as.en.code)) {
         return v->len;
     }
     if (v->kind == VAL_DEC && DEC_IS_BIG(v->as.d)) {
@@ -190,7 +215,22 @@ static int compare(const value *x, const value *y)
     if (x->kind == VAL_NONE || y->kind == VAL_NONE) {
         return (x->kind != VAL_NONE) - (y->kind != VAL_NONE);
     }
-    return val_compare(x, y);
+    int c = val_compare(x, y);
+    if (c == 0 && x->kind == VAL_DEC) {
+        /* equal amounts in two currencies: by the packed code, i.e.
+         * alphabetically, so groups keep one order */
+        c = (x->type > y->type) - (x->type < y->type);
+    }
+    if (c == 0 && x->kind == VAL_ENUM && (x->as.en.code || y->as.en.code)) {
+        /* unknown codes of an open enum: by their bytes (no code first) */
+        if (!x->as.en.code || !y->as.en.code) {
+            return (x->as.en.code != NULL) - (y->as.en.code != NULL);
+        }
+        uint32_t n = x->len < y->len ? x->len : y->len;
+        c = n ? memcmp(x->as.en.code, y->as.en.code, n) : 0;
+        c = c ? c : (x->len > y->len) - (x->len < y->len);
+    }
+    return c;
 }
 
 /* ---- the state ------------------------------------------------------- */
@@ -406,23 +446,58 @@ static group *group_for(rep_state *s, rtab *t, const value *keys)
 
 /* ---- accumulating ------------------------------------------------------ */
 
-/* Replaces a->v by [v] (kept in the live arena). */
-static bool replace(rep_state *s, acc *a, const value *v)
+/* Replaces *[slot] (set when *[has]) by [v] (kept in the live arena). */
+static bool replace_in(rep_state *s, value *slot, bool *has, const value *v)
 {
-    if (a->has) {
-        s->waste += payload(&a->v);
+    if (*has) {
+        s->waste += payload(slot);
     }
     value c;
     if (!copy_value(live(s), v, &c, &s->live)) {
         return false;
     }
-    a->v = c;
-    a->has = true;
+    *slot = c;
+    *has = true;
     return true;
 }
 
+/* Replaces a->v by [v]. */
+static bool replace(rep_state *s, acc *a, const value *v)
+{
+    return replace_in(s, &a->v, &a->has, v);
+}
+
+/* Amounts that carry their currency ('money in currency', value.h) in
+ * two currencies never fold into one sum, least or greatest: there is no
+ * rate table.  RT_ERUNTIME (the message in [err]) when [have] and [x]
+ * carry different currencies; [what] is the column's verb. */
+static rt_status same_currency(const value *have, const value *x, const char *what,
+                               char *err, size_t errcap)
+{
+    if (have->kind != VAL_DEC || x->kind != VAL_DEC || have->type == x->type ||
+        have->type == VAL_CUR_NONE || x->type == VAL_CUR_NONE) {
+        return RT_OK;
+    }
+    char ch[4], cx[4];
+    val_cur_code(have->type, ch);
+    val_cur_code(x->type, cx);
+    snprintf(err, errcap, "a report cannot %s money in %s and money in %s "
+             "(amounts in different currencies: group by the currency)", what, ch, cx);
+    return RT_ERUNTIME;
+}
+
+static rt_status add_into(rep_state *s, value *sum, bool *has, const value *x, char *err,
+                          size_t errcap);
+
 /* Adds the number [x] to the sum in [a]. */
 static rt_status add_to_sum(rep_state *s, acc *a, const value *x, char *err, size_t errcap)
+{
+    return add_into(s, &a->v, &a->has, x, err, errcap);
+}
+
+/* Adds the number [x] to *[sum] (none yet unless *[has]). */
+static rt_status add_into(rep_state *s, value *sum, bool *has, const value *x, char *err,
+                          size_t errcap)
 {
     value d = *x;
     if (d.kind == VAL_INT) {
@@ -431,11 +506,16 @@ static rt_status add_to_sum(rep_state *s, acc *a, const value *x, char *err, siz
     if (d.kind != VAL_DEC) {
         return RT_OK; /* the verifier has checked the type */
     }
-    if (!a->has) {
-        return replace(s, a, &d) ? RT_OK : RT_ENOMEM;
+    if (!*has) {
+        return replace_in(s, sum, has, &d) ? RT_OK : RT_ENOMEM;
+    }
+    rt_status cs = same_currency(sum, &d, "sum", err, errcap);
+    if (cs != RT_OK) {
+        return cs;
     }
     value r = val_dec(dec_from_int(0));
-    dec_status st = dec_add(&s->tmp, &a->v.as.d, &d.as.d, &r.as.d);
+    r.type = sum->type != VAL_CUR_NONE ? sum->type : d.type;
+    dec_status st = dec_add(&s->tmp, &sum->as.d, &d.as.d, &r.as.d);
     if (st == DEC_TOO_BIG) {
         snprintf(err, errcap, "a sum in a report has more than %d digits", DEC_MAX_DIGITS);
         return RT_ERUNTIME;
@@ -443,7 +523,7 @@ static rt_status add_to_sum(rep_state *s, acc *a, const value *x, char *err, siz
     if (st != DEC_OK) {
         return RT_ENOMEM;
     }
-    bool ok = replace(s, a, &r);
+    bool ok = replace_in(s, sum, has, &r);
     arena_reset(&s->tmp);
     return ok ? RT_OK : RT_ENOMEM;
 }
@@ -472,11 +552,37 @@ static rt_status fold(rep_state *s, const bc_report_col *c, acc *a, const value 
         if (x->kind == VAL_NONE) {
             return RT_OK;
         }
+        if (a->has) {
+            rt_status cs = same_currency(&a->v, x, c->agg == BC_AGG_MIN ? "take the min of"
+                                                                        : "take the max of",
+                                         err, errcap);
+            if (cs != RT_OK) {
+                return cs;
+            }
+        }
         if (!a->has || (c->agg == BC_AGG_MIN ? compare(x, &a->v) < 0
                                              : compare(x, &a->v) > 0)) {
             return replace(s, a, x) ? RT_OK : RT_ENOMEM;
         }
         return RT_OK;
+    case BC_AGG_VSHARE: {
+        /* [VALUE if COND else none, VALUE]: a row without VALUE counts
+         * nowhere */
+        if (x->kind != VAL_LIST || x->as.l->count != 2 ||
+            x->as.l->items[1].kind == VAL_NONE) {
+            return RT_OK;
+        }
+        a->n++;
+        rt_status st = add_into(s, &a->w, &a->has_w, &x->as.l->items[1], err, errcap);
+        if (st == RT_OK && x->as.l->items[0].kind != VAL_NONE) {
+            a->hits++;
+            st = add_into(s, &a->v, &a->has, &x->as.l->items[0], err, errcap);
+        }
+        if (st == RT_OK && a->has && a->has_w) {
+            st = same_currency(&a->w, &a->v, "sum", err, errcap);
+        }
+        return st;
+    }
     case BC_AGG_DISTINCT:
         if (c->flags & BC_REPORT_LIST) {
             if (x->kind != VAL_LIST) {
@@ -514,6 +620,18 @@ static rt_status fold_acc(rep_state *s, const bc_report_col *c, acc *a, const ac
     case BC_AGG_MIN:
     case BC_AGG_MAX:
         return o->has ? fold(s, c, a, &o->v, err, errcap) : RT_OK;
+    case BC_AGG_VSHARE: {
+        a->n += o->n;
+        a->hits += o->hits;
+        rt_status st = o->has_w ? add_into(s, &a->w, &a->has_w, &o->w, err, errcap) : RT_OK;
+        if (st == RT_OK && o->has) {
+            st = add_into(s, &a->v, &a->has, &o->v, err, errcap);
+        }
+        if (st == RT_OK && a->has && a->has_w) {
+            st = same_currency(&a->w, &a->v, "sum", err, errcap);
+        }
+        return st;
+    }
     case BC_AGG_DISTINCT:
         for (uint32_t i = 0; i < o->set.cap; i++) {
             if (o->set.e[i].bytes && !dset_add(s, &a->set, &o->set.e[i].v)) {
@@ -556,7 +674,8 @@ static group *copy_group(rep_state *s, arena *to, const group *o, uint16_t nk, u
         const acc *oa = &o->accs[c];
         ac[c] = *oa;
         ac[c].set.e = NULL;
-        if (oa->has && !copy_value(to, &oa->v, &ac[c].v, bytes)) {
+        if ((oa->has && !copy_value(to, &oa->v, &ac[c].v, bytes)) ||
+            (oa->has_w && !copy_value(to, &oa->w, &ac[c].w, bytes))) {
             ok = false;
             break;
         }
@@ -771,6 +890,14 @@ static rt_status result(rep_state *s, const rtab *t, uint16_t c, const acc *a, v
         st = dec_div(&s->tmp, &h, &n, &x);
         break;
     }
+    case BC_AGG_VSHARE: {
+        if (!a->has_w || dec_sign(&a->w.as.d) == 0) {
+            return RT_OK; /* no value to share: none */
+        }
+        dec h = a->has ? a->v.as.d : dec_from_int(0);
+        st = dec_div(&s->tmp, &h, &a->w.as.d, &x);
+        break;
+    }
     default:
         return RT_OK;
     }
@@ -794,6 +921,7 @@ static rt_status result(rep_state *s, const rtab *t, uint16_t c, const acc *a, v
         return RT_OK;
     }
     *out = val_dec(x);
+    out->type = a->has ? a->v.type : VAL_CUR_NONE; /* money in currency */
     return RT_OK;
 }
 
@@ -1057,12 +1185,22 @@ static void put_value(strbuf *b, const bc_program *p, uint16_t t, const value *v
     case VAL_DEC:
         sb_putc(b, '"');
         dec_format_exact(&v->as.d, b);
+        if (v->type != VAL_CUR_NONE) { /* money in currency: "12.5 EUR" */
+            char c[4];
+            val_cur_code(v->type, c);
+            sb_putc(b, ' ');
+            sb_put(b, c, 3);
+        }
         sb_putc(b, '"');
         return;
     case VAL_TEXT:
         sb_put_json_string(b, v->as.s, v->len);
         return;
     case VAL_ENUM: {
+        if (v->as.en.code) { /* an open enum's unknown code, as read */
+            sb_put_json_string(b, v->as.en.code, v->len);
+            return;
+        }
         const bc_enum *e = ty->kind == BT_ENUM ? &p->enums[ty->ref] : NULL;
         const char *m = e && v->as.i >= 0 && v->as.i < e->nmembers
                             ? bc_string(p, p->members[e->first_member + v->as.i].json)
@@ -1094,13 +1232,26 @@ static bool put_acc(rep_state *s, strbuf *b, const rtab *t, uint16_t c, const ac
     case BC_AGG_SHARE:
         sb_printf(b, "[%llu, %llu]", (unsigned long long)a->hits, (unsigned long long)a->n);
         return true;
+    case BC_AGG_VSHARE: /* [rows that hold, rows, their sum, the total] */
+        sb_printf(b, "[%llu, %llu, ", (unsigned long long)a->hits, (unsigned long long)a->n);
+        if (a->has) {
+            put_value(b, p, 0, &a->v);
+        } else {
+            sb_puts(b, "null");
+        }
+        sb_puts(b, ", ");
+        if (a->has_w) {
+            put_value(b, p, 0, &a->w);
+        } else {
+            sb_puts(b, "null");
+        }
+        sb_putc(b, ']');
+        return true;
     case BC_AGG_SUM:
     case BC_AGG_MEAN:
         sb_putc(b, '[');
         if (a->has) {
-            sb_putc(b, '"');
-            dec_format_exact(&a->v.as.d, b);
-            sb_putc(b, '"');
+            put_value(b, p, arg, &a->v); /* "12.5", or "12.5 EUR" */
         } else {
             sb_puts(b, "null");
         }
@@ -1300,7 +1451,17 @@ static const char *get_value(rep_state *s, yajl_val v, uint16_t t, value *out)
     case BT_MONEY:
     case BT_PERCENT: {
         dec d;
-        dec_status st = str ? dec_parse_exact(&s->tmp, str, strlen(str), &d) : DEC_SYNTAX;
+        size_t len = str ? strlen(str) : 0;
+        uint16_t cur = VAL_CUR_NONE;
+        if (ty->kind == BT_MONEY && len > 4 && str[len - 4] == ' ') {
+            /* money in currency: "12.5 EUR" (put_value) */
+            cur = val_cur_pack(str + len - 3, 3);
+            if (cur == VAL_CUR_NONE) {
+                return "not a currency code after the amount";
+            }
+            len -= 4;
+        }
+        dec_status st = str ? dec_parse_exact(&s->tmp, str, len, &d) : DEC_SYNTAX;
         if (st == DEC_ENOMEM) {
             s->nomem = true;
             return "out of memory";
@@ -1309,6 +1470,7 @@ static const char *get_value(rep_state *s, yajl_val v, uint16_t t, value *out)
             return "not an exact decimal string";
         }
         *out = val_dec(d);
+        out->type = cur;
         return NULL;
     }
     case BT_TEXT: {
@@ -1328,18 +1490,66 @@ static const char *get_value(rep_state *s, yajl_val v, uint16_t t, value *out)
     case BT_ENUM: {
         const bc_enum *e = &p->enums[ty->ref];
         for (uint16_t m = 0; str && m < e->nmembers; m++) {
-            if (strcmp(bc_string(p, p->members[e->first_member + m].json), str) == 0) {
+            const char *mj = bc_string(p, p->members[e->first_member + m].json);
+            if (mj[0] && strcmp(mj, str) == 0) { /* "": an open enum's other */
                 *out = val_int(m);
                 out->kind = VAL_ENUM;
                 out->type = ty->ref;
                 return NULL;
             }
         }
+        if (str && e->nmembers > 0 &&
+            bc_string(p, p->members[e->first_member + e->nmembers - 1].json)[0] == '\0') {
+            /* an open enum: a code it does not list is its 'other' */
+            size_t len = strlen(str);
+            char *c = arena_alloc(&s->tmp, len ? len : 1);
+            if (!c) {
+                s->nomem = true;
+                return "out of memory";
+            }
+            memcpy(c, str, len);
+            *out = val_int(e->nmembers - 1);
+            out->kind = VAL_ENUM;
+            out->type = ty->ref;
+            out->as.en.code = len ? c : NULL; /* "": the policy's 'other' */
+            out->len = (uint32_t)len;
+            return NULL;
+        }
         return "not a member of the enum";
     }
     default:
         return "a value of a type reports do not keep";
     }
+}
+
+/* A partial's sum [x]: null (nothing summed: *[has] false), or an exact
+ * decimal string, for money in currency followed by its code ("12.5
+ * EUR"), into *[out].  0, or -1 out of memory, 1 when malformed. */
+static int get_sum(rep_state *s, yajl_val x, value *out, bool *has)
+{
+    *has = false;
+    if (YAJL_IS_NULL(x)) {
+        return 0;
+    }
+    dec d;
+    const char *str = str_of(x);
+    size_t len = str ? strlen(str) : 0;
+    uint16_t cur = VAL_CUR_NONE;
+    if (len > 4 && str[len - 4] == ' ') { /* money in currency */
+        cur = val_cur_pack(str + len - 3, 3);
+        len -= 4;
+    }
+    dec_status st = str ? dec_parse_exact(&s->tmp, str, len, &d) : DEC_SYNTAX;
+    if (st == DEC_ENOMEM) {
+        return -1;
+    }
+    if (st != DEC_OK || (len != strlen(str) && cur == VAL_CUR_NONE)) {
+        return 1;
+    }
+    *out = val_dec(d);
+    out->type = cur;
+    *has = true;
+    return 0;
 }
 
 /* Column [c]'s state [v] of report [t], folded into [a]. */
@@ -1371,19 +1581,24 @@ static rt_status get_acc(rd *r, const rtab *t, uint16_t c, yajl_val v, acc *a,
             !get_count(v->u.array.values[1], &o.n)) {
             return bad(r, place, "not [sum, values]");
         }
-        yajl_val x = v->u.array.values[0];
-        if (!YAJL_IS_NULL(x)) {
-            dec d;
-            const char *str = str_of(x);
-            dec_status st = str ? dec_parse_exact(&s->tmp, str, strlen(str), &d) : DEC_SYNTAX;
-            if (st == DEC_ENOMEM) {
-                return RT_ENOMEM;
-            }
-            if (st != DEC_OK) {
-                return bad(r, place, "the sum is not an exact decimal string");
-            }
-            o.v = val_dec(d);
-            o.has = true;
+        int got = get_sum(s, v->u.array.values[0], &o.v, &o.has);
+        if (got != 0) {
+            return got < 0 ? RT_ENOMEM : bad(r, place, "the sum is not an exact decimal string");
+        }
+        break;
+    }
+    case BC_AGG_VSHARE: {
+        if (!YAJL_IS_ARRAY(v) || v->u.array.len != 4 ||
+            !get_count(v->u.array.values[0], &o.hits) ||
+            !get_count(v->u.array.values[1], &o.n) || o.hits > o.n) {
+            return bad(r, place, "not [rows that hold, rows, their sum, the total]");
+        }
+        int got = get_sum(s, v->u.array.values[2], &o.v, &o.has);
+        if (got == 0) {
+            got = get_sum(s, v->u.array.values[3], &o.w, &o.has_w);
+        }
+        if (got != 0) {
+            return got < 0 ? RT_ENOMEM : bad(r, place, "a sum is not an exact decimal string");
         }
         break;
     }

@@ -69,14 +69,14 @@ bool val_equal(const value *x, const value *y)
     case VAL_DURATION:
         return x->as.i == y->as.i;
     case VAL_DEC:
-        return dec_equal(&x->as.d, &y->as.d);
+        return x->type == y->type && dec_equal(&x->as.d, &y->as.d);
     case VAL_DATETIME:
         return x->as.t.sec == y->as.t.sec && x->as.t.nsec == y->as.t.nsec;
     case VAL_TEXT:
         return x->len == y->len &&
                (x->len == 0 || memcmp(x->as.s, y->as.s, x->len) == 0);
     case VAL_ENUM:
-        return x->type == y->type && x->as.i == y->as.i;
+        return x->type == y->type && x->as.i == y->as.i && val_codes_alike(x, y);
     case VAL_RECORD: {
         const val_record *a = x->as.r, *b = y->as.r;
         if (a == b) {

@@ -20,6 +20,7 @@
 #define TALLY_RUNTIME_VALUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "date.h"
@@ -29,7 +30,8 @@ typedef enum val_kind {
     VAL_NONE,     /* absent optional, JSON null */
     VAL_BOOL,     /* as.b */
     VAL_INT,      /* as.i */
-    VAL_DEC,      /* as.d: decimal, money (currency is static), percent */
+    VAL_DEC,      /* as.d: decimal, money, percent; type: 0, or for
+                     'money in currency' the currency (val_cur_pack) */
     VAL_DATE,     /* as.i: days since 1970-01-01 */
     VAL_DATETIME, /* as.t */
     VAL_DURATION, /* as.i: days */
@@ -139,7 +141,67 @@ static inline value val_text(const char *s, uint32_t len)
     return v;
 }
 
-/* Structural equality.  Texts compare by bytes, decimals by value, records
+/* Money's currency, when the value carries it ('money in currency'),
+ * is packed into a VAL_DEC's type field: a code of three capital letters
+ * is ((c0 * 26) + c1) * 26 + c2 + 1 over 'A' = 0, at most 17576, so it
+ * fits 16 bits; 0 means the value carries no currency (a plain decimal,
+ * or money whose currency is its static type's).  Arithmetic keeps the
+ * field: an operation writes only as.d of its first operand. */
+#define VAL_CUR_NONE 0u
+
+/* The packed form of the code [s] ([len] bytes), or VAL_CUR_NONE when it
+ * is not three capital letters A-Z. */
+static inline uint16_t val_cur_pack(const char *s, size_t len)
+{
+    if (len != 3) {
+        return VAL_CUR_NONE;
+    }
+    unsigned n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (s[i] < 'A' || s[i] > 'Z') {
+            return VAL_CUR_NONE;
+        }
+        n = n * 26 + (unsigned)(s[i] - 'A');
+    }
+    return (uint16_t)(n + 1);
+}
+
+/* Writes the code of packed currency [c] (not VAL_CUR_NONE) into [out]:
+ * three letters and a NUL. */
+static inline void val_cur_code(uint16_t c, char out[4])
+{
+    unsigned n = (unsigned)c - 1;
+    out[2] = (char)('A' + n % 26);
+    n /= 26;
+    out[1] = (char)('A' + n % 26);
+    out[0] = (char)('A' + n / 26 % 26);
+    out[3] = '\0';
+}
+
+/* Are the codes of two members of one enum alike: equal unless both are
+ * an open enum's 'other' read from data (value.h, VAL_ENUM) with
+ * different codes.  An 'other' with no code (written in the policy)
+ * stands for every unknown code, so `x = other` asks whether x is one. */
+static inline bool val_codes_alike(const value *x, const value *y)
+{
+    const char *a = x->as.en.code, *b = y->as.en.code;
+    if (a == b || !a || !b) {
+        return true;
+    }
+    if (x->len != y->len) {
+        return false;
+    }
+    for (uint32_t i = 0; i < x->len; i++) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Structural equality.  Texts compare by bytes, decimals by value (and
+ * amounts carrying different currencies are not equal), enum members by
+ * ordinal and, for two unknown codes of an open enum, by code, records
  * field by field, lists element by element.  NONE equals only NONE. */
 bool val_equal(const value *x, const value *y);
 

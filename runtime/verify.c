@@ -770,6 +770,11 @@ static bool check_report_col(vfy *v, uint32_t i, uint16_t c, const bc_report_col
         ok = ok && a != BC_NONE_U16 && p->types[a].kind == BT_BOOL &&
              p->types[o].kind == BT_PERCENT;
         break;
+    case BC_AGG_VSHARE:
+        a = a != BC_NONE_U16 && p->types[a].kind == BT_LIST
+                ? strip_optional(p, p->types[a].ref) : BC_NONE_U16;
+        ok = ok && numeric(p, a) && p->types[o].kind == BT_PERCENT;
+        break;
     case BC_AGG_COUNT_:
         TALLY_UNREACHABLE();
     }
@@ -1072,6 +1077,23 @@ static bool check_operand(vfy *v, const walk *w, uint32_t pc,
         if (a >= p->nstrings) {
             return fail_at(v, w, pc, "%s path string %u out of range (%u "
                            "strings)", name, a, p->nstrings);
+        }
+        return true;
+    case OPND_CURRENCY:
+        if (a >= p->nstrings) {
+            return fail_at(v, w, pc, "%s currency string %u out of range "
+                           "(%u strings)", name, a, p->nstrings);
+        }
+        if (val_cur_pack(p->strings[a].p, p->strings[a].len) == VAL_CUR_NONE) {
+            return fail_at(v, w, pc, "%s currency string %u is not three "
+                           "capital letters", name, a);
+        }
+        return true;
+    case OPND_CUR_VERB:
+        if ((a & ~(BC_CUR_VERB_MASK | BC_CUR_UNTAG)) != 0 ||
+            (a & BC_CUR_VERB_MASK) >= BC_CUR_VERB_COUNT) {
+            return fail_at(v, w, pc, "%s operation %u out of range (%d "
+                           "operations)", name, a, BC_CUR_VERB_COUNT);
         }
         return true;
     case OPND_NONE:

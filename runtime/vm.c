@@ -832,7 +832,8 @@ static inline int eq_values(vm *v, const value *x, const value *y)
         /* Enum members and booleans are compared often (rule outcomes,
          * `is in` over grounds) and cost nothing to compare here. */
         if (x->kind == VAL_ENUM) {
-            return x->type == y->type && x->as.i == y->as.i;
+            return x->type == y->type && x->as.i == y->as.i &&
+                   (x->as.en.code == y->as.en.code || val_codes_alike(x, y));
         }
         if (x->kind == VAL_BOOL) {
             return x->as.b == y->as.b;
@@ -1101,8 +1102,21 @@ static __attribute__((noinline)) vm_status to_text(vm *v, const value *x,
                 *why = b->failed ? "out of memory" : text_inexact(v, b, n);
                 return VM_RUNTIME_ERROR;
             }
+            /* An amount carrying a currency other than GBP ('money in
+             * currency') reads "EUR 1,234.50", as a fixed one does. */
+            bool code = (places & BC_TEXT_POUND) && x->type != VAL_CUR_NONE &&
+                        x->type != val_cur_pack("GBP", 3);
             if (places & (BC_TEXT_GROUPED | BC_TEXT_POUND)) {
-                group_money(b, (places & BC_TEXT_POUND) != 0);
+                group_money(b, (places & BC_TEXT_POUND) && !code);
+            }
+            if (code) {
+                size_t n = b->len;
+                sb_put(b, "    ", 4);
+                if (!b->failed) {
+                    memmove(b->p + 4, b->p, n);
+                    val_cur_code(x->type, b->p);
+                    b->p[3] = ' ';
+                }
             }
         }
         break;
@@ -2417,6 +2431,49 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
             NOMEM();
         }
         VM_NEXT(BC_OP_LEN(COVER));
+    }
+
+    VM_CASE(CUR_SET): {
+        uint16_t k = BC_ARG(ip, CUR_SET, 0);
+        VM_ASSERT(k < prog->nstrings);
+        if (TOP.kind == VAL_DEC) {
+            TOP.type = val_cur_pack(prog->strings[k].p, prog->strings[k].len);
+        } else if (UNLIKELY(TOP.kind != VAL_NONE)) {
+            CONFUSED();
+        }
+        VM_NEXT(BC_OP_LEN(CUR_SET));
+    }
+
+    VM_CASE(CUR_JOIN): {
+        /* SPEC: issue 9 item 3: no amount mixes currencies, and there
+         * is no rate table to convert one. */
+        value *x = sp - 2, *y = sp - 1;
+        unsigned verb = BC_ARG(ip, CUR_JOIN, 0);
+        if ((x->kind == VAL_DEC) & (y->kind == VAL_DEC)) {
+            if (UNLIKELY(x->type != y->type && x->type != VAL_CUR_NONE &&
+                         y->type != VAL_CUR_NONE)) {
+                char cx[4], cy[4];
+                val_cur_code(x->type, cx);
+                val_cur_code(y->type, cy);
+                unsigned w = verb & BC_CUR_VERB_MASK;
+                VM_ASSERT(w < BC_CUR_VERB_COUNT);
+                THROW(VM_RUNTIME_ERROR,
+                      fmt_msg(v, "cannot use %s on money in %s and money in "
+                                 "%s (amounts in different currencies)",
+                              bc_cur_verb_names[w], cx, cy));
+            }
+            uint16_t c = (verb & BC_CUR_UNTAG) ? VAL_CUR_NONE
+                         : x->type != VAL_CUR_NONE ? x->type : y->type;
+            x->type = y->type = c;
+        } else if (x->kind == VAL_DEC || y->kind == VAL_DEC) {
+            /* money * decimal, or none beside an amount: the amount's
+             * currency, unless the result is no amount */
+            if (verb & BC_CUR_UNTAG) {
+                if (x->kind == VAL_DEC) x->type = VAL_CUR_NONE;
+                if (y->kind == VAL_DEC) y->type = VAL_CUR_NONE;
+            }
+        }
+        VM_NEXT(BC_OP_LEN(CUR_JOIN));
     }
 
     VM_CASE(CITE): {

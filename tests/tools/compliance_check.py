@@ -201,7 +201,8 @@ def expected(r):
 def by_buyer(records):
     """The report by_buyer: per buyer (no buyer first, then by code
     point), notices, the sums awarded and awarded to SMEs, the largest,
-    and the share of notices with an SME supplier, to 0.1 half up."""
+    the share of notices with an SME supplier and the SME share of the
+    value awarded, each to 0.1 half up."""
     groups = {}
     for w in records:
         groups.setdefault(w["buyer"], []).append(w)
@@ -211,6 +212,13 @@ def by_buyer(records):
         with_sme = sum(1 for w in g if w["sme_suppliers"] > 0)
         share = (Decimal(with_sme * 100) / Decimal(len(g))).quantize(
             Decimal("0.1"), rounding=ROUND_HALF_UP)
+        # The SME share of the value awarded: the two exact sums divided,
+        # then rounded once; none when the buyer awarded nothing.
+        total = sum((w["_awarded"] for w in g), Decimal(0))
+        part = sum((w["_sme_awarded"] for w in g), Decimal(0))
+        value_share = None if total == 0 else str(
+            (part * 100 / total).quantize(Decimal("0.1"),
+                                          rounding=ROUND_HALF_UP))
         rows.append({
             "report": "by_buyer", "buyer": buyer, "notices": len(g),
             "awarded": money(sum((w["_awarded"] for w in g), Decimal(0))),
@@ -218,6 +226,7 @@ def by_buyer(records):
                                      Decimal(0))),
             "largest_award": money(max(w["_awarded"] for w in g)),
             "notices_with_sme": str(share),
+            "sme_value_share": value_share,
         })
     return rows
 

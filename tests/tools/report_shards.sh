@@ -1,6 +1,8 @@
 #!/bin/sh
-# tests/tools/report_shards.sh TALLY [N] - a corpus split across processes
-# gives the report of one run over it, byte for byte.
+# tests/tools/report_shards.sh TALLY [N] [POLICY] - a corpus split across
+# processes gives the report of one run over it, byte for byte.  POLICY
+# (default tests/golden/report-stdout/policy.tally) reads the records
+# gen_tenders.py makes.
 #
 # Generates N tender records (tests/tools/gen_tenders.py, default 30000),
 # runs the report-stdout policy over all of them once on one thread and
@@ -14,7 +16,7 @@ set -u
 TALLY=$1
 N=${2:-30000}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-policy=$root/tests/golden/report-stdout/policy.tally
+policy=${3:-$root/tests/golden/report-stdout/policy.tally}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$root/tests/tools/gen_tenders.py" "$N" 7 > "$work/all.jsonl" || exit 1

@@ -29,7 +29,7 @@
 #define CODE_CAP 64
 
 /* A program with one of each table entry an operand can name: string 0
- * ("main"), constant 0, type 0 (bool), record 0 with field 0, function 0
+ * ("main"; string 3 "EUR" for a currency), constant 0, type 0 (bool), record 0 with field 0, function 0
  * (main: no parameters, two locals, stack 8), extern 0 (a native main()
  * giving a bool, from libx).  Code comes later. */
 static bc_program *fixture(mem_ctx *mem)
@@ -37,11 +37,12 @@ static bc_program *fixture(mem_ctx *mem)
     bc_program *p = bc_program_new(mem);
     assert_non_null(p);
     arena *a = &p->arena;
-    p->strings = arena_zalloc(a, 3 * sizeof *p->strings);
+    p->strings = arena_zalloc(a, 4 * sizeof *p->strings);
     p->strings[0] = (bc_str){arena_strndup(a, "main", 4), 4};
     p->strings[1] = (bc_str){arena_strndup(a, "libx", 4), 4};
     p->strings[2] = (bc_str){arena_strndup(a, "", 0), 0};
-    p->nstrings = 3;
+    p->strings[3] = (bc_str){arena_strndup(a, "EUR", 3), 3}; /* CURRENCY */
+    p->nstrings = 4;
     p->externs = arena_zalloc(a, sizeof *p->externs);
     p->externs[0] = (bc_extern){0, 1, 2, 'b', 0}; /* main() from libx */
     p->nexterns = 1;
@@ -79,7 +80,7 @@ static bc_program *fixture(mem_ctx *mem)
 /* A valid value for an operand of [kind] (a jump's is set apart). */
 static uint32_t valid_value(bc_opnd kind)
 {
-    return kind == OPND_NKEYS ? 1 : 0;
+    return kind == OPND_NKEYS ? 1 : kind == OPND_CURRENCY ? 3 : 0;
 }
 
 /* A value the verifier must reject for an operand of [kind] and [width];

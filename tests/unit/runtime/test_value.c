@@ -294,6 +294,46 @@ static void test_value_errors(void **state)
     assert_less(&x, &z);
 }
 
+/* Money's currency packed into a decimal ('money in currency'): every
+ * code of three capital letters round-trips and none packs to 0; other
+ * spellings do not pack; amounts in two currencies are not equal. */
+static void test_value_currencies(void **state)
+{
+    char code[4], back[4];
+    unsigned seen = 0;
+    for (char x = 'A'; x <= 'Z'; x++) {
+        for (char y = 'A'; y <= 'Z'; y++) {
+            for (char z = 'A'; z <= 'Z'; z++) {
+                code[0] = x, code[1] = y, code[2] = z, code[3] = '\0';
+                uint16_t c = val_cur_pack(code, 3);
+                assert_int_not_equal(c, VAL_CUR_NONE);
+                val_cur_code(c, back);
+                assert_string_equal(back, code);
+                seen++;
+            }
+        }
+    }
+    assert_int_equal(seen, 17576);
+    assert_int_equal(val_cur_pack("ZZZ", 3), 17576);
+    assert_int_equal(val_cur_pack("eur", 3), VAL_CUR_NONE);
+    assert_int_equal(val_cur_pack("EURO", 4), VAL_CUR_NONE);
+    assert_int_equal(val_cur_pack("EU", 2), VAL_CUR_NONE);
+    assert_int_equal(val_cur_pack("E1R", 3), VAL_CUR_NONE);
+    assert_int_equal(val_cur_pack("", 0), VAL_CUR_NONE);
+    arena a;
+    arena_init(&a, NULL);
+    value eur = num(&a, "10"), usd = num(&a, "10.0"), plain = num(&a, "10");
+    eur.type = val_cur_pack("EUR", 3);
+    usd.type = val_cur_pack("USD", 3);
+    assert_false(val_equal(&eur, &usd));
+    assert_false(val_equal(&eur, &plain));
+    value eur2 = num(&a, "10.00");
+    eur2.type = val_cur_pack("EUR", 3);
+    assert_true(val_equal(&eur, &eur2));
+    arena_free(&a);
+    (void)state;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_value_none_and_mixed_kinds),
         cmocka_unit_test(test_value_records_lists_maps),
         cmocka_unit_test(test_value_errors),
+        cmocka_unit_test(test_value_currencies),
     };
     return cmocka_run_group_tests_name("value", tests, NULL, NULL);
 }
