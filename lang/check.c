@@ -2851,6 +2851,7 @@ static void check_file(checker *k, ast_node *root)
         expect(k, k->res.asof->a, &k->t_date, "the evaluation date");
     }
     if (!k->in_policy) {
+        sum_check(k, root); /* only to refuse summaries in a module */
         return;
     }
     if (!k->res.output) {
@@ -2870,6 +2871,7 @@ static void check_file(checker *k, ast_node *root)
     }
     check_findings(k);
     check_reports(k);
+    sum_check(k, root);
     if (!is_module) {
         check_tests(k, root);
     }

@@ -285,4 +285,9 @@ void pct_warn(checker *k);
  * definitions in legal text), each message ending "[Wnnn name]". */
 void lint_warn(checker *k);
 
+/* ---- summary.c ---------------------------------------------------------- */
+
+/* Checks the `summaries` declaration of the file [root], if any (lang/summary.h). */
+void sum_check(checker *k, ast_node *root);
+
 #endif
