@@ -407,6 +407,19 @@ static void question_table(tender *t, docw *w, const supplier *s,
     docw_table_end(w);
 }
 
+/* Is [s] a scored tender other than the winner with the winner's total? */
+static bool tied(const tender *t, const supplier *s)
+{
+    if (!t->award || t->award == s || !s->scored) {
+        return false;
+    }
+    const char *a = sum_value(t, s, SUM_TOTAL), *b = sum_value(t, t->award, SUM_TOTAL);
+    dec x, y;
+    return a && b && dec_parse_number(t->a, a, strlen(a), 64, &x) == DEC_OK &&
+           dec_parse_number(t->a, b, strlen(b), 64, &y) == DEC_OK &&
+           dec_cmp(&x, &y) == 0;
+}
+
 /* The letter to supplier [s]. */
 static void letter(tender *t, docw *w, const supplier *s, mem_ctx *m)
 {
@@ -427,6 +440,10 @@ static void letter(tender *t, docw *w, const supplier *s, mem_ctx *m)
     expand(t, s, wording(sp, !t->award ? SUM_W_NO_AWARD
                                        : t->award == s ? SUM_W_WON : SUM_W_LOST), x);
     para(w, x->p);
+    if (tied(t, s)) {
+        expand(t, s, wording(sp, SUM_W_TIED), x);
+        para(w, x->p);
+    }
     if (sp->ncrit) {
         bool other = t->award && t->award != s;
         docw_heading(w, 2, NULL, "Scores against the award criteria");
@@ -538,6 +555,11 @@ static void tender_page(tender *t, docw *w, const char *ext, mem_ctx *m)
     }
     docw_para_end(w);
     chart(t, w, m);
+    if (!t->nsup) {
+        para(w, "No tenders were received.");
+        docw_end(w);
+        return;
+    }
     int ncols = 4 + (int)sp->ncrit + 2;
     const char **heads = arena_alloc(t->a, (size_t)ncols * sizeof *heads);
     if (!heads) {
@@ -676,9 +698,13 @@ static void json_supplier(tender *t, strbuf *b, const supplier *s, bool letter_t
         sum_role rs[] = {SUM_W_OPENING, s->scored ? SUM_W_SCORED : SUM_W_UNSCORED,
                          !t->award ? SUM_W_NO_AWARD
                                    : t->award == s ? SUM_W_WON : SUM_W_LOST,
+                         tied(t, s) ? SUM_W_TIED : SUM_ROLE_COUNT,
                          SUM_W_CLOSING, SUM_W_SIGNATURE};
         bool g = true;
         for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) {
+            if (rs[i] == SUM_ROLE_COUNT) {
+                continue;
+            }
             expand(t, s, wording(sp, rs[i]), x);
             if (!x->len) {
                 continue;

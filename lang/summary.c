@@ -18,7 +18,7 @@ static const char *const words[SUM_ROLE_COUNT] = {
     "tender", "title", "buyer", "award", "supplier", "name", "status",
     "reason", "total", "rank", "questions", "justifications", "criterion",
     "heading", "opening", "scored", "won", "lost", "no_award", "unscored",
-    "reasons", "closing", "signature",
+    "reasons", "closing", "signature", "tied",
 };
 
 static const char *const defaults[SUM_ROLE_COUNT] = {
@@ -35,7 +35,25 @@ static const char *const defaults[SUM_ROLE_COUNT] = {
     [SUM_W_REASONS] = "The evaluators' reasons",
     [SUM_W_CLOSING] = "",
     [SUM_W_SIGNATURE] = "",
+    [SUM_W_TIED] = "Its total equals that of the most advantageous tender: "
+                   "the tie was decided by the policy's tie-break.",
 };
+
+static const char *const placeholders[] = {
+    "tender", "title", "buyer", "supplier", "name", "status", "reason",
+    "total", "rank", "available", "ranked", "award", "award_name",
+    "award_total",
+};
+
+bool sum_placeholder(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof placeholders / sizeof placeholders[0]; i++) {
+        if (strlen(placeholders[i]) == len && memcmp(placeholders[i], name, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
 
 const char *sum_role_word(sum_role r)
 {
@@ -157,7 +175,7 @@ static void item(checker *k, sum_scope *s, ast_node *it, bool seen[])
         err(k, it->name_sp, "summaries name tender, title, buyer, award, "
             "supplier, name, status, reason, total, rank, questions, "
             "justifications and criterion values, and the wording heading, "
-            "opening, scored, won, lost, no_award, unscored, reasons, "
+            "opening, scored, won, lost, tied, no_award, unscored, reasons, "
             "closing and signature",
             "summaries have no '%s'", it->name);
         return;
@@ -174,6 +192,21 @@ static void item(checker *k, sum_scope *s, ast_node *it, bool seen[])
             err(k, it->a->sp, "the wording is text in quotes, with {names} "
                 "for values: \"Dear {name},\"", "'%s' is wording: a text in "
                 "quotes", it->name);
+            return;
+        }
+        for (const char *p = it->a->text; p && (p = strchr(p, '{'));) {
+            const char *close = strchr(p, '}');
+            size_t n = close ? (size_t)(close - p - 1) : 0;
+            if (!close || !sum_placeholder(p + 1, n)) {
+                err(k, it->a->sp, "the values are {tender}, {title}, {buyer}, "
+                    "{supplier}, {name}, {status}, {reason}, {total}, {rank}, "
+                    "{available}, {ranked}, {award}, {award_name} and "
+                    "{award_total}",
+                    "'%.*s' in the %s wording is not a value a summary has",
+                    close ? (int)(n + 2) : 1, p, it->name);
+                break;
+            }
+            p = close + 1;
         }
         return;
     }

@@ -13,6 +13,9 @@
 #ifndef TALLY_LANG_SUMMARY_H
 #define TALLY_LANG_SUMMARY_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* The role of an item: which value or which sentence it gives. */
 typedef enum sum_role {
     /* values (paths) */
@@ -41,6 +44,7 @@ typedef enum sum_role {
     SUM_W_REASONS,
     SUM_W_CLOSING,
     SUM_W_SIGNATURE,
+    SUM_W_TIED,    /* a scored tender whose total equals the winner's */
     SUM_ROLE_COUNT
 } sum_role;
 
@@ -49,6 +53,9 @@ const char *sum_role_word(sum_role r);
 
 /* The wording a policy gets for a template it does not declare. */
 const char *sum_default_wording(sum_role r);
+
+/* Is [name] a placeholder the wording may write as {name}? */
+bool sum_placeholder(const char *name, size_t len);
 
 /* A path's root (AST_NAME's aux after checking). */
 #define SUM_ROOT_INPUT 0   /* the input record */
