@@ -486,12 +486,15 @@ static void letter(tender *t, docw *w, const supplier *s, mem_ctx *m)
         }
         docw_table_end(w);
     }
-    if ((sp->role[SUM_QUESTIONS] || sp->role[SUM_JUSTIFY])) {
+    bool own = s->scored || (sp->role[SUM_JUSTIFY] &&
+                             walk(t, s, sp->role[SUM_JUSTIFY]->a));
+    if ((sp->role[SUM_QUESTIONS] || sp->role[SUM_JUSTIFY]) &&
+        (own || (t->award && t->award != s))) {
         expand(t, s, wording(sp, SUM_W_REASONS), x);
         docw_heading(w, 2, NULL, x->p);
         char cap[300];
         snprintf(cap, sizeof cap, "%s: score and justification per question", s->name);
-        if (s->scored) {
+        if (own) {
             question_table(t, w, s, cap);
         }
         if (t->award && t->award != s) {
@@ -1058,28 +1061,28 @@ tally_status tally_summaries(const tally_config *cfg, const char *file,
         c.diags.stage = DIAG_CHECK;
         ok = tly_check(&c);
     }
+    const ast_node *decl = NULL;
+    for (uint32_t i = 0; ok && c.root && i < c.root->list.count; i++) {
+        if (c.root->list.items[i]->kind == AST_SUMMARIES) {
+            decl = c.root->list.items[i];
+        }
+    }
+    if (ok && !decl) {
+        /* No defaults: which output fields are the suppliers, scores,
+         * weights and ranks is the policy's to say. */
+        tly_span end = {(uint32_t)len, (uint32_t)len};
+        diag_add(&c.diags, DIAG_ERROR, end,
+                 "add a 'summaries' declaration (docs/language.md, "
+                 "\"Assessment summaries\")",
+                 "the policy declares no summaries, so it does not say which "
+                 "values are the suppliers, their scores, weights and ranks");
+        ok = false;
+    }
     api_report(cfg, &c);
     if (!ok) {
         tally_status st = c.oom ? TALLY_ENOMEM : TALLY_EPOLICY;
         tly_comp_free(&c);
         return st;
-    }
-    const ast_node *decl = NULL;
-    for (uint32_t i = 0; c.root && i < c.root->list.count; i++) {
-        if (c.root->list.items[i]->kind == AST_SUMMARIES) {
-            decl = c.root->list.items[i];
-        }
-    }
-    if (!decl) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "%.200s: error: the policy declares no "
-                 "summaries, so it does not say which values are the "
-                 "suppliers, scores, weights and ranks; add a 'summaries' "
-                 "declaration (docs/language.md, \"Assessment summaries\")",
-                 file);
-        api_message(cfg, msg);
-        tly_comp_free(&c);
-        return TALLY_EPOLICY;
     }
     spec sp;
     tally_program *p = NULL;

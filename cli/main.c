@@ -1645,6 +1645,13 @@ static int sum_sink(void *ud, const char *name, const char *bytes, size_t len)
         return 1;
     }
     snprintf(path, plen, "%s/%s", so->dir, name);
+    /* DIR is made with the first file, so a policy with errors or without
+     * summaries leaves none. */
+    if (mkdir(so->dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "tally: cannot write %s: %s\n", so->dir, strerror(errno));
+        free(path);
+        return 1;
+    }
     char *slash = strrchr(path, '/');
     if (slash && slash > path + strlen(so->dir)) {
         *slash = '\0';
@@ -1745,10 +1752,8 @@ static int cmd_summaries(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         }
     }
     struct stat sb;
-    if (stat(dir, &sb) == 0 ? !S_ISDIR(sb.st_mode)
-                            : (mkdir(dir, 0777) != 0 && errno != EEXIST)) {
-        fprintf(stderr, "tally: cannot write %s: %s\n", dir,
-                stat(dir, &sb) == 0 ? "not a directory" : strerror(errno));
+    if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "tally: cannot write %s: not a directory\n", dir);
         free(buf);
         if (in != stdin) {
             fclose(in);

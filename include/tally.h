@@ -599,8 +599,8 @@ typedef int (*tally_summary_sink)(void *ud, const char *name,
 
 /* Checks and compiles the policy [src] (as tally_doc and tally_compile
  * do; errors as tally_check gives them, TALLY_EPOLICY, nothing written),
- * refuses one with no `summaries` declaration (TALLY_EOPTION, message
- * sent), then evaluates each JSON Lines record of [in] and gives [sink]
+ * refuses one with no `summaries` declaration (TALLY_EPOLICY, an error
+ * at the end of the file), then evaluates each JSON Lines record of [in] and gives [sink]
  * each tender's page and letters, then the index.  A record the policy
  * rejects or fails on, or whose scored suppliers lack a justification
  * the declaration asks for, gets no letters: the index lists it with
