@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc summaries --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -27,6 +27,8 @@ _tally()
             COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur"))
         elif [[ $cmd == doc ]]; then
             COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
+        elif [[ $cmd == summaries ]]; then
+            COMPREPLY=($(compgen -W "html markdown json" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur"))
         fi
@@ -53,6 +55,7 @@ _tally()
     fmt) opts="--check --write --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
     doc) opts="--out -o --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
+    summaries) opts="--out -o --format --max-errors --memory-cap --lib-path --help --" ;;
     test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
