@@ -446,9 +446,10 @@ static void letter(tender *t, docw *w, const supplier *s, mem_ctx *m)
     }
     if (sp->ncrit) {
         bool other = t->award && t->award != s;
-        docw_heading(w, 2, NULL, "Scores against the award criteria");
-        static const char *const heads4[] = {"Criterion", "Weight", "Your tender",
-                                             "Most advantageous tender"};
+        expand(t, s, wording(sp, SUM_W_SCORES), x);
+        docw_heading(w, 2, NULL, x->p);
+        const char *heads4[] = {"Criterion", "Weight", wording(sp, SUM_W_YOURS),
+                                wording(sp, SUM_W_BEST)};
         char cap[300];
         snprintf(cap, sizeof cap, "%s: points by criterion%s", s->name,
                  other ? ", beside the most advantageous tender" : "");
@@ -458,7 +459,7 @@ static void letter(tender *t, docw *w, const supplier *s, mem_ctx *m)
             cell(w, sp->crit[c]->text, true);
             cell(w, scalar(walk(t, s, sp->crit[c]->b)), false);
             const char *v = scalar(walk(t, s, sp->crit[c]->a));
-            cell(w, v ? v : "not scored", false);
+            cell(w, v ? v : wording(sp, SUM_W_NOT_SCORED), false);
             if (other) {
                 cell(w, scalar(walk(t, t->award, sp->crit[c]->a)), false);
             }
@@ -468,7 +469,7 @@ static void letter(tender *t, docw *w, const supplier *s, mem_ctx *m)
         cell(w, "Total", true);
         cell(w, t->available, false);
         const char *tot = sum_value(t, s, SUM_TOTAL);
-        cell(w, tot ? tot : "not scored", false);
+        cell(w, tot ? tot : wording(sp, SUM_W_NOT_SCORED), false);
         if (other) {
             cell(w, sum_value(t, t->award, SUM_TOTAL), false);
         }
@@ -478,7 +479,7 @@ static void letter(tender *t, docw *w, const supplier *s, mem_ctx *m)
             cell(w, "Rank", true);
             cell(w, "", false);
             const char *rk = sum_value(t, s, SUM_RANK);
-            cell(w, rk ? rk : "not ranked", false);
+            cell(w, rk ? rk : wording(sp, SUM_W_NOT_SCORED), false);
             if (other) {
                 cell(w, sum_value(t, t->award, SUM_RANK), false);
             }
@@ -505,7 +506,8 @@ static void letter(tender *t, docw *w, const supplier *s, mem_ctx *m)
     }
     yajl_val cites = object_get(t->out, "cites");
     if (cites && YAJL_IS_ARRAY(cites) && cites->u.array.len) {
-        docw_heading(w, 2, NULL, "The rules applied");
+        expand(t, s, wording(sp, SUM_W_RULES), x);
+        docw_heading(w, 2, NULL, x->p);
         docw_list_begin(w);
         for (size_t i = 0; i < cites->u.array.len; i++) {
             yajl_val c = cites->u.array.values[i];
@@ -537,8 +539,9 @@ static void letter(tender *t, docw *w, const supplier *s, mem_ctx *m)
 static void tender_page(tender *t, docw *w, const char *ext, mem_ctx *m)
 {
     const spec *sp = t->sp;
+    expand(t, NULL, wording(sp, SUM_W_PAGE), t->scratch);
     char title[400];
-    snprintf(title, sizeof title, "Assessment of tenders: %s", t->title ? t->title : t->ref);
+    snprintf(title, sizeof title, "%s", t->scratch->p ? t->scratch->p : "");
     docw_begin(w, w->fmt, w->out, title);
     docw_heading(w, 1, NULL, title);
     docw_para_begin(w);
@@ -1120,9 +1123,10 @@ tally_status tally_summaries(const tally_config *cfg, const char *file,
     if (format == TALLY_SUMMARY_JSON) {
         sb_puts(&wr.index, "{\"summary_format\": 1, \"tenders\": [");
     } else {
+        const char *head = wording(&sp, SUM_W_INDEX);
         docw_begin(&wr.iw, format == TALLY_SUMMARY_MARKDOWN ? DOCW_MARKDOWN : DOCW_HTML,
-                   &wr.index, "Assessment summaries");
-        docw_heading(&wr.iw, 1, NULL, "Assessment summaries");
+                   &wr.index, head);
+        docw_heading(&wr.iw, 1, NULL, head);
         para(&wr.iw, "One assessment summary for each supplier whose tender "
                      "was assessed, made from the same evaluation that "
                      "decided the award.");

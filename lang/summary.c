@@ -18,7 +18,8 @@ static const char *const words[SUM_ROLE_COUNT] = {
     "tender", "title", "buyer", "award", "supplier", "name", "status",
     "reason", "total", "rank", "questions", "justifications", "criterion",
     "heading", "opening", "scored", "won", "lost", "no_award", "unscored",
-    "reasons", "closing", "signature", "tied",
+    "reasons", "closing", "signature", "tied", "scores", "yours", "best",
+    "not_scored", "rules", "page", "index",
 };
 
 static const char *const defaults[SUM_ROLE_COUNT] = {
@@ -37,6 +38,13 @@ static const char *const defaults[SUM_ROLE_COUNT] = {
     [SUM_W_SIGNATURE] = "",
     [SUM_W_TIED] = "Its total equals that of the most advantageous tender: "
                    "the tie was decided by the policy's tie-break.",
+    [SUM_W_SCORES] = "Scores against the award criteria",
+    [SUM_W_YOURS] = "This tender",
+    [SUM_W_BEST] = "Most advantageous tender",
+    [SUM_W_NOT_SCORED] = "not scored",
+    [SUM_W_RULES] = "The rules applied",
+    [SUM_W_PAGE] = "Assessment of tenders: {title}",
+    [SUM_W_INDEX] = "Assessment summaries",
 };
 
 static const char *const placeholders[] = {
@@ -176,7 +184,8 @@ static void item(checker *k, sum_scope *s, ast_node *it, bool seen[])
             "supplier, name, status, reason, total, rank, questions, "
             "justifications and criterion values, and the wording heading, "
             "opening, scored, won, lost, tied, no_award, unscored, reasons, "
-            "closing and signature",
+            "closing, signature, scores, yours, best, not_scored, rules, page "
+            "and index",
             "summaries have no '%s'", it->name);
         return;
     }

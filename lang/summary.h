@@ -45,6 +45,13 @@ typedef enum sum_role {
     SUM_W_CLOSING,
     SUM_W_SIGNATURE,
     SUM_W_TIED,    /* a scored tender whose total equals the winner's */
+    SUM_W_SCORES,  /* the heading of the scores */
+    SUM_W_YOURS,   /* the column of the supplier's own points */
+    SUM_W_BEST,    /* the column of the most advantageous tender's */
+    SUM_W_NOT_SCORED, /* a cell where the supplier has no points */
+    SUM_W_RULES,   /* the heading of the citations */
+    SUM_W_PAGE,    /* the heading of a tender's page */
+    SUM_W_INDEX,   /* the heading of the index */
     SUM_ROLE_COUNT
 } sum_role;
 

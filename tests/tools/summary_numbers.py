@@ -13,8 +13,7 @@ Markdown, then for every letter:
   JSON type and text); the award is the run's award; each weight is the
   input's; the points available are the exact sum of the weights; the
   count ranked is the number of ranked bids; each question's score is
-  the input's; each justification is the run's (scored bids only), which
-  is the input's, verbatim;
+  the input's; each justification is the input's, verbatim;
 - Markdown: every number in the score table's rows and in the sentence
   "scored X points out of Y and was ranked R of N" is the one above.
 
@@ -101,14 +100,9 @@ def main():
                         same(w + " rank", s["rank"], b.get("rank"))
                         for q in s["questions"]:
                             same(w + " " + q["question"], q["score"], ib["scores"][q["question"]])
-                            # the run passes the evaluators' words on
-                            # unchanged (scored bids only), and the
-                            # summary quotes the run
-                            said = b.get("justifications", {}).get(q["question"])
-                            same(w + " justification " + q["question"], q["justification"], said)
-                            if said is not None:
-                                same(w + " justification as input " + q["question"], said,
-                                     ib["justifications"][q["question"]])
+                            # the evaluators' words, quoted verbatim
+                            same(w + " justification " + q["question"], q["justification"],
+                                 (ib.get("justifications") or {}).get(q["question"]))
                     check_markdown(os.path.join(md, rel[:-len("json")] + "md"), doc, bids)
     for f in fails:
         print("FAIL summary_numbers: " + f)
@@ -138,8 +132,8 @@ def check_markdown(path, doc, bids):
             fails.append("%s: no %s row" % (path, crit))
             continue
         mine = me.get(field)
-        same(path + " " + crit, row.group(2), "not scored" if mine is None and crit != "Rank"
-             else "not ranked" if mine is None else str(mine))
+        # where the supplier has no value the award policy's wording says so
+        same(path + " " + crit, row.group(2), "not scored" if mine is None else str(mine))
         if mat is not None:
             same(path + " " + crit + " (most advantageous)", row.group(3), str(mat.get(field)))
 
