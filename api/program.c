@@ -312,7 +312,8 @@ tally_status tally_format(const tally_config *cfg, const char *file,
     bool ok = tly_format(&c, &b);
     api_report(cfg, &c);
     tally_status st = c.oom ? TALLY_ENOMEM : ok ? TALLY_OK
-                      : c.diags.nerrors ? TALLY_EPOLICY : TALLY_EINTERNAL;
+                      : c.diags.nerrors && !c.internal ? TALLY_EPOLICY
+                      : TALLY_EINTERNAL;
     if (st == TALLY_OK && b.len && fwrite(b.p, 1, b.len, out) != b.len) {
         st = TALLY_EIO;
     }

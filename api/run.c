@@ -374,13 +374,23 @@ static tally_status cap_record(runner *r, long line)
     return api_status(out_error(r->w, NULL, text));
 }
 
+/* A run's JSON array left open: for the reports' rows after the results,
+ * or for later runs (tally_run_options.json_array): one document. */
+typedef struct json_tail {
+    tally_json_array *ja; /* the array's state (the caller's, or the
+                             run's own when only the reports need it);
+                             NULL: the writer closes its own array */
+    bool open;            /* the results' writer finished and left it
+                             open */
+} json_tail;
+
 /* Evaluates every record [rd] reads on this thread, with the run's
  * accounting [m]. */
 static tally_status run_sequential(const tally_program *tp,
                                    const ffi_table *natives,
                                    const tally_run_options *o, data_reader *rd,
                                    mem_ctx *m, FILE *out, rep_state *rep,
-                                   tally_run_stats *stats)
+                                   json_tail *tail, tally_run_stats *stats)
 {
     const bc_program *p = tp->prog;
     runner r;
@@ -402,6 +412,11 @@ static tally_status run_sequential(const tally_program *tp,
     if (!r.v || !r.w || !want_cites(o->cites != 0, r.v, r.w)) {
         result = TALLY_ENOMEM;
         goto done;
+    }
+    if (tail->ja && tail->ja->open) {
+        out_continue(r.w, tail->ja->any != 0);
+    } else if (tail->ja) {
+        out_keep_open(r.w);
     }
     bool has_as_of;
     int64_t as_of;
@@ -448,6 +463,11 @@ static tally_status run_sequential(const tally_program *tp,
     rt_status fin = out_finish(r.w);
     if (fin != RT_OK && result == TALLY_OK) {
         result = api_status(fin);
+    }
+    if (tail->ja && fin == RT_OK) {
+        tail->open = true;
+        tail->ja->open = 1;
+        tail->ja->any = out_wrote_any(r.w);
     }
     if (result == TALLY_OK) {
         result = final_status(&r.st);
@@ -918,10 +938,26 @@ static tally_status bind_natives(const tally_program *tp, mem_ctx *m,
     return TALLY_OK;
 }
 
+tally_status tally_json_array_add(tally_json_array *a, FILE *out, const char *json,
+                                  size_t len)
+{
+    fputs(a->open ? (a->any ? ",\n" : "\n") : "[\n", out);
+    fwrite(json, 1, len, out);
+    a->open = a->any = 1;
+    return ferror(out) ? TALLY_EIO : TALLY_OK;
+}
+
+tally_status tally_json_array_close(tally_json_array *a, FILE *out)
+{
+    fputs(!a->open ? "[]\n" : a->any ? "\n]\n" : "]\n", out);
+    a->open = a->any = 0;
+    return fflush(out) != 0 || ferror(out) ? TALLY_EIO : TALLY_OK;
+}
+
 /* Writes the run's reports where [o] says: the partial state, the
  * report, or both.  TALLY_OK or the status that ends the run. */
 static tally_status write_reports(const tally_program *tp, const tally_run_options *o,
-                                  rep_state *rep, FILE *out)
+                                  rep_state *rep, FILE *out, json_tail *tail)
 {
     static const out_format fmts[] = {OUT_JSONL, OUT_JSON,  OUT_CSV,   OUT_TABLE,
                                       OUT_JSONL, OUT_JSONL, OUT_JSONL};
@@ -933,7 +969,14 @@ static tally_status write_reports(const tally_program *tp, const tally_run_optio
     if (st == RT_OK && (o->report || !o->report_partial)) {
         FILE *f = o->report ? o->report : out;
         tally_output_format fmt = o->report ? o->report_format : o->output;
-        st = rep_write(rep, f, fmts[fmt <= TALLY_OUTPUT_GITHUB ? fmt : 0], err, sizeof err);
+        bool any = tail->open && tail->ja->any;
+        st = tail->open && !o->report
+                 ? rep_write_elements(rep, out, &any, err, sizeof err)
+                 : rep_write(rep, f, fmts[fmt <= TALLY_OUTPUT_GITHUB ? fmt : 0], err,
+                             sizeof err);
+        if (tail->open) {
+            tail->ja->any = any;
+        }
     }
     if (st == RT_ERUNTIME) {
         char msg[700];
@@ -975,6 +1018,13 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
         return result;
     }
     rep_state *rep = NULL;
+    tally_json_array own = {0, 0};
+    json_tail tail = {NULL, false};
+    if (o->output == TALLY_OUTPUT_JSON) {
+        tail.ja = o->json_array ? o->json_array
+                  : tp->prog->nreports && !o->report && !o->report_partial ? &own
+                                                                            : NULL;
+    }
     if (tp->prog->nreports) {
         if (!o->report && !o->report_partial && o->output >= TALLY_OUTPUT_JUNIT) {
             api_message(&tp->cfg, "tally: the policy's reports need their own file "
@@ -1030,14 +1080,20 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
          * input, so both see the same records. */
         result = run_parallel(tp, nt, o, rd, &run_mem, out, rep, &st);
     } else {
-        result = run_sequential(tp, nt, o, rd, &run_mem, out, rep, &st);
+        result = run_sequential(tp, nt, o, rd, &run_mem, out, rep, &tail, &st);
     }
     if (rep && (result == TALLY_OK || result == TALLY_EDATA ||
                 result == TALLY_ERUNTIME || result == TALLY_EFINDINGS)) {
-        tally_status rs = write_reports(tp, o, rep, out);
+        tally_status rs = write_reports(tp, o, rep, out, &tail);
         if (rs != TALLY_OK) {
             result = rs;
         }
+    }
+    if (tail.open && tail.ja == &own &&
+        tally_json_array_close(&own, out) != TALLY_OK &&
+        (result == TALLY_OK || result == TALLY_EDATA || result == TALLY_ERUNTIME ||
+         result == TALLY_EFINDINGS)) {
+        result = TALLY_EIO; /* the results' array, with the reports' rows */
     }
     rep_free(rep);
     data_reader_free(rd);

@@ -488,6 +488,34 @@ static int compile_option(tally_config *cfg, lib_dirs *ld, int argc,
     return 1;
 }
 
+/* Takes the compile options (compile_option) out of the [*argc]
+ * arguments of [argv], up to a `--`, and closes the gap: what is left is
+ * the command's own.  For a command whose own options are parsed
+ * elsewhere (`tally merge`, cli/report.c).  False, with *rc set, when an
+ * option's value is wrong. */
+static bool take_compile_options(tally_config *cfg, lib_dirs *ld, int *argc,
+                                 char **argv, const char *usage, int *rc)
+{
+    int kept = 0, i = 0;
+    for (; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+        int from = i;
+        int got = strncmp(argv[i], "--", 2) == 0
+                      ? compile_option(cfg, ld, *argc, argv, &i, usage, rc)
+                      : 0;
+        if (got < 0) {
+            return false;
+        }
+        if (got == 0) {
+            argv[kept++] = argv[from];
+        }
+    }
+    for (; i < *argc; i++) {
+        argv[kept++] = argv[i];
+    }
+    *argc = kept;
+    return true;
+}
+
 /* Counts the warnings of one check (tally check --strict). */
 static void count_warning(void *ud, const tally_diagnostic *d)
 {
@@ -874,6 +902,8 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     cli_reports reports;
     memset(&reports, 0, sizeof reports);
     reports.format = -1;
+    tally_json_array ja = {0, 0}; /* --format json: one array over every
+                                     input, the reports' rows last */
     bool options = true; /* until `--` */
     for (int i = 0; i < argc && rc == EXIT_OK; i++) {
         const char *a = argv[i];
@@ -1011,6 +1041,9 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         free(allow);
         return rc;
     }
+    if (o.output == TALLY_OUTPUT_JSON) {
+        o.json_array = &ja;
+    }
     cfg->allow_native = nallow ? allow : NULL;
     if (!libs_done(ld, cfg)) {
         free(data);
@@ -1097,10 +1130,15 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     if (worst == TALLY_OK || worst == TALLY_EDATA || worst == TALLY_ERUNTIME ||
         worst == TALLY_EFINDINGS) {
-        tally_status rs = cli_reports_finish(&reports, p, o.output, of.f);
+        tally_status rs = cli_reports_finish(&reports, p, o.output, o.json_array, of.f);
         if (rs != TALLY_OK && (rs != TALLY_ERUNTIME || worst != TALLY_EDATA)) {
             worst = rs == TALLY_EDATA ? TALLY_EINTERNAL : rs;
         }
+    }
+    if (ja.open && tally_json_array_close(&ja, of.f) != TALLY_OK &&
+        (worst == TALLY_OK || worst == TALLY_EDATA || worst == TALLY_ERUNTIME ||
+         worst == TALLY_EFINDINGS)) {
+        worst = TALLY_EIO;
     }
     cli_reports_free(&reports);
     if (worst != TALLY_ENATIVE && worst != TALLY_EOPTION) {
@@ -1809,10 +1847,14 @@ static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             fputs(cli_usage_merge, stdout);
             return EXIT_OK;
         }
+        int n = argc - 2, rc = EXIT_OK;
+        if (!take_compile_options(cfg, ld, &n, argv + 2, cli_usage_merge, &rc)) {
+            return rc;
+        }
         if (!libs_done(ld, cfg)) {
             return EXIT_INTERNAL;
         }
-        return cmd_merge(cfg, argc - 2, argv + 2);
+        return cmd_merge(cfg, n, argv + 2);
     }
     if (strcmp(cmd, "describe") == 0) {
         return show_program(cfg, ld, argc - 2, argv + 2, usage_describe,

@@ -25,6 +25,10 @@ const char cli_usage_merge[] =
     "  --partial                       write the merged partial state\n"
     "                                  instead, to be merged again (a\n"
     "                                  combiner)\n"
+    "  --lib-path DIR                  look for PROGRAM's imported modules\n"
+    "                                  in DIR first (repeatable)\n"
+    "  --max-errors N                  report at most N errors of PROGRAM\n"
+    "  --memory-cap BYTES              stop compiling PROGRAM past BYTES\n"
     "\n"
     "Exit status 0, 1 when PROGRAM has errors, 2 when a partial is not one\n"
     "of PROGRAM's reports, 3 for a result with no exact form, 4 for a usage\n"
@@ -160,8 +164,34 @@ static tally_status merge_to(cli_reports *r, const tally_program *p, const char 
     return st;
 }
 
+/* Merges what [r] gathered as JSON Lines and adds each line to the JSON
+ * array [ja] on [out]. */
+static tally_status merge_to_array(cli_reports *r, const tally_program *p,
+                                   tally_json_array *ja, FILE *out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) {
+        return TALLY_ENOMEM;
+    }
+    tally_status st = merge_to(r, p, NULL, mem, TALLY_OUTPUT_JSONL, 0);
+    if (fclose(mem) != 0 && st == TALLY_OK) {
+        st = TALLY_ENOMEM;
+    }
+    for (size_t at = 0; st == TALLY_OK && at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
+        st = tally_json_array_add(ja, out, text + at, n);
+        at += n + 1;
+    }
+    free(text);
+    return st;
+}
+
 tally_status cli_reports_finish(cli_reports *r, const tally_program *p,
-                                tally_output_format fmt, FILE *out)
+                                tally_output_format fmt, tally_json_array *ja,
+                                FILE *out)
 {
     if (!r->n) {
         return TALLY_OK;
@@ -174,6 +204,8 @@ tally_status cli_reports_finish(cli_reports *r, const tally_program *p,
         tally_output_format f = r->format >= 0 ? (tally_output_format)r->format
                                                : format_of_path(r->path);
         st = merge_to(r, p, r->path, NULL, f, 0);
+    } else if (st == TALLY_OK && !r->partial_path && ja) {
+        st = merge_to_array(r, p, ja, out);
     } else if (st == TALLY_OK && !r->partial_path) {
         st = merge_to(r, p, NULL, out, fmt, 0);
     }

@@ -45,10 +45,12 @@ bool cli_reports_attach(cli_reports *r, const tally_program *p, tally_run_option
 bool cli_reports_collect(cli_reports *r, tally_run_options *o);
 
 /* After the runs: writes the report (to --report FILE, else to [out]
- * in the run's format [fmt]) and the partial state (--report-partial
+ * in the run's format [fmt]: with [ja] non-NULL, as the last elements
+ * of the results' JSON array) and the partial state (--report-partial
  * FILE).  Returns the status that worsens the run, or TALLY_OK. */
 tally_status cli_reports_finish(cli_reports *r, const tally_program *p,
-                                tally_output_format fmt, FILE *out);
+                                tally_output_format fmt, tally_json_array *ja,
+                                FILE *out);
 
 /* Frees what [r] gathered. */
 void cli_reports_free(cli_reports *r);

@@ -201,7 +201,9 @@ TALLY_API tally_status tally_check_in(const tally_config *cfg, const char *file,
  * and indentation made canonical.  Imports are not read.  A policy with
  * syntax errors is not formatted: TALLY_EPOLICY, each error through
  * tally_config.message, nothing written.  TALLY_EIO when writing [out]
- * fails. */
+ * fails.  TALLY_EINTERNAL (with a message asking for the policy to be
+ * reported) if the layout it made would not read back as the same
+ * tokens: a bug in the formatter, checked on every call. */
 TALLY_API tally_status tally_format(const tally_config *cfg, const char *file,
                                     const char *src, size_t len, FILE *out);
 
@@ -287,6 +289,25 @@ typedef enum tally_fail_on {
     TALLY_FAIL_ON_ERROR    /* an error */
 } tally_fail_on;
 
+/* One JSON array that several runs write into (tally_run_options
+ * .json_array): `tally run --format json` over several inputs, with the
+ * reports after the results, is one JSON document.  Zero it before the
+ * first run. */
+typedef struct tally_json_array {
+    int open; /* a run has written the array's "[" */
+    int any;  /* it holds an element */
+} tally_json_array;
+
+/* Appends one element to the array [a] tracks on [out]: [len] bytes of
+ * [json], one JSON value (not checked), opening the array first if no run
+ * has.  TALLY_OK, or TALLY_EIO when writing failed. */
+TALLY_API tally_status tally_json_array_add(tally_json_array *a, FILE *out,
+                                            const char *json, size_t len);
+
+/* Ends the array [a] tracks on [out] ("[]" when no run opened it).
+ * TALLY_OK, or TALLY_EIO when writing failed. */
+TALLY_API tally_status tally_json_array_close(tally_json_array *a, FILE *out);
+
 /* Called every [progress_every] records, for progress displays. */
 typedef void (*tally_progress_fn)(void *ud, const tally_run_stats *s);
 
@@ -362,6 +383,15 @@ typedef struct tally_run_options {
                              least and greatest values, distinct values)
                              for tally_report_merge, and no report is
                              written unless [report] is given */
+    tally_json_array *json_array; /* with JSON output: non-NULL makes the
+                                     results elements of one array that
+                                     spans runs (several inputs, then the
+                                     reports): the first run opens it, no
+                                     run closes it, tally_json_array_close
+                                     does.  NULL: a run writes one whole
+                                     array, its reports (when they go to
+                                     [out]) as its last elements, each
+                                     with "report": NAME first */
 } tally_run_options;
 
 /* Evaluates [p] on every record read from [in], writing one result or one

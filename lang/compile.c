@@ -2090,6 +2090,27 @@ static void gen_table(cg *g, sym *s)
 
 /* ---- findings ------------------------------------------------------------ */
 
+/* The head of a `for x in LIST` that a finding or a report goes through:
+ * evaluates [list] into a slot, starts its index at 0 in another, and
+ * emits, at the loop's top (*top, where each turn starts again: loop_to),
+ * the FOR_NEXT that puts the next element in a new slot given to [var]
+ * or leaves.  The jump returned lands after the loop (land). */
+static fwd begin_list_loop(cg *g, ast_node *list, sym *var, tly_span sp, uint32_t *top)
+{
+    gen(g, list);
+    int slot = new_slot(g);
+    store(g, slot, sp);
+    int idx = new_slot(g);
+    push_int(g, 0, sp);
+    store(g, idx, sp);
+    *top = here(g);
+    g->target = *top;
+    var->slot = new_slot(g);
+    emit(g, OP_FOR_NEXT, sp, 0,
+         ASM_OPERANDS(0, (uint32_t)slot, (uint32_t)idx, (uint32_t)var->slot));
+    return (fwd){jump_operand_at(g, OP_FOR_NEXT), g->depth};
+}
+
 /* The findings function: the list of the findings that hold for the
  * record, in the order declared (and, for one that goes through a list,
  * in the list's order), each a record of k->finding. */
@@ -2106,19 +2127,7 @@ static void gen_findings(cg *g, tly_checked *k)
         uint32_t top = 0;
         fwd done = {0, 0};
         if (f->c) {
-            gen(g, f->c->a);
-            int list = new_slot(g);
-            store(g, list, sp);
-            int idx = new_slot(g);
-            push_int(g, 0, sp);
-            store(g, idx, sp);
-            top = here(g);
-            g->target = top;
-            f->c->sym->slot = new_slot(g);
-            emit(g, OP_FOR_NEXT, sp, 0,
-                 ASM_OPERANDS(0, (uint32_t)list, (uint32_t)idx,
-                              (uint32_t)f->c->sym->slot));
-            done = (fwd){jump_operand_at(g, OP_FOR_NEXT), g->depth};
+            done = begin_list_loop(g, f->c->a, f->c->sym, sp, &top);
         }
         fwd skip = {0, 0};
         branch(g, f->a, false, &skip);
@@ -2166,18 +2175,7 @@ static void gen_report(cg *g, ast_node *d)
     fwd done = {0, 0};
     ast_node *v = d->c;
     if (v->a) {
-        gen(g, v->a);
-        int list = new_slot(g);
-        store(g, list, sp);
-        int idx = new_slot(g);
-        push_int(g, 0, sp);
-        store(g, idx, sp);
-        top = here(g);
-        g->target = top;
-        v->sym->slot = new_slot(g);
-        emit(g, OP_FOR_NEXT, sp, 0,
-             ASM_OPERANDS(0, (uint32_t)list, (uint32_t)idx, (uint32_t)v->sym->slot));
-        done = (fwd){jump_operand_at(g, OP_FOR_NEXT), g->depth};
+        done = begin_list_loop(g, v->a, v->sym, sp, &top);
     }
     fwd skip = {0, 0};
     if (d->b) {

@@ -509,5 +509,6 @@ bool tly_format(tly_comp *c, strbuf *out)
     diag_add(&c->diags, DIAG_ERROR, all,
              "please report this policy: the formatter would change its tokens",
              "internal error: the policy cannot be formatted");
+    c->internal = true;
     return false;
 }

@@ -81,6 +81,8 @@ typedef struct tly_comp {
                        as branches); the policy fuzzer compares the two
                        programs' results */
     bool oom;       /* an allocation failed; the pass gave up */
+    bool internal;  /* a pass caught a bug of its own (the error says
+                       which): TALLY_EINTERNAL, not a policy error */
     /* Modules (lang/module.c).  nfiles == 0: one file, c->src, as before
      * imports existed (the unit tests' compilations). */
     tly_file **files;  /* arena */

@@ -60,6 +60,11 @@ struct out_writer {
     bool failed;            /* a write failed or memory ran out */
     bool nomem;             /* ... and it was memory (see out_status) */
     uint64_t nwritten;      /* records written (results and errors) */
+    bool keep_open;         /* JSON: out_finish leaves the array open
+                               (out_keep_open) */
+    bool started;           /* JSON: an earlier writer opened the array
+                               (out_continue) */
+    bool any_before;        /* ... and wrote an element into it */
     strbuf buf;             /* pending output */
     arena tmp;              /* per-result scratch (percent points) */
     char *err;              /* borrowed from out_result: message buffer */
@@ -970,7 +975,9 @@ rt_status out_status(const out_writer *w)
 static void open_record(out_writer *w)
 {
     if (w->fmt == OUT_JSON) {
-        sb_puts(&w->buf, w->nwritten ? ",\n" : "[\n");
+        sb_puts(&w->buf, w->nwritten || w->any_before ? ",\n"
+                         : w->started                ? "\n"
+                                                     : "[\n");
     }
 }
 
@@ -1617,10 +1624,31 @@ rt_status out_error(out_writer *w, const value *key, const char *msg)
     return write_error(w, key, msg) ? RT_OK : sticky(w);
 }
 
+void out_keep_open(out_writer *w)
+{
+    w->keep_open = true;
+}
+
+void out_continue(out_writer *w, bool any)
+{
+    w->keep_open = true;
+    w->started = true;
+    w->any_before = any;
+}
+
+bool out_wrote_any(const out_writer *w)
+{
+    return w->nwritten != 0 || w->any_before;
+}
+
 rt_status out_finish(out_writer *w)
 {
     if (!w->failed) {
-        if (w->fmt == OUT_JSON) {
+        if (w->fmt == OUT_JSON && w->keep_open) {
+            if (!w->nwritten && !w->started) {
+                sb_putc(&w->buf, '[');
+            }
+        } else if (w->fmt == OUT_JSON) {
             sb_puts(&w->buf, w->nwritten ? "\n]\n" : "[]\n");
         } else if (w->fmt == OUT_JUNIT) {
             junit_document(w);

@@ -118,6 +118,23 @@ rt_status out_status(const out_writer *w);
  * along the way. */
 rt_status out_finish(out_writer *w);
 
+/* From now on, out_finish leaves a JSON array open for more elements (a
+ * run's report rows, runtime/report.c): it writes "[" if no record was
+ * written and nothing else.  The caller then writes the elements, each
+ * after ",\n" (or "\n" when it is the first element of all), and closes
+ * the array: "\n]\n" after any element, "]\n" when there was none.
+ * Other formats are not affected. */
+void out_keep_open(out_writer *w);
+
+/* Like out_keep_open, for an array an earlier writer opened and left
+ * open, holding an element if [any]: [w] writes no "[", and its first
+ * element follows ",\n" if [any], else "\n". */
+void out_continue(out_writer *w, bool any);
+
+/* Whether an element is in the array: [w] wrote a record (result or
+ * error), or an earlier writer did (out_continue). */
+bool out_wrote_any(const out_writer *w);
+
 /* For a writer made with no stream (out_new's [f] NULL, JSON Lines):
  * the output record the last out_result or out_error wrote, without its
  * newline (NUL-terminated), in *text / *len, valid until the next call

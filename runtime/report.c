@@ -877,8 +877,8 @@ static rt_status finish_rows(rep_state *s, const rtab *t, row **rows, uint32_t *
 }
 
 /* Writes report [t]'s rows in [fmt] to [f]. */
-static rt_status write_one(rep_state *s, const rtab *t, FILE *f, out_format fmt, char *err,
-                           size_t errcap)
+static rt_status write_one(rep_state *s, const rtab *t, FILE *f, out_format fmt, bool *elems,
+                           char *err, size_t errcap)
 {
     row *rows;
     uint32_t n;
@@ -910,9 +910,15 @@ static rt_status write_one(rep_state *s, const rtab *t, FILE *f, out_format fmt,
             size_t len;
             st = out_take(w, &text, &len);
             if (st == RT_OK && !head.failed && len >= 2) {
+                if (elems) {
+                    fputs(*elems ? ",\n" : "\n", f);
+                    *elems = true;
+                }
                 fprintf(f, "{\"report\": %s%s", head.p, len > 2 ? ", " : "");
                 fwrite(text + 1, 1, len - 1, f);
-                fputc('\n', f);
+                if (!elems) {
+                    fputc('\n', f);
+                }
             }
         }
     }
@@ -954,11 +960,24 @@ rt_status rep_write(rep_state *s, FILE *f, out_format fmt, char *err, size_t err
             }
         }
         fflush(f);
-        st = write_one(s, &s->t[i], f, fmt, err, errcap);
+        st = write_one(s, &s->t[i], f, fmt, NULL, err, errcap);
         arena_reset(&s->tmp);
     }
     if (fmt == OUT_JSON && st == RT_OK) {
         fputs("}\n", f);
+    }
+    if (st == RT_OK && (fflush(f) != 0 || ferror(f))) {
+        st = RT_EIO;
+    }
+    return st;
+}
+
+rt_status rep_write_elements(rep_state *s, FILE *f, bool *any, char *err, size_t errcap)
+{
+    rt_status st = RT_OK;
+    for (uint32_t i = 0; i < s->p->nreports && st == RT_OK; i++) {
+        st = write_one(s, &s->t[i], f, OUT_JSONL, any, err, errcap);
+        arena_reset(&s->tmp);
     }
     if (st == RT_OK && (fflush(f) != 0 || ferror(f))) {
         st = RT_EIO;

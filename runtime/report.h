@@ -52,6 +52,13 @@ rt_status rep_merge(rep_state *into, const rep_state *from, char *err,
 rt_status rep_write(rep_state *s, FILE *f, out_format fmt, char *err,
                     size_t errcap);
 
+/* Writes every report's rows, as rep_write writes them in JSON Lines, as
+ * further elements of a JSON array left open on [f] (out_keep_open): each
+ * after ",\n", or after "\n" while *any is false; *any is then true.
+ * The caller closes the array.  Statuses as rep_write. */
+rt_status rep_write_elements(rep_state *s, FILE *f, bool *any, char *err,
+                             size_t errcap);
+
 /* Writes the state itself to [f] as one JSON object (exact: sums as
  * decimal strings, or "N/D" for a fraction with no decimal form;
  * counts; least and greatest values; distinct values sorted), marked

@@ -49,7 +49,7 @@ _tally()
     local opts
     case $cmd in
     run) opts="--format --output -o --input --records-at --budget --memory-cap --max-errors --lib-path --as-of --cite --all-errors --findings-only --fail-on --jobs -j --report --report-format --report-partial --allow-native --help --" ;;
-    merge) opts="--format --output -o --partial --help --" ;;
+    merge) opts="--format --output -o --partial --lib-path --max-errors --memory-cap --help --" ;;
     build) opts="-o --max-errors --memory-cap --lib-path --help --" ;;
     check) opts="--strict --max-errors --memory-cap --lib-path --help --" ;;
     fmt) opts="--check --write --help --" ;;

@@ -349,6 +349,87 @@ static void test_api_run_budget_and_cap(void **state)
     free(data);
 }
 
+/* tally_run_options.json_array: runs over two inputs and an added
+ * element make one JSON array; a run on its own closes its array; an
+ * array nobody opened closes as "[]". */
+static void test_api_json_array(void **state)
+{
+    (void)state;
+    tally_program *p = award();
+    size_t len;
+    char *data = slurp("tests/data/award/sample-20.jsonl", &len);
+    const char *second = strchr(data, '\n') + 1; /* the records after the first */
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *f = open_memstream(&out, &out_len);
+    assert_non_null(f);
+    tally_json_array ja = {0, 0};
+    tally_run_options o = jsonl_options();
+    o.output = TALLY_OUTPUT_JSON;
+    o.json_array = &ja;
+    tally_run_stats st;
+    FILE *in = fmemopen(data, (size_t)(second - data), "r");
+    assert_int_equal(tally_run(p, &o, in, f, &st), TALLY_OK);
+    fclose(in);
+    assert_true(ja.open && ja.any);
+    in = fmemopen((void *)second, len - (size_t)(second - data), "r");
+    assert_int_equal(tally_run(p, &o, in, f, &st), TALLY_OK);
+    fclose(in);
+    assert_int_equal(tally_json_array_add(&ja, f, "{\"extra\": 1}", 12), TALLY_OK);
+    assert_int_equal(tally_json_array_close(&ja, f), TALLY_OK);
+    fclose(f);
+    /* one array: "[\n", twenty-one elements joined by ",\n", "\n]\n" */
+    assert_true(out_len > 4 && memcmp(out, "[\n{", 3) == 0);
+    assert_string_equal(out + out_len - 15, "{\"extra\": 1}\n]\n");
+    size_t commas = 0;
+    for (char *c = out; (c = strstr(c, "},\n{")) != NULL; c++) {
+        commas++;
+    }
+    assert_int_equal(commas, 20);
+    assert_null(strstr(out, "]\n["));
+    free(out);
+    /* without json_array a run writes its own whole array */
+    o.json_array = NULL;
+    out = NULL;
+    assert_int_equal(run_text(p, &o, data, len, &out, &out_len), TALLY_OK);
+    assert_true(out_len > 4 && memcmp(out + out_len - 3, "\n]\n", 3) == 0);
+    free(out);
+    /* a policy with reports, alone: its report rows end its array */
+    tally_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    tally_program *rp = compile_file(&cfg, "tests/golden/report-stdout/policy.tally");
+    size_t rlen;
+    char *rdata = slurp("tests/golden/report-stdout/data.jsonl", &rlen);
+    out = NULL;
+    assert_int_equal(run_text(rp, &o, rdata, rlen, &out, &out_len), TALLY_EDATA);
+    assert_true(out_len > 4 && memcmp(out, "[\n{", 3) == 0);
+    assert_non_null(strstr(out, "},\n{\"report\": \"spend_by_buyer\", \"buyer\": \"York\""));
+    assert_string_equal(out + out_len - 3, "\n]\n");
+    assert_null(strstr(out, "]\n{"));
+    free(out);
+    free(rdata);
+    tally_program_free(rp);
+    /* an array no run opened */
+    out = NULL;
+    f = open_memstream(&out, &out_len);
+    tally_json_array empty = {0, 0};
+    assert_int_equal(tally_json_array_close(&empty, f), TALLY_OK);
+    fclose(f);
+    assert_string_equal(out, "[]\n");
+    free(out);
+    /* an element added to an array no run opened opens it */
+    out = NULL;
+    f = open_memstream(&out, &out_len);
+    assert_int_equal(tally_json_array_add(&empty, f, "1", 1), TALLY_OK);
+    assert_int_equal(tally_json_array_add(&empty, f, "2", 1), TALLY_OK);
+    assert_int_equal(tally_json_array_close(&empty, f), TALLY_OK);
+    fclose(f);
+    assert_string_equal(out, "[\n1,\n2\n]\n");
+    free(out);
+    tally_program_free(p);
+    free(data);
+}
+
 typedef struct stopper {
     int calls;
     int stop_at; /* the call that says stop */
@@ -609,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_api_modules),
         cmocka_unit_test(test_api_modules_diagnostic),
         cmocka_unit_test(test_api_status_mapping),
+        cmocka_unit_test(test_api_json_array),
         cmocka_unit_test(test_api_tests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
