@@ -61,6 +61,9 @@ static const char usage_main[] =
     "                             a corpus into the policy's reports\n"
     "  doc POLICY --out DIR       write the policy's methodology for\n"
     "                             publication (HTML or Markdown)\n"
+    "  summaries POLICY [DATA] --out DIR\n"
+    "                             write each supplier's assessment summary\n"
+    "                             (HTML, Markdown or JSON)\n"
     "  test [PATH...]             run the tests of policies and test files\n"
     "                             (directories searched; default .)\n"
     "  whynot POLICY DATA         why a bid did not win: what decided it, its\n"
@@ -1800,6 +1803,172 @@ static int cmd_doc(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     return exit_for(st);
 }
 
+static const char usage_summaries[] =
+    "usage: tally summaries POLICY [DATA] --out DIR [options]\n"
+    "Evaluates POLICY over DATA (JSON Lines; standard input when no DATA is\n"
+    "given) and writes, for each tender, an assessment summary for every\n"
+    "supplier whose tender was assessed, as the policy's 'summaries'\n"
+    "declaration says: the scores by criterion with their weights, the\n"
+    "evaluators' justifications, the total and rank, the same for the most\n"
+    "advantageous tender, the reason for an exclusion or a failed gate, and\n"
+    "the citations.  DIR (made when missing) receives index.EXT, and for\n"
+    "each tender TENDER/index.EXT (every supplier, and in HTML a chart) and\n"
+    "TENDER/SUPPLIER.EXT (the letter).  A policy without a 'summaries'\n"
+    "declaration is refused.  A tender whose record is rejected or failed,\n"
+    "or whose scored suppliers lack a justification, gets no letters: the\n"
+    "index and a message say why.\n"
+    "Exit status 0, 1 when the policy has errors or no summaries, 2 when a\n"
+    "tender got no letters, 3 when the policy failed on a record, 4 for a\n"
+    "usage error, 6 when POLICY or DATA cannot be read or DIR written.\n"
+    "\n"
+    "  --out DIR, -o DIR               where the summaries go\n"
+    "  --format html|markdown|json     their format (default html)\n"
+    "  --lib-path DIR                  look for imported modules (import NAME)\n"
+    "                                  in DIR first; repeatable, or DIR:DIR\n"
+    "  --max-errors N                  report at most N errors (default 50;\n"
+    "                                  0 reports all)\n"
+    "  --memory-cap BYTES              stop when checking uses more memory\n";
+
+/* Where tally summaries writes: DIR, and its tenders' folders made as
+ * the first file of each arrives. */
+typedef struct sum_out {
+    const char *dir;
+    bool failed;
+} sum_out;
+
+static int sum_sink(void *ud, const char *name, const char *bytes, size_t len)
+{
+    sum_out *so = ud;
+    size_t plen = strlen(so->dir) + strlen(name) + 2;
+    char *path = malloc(plen);
+    if (!path) {
+        return 1;
+    }
+    snprintf(path, plen, "%s/%s", so->dir, name);
+    /* DIR is made with the first file, so a policy with errors or without
+     * summaries leaves none. */
+    if (mkdir(so->dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "tally: cannot write %s: %s\n", so->dir, strerror(errno));
+        free(path);
+        return 1;
+    }
+    char *slash = strrchr(path, '/');
+    if (slash && slash > path + strlen(so->dir)) {
+        *slash = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "tally: cannot write %s: %s\n", path, strerror(errno));
+            free(path);
+            return 1;
+        }
+        *slash = '/';
+    }
+    outfile of;
+    if (!outf_open(&of, path)) {
+        free(path);
+        return 1;
+    }
+    (void)fwrite(bytes, 1, len, of.f); /* outf_close reports a failure */
+    bool ok = outf_close(&of, true);
+    free(path);
+    return ok ? 0 : 1;
+}
+
+static int cmd_summaries(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_summaries, stdout);
+        return EXIT_OK;
+    }
+    const char *policy = NULL, *data = NULL, *dir = NULL;
+    tally_summary_format fmt = TALLY_SUMMARY_HTML;
+    int rc = EXIT_OK;
+    bool options = true; /* until `--` */
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!options || a[0] != '-' || !a[1]) {
+            if (!policy) {
+                policy = a;
+            } else if (!data) {
+                data = a;
+            } else {
+                return usage_error("summaries takes one policy and one data file",
+                                   usage_summaries);
+            }
+        } else if (strcmp(a, "--") == 0) {
+            options = false;
+        } else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
+            if (!val || !*val) {
+                return usage_error("--out needs a directory", usage_summaries);
+            }
+            dir = val;
+            i++;
+        } else if (strcmp(a, "--format") == 0) {
+            if (val && strcmp(val, "html") == 0) {
+                fmt = TALLY_SUMMARY_HTML;
+            } else if (val && strcmp(val, "markdown") == 0) {
+                fmt = TALLY_SUMMARY_MARKDOWN;
+            } else if (val && strcmp(val, "json") == 0) {
+                fmt = TALLY_SUMMARY_JSON;
+            } else {
+                return usage_error("--format needs html, markdown or json",
+                                   usage_summaries);
+            }
+            i++;
+        } else {
+            int got = compile_option(cfg, ld, argc, argv, &i, usage_summaries, &rc);
+            if (got < 0) {
+                return rc;
+            }
+            if (got == 0) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "unknown option '%s' for summaries", a);
+                return usage_error(msg, usage_summaries);
+            }
+        }
+    }
+    if (!policy) {
+        return usage_error("summaries needs a policy file", usage_summaries);
+    }
+    if (!dir) {
+        return usage_error("summaries needs --out DIR", usage_summaries);
+    }
+    if (!libs_done(ld, cfg)) {
+        return EXIT_INTERNAL;
+    }
+    size_t len;
+    char *buf = slurp(policy, &len);
+    if (!buf) {
+        fprintf(stderr, "tally: cannot read %s: %s\n", policy, strerror(errno));
+        return EXIT_IO;
+    }
+    FILE *in = stdin;
+    if (data && strcmp(data, "-") != 0) {
+        in = fopen(data, "rb");
+        if (!in) {
+            fprintf(stderr, "tally: cannot read %s: %s\n", data, strerror(errno));
+            free(buf);
+            return EXIT_IO;
+        }
+    }
+    struct stat sb;
+    if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "tally: cannot write %s: not a directory\n", dir);
+        free(buf);
+        if (in != stdin) {
+            fclose(in);
+        }
+        return EXIT_IO;
+    }
+    sum_out so = {dir, false};
+    tally_status st = tally_summaries(cfg, policy, buf, len, in, fmt, sum_sink, &so);
+    free(buf);
+    if (in != stdin) {
+        fclose(in);
+    }
+    return exit_for(st);
+}
+
 /* Runs the command named by argv[1]. */
 static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
 {
@@ -1861,6 +2030,9 @@ static int command(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
     }
     if (strcmp(cmd, "explain") == 0) {
         return cmd_explain(cfg, ld, argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "summaries") == 0) {
+        return cmd_summaries(cfg, ld, argc - 2, argv + 2);
     }
     char msg[200];
     snprintf(msg, sizeof msg, "unknown command '%s'", cmd);

@@ -656,6 +656,43 @@ typedef struct tally_doc_options {
 TALLY_API tally_status tally_doc(const tally_config *cfg, const char *file,
                                  const char *src, size_t len,
                                  const tally_doc_options *opts, FILE *out);
+/* ---- assessment summaries (tally summaries) -------------------------------
+ *
+ * A supplier's assessment summary (Procurement Act 2023 s.50, Procurement
+ * Regulations 2024 reg. 31), made from the same run that made the
+ * decision: the policy's `summaries` declaration says which values of the
+ * input and output records are the supplier, its status and reason, each
+ * criterion's score and weight, the total, the rank, the award and the
+ * evaluators' justifications, and gives the letter's wording. */
+typedef enum tally_summary_format {
+    TALLY_SUMMARY_HTML,     /* self-contained pages with an inline SVG chart */
+    TALLY_SUMMARY_MARKDOWN, /* GitHub-flavoured Markdown */
+    TALLY_SUMMARY_JSON      /* one JSON object a file */
+} tally_summary_format;
+
+/* Receives one file of the summaries: [name] is "index.EXT" (every
+ * tender), "TENDER/index.EXT" (one tender) or "TENDER/SUPPLIER.EXT" (one
+ * letter), TENDER and SUPPLIER the records' references with any byte
+ * but letters, digits, '.', '-' and '_' made '_'.  Returns non-zero when
+ * the file could not be written (the summaries then stop, TALLY_EIO). */
+typedef int (*tally_summary_sink)(void *ud, const char *name,
+                                  const char *bytes, size_t len);
+
+/* Checks and compiles the policy [src] (as tally_doc and tally_compile
+ * do; errors as tally_check gives them, TALLY_EPOLICY, nothing written),
+ * refuses one with no `summaries` declaration (TALLY_EPOLICY, an error
+ * at the end of the file), then evaluates each JSON Lines record of [in] and gives [sink]
+ * each tender's page and letters, then the index.  A record the policy
+ * rejects or fails on, or whose scored suppliers lack a justification
+ * the declaration asks for, gets no letters: the index lists it with
+ * the reason, a message names it, and the result is TALLY_EDATA (or
+ * TALLY_ERUNTIME when the policy failed) once every record is done. */
+TALLY_API tally_status tally_summaries(const tally_config *cfg,
+                                       const char *file, const char *src,
+                                       size_t len, FILE *in,
+                                       tally_summary_format format,
+                                       tally_summary_sink sink, void *ud);
+
 /* ---- tests (tally test) ----------------------------------------------------
  *
  * A policy's `test` blocks, in its own file or in a test file importing it

@@ -134,6 +134,9 @@ typedef enum ast_kind {
                      and op 1 on each of its rows */
     AST_REPORT,   /* report name: an aggregate over every record of a run
                      (parser.y's report_decl says which fields hold what) */
+    AST_SUMMARIES,/* summaries for ...: what the assessment summaries show
+                     (parser.y's summaries_decl says which fields hold
+                     what; lang/summary.c checks it) */
     /* tests (tally test; api/test.c runs them) */
     AST_TEST,     /* test text(name, len) list: AST_GIVEN, AST_ASOF,
                      AST_WITH, AST_EXPECT in the order written */

@@ -1376,6 +1376,61 @@ static ty *expr_inner(checker *k, ast_node *n, ty *want)
     }
 }
 
+/* Is [t] a judgement, or one that may be none? */
+static bool is_judgement(const ty *t)
+{
+    if (t && t->kind == TY_OPTIONAL) {
+        t = t->elem;
+    }
+    return t && t->kind == TY_JUDGEMENT;
+}
+
+/* An evaluator's judgement is passed through, never computed with:
+ * refuses one as an operand of an operator (but 'otherwise'), as an
+ * argument of a built-in (text, count, ...), as what an aggregate other
+ * than first and sort reads, or as what a match tests (a sort key of one
+ * is refused as unordered).  Calls of definitions and
+ * record fields pass it on and are allowed. */
+static void judgement_use(checker *k, ast_node *n)
+{
+    ast_node *bad = NULL;
+    switch ((ast_kind)n->kind) {
+    case AST_BINARY:
+        if (n->op != OTHERWISE) {
+            bad = is_judgement(n->a->ty) ? n->a : is_judgement(n->b->ty) ? n->b : NULL;
+        }
+        break;
+    case AST_UNARY:
+    case AST_SORT_KEY:
+    case AST_MATCH:
+        bad = is_judgement(n->a->ty) ? n->a : NULL;
+        break;
+    case AST_COMPREH:
+        /* first and sort pass their elements on; the rest compute */
+        bad = n->name && n->a && is_judgement(n->a->ty) &&
+                      n->builtin != BUILTIN_FIRST && n->builtin != BUILTIN_SORT
+                  ? n->a : NULL;
+        break;
+    case AST_CALL:
+        if (n->builtin != BUILTIN_NONE) {
+            for (uint32_t i = 0; i < n->list.count && !bad; i++) {
+                if (is_judgement(n->list.items[i]->ty)) {
+                    bad = n->list.items[i];
+                }
+            }
+        }
+        break;
+    default:
+        break;
+    }
+    if (bad) {
+        err(k, bad->sp, "pass it on unchanged: to an output field of type "
+            "judgement, or to a definition",
+            "a judgement is an evaluator's own words: it cannot be compared, "
+            "joined, converted or computed with");
+    }
+}
+
 static ty *expr(checker *k, ast_node *n, ty *want)
 {
     if (k->c->depth > TLY_MAX_NESTING * 4) {
@@ -1386,6 +1441,9 @@ static ty *expr(checker *k, ast_node *n, ty *want)
     k->c->depth++;
     ty *t = expr_inner(k, n, want);
     k->c->depth--;
+    if (t && !ty_is_bad(t)) {
+        judgement_use(k, n);
+    }
     if (!t) {
         t = &k->t_error; /* only after out of memory; never a NULL type */
     }
@@ -2865,6 +2923,7 @@ static void check_file(checker *k, ast_node *root)
         expect(k, k->res.asof->a, &k->t_date, "the evaluation date");
     }
     if (!k->in_policy) {
+        sum_check(k, root); /* only to refuse summaries in a module */
         return;
     }
     if (!k->res.output) {
@@ -2884,6 +2943,7 @@ static void check_file(checker *k, ast_node *root)
     }
     check_findings(k);
     check_reports(k);
+    sum_check(k, root);
     if (!is_module) {
         check_tests(k, root);
     }
@@ -2901,10 +2961,11 @@ bool tly_check(tly_comp *c)
     k->suggest_left = SUGGEST_BUDGET;
     ty *builtins[] = {&k->t_error, &k->t_bool, &k->t_int, &k->t_dec,
                       &k->t_money, &k->t_percent, &k->t_date, &k->t_datetime,
-                      &k->t_duration, &k->t_text, &k->t_none, &k->t_never};
+                      &k->t_duration, &k->t_text, &k->t_none, &k->t_never,
+                      &k->t_judgement};
     ty_kind kinds[] = {TY_ERROR, TY_BOOL, TY_INT, TY_DEC, TY_MONEY,
                        TY_PERCENT, TY_DATE, TY_DATETIME, TY_DURATION,
-                       TY_TEXT, TY_NONE, TY_NEVER};
+                       TY_TEXT, TY_NONE, TY_NEVER, TY_JUDGEMENT};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         builtins[i]->kind = kinds[i];
         builtins[i]->places = -1;

@@ -34,6 +34,9 @@ typedef enum ty_kind {
     TY_OPTIONAL, /* elem */
     TY_NONE,     /* the literal none: becomes optional T by context */
     TY_NEVER,    /* fail: fits any type */
+    TY_JUDGEMENT,/* an evaluator's written justification: text read from
+                    the data that can only be passed through (no
+                    literal, operator or built-in takes one) */
     TY_KIND_COUNT
 } ty_kind;
 

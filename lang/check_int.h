@@ -58,7 +58,7 @@ typedef struct checker {
                           region per match (match_expr) */
     uint32_t nseen, cap_seen;
     ty t_error, t_bool, t_int, t_dec, t_money, t_percent, t_date,
-        t_datetime, t_duration, t_text, t_none, t_never;
+        t_datetime, t_duration, t_text, t_none, t_never, t_judgement;
     ty t_units[AST_UNIT_COUNT]; /* a duration type per unit (days: the
                                    same as t_duration) */
     int cap_holidays;
@@ -284,5 +284,10 @@ void pct_warn(checker *k);
  * unreachable arms, shadowed names, impossible weights, uncited
  * definitions in legal text), each message ending "[Wnnn name]". */
 void lint_warn(checker *k);
+
+/* ---- summary.c ---------------------------------------------------------- */
+
+/* Checks the `summaries` declaration of the file [root], if any (lang/summary.h). */
+void sum_check(checker *k, ast_node *root);
 
 #endif

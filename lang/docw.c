@@ -235,6 +235,30 @@ void docw_link(docw *w, const char *text, size_t len, const char *url)
     sb_putc(w->out, ')');
 }
 
+void docw_file_link(docw *w, const char *text, const char *href)
+{
+    if (w->fmt == DOCW_HTML) {
+        put(w, "<a href=\"");
+        html_escape(w, href, strlen(href));
+        put(w, "\">");
+        html_escape(w, text, strlen(text));
+        put(w, "</a>");
+        return;
+    }
+    sb_putc(w->out, '[');
+    md_escape(w, text, strlen(text));
+    put(w, "](");
+    put(w, href);
+    sb_putc(w->out, ')');
+}
+
+void docw_html(docw *w, const char *s, size_t len)
+{
+    if (w->fmt == DOCW_HTML) {
+        sb_put(w->out, s, len);
+    }
+}
+
 void docw_ref(docw *w, const char *text, const char *id)
 {
     if (w->fmt == DOCW_HTML) {

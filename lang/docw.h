@@ -67,6 +67,16 @@ void docw_code(docw *w, const char *s, size_t len);
  * reading [len] bytes of [text]. */
 void docw_link(docw *w, const char *text, size_t len, const char *url);
 
+/* A link to [href], a file beside this document or below it (its name
+ * as the writer made it: letters, digits, '.', '-', '_' and '/'), reading
+ * [text] (plain text). */
+void docw_file_link(docw *w, const char *text, const char *href);
+
+/* HTML only (Markdown has no place for it: nothing is written): [len]
+ * bytes of markup made by the caller, who has escaped every text in it,
+ * such as an inline SVG chart. */
+void docw_html(docw *w, const char *s, size_t len);
+
 /* A link to the anchor [id] of this document reading [text]. */
 void docw_ref(docw *w, const char *text, const char *id);
 

@@ -271,6 +271,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %token HOLIDAY "holiday" TABLE "table" HIT "hit" FINDING "finding" REPORT "report"
 %token ARROW "=>" DOTDOT ".." ROW "'|' (a table row)"
 %token TEST "test" GIVEN "given" EXPECT "expect" WITH "with"
+%token SUMMARIES "summaries"
 %token UNIQUE "unique" UNLESS "unless" UNTIL "until" VERSION "version" WHEN "when" WHERE "where"
 
 %type <node> program decls decl header enum_decl members member record_decl
@@ -284,6 +285,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> table_decl hit trows trow entries entry finding_decl finding_for
 %type <node> report_decl report_for report_where report_rest report_keys report_cols report_col report_agg report_top
 %type <node> test_decl test_clauses test_clause
+%type <node> summaries_decl summaries_for summaries_items summaries_item
 %type <tok> rename label at_path
 %type <num> direction report_dir
 
@@ -328,6 +330,7 @@ decl
     | rule_decl | input_decl | output_decl | extern_decl | asof_decl
     | import_decl | module_decl | holiday_decl | table_decl | finding_decl | amend_decl
     | report_decl
+    | summaries_decl
     | test_decl
     | error             { $$ = NULL; }
     ;
@@ -350,6 +353,7 @@ kw_amend: AMEND { yyerrok; } ;
 kw_table: TABLE { yyerrok; } ;
 kw_finding: FINDING { yyerrok; } ;
 kw_report: REPORT { yyerrok; } ;
+kw_summaries: SUMMARIES { yyerrok; } ;
 kw_test: TEST { yyerrok; } ;
 
 /* ---- modules ------------------------------------------------------------ */
@@ -806,6 +810,56 @@ report_dir
     : %empty            { $$ = 1; }
     | ASCENDING         { $$ = 0; }
     | DESCENDING        { $$ = 1; }
+    ;
+
+/* ---- assessment summaries ---------------------------------------------- */
+
+/* summaries for b in result.bids [, bid in tender.bids]
+ *   WORD: PATH-OR-TEXT ...
+ *   criterion "Title" weight PATH: PATH ...
+ * Which values of a run the assessment summaries show, and their wording
+ * (lang/summary.c checks it, api/summaries.c writes them).  The words
+ * before ':' are not reserved: the checker knows them.  AST_SUMMARIES:
+ * a: the first 'for' (AST_NAME: name the variable, a the output list),
+ * b: the second or NULL (the input list paired with it by position);
+ * list: AST_FIELD_INIT(word, a the value), and for a criterion an
+ * AST_FIELD_INIT named "criterion" with text its title, b its weight. */
+summaries_decl
+    : kw_summaries summaries_for summaries_items
+                        { $$ = $3; $$->sp = @$; $$->a = $2->a; $$->b = $2->b; }
+    ;
+
+summaries_for
+    : FOR IDENT IN expr { ast_node *v = named(c, AST_NAME, @$, $2, @2); v->a = $4;
+                          $$ = N(AST_SUMMARIES, @$); $$->a = v; }
+    | FOR IDENT IN expr ',' IDENT IN expr
+                        { ast_node *v = named(c, AST_NAME, @2, $2, @2); v->a = $4;
+                          ast_node *w = named(c, AST_NAME, @6, $6, @6); w->a = $8;
+                          $$ = N(AST_SUMMARIES, @$); $$->a = v; $$->b = w; }
+    ;
+
+summaries_items
+    : %empty            { $$ = N(AST_SUMMARIES, @$); }
+    | summaries_items summaries_item { $$ = push(c, $1, $2); }
+    ;
+
+summaries_item
+    : IDENT ':' expr    { $$ = named(c, AST_FIELD_INIT, @$, $1, @1); $$->a = $3; }
+    | IDENT STRING IDENT expr ':' expr
+                        { $$ = named(c, AST_FIELD_INIT, @$, $1, @1); $$->text = $2.s;
+                          $$->len = $2.len; $$->b = $4; $$->a = $6;
+                          if (strcmp($1.s, "criterion") != 0) {
+                              diag_add(&c->diags, DIAG_ERROR, @1,
+                                       "write criterion \"Title\" weight PATH: PATH",
+                                       "syntax error: expected 'criterion' in summaries, "
+                                       "found '%s'", $1.s);
+                          }
+                          if (strcmp($3.s, "weight") != 0) {
+                              diag_add(&c->diags, DIAG_ERROR, @3,
+                                       "write criterion \"Title\" weight PATH: PATH",
+                                       "syntax error: expected 'weight' after the "
+                                       "criterion's title, found '%s'", $3.s);
+                          } }
     ;
 
 /* The evaluation date of each record: what dated parameters and

@@ -80,6 +80,7 @@ void ty_describe(const ty *t, strbuf *b)
         }
         break;
     case TY_TEXT: sb_puts(b, "text"); break;
+    case TY_JUDGEMENT: sb_puts(b, "judgement"); break;
     case TY_ENUM:
     case TY_RECORD: sb_puts(b, t->decl ? t->decl->name : "?"); break;
     case TY_LIST: sb_puts(b, "list of "); ty_describe(t->elem, b); break;
@@ -296,7 +297,7 @@ ty *ty_resolve(checker *k, ast_node *n)
             {"decimal", TY_DEC},       {"money", TY_MONEY},
             {"percent", TY_PERCENT},   {"date", TY_DATE},
             {"datetime", TY_DATETIME}, {"duration", TY_DURATION},
-            {"text", TY_TEXT},
+            {"text", TY_TEXT},         {"judgement", TY_JUDGEMENT},
         };
         if (n->text3) {
             sym *q = res_lookup_global(k, n->text3);
@@ -376,6 +377,7 @@ ty *ty_resolve(checker *k, ast_node *n)
             case TY_DATE: return &k->t_date;
             case TY_DATETIME: return &k->t_datetime;
             case TY_DURATION: return &k->t_duration;
+            case TY_JUDGEMENT: return &k->t_judgement;
             default: return &k->t_text;
             }
         }

@@ -6,8 +6,10 @@
 # freshly generated data (tests/tools/check_generated.sh), and the
 # generated worst cases of one run (tests/hostile/work/worst_case.py), and
 # the manual page and completions against the command, the HTML of
-# tally doc (tidy, and a headless Chromium screenshot where installed),
-# and every example of the language reference (tests/docs).
+# tally doc and tally summaries (tidy, and headless Chromium screenshots
+# where installed), every number of the summaries against tally run
+# (tests/tools/summary_numbers.py), and every example of the language
+# reference (tests/docs).
 # the manual page and completions against the command, and every example
 # of the language reference (tests/docs), the award example's tests
 # (tally test examples/award), `tally fmt` over every policy of the
@@ -27,6 +29,10 @@ fi
 python3 "$root/tests/hostile/work/worst_case.py" "$TALLY" || status=1
 sh "$root/tests/docs/cli_docs.sh" "$TALLY" || status=1
 sh "$root/tests/docs/doc_html.sh" "$TALLY" || status=1
+# tally summaries: the HTML (tidy, Chromium), and every number against the run
+sh "$root/tests/docs/summaries_html.sh" "$TALLY" || status=1
+(cd "$root" && python3 tests/tools/summary_numbers.py "$TALLY" \
+    examples/award/sample-justified.jsonl examples/award/edge-justified.jsonl) || status=1
 python3 "$root/tests/docs/language.py" "$TALLY" || status=1
 # The award example's own tests (examples/award/award_test.tally).
 (cd "$root" && "$TALLY" test examples/award) || status=1

@@ -18,7 +18,7 @@ _tally()
         esac
     done
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc whynot explain --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "check build run fmt disasm describe test merge doc whynot explain summaries --help --version" -- "$cur"))
         return
     fi
     case $prev in
@@ -29,6 +29,8 @@ _tally()
             COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
         elif [[ $cmd == whynot || $cmd == explain ]]; then
             COMPREPLY=($(compgen -W "text json" -- "$cur"))
+        elif [[ $cmd == summaries ]]; then
+            COMPREPLY=($(compgen -W "html markdown json" -- "$cur"))
         else
             COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur"))
         fi
@@ -59,6 +61,7 @@ _tally()
     doc) opts="--out -o --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
     whynot) opts="--record --bid --where --vary --rank --total --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
     explain) opts="--record --path --format --input --as-of --max-steps --max-errors --lib-path --help" ;;
+    summaries) opts="--out -o --format --max-errors --memory-cap --lib-path --help --" ;;
     test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac

@@ -3,7 +3,8 @@
 # checkers see it.  Every policy of the examples and of the doc goldens
 # is rendered and checked with HTML Tidy (`tidy -errors -quiet`: no
 # errors, no warnings); then, when Chromium is installed, each page is
-# drawn headless to a PNG screenshot, which must exist and not be empty.
+# drawn headless to an 800x1200 PNG screenshot (tests/tools/screenshot.sh),
+# which must have that size and not be blank (tests/tools/png_check.py).
 # Without Chromium that part is skipped, and says so.
 TALLY=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,16 +28,8 @@ for p in examples/award/award.tally tests/golden/doc-constructs/policy.tally; do
         fail=1
     fi
     if [ -n "$chromium" ]; then
-        # A private profile: no state shared with a user's browser.
-        "$chromium" --headless --disable-gpu --no-sandbox \
-            --user-data-dir="$tmp/profile" --window-size=1024,4000 \
-            --screenshot="$out/page.png" "file://$out/index.html" \
-            >"$tmp/chromium" 2>&1
-        if [ ! -s "$out/page.png" ]; then
-            echo "FAIL doc_html: chromium drew no screenshot of the doc of $p:"
-            tail -5 "$tmp/chromium"
-            fail=1
-        fi
+        sh tests/tools/screenshot.sh "$out/index.html" "$out/page.png" 800 1200 ||
+            { echo "FAIL doc_html: screenshot of the doc of $p"; fail=1; }
     fi
 done
 if [ -z "$chromium" ]; then
