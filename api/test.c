@@ -74,6 +74,7 @@ typedef struct tpoint {
     const char *what;   /* "rule assessment, arm 2" */
     unsigned line, col;
     uint64_t hits;
+    const char *excluded; /* arena: the `tally: nocover` reason, or NULL */
 } tpoint;
 
 /* ---- mutants ---------------------------------------------------------- */
@@ -1023,7 +1024,8 @@ static void add_coverage(tally_tests *t, const tally_program *p, vm *v)
             q->line = pr->line;
             q->col = pr->col;
             q->hits = 0;
-            if (!q->file || !q->what) {
+            q->excluded = pr->excluded ? dup(t, pr->excluded) : NULL;
+            if (!q->file || !q->what || (pr->excluded && !q->excluded)) {
                 t->npts--;
                 return;
             }
@@ -1431,6 +1433,11 @@ void tally_tests_counts(const tally_tests *t, tally_test_counts *out)
     out->mutants = t->mutants;
     out->killed = t->killed;
     for (size_t i = 0; i < t->npts; i++) {
+        if (t->pts[i].excluded) {
+            out->excluded++;
+            out->excluded_reached += t->pts[i].hits > 0;
+            continue;
+        }
         out->coverable++;
         out->covered += t->pts[i].hits > 0;
     }
@@ -1458,6 +1465,29 @@ static int by_point(const void *a, const void *b)
     return strcmp(x->what, y->what);
 }
 
+/* One excluded point [q] of [file]: its place, what it is, its reason,
+ * and whether a test reached it after all (a stale exclusion). */
+static void put_excluded(strbuf *b, const char *file, const tpoint *q,
+                         bool json, bool first)
+{
+    if (json) {
+        sb_printf(b, "%s{\"line\": %u, \"col\": %u, \"what\": ",
+                  first ? "" : ", ", q->line, q->col);
+        sb_put_json_string(b, q->what, strlen(q->what));
+        sb_puts(b, ", \"reason\": ");
+        sb_put_json_string(b, q->excluded, strlen(q->excluded));
+        sb_printf(b, ", \"reached\": %s}", q->hits ? "true" : "false");
+        return;
+    }
+    sb_printf(b, "  excluded: %s:%u:%u %s, because \"%s\"\n", file, q->line,
+              q->col, q->what, q->excluded);
+    if (q->hits) {
+        sb_printf(b, "  warning: %s:%u:%u is excluded from coverage but a "
+                  "test reached it: remove its 'tally: nocover'\n", file,
+                  q->line, q->col);
+    }
+}
+
 static void put_coverage(const tally_tests *t, strbuf *b, bool json)
 {
     /* Group the points by file, in the order first seen; sort each. */
@@ -1479,36 +1509,46 @@ static void put_coverage(const tally_tests *t, strbuf *b, bool json)
             files[nfiles++] = t->pts[i].file;
         }
     }
-    size_t all = 0, all_hit = 0;
+    size_t all = 0, all_hit = 0, all_ex = 0;
     if (json) {
         sb_puts(b, "{\"files\": [");
     }
     for (size_t f = 0; f < nfiles; f++) {
-        size_t n = 0, hit = 0;
+        size_t n = 0, hit = 0, ex = 0;
         for (size_t i = 0; i < t->npts; i++) {
             if (strcmp(t->pts[i].file, files[f]) == 0) {
                 pts[n++] = t->pts[i];
-                hit += t->pts[i].hits > 0;
+                if (t->pts[i].excluded) {
+                    ex++;
+                } else {
+                    hit += t->pts[i].hits > 0;
+                }
             }
         }
         qsort(pts, n, sizeof *pts, by_point);
-        all += n;
+        all += n - ex;
         all_hit += hit;
+        all_ex += ex;
         if (json) {
             sb_puts(b, f ? ", {\"file\": " : "{\"file\": ");
             sb_put_json_string(b, files[f], strlen(files[f]));
             sb_printf(b, ", \"covered\": %zu, \"total\": %zu, \"percent\": ",
-                      hit, n);
-            put_percent(b, hit, n);
+                      hit, n - ex);
+            put_percent(b, hit, n - ex);
             sb_puts(b, ", \"uncovered\": [");
         } else {
-            sb_printf(b, "%s: %zu of %zu coverage points (", files[f], hit, n);
-            put_percent(b, hit, n);
-            sb_puts(b, "%)\n");
+            sb_printf(b, "%s: %zu of %zu coverage points (", files[f], hit,
+                      n - ex);
+            put_percent(b, hit, n - ex);
+            sb_puts(b, "%)");
+            if (ex) {
+                sb_printf(b, ", %zu excluded", ex);
+            }
+            sb_putc(b, '\n');
         }
         bool first = true;
         for (size_t i = 0; i < n; i++) {
-            if (pts[i].hits) {
+            if (pts[i].hits || pts[i].excluded) {
                 continue;
             }
             if (json) {
@@ -1523,18 +1563,38 @@ static void put_coverage(const tally_tests *t, strbuf *b, bool json)
             first = false;
         }
         if (json) {
-            sb_puts(b, "]}");
+            sb_puts(b, "]");
+            if (ex) {
+                sb_puts(b, ", \"excluded\": [");
+            }
+        }
+        first = true;
+        for (size_t i = 0; i < n; i++) {
+            if (pts[i].excluded) {
+                put_excluded(b, files[f], &pts[i], json, first);
+                first = false;
+            }
+        }
+        if (json) {
+            sb_puts(b, ex ? "]}" : "}");
         }
     }
     if (json) {
         sb_printf(b, "], \"covered\": %zu, \"total\": %zu, \"percent\": ",
                   all_hit, all);
         put_percent(b, all_hit, all);
+        if (all_ex) {
+            sb_printf(b, ", \"excluded\": %zu", all_ex);
+        }
         sb_puts(b, "}\n");
     } else {
         sb_printf(b, "coverage: %zu of %zu points (", all_hit, all);
         put_percent(b, all_hit, all);
-        sb_puts(b, "%)\n");
+        sb_puts(b, "%)");
+        if (all_ex) {
+            sb_printf(b, ", %zu excluded", all_ex);
+        }
+        sb_putc(b, '\n');
     }
     free(files);
     free(pts);

@@ -611,6 +611,9 @@ typedef struct tally_test_counts {
     unsigned covered, coverable; /* coverage points reached, and in all */
     unsigned mutants, killed;    /* mutants run, and those a test failed
                                     on (or the checker refused) */
+    unsigned excluded;  /* coverage points excluded by `# tally: nocover
+                           because "..."`: in neither count above */
+    unsigned excluded_reached; /* of those, the ones a test reached */
 } tally_test_counts;
 
 /* What tally_tests_write writes. */

@@ -2872,6 +2872,7 @@ bool tly_check(tly_comp *c)
         lint_warn(k);
     }
     lint_allow(c);
+    lint_nocover_check(c);
     c->checked = &k->res;
     return c->diags.nerrors == 0 && !c->oom;
 }
