@@ -59,6 +59,7 @@ typedef struct tcase {
     const char *file;     /* where the test is written */
     unsigned line;
     const char *data;     /* the data file, as a path from here */
+    const char *json;     /* or the record written out, as JSON text */
     const char *key;      /* NULL: the file's first record */
     const char *as_of;    /* NULL: the policy's own */
     int ordinal;          /* among the tests of the compilation */
@@ -482,6 +483,79 @@ static void expected_value(tally_tests *t, const ty *pt, ast_node *v,
     e->want = take(t, &b);
 }
 
+/* Writes [v], a value of type [vt] written out in a test's `given`
+ * (lang/check.c's given_literal: records, lists and written values), to
+ * [b] as the JSON the input's data would hold: fields by their data
+ * names, enum members by their data spellings, numbers other than
+ * integers as strings (which every record accepts). */
+static void given_json(strbuf *b, const ast_node *v, const ty *vt)
+{
+    while (vt && vt->kind == TY_OPTIONAL) {
+        vt = vt->elem;
+    }
+    switch ((ast_kind)v->kind) {
+    case AST_RECORD_LIT: {
+        const sym *r = v->sym;
+        sb_putc(b, '{');
+        for (uint32_t i = 0; r && i < v->list.count; i++) {
+            const ast_node *init = v->list.items[i];
+            const field_info *f = &r->fields[init->aux];
+            if (i) {
+                sb_puts(b, ", ");
+            }
+            sb_put_json_string(b, f->json, strlen(f->json));
+            sb_puts(b, ": ");
+            given_json(b, init->a, f->ty);
+        }
+        sb_putc(b, '}');
+        return;
+    }
+    case AST_LIST_LIT:
+        sb_putc(b, '[');
+        for (uint32_t i = 0; i < v->list.count; i++) {
+            sb_puts(b, i ? ", " : "");
+            given_json(b, v->list.items[i], vt ? vt->elem : NULL);
+        }
+        sb_putc(b, ']');
+        return;
+    case AST_NONE:
+        sb_puts(b, "null");
+        return;
+    case AST_BOOL:
+        sb_puts(b, v->num ? "true" : "false");
+        return;
+    case AST_NAME: {
+        const ast_node *m = v->sym->decl;
+        const char *sp = m->text ? m->text : m->name;
+        sb_put_json_string(b, sp, strlen(sp));
+        return;
+    }
+    case AST_TEXT:
+        sb_put_json_string(b, v->text, v->len);
+        return;
+    case AST_DATE:
+    case AST_DATETIME:
+        sb_put_json_string(b, v->text, strlen(v->text));
+        return;
+    default: { /* a number, maybe negative */
+        bool neg = v->kind == AST_UNARY;
+        const ast_node *d = neg ? v->a : v;
+        bool integer = vt && vt->kind == TY_INT;
+        if (!integer) {
+            sb_putc(b, '"');
+        }
+        if (neg) {
+            sb_putc(b, '-');
+        }
+        sb_puts(b, d->text);
+        if (!integer) {
+            sb_putc(b, '"');
+        }
+        return;
+    }
+    }
+}
+
 static bool read_plan(void *ud, tly_comp *c)
 {
     tally_tests *t = ud;
@@ -529,6 +603,19 @@ static bool read_plan(void *ud, tly_comp *c)
             ast_node *cl = d->list.items[j];
             switch ((ast_kind)cl->kind) {
             case AST_GIVEN: {
+                if (cl->b) {
+                    strbuf jb;
+                    sb_init(&jb, &t->mem);
+                    given_json(&jb, cl->b, cl->b->ty);
+                    sb_putc(&jb, '\n');
+                    tc->json = take(t, &jb);
+                    tc->data = "(written in the test)";
+                    if (!tc->json) {
+                        t->failed_alloc = true;
+                        return false;
+                    }
+                    break;
+                }
                 const char *dir = tf->dir ? tf->dir : ".";
                 size_t len = strlen(dir) + strlen(cl->text2) + 2;
                 char *p = arena_alloc(&t->a, len);
@@ -775,6 +862,14 @@ static char *given_record(tally_tests *t, const tcase *tc,
                           const char *key_field, size_t *len,
                           const char **why)
 {
+    if (tc->json) {
+        *len = strlen(tc->json);
+        char *r = malloc(*len + 1);
+        if (r) {
+            memcpy(r, tc->json, *len + 1);
+        }
+        return r;
+    }
     FILE *f = fopen(tc->data, "rb");
     if (!f) {
         strbuf b;

@@ -1912,6 +1912,26 @@ static bool test_literal(const ast_node *n)
     }
 }
 
+/* A record given to a test in Tally syntax is written out: record
+ * literals, lists and written values (test_literal) only, so it can be
+ * bound as data is (api/test.c writes it as JSON); an error at each
+ * value that is not. */
+static void given_literal(checker *k, ast_node *n)
+{
+    if (n->kind == AST_RECORD_LIT || n->kind == AST_LIST_LIT) {
+        for (uint32_t i = 0; i < n->list.count; i++) {
+            ast_node *v = n->list.items[i];
+            given_literal(k, v->kind == AST_FIELD_INIT ? v->a : v);
+        }
+        return;
+    }
+    if (n->kind == AST_DURATION || !test_literal(n)) {
+        err(k, n->sp, "write the value itself: a number, text, date, enum "
+            "member, none, a list [...] or a record R { ... }",
+            "a given record is written out");
+    }
+}
+
 /* The tests of the policy (and of its test file): what each gives,
  * overrides and expects, against the input, the parameters and the
  * output (api/test.c runs them). */
@@ -1939,7 +1959,12 @@ static void check_tests(checker *k, ast_node *root)
                         "'%s' is not the policy's input ('%s')", cl->name,
                         k->res.input->name);
                 }
-                if (cl->a->len == 0 || strlen(cl->text2) != cl->a->len) {
+                if (cl->b) {
+                    if (k->res.input) {
+                        expect(k, cl->b, k->res.input->ty, "the given record");
+                    }
+                    given_literal(k, cl->b);
+                } else if (cl->a->len == 0 || strlen(cl->text2) != cl->a->len) {
                     err(k, cl->a->sp, NULL, "not a file name");
                 }
                 break;
