@@ -855,9 +855,32 @@ static bool element(const char **p, const char **e, long index)
 
 /* ---- running one test ------------------------------------------------- */
 
-/* The record of [tc] from its data file, JSON Lines (or one object): the
- * one whose key field is tc->key, or the first.  Malloc'd; NULL with
- * *why set. */
+static char *slurp(const char *path, size_t *len);
+
+/* Whether the JSON value [p, e) is the record keyed [tc->key] (any
+ * record when the test names no key). */
+static bool is_given(tally_tests *t, const tcase *tc, const char *key_field,
+                     const char *p, const char *e)
+{
+    if (!tc->key) {
+        return true;
+    }
+    if (!key_field || !member(&p, &e, key_field, strlen(key_field))) {
+        return false;
+    }
+    strbuf kb;
+    sb_init(&kb, &t->mem);
+    sb_put_json_string(&kb, tc->key, strlen(tc->key));
+    bool same = !kb.failed && (size_t)(e - p) == kb.len &&
+                memcmp(p, kb.p, kb.len) == 0;
+    sb_free(&kb);
+    return same;
+}
+
+/* The test's record: written in the test, or read from its data file:
+ * JSON Lines, JSON texts one after another (an object over many lines),
+ * or one JSON array of records; the first, or the one keyed tc->key.
+ * Malloc'd, its length in *len; NULL with *why on failure. */
 static char *given_record(tally_tests *t, const tcase *tc,
                           const char *key_field, size_t *len,
                           const char **why)
@@ -870,47 +893,49 @@ static char *given_record(tally_tests *t, const tcase *tc,
         }
         return r;
     }
-    FILE *f = fopen(tc->data, "rb");
-    if (!f) {
+    size_t n;
+    char *buf = slurp(tc->data, &n);
+    if (!buf) {
         strbuf b;
         sb_init(&b, &t->mem);
         sb_printf(&b, "cannot read '%s': %s", tc->data, strerror(errno));
         *why = take(t, &b);
         return NULL;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    const char *p = buf, *end = buf + n;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        p += 3;
+    }
+    p = ws(p, end);
+    bool array = p < end && *p == '[';
+    if (array) {
+        p = ws(p + 1, end);
+    }
     char *found = NULL;
-    while ((n = getline(&line, &cap, f)) > 0) {
-        const char *p = ws(line, line + n), *e = line + n;
-        if (p >= e) {
-            continue;
-        }
-        if (!tc->key) {
-            found = line;
-            *len = (size_t)n;
-            line = NULL;
-            break;
-        }
-        const char *vp = p, *ve = e;
-        if (key_field && member(&vp, &ve, key_field, strlen(key_field))) {
-            strbuf kb;
-            sb_init(&kb, &t->mem);
-            sb_put_json_string(&kb, tc->key, strlen(tc->key));
-            bool same = !kb.failed && (size_t)(ve - vp) == kb.len &&
-                        memcmp(vp, kb.p, kb.len) == 0;
-            sb_free(&kb);
-            if (same) {
-                found = line;
-                *len = (size_t)n;
-                line = NULL;
-                break;
+    while (p < end && !(array && *p == ']')) {
+        const char *ve = skip(p, end, 0);
+        if (!ve) { /* not JSON: the line, for the policy to reject */
+            ve = p;
+            while (ve < end && *ve != '\n') {
+                ve++;
             }
         }
+        if (is_given(t, tc, key_field, p, ve)) {
+            *len = (size_t)(ve - p);
+            found = malloc(*len + 2);
+            if (found) {
+                memcpy(found, p, *len);
+                found[(*len)++] = '\n';
+                found[*len] = '\0';
+            }
+            break;
+        }
+        p = ws(ve, end);
+        if (array && p < end && *p == ',') {
+            p = ws(p + 1, end);
+        }
     }
-    free(line);
-    fclose(f);
+    free(buf);
     if (!found) {
         strbuf b;
         sb_init(&b, &t->mem);
