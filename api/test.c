@@ -44,6 +44,7 @@ enum { VK_NUM, VK_JSON, VK_NONE };
 
 typedef struct texpect {
     int op;             /* AST_EXPECT_* */
+    int cmp;            /* AST_EXPECT_VALUE: '=', NE, '<', LE, '>' or GE */
     const char *where;  /* "file:line:col" */
     const char *src;    /* the expectation as written */
     const char *path;   /* the path as written */
@@ -655,6 +656,7 @@ static bool read_plan(void *ud, tly_comp *c)
                     }
                     break;
                 }
+                e->cmp = cl->a->op;
                 e->path = source_of(t, c, cl->a->a->sp);
                 path_steps(t, cl->a->a, e);
                 expected_value(t, cl->a->a->ty, cl->a->b, e);
@@ -950,18 +952,22 @@ static char *given_record(tally_tests *t, const tcase *tc,
 }
 
 /* Whether the JSON value [a, ae) equals what [e] wants. */
-static bool value_is(tally_tests *t, const texpect *e, const char *a,
+/* How the JSON value [a, ae) compares with what [e] wants: -1, 0 or 1;
+ * 2 when it differs but is not ordered against it (other than a
+ * number, absent, none). */
+static int value_cmp(tally_tests *t, const texpect *e, const char *a,
                      const char *ae, bool present)
 {
+    bool null = !present || (ae - a == 4 && memcmp(a, "null", 4) == 0);
     if (e->vkind == VK_NONE) {
-        return !present || (ae - a == 4 && memcmp(a, "null", 4) == 0);
+        return null ? 0 : 2;
     }
-    if (!present) {
-        return false;
+    if (null) {
+        return 2;
     }
     if (e->vkind == VK_JSON) {
         return (size_t)(ae - a) == strlen(e->want) &&
-               memcmp(a, e->want, strlen(e->want)) == 0;
+               memcmp(a, e->want, strlen(e->want)) == 0 ? 0 : 2;
     }
     if (ae - a >= 2 && *a == '"') {
         a++;
@@ -970,11 +976,44 @@ static bool value_is(tally_tests *t, const texpect *e, const char *a,
     arena da;
     arena_init(&da, &t->mem);
     dec x, y;
-    bool same = dec_parse(&da, a, (size_t)(ae - a), &x) == DEC_OK &&
-                dec_parse(&da, e->want, strlen(e->want), &y) == DEC_OK &&
-                dec_cmp(&x, &y) == 0;
+    int r = 2;
+    if (dec_parse(&da, a, (size_t)(ae - a), &x) == DEC_OK &&
+        dec_parse(&da, e->want, strlen(e->want), &y) == DEC_OK) {
+        int c = dec_cmp(&x, &y);
+        r = c < 0 ? -1 : c > 0;
+    }
     arena_free(&da);
-    return same;
+    return r;
+}
+
+/* Whether the JSON value [a, ae) stands in [e]'s comparison with what it
+ * wants. */
+static bool value_is(tally_tests *t, const texpect *e, const char *a,
+                     const char *ae, bool present)
+{
+    int r = value_cmp(t, e, a, ae, present);
+    switch (e->cmp) {
+    case NE: return r != 0;
+    case '<': return r == -1;
+    case LE: return r == -1 || r == 0;
+    case '>': return r == 1;
+    case GE: return r == 1 || r == 0;
+    default: return r == 0;
+    }
+}
+
+/* How [e]'s comparison is written before the value it wants: "" for
+ * '=' (the expected value itself), else "< " and the like. */
+static const char *cmp_word(const texpect *e)
+{
+    switch (e->cmp) {
+    case NE: return "!= ";
+    case '<': return "< ";
+    case LE: return "<= ";
+    case '>': return "> ";
+    case GE: return ">= ";
+    default: return "";
+    }
 }
 
 /* Appends at most [max] bytes of [s, e) to [b], marking a cut. */
@@ -1025,9 +1064,9 @@ static bool check_value(tally_tests *t, const texpect *e, const char *out,
     }
     sb_printf(b, "  %s: expect %s\n", e->where, e->src + strlen("expect "));
     if (e->vkind == VK_NONE) {
-        sb_puts(b, "    expected: none\n");
+        sb_printf(b, "    expected: %snone\n", cmp_word(e));
     } else {
-        sb_printf(b, "    expected: %s\n", e->want);
+        sb_printf(b, "    expected: %s%s\n", cmp_word(e), e->want);
     }
     sb_puts(b, "    actual:   ");
     if (present) {

@@ -2013,13 +2013,32 @@ static void check_tests(checker *k, ast_node *root)
                     }
                     break;
                 }
-                if (cl->a->kind != AST_BINARY || cl->a->op != '=') {
+                int op = cl->a->kind == AST_BINARY ? cl->a->op : 0;
+                if (op != '=' && op != NE && op != '<' && op != LE &&
+                    op != '>' && op != GE) {
                     err(k, cl->a->sp, "write: expect result.award = \"S-00002\"",
-                        "an expectation compares a value of the output with '='");
+                        "an expectation compares a value of the output with "
+                        "'=', '!=', '<', '<=', '>' or '>='");
                     break;
                 }
                 ty *pt = test_path(k, cl->a->a);
                 if (ty_is_bad(pt)) {
+                    break;
+                }
+                const ty *npt = pt;
+                while (npt->kind == TY_OPTIONAL) {
+                    npt = npt->elem;
+                }
+                if (op != '=' && op != NE && npt->kind != TY_INT &&
+                    npt->kind != TY_DEC && npt->kind != TY_MONEY &&
+                    npt->kind != TY_PERCENT) {
+                    err(k, cl->a->sp, "compare other values with '=' or '!='",
+                        "only numbers are compared with '<', '<=', '>' or '>='");
+                    break;
+                }
+                if (op != '=' && op != NE && cl->a->b->kind == AST_NONE) {
+                    err(k, cl->a->b->sp, NULL, "none is not ordered: compare it "
+                        "with '=' or '!='");
                     break;
                 }
                 expect(k, cl->a->b, pt, "the expected value");
