@@ -21,6 +21,7 @@
 #include "api.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,7 @@ struct tally_tests {
     size_t nsurv, cap_surv;
     unsigned mutants, killed;
     int override;          /* the test whose `with` lines apply, or -1 */
+    bool workers;          /* --jobs workers are running tests */
     bool failed_alloc;
 };
 
@@ -861,7 +863,7 @@ static char *slurp(const char *path, size_t *len);
 
 /* Whether the JSON value [p, e) is the record keyed [tc->key] (any
  * record when the test names no key). */
-static bool is_given(tally_tests *t, const tcase *tc, const char *key_field,
+static bool is_given(mem_ctx *m, const tcase *tc, const char *key_field,
                      const char *p, const char *e)
 {
     if (!tc->key) {
@@ -871,7 +873,7 @@ static bool is_given(tally_tests *t, const tcase *tc, const char *key_field,
         return false;
     }
     strbuf kb;
-    sb_init(&kb, &t->mem);
+    sb_init(&kb, m);
     sb_put_json_string(&kb, tc->key, strlen(tc->key));
     bool same = !kb.failed && (size_t)(e - p) == kb.len &&
                 memcmp(p, kb.p, kb.len) == 0;
@@ -882,26 +884,26 @@ static bool is_given(tally_tests *t, const tcase *tc, const char *key_field,
 /* The test's record: written in the test, or read from its data file:
  * JSON Lines, JSON texts one after another (an object over many lines),
  * or one JSON array of records; the first, or the one keyed tc->key.
- * Malloc'd, its length in *len; NULL with *why on failure. */
-static char *given_record(tally_tests *t, const tcase *tc,
-                          const char *key_field, size_t *len,
-                          const char **why)
+ * Malloc'd, its length in *len; NULL with why appended to [why] on
+ * failure. */
+static char *given_record(mem_ctx *m, const tcase *tc,
+                          const char *key_field, size_t *len, strbuf *why)
 {
+    *len = 0;
     if (tc->json) {
         *len = strlen(tc->json);
         char *r = malloc(*len + 1);
         if (r) {
             memcpy(r, tc->json, *len + 1);
+        } else {
+            sb_puts(why, "  out of memory\n");
         }
         return r;
     }
     size_t n;
     char *buf = slurp(tc->data, &n);
     if (!buf) {
-        strbuf b;
-        sb_init(&b, &t->mem);
-        sb_printf(&b, "cannot read '%s': %s", tc->data, strerror(errno));
-        *why = take(t, &b);
+        sb_printf(why, "  cannot read '%s': %s\n", tc->data, strerror(errno));
         return NULL;
     }
     const char *p = buf, *end = buf + n;
@@ -922,7 +924,7 @@ static char *given_record(tally_tests *t, const tcase *tc,
                 ve++;
             }
         }
-        if (is_given(t, tc, key_field, p, ve)) {
+        if (is_given(m, tc, key_field, p, ve)) {
             *len = (size_t)(ve - p);
             found = malloc(*len + 2);
             if (found) {
@@ -938,15 +940,15 @@ static char *given_record(tally_tests *t, const tcase *tc,
         }
     }
     free(buf);
-    if (!found) {
-        strbuf b;
-        sb_init(&b, &t->mem);
+    if (!found && !*len) {
         if (tc->key) {
-            sb_printf(&b, "no record keyed \"%s\" in '%s'", tc->key, tc->data);
+            sb_printf(why, "  no record keyed \"%s\" in '%s'\n", tc->key,
+                      tc->data);
         } else {
-            sb_printf(&b, "no record in '%s'", tc->data);
+            sb_printf(why, "  no record in '%s'\n", tc->data);
         }
-        *why = take(t, &b);
+    } else if (!found) {
+        sb_puts(why, "  out of memory\n");
     }
     return found;
 }
@@ -955,7 +957,7 @@ static char *given_record(tally_tests *t, const tcase *tc,
 /* How the JSON value [a, ae) compares with what [e] wants: -1, 0 or 1;
  * 2 when it differs but is not ordered against it (other than a
  * number, absent, none). */
-static int value_cmp(tally_tests *t, const texpect *e, const char *a,
+static int value_cmp(mem_ctx *m, const texpect *e, const char *a,
                      const char *ae, bool present)
 {
     bool null = !present || (ae - a == 4 && memcmp(a, "null", 4) == 0);
@@ -974,7 +976,7 @@ static int value_cmp(tally_tests *t, const texpect *e, const char *a,
         ae--;
     }
     arena da;
-    arena_init(&da, &t->mem);
+    arena_init(&da, m);
     dec x, y;
     int r = 2;
     if (dec_parse(&da, a, (size_t)(ae - a), &x) == DEC_OK &&
@@ -988,10 +990,10 @@ static int value_cmp(tally_tests *t, const texpect *e, const char *a,
 
 /* Whether the JSON value [a, ae) stands in [e]'s comparison with what it
  * wants. */
-static bool value_is(tally_tests *t, const texpect *e, const char *a,
+static bool value_is(mem_ctx *m, const texpect *e, const char *a,
                      const char *ae, bool present)
 {
-    int r = value_cmp(t, e, a, ae, present);
+    int r = value_cmp(m, e, a, ae, present);
     switch (e->cmp) {
     case NE: return r != 0;
     case '<': return r == -1;
@@ -1033,7 +1035,7 @@ static void put_cut(strbuf *b, const char *s, const char *e, size_t max)
 
 /* Checks expectation [e] against the output record [out]; appends why
  * it fails to [b] and returns false, or returns true. */
-static bool check_value(tally_tests *t, const texpect *e, const char *out,
+static bool check_value(mem_ctx *m, const texpect *e, const char *out,
                         size_t out_len, strbuf *b)
 {
     const char *p = out, *pe = out + out_len;
@@ -1059,7 +1061,7 @@ static bool check_value(tally_tests *t, const texpect *e, const char *out,
             present = false;
         }
     }
-    if (value_is(t, e, p, pe, present)) {
+    if (value_is(m, e, p, pe, present)) {
         return true;
     }
     sb_printf(b, "  %s: expect %s\n", e->where, e->src + strlen("expect "));
@@ -1155,11 +1157,12 @@ static void add_result(tally_tests *t, const char *suite, const tcase *tc,
     }
 }
 
-/* Adds the probe counts of the VM [v] running [p] to the file's points. */
-static void add_coverage(tally_tests *t, const tally_program *p, vm *v)
+/* Adds the probe counts [hits] (NULL: none) of a run of [p] to the
+ * file's points. */
+static void add_coverage(tally_tests *t, const tally_program *p,
+                         const uint64_t *hits)
 {
     const bc_program *bp = p->prog;
-    const uint64_t *hits = vm_probe_counts(v);
     for (uint32_t i = 0; i < bp->nprobes; i++) {
         const bc_probe *pr = &bp->probes[i];
         const char *file = pr->file;
@@ -1194,16 +1197,21 @@ static void add_coverage(tally_tests *t, const tally_program *p, vm *v)
 }
 
 /* Runs [tc] on [p]: true when every expectation holds; else false, with
- * why appended to [b].  With [count], adds the probe counts. */
-static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
-                      const char *key_field, strbuf *bp, bool count)
+ * why appended to [b] (whose memory, [m], is the only one it uses, so
+ * --jobs workers may run it at once: t is only read).  With [count],
+ * adds the probe counts to t's points; with [hits], gives a malloc'd
+ * copy of them instead (NULL when there are none). */
+static bool eval_case(tally_tests *t, mem_ctx *m, const tally_program *p,
+                      const tcase *tc, const char *key_field, strbuf *bp,
+                      bool count, uint64_t **hits)
 {
+    if (hits) {
+        *hits = NULL;
+    }
     strbuf b = *bp;
     size_t len = 0;
-    const char *why = NULL;
-    char *rec = given_record(t, tc, key_field, &len, &why);
+    char *rec = given_record(m, tc, key_field, &len, &b);
     if (!rec) {
-        sb_printf(&b, "  %s\n", why ? why : "out of memory");
         *bp = b;
         return false;
     }
@@ -1220,9 +1228,14 @@ static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
     }
     const char *out = NULL;
     size_t out_len = 0;
-    t->quiet = true;
+    bool own_quiet = !t->workers; /* workers: quiet throughout */
+    if (own_quiet) {
+        t->quiet = true;
+    }
     st = tally_session_eval(s, rec, len, &out, &out_len);
-    t->quiet = false;
+    if (own_quiet) {
+        t->quiet = false;
+    }
     free(rec);
     bool ok = true;
     if (!out) {
@@ -1245,7 +1258,7 @@ static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
                 ok = false;
                 break;
             }
-            if (!check_value(t, e, out, out_len, &b)) {
+            if (!check_value(m, e, out, out_len, &b)) {
                 ok = false;
             }
             continue;
@@ -1272,8 +1285,16 @@ static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
             ok = false;
         }
     }
+    const uint64_t *counts = vm_probe_counts(api_session_vm(s));
     if (count) {
-        add_coverage(t, p, api_session_vm(s));
+        add_coverage(t, p, counts);
+    }
+    if (hits) {
+        size_t n = p->prog->nprobes;
+        *hits = counts && n ? malloc(n * sizeof **hits) : NULL;
+        if (*hits) {
+            memcpy(*hits, counts, n * sizeof **hits);
+        }
     }
     tally_session_free(s);
     *bp = b;
@@ -1286,12 +1307,177 @@ static void run_case(tally_tests *t, const char *suite, const tally_program *p,
 {
     strbuf b;
     sb_init(&b, &t->mem);
-    if (eval_case(t, p, tc, key_field, &b, t->o.coverage != 0)) {
+    if (eval_case(t, &t->mem, p, tc, key_field, &b, t->o.coverage != 0,
+                  NULL)) {
         sb_free(&b);
         add_result(t, suite, tc, R_PASS, NULL);
     } else {
         add_result(t, suite, tc, R_FAIL, take(t, &b));
     }
+}
+
+/* ---- tests in parallel (--jobs) ---------------------------------------- */
+
+/* One test run by a worker: its program (compiled beforehand, on the
+ * calling thread) and what came of it, added on the calling thread in
+ * the tests' order, so the output is the same bytes as a serial run. */
+typedef struct pslot {
+    const tcase *tc;
+    const tally_program *p; /* NULL: not run (filtered out, or its
+                               program did not compile) */
+    bool ok;
+    char *why;              /* malloc'd, or NULL */
+    uint64_t *hits;         /* malloc'd probe counts, or NULL */
+} pslot;
+
+typedef struct pwork {
+    tally_tests *t;
+    pslot *slots;
+    int n;
+    const char *key_field;
+    pthread_mutex_t lock;
+    int next;               /* the next slot to take, under lock */
+} pwork;
+
+static void *pworker(void *arg)
+{
+    pwork *w = arg;
+    mem_ctx m;
+    mem_init(&m);
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        int i = w->next++;
+        pthread_mutex_unlock(&w->lock);
+        if (i >= w->n) {
+            break;
+        }
+        pslot *sl = &w->slots[i];
+        if (!sl->p) {
+            continue;
+        }
+        strbuf b;
+        sb_init(&b, &m);
+        sl->ok = eval_case(w->t, &m, sl->p, sl->tc, w->key_field, &b, false,
+                           w->t->o.coverage ? &sl->hits : NULL);
+        if (!sl->ok && !b.failed && b.len) {
+            sl->why = malloc(b.len + 1);
+            if (sl->why) {
+                memcpy(sl->why, b.p, b.len);
+                sl->why[b.len] = '\0';
+            }
+        }
+        sb_free(&b);
+    }
+    return NULL;
+}
+
+/* Runs [slots] on up to t->o.jobs threads; false when no thread could be
+ * started (nothing ran). */
+static bool run_parallel(tally_tests *t, pslot *slots, int n,
+                         const char *key_field)
+{
+    unsigned nt = t->o.jobs < (unsigned)n ? t->o.jobs : (unsigned)n;
+    pthread_t *th = calloc(nt, sizeof *th);
+    if (!th) {
+        return false;
+    }
+    pwork w = {t, slots, n, key_field, PTHREAD_MUTEX_INITIALIZER, 0};
+    t->workers = true;
+    t->quiet = true;
+    unsigned started = 0;
+    for (; started < nt; started++) {
+        if (pthread_create(&th[started], NULL, pworker, &w) != 0) {
+            break;
+        }
+    }
+    if (started == 0) {
+        pworker(&w); /* no thread to be had: run them here */
+    }
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+    }
+    t->quiet = false;
+    t->workers = false;
+    pthread_mutex_destroy(&w.lock);
+    free(th);
+    return true;
+}
+
+/* Runs the file's tests with --jobs: the programs compiled here in
+ * order (a test with `with` lines gets its own), the tests run by the
+ * workers, then each result and its coverage added in the tests' order.
+ * False (nothing added) when out of memory. */
+static bool run_file_parallel(tally_tests *t, const char *suite,
+                              const char *file, const char *tests_path,
+                              const char *src, size_t len,
+                              const tally_program *base, const tcase *cases,
+                              int ncases, const char *key_field)
+{
+    pslot *slots = calloc((size_t)ncases, sizeof *slots);
+    tally_program **own = calloc((size_t)ncases, sizeof *own);
+    bool *broke = calloc((size_t)ncases, sizeof *broke);
+    if (!slots || !own || !broke) {
+        free(slots);
+        free(own);
+        free(broke);
+        return false;
+    }
+    for (int i = 0; i < ncases; i++) {
+        const tcase *tc = &cases[i];
+        slots[i].tc = tc;
+        if (t->o.filter && !strstr(tc->name, t->o.filter)) {
+            continue;
+        }
+        if (!tc->has_with) {
+            slots[i].p = base;
+            continue;
+        }
+        api_front_hook oh = {tests_path, t->o.coverage != 0, put_overrides,
+                             NULL, t};
+        t->override = tc->ordinal;
+        tally_status st = api_front(&t->cfg, file, NULL, src, len, &own[i],
+                                    &oh);
+        t->override = -1;
+        if (st != TALLY_OK) {
+            tally_program_free(own[i]);
+            own[i] = NULL;
+            broke[i] = true;
+            continue;
+        }
+        slots[i].p = own[i];
+    }
+    bool ran = run_parallel(t, slots, ncases, key_field);
+    for (int i = 0; ran && i < ncases; i++) {
+        pslot *sl = &slots[i];
+        if (broke[i]) {
+            strbuf b;
+            sb_init(&b, &t->mem);
+            sb_puts(&b, "  the policy with this test's parameter values does "
+                    "not compile (see above)\n");
+            add_result(t, suite, sl->tc, R_FAIL, take(t, &b));
+        } else if (!sl->p) {
+            add_result(t, suite, sl->tc, R_SKIP, NULL);
+        } else {
+            if (t->o.coverage) {
+                add_coverage(t, sl->p, sl->hits);
+            }
+            if (sl->ok) {
+                add_result(t, suite, sl->tc, R_PASS, NULL);
+            } else {
+                add_result(t, suite, sl->tc, R_FAIL,
+                           dup(t, sl->why ? sl->why : "  out of memory\n"));
+            }
+        }
+    }
+    for (int i = 0; i < ncases; i++) {
+        free(slots[i].why);
+        free(slots[i].hits);
+        tally_program_free(own[i]);
+    }
+    free(slots);
+    free(own);
+    free(broke);
+    return ran;
 }
 
 /* ---- one file --------------------------------------------------------- */
@@ -1389,7 +1575,8 @@ static void mutate(tally_tests *t, const char *suite, const char *file,
             }
             strbuf b;
             sb_init(&b, &t->mem);
-            killed = !eval_case(t, run, tc, key_field, &b, false);
+            killed = !eval_case(t, &t->mem, run, tc, key_field, &b, false,
+                                NULL);
             sb_free(&b);
             tally_program_free(own);
         }
@@ -1539,7 +1726,10 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
     int ncases = t->ncases;
     tcase *cases = t->cases;
     size_t first = t->nres; /* this file's results start here */
-    for (int i = 0; i < ncases && !t->failed_alloc; i++) {
+    bool done = t->o.jobs > 1 && ncases > 1 &&
+                run_file_parallel(t, suite, file, tests_path, src, len, base,
+                                  cases, ncases, key_field);
+    for (int i = 0; !done && i < ncases && !t->failed_alloc; i++) {
         const tcase *tc = &cases[i];
         if (t->o.filter && !strstr(tc->name, t->o.filter)) {
             add_result(t, suite, tc, R_SKIP, NULL);

@@ -603,6 +603,9 @@ typedef struct tally_test_options {
                            file:line, each unmet expectation with expected
                            and actual values and where the actual value
                            sits in the result); NULL: none */
+    unsigned jobs;      /* run a file's tests on this many threads (0 or
+                           1: one); results, coverage and output are the
+                           same, in the same order, as with one */
 } tally_test_options;
 
 typedef struct tally_test_counts {

@@ -53,7 +53,7 @@ _tally()
     fmt) opts="--check --write --help --" ;;
     disasm|describe) opts="--lib-path --help" ;;
     doc) opts="--out -o --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
-    test) opts="--filter --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
+    test) opts="--filter --jobs -j --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
     if [[ $cur == -* ]]; then
