@@ -21,6 +21,7 @@
 #include "api.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ enum { VK_NUM, VK_JSON, VK_NONE };
 
 typedef struct texpect {
     int op;             /* AST_EXPECT_* */
+    int cmp;            /* AST_EXPECT_VALUE: '=', NE, '<', LE, '>' or GE */
     const char *where;  /* "file:line:col" */
     const char *src;    /* the expectation as written */
     const char *path;   /* the path as written */
@@ -59,6 +61,7 @@ typedef struct tcase {
     const char *file;     /* where the test is written */
     unsigned line;
     const char *data;     /* the data file, as a path from here */
+    const char *json;     /* or the record written out, as JSON text */
     const char *key;      /* NULL: the file's first record */
     const char *as_of;    /* NULL: the policy's own */
     int ordinal;          /* among the tests of the compilation */
@@ -74,6 +77,7 @@ typedef struct tpoint {
     const char *what;   /* "rule assessment, arm 2" */
     unsigned line, col;
     uint64_t hits;
+    const char *excluded; /* arena: the `tally: nocover` reason, or NULL */
 } tpoint;
 
 /* ---- mutants ---------------------------------------------------------- */
@@ -279,6 +283,7 @@ struct tally_tests {
     size_t nsurv, cap_surv;
     unsigned mutants, killed;
     int override;          /* the test whose `with` lines apply, or -1 */
+    bool workers;          /* --jobs workers are running tests */
     bool failed_alloc;
 };
 
@@ -481,6 +486,79 @@ static void expected_value(tally_tests *t, const ty *pt, ast_node *v,
     e->want = take(t, &b);
 }
 
+/* Writes [v], a value of type [vt] written out in a test's `given`
+ * (lang/check.c's given_literal: records, lists and written values), to
+ * [b] as the JSON the input's data would hold: fields by their data
+ * names, enum members by their data spellings, numbers other than
+ * integers as strings (which every record accepts). */
+static void given_json(strbuf *b, const ast_node *v, const ty *vt)
+{
+    while (vt && vt->kind == TY_OPTIONAL) {
+        vt = vt->elem;
+    }
+    switch ((ast_kind)v->kind) {
+    case AST_RECORD_LIT: {
+        const sym *r = v->sym;
+        sb_putc(b, '{');
+        for (uint32_t i = 0; r && i < v->list.count; i++) {
+            const ast_node *init = v->list.items[i];
+            const field_info *f = &r->fields[init->aux];
+            if (i) {
+                sb_puts(b, ", ");
+            }
+            sb_put_json_string(b, f->json, strlen(f->json));
+            sb_puts(b, ": ");
+            given_json(b, init->a, f->ty);
+        }
+        sb_putc(b, '}');
+        return;
+    }
+    case AST_LIST_LIT:
+        sb_putc(b, '[');
+        for (uint32_t i = 0; i < v->list.count; i++) {
+            sb_puts(b, i ? ", " : "");
+            given_json(b, v->list.items[i], vt ? vt->elem : NULL);
+        }
+        sb_putc(b, ']');
+        return;
+    case AST_NONE:
+        sb_puts(b, "null");
+        return;
+    case AST_BOOL:
+        sb_puts(b, v->num ? "true" : "false");
+        return;
+    case AST_NAME: {
+        const ast_node *m = v->sym->decl;
+        const char *sp = m->text ? m->text : m->name;
+        sb_put_json_string(b, sp, strlen(sp));
+        return;
+    }
+    case AST_TEXT:
+        sb_put_json_string(b, v->text, v->len);
+        return;
+    case AST_DATE:
+    case AST_DATETIME:
+        sb_put_json_string(b, v->text, strlen(v->text));
+        return;
+    default: { /* a number, maybe negative */
+        bool neg = v->kind == AST_UNARY;
+        const ast_node *d = neg ? v->a : v;
+        bool integer = vt && vt->kind == TY_INT;
+        if (!integer) {
+            sb_putc(b, '"');
+        }
+        if (neg) {
+            sb_putc(b, '-');
+        }
+        sb_puts(b, d->text);
+        if (!integer) {
+            sb_putc(b, '"');
+        }
+        return;
+    }
+    }
+}
+
 static bool read_plan(void *ud, tly_comp *c)
 {
     tally_tests *t = ud;
@@ -528,6 +606,19 @@ static bool read_plan(void *ud, tly_comp *c)
             ast_node *cl = d->list.items[j];
             switch ((ast_kind)cl->kind) {
             case AST_GIVEN: {
+                if (cl->b) {
+                    strbuf jb;
+                    sb_init(&jb, &t->mem);
+                    given_json(&jb, cl->b, cl->b->ty);
+                    sb_putc(&jb, '\n');
+                    tc->json = take(t, &jb);
+                    tc->data = "(written in the test)";
+                    if (!tc->json) {
+                        t->failed_alloc = true;
+                        return false;
+                    }
+                    break;
+                }
                 const char *dir = tf->dir ? tf->dir : ".";
                 size_t len = strlen(dir) + strlen(cl->text2) + 2;
                 char *p = arena_alloc(&t->a, len);
@@ -567,6 +658,7 @@ static bool read_plan(void *ud, tly_comp *c)
                     }
                     break;
                 }
+                e->cmp = cl->a->op;
                 e->path = source_of(t, c, cl->a->a->sp);
                 path_steps(t, cl->a->a, e);
                 expected_value(t, cl->a->a->ty, cl->a->b, e);
@@ -767,93 +859,163 @@ static bool element(const char **p, const char **e, long index)
 
 /* ---- running one test ------------------------------------------------- */
 
-/* The record of [tc] from its data file, JSON Lines (or one object): the
- * one whose key field is tc->key, or the first.  Malloc'd; NULL with
- * *why set. */
-static char *given_record(tally_tests *t, const tcase *tc,
-                          const char *key_field, size_t *len,
-                          const char **why)
+static char *slurp(const char *path, size_t *len);
+
+/* Whether the JSON value [p, e) is the record keyed [tc->key] (any
+ * record when the test names no key). */
+static bool is_given(mem_ctx *m, const tcase *tc, const char *key_field,
+                     const char *p, const char *e)
 {
-    FILE *f = fopen(tc->data, "rb");
-    if (!f) {
-        strbuf b;
-        sb_init(&b, &t->mem);
-        sb_printf(&b, "cannot read '%s': %s", tc->data, strerror(errno));
-        *why = take(t, &b);
+    if (!tc->key) {
+        return true;
+    }
+    if (!key_field || !member(&p, &e, key_field, strlen(key_field))) {
+        return false;
+    }
+    strbuf kb;
+    sb_init(&kb, m);
+    sb_put_json_string(&kb, tc->key, strlen(tc->key));
+    bool same = !kb.failed && (size_t)(e - p) == kb.len &&
+                memcmp(p, kb.p, kb.len) == 0;
+    sb_free(&kb);
+    return same;
+}
+
+/* The test's record: written in the test, or read from its data file:
+ * JSON Lines, JSON texts one after another (an object over many lines),
+ * or one JSON array of records; the first, or the one keyed tc->key.
+ * Malloc'd, its length in *len; NULL with why appended to [why] on
+ * failure. */
+static char *given_record(mem_ctx *m, const tcase *tc,
+                          const char *key_field, size_t *len, strbuf *why)
+{
+    *len = 0;
+    if (tc->json) {
+        *len = strlen(tc->json);
+        char *r = malloc(*len + 1);
+        if (r) {
+            memcpy(r, tc->json, *len + 1);
+        } else {
+            sb_puts(why, "  out of memory\n");
+        }
+        return r;
+    }
+    size_t n;
+    char *buf = slurp(tc->data, &n);
+    if (!buf) {
+        sb_printf(why, "  cannot read '%s': %s\n", tc->data, strerror(errno));
         return NULL;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    const char *p = buf, *end = buf + n;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        p += 3;
+    }
+    p = ws(p, end);
+    bool array = p < end && *p == '[';
+    if (array) {
+        p = ws(p + 1, end);
+    }
     char *found = NULL;
-    while ((n = getline(&line, &cap, f)) > 0) {
-        const char *p = ws(line, line + n), *e = line + n;
-        if (p >= e) {
-            continue;
-        }
-        if (!tc->key) {
-            found = line;
-            *len = (size_t)n;
-            line = NULL;
-            break;
-        }
-        const char *vp = p, *ve = e;
-        if (key_field && member(&vp, &ve, key_field, strlen(key_field))) {
-            strbuf kb;
-            sb_init(&kb, &t->mem);
-            sb_put_json_string(&kb, tc->key, strlen(tc->key));
-            bool same = !kb.failed && (size_t)(ve - vp) == kb.len &&
-                        memcmp(vp, kb.p, kb.len) == 0;
-            sb_free(&kb);
-            if (same) {
-                found = line;
-                *len = (size_t)n;
-                line = NULL;
-                break;
+    while (p < end && !(array && *p == ']')) {
+        const char *ve = skip(p, end, 0);
+        if (!ve) { /* not JSON: the line, for the policy to reject */
+            ve = p;
+            while (ve < end && *ve != '\n') {
+                ve++;
             }
         }
-    }
-    free(line);
-    fclose(f);
-    if (!found) {
-        strbuf b;
-        sb_init(&b, &t->mem);
-        if (tc->key) {
-            sb_printf(&b, "no record keyed \"%s\" in '%s'", tc->key, tc->data);
-        } else {
-            sb_printf(&b, "no record in '%s'", tc->data);
+        if (is_given(m, tc, key_field, p, ve)) {
+            *len = (size_t)(ve - p);
+            found = malloc(*len + 2);
+            if (found) {
+                memcpy(found, p, *len);
+                found[(*len)++] = '\n';
+                found[*len] = '\0';
+            }
+            break;
         }
-        *why = take(t, &b);
+        p = ws(ve, end);
+        if (array && p < end && *p == ',') {
+            p = ws(p + 1, end);
+        }
+    }
+    free(buf);
+    if (!found && !*len) {
+        if (tc->key) {
+            sb_printf(why, "  no record keyed \"%s\" in '%s'\n", tc->key,
+                      tc->data);
+        } else {
+            sb_printf(why, "  no record in '%s'\n", tc->data);
+        }
+    } else if (!found) {
+        sb_puts(why, "  out of memory\n");
     }
     return found;
 }
 
 /* Whether the JSON value [a, ae) equals what [e] wants. */
-static bool value_is(tally_tests *t, const texpect *e, const char *a,
+/* How the JSON value [a, ae) compares with what [e] wants: -1, 0 or 1;
+ * 2 when it differs but is not ordered against it (other than a
+ * number, absent, none). */
+static int value_cmp(mem_ctx *m, const texpect *e, const char *a,
                      const char *ae, bool present)
 {
+    bool null = !present || (ae - a == 4 && memcmp(a, "null", 4) == 0);
     if (e->vkind == VK_NONE) {
-        return !present || (ae - a == 4 && memcmp(a, "null", 4) == 0);
+        return null ? 0 : 2;
     }
-    if (!present) {
-        return false;
+    if (null) {
+        return 2;
     }
     if (e->vkind == VK_JSON) {
         return (size_t)(ae - a) == strlen(e->want) &&
-               memcmp(a, e->want, strlen(e->want)) == 0;
+               memcmp(a, e->want, strlen(e->want)) == 0 ? 0 : 2;
     }
     if (ae - a >= 2 && *a == '"') {
         a++;
         ae--;
     }
     arena da;
-    arena_init(&da, &t->mem);
+    arena_init(&da, m);
     dec x, y;
-    bool same = dec_parse(&da, a, (size_t)(ae - a), &x) == DEC_OK &&
-                dec_parse(&da, e->want, strlen(e->want), &y) == DEC_OK &&
-                dec_cmp(&x, &y) == 0;
+    int r = 2;
+    if (dec_parse(&da, a, (size_t)(ae - a), &x) == DEC_OK &&
+        dec_parse(&da, e->want, strlen(e->want), &y) == DEC_OK) {
+        int c = dec_cmp(&x, &y);
+        r = c < 0 ? -1 : c > 0;
+    }
     arena_free(&da);
-    return same;
+    return r;
+}
+
+/* Whether the JSON value [a, ae) stands in [e]'s comparison with what it
+ * wants. */
+static bool value_is(mem_ctx *m, const texpect *e, const char *a,
+                     const char *ae, bool present)
+{
+    int r = value_cmp(m, e, a, ae, present);
+    switch (e->cmp) {
+    case NE: return r != 0;
+    case '<': return r == -1;
+    case LE: return r == -1 || r == 0;
+    case '>': return r == 1;
+    case GE: return r == 1 || r == 0;
+    default: return r == 0;
+    }
+}
+
+/* How [e]'s comparison is written before the value it wants: "" for
+ * '=' (the expected value itself), else "< " and the like. */
+static const char *cmp_word(const texpect *e)
+{
+    switch (e->cmp) {
+    case NE: return "!= ";
+    case '<': return "< ";
+    case LE: return "<= ";
+    case '>': return "> ";
+    case GE: return ">= ";
+    default: return "";
+    }
 }
 
 /* Appends at most [max] bytes of [s, e) to [b], marking a cut. */
@@ -873,7 +1035,7 @@ static void put_cut(strbuf *b, const char *s, const char *e, size_t max)
 
 /* Checks expectation [e] against the output record [out]; appends why
  * it fails to [b] and returns false, or returns true. */
-static bool check_value(tally_tests *t, const texpect *e, const char *out,
+static bool check_value(mem_ctx *m, const texpect *e, const char *out,
                         size_t out_len, strbuf *b)
 {
     const char *p = out, *pe = out + out_len;
@@ -899,14 +1061,14 @@ static bool check_value(tally_tests *t, const texpect *e, const char *out,
             present = false;
         }
     }
-    if (value_is(t, e, p, pe, present)) {
+    if (value_is(m, e, p, pe, present)) {
         return true;
     }
     sb_printf(b, "  %s: expect %s\n", e->where, e->src + strlen("expect "));
     if (e->vkind == VK_NONE) {
-        sb_puts(b, "    expected: none\n");
+        sb_printf(b, "    expected: %snone\n", cmp_word(e));
     } else {
-        sb_printf(b, "    expected: %s\n", e->want);
+        sb_printf(b, "    expected: %s%s\n", cmp_word(e), e->want);
     }
     sb_puts(b, "    actual:   ");
     if (present) {
@@ -995,11 +1157,12 @@ static void add_result(tally_tests *t, const char *suite, const tcase *tc,
     }
 }
 
-/* Adds the probe counts of the VM [v] running [p] to the file's points. */
-static void add_coverage(tally_tests *t, const tally_program *p, vm *v)
+/* Adds the probe counts [hits] (NULL: none) of a run of [p] to the
+ * file's points. */
+static void add_coverage(tally_tests *t, const tally_program *p,
+                         const uint64_t *hits)
 {
     const bc_program *bp = p->prog;
-    const uint64_t *hits = vm_probe_counts(v);
     for (uint32_t i = 0; i < bp->nprobes; i++) {
         const bc_probe *pr = &bp->probes[i];
         const char *file = pr->file;
@@ -1023,7 +1186,8 @@ static void add_coverage(tally_tests *t, const tally_program *p, vm *v)
             q->line = pr->line;
             q->col = pr->col;
             q->hits = 0;
-            if (!q->file || !q->what) {
+            q->excluded = pr->excluded ? dup(t, pr->excluded) : NULL;
+            if (!q->file || !q->what || (pr->excluded && !q->excluded)) {
                 t->npts--;
                 return;
             }
@@ -1033,16 +1197,21 @@ static void add_coverage(tally_tests *t, const tally_program *p, vm *v)
 }
 
 /* Runs [tc] on [p]: true when every expectation holds; else false, with
- * why appended to [b].  With [count], adds the probe counts. */
-static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
-                      const char *key_field, strbuf *bp, bool count)
+ * why appended to [b] (whose memory, [m], is the only one it uses, so
+ * --jobs workers may run it at once: t is only read).  With [count],
+ * adds the probe counts to t's points; with [hits], gives a malloc'd
+ * copy of them instead (NULL when there are none). */
+static bool eval_case(tally_tests *t, mem_ctx *m, const tally_program *p,
+                      const tcase *tc, const char *key_field, strbuf *bp,
+                      bool count, uint64_t **hits)
 {
+    if (hits) {
+        *hits = NULL;
+    }
     strbuf b = *bp;
     size_t len = 0;
-    const char *why = NULL;
-    char *rec = given_record(t, tc, key_field, &len, &why);
+    char *rec = given_record(m, tc, key_field, &len, &b);
     if (!rec) {
-        sb_printf(&b, "  %s\n", why ? why : "out of memory");
         *bp = b;
         return false;
     }
@@ -1059,9 +1228,14 @@ static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
     }
     const char *out = NULL;
     size_t out_len = 0;
-    t->quiet = true;
+    bool own_quiet = !t->workers; /* workers: quiet throughout */
+    if (own_quiet) {
+        t->quiet = true;
+    }
     st = tally_session_eval(s, rec, len, &out, &out_len);
-    t->quiet = false;
+    if (own_quiet) {
+        t->quiet = false;
+    }
     free(rec);
     bool ok = true;
     if (!out) {
@@ -1084,7 +1258,7 @@ static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
                 ok = false;
                 break;
             }
-            if (!check_value(t, e, out, out_len, &b)) {
+            if (!check_value(m, e, out, out_len, &b)) {
                 ok = false;
             }
             continue;
@@ -1111,8 +1285,16 @@ static bool eval_case(tally_tests *t, const tally_program *p, const tcase *tc,
             ok = false;
         }
     }
+    const uint64_t *counts = vm_probe_counts(api_session_vm(s));
     if (count) {
-        add_coverage(t, p, api_session_vm(s));
+        add_coverage(t, p, counts);
+    }
+    if (hits) {
+        size_t n = p->prog->nprobes;
+        *hits = counts && n ? malloc(n * sizeof **hits) : NULL;
+        if (*hits) {
+            memcpy(*hits, counts, n * sizeof **hits);
+        }
     }
     tally_session_free(s);
     *bp = b;
@@ -1125,12 +1307,177 @@ static void run_case(tally_tests *t, const char *suite, const tally_program *p,
 {
     strbuf b;
     sb_init(&b, &t->mem);
-    if (eval_case(t, p, tc, key_field, &b, t->o.coverage != 0)) {
+    if (eval_case(t, &t->mem, p, tc, key_field, &b, t->o.coverage != 0,
+                  NULL)) {
         sb_free(&b);
         add_result(t, suite, tc, R_PASS, NULL);
     } else {
         add_result(t, suite, tc, R_FAIL, take(t, &b));
     }
+}
+
+/* ---- tests in parallel (--jobs) ---------------------------------------- */
+
+/* One test run by a worker: its program (compiled beforehand, on the
+ * calling thread) and what came of it, added on the calling thread in
+ * the tests' order, so the output is the same bytes as a serial run. */
+typedef struct pslot {
+    const tcase *tc;
+    const tally_program *p; /* NULL: not run (filtered out, or its
+                               program did not compile) */
+    bool ok;
+    char *why;              /* malloc'd, or NULL */
+    uint64_t *hits;         /* malloc'd probe counts, or NULL */
+} pslot;
+
+typedef struct pwork {
+    tally_tests *t;
+    pslot *slots;
+    int n;
+    const char *key_field;
+    pthread_mutex_t lock;
+    int next;               /* the next slot to take, under lock */
+} pwork;
+
+static void *pworker(void *arg)
+{
+    pwork *w = arg;
+    mem_ctx m;
+    mem_init(&m);
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        int i = w->next++;
+        pthread_mutex_unlock(&w->lock);
+        if (i >= w->n) {
+            break;
+        }
+        pslot *sl = &w->slots[i];
+        if (!sl->p) {
+            continue;
+        }
+        strbuf b;
+        sb_init(&b, &m);
+        sl->ok = eval_case(w->t, &m, sl->p, sl->tc, w->key_field, &b, false,
+                           w->t->o.coverage ? &sl->hits : NULL);
+        if (!sl->ok && !b.failed && b.len) {
+            sl->why = malloc(b.len + 1);
+            if (sl->why) {
+                memcpy(sl->why, b.p, b.len);
+                sl->why[b.len] = '\0';
+            }
+        }
+        sb_free(&b);
+    }
+    return NULL;
+}
+
+/* Runs [slots] on up to t->o.jobs threads; false when no thread could be
+ * started (nothing ran). */
+static bool run_parallel(tally_tests *t, pslot *slots, int n,
+                         const char *key_field)
+{
+    unsigned nt = t->o.jobs < (unsigned)n ? t->o.jobs : (unsigned)n;
+    pthread_t *th = calloc(nt, sizeof *th);
+    if (!th) {
+        return false;
+    }
+    pwork w = {t, slots, n, key_field, PTHREAD_MUTEX_INITIALIZER, 0};
+    t->workers = true;
+    t->quiet = true;
+    unsigned started = 0;
+    for (; started < nt; started++) {
+        if (pthread_create(&th[started], NULL, pworker, &w) != 0) {
+            break;
+        }
+    }
+    if (started == 0) {
+        pworker(&w); /* no thread to be had: run them here */
+    }
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+    }
+    t->quiet = false;
+    t->workers = false;
+    pthread_mutex_destroy(&w.lock);
+    free(th);
+    return true;
+}
+
+/* Runs the file's tests with --jobs: the programs compiled here in
+ * order (a test with `with` lines gets its own), the tests run by the
+ * workers, then each result and its coverage added in the tests' order.
+ * False (nothing added) when out of memory. */
+static bool run_file_parallel(tally_tests *t, const char *suite,
+                              const char *file, const char *tests_path,
+                              const char *src, size_t len,
+                              const tally_program *base, const tcase *cases,
+                              int ncases, const char *key_field)
+{
+    pslot *slots = calloc((size_t)ncases, sizeof *slots);
+    tally_program **own = calloc((size_t)ncases, sizeof *own);
+    bool *broke = calloc((size_t)ncases, sizeof *broke);
+    if (!slots || !own || !broke) {
+        free(slots);
+        free(own);
+        free(broke);
+        return false;
+    }
+    for (int i = 0; i < ncases; i++) {
+        const tcase *tc = &cases[i];
+        slots[i].tc = tc;
+        if (t->o.filter && !strstr(tc->name, t->o.filter)) {
+            continue;
+        }
+        if (!tc->has_with) {
+            slots[i].p = base;
+            continue;
+        }
+        api_front_hook oh = {tests_path, t->o.coverage != 0, put_overrides,
+                             NULL, t};
+        t->override = tc->ordinal;
+        tally_status st = api_front(&t->cfg, file, NULL, src, len, &own[i],
+                                    &oh);
+        t->override = -1;
+        if (st != TALLY_OK) {
+            tally_program_free(own[i]);
+            own[i] = NULL;
+            broke[i] = true;
+            continue;
+        }
+        slots[i].p = own[i];
+    }
+    bool ran = run_parallel(t, slots, ncases, key_field);
+    for (int i = 0; ran && i < ncases; i++) {
+        pslot *sl = &slots[i];
+        if (broke[i]) {
+            strbuf b;
+            sb_init(&b, &t->mem);
+            sb_puts(&b, "  the policy with this test's parameter values does "
+                    "not compile (see above)\n");
+            add_result(t, suite, sl->tc, R_FAIL, take(t, &b));
+        } else if (!sl->p) {
+            add_result(t, suite, sl->tc, R_SKIP, NULL);
+        } else {
+            if (t->o.coverage) {
+                add_coverage(t, sl->p, sl->hits);
+            }
+            if (sl->ok) {
+                add_result(t, suite, sl->tc, R_PASS, NULL);
+            } else {
+                add_result(t, suite, sl->tc, R_FAIL,
+                           dup(t, sl->why ? sl->why : "  out of memory\n"));
+            }
+        }
+    }
+    for (int i = 0; i < ncases; i++) {
+        free(slots[i].why);
+        free(slots[i].hits);
+        tally_program_free(own[i]);
+    }
+    free(slots);
+    free(own);
+    free(broke);
+    return ran;
 }
 
 /* ---- one file --------------------------------------------------------- */
@@ -1228,7 +1575,8 @@ static void mutate(tally_tests *t, const char *suite, const char *file,
             }
             strbuf b;
             sb_init(&b, &t->mem);
-            killed = !eval_case(t, run, tc, key_field, &b, false);
+            killed = !eval_case(t, &t->mem, run, tc, key_field, &b, false,
+                                NULL);
             sb_free(&b);
             tally_program_free(own);
         }
@@ -1378,7 +1726,10 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
     int ncases = t->ncases;
     tcase *cases = t->cases;
     size_t first = t->nres; /* this file's results start here */
-    for (int i = 0; i < ncases && !t->failed_alloc; i++) {
+    bool done = t->o.jobs > 1 && ncases > 1 &&
+                run_file_parallel(t, suite, file, tests_path, src, len, base,
+                                  cases, ncases, key_field);
+    for (int i = 0; !done && i < ncases && !t->failed_alloc; i++) {
         const tcase *tc = &cases[i];
         if (t->o.filter && !strstr(tc->name, t->o.filter)) {
             add_result(t, suite, tc, R_SKIP, NULL);
@@ -1431,6 +1782,11 @@ void tally_tests_counts(const tally_tests *t, tally_test_counts *out)
     out->mutants = t->mutants;
     out->killed = t->killed;
     for (size_t i = 0; i < t->npts; i++) {
+        if (t->pts[i].excluded) {
+            out->excluded++;
+            out->excluded_reached += t->pts[i].hits > 0;
+            continue;
+        }
         out->coverable++;
         out->covered += t->pts[i].hits > 0;
     }
@@ -1458,6 +1814,29 @@ static int by_point(const void *a, const void *b)
     return strcmp(x->what, y->what);
 }
 
+/* One excluded point [q] of [file]: its place, what it is, its reason,
+ * and whether a test reached it after all (a stale exclusion). */
+static void put_excluded(strbuf *b, const char *file, const tpoint *q,
+                         bool json, bool first)
+{
+    if (json) {
+        sb_printf(b, "%s{\"line\": %u, \"col\": %u, \"what\": ",
+                  first ? "" : ", ", q->line, q->col);
+        sb_put_json_string(b, q->what, strlen(q->what));
+        sb_puts(b, ", \"reason\": ");
+        sb_put_json_string(b, q->excluded, strlen(q->excluded));
+        sb_printf(b, ", \"reached\": %s}", q->hits ? "true" : "false");
+        return;
+    }
+    sb_printf(b, "  excluded: %s:%u:%u %s, because \"%s\"\n", file, q->line,
+              q->col, q->what, q->excluded);
+    if (q->hits) {
+        sb_printf(b, "  warning: %s:%u:%u is excluded from coverage but a "
+                  "test reached it: remove its 'tally: nocover'\n", file,
+                  q->line, q->col);
+    }
+}
+
 static void put_coverage(const tally_tests *t, strbuf *b, bool json)
 {
     /* Group the points by file, in the order first seen; sort each. */
@@ -1479,36 +1858,46 @@ static void put_coverage(const tally_tests *t, strbuf *b, bool json)
             files[nfiles++] = t->pts[i].file;
         }
     }
-    size_t all = 0, all_hit = 0;
+    size_t all = 0, all_hit = 0, all_ex = 0;
     if (json) {
         sb_puts(b, "{\"files\": [");
     }
     for (size_t f = 0; f < nfiles; f++) {
-        size_t n = 0, hit = 0;
+        size_t n = 0, hit = 0, ex = 0;
         for (size_t i = 0; i < t->npts; i++) {
             if (strcmp(t->pts[i].file, files[f]) == 0) {
                 pts[n++] = t->pts[i];
-                hit += t->pts[i].hits > 0;
+                if (t->pts[i].excluded) {
+                    ex++;
+                } else {
+                    hit += t->pts[i].hits > 0;
+                }
             }
         }
         qsort(pts, n, sizeof *pts, by_point);
-        all += n;
+        all += n - ex;
         all_hit += hit;
+        all_ex += ex;
         if (json) {
             sb_puts(b, f ? ", {\"file\": " : "{\"file\": ");
             sb_put_json_string(b, files[f], strlen(files[f]));
             sb_printf(b, ", \"covered\": %zu, \"total\": %zu, \"percent\": ",
-                      hit, n);
-            put_percent(b, hit, n);
+                      hit, n - ex);
+            put_percent(b, hit, n - ex);
             sb_puts(b, ", \"uncovered\": [");
         } else {
-            sb_printf(b, "%s: %zu of %zu coverage points (", files[f], hit, n);
-            put_percent(b, hit, n);
-            sb_puts(b, "%)\n");
+            sb_printf(b, "%s: %zu of %zu coverage points (", files[f], hit,
+                      n - ex);
+            put_percent(b, hit, n - ex);
+            sb_puts(b, "%)");
+            if (ex) {
+                sb_printf(b, ", %zu excluded", ex);
+            }
+            sb_putc(b, '\n');
         }
         bool first = true;
         for (size_t i = 0; i < n; i++) {
-            if (pts[i].hits) {
+            if (pts[i].hits || pts[i].excluded) {
                 continue;
             }
             if (json) {
@@ -1523,18 +1912,38 @@ static void put_coverage(const tally_tests *t, strbuf *b, bool json)
             first = false;
         }
         if (json) {
-            sb_puts(b, "]}");
+            sb_puts(b, "]");
+            if (ex) {
+                sb_puts(b, ", \"excluded\": [");
+            }
+        }
+        first = true;
+        for (size_t i = 0; i < n; i++) {
+            if (pts[i].excluded) {
+                put_excluded(b, files[f], &pts[i], json, first);
+                first = false;
+            }
+        }
+        if (json) {
+            sb_puts(b, ex ? "]}" : "}");
         }
     }
     if (json) {
         sb_printf(b, "], \"covered\": %zu, \"total\": %zu, \"percent\": ",
                   all_hit, all);
         put_percent(b, all_hit, all);
+        if (all_ex) {
+            sb_printf(b, ", \"excluded\": %zu", all_ex);
+        }
         sb_puts(b, "}\n");
     } else {
         sb_printf(b, "coverage: %zu of %zu points (", all_hit, all);
         put_percent(b, all_hit, all);
-        sb_puts(b, "%)\n");
+        sb_puts(b, "%)");
+        if (all_ex) {
+            sb_printf(b, ", %zu excluded", all_ex);
+        }
+        sb_putc(b, '\n');
     }
     free(files);
     free(pts);

@@ -236,13 +236,18 @@ static const char usage_test[] =
     "\n"
     "  --filter TEXT                   run only tests whose name contains\n"
     "                                  TEXT; the others count as skipped\n"
+    "  -j, --jobs N                    run each file's tests on N threads\n"
+    "                                  (1 to 256); the output is the same,\n"
+    "                                  in the same order\n"
     "  --tap                           write TAP version 13 to standard\n"
     "                                  output instead of the text report\n"
     "  --junit FILE                    also write JUnit XML to FILE\n"
     "  --coverage                      report which rule arms, branches,\n"
     "                                  match cases, exceptions, table rows\n"
     "                                  and definitions the tests reached, per\n"
-    "                                  file, listing those not reached\n"
+    "                                  file, listing those not reached (a\n"
+    "                                  point marked # tally: nocover because\n"
+    "                                  \"...\" is excluded and not counted)\n"
     "  --coverage-json FILE            write that report as JSON to FILE\n"
     "                                  (implies --coverage)\n"
     "  --min-coverage P                exit with status 9 when less than P\n"
@@ -264,7 +269,8 @@ static const char usage_test[] =
     "  --memory-cap BYTES              stop when compiling uses more memory\n"
     "  --                              end of options: the rest are paths\n"
     "\n"
-    "Tests run one after another (there is no --jobs).  Exit status 0 when\n"
+    "With --jobs, a file's tests run on threads (a `with` test's program\n"
+    "compiled first), reported in the tests' order.  Exit status 0 when\n"
     "every test passed, 8 when one failed, 9 when all passed but coverage\n"
     "is below --min-coverage, 10 when the mutation score is below\n"
     "--min-mutation-score, 1 when a policy or its tests have errors, 4 for\n"
@@ -1372,6 +1378,17 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         }
         if (strcmp(a, "--mutate") == 0) {
             o.mutate = 1;
+            continue;
+        }
+        if (strcmp(a, "--jobs") == 0 || strcmp(a, "-j") == 0) {
+            uint64_t jobs;
+            if (!val || !parse_u64(val, &jobs) || jobs == 0 || jobs > 256) {
+                free(given);
+                return usage_error("--jobs needs a number of threads from 1 "
+                                   "to 256", usage_test);
+            }
+            o.jobs = (unsigned)jobs;
+            i++;
             continue;
         }
         if (strcmp(a, "--filter") == 0 || strcmp(a, "--junit") == 0 ||

@@ -721,6 +721,9 @@ typedef struct tally_test_options {
                            file:line, each unmet expectation with expected
                            and actual values and where the actual value
                            sits in the result); NULL: none */
+    unsigned jobs;      /* run a file's tests on this many threads (0 or
+                           1: one); results, coverage and output are the
+                           same, in the same order, as with one */
 } tally_test_options;
 
 typedef struct tally_test_counts {
@@ -729,6 +732,9 @@ typedef struct tally_test_counts {
     unsigned covered, coverable; /* coverage points reached, and in all */
     unsigned mutants, killed;    /* mutants run, and those a test failed
                                     on (or the checker refused) */
+    unsigned excluded;  /* coverage points excluded by `# tally: nocover
+                           because "..."`: in neither count above */
+    unsigned excluded_reached; /* of those, the ones a test reached */
 } tally_test_counts;
 
 /* What tally_tests_write writes. */

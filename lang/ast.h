@@ -141,7 +141,9 @@ typedef enum ast_kind {
     AST_TEST,     /* test text(name, len) list: AST_GIVEN, AST_ASOF,
                      AST_WITH, AST_EXPECT in the order written */
     AST_GIVEN,    /* given name(the input) [text(key)] from text2(file);
-                     text NULL: the file's first record */
+                     text NULL: the file's first record; or given name
+                     b, b the record written out (an AST_RECORD_LIT),
+                     a and text2 NULL */
     AST_WITH,     /* with name = a: a parameter's value for one test;
                      op 1 once the runner has put a in the parameter */
     AST_EXPECT,   /* expect a = b (op AST_EXPECT_VALUE: a is a path into

@@ -1997,6 +1997,26 @@ static bool test_literal(const ast_node *n)
     }
 }
 
+/* A record given to a test in Tally syntax is written out: record
+ * literals, lists and written values (test_literal) only, so it can be
+ * bound as data is (api/test.c writes it as JSON); an error at each
+ * value that is not. */
+static void given_literal(checker *k, ast_node *n)
+{
+    if (n->kind == AST_RECORD_LIT || n->kind == AST_LIST_LIT) {
+        for (uint32_t i = 0; i < n->list.count; i++) {
+            ast_node *v = n->list.items[i];
+            given_literal(k, v->kind == AST_FIELD_INIT ? v->a : v);
+        }
+        return;
+    }
+    if (n->kind == AST_DURATION || !test_literal(n)) {
+        err(k, n->sp, "write the value itself: a number, text, date, enum "
+            "member, none, a list [...] or a record R { ... }",
+            "a given record is written out");
+    }
+}
+
 /* The tests of the policy (and of its test file): what each gives,
  * overrides and expects, against the input, the parameters and the
  * output (api/test.c runs them). */
@@ -2024,7 +2044,12 @@ static void check_tests(checker *k, ast_node *root)
                         "'%s' is not the policy's input ('%s')", cl->name,
                         k->res.input->name);
                 }
-                if (cl->a->len == 0 || strlen(cl->text2) != cl->a->len) {
+                if (cl->b) {
+                    if (k->res.input) {
+                        expect(k, cl->b, k->res.input->ty, "the given record");
+                    }
+                    given_literal(k, cl->b);
+                } else if (cl->a->len == 0 || strlen(cl->text2) != cl->a->len) {
                     err(k, cl->a->sp, NULL, "not a file name");
                 }
                 break;
@@ -2073,13 +2098,32 @@ static void check_tests(checker *k, ast_node *root)
                     }
                     break;
                 }
-                if (cl->a->kind != AST_BINARY || cl->a->op != '=') {
+                int op = cl->a->kind == AST_BINARY ? cl->a->op : 0;
+                if (op != '=' && op != NE && op != '<' && op != LE &&
+                    op != '>' && op != GE) {
                     err(k, cl->a->sp, "write: expect result.award = \"S-00002\"",
-                        "an expectation compares a value of the output with '='");
+                        "an expectation compares a value of the output with "
+                        "'=', '!=', '<', '<=', '>' or '>='");
                     break;
                 }
                 ty *pt = test_path(k, cl->a->a);
                 if (ty_is_bad(pt)) {
+                    break;
+                }
+                const ty *npt = pt;
+                while (npt->kind == TY_OPTIONAL) {
+                    npt = npt->elem;
+                }
+                if (op != '=' && op != NE && npt->kind != TY_INT &&
+                    npt->kind != TY_DEC && npt->kind != TY_MONEY &&
+                    npt->kind != TY_PERCENT) {
+                    err(k, cl->a->sp, "compare other values with '=' or '!='",
+                        "only numbers are compared with '<', '<=', '>' or '>='");
+                    break;
+                }
+                if (op != '=' && op != NE && cl->a->b->kind == AST_NONE) {
+                    err(k, cl->a->b->sp, NULL, "none is not ordered: compare it "
+                        "with '=' or '!='");
                     break;
                 }
                 expect(k, cl->a->b, pt, "the expected value");
@@ -3005,6 +3049,7 @@ bool tly_check(tly_comp *c)
         lint_warn(k);
     }
     lint_allow(c);
+    lint_nocover_check(c);
     c->checked = &k->res;
     return c->diags.nerrors == 0 && !c->oom;
 }

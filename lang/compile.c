@@ -513,7 +513,9 @@ static void cover(cg *g, tly_span sp, const char *what)
     pr->what = arena_strndup(g->pa, buf, strlen(buf));
     pr->line = line;
     pr->col = col;
-    if (!pr->file || !pr->what) {
+    const char *why = lint_nocover(g->c, sp.start);
+    pr->excluded = why ? arena_strndup(g->pa, why, strlen(why)) : NULL;
+    if (!pr->file || !pr->what || (why && !pr->excluded)) {
         oom(g);
         return;
     }

@@ -202,6 +202,14 @@ static bool comment_line(const tly_file *f, size_t ls, size_t *le,
     return true;
 }
 
+/* Whether comment text [t, t + len) is a directive to Tally's tools
+ * ("tally: allow ...", "tally: nocover ...", "tally: legal"), not prose:
+ * documents leave it out. */
+static bool directive(const char *t, size_t len)
+{
+    return len >= 6 && memcmp(t, "tally:", 6) == 0;
+}
+
 /* A section heading line, "---- Title ----": the title's bytes. */
 static bool heading_line(const char *t, size_t len, const char **title,
                          size_t *tlen)
@@ -255,6 +263,10 @@ static void prose(doc *d, const tly_file *f, size_t from, size_t to,
         size_t tl;
         if (!comment_line(f, ls, &le, &t, &tl)) {
             break;
+        }
+        if (directive(t, tl)) {
+            ls = le < f->len ? le + 1 : le;
+            continue;
         }
         const char *title;
         size_t titlelen;
@@ -347,7 +359,8 @@ static bool comment_after(const tly_file *f, size_t at, const char **text,
             in_str = !in_str;
         } else if (ch == '#' && !in_str) {
             size_t e;
-            return comment_line(f, i, &e, text, len) && *len > 0;
+            return comment_line(f, i, &e, text, len) && *len > 0 &&
+                   !directive(*text, *len);
         } else if (!in_str && ch != ' ' && ch != '\t' && ch != ',' &&
                    ch != '\r' && !(i == at && (ch == '}' || ch == ')'))) {
             return false; /* more code follows: the comment is not ours */
@@ -369,6 +382,10 @@ static bool describe_item(doc *d, tly_span sp, strbuf *b)
             const char *t;
             size_t tl;
             comment_line(f, ls, &le, &t, &tl);
+            if (directive(t, tl)) {
+                ls = le + 1;
+                continue;
+            }
             if (tl && b->len) {
                 sb_putc(b, ' ');
             }

@@ -162,6 +162,16 @@ bool tly_check(tly_comp *c);
  * and the warning's hint says so. */
 void lint_allow(tly_comp *c);
 
+/* The reason of a coverage exclusion `# tally: nocover because "reason"`
+ * on the line of span offset [off] or in the comment lines just above
+ * (lang/lint.c), as written between the quotes, in c->arena; NULL when
+ * there is none (or one without a reason). */
+const char *lint_nocover(tly_comp *c, uint32_t off);
+
+/* Adds an error at each `# tally: nocover` of the policy and its
+ * user-written modules that gives no reason. */
+void lint_nocover_check(tly_comp *c);
+
 /* Compiles the checked c->root into a new program; NULL on failure (a
  * diagnostic says why). */
 bc_program *tly_compile(tly_comp *c);

@@ -827,3 +827,122 @@ void lint_allow(tly_comp *c)
     }
     l->count = kept;
 }
+
+/* ---- coverage exclusions ------------------------------------------------- */
+
+/* In the line [s, e): the comment's "# tally: nocover" -> 0 none; 1 with a
+ * reason (because "..."), its text in [*r, *r + *rlen) as written between
+ * the quotes; 2 without one.  [*at]: where the comment's '#' is. */
+static int nocover_in(const char *s, const char *e, const char **r,
+                      size_t *rlen, const char **at)
+{
+    const char *p = s;
+    while (p < e && *p != '#') {
+        if (*p == '"') { /* text may hold a '#' */
+            p++;
+            while (p < e && *p != '"') {
+                p += *p == '\\' ? 2 : 1;
+            }
+        }
+        p++;
+    }
+    if (p >= e) {
+        return 0;
+    }
+    *at = p;
+    p++;
+    while (p < e && *p == ' ') p++;
+    static const char tag[] = "tally: nocover";
+    size_t k = sizeof tag - 1;
+    if ((size_t)(e - p) < k || memcmp(p, tag, k) != 0 ||
+        (p + k < e && p[k] != ' ' && p[k] != '\r')) {
+        return 0;
+    }
+    p += k;
+    while (p < e && *p == ' ') p++;
+    static const char because[] = "because";
+    if ((size_t)(e - p) < sizeof because - 1 ||
+        memcmp(p, because, sizeof because - 1) != 0) {
+        return 2;
+    }
+    p += sizeof because - 1;
+    while (p < e && *p == ' ') p++;
+    if (p >= e || *p != '"') {
+        return 2;
+    }
+    const char *q = ++p;
+    while (q < e && *q != '"') {
+        q += *q == '\\' ? 2 : 1;
+    }
+    if (q >= e || q == p) {
+        return 2;
+    }
+    *r = p;
+    *rlen = (size_t)(q - p);
+    return 1;
+}
+
+const char *lint_nocover(tly_comp *c, uint32_t off)
+{
+    const tly_file *f = tly_file_at(c, off);
+    size_t o = off - f->base;
+    if (o > f->len) {
+        o = f->len;
+    }
+    const char *src = f->src, *end = src + f->len;
+    const char *ls = src + o;
+    while (ls > src && ls[-1] != '\n') ls--;
+    const char *le = src + o;
+    while (le < end && *le != '\n') le++;
+    const char *r = NULL, *at;
+    size_t rlen = 0;
+    int got = nocover_in(ls, le, &r, &rlen, &at);
+    while (!got && ls > src) { /* the comment lines just above */
+        const char *pe = ls - 1;
+        const char *ps = pe;
+        while (ps > src && ps[-1] != '\n') ps--;
+        if (!comment_only(ps, pe)) {
+            break;
+        }
+        got = nocover_in(ps, pe, &r, &rlen, &at);
+        ls = ps;
+    }
+    if (got != 1) {
+        return NULL;
+    }
+    char *d = arena_alloc(&c->arena, rlen + 1);
+    if (!d) {
+        c->oom = true;
+        return NULL;
+    }
+    memcpy(d, r, rlen);
+    d[rlen] = '\0';
+    return d;
+}
+
+void lint_nocover_check(tly_comp *c)
+{
+    int nfiles = c->nfiles ? c->nfiles : 1;
+    for (int i = 0; i < nfiles; i++) {
+        const tly_file *f = c->nfiles ? c->files[i] : tly_file_at(c, 0);
+        if (f->builtin) {
+            continue;
+        }
+        const char *s = f->src, *end = s + f->len;
+        while (s < end) {
+            const char *e = s;
+            while (e < end && *e != '\n') e++;
+            const char *r, *at;
+            size_t rlen;
+            if (nocover_in(s, e, &r, &rlen, &at) == 2) {
+                uint32_t o = f->base + (uint32_t)(at - f->src);
+                tly_span sp = {o, o + 1};
+                diag_add(&c->diags, DIAG_ERROR, sp,
+                         "# tally: nocover because \"why it cannot be "
+                         "reached\"",
+                         "a coverage exclusion needs a reason");
+            }
+            s = e + 1;
+        }
+    }
+}

@@ -661,6 +661,7 @@ entry
 
 /* test "S-00007 is excluded for fraud"
  *   given tender "T-0001" from "sample.jsonl"
+ *     (or the record written out: given order Order { id: "A-1", ... })
  *   as of 2026-03-01
  *   with minimum_insurance = £10,000,000
  *   expect result.award = "S-00002"
@@ -688,6 +689,14 @@ test_clause
     | GIVEN IDENT FROM STRING
                         { $$ = named(c, AST_GIVEN, @$, $2, @2); $$->text2 = $4.s;
                           $$->a = lit(c, AST_TEXT, @4, $4); }
+    | GIVEN IDENT IDENT '{' inits comma '}'
+                        { $$ = named(c, AST_GIVEN, @$, $2, @2); $$->b = $5;
+                          $$->b->name = $3.s; $$->b->name_sp = @3; $$->b->sp = @3;
+                          $$->b->sp.end = @7.end; }
+    | GIVEN IDENT IDENT '{' '}'
+                        { $$ = named(c, AST_GIVEN, @$, $2, @2);
+                          $$->b = named(c, AST_RECORD_LIT, @3, $3, @3);
+                          $$->b->sp.end = @5.end; }
     | ASOF expr         { $$ = N(AST_ASOF, @$); $$->a = $2; }
     | WITH IDENT '=' expr
                         { $$ = named(c, AST_WITH, @$, $2, @2); $$->a = $4; }

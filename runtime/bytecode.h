@@ -376,6 +376,8 @@ typedef struct bc_probe {
     const char *file; /* the program's arena: its file, as compiled */
     const char *what; /* the program's arena: "rule assessment: when" */
     uint32_t line, col;
+    const char *excluded; /* the program's arena: the reason of its
+                             `# tally: nocover because "..."`, or NULL */
 } bc_probe;
 
 typedef struct bc_program {

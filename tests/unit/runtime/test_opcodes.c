@@ -50,7 +50,7 @@ static bc_program *fixture(mem_ctx *mem)
     p->cites[0] = (bc_cite){1, BC_NO_STRING, 0, BC_NONE_U16}; /* "libx" */
     p->ncites = 1;
     p->probes = arena_zalloc(a, sizeof *p->probes);
-    p->probes[0] = (bc_probe){"main.tally", "definition main: reached", 1, 1};
+    p->probes[0] = (bc_probe){"main.tally", "definition main: reached", 1, 1, NULL};
     p->nprobes = 1;
     p->traced = true; /* in memory, as compiled for tracing: TRACE_* may
                          appear */
