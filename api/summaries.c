@@ -1171,7 +1171,6 @@ tally_status tally_summaries(const tally_config *cfg, const char *file,
         otext[olen] = '\0';
         t.out = yajl_tree_parse(otext, ebuf, sizeof ebuf);
         t.problem[0] = '\0';
-        char refbuf[40];
         if (es != TALLY_OK) {
             const char *why = scalar(object_get(t.out, "error"));
             snprintf(t.problem, sizeof t.problem, "%s: %.200s",
@@ -1187,6 +1186,7 @@ tally_status tally_summaries(const tally_config *cfg, const char *file,
             }
         }
         if (t.problem[0]) {
+            char refbuf[40];
             tender bad = t;
             bad.ref = record_ref(&t, lineno, refbuf, sizeof refbuf);
             bad.title = t.in ? sum_value(&t, NULL, SUM_TITLE) : NULL;

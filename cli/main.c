@@ -1850,7 +1850,6 @@ static const char usage_summaries[] =
  * the first file of each arrives. */
 typedef struct sum_out {
     const char *dir;
-    bool failed;
 } sum_out;
 
 static int sum_sink(void *ud, const char *name, const char *bytes, size_t len)
@@ -1977,7 +1976,7 @@ static int cmd_summaries(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         }
         return EXIT_IO;
     }
-    sum_out so = {dir, false};
+    sum_out so = {dir};
     tally_status st = tally_summaries(cfg, policy, buf, len, in, fmt, sum_sink, &so);
     free(buf);
     if (in != stdin) {

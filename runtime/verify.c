@@ -1131,9 +1131,21 @@ static bool decode(vfy *v, walk *w)
             return fail_at(v, w, pc, "unknown opcode %u (%d defined)", op,
                            OP_COUNT);
         }
-        if (op >= OP_TRACE_ENTER && op <= OP_TRACE_CALL && !v->p->traced) {
-            return fail_at(v, w, pc, "%s in a program not compiled for "
-                           "tracing", bc_ops[op].name);
+        switch (op) {
+        case OP_TRACE_ENTER:
+        case OP_TRACE_EXIT:
+        case OP_TRACE_FIELD:
+        case OP_TRACE_INIT:
+        case OP_TRACE_REC:
+        case OP_TRACE_BEGIN:
+        case OP_TRACE_CALL:
+            if (!v->p->traced) {
+                return fail_at(v, w, pc, "%s in a program not compiled for "
+                               "tracing", bc_ops[op].name);
+            }
+            break;
+        default:
+            break;
         }
         uint32_t n = bc_ops[op].len;
         if (n > len - pc) {
