@@ -158,7 +158,10 @@ static void file_name(char *buf, size_t cap, const char *id)
         bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                   (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
                   (ch == '.' && n > 0);
-        buf[n++] = ok ? ch : '_';
+        if (!ok) {
+            ch = '_';
+        }
+        buf[n++] = ch;
     }
     if (n == 0) {
         buf[n++] = '_';
@@ -620,14 +623,12 @@ static void jkey(strbuf *b, bool *first, const char *k)
 /* A value as the run wrote it: strings stay strings, numbers numbers. */
 static void jval(strbuf *b, yajl_val v)
 {
-    if (!v || YAJL_IS_NULL(v)) {
-        sb_puts(b, "null");
-    } else if (YAJL_IS_STRING(v)) {
+    if (v && YAJL_IS_STRING(v)) {
         sb_put_json_string(b, v->u.string, strlen(v->u.string));
-    } else if (YAJL_IS_NUMBER(v) || YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+    } else if (v && (YAJL_IS_NUMBER(v) || YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))) {
         sb_puts(b, scalar(v));
     } else {
-        sb_puts(b, "null");
+        sb_puts(b, "null"); /* null, absent, or not a scalar */
     }
 }
 
