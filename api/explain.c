@@ -407,8 +407,10 @@ static const bc_type *type_of(const bc_program *p, uint16_t t)
     return ty;
 }
 
-/* Money with thousands separators: "£412,000.00". */
-static void put_money(strbuf *b, const dec *d)
+/* Money with thousands separators: "£412,000.00", or for an amount that
+ * carries another currency (money in currency) "EUR 412,000.00", as
+ * text() writes it. */
+static void put_money(strbuf *b, const dec *d, uint16_t cur)
 {
     strbuf t;
     sb_init(&t, b->mem);
@@ -428,7 +430,16 @@ static void put_money(strbuf *b, const dec *d)
         s++;
         len--;
     }
-    sb_puts(b, "£");
+    char code[4] = "GBP";
+    if (cur != VAL_CUR_NONE) {
+        val_cur_code(cur, code);
+    }
+    if (strcmp(code, "GBP") == 0) {
+        sb_puts(b, "£");
+    } else {
+        sb_puts(b, code);
+        sb_putc(b, ' ');
+    }
     size_t intlen = 0;
     while (intlen < len && s[intlen] != '.') {
         intlen++;
@@ -458,8 +469,8 @@ static void put_value(const xtree *t, strbuf *b, const value *x,
         sb_put_i64(b, x->as.i);
         return;
     case VAL_DEC:
-        if (ty && ty->kind == BT_MONEY) {
-            put_money(b, &x->as.d);
+        if ((ty && ty->kind == BT_MONEY) || x->type != VAL_CUR_NONE) {
+            put_money(b, &x->as.d, x->type);
         } else if (ty && ty->kind == BT_PERCENT) {
             dec h = dec_from_int(100), r;
             arena *a = t->a;
