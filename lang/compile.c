@@ -284,8 +284,9 @@ static bc_type_kind bt_kind(ty_kind k)
     case TY_DATE: return BT_DATE;
     case TY_DATETIME: return BT_DATETIME;
     case TY_DURATION: return BT_DURATION;
-    case TY_TEXT: return BT_TEXT;
-    case TY_JUDGEMENT: return BT_TEXT; /* bound and written as text */
+    case TY_TEXT:
+    case TY_JUDGEMENT: /* bound and written as text */
+        return BT_TEXT;
     case TY_ENUM: return BT_ENUM;
     case TY_RECORD: return BT_RECORD;
     case TY_LIST: return BT_LIST;

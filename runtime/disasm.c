@@ -539,9 +539,6 @@ static void put_operand(strbuf *b, const bc_program *p, bc_opnd kind,
         }
         return;
     case OPND_PATH:
-        sb_puts(b, sep);
-        put_quoted(b, p, a);
-        return;
     case OPND_CURRENCY:
         sb_puts(b, sep);
         put_quoted(b, p, a);

@@ -1502,12 +1502,12 @@ static const char *get_value(rep_state *s, yajl_val v, uint16_t t, value *out)
             bc_string(p, p->members[e->first_member + e->nmembers - 1].json)[0] == '\0') {
             /* an open enum: a code it does not list is its 'other' */
             size_t len = strlen(str);
-            char *c = arena_alloc(&s->tmp, len ? len : 1);
+            char *c = arena_alloc(&s->tmp, len + 1);
             if (!c) {
                 s->nomem = true;
                 return "out of memory";
             }
-            memcpy(c, str, len);
+            memcpy(c, str, len + 1); /* with its NUL, though len counts */
             *out = val_int(e->nmembers - 1);
             out->kind = VAL_ENUM;
             out->type = ty->ref;
