@@ -25,6 +25,7 @@
 #include "whynot.h"
 
 #define usage_error cli_usage_error
+#define unknown_option cli_unknown_option
 #define exit_for cli_exit_for
 #define slurp cli_slurp
 #define load_program cli_load_program
@@ -503,6 +504,28 @@ static int compile_option(tally_config *cfg, lib_dirs *ld, int argc,
     return 1;
 }
 
+/* The usage error for an option that command [cmd] does not know. */
+int cli_unknown_option(const char *a, const char *cmd, const char *usage)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "unknown option '%s' for %s", a, cmd);
+    return usage_error(msg, usage);
+}
+
+/* After a command's own options: a compile option (compile_option), or
+ * else the usage error for an unknown one.  True when taken (*i at its
+ * value); false with *rc the status to return. */
+static bool other_option(tally_config *cfg, lib_dirs *ld, int argc,
+                         char **argv, int *i, const char *cmd,
+                         const char *usage, int *rc)
+{
+    int got = compile_option(cfg, ld, argc, argv, i, usage, rc);
+    if (got == 0) {
+        *rc = unknown_option(argv[*i], cmd, usage);
+    }
+    return got > 0;
+}
+
 /* Takes the compile options (compile_option) out of the [*argc]
  * arguments of [argv], up to a `--`, and closes the gap: what is left is
  * the command's own.  For a command whose own options are parsed
@@ -531,13 +554,12 @@ static bool take_compile_options(tally_config *cfg, lib_dirs *ld, int *argc,
     return true;
 }
 
-/* Counts the warnings of one check (tally check --strict). */
-/* compile_option and libs_done for the commands in other files
+/* other_option and libs_done for the commands in other files
  * (cli/whynot.h). */
-int cli_compile_option(tally_config *cfg, lib_dirs *ld, int argc, char **argv,
-                       int *i, const char *usage, int *rc)
+bool cli_other_option(tally_config *cfg, lib_dirs *ld, int argc, char **argv,
+                      int *i, const char *cmd, const char *usage, int *rc)
 {
-    return compile_option(cfg, ld, argc, argv, i, usage, rc);
+    return other_option(cfg, ld, argc, argv, i, cmd, usage, rc);
 }
 
 bool cli_libs_done(lib_dirs *ld, tally_config *cfg)
@@ -545,6 +567,7 @@ bool cli_libs_done(lib_dirs *ld, tally_config *cfg)
     return libs_done(ld, cfg);
 }
 
+/* Counts the warnings of one check (tally check --strict). */
 static void count_warning(void *ud, const tally_diagnostic *d)
 {
     if (d->severity == TALLY_SEVERITY_WARNING) {
@@ -579,16 +602,9 @@ static int cmd_check(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             strict = true;
             continue;
         }
-        int got = compile_option(cfg, ld, argc, argv, &i, usage_check, &rc);
-        if (got < 0) {
+        if (!other_option(cfg, ld, argc, argv, &i, "check", usage_check, &rc)) {
             free(files);
             return rc;
-        }
-        if (got == 0) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "unknown option '%s' for check", a);
-            free(files);
-            return usage_error(msg, usage_check);
         }
     }
     if (nfiles < 1) {
@@ -669,9 +685,7 @@ static int cmd_fmt(tally_config *cfg, int argc, char **argv)
         } else if (strcmp(a, "--write") == 0) {
             write = true;
         } else {
-            char msg[200];
-            snprintf(msg, sizeof msg, "unknown option '%s' for fmt", a);
-            return usage_error(msg, usage_fmt);
+            return unknown_option(a, "fmt", usage_fmt);
         }
     }
     if (check && write) {
@@ -766,7 +780,7 @@ static int cmd_build(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             }
             out = argv[++i];
         } else if (options && argv[i][0] == '-' && argv[i][1]) {
-            return usage_error("unknown option for build", usage_build);
+            return unknown_option(argv[i], "build", usage_build);
         } else if (!in) {
             in = argv[i];
         } else {
@@ -1049,9 +1063,7 @@ static int cmd_run(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         } else if (cli_report_option(&reports, argc, argv, &i, usage_run, &rc) != 0) {
             /* taken, or rc says why not */
         } else {
-            char msg[200];
-            snprintf(msg, sizeof msg, "unknown option '%s' for run", a);
-            rc = usage_error(msg, usage_run);
+            rc = unknown_option(a, "run", usage_run);
         }
     }
     if (rc == EXIT_OK && !prog_path) {
@@ -1429,16 +1441,9 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             }
             continue;
         }
-        int got = compile_option(cfg, ld, argc, argv, &i, usage_test, &rc);
-        if (got < 0) {
+        if (!other_option(cfg, ld, argc, argv, &i, "test", usage_test, &rc)) {
             free(given);
             return rc;
-        }
-        if (got == 0) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "unknown option '%s' for test", a);
-            free(given);
-            return usage_error(msg, usage_test);
         }
     }
     if (!libs_done(ld, cfg)) {
@@ -1661,9 +1666,7 @@ static int cmd_explain(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
                 break;
             }
         } else {
-            char msg[200];
-            snprintf(msg, sizeof msg, "unknown option '%s' for explain", a);
-            rc = usage_error(msg, usage_explain);
+            rc = unknown_option(a, "explain", usage_explain);
         }
     }
     if (rc == EXIT_OK && (!policy || !data)) {
@@ -1741,16 +1744,9 @@ static int cmd_doc(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
             }
             o.as_of = val;
             i++;
-        } else {
-            int got = compile_option(cfg, ld, argc, argv, &i, usage_doc, &rc);
-            if (got < 0) {
-                return rc;
-            }
-            if (got == 0) {
-                char msg[200];
-                snprintf(msg, sizeof msg, "unknown option '%s' for doc", a);
-                return usage_error(msg, usage_doc);
-            }
+        } else if (!other_option(cfg, ld, argc, argv, &i, "doc",
+                                 usage_doc, &rc)) {
+            return rc;
         }
     }
     if (!policy) {
@@ -1931,16 +1927,9 @@ static int cmd_summaries(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
                                    usage_summaries);
             }
             i++;
-        } else {
-            int got = compile_option(cfg, ld, argc, argv, &i, usage_summaries, &rc);
-            if (got < 0) {
-                return rc;
-            }
-            if (got == 0) {
-                char msg[200];
-                snprintf(msg, sizeof msg, "unknown option '%s' for summaries", a);
-                return usage_error(msg, usage_summaries);
-            }
+        } else if (!other_option(cfg, ld, argc, argv, &i, "summaries",
+                                 usage_summaries, &rc)) {
+            return rc;
         }
     }
     if (!policy) {

@@ -262,9 +262,7 @@ int cmd_merge(tally_config *cfg, int argc, char **argv)
         } else if (strcmp(a, "--partial") == 0) {
             partial = 1;
         } else {
-            char msg[200];
-            snprintf(msg, sizeof msg, "unknown option '%s' for merge", a);
-            rc = cli_usage_error(msg, cli_usage_merge);
+            rc = cli_unknown_option(a, "merge", cli_usage_merge);
         }
     }
     if (rc == 0 && (!prog_path || nfiles == 0)) {

@@ -60,6 +60,9 @@ int cmd_merge(tally_config *cfg, int argc, char **argv);
 
 /* From cli/main.c. */
 int cli_usage_error(const char *msg, const char *usage);
+/* The usage error for an option that command [cmd] does not know
+ * ("unknown option '--x' for merge"): the exit status. */
+int cli_unknown_option(const char *a, const char *cmd, const char *usage);
 int cli_exit_for(tally_status s);
 int cli_load_program(const tally_config *cfg, const char *path, tally_program **out);
 char *cli_slurp(const char *path, size_t *len);

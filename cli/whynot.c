@@ -133,16 +133,9 @@ int cmd_whynot(tally_config *cfg, struct lib_dirs *ld, int argc, char **argv)
                 return cli_usage_error("--format needs text or json", usage);
             }
             i++;
-        } else {
-            int got = cli_compile_option(cfg, ld, argc, argv, &i, usage, &rc);
-            if (got < 0) {
-                return rc;
-            }
-            if (got == 0) {
-                char msg[200];
-                snprintf(msg, sizeof msg, "unknown option '%s' for whynot", a);
-                return cli_usage_error(msg, usage);
-            }
+        } else if (!cli_other_option(cfg, ld, argc, argv, &i, "whynot", usage,
+                                     &rc)) {
+            return rc;
         }
     }
     if (nfiles != 2) {

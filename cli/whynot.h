@@ -17,12 +17,14 @@ int cmd_whynot(tally_config *cfg, struct lib_dirs *ld, int argc, char **argv);
 
 extern const char cli_usage_whynot[];
 
-/* From cli/main.c: its compile options (--lib-path, --max-errors,
- * --memory-cap, ...) at argv[*i], as compile_option there (1 taken, 0
- * not one, -1 a usage error with the status in *rc), and the module
+/* From cli/main.c: after a command's own options, its compile options
+ * (--lib-path, --max-errors, --memory-cap, ...) at argv[*i], or else the
+ * usage error for an option command [cmd] does not know, as other_option
+ * there (true when taken; false with the status in *rc); and the module
  * directories given to [cfg] once the options are read. */
-int cli_compile_option(tally_config *cfg, struct lib_dirs *ld, int argc,
-                       char **argv, int *i, const char *usage, int *rc);
+bool cli_other_option(tally_config *cfg, struct lib_dirs *ld, int argc,
+                      char **argv, int *i, const char *cmd,
+                      const char *usage, int *rc);
 bool cli_libs_done(struct lib_dirs *ld, tally_config *cfg);
 
 #endif
