@@ -1480,12 +1480,23 @@ static bool eval_case(tally_tests *t, mem_ctx *m, const tally_program *p,
 /* ---- derivations of failed expectations -------------------------------- */
 
 /* What a failed expectation shows of its value's derivation (tally
- * explain's text): the field's line and the two levels under it (the
- * calls that made the value, and what each read, took and called), at
- * most DERIV_LINES lines; the rest is one tally explain away.  Twelve
- * lines keep a failure on one screen beside its values. */
-#define DERIV_DEPTH 2
+ * explain's text): the field's line and as many whole levels under it
+ * as fit in DERIV_LINES lines (all of it when it fits; at least the
+ * level under the field, cut at DERIV_LINES); the rest is one tally
+ * explain away.  Twelve lines keep a failure on one screen beside its
+ * values. */
 #define DERIV_LINES 12
+#define DERIV_MAX_DEPTH 64 /* deeper lines count as this deep */
+
+/* The depth of the explain line at [s] (ending at [nl]): its indent. */
+static unsigned line_depth(const char *s, const char *nl)
+{
+    size_t sp = 0;
+    while (s + sp < nl && s[sp] == ' ') {
+        sp++;
+    }
+    return sp / 2 < DERIV_MAX_DEPTH ? (unsigned)(sp / 2) : DERIV_MAX_DEPTH;
+}
 
 /* Appends [s] to [b] as one shell word: as it is when no shell treats
  * any of its characters specially, else in single quotes. */
@@ -1556,17 +1567,24 @@ static void put_derivation(strbuf *b, const strbuf *text, const tcase *tc,
 {
     sb_puts(b, "    derivation:\n");
     const char *s = text->p, *end = s + text->len;
+    unsigned at[DERIV_MAX_DEPTH + 1] = {0}; /* lines at each depth */
+    for (const char *q = s; q < end;) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        nl = nl ? nl : end;
+        at[line_depth(q, nl)]++;
+        q = nl < end ? nl + 1 : end;
+    }
+    unsigned depth = 1, upto = at[0] + at[1];
+    while (depth < DERIV_MAX_DEPTH && upto + at[depth + 1] <= DERIV_LINES) {
+        upto += at[++depth];
+    }
     unsigned kept = 0, cut = 0;
     while (s < end) {
         const char *nl = memchr(s, '\n', (size_t)(end - s));
         if (!nl) {
             nl = end;
         }
-        size_t sp = 0;
-        while (s + sp < nl && s[sp] == ' ') {
-            sp++;
-        }
-        if (sp / 2 <= DERIV_DEPTH && kept < DERIV_LINES) {
+        if (line_depth(s, nl) <= depth && kept < DERIV_LINES) {
             sb_puts(b, "      ");
             sb_put(b, s, (size_t)(nl - s));
             sb_putc(b, '\n');
