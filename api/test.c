@@ -1686,7 +1686,7 @@ static char *derived(tally_tests *t, const tcase *tc, const char *key_field,
     data_error de;
     rt_status ds = RT_EDATA;
     bool traced = false, truncated = false;
-    strbuf *key = bufs ? &bufs[2 * n] : NULL;
+    strbuf *key = bufs ? &bufs[2 * (size_t)n] : NULL;
     if (paths) {
         for (int i = 0; i <= 2 * n; i++) {
             sb_init(&bufs[i], &t->mem);
