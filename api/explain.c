@@ -1,5 +1,6 @@
-/* api/explain.c - derivation traces made readable: tally_explain and the
- * compact reason tree of tally run --explain (docs/explain.md).
+/* api/explain.c - derivation traces made readable: tally_explain, the
+ * compact reason tree of tally run --explain (docs/explain.md), and the
+ * derivations under tally test's failed expectations.
  *
  * A program compiled for tracing (tally_config.trace) run on a vm with
  * vm_set_trace leaves, per record, a flat list of events (runtime/vm.h).

@@ -13,7 +13,13 @@
  * result.  With coverage, programs are compiled with COVER instructions
  * and the session's VM counts each probe (runtime/vm.c); the counts are
  * merged by the probe's place and kind, so programs compiled for
- * different tests of one file add up.
+ * different tests of one file add up.  A failed expectation on a value
+ * is followed by the value's derivation: the record is evaluated again
+ * by the policy compiled for tracing (once per file, at the first such
+ * failure, on the calling thread; a `with` test's own) and api/
+ * explain.c's text for the path is put under it, cut short.  A data
+ * file named *.csv is read by the runtime's CSV reader, as tally run
+ * --input csv reads it.
  *
  * Owns nothing global; everything lives in a tally_tests' arena.  Never
  * prints except to the report stream and the caller's message callback.
