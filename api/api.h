@@ -35,6 +35,30 @@ mem_ctx *api_session_mem(tally_session *s);
 /* The VM [s] evaluates with (tally test reads its coverage counts). */
 struct vm *api_session_vm(tally_session *s);
 
+struct value;
+struct data_error;
+
+/* Evaluates on [s], as tally_session_eval does, an input record already
+ * read and bound elsewhere (tally test's CSV data, read by a data_reader
+ * of [s]'s program): [ds] is the reader's status for it, RT_OK with the
+ * record in [in_rec] (borrowed; its arena must outlive the call) or
+ * RT_EDATA with the rejection in [de].  Output and status as
+ * tally_session_eval. */
+tally_status api_session_eval_bound(tally_session *s, rt_status ds,
+                                    const struct value *in_rec,
+                                    const struct data_error *de,
+                                    const char **out, size_t *out_len);
+
+/* Binds [tp]'s native functions as a run does (api/run.c): *nt receives
+ * the table (NULL when the program has no extern definitions), freed
+ * with ffi_free.  TALLY_OK, or the status with a message sent. */
+tally_status api_bind_natives(const tally_program *tp, mem_ctx *m,
+                              ffi_table **nt);
+
+/* Whether [key] (a text or integer value, or NULL) is written [want]:
+ * how tally explain and tally test find a record by its key. */
+bool api_key_is(const struct value *key, const char *want);
+
 /* The API's status for the runtime's [s] (runtime/status.h): the one
  * place a runtime status becomes a tally_status.  RT_OK and RT_EOF are
  * TALLY_OK; a limit is a failed record, TALLY_ERUNTIME; RT_EINTERNAL

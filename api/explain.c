@@ -1,5 +1,6 @@
-/* api/explain.c - derivation traces made readable: tally_explain and the
- * compact reason tree of tally run --explain (docs/explain.md).
+/* api/explain.c - derivation traces made readable: tally_explain, the
+ * compact reason tree of tally run --explain (docs/explain.md), and the
+ * derivations under tally test's failed expectations.
  *
  * A program compiled for tracing (tally_config.trace) run on a vm with
  * vm_set_trace leaves, per record, a flat list of events (runtime/vm.h).
@@ -1274,8 +1275,7 @@ bool xt_render(xtree *t, strbuf *b, const value *res, const char *path,
 
 /* ---- tally_explain ------------------------------------------------------- */
 
-/* Whether [key] (a text or integer value) is written [want]. */
-static bool key_is(const value *key, const char *want)
+bool api_key_is(const value *key, const char *want)
 {
     if (!key) {
         return false;
@@ -1366,7 +1366,7 @@ tally_status tally_explain(const tally_program *tp,
         const value *key = ds == RT_EDATA ? &de.key
                            : (in_rec.kind == VAL_RECORD && p->key_field < in_rec.as.r->count)
                                ? &in_rec.as.r->fields[p->key_field] : NULL;
-        if (!key_is(key, o->record)) {
+        if (!api_key_is(key, o->record)) {
             continue;
         }
         if (ds == RT_EDATA) {
@@ -1449,5 +1449,69 @@ done:
     sb_free(&b);
     sb_free(&seen);
     arena_free(&rec);
+    return result;
+}
+
+tally_status api_explain_paths(const tally_program *tp, const value *in_rec,
+                               const char *as_of, const char *const *paths,
+                               int npaths, strbuf *outs, bool *truncated)
+{
+    const bc_program *p = tp->prog;
+    *truncated = false;
+    int64_t day = 0;
+    if (!p->traced || (as_of && !date_parse(as_of, strlen(as_of), &day))) {
+        return TALLY_EOPTION;
+    }
+    mem_ctx m;
+    api_setup_mem(&m, &tp->cfg);
+    ffi_table *nt = NULL;
+    tally_status result = api_bind_natives(tp, &m, &nt);
+    if (result != TALLY_OK) {
+        return result;
+    }
+    arena rec;
+    arena_init(&rec, &m);
+    strbuf seen;
+    sb_init(&seen, &m);
+    vm *v = vm_new(&m, p);
+    if (!v || !vm_set_trace(v, TALLY_DEFAULT_TRACE_EVENTS)) {
+        result = TALLY_ENOMEM;
+        goto done;
+    }
+    vm_set_budget(v, tp->cfg.budget ? tp->cfg.budget : TALLY_DEFAULT_BUDGET);
+    vm_set_as_of(v, as_of != NULL, day);
+    vm_set_natives(v, nt);
+    value res;
+    vm_error ve;
+    rt_status st = vm_eval(v, &rec, in_rec, &res, &ve);
+    if (st != RT_OK) {
+        result = st == RT_ENOMEM ? TALLY_ENOMEM
+                 : st == RT_EDATA ? TALLY_EDATA
+                                  : TALLY_ERUNTIME;
+        goto done;
+    }
+    uint32_t nev;
+    const vm_trace_event *ev = vm_trace(v, &nev, truncated);
+    xtree *t = xt_build(p, &rec, ev, nev, *truncated, in_rec, &seen);
+    if (!t) {
+        result = TALLY_ENOMEM;
+        goto done;
+    }
+    const char *out_name = bc_string(p, p->output_func < p->nfuncs
+                                            ? p->funcs[p->output_func].name
+                                            : p->input_name);
+    for (int i = 0; i < npaths; i++) {
+        if (!paths[i]) {
+            continue;
+        }
+        sb_clear(&seen); /* "as above" within this field's derivation only */
+        /* false (nothing written) when the result has no such field */
+        (void)xt_render(t, &outs[i], &res, paths[i], false, false, out_name);
+    }
+done:
+    vm_free(v);
+    sb_free(&seen);
+    arena_free(&rec);
+    ffi_free(nt);
     return result;
 }

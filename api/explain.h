@@ -35,4 +35,22 @@ bool xt_truncated(const xtree *t);
 bool xt_render(xtree *t, strbuf *b, const value *res, const char *path,
                bool json, bool compact, const char *out_name);
 
+struct tally_program;
+
+/* Evaluates [tp] (compiled with tally_config.trace) on the input record
+ * [in_rec] (bound for [tp]'s program; borrowed) with the evaluation date
+ * [as_of] ("YYYY-MM-DD"; NULL: the policy's own), and appends to each
+ * outs[i] the text derivation of field paths[i] of the result, as tally
+ * explain --path writes it (data names, "bids[2].total"); outs[i] is
+ * left as it was when paths[i] is NULL or the result has no such field.  *truncated tells
+ * whether the trace was cut short.  Returns TALLY_OK; TALLY_ERUNTIME or
+ * TALLY_EDATA when the policy fails on the record (outs untouched);
+ * TALLY_EOPTION when [tp] is not traced or [as_of] is not a date;
+ * TALLY_ENOMEM; or binding natives' status.  Sends no message but
+ * binding natives'.  Used by tally test for a failed expectation. */
+tally_status api_explain_paths(const struct tally_program *tp,
+                               const value *in_rec, const char *as_of,
+                               const char *const *paths, int npaths,
+                               strbuf *outs, bool *truncated);
+
 #endif

@@ -981,6 +981,12 @@ static tally_status bind_natives(const tally_program *tp, mem_ctx *m,
     return TALLY_OK;
 }
 
+tally_status api_bind_natives(const tally_program *tp, mem_ctx *m,
+                              ffi_table **nt)
+{
+    return bind_natives(tp, m, nt);
+}
+
 tally_status tally_json_array_add(tally_json_array *a, FILE *out, const char *json,
                                   size_t len)
 {
@@ -1165,6 +1171,10 @@ struct tally_session {
     uint64_t records; /* evaluated so far: names rejected records */
 };
 
+static tally_status session_output(tally_session *s,
+                                   const tally_run_stats *before,
+                                   const char **out, size_t *out_len);
+
 tally_status tally_session_new(const tally_program *tp,
                                const tally_run_options *o,
                                tally_session **out)
@@ -1235,14 +1245,42 @@ tally_status tally_session_eval(tally_session *s, const char *json, size_t len,
     if (st != TALLY_OK) {
         return st;
     }
+    return session_output(s, &before, out, out_len);
+}
+
+tally_status api_session_eval_bound(tally_session *s, rt_status ds,
+                                    const value *in_rec, const data_error *de,
+                                    const char **out, size_t *out_len)
+{
+    runner *r = &s->r;
+    *out = NULL;
+    *out_len = 0;
+    tally_run_stats before = r->st;
+    s->records++;
+    s->mem.hit_cap = false;
+    tally_status st = handle(r, ds, in_rec, de);
+    arena_reset(&r->rec);
+    if (st != TALLY_OK) {
+        return st;
+    }
+    return session_output(s, &before, out, out_len);
+}
+
+/* The output record [s] has just written, in *out / *out_len, and what
+ * it was, measured against the counts [before] the record. */
+static tally_status session_output(tally_session *s,
+                                   const tally_run_stats *before,
+                                   const char **out, size_t *out_len)
+{
+    runner *r = &s->r;
     rt_status taken = out_take(r->w, out, out_len);
     if (taken != RT_OK) {
         *out = NULL;
         return taken == RT_ENOMEM ? TALLY_ENOMEM : TALLY_EINTERNAL;
     }
-    return r->st.failed > before.failed     ? TALLY_ERUNTIME
-           : r->st.rejected > before.rejected ? TALLY_EDATA
-                                              : TALLY_OK;
+    return r->st.failed > before->failed     ? TALLY_ERUNTIME
+           : r->st.rejected > before->rejected ? TALLY_EDATA
+                                               : TALLY_OK;
 }
 
 const tally_program *api_session_program(const tally_session *s)

@@ -13,7 +13,13 @@
  * result.  With coverage, programs are compiled with COVER instructions
  * and the session's VM counts each probe (runtime/vm.c); the counts are
  * merged by the probe's place and kind, so programs compiled for
- * different tests of one file add up.
+ * different tests of one file add up.  A failed expectation on a value
+ * is followed by the value's derivation: the record is evaluated again
+ * by the policy compiled for tracing (once per file, at the first such
+ * failure, on the calling thread; a `with` test's own) and api/
+ * explain.c's text for the path is put under it, cut short.  A data
+ * file named *.csv is read by the runtime's CSV reader, as tally run
+ * --input csv reads it.
  *
  * Owns nothing global; everything lives in a tally_tests' arena.  Never
  * prints except to the report stream and the caller's message callback.
@@ -25,9 +31,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "check.h"
+#include "data.h"
 #include "decimal.h"
+#include "explain.h"
 #include "front.h"
 #include "output.h"
 #include "parser.h"
@@ -39,6 +48,7 @@ typedef struct tstep {
     const char *key; /* a field's data name or a map key; NULL: [index] */
     size_t key_len;
     long index;
+    bool is_map_key; /* key is a map's, not a field's */
 } tstep;
 
 enum { VK_NUM, VK_JSON, VK_NONE };
@@ -61,6 +71,7 @@ typedef struct tcase {
     const char *file;     /* where the test is written */
     unsigned line;
     const char *data;     /* the data file, as a path from here */
+    bool csv;             /* ... read as CSV (its name ends ".csv") */
     const char *json;     /* or the record written out, as JSON text */
     const char *key;      /* NULL: the file's first record */
     const char *as_of;    /* NULL: the policy's own */
@@ -249,6 +260,26 @@ static void mwalk_policy(mwalk *w)
 
 enum { R_PASS, R_FAIL, R_SKIP };
 
+/* The file whose tests are running, for the derivations of failed
+ * expectations: what to compile for tracing, and the traced program,
+ * compiled at the first failure that needs it (so files whose tests
+ * pass never compile it). */
+typedef struct dfile {
+    const char *file;       /* the policy, as compiled */
+    const char *tests_path; /* its test file, or NULL */
+    const char *src;        /* the policy's text */
+    size_t len;
+    tally_program *traced;  /* owned, or NULL */
+    bool tried;             /* traced was compiled, or failed to */
+} dfile;
+
+/* A failed expectation on a value: [ex] of the test's, whose failure
+ * text ends at byte [at] of the test's; its derivation goes there. */
+typedef struct dmark {
+    int ex;
+    size_t at;
+} dmark;
+
 typedef struct tresult {
     const char *suite; /* the file given */
     const char *name;
@@ -283,6 +314,7 @@ struct tally_tests {
     size_t nsurv, cap_surv;
     unsigned mutants, killed;
     int override;          /* the test whose `with` lines apply, or -1 */
+    dfile *df;             /* the file running, for derivations */
     bool workers;          /* --jobs workers are running tests */
     bool failed_alloc;
 };
@@ -436,6 +468,7 @@ static void path_steps(tally_tests *t, ast_node *n, texpect *e)
     } else {
         s->key = dup_n(t, n->b->text, n->b->len);
         s->key_len = n->b->len;
+        s->is_map_key = true;
     }
 }
 
@@ -632,6 +665,8 @@ static bool read_plan(void *ud, tly_comp *c)
                     snprintf(p, len, "%s/%s", dir, cl->text2);
                 }
                 tc->data = p;
+                size_t pl = strlen(p);
+                tc->csv = pl >= 4 && strcasecmp(p + pl - 4, ".csv") == 0;
                 tc->key = cl->text ? dup_n(t, cl->text, cl->len) : NULL;
                 break;
             }
@@ -953,7 +988,112 @@ static char *given_record(mem_ctx *m, const tcase *tc,
     return found;
 }
 
-/* Whether the JSON value [a, ae) equals what [e] wants. */
+/* The test's record from its CSV file, read as tally run --input csv
+ * reads it (runtime/data_read.c's reader, so the header, quoting, cells
+ * and messages are tally run's): the first row, or the one keyed
+ * tc->key, bound for [prog] in [a].  *ds is RT_OK (*rec holds it) or
+ * RT_EDATA (*de says why the row is rejected, its cell by row and
+ * column).  False, with why appended to [why] naming the file, when the
+ * file cannot be read, the input cannot be read from CSV, a row before
+ * the one wanted cannot be read on, or no row has the key. */
+static bool csv_record(mem_ctx *m, const bc_program *prog, const tcase *tc,
+                       arena *a, value *rec, data_error *de, rt_status *ds,
+                       strbuf *why)
+{
+    char refusal[512];
+    const char *no = data_csv_refusal(prog, refusal, sizeof refusal);
+    if (no) {
+        sb_printf(why, "  '%s': %s\n", tc->data, no);
+        return false;
+    }
+    FILE *f = fopen(tc->data, "rb");
+    if (!f) {
+        sb_printf(why, "  cannot read '%s': %s\n", tc->data, strerror(errno));
+        return false;
+    }
+    data_reader *rd = data_reader_new(m, prog, f, DATA_CSV, tc->data);
+    if (!rd) {
+        fclose(f);
+        sb_puts(why, "  out of memory\n");
+        return false;
+    }
+    bool found = false, stop = false;
+    strbuf unread; /* the first row that could not be read, keyless */
+    sb_init(&unread, m);
+    while (!found && !stop) {
+        arena_reset(a);
+        rt_status st = data_reader_next(rd, a, rec, de);
+        switch (st) {
+        case RT_EOF:
+            stop = true;
+            break;
+        case RT_OK:
+        case RT_EDATA: {
+            const value *key =
+                st == RT_EDATA ? &de->key
+                : rec->kind == VAL_RECORD && prog->key_field < rec->as.r->count
+                    ? &rec->as.r->fields[prog->key_field]
+                    : NULL;
+            bool keyless = st == RT_EDATA && de->key.kind == VAL_NONE;
+            if (keyless && !unread.len) {
+                sb_printf(&unread, "  %s: %s%s%s\n", tc->data,
+                          de->path ? de->path : "", de->path ? ": " : "",
+                          de->msg ? de->msg : "");
+            }
+            if (keyless) {
+                stop = !tc->key; /* the first row, unreadable */
+            } else if (!tc->key || api_key_is(key, tc->key)) {
+                *ds = st;
+                found = true;
+            }
+            break;
+        }
+        default: /* RT_EIO, RT_ENOMEM */
+            sb_printf(&unread, "  cannot read '%s': %s\n", tc->data,
+                      de->msg ? de->msg : "out of memory");
+            stop = true;
+            break;
+        }
+    }
+    data_reader_free(rd);
+    fclose(f);
+    if (!found && unread.len) {
+        sb_put(why, unread.p, unread.len);
+    } else if (!found && tc->key) {
+        sb_printf(why, "  no record keyed \"%s\" in '%s'\n", tc->key,
+                  tc->data);
+    } else if (!found) {
+        sb_printf(why, "  no record in '%s'\n", tc->data);
+    }
+    sb_free(&unread);
+    return found;
+}
+
+/* The test's record bound for [prog] in [a], from its CSV file, its
+ * JSON data or the record written in the test: *ds, *rec and *de as
+ * csv_record says.  False, with why appended to [why], when there is no
+ * such record. */
+static bool bound_record(mem_ctx *m, const bc_program *prog, const tcase *tc,
+                         const char *key_field, arena *a, value *rec,
+                         data_error *de, rt_status *ds, strbuf *why)
+{
+    if (tc->csv && !tc->json) {
+        return csv_record(m, prog, tc, a, rec, de, ds, why);
+    }
+    size_t len;
+    char *text = given_record(m, tc, key_field, &len, why);
+    if (!text) {
+        return false;
+    }
+    *ds = data_bind_json(prog, prog->input_record, text, len, 1, a, rec, de);
+    free(text);
+    if (*ds == RT_ENOMEM) {
+        sb_puts(why, "  out of memory\n");
+        return false;
+    }
+    return true;
+}
+
 /* How the JSON value [a, ae) compares with what [e] wants: -1, 0 or 1;
  * 2 when it differs but is not ordered against it (other than a
  * number, absent, none). */
@@ -1196,24 +1336,41 @@ static void add_coverage(tally_tests *t, const tally_program *p,
     }
 }
 
+/* After a CSV row's rejection (status [st]), which names the row and
+ * column, the file it is in. */
+static void put_csv_file(strbuf *b, const tcase *tc, tally_status st)
+{
+    if (tc->csv && !tc->json && st == TALLY_EDATA) {
+        sb_printf(b, " in '%s'", tc->data);
+    }
+}
+
 /* Runs [tc] on [p]: true when every expectation holds; else false, with
  * why appended to [b] (whose memory, [m], is the only one it uses, so
  * --jobs workers may run it at once: t is only read).  With [count],
  * adds the probe counts to t's points; with [hits], gives a malloc'd
- * copy of them instead (NULL when there are none). */
+ * copy of them instead (NULL when there are none).  With [marks] (room
+ * for tc->nex), notes in it each expectation on a value that failed on
+ * a result, and where in [b] its text ends, in *nmarks. */
 static bool eval_case(tally_tests *t, mem_ctx *m, const tally_program *p,
                       const tcase *tc, const char *key_field, strbuf *bp,
-                      bool count, uint64_t **hits)
+                      bool count, uint64_t **hits, dmark *marks, int *nmarks)
 {
     if (hits) {
         *hits = NULL;
     }
+    if (nmarks) {
+        *nmarks = 0;
+    }
     strbuf b = *bp;
     size_t len = 0;
-    char *rec = given_record(m, tc, key_field, &len, &b);
-    if (!rec) {
-        *bp = b;
-        return false;
+    char *rec = NULL;
+    if (!tc->csv || tc->json) {
+        rec = given_record(m, tc, key_field, &len, &b);
+        if (!rec) {
+            *bp = b;
+            return false;
+        }
     }
     tally_run_options ro;
     memset(&ro, 0, sizeof ro);
@@ -1226,17 +1383,37 @@ static bool eval_case(tally_tests *t, mem_ctx *m, const tally_program *p,
         *bp = b;
         return false;
     }
+    /* A CSV file's row is read and bound by the runtime's CSV reader,
+     * for this program, then evaluated as it stands. */
+    arena csv_arena;
+    arena_init(&csv_arena, m);
+    value csv_rec;
+    data_error csv_de;
+    rt_status csv_ds = RT_OK;
+    if (!rec && !csv_record(m, p->prog, tc, &csv_arena, &csv_rec, &csv_de,
+                            &csv_ds, &b)) {
+        arena_free(&csv_arena);
+        tally_session_free(s);
+        *bp = b;
+        return false;
+    }
     const char *out = NULL;
     size_t out_len = 0;
     bool own_quiet = !t->workers; /* workers: quiet throughout */
     if (own_quiet) {
         t->quiet = true;
     }
-    st = tally_session_eval(s, rec, len, &out, &out_len);
+    if (rec) {
+        st = tally_session_eval(s, rec, len, &out, &out_len);
+    } else {
+        st = api_session_eval_bound(s, csv_ds, &csv_rec, &csv_de, &out,
+                                    &out_len);
+    }
     if (own_quiet) {
         t->quiet = false;
     }
     free(rec);
+    arena_free(&csv_arena);
     bool ok = true;
     if (!out) {
         sb_printf(&b, "  cannot evaluate: %s\n", tally_status_name(st));
@@ -1254,12 +1431,16 @@ static bool eval_case(tally_tests *t, mem_ctx *m, const tally_program *p,
                           st == TALLY_EDATA ? "record was rejected"
                                             : "policy failed");
                 put_cut(&b, ep, ee, 600);
+                put_csv_file(&b, tc, st);
                 sb_putc(&b, '\n');
                 ok = false;
                 break;
             }
             if (!check_value(m, e, out, out_len, &b)) {
                 ok = false;
+                if (marks) {
+                    marks[(*nmarks)++] = (dmark){i, b.len};
+                }
             }
             continue;
         }
@@ -1280,6 +1461,7 @@ static bool eval_case(tally_tests *t, mem_ctx *m, const tally_program *p,
             } else {
                 sb_puts(&b, st == TALLY_EDATA ? "rejected: " : "failed: ");
                 put_cut(&b, ep, ee, 400);
+                put_csv_file(&b, tc, st);
             }
             sb_putc(&b, '\n');
             ok = false;
@@ -1301,19 +1483,277 @@ static bool eval_case(tally_tests *t, mem_ctx *m, const tally_program *p,
     return ok;
 }
 
+/* ---- derivations of failed expectations -------------------------------- */
+
+/* What a failed expectation shows of its value's derivation (tally
+ * explain's text): the field's line and as many whole levels under it
+ * as fit in DERIV_LINES lines (all of it when it fits; at least the
+ * level under the field, cut at DERIV_LINES); the rest is one tally
+ * explain away.  Twelve lines keep a failure on one screen beside its
+ * values. */
+#define DERIV_LINES 12
+#define DERIV_MAX_DEPTH 64 /* deeper lines count as this deep */
+
+/* The depth of the explain line at [s] (ending at [nl]): its indent. */
+static unsigned line_depth(const char *s, const char *nl)
+{
+    size_t sp = 0;
+    while (s + sp < nl && s[sp] == ' ') {
+        sp++;
+    }
+    return sp / 2 < DERIV_MAX_DEPTH ? (unsigned)(sp / 2) : DERIV_MAX_DEPTH;
+}
+
+/* Appends [s] to [b] as one shell word: as it is when no shell treats
+ * any of its characters specially, else in single quotes. */
+static void put_shell_word(strbuf *b, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *q = s; plain && *q; q++) {
+        plain = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                (*q >= '0' && *q <= '9') || strchr("_./:=@%+,-", *q);
+    }
+    if (plain) {
+        sb_puts(b, s);
+        return;
+    }
+    sb_putc(b, '\'');
+    for (const char *q = s; *q; q++) {
+        if (*q == '\'') {
+            sb_puts(b, "'\\''");
+        } else {
+            sb_putc(b, *q);
+        }
+    }
+    sb_putc(b, '\'');
+}
+
+/* Appends to [pb] [e]'s path by the data's names, as tally explain
+ * --path takes it ("bids[2].total"), up to a map's key (the derivation
+ * is then the map's). */
+static void data_path(strbuf *pb, const texpect *e)
+{
+    for (int i = 0; e->steps && i < e->nsteps; i++) {
+        const tstep *st = &e->steps[i];
+        if (st->is_map_key) {
+            break;
+        }
+        if (st->key) {
+            if (pb->len) {
+                sb_putc(pb, '.');
+            }
+            sb_put(pb, st->key, st->key_len);
+        } else {
+            sb_printf(pb, "[%ld]", st->index);
+        }
+    }
+}
+
+/* The key of the bound input record [rec] of [p], as text, in [kb]. */
+static void put_key(strbuf *kb, const bc_program *p, const value *rec)
+{
+    if (rec->kind != VAL_RECORD || p->key_field >= rec->as.r->count) {
+        return;
+    }
+    const value *k = &rec->as.r->fields[p->key_field];
+    if (k->kind == VAL_TEXT) {
+        sb_put(kb, k->as.s, k->len);
+    } else if (k->kind == VAL_INT) {
+        sb_printf(kb, "%lld", (long long)k->as.i);
+    }
+}
+
+/* Appends to [b] the derivation [text] (tally explain's, for [path]),
+ * cut to DERIV_DEPTH levels and DERIV_LINES lines, under a failed
+ * expectation of [tc] on the record keyed [key] of policy [file]; what
+ * is cut is counted, with the command that shows it all. */
+static void put_derivation(strbuf *b, const strbuf *text, const tcase *tc,
+                           const char *file, const char *path,
+                           const char *key, bool truncated)
+{
+    sb_puts(b, "    derivation:\n");
+    const char *s = text->p, *end = s + text->len;
+    unsigned at[DERIV_MAX_DEPTH + 1] = {0}; /* lines at each depth */
+    for (const char *q = s; q < end;) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        nl = nl ? nl : end;
+        at[line_depth(q, nl)]++;
+        q = nl < end ? nl + 1 : end;
+    }
+    unsigned depth = 1, upto = at[0] + at[1];
+    while (depth < DERIV_MAX_DEPTH && upto + at[depth + 1] <= DERIV_LINES) {
+        upto += at[++depth];
+    }
+    unsigned kept = 0, cut = 0;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        if (!nl) {
+            nl = end;
+        }
+        if (line_depth(s, nl) <= depth && kept < DERIV_LINES) {
+            sb_puts(b, "      ");
+            sb_put(b, s, (size_t)(nl - s));
+            sb_putc(b, '\n');
+            kept++;
+        } else {
+            cut++;
+        }
+        s = nl < end ? nl + 1 : end;
+    }
+    if (truncated) {
+        sb_puts(b, "      (the trace was cut short: the record took more steps "
+                   "than a trace keeps)\n");
+    }
+    if (!cut) {
+        return;
+    }
+    sb_printf(b, "      \xE2\x80\xA6 %u more line%s", cut, cut == 1 ? "" : "s");
+    if (tc->json) {
+        sb_puts(b, " (tally explain shows them all, for this record in a "
+                   "data file)\n");
+        return;
+    }
+    if (tc->has_with) {
+        sb_puts(b, " (tally explain shows them all, with this test's `with` "
+                   "values written in the policy)\n");
+        return;
+    }
+    sb_puts(b, ": tally explain ");
+    put_shell_word(b, file);
+    sb_putc(b, ' ');
+    put_shell_word(b, tc->data);
+    if (tc->csv) {
+        sb_puts(b, " --input csv");
+    }
+    sb_puts(b, " --record ");
+    put_shell_word(b, key);
+    if (tc->as_of) {
+        sb_printf(b, " --as-of %s", tc->as_of);
+    }
+    sb_puts(b, " --path ");
+    put_shell_word(b, path);
+    sb_putc(b, '\n');
+}
+
+/* The program compiled for tracing that [tc] runs: the file's, compiled
+ * at the first need (messages dropped: the file compiled already), or,
+ * for a test with `with` lines, its own, in *own for the caller to
+ * free.  NULL when it does not compile. */
+static const tally_program *traced_program(tally_tests *t, const tcase *tc,
+                                           tally_program **own)
+{
+    dfile *df = t->df;
+    *own = NULL;
+    if (!df || (!tc->has_with && df->tried)) {
+        return df ? df->traced : NULL;
+    }
+    tally_config cfg = t->cfg;
+    cfg.trace = 1;
+    api_front_hook h = {df->tests_path, false,
+                        tc->has_with ? put_overrides : NULL, NULL, t};
+    tally_program *tp = NULL;
+    t->override = tc->has_with ? tc->ordinal : -1;
+    t->quiet = true;
+    tally_status st = api_front(&cfg, df->file, NULL, df->src, df->len, &tp,
+                                &h);
+    t->quiet = false;
+    t->override = -1;
+    if (st != TALLY_OK) {
+        tally_program_free(tp);
+        tp = NULL;
+    }
+    if (tc->has_with) {
+        *own = tp;
+    } else {
+        df->tried = true;
+        df->traced = tp;
+    }
+    return tp;
+}
+
+/* [why] ([len] bytes), the failure of [tc], with under each expectation
+ * in [marks] ([n] of them) the derivation of its actual value: the
+ * record evaluated again, traced (only a failed test's record is), and
+ * tally explain's text for the expectation's path, cut short.  Nothing
+ * is added where there is none to give: a value not in the result, a
+ * traced program that does not compile.  In t's arena. */
+static char *derived(tally_tests *t, const tcase *tc, const char *key_field,
+                     const char *why, size_t len, const dmark *marks, int n)
+{
+    strbuf out;
+    sb_init(&out, &t->mem);
+    tally_program *own = NULL;
+    const tally_program *tp = n > 0 ? traced_program(t, tc, &own) : NULL;
+    strbuf *bufs = tp ? calloc(2 * (size_t)n + 1, sizeof *bufs) : NULL;
+    const char **paths = bufs ? calloc((size_t)n, sizeof *paths) : NULL;
+    arena a;
+    arena_init(&a, &t->mem);
+    value rec;
+    data_error de;
+    rt_status ds = RT_EDATA;
+    bool traced = false, truncated = false;
+    strbuf *key = bufs ? &bufs[2 * (size_t)n] : NULL;
+    if (paths) {
+        for (int i = 0; i <= 2 * n; i++) {
+            sb_init(&bufs[i], &t->mem);
+        }
+        if (bound_record(&t->mem, tp->prog, tc, key_field, &a, &rec, &de, &ds,
+                         key) && ds == RT_OK) {
+            for (int i = 0; i < n; i++) {
+                data_path(&bufs[n + i], &tc->ex[marks[i].ex]);
+                paths[i] = bufs[n + i].len && !bufs[n + i].failed
+                               ? bufs[n + i].p : NULL;
+            }
+            sb_clear(key);
+            if (tc->key) {
+                sb_puts(key, tc->key);
+            } else {
+                put_key(key, tp->prog, &rec);
+            }
+            traced = api_explain_paths(tp, &rec, tc->as_of, paths, n, bufs,
+                                       &truncated) == TALLY_OK;
+        }
+    }
+    size_t from = 0;
+    for (int i = 0; i < n; i++) {
+        sb_put(&out, why + from, marks[i].at - from);
+        from = marks[i].at;
+        if (traced && paths[i] && bufs[i].len && !bufs[i].failed) {
+            put_derivation(&out, &bufs[i], tc, t->df->file, paths[i],
+                           key->p ? key->p : "", truncated);
+        }
+    }
+    sb_put(&out, why + from, len - from);
+    for (int i = 0; paths && i <= 2 * n; i++) {
+        sb_free(&bufs[i]);
+    }
+    free(bufs);
+    free(paths);
+    arena_free(&a);
+    tally_program_free(own);
+    return take(t, &out);
+}
+
 /* Runs [tc] on [p]; adds its result. */
 static void run_case(tally_tests *t, const char *suite, const tally_program *p,
                      const tcase *tc, const char *key_field)
 {
     strbuf b;
     sb_init(&b, &t->mem);
+    dmark *marks = calloc((size_t)tc->nex + 1, sizeof *marks);
+    int nmarks = 0;
     if (eval_case(t, &t->mem, p, tc, key_field, &b, t->o.coverage != 0,
-                  NULL)) {
+                  NULL, marks, marks ? &nmarks : NULL)) {
         sb_free(&b);
         add_result(t, suite, tc, R_PASS, NULL);
+    } else if (nmarks && !b.failed) {
+        char *why = derived(t, tc, key_field, b.p, b.len, marks, nmarks);
+        sb_free(&b);
+        add_result(t, suite, tc, R_FAIL, why);
     } else {
         add_result(t, suite, tc, R_FAIL, take(t, &b));
     }
+    free(marks);
 }
 
 /* ---- tests in parallel (--jobs) ---------------------------------------- */
@@ -1328,6 +1768,8 @@ typedef struct pslot {
     bool ok;
     char *why;              /* malloc'd, or NULL */
     uint64_t *hits;         /* malloc'd probe counts, or NULL */
+    dmark *marks;           /* malloc'd: the failed values to derive */
+    int nmarks;
 } pslot;
 
 typedef struct pwork {
@@ -1357,8 +1799,10 @@ static void *pworker(void *arg)
         }
         strbuf b;
         sb_init(&b, &m);
+        sl->marks = malloc(((size_t)sl->tc->nex + 1) * sizeof *sl->marks);
         sl->ok = eval_case(w->t, &m, sl->p, sl->tc, w->key_field, &b, false,
-                           w->t->o.coverage ? &sl->hits : NULL);
+                           w->t->o.coverage ? &sl->hits : NULL, sl->marks,
+                           sl->marks ? &sl->nmarks : NULL);
         if (!sl->ok && !b.failed && b.len) {
             sl->why = malloc(b.len + 1);
             if (sl->why) {
@@ -1463,6 +1907,11 @@ static bool run_file_parallel(tally_tests *t, const char *suite,
             }
             if (sl->ok) {
                 add_result(t, suite, sl->tc, R_PASS, NULL);
+            } else if (sl->why && sl->nmarks) {
+                /* traced here, on this thread, in the tests' order */
+                add_result(t, suite, sl->tc, R_FAIL,
+                           derived(t, sl->tc, key_field, sl->why,
+                                   strlen(sl->why), sl->marks, sl->nmarks));
             } else {
                 add_result(t, suite, sl->tc, R_FAIL,
                            dup(t, sl->why ? sl->why : "  out of memory\n"));
@@ -1472,6 +1921,7 @@ static bool run_file_parallel(tally_tests *t, const char *suite,
     for (int i = 0; i < ncases; i++) {
         free(slots[i].why);
         free(slots[i].hits);
+        free(slots[i].marks);
         tally_program_free(own[i]);
     }
     free(slots);
@@ -1576,7 +2026,7 @@ static void mutate(tally_tests *t, const char *suite, const char *file,
             strbuf b;
             sb_init(&b, &t->mem);
             killed = !eval_case(t, &t->mem, run, tc, key_field, &b, false,
-                                NULL);
+                                NULL, NULL, NULL);
             sb_free(&b);
             tally_program_free(own);
         }
@@ -1710,6 +2160,8 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
         tests_path = path;
     }
     const char *file = tests_path ? policy : path;
+    dfile df = {file, tests_path, src, len, NULL, false};
+    t->df = &df;
     api_front_hook h = {tests_path, t->o.coverage != 0, count_sites, read_plan,
                         t};
     tally_program *base = NULL;
@@ -1718,6 +2170,7 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
     t->key_field = NULL;
     tally_status st = api_front(&t->cfg, file, NULL, src, len, &base, &h);
     if (st != TALLY_OK) {
+        t->df = NULL;
         free(src);
         broken(t, path);
         return st == TALLY_ENOMEM ? TALLY_ENOMEM : TALLY_EPOLICY;
@@ -1761,6 +2214,8 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
         mutate(t, suite, file, tests_path, src, len, first, key_field,
                cases, ncases);
     }
+    t->df = NULL;
+    tally_program_free(df.traced);
     tally_program_free(base);
     free(src);
     return t->failed_alloc ? TALLY_ENOMEM : TALLY_OK;

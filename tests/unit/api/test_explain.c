@@ -12,7 +12,11 @@
  *     arena_reset of a run over the sample only the arena's kept chunk
  *     stays;
  *   - tally_explain: a cap too small writes "trace truncated"; a
- *     program not compiled for tracing is refused (TALLY_EOPTION).
+ *     program not compiled for tracing is refused (TALLY_EOPTION);
+ *   - api_explain_paths (tally test's derivations): a field's text is
+ *     tally_explain's for that --path, a NULL path or one the result
+ *     lacks writes nothing, and a program not traced or a bad date is
+ *     refused.
  * Allocation failure while tracing is swept by test_alloc_fail.c.
  */
 #include <setjmp.h>
@@ -27,6 +31,7 @@
 
 #include "api.h"
 #include "data.h"
+#include "explain.h"
 #include "vm.h"
 
 #include "../slurp.h"
@@ -181,12 +186,73 @@ static void test_explain_truncated_and_refused(void **state)
     fclose(in);
 }
 
+static void test_explain_paths(void **state)
+{
+    const bc_program *p = fx.traced->prog;
+    mem_ctx m;
+    mem_init(&m);
+    FILE *in = fopen("examples/award/sample-20.jsonl", "rb");
+    assert_non_null(in);
+    data_reader *rd = data_reader_new(&m, p, in, DATA_JSONL, "sample");
+    assert_non_null(rd);
+    arena a;
+    arena_init(&a, &m);
+    value rec;
+    data_error de;
+    assert_int_equal(data_reader_next(rd, &a, &rec, &de), RT_OK);
+    const value *k = &rec.as.r->fields[p->key_field];
+    assert_int_equal(k->kind, VAL_TEXT);
+    char key[64];
+    snprintf(key, sizeof key, "%.*s", (int)k->len, k->as.s);
+    const char *paths[4] = {"award", NULL, "nosuch", "bids[0].total"};
+    strbuf outs[4];
+    for (int i = 0; i < 4; i++) {
+        sb_init(&outs[i], &m);
+    }
+    bool trunc = true;
+    assert_int_equal(api_explain_paths(fx.traced, &rec, NULL, paths, 4, outs,
+                                       &trunc), TALLY_OK);
+    assert_false(trunc);
+    assert_int_equal(outs[1].len, 0);
+    assert_int_equal(outs[2].len, 0);
+    assert_non_null(outs[3].p);
+    assert_int_equal(strncmp(outs[3].p, "result.bids[0].total = ", 23), 0);
+    /* The field's text is tally explain --path's. */
+    rewind(in);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    tally_explain_options o;
+    memset(&o, 0, sizeof o);
+    o.record = key;
+    o.path = "award";
+    assert_int_equal(tally_explain(fx.traced, &o, in, out), TALLY_OK);
+    fclose(out);
+    assert_non_null(outs[0].p);
+    assert_string_equal(outs[0].p, text);
+    free(text);
+    /* Refused: a program not traced, an evaluation date not a date. */
+    assert_int_equal(api_explain_paths(fx.plain, &rec, NULL, paths, 1, outs,
+                                       &trunc), TALLY_EOPTION);
+    assert_int_equal(api_explain_paths(fx.traced, &rec, "2026-13-01", paths,
+                                       1, outs, &trunc), TALLY_EOPTION);
+    for (int i = 0; i < 4; i++) {
+        sb_free(&outs[i]);
+    }
+    arena_free(&a);
+    data_reader_free(rd);
+    fclose(in);
+    assert_int_equal(m.live, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_trace_without_instrumentation),
         cmocka_unit_test(test_trace_bounded_and_released),
         cmocka_unit_test(test_explain_truncated_and_refused),
+        cmocka_unit_test(test_explain_paths),
     };
     return cmocka_run_group_tests_name("explain", tests, setup, teardown);
 }
