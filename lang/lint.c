@@ -27,6 +27,10 @@
  *                           without `cites` in a file marked as legal
  *                           text by a comment line `# tally: legal`
  *
+ * The policy's file is warned about, and each user module it imports by
+ * path (not the standard library): a module's warnings name its own
+ * file:line:col, once however often it is imported.
+ *
  * (W601 percent-marks is lang/percent.c's, W602 table-too-large
  * lang/table.c's.)  Everything here is sound where it can see: a warning
  * is given only when the fact is certain from the text and the types.
@@ -113,6 +117,7 @@ typedef struct lint {
     size_t nglobals;
     sym_set used;     /* symbols some node other than their own names */
     sym_set in_input; /* enums and records the input can hold */
+    int file;         /* the file whose declarations are warned about */
 } lint;
 
 /* Marks the enums data of type [t] can hold: its own, and its records'
@@ -335,12 +340,13 @@ static void collect_globals(lint *L)
 {
     checker *k = L->k;
     L->globals = alloc(k, ((size_t)k->res.nfuncs + 1) * sizeof *L->globals);
+    L->nglobals = 0;
     if (!L->globals) {
         return;
     }
     for (int i = 0; i < k->res.nfuncs; i++) {
         const sym *f = k->res.funcs[i];
-        if (f->decl && f->name && file_of(k, f->decl->sp.start) == 0 &&
+        if (f->decl && f->name && file_of(k, f->decl->sp.start) == L->file &&
             (f->decl->kind == AST_DEF || f->decl->kind == AST_PARAM ||
              f->decl->kind == AST_RULE || f->decl->kind == AST_TABLE)) {
             L->globals[L->nglobals++] = f;
@@ -581,36 +587,20 @@ static bool decl_kind_named(const ast_node *d)
            d->kind == AST_TABLE;
 }
 
-void lint_warn(checker *k)
+/* The warnings of file [file] (its AST [root]): the policy's, or a user
+ * module's.  A module has no output, so W101 and W104 stay off for it:
+ * every declaration of a module is exported (the language has no private
+ * ones), and an importer may use any enum member. */
+static void lint_file(lint *L, int file, ast_node *root)
 {
+    checker *k = L->k;
     tly_comp *c = k->c;
-    lint L = {k, NULL, 0, {0}, {0}};
-    int nfiles = c->nfiles ? c->nfiles : 1;
-    for (int f = 0; f < nfiles; f++) {
-        ast_node *root = c->nfiles ? c->files[f]->root : c->root;
-        if (!root) {
-            continue;
-        }
-        mark(&L, root);
-        if (root->a) {
-            mark(&L, root->a);
-        }
-    }
-    if (k->res.input) {
-        mark_type(&L, k->res.input->ty);
-    }
+    L->file = file;
+    collect_globals(L);
     if (c->oom) {
         return;
     }
-    ast_node *root = c->nfiles ? c->files[0]->root : c->root;
-    if (!root) {
-        return;
-    }
-    collect_globals(&L);
-    if (c->oom) {
-        return;
-    }
-    bool is_policy = k->res.output != NULL && !root->b;
+    bool is_policy = file == 0 && k->res.output != NULL && !root->b;
     const tly_file *f0 = tly_file_at(c, root->sp.start);
     bool legal = marked_legal(f0->src, f0->len);
 
@@ -618,10 +608,10 @@ void lint_warn(checker *k)
     for (int i = 0; i < k->res.nfuncs; i++) {
         sym *s = k->res.funcs[i];
         const ast_node *d = s->decl;
-        if (!d || !decl_kind_named(d) || file_of(k, d->sp.start) != 0) {
+        if (!d || !decl_kind_named(d) || file_of(k, d->sp.start) != file) {
             continue;
         }
-        if (is_policy && !set_has(&L.used, s)) {
+        if (is_policy && !set_has(&L->used, s)) {
             warn(k, d->name_sp, "W101 unused-definition",
                  "remove it, or use it",
                  "%s '%s' is never used", decl_word(d), s->name);
@@ -629,7 +619,7 @@ void lint_warn(checker *k)
         if (d->kind == AST_DEF || d->kind == AST_RULE) {
             for (int j = 0; j < s->nparams; j++) {
                 const sym *p = s->params[j];
-                if (!set_has(&L.used, p) && p->decl) {
+                if (!set_has(&L->used, p) && p->decl) {
                     warn(k, p->decl->name_sp.end ? p->decl->name_sp : p->decl->sp,
                          "W102 unused-parameter",
                          "remove it, or use it in the body",
@@ -669,12 +659,12 @@ void lint_warn(checker *k)
         for (int i = 0; i < k->res.nenums; i++) {
             const sym *e = k->res.enums[i];
             if (!e->decl || file_of(k, e->decl->sp.start) != 0 ||
-                set_has(&L.in_input, e)) {
+                set_has(&L->in_input, e)) {
                 continue;
             }
             for (int j = 0; j < e->nmembers; j++) {
                 const sym *m = e->members[j];
-                if (!set_has(&L.used, m)) {
+                if (!set_has(&L->used, m)) {
                     warn(k, m->decl ? m->decl->sp : e->decl->name_sp,
                          "W104 unused-member",
                          "no input can hold this enum, so a member no "
@@ -688,12 +678,44 @@ void lint_warn(checker *k)
     /* W201, W202, W301, W401 over the file's declarations. */
     for (uint32_t i = 0; i < root->list.count; i++) {
         const ast_node *d = root->list.items[i];
-        conditions(&L, d);
+        conditions(L, d);
         if (d->kind != AST_IMPORT) {
-            shadows(&L, d);
+            shadows(L, d);
         }
         if (d->kind == AST_RECORD) {
-            weights(&L, d);
+            weights(L, d);
+        }
+    }
+}
+
+void lint_warn(checker *k)
+{
+    tly_comp *c = k->c;
+    lint L = {k, NULL, 0, {0}, {0}, 0};
+    int nfiles = c->nfiles ? c->nfiles : 1;
+    for (int f = 0; f < nfiles; f++) {
+        ast_node *root = c->nfiles ? c->files[f]->root : c->root;
+        if (!root) {
+            continue;
+        }
+        mark(&L, root);
+        if (root->a) {
+            mark(&L, root->a);
+        }
+    }
+    if (k->res.input) {
+        mark_type(&L, k->res.input->ty);
+    }
+    if (c->oom) {
+        return;
+    }
+    /* The policy, then each user module it imports by path, once however
+     * often it is imported; not the standard library (nor a module only
+     * imported by name), which is checked where it is written. */
+    for (int f = 0; f < nfiles && !c->oom; f++) {
+        ast_node *root = c->nfiles ? c->files[f]->root : c->root;
+        if (root && (f == 0 || c->files[f]->by_path)) {
+            lint_file(&L, f, root);
         }
     }
 }
