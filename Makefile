@@ -209,7 +209,8 @@ FMT_POLICIES := $(sort $(wildcard examples/*/*.tally stdlib/*.tally))
 fmt-check: $(TALLY)
 	$(TALLY) fmt --check $(FMT_POLICIES)
 
-# Threads sharing one program, under ThreadSanitizer: any data race fails.
+# Threads sharing one program, under ThreadSanitizer: any data race fails;
+# then `tally test --jobs 2` itself, its tests, coverage and mutants.
 TSAN_TESTS := tests/api/test_threads
 tsan: deps
 	@$(MAKE) --no-print-directory SAN=thread $(TSAN_TESTS:%=build-tsan/%)
@@ -217,6 +218,12 @@ tsan: deps
 	    echo "tsan: $$t"; \
 	    TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/$$t || exit 1; \
 	done
+	@$(MAKE) --no-print-directory SAN=thread build-tsan/bin/tally
+	@echo "tsan: tally test --jobs 2 (tests, coverage and mutants on two threads)"
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/bin/tally test --jobs 2 \
+	    --coverage examples/award examples/contracts >/dev/null
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/bin/tally test --jobs 2 \
+	    --mutate examples/options >/dev/null
 
 # ---- install -------------------------------------------------------------
 PREFIX      ?= /usr/local

@@ -1171,6 +1171,139 @@ static void render_amend(doc *d, ast_node *n)
     sb_free(&b);
 }
 
+/* A report: what it goes over, its groups, its columns, its top rows. */
+static void render_report(doc *d, ast_node *n)
+{
+    decl_heading(d, "Report", n->name);
+    decl_comment(d, n);
+    docw_para_begin(&d->w);
+    if (n->c && n->c->a) {
+        docw_puts(&d->w, "Over each ");
+        docw_code(&d->w, n->c->name, strlen(n->c->name));
+        docw_puts(&d->w, " in ");
+        code_of(d, n->c->a);
+        docw_puts(&d->w, " of every record of a run");
+    } else {
+        docw_puts(&d->w, "Over every record of a run");
+    }
+    if (n->b) {
+        docw_puts(&d->w, " where ");
+        code_of(d, n->b);
+    }
+    if (n->list.count) {
+        docw_puts(&d->w, ", one row for each ");
+        for (uint32_t i = 0; i < n->list.count; i++) {
+            ast_node *k = n->list.items[i];
+            if (i) {
+                docw_puts(&d->w, i + 1 == n->list.count ? " and " : ", ");
+            }
+            code_of(d, k->a);
+            docw_puts(&d->w, " (");
+            docw_code(&d->w, k->name, strlen(k->name));
+            docw_puts(&d->w, ")");
+        }
+    } else {
+        docw_puts(&d->w, ", in one row");
+    }
+    docw_puts(&d->w, ".");
+    if (n->a) {
+        docw_puts(&d->w, " Only the ");
+        docw_puts(&d->w, n->a->text);
+        docw_puts(&d->w, n->a->op ? " greatest" : " smallest");
+        docw_puts(&d->w, " rows by ");
+        docw_code(&d->w, n->a->name, strlen(n->a->name));
+        docw_puts(&d->w, " are written.");
+    }
+    docw_para_end(&d->w);
+    const char *heads[2] = {"Column", "Aggregate"};
+    char caption[300];
+    snprintf(caption, sizeof caption, "Columns of report %s", n->name);
+    docw_table_begin(&d->w, caption, 2, heads);
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        ast_node *col = n->list2.items[i];
+        docw_row_begin(&d->w);
+        text_cell(d, col->name, true);
+        code_cell(d, col->a);
+        docw_row_end(&d->w);
+    }
+    docw_table_end(&d->w);
+}
+
+/* The assessment summaries: whom they go to, the criteria, the values
+ * quoted and the council's wording. */
+static void render_summaries(doc *d, ast_node *n)
+{
+    docw_heading(&d->w, d->in_section ? 3 : 2, NULL,
+                 "What each assessment summary shows");
+    decl_comment(d, n);
+    docw_para_begin(&d->w);
+    docw_puts(&d->w, "One summary for each ");
+    docw_code(&d->w, n->a->name, strlen(n->a->name));
+    docw_puts(&d->w, " in ");
+    code_of(d, n->a->a);
+    if (n->b) {
+        docw_puts(&d->w, ", with ");
+        docw_code(&d->w, n->b->name, strlen(n->b->name));
+        docw_puts(&d->w, ", the element of ");
+        code_of(d, n->b->a);
+        docw_puts(&d->w, " in the same place");
+    }
+    docw_puts(&d->w, " (tally summaries writes them).");
+    docw_para_end(&d->w);
+    const char *heads[3] = {"Criterion", "Weight", "Score"};
+    bool any = false;
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        ast_node *it = n->list.items[i];
+        if (!it->text) {
+            continue;
+        }
+        if (!any) {
+            docw_table_begin(&d->w, "Criteria of the assessment summaries", 3, heads);
+            any = true;
+        }
+        docw_row_begin(&d->w);
+        docw_cell_begin(&d->w, true);
+        docw_text(&d->w, it->text, it->len);
+        docw_cell_end(&d->w);
+        code_cell(d, it->b);
+        code_cell(d, it->a);
+        docw_row_end(&d->w);
+    }
+    if (any) {
+        docw_table_end(&d->w);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        const char *h2[2] = {pass ? "Wording" : "Value", pass ? "Text" : "Quoted from"};
+        any = false;
+        for (uint32_t i = 0; i < n->list.count; i++) {
+            ast_node *it = n->list.items[i];
+            bool words = it->a && it->a->kind == AST_TEXT;
+            if (it->text || words != (pass == 1)) {
+                continue;
+            }
+            if (!any) {
+                docw_table_begin(&d->w, pass ? "Wording of the assessment summaries"
+                                             : "Values the assessment summaries quote",
+                                 2, h2);
+                any = true;
+            }
+            docw_row_begin(&d->w);
+            text_cell(d, it->name, true);
+            if (words) {
+                docw_cell_begin(&d->w, false);
+                docw_text(&d->w, it->a->text, it->a->len);
+                docw_cell_end(&d->w);
+            } else {
+                code_cell(d, it->a);
+            }
+            docw_row_end(&d->w);
+        }
+        if (any) {
+            docw_table_end(&d->w);
+        }
+    }
+}
+
 /* One sentence for the small declarations. */
 static void render_line(doc *d, ast_node *n)
 {
@@ -1245,6 +1378,8 @@ static void render_decl(doc *d, ast_node *n)
     case AST_OUTPUT: render_output(d, n); break;
     case AST_EXTERN: render_extern(d, n); break;
     case AST_AMEND: render_amend(d, n); break;
+    case AST_REPORT: render_report(d, n); break;
+    case AST_SUMMARIES: render_summaries(d, n); break;
     case AST_INPUT:
     case AST_ASOF:
     case AST_HOLIDAY:
