@@ -85,6 +85,8 @@ typedef struct api_front_hook {
     void (*loaded)(void *ud, struct tly_comp *c);
     bool (*checked)(void *ud, struct tly_comp *c);
     void *ud;
+    bool coverage_stdlib;   /* with coverage: the standard library's
+                               points too (tly_comp.coverage_stdlib) */
 } api_front_hook;
 
 /* Compiles (out non-NULL) or checks policy text as tally_compile_in and

@@ -209,6 +209,7 @@ tally_status api_front(const tally_config *cfg, const char *file,
     if (h) {
         c.tests_path = h->tests_path;
         c.coverage = h->coverage;
+        c.coverage_stdlib = h->coverage && h->coverage_stdlib;
         c.plain = h->coverage; /* no inlining: every call reaches its
                                   definition's coverage point */
     }

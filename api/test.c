@@ -1877,7 +1877,7 @@ static bool run_file_parallel(tally_tests *t, const char *suite,
             continue;
         }
         api_front_hook oh = {tests_path, t->o.coverage != 0, put_overrides,
-                             NULL, t};
+                             NULL, t, t->o.coverage_stdlib != 0};
         t->override = tc->ordinal;
         tally_status st = api_front(&t->cfg, file, NULL, src, len, &own[i],
                                     &oh);
@@ -1996,7 +1996,7 @@ static void mutate(tally_tests *t, const char *suite, const char *file,
         t->last.change[0] = '\0';
         t->last.applied = false;
         tally_program *mp = NULL;
-        api_front_hook mh = {tests_path, false, put_overrides, NULL, t};
+        api_front_hook mh = {tests_path, false, put_overrides, NULL, t, false};
         t->quiet = true;
         tally_status st = api_front(&t->cfg, file, NULL, src, len, &mp, &mh);
         t->quiet = false;
@@ -2112,7 +2112,7 @@ tally_status api_check_tests_file(const tally_config *cfg, const char *path,
             api_message(cfg, msg);
             st = TALLY_EIO;
         } else {
-            api_front_hook h = {path, false, NULL, NULL, NULL};
+            api_front_hook h = {path, false, NULL, NULL, NULL, false};
             st = api_front(cfg, policy, NULL, psrc, plen, NULL, &h);
             free(psrc);
         }
@@ -2163,7 +2163,7 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
     dfile df = {file, tests_path, src, len, NULL, false};
     t->df = &df;
     api_front_hook h = {tests_path, t->o.coverage != 0, count_sites, read_plan,
-                        t};
+                        t, t->o.coverage_stdlib != 0};
     tally_program *base = NULL;
     t->cases = NULL;
     t->ncases = 0;
@@ -2194,7 +2194,7 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
         }
         tally_program *own = NULL;
         api_front_hook oh = {tests_path, t->o.coverage != 0, put_overrides,
-                             NULL, t};
+                             NULL, t, t->o.coverage_stdlib != 0};
         t->override = tc->ordinal;
         st = api_front(&t->cfg, file, NULL, src, len, &own, &oh);
         t->override = -1;

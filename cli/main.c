@@ -253,6 +253,10 @@ static const char usage_test[] =
     "                                  file, listing those not reached (a\n"
     "                                  point marked # tally: nocover because\n"
     "                                  \"...\" is excluded and not counted)\n"
+    "  --coverage-stdlib               count the modules imported by name\n"
+    "                                  (the standard library, --lib-path)\n"
+    "                                  too; by default only the policy and\n"
+    "                                  the modules it imports by path\n"
     "  --coverage-json FILE            write that report as JSON to FILE\n"
     "                                  (implies --coverage)\n"
     "  --min-coverage P                exit with status 9 when less than P\n"
@@ -1390,6 +1394,11 @@ static int cmd_test(tally_config *cfg, lib_dirs *ld, int argc, char **argv)
         }
         if (strcmp(a, "--coverage") == 0) {
             o.coverage = 1;
+            continue;
+        }
+        if (strcmp(a, "--coverage-stdlib") == 0) {
+            o.coverage = 1;
+            o.coverage_stdlib = 1;
             continue;
         }
         if (strcmp(a, "--mutate") == 0) {

@@ -724,6 +724,11 @@ typedef struct tally_test_options {
     unsigned jobs;      /* run a file's tests on this many threads (0 or
                            1: one); results, coverage and output are the
                            same, in the same order, as with one */
+    int coverage_stdlib; /* with coverage, non-zero: count the points of
+                            the modules imported by name (the standard
+                            library, --lib-path) too; without it coverage
+                            counts the policy and the modules it imports
+                            by path ("shared/scoring.tally") */
 } tally_test_options;
 
 typedef struct tally_test_counts {

@@ -477,9 +477,11 @@ static void op16(cg *g, bc_op op, uint16_t a, tly_span sp, int pop)
 }
 
 /* With c->coverage (tally test --coverage), a coverage point at [sp]:
- * [what] is reached here.  Only the policy's own file has them (the
- * standard library and other modules are tested where they are
- * written).  Without coverage, nothing: a normal program pays nothing. */
+ * [what] is reached here.  The policy's own file has them, and so do the
+ * user modules it imports by path; the modules imported by name (the
+ * standard library) only with c->coverage_stdlib.  A trace program has
+ * them in the policy only.  Without coverage, nothing: a normal program
+ * pays nothing. */
 static void cover(cg *g, tly_span sp, const char *what)
 {
     if ((!g->c->coverage && !g->c->trace) || g->failed || !g->fname) {
@@ -490,7 +492,9 @@ static void cover(cg *g, tly_span sp, const char *what)
     if (g->c->nfiles) {
         const tly_file *f;
         tly_position(g->c, sp.start, &f, &line, &col);
-        if (f->index != 0) {
+        if (f->index != 0 &&
+            (!g->c->coverage || !(f->by_path || g->c->coverage_stdlib) ||
+             f->index == g->c->tests_file)) {
             return;
         }
         file = f->path;

@@ -40,6 +40,9 @@ typedef struct tly_file {
     const char *name;    /* arena: the module's name, or NULL (the policy) */
     const char *version; /* arena: from its module header, or NULL */
     bool builtin;        /* the copy compiled into Tally */
+    bool by_path;        /* a user module: some `import "PATH"` reached it
+                            (not the policy, a test file, or a module
+                            only imported by name from the library) */
     int index;           /* in files[] */
     ast_node *root;      /* AST_PROGRAM, or NULL if it failed to parse */
     int state;           /* loader: 0 unvisited, 1 on the import stack, 2
@@ -110,6 +113,10 @@ typedef struct tly_comp {
                           rule arm, branch, case, exception and table row
                           (tally test --coverage); bc_program.probes names
                           them */
+    bool coverage_stdlib; /* with coverage: points in the modules imported
+                             by name (the standard library, --lib-path)
+                             too; without it, only in the policy and the
+                             user modules (tly_file.by_path) */
     bool trace;        /* tly_compile: a program for derivation traces
                           (tally explain): coverage points at every arm,
                           TRACE_* instructions at each function's entry

@@ -17,7 +17,10 @@
  *   W201 constant-condition a condition that is always true or always
  *                           false: `true`, `false`, `x = x`, `x < x` ...
  *   W202 unreachable-arm    a rule arm (or its else) after an arm whose
- *                           condition is always true
+ *                           condition is always true; a match arm or
+ *                           else no value can reach
+ *   (W201 and W202 also where an enclosing if, rule arm or match arm,
+ *   or an input integer's declared bounds, decide it: narrow())
  *   W301 shadowed-name      a parameter or a name bound by let, for or
  *                           `is some` that hides a declaration of the
  *                           file
@@ -26,6 +29,10 @@
  *   W501 uncited-definition a definition, parameter, rule or table
  *                           without `cites` in a file marked as legal
  *                           text by a comment line `# tally: legal`
+ *
+ * The policy's file is warned about, and each user module it imports by
+ * path (not the standard library): a module's warnings name its own
+ * file:line:col, once however often it is imported.
  *
  * (W601 percent-marks is lang/percent.c's, W602 table-too-large
  * lang/table.c's.)  Everything here is sound where it can see: a warning
@@ -113,6 +120,7 @@ typedef struct lint {
     size_t nglobals;
     sym_set used;     /* symbols some node other than their own names */
     sym_set in_input; /* enums and records the input can hold */
+    int file;         /* the file whose declarations are warned about */
 } lint;
 
 /* Marks the enums data of type [t] can hold: its own, and its records'
@@ -322,6 +330,367 @@ static void conditions(lint *L, const ast_node *n)
     }
 }
 
+/* ---- what enclosing branches exclude ---------------------------------- */
+
+/* What is known, inside a branch, about the enum values of paths (a name
+ * or a field path: values never change): the members each may still be.
+ * Only enums of at most 64 members are followed; a fact that does not
+ * fit is dropped, which only loses warnings. */
+#define LINT_FACTS 16
+
+typedef struct facts {
+    const ast_node *path[LINT_FACTS];
+    uint64_t may[LINT_FACTS]; /* bit i: member i is still possible */
+    int n;
+} facts;
+
+/* The enum of path [p] when it is a name or field path whose type is an
+ * enum of at most 64 members (not optional), else NULL. */
+static const sym *enum_path(const ast_node *p)
+{
+    if (!p || (p->kind != AST_NAME && p->kind != AST_GET) || !p->ty ||
+        p->ty->kind != TY_ENUM || !p->ty->decl ||
+        p->ty->decl->nmembers <= 0 || p->ty->decl->nmembers > 64) {
+        return NULL;
+    }
+    if (p->kind == AST_NAME && (!p->sym || p->sym->kind == SYM_MEMBER)) {
+        return NULL;
+    }
+    return p->ty->decl;
+}
+
+static uint64_t all_members(const sym *e)
+{
+    return e->nmembers == 64 ? ~(uint64_t)0
+                             : ((uint64_t)1 << e->nmembers) - 1;
+}
+
+/* The members path [p] of enum [e] may be, as far as [f] knows. */
+static uint64_t may_be(const facts *f, const ast_node *p, const sym *e)
+{
+    for (int i = 0; i < f->n; i++) {
+        if (same_path(f->path[i], p)) {
+            return f->may[i];
+        }
+    }
+    return all_members(e);
+}
+
+static void restrict_to(facts *f, const ast_node *p, const sym *e,
+                        uint64_t mask)
+{
+    for (int i = 0; i < f->n; i++) {
+        if (same_path(f->path[i], p)) {
+            f->may[i] &= mask;
+            return;
+        }
+    }
+    if (f->n < LINT_FACTS) {
+        f->path[f->n] = p;
+        f->may[f->n++] = all_members(e) & mask;
+    }
+}
+
+/* [n] as "path = member" or "path != member" (either side): the path,
+ * its enum, the member's bit and whether it is '='; false otherwise. */
+static bool member_test(const ast_node *n, const ast_node **path,
+                        const sym **e, uint64_t *bit, bool *eq)
+{
+    if (!n || n->kind != AST_BINARY || (n->op != '=' && n->op != NE)) {
+        return false;
+    }
+    for (int side = 0; side < 2; side++) {
+        const ast_node *p = side ? n->b : n->a, *m = side ? n->a : n->b;
+        const sym *en = enum_path(p);
+        if (en && m && m->sym && m->sym->kind == SYM_MEMBER &&
+            m->sym->owner == en && m->sym->ordinal >= 0 &&
+            m->sym->ordinal < 64) {
+            *path = p;
+            *e = en;
+            *bit = (uint64_t)1 << m->sym->ordinal;
+            *eq = n->op == '=';
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Adds to [f] what [cond] being [truth] says. */
+static void assume(facts *f, const ast_node *cond, bool truth)
+{
+    if (!cond) {
+        return;
+    }
+    if (cond->kind == AST_UNARY && cond->op == NOT) {
+        assume(f, cond->a, !truth);
+        return;
+    }
+    if (cond->kind == AST_BINARY &&
+        ((cond->op == AND && truth) || (cond->op == OR && !truth))) {
+        assume(f, cond->a, truth);
+        assume(f, cond->b, truth);
+        return;
+    }
+    const ast_node *p;
+    const sym *e;
+    uint64_t bit;
+    bool eq;
+    if (member_test(cond, &p, &e, &bit, &eq)) {
+        restrict_to(f, p, e, eq == truth ? bit : ~bit);
+    }
+}
+
+/* A path read from the input record: its bounds were checked when the
+ * data was bound, so they hold. */
+static bool input_path(const ast_node *p)
+{
+    while (p && p->kind == AST_GET) {
+        p = p->a;
+    }
+    return p && p->kind == AST_NAME && p->sym && p->sym->kind == SYM_INPUT;
+}
+
+/* [p OP v] for an input integer whose declared bounds decide it: 1 always
+ * true, 0 always false, -1 not known. */
+static int bounded(const ast_node *p, int op, int64_t v)
+{
+    if (!p || p->kind != AST_GET || !input_path(p) || !p->ty ||
+        p->ty->kind != TY_INT || (!p->ty->has_min && !p->ty->has_max)) {
+        return -1;
+    }
+    const ty *t = p->ty;
+    bool lo = t->has_min, hi = t->has_max;
+    switch (op) {
+    case '<':
+        return hi && t->max < v ? 1 : lo && t->min >= v ? 0 : -1;
+    case LE:
+        return hi && t->max <= v ? 1 : lo && t->min > v ? 0 : -1;
+    case '>':
+        return lo && t->min > v ? 1 : hi && t->max <= v ? 0 : -1;
+    case GE:
+        return lo && t->min >= v ? 1 : hi && t->max < v ? 0 : -1;
+    case '=':
+        return (lo && v < t->min) || (hi && v > t->max) ? 0
+               : lo && hi && t->min == v && t->max == v ? 1 : -1;
+    case NE:
+        return (lo && v < t->min) || (hi && v > t->max) ? 1
+               : lo && hi && t->min == v && t->max == v ? 0 : -1;
+    default:
+        return -1;
+    }
+}
+
+static bool int_literal(const ast_node *n, int64_t *v);
+
+/* [cond]'s value where [f] holds: 1 always true, 0 always false, -1 not
+ * known. */
+static int known(const facts *f, const ast_node *cond)
+{
+    if (!cond) {
+        return -1;
+    }
+    if (cond->kind == AST_UNARY && cond->op == NOT) {
+        int v = known(f, cond->a);
+        return v < 0 ? -1 : !v;
+    }
+    if (cond->kind == AST_BINARY && (cond->op == AND || cond->op == OR)) {
+        int x = known(f, cond->a), y = known(f, cond->b);
+        if (cond->op == AND) {
+            return x == 0 || y == 0 ? 0 : x == 1 && y == 1 ? 1 : -1;
+        }
+        return x == 1 || y == 1 ? 1 : x == 0 && y == 0 ? 0 : -1;
+    }
+    const ast_node *p;
+    const sym *e;
+    uint64_t bit;
+    bool eq;
+    if (member_test(cond, &p, &e, &bit, &eq)) {
+        uint64_t may = may_be(f, p, e);
+        if (may == bit) {
+            return eq;
+        }
+        if (!(may & bit)) {
+            return !eq;
+        }
+        return -1;
+    }
+    int64_t v;
+    if (cond->kind == AST_BINARY && cond->a && cond->b) {
+        if (int_literal(cond->b, &v)) {
+            return bounded(cond->a, cond->op, v);
+        }
+        if (int_literal(cond->a, &v)) {
+            int op = cond->op == '<' ? '>' : cond->op == '>' ? '<'
+                     : cond->op == LE ? GE : cond->op == GE ? LE : cond->op;
+            return bounded(cond->b, op, v);
+        }
+    }
+    return -1;
+}
+
+/* W201 for [cond], when [f] (not the text alone: conditions() has
+ * those) decides it.  Returns its value as known(). */
+static int check_known(lint *L, const facts *f, const ast_node *cond,
+                       const char *what)
+{
+    if (!cond || cond->kind == AST_SOME_COND || constant(cond) >= 0) {
+        return -1;
+    }
+    int v = known(f, cond);
+    if (v >= 0) {
+        warn(L->k, cond->sp, "W201 constant-condition",
+             v ? "an enclosing condition or match arm, or the value's "
+                 "declared bounds, already decide it"
+               : "an enclosing condition or match arm, or the value's "
+                 "declared bounds, already rule it out",
+             "this %s is always %s", what, v ? "true" : "false");
+    }
+    return v;
+}
+
+static void narrow(lint *L, const ast_node *n, const facts *f);
+
+static void narrow_match(lint *L, const ast_node *n, const facts *f)
+{
+    narrow(L, n->a, f);
+    const sym *e = enum_path(n->a);
+    uint64_t left = e ? may_be(f, n->a, e) : 0;
+    bool none_seen = false, some_seen = false;
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        const ast_node *arm = n->list.items[i];
+        uint64_t pats = 0;
+        bool known_pats = e != NULL;
+        for (uint32_t j = 0; j < arm->list.count; j++) {
+            const ast_node *p = arm->list.items[j];
+            if (p->kind == AST_NONE) {
+                none_seen = true;
+            } else if (p->kind == AST_SOME_PAT && !p->text) {
+                some_seen = true;
+            }
+            if (e && p->kind == AST_NAME && p->sym &&
+                p->sym->kind == SYM_MEMBER && p->sym->ordinal < 64) {
+                pats |= (uint64_t)1 << p->sym->ordinal;
+            } else if (e && p->kind == AST_SOME_PAT && p->text &&
+                       p->aux >= 0 && p->aux < 64) {
+                pats |= (uint64_t)1 << p->aux;
+            } else {
+                known_pats = false;
+            }
+        }
+        facts in = *f;
+        if (known_pats) {
+            if (!(pats & left) && pats) {
+                warn(L->k, arm->sp, "W202 unreachable-arm",
+                     "an enclosing condition or an earlier arm leaves this "
+                     "value no member this arm matches",
+                     "this arm of the match is never reached");
+            }
+            restrict_to(&in, n->a, e, pats);
+            left &= ~pats;
+        }
+        narrow(L, arm->a, &in);
+    }
+    if (!n->c) {
+        return;
+    }
+    facts in = *f;
+    if (e) {
+        restrict_to(&in, n->a, e, left);
+    }
+    if ((e && !left) ||
+        (!e && n->a && n->a->ty && n->a->ty->kind == TY_OPTIONAL &&
+         none_seen && some_seen)) {
+        warn(L->k, n->c->sp, "W202 unreachable-arm",
+             "the arms already match every value; remove the else",
+             "the else of this match is never reached");
+    }
+    narrow(L, n->c, &in);
+}
+
+/* Walks [n] with what [f] says of its enum values: W201 for conditions
+ * the enclosing branches or an input's bounds decide, W202 for match
+ * arms and elses no value can reach. */
+static void narrow(lint *L, const ast_node *n, const facts *f)
+{
+    if (!n) {
+        return;
+    }
+    switch (n->kind) {
+    case AST_IF: {
+        check_known(L, f, n->a, "condition");
+        narrow(L, n->a, f);
+        facts t = *f, e = *f;
+        if (n->a && n->a->kind != AST_SOME_COND) {
+            assume(&t, n->a, true);
+            assume(&e, n->a, false);
+        }
+        narrow(L, n->b, &t);
+        narrow(L, n->c, &e);
+        return;
+    }
+    case AST_MATCH:
+        narrow_match(L, n, f);
+        return;
+    case AST_RULE: {
+        facts after = *f;
+        bool reached = true;
+        for (uint32_t i = 0; i < n->list2.count; i++) {
+            const ast_node *w = n->list2.items[i];
+            int v = reached ? check_known(L, &after, w->a, "arm's condition")
+                            : -1;
+            facts in = after;
+            if (w->a && w->a->kind != AST_SOME_COND) {
+                assume(&in, w->a, true);
+            }
+            narrow(L, w->a, &after);
+            narrow(L, w->b, &in);
+            narrow(L, w->c, &in);
+            if (w->a && w->a->kind != AST_SOME_COND) {
+                assume(&after, w->a, false);
+            }
+            if (v == 1 && reached) {
+                const ast_node *next = i + 1 < n->list2.count
+                                           ? n->list2.items[i + 1] : n->c;
+                if (next) {
+                    warn(L->k, next->sp, "W202 unreachable-arm",
+                         "an earlier arm's condition is always true here",
+                         next == n->c ? "the else of rule '%s' is never reached"
+                                      : "this arm of rule '%s' is never reached",
+                         n->name);
+                }
+            }
+            if (v == 1 || (w->a && constant(w->a) == 1)) {
+                reached = false; /* conditions() warns of a constant one */
+            }
+        }
+        narrow(L, n->c, &after);
+        narrow(L, n->a, f);
+        narrow(L, n->b, f);
+        return;
+    }
+    case AST_COMPREH:
+        check_known(L, f, n->c, "'where' condition");
+        break;
+    case AST_UNLESS:
+        check_known(L, f, n->a, "exception's condition");
+        break;
+    case AST_FINDING:
+        check_known(L, f, n->a, "finding's condition");
+        break;
+    default:
+        break;
+    }
+    narrow(L, n->a, f);
+    narrow(L, n->b, f);
+    narrow(L, n->c, f);
+    for (uint32_t i = 0; i < n->list.count; i++) {
+        narrow(L, n->list.items[i], f);
+    }
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        narrow(L, n->list2.items[i], f);
+    }
+}
+
 /* ---- shadowing ----------------------------------------------------------- */
 
 static int by_name(const void *a, const void *b)
@@ -335,12 +704,13 @@ static void collect_globals(lint *L)
 {
     checker *k = L->k;
     L->globals = alloc(k, ((size_t)k->res.nfuncs + 1) * sizeof *L->globals);
+    L->nglobals = 0;
     if (!L->globals) {
         return;
     }
     for (int i = 0; i < k->res.nfuncs; i++) {
         const sym *f = k->res.funcs[i];
-        if (f->decl && f->name && file_of(k, f->decl->sp.start) == 0 &&
+        if (f->decl && f->name && file_of(k, f->decl->sp.start) == L->file &&
             (f->decl->kind == AST_DEF || f->decl->kind == AST_PARAM ||
              f->decl->kind == AST_RULE || f->decl->kind == AST_TABLE)) {
             L->globals[L->nglobals++] = f;
@@ -581,36 +951,20 @@ static bool decl_kind_named(const ast_node *d)
            d->kind == AST_TABLE;
 }
 
-void lint_warn(checker *k)
+/* The warnings of file [file] (its AST [root]): the policy's, or a user
+ * module's.  A module has no output, so W101 and W104 stay off for it:
+ * every declaration of a module is exported (the language has no private
+ * ones), and an importer may use any enum member. */
+static void lint_file(lint *L, int file, ast_node *root)
 {
+    checker *k = L->k;
     tly_comp *c = k->c;
-    lint L = {k, NULL, 0, {0}, {0}};
-    int nfiles = c->nfiles ? c->nfiles : 1;
-    for (int f = 0; f < nfiles; f++) {
-        ast_node *root = c->nfiles ? c->files[f]->root : c->root;
-        if (!root) {
-            continue;
-        }
-        mark(&L, root);
-        if (root->a) {
-            mark(&L, root->a);
-        }
-    }
-    if (k->res.input) {
-        mark_type(&L, k->res.input->ty);
-    }
+    L->file = file;
+    collect_globals(L);
     if (c->oom) {
         return;
     }
-    ast_node *root = c->nfiles ? c->files[0]->root : c->root;
-    if (!root) {
-        return;
-    }
-    collect_globals(&L);
-    if (c->oom) {
-        return;
-    }
-    bool is_policy = k->res.output != NULL && !root->b;
+    bool is_policy = file == 0 && k->res.output != NULL && !root->b;
     const tly_file *f0 = tly_file_at(c, root->sp.start);
     bool legal = marked_legal(f0->src, f0->len);
 
@@ -618,10 +972,10 @@ void lint_warn(checker *k)
     for (int i = 0; i < k->res.nfuncs; i++) {
         sym *s = k->res.funcs[i];
         const ast_node *d = s->decl;
-        if (!d || !decl_kind_named(d) || file_of(k, d->sp.start) != 0) {
+        if (!d || !decl_kind_named(d) || file_of(k, d->sp.start) != file) {
             continue;
         }
-        if (is_policy && !set_has(&L.used, s)) {
+        if (is_policy && !set_has(&L->used, s)) {
             warn(k, d->name_sp, "W101 unused-definition",
                  "remove it, or use it",
                  "%s '%s' is never used", decl_word(d), s->name);
@@ -629,7 +983,7 @@ void lint_warn(checker *k)
         if (d->kind == AST_DEF || d->kind == AST_RULE) {
             for (int j = 0; j < s->nparams; j++) {
                 const sym *p = s->params[j];
-                if (!set_has(&L.used, p) && p->decl) {
+                if (!set_has(&L->used, p) && p->decl) {
                     warn(k, p->decl->name_sp.end ? p->decl->name_sp : p->decl->sp,
                          "W102 unused-parameter",
                          "remove it, or use it in the body",
@@ -669,12 +1023,12 @@ void lint_warn(checker *k)
         for (int i = 0; i < k->res.nenums; i++) {
             const sym *e = k->res.enums[i];
             if (!e->decl || file_of(k, e->decl->sp.start) != 0 ||
-                set_has(&L.in_input, e)) {
+                set_has(&L->in_input, e)) {
                 continue;
             }
             for (int j = 0; j < e->nmembers; j++) {
                 const sym *m = e->members[j];
-                if (!set_has(&L.used, m)) {
+                if (!set_has(&L->used, m)) {
                     warn(k, m->decl ? m->decl->sp : e->decl->name_sp,
                          "W104 unused-member",
                          "no input can hold this enum, so a member no "
@@ -688,12 +1042,46 @@ void lint_warn(checker *k)
     /* W201, W202, W301, W401 over the file's declarations. */
     for (uint32_t i = 0; i < root->list.count; i++) {
         const ast_node *d = root->list.items[i];
-        conditions(&L, d);
+        conditions(L, d);
+        facts none = {{0}, {0}, 0};
+        narrow(L, d, &none);
         if (d->kind != AST_IMPORT) {
-            shadows(&L, d);
+            shadows(L, d);
         }
         if (d->kind == AST_RECORD) {
-            weights(&L, d);
+            weights(L, d);
+        }
+    }
+}
+
+void lint_warn(checker *k)
+{
+    tly_comp *c = k->c;
+    lint L = {k, NULL, 0, {0}, {0}, 0};
+    int nfiles = c->nfiles ? c->nfiles : 1;
+    for (int f = 0; f < nfiles; f++) {
+        ast_node *root = c->nfiles ? c->files[f]->root : c->root;
+        if (!root) {
+            continue;
+        }
+        mark(&L, root);
+        if (root->a) {
+            mark(&L, root->a);
+        }
+    }
+    if (k->res.input) {
+        mark_type(&L, k->res.input->ty);
+    }
+    if (c->oom) {
+        return;
+    }
+    /* The policy, then each user module it imports by path, once however
+     * often it is imported; not the standard library (nor a module only
+     * imported by name), which is checked where it is written. */
+    for (int f = 0; f < nfiles && !c->oom; f++) {
+        ast_node *root = c->nfiles ? c->files[f]->root : c->root;
+        if (root && (f == 0 || c->files[f]->by_path)) {
+            lint_file(&L, f, root);
         }
     }
 }

@@ -384,7 +384,11 @@ static int resolve(tly_comp *c, int from, ast_node *d)
               strerror(errno));
         return -1;
     }
-    return open_path(c, d->name_sp, path, key);
+    int j = open_path(c, d->name_sp, path, key);
+    if (j > 0) {
+        c->files[j]->by_path = true;
+    }
+    return j;
 }
 
 /* Reports the import [d] of file [from] that closes a cycle back to file

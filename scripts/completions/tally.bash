@@ -62,7 +62,7 @@ _tally()
     whynot) opts="--record --bid --where --vary --rank --total --format --as-of --max-errors --memory-cap --lib-path --help --" ;;
     explain) opts="--record --path --format --input --as-of --max-steps --max-errors --lib-path --help" ;;
     summaries) opts="--out -o --format --max-errors --memory-cap --lib-path --help --" ;;
-    test) opts="--filter --jobs -j --tap --junit --coverage --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
+    test) opts="--filter --jobs -j --tap --junit --coverage --coverage-stdlib --coverage-json --min-coverage --mutate --min-mutation-score --max-errors --memory-cap --lib-path --help --" ;;
     *) return ;;
     esac
     if [[ $cur == -* ]]; then
