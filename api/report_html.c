@@ -342,8 +342,8 @@ rt_status api_report_html(const tally_program *tp, rep_state *rep, FILE *f,
     docw_puts(&w, "Version ");
     docw_puts(&w, version);
     docw_puts(&w, ". The policy's reports over every record of the run: "
-                  "each report's rows, a row per group, and a bar chart of "
-                  "each of its numbers.");
+                  "each report's rows, a row per group, with bar charts "
+                  "comparing the groups.");
     docw_para_end(&w);
     rt_status st = RT_OK;
     for (uint32_t i = 0; i < p->nreports && st == RT_OK; i++) {
