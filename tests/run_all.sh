@@ -33,6 +33,8 @@ sh "$root/tests/docs/doc_html.sh" "$TALLY" || status=1
 sh "$root/tests/docs/summaries_html.sh" "$TALLY" || status=1
 (cd "$root" && python3 tests/tools/summary_numbers.py "$TALLY" \
     examples/award/sample-justified.jsonl examples/award/edge-justified.jsonl) || status=1
+# the portfolio page of a run's reports: tidy, and a Chromium screenshot
+sh "$root/tests/docs/report_html.sh" "$TALLY" || status=1
 python3 "$root/tests/docs/language.py" "$TALLY" || status=1
 # The award example's own tests (examples/award/award_test.tally), every
 # coverage point reached or excluded with a reason.
