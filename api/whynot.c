@@ -704,10 +704,10 @@ static const char *const outcome_names[] = {
     [TALLY_WHYNOT_FAILED] = "failed",
 };
 
-/* The element's path with its index: "bids[3].price". */
-static void put_path(const path *pa, int64_t i, strbuf *b)
+/* The first [n] segments of a path, "[i]" written as [i]. */
+static void put_segs(const path *pa, int n, int64_t i, strbuf *b)
 {
-    for (int k = 0; k < pa->nsegs; k++) {
+    for (int k = 0; k < n; k++) {
         const seg *s = &pa->segs[k];
         if (s->index == WN_NAME) {
             if (k) {
@@ -722,20 +722,16 @@ static void put_path(const path *pa, int64_t i, strbuf *b)
     }
 }
 
+/* The element's path with its index: "bids[3].price". */
+static void put_path(const path *pa, int64_t i, strbuf *b)
+{
+    put_segs(pa, pa->nsegs, i, b);
+}
+
 /* The element list's name: the vary path up to "[i]" ("bids"). */
 static void put_list(const path *pa, strbuf *b)
 {
-    for (int k = 0; k < pa->var; k++) {
-        const seg *s = &pa->segs[k];
-        if (s->index == WN_NAME) {
-            if (k) {
-                sb_putc(b, '.');
-            }
-            sb_put(b, s->name, s->len);
-        } else {
-            sb_printf(b, "[%lld]", (long long)s->index);
-        }
-    }
+    put_segs(pa, pa->var, 0, b);
 }
 
 static void put_elem(ask_ctx *c, int64_t i, strbuf *b)

@@ -1274,6 +1274,31 @@ static int list_contains(vm *v, const val_list *l, const value *x)
     return 0;
 }
 
+/* Two amounts each carrying its currency, and not the same one: what
+ * CUR_JOIN refuses, for the instructions that compare many values at once
+ * (IN, SORT). */
+static inline bool cur_clash(const value *x, const value *y)
+{
+    return x->kind == VAL_DEC && y->kind == VAL_DEC &&
+           x->type != VAL_CUR_NONE && y->type != VAL_CUR_NONE &&
+           x->type != y->type;
+}
+
+/* The first item of [l] that clashes with [x] in currency (cur_clash),
+ * or NULL. */
+static const value *list_cur_clash(const val_list *l, const value *x)
+{
+    if (x->kind != VAL_DEC || x->type == VAL_CUR_NONE) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < l->count; i++) {
+        if (cur_clash(x, &l->items[i])) {
+            return &l->items[i];
+        }
+    }
+    return NULL;
+}
+
 /* *[x] = *[x] + *[y], texts, charging the bytes copied.  VM_OK, VM_LIMIT
  * past VM_MAX_TEXT (checked first) or the budget (v->over_budget), or
  * VM_ENOMEM. */
@@ -1308,7 +1333,8 @@ static __attribute__((noinline)) vm_status concat(vm *v, value *x,
  * of nkeys + 1 values. */
 static __attribute__((noinline)) vm_status sort_list(vm *v, value *top,
                                                      unsigned nkeys,
-                                                     unsigned desc)
+                                                     unsigned desc,
+                                                     const value *clash[2])
 {
     if (top->kind != VAL_LIST) {
         return VM_RUNTIME_ERROR;
@@ -1319,6 +1345,24 @@ static __attribute__((noinline)) vm_status sort_list(vm *v, value *top,
         const value *e = &in->items[i];
         if (e->kind != VAL_LIST || e->as.l->count != nkeys + 1) {
             return VM_RUNTIME_ERROR;
+        }
+    }
+    /* A key of money in two currencies has no order (issue 9 item 3):
+     * each key's first amount with a currency against every later one. */
+    for (unsigned k = 0; k < nkeys; k++) {
+        const value *first = NULL;
+        for (size_t i = 0; i < n; i++) {
+            const value *x = &in->items[i].as.l->items[k];
+            if (x->kind != VAL_DEC || x->type == VAL_CUR_NONE) {
+                continue;
+            }
+            if (!first) {
+                first = x;
+            } else if (cur_clash(first, x)) {
+                clash[0] = first;
+                clash[1] = x;
+                return VM_RUNTIME_ERROR;
+            }
         }
     }
     uint64_t lg = 64 - (uint64_t)__builtin_clzll((uint64_t)n | 1);
@@ -2405,6 +2449,16 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
         if (UNLIKELY(found < 0)) {
             goto budget;
         }
+        const value *other = list_cur_clash(TOP.as.l, sp - 2);
+        if (UNLIKELY(other != NULL)) {
+            char cx[4], cy[4];
+            val_cur_code(sp[-2].type, cx);
+            val_cur_code(other->type, cy);
+            THROW(VM_RUNTIME_ERROR,
+                  fmt_msg(v, "cannot use is in on money in %s and a list "
+                             "holding money in %s (amounts in different "
+                             "currencies)", cx, cy));
+        }
         sp--;
         set_bool(&TOP, found);
         VM_NEXT(BC_OP_LEN(IN));
@@ -2570,14 +2624,23 @@ static vm_status execute(vm *v, uint16_t func, const value *args,
     }
 
     VM_CASE(SORT): {
-        vm_status ss =
-            sort_list(v, &TOP, BC_ARG(ip, SORT, 0), BC_ARG(ip, SORT, 1));
+        const value *clash[2] = {NULL, NULL};
+        vm_status ss = sort_list(v, &TOP, BC_ARG(ip, SORT, 0),
+                                 BC_ARG(ip, SORT, 1), clash);
         if (UNLIKELY(ss != VM_OK)) {
             if (ss == VM_ENOMEM) {
                 NOMEM();
             }
             if (ss == VM_LIMIT) {
                 goto budget;
+            }
+            if (clash[0]) {
+                char cx[4], cy[4];
+                val_cur_code(clash[0]->type, cx);
+                val_cur_code(clash[1]->type, cy);
+                THROW(VM_RUNTIME_ERROR,
+                      fmt_msg(v, "cannot sort by money in %s and money in %s "
+                                 "(amounts in different currencies)", cx, cy));
             }
             CONFUSED();
         }

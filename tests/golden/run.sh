@@ -14,6 +14,11 @@
 #   stderr.contains  lines that must each appear in standard error
 # Expected files are written by hand or copied from independent sources
 # (shared/data/award/*.expected.jsonl); never regenerated from a failing run.
+#
+# The tests are dealt into one shard per processor (GOLDEN_JOBS overrides;
+# 1 runs them in this process), each shard a copy of this script in its
+# own temporary folder, side by side; the failures of each shard are then
+# printed in turn, and one total.  Every test writes only below $TMPDIR.
 TALLY=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 export TALLY
 # The test native libraries are built beside the binary's build
@@ -24,11 +29,48 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+jobs=${GOLDEN_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs in ''|*[!0-9]*|0) jobs=1 ;; esac
+if [ -z "${GOLDEN_SHARD:-}" ] && [ "$jobs" -gt 1 ]; then
+    i=0
+    while [ $i -lt "$jobs" ]; do
+        (GOLDEN_SHARD=$i/$jobs sh "$0" "$TALLY" >"$tmp/out$i" 2>&1
+         echo $? >"$tmp/rc$i") &
+        i=$((i + 1))
+    done
+    wait
+    pass=0
+    fail=0
+    status=0
+    i=0
+    while [ $i -lt "$jobs" ]; do
+        grep -v '^golden: ' "$tmp/out$i"
+        counts=$(sed -n 's/^golden: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/out$i")
+        if [ -z "$counts" ]; then
+            echo "FAIL golden shard $i/$jobs: no total (the runner stopped)"
+            status=1
+        else
+            set -- $counts
+            pass=$((pass + $1))
+            fail=$((fail + $2))
+        fi
+        [ "$(cat "$tmp/rc$i")" = 0 ] || status=1
+        i=$((i + 1))
+    done
+    echo "golden: $pass passed, $fail failed"
+    exit $status
+fi
+shard=${GOLDEN_SHARD%/*}
+shards=${GOLDEN_SHARD#*/}
+[ -n "${GOLDEN_SHARD:-}" ] || { shard=0; shards=1; }
+k=-1
 pass=0
 fail=0
 for d in tests/golden/*/; do
     name=$(basename "$d")
     [ -f "$d/cmd" ] || continue
+    k=$((k + 1))
+    [ $((k % shards)) -eq "$shard" ] || continue
     want=0
     [ -f "$d/status" ] && want=$(cat "$d/status")
     TMPDIR="$tmp" sh -c "$(cat "$d/cmd")" >"$tmp/out" 2>"$tmp/err"

@@ -15,10 +15,10 @@ peaks and times; exits 1 on a failure.  Too slow for `make test` (about
 a minute for 100,000 on one core): `make bench` runs it.
 """
 import os
-import subprocess
 import sys
 import tempfile
-import time
+
+from peak import peak_run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY = os.path.join(ROOT, "examples", "contracts", "contracts.tally")
@@ -27,25 +27,12 @@ GEN = os.path.join(ROOT, "examples", "contracts", "gen_contracts.py")
 
 def run(tally, n, report, jobs):
     """Peak RSS (KB) and seconds of one run over n generated contracts."""
-    gen = subprocess.Popen([sys.executable, GEN, "--seed", "19", "--contracts", str(n)],
-                           stdout=subprocess.PIPE)
-    code = ("import resource, subprocess, sys\n"
-            "r = subprocess.run(sys.argv[1:], stdin=sys.stdin, stdout=subprocess.DEVNULL,"
-            " stderr=subprocess.DEVNULL)\n"
-            "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-    env = dict(os.environ)
-    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=0"
-    t0 = time.monotonic()
-    out = subprocess.run([sys.executable, "-c", code, tally, "run", POLICY, "--input", "jsonl",
-                          "--jobs", str(jobs), "--report", report, "-o", os.devnull],
-                         stdin=gen.stdout, capture_output=True, text=True, check=True, env=env)
-    gen.stdout.close()
-    gen.wait()
-    secs = time.monotonic() - t0
-    rc, kb = out.stdout.split()
-    if rc not in ("0", "7"):
-        sys.exit("portfolio_memory: tally exited %s on %d contracts" % (rc, n))
-    return int(kb), secs
+    rc, kb, secs = peak_run([sys.executable, GEN, "--seed", "19", "--contracts", str(n)],
+                            [tally, "run", POLICY, "--input", "jsonl", "--jobs", str(jobs),
+                             "--report", report, "-o", os.devnull])
+    if rc not in (0, 7):
+        sys.exit("portfolio_memory: tally exited %d on %d contracts" % (rc, n))
+    return kb, secs
 
 
 def main():

@@ -13,9 +13,10 @@ with libasan) runs a fifth of the records, without ASan's quarantine of
 freed memory, which would otherwise grow with every allocation.
 """
 import os
-import resource
 import subprocess
 import sys
+
+from peak import peak_run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY = os.path.join(ROOT, "tests", "golden", "report-stdout", "policy.tally")
@@ -24,24 +25,12 @@ GEN = os.path.join(ROOT, "tests", "tools", "gen_tenders.py")
 
 def peak_kb(tally, n):
     """The peak RSS (KB) of one run over n records."""
-    gen = subprocess.Popen([sys.executable, GEN, str(n), "3"], stdout=subprocess.PIPE)
-    # A fresh process per run: ru_maxrss of RUSAGE_CHILDREN is the largest
-    # child so far, so each run is measured from a child of its own.
-    code = ("import resource, subprocess, sys\n"
-            "r = subprocess.run(sys.argv[1:], stdin=sys.stdin, stdout=subprocess.DEVNULL,"
-            " stderr=subprocess.DEVNULL)\n"
-            "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-    env = dict(os.environ)
-    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=0"
-    out = subprocess.run([sys.executable, "-c", code, tally, "run", POLICY, "--input", "jsonl",
-                          "--report", os.devnull, "-o", os.devnull],
-                         stdin=gen.stdout, capture_output=True, text=True, check=True, env=env)
-    gen.stdout.close()
-    gen.wait()
-    rc, kb = out.stdout.split()
-    if rc != "0":
-        sys.exit("report_memory: tally exited %s on %d records" % (rc, n))
-    return int(kb)
+    rc, kb, _ = peak_run([sys.executable, GEN, str(n), "3"],
+                         [tally, "run", POLICY, "--input", "jsonl",
+                          "--report", os.devnull, "-o", os.devnull])
+    if rc != 0:
+        sys.exit("report_memory: tally exited %d on %d records" % (rc, n))
+    return kb
 
 
 def main():
