@@ -25,6 +25,9 @@ struct tally_program {
                           functions, their strings owned too */
     size_t nregs;
     size_t cap_regs;
+    const char **report_docs; /* prog's arena: each report's comment (its
+                                 lines joined by "\n"), or NULL; NULL
+                                 for a program loaded from bytecode */
 };
 
 /* The program [s] runs, and the memory accounting its records draw on

@@ -15,6 +15,7 @@
 #include "bcfile.h"
 #include "date.h"
 #include "disasm.h"
+#include "check.h"
 #include "front.h"
 #include "verify.h"
 
@@ -186,6 +187,79 @@ void api_report(const tally_config *cfg, tly_comp *c)
     }
 }
 
+/* The comment block directly above each report declaration of [c] (no
+ * blank line between), its lines without '#' and one space joined by
+ * "\n", tally directives left out, in [p]'s arena: what the portfolio
+ * page shows under the report's name (api/report_html.c).  An array of
+ * p->nreports, an entry NULL for a report with no comment; NULL when
+ * there is no report or no memory (the page then shows none). */
+static const char **report_docs(tly_comp *c, bc_program *p)
+{
+    tly_checked *k = chk_results(c);
+    if (!k || !p->nreports || (uint32_t)k->nreports != p->nreports) {
+        return NULL;
+    }
+    const char **docs = arena_alloc(&p->arena, p->nreports * sizeof *docs);
+    if (!docs) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < p->nreports; i++) {
+        docs[i] = NULL;
+        const tly_file *f = tly_file_at(c, k->reports[i]->sp.start);
+        size_t at = k->reports[i]->sp.start - f->base;
+        while (at > 0 && f->src[at - 1] != '\n') {
+            at--;
+        }
+        /* back over the comment lines above */
+        size_t from = at;
+        while (from > 0) {
+            size_t ls = from - 1;
+            while (ls > 0 && f->src[ls - 1] != '\n') {
+                ls--;
+            }
+            size_t j = ls;
+            while (j < from && (f->src[j] == ' ' || f->src[j] == '\t')) {
+                j++;
+            }
+            if (j >= from || f->src[j] != '#') {
+                break;
+            }
+            from = ls;
+        }
+        strbuf b;
+        sb_init(&b, c->mem);
+        for (size_t ls = from; ls < at;) {
+            size_t le = ls;
+            while (le < at && f->src[le] != '\n') {
+                le++;
+            }
+            size_t j = ls;
+            while (f->src[j] != '#') {
+                j++;
+            }
+            j++;
+            j += j < le && f->src[j] == ' ';
+            size_t e = le;
+            while (e > j && (f->src[e - 1] == ' ' || f->src[e - 1] == '\r')) {
+                e--;
+            }
+            if (!(e - j >= 6 && memcmp(f->src + j, "tally:", 6) == 0)) {
+                sb_put(&b, f->src + j, e - j);
+                sb_putc(&b, '\n');
+            }
+            ls = le + 1;
+        }
+        char *d = b.len && !b.failed ? arena_alloc(&p->arena, b.len + 1) : NULL;
+        if (d) {
+            memcpy(d, b.p, b.len);
+            d[b.len] = '\0';
+            docs[i] = d;
+        }
+        sb_free(&b);
+    }
+    return docs;
+}
+
 static tally_status front(const tally_config *cfg, const char *file,
                           const char *base_dir, const char *src, size_t len,
                           tally_program **out)
@@ -229,10 +303,12 @@ tally_status api_front(const tally_config *cfg, const char *file,
         ok = h->checked(h->ud, &c);
     }
     bc_program *p = NULL;
+    const char **docs = NULL;
     if (ok && out) {
         c.diags.stage = DIAG_COMPILE;
         p = tly_compile(&c);
         ok = p != NULL;
+        docs = ok ? report_docs(&c, p) : NULL;
     }
     api_report(cfg, &c);
     tally_status st = c.oom ? TALLY_ENOMEM : ok ? TALLY_OK : TALLY_EPOLICY;
@@ -263,6 +339,7 @@ tally_status api_front(const tally_config *cfg, const char *file,
         return TALLY_ENOMEM;
     }
     tp->prog = p;
+    tp->report_docs = docs;
     /* The program's arena keeps pointing at the caller's mem_ctx copy
      * [m]; re-point it at the one the program owns. */
     p->arena.mem = &tp->mem;

@@ -22,6 +22,7 @@
 #include "ffi_native.h"
 #include "output.h"
 #include "report.h"
+#include "report_html.h"
 #include "vm.h"
 
 /* ---- running ------------------------------------------------------------ */
@@ -1019,10 +1020,10 @@ static tally_status write_reports(const tally_program *tp, const tally_run_optio
         FILE *f = o->report ? o->report : out;
         tally_output_format fmt = o->report ? o->report_format : o->output;
         bool any = tail->open && tail->ja->any;
-        st = tail->open && !o->report
-                 ? rep_write_elements(rep, out, &any, err, sizeof err)
-                 : rep_write(rep, f, fmts[fmt <= TALLY_OUTPUT_GITHUB ? fmt : 0], err,
-                             sizeof err);
+        st = tail->open && !o->report ? rep_write_elements(rep, out, &any, err, sizeof err)
+             : fmt == TALLY_OUTPUT_HTML ? api_report_html(tp, rep, f, err, sizeof err)
+             : rep_write(rep, f, fmts[fmt <= TALLY_OUTPUT_GITHUB ? fmt : 0], err,
+                         sizeof err);
         if (tail->open) {
             tail->ja->any = any;
         }
@@ -1061,6 +1062,14 @@ tally_status tally_run(const tally_program *tp, const tally_run_options *o,
         api_message(&tp->cfg, "tally: --explain needs a program compiled for "
                               "tracing: run the policy's source, not a built "
                               "bytecode file");
+        if (stats) {
+            *stats = st;
+        }
+        return TALLY_EOPTION;
+    }
+    if (o->output == TALLY_OUTPUT_HTML) {
+        api_message(&tp->cfg, "tally: HTML is a format for the policy's reports "
+                              "(--report FILE), not for its results");
         if (stats) {
             *stats = st;
         }
@@ -1322,9 +1331,9 @@ tally_status tally_report_merge(const tally_program *tp, size_t n, const char *c
         api_message(&tp->cfg, "tally: the policy declares no report to merge");
         return TALLY_EOPTION;
     }
-    if ((unsigned)format > TALLY_OUTPUT_TABLE) {
-        api_message(&tp->cfg, "tally: reports are written as JSON Lines, JSON, CSV "
-                              "or a table");
+    if ((unsigned)format > TALLY_OUTPUT_TABLE && format != TALLY_OUTPUT_HTML) {
+        api_message(&tp->cfg, "tally: reports are written as JSON Lines, JSON, CSV, "
+                              "a table or HTML");
         return TALLY_EOPTION;
     }
     mem_ctx m = run_mem_of(tp, NULL);
@@ -1339,8 +1348,9 @@ tally_status tally_report_merge(const tally_program *tp, size_t n, const char *c
         st = rep_read_partial(rep, texts[i], lens[i], names[i], err, sizeof err);
     }
     if (st == RT_OK) {
-        st = partial ? rep_write_partial(rep, out)
-                     : rep_write(rep, out, fmts[format], err, sizeof err);
+        st = partial                        ? rep_write_partial(rep, out)
+             : format == TALLY_OUTPUT_HTML ? api_report_html(tp, rep, out, err, sizeof err)
+                                           : rep_write(rep, out, fmts[format], err, sizeof err);
     }
     rep_free(rep);
     if (st == RT_EDATA || st == RT_ERUNTIME) {

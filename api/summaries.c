@@ -21,6 +21,7 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "chart.h"
 #include "decimal.h"
 #include "docw.h"
 #include "front.h"
@@ -244,145 +245,72 @@ static void cell(docw *w, const char *text, bool head)
     docw_cell_end(w);
 }
 
-static void xml_text(strbuf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': sb_puts(b, "&lt;"); break;
-        case '>': sb_puts(b, "&gt;"); break;
-        case '&': sb_puts(b, "&amp;"); break;
-        case '"': sb_puts(b, "&quot;"); break;
-        default: sb_putc(b, *s); break;
-        }
-    }
-}
-
-/* [x] * [num] / [den] rounded half up to two places, in *out. */
-static bool scale(arena *a, const dec *x, const dec *num, const dec *den,
-                  dec *out)
-{
-    dec r;
-    return dec_sign(den) != 0 && dec_mul(a, x, num, &r) == DEC_OK &&
-           dec_div(a, &r, den, &r) == DEC_OK &&
-           dec_round(a, &r, 2, DEC_HALF_UP, out) == DEC_OK;
-}
-
-/* [x] with two places into [buf] ("0.00" when it does not fit). */
-static void fixed2(mem_ctx *m, const dec *x, char *buf, size_t cap)
-{
-    strbuf b;
-    sb_init(&b, m);
-    dec_format_fixed(x, 2, &b);
-    if (!b.failed && b.len < cap) {
-        memcpy(buf, b.p, b.len);
-        buf[b.len] = '\0';
-    } else {
-        snprintf(buf, cap, "0.00");
-    }
-    sb_free(&b);
-}
-
-static const char *const palette[] = {"#1f5f8b", "#c9731d", "#3a8a3a",
-                                      "#8b3a8b", "#5f5f5f", "#b03030"};
-
 /* The tender's chart: a stacked bar of each scored supplier's points per
- * criterion, drawn to the points available, with a text alternative. */
+ * criterion, drawn to the points available, with a text alternative
+ * (api/chart.c). */
 static void chart(tender *t, docw *w, mem_ctx *m)
 {
     const spec *sp = t->sp;
     if (!sp->ncrit || !t->ranked) {
         return;
     }
-    strbuf b;
+    strbuf b, desc;
     sb_init(&b, m);
-    const int left = 220, width = 400, row = 28;
-    size_t rows = t->ranked;
-    int height = (int)rows * row + 60;
-    sb_printf(&b, "<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-              "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
-              "\n<title>", left + width + 80, height, left + width + 80, height);
-    xml_text(&b, "Points of each scored tender by criterion");
-    sb_puts(&b, "</title>\n<desc>");
+    sb_init(&desc, m);
+    chart_stack_row *rows = arena_alloc(t->a, (t->nsup + 1) * sizeof *rows);
+    const char **vals = arena_alloc(t->a, (t->nsup * sp->ncrit + 1) * sizeof *vals);
+    const char **series = arena_alloc(t->a, (sp->ncrit + 1) * sizeof *series);
+    if (!rows || !vals || !series) {
+        sb_free(&b);
+        sb_free(&desc);
+        return;
+    }
+    size_t n = 0;
     for (size_t i = 0; i < t->nsup; i++) {
         supplier *s = &t->sup[i];
         if (!s->scored) {
             continue;
         }
-        xml_text(&b, s->name);
-        sb_puts(&b, ": ");
+        sb_puts(&desc, s->name);
+        sb_puts(&desc, ": ");
+        const char **v = vals + n * sp->ncrit;
         for (uint32_t c = 0; c < sp->ncrit; c++) {
-            const char *v = scalar(walk(t, s, sp->crit[c]->a));
-            xml_text(&b, sp->crit[c]->text);
-            sb_puts(&b, " ");
-            xml_text(&b, v ? v : "-");
-            sb_puts(&b, ", ");
+            v[c] = scalar(walk(t, s, sp->crit[c]->a));
+            sb_puts(&desc, sp->crit[c]->text);
+            sb_puts(&desc, " ");
+            sb_puts(&desc, v[c] ? v[c] : "-");
+            sb_puts(&desc, ", ");
         }
-        sb_puts(&b, "total ");
-        xml_text(&b, sum_value(t, s, SUM_TOTAL));
-        sb_puts(&b, ". ");
+        sb_puts(&desc, "total ");
+        sb_puts(&desc, sum_value(t, s, SUM_TOTAL));
+        sb_puts(&desc, ". ");
+        rows[n].label = s->name;
+        rows[n].values = v;
+        rows[n].end = sum_value(t, s, SUM_TOTAL);
+        n++;
     }
-    sb_puts(&b, "</desc>\n");
-    dec avail, px = dec_from_int(width);
-    if (dec_parse_number(t->a, t->available, strlen(t->available), 64, &avail) != DEC_OK) {
-        avail = dec_from_int(0);
-    }
-    int y = 10;
-    for (size_t i = 0; i < t->nsup; i++) {
-        supplier *s = &t->sup[i];
-        if (!s->scored) {
-            continue;
-        }
-        sb_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
-                  "text-anchor=\"end\">", left - 8, y + 15);
-        xml_text(&b, s->name);
-        sb_puts(&b, "</text>\n");
-        /* Each segment starts where the last ended: the running sum of
-         * the points is scaled and rounded, so no error accumulates and
-         * the bar ends at the total's own place. */
-        dec run = dec_from_int(0), x0 = dec_from_int(0), lft = dec_from_int(left);
-        for (uint32_t c = 0; c < sp->ncrit; c++) {
-            const char *v = scalar(walk(t, s, sp->crit[c]->a));
-            dec d, x1, wd, at;
-            if (!v || dec_parse_number(t->a, v, strlen(v), 64, &d) != DEC_OK ||
-                dec_add(t->a, &run, &d, &run) != DEC_OK ||
-                !scale(t->a, &run, &px, &avail, &x1) ||
-                dec_sub(t->a, &x1, &x0, &wd) != DEC_OK ||
-                dec_add(t->a, &lft, &x0, &at) != DEC_OK) {
-                continue;
-            }
-            char xs[64], ws[64];
-            fixed2(m, &at, xs, sizeof xs);
-            fixed2(m, &wd, ws, sizeof ws);
-            sb_printf(&b, "<rect x=\"%s\" y=\"%d\" width=\"%s\" height=\"20\" "
-                      "fill=\"%s\"></rect>\n", xs, y, ws,
-                      palette[c % (sizeof palette / sizeof palette[0])]);
-            x0 = x1;
-        }
-        sb_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"12\">", left + width + 6,
-                  y + 15);
-        xml_text(&b, sum_value(t, s, SUM_TOTAL));
-        sb_puts(&b, "</text>\n");
-        y += row;
-    }
-    /* the legend */
-    int lx = left;
     for (uint32_t c = 0; c < sp->ncrit; c++) {
-        sb_printf(&b, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
-                  "fill=\"%s\"></rect><text x=\"%d\" y=\"%d\" font-size=\"12\">",
-                  lx, y + 8, palette[c % (sizeof palette / sizeof palette[0])],
-                  lx + 16, y + 18);
-        xml_text(&b, sp->crit[c]->text);
-        sb_puts(&b, "</text>\n");
-        lx += 16 + 8 * (int)strlen(sp->crit[c]->text) + 16;
+        series[c] = sp->crit[c]->text;
     }
-    sb_puts(&b, "</svg>\n<figcaption>");
-    xml_text(&b, "Points of each scored tender, out of ");
-    xml_text(&b, t->available);
-    xml_text(&b, ", by criterion (the table below gives the same numbers).");
-    sb_puts(&b, "</figcaption>\n</figure>\n");
+    char caption[200];
+    snprintf(caption, sizeof caption, "Points of each scored tender, out of %s, "
+             "by criterion (the table below gives the same numbers).", t->available);
+    chart_stack cs = {
+        .title = "Points of each scored tender by criterion",
+        .desc = desc.failed || !desc.p ? "" : desc.p,
+        .caption = caption,
+        .series = series,
+        .nseries = sp->ncrit,
+        .max = t->available,
+        .rows = rows,
+        .nrows = n,
+        .tall = t->ranked,
+    };
+    chart_stacked(&b, t->a, &cs);
     if (!b.failed) {
         docw_html(w, b.p, b.len);
     }
+    sb_free(&desc);
     sb_free(&b);
 }
 

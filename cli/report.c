@@ -20,7 +20,9 @@ const char cli_usage_merge[] =
     "policy, another version of it, or another layout of its reports is\n"
     "refused, naming the file.\n"
     "\n"
-    "  --format jsonl|json|csv|table   the reports' format (default jsonl)\n"
+    "  --format jsonl|json|csv|table|html\n"
+    "                                  the reports' format (default jsonl;\n"
+    "                                  html: one page with bar charts)\n"
     "  --output FILE, -o FILE          write to FILE (as `tally run -o`)\n"
     "  --partial                       write the merged partial state\n"
     "                                  instead, to be merged again (a\n"
@@ -41,11 +43,12 @@ static int format_named(const char *s)
            : strcmp(s, "json") == 0  ? TALLY_OUTPUT_JSON
            : strcmp(s, "csv") == 0   ? TALLY_OUTPUT_CSV
            : strcmp(s, "table") == 0 ? TALLY_OUTPUT_TABLE
+           : strcmp(s, "html") == 0  ? TALLY_OUTPUT_HTML
                                      : -1;
 }
 
 /* The format a report file's name asks for: .json, .csv, .txt (a table),
- * else JSON Lines. */
+ * .html or .htm (the portfolio page), else JSON Lines. */
 static tally_output_format format_of_path(const char *path)
 {
     const char *dot = strrchr(path, '.');
@@ -56,6 +59,7 @@ static tally_output_format format_of_path(const char *path)
     return strcmp(dot, ".json") == 0  ? TALLY_OUTPUT_JSON
            : strcmp(dot, ".csv") == 0 ? TALLY_OUTPUT_CSV
            : strcmp(dot, ".txt") == 0 ? TALLY_OUTPUT_TABLE
+           : strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0 ? TALLY_OUTPUT_HTML
                                       : TALLY_OUTPUT_JSONL;
 }
 
@@ -78,7 +82,7 @@ int cli_report_option(cli_reports *r, int argc, char **argv, int *i, const char 
         r->partial_path = val;
     } else if (strcmp(a, "--report-format") == 0) {
         if (!val || format_named(val) < 0) {
-            *rc = cli_usage_error("--report-format is jsonl, json, csv or table", usage);
+            *rc = cli_usage_error("--report-format is jsonl, json, csv, table or html", usage);
             return -1;
         }
         r->format = format_named(val);
@@ -249,7 +253,7 @@ int cmd_merge(tally_config *cfg, int argc, char **argv)
             options = false;
         } else if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
             if (!val || format_named(val) < 0) {
-                rc = cli_usage_error("--format is jsonl, json, csv or table", cli_usage_merge);
+                rc = cli_usage_error("--format is jsonl, json, csv, table or html", cli_usage_merge);
             }
             format = val ? format_named(val) : format;
             i++;

@@ -274,8 +274,12 @@ typedef enum tally_output_format {
     TALLY_OUTPUT_JUNIT,  /* JUnit XML: a test case per record, failing with
                             its findings, an error for an error record */
     TALLY_OUTPUT_TAP,    /* TAP version 13, a test point per record */
-    TALLY_OUTPUT_GITHUB  /* GitHub Actions annotations, a line per finding
+    TALLY_OUTPUT_GITHUB, /* GitHub Actions annotations, a line per finding
                             and per error record */
+    TALLY_OUTPUT_HTML    /* reports only (report_format, tally_report_merge):
+                            one self-contained HTML page of every report,
+                            its table and bar charts; refused
+                            (TALLY_EOPTION) as a run's output */
 } tally_output_format;
 
 typedef struct tally_run_stats {
@@ -381,7 +385,7 @@ typedef struct tally_run_options {
                      record is read: NULL writes them to the run's output
                      after the results (refused, TALLY_EOPTION, for the CI
                      formats) unless [report_partial] is given */
-    tally_output_format report_format; /* JSONL, JSON, CSV or TABLE: the
+    tally_output_format report_format; /* JSONL, JSON, CSV, TABLE or HTML: the
                                           format of [report]; ignored when
                                           reports go to the run's output,
                                           which take its format */
@@ -464,7 +468,7 @@ TALLY_API tally_status tally_explain(const tally_program *p,
 /* Merges the [n] partial report states in [texts] (each [lens] bytes,
  * named [names] in messages), as tally_run_options.report_partial wrote
  * them for runs of [p] over parts of a corpus, and writes the reports to
- * [out] in [format] (JSONL, JSON, CSV or TABLE): the bytes one run over
+ * [out] in [format] (JSONL, JSON, CSV, TABLE or HTML): the bytes one run over
  * the whole corpus writes.  With [partial] non-zero it writes the merged
  * partial state instead, to be merged again.  Returns TALLY_OK;
  * TALLY_EDATA, with a message naming the file and the place, for a text

@@ -93,6 +93,12 @@ static void md_escape(docw *w, const char *s, size_t len)
 
 void docw_begin(docw *w, docw_format fmt, strbuf *out, const char *title)
 {
+    docw_begin_css(w, fmt, out, title, NULL);
+}
+
+void docw_begin_css(docw *w, docw_format fmt, strbuf *out, const char *title,
+                    const char *css_more)
+{
     memset(w, 0, sizeof *w);
     w->fmt = fmt;
     w->out = out;
@@ -104,6 +110,9 @@ void docw_begin(docw *w, docw_format fmt, strbuf *out, const char *title)
         html_escape(w, title, strlen(title));
         put(w, "</title>\n<style>\n");
         put(w, css);
+        if (css_more) {
+            put(w, css_more);
+        }
         put(w, "</style>\n</head>\n<body>\n<main>\n");
     }
 }
@@ -351,6 +360,17 @@ void docw_cell_begin(docw *w, bool row_header)
     w->in_cell = true;
     if (w->fmt == DOCW_HTML) {
         put(w, row_header ? "<th scope=\"row\">" : "<td>");
+    } else {
+        sb_putc(w->out, ' ');
+    }
+}
+
+void docw_num_cell_begin(docw *w)
+{
+    w->head_row = false;
+    w->in_cell = true;
+    if (w->fmt == DOCW_HTML) {
+        put(w, "<td class=\"num\">");
     } else {
         sb_putc(w->out, ' ');
     }

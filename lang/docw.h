@@ -42,6 +42,11 @@ typedef struct docw {
 /* Starts a document titled [title] (plain text) in [fmt] on [out]. */
 void docw_begin(docw *w, docw_format fmt, strbuf *out, const char *title);
 
+/* Like docw_begin, with the CSS rules [css_more] (HTML only; trusted
+ * text, NULL for none) after the writer's own. */
+void docw_begin_css(docw *w, docw_format fmt, strbuf *out, const char *title,
+                    const char *css_more);
+
 /* Ends the document. */
 void docw_end(docw *w);
 
@@ -92,6 +97,9 @@ void docw_table_begin(docw *w, const char *caption, int ncols,
  * header cell with scope="row" in HTML), inline text, docw_cell_end. */
 void docw_row_begin(docw *w);
 void docw_cell_begin(docw *w, bool row_header);
+/* A body cell holding a number: class "num" in HTML, which the caller's
+ * CSS (docw_begin_css) aligns; a plain cell in Markdown. */
+void docw_num_cell_begin(docw *w);
 void docw_cell_end(docw *w);
 void docw_row_end(docw *w);
 void docw_table_end(docw *w);

@@ -1100,6 +1100,17 @@ rt_status rep_write(rep_state *s, FILE *f, out_format fmt, char *err, size_t err
     return st;
 }
 
+rt_status rep_write_report(rep_state *s, uint32_t report, FILE *f, out_format fmt,
+                           char *err, size_t errcap)
+{
+    rt_status st = write_one(s, &s->t[report], f, fmt, NULL, err, errcap);
+    arena_reset(&s->tmp);
+    if (st == RT_OK && (fflush(f) != 0 || ferror(f))) {
+        st = RT_EIO;
+    }
+    return st;
+}
+
 rt_status rep_write_elements(rep_state *s, FILE *f, bool *any, char *err, size_t errcap)
 {
     rt_status st = RT_OK;

@@ -52,6 +52,13 @@ rt_status rep_merge(rep_state *into, const rep_state *from, char *err,
 rt_status rep_write(rep_state *s, FILE *f, out_format fmt, char *err,
                     size_t errcap);
 
+/* Writes the rows of report [report] (< the program's nreports) alone to
+ * [f] in [fmt], as rep_write writes them but without the line naming
+ * the report (CSV: the header row, then a row per group).  Statuses as
+ * rep_write. */
+rt_status rep_write_report(rep_state *s, uint32_t report, FILE *f, out_format fmt,
+                           char *err, size_t errcap);
+
 /* Writes every report's rows, as rep_write writes them in JSON Lines, as
  * further elements of a JSON array left open on [f] (out_keep_open): each
  * after ",\n", or after "\n" while *any is false; *any is then true.

@@ -10,7 +10,8 @@
 # (tests/editors); and the generated worst cases of one run
 # (tests/hostile/work/worst_case.py), the manual page and completions
 # against the command, the HTML of tally doc and tally summaries (tidy,
-# and headless Chromium screenshots where installed), every number of the
+# and headless Chromium screenshots where installed; the portfolio page
+# of a run's reports in the first lane), every number of the
 # summaries against tally run (tests/tools/summary_numbers.py), every
 # example of the language reference (tests/docs), and the award example's
 # own tests (tally test examples/award).
@@ -31,6 +32,8 @@ lane_a() {
     sh "$root/tests/tools/check_generated.sh" "$TALLY" || s=1
     python3 "$root/tests/fmt/run.py" "$TALLY" || s=1
     python3 "$root/tests/editors/grammar.py" || s=1
+    # the portfolio page of a run's reports: tidy, and a Chromium screenshot
+    sh "$root/tests/docs/report_html.sh" "$TALLY" || s=1
     return $s
 }
 lane_b() {

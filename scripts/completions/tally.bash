@@ -24,7 +24,7 @@ _tally()
     case $prev in
     --format)
         if [[ $cmd == merge ]]; then
-            COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur"))
+            COMPREPLY=($(compgen -W "jsonl json csv table html" -- "$cur"))
         elif [[ $cmd == doc ]]; then
             COMPREPLY=($(compgen -W "html markdown" -- "$cur"))
         elif [[ $cmd == whynot || $cmd == explain ]]; then
@@ -35,7 +35,7 @@ _tally()
             COMPREPLY=($(compgen -W "jsonl json csv table junit tap github" -- "$cur"))
         fi
         return ;;
-    --report-format) COMPREPLY=($(compgen -W "jsonl json csv table" -- "$cur")); return ;;
+    --report-format) COMPREPLY=($(compgen -W "jsonl json csv table html" -- "$cur")); return ;;
     --report|--report-partial) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --input) COMPREPLY=($(compgen -W "jsonl json ocds csv auto" -- "$cur")); return ;;
     --fail-on) COMPREPLY=($(compgen -W "findings notice warning error" -- "$cur")); return ;;

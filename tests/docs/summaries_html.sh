@@ -3,7 +3,8 @@
 # browsers and checkers see it.  The award example's summaries of its
 # justified sample and edge data are written in HTML, and every page (the
 # index, each tender's page, each letter) must pass HTML Tidy
-# (`tidy -errors -quiet`: no errors, no warnings) and hold no script.
+# (`tidy -errors -quiet`: no errors, no warnings) and hold no script
+# (tests/tools/html_valid.sh, shared with tests/docs/report_html.sh).
 # Then, when Chromium is installed, a tender's page (with its chart) and a
 # letter are drawn headless to 800x900 screenshots (tests/tools/
 # screenshot.sh), which must have that size and not be blank, and the
@@ -27,18 +28,10 @@ for d in sample-justified edge-justified; do
         fail=1
         continue
     fi
-    for page in $(find "$tmp/$d" -name '*.html' | sort); do
-        n=$((n + 1))
-        if ! tidy -errors -quiet "$page" >"$tmp/tidy" 2>&1; then
-            echo "FAIL summaries_html: tidy on $page:"
-            head -20 "$tmp/tidy"
-            fail=1
-        fi
-        if grep -qi '<script' "$page"; then
-            echo "FAIL summaries_html: $page holds a script"
-            fail=1
-        fi
-    done
+    pages=$(find "$tmp/$d" -name '*.html' | sort)
+    n=$((n + $(echo "$pages" | wc -l)))
+    # shellcheck disable=SC2086 # one page a word: the names have no blanks
+    sh tests/tools/html_valid.sh summaries_html $pages || fail=1
 done
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
     sh tests/tools/screenshot.sh "$tmp/sample-justified/T-000003/index.html" \
