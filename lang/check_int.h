@@ -287,8 +287,8 @@ const char *amend_written_name(checker *k, const ast_node *d);
 sym *amend_target(checker *k, ast_node *d, const char *shown, bool refine);
 
 /* Checks the value a module's parameter [f] leaves open (its
- * declaration's c: 'open [between LO and HI]'): only in a module, not
- * dated, a range only of numbers written out, its own value within.
+ * declaration's c: 'open [between LO and HI]'; the grammar has none
+ * after dated rows): only in a module, a range only of numbers written out, its own value within.
  * Errors are reported. */
 void layers_open_check(checker *k, sym *f);
 

@@ -191,12 +191,6 @@ void layers_open_check(checker *k, sym *f)
             "only a module's parameter can be open: nothing imports a policy");
         return;
     }
-    if (f->dated) {
-        err(k, o->sp, "a dated value changes by amendment (amend "
-            "MODULE.NAME), not by a lower layer's refinement",
-            "a dated parameter cannot be open");
-        return;
-    }
     if (!check_range(k, o, f->ty, f->name) || !o->a) {
         return;
     }
