@@ -141,7 +141,8 @@ typedef enum ast_kind {
                      c) leaves to the layers below, or a refinement's c */
     AST_REFINE,   /* refine [text3.]name = a [c: AST_OPEN] [cites]: a lower
                      layer's value for an open parameter (lang/layers.c);
-                     the checker sets sym: the parameter */
+                     the checker sets sym: the parameter, b: the
+                     refinement by a layer above that it refines, or NULL */
     /* tests (tally test; api/test.c runs them) */
     AST_TEST,     /* test text(name, len) list: AST_GIVEN, AST_ASOF,
                      AST_WITH, AST_EXPECT in the order written */

@@ -315,6 +315,7 @@ void layers_refine(checker *k, ast_node *d)
     }
     d->sym = f;
     d->text2 = shown;
+    d->b = f->refined; /* the refinement it refines, for --cite */
     f->refined = d;
     f->decl->b = d->a; /* what the compiler reads, everywhere */
 }
