@@ -138,7 +138,10 @@ typedef enum ast_kind {
                      (parser.y's summaries_decl says which fields hold
                      what; lang/summary.c checks it) */
     AST_OPEN,     /* open [between a and b]: what a module's parameter (its
-                     c) leaves to the layers below, or a refinement's c */
+                     c) leaves to the layers below, or a refinement's c;
+                     lang/layers.c sets c: the parameter's own value once
+                     a lower layer refines it (its b is then the lower
+                     layer's) */
     AST_REFINE,   /* refine [text3.]name = a [c: AST_OPEN] [cites]: a lower
                      layer's value for an open parameter (lang/layers.c);
                      the checker sets sym: the parameter, b: the

@@ -20,7 +20,8 @@
  * provision the change would break.
  *
  * A refinement is resolved here, at compile time: its value (a value
- * written out, reading nothing) becomes the parameter's value for the
+ * written out, reading nothing, or the name of the refining file's own
+ * parameter whose value is written out) becomes the parameter's value for the
  * whole program, the upper module's own definitions included, as an
  * amendment's rows do; the bytecode is what it would be had the upper
  * layer written the value.  Files are checked in import order, upper
@@ -109,6 +110,21 @@ static const char *reads(const ast_node *n, int depth)
         r = reads(n->list.items[i], depth + 1);
     }
     return r;
+}
+
+/* The value of the parameter [n] names, when it is one this file declares
+ * with a value written out (not dated, not itself open, reading nothing):
+ * a layer may give its refinement a name of its own ('refine
+ * consortium.x = minimum_insurance').  Else NULL. */
+static const ast_node *own_param_value(checker *k, const ast_node *n)
+{
+    const sym *s = n->kind == AST_NAME ? n->sym : NULL;
+    if (!s || s->kind != SYM_PARAM || s->dated || !s->decl->b || s->decl->c ||
+        tly_file_at(k->c, s->decl->sp.start)->index != k->cur ||
+        reads(s->decl->b, 0)) {
+        return NULL;
+    }
+    return s->decl->b;
 }
 
 /* Whether [v] lies within the range of [o] (an AST_OPEN with both ends,
@@ -247,12 +263,19 @@ void layers_refine(checker *k, ast_node *d)
     if (ty_is_bad(chk_expect(k, d->a, f->ty, "the refined value"))) {
         return;
     }
-    const char *r = reads(d->a, 0);
+    /* The value as written: d->a, or the value of this file's parameter
+     * it names (the layer's own figure, under its own name). */
+    const ast_node *val = own_param_value(k, d->a);
+    const char *r = val ? NULL : reads(d->a, 0);
     if (r) {
-        err(k, d->a->sp, "write the value out: the layer above reads it "
+        err(k, d->a->sp, "write the value out, or name a parameter of this "
+            "file whose value is written out: the layer above reads it "
             "wherever it is used", "a refinement's value may not read "
             "'%s'", r);
         return;
+    }
+    if (!val) {
+        val = d->a;
     }
     char lo[80], hi[80], v[80];
     if (open->a) {
@@ -261,15 +284,15 @@ void layers_refine(checker *k, ast_node *d)
         arena tmp;
         arena_init(&tmp, k->c->mem);
         dec x;
-        bool lit = number(&tmp, d->a, &x);
+        bool lit = number(&tmp, val, &x);
         arena_free(&tmp);
         if (!lit) {
             err(k, d->a->sp, NULL, "'%s' is open between %s and %s, so its "
                 "refinement must be a number written out", shown, lo, hi);
             return;
         }
-        if (!within(k, open, d->a)) {
-            text_of(k, d->a->sp, v, sizeof v);
+        if (!within(k, open, val)) {
+            text_of(k, val->sp, v, sizeof v);
             err(k, d->a->sp, "choose a value within the range, or ask the "
                 "layer above to open a wider one",
                 "%s is outside the range %s to %s that '%s' is open within "
@@ -303,11 +326,11 @@ void layers_refine(checker *k, ast_node *d)
                 "open within at %s", nlo, nhi, lo, hi, shown, up);
             return;
         }
-        if (d->c->a && !within(k, d->c, d->a)) {
+        if (d->c->a && !within(k, d->c, val)) {
             char nlo[80], nhi[80];
             text_of(k, d->c->a->sp, nlo, sizeof nlo);
             text_of(k, d->c->b->sp, nhi, sizeof nhi);
-            text_of(k, d->a->sp, v, sizeof v);
+            text_of(k, val->sp, v, sizeof v);
             err(k, d->a->sp, NULL, "the refined value %s is outside the "
                 "range %s to %s it leaves open", v, nlo, nhi);
             return;
@@ -317,5 +340,8 @@ void layers_refine(checker *k, ast_node *d)
     d->text2 = shown;
     d->b = f->refined; /* the refinement it refines, for --cite */
     f->refined = d;
+    if (!f->decl->c->c) {
+        f->decl->c->c = f->decl->b; /* the upper layer's own, for tally doc */
+    }
     f->decl->b = d->a; /* what the compiler reads, everywhere */
 }
