@@ -1650,7 +1650,7 @@ static const tally_program *traced_program(tally_tests *t, const tcase *tc,
     tally_config cfg = t->cfg;
     cfg.trace = 1;
     api_front_hook h = {df->tests_path, false,
-                        tc->has_with ? put_overrides : NULL, NULL, t};
+                        tc->has_with ? put_overrides : NULL, NULL, t, false};
     tally_program *tp = NULL;
     t->override = tc->has_with ? tc->ordinal : -1;
     t->quiet = true;

@@ -26,8 +26,7 @@
 
 #include "date.h"
 
-/* "FILE:LINE:COL" of span offset [off], for a message naming a row. */
-static void where(checker *k, uint32_t off, char *buf, size_t cap)
+void amend_where(checker *k, uint32_t off, char *buf, size_t cap)
 {
     const tly_file *f;
     uint32_t line, col;
@@ -35,8 +34,7 @@ static void where(checker *k, uint32_t off, char *buf, size_t cap)
     snprintf(buf, cap, "%s:%u:%u", f->path ? f->path : "", line, col);
 }
 
-/* What [s] is, with its article, for "... and 'x' is a record". */
-static const char *kind_words(const sym *s)
+const char *amend_kind_words(const sym *s)
 {
     switch (s->kind) {
     case SYM_ENUM: return "an enumeration";
@@ -53,8 +51,7 @@ static const char *kind_words(const sym *s)
     }
 }
 
-/* The name [d] amends as written ("procurement.thresholds"), in the arena. */
-static const char *written_name(checker *k, const ast_node *d)
+const char *amend_written_name(checker *k, const ast_node *d)
 {
     if (!d->text3) {
         return d->name;
@@ -68,10 +65,7 @@ static const char *written_name(checker *k, const ast_node *d)
     return s;
 }
 
-/* What [d] amends, or NULL after an error: a name of another module,
- * qualified with an imported module's name or brought in by an import
- * list. */
-static sym *target(checker *k, ast_node *d, const char *shown)
+sym *amend_target(checker *k, ast_node *d, const char *shown, bool refine)
 {
     tly_span at = d->name_sp;
     if (d->text3) {
@@ -98,19 +92,29 @@ static sym *target(checker *k, ast_node *d, const char *shown)
     }
     sym *raw = res_lookup_raw(k, d->name);
     if (!raw) {
-        err(k, at, "write it with its module's name (amend MODULE.NAME), or "
+        err(k, at, refine ? "write it with its module's name (refine "
+            "MODULE.NAME), or bring it in with import MODULE (NAME)"
+            : "write it with its module's name (amend MODULE.NAME), or "
             "bring it in with import MODULE (NAME)",
             "'%s' is not imported", d->name);
         return NULL;
     }
     if (raw->kind == SYM_MODULE) {
-        err(k, at, "name the parameter or definition: amend MODULE.NAME",
-            "only a dated parameter or definition can be amended, and '%s' "
-            "is a module", shown);
+        if (refine) {
+            err(k, at, "name the parameter: refine MODULE.NAME",
+                "only a parameter declared open can be refined, and '%s' is "
+                "a module", shown);
+        } else {
+            err(k, at, "name the parameter or definition: amend MODULE.NAME",
+                "only a dated parameter or definition can be amended, and "
+                "'%s' is a module", shown);
+        }
         return NULL;
     }
     if (raw->kind != SYM_IMPORT) {
-        err(k, at, "add the row to its declaration: an amendment changes "
+        err(k, at, refine ? "change the value in its declaration: a "
+            "refinement changes what a layer above declares open"
+            : "add the row to its declaration: an amendment changes "
             "what another module declares",
             "'%s' is declared in this file", d->name);
         return NULL;
@@ -120,15 +124,15 @@ static sym *target(checker *k, ast_node *d, const char *shown)
 
 void amend_check(checker *k, ast_node *d)
 {
-    const char *shown = written_name(k, d);
-    sym *f = target(k, d, shown);
+    const char *shown = amend_written_name(k, d);
+    sym *f = amend_target(k, d, shown, false);
     if (!f) {
         return;
     }
     if (f->kind != SYM_PARAM && f->kind != SYM_DEF) {
         err(k, d->name_sp, NULL,
             "only a dated parameter or definition can be amended, and '%s' "
-            "is %s", shown, kind_words(f));
+            "is %s", shown, amend_kind_words(f));
         return;
     }
     if (!f->dated) {
@@ -261,7 +265,7 @@ static void merge(checker *k, sym *f, ast_node **am, int n)
                 j++;
             }
             if (j < count) {
-                where(k, m[j].row->name_sp.start, other, sizeof other);
+                amend_where(k, m[j].row->name_sp.start, other, sizeof other);
                 err(k, r->name_sp, "an amendment adds rows after the "
                     "declaration's last one; change earlier rows in the "
                     "declaration itself",
@@ -274,7 +278,7 @@ static void merge(checker *k, sym *f, ast_node **am, int n)
             continue;
         }
         ast_node *p = m[i - 1].row;
-        where(k, p->name_sp.start, other, sizeof other);
+        amend_where(k, p->name_sp.start, other, sizeof other);
         if (p->lo == r->lo) {
             err(k, r->name_sp, "only one row can be in force on a day: start "
                 "the amendment after it",

@@ -50,7 +50,7 @@ const char *ast_kind_name(ast_kind kind)
         "alias", "parameter", "row", "definition", "rule", "when", "param",
         "input", "output", "as-of", "exceptions", "unless", "cite", "extern",
         "import", "module", "holiday", "table", "hit", "table-row", "entry",
-        "finding", "amend", "report", "summaries", "test", "given", "with", "expect",
+        "finding", "amend", "report", "summaries", "open", "refine", "test", "given", "with", "expect",
     };
     return kind < AST_KIND_COUNT ? names[kind] : "?";
 }

@@ -137,6 +137,15 @@ typedef enum ast_kind {
     AST_SUMMARIES,/* summaries for ...: what the assessment summaries show
                      (parser.y's summaries_decl says which fields hold
                      what; lang/summary.c checks it) */
+    AST_OPEN,     /* open [between a and b]: what a module's parameter (its
+                     c) leaves to the layers below, or a refinement's c;
+                     lang/layers.c sets c: the parameter's own value once
+                     a lower layer refines it (its b is then the lower
+                     layer's) */
+    AST_REFINE,   /* refine [text3.]name = a [c: AST_OPEN] [cites]: a lower
+                     layer's value for an open parameter (lang/layers.c);
+                     the checker sets sym: the parameter, b: the
+                     refinement by a layer above that it refines, or NULL */
     /* tests (tally test; api/test.c runs them) */
     AST_TEST,     /* test text(name, len) list: AST_GIVEN, AST_ASOF,
                      AST_WITH, AST_EXPECT in the order written */

@@ -45,6 +45,11 @@ static ty *expect(checker *k, ast_node *n, ty *want, const char *what)
     return want;
 }
 
+ty *chk_expect(checker *k, ast_node *n, ty *want, const char *what)
+{
+    return expect(k, n, want, what);
+}
+
 static ty *expect_bool(checker *k, ast_node *n, const char *what)
 {
     return expect(k, n, &k->t_bool, what);
@@ -1460,7 +1465,7 @@ static ty *expr(checker *k, ast_node *n, ty *want)
 /* A citation names a provision in words; its optional URL is where to
  * read it.  Both end up in the bytecode and in output, so they are text
  * a reader can use: not empty, no NUL, and a web address for the URL. */
-static void check_cite(checker *k, ast_node *c)
+void chk_cite(checker *k, ast_node *c)
 {
     if (!c) {
         return;
@@ -1505,7 +1510,7 @@ static void check_exceptions(checker *k, sym *f)
             expect_bool(k, w->a, "the exception's condition");
         }
         expect(k, w->b, f->ty, "the exception's value");
-        check_cite(k, w->cite);
+        chk_cite(k, w->cite);
         for (uint32_t j = 0; w->name && j < i; j++) {
             const char *other = ex->items[j]->name;
             if (other && strcmp(other, w->name) == 0) {
@@ -1585,7 +1590,7 @@ void chk_rows(checker *k, sym *f, ast_list *rows, const char *what)
     for (uint32_t i = 0; i < rows->count; i++) {
         ast_node *row = rows->items[i];
         int64_t day;
-        check_cite(k, row->cite);
+        chk_cite(k, row->cite);
         expect(k, row->a, f->ty, what);
         if (!date_parse(row->text, strlen(row->text), &day)) {
             err(k, row->name_sp, NULL, "'%s' is not a date", row->text);
@@ -1796,7 +1801,7 @@ static void check_table(checker *k, sym *f)
     }
     for (uint32_t r = 0; r < d->list2.count; r++) {
         ast_node *row = d->list2.items[r];
-        check_cite(k, row->cite);
+        chk_cite(k, row->cite);
         if (row->list.count != (uint32_t)f->nparams) {
             err(k, row->sp, "give one entry per column, 'any' where a column does not matter",
                 "row %u of table '%s' has %u entr%s; the table has %d column%s",
@@ -1862,12 +1867,15 @@ static void check_func(checker *k, sym *f)
         }
     }
     ast_node *d = f->decl;
-    check_cite(k, d->cite);
+    chk_cite(k, d->cite);
     if (f->kind == SYM_PARAM) {
         if (f->dated) {
             chk_rows(k, f, &d->list, "the parameter's value");
         } else {
             expect(k, d->b, f->ty, "the parameter's value");
+        }
+        if (d->c) {
+            layers_open_check(k, f);
         }
     } else if (d->kind == AST_TABLE) {
         check_table(k, f);
@@ -1886,14 +1894,14 @@ static void check_func(checker *k, sym *f)
             int pushed = cond(k, w->a);
             expect(k, w->b, f->ty, "the rule's outcome");
             expect(k, w->c, &k->t_text, "the reason after 'because'");
-            check_cite(k, w->cite);
+            chk_cite(k, w->cite);
             k->nlocals -= pushed;
         }
         expect(k, d->c, f->ty, "the rule's outcome");
         if (d->b) {
             expect(k, d->b, &k->t_text, "the reason after 'because'");
         }
-        check_cite(k, d->else_cite);
+        chk_cite(k, d->else_cite);
     }
     k->nlocals = saved_n;
     k->base = saved_base;
@@ -2201,7 +2209,7 @@ static void check_findings(checker *k)
             err(k, f->sp, "give the finding a code such as \"TP-001\"",
                 "a finding's code must be non-empty text without NUL characters");
         }
-        check_cite(k, f->cite);
+        chk_cite(k, f->cite);
         int saved = k->nlocals;
         if (f->c) {
             ty *lt = expr(k, f->c->a, NULL);
@@ -2573,7 +2581,7 @@ static void check_reports(checker *k)
 void chk_holiday_decl(checker *k, ast_node *d)
 {
     int64_t day;
-    check_cite(k, d->cite);
+    chk_cite(k, d->cite);
     if (!date_parse(d->text, strlen(d->text), &day)) {
         err(k, d->name_sp, NULL, "'%s' is not a date in the calendar", d->text);
         return;
@@ -2815,7 +2823,7 @@ static void extern_signature(checker *k, sym *f)
         "text or date";
     char letters[17];
     int n = 0;
-    check_cite(k, d->cite);
+    chk_cite(k, d->cite);
     if (f->nparams > 16) {
         err(k, d->name_sp, NULL, "'%s' has %d parameters; a native function "
             "takes at most 16", f->name, f->nparams);
@@ -2912,6 +2920,7 @@ static void check_file(checker *k, ast_node *root)
     }
     /* A module's own file, checked alone, has no input or output. */
     bool is_module = root->b != NULL;
+    k->in_module = is_module;
     /* The input and output. */
     sym *in = k->res.input;
     if (!k->in_policy) {
@@ -2961,6 +2970,8 @@ static void check_file(checker *k, ast_node *root)
     for (uint32_t i = 0; i < root->list.count; i++) {
         if (root->list.items[i]->kind == AST_AMEND) {
             amend_check(k, root->list.items[i]);
+        } else if (root->list.items[i]->kind == AST_REFINE) {
+            layers_refine(k, root->list.items[i]);
         }
     }
     if (k->res.asof) {

@@ -39,6 +39,7 @@ typedef struct checker {
     tly_comp *c;
     scope *scopes;     /* arena: one per file; k->table is the current's */
     int cur;           /* the file being checked */
+    bool in_module;    /* the file being checked starts with a module header */
     bool in_policy;    /* it is the policy (files[0]), not a module */
     sym **table;       /* arena: global names, chained by hash */
     uint32_t nbuckets; /* a power of two */
@@ -268,6 +269,43 @@ void amend_check(checker *k, ast_node *d);
  * another row is in force, is reported naming both, and so is every
  * amendment row on a cycle of calls (one that reads what it amends). */
 void amend_merge(checker *k);
+
+/* "FILE:LINE:COL" of span offset [off] into [buf], for a message naming
+ * another declaration. */
+void amend_where(checker *k, uint32_t off, char *buf, size_t cap);
+
+/* What [s] is, with its article, for "... and 'x' is a record". */
+const char *amend_kind_words(const sym *s);
+
+/* The name [d] (an AST_AMEND or AST_REFINE) names as written
+ * ("procurement.thresholds"), in the arena. */
+const char *amend_written_name(checker *k, const ast_node *d);
+
+/* What [d] (an AST_AMEND, or an AST_REFINE when [refine]) names, [shown]
+ * as written, or NULL after an error: a name of another module, qualified
+ * with an imported module's name or brought in by an import list. */
+sym *amend_target(checker *k, ast_node *d, const char *shown, bool refine);
+
+/* Checks the value a module's parameter [f] leaves open (its
+ * declaration's c: 'open [between LO and HI]'; the grammar has none
+ * after dated rows): only in a module, a range only of numbers written out, its own value within.
+ * Errors are reported. */
+void layers_open_check(checker *k, sym *f);
+
+/* Checks the refinement [d] in the current file and, when it is
+ * permitted, makes its value the parameter's for the whole program (the
+ * compiler reads nothing else): the parameter must be one a layer above
+ * declares open, or a layer between leaves open, and the value within
+ * the range it is open within; every other change is an error naming the
+ * upper declaration's file:line:col and citation. */
+void layers_refine(checker *k, ast_node *d);
+
+/* Checks [n] and requires it to fit [want] ([what] names it in the
+ * message); the type it has for the caller. */
+ty *chk_expect(checker *k, ast_node *n, ty *want, const char *what);
+
+/* Checks the citation [c] (NULL: none): its URL, if any, is one. */
+void chk_cite(checker *k, ast_node *c);
 
 /* ---- percent.c --------------------------------------------------------- */
 

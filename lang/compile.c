@@ -623,6 +623,9 @@ static void register_cites(cg *g, tly_checked *k)
         ast_node *d = k->funcs[i]->decl;
         n += 2 + d->list.count + d->list2.count + /* rows, arms, else */
              (d->c ? d->c->list.count : 0);       /* exceptions */
+        for (ast_node *r = k->funcs[i]->refined; r; r = r->b) {
+            n++; /* refinements */
+        }
     }
     n += (uint32_t)k->nexterns;
     if (n == 0) {
@@ -639,6 +642,11 @@ static void register_cites(cg *g, tly_checked *k)
         ast_node *d = s->decl;
         if (s->kind == SYM_PARAM) {
             add_cite_item(items, &n, d->cite, "parameter", s->name, s->index, "");
+            /* The lower layers' values (lang/layers.c), the last first. */
+            for (ast_node *r = s->refined; r; r = r->b) {
+                add_cite_item(items, &n, r->cite, "parameter", s->name, -1,
+                              " (refinement)");
+            }
             add_row_cites(items, &n, s, &d->list, "parameter");
         } else if (d->kind == AST_TABLE) {
             add_cite_item(items, &n, d->cite, "table", s->name, s->index, "");
@@ -3124,6 +3132,10 @@ bc_program *tly_compile(tly_comp *c)
             continue;
         }
         cite(&g, d->cite, d->sp);
+        for (ast_node *r = s->kind == SYM_PARAM ? s->refined : NULL; r;
+             r = r->b) {
+            cite(&g, r->cite, r->sp);
+        }
         if (s->kind == SYM_DEF && d->kind != AST_TABLE) {
             cover(&g, d->name_sp, "reached");
         }

@@ -867,6 +867,20 @@ static void render_param(doc *d, ast_node *n)
     } else {
         docw_puts(&d->w, "; its value depends on the date");
     }
+    if (n->c) { /* open to the layers below (lang/layers.c) */
+        if (n->c->c) {
+            docw_puts(&d->w, ", a lower layer's refinement of the ");
+            code_of(d, n->c->c);
+            docw_puts(&d->w, " declared here,");
+        }
+        docw_puts(&d->w, " open to the layers below");
+        if (n->c->a && n->c->b) {
+            docw_puts(&d->w, " between ");
+            code_of(d, n->c->a);
+            docw_puts(&d->w, " and ");
+            code_of(d, n->c->b);
+        }
+    }
     docw_puts(&d->w, ".");
     cites_sentence(d, n->cite);
     docw_para_end(&d->w);
@@ -1304,6 +1318,46 @@ static void render_summaries(doc *d, ast_node *n)
     }
 }
 
+/* A lower layer's refinement (lang/layers.c): what it sets, what the
+ * layer above leaves open, and the decision it cites. */
+static void render_refine(doc *d, ast_node *n)
+{
+    strbuf b;
+    sb_init(&b, d->c->mem);
+    flat_span(d, n->name_sp, &b);
+    decl_heading(d, "Refinement of", b.p ? b.p : n->name);
+    decl_comment(d, n);
+    docw_para_begin(&d->w);
+    docw_puts(&d->w, "Sets ");
+    docw_code(&d->w, b.p ? b.p : "", b.len);
+    const sym *f = n->sym;
+    const ast_node *by = n->b ? n->b : f ? f->decl : NULL;
+    const ast_node *o = by ? by->c : NULL;
+    if (o && o->a && o->b) {
+        docw_puts(&d->w, ", which the layer above leaves open between ");
+        code_of(d, o->a);
+        docw_puts(&d->w, " and ");
+        code_of(d, o->b);
+        docw_puts(&d->w, ",");
+    }
+    docw_puts(&d->w, " to ");
+    code_of(d, n->a);
+    docw_puts(&d->w, ", everywhere it is read, its own module included.");
+    if (n->c) {
+        docw_puts(&d->w, " It leaves the value open to the layers below");
+        if (n->c->a && n->c->b) {
+            docw_puts(&d->w, " between ");
+            code_of(d, n->c->a);
+            docw_puts(&d->w, " and ");
+            code_of(d, n->c->b);
+        }
+        docw_puts(&d->w, ".");
+    }
+    cites_sentence(d, n->cite);
+    docw_para_end(&d->w);
+    sb_free(&b);
+}
+
 /* One sentence for the small declarations. */
 static void render_line(doc *d, ast_node *n)
 {
@@ -1380,6 +1434,7 @@ static void render_decl(doc *d, ast_node *n)
     case AST_AMEND: render_amend(d, n); break;
     case AST_REPORT: render_report(d, n); break;
     case AST_SUMMARIES: render_summaries(d, n); break;
+    case AST_REFINE: render_refine(d, n); break;
     case AST_INPUT:
     case AST_ASOF:
     case AST_HOLIDAY:
@@ -1435,7 +1490,7 @@ static void walk_used(doc *d, ast_node *n, int depth)
     }
     if (n->kind == AST_NAME || n->kind == AST_CALL || n->kind == AST_ON ||
         n->kind == AST_RECORD_LIT || n->kind == AST_TYPE_NAME ||
-        n->kind == AST_AMEND) {
+        n->kind == AST_AMEND || n->kind == AST_REFINE) {
         note_used(d, n->sym);
     }
     if (n->kind == AST_FIELD_DECL && n->ty) {

@@ -177,6 +177,26 @@ static void enum_open(struct tly_comp *c, ast_node *en, tly_tok w,
     push(c, en, m);
 }
 
+/* What a parameter leaves open, 'open [between lo and hi]' ([w] the word
+ * at [wsp], [sp] the whole): an AST_OPEN, or NULL after an error. */
+static ast_node *open_word(struct tly_comp *c, tly_tok w, tly_span wsp,
+                           tly_span sp, ast_node *lo, ast_node *hi)
+{
+    if (strcmp(w.s, "open") != 0) {
+        diag_add(&c->diags, DIAG_ERROR, wsp,
+                 "a value a lower layer may refine ends with 'open' or "
+                 "'open between LO and HI'",
+                 "syntax error near '%s': expected 'open' or 'cites'", w.s);
+        return NULL;
+    }
+    ast_node *o = ast_new(&c->arena, AST_OPEN, sp);
+    if (o) {
+        o->a = lo;
+        o->b = hi;
+    }
+    return o;
+}
+
 /* A field typed `T or [w]` ([sp] its place): only `text or integer`
  * (AST_FIELD_INT_TEXT; the checker sees that T is text). */
 static void field_or(struct tly_comp *c, ast_node *field, tly_tok w,
@@ -257,6 +277,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 
 %token <tok> IDENT INT DECIMAL MONEY PERCENT STRING DATE DATETIME DURATION
 %token NE "!=" LE "<=" GE ">=" ASOF "as of"
+%token REFINE "refine"
 %token AMEND "amend" AND "and" AS "as" ASCENDING "ascending" AT "at" BECAUSE "because"
 %token BETWEEN "between" BY "by" CHECK "check" CITES "cites"
 %token DEFINITION "definition" DESCENDING "descending" ELSE "else" END "end"
@@ -278,7 +299,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> record_items record_item field_decl field_opts check_decl type
 %type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
 %type <node> extern_decl asof_decl exceptions exception overs holiday_decl
-%type <node> import_decl import_as import_names name_list module_decl amend_decl
+%type <node> import_decl import_as import_names name_list module_decl amend_decl refine_decl open_clause
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
@@ -329,6 +350,7 @@ decl
     : header | enum_decl | record_decl | alias_decl | param_decl | def_decl
     | rule_decl | input_decl | output_decl | extern_decl | asof_decl
     | import_decl | module_decl | holiday_decl | table_decl | finding_decl | amend_decl
+    | refine_decl
     | report_decl
     | summaries_decl
     | test_decl
@@ -350,6 +372,7 @@ kw_extern: EXTERN { yyerrok; } ;
 kw_import: IMPORT { yyerrok; } ;
 kw_module: MODULE { yyerrok; } ;
 kw_amend: AMEND { yyerrok; } ;
+kw_refine: REFINE { yyerrok; } ;
 kw_table: TABLE { yyerrok; } ;
 kw_finding: FINDING { yyerrok; } ;
 kw_report: REPORT { yyerrok; } ;
@@ -413,6 +436,28 @@ amend_decl
                         { $$ = $5; $$->kind = AST_AMEND; $$->sp = @$; $$->name = $4.s;
                           $$->text3 = $2.s; $$->name_sp.start = @2.start;
                           $$->name_sp.end = @4.end; }
+    ;
+
+/* refine consortium.price_weight = 45 [open between 40 and 50] cites "...":
+ * a lower layer's value for a parameter an upper layer (a module it
+ * imports) declares open (lang/layers.c checks and applies it). */
+refine_decl
+    : kw_refine IDENT '=' expr open_clause cites
+                        { $$ = N(AST_REFINE, @$); $$->name = $2.s; $$->name_sp = @2;
+                          $$->a = $4; $$->c = $5; $$->cite = $6; }
+    | kw_refine IDENT '.' IDENT '=' expr open_clause cites
+                        { $$ = N(AST_REFINE, @$); $$->name = $4.s; $$->text3 = $2.s;
+                          $$->name_sp.start = @2.start; $$->name_sp.end = @4.end;
+                          $$->a = $6; $$->c = $7; $$->cite = $8; }
+    ;
+
+/* What a parameter leaves open to the layers below: 'open', or 'open
+ * between LO and HI' (the word is not reserved: an identifier here). */
+open_clause
+    : %empty            { $$ = NULL; }
+    | IDENT             { $$ = open_word(c, $1, @1, @$, NULL, NULL); }
+    | IDENT BETWEEN expr AND expr %prec LOWEST
+                        { $$ = open_word(c, $1, @1, @$, $3, $5); }
     ;
 
 /* ---- enumerations ---------------------------------------------------- */
@@ -548,9 +593,9 @@ cites
     ;
 
 param_decl
-    : kw_parameter IDENT ':' type cites '=' expr cites
+    : kw_parameter IDENT ':' type cites '=' expr open_clause cites
                         { $$ = named(c, AST_PARAM, @$, $2, @2); $$->a = $4;
-                          $$->cite = $5 ? $5 : $8; $$->b = $7; }
+                          $$->cite = $5 ? $5 : $9; $$->b = $7; $$->c = $8; }
     | kw_parameter IDENT ':' type cites rows
                         { $$ = $6; $$->kind = AST_PARAM; $$->sp = @$; $$->name = $2.s;
                           $$->name_sp = @2; $$->a = $4; $$->cite = $5; }
@@ -1235,7 +1280,7 @@ static bool ends_expression(yysymbol_kind_t s)
     case YYSYMBOL_INPUT: case YYSYMBOL_OUTPUT: case YYSYMBOL_TYPE:
     case YYSYMBOL_POLICY: case YYSYMBOL_TABLE: case YYSYMBOL_FINDING:
     case YYSYMBOL_IMPORT: case YYSYMBOL_MODULE: case YYSYMBOL_AMEND:
-    case YYSYMBOL_HOLIDAY: case YYSYMBOL_EXTERN:
+    case YYSYMBOL_HOLIDAY: case YYSYMBOL_EXTERN: case YYSYMBOL_REFINE:
         return true;
     default:
         return s == YYTRANSLATE(')') || s == YYTRANSLATE(']') ||
@@ -1304,7 +1349,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, void *scanner,
         static const char *const decl_words[] = {
             "definition", "record", "enum", "parameter", "rule", "input",
             "output", "type", "policy", "table", "finding", "import",
-            "module", "amend", "holiday", "extern"};
+            "module", "amend", "holiday", "extern", "refine"};
         for (size_t i = 0; i < sizeof decl_words / sizeof decl_words[0]; i++) {
             if (wl >= 3 && near_word(w, wl, decl_words[i]) <= (wl > 5 ? 2 : 1)) {
                 char hint[80];

@@ -198,7 +198,7 @@ static int scale(checker *k, ast_node *n);
 static int global_scale(checker *k, const sym *s)
 {
     if (!s || (s->kind != SYM_DEF && s->kind != SYM_PARAM) || s->dated ||
-        !s->decl || s->decl->c || !s->decl->b) {
+        !s->decl || (s->kind == SYM_DEF && s->decl->c) || !s->decl->b) {
         return SHARE_PLAIN;
     }
     return scale(k, s->decl->b);

@@ -29,6 +29,9 @@ blocks, read in order:
                         (`  4 | ...`, `    | ^~~`) are shown, not compared
   ```tally check        a policy shown for its own sake: `tally check`
                         must accept it, and nothing may follow it
+  ```tally file NAME    a file (a module) written as NAME beside the
+                        policy of every example after it, for `import
+                        "NAME"`; `tally check` must accept it on its own
 
 A ```tally block with no expectation, an expectation with no ```tally
 block before it, or any mismatch is a failure.  Other blocks (```sh,
@@ -98,6 +101,7 @@ class Example:
         self.policy = policy
         self.check_only = policy.args == ["check"]
         self.input = self.output = self.error = self.stderr = None
+        self.files = []  # ```tally file blocks before it: (name, text)
 
     def name(self):
         return "line %d" % self.policy.line
@@ -107,12 +111,25 @@ def examples(markdown):
     """Groups the blocks into examples; returns (examples, problems)."""
     result, problems = [], []
     cur = None
+    files = {}
     for b in blocks(markdown):
+        if b.kind == "tally" and b.args[:1] == ["file"]:
+            if len(b.args) != 2 or not b.args[1].endswith(".tally"):
+                problems.append("line %d: write ```tally file NAME.tally"
+                                % b.line)
+            else:
+                files[b.args[1]] = b.text
+                cur = Example(b)  # checked on its own, like ```tally check
+                cur.check_only = True
+                cur.files = list(files.items())
+                result.append(cur)
+            continue
         if b.kind == "tally":
             if b.args not in ([], ["check"]):
                 problems.append("line %d: unknown ```tally option %s"
                                 % (b.line, " ".join(b.args)))
             cur = Example(b)
+            cur.files = list(files.items())
             result.append(cur)
             continue
         slot = {"jsonl input": "input", "jsonl output": "output",
@@ -266,6 +283,9 @@ def run_example(tally, ex):
     elif ex.output is None and ex.input is not None:
         return ["```jsonl input with no ```jsonl output"]
     with tempfile.TemporaryDirectory(prefix="tally-docs-") as cwd:
+        for name, text in ex.files:
+            with open(os.path.join(cwd, name), "w", encoding="utf-8") as f:
+                f.write(text)
         with open(os.path.join(cwd, "policy.tally"), "w",
                   encoding="utf-8") as f:
             f.write(ex.policy.text)

@@ -9,7 +9,7 @@ if exists("b:current_syntax")
   finish
 endif
 
-syn keyword tallyKeyword amend and as ascending at because between by check cites definition descending else end enum expect extern fail finding for from given hit holiday if import in input is keyed least let list map match module most not of omitted on optional or otherwise output over parameter policy record report rule some source summaries table test then to type unique unless until version when where with 
+syn keyword tallyKeyword amend and as ascending at because between by check cites definition descending else end enum expect extern fail finding for from given hit holiday if import in input is keyed least let list map match module most not of omitted on optional or otherwise output over parameter policy record refine report rule some source summaries table test then to type unique unless until version when where with 
 syn keyword tallyBoolean true false
 syn keyword tallyConstant none
 syn keyword tallyType integer decimal money percent text bool date datetime duration judgement
