@@ -243,7 +243,7 @@ static const char **report_docs(tly_comp *c, bc_program *p)
             while (e > j && (f->src[e - 1] == ' ' || f->src[e - 1] == '\r')) {
                 e--;
             }
-            if (!(e - j >= 6 && memcmp(f->src + j, "tally:", 6) == 0)) {
+            if (e < j + 6 || memcmp(f->src + j, "tally:", 6) != 0) {
                 sb_put(&b, f->src + j, e - j);
                 sb_putc(&b, '\n');
             }

@@ -277,7 +277,7 @@ static rt_status section(const tally_program *tp, rep_state *rep, uint32_t i, do
         id[k++] = *s;
     }
     for (const char *s = name; *s && k + 1 < sizeof id; s++) {
-        id[k++] = *s == '_' ? '-' : *s;
+        id[k++] = (char)(*s == '_' ? '-' : *s);
     }
     id[k] = '\0';
     docw_heading(w, 2, id, name);

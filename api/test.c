@@ -315,6 +315,7 @@ struct tally_tests {
     unsigned mutants, killed;
     int override;          /* the test whose `with` lines apply, or -1 */
     dfile *df;             /* the file running, for derivations */
+    dfile cur;             /* where df points while a file runs */
     bool workers;          /* --jobs workers are running tests */
     bool failed_alloc;
 };
@@ -2160,8 +2161,8 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
         tests_path = path;
     }
     const char *file = tests_path ? policy : path;
-    dfile df = {file, tests_path, src, len, NULL, false};
-    t->df = &df;
+    t->cur = (dfile){file, tests_path, src, len, NULL, false};
+    t->df = &t->cur;
     api_front_hook h = {tests_path, t->o.coverage != 0, count_sites, read_plan,
                         t, t->o.coverage_stdlib != 0};
     tally_program *base = NULL;
@@ -2215,7 +2216,7 @@ tally_status tally_tests_file(tally_tests *t, const char *path)
                cases, ncases);
     }
     t->df = NULL;
-    tally_program_free(df.traced);
+    tally_program_free(t->cur.traced);
     tally_program_free(base);
     free(src);
     return t->failed_alloc ? TALLY_ENOMEM : TALLY_OK;

@@ -636,6 +636,9 @@ static void narrow(lint *L, const ast_node *n, const facts *f)
         bool reached = true;
         for (uint32_t i = 0; i < n->list2.count; i++) {
             const ast_node *w = n->list2.items[i];
+            if (!w) {
+                continue;
+            }
             int v = reached ? check_known(L, &after, w->a, "arm's condition")
                             : -1;
             facts in = after;
@@ -1071,9 +1074,6 @@ void lint_warn(checker *k)
     }
     if (k->res.input) {
         mark_type(&L, k->res.input->ty);
-    }
-    if (c->oom) {
-        return;
     }
     /* The policy, then each user module it imports by path, once however
      * often it is imported; not the standard library (nor a module only
