@@ -408,6 +408,18 @@ static const bc_type *type_of(const bc_program *p, uint16_t t)
     return ty;
 }
 
+/* The static type of function [fn]'s result ([i] 0) or its parameter
+ * i - 1, as the traced program keeps it; NULL when not known. */
+static const bc_type *sig_of(const bc_program *p, uint32_t fn, uint32_t i)
+{
+    if (!p->sig_first || !p->sig_types || fn >= p->nfuncs ||
+        i > p->funcs[fn].arity) {
+        return NULL;
+    }
+    uint16_t t = p->sig_types[p->sig_first[fn] + i];
+    return t == BC_NONE_U16 ? NULL : type_of(p, t);
+}
+
 /* Money with thousands separators: "£412,000.00", or for an amount that
  * carries another currency (money in currency) "EUR 412,000.00", as
  * text() writes it. */
@@ -658,7 +670,7 @@ static void call_head(rctx *c, xnode *n, strbuf *h)
         if (i > n->ev + 1) {
             sb_puts(h, ", ");
         }
-        put_value(t, h, &t->ev[i].val, NULL);
+        put_value(t, h, &t->ev[i].val, sig_of(p, e->a, i - n->ev));
     }
     sb_putc(h, ')');
 }
@@ -753,7 +765,7 @@ static void render(rctx *c, xnode *n, int ind)
         strbuf v;
         sb_init(&v, b->mem);
         if (n->done) {
-            put_value(t, &v, &n->val, NULL);
+            put_value(t, &v, &n->val, sig_of(p, e->a, 0));
         } else {
             sb_puts(&v, "(not finished)");
         }
@@ -782,7 +794,7 @@ static void render(rctx *c, xnode *n, int ind)
                  i++) {
                 strbuf a;
                 sb_init(&a, b->mem);
-                put_value(t, &a, &t->ev[i].val, NULL);
+                put_value(t, &a, &t->ev[i].val, sig_of(p, e->a, i - n->ev));
                 if (i > n->ev + 1) {
                     sb_puts(b, ", ");
                 }

@@ -3008,6 +3008,67 @@ static void modules(cg *g)
     }
 }
 
+/* [t]'s type index, or BC_NONE_U16 when [t] (may be NULL) has no layout
+ * (nested lists and the like always have one; this is for the odd kind). */
+static uint16_t sig_type(cg *g, ty *t)
+{
+    for (ty *u = t; u; u = u->elem) {
+        if (bt_kind(u->kind) == BT_KIND_COUNT) {
+            return BC_NONE_U16;
+        }
+        if (u->kind != TY_LIST && u->kind != TY_MAP && u->kind != TY_OPTIONAL) {
+            return type_index(g, t);
+        }
+    }
+    return BC_NONE_U16;
+}
+
+/* The types of every function's result and parameters, for a traced
+ * program (bc_program.sig_first): tally explain writes a call's
+ * arguments and value by them ("fee(£5,000,000.00, 12.5%)"), as the
+ * values carry no static type.  Functions made here without a declaration
+ * (the evaluation date, record checks, findings, reports) are not known
+ * but the output's. */
+static void trace_sigs(cg *g, tly_checked *k, uint32_t out_fn)
+{
+    bc_program *p = g->p;
+    uint32_t n = 0;
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        n += 1u + p->funcs[f].arity;
+    }
+    p->sig_first = arena_zalloc(g->pa, ((size_t)p->nfuncs + 1) * sizeof *p->sig_first);
+    p->sig_types = arena_zalloc(g->pa, ((size_t)n + 1) * sizeof *p->sig_types);
+    if (!p->sig_first || !p->sig_types) {
+        oom(g);
+        return;
+    }
+    n = 0;
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        p->sig_first[f] = n;
+        for (uint32_t i = 0; i <= p->funcs[f].arity; i++) {
+            p->sig_types[n++] = BC_NONE_U16;
+        }
+    }
+    for (int i = 0; i < k->nfuncs && !g->failed; i++) {
+        sym *s = k->funcs[i];
+        uint32_t nrows = s->dated ? rows_of(s)->count : 0;
+        for (uint32_t r = 0; r <= nrows; r++) {
+            uint32_t f = r == 0 ? (uint32_t)s->index : (uint32_t)s->row_base + r - 1;
+            if (f >= p->nfuncs || p->funcs[f].arity != (uint16_t)s->nparams) {
+                continue;
+            }
+            uint16_t *x = &p->sig_types[p->sig_first[f]];
+            x[0] = sig_type(g, s->ty);
+            for (int a = 0; a < s->nparams; a++) {
+                x[1 + a] = sig_type(g, s->params[a]->ty);
+            }
+        }
+    }
+    if (out_fn < p->nfuncs) {
+        p->sig_types[p->sig_first[out_fn]] = sig_type(g, k->output_ty);
+    }
+}
+
 bc_program *tly_compile(tly_comp *c)
 {
     tly_checked *k = chk_results(c);
@@ -3263,6 +3324,9 @@ bc_program *tly_compile(tly_comp *c)
     p->output_func = (uint16_t)out_fn;
     p->output_type = type_index(&g, k->output_ty);
     p->traced = c->trace;
+    if (!g.failed && c->trace) {
+        trace_sigs(&g, k, out_fn);
+    }
     if (g.failed || c->oom) {
         bc_program_free(p);
         return NULL;

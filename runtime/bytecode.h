@@ -440,6 +440,13 @@ typedef struct bc_program {
     bool traced;        /* compiled for tracing (tally explain): may hold
                            the TRACE_* instructions; never written to or
                            read from a file */
+    uint32_t *sig_first; /* compiled for tracing: per function f, where its
+                            types start in sig_types[]; NULL otherwise */
+    uint16_t *sig_types; /* from sig_first[f]: f's result type, then its
+                            arity parameters' types (BC_NONE_U16: not
+                            known), so that tally explain writes a call's
+                            arguments and value by their types; never
+                            written to or read from a file */
 } bc_program;
 
 /* Allocates an empty program drawing on [mem]; NULL out of memory. */
