@@ -415,6 +415,62 @@ static bool member_test(const ast_node *n, const ast_node **path,
     return false;
 }
 
+static void assume(facts *f, const ast_node *cond, bool truth);
+
+/* [f] becomes what holds when either [x] or [y] does: a path keeps a
+ * fact only where both know it, with the members either allows. */
+static void either(facts *f, const facts *x, const facts *y)
+{
+    facts out;
+    out.n = 0;
+    for (int i = 0; i < x->n; i++) {
+        for (int j = 0; j < y->n; j++) {
+            if (same_path(x->path[i], y->path[j])) {
+                out.path[out.n] = x->path[i];
+                out.may[out.n++] = x->may[i] | y->may[j];
+                break;
+            }
+        }
+    }
+    *f = out;
+}
+
+/* [c] as a test of one path alone ('c = goods or c = works', with not,
+ * and, or, = and != of members): the path, its enum and the members for
+ * which [c] is true; false otherwise. */
+static bool member_set(const ast_node *c, const ast_node **path,
+                       const sym **e, uint64_t *m)
+{
+    if (!c) {
+        return false;
+    }
+    if (c->kind == AST_UNARY && c->op == NOT) {
+        if (!member_set(c->a, path, e, m)) {
+            return false;
+        }
+        *m = all_members(*e) & ~*m;
+        return true;
+    }
+    if (c->kind == AST_BINARY && (c->op == AND || c->op == OR)) {
+        const ast_node *pb;
+        const sym *eb;
+        uint64_t mb;
+        if (!member_set(c->a, path, e, m) || !member_set(c->b, &pb, &eb, &mb) ||
+            *e != eb || !same_path(*path, pb)) {
+            return false;
+        }
+        *m = c->op == AND ? *m & mb : *m | mb;
+        return true;
+    }
+    uint64_t bit;
+    bool eq;
+    if (!member_test(c, path, e, &bit, &eq)) {
+        return false;
+    }
+    *m = eq ? bit : all_members(*e) & ~bit;
+    return true;
+}
+
 /* Adds to [f] what [cond] being [truth] says. */
 static void assume(facts *f, const ast_node *cond, bool truth)
 {
@@ -429,6 +485,16 @@ static void assume(facts *f, const ast_node *cond, bool truth)
         ((cond->op == AND && truth) || (cond->op == OR && !truth))) {
         assume(f, cond->a, truth);
         assume(f, cond->b, truth);
+        return;
+    }
+    if (cond->kind == AST_BINARY &&
+        ((cond->op == OR && truth) || (cond->op == AND && !truth))) {
+        /* 'a = X or a = Y' true: a is X or Y (each side's facts, joined;
+         * a fact only one side gives is dropped) */
+        facts x = *f, y = *f;
+        assume(&x, cond->a, truth);
+        assume(&y, cond->b, truth);
+        either(f, &x, &y);
         return;
     }
     const ast_node *p;
@@ -482,6 +548,17 @@ static int bounded(const ast_node *p, int op, int64_t v)
 
 static bool int_literal(const ast_node *n, int64_t *v);
 
+/* [n] as an integer literal or one negated ("-5"), into [v]. */
+static bool signed_literal(const ast_node *n, int64_t *v)
+{
+    if (n->kind == AST_UNARY && n->op == '-' && n->a &&
+        int_literal(n->a, v)) {
+        *v = -*v;
+        return true;
+    }
+    return int_literal(n, v);
+}
+
 /* [cond]'s value where [f] holds: 1 always true, 0 always false, -1 not
  * known. */
 static int known(const facts *f, const ast_node *cond)
@@ -494,6 +571,19 @@ static int known(const facts *f, const ast_node *cond)
         return v < 0 ? -1 : !v;
     }
     if (cond->kind == AST_BINARY && (cond->op == AND || cond->op == OR)) {
+        const ast_node *p;
+        const sym *e;
+        uint64_t m;
+        if (member_set(cond, &p, &e, &m)) {
+            /* 'c = goods or c = works' where c is one of those */
+            uint64_t may = may_be(f, p, e);
+            if (may && !(may & ~m)) {
+                return 1;
+            }
+            if (may && !(may & m)) {
+                return 0;
+            }
+        }
         int x = known(f, cond->a), y = known(f, cond->b);
         if (cond->op == AND) {
             return x == 0 || y == 0 ? 0 : x == 1 && y == 1 ? 1 : -1;
@@ -516,10 +606,10 @@ static int known(const facts *f, const ast_node *cond)
     }
     int64_t v;
     if (cond->kind == AST_BINARY && cond->a && cond->b) {
-        if (int_literal(cond->b, &v)) {
+        if (signed_literal(cond->b, &v)) {
             return bounded(cond->a, cond->op, v);
         }
-        if (int_literal(cond->a, &v)) {
+        if (signed_literal(cond->a, &v)) {
             int op = cond->op == '<' ? '>' : cond->op == '>' ? '<'
                      : cond->op == LE ? GE : cond->op == GE ? LE : cond->op;
             return bounded(cond->b, op, v);
