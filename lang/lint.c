@@ -25,7 +25,9 @@
  *                           `is some` that hides a declaration of the
  *                           file
  *   W401 weights-sum        a record check `a + b + ... = N` that the
- *                           fields' declared bounds make impossible
+ *                           fields' declared bounds make impossible, or
+ *                           (decimal, percent, money) their `where`
+ *                           comparisons with literals: weights_where()
  *   W501 uncited-definition a definition, parameter, rule or table
  *                           without `cites` in a file marked as legal
  *                           text by a comment line `# tally: legal`
@@ -47,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "parser.h"
 
 /* ---- a set of symbols ---------------------------------------------------- */
@@ -925,6 +928,243 @@ static bool int_literal(const ast_node *n, int64_t *v)
     return true;
 }
 
+/* ---- W401 over decimal, percent and money fields ---------------------- */
+
+/* One end of the values a field or a sum of fields may take. */
+typedef struct dbound {
+    bool known;
+    bool strict; /* the value never reaches it ('<', '>') */
+    dec v;
+} dbound;
+
+/* Literal [n] (an integer, decimal, amount or percent, or one negated)
+ * as its value in [out] (a percent as a fraction: 30% is 0.3). */
+static bool num_literal(arena *a, const ast_node *n, dec *out)
+{
+    bool neg = false;
+    if (n && n->kind == AST_UNARY && n->op == '-') {
+        neg = true;
+        n = n->a;
+    }
+    if (!n || !n->text ||
+        (n->kind != AST_INT && n->kind != AST_DEC && n->kind != AST_MONEY &&
+         n->kind != AST_PERCENT) ||
+        dec_parse(a, n->text, strlen(n->text), out) != DEC_OK) {
+        return false;
+    }
+    if (n->kind == AST_PERCENT) {
+        dec h = dec_from_int(100);
+        if (dec_div(a, out, &h, out) != DEC_OK) {
+            return false;
+        }
+    }
+    return !neg || dec_neg(a, out, out) == DEC_OK;
+}
+
+/* Tightens [b] to [v] ([strict] for '<' or '>'): the lower end when
+ * [low], else the upper. */
+static void tighten(dbound *b, const dec *v, bool strict, bool low)
+{
+    int c = b->known ? dec_cmp(v, &b->v) : 0;
+    if (!b->known || (low ? c > 0 : c < 0)) {
+        b->known = true;
+        b->v = *v;
+        b->strict = strict;
+    } else if (c == 0 && strict) {
+        b->strict = true;
+    }
+}
+
+/* Whether [n] names the field [f] names (a 'where' condition's own). */
+static bool names_field(const ast_node *n, const sym *f)
+{
+    return n && n->kind == AST_NAME && n->sym &&
+           n->sym->kind == SYM_FIELD && n->sym->owner == f->owner &&
+           n->sym->ordinal == f->ordinal;
+}
+
+/* What 'where' condition [c] of field [f] says of its bounds: the
+ * comparisons with a literal it joins with 'and'. */
+static void where_bounds(arena *a, const ast_node *c, const sym *f,
+                         dbound *lo, dbound *hi)
+{
+    if (!c || c->kind != AST_BINARY) {
+        return;
+    }
+    if (c->op == AND) {
+        where_bounds(a, c->a, f, lo, hi);
+        where_bounds(a, c->b, f, lo, hi);
+        return;
+    }
+    int op = c->op;
+    dec v;
+    if (names_field(c->a, f) && num_literal(a, c->b, &v)) {
+        /* f OP v */
+    } else if (names_field(c->b, f) && num_literal(a, c->a, &v)) {
+        op = op == '<' ? '>' : op == '>' ? '<' : op == LE ? GE
+             : op == GE ? LE : op;
+    } else {
+        return;
+    }
+    if (op == '<' || op == LE || op == '=') {
+        tighten(hi, &v, op == '<', false);
+    }
+    if (op == '>' || op == GE || op == '=') {
+        tighten(lo, &v, op == '>', true);
+    }
+}
+
+/* Adds the bounds of field sum [n] (a + b + ...) to [lo]/[hi]: a field's
+ * declared integer bounds and its 'where' conditions' comparisons with
+ * literals.  False when a term is not a number field. */
+static bool dec_sum_bounds(arena *a, const ast_node *n, dbound *lo, dbound *hi)
+{
+    if (n->kind == AST_BINARY && n->op == '+') {
+        return dec_sum_bounds(a, n->a, lo, hi) &&
+               dec_sum_bounds(a, n->b, lo, hi);
+    }
+    if (n->kind != AST_NAME || !n->sym || n->sym->kind != SYM_FIELD ||
+        !n->ty || !n->sym->owner || n->sym->ordinal < 0 ||
+        n->sym->ordinal >= n->sym->owner->nfields ||
+        !n->sym->owner->fields[n->sym->ordinal].decl ||
+        (n->ty->kind != TY_INT && n->ty->kind != TY_DEC &&
+         n->ty->kind != TY_MONEY && n->ty->kind != TY_PERCENT)) {
+        return false;
+    }
+    const ty *t = n->ty;
+    dbound flo = {false, false, dec_from_int(0)};
+    dbound fhi = flo;
+    if (t->kind == TY_INT && t->has_min) {
+        dec m = dec_from_int(t->min);
+        tighten(&flo, &m, false, true);
+    }
+    if (t->kind == TY_INT && t->has_max) {
+        dec m = dec_from_int(t->max);
+        tighten(&fhi, &m, false, false);
+    }
+    /* the field's declaration, with its options ('where') */
+    const ast_node *d = n->sym->owner->fields[n->sym->ordinal].decl;
+    for (uint32_t i = 0; i < d->list.count; i++) {
+        const ast_node *o = d->list.items[i];
+        if (o && o->kind == AST_WHERE) {
+            where_bounds(a, o->a, n->sym, &flo, &fhi);
+        }
+    }
+    dbound *ends[2] = {lo, hi};
+    const dbound *adds[2] = {&flo, &fhi};
+    for (int e = 0; e < 2; e++) {
+        if (!ends[e]->known) {
+            continue; /* already open: stays so */
+        }
+        if (!adds[e]->known ||
+            dec_add(a, &ends[e]->v, &adds[e]->v, &ends[e]->v) != DEC_OK) {
+            ends[e]->known = false;
+            continue;
+        }
+        ends[e]->strict = ends[e]->strict || adds[e]->strict;
+    }
+    return true;
+}
+
+/* [v] written as the sum's type [t] writes it: "30%", "£1,000.00". */
+static void put_num(strbuf *b, const ty *t, const dec *v, arena *a)
+{
+    if (t && t->kind == TY_PERCENT) {
+        dec h = dec_from_int(100), p;
+        if (dec_mul(a, v, &h, &p) == DEC_OK) {
+            dec_format(&p, b);
+            sb_putc(b, '%');
+            return;
+        }
+    }
+    if (!t || t->kind != TY_MONEY) {
+        dec_format(v, b);
+        return;
+    }
+    strbuf d;
+    sb_init(&d, b->mem);
+    if (dec_format_fixed(v, 2, &d) != DEC_OK) {
+        sb_clear(&d);
+        dec_format(v, &d);
+    }
+    const char *s = d.p ? d.p : "";
+    size_t len = d.len;
+    if (len && s[0] == '-') {
+        sb_putc(b, '-');
+        s++;
+        len--;
+    }
+    if (!t->currency || strcmp(t->currency, "GBP") == 0) {
+        sb_puts(b, "£");
+    } else if (!ty_money_dyn(t)) {
+        sb_puts(b, t->currency);
+        sb_putc(b, ' ');
+    }
+    size_t intlen = 0;
+    while (intlen < len && s[intlen] != '.') {
+        intlen++;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (i > 0 && i < intlen && (intlen - i) % 3 == 0) {
+            sb_putc(b, ',');
+        }
+        sb_putc(b, s[i]);
+    }
+    if (d.failed) {
+        b->failed = true;
+    }
+    sb_free(&d);
+}
+
+/* W401 for check [ch] ('a + b + ... = N') over fields whose 'where'
+ * conditions (or integer bounds) make N out of reach. */
+static void weights_where(lint *L, const ast_node *ch)
+{
+    tly_comp *c = L->k->c;
+    arena *a = &c->arena;
+    const ast_node *sum = ch->a->a, *lit = ch->a->b;
+    dec want;
+    if (!num_literal(a, lit, &want)) {
+        sum = ch->a->b;
+        lit = ch->a->a;
+        if (!num_literal(a, lit, &want)) {
+            return;
+        }
+    }
+    dbound lo = {true, false, dec_from_int(0)};
+    dbound hi = lo;
+    if (!dec_sum_bounds(a, sum, &lo, &hi)) {
+        return;
+    }
+    bool over = hi.known && (dec_cmp(&hi.v, &want) < 0 ||
+                             (hi.strict && dec_cmp(&hi.v, &want) == 0));
+    bool under = !over && lo.known &&
+                 (dec_cmp(&lo.v, &want) > 0 ||
+                  (lo.strict && dec_cmp(&lo.v, &want) == 0));
+    if (!over && !under) {
+        return;
+    }
+    const dbound *end = over ? &hi : &lo;
+    strbuf x, y;
+    sb_init(&x, c->mem);
+    sb_init(&y, c->mem);
+    put_num(&x, sum->ty, &end->v, a);
+    put_num(&y, sum->ty, &want, a);
+    if (!x.failed && !y.failed && x.p && y.p) {
+        warn(L->k, ch->a->sp, "W401 weights-sum",
+             over ? "widen the fields' bounds, or check the total meant"
+                  : "lower the fields' bounds, or check the total meant",
+             "these fields add up to %s %s, never %s",
+             over ? (end->strict ? "less than" : "at most")
+                  : (end->strict ? "more than" : "at least"),
+             x.p, y.p);
+    } else {
+        c->oom = true;
+    }
+    sb_free(&x);
+    sb_free(&y);
+}
+
 static void weights(lint *L, const ast_node *rec)
 {
     for (uint32_t i = 0; i < rec->list.count; i++) {
@@ -939,12 +1179,14 @@ static void weights(lint *L, const ast_node *rec)
             sum = ch->a->b;
             lit = ch->a->a;
             if (!int_literal(lit, &want)) {
+                weights_where(L, ch);
                 continue;
             }
         }
         int64_t lo = 0, hi = 0;
         bool has_lo = true, has_hi = true;
         if (!sum_bounds(sum, &lo, &hi, &has_lo, &has_hi)) {
+            weights_where(L, ch);
             continue;
         }
         if (has_hi && hi < want) {
@@ -957,6 +1199,8 @@ static void weights(lint *L, const ast_node *rec)
                  "lower the fields' bounds, or check the total meant",
                  "these fields add up to at least %lld, never %lld",
                  (long long)lo, (long long)want);
+        } else {
+            weights_where(L, ch);
         }
     }
 }
