@@ -770,9 +770,12 @@ static void render(rctx *c, xnode *n, int ind)
             sb_puts(&v, "(not finished)");
         }
         /* A call already shown whole, with the same arguments, is not
-         * expanded again. */
+         * expanded again.  The key names the function by its index, not
+         * only by the text shown: two layers may each declare a function
+         * of one name ("#12 " cannot occur inside "#112 "). */
         strbuf key;
         sb_init(&key, b->mem);
+        sb_printf(&key, "#%u ", (unsigned)e->a);
         sb_put(&key, h.p ? h.p : "", h.len);
         sb_puts(&key, " = ");
         sb_put(&key, v.p ? v.p : "", v.len);

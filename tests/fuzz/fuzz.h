@@ -258,13 +258,18 @@ static char *fuzz_slurp(const char *rel, size_t *len)
     return buf;
 }
 
-/* Compiles policy text [src] with the front end and verifies the result,
- * aborting if any step fails: for fixtures known to be correct. */
+/* Compiles policy text [src] with the front end, its `import "PATH"`
+ * lines resolved in [base_dir] (a fixture's own directory), and verifies
+ * the result, aborting if any step fails: for fixtures known to be
+ * correct.  Only fixtures import files: fuzz inputs go through tly_parse,
+ * which reads no other file (fuzz_policy.c). */
 static bc_program *fuzz_compile_fixture(mem_ctx *mem, const char *file,
-                                        const char *src, size_t len)
+                                        const char *base_dir, const char *src,
+                                        size_t len)
 {
     tly_comp c;
     tly_comp_init(&c, mem, file, src, len);
+    c.base_dir = base_dir;
     bool ok = tly_load(&c) && tly_check(&c);
     bc_program *p = ok ? tly_compile(&c) : NULL;
     tly_comp_free(&c);
@@ -284,7 +289,9 @@ static bc_program *fuzz_award(void)
         size_t len;
         char *src = fuzz_slurp("examples/award/award.tally", &len);
         mem_init(&mem);
-        prog = fuzz_compile_fixture(&mem, "award.tally", src, len);
+        /* Beside its layers, consortium.tally and northfield.tally. */
+        prog = fuzz_compile_fixture(&mem, "award.tally",
+                                    FUZZ_ROOT "/examples/award", src, len);
         free(src);
     }
     return prog;

@@ -65,7 +65,9 @@ static const tally_program *fuzz_run_award(void)
         tally_config cfg;
         memset(&cfg, 0, sizeof cfg);
         cfg.alloc = fuzz_alloc;
-        tally_status st = tally_compile(&cfg, "award.tally", src, len, &prog);
+        /* Beside its layers, consortium.tally and northfield.tally. */
+        tally_status st = tally_compile_in(
+            &cfg, "award.tally", FUZZ_ROOT "/examples/award", src, len, &prog);
         FUZZ_CHECK(st == TALLY_OK, "award.tally: %s", tally_status_name(st));
         free(src);
     }

@@ -8,6 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Where the award example's `import "PATH"` lines resolve (its layers,
+ * consortium.tally and northfield.tally, are beside it): the base_dir to
+ * give tally_compile_in or tly_comp.base_dir when the award is compiled
+ * from a buffer under a bare file name. */
+#define AWARD_DIR "examples/award"
+
 /* The bytes of [path], NUL-terminated, malloc'd; *len without the NUL.
  * Fails the running test when the file cannot be read. */
 static char *slurp(const char *path, size_t *len)

@@ -49,11 +49,13 @@ static int setup(void **state)
     fx.src = slurp("examples/award/award.tally", &fx.src_len);
     tally_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    assert_int_equal(tally_compile(&cfg, "award.tally", fx.src, fx.src_len,
-                                   &fx.plain), TALLY_OK);
+    assert_int_equal(tally_compile_in(&cfg, "award.tally", AWARD_DIR, fx.src,
+                                      fx.src_len, &fx.plain),
+                     TALLY_OK);
     cfg.trace = 1;
-    assert_int_equal(tally_compile(&cfg, "award.tally", fx.src, fx.src_len,
-                                   &fx.traced), TALLY_OK);
+    assert_int_equal(tally_compile_in(&cfg, "award.tally", AWARD_DIR, fx.src,
+                                      fx.src_len, &fx.traced),
+                     TALLY_OK);
     return 0;
 }
 

@@ -159,8 +159,9 @@ static void shared_runs(const char *data_path, unsigned jobs,
         cfg.alloc_ud = &c;
     }
     tally_program *p = NULL;
-    assert_int_equal(tally_compile(&cfg, "award.tally", policy, plen, &p),
-                     TALLY_OK);
+    assert_int_equal(
+        tally_compile_in(&cfg, "award.tally", AWARD_DIR, policy, plen, &p),
+        TALLY_OK);
 
     shared s = {p, data, dlen, jobs, NULL, 0, TALLY_OK};
     char *want = NULL;

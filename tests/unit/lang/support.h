@@ -108,9 +108,12 @@ static void checked_release(void *f)
     mem_free(&k->mem, k->src, k->len + 1);
 }
 
-/* Parses and checks [head] followed by [tail] (either may be ""): the
- * test fails if the text does not parse.  Free the result with done(). */
-static checked *check_parts(const char *head, const char *tail)
+/* Parses and checks [head] followed by [tail] (either may be ""), its
+ * `import "PATH"` lines resolved in [base_dir] (NULL: the working
+ * directory): the test fails if the text does not parse.  Free the result
+ * with done(). */
+static checked *check_parts_in(const char *head, const char *tail,
+                               const char *base_dir)
 {
     checked *k = calloc(1, sizeof *k);
     assert_non_null(k);
@@ -121,6 +124,7 @@ static checked *check_parts(const char *head, const char *tail)
     assert_non_null(k->src);
     snprintf(k->src, k->len + 1, "%s%s", head, tail);
     tly_comp_init(&k->c, &k->mem, "t.tally", k->src, k->len);
+    k->c.base_dir = base_dir;
     sb_init(&k->out, &k->mem);
     k->parsed = tly_load(&k->c);
     if (!k->parsed) {
@@ -130,6 +134,12 @@ static checked *check_parts(const char *head, const char *tail)
     assert_true(k->parsed);
     k->ok = tly_check(&k->c);
     return k;
+}
+
+/* check_parts_in with imports resolved in the working directory. */
+static checked *check_parts(const char *head, const char *tail)
+{
+    return check_parts_in(head, tail, NULL);
 }
 
 #endif /* TALLY_TESTS_UNIT_LANG_SUPPORT_H */

@@ -260,7 +260,8 @@ static int api_child(long n)
     cfg.alloc_ud = &a;
     tally_program *p = NULL;
     fprintf(stderr, "phase: compile\n");
-    tally_status s = tally_compile(&cfg, "award.tally", fx.src, fx.src_len, &p);
+    tally_status s = tally_compile_in(&cfg, "award.tally", AWARD_DIR, fx.src,
+                                      fx.src_len, &p);
     AF_CHECK(s == TALLY_OK || (a.failed && s == TALLY_ENOMEM),
              "tally_compile: %s", tally_status_name(s));
     if (s == TALLY_OK) {
@@ -316,7 +317,8 @@ static int explain_child(long n)
     cfg.trace = 1;
     tally_program *p = NULL;
     fprintf(stderr, "phase: compile for tracing\n");
-    tally_status s = tally_compile(&cfg, "award.tally", fx.src, fx.src_len, &p);
+    tally_status s = tally_compile_in(&cfg, "award.tally", AWARD_DIR, fx.src,
+                                      fx.src_len, &p);
     AF_CHECK(s == TALLY_OK || (a.failed && s == TALLY_ENOMEM),
              "tally_compile: %s", tally_status_name(s));
     if (s == TALLY_OK) {
@@ -363,6 +365,7 @@ static int internal_child(long n)
     fprintf(stderr, "phase: front end\n");
     tly_comp c;
     tly_comp_init(&c, &mem, "award.tally", fx.src, fx.src_len);
+    c.base_dir = AWARD_DIR;
     bool ok = tly_load(&c) && tly_check(&c);
     bc_program *p = ok ? tly_compile(&c) : NULL;
     bool oom = c.oom;
@@ -485,6 +488,7 @@ static int reader_child(long n)
     mem_init(&mem);
     tly_comp c;
     tly_comp_init(&c, &mem, "award.tally", fx.src, fx.src_len);
+    c.base_dir = AWARD_DIR;
     bool ok = tly_load(&c) && tly_check(&c);
     bc_program *p = ok ? tly_compile(&c) : NULL;
     tly_comp_free(&c);

@@ -53,9 +53,10 @@ static void release(void *f)
     bc_program_free(r->p);
 }
 
-/* Compiles [src]; the program must check, compile and verify.  Free the
- * result with done(). */
-static run *compile(const char *src)
+/* Compiles [src], its `import "PATH"` lines resolved in [base_dir]
+ * (NULL: the working directory); the program must check, compile and
+ * verify.  Free the result with done(). */
+static run *compile_in(const char *src, const char *base_dir)
 {
     run *r = calloc(1, sizeof *r);
     assert_non_null(r);
@@ -65,6 +66,7 @@ static run *compile(const char *src)
     sb_init(&r->buf, &r->mem);
     tly_comp c;
     tly_comp_init(&c, &r->mem, "t.tally", src, strlen(src));
+    c.base_dir = base_dir;
     bool ok = tly_load(&c) && tly_check(&c);
     if (ok) {
         r->p = tly_compile(&c);
@@ -83,6 +85,12 @@ static run *compile(const char *src)
     r->v = vm_new(&r->mem, r->p);
     assert_non_null(r->v);
     return r;
+}
+
+/* compile_in with imports resolved in the working directory. */
+static run *compile(const char *src)
+{
+    return compile_in(src, NULL);
 }
 
 static void show(run *r, const value *x);
@@ -924,7 +932,7 @@ static void test_compile_award_example_verifies_and_runs(void **state)
     static char line[1 << 16];
     assert_non_null(fgets(line, sizeof line, f));
     fclose(f);
-    run *r = compile(src);
+    run *r = compile_in(src, "examples/award"); /* beside its layers */
     assert_int_equal(eval(r, line), VM_OK);
     /* tender, regime, award: as in sample-20.expected.jsonl line 1 */
     assert_string_equal(shown(r, field(r, 0)), "\"T-000001\"");

@@ -81,6 +81,7 @@ static int setup(void **state)
     mem_init(&mem);
     tly_comp c;
     tly_comp_init(&c, &mem, "award.tally", src, len);
+    c.base_dir = AWARD_DIR;
     assert_true(tly_load(&c) && tly_check(&c));
     bc_program *p = tly_compile(&c);
     tly_comp_free(&c);
