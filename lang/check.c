@@ -1484,6 +1484,17 @@ void chk_cite(checker *k, ast_node *c)
     }
 }
 
+bool chk_arm(checker *k, sym *f, ast_node *w)
+{
+    uint32_t before = k->c->diags.nerrors;
+    int pushed = cond(k, w->a);
+    expect(k, w->b, f->ty, "the rule's outcome");
+    expect(k, w->c, &k->t_text, "the reason after 'because'");
+    chk_cite(k, w->cite);
+    k->nlocals -= pushed;
+    return k->c->diags.nerrors == before;
+}
+
 /* The exceptions of definition [f]: conditions, values of [f]'s type,
  * citations, unique labels, 'over' naming labels of the same definition,
  * priorities without a cycle; sets each AST_UNLESS's aux (its index) and
@@ -1902,6 +1913,9 @@ static void check_func(checker *k, sym *f)
             expect(k, d->b, &k->t_text, "the reason after 'because'");
         }
         chk_cite(k, d->else_cite);
+    }
+    if (d->open && (f->kind == SYM_RULE || f->kind == SYM_DEF)) {
+        layers_open_item_check(k, f);
     }
     k->nlocals = saved_n;
     k->base = saved_base;
