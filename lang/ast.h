@@ -143,6 +143,8 @@ typedef enum ast_kind {
                      a lower layer refines it (its b is then the lower
                      layer's); a rule's or definition's 'open [to V, ...]'
                      (its open field) holds the outcomes V in list */
+    /* AST_PARAM's op is 1 when api/test.c put a test's 'with' value in
+     * it (a lower layer's refinement does not replace that value). */
     AST_REFINE,   /* refine [text3.]name = a [c: AST_OPEN] [cites]: a lower
                      layer's value for an open parameter (lang/layers.c);
                      the checker sets sym: the parameter, b: the
@@ -157,7 +159,8 @@ typedef enum ast_kind {
                      text NULL: the file's first record; or given name
                      b, b the record written out (an AST_RECORD_LIT),
                      a and text2 NULL */
-    AST_WITH,     /* with name = a: a parameter's value for one test;
+    AST_WITH,     /* with [text3.]name = a: a parameter's value for one
+                     test (text3: the module named, or NULL);
                      op 1 once the runner has put a in the parameter */
     AST_EXPECT,   /* expect a = b (op AST_EXPECT_VALUE: a is a path into
                      the output, b the value), or expect error/rejected

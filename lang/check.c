@@ -2090,7 +2090,19 @@ static void check_tests(checker *k, ast_node *root)
                 if (cl->op == 1) {
                     break; /* put in the parameter, checked there */
                 }
-                sym *s = res_lookup_global(k, cl->name);
+                sym *s;
+                if (cl->text3) { /* with MODULE.NAME = V */
+                    ast_node q = {.kind = AST_NAME, .name = cl->text3};
+                    int file = res_module_of(k, &q);
+                    if (file < 0) {
+                        err(k, cl->name_sp, NULL, "'%s' is not an imported "
+                            "module", cl->text3);
+                        break;
+                    }
+                    s = res_lookup_in(k, file, cl->name);
+                } else {
+                    s = res_lookup_global(k, cl->name);
+                }
                 if (s && s->kind == SYM_IMPORT) {
                     s = s->owner;
                 }
@@ -2099,7 +2111,10 @@ static void check_tests(checker *k, ast_node *root)
                         "'%s' is not a parameter", cl->name);
                     break;
                 }
-                expect(k, cl->a, s->ty, "the parameter's value");
+                if (!ty_is_bad(expect(k, cl->a, s->ty,
+                                      "the parameter's value"))) {
+                    layers_with_check(k, s, cl);
+                }
                 break;
             }
             case AST_EXPECT:

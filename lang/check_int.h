@@ -306,6 +306,12 @@ void layers_refine(checker *k, ast_node *d);
  * (not dated, no exceptions), with no outcomes.  Errors are reported. */
 void layers_open_item_check(checker *k, sym *f);
 
+/* Checks the value a test's 'with' [cl] gives the parameter [s]: when a
+ * layer leaves [s] open within a range, the value lies within the
+ * narrowest range the layers declare (an error at [cl] names the
+ * range's declaration). */
+void layers_with_check(checker *k, sym *s, ast_node *cl);
+
 /* Checks the when arm [w] of rule [f] (its parameters in scope): its
  * condition, outcome, reason and citation.  False after an error. */
 bool chk_arm(checker *k, sym *f, ast_node *w);

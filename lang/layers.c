@@ -408,7 +408,37 @@ void layers_refine(checker *k, ast_node *d)
     if (!f->decl->c->c) {
         f->decl->c->c = f->decl->b; /* the upper layer's own, for tally doc */
     }
-    f->decl->b = d->a; /* what the compiler reads, everywhere */
+    if (f->decl->op != 1) { /* 1: a test's 'with' value (api/test.c) */
+        f->decl->b = d->a; /* what the compiler reads, everywhere */
+    }
+}
+
+void layers_with_check(checker *k, sym *s, ast_node *cl)
+{
+    if (s->kind != SYM_PARAM || s->dated) {
+        return;
+    }
+    /* The narrowest range: the last refinement's, when it leaves the
+     * value open; else the range that refinement received; else the
+     * declaration's. */
+    const ast_node *r = s->refined, *by = s->decl;
+    if (r && r->c) {
+        by = r;
+    } else if (r) {
+        by = r->b ? r->b : s->decl;
+    }
+    const ast_node *open = by->c;
+    if (!open || !open->a || !open->b || within(k, open, cl->a)) {
+        return;
+    }
+    char up[400], lo[80], hi[80], v[80];
+    upper(k, by, up, sizeof up);
+    text_of(k, open->a->sp, lo, sizeof lo);
+    text_of(k, open->b->sp, hi, sizeof hi);
+    text_of(k, cl->a->sp, v, sizeof v);
+    err(k, cl->a->sp, "a test sets a value a layer could set: choose one "
+        "within the range", "%s is outside the range %s to %s that '%s' is "
+        "open within at %s", v, lo, hi, amend_written_name(k, cl), up);
 }
 
 /* ---- rules and definitions open to additions --------------------------- */

@@ -787,6 +787,9 @@ test_clause
     | ASOF expr         { $$ = N(AST_ASOF, @$); $$->a = $2; }
     | WITH IDENT '=' expr
                         { $$ = named(c, AST_WITH, @$, $2, @2); $$->a = $4; }
+    | WITH IDENT '.' IDENT '=' expr
+                        { $$ = named(c, AST_WITH, @$, $4, @4); $$->text3 = $2.s;
+                          $$->name_sp.start = @2.start; $$->a = $6; }
     | EXPECT expr       { $$ = N(AST_EXPECT, @$); $$->op = AST_EXPECT_VALUE; $$->a = $2; }
     | EXPECT IDENT STRING
                         { $$ = named(c, AST_EXPECT, @$, $2, @2); $$->text = $3.s;
