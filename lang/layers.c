@@ -401,6 +401,9 @@ void layers_refine(checker *k, ast_node *d)
             return;
         }
     }
+    if (val != d->a) {
+        d->a->sym->gives = d; /* a test's 'with' of it is range-checked */
+    }
     d->sym = f;
     d->text2 = shown;
     d->b = f->refined; /* the refinement it refines, for --cite */
@@ -422,7 +425,16 @@ void layers_with_check(checker *k, sym *s, ast_node *cl)
      * value open; else the range that refinement received; else the
      * declaration's. */
     const ast_node *r = s->refined, *by = s->decl;
-    if (r && r->c) {
+    if (s->gives) {
+        /* The lower layer's own figure, the value of a refinement: the
+         * range that refinement leaves open, or the one it received. */
+        r = s->gives;
+        if (!r->c) {
+            by = r->b ? r->b : r->sym->decl;
+        } else {
+            by = r;
+        }
+    } else if (r && r->c) {
         by = r;
     } else if (r) {
         by = r->b ? r->b : s->decl;
