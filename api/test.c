@@ -744,12 +744,17 @@ static void put_overrides(void *ud, tly_comp *c)
                 continue;
             }
             for (int f = 0; f < c->nfiles && w->op != 1; f++) {
+                if (w->text3 && (!c->files[f]->name ||
+                                 strcmp(c->files[f]->name, w->text3) != 0)) {
+                    continue; /* with MODULE.NAME: that module's */
+                }
                 ast_node *fr = c->files[f]->root;
                 for (uint32_t k = 0; fr && k < fr->list.count; k++) {
                     ast_node *p = fr->list.items[k];
                     if (p->kind == AST_PARAM && strcmp(p->name, w->name) == 0) {
                         p->b = w->a;
                         p->list.count = 0;
+                        p->op = 1; /* a lower layer's refinement keeps it */
                         w->op = 1;
                         break;
                     }

@@ -141,11 +141,17 @@ typedef enum ast_kind {
                      c) leaves to the layers below, or a refinement's c;
                      lang/layers.c sets c: the parameter's own value once
                      a lower layer refines it (its b is then the lower
-                     layer's) */
+                     layer's); a rule's or definition's 'open [to V, ...]'
+                     (its open field) holds the outcomes V in list */
+    /* AST_PARAM's op is 1 when api/test.c put a test's 'with' value in
+     * it (a lower layer's refinement does not replace that value). */
     AST_REFINE,   /* refine [text3.]name = a [c: AST_OPEN] [cites]: a lower
                      layer's value for an open parameter (lang/layers.c);
                      the checker sets sym: the parameter, b: the
-                     refinement by a layer above that it refines, or NULL */
+                     refinement by a layer above that it refines, or NULL.
+                     'refine [text3.]name when ... (list2: AST_WHEN)' adds
+                     arms to an open rule; 'refine [text3.]name + a
+                     [cites]' (op '+') adds a term to an open definition */
     /* tests (tally test; api/test.c runs them) */
     AST_TEST,     /* test text(name, len) list: AST_GIVEN, AST_ASOF,
                      AST_WITH, AST_EXPECT in the order written */
@@ -153,7 +159,8 @@ typedef enum ast_kind {
                      text NULL: the file's first record; or given name
                      b, b the record written out (an AST_RECORD_LIT),
                      a and text2 NULL */
-    AST_WITH,     /* with name = a: a parameter's value for one test;
+    AST_WITH,     /* with [text3.]name = a: a parameter's value for one
+                     test (text3: the module named, or NULL);
                      op 1 once the runner has put a in the parameter */
     AST_EXPECT,   /* expect a = b (op AST_EXPECT_VALUE: a is a path into
                      the output, b the value), or expect error/rejected
@@ -243,6 +250,9 @@ struct ast_node {
     ast_node *cite;      /* AST_CITE of a parameter, row, definition,
                             extern, rule or when arm; NULL when none */
     ast_node *else_cite; /* AST_RULE: its else arm's AST_CITE, or NULL */
+    ast_node *open;      /* AST_RULE, AST_DEF: its AST_OPEN ('open [to V,
+                            ...]' in its header: what the layers below may
+                            add, lang/layers.c), or NULL */
     ast_list list;
     ast_list list2;
     int64_t num;

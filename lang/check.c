@@ -1484,6 +1484,17 @@ void chk_cite(checker *k, ast_node *c)
     }
 }
 
+bool chk_arm(checker *k, sym *f, ast_node *w)
+{
+    uint32_t before = k->c->diags.nerrors;
+    int pushed = cond(k, w->a);
+    expect(k, w->b, f->ty, "the rule's outcome");
+    expect(k, w->c, &k->t_text, "the reason after 'because'");
+    chk_cite(k, w->cite);
+    k->nlocals -= pushed;
+    return k->c->diags.nerrors == before;
+}
+
 /* The exceptions of definition [f]: conditions, values of [f]'s type,
  * citations, unique labels, 'over' naming labels of the same definition,
  * priorities without a cycle; sets each AST_UNLESS's aux (its index) and
@@ -1903,6 +1914,9 @@ static void check_func(checker *k, sym *f)
         }
         chk_cite(k, d->else_cite);
     }
+    if (d->open && (f->kind == SYM_RULE || f->kind == SYM_DEF)) {
+        layers_open_item_check(k, f);
+    }
     k->nlocals = saved_n;
     k->base = saved_base;
     k->self = saved_self;
@@ -2076,7 +2090,19 @@ static void check_tests(checker *k, ast_node *root)
                 if (cl->op == 1) {
                     break; /* put in the parameter, checked there */
                 }
-                sym *s = res_lookup_global(k, cl->name);
+                sym *s;
+                if (cl->text3) { /* with MODULE.NAME = V */
+                    ast_node q = {.kind = AST_NAME, .name = cl->text3};
+                    int file = res_module_of(k, &q);
+                    if (file < 0) {
+                        err(k, cl->name_sp, NULL, "'%s' is not an imported "
+                            "module", cl->text3);
+                        break;
+                    }
+                    s = res_lookup_in(k, file, cl->name);
+                } else {
+                    s = res_lookup_global(k, cl->name);
+                }
                 if (s && s->kind == SYM_IMPORT) {
                     s = s->owner;
                 }
@@ -2085,7 +2111,10 @@ static void check_tests(checker *k, ast_node *root)
                         "'%s' is not a parameter", cl->name);
                     break;
                 }
-                expect(k, cl->a, s->ty, "the parameter's value");
+                if (!ty_is_bad(expect(k, cl->a, s->ty,
+                                      "the parameter's value"))) {
+                    layers_with_check(k, s, cl);
+                }
                 break;
             }
             case AST_EXPECT:

@@ -121,8 +121,11 @@ struct sym {
     int index;     /* program index: record, enum or function (-1 none) */
     int row_base;  /* dated parameter or definition: first row function */
     sym *verdict;  /* rule: its result record */
-    ast_node *refined; /* lang/layers.c: a parameter's last refinement
+    ast_node *refined; /* lang/layers.c: a parameter's last refinement,
+                          or a definition's last added term
                           (AST_REFINE), or NULL */
+    ast_node *gives; /* lang/layers.c: the refinement whose value names
+                        this parameter of the refining file, or NULL */
     uint32_t walked; /* lang/amend.c: its index + 1 while the calls of
                         every function are listed (else 0) */
     bool used;

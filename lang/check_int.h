@@ -300,6 +300,22 @@ void layers_open_check(checker *k, sym *f);
  * upper declaration's file:line:col and citation. */
 void layers_refine(checker *k, ast_node *d);
 
+/* Checks the open clause of the rule or definition [f] (its
+ * declaration's open: 'open [to V, ...]'): only in a module; a rule's
+ * outcomes written out, of its type; a definition's value one number
+ * (not dated, no exceptions), with no outcomes.  Errors are reported. */
+void layers_open_item_check(checker *k, sym *f);
+
+/* Checks the value a test's 'with' [cl] gives the parameter [s]: when a
+ * layer leaves [s] open within a range, the value lies within the
+ * narrowest range the layers declare (an error at [cl] names the
+ * range's declaration). */
+void layers_with_check(checker *k, sym *s, ast_node *cl);
+
+/* Checks the when arm [w] of rule [f] (its parameters in scope): its
+ * condition, outcome, reason and citation.  False after an error. */
+bool chk_arm(checker *k, sym *f, ast_node *w);
+
 /* Checks [n] and requires it to fit [want] ([what] names it in the
  * message); the type it has for the caller. */
 ty *chk_expect(checker *k, ast_node *n, ty *want, const char *what);

@@ -593,7 +593,9 @@ static void add_part_cites(cite_item *items, uint32_t *n, const ast_list *parts,
 {
     for (uint32_t r = 0; r < parts->count; r++) {
         char what[40];
-        snprintf(what, sizeof what, ", %s %u", label, r + 1);
+        bool added = strcmp(label, "arm") == 0 && parts->items[r]->op == 1;
+        snprintf(what, sizeof what, ", %s %u%s", label, r + 1,
+                 added ? " (added)" : ""); /* lang/layers.c */
         add_cite_item(items, n, parts->items[r]->cite, kind, name, -1, what);
     }
 }
@@ -668,6 +670,12 @@ static void register_cites(cg *g, tly_checked *k)
                 add_cite_item(items, &n, w->cite, "definition", s->name, -1, what);
             }
             add_row_cites(items, &n, s, &d->list2, "definition");
+            /* The lower layers' added terms (lang/layers.c), the last
+             * first. */
+            for (ast_node *r = s->refined; r; r = r->b) {
+                add_cite_item(items, &n, r->cite, "definition", s->name, -1,
+                              " (added term)");
+            }
         }
     }
     for (int i = 0; i < k->nexterns; i++) {
@@ -3193,8 +3201,9 @@ bc_program *tly_compile(tly_comp *c)
             continue;
         }
         cite(&g, d->cite, d->sp);
-        for (ast_node *r = s->kind == SYM_PARAM ? s->refined : NULL; r;
-             r = r->b) {
+        for (ast_node *r = s->kind == SYM_PARAM || s->kind == SYM_DEF
+                               ? s->refined : NULL;
+             r; r = r->b) {
             cite(&g, r->cite, r->sp);
         }
         if (s->kind == SYM_DEF && d->kind != AST_TABLE) {

@@ -1341,6 +1341,44 @@ static void render_summaries(doc *d, ast_node *n)
     }
 }
 
+/* A lower layer's additions to an open rule or definition (lang/layers.c):
+ * each arm after the rule's own, or the term added, with its decision. */
+static void render_addition(doc *d, ast_node *n, const char *name)
+{
+    decl_heading(d, "Addition to", name);
+    decl_comment(d, n);
+    docw_para_begin(&d->w);
+    if (n->op == '+') {
+        docw_puts(&d->w, "Adds ");
+        code_of(d, n->a);
+        docw_puts(&d->w, " to the value of ");
+        docw_code(&d->w, name, strlen(name));
+        docw_puts(&d->w, ", which the layer above leaves open to further "
+                  "terms, everywhere it is read.");
+        cites_sentence(d, n->cite);
+        docw_para_end(&d->w);
+        return;
+    }
+    docw_puts(&d->w, "Adds to the rule ");
+    docw_code(&d->w, name, strlen(name));
+    docw_puts(&d->w, ", which the layer above leaves open, after its own "
+              "arms:");
+    docw_para_end(&d->w);
+    for (uint32_t i = 0; i < n->list2.count; i++) {
+        ast_node *w = n->list2.items[i];
+        docw_para_begin(&d->w);
+        docw_puts(&d->w, "When ");
+        code_of(d, w->a);
+        docw_puts(&d->w, ", ");
+        code_of(d, w->b);
+        docw_puts(&d->w, " because ");
+        code_of(d, w->c);
+        docw_puts(&d->w, ".");
+        cites_sentence(d, w->cite);
+        docw_para_end(&d->w);
+    }
+}
+
 /* A lower layer's refinement (lang/layers.c): what it sets, what the
  * layer above leaves open, and the decision it cites. */
 static void render_refine(doc *d, ast_node *n)
@@ -1348,6 +1386,11 @@ static void render_refine(doc *d, ast_node *n)
     strbuf b;
     sb_init(&b, d->c->mem);
     flat_span(d, n->name_sp, &b);
+    if (n->list2.count || n->op == '+') {
+        render_addition(d, n, b.p ? b.p : n->name);
+        sb_free(&b);
+        return;
+    }
     decl_heading(d, "Refinement of", b.p ? b.p : n->name);
     decl_comment(d, n);
     docw_para_begin(&d->w);

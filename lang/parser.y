@@ -299,7 +299,7 @@ static void yyerror(tly_span *loc, void *scanner, struct tly_comp *c,
 %type <node> record_items record_item field_decl field_opts check_decl type
 %type <node> alias_decl param_decl rows row def_decl rule_decl whens when_arm
 %type <node> extern_decl asof_decl exceptions exception overs holiday_decl
-%type <node> import_decl import_as import_names name_list module_decl amend_decl refine_decl open_clause
+%type <node> import_decl import_as import_names name_list module_decl amend_decl refine_decl open_clause open_to outcomes outcome
 %type <node> input_decl output_decl params param_list param expr cond
 %type <node> args arg exprs arms arm patterns pattern inits init keys key
 %type <node> comprehension else_msg cites else_because
@@ -449,6 +449,20 @@ refine_decl
                         { $$ = N(AST_REFINE, @$); $$->name = $4.s; $$->text3 = $2.s;
                           $$->name_sp.start = @2.start; $$->name_sp.end = @4.end;
                           $$->a = $6; $$->c = $7; $$->cite = $8; }
+    | kw_refine IDENT whens
+                        { $$ = N(AST_REFINE, @$); $$->name = $2.s; $$->name_sp = @2;
+                          $$->list2 = $3->list; }
+    | kw_refine IDENT '.' IDENT whens
+                        { $$ = N(AST_REFINE, @$); $$->name = $4.s; $$->text3 = $2.s;
+                          $$->name_sp.start = @2.start; $$->name_sp.end = @4.end;
+                          $$->list2 = $5->list; }
+    | kw_refine IDENT '+' expr cites
+                        { $$ = N(AST_REFINE, @$); $$->name = $2.s; $$->name_sp = @2;
+                          $$->op = '+'; $$->a = $4; $$->cite = $5; }
+    | kw_refine IDENT '.' IDENT '+' expr cites
+                        { $$ = N(AST_REFINE, @$); $$->name = $4.s; $$->text3 = $2.s;
+                          $$->name_sp.start = @2.start; $$->name_sp.end = @4.end;
+                          $$->op = '+'; $$->a = $6; $$->cite = $7; }
     ;
 
 /* What a parameter leaves open to the layers below: 'open', or 'open
@@ -458,6 +472,34 @@ open_clause
     | IDENT             { $$ = open_word(c, $1, @1, @$, NULL, NULL); }
     | IDENT BETWEEN expr AND expr %prec LOWEST
                         { $$ = open_word(c, $1, @1, @$, $3, $5); }
+    ;
+
+/* What a rule or definition leaves open to the layers below, in its
+ * header: 'open' (a rule: further arms reaching its own arms' outcomes;
+ * a definition: further terms added to its value), or a rule's 'open to
+ * V, ...' (the outcomes further arms may reach). */
+open_to
+    : %empty            { $$ = NULL; }
+    | IDENT             { $$ = open_word(c, $1, @1, @$, NULL, NULL); }
+    | IDENT TO outcomes { $$ = open_word(c, $1, @1, @$, NULL, NULL);
+                          if ($$) {
+                              $$->list = $3->list;
+                          } }
+    ;
+
+/* The outcomes a rule is open to: text or enum members, written out (an
+ * expression would run on into the '=' that follows). */
+outcomes
+    : outcome           { $$ = push(c, N(AST_LIST_LIT, @$), $1); }
+    | outcomes ',' outcome
+                        { $$ = push(c, $1, $3); }
+    ;
+
+outcome
+    : STRING            { $$ = lit(c, AST_TEXT, @$, $1); }
+    | IDENT             { $$ = named(c, AST_NAME, @$, $1, @1); }
+    | IDENT '.' IDENT   { $$ = named(c, AST_GET, @$, $3, @3);
+                          if ($$) { $$->a = named(c, AST_NAME, @1, $1, @1); } }
     ;
 
 /* ---- enumerations ---------------------------------------------------- */
@@ -745,6 +787,9 @@ test_clause
     | ASOF expr         { $$ = N(AST_ASOF, @$); $$->a = $2; }
     | WITH IDENT '=' expr
                         { $$ = named(c, AST_WITH, @$, $2, @2); $$->a = $4; }
+    | WITH IDENT '.' IDENT '=' expr
+                        { $$ = named(c, AST_WITH, @$, $4, @4); $$->text3 = $2.s;
+                          $$->name_sp.start = @2.start; $$->a = $6; }
     | EXPECT expr       { $$ = N(AST_EXPECT, @$); $$->op = AST_EXPECT_VALUE; $$->a = $2; }
     | EXPECT IDENT STRING
                         { $$ = named(c, AST_EXPECT, @$, $2, @2); $$->text = $3.s;
@@ -938,20 +983,20 @@ param
     ;
 
 def_decl
-    : kw_definition IDENT params ':' type cites '=' expr
+    : kw_definition IDENT params ':' type open_to cites '=' expr
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
-                          $$->name_sp = @2; $$->a = $5; $$->cite = $6; $$->b = $8; }
-    | kw_definition IDENT params ':' type cites '=' expr exceptions
+                          $$->name_sp = @2; $$->a = $5; $$->open = $6; $$->cite = $7; $$->b = $9; }
+    | kw_definition IDENT params ':' type open_to cites '=' expr exceptions
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
-                          $$->name_sp = @2; $$->a = $5; $$->cite = $6; $$->b = $8;
-                          $$->c = $9; }
-    | kw_definition IDENT params ':' type cites '=' exceptions
+                          $$->name_sp = @2; $$->a = $5; $$->open = $6; $$->cite = $7; $$->b = $9;
+                          $$->c = $10; }
+    | kw_definition IDENT params ':' type open_to cites '=' exceptions
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
-                          $$->name_sp = @2; $$->a = $5; $$->cite = $6; $$->c = $8; }
-    | kw_definition IDENT params ':' type cites rows
+                          $$->name_sp = @2; $$->a = $5; $$->open = $6; $$->cite = $7; $$->c = $9; }
+    | kw_definition IDENT params ':' type open_to cites rows
                         { $$ = $3; $$->kind = AST_DEF; $$->sp = @$; $$->name = $2.s;
-                          $$->name_sp = @2; $$->a = $5; $$->cite = $6;
-                          $$->list2 = $7->list; }
+                          $$->name_sp = @2; $$->a = $5; $$->open = $6; $$->cite = $7;
+                          $$->list2 = $8->list; }
     ;
 
 /* A native function: typed like a definition, with the library it comes
@@ -965,11 +1010,11 @@ extern_decl
     ;
 
 rule_decl
-    : kw_rule IDENT params ':' type cites '=' whens ELSE expr else_because cites
+    : kw_rule IDENT params ':' type open_to cites '=' whens ELSE expr else_because cites
                         { $$ = $3; $$->kind = AST_RULE; $$->sp = @$; $$->name = $2.s;
-                          $$->name_sp = @2; $$->a = $5; $$->cite = $6;
-                          $$->list2 = $8->list; $$->c = $10; $$->b = $11;
-                          $$->else_cite = $12; }
+                          $$->name_sp = @2; $$->a = $5; $$->open = $6; $$->cite = $7;
+                          $$->list2 = $9->list; $$->c = $11; $$->b = $12;
+                          $$->else_cite = $13; }
     ;
 
 else_because
