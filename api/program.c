@@ -15,6 +15,7 @@
 #include "bcfile.h"
 #include "date.h"
 #include "disasm.h"
+#include "doc.h"
 #include "check.h"
 #include "front.h"
 #include "verify.h"
@@ -187,10 +188,11 @@ void api_report(const tally_config *cfg, tly_comp *c)
     }
 }
 
-/* The comment block directly above each report declaration of [c] (no
- * blank line between), its lines without '#' and one space joined by
- * "\n", tally directives left out, in [p]'s arena: what the portfolio
- * page shows under the report's name (api/report_html.c).  An array of
+/* The comment block directly above each report declaration of [c], as
+ * `tally doc` reads it (doc_comment_text), in [p]'s arena: what the
+ * portfolio page shows under the report's name (api/report_html.c).  It
+ * is taken here, once per compile of a policy with reports, because the
+ * program keeps no source to read it from later.  An array of
  * p->nreports, an entry NULL for a report with no comment; NULL when
  * there is no report or no memory (the page then shows none). */
 static const char **report_docs(tly_comp *c, bc_program *p)
@@ -206,49 +208,9 @@ static const char **report_docs(tly_comp *c, bc_program *p)
     for (uint32_t i = 0; i < p->nreports; i++) {
         docs[i] = NULL;
         const tly_file *f = tly_file_at(c, k->reports[i]->sp.start);
-        size_t at = k->reports[i]->sp.start - f->base;
-        while (at > 0 && f->src[at - 1] != '\n') {
-            at--;
-        }
-        /* back over the comment lines above */
-        size_t from = at;
-        while (from > 0) {
-            size_t ls = from - 1;
-            while (ls > 0 && f->src[ls - 1] != '\n') {
-                ls--;
-            }
-            size_t j = ls;
-            while (j < from && (f->src[j] == ' ' || f->src[j] == '\t')) {
-                j++;
-            }
-            if (j >= from || f->src[j] != '#') {
-                break;
-            }
-            from = ls;
-        }
         strbuf b;
         sb_init(&b, c->mem);
-        for (size_t ls = from; ls < at;) {
-            size_t le = ls;
-            while (le < at && f->src[le] != '\n') {
-                le++;
-            }
-            size_t j = ls;
-            while (f->src[j] != '#') {
-                j++;
-            }
-            j++;
-            j += j < le && f->src[j] == ' ';
-            size_t e = le;
-            while (e > j && (f->src[e - 1] == ' ' || f->src[e - 1] == '\r')) {
-                e--;
-            }
-            if (e < j + 6 || memcmp(f->src + j, "tally:", 6) != 0) {
-                sb_put(&b, f->src + j, e - j);
-                sb_putc(&b, '\n');
-            }
-            ls = le + 1;
-        }
+        doc_comment_text(f, k->reports[i]->sp.start - f->base, &b);
         char *d = b.len && !b.failed ? arena_alloc(&p->arena, b.len + 1) : NULL;
         if (d) {
             memcpy(d, b.p, b.len);

@@ -342,6 +342,29 @@ static bool comment_above(const tly_file *f, size_t at, size_t *from,
     return first < ls;
 }
 
+bool doc_comment_text(const tly_file *f, size_t at, strbuf *out)
+{
+    size_t from, to;
+    if (!comment_above(f, at, &from, &to)) {
+        return false;
+    }
+    size_t start = out->len;
+    for (size_t ls = from; ls < to;) {
+        size_t le;
+        const char *t;
+        size_t tl;
+        if (!comment_line(f, ls, &le, &t, &tl)) {
+            break;
+        }
+        if (!directive(t, tl)) {
+            sb_put(out, t, tl);
+            sb_putc(out, '\n');
+        }
+        ls = le < f->len ? le + 1 : le;
+    }
+    return out->len > start;
+}
+
 /* The comment at the end of the line holding byte [at] of [f], when
  * nothing but a comma stands between [at] and it; false otherwise. */
 static bool comment_after(const tly_file *f, size_t at, const char **text,

@@ -36,4 +36,10 @@ typedef struct doc_options {
  * out->failed. */
 void doc_render(tly_comp *c, const doc_options *o, strbuf *out);
 
+/* Appends to [out] the comment block directly above the declaration at
+ * byte [at] of [f] (no blank line between) as plain text: each line
+ * without its '#' and one space, ended by "\n", directives to Tally's
+ * tools ("tally: ...") left out.  False when nothing was appended. */
+bool doc_comment_text(const tly_file *f, size_t at, strbuf *out);
+
 #endif

@@ -15,10 +15,13 @@
 # Expected files are written by hand or copied from independent sources
 # (shared/data/award/*.expected.jsonl); never regenerated from a failing run.
 #
-# The tests are dealt into one shard per processor (GOLDEN_JOBS overrides;
-# 1 runs them in this process), each shard a copy of this script in its
-# own temporary folder, side by side; the failures of each shard are then
-# printed in turn, and one total.  Every test writes only below $TMPDIR.
+# The tests are shared among one shard per processor (GOLDEN_JOBS
+# overrides; 1 runs them in this process), each shard a copy of this
+# script in its own temporary folder, side by side.  A shard takes the
+# next test no other shard has taken (an atomic mkdir claims it), so a
+# shard held up by a slow test leaves the rest to the others; the
+# failures of each shard are then printed in turn, and one total.  Every
+# test writes only below $TMPDIR.
 TALLY=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 export TALLY
 # The test native libraries are built beside the binary's build
@@ -32,6 +35,9 @@ trap 'rm -rf "$tmp"' EXIT
 jobs=${GOLDEN_JOBS:-$(nproc 2>/dev/null || echo 1)}
 case $jobs in ''|*[!0-9]*|0) jobs=1 ;; esac
 if [ -z "${GOLDEN_SHARD:-}" ] && [ "$jobs" -gt 1 ]; then
+    GOLDEN_CLAIMS=$tmp/claims
+    export GOLDEN_CLAIMS
+    mkdir "$GOLDEN_CLAIMS"
     i=0
     while [ $i -lt "$jobs" ]; do
         (GOLDEN_SHARD=$i/$jobs sh "$0" "$TALLY" >"$tmp/out$i" 2>&1
@@ -60,17 +66,14 @@ if [ -z "${GOLDEN_SHARD:-}" ] && [ "$jobs" -gt 1 ]; then
     echo "golden: $pass passed, $fail failed"
     exit $status
 fi
-shard=${GOLDEN_SHARD%/*}
-shards=${GOLDEN_SHARD#*/}
-[ -n "${GOLDEN_SHARD:-}" ] || { shard=0; shards=1; }
-k=-1
 pass=0
 fail=0
 for d in tests/golden/*/; do
     name=$(basename "$d")
     [ -f "$d/cmd" ] || continue
-    k=$((k + 1))
-    [ $((k % shards)) -eq "$shard" ] || continue
+    if [ -n "${GOLDEN_CLAIMS:-}" ]; then
+        mkdir "$GOLDEN_CLAIMS/$name" 2>/dev/null || continue
+    fi
     want=0
     [ -f "$d/status" ] && want=$(cat "$d/status")
     TMPDIR="$tmp" sh -c "$(cat "$d/cmd")" >"$tmp/out" 2>"$tmp/err"
