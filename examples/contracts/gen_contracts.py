@@ -19,6 +19,12 @@ one near the s.74 limits, with or without indexation.
 --edge puts the hand-built edge cases (EDGE, below) first, each once,
 then the generated ones; their titles start "EDGE name:".
 
+--index-cases writes index_cases.jsonl, the records contracts_test.tally
+checks the index (rule 5) with: an annual charge of £1,000,000.00 moved
+from each month of 2024 and 2025 to the same month two years on (so each
+of the 48 figures is used once), and one whose result is exactly half a
+penny, rounded up.
+
 --expected-report reads contracts and writes the portfolio reports as
 CSV (tally run --report FILE.csv), computed here too; with
 --report-format json, as JSON (--report FILE.json).
@@ -111,9 +117,16 @@ def pay(inv, received, paid, due=None, disputed=False, amount="25000.00"):
             "due": due or received, "paid": paid, "disputed": disputed}
 
 
-def proposal(pid, change, months=0, ground="none", scope=False, balance=True):
+def proposal(pid, change, months=0, ground="none", scope=False, balance=True,
+             linked=(), new_supplier=None):
     return {"id": pid, "value_change": change, "term_change_months": months,
-            "ground": ground, "scope_change": scope, "balance_to_supplier": balance}
+            "ground": ground, "scope_change": scope, "balance_to_supplier": balance,
+            "linked": list(linked), "new_supplier": new_supplier}
+
+
+def mod(mid, change, months=0, below=True, made="2026-06-01"):
+    return {"id": mid, "made": made, "value_change": change, "term_change_months": months,
+            "ground": "none", "below_threshold": below}
 
 
 def edge_cases():
@@ -202,10 +215,64 @@ def edge_cases():
         kpis=[{"id": "K1", "name": "Measure K1", "direction": "at-least", "target": "1",
                "results": [{"period_end": "2026-09-30", "actual": "1"},
                            {"period_end": "2026-06-30", "actual": "1"}]}])
+    # s.74(7)-(9): anti-splitting and the change of supplier.
+    add("linked-10pc", "a proposal linked to an earlier modification: together exactly "
+        "10%, below threshold", modifications=[mod("M1", "40000.00")],
+        proposed=proposal("P1", "60000.00", linked=["M1"]))
+    add("linked-10pc-penny", "linked, together 10% and a penny: not permitted (60,000 "
+        "alone would be)", modifications=[mod("M1", "40000.01")],
+        proposed=proposal("P1", "60000.00", linked=["M1"]))
+    add("linked-term", "linked term changes, 3 and 4 of 60 months: together "
+        "substantial", modifications=[mod("M1", "0", 3, below=False)],
+        proposed=proposal("P1", "0", 4, balance=False, linked=["M1"]))
+    add("linked-aggregate", "a linked modification leaves the aggregate, counted once in "
+        "the single modification: exactly the threshold is refused",
+        original_value="2000000.00",
+        modifications=[mod("M1", "7720.00"), mod("M2", "100000.00", made="2026-09-01")],
+        proposed=proposal("P1", "100000.00", linked=["M2"]))
+    add("supplier-change", "a change of supplier not on a restructuring: not permitted",
+        proposed=proposal("P1", "0", balance=False, new_supplier="S-2"))
+    add("supplier-restructuring", "a change of supplier on a restructuring: Schedule 8 "
+        "para 9", proposed=proposal("P1", "0", ground="restructuring", balance=False,
+                                    new_supplier="S-2"))
+    add("supplier-light-touch", "a change of supplier to a light touch contract, not on a "
+        "restructuring: not permitted", light_touch=True,
+        proposed=proposal("P1", "0", balance=False, new_supplier="S-2"))
+    add("linked-unknown", "a proposal linked to a modification the contract does not have: "
+        "rejected", proposed=proposal("P1", "1000.00", linked=["M9"]))
+    # Boundaries a reviewer checks (and the mutants of the policy need).
+    add("kpi-edges", "at most 5: 6, 5, 6 (5 meets it; misses not consecutive); a KPI "
+        "with no results; one with a single missed result; credits of 5% of "
+        "£75,000.10, half a penny rounded up",
+        period_charge="75000.10",
+        kpis=[kpi("K1", "at-most", "5", ["6", "5", "6"]), kpi("K2", "at-least", "90", []),
+              kpi("K3", "at-least", "90", ["80"])])
+    add("late-share-rounding", "5 of 16 invoices late: 31.25%, rounded half up to 31.3%",
+        payments=[pay("I%d" % i, "2026-05-01", "2026-05-20") for i in range(1, 12)]
+        + [pay("I%d" % i, "2026-05-01", "2026-05-31") for i in range(12, 17)])
+    add("kpi-first-two", "a KPI missed in the first two periods, met in the third",
+        kpis=[kpi("K1", "at-least", "95", ["94", "94", "96"])])
     return out
 
 
-def generated(rng, n):
+def index_cases():
+    out = []
+    for y in (2024, 2025):
+        for m in range(1, 13):
+            c = base("IX-%d-%02d" % (y, m), "Index from %d-%02d to %d-%02d" % (y, m, y + 2, m))
+            c.update(annual_charge="1000000.00",
+                     indexation={"base": "%d-%02d-01" % (y, m), "review": "%d-%02d-01" % (y + 2, m)})
+            out.append(c)
+    c = base("IX-HALF", "£100,000.50 from 130.0 to 131.3: £101,000.505, half a penny")
+    c.update(annual_charge="100000.50", indexation={"base": "2024-01-01", "review": "2024-04-01"})
+    out.append(c)
+    return out
+
+
+def generated(rng, n, aux):
+    """[aux], a second seeded stream, links proposals and changes suppliers
+    (s.74(7)-(9)), so the contracts drawn from [rng] are what they were
+    before those fields existed."""
     cats = ["goods", "services", "works"]
     for i in range(1, n + 1):
         cat = rng.choice(cats)
@@ -255,6 +322,10 @@ def generated(rng, n):
                             rng.choice(["none", "none", "none", "unforeseeable", "known-risk",
                                         "restructuring"]),
                             rng.random() < 0.1, rng.random() < 0.5)
+            if mods and aux.random() < 0.25:
+                prop["linked"] = [aux.choice(mods)["id"]]
+            if aux.random() < 0.1:
+                prop["new_supplier"] = "S-%04d" % aux.randrange(1, 800)
         ix = None
         if rng.random() < 0.5:
             b = date(2024 + rng.randrange(0, 3), rng.randrange(1, 13), 1)
@@ -304,6 +375,10 @@ def expected(c):
         ends = [r["period_end"] for r in k["results"]]
         if any(ends[i - 1] >= ends[i] for i in range(1, len(ends))):
             return {"contract": key, "error": "kpis[0].results: KPI results must be in period order"}
+    p = c["proposed"]
+    if p and any(l not in [m["id"] for m in c["modifications"]] for l in p["linked"]):
+        return {"contract": key, "error": "proposed: a linked modification must be one of the "
+                "contract's modifications"}
     value = D(c["original_value"])
     cat = c["category"]
     findings = []
@@ -380,11 +455,20 @@ def expected(c):
     mod = None
     p = c["proposed"]
     if p:
-        ch = D(p["value_change"])
+        # s.74(7)-(8): with the modifications linked to it, one modification.
+        linked = [m for m in c["modifications"] if m["id"] in p["linked"]]
+        ch = D(p["value_change"]) + sum((D(m["value_change"]) for m in linked), D(0))
+        term = p["term_change_months"] + sum(m["term_change_months"] for m in linked)
+        before = sum((abs(D(m["value_change"])) for m in c["modifications"]
+                      if m["below_threshold"] and m["id"] not in p["linked"]), D(0))
         within = abs(ch) <= value * limit
-        term_sub = 10 * abs(p["term_change_months"]) > max_term
+        term_sub = 10 * abs(term) > max_term
         substantial = term_sub or p["scope_change"] or p["balance_to_supplier"]
-        if c["light_touch"]:
+        if p["new_supplier"] is not None and p["ground"] != "restructuring":
+            route = "not-permitted"
+            why = ("not permitted: it changes the supplier, which only a novation or "
+                   "assignment on a corporate restructuring may do (s.74(9))")
+        elif c["light_touch"]:
             route, why = "light-touch", "a light touch contract may be modified"
         elif p["ground"] == "restructuring":
             route, why = "schedule-8", "novation or assignment on a corporate restructuring"
@@ -392,18 +476,19 @@ def expected(c):
             route, why = "schedule-8", "Schedule 8 (%s), an increase within 50%%" % p["ground"]
         elif not substantial:
             route, why = "not-substantial", "not a substantial modification"
-        elif within and agg + abs(ch) < th and not p["scope_change"]:
+        elif within and before + abs(ch) < th and not p["scope_change"]:
             route, why = "below-threshold", "a below-threshold modification"
         else:
             route = "not-permitted"
             if p["scope_change"]:
                 r = "it materially changes the scope (s.74(4)(c))"
             elif not within:
-                r = "it changes the value by %s, more than %s of %s (s.74(4)(a))" % (
-                    text_money(abs(ch)), text_pct(limit), text_money(value))
+                r = "%s changes the value by %s, more than %s of %s (s.74(4)(a))" % (
+                    "with the modifications linked to it (s.74(7)-(8)) it" if p["linked"]
+                    else "it", text_money(abs(ch)), text_pct(limit), text_money(value))
             else:
                 r = "with it the below-threshold modifications would reach %s, not below the " \
-                    "threshold of %s (s.74(4)(b))" % (text_money(agg + abs(ch)), text_money(th))
+                    "threshold of %s (s.74(4)(b))" % (text_money(before + abs(ch)), text_money(th))
             why = "not permitted: " + r
         notice = not c["light_touch"] and (p["ground"] == "restructuring" or not (within or not term_sub))
         mod = {"id": p["id"], "route": route, "permitted": route != "not-permitted",
@@ -539,6 +624,7 @@ def main():
     ap.add_argument("--edge", action="store_true")
     ap.add_argument("--expected", action="store_true")
     ap.add_argument("--expected-report", action="store_true")
+    ap.add_argument("--index-cases", action="store_true")
     ap.add_argument("--report-format", choices=["csv", "json"], default="csv")
     a = ap.parse_args()
     w = sys.stdout.write
@@ -551,11 +637,15 @@ def main():
             if line.strip():
                 w(json.dumps(expected(json.loads(line)), ensure_ascii=False) + "\n")
         return 0
+    if a.index_cases:
+        for c in index_cases():
+            w(json.dumps(c, ensure_ascii=False) + "\n")
+        return 0
     rng = random.Random(a.seed)
     if a.edge:
         for c in edge_cases():
             w(json.dumps(c, ensure_ascii=False) + "\n")
-    for c in generated(rng, a.contracts):
+    for c in generated(rng, a.contracts, random.Random(a.seed + 740009)):
         w(json.dumps(c, ensure_ascii=False) + "\n")
     return 0
 
