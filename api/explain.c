@@ -425,45 +425,11 @@ static const bc_type *sig_of(const bc_program *p, uint32_t fn, uint32_t i)
  * text() writes it. */
 static void put_money(strbuf *b, const dec *d, uint16_t cur)
 {
-    strbuf t;
-    sb_init(&t, b->mem);
-    if (dec_format_fixed(d, 2, &t) != DEC_OK) {
-        sb_clear(&t);
-        dec_format(d, &t);
-    }
-    if (t.failed) {
-        b->failed = true;
-        sb_free(&t);
-        return;
-    }
-    const char *s = t.p;
-    size_t len = t.len;
-    if (len && s[0] == '-') {
-        sb_putc(b, '-');
-        s++;
-        len--;
-    }
     char code[4] = "GBP";
     if (cur != VAL_CUR_NONE) {
         val_cur_code(cur, code);
     }
-    if (strcmp(code, "GBP") == 0) {
-        sb_puts(b, "£");
-    } else {
-        sb_puts(b, code);
-        sb_putc(b, ' ');
-    }
-    size_t intlen = 0;
-    while (intlen < len && s[intlen] != '.') {
-        intlen++;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (i > 0 && i < intlen && (intlen - i) % 3 == 0) {
-            sb_putc(b, ',');
-        }
-        sb_putc(b, s[i]);
-    }
-    sb_free(&t);
+    dec_format_money(d, code, b);
 }
 
 /* [x] in plain words; [ty] (may be NULL) its static type when known. */

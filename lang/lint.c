@@ -1081,39 +1081,10 @@ static void put_num(strbuf *b, const ty *t, const dec *v, arena *a)
         dec_format(v, b);
         return;
     }
-    strbuf d;
-    sb_init(&d, b->mem);
-    if (dec_format_fixed(v, 2, &d) != DEC_OK) {
-        sb_clear(&d);
-        dec_format(v, &d);
-    }
-    const char *s = d.p ? d.p : "";
-    size_t len = d.len;
-    if (len && s[0] == '-') {
-        sb_putc(b, '-');
-        s++;
-        len--;
-    }
-    if (!t->currency || strcmp(t->currency, "GBP") == 0) {
-        sb_puts(b, "£");
-    } else if (!ty_money_dyn(t)) {
-        sb_puts(b, t->currency);
-        sb_putc(b, ' ');
-    }
-    size_t intlen = 0;
-    while (intlen < len && s[intlen] != '.') {
-        intlen++;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (i > 0 && i < intlen && (intlen - i) % 3 == 0) {
-            sb_putc(b, ',');
-        }
-        sb_putc(b, s[i]);
-    }
-    if (d.failed) {
-        b->failed = true;
-    }
-    sb_free(&d);
+    const char *code = !t->currency          ? "GBP"
+                       : ty_money_dyn(t)        ? NULL
+                                                : t->currency;
+    dec_format_money(v, code, b);
 }
 
 /* W401 for check [ch] ('a + b + ... = N') over fields whose 'where'

@@ -392,43 +392,9 @@ static bool holds(tv_class cls, const ent *e, const tv *x)
 
 /* ---- writing an input -------------------------------------------------- */
 
-/* Appends the digits of [x] in groups of three with commas. */
-static void put_grouped(strbuf *b, const char *digits, size_t n)
+static void put_money(strbuf *b, const column *col, const dec *x)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) {
-            sb_putc(b, ',');
-        }
-        sb_putc(b, digits[i]);
-    }
-}
-
-static void put_money(an *A, strbuf *b, const column *col, const dec *x)
-{
-    strbuf t;
-    sb_init(&t, A->c->mem);
-    if (dec_format_fixed(x, 2, &t) != DEC_OK) {
-        sb_clear(&t);
-        dec_format(x, &t);
-    }
-    const char *s = t.p ? t.p : "0";
-    if (*s == '-') {
-        sb_putc(b, '-');
-        s++;
-    }
-    const char *cur = col->ty->currency;
-    if (!cur || strcmp(cur, "GBP") == 0) {
-        sb_puts(b, "\xC2\xA3");
-    } else {
-        sb_printf(b, "%s ", cur);
-    }
-    size_t whole = strcspn(s, ".");
-    put_grouped(b, s, whole);
-    sb_puts(b, s + whole);
-    if (t.failed) {
-        b->failed = true;
-    }
-    sb_free(&t);
+    dec_format_money(x, col->ty->currency ? col->ty->currency : "GBP", b);
 }
 
 static void put_value(an *A, strbuf *b, const column *col, const tv *v)
@@ -455,7 +421,7 @@ static void put_value(an *A, strbuf *b, const column *col, const tv *v)
         }
         break;
     case TY_MONEY:
-        put_money(A, b, col, &v->d);
+        put_money(b, col, &v->d);
         break;
     case TY_DATE: {
         int64_t day = 0;

@@ -1133,6 +1133,46 @@ dec_status dec_format_fixed(const dec *x, int places, strbuf *b)
     return DEC_OK;
 }
 
+void dec_format_money(const dec *x, const char *code, strbuf *b)
+{
+    strbuf t;
+    sb_init(&t, b->mem);
+    if (dec_format_fixed(x, 2, &t) != DEC_OK) {
+        sb_clear(&t);
+        dec_format(x, &t);
+    }
+    if (t.failed) {
+        b->failed = true;
+        sb_free(&t);
+        return;
+    }
+    const char *s = t.p;
+    size_t len = t.len;
+    if (len && s[0] == '-') {
+        sb_putc(b, '-');
+        s++;
+        len--;
+    }
+    if (code && strcmp(code, "GBP") == 0) {
+        sb_puts(b, "\xC2\xA3"); /* U+00A3 */
+    } else if (code) {
+        sb_puts(b, code);
+        sb_putc(b, ' ');
+    }
+    size_t whole = 0;
+    while (whole < len && s[whole] != '.') {
+        whole++;
+    }
+    for (size_t i = 0; i < whole; i++) {
+        if (i > 0 && (whole - i) % 3 == 0) {
+            sb_putc(b, ',');
+        }
+        sb_putc(b, s[i]);
+    }
+    sb_put(b, s + whole, len - whole);
+    sb_free(&t);
+}
+
 /* dec_format of a value with no finite decimal form, through GMP:
  * floor((2|n| 10^20 + d) / 2d) is |x| rounded half up to 20 places. */
 static void slow_format_inexact(mpq_srcptr q, strbuf *b)

@@ -131,6 +131,13 @@ dec_status dec_format_fixed(const dec *x, int places, strbuf *b);
  * 20 places followed by "..." so it can never be mistaken for exact. */
 void dec_format(const dec *x, strbuf *b);
 
+/* Appends x as an amount is written for people: the sign, then the
+ * currency ("£" for [code] "GBP", else [code] and a space; nothing when
+ * [code] is NULL), then the whole units grouped in threes with commas
+ * and two places ("-£1,234,567.50", "EUR 3.00"); a value that needs more
+ * places keeps them (dec_format).  Out of memory sets b->failed. */
+void dec_format_money(const dec *x, const char *code, strbuf *b);
+
 /* Appends x exactly: its shortest decimal form when it has one, else
  * "N/D" (numerator and denominator in lowest terms: "1/3", "-7/6").  For
  * state written to be read back (report partials). */

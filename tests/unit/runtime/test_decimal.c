@@ -499,6 +499,42 @@ static void test_dec_round_edges(void **state)
     arena_free(&a);
 }
 
+/* Amounts as people read them: sign first, then the currency, commas
+ * between groups of three whole units, two places unless more are
+ * needed. */
+static void test_dec_format_money(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        const char *code;
+        const char *out;
+    } cases[] = {
+        {"5000000", "GBP", "\xC2\xA3" "5,000,000.00"},
+        {"-1234567.5", "GBP", "-\xC2\xA3" "1,234,567.50"},
+        {"999.99", "GBP", "\xC2\xA3" "999.99"},
+        {"1000", "EUR", "EUR 1,000.00"},
+        {"-100000", "EUR", "-EUR 100,000.00"},
+        {"0", NULL, "0.00"},
+        {"123456", NULL, "123,456.00"},
+        {"1234.125", "GBP", "\xC2\xA3" "1,234.125"},
+        {"0.001", NULL, "0.001"},
+    };
+    arena a;
+    arena_init(&a, NULL);
+    strbuf b;
+    sb_init(&b, NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dec x = num(&a, cases[i].in);
+        sb_clear(&b);
+        dec_format_money(&x, cases[i].code, &b);
+        assert_false(b.failed);
+        assert_string_equal(b.p, cases[i].out);
+    }
+    sb_free(&b);
+    arena_free(&a);
+}
+
 static void test_dec_format_fixed_places(void **state)
 {
     static const struct {
@@ -1163,6 +1199,7 @@ int main(void)
         cmocka_unit_test(test_dec_round_all_modes),
         cmocka_unit_test(test_dec_round_edges),
         cmocka_unit_test(test_dec_format_fixed_places),
+        cmocka_unit_test(test_dec_format_money),
         cmocka_unit_test(test_dec_format_shortest),
         cmocka_unit_test(test_dec_cmp_across_representations),
         cmocka_unit_test(test_dec_to_int_range),
