@@ -397,7 +397,7 @@ static void put_money(strbuf *b, const column *col, const dec *x)
     dec_format_money(x, col->ty->currency ? col->ty->currency : "GBP", b);
 }
 
-static void put_value(an *A, strbuf *b, const column *col, const tv *v)
+static void put_value(strbuf *b, const column *col, const tv *v)
 {
     switch (col->ty->kind) {
     case TY_BOOL:
@@ -445,7 +445,7 @@ static void put_input(an *A, strbuf *b)
 {
     for (int j = 0; j < A->ncols; j++) {
         sb_printf(b, "%s%s = ", j ? ", " : "", A->cols[j].name);
-        put_value(A, b, &A->cols[j], &A->cols[j].cells[A->pt[j]]);
+        put_value(b, &A->cols[j], &A->cols[j].cells[A->pt[j]]);
     }
 }
 
